@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <tl/expected.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noodle {
+
+// Stable error codes. The JSON name (error_code_name) is part of the public
+// output contract; never rename one, only add.
+enum class ErrorCode {
+  usage,              // wrong command-line usage
+  io,                 // a file could not be read or written
+  not_found,          // a named component, version or file does not exist
+  invalid_version,    // not a SemVer 2.0.0 version
+  invalid_range,      // not a valid version range
+  manifest_parse,     // YAML syntax error or input limit exceeded
+  manifest_invalid,   // well-formed YAML that breaks the manifest schema
+  duplicate_version,  // the same name@version defined twice
+  dependency_cycle,   // the dependency graph has a cycle
+  missing_dependency, // a dependency names no known component
+  unsatisfiable,      // no version meets every range demanded of it
+  no_upgrade_path,    // upgrade_from / required_stop leave no route
+  incompatible,       // a compatibility rule fails against installed versions
+  infeasible,         // the plan is refused (aggregate of the above)
+  internal,           // a bug: an invariant did not hold
+};
+
+std::string_view error_code_name(ErrorCode code);
+
+// Where in a source file something is; line and column are 1-based, 0 = unknown.
+struct SourceLocation {
+  std::string file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+
+  bool known() const { return !file.empty(); }
+  // "file:line:col", "file:line" or "file", as much as is known.
+  std::string to_string() const;
+};
+
+struct Error {
+  ErrorCode code = ErrorCode::internal;
+  std::string message;               // lowercase, no trailing period
+  std::optional<SourceLocation> where;
+  std::vector<std::string> details;  // extra lines that explain why
+
+  Error() = default;
+  Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
+  Error(ErrorCode c, std::string msg, SourceLocation loc)
+    : code(c), message(std::move(msg)), where(std::move(loc)) {}
+};
+
+template <typename T>
+using Result = tl::expected<T, Error>;
+
+inline tl::unexpected<Error> fail(ErrorCode code, std::string message)
+{
+  return tl::unexpected<Error>(Error(code, std::move(message)));
+}
+
+inline tl::unexpected<Error> fail(Error e)
+{
+  return tl::unexpected<Error>(std::move(e));
+}
+
+} // namespace noodle

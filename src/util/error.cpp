@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/util/error.hpp>
+
+#include <fmt/format.h>
+
+namespace noodle {
+
+std::string_view error_code_name(ErrorCode code)
+{
+  switch (code) {
+  case ErrorCode::usage: return "usage";
+  case ErrorCode::io: return "io";
+  case ErrorCode::not_found: return "not_found";
+  case ErrorCode::invalid_version: return "invalid_version";
+  case ErrorCode::invalid_range: return "invalid_range";
+  case ErrorCode::manifest_parse: return "manifest_parse";
+  case ErrorCode::manifest_invalid: return "manifest_invalid";
+  case ErrorCode::duplicate_version: return "duplicate_version";
+  case ErrorCode::dependency_cycle: return "dependency_cycle";
+  case ErrorCode::missing_dependency: return "missing_dependency";
+  case ErrorCode::unsatisfiable: return "unsatisfiable";
+  case ErrorCode::no_upgrade_path: return "no_upgrade_path";
+  case ErrorCode::incompatible: return "incompatible";
+  case ErrorCode::infeasible: return "infeasible";
+  case ErrorCode::internal: return "internal";
+  }
+  return "internal";
+}
+
+std::string SourceLocation::to_string() const
+{
+  if (line == 0) {
+    return file;
+  }
+  if (column == 0) {
+    return fmt::format("{}:{}", file, line);
+  }
+  return fmt::format("{}:{}:{}", file, line, column);
+}
+
+} // namespace noodle
