@@ -16,22 +16,35 @@ struct Comparator {
   Op op = Op::ge;
   Version version; // op ge 0.0.0 with any_version = true means "*"
   bool any_version = false;
+
+  // Whether v meets this one comparator (no prerelease rule here).
+  bool test(const Version& v) const;
+  // npm's Comparator.value: "<2.0.0-0", ">=1.2.3", "1.2.3" for eq, "" for "*".
+  std::string to_string() const;
 };
 
-// A range in npm semver's grammar: comparators < <= > >= =, caret, tilde,
-// x-ranges (1.x, 1.2.*, *), hyphen ranges (1.2.3 - 2.3.4), whitespace = AND,
-// "||" = OR. Desugared at parse time into sets of primitive comparators, so
-// matching is a few integer comparisons and no regular expressions.
+// A range in npm semver 7's grammar (non-loose mode, no includePrerelease):
+// comparators < <= > >= = (and bare versions), caret, tilde (and "~>"),
+// x-ranges (1.x, 1.2.*, *, X, "" = *), partial versions (1, 1.2), hyphen
+// ranges (1.2.3 - 2.3.4, partials allowed), whitespace = AND, "||" = OR.
+// Desugared at parse time into sets of primitive comparators exactly as npm
+// does, so matching is a few integer comparisons; no regular expressions.
+// The inputs accepted are those for which npm's validRange() is not null.
 class Range {
 public:
-  // Fails with ErrorCode::invalid_range and a message naming the input.
+  // The range "*": every release version.
+  Range();
+
+  // Fails with ErrorCode::invalid_range and the message
+  // "invalid range '<text>': <why>".
   static Result<Range> parse(std::string_view text);
 
   // npm's rule: a prerelease version satisfies only a comparator set that
-  // names a prerelease on the same major.minor.patch.
+  // names a prerelease on the same major.minor.patch. Never allocates.
   bool satisfies(const Version& v) const;
 
-  // The range as written, and its normalized form (npm's Range.range).
+  // The range as written, and its normalized form: npm's validRange() (the
+  // Range.range string, or "*" when that is empty), e.g. ">=1.2.3 <2.0.0-0".
   const std::string& raw() const { return m_raw; }
   std::string to_string() const;
 

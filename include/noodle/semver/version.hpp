@@ -11,8 +11,14 @@
 
 namespace noodle::semver {
 
+// Limits shared with npm semver: longer inputs and larger numbers are refused.
+inline constexpr std::size_t k_max_version_length = 256;            // UTF-16 code units, as JavaScript counts
+inline constexpr std::uint64_t k_max_safe_integer = 9007199254740991; // 2^53-1
+
 // One dot-separated prerelease identifier: numeric ones compare as numbers
-// and sort below alphanumeric ones (SemVer 2.0.0, rule 11).
+// and sort below alphanumeric ones (SemVer 2.0.0, rule 11). Numeric
+// identifiers of any length compare exactly (by digit count, then digits);
+// `number` holds the value when it fits in 64 bits, else UINT64_MAX.
 struct Identifier {
   bool numeric = false;
   std::uint64_t number = 0; // when numeric
@@ -22,9 +28,19 @@ struct Identifier {
   friend bool operator==(const Identifier& a, const Identifier& b) { return (a <=> b) == 0; }
 };
 
-// A SemVer 2.0.0 version. Accepts what npm semver's valid() accepts in strict
-// mode (an optional leading "v" or "=" and surrounding spaces are tolerated, as
-// npm does); numbers above 2^53-1 and inputs over 256 characters are refused.
+enum class BuildMetadata { include, omit };
+
+// A SemVer 2.0.0 version.
+//
+// parse() accepts exactly what npm semver 7's valid() accepts (strict mode):
+//  - surrounding whitespace (JavaScript's trim() set, Unicode included) is
+//    ignored, and one leading lowercase "v" is tolerated ("v1.2.3");
+//    "=1.2.3", "V1.2.3" and "vv1.2.3" are refused, as npm refuses them;
+//  - MAJOR.MINOR.PATCH are decimal numbers without leading zeros, each at most
+//    2^53-1; prerelease identifiers are [0-9A-Za-z-]+, numeric ones without
+//    leading zeros (of any size); build identifiers are [0-9A-Za-z-]+;
+//  - inputs longer than 256 UTF-16 code units (counted before trimming) are
+//    refused.
 class Version {
 public:
   std::uint64_t major = 0;
@@ -36,15 +52,18 @@ public:
   Version() = default;
   Version(std::uint64_t ma, std::uint64_t mi, std::uint64_t pa) : major(ma), minor(mi), patch(pa) {}
 
-  // Fails with ErrorCode::invalid_version and a message naming the input.
+  // Fails with ErrorCode::invalid_version and the message
+  // "invalid version '<text>': <why>".
   static Result<Version> parse(std::string_view text);
 
   bool is_prerelease() const { return !prerelease.empty(); }
 
-  // Canonical form: "1.2.3-rc.1+build.5".
-  std::string to_string() const;
+  // Canonical form: "1.2.3-rc.1+build.5"; with BuildMetadata::omit it is
+  // npm's `version` / valid() form "1.2.3-rc.1".
+  std::string to_string(BuildMetadata build_metadata = BuildMetadata::include) const;
 
   // Precedence order; build metadata is ignored, so 1.0.0+a == 1.0.0+b.
+  // Never allocates.
   friend std::strong_ordering operator<=>(const Version& a, const Version& b);
   friend bool operator==(const Version& a, const Version& b) { return (a <=> b) == 0; }
 };
@@ -53,10 +72,12 @@ public:
 int compare(const Version& a, const Version& b);
 
 // Whether moving from `from` to `to` is a compatible change under SemVer:
-// breaking on a major bump, or on a minor bump while major is 0 (and on any
-// change of 0.0.x).
+// breaking when the major version changes, when the minor version changes
+// while major is 0, and on any change of MAJOR.MINOR.PATCH within 0.0.x.
+// Downgrades follow the same rules (the direction is named in `reason`).
+// Prerelease and build changes alone are compatible.
 struct Compatibility {
-  bool compatible = true;
+  bool compatible = true; // always !breaking
   bool breaking = false;
   std::string reason; // e.g. "major version changes from 1 to 2"
 };

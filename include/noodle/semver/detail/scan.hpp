@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/semver/version.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace noodle::semver::detail {
+
+// Version::parse without the error wrapping: on success fills `out` and
+// returns true; on failure sets `why` (e.g. "leading zero in minor") and
+// returns false. Shared with the range parser, which needs the bare reason.
+bool scan_version(std::string_view text, Version& out, std::string& why);
+
+} // namespace noodle::semver::detail

@@ -1,0 +1,313 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/semver/detail/scan.hpp>
+#include <noodle/semver/detail/text.hpp>
+#include <noodle/semver/version.hpp>
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <limits>
+
+namespace noodle::semver {
+
+namespace {
+
+using detail::is_digit;
+using detail::is_identifier_char;
+
+// Numeric identifiers this long or shorter are held exactly in `number`.
+constexpr std::size_t k_exact_digits = 19;
+
+std::uint64_t digits_value(std::string_view digits)
+{
+  if (digits.size() > k_exact_digits) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  std::uint64_t v = 0;
+  for (char c : digits) {
+    v = v * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return v;
+}
+
+std::string quote_char(std::string_view s, std::size_t i)
+{
+  return fmt::format("'{}'", detail::char_at(s, i));
+}
+
+// One of MAJOR, MINOR, PATCH at s[pos]; advances pos.
+bool scan_number(std::string_view s, std::size_t& pos, const char* name, std::uint64_t& out, std::string& why)
+{
+  const auto start = pos;
+  while (pos < s.size() && is_digit(s[pos])) {
+    ++pos;
+  }
+  if (pos == start) {
+    if (start >= s.size() || s[start] == '.') {
+      why = "expected MAJOR.MINOR.PATCH";
+    } else {
+      why = fmt::format("unexpected character {} in {}", quote_char(s, start), name);
+    }
+    return false;
+  }
+  const auto digits = s.substr(start, pos - start);
+  if (digits.size() > 1 && digits[0] == '0') {
+    why = fmt::format("leading zero in {}", name);
+    return false;
+  }
+  out = digits_value(digits);
+  if (digits.size() > 16 || out > k_max_safe_integer) {
+    why = fmt::format("{} exceeds {}", name, k_max_safe_integer);
+    return false;
+  }
+  return true;
+}
+
+// Dot-separated identifiers after '-' or '+'; stops at end or at `stop`.
+// Calls add(identifier) for each one.
+template <typename Add>
+bool scan_identifiers(std::string_view s, std::size_t& pos, const char* what, char stop, std::string& why, Add add)
+{
+  for (;;) {
+    const auto start = pos;
+    while (pos < s.size() && is_identifier_char(s[pos])) {
+      ++pos;
+    }
+    if (pos == start) {
+      if (pos < s.size() && s[pos] != '.' && s[pos] != stop) {
+        why = fmt::format("unexpected character {} in {}", quote_char(s, pos), what);
+      } else {
+        why = fmt::format("empty {} identifier", what);
+      }
+      return false;
+    }
+    if (!add(s.substr(start, pos - start))) {
+      return false;
+    }
+    if (pos == s.size() || s[pos] == stop) {
+      return true;
+    }
+    if (s[pos] != '.') {
+      why = fmt::format("unexpected character {} in {}", quote_char(s, pos), what);
+      return false;
+    }
+    ++pos;
+  }
+}
+
+} // namespace
+
+namespace detail {
+
+bool scan_version(std::string_view text, Version& out, std::string& why)
+{
+  // npm measures the untrimmed input; a byte count bounds the UTF-16 count.
+  if (text.size() > k_max_version_length && utf16_length(text) > k_max_version_length) {
+    why = fmt::format("longer than {} characters", k_max_version_length);
+    return false;
+  }
+  const auto s = js_trim(text);
+  if (s.empty()) {
+    why = "empty version";
+    return false;
+  }
+  std::size_t pos = 0;
+  if (s[0] == 'v') {
+    ++pos;
+  }
+  if (pos < s.size() && !is_digit(s[pos])) {
+    why = fmt::format("unexpected character {} before major", quote_char(s, pos));
+    return false;
+  }
+  if (!scan_number(s, pos, "major", out.major, why)) {
+    return false;
+  }
+  for (const char* name : {"minor", "patch"}) {
+    if (pos >= s.size() || s[pos] != '.') {
+      if (pos < s.size() && s[pos] != '-' && s[pos] != '+') {
+        why = fmt::format("unexpected character {} after {}", quote_char(s, pos),
+                          name[0] == 'm' ? "major" : "minor");
+      } else {
+        why = "expected MAJOR.MINOR.PATCH";
+      }
+      return false;
+    }
+    ++pos;
+    if (!scan_number(s, pos, name, name[0] == 'm' ? out.minor : out.patch, why)) {
+      return false;
+    }
+  }
+  out.prerelease.clear();
+  out.build.clear();
+  if (pos < s.size() && s[pos] == '-') {
+    ++pos;
+    const bool ok = scan_identifiers(s, pos, "prerelease", '+', why, [&](std::string_view id) {
+      Identifier ident;
+      ident.numeric = true;
+      for (char c : id) {
+        if (!is_digit(c)) {
+          ident.numeric = false;
+          break;
+        }
+      }
+      if (ident.numeric) {
+        if (id.size() > 1 && id[0] == '0') {
+          why = fmt::format("leading zero in numeric prerelease identifier '{}'", id);
+          return false;
+        }
+        ident.number = digits_value(id);
+      }
+      ident.text.assign(id);
+      out.prerelease.push_back(std::move(ident));
+      return true;
+    });
+    if (!ok) {
+      return false;
+    }
+  }
+  if (pos < s.size() && s[pos] == '+') {
+    ++pos;
+    const bool ok = scan_identifiers(s, pos, "build", '\0', why, [&](std::string_view id) {
+      out.build.emplace_back(id);
+      return true;
+    });
+    if (!ok) {
+      return false;
+    }
+  }
+  if (pos != s.size()) {
+    why = fmt::format("unexpected character {} after patch", quote_char(s, pos));
+    return false;
+  }
+  return true;
+}
+
+} // namespace detail
+
+std::strong_ordering operator<=>(const Identifier& a, const Identifier& b)
+{
+  if (a.numeric && b.numeric) {
+    if (a.text.size() <= k_exact_digits && b.text.size() <= k_exact_digits) {
+      return a.number <=> b.number;
+    }
+    if (a.text.size() != b.text.size()) {
+      return a.text.size() <=> b.text.size();
+    }
+    return a.text.compare(b.text) <=> 0;
+  }
+  if (a.numeric != b.numeric) {
+    return a.numeric ? std::strong_ordering::less : std::strong_ordering::greater;
+  }
+  return a.text.compare(b.text) <=> 0;
+}
+
+std::strong_ordering operator<=>(const Version& a, const Version& b)
+{
+  if (auto c = a.major <=> b.major; c != 0) {
+    return c;
+  }
+  if (auto c = a.minor <=> b.minor; c != 0) {
+    return c;
+  }
+  if (auto c = a.patch <=> b.patch; c != 0) {
+    return c;
+  }
+  const auto na = a.prerelease.size();
+  const auto nb = b.prerelease.size();
+  // A release sorts above every prerelease of the same MAJOR.MINOR.PATCH.
+  if (na == 0 || nb == 0) {
+    return nb <=> na;
+  }
+  const auto n = na < nb ? na : nb;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (auto c = a.prerelease[i] <=> b.prerelease[i]; c != 0) {
+      return c;
+    }
+  }
+  return na <=> nb;
+}
+
+int compare(const Version& a, const Version& b)
+{
+  const auto c = a <=> b;
+  return c < 0 ? -1 : (c > 0 ? 1 : 0);
+}
+
+Result<Version> Version::parse(std::string_view text)
+{
+  Version v;
+  std::string why;
+  if (!detail::scan_version(text, v, why)) {
+    return fail(ErrorCode::invalid_version, fmt::format("invalid version '{}': {}", text, why));
+  }
+  return v;
+}
+
+namespace {
+
+void append_number(std::string& out, std::uint64_t n)
+{
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, r.ptr);
+}
+
+} // namespace
+
+std::string Version::to_string(BuildMetadata build_metadata) const
+{
+  std::string out;
+  out.reserve(16);
+  append_number(out, major);
+  out += '.';
+  append_number(out, minor);
+  out += '.';
+  append_number(out, patch);
+  for (std::size_t i = 0; i < prerelease.size(); ++i) {
+    out += i == 0 ? '-' : '.';
+    if (prerelease[i].text.empty() && prerelease[i].numeric) {
+      append_number(out, prerelease[i].number);
+    } else {
+      out += prerelease[i].text;
+    }
+  }
+  if (build_metadata == BuildMetadata::include) {
+    for (std::size_t i = 0; i < build.size(); ++i) {
+      out += i == 0 ? '+' : '.';
+      out += build[i];
+    }
+  }
+  return out;
+}
+
+Compatibility compatibility(const Version& from, const Version& to)
+{
+  Compatibility c;
+  auto breaking = [&](std::string reason) {
+    c.compatible = false;
+    c.breaking = true;
+    c.reason = std::move(reason);
+    return c;
+  };
+  if (from.major != to.major) {
+    return breaking(fmt::format("major version changes from {} to {}", from.major, to.major));
+  }
+  if (from.major == 0 && from.minor != to.minor) {
+    return breaking(fmt::format("minor version changes from {} to {} while major version is 0", from.minor, to.minor));
+  }
+  if (from.major == 0 && from.minor == 0 && from.patch != to.patch) {
+    return breaking(fmt::format("patch version changes from {} to {} within 0.0.x", from.patch, to.patch));
+  }
+  if (from.minor != to.minor) {
+    c.reason = fmt::format("minor version changes from {} to {}", from.minor, to.minor);
+  } else if (from.patch != to.patch) {
+    c.reason = fmt::format("patch version changes from {} to {}", from.patch, to.patch);
+  } else if (compare(from, to) != 0) {
+    c.reason = "only the prerelease changes";
+  } else {
+    c.reason = "same version";
+  }
+  return c;
+}
+
+} // namespace noodle::semver

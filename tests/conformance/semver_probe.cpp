@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: Apache-2.0
+// Answers semver questions with noodle's engine, one per input line, so that
+// semver_conformance.py can compare the answers with npm semver's.
+//
+// Input: a command and its arguments separated by tabs; arguments are
+// percent-encoded (%XX for any byte) so they may hold tabs, newlines, etc.
+//   valid V          -> npm valid() form ("1.2.3-rc.1") or "null"
+//   compare A B      -> -1, 0 or 1, or "null" when either is invalid
+//   range R          -> npm validRange() form or "null"
+//   satisfies V R    -> "true" or "false" (false when either is invalid)
+//   add_version V    -> "ok" or "null"; valid versions join the matrix list
+//   row R            -> one '0'/'1' per matrix version, or "null"
+#include <noodle/semver/range.hpp>
+#include <noodle/semver/version.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace {
+
+int hex_value(char c)
+{
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+std::string decode(std::string_view s)
+{
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split_tabs(std::string_view line)
+{
+  std::vector<std::string> out;
+  std::size_t b = 0;
+  for (;;) {
+    const auto t = line.find('\t', b);
+    out.push_back(decode(line.substr(b, t == std::string_view::npos ? std::string_view::npos : t - b)));
+    if (t == std::string_view::npos) {
+      break;
+    }
+    b = t + 1;
+  }
+  return out;
+}
+
+} // namespace
+
+int main()
+{
+  using noodle::semver::BuildMetadata;
+  using noodle::semver::Range;
+  using noodle::semver::Version;
+
+  std::ios::sync_with_stdio(false);
+  std::vector<Version> matrix;
+  std::string line;
+  std::string out;
+  while (std::getline(std::cin, line)) {
+    const auto args = split_tabs(line);
+    const auto& cmd = args[0];
+    auto arg = [&](std::size_t i) -> const std::string& {
+      static const std::string empty;
+      return i < args.size() ? args[i] : empty;
+    };
+    if (cmd == "valid") {
+      const auto v = Version::parse(arg(1));
+      out += v ? v->to_string(BuildMetadata::omit) : "null";
+    } else if (cmd == "compare") {
+      const auto a = Version::parse(arg(1));
+      const auto b = Version::parse(arg(2));
+      out += (a && b) ? std::to_string(noodle::semver::compare(*a, *b)) : "null";
+    } else if (cmd == "range") {
+      const auto r = Range::parse(arg(1));
+      out += r ? r->to_string() : "null";
+    } else if (cmd == "satisfies") {
+      const auto v = Version::parse(arg(1));
+      const auto r = Range::parse(arg(2));
+      out += (v && r && r->satisfies(*v)) ? "true" : "false";
+    } else if (cmd == "add_version") {
+      auto v = Version::parse(arg(1));
+      if (v) {
+        matrix.push_back(std::move(*v));
+        out += "ok";
+      } else {
+        out += "null";
+      }
+    } else if (cmd == "row") {
+      const auto r = Range::parse(arg(1));
+      if (r) {
+        for (const auto& v : matrix) {
+          out += r->satisfies(v) ? '1' : '0';
+        }
+      } else {
+        out += "null";
+      }
+    } else if (cmd == "why_version") {
+      const auto v = Version::parse(arg(1));
+      out += v ? "ok" : v.error().message;
+    } else if (cmd == "why_range") {
+      const auto r = Range::parse(arg(1));
+      out += r ? "ok" : r.error().message;
+    } else {
+      out += "unknown command";
+    }
+    out += '\n';
+    if (out.size() > (1u << 16)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return 0;
+}
