@@ -44,6 +44,13 @@ for (const line of lines) {
     out.push(String(semver.validRange(dec(a[1]))));
   } else if (cmd === 'satisfies') {
     out.push(String(semver.satisfies(dec(a[1]), dec(a[2]))));
+  } else if (cmd === 'compare_build') {
+    const x = dec(a[1]), y = dec(a[2]);
+    out.push(semver.valid(x) !== null && semver.valid(y) !== null ? String(semver.compareBuild(x, y)) : 'null');
+  } else if (cmd === 'sort_matrix') {
+    const idx = matrix.map((_, i) => i);
+    idx.sort((i, j) => semver.compareBuild(matrix[i], matrix[j]));  // Array.prototype.sort is stable
+    out.push(idx.join(' '));
   } else if (cmd === 'add_version') {
     const v = semver.parse(dec(a[1]));
     if (v) { matrix.push(v); out.push('ok'); } else { out.push('null'); }
@@ -94,7 +101,8 @@ def prerelease(rng, n=None):
 
 
 def build_meta(rng):
-    return ".".join(rng.choice(["build", "001", "sha", "5", "exp-1", "a", "Z9"]) for _ in range(rng.choice([1, 2])))
+    return ".".join(rng.choice(["build", "001", "1", "sha", "5", "10", "exp-1", "a", "Z9", "0"])
+                    for _ in range(rng.choice([1, 2, 2, 3])))
 
 
 def good_version(rng, small=True):
@@ -350,6 +358,7 @@ def main():
     versions = gen_versions(rng, args.versions)
     ranges = gen_ranges(rng, args.ranges)
     pairs = gen_compare_pairs(rng, versions, args.pairs)
+    core = ["1.0.0", "1.0.0-rc.1", "0.0.1"]
     sat_pairs = [(rng.choice(versions), rng.choice(ranges)) for _ in range(5000)]
 
     commands = []  # (category, args)
@@ -357,8 +366,12 @@ def main():
     commands += [("compare", p) for p in pairs]
     commands += [("range", (r,)) for r in ranges]
     commands += [("satisfies", p) for p in sat_pairs]
+    build_pairs = [(a, b) for a, b in pairs if "+" in a or "+" in b] + \
+        [(rng.choice(core) + "+" + build_meta(rng), rng.choice(core) + "+" + build_meta(rng)) for _ in range(3000)]
+    commands += [("compare_build", p) for p in build_pairs]
     commands += [("add_version", (v,)) for v in versions]
     commands += [("row", (r,)) for r in ranges]
+    commands += [("sort_matrix", ())]
 
     with tempfile.TemporaryDirectory() as tmp:
         cmd_path = os.path.join(tmp, "commands.txt")
@@ -399,6 +412,13 @@ def main():
         target.setdefault(cat, []).append(example)
 
     for (cat, a), mine, ref in zip(commands, ours, theirs):
+        if cat == "sort_matrix":
+            # Versions with huge numeric prerelease identifiers are ordered
+            # differently by design (DIVERGENCES.md): compare the order of the rest.
+            keep = lambda line: [i for i in line.split() if not huge_numeric_pre(matrix_versions[int(i)].strip())]
+            record("sort", mine == ref, keep(mine) == keep(ref),
+                   ("sort of the {} valid versions".format(len(matrix_versions)), mine[:80], ref[:80]))
+            continue
         if cat == "row":
             if mine == "null" or ref == "null" or len(mine) != len(ref):
                 record("satisfies (matrix)", mine == ref, False, (a[0], "row", mine[:60], ref[:60]))
@@ -409,7 +429,7 @@ def main():
                 record("satisfies (matrix)", m == t, documented, (v, a[0], m, t))
             continue
         documented = False
-        if cat == "compare":
+        if cat in ("compare", "compare_build"):
             documented = huge_numeric_pre(a[0].strip()) or huge_numeric_pre(a[1].strip())
         elif cat == "satisfies":
             documented = huge_numeric_pre(a[0].strip()) or range_has_huge_numeric_pre(normalized.get(a[1]))
