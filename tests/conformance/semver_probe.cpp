@@ -15,9 +15,9 @@
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 
-#include <algorithm>
 #include <cstdio>
-#include <numeric>
+#include <deque>
+#include <map>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -112,15 +112,19 @@ int main()
         out += "null";
       }
     } else if (cmd == "sort_matrix") {
-      std::vector<std::size_t> order(matrix.size());
-      std::iota(order.begin(), order.end(), std::size_t{0});
-      std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
-        const int c = noodle::semver::compare(matrix[x], matrix[y]);
-        return (c != 0 ? c : noodle::semver::compare_build(matrix[x], matrix[y])) < 0;
-      });
-      for (std::size_t i = 0; i < order.size(); ++i) {
+      // Sorted through noodle::semver::sort; indices are read back through
+      // the canonical text, equal texts keeping their input order.
+      std::map<std::string, std::deque<std::size_t>> where;
+      for (std::size_t i = 0; i < matrix.size(); ++i) {
+        where[matrix[i].to_string()].push_back(i);
+      }
+      std::vector<Version> sorted = matrix;
+      noodle::semver::sort(sorted);
+      for (std::size_t i = 0; i < sorted.size(); ++i) {
+        auto& queue = where[sorted[i].to_string()];
         out += i == 0 ? "" : " ";
-        out += std::to_string(order[i]);
+        out += std::to_string(queue.front());
+        queue.pop_front();
       }
     } else if (cmd == "add_version") {
       auto v = Version::parse(arg(1));
