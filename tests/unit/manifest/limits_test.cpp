@@ -70,6 +70,7 @@ TEST_CASE("parse_manifests survives nesting far beyond what yaml-cpp could recur
 {
   auto p = parse(nested_flow(200000));
   CHECK(lines(p.diagnostics) == std::vector<std::string>{"3:42 error: nesting depth exceeds the limit of 32"});
+  CHECK(p.diagnostics[0].source_line.size() == 1024);
   std::string dashes = "name: a\nversion: 1.0.0\nmetadata:\n";
   for (int i = 0; i < 5000; ++i) {
     dashes += "- ";
