@@ -23,6 +23,9 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::incompatible: return "incompatible";
   case ErrorCode::infeasible: return "infeasible";
   case ErrorCode::internal: return "internal";
+  case ErrorCode::corrupt_state: return "corrupt_state";
+  case ErrorCode::downgrade_refused: return "downgrade_refused";
+  case ErrorCode::insufficient_resources: return "insufficient_resources";
   }
   return "internal";
 }

@@ -71,6 +71,10 @@ public:
 // -1, 0 or 1 by precedence.
 int compare(const Version& a, const Version& b);
 
+// Orders versions of equal precedence by their build metadata, identifier by
+// identifier (numeric ones as numbers), as npm's compareBuild does; -1, 0 or 1.
+int compare_build(const Version& a, const Version& b);
+
 // Whether moving from `from` to `to` is a compatible change under SemVer:
 // breaking when the major version changes, when the minor version changes
 // while major is 0, and on any change of MAJOR.MINOR.PATCH within 0.0.x.

@@ -29,6 +29,9 @@ enum class ErrorCode {
   incompatible,       // a compatibility rule fails against installed versions
   infeasible,         // the plan is refused (aggregate of the above)
   internal,           // a bug: an invariant did not hold
+  corrupt_state,      // the installed-state directory tree is malformed
+  downgrade_refused,  // a version would go down without permission
+  insufficient_resources, // the machine lacks memory, cores or disk
 };
 
 std::string_view error_code_name(ErrorCode code);
