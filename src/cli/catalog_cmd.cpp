@@ -2,6 +2,7 @@
 // `components list|show` and `validate`.
 #include "context.hpp"
 
+#include <noodle/manifest/validate.hpp>
 #include <noodle/output/catalog_view.hpp>
 #include <noodle/state/installed.hpp>
 #include <noodle/util/spellcheck.hpp>
@@ -122,6 +123,11 @@ void add_validate_command(CLI::App& app, Registry& registry)
       std::vector<std::filesystem::path> paths(opts->paths.begin(), opts->paths.end());
       result = manifest::load_files(paths, ctx.load_options());
     }
+    // Cross-manifest checks (dependencies naming unknown components, ranges
+    // nothing satisfies) need the whole set, so they run after loading.
+    auto cross = manifest::validate_catalog(result.catalog);
+    manifest::attach_source_lines(cross);
+    result.diagnostics.insert(result.diagnostics.end(), cross.begin(), cross.end());
     return output::render_validation(result, ctx.reporter);
   });
 }
