@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <memory>
-#include <sstream>
 
 namespace noodle::cli {
 
@@ -39,9 +38,12 @@ Result<std::vector<semver::Version>> read_versions(Context& ctx, const std::vect
     }
     return out;
   }
-  std::ostringstream buffer;
-  buffer << ctx.in.rdbuf();
-  const std::string text = std::move(buffer).str();
+  std::string text;
+  char chunk[1 << 16];
+  while (ctx.in.read(chunk, sizeof chunk) || ctx.in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(ctx.in.gcount()));
+  }
+  out.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   std::string_view rest(text);
   std::size_t line_no = 0;
   while (!rest.empty()) {
@@ -64,18 +66,6 @@ Result<std::vector<semver::Version>> read_versions(Context& ctx, const std::vect
     out.push_back(std::move(*v));
   }
   return out;
-}
-
-// Ascending by precedence, then by build metadata as npm's sort does, stably.
-void sort_versions(std::vector<semver::Version>& vs)
-{
-  std::stable_sort(vs.begin(), vs.end(), [](const semver::Version& x, const semver::Version& y) {
-    auto c = x <=> y;
-    if (c != 0) {
-      return c < 0;
-    }
-    return semver::compare_build(x, y) < 0;
-  });
 }
 
 } // namespace
@@ -123,7 +113,7 @@ void add_version_commands(CLI::App& app, Registry& registry)
     auto& vs = *versions;
     vs.erase(std::remove_if(vs.begin(), vs.end(), [&](const semver::Version& v) { return !range->satisfies(v); }),
              vs.end());
-    sort_versions(vs);
+    semver::sort(vs);
     return output::render_version_list(vs, &*range, ctx.reporter);
   });
 
@@ -134,7 +124,7 @@ void add_version_commands(CLI::App& app, Registry& registry)
     if (!versions) {
       return ctx.reporter.failure(versions.error());
     }
-    sort_versions(*versions);
+    semver::sort(*versions);
     return output::render_version_list(*versions, nullptr, ctx.reporter);
   });
 

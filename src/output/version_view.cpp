@@ -59,7 +59,7 @@ ExitCode render_version_list(const std::vector<semver::Version>& versions, const
     std::string text;
     text.reserve(versions.size() * 12);
     for (const auto& v : versions) {
-      text += v.to_string();
+      v.append_to(text);
       text += '\n';
     }
     r.text(text);
