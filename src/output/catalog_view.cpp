@@ -18,9 +18,9 @@ std::string ranges_text(const std::vector<semver::Range>& ranges)
   return fmt::format("{}", fmt::join(parts, " | "));
 }
 
-nlohmann::json ranges_json(const std::vector<semver::Range>& ranges)
+nlohmann::ordered_json ranges_json(const std::vector<semver::Range>& ranges)
 {
-  nlohmann::json j = nlohmann::json::array();
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const auto& r : ranges) {
     j.push_back(r.raw());
   }
@@ -43,17 +43,17 @@ std::string yes_no(bool b)
 
 } // namespace
 
-nlohmann::json manifest_json(const manifest::Manifest& m)
+nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
 {
-  nlohmann::json deps = nlohmann::json::object();
+  nlohmann::ordered_json deps = nlohmann::ordered_json::object();
   for (const auto& d : m.dependencies) {
     deps[d.name] = d.range.raw();
   }
-  nlohmann::json compat = nlohmann::json::object();
+  nlohmann::ordered_json compat = nlohmann::ordered_json::object();
   for (const auto& c : m.compatibility) {
     compat[c.component] = ranges_json(c.ranges);
   }
-  nlohmann::json j = {
+  nlohmann::ordered_json j = {
     {"name", m.name},
     {"version", m.version.to_string()},
     {"description", m.description},
@@ -81,7 +81,7 @@ nlohmann::json manifest_json(const manifest::Manifest& m)
 
 ExitCode render_component_list(const manifest::Catalog& catalog, const state::InstalledState& installed, Reporter& r)
 {
-  nlohmann::json list = nlohmann::json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   std::vector<std::array<std::string, 5>> rows;
   rows.push_back({"NAME", "TYPE", "INSTALLED", "LATEST", "VERSIONS"});
   for (const auto& [name, versions] : catalog.components()) {
@@ -90,14 +90,14 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
     std::string inst_text = inst != nullptr ? inst->version.to_string() : "-";
     rows.push_back({name, std::string(manifest::to_string(latest.type)), inst_text, latest.version.to_string(),
                     std::to_string(versions.size())});
-    nlohmann::json vs = nlohmann::json::array();
+    nlohmann::ordered_json vs = nlohmann::ordered_json::array();
     for (const auto& m : versions) {
       vs.push_back(m.version.to_string());
     }
     list.push_back({{"name", name},
                     {"type", manifest::to_string(latest.type)},
                     {"description", latest.description},
-                    {"installed", inst != nullptr ? nlohmann::json(inst->version.to_string()) : nlohmann::json()},
+                    {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
                     {"latest", latest.version.to_string()},
                     {"versions", vs}});
   }
@@ -113,7 +113,7 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
                     {"description", ""},
                     {"installed", inst.version.to_string()},
                     {"latest", nullptr},
-                    {"versions", nlohmann::json::array()}});
+                    {"versions", nlohmann::ordered_json::array()}});
   }
   if (!r.json()) {
     std::array<std::size_t, 5> width{};
@@ -173,12 +173,12 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
     row("defined at", m.where.to_string());
     r.text(t);
   }
-  nlohmann::json vs = nlohmann::json::array();
+  nlohmann::ordered_json vs = nlohmann::ordered_json::array();
   for (const auto& v : *versions) {
     vs.push_back(v.version.to_string());
   }
   return r.success({{"component", manifest_json(m)},
-                    {"installed", inst != nullptr ? nlohmann::json(inst->version.to_string()) : nlohmann::json()},
+                    {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
                     {"versions", vs}});
 }
 
@@ -190,7 +190,7 @@ ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
     (d.severity == manifest::Diagnostic::Severity::error ? errors : warnings)++;
   }
   r.diagnostics(result.diagnostics);
-  nlohmann::json body = {{"files", result.files},
+  nlohmann::ordered_json body = {{"files", result.files},
                          {"manifests", result.catalog.manifest_count()},
                          {"components", result.catalog.component_count()},
                          {"errors", errors},

@@ -24,21 +24,21 @@ std::string node_status_text(const graph::DepsNode& n)
   return s;
 }
 
-nlohmann::json deps_json(const graph::DepsResult& deps)
+nlohmann::ordered_json deps_json(const graph::DepsResult& deps)
 {
-  nlohmann::json nodes = nlohmann::json::array();
+  nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
   for (const auto& n : deps.nodes) {
-    nlohmann::json j = {{"id", n.id},
+    nlohmann::ordered_json j = {{"id", n.id},
                         {"name", n.name},
-                        {"version", n.version ? nlohmann::json(n.version->to_string()) : nlohmann::json()},
+                        {"version", n.version ? nlohmann::ordered_json(n.version->to_string()) : nlohmann::ordered_json()},
                         {"status", graph::to_string(n.status)},
-                        {"installed", n.installed ? nlohmann::json(n.installed->to_string()) : nlohmann::json()}};
+                        {"installed", n.installed ? nlohmann::ordered_json(n.installed->to_string()) : nlohmann::ordered_json()}};
     if (!n.note.empty()) {
       j["note"] = n.note;
     }
     nodes.push_back(std::move(j));
   }
-  nlohmann::json edges = nlohmann::json::array();
+  nlohmann::ordered_json edges = nlohmann::ordered_json::array();
   for (const auto& e : deps.edges) {
     edges.push_back({{"from", e.from},
                      {"to", e.to},
@@ -129,9 +129,9 @@ std::string deps_tree(const graph::DepsResult& deps)
   return out;
 }
 
-nlohmann::json versions_json(const std::vector<semver::Version>& vs)
+nlohmann::ordered_json versions_json(const std::vector<semver::Version>& vs)
 {
-  nlohmann::json j = nlohmann::json::array();
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const auto& v : vs) {
     j.push_back(v.to_string());
   }
@@ -157,7 +157,7 @@ ExitCode render_deps(const graph::DepsResult& deps, GraphFormat format, Reporter
 
 ExitCode render_path(const graph::UpgradePath& path, Reporter& r)
 {
-  nlohmann::json hops = nlohmann::json::array();
+  nlohmann::ordered_json hops = nlohmann::ordered_json::array();
   std::string text;
   if (path.hops.empty()) {
     text = fmt::format("{} is already at {}: nothing to do\n", path.name, path.to.to_string());
@@ -180,8 +180,8 @@ ExitCode render_path(const graph::UpgradePath& path, Reporter& r)
 
 ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter& r)
 {
-  nlohmann::json steps = nlohmann::json::array();
-  nlohmann::json checks = nlohmann::json::array();
+  nlohmann::ordered_json steps = nlohmann::ordered_json::array();
+  nlohmann::ordered_json checks = nlohmann::ordered_json::array();
   std::string text = fmt::format("plan: {} (validation {})\n", title, graph::to_string(plan.validation));
 
   if (plan.steps.empty()) {
@@ -218,7 +218,7 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
       text += "     downgrade\n";
     }
     steps.push_back({{"component", s.name},
-                     {"from", s.from ? nlohmann::json(s.from->to_string()) : nlohmann::json()},
+                     {"from", s.from ? nlohmann::ordered_json(s.from->to_string()) : nlohmann::ordered_json()},
                      {"to", s.to.to_string()},
                      {"path", versions_json(s.hops)},
                      {"reason", graph::to_string(s.reason)},
@@ -245,7 +245,7 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
     if (c.status == graph::Check::Status::fail && first_failure == nullptr) {
       first_failure = &c;
     }
-    nlohmann::json j = {{"name", c.name}, {"status", status_word(c.status)}, {"message", c.message}};
+    nlohmann::ordered_json j = {{"name", c.name}, {"status", status_word(c.status)}, {"message", c.message}};
     if (!c.details.empty()) {
       j["details"] = c.details;
     }
@@ -265,7 +265,7 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
   text += fmt::format("\nresult: {}\n", plan.feasible ? "feasible" : "NOT feasible");
   r.text(text);
 
-  nlohmann::json body = {
+  nlohmann::ordered_json body = {
     {"feasible", plan.feasible},
     {"validation", graph::to_string(plan.validation)},
     {"steps", steps},

@@ -22,9 +22,9 @@ std::string caret_line(std::string_view source, std::uint32_t column)
   return out;
 }
 
-nlohmann::json location_json(const SourceLocation& where)
+nlohmann::ordered_json location_json(const SourceLocation& where)
 {
-  nlohmann::json j = {{"file", where.file}};
+  nlohmann::ordered_json j = {{"file", where.file}};
   if (where.line != 0) {
     j["line"] = where.line;
   }
@@ -86,7 +86,7 @@ void Reporter::diagnostic(const manifest::Diagnostic& d)
 {
   const bool is_error = d.severity == manifest::Diagnostic::Severity::error;
   if (json()) {
-    nlohmann::json j = {{"severity", is_error ? "error" : "warning"},
+    nlohmann::ordered_json j = {{"severity", is_error ? "error" : "warning"},
                         {"code", error_code_name(d.code)},
                         {"message", d.message}};
     if (d.where.known()) {
@@ -118,9 +118,9 @@ void Reporter::diagnostics(const std::vector<manifest::Diagnostic>& ds)
   }
 }
 
-nlohmann::json Reporter::error_json(const Error& error)
+nlohmann::ordered_json Reporter::error_json(const Error& error)
 {
-  nlohmann::json j = {{"code", error_code_name(error.code)}, {"message", error.message}};
+  nlohmann::ordered_json j = {{"code", error_code_name(error.code)}, {"message", error.message}};
   if (error.where && error.where->known()) {
     j["location"] = location_json(*error.where);
   }
@@ -130,10 +130,10 @@ nlohmann::json Reporter::error_json(const Error& error)
   return j;
 }
 
-ExitCode Reporter::success(nlohmann::json body, ExitCode code)
+ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
 {
   if (json()) {
-    nlohmann::json j = {{"ok", true}};
+    nlohmann::ordered_json j = {{"ok", true}};
     j.update(body);
     if (!m_warnings.empty()) {
       j["diagnostics"] = m_warnings;
@@ -143,10 +143,10 @@ ExitCode Reporter::success(nlohmann::json body, ExitCode code)
   return code;
 }
 
-ExitCode Reporter::refusal(const Error& error, nlohmann::json body, ExitCode code)
+ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, ExitCode code)
 {
   if (json()) {
-    nlohmann::json j = {{"ok", false}};
+    nlohmann::ordered_json j = {{"ok", false}};
     j.update(body);
     j["error"] = error_json(error);
     if (!m_warnings.empty()) {
@@ -173,7 +173,7 @@ ExitCode Reporter::failure(const Error& error)
 
 ExitCode Reporter::failure(const Error& error, ExitCode code)
 {
-  return refusal(error, nlohmann::json::object(), code);
+  return refusal(error, nlohmann::ordered_json::object(), code);
 }
 
 } // namespace noodle::output

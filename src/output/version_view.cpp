@@ -7,9 +7,9 @@ namespace noodle::output {
 
 namespace {
 
-nlohmann::json identifiers_json(const std::vector<semver::Identifier>& ids)
+nlohmann::ordered_json identifiers_json(const std::vector<semver::Identifier>& ids)
 {
-  nlohmann::json j = nlohmann::json::array();
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const auto& id : ids) {
     if (id.numeric) {
       j.push_back(id.number);
@@ -64,7 +64,7 @@ ExitCode render_version_list(const std::vector<semver::Version>& versions, const
     }
     r.text(text);
   }
-  nlohmann::json list = nlohmann::json::array();
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
   if (r.json()) {
     for (const auto& v : versions) {
       list.push_back(v.to_string());

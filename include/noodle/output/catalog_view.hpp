@@ -10,7 +10,7 @@
 
 namespace noodle::output {
 
-nlohmann::json manifest_json(const manifest::Manifest& m);
+nlohmann::ordered_json manifest_json(const manifest::Manifest& m);
 
 ExitCode render_component_list(const manifest::Catalog& catalog, const state::InstalledState& installed, Reporter& r);
 ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& catalog,

@@ -48,15 +48,15 @@ public:
   void diagnostics(const std::vector<manifest::Diagnostic>& ds);
 
   // Ends a successful command: JSON mode prints {"ok": true, ...body}.
-  ExitCode success(nlohmann::json body = nlohmann::json::object(), ExitCode code = ExitCode::ok);
+  ExitCode success(nlohmann::ordered_json body = nlohmann::ordered_json::object(), ExitCode code = ExitCode::ok);
   // Ends a command whose result is a refusal or failure but still carries a
   // body (a plan that is not feasible): {"ok": false, "error": ..., ...body}.
-  ExitCode refusal(const Error& error, nlohmann::json body, ExitCode code);
+  ExitCode refusal(const Error& error, nlohmann::ordered_json body, ExitCode code);
   // Ends a failed command.
   ExitCode failure(const Error& error);
   ExitCode failure(const Error& error, ExitCode code);
 
-  static nlohmann::json error_json(const Error& error);
+  static nlohmann::ordered_json error_json(const Error& error);
 
 private:
   std::string label(std::string_view severity) const;
@@ -64,7 +64,7 @@ private:
   std::ostream& m_out;
   std::ostream& m_err;
   Style m_style;
-  nlohmann::json m_warnings = nlohmann::json::array();
+  nlohmann::ordered_json m_warnings = nlohmann::ordered_json::array();
 };
 
 } // namespace noodle::output
