@@ -357,3 +357,21 @@ TEST_CASE("graph::resolve handles a 100000-long dependency chain without deep re
   CHECK(r->changes.back().name == "c0");
   CHECK(r->changes[1].explanation == "required by c99997@1.0.0 (range ^1.0.0, manifests/c99997-1.0.0.yaml:5:5)");
 }
+
+TEST_CASE("graph::resolve explains an upgrade by the demands the installed version fails")
+{
+  const auto catalog = catalog_of({
+    {"runtime_core", "1.5.0"},
+    {"runtime_core", "2.0.0"},
+    {"logger", "1.0.0", {{"runtime_core", "*"}}},
+    {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}},
+  });
+  auto r = graph::resolve(catalog, installed_of({{"runtime_core", "1.5.0"}}),
+                          {Request{"logger", std::nullopt, 0}, Request{"jit_compiler", std::nullopt, 0}}, {});
+  REQUIRE(r);
+  CHECK(summary(*r) ==
+        std::vector<std::string>{"runtime_core 1.5.0->2.0.0", "jit_compiler -->2.1.0", "logger -->1.0.0"});
+  // logger's "*" accepts the installed 1.5.0, so it is no reason to move.
+  CHECK(change(*r, "runtime_core").explanation ==
+        "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
+}
