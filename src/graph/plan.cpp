@@ -214,14 +214,11 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
     }
   }
   std::vector<std::string> failures;
+  std::vector<std::string> already; // broken before the plan, between untouched components
   std::size_t rules = 0;
   for (const auto* m : manifests) {
     const bool owner_changed = changed.count(m->name) != 0;
     for (const auto& rule : m->compatibility) {
-      // A rule between two untouched components is not this plan's business.
-      if (!owner_changed && changed.count(rule.component) == 0) {
-        continue;
-      }
       auto it = final_state.find(rule.component);
       if (it == final_state.end()) {
         continue; // not installed: nothing to be compatible with
@@ -229,18 +226,26 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
       ++rules;
       const bool ok = std::any_of(rule.ranges.begin(), rule.ranges.end(),
                                   [&](const semver::Range& r) { return r.satisfies(*it->second); });
-      if (!ok) {
-        failures.push_back(fmt::format("{} requires {} at {}{}, but it will be at {}", m->id(), rule.component,
-                                       detail::list_ranges(rule.ranges), detail::at(rule.where),
-                                       it->second->to_string()));
+      if (ok) {
+        continue;
+      }
+      auto line = fmt::format("{} requires {} at {}{}, but it will be at {}", m->id(), rule.component,
+                              detail::list_ranges(rule.ranges), detail::at(rule.where), it->second->to_string());
+      if (owner_changed || changed.count(rule.component) != 0) {
+        failures.push_back(std::move(line));
+      } else {
+        already.push_back(line + " (already so before this plan)");
       }
     }
   }
-  if (failures.empty()) {
+  if (failures.empty() && already.empty()) {
     return passed("compatibility", fmt::format("{} compatibility rule(s) hold in the final state", rules));
   }
-  return flagged("compatibility", Status::fail, ErrorCode::incompatible,
-                 fmt::format("{} compatibility rule(s) fail in the final state", failures.size()),
+  const std::size_t broken = failures.size() + already.size();
+  const Status status = failures.empty() ? Status::warn : Status::fail;
+  failures.insert(failures.end(), already.begin(), already.end());
+  return flagged("compatibility", status, ErrorCode::incompatible,
+                 fmt::format("{} of {} compatibility rule(s) fail in the final state", broken, rules),
                  std::move(failures));
 }
 

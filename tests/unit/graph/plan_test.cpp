@@ -225,10 +225,29 @@ TEST_CASE("graph::make_plan checks compatibility rules of the final state; permi
   CHECK(permissive.feasible);
   CHECK(status_of(permissive, "compatibility") == Status::warn);
 
+  CHECK(plan.check("compatibility")->message == "1 of 1 compatibility rule(s) fail in the final state");
+
   auto fine = graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}),
                                k_big_machine);
   CHECK(status_of(fine, "compatibility") == Status::pass);
   CHECK(fine.check("compatibility")->message == "1 compatibility rule(s) hold in the final state");
+}
+
+TEST_CASE("graph::make_plan only warns about a compatibility rule broken before the plan")
+{
+  auto catalog = runtime_catalog();
+  auto agent = make({"agent", "1.0.0"});
+  agent.compatibility.push_back(
+    manifest::CompatibilityRule{"gc_engine", {test::range("^2.0.0")}, SourceLocation{"manifests/agent.yaml", 4, 3}});
+  test::add(catalog, std::move(agent));
+  const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}, {"agent", "1.0.0"}});
+  auto plan = graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}),
+                               k_big_machine);
+  CHECK(plan.feasible);
+  CHECK(status_of(plan, "compatibility") == Status::warn);
+  CHECK(plan.check("compatibility")->details ==
+        std::vector<std::string>{"agent@1.0.0 requires gc_engine at '^2.0.0' (manifests/agent.yaml:4:3), but it "
+                                 "will be at 1.3.0 (already so before this plan)"});
 }
 
 TEST_CASE("graph::make_plan compares resource needs with the machine")
