@@ -1,20 +1,233 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/cli/run.hpp>
 
+#include "context.hpp"
+
+#include <noodle/output/exit_code.hpp>
+#include <noodle/output/reporter.hpp>
+#include <noodle/util/spellcheck.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <exception>
 #include <iostream>
+#include <unistd.h>
 
 namespace noodle::cli {
 
-int run(const std::vector<std::string>&, std::istream&, std::ostream&, std::ostream& err)
+namespace {
+
+constexpr std::string_view k_usage_hint = "run 'noodle-upgrade --help' for usage";
+
+// Before parsing, find out whether the caller asked for JSON, so that even a
+// usage error comes out as one JSON object.
+bool wants_json(const std::vector<std::string>& args)
 {
-  err << "noodle-upgrade: error: no commands are available in this build\n";
-  return 1;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--output=json" || a == "-ojson") {
+      return true;
+    }
+    if ((a == "--output" || a == "-o") && i + 1 < args.size() && args[i + 1] == "json") {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> subcommand_names(const CLI::App& app)
+{
+  std::vector<std::string> names;
+  for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+  }
+  return names;
+}
+
+// The deepest subcommand the user reached, for pointing at the right --help.
+const CLI::App* deepest_parsed(const CLI::App& app)
+{
+  const CLI::App* cur = &app;
+  for (;;) {
+    const CLI::App* next = nullptr;
+    for (const auto* sub : cur->get_subcommands()) {
+      next = sub;
+    }
+    if (next == nullptr) {
+      return cur;
+    }
+    cur = next;
+  }
+}
+
+std::string command_path(const CLI::App* app)
+{
+  std::string path;
+  for (const CLI::App* a = app; a != nullptr && a->get_parent() != nullptr; a = a->get_parent()) {
+    path = path.empty() ? a->get_name() : a->get_name() + " " + path;
+  }
+  return path;
+}
+
+std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const std::vector<std::string>& args)
+{
+  const CLI::App* at = deepest_parsed(app);
+  std::string message = e.what();
+  if (!message.empty()) {
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  }
+  // An unknown command reaches CLI11 as an extra positional argument.
+  if (e.get_name() == "ExtrasError" || e.get_name() == "RequiredError") {
+    std::vector<std::string> names = subcommand_names(*at);
+    if (!names.empty()) {
+      for (const auto& a : args) {
+        if (a.empty() || a[0] == '-' || std::find(names.begin(), names.end(), a) != names.end()) {
+          continue;
+        }
+        if (at->get_subcommands().empty()) {
+          std::string suggestion = util::closest_match(a, names);
+          std::string where = command_path(at);
+          message = fmt::format("unknown command '{}'{}", a, where.empty() ? "" : " for '" + where + "'");
+          if (!suggestion.empty()) {
+            message += fmt::format(" (did you mean '{}'?)", suggestion);
+          }
+          message += fmt::format("; expected one of: {}", fmt::join(names, ", "));
+          return message;
+        }
+        break;
+      }
+    }
+  }
+  std::string path = command_path(at);
+  return fmt::format("{}; run 'noodle-upgrade {}{}--help' for usage", message, path, path.empty() ? "" : " ");
+}
+
+} // namespace
+
+std::filesystem::path Context::catalog_dir() const
+{
+  if (!global.catalog.empty()) {
+    return global.catalog;
+  }
+  return std::filesystem::path(global.root) / "manifests";
+}
+
+manifest::LoadOptions Context::load_options() const
+{
+  manifest::LoadOptions options;
+  options.strictness = global.strict ? manifest::Strictness::strict : manifest::Strictness::normal;
+  return options;
+}
+
+LoadedCatalog load_catalog(Context& ctx)
+{
+  LoadedCatalog loaded;
+  loaded.result = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
+  const auto& ds = loaded.result.diagnostics;
+  if (!loaded.result.has_errors()) {
+    ctx.reporter.diagnostics(ds);
+    return loaded;
+  }
+  // In text mode every diagnostic is printed, then one summary error; JSON
+  // carries them all in the error object.
+  std::size_t errors = 0;
+  const manifest::Diagnostic* first = nullptr;
+  for (const auto& d : ds) {
+    if (d.severity == manifest::Diagnostic::Severity::error) {
+      ++errors;
+      first = first != nullptr ? first : &d;
+    }
+  }
+  Error e(first->code, fmt::format("catalog '{}' has {} error{}", ctx.catalog_dir().string(), errors, errors == 1 ? "" : "s"));
+  ctx.reporter.diagnostics(ds);
+  loaded.exit = ctx.reporter.failure(e);
+  return loaded;
+}
+
+void on_run(CLI::App* cmd, Registry& registry, Action action)
+{
+  cmd->callback([&registry, action = std::move(action)] { registry.action = action; });
+}
+
+int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err)
+{
+  GlobalOptions global;
+  Registry registry;
+
+  CLI::App app{"noodle-upgrade: upgrade the components of a running runtime safely", "noodle-upgrade"};
+  app.set_version_flag("--version", std::string("noodle-upgrade ") + NOODLE_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.footer("Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by validation,\n"
+             "4 integrity failure, 5 root locked. See noodle-upgrade(1).");
+
+  app.add_option("--root", global.root, "Runtime root directory")
+    ->envname("NOODLE_ROOT")
+    ->capture_default_str();
+  app.add_option("--catalog", global.catalog, "Manifest catalog directory (default: <root>/manifests)")
+    ->envname("NOODLE_CATALOG");
+  app.add_option("-o,--output", global.output, "Output format")
+    ->check(CLI::IsMember({"text", "json"}))
+    ->capture_default_str();
+  app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
+  app.add_flag("-v,--verbose", global.verbose, "Print more detail on stderr");
+  app.add_flag("--no-color", global.no_color, "Never color diagnostics");
+  app.add_flag("--strict", global.strict, "Treat manifest warnings (unknown fields) as errors");
+
+  add_catalog_commands(app, registry);
+  add_graph_commands(app, registry);
+  add_plan_command(app, registry);
+  add_validate_command(app, registry);
+  add_version_commands(app, registry);
+
+  output::Style early_style;
+  early_style.format = wants_json(args) ? output::Format::json : output::Format::text;
+  output::Reporter early(out, err, early_style);
+
+  try {
+    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    Error usage(ErrorCode::usage, usage_message(e, app, args));
+    return output::to_int(early.failure(usage, output::ExitCode::usage));
+  }
+
+  output::Style style;
+  style.format = global.output == "json" ? output::Format::json : output::Format::text;
+  style.verbosity = global.quiet ? output::Verbosity::quiet
+                                 : (global.verbose ? output::Verbosity::verbose : output::Verbosity::normal);
+  const bool color_ok = !global.no_color && std::getenv("NO_COLOR") == nullptr && &err == &std::cerr
+                        && isatty(STDERR_FILENO) == 1;
+  style.color = color_ok ? output::Color::yes : output::Color::no;
+  output::Reporter reporter(out, err, style);
+  Context ctx{global, in, out, err, reporter};
+
+  if (!registry.action) {
+    return output::to_int(reporter.failure(Error(ErrorCode::internal, "no command was selected")));
+  }
+  try {
+    return output::to_int((*registry.action)(ctx));
+  } catch (const std::exception& e) {
+    // "Cannot continue": the only place an exception becomes a message.
+    return output::to_int(reporter.failure(Error(ErrorCode::internal, fmt::format("unexpected failure: {}", e.what()))));
+  }
 }
 
 int run(int argc, char** argv)
 {
+  std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
-  return run(args, std::cin, std::cout, std::cerr);
+  int code = run(args, std::cin, std::cout, std::cerr);
+  std::cout.flush();
+  return code;
 }
 
 } // namespace noodle::cli

@@ -35,6 +35,12 @@ std::string Manifest::id() const
   return fmt::format("{}@{}", name, version.to_string());
 }
 
+const SourceLocation& Manifest::location_of(std::string_view field) const
+{
+  auto it = field_where.find(field);
+  return it == field_where.end() ? where : it->second;
+}
+
 Result<void> Catalog::add(Manifest m)
 {
   auto& list = m_components[m.name];

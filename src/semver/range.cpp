@@ -764,11 +764,80 @@ bool is_any(const std::vector<Comparator>& set)
   return set.size() == 1 && set[0].any_version;
 }
 
+// Why the partial version `v` (what follows an operator) is malformed, or
+// an empty string when it looks well formed.
+std::string explain_partial(std::string_view v)
+{
+  static constexpr const char* k_names[] = {"major", "minor", "patch"};
+  std::size_t i = 0;
+  while (i < v.size() && (v[i] == 'v' || v[i] == '=')) {
+    ++i;
+  }
+  for (int k = 0; k < 3; ++k) {
+    const char* name = k_names[k];
+    const char c = at(v, i);
+    if (c == 'x' || c == 'X' || c == '*') {
+      ++i;
+    } else if (is_digit(c)) {
+      const auto n = digit_run(v, i);
+      if (n > 1 && c == '0') {
+        return fmt::format("leading zero in {}", name);
+      }
+      if (n > 16 || std::stoull(std::string(v.substr(i, n))) > k_max_safe_integer) {
+        return fmt::format("{} exceeds {}", name, k_max_safe_integer);
+      }
+      i += n;
+    } else if (i >= v.size()) {
+      return k == 0 ? "expected a version" : fmt::format("expected {} after '.'", name);
+    } else {
+      return fmt::format("unexpected character '{}' in {}", detail::char_at(v, i), name);
+    }
+    if (i >= v.size()) {
+      return {};
+    }
+    if (v[i] != '.') {
+      if (k < 2 && (v[i] == '-' || v[i] == '+')) {
+        return "a prerelease or build needs MAJOR.MINOR.PATCH";
+      }
+      break;
+    }
+    if (k == 2) {
+      return "expected at most MAJOR.MINOR.PATCH";
+    }
+    ++i;
+  }
+  if (at(v, i) != '-' && at(v, i) != '+') {
+    return fmt::format("unexpected character '{}' after the version", detail::char_at(v, i));
+  }
+  Version ignored;
+  std::string why;
+  if (!detail::scan_version(fmt::format("0.0.0{}", v.substr(i)), ignored, why)) {
+    return why;
+  }
+  return {};
+}
+
 // Why a comparator the pipeline produced is refused.
 std::string explain_comparator(std::string_view c, std::string_view why_version)
 {
   if (const auto match = match_xrange(c); match && invalid_x_order(match->x)) {
     return fmt::format("'{}' has a number after a wildcard", c);
+  }
+  if (c == "-") {
+    return "stray '-': a hyphen range 'A - B' must be alone between '||'";
+  }
+  auto op = operator_end(c);
+  if (at(c, 0) == '~') {
+    op = at(c, 1) == '>' ? 2 : 1;
+  } else if (at(c, 0) == '^') {
+    op = 1;
+  }
+  const auto rest = c.substr(op);
+  if (rest.empty()) {
+    return op == 0 ? "empty comparator" : fmt::format("'{}' is not followed by a version", c);
+  }
+  if (auto why = explain_partial(rest); !why.empty()) {
+    return fmt::format("'{}': {}", c, why);
   }
   return fmt::format("'{}' is not a valid comparator: {}", c, why_version);
 }

@@ -201,17 +201,8 @@ std::strong_ordering operator<=>(const Identifier& a, const Identifier& b)
   return a.text.compare(b.text) <=> 0;
 }
 
-std::strong_ordering operator<=>(const Version& a, const Version& b)
+std::strong_ordering Version::compare_prerelease(const Version& a, const Version& b)
 {
-  if (auto c = a.major <=> b.major; c != 0) {
-    return c;
-  }
-  if (auto c = a.minor <=> b.minor; c != 0) {
-    return c;
-  }
-  if (auto c = a.patch <=> b.patch; c != 0) {
-    return c;
-  }
   const auto na = a.prerelease.size();
   const auto nb = b.prerelease.size();
   // A release sorts above every prerelease of the same MAJOR.MINOR.PATCH.
@@ -254,10 +245,8 @@ void append_number(std::string& out, std::uint64_t n)
 
 } // namespace
 
-std::string Version::to_string(BuildMetadata build_metadata) const
+void Version::append_to(std::string& out, BuildMetadata build_metadata) const
 {
-  std::string out;
-  out.reserve(16);
   append_number(out, major);
   out += '.';
   append_number(out, minor);
@@ -277,6 +266,12 @@ std::string Version::to_string(BuildMetadata build_metadata) const
       out += build[i];
     }
   }
+}
+
+std::string Version::to_string(BuildMetadata build_metadata) const
+{
+  std::string out;
+  append_to(out, build_metadata);
   return out;
 }
 

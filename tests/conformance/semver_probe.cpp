@@ -8,12 +8,16 @@
 //   compare A B      -> -1, 0 or 1, or "null" when either is invalid
 //   range R          -> npm validRange() form or "null"
 //   satisfies V R    -> "true" or "false" (false when either is invalid)
+//   compare_build A B -> npm compareBuild(): precedence, then build metadata
 //   add_version V    -> "ok" or "null"; valid versions join the matrix list
 //   row R            -> one '0'/'1' per matrix version, or "null"
+//   sort_matrix      -> matrix indices in npm sort() order (stable), by spaces
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <cstdio>
+#include <deque>
+#include <map>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -98,6 +102,30 @@ int main()
       const auto v = Version::parse(arg(1));
       const auto r = Range::parse(arg(2));
       out += (v && r && r->satisfies(*v)) ? "true" : "false";
+    } else if (cmd == "compare_build") {
+      const auto a = Version::parse(arg(1));
+      const auto b = Version::parse(arg(2));
+      if (a && b) {
+        const int c = noodle::semver::compare(*a, *b);
+        out += std::to_string(c != 0 ? c : noodle::semver::compare_build(*a, *b));
+      } else {
+        out += "null";
+      }
+    } else if (cmd == "sort_matrix") {
+      // Sorted through noodle::semver::sort; indices are read back through
+      // the canonical text, equal texts keeping their input order.
+      std::map<std::string, std::deque<std::size_t>> where;
+      for (std::size_t i = 0; i < matrix.size(); ++i) {
+        where[matrix[i].to_string()].push_back(i);
+      }
+      std::vector<Version> sorted = matrix;
+      noodle::semver::sort(sorted);
+      for (std::size_t i = 0; i < sorted.size(); ++i) {
+        auto& queue = where[sorted[i].to_string()];
+        out += i == 0 ? "" : " ";
+        out += std::to_string(queue.front());
+        queue.pop_front();
+      }
     } else if (cmd == "add_version") {
       auto v = Version::parse(arg(1));
       if (v) {

@@ -63,6 +63,13 @@ struct DepsResult {
   std::vector<DepsNode> nodes;
   std::vector<DepsEdge> edges;
   bool has_cycle = false; // a cycle exists among the edges
+
+  // The node an edge leads to in the direction of the query: `to` for
+  // Direction::dependencies, `from` (the dependent) for Direction::dependents.
+  std::size_t child(std::size_t edge) const
+  {
+    return direction == Direction::dependencies ? edges[edge].to : edges[edge].from;
+  }
 };
 
 struct DepsQuery {

@@ -76,8 +76,16 @@ struct Manifest {
 
   SourceLocation where; // start of the YAML document
 
+  // Where the loader found each field's value, by path: "name", "version",
+  // "type", "required_stop", "hot_swappable", "upgrade_from[0]",
+  // "dependencies.<name>", "compatibility.<name>", "resources.memory_mb", ...
+  std::map<std::string, SourceLocation, std::less<>> field_where;
+
   // "name@version".
   std::string id() const;
+
+  // The location recorded for `field`, or the document's when there is none.
+  const SourceLocation& location_of(std::string_view field) const;
 };
 
 // All component versions known to the tool, by name, each name's versions in

@@ -61,15 +61,49 @@ public:
   // Canonical form: "1.2.3-rc.1+build.5"; with BuildMetadata::omit it is
   // npm's `version` / valid() form "1.2.3-rc.1".
   std::string to_string(BuildMetadata build_metadata = BuildMetadata::include) const;
+  // Appends the same text to `out`, for building large outputs without a
+  // temporary string per version.
+  void append_to(std::string& out, BuildMetadata build_metadata = BuildMetadata::include) const;
 
   // Precedence order; build metadata is ignored, so 1.0.0+a == 1.0.0+b.
-  // Never allocates.
-  friend std::strong_ordering operator<=>(const Version& a, const Version& b);
+  // Never allocates; MAJOR.MINOR.PATCH are compared inline.
+  friend std::strong_ordering operator<=>(const Version& a, const Version& b)
+  {
+    if (a.major != b.major) {
+      return a.major <=> b.major;
+    }
+    if (a.minor != b.minor) {
+      return a.minor <=> b.minor;
+    }
+    if (a.patch != b.patch) {
+      return a.patch <=> b.patch;
+    }
+    if (a.prerelease.empty() && b.prerelease.empty()) {
+      return std::strong_ordering::equal;
+    }
+    return compare_prerelease(a, b);
+  }
   friend bool operator==(const Version& a, const Version& b) { return (a <=> b) == 0; }
+
+private:
+  // Precedence of the prerelease parts alone (none sorts above any).
+  static std::strong_ordering compare_prerelease(const Version& a, const Version& b);
 };
 
 // -1, 0 or 1 by precedence.
 int compare(const Version& a, const Version& b);
+
+// Orders versions of equal precedence by their build metadata, identifier by
+// identifier (numeric ones as numbers), as npm's compareBuild does; -1, 0 or 1.
+int compare_build(const Version& a, const Version& b);
+
+// Sorts ascending by precedence, then by build metadata, keeping the input
+// order of equal versions: the order of npm's semver.sort(). (Where npm's
+// build comparison is not a consistent order -- "+001.b" against "+1.a",
+// whose first identifiers are equal as numbers -- the later identifiers
+// decide.) Faster than std::sort on Version objects: it sorts compact keys
+// and moves each version once.
+void sort(std::vector<Version>& versions);
 
 // Whether moving from `from` to `to` is a compatible change under SemVer:
 // breaking when the major version changes, when the minor version changes

@@ -30,8 +30,7 @@ std::vector<std::string> children(const graph::DepsResult& r, const graph::DepsN
 {
   std::vector<std::string> out;
   for (auto e : n.children) {
-    const auto& edge = r.edges[e];
-    const auto& child = r.nodes[r.direction == Direction::dependencies ? edge.to : edge.from];
+    const auto& child = r.nodes[r.child(e)];
     out.push_back(child.name + "@" + (child.version ? child.version->to_string() : "?"));
   }
   return out;

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/manifest/diagnostic.hpp>
+#include <noodle/semver/version.hpp>
+#include <noodle/util/error.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noodle::manifest {
+
+// One requested upgrade of a batch file (`plan -f`, `apply`).
+struct BatchItem {
+  std::string component;
+  semver::Version version;
+  std::optional<std::string> strategy; // one of batch_strategies()
+  int priority = 0;                    // higher goes first; may be negative
+  SourceLocation where;                // the item's mapping
+};
+
+struct Batch {
+  std::vector<BatchItem> items; // in file order
+};
+
+// The accepted `strategy` values: immediate, gradual, canary, blue-green, rolling.
+const std::vector<std::string>& batch_strategies();
+
+// Parses a batch file:
+//   upgrades:
+//     - {component: NAME, version: X.Y.Z, strategy: canary, priority: 10}
+// Appends every problem to `diagnostics` (unknown fields are errors here: a
+// misspelt key must not silently drop a setting). Fails with the first
+// error when there is any; an empty list or a component listed twice is an
+// error. The same size, depth and alias limits as manifests apply. Never throws.
+Result<Batch> parse_batch(std::string_view text, const std::string& file_name, std::vector<Diagnostic>& diagnostics);
+
+// Reads `path` (refused over `max_file_bytes`, checked before reading) and
+// parses it as parse_batch does; the file name in locations is `path` as given.
+Result<Batch> load_batch(const std::filesystem::path& path, std::vector<Diagnostic>& diagnostics,
+                         std::size_t max_file_bytes = 1024 * 1024);
+
+} // namespace noodle::manifest

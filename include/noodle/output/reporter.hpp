@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/manifest/loader.hpp>
+#include <noodle/output/exit_code.hpp>
+#include <noodle/util/error.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace noodle::output {
+
+enum class Format { text, json };
+enum class Verbosity { quiet, normal, verbose };
+enum class Color { no, yes };
+
+struct Style {
+  Format format = Format::text;
+  Verbosity verbosity = Verbosity::normal;
+  Color color = Color::no;
+};
+
+// The one place where results, warnings and errors become bytes. Data goes to
+// `out`, diagnostics to `err`. In JSON mode exactly one object is written to
+// `out` per command (`{"ok": true, ...}` or `{"ok": false, "error": ...}`),
+// with warnings gathered into it instead of printed.
+class Reporter {
+public:
+  Reporter(std::ostream& out, std::ostream& err, Style style);
+
+  Format format() const { return m_style.format; }
+  bool json() const { return m_style.format == Format::json; }
+  const Style& style() const { return m_style; }
+
+  // Text mode only: writes to stdout.
+  void text(std::string_view s);
+  // Text mode only, suppressed by -q: informational lines to stderr.
+  void note(std::string_view s);
+  // Text mode only, shown with -v: detail lines to stderr.
+  void detail(std::string_view s);
+
+  void warning(std::string_view message);
+  void diagnostic(const manifest::Diagnostic& d);
+  void diagnostics(const std::vector<manifest::Diagnostic>& ds);
+
+  // Ends a successful command: JSON mode prints {"ok": true, ...body}.
+  ExitCode success(nlohmann::json body = nlohmann::json::object(), ExitCode code = ExitCode::ok);
+  // Ends a command whose result is a refusal or failure but still carries a
+  // body (a plan that is not feasible): {"ok": false, "error": ..., ...body}.
+  ExitCode refusal(const Error& error, nlohmann::json body, ExitCode code);
+  // Ends a failed command.
+  ExitCode failure(const Error& error);
+  ExitCode failure(const Error& error, ExitCode code);
+
+  static nlohmann::json error_json(const Error& error);
+
+private:
+  std::string label(std::string_view severity) const;
+
+  std::ostream& m_out;
+  std::ostream& m_err;
+  Style m_style;
+  nlohmann::json m_warnings = nlohmann::json::array();
+};
+
+} // namespace noodle::output

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/output/reporter.hpp>
+#include <noodle/semver/range.hpp>
+#include <noodle/semver/version.hpp>
+
+#include <vector>
+
+namespace noodle::output {
+
+ExitCode render_version(const semver::Version& v, Reporter& r);
+ExitCode render_compare(const semver::Version& a, const semver::Version& b, int result, Reporter& r);
+// `versions` already sorted; exit 1 when `range` is set and nothing matched.
+ExitCode render_version_list(const std::vector<semver::Version>& versions, const semver::Range* range, Reporter& r);
+ExitCode render_compat(const semver::Version& from, const semver::Version& to, const semver::Compatibility& c,
+                       Reporter& r);
+
+} // namespace noodle::output

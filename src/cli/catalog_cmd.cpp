@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+// `components list|show` and `validate`.
+#include "context.hpp"
+
+#include <noodle/output/catalog_view.hpp>
+#include <noodle/state/installed.hpp>
+#include <noodle/util/spellcheck.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace noodle::cli {
+
+namespace {
+
+struct ShowOptions {
+  std::string target; // NAME or NAME@VERSION
+};
+
+struct ValidateOptions {
+  std::vector<std::string> paths;
+};
+
+} // namespace
+
+Result<const manifest::Manifest*> find_component(const manifest::Catalog& catalog, const std::string& target,
+                                                 const state::InstalledState* installed)
+{
+  std::string name = target;
+  std::optional<semver::Version> version;
+  if (auto at = target.find('@'); at != std::string::npos) {
+    name = target.substr(0, at);
+    auto v = semver::Version::parse(target.substr(at + 1));
+    if (!v) {
+      return fail(v.error());
+    }
+    version = *v;
+  }
+  if (!catalog.contains(name)) {
+    std::string msg = fmt::format("unknown component '{}'", name);
+    std::string suggestion = util::closest_match(name, catalog.names());
+    if (!suggestion.empty()) {
+      msg += fmt::format(" (did you mean '{}'?)", suggestion);
+    }
+    return fail(ErrorCode::not_found, msg);
+  }
+  if (version) {
+    const auto* m = catalog.find(name, *version);
+    if (m == nullptr) {
+      std::vector<std::string> vs;
+      for (const auto& x : *catalog.versions(name)) {
+        vs.push_back(x.version.to_string());
+      }
+      return fail(ErrorCode::not_found, fmt::format("component '{}' has no version '{}'; available: {}", name,
+                                                    version->to_string(), fmt::join(vs, ", ")));
+    }
+    return m;
+  }
+  if (installed != nullptr) {
+    if (const auto* inst = installed->find(name)) {
+      if (const auto* m = catalog.find(name, inst->version)) {
+        return m;
+      }
+    }
+  }
+  return catalog.latest(name);
+}
+
+void add_catalog_commands(CLI::App& app, Registry& registry)
+{
+  auto* components = app.add_subcommand("components", "List and show the components of the catalog");
+  components->require_subcommand(1);
+
+  auto* list = components->add_subcommand("list", "List every component: type, installed and latest version\n"
+                                                  "Example: noodle-upgrade --root /var/lib/noodle components list");
+  on_run(list, registry, [](Context& ctx) {
+    auto loaded = load_catalog(ctx);
+    if (loaded.exit) {
+      return *loaded.exit;
+    }
+    auto installed = state::read_installed(ctx.root());
+    if (!installed) {
+      return ctx.reporter.failure(installed.error());
+    }
+    return output::render_component_list(loaded.result.catalog, *installed, ctx.reporter);
+  });
+
+  auto opts = std::make_shared<ShowOptions>();
+  auto* show = components->add_subcommand(
+    "show", "Show one component version in full (default: the installed one, else the latest)\n"
+            "Example: noodle-upgrade components show jit_compiler@2.1.0");
+  show->add_option("NAME[@VERSION]", opts->target, "Component, optionally with a version")->required();
+  on_run(show, registry, [opts](Context& ctx) {
+    auto loaded = load_catalog(ctx);
+    if (loaded.exit) {
+      return *loaded.exit;
+    }
+    auto installed = state::read_installed(ctx.root());
+    if (!installed) {
+      return ctx.reporter.failure(installed.error());
+    }
+    auto m = find_component(loaded.result.catalog, opts->target, &*installed);
+    if (!m) {
+      return ctx.reporter.failure(m.error());
+    }
+    return output::render_component(**m, loaded.result.catalog, *installed, ctx.reporter);
+  });
+}
+
+void add_validate_command(CLI::App& app, Registry& registry)
+{
+  auto opts = std::make_shared<ValidateOptions>();
+  auto* validate = app.add_subcommand("validate", "Lint manifest files or directories (default: the catalog)\n"
+                                                  "Example: noodle-upgrade validate --strict manifests/");
+  validate->add_option("PATH", opts->paths, "Manifest files or directories");
+  on_run(validate, registry, [opts](Context& ctx) {
+    manifest::LoadResult result;
+    if (opts->paths.empty()) {
+      result = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
+    } else {
+      std::vector<std::filesystem::path> paths(opts->paths.begin(), opts->paths.end());
+      result = manifest::load_files(paths, ctx.load_options());
+    }
+    return output::render_validation(result, ctx.reporter);
+  });
+}
+
+} // namespace noodle::cli

@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: Apache-2.0
+// `plan`: the feasibility and validation report of an upgrade or a batch.
+#include "context.hpp"
+
+#include <noodle/graph/plan.hpp>
+#include <noodle/manifest/batch.hpp>
+#include <noodle/output/graph_view.hpp>
+#include <noodle/state/machine.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace noodle::cli {
+
+namespace {
+
+struct PlanOptions {
+  std::string name;
+  std::string version;
+  std::string batch_file;
+  std::vector<std::string> constraints;
+  std::string strategy = "gradual";
+  std::string validation = "normal";
+  bool allow_downgrade = false;
+};
+
+// "NAME@RANGE", or a bare RANGE for the single requested component.
+Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested)
+{
+  std::string name = requested;
+  std::string range_text = text;
+  if (auto at = text.find('@'); at != std::string::npos) {
+    name = text.substr(0, at);
+    range_text = text.substr(at + 1);
+  } else if (requested.empty()) {
+    return fail(ErrorCode::usage,
+                fmt::format("constraint '{}' names no component; expected NAME@RANGE, e.g. 'runtime_core@^2.0.0'", text));
+  }
+  auto range = semver::Range::parse(range_text);
+  if (!range) {
+    return fail(range.error());
+  }
+  return graph::Constraint{name, *range};
+}
+
+graph::Validation validation_from(const std::string& s)
+{
+  return s == "strict" ? graph::Validation::strict
+                       : (s == "permissive" ? graph::Validation::permissive : graph::Validation::normal);
+}
+
+} // namespace
+
+const std::vector<std::string>& strategy_names()
+{
+  static const std::vector<std::string> k_names = {"immediate", "gradual", "canary", "blue-green", "rolling"};
+  return k_names;
+}
+
+void add_plan_command(CLI::App& app, Registry& registry)
+{
+  auto opts = std::make_shared<PlanOptions>();
+  auto* plan = app.add_subcommand(
+    "plan", "Report whether an upgrade (or a batch of upgrades) is feasible, changing nothing\n"
+            "Exit 0 when feasible, 3 when not.\n"
+            "Example: noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
+  plan->add_option("NAME", opts->name, "Component to upgrade");
+  plan->add_option("VERSION", opts->version, "Target version");
+  auto* file = plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
+  plan->add_option("--constraint", opts->constraints, "Limit the versions chosen for a component: NAME@RANGE");
+  plan->add_option("--strategy", opts->strategy, "Rollout strategy")
+    ->check(CLI::IsMember(strategy_names()))
+    ->capture_default_str();
+  plan->add_option("--validation", opts->validation, "How strict the checks are")
+    ->check(CLI::IsMember({"strict", "normal", "permissive"}))
+    ->capture_default_str();
+  plan->add_flag("--allow-downgrade", opts->allow_downgrade, "Plan a move to a lower version instead of refusing it");
+  (void)file;
+
+  on_run(plan, registry, [opts](Context& ctx) {
+    const bool batch = !opts->batch_file.empty();
+    if (batch == !opts->name.empty() || (!batch && opts->version.empty())) {
+      return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'plan NAME VERSION' or 'plan -f BATCH.yaml'; "
+                                                          "run 'noodle-upgrade plan --help' for usage"));
+    }
+    auto loaded = load_catalog(ctx);
+    if (loaded.exit) {
+      return *loaded.exit;
+    }
+    auto installed = state::read_installed(ctx.root());
+    if (!installed) {
+      return ctx.reporter.failure(installed.error());
+    }
+
+    graph::PlanRequest request;
+    request.validation = validation_from(opts->validation);
+    request.allow_downgrade = opts->allow_downgrade ? graph::AllowDowngrade::yes : graph::AllowDowngrade::no;
+    std::string title;
+    if (batch) {
+      std::vector<manifest::Diagnostic> diagnostics;
+      auto parsed = manifest::load_batch(opts->batch_file, diagnostics);
+      manifest::attach_source_lines(diagnostics);
+      if (!parsed) {
+        ctx.reporter.diagnostics(diagnostics);
+        return ctx.reporter.failure(parsed.error());
+      }
+      ctx.reporter.diagnostics(diagnostics);
+      for (const auto& item : parsed->items) {
+        request.items.push_back({item.component, item.version, item.strategy.value_or(opts->strategy), item.priority});
+      }
+      title = fmt::format("batch '{}' ({} upgrade{})", opts->batch_file, parsed->items.size(),
+                          parsed->items.size() == 1 ? "" : "s");
+    } else {
+      auto version = semver::Version::parse(opts->version);
+      if (!version) {
+        return ctx.reporter.failure(version.error());
+      }
+      request.items.push_back({opts->name, *version, opts->strategy, 0});
+      title = fmt::format("upgrade {} to {}", opts->name, version->to_string());
+    }
+    for (const auto& c : opts->constraints) {
+      auto constraint = parse_constraint(c, batch ? std::string() : opts->name);
+      if (!constraint) {
+        return ctx.reporter.failure(constraint.error());
+      }
+      request.constraints.push_back(std::move(*constraint));
+    }
+    auto plan = graph::make_plan(loaded.result.catalog, *installed, request, state::probe_machine(ctx.root()));
+    return output::render_plan(plan, title, ctx.reporter);
+  });
+}
+
+} // namespace noodle::cli

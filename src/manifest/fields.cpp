@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "fields.hpp"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+namespace noodle::manifest::detail {
+
+std::string got(const Node& n)
+{
+  std::string out = fmt::format("got {}", describe(n));
+  if (n.kind == NodeKind::scalar && n.quoted) {
+    Node plain = n;
+    plain.quoted = false;
+    ScalarType type = scalar_type(plain);
+    if (type != ScalarType::string && type != ScalarType::null) {
+      out += " (a quoted string)";
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> read_string(const Node& n, Sink& sink, const std::string& field)
+{
+  if (n.kind != NodeKind::scalar || scalar_type(n) != ScalarType::string) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be a string, {}", field, got(n)), n, field);
+    return std::nullopt;
+  }
+  return n.text;
+}
+
+std::optional<bool> read_bool(const Node& n, Sink& sink, const std::string& field)
+{
+  if (auto b = as_bool(n)) {
+    return b;
+  }
+  sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be true or false, {}", field, got(n)), n,
+             field);
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> read_unsigned(const Node& n, Sink& sink, const std::string& field, Sign sign,
+                                           std::uint64_t max)
+{
+  const char* what = sign == Sign::positive ? "a positive integer" : "a non-negative integer";
+  auto i = as_integer(n);
+  if (!i || i->negative || (sign == Sign::positive && i->magnitude == 0)) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be {}, {}", field, what, got(n)), n, field);
+    return std::nullopt;
+  }
+  if (i->magnitude > max) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be at most {}, {}", field, max, got(n)), n,
+               field);
+    return std::nullopt;
+  }
+  return i->magnitude;
+}
+
+std::optional<std::int64_t> read_signed(const Node& n, Sink& sink, const std::string& field, std::int64_t min,
+                                        std::int64_t max)
+{
+  auto i = as_integer(n);
+  if (!i) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be an integer, {}", field, got(n)), n,
+               field);
+    return std::nullopt;
+  }
+  // Compare magnitudes so no value overflows on the way.
+  bool fits = i->negative ? i->magnitude <= static_cast<std::uint64_t>(-(min + 1)) + 1
+                          : i->magnitude <= static_cast<std::uint64_t>(max);
+  if (!fits) {
+    sink.error(ErrorCode::manifest_invalid,
+               fmt::format("field '{}' must be an integer from {} to {}, {}", field, min, max, got(n)), n, field);
+    return std::nullopt;
+  }
+  if (i->negative) {
+    return static_cast<std::int64_t>(0 - i->magnitude);
+  }
+  return static_cast<std::int64_t>(i->magnitude);
+}
+
+std::optional<std::string> read_scalar_text(const Node& n, Sink& sink, const std::string& field,
+                                            std::string_view expected)
+{
+  if (n.kind != NodeKind::scalar || scalar_type(n) == ScalarType::null) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be {}, {}", field, expected, got(n)), n,
+               field);
+    return std::nullopt;
+  }
+  return n.text;
+}
+
+std::optional<semver::Version> read_version(const Node& n, Sink& sink, const std::string& field)
+{
+  auto text = read_scalar_text(n, sink, field, "a version string");
+  if (!text) {
+    return std::nullopt;
+  }
+  auto v = semver::Version::parse(*text);
+  if (!v) {
+    const std::string& msg = v.error().message;
+    std::string message = msg.rfind("invalid version", 0) == 0
+                            ? msg
+                            : fmt::format("invalid version '{}': {}", *text, msg);
+    sink.error(ErrorCode::invalid_version, std::move(message), n, field);
+    return std::nullopt;
+  }
+  return std::move(*v);
+}
+
+std::optional<semver::Range> read_range(const Node& n, Sink& sink, const std::string& field)
+{
+  auto text = read_scalar_text(n, sink, field, "a version range string");
+  if (!text) {
+    return std::nullopt;
+  }
+  auto r = semver::Range::parse(*text);
+  if (!r) {
+    // Name the field inside the parser's message: "invalid range 'x' in field 'f': why".
+    const std::string& msg = r.error().message;
+    std::string prefix = fmt::format("invalid range '{}'", *text);
+    std::string message = msg.rfind(prefix, 0) == 0
+                            ? fmt::format("{} in field '{}'{}", prefix, field, msg.substr(prefix.size()))
+                            : fmt::format("{} in field '{}': {}", prefix, field, msg);
+    sink.error(ErrorCode::invalid_range, std::move(message), n, field);
+    return std::nullopt;
+  }
+  return std::move(*r);
+}
+
+bool is_valid_component_name(std::string_view name)
+{
+  constexpr std::size_t k_max_name = 128;
+  if (name.empty() || name.size() > k_max_name) {
+    return false;
+  }
+  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!lower_or_digit(name[0])) {
+    return false;
+  }
+  for (char c : name) {
+    if (!lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool check_component_name(const std::string& name, const Node& at, Sink& sink, const std::string& field)
+{
+  if (is_valid_component_name(name)) {
+    return true;
+  }
+  std::string shown = name.size() > 60 ? name.substr(0, 60) + "..." : name;
+  std::string why = name.size() > 128 ? "longer than 128 characters"
+                                      : "use lowercase letters, digits, '_', '.' and '-', starting with a letter or digit";
+  sink.error(ErrorCode::manifest_invalid, fmt::format("invalid component name '{}': {}", shown, why), at, field);
+  return false;
+}
+
+std::optional<std::string> read_component_name(const Node& n, Sink& sink, const std::string& field)
+{
+  auto text = read_string(n, sink, field);
+  if (!text || !check_component_name(*text, n, sink, field)) {
+    return std::nullopt;
+  }
+  return text;
+}
+
+std::optional<std::string> read_choice(const Node& n, Sink& sink, const std::string& field,
+                                       const std::vector<std::string>& allowed)
+{
+  if (n.kind == NodeKind::scalar && scalar_type(n) == ScalarType::string) {
+    for (const std::string& a : allowed) {
+      if (a == n.text) {
+        return n.text;
+      }
+    }
+  }
+  std::string message = fmt::format("field '{}' must be one of {}, {}", field, fmt::join(allowed, ", "), got(n));
+  if (n.kind == NodeKind::scalar) {
+    if (auto suggestion = suggest_spelling(n.text, allowed)) {
+      message += fmt::format(" (did you mean '{}'?)", *suggestion);
+    }
+  }
+  sink.error(ErrorCode::manifest_invalid, std::move(message), n, field);
+  return std::nullopt;
+}
+
+void report_unknown_field(const Entry& e, Sink& sink, const std::string& prefix,
+                          const std::vector<std::string>& known, Diagnostic::Severity severity)
+{
+  std::string field = join_field(prefix, e.key);
+  std::string message = fmt::format("unknown field '{}'", field);
+  if (auto suggestion = suggest_spelling(e.key, known)) {
+    message += fmt::format(" (did you mean '{}'?)", join_field(prefix, *suggestion));
+  }
+  sink.report(severity, ErrorCode::manifest_invalid, std::move(message), e.key_node->line, e.key_node->column,
+              std::move(field));
+}
+
+void report_missing_field(const Node& at, Sink& sink, const std::string& field)
+{
+  sink.error(ErrorCode::manifest_invalid, fmt::format("missing required field '{}'", field), at, field);
+}
+
+bool expect_mapping(const Node& n, Sink& sink, const std::string& field)
+{
+  if (n.kind == NodeKind::mapping) {
+    return true;
+  }
+  sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be a mapping, {}", field, got(n)), n, field);
+  return false;
+}
+
+} // namespace noodle::manifest::detail

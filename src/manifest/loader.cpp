@@ -1,0 +1,649 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/manifest/loader.hpp>
+
+#include "fields.hpp"
+#include "yaml_doc.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+namespace noodle::manifest {
+
+namespace {
+
+using namespace detail;
+
+const std::vector<std::string> k_top_fields = {
+  "name",          "version",       "description",  "type",     "dependencies",
+  "upgrade_from",  "required_stop", "hot_swappable", "compatibility", "resources",
+  "health_check",  "entry_point",   "configuration_schema", "metadata", "archive",
+};
+const std::vector<std::string> k_resource_fields = {"memory_mb", "cpu_cores", "disk_mb"};
+const std::vector<std::string> k_health_fields = {"timeout_ms", "retries"};
+const std::vector<std::string> k_archive_fields = {"file", "sha256", "size"};
+const std::vector<std::string> k_types = {"runtime", "compiler", "ai_agent", "deployment", "system"};
+
+std::string index_field(const std::string& field, std::size_t i)
+{
+  return fmt::format("{}[{}]", field, i);
+}
+
+ParseLimits limits_of(const LoadOptions& o)
+{
+  return ParseLimits{o.max_file_bytes, o.max_depth, o.max_documents, o.max_aliases, o.max_nodes};
+}
+
+// Reads one YAML document into a Manifest, reporting every problem.
+class ManifestReader {
+public:
+  ManifestReader(Sink& sink, const std::filesystem::path& base_dir, const LoadOptions& options)
+    : m_sink(sink), m_base_dir(base_dir), m_options(options)
+  {
+  }
+
+  std::optional<Manifest> read(const Node& root)
+  {
+    const std::size_t errors_before = m_sink.errors();
+    if (root.kind != NodeKind::mapping) {
+      m_sink.error(ErrorCode::manifest_invalid,
+                   fmt::format("a manifest document must be a mapping of fields, {}", got(root)), root);
+      return std::nullopt;
+    }
+    Manifest m;
+    m.where = m_sink.location(root);
+    bool have_name = false;
+    bool have_version = false;
+    for (const Entry& e : entries_of(root, m_sink, "")) {
+      const Node& v = *e.value;
+      const std::string& k = e.key;
+      if (k == "name") {
+        have_name = true;
+        if (auto name = read_component_name(v, m_sink, k)) {
+          m.name = *name;
+          note(m, k, v);
+        }
+      } else if (k == "version") {
+        have_version = true;
+        if (auto version = read_version(v, m_sink, k)) {
+          m.version = std::move(*version);
+          note(m, k, v);
+        }
+      } else if (k == "description") {
+        if (auto s = read_string(v, m_sink, k)) {
+          m.description = *s;
+        }
+      } else if (k == "type") {
+        if (auto t = read_choice(v, m_sink, k, k_types)) {
+          m.type = *component_type_from_string(*t);
+          note(m, k, v);
+        }
+      } else if (k == "dependencies") {
+        read_dependencies(v, m);
+      } else if (k == "upgrade_from") {
+        read_upgrade_from(v, m);
+      } else if (k == "required_stop") {
+        if (auto b = read_bool(v, m_sink, k)) {
+          m.required_stop = *b;
+          note(m, k, v);
+        }
+      } else if (k == "hot_swappable") {
+        if (auto b = read_bool(v, m_sink, k)) {
+          m.hot_swappable = *b;
+          note(m, k, v);
+        }
+      } else if (k == "compatibility") {
+        read_compatibility(v, m);
+      } else if (k == "resources") {
+        read_resources(v, m);
+      } else if (k == "health_check") {
+        read_health_check(v, m);
+      } else if (k == "entry_point") {
+        if (auto s = read_string(v, m_sink, k)) {
+          m.entry_point = *s;
+        }
+      } else if (k == "configuration_schema") {
+        m.configuration_schema = to_json(v, m_sink, k);
+      } else if (k == "metadata") {
+        m.metadata = to_json(v, m_sink, k);
+      } else if (k == "archive") {
+        read_archive(v, m);
+      } else {
+        report_unknown_field(e, m_sink, "", k_top_fields, unknown_severity());
+      }
+    }
+    if (!have_name) {
+      report_missing_field(root, m_sink, "name");
+    }
+    if (!have_version) {
+      report_missing_field(root, m_sink, "version");
+    }
+    if (!m.name.empty()) {
+      for (const Dependency& d : m.dependencies) {
+        if (d.name == m.name) {
+          m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
+                        "a component cannot depend on itself", d.where.line, d.where.column,
+                        join_field("dependencies", d.name));
+        }
+      }
+      for (const CompatibilityRule& r : m.compatibility) {
+        if (r.component == m.name) {
+          m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
+                        "a component cannot have a compatibility rule on itself", r.where.line, r.where.column,
+                        join_field("compatibility", r.component));
+        }
+      }
+    }
+    if (m_sink.errors() != errors_before) {
+      return std::nullopt;
+    }
+    return m;
+  }
+
+private:
+  Sink& m_sink;
+  const std::filesystem::path& m_base_dir;
+  const LoadOptions& m_options;
+
+  Diagnostic::Severity unknown_severity() const
+  {
+    return m_options.strictness == Strictness::strict ? Diagnostic::Severity::error : Diagnostic::Severity::warning;
+  }
+
+  void note(Manifest& m, const std::string& field, const Node& at) const
+  {
+    m.field_where[field] = m_sink.location(at);
+  }
+
+  void read_dependencies(const Node& v, Manifest& m)
+  {
+    const std::string field = "dependencies";
+    auto duplicate = [&](const std::string& name) {
+      return std::find_if(m.dependencies.begin(), m.dependencies.end(),
+                          [&](const Dependency& d) { return d.name == name; });
+    };
+    if (v.kind == NodeKind::sequence) {
+      for (std::size_t i = 0; i < v.items.size(); ++i) {
+        const Node& item = *v.items[i];
+        std::string item_field = index_field(field, i);
+        if (item.kind == NodeKind::mapping) {
+          m_sink.error(ErrorCode::manifest_invalid,
+                       fmt::format("field '{}' must be a component name, got a mapping (to give version ranges, "
+                                   "make 'dependencies' a mapping of name to range)",
+                                   item_field),
+                       item, item_field);
+          continue;
+        }
+        auto name = read_component_name(item, m_sink, item_field);
+        if (!name) {
+          continue;
+        }
+        if (auto it = duplicate(*name); it != m.dependencies.end()) {
+          m_sink.error(ErrorCode::manifest_invalid,
+                       fmt::format("duplicate dependency '{}' (first listed at {})", *name, it->where.to_string()),
+                       item, item_field);
+          continue;
+        }
+        auto any = semver::Range::parse("*");
+        if (!any) {
+          m_sink.error(ErrorCode::internal, fmt::format("cannot build the range '*': {}", any.error().message), item,
+                       item_field);
+          continue;
+        }
+        note(m, join_field(field, *name), item);
+        m.dependencies.push_back(Dependency{*name, std::move(*any), m_sink.location(item)});
+      }
+      return;
+    }
+    if (v.kind == NodeKind::mapping) {
+      for (const Entry& e : entries_of(v, m_sink, field)) {
+        std::string entry_field = join_field(field, e.key);
+        bool name_ok = check_component_name(e.key, *e.key_node, m_sink, entry_field);
+        if (e.value->kind == NodeKind::null) {
+          m_sink.error(ErrorCode::manifest_invalid,
+                       fmt::format("dependency '{}' needs a version range, got null (use '*' for any version)", e.key),
+                       *e.value, entry_field);
+          continue;
+        }
+        auto range = read_range(*e.value, m_sink, entry_field);
+        if (!name_ok || !range) {
+          continue;
+        }
+        note(m, entry_field, *e.value);
+        m.dependencies.push_back(Dependency{e.key, std::move(*range), m_sink.location(*e.key_node)});
+      }
+      return;
+    }
+    m_sink.error(ErrorCode::manifest_invalid,
+                 fmt::format("field '{}' must be a list of component names or a mapping of name to version range, {}",
+                             field, got(v)),
+                 v, field);
+  }
+
+  void read_upgrade_from(const Node& v, Manifest& m)
+  {
+    const std::string field = "upgrade_from";
+    if (v.kind == NodeKind::sequence) {
+      if (v.items.empty()) {
+        m_sink.error(ErrorCode::manifest_invalid,
+                     fmt::format("field '{}' must not be empty (leave it out to allow upgrades from any lower "
+                                 "version)",
+                                 field),
+                     v, field);
+        return;
+      }
+      for (std::size_t i = 0; i < v.items.size(); ++i) {
+        std::string item_field = index_field(field, i);
+        if (auto r = read_range(*v.items[i], m_sink, item_field)) {
+          note(m, item_field, *v.items[i]);
+          m.upgrade_from.push_back(std::move(*r));
+        }
+      }
+      return;
+    }
+    if (v.kind == NodeKind::scalar) {
+      if (auto r = read_range(v, m_sink, field)) {
+        note(m, index_field(field, 0), v);
+        m.upgrade_from.push_back(std::move(*r));
+      }
+      return;
+    }
+    m_sink.error(ErrorCode::manifest_invalid,
+                 fmt::format("field '{}' must be a version range or a list of version ranges, {}", field, got(v)), v,
+                 field);
+  }
+
+  void read_compatibility(const Node& v, Manifest& m)
+  {
+    const std::string field = "compatibility";
+    if (!expect_mapping(v, m_sink, field)) {
+      return;
+    }
+    for (const Entry& e : entries_of(v, m_sink, field)) {
+      std::string entry_field = join_field(field, e.key);
+      bool ok = check_component_name(e.key, *e.key_node, m_sink, entry_field);
+      CompatibilityRule rule;
+      rule.component = e.key;
+      rule.where = m_sink.location(*e.key_node);
+      const Node& value = *e.value;
+      if (value.kind == NodeKind::scalar) {
+        if (auto r = read_range(value, m_sink, entry_field)) {
+          rule.ranges.push_back(std::move(*r));
+        } else {
+          ok = false;
+        }
+      } else if (value.kind == NodeKind::sequence && !value.items.empty()) {
+        for (std::size_t i = 0; i < value.items.size(); ++i) {
+          if (auto r = read_range(*value.items[i], m_sink, index_field(entry_field, i))) {
+            rule.ranges.push_back(std::move(*r));
+          } else {
+            ok = false;
+          }
+        }
+      } else {
+        m_sink.error(ErrorCode::manifest_invalid,
+                     fmt::format("field '{}' must be a version range or a non-empty list of version ranges, {}",
+                                 entry_field, value.kind == NodeKind::sequence ? "got an empty list" : got(value)),
+                     value, entry_field);
+        ok = false;
+      }
+      if (ok) {
+        note(m, entry_field, *e.key_node);
+        m.compatibility.push_back(std::move(rule));
+      }
+    }
+  }
+
+  void read_resources(const Node& v, Manifest& m)
+  {
+    const std::string field = "resources";
+    if (!expect_mapping(v, m_sink, field)) {
+      return;
+    }
+    for (const Entry& e : entries_of(v, m_sink, field)) {
+      std::string f = join_field(field, e.key);
+      if (e.key == "memory_mb") {
+        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative)) {
+          m.resources.memory_mb = *n;
+        }
+      } else if (e.key == "disk_mb") {
+        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative)) {
+          m.resources.disk_mb = *n;
+        }
+      } else if (e.key == "cpu_cores") {
+        auto d = as_number(*e.value);
+        if (!d || *d <= 0) {
+          m_sink.error(ErrorCode::manifest_invalid,
+                       fmt::format("field '{}' must be a positive number, {}", f, got(*e.value)), *e.value, f);
+        } else {
+          m.resources.cpu_cores = *d;
+        }
+      } else {
+        report_unknown_field(e, m_sink, field, k_resource_fields, unknown_severity());
+      }
+    }
+  }
+
+  void read_health_check(const Node& v, Manifest& m)
+  {
+    const std::string field = "health_check";
+    if (!expect_mapping(v, m_sink, field)) {
+      return;
+    }
+    for (const Entry& e : entries_of(v, m_sink, field)) {
+      std::string f = join_field(field, e.key);
+      if (e.key == "timeout_ms") {
+        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::positive)) {
+          m.health_check.timeout_ms = *n;
+        }
+      } else if (e.key == "retries") {
+        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative, UINT32_MAX)) {
+          m.health_check.retries = static_cast<std::uint32_t>(*n);
+        }
+      } else {
+        report_unknown_field(e, m_sink, field, k_health_fields, unknown_severity());
+      }
+    }
+  }
+
+  void read_archive(const Node& v, Manifest& m)
+  {
+    const std::string field = "archive";
+    if (!expect_mapping(v, m_sink, field)) {
+      return;
+    }
+    ArchiveRef archive;
+    bool have_file = false;
+    bool ok = true;
+    for (const Entry& e : entries_of(v, m_sink, field)) {
+      std::string f = join_field(field, e.key);
+      if (e.key == "file") {
+        have_file = true;
+        auto text = read_string(*e.value, m_sink, f);
+        if (!text) {
+          ok = false;
+          continue;
+        }
+        ok = read_archive_file(*text, *e.value, f, archive) && ok;
+        note(m, f, *e.value);
+      } else if (e.key == "sha256") {
+        auto text = read_string(*e.value, m_sink, f);
+        if (!text) {
+          ok = false;
+          continue;
+        }
+        std::string hex = *text;
+        bool valid = hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+                       return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+                     });
+        if (!valid) {
+          m_sink.error(ErrorCode::manifest_invalid,
+                       fmt::format("field '{}' must be 64 hexadecimal digits, {}", f, got(*e.value)), *e.value, f);
+          ok = false;
+          continue;
+        }
+        std::transform(hex.begin(), hex.end(), hex.begin(),
+                       [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+        archive.sha256 = hex;
+      } else if (e.key == "size") {
+        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::positive)) {
+          archive.size = *n;
+        } else {
+          ok = false;
+        }
+      } else {
+        report_unknown_field(e, m_sink, field, k_archive_fields, unknown_severity());
+      }
+    }
+    if (!have_file) {
+      report_missing_field(v, m_sink, "archive.file");
+      return;
+    }
+    if (ok) {
+      m.archive = std::move(archive);
+    }
+  }
+
+  bool read_archive_file(const std::string& text, const Node& at, const std::string& field, ArchiveRef& archive)
+  {
+    std::filesystem::path rel(text);
+    if (text.empty() || rel.is_absolute()) {
+      m_sink.error(ErrorCode::manifest_invalid,
+                   fmt::format("field '{}' must be a path relative to the manifest's directory, {}", field, got(at)),
+                   at, field);
+      return false;
+    }
+    std::error_code ec;
+    std::filesystem::path resolved = std::filesystem::absolute(m_base_dir / rel, ec).lexically_normal();
+    if (ec) {
+      resolved = (m_base_dir / rel).lexically_normal();
+    }
+    if (m_options.check_archive_files == LoadOptions::CheckArchiveFiles::yes &&
+        !std::filesystem::is_regular_file(resolved, ec)) {
+      m_sink.error(ErrorCode::not_found,
+                   fmt::format("archive file '{}' not found (resolved to '{}')", text, resolved.string()), at, field);
+      return false;
+    }
+    archive.file = std::move(resolved);
+    return true;
+  }
+};
+
+std::string lower_first(std::string s)
+{
+  if (!s.empty()) {
+    s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  }
+  return s;
+}
+
+Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::filesystem::path& path)
+{
+  Diagnostic d;
+  d.code = code;
+  d.message = std::move(message);
+  d.where = SourceLocation{path.string(), 0, 0};
+  return d;
+}
+
+bool has_yaml_extension(const std::filesystem::path& p)
+{
+  std::string ext = p.extension().string();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+// Collects the YAML files under `dir` in sorted order, skipping dot names.
+std::vector<std::filesystem::path> scan_directory(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
+{
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(dir, ec);
+  if (ec) {
+    out.push_back(file_diagnostic(ErrorCode::io,
+                                  fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(ec.message())),
+                                  dir));
+    return files;
+  }
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) {
+      break;
+    }
+    const fs::path& p = it->path();
+    if (p.filename().string().rfind('.', 0) == 0) {
+      if (it->is_directory(ec)) {
+        it.disable_recursion_pending();
+      }
+      continue;
+    }
+    if (has_yaml_extension(p) && it->is_regular_file(ec)) {
+      files.push_back(p);
+    }
+  }
+  if (ec) {
+    out.push_back(file_diagnostic(ErrorCode::io,
+                                  fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(ec.message())),
+                                  dir));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Parses one file and adds its manifests to the result's catalog.
+void load_one(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
+{
+  auto text = read_input_file(path, options.max_file_bytes, result.diagnostics);
+  if (!text) {
+    return;
+  }
+  ++result.files;
+  const std::string file_name = path.string();
+  auto manifests = parse_manifests(*text, file_name, path.parent_path(), options, result.diagnostics);
+  SourceText source(*text, file_name);
+  for (Manifest& m : manifests) {
+    SourceLocation where = m.where;
+    auto added = result.catalog.add(std::move(m));
+    if (!added) {
+      Diagnostic d;
+      d.code = added.error().code;
+      d.message = added.error().message;
+      d.where = where;
+      d.source_line = source.line(where.line);
+      d.field = "version";
+      result.diagnostics.push_back(std::move(d));
+    }
+  }
+}
+
+} // namespace
+
+std::vector<Manifest> parse_manifests(std::string_view text, const std::string& file_name,
+                                      const std::filesystem::path& base_dir, const LoadOptions& options,
+                                      std::vector<Diagnostic>& diagnostics)
+{
+  std::vector<Manifest> out;
+  try {
+    SourceText source(text, file_name);
+    Sink sink(source, diagnostics);
+    const std::size_t diagnostics_before = diagnostics.size();
+    std::vector<Document> documents = parse_yaml(source, limits_of(options), sink);
+    ManifestReader reader(sink, base_dir, options);
+    for (const Document& doc : documents) {
+      if (doc.root->kind == NodeKind::null) {
+        continue; // an empty document, e.g. after a trailing "---"
+      }
+      auto m = reader.read(*doc.root);
+      if (!m) {
+        continue;
+      }
+      auto first = std::find_if(out.begin(), out.end(), [&](const Manifest& other) {
+        return other.name == m->name && other.version == m->version;
+      });
+      if (first != out.end()) {
+        sink.report(Diagnostic::Severity::error, ErrorCode::duplicate_version,
+                    fmt::format("duplicate component version '{}' (first defined at {})", m->id(),
+                                first->where.to_string()),
+                    m->where.line, m->where.column, "version");
+        continue;
+      }
+      out.push_back(std::move(*m));
+    }
+    if (out.empty() && diagnostics.size() == diagnostics_before) {
+      sink.report(Diagnostic::Severity::warning, ErrorCode::manifest_invalid, "file defines no component", 0, 0);
+    }
+  } catch (const std::exception& e) {
+    // Only allocation failures can get here; never let them escape.
+    Diagnostic d = file_diagnostic(ErrorCode::internal, fmt::format("cannot load manifests: {}", e.what()), file_name);
+    diagnostics.push_back(std::move(d));
+    out.clear();
+  }
+  return out;
+}
+
+std::optional<std::string> read_input_file(const std::filesystem::path& path, std::size_t max_file_bytes,
+                                           std::vector<Diagnostic>& diagnostics)
+{
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) {
+    diagnostics.push_back(file_diagnostic(ErrorCode::io, fmt::format("'{}' is a directory", path.string()), path));
+    return std::nullopt;
+  }
+  auto size = fs::file_size(path, ec);
+  if (ec) {
+    diagnostics.push_back(file_diagnostic(
+      ec == std::errc::no_such_file_or_directory ? ErrorCode::not_found : ErrorCode::io,
+      fmt::format("cannot read '{}': {}", path.string(), lower_first(ec.message())), path));
+    return std::nullopt;
+  }
+  if (size > max_file_bytes) {
+    diagnostics.push_back(file_diagnostic(ErrorCode::manifest_parse,
+                                          fmt::format("file is {} bytes, over the {}-byte limit", size, max_file_bytes),
+                                          path));
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diagnostics.push_back(file_diagnostic(ErrorCode::io, fmt::format("cannot open '{}'", path.string()), path));
+    return std::nullopt;
+  }
+  // Read at most one byte past the limit: the file may have grown.
+  std::string text(max_file_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (in.bad()) {
+    diagnostics.push_back(file_diagnostic(ErrorCode::io, fmt::format("cannot read '{}'", path.string()), path));
+    return std::nullopt;
+  }
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_file_bytes) {
+    diagnostics.push_back(file_diagnostic(
+      ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes), path));
+    return std::nullopt;
+  }
+  return text;
+}
+
+bool LoadResult::has_errors() const
+{
+  return manifest::has_errors(diagnostics);
+}
+
+LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& options)
+{
+  LoadResult result;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    bool missing = !std::filesystem::exists(dir, ec);
+    result.diagnostics.push_back(file_diagnostic(
+      missing ? ErrorCode::not_found : ErrorCode::io,
+      missing ? fmt::format("catalog directory '{}' does not exist", dir.string())
+              : fmt::format("catalog path '{}' is not a directory", dir.string()),
+      dir));
+    return result;
+  }
+  for (const auto& file : scan_directory(dir, result.diagnostics)) {
+    load_one(file, options, result);
+  }
+  return result;
+}
+
+LoadResult load_files(const std::vector<std::filesystem::path>& paths, const LoadOptions& options)
+{
+  LoadResult result;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+      for (const auto& file : scan_directory(path, result.diagnostics)) {
+        load_one(file, options, result);
+      }
+    } else {
+      load_one(path, options, result);
+    }
+  }
+  return result;
+}
+
+} // namespace noodle::manifest

@@ -1,0 +1,973 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "yaml_doc.hpp"
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <unordered_map>
+
+namespace noodle::manifest::detail {
+
+// ---------------------------------------------------------------------------
+// SourceText and Sink
+
+SourceText::SourceText(std::string_view text, std::string file_name)
+  : m_text(text), m_file_name(std::move(file_name))
+{
+  m_line_starts.push_back(0);
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      m_line_starts.push_back(i + 1);
+    }
+  }
+}
+
+std::string SourceText::line(std::uint32_t line) const
+{
+  if (line == 0 || line > m_line_starts.size()) {
+    return {};
+  }
+  std::size_t begin = m_line_starts[line - 1];
+  std::size_t end = line < m_line_starts.size() ? m_line_starts[line] - 1 : m_text.size();
+  std::string_view s = m_text.substr(begin, end - begin);
+  if (!s.empty() && s.back() == '\r') {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+void Sink::report(Diagnostic::Severity severity, ErrorCode code, std::string message, std::uint32_t line,
+                  std::uint32_t column, std::string field)
+{
+  Diagnostic d;
+  d.severity = severity;
+  d.code = code;
+  d.message = std::move(message);
+  d.where = SourceLocation{m_source.file_name(), line, column};
+  d.source_line = m_source.line(line);
+  d.field = std::move(field);
+  if (severity == Diagnostic::Severity::error) {
+    ++m_errors;
+  }
+  m_out.push_back(std::move(d));
+}
+
+// ---------------------------------------------------------------------------
+// Pre-scan of the raw text for nesting depth. yaml-cpp recurses once per
+// nesting level, so the depth is bounded here, before it parses anything.
+// This is a lexer-level approximation of YAML's structure: block levels from
+// indentation, "- " entries and "key:" lines; flow levels from [ and {
+// outside quotes and comments; block scalars and plain-scalar continuation
+// lines are skipped. It errs towards counting the real depth.
+
+namespace {
+
+bool is_blank(char c)
+{
+  return c == ' ' || c == '\t';
+}
+
+class DepthScan {
+public:
+  explicit DepthScan(std::size_t max_depth) : m_max(max_depth) {}
+
+  std::optional<ScanProblem> run(std::string_view text)
+  {
+    if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+      text.remove_prefix(3);
+    }
+    std::size_t begin = 0;
+    while (begin <= text.size() && !m_problem) {
+      std::size_t end = text.find('\n', begin);
+      if (end == std::string_view::npos) {
+        end = text.size();
+      }
+      std::string_view s = text.substr(begin, end - begin);
+      if (!s.empty() && s.back() == '\r') {
+        s.remove_suffix(1);
+      }
+      ++m_line;
+      line(s);
+      begin = end + 1;
+    }
+    if (!m_problem && m_quote != 0) {
+      m_problem = ScanProblem{ScanProblem::Kind::unterminated_quote, m_quote_line, m_quote_column};
+    }
+    return m_problem;
+  }
+
+private:
+  struct Level {
+    std::size_t column;
+    bool sequence;
+  };
+
+  std::size_t m_max;
+  std::vector<Level> m_levels;
+  std::size_t m_flow = 0;
+  bool m_flow_node_start = true;
+  char m_quote = 0;
+  std::uint32_t m_quote_line = 0;
+  std::uint32_t m_quote_column = 0;
+  std::optional<std::size_t> m_block_scalar_parent; // content: lines indented more than this
+  std::optional<std::size_t> m_plain_parent;        // plain scalar may continue below
+  std::optional<ScanProblem> m_problem;
+  std::uint32_t m_line = 0;
+
+  // Records the first point where the depth goes over the limit.
+  bool over(std::size_t column)
+  {
+    if (m_levels.size() + m_flow > m_max) {
+      m_problem = ScanProblem{ScanProblem::Kind::too_deep, m_line, static_cast<std::uint32_t>(column + 1)};
+      return true;
+    }
+    return false;
+  }
+
+  void push(std::size_t column, bool sequence) { m_levels.push_back({column, sequence}); }
+
+  static std::size_t indent(std::string_view s)
+  {
+    std::size_t i = 0;
+    while (i < s.size() && s[i] == ' ') {
+      ++i;
+    }
+    return i;
+  }
+
+  // Scans quoted text from `i`; returns the index after the closing quote or
+  // npos when the quote stays open past the end of the line.
+  std::size_t scan_quote(std::string_view s, std::size_t i)
+  {
+    for (; i < s.size(); ++i) {
+      if (m_quote == '"') {
+        if (s[i] == '\\') {
+          ++i;
+        } else if (s[i] == '"') {
+          m_quote = 0;
+          return i + 1;
+        }
+      } else if (s[i] == '\'') {
+        if (i + 1 < s.size() && s[i + 1] == '\'') {
+          ++i;
+        } else {
+          m_quote = 0;
+          return i + 1;
+        }
+      }
+    }
+    return std::string_view::npos;
+  }
+
+  void open_quote(char q, std::size_t column)
+  {
+    m_quote = q;
+    m_quote_line = m_line;
+    m_quote_column = static_cast<std::uint32_t>(column + 1);
+  }
+
+  void scan_flow(std::string_view s, std::size_t i)
+  {
+    for (; i < s.size(); ++i) {
+      char c = s[i];
+      if (c == '#' && (i == 0 || is_blank(s[i - 1]))) {
+        return;
+      }
+      if (c == '[' || c == '{') {
+        ++m_flow;
+        if (over(i)) {
+          return;
+        }
+        m_flow_node_start = true;
+      } else if (c == ']' || c == '}') {
+        if (m_flow > 0) {
+          --m_flow;
+        }
+        if (m_flow == 0) {
+          return; // the rest of the line is block context after a value
+        }
+        m_flow_node_start = false;
+      } else if (c == ',' || c == ':') {
+        m_flow_node_start = true;
+      } else if ((c == '"' || c == '\'') && m_flow_node_start) {
+        open_quote(c, i);
+        std::size_t end = scan_quote(s, i + 1);
+        if (end == std::string_view::npos) {
+          return;
+        }
+        i = end - 1;
+        m_flow_node_start = false;
+      } else if (!is_blank(c)) {
+        m_flow_node_start = false;
+      }
+    }
+  }
+
+  // A block node starting at `i`; `parent` is the indentation of its owner.
+  void scan_value(std::string_view s, std::size_t i, std::size_t parent)
+  {
+    while (i < s.size() && (s[i] == '&' || s[i] == '!')) {
+      while (i < s.size() && !is_blank(s[i])) {
+        ++i;
+      }
+      while (i < s.size() && is_blank(s[i])) {
+        ++i;
+      }
+    }
+    if (i >= s.size() || s[i] == '#') {
+      return;
+    }
+    char c = s[i];
+    if (c == '[' || c == '{') {
+      m_flow_node_start = true;
+      scan_flow(s, i);
+    } else if (c == '"' || c == '\'') {
+      open_quote(c, i);
+      scan_quote(s, i + 1);
+    } else if (c == '|' || c == '>') {
+      m_block_scalar_parent = parent;
+    } else if (c != '*') {
+      m_plain_parent = parent;
+    }
+  }
+
+  // The index of the ':' ending a block mapping key that starts at `i`.
+  static std::optional<std::size_t> key_colon(std::string_view s, std::size_t i)
+  {
+    if (i >= s.size()) {
+      return std::nullopt;
+    }
+    std::size_t j = i;
+    char c = s[i];
+    if (c == '"' || c == '\'') {
+      for (j = i + 1; j < s.size(); ++j) {
+        if (c == '"' && s[j] == '\\') {
+          ++j;
+        } else if (s[j] == c) {
+          if (c == '\'' && j + 1 < s.size() && s[j + 1] == '\'') {
+            ++j;
+          } else {
+            break;
+          }
+        }
+      }
+      if (j >= s.size()) {
+        return std::nullopt;
+      }
+      ++j;
+      while (j < s.size() && is_blank(s[j])) {
+        ++j;
+      }
+      if (j < s.size() && s[j] == ':' && (j + 1 == s.size() || is_blank(s[j + 1]))) {
+        return j;
+      }
+      return std::nullopt;
+    }
+    if (c == '[' || c == '{' || c == '|' || c == '>' || c == '#') {
+      return std::nullopt;
+    }
+    for (; j < s.size(); ++j) {
+      if (s[j] == '#' && j > i && is_blank(s[j - 1])) {
+        return std::nullopt;
+      }
+      if (s[j] == ':' && (j + 1 == s.size() || is_blank(s[j + 1]))) {
+        return j;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void line(std::string_view s)
+  {
+    if (m_block_scalar_parent) {
+      std::size_t ind = indent(s);
+      if (ind == s.size() || ind > *m_block_scalar_parent) {
+        return;
+      }
+      m_block_scalar_parent.reset();
+    }
+    if (m_quote != 0) {
+      std::size_t end = scan_quote(s, 0);
+      if (end != std::string_view::npos && m_flow > 0) {
+        scan_flow(s, end);
+      }
+      return;
+    }
+    if (m_flow > 0) {
+      m_flow_node_start = true;
+      scan_flow(s, 0);
+      return;
+    }
+    std::size_t ind = indent(s);
+    if (ind == s.size() || s[ind] == '#' || s[ind] == '\t') {
+      return;
+    }
+    if (m_plain_parent) {
+      if (ind > *m_plain_parent && !key_colon(s, ind)) {
+        return; // continuation of a multi-line plain scalar
+      }
+      m_plain_parent.reset();
+    }
+    if (ind == 0 && s.size() >= 3 && (s.substr(0, 3) == "---" || s.substr(0, 3) == "...") &&
+        (s.size() == 3 || is_blank(s[3]))) {
+      m_levels.clear();
+      std::size_t i = 3;
+      while (i < s.size() && is_blank(s[i])) {
+        ++i;
+      }
+      if (i < s.size() && (s[i] == '[' || s[i] == '{')) {
+        m_flow_node_start = true;
+        scan_flow(s, i);
+      }
+      return;
+    }
+    if (ind == 0 && s[0] == '%') {
+      return; // directive
+    }
+    while (!m_levels.empty() && m_levels.back().column > ind) {
+      m_levels.pop_back();
+    }
+    std::size_t i = ind;
+    std::size_t parent = ind;
+    while (i < s.size() && s[i] == '-' && (i + 1 == s.size() || is_blank(s[i + 1]))) {
+      if (m_levels.empty() || m_levels.back().column != i || !m_levels.back().sequence) {
+        push(i, true);
+        if (over(i)) {
+          return;
+        }
+      }
+      parent = i;
+      ++i;
+      while (i < s.size() && is_blank(s[i])) {
+        ++i;
+      }
+      if (i == s.size() || s[i] == '#') {
+        return;
+      }
+    }
+    if (auto colon = key_colon(s, i)) {
+      if (i == ind) {
+        // A key at the column of a sequence ends that sequence ("a:\n- x\nb: 1").
+        while (!m_levels.empty() && m_levels.back().column == i && m_levels.back().sequence) {
+          m_levels.pop_back();
+        }
+      }
+      if (m_levels.empty() || m_levels.back().column != i || m_levels.back().sequence) {
+        push(i, false);
+        if (over(i)) {
+          return;
+        }
+      }
+      std::size_t j = *colon + 1;
+      while (j < s.size() && is_blank(s[j])) {
+        ++j;
+      }
+      scan_value(s, j, i);
+      return;
+    }
+    scan_value(s, i, parent);
+  }
+};
+
+} // namespace
+
+std::optional<ScanProblem> prescan(std::string_view text, std::size_t max_depth)
+{
+  return DepthScan(max_depth).run(text);
+}
+
+// ---------------------------------------------------------------------------
+// Tree building from yaml-cpp events.
+
+namespace {
+
+std::uint32_t to_u32(int v)
+{
+  return v < 0 ? 0U : static_cast<std::uint32_t>(v) + 1U;
+}
+
+std::size_t add_saturating(std::size_t a, std::size_t b)
+{
+  return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max() : a + b;
+}
+
+class TreeBuilder final : public YAML::EventHandler {
+public:
+  TreeBuilder(const SourceText& source, const ParseLimits& limits, Sink& sink)
+    : m_source(source), m_limits(limits), m_sink(sink)
+  {
+  }
+
+  bool stopped() const { return m_stop; }
+  std::vector<Document>& documents() { return m_documents; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override
+  {
+    reset_document();
+    ++m_document_count;
+    if (m_document_count > m_limits.max_documents) {
+      fail(mark, fmt::format("file has more than {} documents", m_limits.max_documents));
+      m_stop = true;
+    }
+  }
+
+  void OnDocumentEnd() override
+  {
+    if (!m_failed && m_root) {
+      m_documents.push_back(Document{m_root});
+    }
+    reset_document();
+  }
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override
+  {
+    if (m_failed) {
+      return;
+    }
+    auto n = std::make_shared<Node>();
+    set_mark(*n, mark);
+    if (!explicit_null_at(mark) && !m_frames.empty() && m_frames.back().key) {
+      // "key:" with nothing after it: yaml-cpp marks the next token, so
+      // point at the key instead.
+      n->line = m_frames.back().key->line;
+      n->column = m_frames.back().key->column;
+    }
+    leaf(std::move(n), anchor, mark);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& value) override
+  {
+    if (m_failed) {
+      return;
+    }
+    auto n = std::make_shared<Node>();
+    n->kind = NodeKind::scalar;
+    n->quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
+    n->text = value;
+    set_mark(*n, mark);
+    leaf(std::move(n), anchor, mark);
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override
+  {
+    if (m_failed) {
+      return;
+    }
+    ++m_aliases;
+    if (m_aliases > m_limits.max_aliases) {
+      fail(mark, fmt::format("more than {} aliases in one document", m_limits.max_aliases));
+      return;
+    }
+    auto it = m_anchors.find(anchor);
+    if (it == m_anchors.end()) {
+      fail(mark, "alias refers to a node that contains it");
+      return;
+    }
+    const Anchored& target = it->second;
+    if (m_frames.size() + target.height > m_limits.max_depth) {
+      fail(mark, fmt::format("nesting depth exceeds the limit of {} through an alias", m_limits.max_depth));
+      return;
+    }
+    if (!count_nodes(target.size, mark)) {
+      return;
+    }
+    // A shallow copy placed at the alias, so problems point where it is used.
+    auto n = std::make_shared<Node>(*target.node);
+    set_mark(*n, mark);
+    attach(std::move(n), target.size, target.height);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value /*style*/) override
+  {
+    open(NodeKind::sequence, mark, anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value /*style*/) override
+  {
+    open(NodeKind::mapping, mark, anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+private:
+  struct Frame {
+    std::shared_ptr<Node> node;
+    YAML::anchor_t anchor = 0;
+    NodePtr key; // a mapping's key waiting for its value
+    std::size_t size = 1;
+    std::size_t height = 1;
+  };
+  struct Anchored {
+    NodePtr node;
+    std::size_t size = 1;
+    std::size_t height = 0;
+  };
+
+  const SourceText& m_source;
+  const ParseLimits& m_limits;
+  Sink& m_sink;
+  std::vector<Document> m_documents;
+  std::size_t m_document_count = 0;
+  bool m_stop = false;
+
+  // Per document.
+  std::vector<Frame> m_frames;
+  std::unordered_map<YAML::anchor_t, Anchored> m_anchors;
+  NodePtr m_root;
+  bool m_failed = false;
+  std::size_t m_aliases = 0;
+  std::size_t m_nodes = 0;
+
+  void reset_document()
+  {
+    m_frames.clear();
+    m_anchors.clear();
+    m_root.reset();
+    m_failed = false;
+    m_aliases = 0;
+    m_nodes = 0;
+  }
+
+  void fail(const YAML::Mark& mark, std::string message)
+  {
+    m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, std::move(message), to_u32(mark.line),
+                  to_u32(mark.column));
+    m_failed = true;
+    m_frames.clear();
+    m_anchors.clear();
+    m_root.reset();
+  }
+
+  static void set_mark(Node& n, const YAML::Mark& mark)
+  {
+    n.line = to_u32(mark.line);
+    n.column = to_u32(mark.column);
+  }
+
+  bool explicit_null_at(const YAML::Mark& mark) const
+  {
+    if (mark.pos < 0) {
+      return false;
+    }
+    std::string_view rest = m_source.text().substr(std::min<std::size_t>(static_cast<std::size_t>(mark.pos),
+                                                                         m_source.text().size()));
+    return rest.substr(0, 1) == "~" || rest.substr(0, 4) == "null" || rest.substr(0, 4) == "Null" ||
+           rest.substr(0, 4) == "NULL";
+  }
+
+  bool count_nodes(std::size_t n, const YAML::Mark& mark)
+  {
+    m_nodes = add_saturating(m_nodes, n);
+    if (m_nodes > m_limits.max_nodes) {
+      fail(mark, fmt::format("document has more than {} nodes, counting alias expansion", m_limits.max_nodes));
+      return false;
+    }
+    return true;
+  }
+
+  void leaf(std::shared_ptr<Node> n, YAML::anchor_t anchor, const YAML::Mark& mark)
+  {
+    if (!count_nodes(1, mark)) {
+      return;
+    }
+    if (anchor != 0) {
+      m_anchors[anchor] = Anchored{n, 1, 0};
+    }
+    attach(std::move(n), 1, 0);
+  }
+
+  void attach(NodePtr n, std::size_t size, std::size_t height)
+  {
+    if (m_frames.empty()) {
+      m_root = std::move(n);
+      return;
+    }
+    Frame& f = m_frames.back();
+    f.size = add_saturating(f.size, size);
+    f.height = std::max(f.height, height + 1);
+    if (f.node->kind == NodeKind::sequence) {
+      f.node->items.push_back(std::move(n));
+    } else if (!f.key) {
+      f.key = std::move(n);
+    } else {
+      f.node->entries.emplace_back(std::move(f.key), std::move(n));
+      f.key.reset();
+    }
+  }
+
+  void open(NodeKind kind, const YAML::Mark& mark, YAML::anchor_t anchor)
+  {
+    if (m_failed) {
+      return;
+    }
+    if (m_frames.size() + 1 > m_limits.max_depth) {
+      fail(mark, fmt::format("nesting depth exceeds the limit of {}", m_limits.max_depth));
+      return;
+    }
+    if (!count_nodes(1, mark)) {
+      return;
+    }
+    auto n = std::make_shared<Node>();
+    n->kind = kind;
+    set_mark(*n, mark);
+    m_frames.push_back(Frame{std::move(n), anchor, nullptr, 1, 1});
+  }
+
+  void close()
+  {
+    if (m_failed || m_frames.empty()) {
+      return;
+    }
+    Frame f = std::move(m_frames.back());
+    m_frames.pop_back();
+    if (f.anchor != 0) {
+      m_anchors[f.anchor] = Anchored{f.node, f.size, f.height};
+    }
+    attach(std::move(f.node), f.size, f.height);
+  }
+};
+
+} // namespace
+
+std::vector<Document> parse_yaml(const SourceText& source, const ParseLimits& limits, Sink& sink)
+{
+  std::string_view text = source.text();
+  if (text.size() > limits.max_file_bytes) {
+    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse,
+                fmt::format("file is {} bytes, over the {}-byte limit", text.size(), limits.max_file_bytes), 0, 0);
+    return {};
+  }
+  if (auto problem = prescan(text, limits.max_depth)) {
+    std::string message = problem->kind == ScanProblem::Kind::too_deep
+                            ? fmt::format("nesting depth exceeds the limit of {}", limits.max_depth)
+                            : std::string("unterminated quoted string");
+    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, std::move(message), problem->line,
+                problem->column);
+    return {};
+  }
+
+  TreeBuilder builder(source, limits, sink);
+  try {
+    std::istringstream in{std::string(text)};
+    YAML::Parser parser(in);
+    while (!builder.stopped() && parser.HandleNextDocument(builder)) {
+    }
+  } catch (const YAML::DeepRecursion& e) {
+    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, "nesting depth exceeds the parser's limit",
+                to_u32(e.mark.line), to_u32(e.mark.column));
+  } catch (const YAML::Exception& e) {
+    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, fmt::format("invalid YAML: {}", e.msg),
+                to_u32(e.mark.line), to_u32(e.mark.column));
+  } catch (const std::exception& e) {
+    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, fmt::format("invalid YAML: {}", e.what()),
+                0, 0);
+  }
+  return std::move(builder.documents());
+}
+
+// ---------------------------------------------------------------------------
+// Scalars.
+
+namespace {
+
+bool all_of_chars(std::string_view s, bool (*pred)(char))
+{
+  return !s.empty() && std::all_of(s.begin(), s.end(), pred);
+}
+
+bool is_digit(char c)
+{
+  return c >= '0' && c <= '9';
+}
+bool is_octal(char c)
+{
+  return c >= '0' && c <= '7';
+}
+bool is_hex(char c)
+{
+  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+bool is_core_null(std::string_view t)
+{
+  return t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL";
+}
+
+std::optional<bool> core_bool(std::string_view t)
+{
+  if (t == "true" || t == "True" || t == "TRUE") {
+    return true;
+  }
+  if (t == "false" || t == "False" || t == "FALSE") {
+    return false;
+  }
+  return std::nullopt;
+}
+
+bool is_core_int(std::string_view t)
+{
+  if (t.size() > 2 && t[0] == '0' && t[1] == 'o') {
+    return all_of_chars(t.substr(2), is_octal);
+  }
+  if (t.size() > 2 && t[0] == '0' && t[1] == 'x') {
+    return all_of_chars(t.substr(2), is_hex);
+  }
+  if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
+    t.remove_prefix(1);
+  }
+  return all_of_chars(t, is_digit);
+}
+
+bool is_special_float(std::string_view t)
+{
+  if (!t.empty() && (t[0] == '-' || t[0] == '+')) {
+    t.remove_prefix(1);
+  }
+  return t == ".inf" || t == ".Inf" || t == ".INF" || t == ".nan" || t == ".NaN" || t == ".NAN";
+}
+
+// [-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?
+bool is_core_float(std::string_view t)
+{
+  if (is_special_float(t)) {
+    return true;
+  }
+  std::size_t i = 0;
+  if (i < t.size() && (t[i] == '-' || t[i] == '+')) {
+    ++i;
+  }
+  std::size_t int_digits = 0;
+  while (i < t.size() && is_digit(t[i])) {
+    ++i;
+    ++int_digits;
+  }
+  std::size_t frac_digits = 0;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    while (i < t.size() && is_digit(t[i])) {
+      ++i;
+      ++frac_digits;
+    }
+  }
+  if (int_digits == 0 && frac_digits == 0) {
+    return false;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) {
+      ++i;
+    }
+    std::size_t exp_digits = 0;
+    while (i < t.size() && is_digit(t[i])) {
+      ++i;
+      ++exp_digits;
+    }
+    if (exp_digits == 0) {
+      return false;
+    }
+  }
+  return i == t.size();
+}
+
+std::optional<std::uint64_t> parse_unsigned(std::string_view t, int base)
+{
+  std::uint64_t v = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v, base);
+  if (ec != std::errc() || ptr != t.data() + t.size()) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+} // namespace
+
+ScalarType scalar_type(const Node& n)
+{
+  if (n.kind == NodeKind::null) {
+    return ScalarType::null;
+  }
+  if (n.kind != NodeKind::scalar || n.quoted) {
+    return ScalarType::string;
+  }
+  if (is_core_null(n.text)) {
+    return ScalarType::null;
+  }
+  if (core_bool(n.text)) {
+    return ScalarType::boolean;
+  }
+  if (is_core_int(n.text)) {
+    return ScalarType::integer;
+  }
+  if (is_core_float(n.text)) {
+    return ScalarType::floating;
+  }
+  return ScalarType::string;
+}
+
+std::optional<bool> as_bool(const Node& n)
+{
+  if (scalar_type(n) != ScalarType::boolean) {
+    return std::nullopt;
+  }
+  return core_bool(n.text);
+}
+
+std::optional<Integer> as_integer(const Node& n)
+{
+  if (scalar_type(n) != ScalarType::integer) {
+    return std::nullopt;
+  }
+  std::string_view t = n.text;
+  Integer out;
+  std::optional<std::uint64_t> v;
+  if (t.size() > 2 && t[0] == '0' && t[1] == 'o') {
+    v = parse_unsigned(t.substr(2), 8);
+  } else if (t.size() > 2 && t[0] == '0' && t[1] == 'x') {
+    v = parse_unsigned(t.substr(2), 16);
+  } else {
+    if (t[0] == '-' || t[0] == '+') {
+      out.negative = t[0] == '-';
+      t.remove_prefix(1);
+    }
+    v = parse_unsigned(t, 10);
+  }
+  if (!v) {
+    return std::nullopt; // out of range
+  }
+  out.magnitude = *v;
+  if (out.magnitude == 0) {
+    out.negative = false;
+  }
+  return out;
+}
+
+std::optional<double> as_number(const Node& n)
+{
+  ScalarType type = scalar_type(n);
+  if (type == ScalarType::integer) {
+    auto i = as_integer(n);
+    if (!i) {
+      return std::nullopt;
+    }
+    double d = static_cast<double>(i->magnitude);
+    return i->negative ? -d : d;
+  }
+  if (type != ScalarType::floating || is_special_float(n.text)) {
+    return std::nullopt;
+  }
+  std::string_view t = n.text;
+  if (!t.empty() && t[0] == '+') {
+    t.remove_prefix(1);
+  }
+  double d = 0;
+  auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), d);
+  if (ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(d)) {
+    return std::nullopt;
+  }
+  return d;
+}
+
+std::string describe(const Node& n)
+{
+  switch (n.kind) {
+  case NodeKind::null: return "null";
+  case NodeKind::sequence: return "a sequence";
+  case NodeKind::mapping: return "a mapping";
+  case NodeKind::scalar: break;
+  }
+  constexpr std::size_t k_max_shown = 60;
+  std::string text = n.text.size() > k_max_shown ? n.text.substr(0, k_max_shown) + "..." : n.text;
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  return fmt::format("'{}'", text);
+}
+
+std::string join_field(const std::string& prefix, std::string_view key)
+{
+  if (prefix.empty()) {
+    return std::string(key);
+  }
+  return fmt::format("{}.{}", prefix, key);
+}
+
+std::vector<Entry> entries_of(const Node& mapping, Sink& sink, const std::string& field_prefix)
+{
+  std::vector<Entry> out;
+  out.reserve(mapping.entries.size());
+  std::unordered_map<std::string_view, const Node*> seen;
+  for (const auto& [key, value] : mapping.entries) {
+    if (key->kind != NodeKind::scalar) {
+      sink.error(ErrorCode::manifest_invalid, fmt::format("mapping keys must be strings, got {}", describe(*key)),
+                 *key, field_prefix);
+      continue;
+    }
+    auto [it, inserted] = seen.emplace(key->text, key.get());
+    if (!inserted) {
+      sink.error(ErrorCode::manifest_invalid,
+                 fmt::format("duplicate key '{}' (first defined at {})", key->text,
+                             sink.location(*it->second).to_string()),
+                 *key, join_field(field_prefix, key->text));
+      continue;
+    }
+    out.push_back(Entry{key->text, key.get(), value.get()});
+  }
+  return out;
+}
+
+nlohmann::json to_json(const Node& n, Sink& sink, const std::string& field)
+{
+  switch (n.kind) {
+  case NodeKind::null: return nullptr;
+  case NodeKind::sequence: {
+    nlohmann::json array = nlohmann::json::array();
+    for (std::size_t i = 0; i < n.items.size(); ++i) {
+      array.push_back(to_json(*n.items[i], sink, fmt::format("{}[{}]", field, i)));
+    }
+    return array;
+  }
+  case NodeKind::mapping: {
+    nlohmann::json object = nlohmann::json::object();
+    for (const Entry& e : entries_of(n, sink, field)) {
+      object[e.key] = to_json(*e.value, sink, join_field(field, e.key));
+    }
+    return object;
+  }
+  case NodeKind::scalar: break;
+  }
+  switch (scalar_type(n)) {
+  case ScalarType::null: return nullptr;
+  case ScalarType::boolean: return *as_bool(n);
+  case ScalarType::integer:
+    if (auto i = as_integer(n)) {
+      constexpr auto k_int_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+      if (!i->negative) {
+        return i->magnitude;
+      }
+      if (i->magnitude <= k_int_max + 1) {
+        return static_cast<std::int64_t>(0 - i->magnitude);
+      }
+    }
+    return n.text; // beyond 64 bits: kept as written
+  case ScalarType::floating:
+    if (auto d = as_number(n)) {
+      return *d;
+    }
+    return n.text; // .inf and .nan have no JSON form
+  case ScalarType::string: break;
+  }
+  return n.text;
+}
+
+} // namespace noodle::manifest::detail

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/output/catalog_view.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace noodle::output {
+
+namespace {
+
+std::string ranges_text(const std::vector<semver::Range>& ranges)
+{
+  std::vector<std::string> parts;
+  for (const auto& r : ranges) {
+    parts.push_back(r.raw());
+  }
+  return fmt::format("{}", fmt::join(parts, " | "));
+}
+
+nlohmann::json ranges_json(const std::vector<semver::Range>& ranges)
+{
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& r : ranges) {
+    j.push_back(r.raw());
+  }
+  return j;
+}
+
+std::string versions_text(const std::vector<manifest::Manifest>& list)
+{
+  std::vector<std::string> vs;
+  for (const auto& m : list) {
+    vs.push_back(m.version.to_string());
+  }
+  return fmt::format("{}", fmt::join(vs, " "));
+}
+
+std::string yes_no(bool b)
+{
+  return b ? "yes" : "no";
+}
+
+} // namespace
+
+nlohmann::json manifest_json(const manifest::Manifest& m)
+{
+  nlohmann::json deps = nlohmann::json::object();
+  for (const auto& d : m.dependencies) {
+    deps[d.name] = d.range.raw();
+  }
+  nlohmann::json compat = nlohmann::json::object();
+  for (const auto& c : m.compatibility) {
+    compat[c.component] = ranges_json(c.ranges);
+  }
+  nlohmann::json j = {
+    {"name", m.name},
+    {"version", m.version.to_string()},
+    {"description", m.description},
+    {"type", manifest::to_string(m.type)},
+    {"dependencies", deps},
+    {"upgrade_from", ranges_json(m.upgrade_from)},
+    {"required_stop", m.required_stop},
+    {"hot_swappable", m.hot_swappable},
+    {"compatibility", compat},
+    {"resources",
+     {{"memory_mb", m.resources.memory_mb}, {"cpu_cores", m.resources.cpu_cores}, {"disk_mb", m.resources.disk_mb}}},
+    {"health_check", {{"timeout_ms", m.health_check.timeout_ms}, {"retries", m.health_check.retries}}},
+    {"entry_point", m.entry_point},
+    {"configuration_schema", m.configuration_schema},
+    {"metadata", m.metadata},
+    {"source", m.where.to_string()},
+  };
+  if (m.archive) {
+    j["archive"] = {{"file", m.archive->file.string()}, {"sha256", m.archive->sha256}, {"size", m.archive->size}};
+  } else {
+    j["archive"] = nullptr;
+  }
+  return j;
+}
+
+ExitCode render_component_list(const manifest::Catalog& catalog, const state::InstalledState& installed, Reporter& r)
+{
+  nlohmann::json list = nlohmann::json::array();
+  std::vector<std::array<std::string, 5>> rows;
+  rows.push_back({"NAME", "TYPE", "INSTALLED", "LATEST", "VERSIONS"});
+  for (const auto& [name, versions] : catalog.components()) {
+    const auto& latest = versions.back();
+    const auto* inst = installed.find(name);
+    std::string inst_text = inst != nullptr ? inst->version.to_string() : "-";
+    rows.push_back({name, std::string(manifest::to_string(latest.type)), inst_text, latest.version.to_string(),
+                    std::to_string(versions.size())});
+    nlohmann::json vs = nlohmann::json::array();
+    for (const auto& m : versions) {
+      vs.push_back(m.version.to_string());
+    }
+    list.push_back({{"name", name},
+                    {"type", manifest::to_string(latest.type)},
+                    {"description", latest.description},
+                    {"installed", inst != nullptr ? nlohmann::json(inst->version.to_string()) : nlohmann::json()},
+                    {"latest", latest.version.to_string()},
+                    {"versions", vs}});
+  }
+  // Installed components the catalog does not know are shown too: hiding them
+  // would misreport what the runtime runs.
+  for (const auto& [name, inst] : installed.components) {
+    if (catalog.contains(name)) {
+      continue;
+    }
+    rows.push_back({name, "?", inst.version.to_string(), "-", "0"});
+    list.push_back({{"name", name},
+                    {"type", nullptr},
+                    {"description", ""},
+                    {"installed", inst.version.to_string()},
+                    {"latest", nullptr},
+                    {"versions", nlohmann::json::array()}});
+  }
+  if (!r.json()) {
+    std::array<std::size_t, 5> width{};
+    for (const auto& row : rows) {
+      for (std::size_t i = 0; i < row.size(); ++i) {
+        width[i] = std::max(width[i], row[i].size());
+      }
+    }
+    std::string text;
+    for (const auto& row : rows) {
+      text += fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2], width[2],
+                          row[3], width[3], row[4]);
+    }
+    r.text(text);
+  }
+  return r.success({{"components", list}});
+}
+
+ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& catalog,
+                          const state::InstalledState& installed, Reporter& r)
+{
+  const auto* inst = installed.find(m.name);
+  const auto* versions = catalog.versions(m.name);
+  if (!r.json()) {
+    std::string t = fmt::format("{} {} ({})\n", m.name, m.version.to_string(), manifest::to_string(m.type));
+    if (!m.description.empty()) {
+      t += fmt::format("  {}\n", m.description);
+    }
+    auto row = [&t](std::string_view key, const std::string& value) {
+      t += fmt::format("  {:<15} {}\n", std::string(key) + ":", value);
+    };
+    row("installed", inst != nullptr ? inst->version.to_string() : "no");
+    row("versions", versions_text(*versions));
+    std::vector<std::string> deps;
+    for (const auto& d : m.dependencies) {
+      deps.push_back(fmt::format("{} {}", d.name, d.range.raw()));
+    }
+    row("dependencies", deps.empty() ? "none" : fmt::format("{}", fmt::join(deps, ", ")));
+    row("upgrade from", m.upgrade_from.empty() ? "any lower version" : ranges_text(m.upgrade_from));
+    row("required stop", yes_no(m.required_stop));
+    row("hot swappable", yes_no(m.hot_swappable));
+    std::vector<std::string> compat;
+    for (const auto& c : m.compatibility) {
+      compat.push_back(fmt::format("{} {}", c.component, ranges_text(c.ranges)));
+    }
+    row("compatibility", compat.empty() ? "none" : fmt::format("{}", fmt::join(compat, ", ")));
+    row("resources", fmt::format("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb,
+                                 m.resources.cpu_cores, m.resources.disk_mb));
+    row("health check", fmt::format("timeout {} ms, {} retries", m.health_check.timeout_ms, m.health_check.retries));
+    if (!m.entry_point.empty()) {
+      row("entry point", m.entry_point);
+    }
+    if (m.archive) {
+      row("archive", fmt::format("{} ({} bytes, sha256 {})", m.archive->file.string(), m.archive->size,
+                                 m.archive->sha256));
+    }
+    row("defined at", m.where.to_string());
+    r.text(t);
+  }
+  nlohmann::json vs = nlohmann::json::array();
+  for (const auto& v : *versions) {
+    vs.push_back(v.version.to_string());
+  }
+  return r.success({{"component", manifest_json(m)},
+                    {"installed", inst != nullptr ? nlohmann::json(inst->version.to_string()) : nlohmann::json()},
+                    {"versions", vs}});
+}
+
+ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
+{
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+  for (const auto& d : result.diagnostics) {
+    (d.severity == manifest::Diagnostic::Severity::error ? errors : warnings)++;
+  }
+  r.diagnostics(result.diagnostics);
+  nlohmann::json body = {{"files", result.files},
+                         {"manifests", result.catalog.manifest_count()},
+                         {"components", result.catalog.component_count()},
+                         {"errors", errors},
+                         {"warnings", warnings}};
+  if (errors > 0) {
+    Error e(result.diagnostics.empty() ? ErrorCode::manifest_invalid : ErrorCode::manifest_invalid,
+            fmt::format("{} error{} and {} warning{} in {} file{}", errors, errors == 1 ? "" : "s", warnings,
+                        warnings == 1 ? "" : "s", result.files, result.files == 1 ? "" : "s"));
+    for (const auto& d : result.diagnostics) {
+      if (d.severity == manifest::Diagnostic::Severity::error) {
+        e.code = d.code;
+        break;
+      }
+    }
+    return r.refusal(e, body, ExitCode::usage);
+  }
+  r.text(fmt::format("{} file{}, {} manifest{} of {} component{}: ok{}\n", result.files, result.files == 1 ? "" : "s",
+                     result.catalog.manifest_count(), result.catalog.manifest_count() == 1 ? "" : "s",
+                     result.catalog.component_count(), result.catalog.component_count() == 1 ? "" : "s",
+                     warnings > 0 ? fmt::format(" ({} warning{})", warnings, warnings == 1 ? "" : "s") : ""));
+  return r.success(body);
+}
+
+} // namespace noodle::output

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/output/exit_code.hpp>
+
+namespace noodle::output {
+
+int to_int(ExitCode code)
+{
+  return static_cast<int>(code);
+}
+
+ExitCode exit_code_for(ErrorCode code)
+{
+  switch (code) {
+  case ErrorCode::usage:
+  case ErrorCode::not_found:
+  case ErrorCode::invalid_version:
+  case ErrorCode::invalid_range:
+  case ErrorCode::manifest_parse:
+  case ErrorCode::manifest_invalid:
+  case ErrorCode::duplicate_version:
+    return ExitCode::usage;
+  case ErrorCode::dependency_cycle:
+  case ErrorCode::missing_dependency:
+  case ErrorCode::unsatisfiable:
+  case ErrorCode::no_upgrade_path:
+  case ErrorCode::incompatible:
+  case ErrorCode::infeasible:
+    return ExitCode::refused;
+  case ErrorCode::io:
+  case ErrorCode::internal:
+    return ExitCode::failed;
+  }
+  return ExitCode::failed;
+}
+
+} // namespace noodle::output

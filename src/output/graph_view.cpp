@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/output/graph_view.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+namespace noodle::output {
+
+namespace {
+
+std::string node_label(const graph::DepsNode& n)
+{
+  return n.version ? fmt::format("{}@{}", n.name, n.version->to_string()) : n.name;
+}
+
+std::string node_status_text(const graph::DepsNode& n)
+{
+  std::string s(graph::to_string(n.status));
+  if (n.status == graph::NodeStatus::available && n.installed) {
+    s += fmt::format(", installed {}", n.installed->to_string());
+  }
+  return s;
+}
+
+nlohmann::json deps_json(const graph::DepsResult& deps)
+{
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : deps.nodes) {
+    nlohmann::json j = {{"id", n.id},
+                        {"name", n.name},
+                        {"version", n.version ? nlohmann::json(n.version->to_string()) : nlohmann::json()},
+                        {"status", graph::to_string(n.status)},
+                        {"installed", n.installed ? nlohmann::json(n.installed->to_string()) : nlohmann::json()}};
+    if (!n.note.empty()) {
+      j["note"] = n.note;
+    }
+    nodes.push_back(std::move(j));
+  }
+  nlohmann::json edges = nlohmann::json::array();
+  for (const auto& e : deps.edges) {
+    edges.push_back({{"from", e.from},
+                     {"to", e.to},
+                     {"range", e.range},
+                     {"satisfied", e.satisfied},
+                     {"source", e.where.to_string()}});
+  }
+  return {{"direction", graph::to_string(deps.direction)},
+          {"root", deps.root},
+          {"nodes", nodes},
+          {"edges", edges},
+          {"has_cycle", deps.has_cycle}};
+}
+
+std::string deps_dot(const graph::DepsResult& deps)
+{
+  std::string s = "digraph deps {\n  rankdir=LR;\n  node [shape=box];\n";
+  for (const auto& n : deps.nodes) {
+    std::string style;
+    if (n.status == graph::NodeStatus::missing || n.status == graph::NodeStatus::unsatisfied) {
+      style = ", color=red";
+    } else if (n.status == graph::NodeStatus::installed) {
+      style = ", style=bold";
+    }
+    s += fmt::format("  n{} [label=\"{}\"{}];\n", n.id, node_label(n), style);
+  }
+  for (const auto& e : deps.edges) {
+    s += fmt::format("  n{} -> n{} [label=\"{}\"{}];\n", e.from, e.to, e.range, e.satisfied ? "" : ", color=red");
+  }
+  s += "}\n";
+  return s;
+}
+
+// Depth-first over the tree, iteratively, so deep chains cannot overflow.
+std::string deps_tree(const graph::DepsResult& deps)
+{
+  std::string out;
+  std::vector<bool> expanded(deps.nodes.size(), false);
+  struct Frame {
+    std::size_t node;
+    std::size_t edge; // edge that led here, or npos for the root
+    std::string prefix;
+    bool last;
+  };
+  std::vector<Frame> stack;
+  stack.push_back({deps.root, std::string::npos, "", true});
+  while (!stack.empty()) {
+    Frame f = std::move(stack.back());
+    stack.pop_back();
+    const auto& n = deps.nodes[f.node];
+    std::string line;
+    std::string child_prefix;
+    if (f.edge == std::string::npos) {
+      line = fmt::format("{} ({})", node_label(n), node_status_text(n));
+    } else {
+      const auto& e = deps.edges[f.edge];
+      // For --reverse the child is the dependent, and the range is what it needs.
+      line = fmt::format("{}{}{} ({} {}; {}", f.prefix, f.last ? "└── " : "├── ", node_label(n),
+                         deps.direction == graph::Direction::dependencies ? "as" : "needs it as", e.range,
+                         node_status_text(n));
+      if (!e.satisfied) {
+        line += "; NOT satisfied";
+      }
+      line += ")";
+      child_prefix = f.prefix + (f.last ? "    " : "│   ");
+    }
+    if (!n.note.empty()) {
+      line += fmt::format(" - {}", n.note);
+    }
+    if (expanded[f.node] && !n.children.empty()) {
+      line += " (see above)";
+      out += line + "\n";
+      continue;
+    }
+    out += line + "\n";
+    expanded[f.node] = true;
+    for (std::size_t i = n.children.size(); i-- > 0;) {
+      std::size_t edge = n.children[i];
+      stack.push_back({deps.edges[edge].to, edge, child_prefix, i + 1 == n.children.size()});
+    }
+  }
+  if (deps.has_cycle) {
+    out += "warning: the dependency graph has a cycle\n";
+  }
+  return out;
+}
+
+nlohmann::json versions_json(const std::vector<semver::Version>& vs)
+{
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& v : vs) {
+    j.push_back(v.to_string());
+  }
+  return j;
+}
+
+std::string status_word(graph::Check::Status s)
+{
+  return std::string(graph::to_string(s));
+}
+
+} // namespace
+
+ExitCode render_deps(const graph::DepsResult& deps, GraphFormat format, Reporter& r)
+{
+  if (format == GraphFormat::dot && !r.json()) {
+    r.text(deps_dot(deps));
+  } else if (format == GraphFormat::text) {
+    r.text(deps_tree(deps));
+  }
+  return r.success(deps_json(deps));
+}
+
+ExitCode render_path(const graph::UpgradePath& path, Reporter& r)
+{
+  nlohmann::json hops = nlohmann::json::array();
+  std::string text;
+  if (path.hops.empty()) {
+    text = fmt::format("{} is already at {}: nothing to do\n", path.name, path.to.to_string());
+  } else {
+    text = fmt::format("{} {} -> {}: {} hop{}{}\n", path.name, path.from.to_string(), path.to.to_string(),
+                       path.hops.size(), path.hops.size() == 1 ? "" : "s", path.downgrade ? " (downgrade)" : "");
+  }
+  for (const auto& h : path.hops) {
+    bool stop = h.manifest != nullptr && h.manifest->required_stop;
+    text += fmt::format("  {} -> {}{}\n", h.from.to_string(), h.to.to_string(), stop ? "  (required stop)" : "");
+    hops.push_back({{"from", h.from.to_string()}, {"to", h.to.to_string()}, {"required_stop", stop}});
+  }
+  r.text(text);
+  return r.success({{"component", path.name},
+                    {"from", path.from.to_string()},
+                    {"to", path.to.to_string()},
+                    {"downgrade", path.downgrade},
+                    {"hops", hops}});
+}
+
+ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter& r)
+{
+  nlohmann::json steps = nlohmann::json::array();
+  nlohmann::json checks = nlohmann::json::array();
+  std::string text = fmt::format("plan: {} (validation {})\n", title, graph::to_string(plan.validation));
+
+  if (plan.steps.empty()) {
+    text += "\nno component changes\n";
+  } else {
+    text += "\nchanges, in order:\n";
+  }
+  std::size_t name_width = 0;
+  for (const auto& s : plan.steps) {
+    name_width = std::max(name_width, s.name.size());
+  }
+  std::size_t i = 0;
+  for (const auto& s : plan.steps) {
+    ++i;
+    std::string from = s.from ? s.from->to_string() : "(new)";
+    text += fmt::format("  {}. {:<{}}  {} -> {}  [{}]\n", i, s.name, name_width, from, s.to.to_string(),
+                        graph::to_string(s.reason));
+    if (!s.explanation.empty()) {
+      text += fmt::format("     why: {}\n", s.explanation);
+    }
+    std::vector<std::string> hop_text;
+    if (s.from) {
+      hop_text.push_back(s.from->to_string());
+    }
+    for (const auto& h : s.hops) {
+      hop_text.push_back(h.to_string());
+    }
+    text += fmt::format("     path: {}; strategy {}; {}\n", fmt::join(hop_text, " -> "), s.strategy,
+                        s.hot_swappable ? "hot-swappable" : "NOT hot-swappable (needs a restart)");
+    if (s.breaking) {
+      text += fmt::format("     breaking: {}\n", s.breaking_reason);
+    }
+    if (s.downgrade) {
+      text += "     downgrade\n";
+    }
+    steps.push_back({{"component", s.name},
+                     {"from", s.from ? nlohmann::json(s.from->to_string()) : nlohmann::json()},
+                     {"to", s.to.to_string()},
+                     {"path", versions_json(s.hops)},
+                     {"reason", graph::to_string(s.reason)},
+                     {"explanation", s.explanation},
+                     {"strategy", s.strategy},
+                     {"hot_swappable", s.hot_swappable},
+                     {"breaking", s.breaking},
+                     {"breaking_reason", s.breaking_reason},
+                     {"downgrade", s.downgrade},
+                     {"priority", s.priority}});
+  }
+
+  text += "\nchecks:\n";
+  std::size_t check_width = 0;
+  for (const auto& c : plan.checks) {
+    check_width = std::max(check_width, c.name.size());
+  }
+  const graph::Check* first_failure = nullptr;
+  for (const auto& c : plan.checks) {
+    text += fmt::format("  {:<4}  {:<{}}  {}\n", status_word(c.status), c.name, check_width, c.message);
+    for (const auto& d : c.details) {
+      text += fmt::format("  {:<4}  {:<{}}    {}\n", "", "", check_width, d);
+    }
+    if (c.status == graph::Check::Status::fail && first_failure == nullptr) {
+      first_failure = &c;
+    }
+    nlohmann::json j = {{"name", c.name}, {"status", status_word(c.status)}, {"message", c.message}};
+    if (!c.details.empty()) {
+      j["details"] = c.details;
+    }
+    if (c.code) {
+      j["code"] = error_code_name(*c.code);
+    }
+    checks.push_back(std::move(j));
+  }
+
+  const auto& res = plan.resources;
+  text += fmt::format("\nresources: memory {} MB of {} MB, cpu {} of {} cores, disk {} MB of {} MB free\n",
+                      res.memory_mb, res.machine.memory_mb, res.cpu_cores, res.machine.cpu_cores, res.disk_mb,
+                      res.machine.disk_free_mb);
+  for (const auto& n : plan.notes) {
+    text += fmt::format("note: {}\n", n);
+  }
+  text += fmt::format("\nresult: {}\n", plan.feasible ? "feasible" : "NOT feasible");
+  r.text(text);
+
+  nlohmann::json body = {
+    {"feasible", plan.feasible},
+    {"validation", graph::to_string(plan.validation)},
+    {"steps", steps},
+    {"checks", checks},
+    {"resources",
+     {{"memory_mb", res.memory_mb},
+      {"cpu_cores", res.cpu_cores},
+      {"disk_mb", res.disk_mb},
+      {"machine",
+       {{"memory_mb", res.machine.memory_mb},
+        {"cpu_cores", res.machine.cpu_cores},
+        {"disk_free_mb", res.machine.disk_free_mb}}}}},
+    {"notes", plan.notes},
+  };
+  if (plan.feasible) {
+    return r.success(body);
+  }
+  Error e(ErrorCode::infeasible, fmt::format("{} is not feasible", title));
+  if (first_failure != nullptr) {
+    e.code = first_failure->code.value_or(ErrorCode::infeasible);
+    e.message = fmt::format("{} is not feasible: {}", title, first_failure->message);
+  }
+  return r.refusal(e, body, ExitCode::refused);
+}
+
+} // namespace noodle::output

@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/output/version_view.hpp>
+
+#include <fmt/format.h>
+
+namespace noodle::output {
+
+namespace {
+
+nlohmann::json identifiers_json(const std::vector<semver::Identifier>& ids)
+{
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& id : ids) {
+    if (id.numeric) {
+      j.push_back(id.number);
+    } else {
+      j.push_back(id.text);
+    }
+  }
+  return j;
+}
+
+std::string dotted(const std::vector<semver::Identifier>& ids)
+{
+  std::string s;
+  for (const auto& id : ids) {
+    s += s.empty() ? id.text : "." + id.text;
+  }
+  return s;
+}
+
+} // namespace
+
+ExitCode render_version(const semver::Version& v, Reporter& r)
+{
+  if (!r.json()) {
+    std::string text = fmt::format("version:    {}\nmajor:      {}\nminor:      {}\npatch:      {}\n", v.to_string(),
+                                   v.major, v.minor, v.patch);
+    text += fmt::format("prerelease: {}\nbuild:      {}\n", dotted(v.prerelease), fmt::join(v.build, "."));
+    r.text(text);
+  }
+  return r.success({{"version", v.to_string()},
+                    {"major", v.major},
+                    {"minor", v.minor},
+                    {"patch", v.patch},
+                    {"prerelease", identifiers_json(v.prerelease)},
+                    {"build", v.build}});
+}
+
+ExitCode render_compare(const semver::Version& a, const semver::Version& b, int result, Reporter& r)
+{
+  r.text(fmt::format("{}\n", result));
+  return r.success({{"a", a.to_string()}, {"b", b.to_string()}, {"result", result}});
+}
+
+ExitCode render_version_list(const std::vector<semver::Version>& versions, const semver::Range* range, Reporter& r)
+{
+  if (!r.json()) {
+    std::string text;
+    text.reserve(versions.size() * 12);
+    for (const auto& v : versions) {
+      text += v.to_string();
+      text += '\n';
+    }
+    r.text(text);
+  }
+  nlohmann::json list = nlohmann::json::array();
+  if (r.json()) {
+    for (const auto& v : versions) {
+      list.push_back(v.to_string());
+    }
+  }
+  if (range == nullptr) {
+    return r.success({{"versions", std::move(list)}});
+  }
+  const ExitCode code = versions.empty() ? ExitCode::failed : ExitCode::ok;
+  return r.success({{"range", range->to_string()}, {"matches", std::move(list)}}, code);
+}
+
+ExitCode render_compat(const semver::Version& from, const semver::Version& to, const semver::Compatibility& c,
+                       Reporter& r)
+{
+  if (c.breaking) {
+    r.text(fmt::format("breaking: {}\n", c.reason));
+  } else {
+    r.text(fmt::format("compatible{}\n", c.reason.empty() ? "" : ": " + c.reason));
+  }
+  return r.success({{"from", from.to_string()},
+                    {"to", to.to_string()},
+                    {"compatible", c.compatible},
+                    {"breaking", c.breaking},
+                    {"reason", c.reason}},
+                   c.breaking ? ExitCode::failed : ExitCode::ok);
+}
+
+} // namespace noodle::output

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using noodle::test::run_binary;
+
+TEST_CASE("cli version compare prints -1, 0 or 1 by precedence")
+{
+  CHECK(run_binary({"version", "compare", "1.9.0", "1.10.0"}).out == "-1\n");
+  CHECK(run_binary({"version", "compare", "1.0.0+a", "1.0.0+b"}).out == "0\n");
+  CHECK(run_binary({"version", "compare", "1.0.0", "1.0.0-rc.1"}).out == "1\n");
+}
+
+TEST_CASE("cli version sort orders arguments and stdin ascending")
+{
+  auto r = run_binary({"version", "sort", "1.10.0", "1.2.0", "1.2.0-rc.1", "1.2.0-beta.11", "1.2.0-beta.2"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "1.2.0-beta.2\n1.2.0-beta.11\n1.2.0-rc.1\n1.2.0\n1.10.0\n");
+
+  auto s = run_binary({"version", "sort"}, "2.0.0\n\n1.0.0\r\n0.1.0\n");
+  CHECK(s.exit_code == 0);
+  CHECK(s.out == "0.1.0\n1.0.0\n2.0.0\n");
+}
+
+TEST_CASE("cli version sort names the stdin line of an invalid version and exits 2")
+{
+  auto r = run_binary({"version", "sort"}, "1.0.0\n1.2\n");
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("noodle-upgrade: error: <stdin>:2: invalid version '1.2'", 0) == 0);
+}
+
+TEST_CASE("cli version match prints satisfying versions ascending and exits 1 when none")
+{
+  auto r = run_binary({"version", "match", "^1.2.0", "2.0.0", "1.4.2", "1.2.0", "1.1.9", "1.3.0-rc.1"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "1.2.0\n1.4.2\n");
+
+  auto none = run_binary({"version", "match", ">=3.0.0"}, "1.0.0\n2.0.0\n");
+  CHECK(none.exit_code == 1);
+  CHECK(none.out.empty());
+
+  auto json = run_binary({"--output", "json", "version", "match", "1.x || >=3.0.0", "3.1.0", "1.0.5"});
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["ok"] == true);
+  CHECK(j["matches"] == nlohmann::json({"1.0.5", "3.1.0"}));
+}
+
+TEST_CASE("cli version match rejects an invalid range with exit 2 and a JSON error code")
+{
+  auto r = run_binary({"-o", "json", "version", "match", ">=1.0.0 <", "1.0.0"});
+  CHECK(r.exit_code == 2);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["ok"] == false);
+  CHECK(j["error"]["code"] == "invalid_range");
+}
+
+TEST_CASE("cli version parse shows the parts of a version")
+{
+  auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "version:    2.1.0-rc.1+build.7\nmajor:      2\nminor:      1\npatch:      0\n"
+                 "prerelease: rc.1\nbuild:      build.7\n");
+  auto j = nlohmann::json::parse(run_binary({"version", "parse", "2.1.0-rc.1+build.7", "--output=json"}).out);
+  CHECK(j["prerelease"] == nlohmann::json({"rc", 1}));
+  CHECK(j["build"] == nlohmann::json({"build", "7"}));
+}
+
+TEST_CASE("cli version compat calls a major bump and a 0.x minor bump breaking")
+{
+  auto major = run_binary({"version", "compat", "1.4.0", "2.0.0"});
+  CHECK(major.exit_code == 1);
+  CHECK(major.out == "breaking: major version changes from 1 to 2\n");
+  auto minor = run_binary({"version", "compat", "1.4.0", "1.5.0"});
+  CHECK(minor.exit_code == 0);
+  CHECK(minor.out.rfind("compatible", 0) == 0);
+  auto zero = run_binary({"-o", "json", "version", "compat", "0.3.0", "0.4.0"});
+  auto j = nlohmann::json::parse(zero.out);
+  CHECK(j["breaking"] == true);
+}
+
+TEST_CASE("cli usage errors say what was expected and exit 2")
+{
+  auto missing = run_binary({"version", "compare", "1.0.0"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err.find("run 'noodle-upgrade version compare --help' for usage") != std::string::npos);
+
+  auto typo = run_binary({"verison"});
+  CHECK(typo.exit_code == 2);
+  CHECK(typo.err.find("unknown command 'verison' (did you mean 'version'?)") != std::string::npos);
+
+  auto json = run_binary({"--output", "json", "plna"});
+  CHECK(json.exit_code == 2);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["error"]["code"] == "usage");
+}
+
+TEST_CASE("cli --help and --version exit 0")
+{
+  auto help = run_binary({"--help"});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("version") != std::string::npos);
+  auto version = run_binary({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("noodle-upgrade ", 0) == 0);
+}

@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace noodle::test {
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the built noodle-upgrade binary with `args`, feeding `input` on stdin,
+// with the environment variables in `env` set (an empty value unsets one).
+// NOODLE_* variables of the calling environment are removed first so tests
+// never depend on the developer's shell.
+ProcessResult run_binary(const std::vector<std::string>& args, const std::string& input = "",
+                         const std::map<std::string, std::string>& env = {});
+
+// Path of a file or directory in the source tree, e.g. "manifests".
+std::string source_path(const std::string& relative);
+
+} // namespace noodle::test
