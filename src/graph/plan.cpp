@@ -327,10 +327,10 @@ Check check_hot_swap(const std::vector<PlanStep>& steps, const std::vector<PlanI
     });
     if (demanded) {
       failures.push_back(fmt::format("{}@{} is not hot-swappable{}, but strategy '{}' was requested", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->where), s.strategy));
+                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable")), s.strategy));
     } else {
       warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->where)));
+                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable"))));
     }
   }
   std::vector<std::string> details = failures;

@@ -190,3 +190,29 @@ TEST_CASE("graph::find_upgrade_path refuses unknown components and versions")
   CHECK(version.error().code == ErrorCode::not_found);
   CHECK(version.error().message == "unknown version 'engine@2.0.0'");
 }
+
+TEST_CASE("graph::find_upgrade_path points at the upgrade_from and required_stop fields when they are known")
+{
+  manifest::Catalog catalog;
+  test::add(catalog, test::manifest_of({"engine", "1.0.0"}));
+  auto stop = test::manifest_of({"engine", "2.0.0"});
+  stop.required_stop = true;
+  stop.field_where["required_stop"] = SourceLocation{"manifests/engine.yaml", 14, 16};
+  test::add(catalog, std::move(stop));
+  auto target = test::manifest_of({"engine", "3.0.0"});
+  target.upgrade_from.push_back(test::range("^1.0.0"));
+  target.field_where["upgrade_from[0]"] = SourceLocation{"manifests/engine.yaml", 23, 15};
+  test::add(catalog, std::move(target));
+
+  auto p = graph::find_upgrade_path(catalog, "engine", ver("1.0.0"), ver("3.0.0"));
+  REQUIRE_FALSE(p);
+  REQUIRE(p.error().where);
+  CHECK(p.error().where->to_string() == "manifests/engine.yaml:23:15");
+  CHECK(p.error().details == std::vector<std::string>{
+                               "reachable from 1.0.0: 2.0.0",
+                               "engine@3.0.0 accepts upgrades only from '^1.0.0' (manifests/engine.yaml:23:15), which "
+                               "excludes 2.0.0",
+                               "engine@2.0.0 is a required stop (manifests/engine.yaml:14:16), so no earlier version "
+                               "can hop past it",
+                             });
+}
