@@ -149,8 +149,9 @@ Check check_downgrades(const std::vector<PlanStep>& steps)
   if (details.empty()) {
     return passed("downgrade", "no component goes down");
   }
-  return flagged("downgrade", Status::warn, ErrorCode::downgrade_refused,
-                 fmt::format("{} component(s) go down, as permitted", details.size()), std::move(details));
+  // The message is formatted before `details` is moved from.
+  auto message = fmt::format("{} component(s) go down, as permitted", details.size());
+  return flagged("downgrade", Status::warn, ErrorCode::downgrade_refused, std::move(message), std::move(details));
 }
 
 Check check_paths(const manifest::Catalog& catalog, std::vector<PlanStep>& steps, AllowDowngrade allow_downgrade)
@@ -261,8 +262,8 @@ Check check_breaking(const std::vector<PlanStep>& steps)
   if (details.empty()) {
     return passed("breaking_changes", "no breaking version change");
   }
-  return flagged("breaking_changes", Status::warn, ErrorCode::incompatible,
-                 fmt::format("{} breaking version change(s)", details.size()), std::move(details));
+  auto message = fmt::format("{} breaking version change(s)", details.size());
+  return flagged("breaking_changes", Status::warn, ErrorCode::incompatible, std::move(message), std::move(details));
 }
 
 Check check_resources(const std::vector<PlanStep>& steps, ResourceTotals& totals)

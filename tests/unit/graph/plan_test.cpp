@@ -107,6 +107,7 @@ TEST_CASE("graph::make_plan reports ordered steps with paths, strategies and bre
   CHECK(status_of(plan, "cycles") == Status::pass);
   CHECK(status_of(plan, "upgrade_path") == Status::pass);
   CHECK(status_of(plan, "breaking_changes") == Status::warn);
+  CHECK(plan.check("breaking_changes")->message == "2 breaking version change(s)");
   CHECK(status_of(plan, "hot_swap") == Status::warn);
   CHECK(plan.check("hot_swap")->code == ErrorCode::infeasible);
   CHECK(plan.check("hot_swap")->details ==
@@ -175,6 +176,8 @@ TEST_CASE("graph::make_plan maps unsatisfiable demands and refused downgrades to
   auto allowed = graph::make_plan(catalog, installed, allowed_request, k_big_machine);
   CHECK(allowed.feasible);
   CHECK(status_of(allowed, "downgrade") == Status::warn);
+  CHECK(allowed.check("downgrade")->message == "1 component(s) go down, as permitted");
+  CHECK(allowed.check("downgrade")->details == std::vector<std::string>{"runtime_core goes down from 2.0.0 to 1.5.0"});
   REQUIRE(allowed.steps.size() == 1);
   CHECK(allowed.steps[0].downgrade);
   CHECK(allowed.steps[0].hops == std::vector<semver::Version>{ver("1.5.0")});
