@@ -427,11 +427,16 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
   auto resolution = resolve(catalog, installed, requests,
                             ResolveOptions{request.constraints, request.allow_downgrade});
   if (!resolution) {
+    // In the fixed order: request, constraints, then the one that failed.
     const auto name = check_for(resolution.error().code);
-    if (name != "request") {
+    if (name == "request") {
+      plan.checks.push_back(from_error(std::string(name), resolution.error()));
+      plan.checks.push_back(std::move(known));
+    } else {
       plan.checks.push_back(passed("request", fmt::format("{} component(s) requested", request.items.size())));
+      plan.checks.push_back(std::move(known));
+      plan.checks.push_back(from_error(std::string(name), resolution.error()));
     }
-    plan.checks.push_back(from_error(std::string(name), resolution.error()));
     plan.notes.push_back("the other checks need a dependency resolution and were not run");
     finish();
     return plan;

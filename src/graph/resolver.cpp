@@ -288,6 +288,7 @@ private:
     return out;
   }
   std::vector<std::string> demand_lines(Index id) const;
+  std::string exclusion(const Node& n, const semver::Version& v) const;
   Error unsatisfiable(Index id) const;
   Error dependent_conflict(Index id, const std::vector<Index>& targets,
                            const std::vector<const manifest::Dependency*>& ranges) const;
@@ -855,6 +856,28 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   return lines;
 }
 
+// The first demand or constraint `v` fails, in words.
+std::string Resolver::exclusion(const Node& n, const semver::Version& v) const
+{
+  if (n.pinned != nullptr && *n.pinned != v) {
+    return fmt::format("version {} is requested", n.pinned->to_string());
+  }
+  for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
+    const auto* constraint = m_constraints[c].constraint;
+    if (!constraint->range.satisfies(v)) {
+      return fmt::format("constraint '{}@{}'", constraint->name, constraint->range.raw());
+    }
+  }
+  for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
+    const auto& d = m_demands[i];
+    if (live(d) && !d.dependency->range.satisfies(v)) {
+      return fmt::format("{} requires '{}' {}{}", d.manifest->id(), n.name, d.dependency->range.raw(),
+                         detail::at(d.dependency->where));
+    }
+  }
+  return "prereleases are chosen only when a range names them";
+}
+
 Error Resolver::unsatisfiable(Index id) const
 {
   const Node& n = m_nodes[id];
@@ -903,7 +926,7 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
       continue;
     }
     if (!acceptable_candidate(n, m.version)) {
-      e.details.push_back(fmt::format("{} is excluded by the demands on '{}'", m.id(), n.name));
+      e.details.push_back(fmt::format("{} is excluded: {}", m.id(), exclusion(n, m.version)));
       continue;
     }
     for (const auto& dep : m.dependencies) {

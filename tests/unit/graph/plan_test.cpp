@@ -142,7 +142,8 @@ TEST_CASE("graph::make_plan keeps a refused resolution as a failed check")
   const auto catalog = runtime_catalog();
   auto plan = graph::make_plan(catalog, {}, request({{"jit_compilr", std::nullopt, std::nullopt, 0}}), k_big_machine);
   CHECK_FALSE(plan.feasible);
-  REQUIRE(plan.checks.size() == 1);
+  REQUIRE(plan.checks.size() == 2);
+  CHECK(plan.checks[1].name == "constraints");
   CHECK(plan.checks[0].name == "request");
   CHECK(plan.checks[0].status == Status::fail);
   CHECK(plan.checks[0].code == ErrorCode::not_found);
@@ -187,6 +188,8 @@ TEST_CASE("graph::make_plan maps unsatisfiable demands and refused downgrades to
   auto unsat = graph::make_plan(catalog, {}, constrained, k_big_machine);
   CHECK_FALSE(unsat.feasible);
   CHECK(status_of(unsat, "dependencies") == Status::fail);
+  CHECK(status_of(unsat, "constraints") == Status::pass);
+  CHECK(unsat.checks.size() == 3);
   CHECK(unsat.check("dependencies")->code == ErrorCode::unsatisfiable);
   CHECK(has_line(unsat.check("dependencies")->details, "constraint 'runtime_core@<2.0.0'"));
 }

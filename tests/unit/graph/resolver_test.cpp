@@ -125,6 +125,19 @@ TEST_CASE("graph::resolve explains a dependent that no version can reconcile")
   CHECK(has_line(d, "gc_engine@1.4.0 requires 'runtime_core' ^1.2.0 (manifests/gc_engine-1.4.0.yaml:5:5)"));
 }
 
+TEST_CASE("graph::resolve names the constraint that keeps a dependent from moving")
+{
+  const auto catalog = runtime_catalog();
+  const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
+  auto r = graph::resolve(catalog, installed, {Request{"runtime_core", ver("2.0.0"), 0}},
+                          ResolveOptions{{graph::Constraint{"gc_engine", test::range("<2")}}, AllowDowngrade::no});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "no version of 'gc_engine' accepts runtime_core@2.0.0");
+  CHECK(has_line(r.error().details, "gc_engine@2.0.0 is excluded: constraint 'gc_engine@<2'"));
+  CHECK(has_line(r.error().details, "gc_engine@1.4.0 requires 'runtime_core' ^1.2.0 (manifests/gc_engine-1.4.0.yaml:5:5)"));
+  CHECK(has_line(r.error().details, "constraint 'gc_engine@<2'"));
+}
+
 TEST_CASE("graph::resolve prefers a dependency version the installed dependents still accept")
 {
   const auto catalog = catalog_of({
