@@ -50,8 +50,7 @@ Check passed(std::string name, std::string message, std::vector<std::string> det
   return Check{std::move(name), Status::pass, std::move(message), std::move(details), std::nullopt};
 }
 
-Check flagged(std::string name, Status status, ErrorCode code, std::string message,
-              std::vector<std::string> details)
+Check flagged(std::string name, Status status, ErrorCode code, std::string message, std::vector<std::string> details)
 {
   return Check{std::move(name), status, std::move(message), std::move(details), code};
 }
@@ -97,7 +96,7 @@ Check check_constraints_known(const manifest::Catalog& catalog, const state::Ins
 
 // Final version of every component: installed, overridden by the steps.
 std::map<std::string_view, const semver::Version*> final_versions(const state::InstalledState& installed,
-                                                                   const std::vector<PlanStep>& steps)
+                                                                  const std::vector<PlanStep>& steps)
 {
   std::map<std::string_view, const semver::Version*> out;
   for (const auto& [name, component] : installed.components) {
@@ -126,8 +125,8 @@ Check check_constraints_final(const std::vector<Constraint>& constraints,
     } else {
       // Only an untouched installed version can lie outside: the resolver
       // never chooses one.
-      outside.push_back(fmt::format("'{}@{}': installed {} lies outside and is left unchanged", c.name,
-                                    c.range.raw(), it->second->to_string()));
+      outside.push_back(fmt::format("'{}@{}': installed {} lies outside and is left unchanged", c.name, c.range.raw(),
+                                    it->second->to_string()));
     }
   }
   if (outside.empty()) {
@@ -255,8 +254,8 @@ Check check_breaking(const std::vector<PlanStep>& steps)
   std::vector<std::string> details;
   for (const auto& s : steps) {
     if (s.breaking) {
-      details.push_back(fmt::format("{}: {} -> {}: {}", s.name, s.from->to_string(), s.to.to_string(),
-                                    s.breaking_reason));
+      details.push_back(
+          fmt::format("{}: {} -> {}: {}", s.name, s.from->to_string(), s.to.to_string(), s.breaking_reason));
     }
   }
   if (details.empty()) {
@@ -282,8 +281,8 @@ Check check_resources(const std::vector<PlanStep>& steps, ResourceTotals& totals
     if (need <= 0) {
       lines.push_back(line);
     } else if (have <= 0) {
-      warnings.push_back(fmt::format("{}: {} {} needed, but the machine's {} could not be measured", what, need,
-                                     unit, what));
+      warnings.push_back(
+          fmt::format("{}: {} {} needed, but the machine's {} could not be measured", what, need, unit, what));
     } else if (need > have) {
       failures.push_back(line);
     } else if (have - need < have * k_headroom) {
@@ -328,10 +327,11 @@ Check check_hot_swap(const std::vector<PlanStep>& steps, const std::vector<PlanI
     });
     if (demanded) {
       failures.push_back(fmt::format("{}@{} is not hot-swappable{}, but strategy '{}' was requested", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable")), s.strategy));
+                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable")),
+                                     s.strategy));
     } else {
-      warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable"))));
+      warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name, s.to.to_string(),
+                                     detail::at(s.manifest->location_of("hot_swappable"))));
     }
   }
   std::vector<std::string> details = failures;
@@ -353,8 +353,8 @@ void judge(Check& c, Validation validation)
   if (validation == Validation::strict && c.status == Status::warn) {
     c.status = Status::fail;
     c.details.push_back("strict validation treats this warning as a failure");
-  } else if (validation == Validation::permissive && c.status == Status::fail &&
-             (c.name == "compatibility" || c.name == "resources")) {
+  } else if (validation == Validation::permissive && c.status == Status::fail
+             && (c.name == "compatibility" || c.name == "resources")) {
     c.status = Status::warn;
     c.details.push_back("permissive validation treats this failure as a warning");
   }
@@ -407,8 +407,8 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
     for (auto& c : plan.checks) {
       judge(c, request.validation);
     }
-    plan.feasible = std::none_of(plan.checks.begin(), plan.checks.end(),
-                                 [](const Check& c) { return c.status == Status::fail; });
+    plan.feasible =
+        std::none_of(plan.checks.begin(), plan.checks.end(), [](const Check& c) { return c.status == Status::fail; });
   };
 
   Check known = check_constraints_known(catalog, installed, request.constraints);
@@ -424,8 +424,7 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
   for (const auto& item : request.items) {
     requests.push_back(Request{item.component, item.version, item.priority});
   }
-  auto resolution = resolve(catalog, installed, requests,
-                            ResolveOptions{request.constraints, request.allow_downgrade});
+  auto resolution = resolve(catalog, installed, requests, ResolveOptions{request.constraints, request.allow_downgrade});
   if (!resolution) {
     // In the fixed order: request, constraints, then the one that failed.
     const auto name = check_for(resolution.error().code);
@@ -450,8 +449,8 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
 
   plan.checks.push_back(passed("request", fmt::format("{} component(s) requested", request.items.size())));
   plan.checks.push_back(check_constraints_final(request.constraints, final_state));
-  plan.checks.push_back(passed("dependencies", fmt::format("every dependency of the {} change(s) is satisfied",
-                                                           plan.steps.size())));
+  plan.checks.push_back(
+      passed("dependencies", fmt::format("every dependency of the {} change(s) is satisfied", plan.steps.size())));
   plan.checks.push_back(passed("cycles", "no dependency cycle among the changes"));
   plan.checks.push_back(check_downgrades(plan.steps));
   plan.checks.push_back(check_paths(catalog, plan.steps, request.allow_downgrade));

@@ -76,8 +76,7 @@ struct List {
   Index tail = k_none;
 };
 
-template <typename T>
-void append(std::vector<T>& arena, List& list, T item)
+template <typename T> void append(std::vector<T>& arena, List& list, T item)
 {
   const auto at = static_cast<Index>(arena.size());
   item.next = k_none;
@@ -546,8 +545,8 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
     Node& n = m_nodes[id];
     if (n.versions == nullptr) {
       Error e(ErrorCode::not_found, n.installed != nullptr
-                                      ? fmt::format("component '{}' has no manifest in the catalog", r.name)
-                                      : fmt::format("unknown component '{}'", r.name));
+                                        ? fmt::format("component '{}' has no manifest in the catalog", r.name)
+                                        : fmt::format("unknown component '{}'", r.name));
       if (auto hint = did_you_mean(m_catalog, r.name); !hint.empty() && n.installed == nullptr) {
         e.details.push_back(hint);
       }
@@ -564,11 +563,10 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
         return fail(ErrorCode::unsatisfiable, fmt::format("conflicting requests for '{}': {} and {}", r.name,
                                                           n.pinned->to_string(), r.version->to_string()));
       }
-      if (n.installed != nullptr && m->version < n.installed->version &&
-          m_options.allow_downgrade == AllowDowngrade::no) {
-        Error e(ErrorCode::downgrade_refused,
-                fmt::format("requested '{}' is older than the installed version {}", m->id(),
-                            n.installed->version.to_string()));
+      if (n.installed != nullptr && m->version < n.installed->version
+          && m_options.allow_downgrade == AllowDowngrade::no) {
+        Error e(ErrorCode::downgrade_refused, fmt::format("requested '{}' is older than the installed version {}",
+                                                          m->id(), n.installed->version.to_string()));
         e.details.push_back("downgrades are not allowed unless explicitly permitted");
         return fail(std::move(e));
       }
@@ -763,9 +761,7 @@ void Resolver::explain(Index id, std::string& out) const
   const Node& n = m_nodes[id];
   auto sink = std::back_inserter(out);
   switch (n.origin) {
-  case Mode::requested:
-    out += n.pinned != nullptr ? "requested" : "requested (newest allowed version)";
-    return;
+  case Mode::requested: out += n.pinned != nullptr ? "requested" : "requested (newest allowed version)"; return;
   case Mode::dependent:
     if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
       const Node& t = m_nodes[n.trigger];
@@ -844,8 +840,8 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   for (Index i = n.dependents.head; i != k_none; i = m_dependents[i].next) {
     const auto& d = m_dependents[i];
     if (!m_nodes[d.source].changed) {
-      lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name,
-                                  d.dependency->range.raw(), detail::at(d.dependency->where)));
+      lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name, d.dependency->range.raw(),
+                                  detail::at(d.dependency->where)));
     }
   }
   lines.push_back(fmt::format("catalog versions of '{}': {}", n.name,
@@ -913,15 +909,14 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
     e.details.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(id), t.name, ranges[i]->range.raw(),
                                     detail::at(ranges[i]->where)));
     e.details.push_back(
-      fmt::format("{} changes to {}: {}", t.name, t.selected->version.to_string(), explain(targets[i])));
+        fmt::format("{} changes to {}: {}", t.name, t.selected->version.to_string(), explain(targets[i])));
   }
   for (auto it = n.versions->rbegin(); it != n.versions->rend(); ++it) {
     const auto& m = *it;
     if (n.installed != nullptr && m.version == n.installed->version) {
       continue;
     }
-    if (n.installed != nullptr && m.version < n.installed->version &&
-        m_options.allow_downgrade == AllowDowngrade::no) {
+    if (n.installed != nullptr && m.version < n.installed->version && m_options.allow_downgrade == AllowDowngrade::no) {
       e.details.push_back(fmt::format("{} would be a downgrade", m.id()));
       continue;
     }
@@ -932,8 +927,8 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
     for (const auto& dep : m.dependencies) {
       const Index t = find(dep.name);
       if (t != k_none && m_nodes[t].changed && !dep.range.satisfies(m_nodes[t].selected->version)) {
-        e.details.push_back(fmt::format("{} requires '{}' {}{}", m.id(), dep.name, dep.range.raw(),
-                                        detail::at(dep.where)));
+        e.details.push_back(
+            fmt::format("{} requires '{}' {}{}", m.id(), dep.name, dep.range.raw(), detail::at(dep.where)));
       }
     }
   }
@@ -947,9 +942,8 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
 Error Resolver::downgrade(Index id, const manifest::Manifest& best) const
 {
   const Node& n = m_nodes[id];
-  Error e(ErrorCode::downgrade_refused,
-          fmt::format("'{}' would have to be downgraded from {} to {}", n.name, n.installed->version.to_string(),
-                      best.version.to_string()));
+  Error e(ErrorCode::downgrade_refused, fmt::format("'{}' would have to be downgraded from {} to {}", n.name,
+                                                    n.installed->version.to_string(), best.version.to_string()));
   e.details = demand_lines(id);
   e.details.push_back("downgrades are not allowed unless explicitly permitted");
   return e;
@@ -1194,8 +1188,8 @@ Result<std::vector<Index>> Resolver::order()
         if (!e.where && dep.where.known()) {
           e.where = dep.where;
         }
-        e.details.push_back(fmt::format("{} requires '{}' {}{}", id_of(from), to, dep.range.raw(),
-                                        detail::at(dep.where)));
+        e.details.push_back(
+            fmt::format("{} requires '{}' {}{}", id_of(from), to, dep.range.raw(), detail::at(dep.where)));
         break;
       }
     }
@@ -1237,7 +1231,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
       c.from = n.installed->version;
     }
     c.to = n.selected->version;
-    c.reason = n.origin == Mode::requested    ? ChangeReason::requested
+    c.reason = n.origin == Mode::requested   ? ChangeReason::requested
                : n.origin == Mode::dependent ? ChangeReason::dependent
                                              : ChangeReason::dependency;
     c.explanation.reserve(96);
@@ -1260,9 +1254,9 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   if (!resolution.changes.empty()) {
     for (const auto& n : m_nodes) {
       if (n.installed != nullptr && n.installed_manifest == nullptr) {
-        resolution.notes.push_back(fmt::format(
-          "installed {}@{} has no manifest in the catalog, so what it depends on was not checked", n.name,
-          n.installed->version.to_string()));
+        resolution.notes.push_back(
+            fmt::format("installed {}@{} has no manifest in the catalog, so what it depends on was not checked", n.name,
+                        n.installed->version.to_string()));
       }
     }
   }

@@ -105,8 +105,8 @@ Error explain_no_path(std::string_view name, const semver::Version& from, const 
   const manifest::Manifest& b = *s.manifest[blocker];
 
   const SourceLocation& upgrade_from_at = b.location_of("upgrade_from[0]");
-  Error e(ErrorCode::no_upgrade_path, fmt::format("no upgrade path for '{}' from {} to {}", name,
-                                                  from.to_string(), target.version.to_string()),
+  Error e(ErrorCode::no_upgrade_path,
+          fmt::format("no upgrade path for '{}' from {} to {}", name, from.to_string(), target.version.to_string()),
           upgrade_from_at);
   std::string reachable;
   for (std::size_t i = 1; i < s.size(); ++i) {

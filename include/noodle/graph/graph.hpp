@@ -32,9 +32,9 @@ std::string_view to_string(Direction direction);
 struct DepsNode {
   std::size_t id = 0; // index in DepsResult::nodes
   std::string name;
-  std::optional<semver::Version> version;   // empty when missing or unsatisfied
+  std::optional<semver::Version> version; // empty when missing or unsatisfied
   NodeStatus status = NodeStatus::available;
-  std::optional<semver::Version> installed; // the installed version, when any
+  std::optional<semver::Version> installed;     // the installed version, when any
   const manifest::Manifest* manifest = nullptr; // catalog entry; nullptr when not in the catalog
   // Why the node is missing or unsatisfied, or why its own dependencies are
   // unknown; empty otherwise.

@@ -108,7 +108,7 @@ struct Plan {
 // code carry the resolver's explanation, and the checks that depend on a
 // resolution are left out (a note says so). Step manifests point into
 // `catalog`, which must outlive the plan.
-Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& installed,
-               const PlanRequest& request, const state::MachineInfo& machine);
+Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& installed, const PlanRequest& request,
+               const state::MachineInfo& machine);
 
 } // namespace noodle::graph

@@ -78,8 +78,8 @@ inline state::InstalledState installed_of(const std::vector<std::pair<std::strin
 {
   state::InstalledState state;
   for (const auto& [name, version] : items) {
-    state.components.emplace(name,
-                             state::InstalledComponent{name, ver(version), "components/" + name + "/versions/" + version});
+    state.components.emplace(
+        name, state::InstalledComponent{name, ver(version), "components/" + name + "/versions/" + version});
   }
   return state;
 }

@@ -39,13 +39,13 @@ std::vector<std::string> children(const graph::DepsResult& r, const graph::DepsN
 manifest::Catalog sample()
 {
   return catalog_of({
-    {"runtime_core", "1.2.0"},
-    {"runtime_core", "2.0.0"},
-    {"runtime_core", "2.1.0"},
-    {"runtime_core", "3.0.0-beta.1"},
-    {"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}},
-    {"gc_engine", "2.0.0", {{"runtime_core", "^2.0.0"}}},
-    {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}, {"gc_engine", "*"}}},
+      {"runtime_core", "1.2.0"},
+      {"runtime_core", "2.0.0"},
+      {"runtime_core", "2.1.0"},
+      {"runtime_core", "3.0.0-beta.1"},
+      {"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}},
+      {"gc_engine", "2.0.0", {{"runtime_core", "^2.0.0"}}},
+      {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}, {"gc_engine", "*"}}},
   });
 }
 
@@ -80,8 +80,8 @@ TEST_CASE("graph::dependency_graph resolves dependencies to the installed versio
 TEST_CASE("graph::dependency_graph marks missing and unsatisfied dependencies instead of dropping them")
 {
   const auto catalog = catalog_of({
-    {"runtime_core", "1.0.0"},
-    {"app", "1.0.0", {{"runtime_core", ">=5.0.0"}, {"runtme_core", "*"}}},
+      {"runtime_core", "1.0.0"},
+      {"app", "1.0.0", {{"runtime_core", ">=5.0.0"}, {"runtme_core", "*"}}},
   });
   auto r = graph::dependency_graph(catalog, {}, {"app", std::nullopt, Direction::dependencies});
   REQUIRE(r);
@@ -147,10 +147,10 @@ TEST_CASE("graph::dependency_graph shows an installed version missing from the c
 TEST_CASE("graph::dependency_graph keeps a shared dependency as one node")
 {
   const auto catalog = catalog_of({
-    {"base", "1.0.0"},
-    {"left", "1.0.0", {{"base", "^1"}}},
-    {"right", "1.0.0", {{"base", "^1"}}},
-    {"top", "1.0.0", {{"left", "*"}, {"right", "*"}}},
+      {"base", "1.0.0"},
+      {"left", "1.0.0", {{"base", "^1"}}},
+      {"right", "1.0.0", {{"base", "^1"}}},
+      {"top", "1.0.0", {{"left", "*"}, {"right", "*"}}},
   });
   auto r = graph::dependency_graph(catalog, {}, {"top", std::nullopt, Direction::dependencies});
   REQUIRE(r);
@@ -163,9 +163,9 @@ TEST_CASE("graph::dependency_graph keeps a shared dependency as one node")
 TEST_CASE("graph::dependency_graph flags a cycle and still terminates")
 {
   const auto catalog = catalog_of({
-    {"a", "1.0.0", {{"b", "*"}}},
-    {"b", "1.0.0", {{"c", "*"}}},
-    {"c", "1.0.0", {{"a", "*"}}},
+      {"a", "1.0.0", {{"b", "*"}}},
+      {"b", "1.0.0", {{"c", "*"}}},
+      {"c", "1.0.0", {{"a", "*"}}},
   });
   auto r = graph::dependency_graph(catalog, {}, {"a", std::nullopt, Direction::dependencies});
   REQUIRE(r);

@@ -47,12 +47,12 @@ manifest::Catalog catalog_of(std::vector<manifest::Manifest> manifests)
 manifest::Catalog runtime_catalog()
 {
   return catalog_of({
-    make({"runtime_core", "1.5.0"}),
-    make({"runtime_core", "1.6.0"}),
-    make({"runtime_core", "2.0.0"}),
-    make({"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}}),
-    make({"gc_engine", "2.0.0", {{"runtime_core", "^2.0.0"}}}, Options{false}),
-    make({"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}}),
+      make({"runtime_core", "1.5.0"}),
+      make({"runtime_core", "1.6.0"}),
+      make({"runtime_core", "2.0.0"}),
+      make({"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}}),
+      make({"gc_engine", "2.0.0", {{"runtime_core", "^2.0.0"}}}, Options{false}),
+      make({"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}}),
   });
 }
 
@@ -82,8 +82,8 @@ TEST_CASE("graph::make_plan reports ordered steps with paths, strategies and bre
 {
   const auto catalog = runtime_catalog();
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
-  auto plan = graph::make_plan(catalog, installed, request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}}),
-                               k_big_machine);
+  auto plan =
+      graph::make_plan(catalog, installed, request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}}), k_big_machine);
   REQUIRE(plan.steps.size() == 3);
   CHECK(plan.steps[0].name == "runtime_core");
   CHECK(plan.steps[0].from == ver("1.5.0"));
@@ -110,8 +110,9 @@ TEST_CASE("graph::make_plan reports ordered steps with paths, strategies and bre
   CHECK(plan.check("breaking_changes")->message == "2 breaking version change(s)");
   CHECK(status_of(plan, "hot_swap") == Status::warn);
   CHECK(plan.check("hot_swap")->code == ErrorCode::infeasible);
-  CHECK(plan.check("hot_swap")->details ==
-        std::vector<std::string>{"gc_engine@2.0.0 is not hot-swappable (manifests/gc_engine-2.0.0.yaml:1:1): it will be restarted"});
+  CHECK(plan.check("hot_swap")->details
+        == std::vector<std::string>{
+            "gc_engine@2.0.0 is not hot-swappable (manifests/gc_engine-2.0.0.yaml:1:1): it will be restarted"});
   CHECK(status_of(plan, "resources") == Status::pass);
   CHECK(plan.resources.memory_mb == 3 * 512);
   CHECK(plan.resources.disk_mb == 300);
@@ -122,18 +123,18 @@ TEST_CASE("graph::make_plan under strict validation turns warnings into failures
 {
   const auto catalog = runtime_catalog();
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
-  auto plan = graph::make_plan(catalog, installed,
-                               request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}}, Validation::strict),
-                               k_big_machine);
+  auto plan =
+      graph::make_plan(catalog, installed,
+                       request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}}, Validation::strict), k_big_machine);
   CHECK_FALSE(plan.feasible);
   CHECK(status_of(plan, "breaking_changes") == Status::fail);
   CHECK(status_of(plan, "hot_swap") == Status::fail);
   CHECK(has_line(plan.check("hot_swap")->details, "strict validation treats this warning as a failure"));
   CHECK(status_of(plan, "dependencies") == Status::pass);
 
-  auto minor = graph::make_plan(catalog, installed,
-                                request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}, Validation::strict),
-                                k_big_machine);
+  auto minor =
+      graph::make_plan(catalog, installed,
+                       request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}, Validation::strict), k_big_machine);
   CHECK(minor.feasible);
 }
 
@@ -166,8 +167,8 @@ TEST_CASE("graph::make_plan maps unsatisfiable demands and refused downgrades to
 {
   const auto catalog = runtime_catalog();
   const auto installed = installed_of({{"runtime_core", "2.0.0"}});
-  auto down = graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.5.0"), std::nullopt, 0}}),
-                               k_big_machine);
+  auto down =
+      graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.5.0"), std::nullopt, 0}}), k_big_machine);
   CHECK_FALSE(down.feasible);
   CHECK(status_of(down, "downgrade") == Status::fail);
   CHECK(down.check("downgrade")->code == ErrorCode::downgrade_refused);
@@ -202,9 +203,9 @@ TEST_CASE("graph::make_plan fails the constraints check on an unknown component"
   auto plan = graph::make_plan(catalog, {}, r, k_big_machine);
   CHECK_FALSE(plan.feasible);
   CHECK(status_of(plan, "constraints") == Status::fail);
-  CHECK(plan.check("constraints")->details ==
-        std::vector<std::string>{"constraint 'gc_engin@^1' names unknown component 'gc_engin'",
-                                 "did you mean 'gc_engine'?"});
+  CHECK(plan.check("constraints")->details
+        == std::vector<std::string>{"constraint 'gc_engin@^1' names unknown component 'gc_engin'",
+                                    "did you mean 'gc_engine'?"});
 }
 
 TEST_CASE("graph::make_plan checks compatibility rules of the final state; permissive only warns")
@@ -212,29 +213,30 @@ TEST_CASE("graph::make_plan checks compatibility rules of the final state; permi
   auto catalog = runtime_catalog();
   auto agent = make({"agent", "1.0.0"});
   agent.compatibility.push_back(manifest::CompatibilityRule{
-    "runtime_core", {test::range("^1.0.0"), test::range("~2.5.0")}, SourceLocation{"manifests/agent.yaml", 9, 3}});
+      "runtime_core", {test::range("^1.0.0"), test::range("~2.5.0")}, SourceLocation{"manifests/agent.yaml", 9, 3}});
   test::add(catalog, std::move(agent));
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"agent", "1.0.0"}});
 
-  auto plan = graph::make_plan(catalog, installed, request({{"runtime_core", ver("2.0.0"), std::nullopt, 0}}),
-                               k_big_machine);
+  auto plan =
+      graph::make_plan(catalog, installed, request({{"runtime_core", ver("2.0.0"), std::nullopt, 0}}), k_big_machine);
   CHECK_FALSE(plan.feasible);
   CHECK(status_of(plan, "compatibility") == Status::fail);
   CHECK(plan.check("compatibility")->code == ErrorCode::incompatible);
-  CHECK(plan.check("compatibility")->details ==
-        std::vector<std::string>{"agent@1.0.0 requires runtime_core at '^1.0.0' or '~2.5.0' (manifests/agent.yaml:9:3), "
-                                 "but it will be at 2.0.0"});
+  CHECK(plan.check("compatibility")->details
+        == std::vector<std::string>{
+            "agent@1.0.0 requires runtime_core at '^1.0.0' or '~2.5.0' (manifests/agent.yaml:9:3), "
+            "but it will be at 2.0.0"});
 
-  auto permissive = graph::make_plan(
-    catalog, installed, request({{"runtime_core", ver("2.0.0"), std::nullopt, 0}}, Validation::permissive),
-    k_big_machine);
+  auto permissive = graph::make_plan(catalog, installed,
+                                     request({{"runtime_core", ver("2.0.0"), std::nullopt, 0}}, Validation::permissive),
+                                     k_big_machine);
   CHECK(permissive.feasible);
   CHECK(status_of(permissive, "compatibility") == Status::warn);
 
   CHECK(plan.check("compatibility")->message == "1 of 1 compatibility rule(s) fail in the final state");
 
-  auto fine = graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}),
-                               k_big_machine);
+  auto fine =
+      graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}), k_big_machine);
   CHECK(status_of(fine, "compatibility") == Status::pass);
   CHECK(fine.check("compatibility")->message == "1 compatibility rule(s) hold in the final state");
 }
@@ -244,25 +246,26 @@ TEST_CASE("graph::make_plan only warns about a compatibility rule broken before 
   auto catalog = runtime_catalog();
   auto agent = make({"agent", "1.0.0"});
   agent.compatibility.push_back(
-    manifest::CompatibilityRule{"gc_engine", {test::range("^2.0.0")}, SourceLocation{"manifests/agent.yaml", 4, 3}});
+      manifest::CompatibilityRule{"gc_engine", {test::range("^2.0.0")}, SourceLocation{"manifests/agent.yaml", 4, 3}});
   test::add(catalog, std::move(agent));
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}, {"agent", "1.0.0"}});
-  auto plan = graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}),
-                               k_big_machine);
+  auto plan =
+      graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.6.0"), std::nullopt, 0}}), k_big_machine);
   CHECK(plan.feasible);
   CHECK(status_of(plan, "compatibility") == Status::warn);
-  CHECK(plan.check("compatibility")->details ==
-        std::vector<std::string>{"agent@1.0.0 requires gc_engine at '^2.0.0' (manifests/agent.yaml:4:3), but it "
-                                 "will be at 1.3.0 (already so before this plan)"});
+  CHECK(plan.check("compatibility")->details
+        == std::vector<std::string>{"agent@1.0.0 requires gc_engine at '^2.0.0' (manifests/agent.yaml:4:3), but it "
+                                    "will be at 1.3.0 (already so before this plan)"});
 }
 
 TEST_CASE("graph::make_plan compares resource needs with the machine")
 {
   const auto catalog = catalog_of({
-    make({"big", "1.0.0"}, Options{true, 6000, 4, 500}),
-    make({"small", "1.0.0"}, Options{true, 1000, 2, 100}),
+      make({"big", "1.0.0"}, Options{true, 6000, 4, 500}),
+      make({"small", "1.0.0"}, Options{true, 1000, 2, 100}),
   });
-  const auto items = std::vector<PlanItem>{{"big", std::nullopt, std::nullopt, 0}, {"small", std::nullopt, std::nullopt, 0}};
+  const auto items =
+      std::vector<PlanItem>{{"big", std::nullopt, std::nullopt, 0}, {"small", std::nullopt, std::nullopt, 0}};
 
   auto roomy = graph::make_plan(catalog, {}, request(items), state::MachineInfo{16000, 8, 10000});
   CHECK(status_of(roomy, "resources") == Status::pass);
@@ -273,7 +276,8 @@ TEST_CASE("graph::make_plan compares resource needs with the machine")
   auto tight = graph::make_plan(catalog, {}, request(items), state::MachineInfo{7500, 8, 10000});
   CHECK(tight.feasible);
   CHECK(status_of(tight, "resources") == Status::warn);
-  CHECK(has_line(tight.check("resources")->details, "memory: 7000 MB needed, 7500 MB available: less than 10% headroom"));
+  CHECK(
+      has_line(tight.check("resources")->details, "memory: 7000 MB needed, 7500 MB available: less than 10% headroom"));
   auto strict = graph::make_plan(catalog, {}, request(items, Validation::strict), state::MachineInfo{7500, 8, 10000});
   CHECK_FALSE(strict.feasible);
   CHECK(status_of(strict, "resources") == Status::fail);
@@ -285,7 +289,7 @@ TEST_CASE("graph::make_plan compares resource needs with the machine")
   CHECK(has_line(short_machine.check("resources")->details, "cpu: 4 cores needed, 2 cores available"));
   CHECK(has_line(short_machine.check("resources")->details, "disk: 600 MB needed, 500 MB available"));
   auto permissive =
-    graph::make_plan(catalog, {}, request(items, Validation::permissive), state::MachineInfo{16000, 2, 500});
+      graph::make_plan(catalog, {}, request(items, Validation::permissive), state::MachineInfo{16000, 2, 500});
   CHECK(permissive.feasible);
   CHECK(status_of(permissive, "resources") == Status::warn);
 }
@@ -301,9 +305,9 @@ TEST_CASE("graph::make_plan fails a requested hot swap of a component that canno
                                k_big_machine);
   CHECK_FALSE(plan.feasible);
   CHECK(status_of(plan, "hot_swap") == Status::fail);
-  CHECK(plan.check("hot_swap")->details ==
-        std::vector<std::string>{"gc_engine@2.0.0 is not hot-swappable (manifests/gc_engine-2.0.0.yaml:1:1), but "
-                                 "strategy 'hot_swap' was requested"});
+  CHECK(plan.check("hot_swap")->details
+        == std::vector<std::string>{"gc_engine@2.0.0 is not hot-swappable (manifests/gc_engine-2.0.0.yaml:1:1), but "
+                                    "strategy 'hot_swap' was requested"});
 }
 
 TEST_CASE("graph::make_plan fails a step without an upgrade path, even under permissive validation")
@@ -313,9 +317,9 @@ TEST_CASE("graph::make_plan fails a step without an upgrade path, even under per
   blocked.upgrade_from.push_back(test::range("^2.0.0"));
   test::add(catalog, std::move(blocked));
   const auto installed = installed_of({{"runtime_core", "1.5.0"}});
-  auto plan = graph::make_plan(
-    catalog, installed, request({{"runtime_core", ver("3.0.0"), std::nullopt, 0}}, Validation::permissive),
-    k_big_machine);
+  auto plan = graph::make_plan(catalog, installed,
+                               request({{"runtime_core", ver("3.0.0"), std::nullopt, 0}}, Validation::permissive),
+                               k_big_machine);
   // 1.5.0 -> 2.0.0 -> 3.0.0 exists...
   CHECK(plan.feasible);
   REQUIRE(plan.steps.size() == 1);
@@ -326,8 +330,9 @@ TEST_CASE("graph::make_plan fails a step without an upgrade path, even under per
   auto only = make({"runtime_core", "2.0.0"});
   only.upgrade_from.push_back(test::range("^1.8.0"));
   test::add(closed, std::move(only));
-  auto refused = graph::make_plan(
-    closed, installed, request({{"runtime_core", ver("2.0.0"), std::nullopt, 0}}, Validation::permissive), k_big_machine);
+  auto refused = graph::make_plan(closed, installed,
+                                  request({{"runtime_core", ver("2.0.0"), std::nullopt, 0}}, Validation::permissive),
+                                  k_big_machine);
   CHECK_FALSE(refused.feasible);
   CHECK(status_of(refused, "upgrade_path") == Status::fail);
   CHECK(refused.check("upgrade_path")->code == ErrorCode::no_upgrade_path);

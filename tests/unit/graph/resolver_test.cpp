@@ -43,15 +43,15 @@ bool has_line(const std::vector<std::string>& lines, std::string_view line)
 manifest::Catalog runtime_catalog()
 {
   return catalog_of({
-    {"runtime_core", "1.0.0"},
-    {"runtime_core", "1.5.0"},
-    {"runtime_core", "2.0.0"},
-    {"runtime_core", "2.2.0"},
-    {"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}},
-    {"gc_engine", "1.4.0", {{"runtime_core", "^1.2.0"}}},
-    {"gc_engine", "2.0.0", {{"runtime_core", "^2.0.0"}}},
-    {"jit_compiler", "1.0.0", {{"runtime_core", "^1.0.0"}}},
-    {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}},
+      {"runtime_core", "1.0.0"},
+      {"runtime_core", "1.5.0"},
+      {"runtime_core", "2.0.0"},
+      {"runtime_core", "2.2.0"},
+      {"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}},
+      {"gc_engine", "1.4.0", {{"runtime_core", "^1.2.0"}}},
+      {"gc_engine", "2.0.0", {{"runtime_core", "^2.0.0"}}},
+      {"jit_compiler", "1.0.0", {{"runtime_core", "^1.0.0"}}},
+      {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}},
   });
 }
 
@@ -74,8 +74,8 @@ TEST_CASE("graph::resolve installs missing dependencies first and says who requi
 TEST_CASE("graph::resolve keeps an installed dependency that satisfies the range")
 {
   const auto catalog = runtime_catalog();
-  auto r = graph::resolve(catalog, installed_of({{"runtime_core", "2.0.0"}}), {Request{"jit_compiler", ver("2.1.0"), 0}},
-                          {});
+  auto r = graph::resolve(catalog, installed_of({{"runtime_core", "2.0.0"}}),
+                          {Request{"jit_compiler", ver("2.1.0"), 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"jit_compiler -->2.1.0"});
 }
@@ -87,8 +87,8 @@ TEST_CASE("graph::resolve upgrades an installed dependency that fails the range"
                           {Request{"jit_compiler", ver("2.1.0"), 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.5.0->2.2.0", "jit_compiler 1.0.0->2.1.0"});
-  CHECK(change(*r, "runtime_core").explanation ==
-        "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
+  CHECK(change(*r, "runtime_core").explanation
+        == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
 }
 
 TEST_CASE("graph::resolve moves an installed dependent that rejects a dependency's new version")
@@ -100,17 +100,18 @@ TEST_CASE("graph::resolve moves an installed dependent that rejects a dependency
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.5.0->2.0.0", "gc_engine 1.3.0->2.0.0"});
   const auto& gc = change(*r, "gc_engine");
   CHECK(gc.reason == ChangeReason::dependent);
-  CHECK(gc.explanation == "runtime_core changes to 2.0.0, but installed gc_engine@1.3.0 requires runtime_core "
-                          "^1.0.0 (manifests/gc_engine-1.3.0.yaml:5:5)");
+  CHECK(gc.explanation
+        == "runtime_core changes to 2.0.0, but installed gc_engine@1.3.0 requires runtime_core "
+           "^1.0.0 (manifests/gc_engine-1.3.0.yaml:5:5)");
 }
 
 TEST_CASE("graph::resolve explains a dependent that no version can reconcile")
 {
   auto catalog = catalog_of({
-    {"runtime_core", "1.5.0"},
-    {"runtime_core", "2.0.0"},
-    {"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}},
-    {"gc_engine", "1.4.0", {{"runtime_core", "^1.2.0"}}},
+      {"runtime_core", "1.5.0"},
+      {"runtime_core", "2.0.0"},
+      {"gc_engine", "1.3.0", {{"runtime_core", "^1.0.0"}}},
+      {"gc_engine", "1.4.0", {{"runtime_core", "^1.2.0"}}},
   });
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
   auto r = graph::resolve(catalog, installed, {Request{"runtime_core", ver("2.0.0"), 0}}, {});
@@ -134,18 +135,19 @@ TEST_CASE("graph::resolve names the constraint that keeps a dependent from movin
   REQUIRE_FALSE(r);
   CHECK(r.error().message == "no version of 'gc_engine' accepts runtime_core@2.0.0");
   CHECK(has_line(r.error().details, "gc_engine@2.0.0 is excluded: constraint 'gc_engine@<2'"));
-  CHECK(has_line(r.error().details, "gc_engine@1.4.0 requires 'runtime_core' ^1.2.0 (manifests/gc_engine-1.4.0.yaml:5:5)"));
+  CHECK(has_line(r.error().details,
+                 "gc_engine@1.4.0 requires 'runtime_core' ^1.2.0 (manifests/gc_engine-1.4.0.yaml:5:5)"));
   CHECK(has_line(r.error().details, "constraint 'gc_engine@<2'"));
 }
 
 TEST_CASE("graph::resolve prefers a dependency version the installed dependents still accept")
 {
   const auto catalog = catalog_of({
-    {"runtime_core", "1.0.0"},
-    {"runtime_core", "2.0.0"},
-    {"runtime_core", "3.0.0"},
-    {"gc_engine", "1.0.0", {{"runtime_core", "<3.0.0"}}},
-    {"app", "1.0.0", {{"runtime_core", ">=2.0.0"}}},
+      {"runtime_core", "1.0.0"},
+      {"runtime_core", "2.0.0"},
+      {"runtime_core", "3.0.0"},
+      {"gc_engine", "1.0.0", {{"runtime_core", "<3.0.0"}}},
+      {"app", "1.0.0", {{"runtime_core", ">=2.0.0"}}},
   });
   const auto installed = installed_of({{"runtime_core", "1.0.0"}, {"gc_engine", "1.0.0"}});
   auto r = graph::resolve(catalog, installed, {Request{"app", std::nullopt, 0}}, {});
@@ -170,11 +172,11 @@ TEST_CASE("graph::resolve reports a dependency on an unknown component with its 
 TEST_CASE("graph::resolve lists every demand when no version satisfies them all")
 {
   const auto catalog = catalog_of({
-    {"runtime_core", "1.0.0"},
-    {"runtime_core", "2.0.0"},
-    {"left", "1.0.0", {{"runtime_core", "^1.0.0"}}},
-    {"right", "1.0.0", {{"runtime_core", "^2.0.0"}}},
-    {"app", "1.0.0", {{"left", "*"}, {"right", "*"}}},
+      {"runtime_core", "1.0.0"},
+      {"runtime_core", "2.0.0"},
+      {"left", "1.0.0", {{"runtime_core", "^1.0.0"}}},
+      {"right", "1.0.0", {{"runtime_core", "^2.0.0"}}},
+      {"app", "1.0.0", {{"left", "*"}, {"right", "*"}}},
   });
   auto r = graph::resolve(catalog, {}, {Request{"app", std::nullopt, 0}}, {});
   REQUIRE_FALSE(r);
@@ -189,10 +191,10 @@ TEST_CASE("graph::resolve lists every demand when no version satisfies them all"
 TEST_CASE("graph::resolve reports a dependency cycle as a -> b -> c -> a")
 {
   const auto catalog = catalog_of({
-    {"b", "1.0.0", {{"c", "*"}}},
-    {"c", "1.0.0", {{"a", "*"}}},
-    {"a", "1.0.0", {{"b", "*"}}},
-    {"top", "1.0.0", {{"c", "*"}}},
+      {"b", "1.0.0", {{"c", "*"}}},
+      {"c", "1.0.0", {{"a", "*"}}},
+      {"a", "1.0.0", {{"b", "*"}}},
+      {"top", "1.0.0", {{"c", "*"}}},
   });
   auto r = graph::resolve(catalog, {}, {Request{"top", std::nullopt, 0}}, {});
   REQUIRE_FALSE(r);
@@ -227,8 +229,8 @@ TEST_CASE("graph::resolve refuses unknown requested components and versions")
   CHECK(version.error().details == std::vector<std::string>{"catalog versions of 'gc_engine': 1.3.0, 1.4.0, 2.0.0"});
 
   auto constraint =
-    graph::resolve(catalog, {}, {Request{"gc_engine", std::nullopt, 0}},
-                   ResolveOptions{{graph::Constraint{"runtime_cre", test::range("^1")}}, AllowDowngrade::no});
+      graph::resolve(catalog, {}, {Request{"gc_engine", std::nullopt, 0}},
+                     ResolveOptions{{graph::Constraint{"runtime_cre", test::range("^1")}}, AllowDowngrade::no});
   REQUIRE_FALSE(constraint);
   CHECK(constraint.error().code == ErrorCode::not_found);
   CHECK(constraint.error().message == "constraint names unknown component 'runtime_cre'");
@@ -264,14 +266,15 @@ TEST_CASE("graph::resolve refuses a dependency downgrade forced by a demand")
 TEST_CASE("graph::resolve chooses dependency versions inside the user's constraints")
 {
   const auto catalog = runtime_catalog();
-  auto r = graph::resolve(catalog, {}, {Request{"jit_compiler", ver("2.1.0"), 0}},
-                          ResolveOptions{{graph::Constraint{"runtime_core", test::range("~2.0.0")}}, AllowDowngrade::no});
+  auto r =
+      graph::resolve(catalog, {}, {Request{"jit_compiler", ver("2.1.0"), 0}},
+                     ResolveOptions{{graph::Constraint{"runtime_core", test::range("~2.0.0")}}, AllowDowngrade::no});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core -->2.0.0", "jit_compiler -->2.1.0"});
 
   auto conflict =
-    graph::resolve(catalog, {}, {Request{"runtime_core", ver("2.2.0"), 0}},
-                   ResolveOptions{{graph::Constraint{"runtime_core", test::range("<2.0.0")}}, AllowDowngrade::no});
+      graph::resolve(catalog, {}, {Request{"runtime_core", ver("2.2.0"), 0}},
+                     ResolveOptions{{graph::Constraint{"runtime_core", test::range("<2.0.0")}}, AllowDowngrade::no});
   REQUIRE_FALSE(conflict);
   CHECK(conflict.error().code == ErrorCode::unsatisfiable);
   CHECK(has_line(conflict.error().details, "requested at version 2.2.0"));
@@ -282,8 +285,8 @@ TEST_CASE("graph::resolve takes the newest release for an unversioned request an
 {
   auto catalog = runtime_catalog();
   test::add(catalog, test::manifest_of({"runtime_core", "3.0.0-rc.1"}));
-  auto r = graph::resolve(catalog, installed_of({{"runtime_core", "1.0.0"}}), {Request{"runtime_core", std::nullopt, 0}},
-                          {});
+  auto r = graph::resolve(catalog, installed_of({{"runtime_core", "1.0.0"}}),
+                          {Request{"runtime_core", std::nullopt, 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.0.0->2.2.0"});
   CHECK(change(*r, "runtime_core").explanation == "requested (newest allowed version)");
@@ -292,7 +295,8 @@ TEST_CASE("graph::resolve takes the newest release for an unversioned request an
                              {Request{"runtime_core", std::nullopt, 0}}, {});
   REQUIRE(same);
   CHECK(same->changes.empty());
-  CHECK(same->notes == std::vector<std::string>{"runtime_core@2.2.0 is already installed and is the newest allowed version"});
+  CHECK(same->notes
+        == std::vector<std::string>{"runtime_core@2.2.0 is already installed and is the newest allowed version"});
 
   auto pinned = graph::resolve(catalog, installed_of({{"runtime_core", "2.2.0"}}),
                                {Request{"runtime_core", ver("2.2.0"), 0}}, {});
@@ -308,19 +312,17 @@ TEST_CASE("graph::resolve takes the newest release for an unversioned request an
 TEST_CASE("graph::resolve orders independent changes by priority, then by name")
 {
   const auto catalog = catalog_of({
-    {"alpha", "1.0.0"},
-    {"beta", "1.0.0"},
-    {"gamma", "1.0.0", {{"delta", "*"}}},
-    {"delta", "1.0.0"},
+      {"alpha", "1.0.0"},
+      {"beta", "1.0.0"},
+      {"gamma", "1.0.0", {{"delta", "*"}}},
+      {"delta", "1.0.0"},
   });
-  auto r = graph::resolve(catalog, {},
-                          {Request{"alpha", std::nullopt, 0}, Request{"beta", std::nullopt, 0},
-                           Request{"gamma", std::nullopt, 5}},
-                          {});
+  auto r = graph::resolve(
+      catalog, {},
+      {Request{"alpha", std::nullopt, 0}, Request{"beta", std::nullopt, 0}, Request{"gamma", std::nullopt, 5}}, {});
   REQUIRE(r);
   // delta inherits gamma's priority and must precede it.
-  CHECK(summary(*r) ==
-        std::vector<std::string>{"delta -->1.0.0", "gamma -->1.0.0", "alpha -->1.0.0", "beta -->1.0.0"});
+  CHECK(summary(*r) == std::vector<std::string>{"delta -->1.0.0", "gamma -->1.0.0", "alpha -->1.0.0", "beta -->1.0.0"});
   CHECK(change(*r, "delta").priority == 5);
   CHECK(change(*r, "alpha").priority == 0);
 }
@@ -328,14 +330,15 @@ TEST_CASE("graph::resolve orders independent changes by priority, then by name")
 TEST_CASE("graph::resolve orders changes through an unchanged component between them")
 {
   const auto catalog = catalog_of({
-    {"base", "1.0.0"},
-    {"base", "2.0.0"},
-    {"middle", "1.0.0", {{"base", "*"}}},
-    {"app", "1.0.0", {{"middle", "*"}}},
-    {"app", "2.0.0", {{"middle", "*"}}},
+      {"base", "1.0.0"},
+      {"base", "2.0.0"},
+      {"middle", "1.0.0", {{"base", "*"}}},
+      {"app", "1.0.0", {{"middle", "*"}}},
+      {"app", "2.0.0", {{"middle", "*"}}},
   });
   const auto installed = installed_of({{"base", "1.0.0"}, {"middle", "1.0.0"}, {"app", "1.0.0"}});
-  auto r = graph::resolve(catalog, installed, {Request{"app", ver("2.0.0"), -3}, Request{"base", ver("2.0.0"), -9}}, {});
+  auto r =
+      graph::resolve(catalog, installed, {Request{"app", ver("2.0.0"), -3}, Request{"base", ver("2.0.0"), -9}}, {});
   REQUIRE(r);
   // app goes first by priority alone, but it reaches base through middle.
   CHECK(summary(*r) == std::vector<std::string>{"base 1.0.0->2.0.0", "app 1.0.0->2.0.0"});
@@ -345,8 +348,8 @@ TEST_CASE("graph::resolve orders changes through an unchanged component between 
 TEST_CASE("graph::resolve rejects two requests for different versions of one component")
 {
   const auto catalog = runtime_catalog();
-  auto r = graph::resolve(catalog, {}, {Request{"runtime_core", ver("1.0.0"), 0}, Request{"runtime_core", ver("2.0.0"), 0}},
-                          {});
+  auto r = graph::resolve(catalog, {},
+                          {Request{"runtime_core", ver("1.0.0"), 0}, Request{"runtime_core", ver("2.0.0"), 0}}, {});
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::unsatisfiable);
   CHECK(r.error().message == "conflicting requests for 'runtime_core': 1.0.0 and 2.0.0");
@@ -374,17 +377,17 @@ TEST_CASE("graph::resolve handles a 100000-long dependency chain without deep re
 TEST_CASE("graph::resolve explains an upgrade by the demands the installed version fails")
 {
   const auto catalog = catalog_of({
-    {"runtime_core", "1.5.0"},
-    {"runtime_core", "2.0.0"},
-    {"logger", "1.0.0", {{"runtime_core", "*"}}},
-    {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}},
+      {"runtime_core", "1.5.0"},
+      {"runtime_core", "2.0.0"},
+      {"logger", "1.0.0", {{"runtime_core", "*"}}},
+      {"jit_compiler", "2.1.0", {{"runtime_core", ">=2.0.0"}}},
   });
   auto r = graph::resolve(catalog, installed_of({{"runtime_core", "1.5.0"}}),
                           {Request{"logger", std::nullopt, 0}, Request{"jit_compiler", std::nullopt, 0}}, {});
   REQUIRE(r);
-  CHECK(summary(*r) ==
-        std::vector<std::string>{"runtime_core 1.5.0->2.0.0", "jit_compiler -->2.1.0", "logger -->1.0.0"});
+  CHECK(summary(*r)
+        == std::vector<std::string>{"runtime_core 1.5.0->2.0.0", "jit_compiler -->2.1.0", "logger -->1.0.0"});
   // logger's "*" accepts the installed 1.5.0, so it is no reason to move.
-  CHECK(change(*r, "runtime_core").explanation ==
-        "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
+  CHECK(change(*r, "runtime_core").explanation
+        == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
 }

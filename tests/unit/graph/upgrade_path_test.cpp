@@ -64,8 +64,8 @@ TEST_CASE("graph::find_upgrade_path takes the fewest hops, then the highest vers
 {
   // 3.0.0 accepts only 2.x; both 2.0.0 and 2.1.0 accept 1.x: two hops,
   // through the higher 2.1.0.
-  const auto catalog = component({{"1.0.0"}, {"1.5.0"}, {"2.0.0", {"^1.0.0"}}, {"2.1.0", {"^1.0.0"}},
-                                  {"3.0.0", {"^2.0.0"}}});
+  const auto catalog =
+      component({{"1.0.0"}, {"1.5.0"}, {"2.0.0", {"^1.0.0"}}, {"2.1.0", {"^1.0.0"}}, {"3.0.0", {"^2.0.0"}}});
   auto p = graph::find_upgrade_path(catalog, "engine", ver("1.0.0"), ver("3.0.0"));
   REQUIRE(p);
   CHECK(route(*p) == std::vector<std::string>{"2.1.0", "3.0.0"});
@@ -73,8 +73,8 @@ TEST_CASE("graph::find_upgrade_path takes the fewest hops, then the highest vers
 
 TEST_CASE("graph::find_upgrade_path stops on every required stop it would cross")
 {
-  const auto catalog = component({{"1.0.0"}, {"1.1.0"}, {"2.0.0", {}, true}, {"2.5.0"}, {"3.0.0", {}, true},
-                                  {"4.0.0"}});
+  const auto catalog =
+      component({{"1.0.0"}, {"1.1.0"}, {"2.0.0", {}, true}, {"2.5.0"}, {"3.0.0", {}, true}, {"4.0.0"}});
   auto p = graph::find_upgrade_path(catalog, "engine", ver("1.0.0"), ver("4.0.0"));
   REQUIRE(p);
   CHECK(route(*p) == std::vector<std::string>{"2.0.0", "3.0.0", "4.0.0"});
@@ -90,8 +90,11 @@ TEST_CASE("graph::find_upgrade_path stops on every required stop it would cross"
 
 TEST_CASE("graph::find_upgrade_path never stops on a prerelease in between")
 {
-  const auto catalog = component({{"1.0.0"}, {"2.0.0-rc.1", {"^1.0.0"}}, {"2.0.0", {"^1.0.0"}},
-                                  {"3.0.0-beta.1", {}, true}, {"3.0.0", {">=2.0.0-0 <3.0.0"}}});
+  const auto catalog = component({{"1.0.0"},
+                                  {"2.0.0-rc.1", {"^1.0.0"}},
+                                  {"2.0.0", {"^1.0.0"}},
+                                  {"3.0.0-beta.1", {}, true},
+                                  {"3.0.0", {">=2.0.0-0 <3.0.0"}}});
   auto p = graph::find_upgrade_path(catalog, "engine", ver("1.0.0"), ver("3.0.0"));
   REQUIRE(p);
   CHECK(route(*p) == std::vector<std::string>{"2.0.0", "3.0.0"});
@@ -142,11 +145,12 @@ TEST_CASE("graph::find_upgrade_path explains which upgrade_from blocks the route
   CHECK(p.error().message == "no upgrade path for 'engine' from 1.0.0 to 3.0.0");
   REQUIRE(p.error().where);
   CHECK(p.error().where->to_string() == "manifests/engine-3.0.0.yaml:1:1");
-  CHECK(p.error().details == std::vector<std::string>{
-                               "reachable from 1.0.0: 1.1.0",
-                               "engine@3.0.0 accepts upgrades only from '^2.0.0' (manifests/engine-3.0.0.yaml:1:1), "
-                               "which excludes 1.0.0, 1.1.0",
-                             });
+  CHECK(p.error().details
+        == std::vector<std::string>{
+            "reachable from 1.0.0: 1.1.0",
+            "engine@3.0.0 accepts upgrades only from '^2.0.0' (manifests/engine-3.0.0.yaml:1:1), "
+            "which excludes 1.0.0, 1.1.0",
+        });
 }
 
 TEST_CASE("graph::find_upgrade_path explains a required stop that cannot be reached")
@@ -208,11 +212,12 @@ TEST_CASE("graph::find_upgrade_path points at the upgrade_from and required_stop
   REQUIRE_FALSE(p);
   REQUIRE(p.error().where);
   CHECK(p.error().where->to_string() == "manifests/engine.yaml:23:15");
-  CHECK(p.error().details == std::vector<std::string>{
-                               "reachable from 1.0.0: 2.0.0",
-                               "engine@3.0.0 accepts upgrades only from '^1.0.0' (manifests/engine.yaml:23:15), which "
-                               "excludes 2.0.0",
-                               "engine@2.0.0 is a required stop (manifests/engine.yaml:14:16), so no earlier version "
-                               "can hop past it",
-                             });
+  CHECK(p.error().details
+        == std::vector<std::string>{
+            "reachable from 1.0.0: 2.0.0",
+            "engine@3.0.0 accepts upgrades only from '^1.0.0' (manifests/engine.yaml:23:15), which "
+            "excludes 2.0.0",
+            "engine@2.0.0 is a required stop (manifests/engine.yaml:14:16), so no earlier version "
+            "can hop past it",
+        });
 }

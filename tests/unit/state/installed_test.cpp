@@ -82,17 +82,18 @@ TEST_CASE("state::read_installed refuses a current that is not a symlink")
 
 TEST_CASE("state::read_installed refuses current links that leave versions/<version>")
 {
-  const char* target = GENERATE("/etc", "../../../outside/versions/1.0.0", "versions/../../other/versions/1.0.0",
-                                 "versions/not-a-version", "versions/v1.2.0", "versions/1.2.0/bin", "releases/1.2.0",
-                                 "versions");
+  const char* target =
+      GENERATE("/etc", "../../../outside/versions/1.0.0", "versions/../../other/versions/1.0.0",
+               "versions/not-a-version", "versions/v1.2.0", "versions/1.2.0/bin", "releases/1.2.0", "versions");
   TempDir tmp;
   const auto dir = make_component(tmp.path(), "runtime_core", "1.2.0", target);
 
   auto state = read_installed(tmp.path());
   REQUIRE_FALSE(state);
   CHECK(state.error().code == ErrorCode::corrupt_state);
-  CHECK(state.error().message == "corrupt installed state: '" + (dir / "current").string() + "' points to '" +
-                                   target + "': expected 'versions/<version>' with a valid semantic version");
+  CHECK(state.error().message
+        == "corrupt installed state: '" + (dir / "current").string() + "' points to '" + target
+               + "': expected 'versions/<version>' with a valid semantic version");
 }
 
 TEST_CASE("state::read_installed refuses a current pointing to a missing or linked version directory")
@@ -104,8 +105,9 @@ TEST_CASE("state::read_installed refuses a current pointing to a missing or link
     auto state = read_installed(tmp.path());
     REQUIRE_FALSE(state);
     CHECK(state.error().code == ErrorCode::corrupt_state);
-    CHECK(state.error().message == "corrupt installed state: '" + (dir / "current").string() +
-                                     "' points to missing directory '" + (dir / "versions/1.3.0").string() + "'");
+    CHECK(state.error().message
+          == "corrupt installed state: '" + (dir / "current").string() + "' points to missing directory '"
+                 + (dir / "versions/1.3.0").string() + "'");
   }
   SECTION("version directory is itself a symlink leading elsewhere")
   {
