@@ -203,6 +203,7 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
   // Every manifest of the final state: the new ones, and the untouched
   // installed ones the catalog knows.
   std::vector<const manifest::Manifest*> manifests;
+  manifests.reserve(steps.size() + installed.components.size());
   for (const auto& s : steps) {
     manifests.push_back(s.manifest);
   }
@@ -278,17 +279,15 @@ Check check_resources(const std::vector<PlanStep>& steps, ResourceTotals& totals
   std::vector<std::string> lines;
   auto judge = [&](std::string_view what, double need, double have, std::string_view unit) {
     const std::string line = fmt::format("{}: {} {} needed, {} {} available", what, need, unit, have, unit);
-    if (need <= 0) {
+    if (need <= 0 || (need <= have && have - need >= have * k_headroom)) {
       lines.push_back(line);
     } else if (have <= 0) {
       warnings.push_back(
           fmt::format("{}: {} {} needed, but the machine's {} could not be measured", what, need, unit, what));
     } else if (need > have) {
       failures.push_back(line);
-    } else if (have - need < have * k_headroom) {
-      warnings.push_back(line + ": less than 10% headroom");
     } else {
-      lines.push_back(line);
+      warnings.push_back(line + ": less than 10% headroom");
     }
   };
   judge("memory", static_cast<double>(totals.memory_mb), static_cast<double>(machine.memory_mb), "MB");
