@@ -350,3 +350,17 @@ TEST_CASE("graph::make_plan with nothing to change is feasible and says so")
   CHECK(has_line(plan.notes, "runtime_core@2.0.0 is already installed and is the newest allowed version"));
   CHECK(plan.checks.size() == 10);
 }
+
+TEST_CASE("graph::make_plan warns when an untouched installed version lies outside its constraint")
+{
+  const auto catalog = runtime_catalog();
+  auto r = request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}});
+  r.constraints.push_back(graph::Constraint{"gc_engine", test::range("^2.0.0")});
+  r.constraints.push_back(graph::Constraint{"runtime_core", test::range("^2.0.0")});
+  auto plan = graph::make_plan(catalog, installed_of({{"gc_engine", "1.3.0"}, {"runtime_core", "2.0.0"}}), r,
+                               k_big_machine);
+  CHECK(status_of(plan, "constraints") == Status::warn);
+  CHECK(plan.check("constraints")->details ==
+        std::vector<std::string>{"'gc_engine@^2.0.0': installed 1.3.0 lies outside and is left unchanged",
+                                 "'runtime_core@^2.0.0': ends at 2.0.0"});
+}

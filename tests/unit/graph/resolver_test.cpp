@@ -391,3 +391,50 @@ TEST_CASE("graph::resolve explains an upgrade by the demands the installed versi
   CHECK(change(*r, "runtime_core").explanation
         == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
 }
+
+TEST_CASE("graph::resolve notes installed components whose manifests the catalog lacks")
+{
+  const auto catalog = runtime_catalog();
+  const auto installed = installed_of({{"runtime_core", "1.0.0"}, {"legacy_tool", "0.9.0"}});
+  auto r = graph::resolve(catalog, installed, {Request{"runtime_core", ver("1.5.0"), 0}}, {});
+  REQUIRE(r);
+  CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.0.0->1.5.0"});
+  CHECK(r->notes == std::vector<std::string>{"installed legacy_tool@0.9.0 has no manifest in the catalog, so what it "
+                                             "depends on was not checked"});
+
+  auto unknown = graph::resolve(catalog, installed, {Request{"legacy_tool", std::nullopt, 0}}, {});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == ErrorCode::not_found);
+  CHECK(unknown.error().message == "component 'legacy_tool' has no manifest in the catalog");
+}
+
+TEST_CASE("graph::resolve keeps an installed dependency missing from the catalog when it satisfies the range")
+{
+  const auto catalog = catalog_of({{"app", "1.0.0", {{"vendor_lib", "^2.0.0"}}}});
+  auto kept = graph::resolve(catalog, installed_of({{"vendor_lib", "2.3.0"}}), {Request{"app", std::nullopt, 0}}, {});
+  REQUIRE(kept);
+  CHECK(summary(*kept) == std::vector<std::string>{"app -->1.0.0"});
+
+  auto refused =
+      graph::resolve(catalog, installed_of({{"vendor_lib", "1.0.0"}}), {Request{"app", std::nullopt, 0}}, {});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::unsatisfiable);
+  CHECK(has_line(refused.error().details, "catalog versions of 'vendor_lib': none"));
+  CHECK(has_line(refused.error().details, "installed version: 1.0.0"));
+}
+
+TEST_CASE("graph::resolve explains a new dependency by every component that demands it")
+{
+  const auto catalog = catalog_of({
+      {"base", "1.0.0"},
+      {"base", "2.0.0"},
+      {"tool", "1.0.0", {{"base", "^2.0.0"}}},
+      {"app", "1.0.0", {{"base", "*"}, {"tool", "*"}}},
+  });
+  auto r = graph::resolve(catalog, {}, {Request{"app", std::nullopt, 0}}, {});
+  REQUIRE(r);
+  CHECK(summary(*r) == std::vector<std::string>{"base -->2.0.0", "tool -->1.0.0", "app -->1.0.0"});
+  CHECK(change(*r, "base").explanation ==
+        "required by app@1.0.0 (range *, manifests/app-1.0.0.yaml:5:5); required by tool@1.0.0 (range ^2.0.0, "
+        "manifests/tool-1.0.0.yaml:5:5)");
+}
