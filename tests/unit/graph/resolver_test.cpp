@@ -438,3 +438,21 @@ TEST_CASE("graph::resolve explains a new dependency by every component that dema
         "required by app@1.0.0 (range *, manifests/app-1.0.0.yaml:5:5); required by tool@1.0.0 (range ^2.0.0, "
         "manifests/tool-1.0.0.yaml:5:5)");
 }
+
+TEST_CASE("graph::resolve drops a new install that a later choice no longer needs")
+{
+  // a@2.0.0 is chosen first and pulls in helper; then b demands a <2.0.0,
+  // a moves to 1.0.0, and helper is needed by nothing.
+  const auto catalog = catalog_of({
+      {"helper", "1.0.0"},
+      {"a", "1.0.0"},
+      {"a", "2.0.0", {{"helper", "*"}}},
+      {"b", "1.0.0", {{"a", "<2.0.0"}}},
+      {"x", "1.0.0", {{"a", "*"}, {"b", "*"}}},
+  });
+  auto r = graph::resolve(catalog, {}, {Request{"x", std::nullopt, 0}}, {});
+  REQUIRE(r);
+  CHECK(summary(*r) == std::vector<std::string>{"a -->1.0.0", "b -->1.0.0", "x -->1.0.0"});
+  CHECK(change(*r, "a").explanation == "required by x@1.0.0 (range *, manifests/x-1.0.0.yaml:5:5); required by "
+                                       "b@1.0.0 (range <2.0.0, manifests/b-1.0.0.yaml:5:5)");
+}
