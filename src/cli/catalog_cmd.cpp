@@ -2,6 +2,7 @@
 // `components list|show` and `validate`.
 #include "context.hpp"
 
+#include <noodle/manifest/validate.hpp>
 #include <noodle/output/catalog_view.hpp>
 #include <noodle/state/installed.hpp>
 #include <noodle/util/spellcheck.hpp>
@@ -69,11 +70,10 @@ Result<const manifest::Manifest*> find_component(const manifest::Catalog& catalo
 
 void add_catalog_commands(CLI::App& app, Registry& registry)
 {
-  auto* components = app.add_subcommand("components", "List and show the components of the catalog");
+  auto* components = add_command(app, "components", "List and show the components of the catalog", "", "noodle-upgrade components list");
   components->require_subcommand(1);
 
-  auto* list = components->add_subcommand("list", "List every component: type, installed and latest version\n"
-                                                  "Example: noodle-upgrade --root /var/lib/noodle components list");
+  auto* list = add_command(*components, "list", "List every component: type, installed and latest version", "", "noodle-upgrade --root /var/lib/noodle components list");
   on_run(list, registry, [](Context& ctx) {
     auto loaded = load_catalog(ctx);
     if (loaded.exit) {
@@ -87,9 +87,7 @@ void add_catalog_commands(CLI::App& app, Registry& registry)
   });
 
   auto opts = std::make_shared<ShowOptions>();
-  auto* show = components->add_subcommand(
-    "show", "Show one component version in full (default: the installed one, else the latest)\n"
-            "Example: noodle-upgrade components show jit_compiler@2.1.0");
+  auto* show = add_command(*components, "show", "Show one component version in full (default: the installed one, else the latest)", "", "noodle-upgrade components show jit_compiler@2.1.0");
   show->add_option("NAME[@VERSION]", opts->target, "Component, optionally with a version")->required();
   on_run(show, registry, [opts](Context& ctx) {
     auto loaded = load_catalog(ctx);
@@ -111,8 +109,7 @@ void add_catalog_commands(CLI::App& app, Registry& registry)
 void add_validate_command(CLI::App& app, Registry& registry)
 {
   auto opts = std::make_shared<ValidateOptions>();
-  auto* validate = app.add_subcommand("validate", "Lint manifest files or directories (default: the catalog)\n"
-                                                  "Example: noodle-upgrade validate --strict manifests/");
+  auto* validate = add_command(app, "validate", "Lint manifest files or directories (default: the catalog)", "", "noodle-upgrade validate --strict manifests/");
   validate->add_option("PATH", opts->paths, "Manifest files or directories");
   on_run(validate, registry, [opts](Context& ctx) {
     manifest::LoadResult result;
@@ -122,6 +119,11 @@ void add_validate_command(CLI::App& app, Registry& registry)
       std::vector<std::filesystem::path> paths(opts->paths.begin(), opts->paths.end());
       result = manifest::load_files(paths, ctx.load_options());
     }
+    // Cross-manifest checks (dependencies naming unknown components, ranges
+    // nothing satisfies) need the whole set, so they run after loading.
+    auto cross = manifest::validate_catalog(result.catalog);
+    manifest::attach_source_lines(cross);
+    result.diagnostics.insert(result.diagnostics.end(), cross.begin(), cross.end());
     return output::render_validation(result, ctx.reporter);
   });
 }

@@ -31,8 +31,7 @@ struct PathOptions {
 void add_graph_commands(CLI::App& app, Registry& registry)
 {
   auto deps_opts = std::make_shared<DepsOptions>();
-  auto* deps = app.add_subcommand("deps", "Show what a component version depends on, or what depends on it\n"
-                                          "Example: noodle-upgrade deps jit_compiler@2.1.0 --format dot | dot -Tsvg");
+  auto* deps = add_command(app, "deps", "Show what a component version depends on, or what depends on it", "", "noodle-upgrade deps jit_compiler@2.1.0 --format dot | dot -Tsvg");
   deps->add_option("NAME[@VERSION]", deps_opts->target, "Component, optionally with a version")->required();
   deps->add_flag("--reverse", deps_opts->reverse, "Show the components that depend on NAME");
   deps->add_option("--format", deps_opts->format, "Output format (json is the same as --output json)")
@@ -75,8 +74,7 @@ void add_graph_commands(CLI::App& app, Registry& registry)
   });
 
   auto path_opts = std::make_shared<PathOptions>();
-  auto* path = app.add_subcommand("path", "Compute the upgrade path of a component through its required stops\n"
-                                          "Example: noodle-upgrade path runtime_core --to 2.1.0 --from 1.2.0");
+  auto* path = add_command(app, "path", "Compute the upgrade path of a component through its required stops", "", "noodle-upgrade path runtime_core --to 2.1.0 --from 1.2.0");
   path->add_option("NAME", path_opts->name, "Component")->required();
   path->add_option("--to", path_opts->to, "Target version")->required();
   path->add_option("--from", path_opts->from, "Starting version (default: the installed one)");

@@ -61,10 +61,7 @@ const std::vector<std::string>& strategy_names()
 void add_plan_command(CLI::App& app, Registry& registry)
 {
   auto opts = std::make_shared<PlanOptions>();
-  auto* plan = app.add_subcommand(
-    "plan", "Report whether an upgrade (or a batch of upgrades) is feasible, changing nothing\n"
-            "Exit 0 when feasible, 3 when not.\n"
-            "Example: noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
+  auto* plan = add_command(app, "plan", "Report whether an upgrade (or a batch of upgrades) is feasible, changing nothing", "Exit 0 when feasible, 3 when not.", "noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
   plan->add_option("NAME", opts->name, "Component to upgrade");
   plan->add_option("VERSION", opts->version, "Target version");
   auto* file = plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");

@@ -19,7 +19,8 @@ namespace noodle::cli {
 
 namespace {
 
-constexpr std::string_view k_usage_hint = "run 'noodle-upgrade --help' for usage";
+constexpr const char* k_exit_codes = "Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by "
+                                     "validation,\n4 integrity failure, 5 root locked. See noodle-upgrade(1).";
 
 // Before parsing, find out whether the caller asked for JSON, so that even a
 // usage error comes out as one JSON object.
@@ -146,6 +147,22 @@ LoadedCatalog load_catalog(Context& ctx)
   return loaded;
 }
 
+CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& summary,
+                      const std::string& details, const std::string& example)
+{
+  auto* cmd = parent.add_subcommand(name, summary);
+  std::string footer;
+  if (!details.empty()) {
+    footer += details + "\n\n";
+  }
+  if (!example.empty()) {
+    footer += "Example:\n  " + example + "\n\n";
+  }
+  footer += k_exit_codes;
+  cmd->footer(footer);
+  return cmd;
+}
+
 void on_run(CLI::App* cmd, Registry& registry, Action action)
 {
   cmd->callback([&registry, action = std::move(action)] { registry.action = action; });
@@ -160,8 +177,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.set_version_flag("--version", std::string("noodle-upgrade ") + NOODLE_VERSION);
   app.require_subcommand(1);
   app.fallthrough();
-  app.footer("Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by validation,\n"
-             "4 integrity failure, 5 root locked. See noodle-upgrade(1).");
+  app.footer(k_exit_codes);
 
   app.add_option("--root", global.root, "Runtime root directory")
     ->envname("NOODLE_ROOT")

@@ -46,29 +46,35 @@ std::size_t count(const std::vector<Diagnostic>& diagnostics, Diagnostic::Severi
 
 namespace {
 
-// Levenshtein distance, stopping early once every path exceeds `limit`.
+// Edit distance counting insertions, deletions, substitutions and swaps of
+// adjacent characters (optimal string alignment), stopping early once every
+// path exceeds `limit`. Swaps count once: "lbi" is one edit from "lib".
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit)
 {
-  std::vector<std::size_t> row(b.size() + 1);
+  std::vector<std::size_t> before(b.size() + 1);
+  std::vector<std::size_t> previous(b.size() + 1);
+  std::vector<std::size_t> current(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) {
-    row[j] = j;
+    previous[j] = j;
   }
   for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    std::size_t best = row[0];
+    current[0] = i;
+    std::size_t best = current[0];
     for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t above = row[j];
       std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + cost});
-      diagonal = above;
-      best = std::min(best, row[j]);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        current[j] = std::min(current[j], before[j - 2] + 1);
+      }
+      best = std::min(best, current[j]);
     }
     if (best > limit) {
       return limit + 1;
     }
+    std::swap(before, previous);
+    std::swap(previous, current);
   }
-  return row[b.size()];
+  return previous[b.size()];
 }
 
 } // namespace

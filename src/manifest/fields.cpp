@@ -161,11 +161,17 @@ bool check_component_name(const std::string& name, const Node& at, Sink& sink, c
 
 std::optional<std::string> read_component_name(const Node& n, Sink& sink, const std::string& field)
 {
-  auto text = read_string(n, sink, field);
-  if (!text || !check_component_name(*text, n, sink, field)) {
+  // Digits-only names are valid, so numbers are taken as text; booleans and
+  // null are not names.
+  ScalarType type = scalar_type(n);
+  if (n.kind != NodeKind::scalar || type == ScalarType::null || type == ScalarType::boolean) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be a string, {}", field, got(n)), n, field);
     return std::nullopt;
   }
-  return text;
+  if (!check_component_name(n.text, n, sink, field)) {
+    return std::nullopt;
+  }
+  return n.text;
 }
 
 std::optional<std::string> read_choice(const Node& n, Sink& sink, const std::string& field,

@@ -493,7 +493,7 @@ std::vector<std::filesystem::path> scan_directory(const std::filesystem::path& d
 }
 
 // Parses one file and adds its manifests to the result's catalog.
-void load_one(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
+void load_one_unguarded(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
 {
   auto text = read_input_file(path, options.max_file_bytes, result.diagnostics);
   if (!text) {
@@ -515,6 +515,17 @@ void load_one(const std::filesystem::path& path, const LoadOptions& options, Loa
       d.field = "version";
       result.diagnostics.push_back(std::move(d));
     }
+  }
+}
+
+void load_one(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
+{
+  try {
+    load_one_unguarded(path, options, result);
+  } catch (const std::exception& e) {
+    // Allocation or filesystem failures only; never let them escape.
+    result.diagnostics.push_back(
+      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", path.string(), e.what()), path));
   }
 }
 

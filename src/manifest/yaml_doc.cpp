@@ -43,7 +43,9 @@ std::string SourceText::line(std::uint32_t line) const
   if (!s.empty() && s.back() == '\r') {
     s.remove_suffix(1);
   }
-  return std::string(s);
+  // A caret display needs the start of the line, not megabytes of it.
+  constexpr std::size_t k_max_line = 1024;
+  return std::string(s.substr(0, k_max_line));
 }
 
 void Sink::report(Diagnostic::Severity severity, ErrorCode code, std::string message, std::uint32_t line,

@@ -55,7 +55,8 @@ public:
 
   const std::string& file_name() const { return m_file_name; }
   std::string_view text() const { return m_text; }
-  // Line `line` (1-based) without its line break; empty when out of range.
+  // Line `line` (1-based) without its line break, cut at 1024 bytes; empty
+  // when out of range.
   std::string line(std::uint32_t line) const;
 
 private:

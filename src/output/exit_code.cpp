@@ -25,8 +25,11 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::no_upgrade_path:
   case ErrorCode::incompatible:
   case ErrorCode::infeasible:
+  case ErrorCode::downgrade_refused:
+  case ErrorCode::insufficient_resources:
     return ExitCode::refused;
   case ErrorCode::io:
+  case ErrorCode::corrupt_state:
   case ErrorCode::internal:
     return ExitCode::failed;
   }

@@ -97,7 +97,7 @@ std::string deps_tree(const graph::DepsResult& deps)
       const auto& e = deps.edges[f.edge];
       // For --reverse the child is the dependent, and the range is what it needs.
       line = fmt::format("{}{}{} ({} {}; {}", f.prefix, f.last ? "└── " : "├── ", node_label(n),
-                         deps.direction == graph::Direction::dependencies ? "as" : "needs it as", e.range,
+                         deps.direction == graph::Direction::dependencies ? "range" : "requires", e.range,
                          node_status_text(n));
       if (!e.satisfied) {
         line += "; NOT satisfied";
@@ -117,7 +117,10 @@ std::string deps_tree(const graph::DepsResult& deps)
     expanded[f.node] = true;
     for (std::size_t i = n.children.size(); i-- > 0;) {
       std::size_t edge = n.children[i];
-      stack.push_back({deps.edges[edge].to, edge, child_prefix, i + 1 == n.children.size()});
+      // Edges always point from dependent to dependency.
+      const auto& e = deps.edges[edge];
+      std::size_t child = deps.direction == graph::Direction::dependencies ? e.to : e.from;
+      stack.push_back({child, edge, child_prefix, i + 1 == n.children.size()});
     }
   }
   if (deps.has_cycle) {
@@ -285,7 +288,9 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
     e.code = first_failure->code.value_or(ErrorCode::infeasible);
     e.message = fmt::format("{} is not feasible: {}", title, first_failure->message);
   }
-  return r.refusal(e, body, ExitCode::refused);
+  // An unknown component or version is an input error, not a refusal.
+  const ExitCode code = exit_code_for(e.code) == ExitCode::usage ? ExitCode::usage : ExitCode::refused;
+  return r.refusal(e, body, code);
 }
 
 } // namespace noodle::output

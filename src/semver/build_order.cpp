@@ -202,7 +202,12 @@ void sort(std::vector<Version>& versions)
     }
     if (!plain) {
       std::sort(keys.begin() + static_cast<std::ptrdiff_t>(b), keys.begin() + static_cast<std::ptrdiff_t>(e),
-                [&](const SortKey& x, const SortKey& y) { return tie_less(versions, x, y); });
+                [&](const SortKey& x, const SortKey& y) {
+                  if ((x.flags & y.flags & k_plain) != 0) {
+                    return x.index < y.index;
+                  }
+                  return tie_less(versions, x, y);
+                });
     }
     b = e;
   }

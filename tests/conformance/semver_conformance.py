@@ -248,12 +248,16 @@ def edge_ranges():
         "\u00a0>=1.2.3\u3000<2\ufeff", "1.2.3\u2028||\u20292.0.0", ">=1.0.0-alpha <1.0.0", "^1.0.0-0",
         ">1.0.0-alpha.1 <1.0.0-beta", "1.0.0-rc.1 || >=2.0.0", "^2.0.0-rc.1 ^2.0.0-beta.1",
         ">=1.0.0-99999999999999999999", "<1.0.0-99999999999999999999",
+        # the length bounds of npm's patterns
+        "~1.2.3-" + "1" * 256 + "a", "~1.2.3-" + "1" * 257 + "a", "^1.2.3-" + "a" * 251, "^1.2.3-a" + "a" * 251,
+        "^1.2.3-" + "1" * 257 + ".x", ">" + "1" * 257, ">" + "1" * 258, "<=x." + "1" * 257,
+        "1.2.3 - 2.0.0-" + "b" * 260, "1 || " * 300, "+" * 300, " " * 300 + "^1.2.3",
     ]
 
 
 SOUP = ["1", "2", "0", "1.2", "1.2.3", "0.0.1", ".", "..", "-", " ", " ", "  ", "x", "X", "*", ">", "<", "=",
         ">=", "<=", "~", "~>", "^", "v", "||", "|", "+b", "+", "-rc", "-0", "-1", ".x", ".*", "01", " - ", "- ",
-        "a", "\t", "1.2.3-beta.1", "2.x", "x.x", "\u00a0"]
+        "a", "\t", "1.2.3-beta.1", "2.x", "x.x", "\u00a0", "\u00fc", "\U0001f600", "\u2028", "V", "+build.1"]
 
 
 def soup(rng):
@@ -416,8 +420,11 @@ def main():
             # Versions with huge numeric prerelease identifiers are ordered
             # differently by design (DIVERGENCES.md): compare the order of the rest.
             keep = lambda line: [i for i in line.split() if not huge_numeric_pre(matrix_versions[int(i)].strip())]
+            m, t = mine.split(), ref.split()
+            at = next((i for i, (x, y) in enumerate(zip(m, t)) if x != y), min(len(m), len(t)))
             record("sort", mine == ref, keep(mine) == keep(ref),
-                   ("sort of the {} valid versions".format(len(matrix_versions)), mine[:80], ref[:80]))
+                   ("sort of the {} valid versions, first difference at position {}".format(len(matrix_versions), at),
+                    [matrix_versions[int(i)] for i in m[at:at + 2]], [matrix_versions[int(i)] for i in t[at:at + 2]]))
             continue
         if cat == "row":
             if mine == "null" or ref == "null" or len(mine) != len(ref):

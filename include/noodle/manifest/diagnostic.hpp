@@ -19,7 +19,7 @@ struct Diagnostic {
   ErrorCode code = ErrorCode::manifest_invalid;
   std::string message;     // lowercase, no trailing period
   SourceLocation where;    // the offending node; line 0 = the whole file
-  std::string source_line; // text of line `where.line`, for a caret display
+  std::string source_line; // line `where.line`, at most 1024 bytes, for a caret display
   std::string field;       // dotted path, e.g. "resources.memory_mb"; may be empty
 };
 

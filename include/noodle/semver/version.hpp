@@ -18,7 +18,7 @@ inline constexpr std::uint64_t k_max_safe_integer = 9007199254740991; // 2^53-1
 // One dot-separated prerelease identifier: numeric ones compare as numbers
 // and sort below alphanumeric ones (SemVer 2.0.0, rule 11). Numeric
 // identifiers of any length compare exactly (by digit count, then digits);
-// `number` holds the value when it fits in 64 bits, else UINT64_MAX.
+// `number` holds the value when it has at most 19 digits, else UINT64_MAX.
 struct Identifier {
   bool numeric = false;
   std::uint64_t number = 0; // when numeric

@@ -338,8 +338,12 @@ TEST_CASE("parse_manifests validates component names")
           "with a letter or digit",
           "4:7 error: invalid component name '" + std::string(60, 'a') + "...': longer than 128 characters",
         });
-  auto ok = parse("name: a1.b_c-d\nversion: 1.0.0\n");
+  auto ok = parse("name: a1.b_c-d\nversion: 1.0.0\n---\nname: 7\nversion: 1.0.0\n");
   CHECK(ok.diagnostics.empty());
+  REQUIRE(ok.manifests.size() == 2);
+  CHECK(ok.manifests[1].name == "7");
+  CHECK(lines(parse("name: true\nversion: 1.0.0\n").diagnostics) ==
+        std::vector<std::string>{"1:7 error: field 'name' must be a string, got 'true'"});
 }
 
 TEST_CASE("parse_manifests reports a duplicate key with the first definition")

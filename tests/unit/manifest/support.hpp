@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Shared helpers for the manifest tests.
+// Shared utilities for the manifest tests.
 #pragma once
 
 #include <noodle/manifest/diagnostic.hpp>

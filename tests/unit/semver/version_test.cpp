@@ -171,3 +171,61 @@ TEST_CASE("semver::compatibility flags major bumps, minor bumps below 1.0 and an
   check("1.0.0-rc.1", "1.0.0", false, "only the prerelease changes");
   check("1.0.0+a", "1.0.0+b", false, "same version");
 }
+
+TEST_CASE("semver::compare_build orders equal versions by build metadata as npm does")
+{
+  using noodle::semver::compare_build;
+  CHECK(compare_build(v("1.0.0"), v("1.0.0+a")) == -1); // none sorts first
+  CHECK(compare_build(v("1.0.0+a"), v("1.0.0+a")) == 0);
+  CHECK(compare_build(v("1.0.0+2"), v("1.0.0+10")) == -1); // numbers as numbers
+  CHECK(compare_build(v("1.0.0+10"), v("1.0.0+a")) == -1); // below alphanumerics
+  CHECK(compare_build(v("1.0.0+a.b"), v("1.0.0+a")) == 1);
+  CHECK(compare_build(v("1.0.0+001.b"), v("1.0.0+1.a")) == 0); // npm stops at "001" vs "1"
+}
+
+TEST_CASE("semver::sort orders like npm semver.sort: precedence, build, then input order")
+{
+  std::vector<Version> vs;
+  for (const char* t : {"1.10.0", "1.2.0+b", "1.2.0-rc.1", "1.2.0", "v1.2.0", "1.2.0+a", "0.9.0", "1.2.0-beta",
+                        "1.2.0+001.z", "1.2.0+1.a"}) {
+    vs.push_back(v(t));
+  }
+  vs[4].build.clear(); // a second plain "1.2.0", after the first in input order
+  noodle::semver::sort(vs);
+  std::vector<std::string> got;
+  for (const auto& x : vs) {
+    got.push_back(x.to_string());
+  }
+  CHECK(got == std::vector<std::string>{"0.9.0", "1.2.0-beta", "1.2.0-rc.1", "1.2.0", "1.2.0", "1.2.0+1.a",
+                                        "1.2.0+001.z", "1.2.0+a", "1.2.0+b", "1.10.0"});
+}
+
+TEST_CASE("semver::sort is stable and handles numbers too large to pack")
+{
+  // 53-bit major and minor: the keys do not fit one word, the fallback sorts
+  std::vector<Version> vs = {v("9007199254740991.9007199254740991.0+x"), v("3.0.0"),
+                             v("9007199254740991.9007199254740991.0"), v("9007199254740991.9007199254740991.0+x"),
+                             v("0.0.1"), v("9007199254740991.1.0-rc")};
+  noodle::semver::sort(vs);
+  std::vector<std::string> got;
+  for (const auto& x : vs) {
+    got.push_back(x.to_string());
+  }
+  CHECK(got == std::vector<std::string>{"0.0.1", "3.0.0", "9007199254740991.1.0-rc",
+                                        "9007199254740991.9007199254740991.0",
+                                        "9007199254740991.9007199254740991.0+x",
+                                        "9007199254740991.9007199254740991.0+x"});
+
+  std::vector<Version> empty;
+  noodle::semver::sort(empty);
+  CHECK(empty.empty());
+}
+
+TEST_CASE("semver::Version::append_to appends the canonical text")
+{
+  std::string out = "> ";
+  v("1.2.3-rc.1+b.5").append_to(out);
+  out += ' ';
+  v("1.2.3-rc.1+b.5").append_to(out, BuildMetadata::omit);
+  CHECK(out == "> 1.2.3-rc.1+b.5 1.2.3-rc.1");
+}

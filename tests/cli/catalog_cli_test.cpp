@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+using noodle::test::run_binary;
+using noodle::test::source_path;
+using noodle::test::TempDir;
+
+namespace {
+
+std::string catalog(const std::string& name)
+{
+  return source_path("tests/data/catalogs/" + name);
+}
+
+} // namespace
+
+TEST_CASE("cli validate accepts the example catalog")
+{
+  auto r = run_binary({"--catalog", source_path("manifests"), "--strict", "validate"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out == "7 files, 25 manifests of 7 components: ok\n");
+}
+
+TEST_CASE("cli validate reports a YAML syntax error with file:line:col, the line and a caret")
+{
+  auto dir = catalog("bad_yaml");
+  auto r = run_binary({"--catalog", dir, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err == "noodle-upgrade: error: " + dir + "/broken.yaml:4:12: invalid YAML: end of sequence flow not found\n"
+                 "  description: the list above is never closed\n"
+                 "             ^\n"
+                 "noodle-upgrade: error: 1 error and 0 warnings in 1 file\n");
+}
+
+TEST_CASE("cli validate names the field and the allowed values of a wrongly typed field")
+{
+  auto dir = catalog("wrong_types");
+  auto r = run_binary({"--catalog", dir, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(dir + "/component.yaml:3:7: field 'type' must be one of runtime, compiler, ai_agent, "
+                         "deployment, system, got 'runtme' (did you mean 'runtime'?)\n") != std::string::npos);
+  CHECK(r.err.find(dir + "/component.yaml:4:16: field 'hot_swappable' must be true or false, got 'yes'") !=
+        std::string::npos);
+}
+
+TEST_CASE("cli validate warns on an unknown field and fails on it under --strict")
+{
+  auto dir = catalog("unknown_field");
+  auto normal = run_binary({"--catalog", dir, "validate"});
+  CHECK(normal.exit_code == 0);
+  CHECK(normal.err.rfind("noodle-upgrade: warning: " + dir +
+                           "/component.yaml:3:1: unknown field 'hot_swapable' (did you mean 'hot_swappable'?)\n",
+                         0) == 0);
+  auto strict = run_binary({"--catalog", dir, "--strict", "validate"});
+  CHECK(strict.exit_code == 2);
+  CHECK(strict.err.rfind("noodle-upgrade: error: " + dir + "/component.yaml:3:1: unknown field 'hot_swapable'", 0) ==
+        0);
+}
+
+TEST_CASE("cli validate reports a dependency on an unknown component with a suggestion")
+{
+  auto dir = catalog("missing_dependency");
+  auto r = run_binary({"--catalog", dir, "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.rfind("noodle-upgrade: error: " + dir +
+                      "/catalog.yaml:7:3: dependency 'runtme_core' of 'app@1.0.0' is not in the catalog "
+                      "(did you mean 'runtime_core'?)\n",
+                    0) == 0);
+}
+
+TEST_CASE("cli validate reports duplicates, invalid versions and deep nesting as input errors")
+{
+  auto dup = run_binary({"--catalog", catalog("duplicate"), "validate"});
+  CHECK(dup.exit_code == 2);
+  CHECK(dup.err.find("duplicate component version 'dup@1.0.0' (first defined at " + catalog("duplicate") +
+                     "/first.yaml:1:1)") != std::string::npos);
+
+  auto bad = run_binary({"--catalog", catalog("invalid_version"), "validate"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("/component.yaml:2:10: invalid version '1.2': expected MAJOR.MINOR.PATCH") != std::string::npos);
+
+  auto deep = run_binary({"--catalog", catalog("deep_nesting"), "validate"});
+  CHECK(deep.exit_code == 2);
+  CHECK(deep.err.find("nesting depth exceeds the limit of 32") != std::string::npos);
+}
+
+TEST_CASE("cli validate --output json carries every diagnostic with its location and code")
+{
+  auto r = run_binary({"--catalog", catalog("wrong_types"), "validate", "-o", "json"});
+  CHECK(r.exit_code == 2);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["ok"] == false);
+  CHECK(j["error"]["code"] == "manifest_invalid");
+  REQUIRE(j["diagnostics"].size() >= 2);
+  CHECK(j["diagnostics"][0]["location"]["line"] == 3);
+  CHECK(j["diagnostics"][0]["location"]["column"] == 7);
+  CHECK(j["diagnostics"][0]["field"] == "type");
+}
+
+TEST_CASE("cli commands that need the catalog refuse a broken one with exit 2")
+{
+  auto r = run_binary({"--catalog", catalog("bad_yaml"), "components", "list"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.find("noodle-upgrade: error: catalog '" + catalog("bad_yaml") + "' has 1 error") != std::string::npos);
+}
+
+TEST_CASE("cli components list shows installed and latest versions")
+{
+  TempDir root;
+  noodle::test::install_fake_version(root.path(), "runtime_core", "1.2.0");
+  auto r = run_binary({"--root", root.path().string(), "--catalog", source_path("manifests"), "components", "list"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("NAME               TYPE        INSTALLED  LATEST  VERSIONS\n", 0) == 0);
+  CHECK(r.out.find("runtime_core       runtime     1.2.0      2.1.0   5\n") != std::string::npos);
+  CHECK(r.out.find("jit_compiler       compiler    -          2.1.0   4\n") != std::string::npos);
+}
+
+TEST_CASE("cli components list reads the root and catalog from the environment")
+{
+  TempDir root;
+  noodle::test::install_fake_version(root.path(), "gc_engine", "1.1.0");
+  auto r = run_binary({"-o", "json", "components", "list"}, "",
+                      {{"NOODLE_ROOT", root.path().string()}, {"NOODLE_CATALOG", source_path("manifests")}});
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  bool found = false;
+  for (const auto& c : j["components"]) {
+    if (c["name"] == "gc_engine") {
+      found = true;
+      CHECK(c["installed"] == "1.1.0");
+      CHECK(c["latest"] == "2.0.0");
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("cli components show suggests the nearest name for a typo")
+{
+  auto r = run_binary({"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show",
+                       "jit_compiller"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "noodle-upgrade: error: unknown component 'jit_compiller' (did you mean 'jit_compiler'?)\n");
+}
+
+TEST_CASE("cli components show prints a version's rules and where it is defined")
+{
+  auto r = run_binary({"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show",
+                       "runtime_core@1.5.0"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("runtime_core 1.5.0 (runtime)\n", 0) == 0);
+  CHECK(r.out.find("  required stop:  yes\n") != std::string::npos);
+  CHECK(r.out.find("  defined at:     " + source_path("manifests") + "/runtime_core.yaml:") != std::string::npos);
+  auto missing = run_binary({"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show",
+                             "runtime_core@9.9.9"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err == "noodle-upgrade: error: component 'runtime_core' has no version '9.9.9'; available: 1.0.0, "
+                       "1.2.0, 1.5.0, 2.0.0, 2.1.0\n");
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: Apache-2.0
+// The man pages render without warnings and document every command and
+// option that --help shows.
+#include "support/process.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+using noodle::test::run_binary;
+using noodle::test::source_path;
+
+namespace {
+
+std::string shell_stderr(const std::string& command)
+{
+  std::string full = command + " 2>&1 >/dev/null";
+  std::string out;
+  FILE* p = popen(full.c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::array<char, 4096> buf{};
+  while (std::fgets(buf.data(), buf.size(), p) != nullptr) {
+    out += buf.data();
+  }
+  pclose(p);
+  return out;
+}
+
+// The page's text with roff's escaped hyphens made plain.
+std::string man_text(const std::string& page)
+{
+  std::ifstream in(source_path("man/" + page));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size() && s[i + 1] == '-') {
+      out += '-';
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> subcommands(const std::string& help)
+{
+  std::vector<std::string> names;
+  auto at = help.find("\nSubcommands:\n");
+  if (at == std::string::npos) {
+    return names;
+  }
+  std::istringstream lines(help.substr(at + 14));
+  std::string line;
+  static const std::regex k_entry(R"(^  ([a-z][a-z-]*)\s)");
+  while (std::getline(lines, line) && !line.empty()) {
+    std::smatch m;
+    if (std::regex_search(line, m, k_entry)) {
+      names.push_back(m[1]);
+    }
+  }
+  return names;
+}
+
+std::set<std::string> long_options(const std::string& help)
+{
+  std::set<std::string> out;
+  static const std::regex k_option(R"((^|[ ,])(--[a-z][a-z-]*))");
+  std::istringstream lines(help);
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.rfind("  -", 0) != 0) {
+      continue;
+    }
+    for (std::sregex_iterator it(line.begin(), line.end(), k_option), end; it != end; ++it) {
+      out.insert((*it)[2]);
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("man pages render with no groff warnings")
+{
+  for (const char* page : {"noodle-upgrade.1", "noodle-manifest.5"}) {
+    INFO(page);
+    CHECK(shell_stderr("groff -ww -z -man " + source_path(std::string("man/") + page)) == "");
+  }
+}
+
+TEST_CASE("noodle-upgrade(1) documents every command and option that --help shows")
+{
+  const std::string man = man_text("noodle-upgrade.1");
+  std::vector<std::vector<std::string>> todo{{}};
+  std::size_t commands_seen = 0;
+  while (!todo.empty()) {
+    auto path = todo.back();
+    todo.pop_back();
+    auto args = path;
+    args.push_back("--help");
+    auto help = run_binary(args);
+    REQUIRE(help.exit_code == 0);
+    std::string joined;
+    for (const auto& p : path) {
+      joined += joined.empty() ? p : " " + p;
+    }
+    auto subs = subcommands(help.out);
+    if (!path.empty() && subs.empty()) {
+      ++commands_seen;
+      INFO("command: " << joined);
+      CHECK(man.find(".SS \"" + joined) != std::string::npos);
+    }
+    for (const auto& option : long_options(help.out)) {
+      INFO("command: '" << joined << "' option: " << option);
+      CHECK(man.find(option) != std::string::npos);
+    }
+    for (const auto& s : subs) {
+      auto next = path;
+      next.push_back(s);
+      todo.push_back(next);
+    }
+  }
+  CHECK(commands_seen >= 11);
+}

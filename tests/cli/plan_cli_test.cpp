@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using noodle::test::run_binary;
+using noodle::test::source_path;
+using noodle::test::TempDir;
+
+namespace {
+
+std::vector<std::string> demo_args(const TempDir& root, std::vector<std::string> rest)
+{
+  std::ifstream in(source_path("examples/demo-installed.txt"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string name;
+    std::string version;
+    fields >> name >> version;
+    noodle::test::install_fake_version(root.path(), name, version);
+  }
+  std::vector<std::string> a{"--root", root.path().string(), "--catalog", source_path("manifests")};
+  a.insert(a.end(), rest.begin(), rest.end());
+  return a;
+}
+
+std::vector<std::string> step_names(const nlohmann::json& j)
+{
+  std::vector<std::string> names;
+  for (const auto& s : j["steps"]) {
+    names.push_back(s["component"]);
+  }
+  return names;
+}
+
+} // namespace
+
+TEST_CASE("cli plan of the demo upgrade pulls dependencies in, dependencies first")
+{
+  TempDir root;
+  auto r = run_binary(demo_args(root, {"-o", "json", "plan", "jit_compiler", "2.1.0"}));
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["ok"] == true);
+  CHECK(j["feasible"] == true);
+  CHECK(step_names(j) == std::vector<std::string>{"runtime_core", "gc_engine", "jit_compiler", "code_assistant"});
+  CHECK(j["steps"][0]["reason"] == "dependency");
+  CHECK(j["steps"][0]["path"] == nlohmann::json({"1.5.0", "2.1.0"}));
+  CHECK(j["steps"][0]["explanation"].get<std::string>().find("required by jit_compiler@2.1.0") == 0);
+  CHECK(j["steps"][3]["reason"] == "dependent");
+}
+
+TEST_CASE("cli plan text names each change, its path and the result")
+{
+  TempDir root;
+  auto r = run_binary(demo_args(root, {"plan", "jit_compiler", "2.1.0"}));
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.rfind("plan: upgrade jit_compiler to 2.1.0 (validation normal)\n", 0) == 0);
+  CHECK(r.out.find("  1. runtime_core    1.2.0 -> 2.1.0  [dependency]\n") != std::string::npos);
+  CHECK(r.out.find("     path: 1.2.0 -> 1.5.0 -> 2.1.0; ") != std::string::npos);
+  CHECK(r.out.find("\nresult: feasible\n") != std::string::npos);
+}
+
+TEST_CASE("cli plan refuses with exit 3 when a constraint makes the upgrade unsatisfiable")
+{
+  TempDir root;
+  auto r = run_binary(demo_args(root, {"plan", "jit_compiler", "2.1.0", "--constraint", "runtime_core@<2.0.0"}));
+  CHECK(r.exit_code == 3);
+  CHECK(r.out.find("\nresult: NOT feasible\n") != std::string::npos);
+  CHECK(r.out.find("constraint 'runtime_core@<2.0.0'") != std::string::npos);
+  CHECK(r.err == "noodle-upgrade: error: upgrade jit_compiler to 2.1.0 is not feasible: no version of 'runtime_core' "
+                 "satisfies every demand\n");
+  auto j = nlohmann::json::parse(run_binary(demo_args(root, {"-o", "json", "plan", "jit_compiler", "2.1.0",
+                                                             "--constraint", "runtime_core@<2.0.0"}))
+                                   .out);
+  CHECK(j["ok"] == false);
+  CHECK(j["error"]["code"] == "unsatisfiable");
+}
+
+TEST_CASE("cli plan reports a dependency cycle as a -> b -> c -> a and exits 3")
+{
+  TempDir root;
+  auto r = run_binary({"--root", root.path().string(), "--catalog", source_path("tests/data/catalogs/cycle"), "plan",
+                       "a", "1.0.0"});
+  CHECK(r.exit_code == 3);
+  CHECK(r.err == "noodle-upgrade: error: upgrade a to 1.0.0 is not feasible: dependency cycle: a -> b -> c -> a\n");
+}
+
+TEST_CASE("cli plan refuses a downgrade unless --allow-downgrade")
+{
+  TempDir root;
+  auto refused = run_binary(demo_args(root, {"-o", "json", "plan", "runtime_core", "1.0.0"}));
+  CHECK(refused.exit_code == 3);
+  auto j = nlohmann::json::parse(refused.out);
+  CHECK(j["error"]["code"] == "downgrade_refused");
+  auto allowed = run_binary(demo_args(root, {"-o", "json", "plan", "runtime_core", "1.0.0", "--allow-downgrade"}));
+  auto k = nlohmann::json::parse(allowed.out);
+  REQUIRE(k["steps"].size() >= 1);
+  CHECK(k["steps"][0]["downgrade"] == true);
+}
+
+TEST_CASE("cli plan of an unknown component is an input error")
+{
+  TempDir root;
+  auto r = run_binary(demo_args(root, {"plan", "jit_compiller", "2.1.0"}));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("unknown component 'jit_compiller'") != std::string::npos);
+}
+
+TEST_CASE("cli plan -f plans a batch file")
+{
+  TempDir root;
+  auto batch = root.write("batch.yaml", "upgrades:\n"
+                                        "  - component: telemetry_agent\n"
+                                        "    version: 1.0.0\n"
+                                        "  - component: jit_compiler\n"
+                                        "    version: 2.1.0\n"
+                                        "    priority: 5\n");
+  auto r = run_binary(demo_args(root, {"-o", "json", "plan", "-f", batch.string()}));
+  auto j = nlohmann::json::parse(r.out);
+  auto names = step_names(j);
+  CHECK(std::find(names.begin(), names.end(), "telemetry_agent") != names.end());
+  CHECK(std::find(names.begin(), names.end(), "jit_compiler") != names.end());
+}
+
+TEST_CASE("cli plan -f reports a bad batch file with its location and exits 2")
+{
+  TempDir root;
+  auto batch = root.write("batch.yaml", "upgrades:\n  - component: jit_compiler\n    version: two\n");
+  auto r = run_binary(demo_args(root, {"plan", "-f", batch.string()}));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find(batch.string() + ":3:14: invalid version 'two'") != std::string::npos);
+}
+
+TEST_CASE("cli plan needs either NAME VERSION or -f")
+{
+  auto r = run_binary({"plan", "jit_compiler"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "noodle-upgrade: error: expected 'plan NAME VERSION' or 'plan -f BATCH.yaml'; run 'noodle-upgrade "
+                 "plan --help' for usage\n");
+}
+
+TEST_CASE("cli plan rejects an unknown strategy with the allowed values")
+{
+  auto r = run_binary({"plan", "jit_compiler", "2.1.0", "--strategy", "yolo"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("yolo") != std::string::npos);
+  CHECK(r.err.find("immediate") != std::string::npos);
+}

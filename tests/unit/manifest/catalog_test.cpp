@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/manifest/loader.hpp>
+#include <noodle/manifest/validate.hpp>
+
+#include "unit/manifest/support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+using noodle::ErrorCode;
+using noodle::manifest::Diagnostic;
+using noodle::manifest::load_catalog;
+using noodle::manifest::load_files;
+using noodle::manifest::LoadOptions;
+using noodle::manifest::validate_catalog;
+using manifest_test::lines;
+
+namespace {
+
+const fs::path k_source = NOODLE_SOURCE_DIR;
+const fs::path k_catalogs = k_source / "tests" / "data" / "catalogs";
+
+// Runs a body with the working directory set to the source tree, restoring it after.
+class InSourceDir {
+public:
+  InSourceDir() : m_saved(fs::current_path()) { fs::current_path(k_source); }
+  ~InSourceDir() { fs::current_path(m_saved); }
+  InSourceDir(const InSourceDir&) = delete;
+  InSourceDir& operator=(const InSourceDir&) = delete;
+
+private:
+  fs::path m_saved;
+};
+
+// A scratch directory removed at the end of the test.
+class TempDir {
+public:
+  explicit TempDir(const std::string& name) : m_path(fs::temp_directory_path() / name)
+  {
+    fs::remove_all(m_path);
+    fs::create_directories(m_path);
+  }
+  ~TempDir() { fs::remove_all(m_path); }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return m_path; }
+  void write(const fs::path& rel, const std::string& text) const
+  {
+    fs::create_directories((m_path / rel).parent_path());
+    std::ofstream(m_path / rel) << text;
+  }
+
+private:
+  fs::path m_path;
+};
+
+} // namespace
+
+TEST_CASE("load_catalog loads the example catalog with zero diagnostics")
+{
+  auto r = load_catalog(k_source / "manifests", LoadOptions{});
+  CHECK(lines(r.diagnostics).empty());
+  CHECK_FALSE(r.has_errors());
+  CHECK(r.files == 7);
+  CHECK(r.catalog.component_count() == 7);
+  CHECK(r.catalog.manifest_count() == 25);
+  CHECK(validate_catalog(r.catalog).empty());
+
+  const auto* stop = r.catalog.find("runtime_core", noodle::semver::Version(1, 5, 0));
+  REQUIRE(stop != nullptr);
+  CHECK(stop->required_stop);
+  const auto* major = r.catalog.find("runtime_core", noodle::semver::Version(2, 0, 0));
+  REQUIRE(major != nullptr);
+  REQUIRE(major->upgrade_from.size() == 1);
+  CHECK_FALSE(major->upgrade_from[0].satisfies(noodle::semver::Version(1, 2, 0)));
+  CHECK(major->upgrade_from[0].satisfies(noodle::semver::Version(1, 5, 0)));
+  // The demo: jit_compiler 2.1.0 needs a 2.x runtime, which 1.2.0 cannot reach directly.
+  const auto* jit = r.catalog.find("jit_compiler", noodle::semver::Version(2, 1, 0));
+  REQUIRE(jit != nullptr);
+  REQUIRE(jit->dependencies.size() == 2);
+  CHECK(jit->dependencies[0].name == "runtime_core");
+  CHECK_FALSE(jit->dependencies[0].range.satisfies(noodle::semver::Version(1, 5, 0)));
+  CHECK(jit->dependencies[0].range.satisfies(noodle::semver::Version(2, 0, 0)));
+}
+
+TEST_CASE("load_catalog names files as given, relative when the input is relative")
+{
+  InSourceDir in_source;
+  auto r = load_catalog("tests/data/catalogs/unknown_field", LoadOptions{});
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].where.to_string() == "tests/data/catalogs/unknown_field/component.yaml:3:1");
+  CHECK(r.catalog.manifest_count() == 1);
+  CHECK_FALSE(r.has_errors());
+}
+
+TEST_CASE("load_catalog reads *.yaml and *.yml recursively in sorted path order")
+{
+  TempDir dir("noodle_catalog_order_test");
+  dir.write("b.yaml", "name: b\nversion: 1.0.0\nbad_b: 1\n");
+  dir.write("a/z.yml", "name: z\nversion: 1.0.0\nbad_z: 1\n");
+  dir.write("a/c.yaml", "name: c\nversion: 1.0.0\nbad_c: 1\n");
+  dir.write("notes.txt", "not yaml: [");
+  dir.write(".hidden.yaml", "not: [valid");
+  dir.write(".git/x.yaml", "not: [valid");
+  auto r = load_catalog(dir.path(), LoadOptions{});
+  CHECK(r.files == 3);
+  REQUIRE(r.diagnostics.size() == 3);
+  CHECK(r.diagnostics[0].message == "unknown field 'bad_c'");
+  CHECK(r.diagnostics[1].message == "unknown field 'bad_z'");
+  CHECK(r.diagnostics[2].message == "unknown field 'bad_b'");
+  CHECK(r.catalog.names() == std::vector<std::string>{"b", "c", "z"});
+}
+
+TEST_CASE("load_catalog reports a missing directory as an error diagnostic")
+{
+  auto r = load_catalog("no/such/dir", LoadOptions{});
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.has_errors());
+  CHECK(r.diagnostics[0].code == ErrorCode::not_found);
+  CHECK(r.diagnostics[0].message == "catalog directory 'no/such/dir' does not exist");
+  CHECK(r.diagnostics[0].where.to_string() == "no/such/dir");
+  CHECK(r.files == 0);
+}
+
+TEST_CASE("load_catalog reports a duplicate name@version across files")
+{
+  InSourceDir in_source;
+  auto r = load_catalog("tests/data/catalogs/duplicate", LoadOptions{});
+  CHECK(r.catalog.manifest_count() == 1);
+  REQUIRE(r.diagnostics.size() == 1);
+  const Diagnostic& d = r.diagnostics[0];
+  CHECK(d.code == ErrorCode::duplicate_version);
+  CHECK(d.message ==
+        "duplicate component version 'dup@1.0.0' (first defined at tests/data/catalogs/duplicate/first.yaml:1:1)");
+  CHECK(d.where.to_string() == "tests/data/catalogs/duplicate/second.yaml:1:1");
+  CHECK(d.source_line == "name: dup");
+}
+
+TEST_CASE("load_catalog refuses an oversized file without reading it")
+{
+  TempDir dir("noodle_catalog_size_test");
+  dir.write("big.yaml", "name: a\nversion: 1.0.0\ndescription: " + std::string(2000, 'x') + "\n");
+  LoadOptions o;
+  o.max_file_bytes = 1000;
+  auto r = load_catalog(dir.path(), o);
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].message == "file is 2037 bytes, over the 1000-byte limit");
+  CHECK(r.diagnostics[0].code == ErrorCode::manifest_parse);
+}
+
+TEST_CASE("load_catalog gives each broken test catalog its one expected error")
+{
+  InSourceDir in_source;
+  auto first = [](const std::string& dir) {
+    auto r = load_catalog("tests/data/catalogs/" + dir, LoadOptions{});
+    auto v = validate_catalog(r.catalog);
+    r.diagnostics.insert(r.diagnostics.end(), v.begin(), v.end());
+    REQUIRE_FALSE(r.diagnostics.empty());
+    return r.diagnostics[0];
+  };
+  CHECK(first("bad_yaml").code == ErrorCode::manifest_parse);
+  CHECK(first("deep_nesting").message == "nesting depth exceeds the limit of 32");
+  CHECK(first("invalid_version").code == ErrorCode::invalid_version);
+  CHECK(first("missing_dependency").code == ErrorCode::missing_dependency);
+  CHECK(first("wrong_types").field == "type");
+  CHECK(first("unknown_field").severity == Diagnostic::Severity::warning);
+  auto cycle = load_catalog("tests/data/catalogs/cycle", LoadOptions{});
+  CHECK(cycle.diagnostics.empty());
+  CHECK(cycle.catalog.manifest_count() == 3);
+}
+
+TEST_CASE("load_files takes files and directories together into one catalog")
+{
+  InSourceDir in_source;
+  auto r = load_files({"tests/data/catalogs/cycle/a.yaml", "tests/data/catalogs/duplicate", "no_such.yaml"},
+                      LoadOptions{});
+  CHECK(r.files == 3);
+  CHECK(r.catalog.names() == std::vector<std::string>{"a", "dup"});
+  REQUIRE(r.diagnostics.size() == 2);
+  CHECK(r.diagnostics[0].code == ErrorCode::duplicate_version);
+  CHECK(r.diagnostics[1].code == ErrorCode::not_found);
+  CHECK(r.diagnostics[1].message == "cannot read 'no_such.yaml': no such file or directory");
+}
+
+TEST_CASE("load_files reads an explicitly named file whatever its extension")
+{
+  TempDir dir("noodle_load_files_test");
+  dir.write("component.manifest", "name: x\nversion: 1.0.0\n");
+  auto r = load_files({dir.path() / "component.manifest"}, LoadOptions{});
+  CHECK(r.diagnostics.empty());
+  CHECK(r.catalog.contains("x"));
+}
