@@ -115,8 +115,8 @@ public:
       }
     }
     satisfied = false;
-    return unresolved(dep.name, (versions != nullptr || inst != nullptr) ? NodeStatus::unsatisfied
-                                                                         : NodeStatus::missing);
+    return unresolved(dep.name,
+                      (versions != nullptr || inst != nullptr) ? NodeStatus::unsatisfied : NodeStatus::missing);
   }
 
 private:
@@ -148,7 +148,7 @@ std::unordered_map<std::string_view, std::vector<Dependent>> index_dependents(co
   for (const auto& [name, versions] : catalog.components()) {
     const auto* inst = installed.find(name);
     const manifest::Manifest* current =
-      inst != nullptr ? catalog.find(name, inst->version) : detail::newest_release(versions);
+        inst != nullptr ? catalog.find(name, inst->version) : detail::newest_release(versions);
     if (current == nullptr) {
       continue;
     }
@@ -220,8 +220,8 @@ Result<DepsResult> dependency_graph(const manifest::Catalog& catalog, const stat
         return fail(unknown_component(catalog, query.name));
       }
       Error e(ErrorCode::not_found, fmt::format("unknown version '{}@{}'", query.name, query.version->to_string()));
-      e.details.push_back(fmt::format("catalog versions: {}", versions != nullptr ? detail::list_versions(*versions)
-                                                                                  : std::string("none")));
+      e.details.push_back(fmt::format("catalog versions: {}",
+                                      versions != nullptr ? detail::list_versions(*versions) : std::string("none")));
       return fail(std::move(e));
     }
     root = builder.versioned(query.name, *query.version, manifest);

@@ -50,8 +50,7 @@ Check passed(std::string name, std::string message, std::vector<std::string> det
   return Check{std::move(name), Status::pass, std::move(message), std::move(details), std::nullopt};
 }
 
-Check flagged(std::string name, Status status, ErrorCode code, std::string message,
-              std::vector<std::string> details)
+Check flagged(std::string name, Status status, ErrorCode code, std::string message, std::vector<std::string> details)
 {
   return Check{std::move(name), status, std::move(message), std::move(details), code};
 }
@@ -97,7 +96,7 @@ Check check_constraints_known(const manifest::Catalog& catalog, const state::Ins
 
 // Final version of every component: installed, overridden by the steps.
 std::map<std::string_view, const semver::Version*> final_versions(const state::InstalledState& installed,
-                                                                   const std::vector<PlanStep>& steps)
+                                                                  const std::vector<PlanStep>& steps)
 {
   std::map<std::string_view, const semver::Version*> out;
   for (const auto& [name, component] : installed.components) {
@@ -126,8 +125,8 @@ Check check_constraints_final(const std::vector<Constraint>& constraints,
     } else {
       // Only an untouched installed version can lie outside: the resolver
       // never chooses one.
-      outside.push_back(fmt::format("'{}@{}': installed {} lies outside and is left unchanged", c.name,
-                                    c.range.raw(), it->second->to_string()));
+      outside.push_back(fmt::format("'{}@{}': installed {} lies outside and is left unchanged", c.name, c.range.raw(),
+                                    it->second->to_string()));
     }
   }
   if (outside.empty()) {
@@ -149,8 +148,9 @@ Check check_downgrades(const std::vector<PlanStep>& steps)
   if (details.empty()) {
     return passed("downgrade", "no component goes down");
   }
-  return flagged("downgrade", Status::warn, ErrorCode::downgrade_refused,
-                 fmt::format("{} component(s) go down, as permitted", details.size()), std::move(details));
+  // The message is formatted before `details` is moved from.
+  auto message = fmt::format("{} component(s) go down, as permitted", details.size());
+  return flagged("downgrade", Status::warn, ErrorCode::downgrade_refused, std::move(message), std::move(details));
 }
 
 Check check_paths(const manifest::Catalog& catalog, std::vector<PlanStep>& steps, AllowDowngrade allow_downgrade)
@@ -203,6 +203,7 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
   // Every manifest of the final state: the new ones, and the untouched
   // installed ones the catalog knows.
   std::vector<const manifest::Manifest*> manifests;
+  manifests.reserve(steps.size() + installed.components.size());
   for (const auto& s : steps) {
     manifests.push_back(s.manifest);
   }
@@ -214,14 +215,11 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
     }
   }
   std::vector<std::string> failures;
+  std::vector<std::string> already; // broken before the plan, between untouched components
   std::size_t rules = 0;
   for (const auto* m : manifests) {
     const bool owner_changed = changed.count(m->name) != 0;
     for (const auto& rule : m->compatibility) {
-      // A rule between two untouched components is not this plan's business.
-      if (!owner_changed && changed.count(rule.component) == 0) {
-        continue;
-      }
       auto it = final_state.find(rule.component);
       if (it == final_state.end()) {
         continue; // not installed: nothing to be compatible with
@@ -229,18 +227,26 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
       ++rules;
       const bool ok = std::any_of(rule.ranges.begin(), rule.ranges.end(),
                                   [&](const semver::Range& r) { return r.satisfies(*it->second); });
-      if (!ok) {
-        failures.push_back(fmt::format("{} requires {} at {}{}, but it will be at {}", m->id(), rule.component,
-                                       detail::list_ranges(rule.ranges), detail::at(rule.where),
-                                       it->second->to_string()));
+      if (ok) {
+        continue;
+      }
+      auto line = fmt::format("{} requires {} at {}{}, but it will be at {}", m->id(), rule.component,
+                              detail::list_ranges(rule.ranges), detail::at(rule.where), it->second->to_string());
+      if (owner_changed || changed.count(rule.component) != 0) {
+        failures.push_back(std::move(line));
+      } else {
+        already.push_back(line + " (already so before this plan)");
       }
     }
   }
-  if (failures.empty()) {
+  if (failures.empty() && already.empty()) {
     return passed("compatibility", fmt::format("{} compatibility rule(s) hold in the final state", rules));
   }
-  return flagged("compatibility", Status::fail, ErrorCode::incompatible,
-                 fmt::format("{} compatibility rule(s) fail in the final state", failures.size()),
+  const std::size_t broken = failures.size() + already.size();
+  const Status status = failures.empty() ? Status::warn : Status::fail;
+  failures.insert(failures.end(), already.begin(), already.end());
+  return flagged("compatibility", status, ErrorCode::incompatible,
+                 fmt::format("{} of {} compatibility rule(s) fail in the final state", broken, rules),
                  std::move(failures));
 }
 
@@ -249,15 +255,15 @@ Check check_breaking(const std::vector<PlanStep>& steps)
   std::vector<std::string> details;
   for (const auto& s : steps) {
     if (s.breaking) {
-      details.push_back(fmt::format("{}: {} -> {}: {}", s.name, s.from->to_string(), s.to.to_string(),
-                                    s.breaking_reason));
+      details.push_back(
+          fmt::format("{}: {} -> {}: {}", s.name, s.from->to_string(), s.to.to_string(), s.breaking_reason));
     }
   }
   if (details.empty()) {
     return passed("breaking_changes", "no breaking version change");
   }
-  return flagged("breaking_changes", Status::warn, ErrorCode::incompatible,
-                 fmt::format("{} breaking version change(s)", details.size()), std::move(details));
+  auto message = fmt::format("{} breaking version change(s)", details.size());
+  return flagged("breaking_changes", Status::warn, ErrorCode::incompatible, std::move(message), std::move(details));
 }
 
 Check check_resources(const std::vector<PlanStep>& steps, ResourceTotals& totals)
@@ -273,17 +279,15 @@ Check check_resources(const std::vector<PlanStep>& steps, ResourceTotals& totals
   std::vector<std::string> lines;
   auto judge = [&](std::string_view what, double need, double have, std::string_view unit) {
     const std::string line = fmt::format("{}: {} {} needed, {} {} available", what, need, unit, have, unit);
-    if (need <= 0) {
+    if (need <= 0 || (need <= have && have - need >= have * k_headroom)) {
       lines.push_back(line);
     } else if (have <= 0) {
-      warnings.push_back(fmt::format("{}: {} {} needed, but the machine's {} could not be measured", what, need,
-                                     unit, what));
+      warnings.push_back(
+          fmt::format("{}: {} {} needed, but the machine's {} could not be measured", what, need, unit, what));
     } else if (need > have) {
       failures.push_back(line);
-    } else if (have - need < have * k_headroom) {
-      warnings.push_back(line + ": less than 10% headroom");
     } else {
-      lines.push_back(line);
+      warnings.push_back(line + ": less than 10% headroom");
     }
   };
   judge("memory", static_cast<double>(totals.memory_mb), static_cast<double>(machine.memory_mb), "MB");
@@ -322,10 +326,11 @@ Check check_hot_swap(const std::vector<PlanStep>& steps, const std::vector<PlanI
     });
     if (demanded) {
       failures.push_back(fmt::format("{}@{} is not hot-swappable{}, but strategy '{}' was requested", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->where), s.strategy));
+                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable")),
+                                     s.strategy));
     } else {
-      warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->where)));
+      warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name, s.to.to_string(),
+                                     detail::at(s.manifest->location_of("hot_swappable"))));
     }
   }
   std::vector<std::string> details = failures;
@@ -347,8 +352,8 @@ void judge(Check& c, Validation validation)
   if (validation == Validation::strict && c.status == Status::warn) {
     c.status = Status::fail;
     c.details.push_back("strict validation treats this warning as a failure");
-  } else if (validation == Validation::permissive && c.status == Status::fail &&
-             (c.name == "compatibility" || c.name == "resources")) {
+  } else if (validation == Validation::permissive && c.status == Status::fail
+             && (c.name == "compatibility" || c.name == "resources")) {
     c.status = Status::warn;
     c.details.push_back("permissive validation treats this failure as a warning");
   }
@@ -401,8 +406,8 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
     for (auto& c : plan.checks) {
       judge(c, request.validation);
     }
-    plan.feasible = std::none_of(plan.checks.begin(), plan.checks.end(),
-                                 [](const Check& c) { return c.status == Status::fail; });
+    plan.feasible =
+        std::none_of(plan.checks.begin(), plan.checks.end(), [](const Check& c) { return c.status == Status::fail; });
   };
 
   Check known = check_constraints_known(catalog, installed, request.constraints);
@@ -418,14 +423,18 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
   for (const auto& item : request.items) {
     requests.push_back(Request{item.component, item.version, item.priority});
   }
-  auto resolution = resolve(catalog, installed, requests,
-                            ResolveOptions{request.constraints, request.allow_downgrade});
+  auto resolution = resolve(catalog, installed, requests, ResolveOptions{request.constraints, request.allow_downgrade});
   if (!resolution) {
+    // In the fixed order: request, constraints, then the one that failed.
     const auto name = check_for(resolution.error().code);
-    if (name != "request") {
+    if (name == "request") {
+      plan.checks.push_back(from_error(std::string(name), resolution.error()));
+      plan.checks.push_back(std::move(known));
+    } else {
       plan.checks.push_back(passed("request", fmt::format("{} component(s) requested", request.items.size())));
+      plan.checks.push_back(std::move(known));
+      plan.checks.push_back(from_error(std::string(name), resolution.error()));
     }
-    plan.checks.push_back(from_error(std::string(name), resolution.error()));
     plan.notes.push_back("the other checks need a dependency resolution and were not run");
     finish();
     return plan;
@@ -439,8 +448,8 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
 
   plan.checks.push_back(passed("request", fmt::format("{} component(s) requested", request.items.size())));
   plan.checks.push_back(check_constraints_final(request.constraints, final_state));
-  plan.checks.push_back(passed("dependencies", fmt::format("every dependency of the {} change(s) is satisfied",
-                                                           plan.steps.size())));
+  plan.checks.push_back(
+      passed("dependencies", fmt::format("every dependency of the {} change(s) is satisfied", plan.steps.size())));
   plan.checks.push_back(passed("cycles", "no dependency cycle among the changes"));
   plan.checks.push_back(check_downgrades(plan.steps));
   plan.checks.push_back(check_paths(catalog, plan.steps, request.allow_downgrade));

@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <iterator>
 #include <limits>
+#include <memory>
 #include <queue>
 #include <unordered_map>
 
@@ -28,8 +31,13 @@ std::string_view to_string(ChangeReason reason)
 
 namespace {
 
+// Catalogs reach 100k components, so the resolver keeps its own compact
+// state: nodes in one vector addressed by 32-bit indices, per-node lists
+// threaded through shared arrays, a flat name table, and each chosen
+// manifest's dependencies looked up once and remembered as node indices.
+
 using Index = std::uint32_t;
-constexpr Index k_no_index = std::numeric_limits<Index>::max();
+constexpr Index k_none = std::numeric_limits<Index>::max();
 constexpr int k_no_priority = std::numeric_limits<int>::min();
 // A component whose choice keeps moving is a conflict the greedy choice
 // cannot settle; this bounds the fixpoint.
@@ -39,6 +47,7 @@ constexpr std::uint32_t k_max_reselections = 16;
 // source is still changed and still at that manifest.
 struct Demand {
   Index source;
+  Index next;
   const manifest::Manifest* manifest;
   const manifest::Dependency* dependency;
 };
@@ -46,40 +55,73 @@ struct Demand {
 // An installed component's manifest asking something of another.
 struct InstalledDependent {
   Index source;
+  Index next;
   const manifest::Dependency* dependency;
 };
 
-enum class Mode { requested, dependency, dependent };
+struct ConstraintLink {
+  const Constraint* constraint;
+  Index next;
+};
+
+struct IndexLink {
+  Index value;
+  Index next;
+};
+
+// Head and tail of a list threaded through one of the arrays above; appends
+// keep insertion order, which the explanations show.
+struct List {
+  Index head = k_none;
+  Index tail = k_none;
+};
+
+template <typename T> void append(std::vector<T>& arena, List& list, T item)
+{
+  const auto at = static_cast<Index>(arena.size());
+  item.next = k_none;
+  arena.push_back(item);
+  if (list.tail == k_none) {
+    list.head = at;
+  } else {
+    arena[list.tail].next = at;
+  }
+  list.tail = at;
+}
+
+enum class Mode : std::uint8_t { requested, dependency, dependent };
 
 struct Node {
-  std::string_view name;
+  std::string_view name; // points into the catalog, the installed state or the caller's strings
   const std::vector<manifest::Manifest>* versions = nullptr; // nullptr when not in the catalog
   const state::InstalledComponent* installed = nullptr;
   const manifest::Manifest* installed_manifest = nullptr;
-  // The manifest of the version this component ends at; for an untouched
-  // installed component, its installed manifest (nullptr when the catalog
+  // The manifest of the version this component ends at: for an untouched
+  // installed component its installed manifest (nullptr when the catalog
   // lacks it); nullptr for an absent component.
   const manifest::Manifest* selected = nullptr;
-  std::vector<Demand> demands;
-  std::vector<InstalledDependent> installed_dependents;
-  std::vector<const Constraint*> constraints;
   const semver::Version* pinned = nullptr;
-  bool requested = false;
-  bool chosen = false; // an unversioned request has been settled once
+  const manifest::Dependency* trigger_dependency = nullptr;
+  const manifest::Manifest* targets_of = nullptr; // the manifest whose targets are cached
+  Index targets_begin = 0;                        // in Resolver::m_targets, one per dependency
+  List demands;
+  List dependents; // installed components depending on this one
+  List constraints;
+  List triggered; // dependents this component's change moved
+  // Demands up to this one (inclusive) are known to accept the current
+  // selection; only later ones need checking. Reset when the selection moves.
+  Index verified = k_none;
+  Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
   int priority = k_no_priority;
+  std::uint32_t reselections = 0;
   Mode origin = Mode::dependency;
   bool has_origin = false;
-  Index trigger = k_no_index; // for a dependent: the dependency whose new version it rejected
-  const manifest::Dependency* trigger_dependency = nullptr;
-  std::vector<Index> triggered; // dependents this component's change moved
-  std::uint32_t reselections = 0;
+  bool requested = false;
+  bool chosen = false; // an unversioned request has been settled once
   bool queued = false;
+  bool changed = false; // selected differs from installed
 
   bool present() const { return selected != nullptr || installed != nullptr; }
-  bool changed() const
-  {
-    return selected != nullptr && (installed == nullptr || selected->version != installed->version);
-  }
   const semver::Version* version() const
   {
     if (selected != nullptr) {
@@ -88,6 +130,110 @@ struct Node {
     return installed != nullptr ? &installed->version : nullptr;
   }
 };
+
+std::uint64_t hash_name(std::string_view name)
+{
+  return std::hash<std::string_view>{}(name);
+}
+
+// Open addressing, linear probing; slots hold the hash and the node index,
+// names are compared through the node.
+class NameTable {
+public:
+  Index find(std::string_view name, std::uint64_t hash, const std::vector<Node>& nodes) const
+  {
+    if (m_slots.empty()) {
+      return k_none;
+    }
+    for (std::size_t i = hash & m_mask;; i = (i + 1) & m_mask) {
+      const Slot& s = m_slots[i];
+      if (s.id == k_none) {
+        return k_none;
+      }
+      if (s.hash == hash && nodes[s.id].name == name) {
+        return s.id;
+      }
+    }
+  }
+
+  void insert(std::uint64_t hash, Index id)
+  {
+    if ((m_count + 1) * 2 > m_slots.size()) {
+      grow();
+    }
+    place(hash, id);
+    ++m_count;
+  }
+
+  void reserve(std::size_t count)
+  {
+    std::size_t size = 64;
+    while (size < count * 2) {
+      size *= 2;
+    }
+    if (size > m_slots.size()) {
+      rehash(size);
+    }
+  }
+
+private:
+  struct Slot {
+    std::uint64_t hash = 0;
+    Index id = k_none;
+  };
+
+  void place(std::uint64_t hash, Index id)
+  {
+    std::size_t i = hash & m_mask;
+    while (m_slots[i].id != k_none) {
+      i = (i + 1) & m_mask;
+    }
+    m_slots[i] = Slot{hash, id};
+  }
+
+  void grow() { rehash(m_slots.empty() ? 64 : m_slots.size() * 2); }
+
+  void rehash(std::size_t size)
+  {
+    std::vector<Slot> old = std::move(m_slots);
+    m_slots.assign(size, Slot{});
+    m_mask = size - 1;
+    for (const Slot& s : old) {
+      if (s.id != k_none) {
+        place(s.hash, s.id);
+      }
+    }
+  }
+
+  std::vector<Slot> m_slots;
+  std::size_t m_mask = 0;
+  std::size_t m_count = 0;
+};
+
+// Appends without temporaries: explanations are built for every change.
+void append_version(std::string& out, const semver::Version& v)
+{
+  fmt::format_to(std::back_inserter(out), "{}.{}.{}", v.major, v.minor, v.patch);
+  for (std::size_t i = 0; i < v.prerelease.size(); ++i) {
+    out += i == 0 ? '-' : '.';
+    out += v.prerelease[i].text;
+  }
+  for (std::size_t i = 0; i < v.build.size(); ++i) {
+    out += i == 0 ? '+' : '.';
+    out += v.build[i];
+  }
+}
+
+void append_location(std::string& out, const SourceLocation& where)
+{
+  out += where.file;
+  if (where.line != 0) {
+    fmt::format_to(std::back_inserter(out), ":{}", where.line);
+    if (where.column != 0) {
+      fmt::format_to(std::back_inserter(out), ":{}", where.column);
+    }
+  }
+}
 
 std::string range_at(const manifest::Dependency& dep)
 {
@@ -106,28 +252,42 @@ public:
 
 private:
   Index node_of(std::string_view name);
-  Index find(std::string_view name) const;
+  Index add_node(Node node, std::uint64_t hash);
+  Index find(std::string_view name) const { return m_names.find(name, hash_name(name), m_nodes); }
+  void seed_installed();
   void enqueue(Index id);
+  void set_selected(Index id, const manifest::Manifest* manifest);
+  const Index* targets(Index id);
+  void lookup(const manifest::Manifest& m, std::vector<Index>& out);
 
   Result<void> seed_requests(const std::vector<Request>& requests);
   Result<void> process(Index id);
-  Result<void> select(Index id, const manifest::Manifest* manifest, Mode mode);
   Result<void> choose(Index id, Mode mode);
+  Result<void> select(Index id, const manifest::Manifest* manifest, Mode mode, const std::vector<Index>* looked_up);
 
   bool live(const Demand& d) const
   {
     const Node& s = m_nodes[d.source];
-    return s.selected == d.manifest && s.changed();
+    return s.changed && s.selected == d.manifest;
   }
+  bool any_live(const Node& n) const;
   bool acceptable(const Node& n, const semver::Version& v) const;
+  bool still_acceptable(Index id);
   bool acceptable_candidate(const Node& n, const semver::Version& v) const;
-  bool accepts_changed(const manifest::Manifest& m) const;
+  bool accepts_changed(const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const;
   bool accepted_by_installed(const Node& n, const semver::Version& v) const;
-  std::vector<const manifest::Dependency*> rejected_changes(const manifest::Manifest& m, std::vector<Index>* who) const;
+  void rejected_changes(Index id, std::vector<Index>& who, std::vector<const manifest::Dependency*>& ranges);
 
   std::string id_of(Index id) const;
-  std::string explain(Index id) const;
+  void explain(Index id, std::string& out) const;
+  std::string explain(Index id) const
+  {
+    std::string out;
+    explain(id, out);
+    return out;
+  }
   std::vector<std::string> demand_lines(Index id) const;
+  std::string exclusion(const Node& n, const semver::Version& v) const;
   Error unsatisfiable(Index id) const;
   Error dependent_conflict(Index id, const std::vector<Index>& targets,
                            const std::vector<const manifest::Dependency*>& ranges) const;
@@ -141,20 +301,29 @@ private:
   const state::InstalledState& m_installed;
   const ResolveOptions& m_options;
   std::vector<Node> m_nodes;
-  std::unordered_map<std::string_view, Index> m_index;
+  NameTable m_names;
+  std::vector<Demand> m_demands;
+  std::vector<InstalledDependent> m_dependents;
+  std::vector<ConstraintLink> m_constraints;
+  std::vector<IndexLink> m_links;
+  std::vector<Index> m_targets;
+  std::vector<Index> m_scratch;
   std::deque<Index> m_queue;
 };
 
-Index Resolver::find(std::string_view name) const
+Index Resolver::add_node(Node node, std::uint64_t hash)
 {
-  auto it = m_index.find(name);
-  return it == m_index.end() ? k_no_index : it->second;
+  const auto id = static_cast<Index>(m_nodes.size());
+  m_nodes.push_back(node);
+  m_names.insert(hash, id);
+  return id;
 }
 
 Index Resolver::node_of(std::string_view name)
 {
-  if (auto it = m_index.find(name); it != m_index.end()) {
-    return it->second;
+  const std::uint64_t hash = hash_name(name);
+  if (const Index id = m_names.find(name, hash, m_nodes); id != k_none) {
+    return id;
   }
   Node n;
   n.name = name;
@@ -162,16 +331,54 @@ Index Resolver::node_of(std::string_view name)
     n.name = it->first; // the catalog's key outlives any caller's buffer
     n.versions = &it->second;
   }
-  if (auto it = m_installed.components.find(name); it != m_installed.components.end()) {
-    n.name = it->first;
-    n.installed = &it->second;
-    n.installed_manifest = m_catalog.find(name, it->second.version);
+  // Installed components were all added up front.
+  return add_node(n, hash);
+}
+
+// Every installed component becomes a node first. Both maps are sorted by
+// name, so with many installed components one merged walk of the catalog
+// replaces a lookup per component.
+void Resolver::seed_installed()
+{
+  const auto& components = m_catalog.components();
+  const bool merge = m_installed.components.size() * 16 > components.size();
+  auto cursor = components.begin();
+  for (const auto& [name, component] : m_installed.components) {
+    Node n;
+    n.name = name;
+    n.installed = &component;
+    auto it = components.end();
+    if (merge) {
+      while (cursor != components.end() && cursor->first < name) {
+        ++cursor;
+      }
+      if (cursor != components.end() && cursor->first == name) {
+        it = cursor;
+      }
+    } else {
+      it = components.find(name);
+    }
+    if (it != components.end()) {
+      n.versions = &it->second;
+      auto v = std::lower_bound(it->second.begin(), it->second.end(), component.version,
+                                [](const manifest::Manifest& m, const semver::Version& x) { return m.version < x; });
+      if (v != it->second.end() && v->version == component.version) {
+        n.installed_manifest = &*v;
+      }
+    }
     n.selected = n.installed_manifest;
+    add_node(n, hash_name(name));
   }
-  const auto id = static_cast<Index>(m_nodes.size());
-  m_nodes.push_back(std::move(n));
-  m_index.emplace(m_nodes.back().name, id);
-  return id;
+  // Who among the installed components depends on what.
+  const auto count = static_cast<Index>(m_nodes.size());
+  for (Index i = 0; i < count; ++i) {
+    if (const auto* m = m_nodes[i].installed_manifest) {
+      for (const auto& dep : m->dependencies) {
+        const Index t = node_of(dep.name);
+        append(m_dependents, m_nodes[t].dependents, InstalledDependent{i, k_none, &dep});
+      }
+    }
+  }
 }
 
 void Resolver::enqueue(Index id)
@@ -182,21 +389,90 @@ void Resolver::enqueue(Index id)
   }
 }
 
+void Resolver::set_selected(Index id, const manifest::Manifest* manifest)
+{
+  Node& n = m_nodes[id];
+  n.selected = manifest;
+  n.verified = k_none;
+  n.changed = manifest != nullptr && (n.installed == nullptr || manifest->version != n.installed->version);
+}
+
+void Resolver::lookup(const manifest::Manifest& m, std::vector<Index>& out)
+{
+  out.clear();
+  for (const auto& dep : m.dependencies) {
+    out.push_back(node_of(dep.name));
+  }
+}
+
+// The nodes the selected manifest's dependencies name, looked up once.
+const Index* Resolver::targets(Index id)
+{
+  const auto* m = m_nodes[id].selected;
+  if (m == nullptr) {
+    return nullptr;
+  }
+  if (m_nodes[id].targets_of != m) {
+    const auto begin = static_cast<Index>(m_targets.size());
+    for (const auto& dep : m->dependencies) {
+      const Index t = node_of(dep.name);
+      m_targets.push_back(t);
+    }
+    m_nodes[id].targets_of = m;
+    m_nodes[id].targets_begin = begin;
+  }
+  return m_targets.data() + m_nodes[id].targets_begin;
+}
+
+bool Resolver::any_live(const Node& n) const
+{
+  for (Index d = n.demands.head; d != k_none; d = m_demands[d].next) {
+    if (live(m_demands[d])) {
+      return true;
+    }
+  }
+  return false;
+}
+
 bool Resolver::acceptable(const Node& n, const semver::Version& v) const
 {
   if (n.pinned != nullptr && *n.pinned != v) {
     return false;
   }
-  for (const auto* c : n.constraints) {
-    if (!c->range.satisfies(v)) {
+  for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
+    if (!m_constraints[c].constraint->range.satisfies(v)) {
       return false;
     }
   }
-  for (const auto& d : n.demands) {
-    if (live(d) && !d.dependency->range.satisfies(v)) {
+  for (Index d = n.demands.head; d != k_none; d = m_demands[d].next) {
+    if (live(m_demands[d]) && !m_demands[d].dependency->range.satisfies(v)) {
       return false;
     }
   }
+  return true;
+}
+
+// acceptable() for the current version, checking only the demands that
+// arrived since the last check of the same selection.
+bool Resolver::still_acceptable(Index id)
+{
+  Node& n = m_nodes[id];
+  if (!n.present()) {
+    return false;
+  }
+  const semver::Version& v = *n.version();
+  if (n.verified == k_none) {
+    if (!acceptable(n, v)) {
+      return false;
+    }
+  } else {
+    for (Index d = m_demands[n.verified].next; d != k_none; d = m_demands[d].next) {
+      if (live(m_demands[d]) && !m_demands[d].dependency->range.satisfies(v)) {
+        return false;
+      }
+    }
+  }
+  n.verified = n.demands.tail;
   return true;
 }
 
@@ -207,20 +483,17 @@ bool Resolver::acceptable_candidate(const Node& n, const semver::Version& v) con
   if (!acceptable(n, v)) {
     return false;
   }
-  if (!v.is_prerelease() || n.pinned != nullptr) {
+  if (!v.is_prerelease() || n.pinned != nullptr || n.constraints.head != k_none) {
     return true;
   }
-  if (!n.constraints.empty()) {
-    return true;
-  }
-  return std::any_of(n.demands.begin(), n.demands.end(), [&](const Demand& d) { return live(d); });
+  return any_live(n);
 }
 
-bool Resolver::accepts_changed(const manifest::Manifest& m) const
+bool Resolver::accepts_changed(const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const
 {
-  for (const auto& dep : m.dependencies) {
-    const Index t = find(dep.name);
-    if (t != k_no_index && m_nodes[t].changed() && !dep.range.satisfies(m_nodes[t].selected->version)) {
+  for (std::size_t i = 0; i < dep_nodes.size(); ++i) {
+    const Node& t = m_nodes[dep_nodes[i]];
+    if (t.changed && !m.dependencies[i].range.satisfies(t.selected->version)) {
       return false;
     }
   }
@@ -229,28 +502,28 @@ bool Resolver::accepts_changed(const manifest::Manifest& m) const
 
 bool Resolver::accepted_by_installed(const Node& n, const semver::Version& v) const
 {
-  for (const auto& d : n.installed_dependents) {
-    if (!m_nodes[d.source].changed() && !d.dependency->range.satisfies(v)) {
+  for (Index d = n.dependents.head; d != k_none; d = m_dependents[d].next) {
+    const auto& dep = m_dependents[d];
+    if (!m_nodes[dep.source].changed && !dep.dependency->range.satisfies(v)) {
       return false;
     }
   }
   return true;
 }
 
-std::vector<const manifest::Dependency*> Resolver::rejected_changes(const manifest::Manifest& m,
-                                                                    std::vector<Index>* who) const
+// The dependencies of `id`'s selected manifest that reject the new version
+// of a changed component.
+void Resolver::rejected_changes(Index id, std::vector<Index>& who, std::vector<const manifest::Dependency*>& ranges)
 {
-  std::vector<const manifest::Dependency*> out;
-  for (const auto& dep : m.dependencies) {
-    const Index t = find(dep.name);
-    if (t != k_no_index && m_nodes[t].changed() && !dep.range.satisfies(m_nodes[t].selected->version)) {
-      out.push_back(&dep);
-      if (who != nullptr) {
-        who->push_back(t);
-      }
+  const Index* t = targets(id);
+  const auto& deps = m_nodes[id].selected->dependencies;
+  for (std::size_t i = 0; i < deps.size(); ++i) {
+    const Node& target = m_nodes[t[i]];
+    if (target.changed && !deps[i].range.satisfies(target.selected->version)) {
+      who.push_back(t[i]);
+      ranges.push_back(&deps[i]);
     }
   }
-  return out;
 }
 
 Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
@@ -264,7 +537,7 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
       }
       return fail(std::move(e));
     }
-    m_nodes[id].constraints.push_back(&c);
+    append(m_constraints, m_nodes[id].constraints, ConstraintLink{&c, k_none});
   }
 
   for (const auto& r : requests) {
@@ -272,8 +545,8 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
     Node& n = m_nodes[id];
     if (n.versions == nullptr) {
       Error e(ErrorCode::not_found, n.installed != nullptr
-                                      ? fmt::format("component '{}' has no manifest in the catalog", r.name)
-                                      : fmt::format("unknown component '{}'", r.name));
+                                        ? fmt::format("component '{}' has no manifest in the catalog", r.name)
+                                        : fmt::format("unknown component '{}'", r.name));
       if (auto hint = did_you_mean(m_catalog, r.name); !hint.empty() && n.installed == nullptr) {
         e.details.push_back(hint);
       }
@@ -287,15 +560,13 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
         return fail(std::move(e));
       }
       if (n.pinned != nullptr && *n.pinned != *r.version) {
-        Error e(ErrorCode::unsatisfiable, fmt::format("conflicting requests for '{}': {} and {}", r.name,
-                                                      n.pinned->to_string(), r.version->to_string()));
-        return fail(std::move(e));
+        return fail(ErrorCode::unsatisfiable, fmt::format("conflicting requests for '{}': {} and {}", r.name,
+                                                          n.pinned->to_string(), r.version->to_string()));
       }
-      if (n.installed != nullptr && m->version < n.installed->version &&
-          m_options.allow_downgrade == AllowDowngrade::no) {
-        Error e(ErrorCode::downgrade_refused,
-                fmt::format("requested '{}' is older than the installed version {}", m->id(),
-                            n.installed->version.to_string()));
+      if (n.installed != nullptr && m->version < n.installed->version
+          && m_options.allow_downgrade == AllowDowngrade::no) {
+        Error e(ErrorCode::downgrade_refused, fmt::format("requested '{}' is older than the installed version {}",
+                                                          m->id(), n.installed->version.to_string()));
         e.details.push_back("downgrades are not allowed unless explicitly permitted");
         return fail(std::move(e));
       }
@@ -327,17 +598,20 @@ Result<void> Resolver::process(Index id)
     return choose(id, Mode::requested);
   }
 
-  if (n.present() && acceptable(n, *n.version())) {
-    if (n.changed() || n.selected == nullptr) {
+  if (still_acceptable(id)) {
+    if (n.changed || n.selected == nullptr) {
       return {};
     }
     // Untouched installed component: does it still accept what changed below it?
-    if (rejected_changes(*n.selected, nullptr).empty()) {
+    std::vector<Index> who;
+    std::vector<const manifest::Dependency*> ranges;
+    rejected_changes(id, who, ranges);
+    if (who.empty()) {
       return {};
     }
     return choose(id, Mode::dependent);
   }
-  if (!n.present() && std::none_of(n.demands.begin(), n.demands.end(), [&](const Demand& d) { return live(d); })) {
+  if (!n.present() && !any_live(n)) {
     return {}; // whatever asked for it has moved on
   }
   return choose(id, Mode::dependency);
@@ -345,16 +619,18 @@ Result<void> Resolver::process(Index id)
 
 Result<void> Resolver::choose(Index id, Mode mode)
 {
-  const Node& n = m_nodes[id];
-  if (n.versions == nullptr) {
+  if (m_nodes[id].versions == nullptr) {
     return fail(unsatisfiable(id));
   }
   const bool allow_down = m_options.allow_downgrade == AllowDowngrade::yes;
   const manifest::Manifest* best = nullptr;
   const manifest::Manifest* refused_downgrade = nullptr;
+  std::vector<Index> best_targets;
   int best_tier = 4;
-  for (auto it = n.versions->rbegin(); it != n.versions->rend() && best_tier > 0; ++it) {
+  const auto& versions = *m_nodes[id].versions;
+  for (auto it = versions.rbegin(); it != versions.rend() && best_tier > 0; ++it) {
     const manifest::Manifest& m = *it;
+    const Node& n = m_nodes[id];
     if (!acceptable_candidate(n, m.version)) {
       continue;
     }
@@ -370,27 +646,33 @@ Result<void> Resolver::choose(Index id, Mode mode)
       best = &m;
       break;
     }
-    const bool accepts = accepts_changed(m);
+    // Preference: the candidate accepts what already changed, then the
+    // installed dependents accept it (no further moves).
+    lookup(m, m_scratch);
+    const bool accepts = accepts_changed(m, m_scratch);
     if (mode == Mode::dependent && !accepts) {
       continue;
     }
-    const bool soft = accepted_by_installed(n, m.version);
+    const bool soft = accepted_by_installed(m_nodes[id], m.version);
     const int tier = accepts ? (soft ? 0 : 1) : (soft ? 2 : 3);
     if (tier < best_tier) {
       best = &m;
       best_tier = tier;
+      best_targets.swap(m_scratch);
     }
   }
 
+  const Node& n = m_nodes[id];
   if (best == nullptr) {
     if (mode == Mode::requested && n.pinned == nullptr && n.present() && acceptable(n, *n.version())) {
       m_nodes[id].chosen = true; // nothing newer is allowed; stays
       return {};
     }
     if (mode == Mode::dependent) {
-      std::vector<Index> targets;
-      auto ranges = rejected_changes(*n.selected, &targets);
-      return fail(dependent_conflict(id, targets, ranges));
+      std::vector<Index> who;
+      std::vector<const manifest::Dependency*> ranges;
+      rejected_changes(id, who, ranges);
+      return fail(dependent_conflict(id, who, ranges));
     }
     if (refused_downgrade != nullptr) {
       return fail(downgrade(id, *refused_downgrade));
@@ -401,19 +683,21 @@ Result<void> Resolver::choose(Index id, Mode mode)
   if (best == n.selected) {
     return {};
   }
-  if (mode == Mode::dependent) {
-    std::vector<Index> targets;
-    auto ranges = rejected_changes(*n.selected, &targets);
-    if (!targets.empty() && m_nodes[id].trigger == k_no_index) {
-      m_nodes[id].trigger = targets.front();
+  if (mode == Mode::dependent && m_nodes[id].trigger == k_none) {
+    std::vector<Index> who;
+    std::vector<const manifest::Dependency*> ranges;
+    rejected_changes(id, who, ranges);
+    if (!who.empty()) {
+      m_nodes[id].trigger = who.front();
       m_nodes[id].trigger_dependency = ranges.front();
-      m_nodes[targets.front()].triggered.push_back(id);
+      append(m_links, m_nodes[who.front()].triggered, IndexLink{id, k_none});
     }
   }
-  return select(id, best, mode);
+  return select(id, best, mode, best_targets.empty() && !best->dependencies.empty() ? nullptr : &best_targets);
 }
 
-Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode mode)
+Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode mode,
+                              const std::vector<Index>* looked_up)
 {
   {
     Node& n = m_nodes[id];
@@ -422,19 +706,26 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
       e.message = fmt::format("no stable choice for '{}': the demands on it keep changing", n.name);
       return fail(std::move(e));
     }
-    n.selected = manifest;
     if (!n.has_origin) {
       n.origin = mode;
       n.has_origin = true;
     }
-    if (!n.changed()) {
-      return {};
-    }
   }
-  for (const auto& dep : manifest->dependencies) {
-    const Index t = node_of(dep.name);
-    Node& target = m_nodes[t];
-    if (target.versions == nullptr && target.installed == nullptr) {
+  set_selected(id, manifest);
+  if (!m_nodes[id].changed) {
+    return {};
+  }
+  if (looked_up != nullptr) {
+    m_nodes[id].targets_of = manifest;
+    m_nodes[id].targets_begin = static_cast<Index>(m_targets.size());
+    m_targets.insert(m_targets.end(), looked_up->begin(), looked_up->end());
+  }
+  const Index* t = targets(id);
+  const auto& deps = manifest->dependencies;
+  for (std::size_t i = 0; i < deps.size(); ++i) {
+    const Index target = t[i];
+    if (m_nodes[target].versions == nullptr && m_nodes[target].installed == nullptr) {
+      const auto& dep = deps[i];
       Error e(ErrorCode::missing_dependency,
               fmt::format("'{}' depends on unknown component '{}'", manifest->id(), dep.name), dep.where);
       e.details.push_back(fmt::format("'{}' requires '{}' {}", manifest->id(), dep.name, range_at(dep)));
@@ -445,13 +736,14 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
       e.details.push_back(fmt::format("'{}' is chosen because: {}", manifest->id(), explain(id)));
       return fail(std::move(e));
     }
-    target.demands.push_back(Demand{id, manifest, &dep});
-    enqueue(t);
+    append(m_demands, m_nodes[target].demands, Demand{id, k_none, manifest, &deps[i]});
+    enqueue(target);
   }
-  for (const auto& d : m_nodes[id].installed_dependents) {
-    const Node& source = m_nodes[d.source];
-    if (!source.changed() && source.selected != nullptr && !d.dependency->range.satisfies(manifest->version)) {
-      enqueue(d.source);
+  for (Index d = m_nodes[id].dependents.head; d != k_none; d = m_dependents[d].next) {
+    const auto& dep = m_dependents[d];
+    const Node& source = m_nodes[dep.source];
+    if (!source.changed && source.selected != nullptr && !dep.dependency->range.satisfies(manifest->version)) {
+      enqueue(dep.source);
     }
   }
   return {};
@@ -464,43 +756,65 @@ std::string Resolver::id_of(Index id) const
   return v != nullptr ? fmt::format("{}@{}", n.name, v->to_string()) : std::string(n.name);
 }
 
-std::string Resolver::explain(Index id) const
+void Resolver::explain(Index id, std::string& out) const
 {
   const Node& n = m_nodes[id];
+  auto sink = std::back_inserter(out);
   switch (n.origin) {
-  case Mode::requested:
-    return n.pinned != nullptr ? std::string("requested") : std::string("requested (newest allowed version)");
+  case Mode::requested: out += n.pinned != nullptr ? "requested" : "requested (newest allowed version)"; return;
   case Mode::dependent:
-    if (n.trigger != k_no_index && n.trigger_dependency != nullptr && n.installed != nullptr) {
+    if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
       const Node& t = m_nodes[n.trigger];
-      return fmt::format("{} changes to {}, but installed {}@{} requires {} {}{}", t.name,
-                         t.selected->version.to_string(), n.name, n.installed->version.to_string(), t.name,
-                         n.trigger_dependency->range.raw(), detail::at(n.trigger_dependency->where));
+      fmt::format_to(sink, "{} changes to {}, but installed {}@{} requires {} {}{}", t.name,
+                     t.selected->version.to_string(), n.name, n.installed->version.to_string(), t.name,
+                     n.trigger_dependency->range.raw(), detail::at(n.trigger_dependency->where));
+    } else {
+      out += "an installed dependent requires it";
     }
-    return "an installed dependent requires it";
+    return;
   case Mode::dependency: break;
   }
-  std::string text;
+  const std::size_t start = out.size();
   auto add = [&](const Demand& d) {
-    if (!text.empty()) {
-      text += "; ";
+    if (out.size() != start) {
+      out += "; ";
     }
-    text += fmt::format("required by {} ({})", d.manifest->id(), range_at(*d.dependency));
+    out += "required by ";
+    out += d.manifest->name;
+    out += '@';
+    append_version(out, d.manifest->version);
+    out += " (range ";
+    out += d.dependency->range.raw();
+    if (d.dependency->where.known()) {
+      out += ", ";
+      append_location(out, d.dependency->where);
+    }
+    out += ')';
   };
-  for (const auto& d : n.demands) {
-    // For an upgrade, only the demands the installed version fails say why.
-    if (live(d) && (n.installed == nullptr || !d.dependency->range.satisfies(n.installed->version))) {
-      add(d);
-    }
+  std::size_t live_count = 0;
+  for (Index i = n.demands.head; i != k_none && live_count < 2; i = m_demands[i].next) {
+    live_count += live(m_demands[i]) ? 1 : 0;
   }
-  if (text.empty()) {
-    for (const auto& d : n.demands) {
-      if (live(d)) {
+  // For an upgrade, only the demands the installed version fails say why
+  // (a single demand says it either way).
+  if (n.installed != nullptr && live_count > 1) {
+    for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
+      const auto& d = m_demands[i];
+      if (live(d) && !d.dependency->range.satisfies(n.installed->version)) {
         add(d);
       }
     }
   }
-  return text.empty() ? std::string("required by a dependency") : text;
+  if (out.size() == start) {
+    for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
+      if (live(m_demands[i])) {
+        add(m_demands[i]);
+      }
+    }
+  }
+  if (out.size() == start) {
+    out += "required by a dependency";
+  }
 }
 
 std::vector<std::string> Resolver::demand_lines(Index id) const
@@ -512,19 +826,22 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   } else if (n.requested) {
     lines.push_back("requested at the newest allowed version");
   }
-  for (const auto& d : n.demands) {
+  for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
+    const auto& d = m_demands[i];
     if (live(d)) {
       lines.push_back(fmt::format("required by {}: '{}' {}{}", d.manifest->id(), n.name, d.dependency->range.raw(),
                                   detail::at(d.dependency->where)));
     }
   }
-  for (const auto* c : n.constraints) {
-    lines.push_back(fmt::format("constraint '{}@{}'", c->name, c->range.raw()));
+  for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
+    const auto* constraint = m_constraints[c].constraint;
+    lines.push_back(fmt::format("constraint '{}@{}'", constraint->name, constraint->range.raw()));
   }
-  for (const auto& d : n.installed_dependents) {
-    if (!m_nodes[d.source].changed()) {
-      lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name,
-                                  d.dependency->range.raw(), detail::at(d.dependency->where)));
+  for (Index i = n.dependents.head; i != k_none; i = m_dependents[i].next) {
+    const auto& d = m_dependents[i];
+    if (!m_nodes[d.source].changed) {
+      lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name, d.dependency->range.raw(),
+                                  detail::at(d.dependency->where)));
     }
   }
   lines.push_back(fmt::format("catalog versions of '{}': {}", n.name,
@@ -535,11 +852,34 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   return lines;
 }
 
+// The first demand or constraint `v` fails, in words.
+std::string Resolver::exclusion(const Node& n, const semver::Version& v) const
+{
+  if (n.pinned != nullptr && *n.pinned != v) {
+    return fmt::format("version {} is requested", n.pinned->to_string());
+  }
+  for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
+    const auto* constraint = m_constraints[c].constraint;
+    if (!constraint->range.satisfies(v)) {
+      return fmt::format("constraint '{}@{}'", constraint->name, constraint->range.raw());
+    }
+  }
+  for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
+    const auto& d = m_demands[i];
+    if (live(d) && !d.dependency->range.satisfies(v)) {
+      return fmt::format("{} requires '{}' {}{}", d.manifest->id(), n.name, d.dependency->range.raw(),
+                         detail::at(d.dependency->where));
+    }
+  }
+  return "prereleases are chosen only when a range names them";
+}
+
 Error Resolver::unsatisfiable(Index id) const
 {
   const Node& n = m_nodes[id];
   Error e(ErrorCode::unsatisfiable, fmt::format("no version of '{}' satisfies every demand", n.name));
-  for (const auto& d : n.demands) {
+  for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
+    const auto& d = m_demands[i];
     if (live(d) && d.dependency->where.known()) {
       e.where = d.dependency->where;
       break;
@@ -565,35 +905,36 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
     e.where = ranges.front()->where;
   }
   for (std::size_t i = 0; i < targets.size(); ++i) {
-    e.details.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(id), m_nodes[targets[i]].name,
-                                    ranges[i]->range.raw(), detail::at(ranges[i]->where)));
-    e.details.push_back(fmt::format("{} changes to {}: {}", m_nodes[targets[i]].name,
-                                    m_nodes[targets[i]].selected->version.to_string(), explain(targets[i])));
+    const Node& t = m_nodes[targets[i]];
+    e.details.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(id), t.name, ranges[i]->range.raw(),
+                                    detail::at(ranges[i]->where)));
+    e.details.push_back(
+        fmt::format("{} changes to {}: {}", t.name, t.selected->version.to_string(), explain(targets[i])));
   }
   for (auto it = n.versions->rbegin(); it != n.versions->rend(); ++it) {
     const auto& m = *it;
     if (n.installed != nullptr && m.version == n.installed->version) {
       continue;
     }
-    if (n.installed != nullptr && m.version < n.installed->version &&
-        m_options.allow_downgrade == AllowDowngrade::no) {
+    if (n.installed != nullptr && m.version < n.installed->version && m_options.allow_downgrade == AllowDowngrade::no) {
       e.details.push_back(fmt::format("{} would be a downgrade", m.id()));
       continue;
     }
     if (!acceptable_candidate(n, m.version)) {
-      e.details.push_back(fmt::format("{} is excluded by the demands on '{}'", m.id(), n.name));
+      e.details.push_back(fmt::format("{} is excluded: {}", m.id(), exclusion(n, m.version)));
       continue;
     }
     for (const auto& dep : m.dependencies) {
       const Index t = find(dep.name);
-      if (t != k_no_index && m_nodes[t].changed() && !dep.range.satisfies(m_nodes[t].selected->version)) {
-        e.details.push_back(fmt::format("{} requires '{}' {}{}", m.id(), dep.name, dep.range.raw(),
-                                        detail::at(dep.where)));
+      if (t != k_none && m_nodes[t].changed && !dep.range.satisfies(m_nodes[t].selected->version)) {
+        e.details.push_back(
+            fmt::format("{} requires '{}' {}{}", m.id(), dep.name, dep.range.raw(), detail::at(dep.where)));
       }
     }
   }
-  for (const auto* c : n.constraints) {
-    e.details.push_back(fmt::format("constraint '{}@{}'", c->name, c->range.raw()));
+  for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
+    const auto* constraint = m_constraints[c].constraint;
+    e.details.push_back(fmt::format("constraint '{}@{}'", constraint->name, constraint->range.raw()));
   }
   return e;
 }
@@ -601,9 +942,8 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
 Error Resolver::downgrade(Index id, const manifest::Manifest& best) const
 {
   const Node& n = m_nodes[id];
-  Error e(ErrorCode::downgrade_refused,
-          fmt::format("'{}' would have to be downgraded from {} to {}", n.name, n.installed->version.to_string(),
-                      best.version.to_string()));
+  Error e(ErrorCode::downgrade_refused, fmt::format("'{}' would have to be downgraded from {} to {}", n.name,
+                                                    n.installed->version.to_string(), best.version.to_string()));
   e.details = demand_lines(id);
   e.details.push_back("downgrades are not allowed unless explicitly permitted");
   return e;
@@ -617,7 +957,7 @@ void Resolver::prune()
   std::vector<Index> stack;
   for (Index i = 0; i < m_nodes.size(); ++i) {
     const Node& n = m_nodes[i];
-    if (n.changed() && (n.requested || n.installed != nullptr)) {
+    if (n.changed && (n.requested || n.installed != nullptr)) {
       needed[i] = 1;
       stack.push_back(i);
     }
@@ -625,17 +965,18 @@ void Resolver::prune()
   while (!stack.empty()) {
     const Index i = stack.back();
     stack.pop_back();
-    for (const auto& dep : m_nodes[i].selected->dependencies) {
-      const Index t = find(dep.name);
-      if (t != k_no_index && !needed[t] && m_nodes[t].changed()) {
-        needed[t] = 1;
-        stack.push_back(t);
+    const Index* t = targets(i);
+    const std::size_t count = m_nodes[i].selected->dependencies.size();
+    for (std::size_t k = 0; k < count; ++k) {
+      if (!needed[t[k]] && m_nodes[t[k]].changed) {
+        needed[t[k]] = 1;
+        stack.push_back(t[k]);
       }
     }
   }
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed() && !needed[i]) {
-      m_nodes[i].selected = nullptr;
+    if (m_nodes[i].changed && !needed[i]) {
+      set_selected(i, nullptr);
     }
   }
 }
@@ -646,12 +987,12 @@ void Resolver::propagate_priorities()
 {
   std::vector<Index> stack;
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed() && m_nodes[i].requested) {
+    if (m_nodes[i].changed && m_nodes[i].requested) {
       stack.push_back(i);
     }
   }
   auto raise = [&](Index t, int priority) {
-    if (m_nodes[t].changed() && m_nodes[t].priority < priority) {
+    if (m_nodes[t].changed && m_nodes[t].priority < priority) {
       m_nodes[t].priority = priority;
       stack.push_back(t);
     }
@@ -660,13 +1001,13 @@ void Resolver::propagate_priorities()
     const Index i = stack.back();
     stack.pop_back();
     const int priority = m_nodes[i].priority;
-    for (const auto& dep : m_nodes[i].selected->dependencies) {
-      if (const Index t = find(dep.name); t != k_no_index) {
-        raise(t, priority);
-      }
+    const Index* t = targets(i);
+    const std::size_t count = m_nodes[i].selected->dependencies.size();
+    for (std::size_t k = 0; k < count; ++k) {
+      raise(t[k], priority);
     }
-    for (Index d : m_nodes[i].triggered) {
-      raise(d, priority);
+    for (Index l = m_nodes[i].triggered.head; l != k_none; l = m_links[l].next) {
+      raise(m_links[l].value, priority);
     }
   }
   for (auto& n : m_nodes) {
@@ -680,10 +1021,10 @@ void Resolver::propagate_priorities()
 // on in the final state (unchanged ones still carry order through them).
 Result<std::vector<Index>> Resolver::order()
 {
-  std::vector<Index> local(m_nodes.size(), k_no_index);
+  std::vector<Index> local(m_nodes.size(), k_none);
   std::vector<Index> members;
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed()) {
+    if (m_nodes[i].changed) {
       local[i] = static_cast<Index>(members.size());
       members.push_back(i);
     }
@@ -691,23 +1032,24 @@ Result<std::vector<Index>> Resolver::order()
   // Dependency lists in one flat array (member k's at offsets[k]..offsets[k+1]).
   std::vector<Index> offsets{0};
   std::vector<Index> deps;
+  offsets.reserve(members.size() + 1);
+  deps.reserve(members.size() * 2);
   for (std::size_t k = 0; k < members.size(); ++k) {
-    const auto* m = m_nodes[members[k]].selected;
-    if (m != nullptr) {
-      for (const auto& dep : m->dependencies) {
-        const Index t = node_of(dep.name);
-        if (!m_nodes[t].present()) {
-          continue;
-        }
-        if (local.size() < m_nodes.size()) {
-          local.resize(m_nodes.size(), k_no_index);
-        }
-        if (local[t] == k_no_index) {
-          local[t] = static_cast<Index>(members.size());
-          members.push_back(t);
-        }
-        deps.push_back(local[t]);
+    const Index* t = targets(members[k]);
+    const std::size_t count = t != nullptr ? m_nodes[members[k]].selected->dependencies.size() : 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      const Index target = t[i];
+      if (!m_nodes[target].present()) {
+        continue;
       }
+      if (local.size() < m_nodes.size()) {
+        local.resize(m_nodes.size(), k_none);
+      }
+      if (local[target] == k_none) {
+        local[target] = static_cast<Index>(members.size());
+        members.push_back(target);
+      }
+      deps.push_back(local[target]);
     }
     offsets.push_back(static_cast<Index>(deps.size()));
   }
@@ -734,21 +1076,49 @@ Result<std::vector<Index>> Resolver::order()
     }
   }
 
-  // Unchanged components first (they emit nothing and may free changes),
-  // then higher priority, then name.
-  auto later = [&](Index a, Index b) {
-    const Node& na = m_nodes[members[a]];
-    const Node& nb = m_nodes[members[b]];
-    const bool ca = na.changed();
-    const bool cb = nb.changed();
-    if (ca != cb) {
-      return ca;
+  // Ready members are taken unchanged ones first (they emit nothing and may
+  // free changes), then by higher priority, then by name. Ranking once by
+  // sort keeps string comparisons out of the heap.
+  std::vector<Index> rank(count);
+  {
+    // The first eight bytes of each name as a number settle most name
+    // comparisons without reaching into the catalog's memory.
+    struct Key {
+      bool changed;
+      int priority;
+      std::uint64_t prefix;
+      Index member;
+    };
+    std::vector<Key> keys(count);
+    for (Index k = 0; k < count; ++k) {
+      const Node& n = m_nodes[members[k]];
+      std::uint64_t prefix = 0;
+      for (std::size_t i = 0; i < 8; ++i) {
+        prefix = (prefix << 8) | (i < n.name.size() ? static_cast<unsigned char>(n.name[i]) : 0U);
+      }
+      keys[k] = Key{n.changed, n.priority, prefix, k};
     }
-    if (na.priority != nb.priority) {
-      return na.priority < nb.priority;
+    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
+      if (a.changed != b.changed) {
+        return !a.changed;
+      }
+      if (a.priority != b.priority) {
+        return a.priority > b.priority;
+      }
+      if (a.prefix != b.prefix) {
+        return a.prefix < b.prefix;
+      }
+      return m_nodes[members[a.member]].name < m_nodes[members[b.member]].name;
+    });
+    std::vector<Index> by(count);
+    for (Index r = 0; r < count; ++r) {
+      by[r] = keys[r].member;
     }
-    return na.name > nb.name;
-  };
+    for (Index r = 0; r < count; ++r) {
+      rank[by[r]] = r;
+    }
+  }
+  auto later = [&](Index a, Index b) { return rank[a] > rank[b]; };
   std::priority_queue<Index, std::vector<Index>, decltype(later)> ready(later);
   for (Index k = 0; k < count; ++k) {
     if (pending[k] == 0) {
@@ -756,12 +1126,13 @@ Result<std::vector<Index>> Resolver::order()
     }
   }
   std::vector<Index> out;
+  out.reserve(count);
   std::size_t done = 0;
   while (!ready.empty()) {
     const Index k = ready.top();
     ready.pop();
     ++done;
-    if (m_nodes[members[k]].changed()) {
+    if (m_nodes[members[k]].changed) {
       out.push_back(members[k]);
     }
     for (Index e = rev_offsets[k]; e < rev_offsets[k + 1]; ++e) {
@@ -776,9 +1147,9 @@ Result<std::vector<Index>> Resolver::order()
 
   // A cycle: walk unfinished dependencies from the smallest unfinished name
   // until a component repeats.
-  Index start = k_no_index;
+  Index start = k_none;
   for (Index k = 0; k < count; ++k) {
-    if (pending[k] != 0 && (start == k_no_index || m_nodes[members[k]].name < m_nodes[members[start]].name)) {
+    if (pending[k] != 0 && (start == k_none || m_nodes[members[k]].name < m_nodes[members[start]].name)) {
       start = k;
     }
   }
@@ -788,10 +1159,10 @@ Result<std::vector<Index>> Resolver::order()
   while (position.find(at) == position.end()) {
     position.emplace(at, path.size());
     path.push_back(at);
-    Index next = k_no_index;
+    Index next = k_none;
     for (Index e = offsets[at]; e < offsets[at + 1]; ++e) {
       const Index t = deps[e];
-      if (pending[t] != 0 && (next == k_no_index || m_nodes[members[t]].name < m_nodes[members[next]].name)) {
+      if (pending[t] != 0 && (next == k_none || m_nodes[members[t]].name < m_nodes[members[next]].name)) {
         next = t;
       }
     }
@@ -817,8 +1188,8 @@ Result<std::vector<Index>> Resolver::order()
         if (!e.where && dep.where.known()) {
           e.where = dep.where;
         }
-        e.details.push_back(fmt::format("{} requires '{}' {}{}", id_of(from), to, dep.range.raw(),
-                                        detail::at(dep.where)));
+        e.details.push_back(
+            fmt::format("{} requires '{}' {}{}", id_of(from), to, dep.range.raw(), detail::at(dep.where)));
         break;
       }
     }
@@ -828,21 +1199,10 @@ Result<std::vector<Index>> Resolver::order()
 
 Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 {
-  m_nodes.reserve(m_installed.components.size() + requests.size() * 4 + 16);
-  m_index.reserve(m_installed.components.size() + requests.size() * 4 + 16);
-  for (const auto& [name, component] : m_installed.components) {
-    node_of(name);
-  }
-  // Who among the installed components depends on what.
-  const auto installed_count = static_cast<Index>(m_nodes.size());
-  for (Index i = 0; i < installed_count; ++i) {
-    if (const auto* m = m_nodes[i].installed_manifest) {
-      for (const auto& dep : m->dependencies) {
-        const Index t = node_of(dep.name);
-        m_nodes[t].installed_dependents.push_back(InstalledDependent{i, &dep});
-      }
-    }
-  }
+  const std::size_t expected = m_installed.components.size() + requests.size() * 4 + 16;
+  m_nodes.reserve(expected);
+  m_names.reserve(expected);
+  seed_installed();
 
   if (auto ok = seed_requests(requests); !ok) {
     return fail(std::move(ok.error()));
@@ -865,24 +1225,23 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   resolution.changes.reserve(sequence->size());
   for (Index id : *sequence) {
     const Node& n = m_nodes[id];
-    Change c;
+    Change& c = resolution.changes.emplace_back();
     c.name = std::string(n.name);
     if (n.installed != nullptr) {
       c.from = n.installed->version;
     }
     c.to = n.selected->version;
-    c.reason = n.origin == Mode::requested    ? ChangeReason::requested
+    c.reason = n.origin == Mode::requested   ? ChangeReason::requested
                : n.origin == Mode::dependent ? ChangeReason::dependent
                                              : ChangeReason::dependency;
-    c.explanation = explain(id);
+    c.explanation.reserve(96);
+    explain(id, c.explanation);
     c.manifest = n.selected;
     c.priority = n.priority;
-    resolution.changes.push_back(std::move(c));
   }
   for (const auto& r : requests) {
-    const Index id = find(r.name);
-    const Node& n = m_nodes[id];
-    if (!n.changed() && n.installed != nullptr) {
+    const Node& n = m_nodes[find(r.name)];
+    if (!n.changed && n.installed != nullptr) {
       auto note = fmt::format("{}@{} is already installed", n.name, n.installed->version.to_string());
       if (!r.version) {
         note += " and is the newest allowed version";
@@ -893,11 +1252,11 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     }
   }
   if (!resolution.changes.empty()) {
-    for (const auto& [name, component] : m_installed.components) {
-      if (m_catalog.find(name, component.version) == nullptr) {
-        resolution.notes.push_back(fmt::format(
-          "installed {}@{} has no manifest in the catalog, so what it depends on was not checked", name,
-          component.version.to_string()));
+    for (const auto& n : m_nodes) {
+      if (n.installed != nullptr && n.installed_manifest == nullptr) {
+        resolution.notes.push_back(
+            fmt::format("installed {}@{} has no manifest in the catalog, so what it depends on was not checked", n.name,
+                        n.installed->version.to_string()));
       }
     }
   }

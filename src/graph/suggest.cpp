@@ -33,7 +33,7 @@ std::vector<std::string> similar_names(const manifest::Catalog& catalog, std::st
   for (const auto& [candidate, _] : catalog.components()) {
     // Lengths alone bound the distance; skips most of a large catalog cheaply.
     const std::size_t length_gap =
-      candidate.size() > name.size() ? candidate.size() - name.size() : name.size() - candidate.size();
+        candidate.size() > name.size() ? candidate.size() - name.size() : name.size() - candidate.size();
     if (length_gap > max_distance) {
       continue;
     }

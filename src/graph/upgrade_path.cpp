@@ -104,9 +104,10 @@ Error explain_no_path(std::string_view name, const semver::Version& from, const 
   }
   const manifest::Manifest& b = *s.manifest[blocker];
 
-  Error e(ErrorCode::no_upgrade_path, fmt::format("no upgrade path for '{}' from {} to {}", name,
-                                                  from.to_string(), target.version.to_string()),
-          b.where);
+  const SourceLocation& upgrade_from_at = b.location_of("upgrade_from[0]");
+  Error e(ErrorCode::no_upgrade_path,
+          fmt::format("no upgrade path for '{}' from {} to {}", name, from.to_string(), target.version.to_string()),
+          upgrade_from_at);
   std::string reachable;
   for (std::size_t i = 1; i < s.size(); ++i) {
     if (reached[i]) {
@@ -118,7 +119,7 @@ Error explain_no_path(std::string_view name, const semver::Version& from, const 
   if (blocker != last) {
     e.details.push_back(fmt::format("{} is a required stop{}: every upgrade across it must stop on it, "
                                     "and it cannot be reached",
-                                    b.id(), detail::at(b.where)));
+                                    b.id(), detail::at(b.location_of("required_stop"))));
   }
   std::string candidates;
   for (std::size_t i = stop_before; i < blocker; ++i) {
@@ -127,11 +128,11 @@ Error explain_no_path(std::string_view name, const semver::Version& from, const 
     }
   }
   e.details.push_back(fmt::format("{} accepts upgrades only from {}{}, which excludes {}", b.id(),
-                                  detail::list_ranges(b.upgrade_from), detail::at(b.where), candidates));
+                                  detail::list_ranges(b.upgrade_from), detail::at(upgrade_from_at), candidates));
   if (stop_before != 0) {
     const auto& stop = *s.manifest[stop_before];
     e.details.push_back(fmt::format("{} is a required stop{}, so no earlier version can hop past it", stop.id(),
-                                    detail::at(stop.where)));
+                                    detail::at(stop.location_of("required_stop"))));
   }
   if (s.skipped_prerelease) {
     e.details.push_back("prerelease versions are never used as intermediate stops");

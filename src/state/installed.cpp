@@ -66,9 +66,8 @@ Result<std::optional<InstalledComponent>> read_component(const fs::path& dir, st
   }
   auto version = parse_target(target);
   if (!version) {
-    return corrupt(current,
-                   fmt::format("points to '{}': expected 'versions/<version>' with a valid semantic version",
-                               target.string()));
+    return corrupt(current, fmt::format("points to '{}': expected 'versions/<version>' with a valid semantic version",
+                                        target.string()));
   }
   fs::path version_dir = dir / target;
   const auto target_status = fs::symlink_status(version_dir, ec);
@@ -82,7 +81,7 @@ Result<std::optional<InstalledComponent>> read_component(const fs::path& dir, st
     return corrupt(current, fmt::format("points to '{}', which is not a directory", version_dir.string()));
   }
   return std::optional<InstalledComponent>(
-    InstalledComponent{std::move(name), std::move(*version), std::move(version_dir)});
+      InstalledComponent{std::move(name), std::move(*version), std::move(version_dir)});
 }
 
 } // namespace

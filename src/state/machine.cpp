@@ -15,7 +15,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::uint64_t k_mib = 1024 * 1024;
+constexpr std::uint64_t k_mib = std::uint64_t{1024} * 1024;
 
 std::uint64_t probe_memory_mb()
 {

@@ -32,9 +32,9 @@ std::string_view to_string(Direction direction);
 struct DepsNode {
   std::size_t id = 0; // index in DepsResult::nodes
   std::string name;
-  std::optional<semver::Version> version;   // empty when missing or unsatisfied
+  std::optional<semver::Version> version; // empty when missing or unsatisfied
   NodeStatus status = NodeStatus::available;
-  std::optional<semver::Version> installed; // the installed version, when any
+  std::optional<semver::Version> installed;     // the installed version, when any
   const manifest::Manifest* manifest = nullptr; // catalog entry; nullptr when not in the catalog
   // Why the node is missing or unsatisfied, or why its own dependencies are
   // unknown; empty otherwise.
@@ -63,6 +63,13 @@ struct DepsResult {
   std::vector<DepsNode> nodes;
   std::vector<DepsEdge> edges;
   bool has_cycle = false; // a cycle exists among the edges
+
+  // The node an edge leads to in the direction of the query: `to` for
+  // Direction::dependencies, `from` (the dependent) for Direction::dependents.
+  std::size_t child(std::size_t edge) const
+  {
+    return direction == Direction::dependencies ? edges[edge].to : edges[edge].from;
+  }
 };
 
 struct DepsQuery {

@@ -98,11 +98,17 @@ struct Plan {
   const Check* check(std::string_view name) const;
 };
 
+// Checks: "compatibility" tests every rule of every manifest in the final
+// state against the final versions (a rule already broken between two
+// untouched components only warns); "resources" sums memory and disk of the
+// new versions and takes the largest cpu demand; "hot_swap" fails only when a
+// hot swap was asked for explicitly.
+//
 // Never fails: a refused resolution becomes a failed check whose details and
 // code carry the resolver's explanation, and the checks that depend on a
 // resolution are left out (a note says so). Step manifests point into
 // `catalog`, which must outlive the plan.
-Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& installed,
-               const PlanRequest& request, const state::MachineInfo& machine);
+Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& installed, const PlanRequest& request,
+               const state::MachineInfo& machine);
 
 } // namespace noodle::graph

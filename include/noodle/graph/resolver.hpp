@@ -43,7 +43,7 @@ struct Change {
   // Why, in words: "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler.yaml:12:5)".
   std::string explanation;
   const manifest::Manifest* manifest = nullptr; // the catalog entry of `to`; owned by the catalog
-  int priority = 0; // the request's, or the highest of the requests that pulled it in
+  int priority = 0;                             // the request's, or the highest of the requests that pulled it in
 };
 
 struct Resolution {

@@ -15,8 +15,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // Catalog names close to `name` (distance at most max(2, size / 3)), nearest
 // first then by name, at most `limit` of them.
-std::vector<std::string> similar_names(const manifest::Catalog& catalog, std::string_view name,
-                                       std::size_t limit = 3);
+std::vector<std::string> similar_names(const manifest::Catalog& catalog, std::string_view name, std::size_t limit = 3);
 
 // "did you mean 'a'?" / "did you mean 'a' or 'b'?"; empty when nothing is close.
 std::string did_you_mean(const manifest::Catalog& catalog, std::string_view name);

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+// Times graph::resolve (closure + topological order) on generated catalogs
+// of 1k, 10k and 100k components and prints the median of 5 runs.
+//
+//   install  nothing installed; request the newest component, whose
+//            closure reaches most of the catalog
+//   upgrade  everything installed at 1.0.0; request the newest component at
+//            2.0.0: its dependencies must move to 2.x, and then every
+//            installed dependent of a moved component must follow
+#include <noodle/graph/resolver.hpp>
+
+#include <fmt/format.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace noodle;
+
+constexpr int k_runs = 5;
+
+// A small fixed generator, so every platform builds the same catalog.
+class SplitMix {
+public:
+  explicit SplitMix(std::uint64_t seed) : m_state(seed) {}
+  std::uint64_t next()
+  {
+    std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+
+private:
+  std::uint64_t m_state;
+};
+
+std::string name_of(std::size_t i)
+{
+  return fmt::format("c{:06}", i);
+}
+
+semver::Range must_range(const char* text)
+{
+  return *semver::Range::parse(text);
+}
+
+// Component i has 1.0.0, 2.0.0 and, for two thirds of them, 1.1.0; it
+// depends on 1-3 lower-numbered components (one of them among its ten
+// nearest), with ^1.0.0 from 1.x and ^2.0.0 from 2.0.0.
+manifest::Catalog generate(std::size_t count, std::uint64_t seed)
+{
+  SplitMix rng(seed);
+  const semver::Range caret1 = must_range("^1.0.0");
+  const semver::Range caret2 = must_range("^2.0.0");
+  manifest::Catalog catalog;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::vector<std::size_t> deps;
+    if (i > 0) {
+      deps.push_back(i - 1 - rng.below(std::min<std::size_t>(i, 10)));
+      const std::size_t extra = rng.below(3);
+      for (std::size_t k = 0; k < extra; ++k) {
+        const std::size_t d = rng.below(i);
+        if (std::find(deps.begin(), deps.end(), d) == deps.end()) {
+          deps.push_back(d);
+        }
+      }
+    }
+    std::vector<semver::Version> versions{semver::Version(1, 0, 0), semver::Version(2, 0, 0)};
+    if (rng.below(3) != 0) {
+      versions.emplace_back(1, 1, 0);
+    }
+    for (const auto& v : versions) {
+      manifest::Manifest m;
+      m.name = name_of(i);
+      m.version = v;
+      m.where = SourceLocation{fmt::format("manifests/{}.yaml", m.name), 1, 1};
+      std::uint32_t line = 5;
+      for (std::size_t d : deps) {
+        m.dependencies.push_back(
+            manifest::Dependency{name_of(d), v.major == 1 ? caret1 : caret2, SourceLocation{m.where.file, line++, 5}});
+      }
+      (void)catalog.add(std::move(m));
+    }
+  }
+  return catalog;
+}
+
+struct Figure {
+  double wall_ms = 0; // median wall-clock time
+  double cpu_ms = 0;  // median CPU time of this thread (steadier on a shared machine)
+  std::size_t changes = 0;
+};
+
+double cpu_now_ms()
+{
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+double median(std::vector<double> values)
+{
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+Figure measure(const manifest::Catalog& catalog, const state::InstalledState& installed,
+               const std::vector<graph::Request>& requests)
+{
+  std::vector<double> wall;
+  std::vector<double> cpu;
+  std::size_t changes = 0;
+  for (int run = 0; run < k_runs; ++run) {
+    const double cpu_start = cpu_now_ms();
+    const auto start = std::chrono::steady_clock::now();
+    auto result = graph::resolve(catalog, installed, requests, {});
+    const auto stop = std::chrono::steady_clock::now();
+    cpu.push_back(cpu_now_ms() - cpu_start);
+    if (!result) {
+      std::fprintf(stderr, "graph_bench: resolve failed: %s\n", result.error().message.c_str());
+      std::exit(1);
+    }
+    changes = result->changes.size();
+    wall.push_back(std::chrono::duration<double, std::milli>(stop - start).count());
+  }
+  return Figure{median(wall), median(cpu), changes};
+}
+
+} // namespace
+
+int main()
+{
+  fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13}\n", "components", "manifests", "scenario", "changes",
+             "median wall ms", "median cpu ms");
+  for (std::size_t count : {std::size_t{1000}, std::size_t{10000}, std::size_t{100000}}) {
+    const auto catalog = generate(count, 0x5eed + count);
+    const std::string top = name_of(count - 1);
+
+    const auto install = measure(catalog, {}, {graph::Request{top, std::nullopt, 0}});
+    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14.2f} {:>13.2f}\n", count, catalog.manifest_count(), "install",
+               install.changes, install.wall_ms, install.cpu_ms);
+
+    state::InstalledState installed;
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto name = name_of(i);
+      installed.components.emplace(name, state::InstalledComponent{name, semver::Version(1, 0, 0), {}});
+    }
+    const auto upgrade = measure(catalog, installed, {graph::Request{top, semver::Version(2, 0, 0), 0}});
+    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14.2f} {:>13.2f}\n", count, catalog.manifest_count(), "upgrade",
+               upgrade.changes, upgrade.wall_ms, upgrade.cpu_ms);
+  }
+  return 0;
+}
