@@ -92,6 +92,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
 
     graph::PlanRequest request;
     request.validation = validation_from(opts->validation);
+    request.default_strategy = opts->strategy;
     request.allow_downgrade = opts->allow_downgrade ? graph::AllowDowngrade::yes : graph::AllowDowngrade::no;
     std::string title;
     if (batch) {
@@ -104,7 +105,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
       }
       ctx.reporter.diagnostics(diagnostics);
       for (const auto& item : parsed->items) {
-        request.items.push_back({item.component, item.version, item.strategy.value_or(opts->strategy), item.priority});
+        request.items.push_back({item.component, item.version, item.strategy, item.priority});
       }
       title = fmt::format("batch '{}' ({} upgrade{})", opts->batch_file, parsed->items.size(),
                           parsed->items.size() == 1 ? "" : "s");
@@ -113,7 +114,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
       if (!version) {
         return ctx.reporter.failure(version.error());
       }
-      request.items.push_back({opts->name, *version, opts->strategy, 0});
+      request.items.push_back({opts->name, *version, std::nullopt, 0});
       title = fmt::format("upgrade {} to {}", opts->name, version->to_string());
     }
     for (const auto& c : opts->constraints) {
@@ -123,8 +124,8 @@ void add_plan_command(CLI::App& app, Registry& registry)
       }
       request.constraints.push_back(std::move(*constraint));
     }
-    auto plan = graph::make_plan(loaded.result.catalog, *installed, request, state::probe_machine(ctx.root()));
-    return output::render_plan(plan, title, ctx.reporter);
+    auto result = graph::make_plan(loaded.result.catalog, *installed, request, state::probe_machine(ctx.root()));
+    return output::render_plan(result, title, ctx.reporter);
   });
 }
 

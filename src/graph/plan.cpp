@@ -308,40 +308,21 @@ Check check_resources(const std::vector<PlanStep>& steps, ResourceTotals& totals
   return passed("resources", "the machine has room for the new versions", std::move(details));
 }
 
-bool wants_hot_swap(std::string_view strategy)
+// A component that cannot be hot-swapped is restarted whatever the strategy:
+// a warning (a failure under strict validation), never silently live.
+Check check_hot_swap(const std::vector<PlanStep>& steps)
 {
-  return strategy == "hot_swap" || strategy == "hot-swap";
-}
-
-Check check_hot_swap(const std::vector<PlanStep>& steps, const std::vector<PlanItem>& items)
-{
-  std::vector<std::string> failures;
   std::vector<std::string> warnings;
   for (const auto& s : steps) {
     if (!s.from || s.hot_swappable) {
       continue;
     }
-    const bool demanded = std::any_of(items.begin(), items.end(), [&](const PlanItem& item) {
-      return item.component == s.name && item.strategy && wants_hot_swap(*item.strategy);
-    });
-    if (demanded) {
-      failures.push_back(fmt::format("{}@{} is not hot-swappable{}, but strategy '{}' was requested", s.name,
-                                     s.to.to_string(), detail::at(s.manifest->location_of("hot_swappable")),
-                                     s.strategy));
-    } else {
-      warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name, s.to.to_string(),
-                                     detail::at(s.manifest->location_of("hot_swappable"))));
-    }
-  }
-  std::vector<std::string> details = failures;
-  details.insert(details.end(), warnings.begin(), warnings.end());
-  if (!failures.empty()) {
-    return flagged("hot_swap", Status::fail, ErrorCode::infeasible,
-                   "a hot swap was requested for a component that does not support it", std::move(details));
+    warnings.push_back(fmt::format("{}@{} is not hot-swappable{}: it will be restarted", s.name, s.to.to_string(),
+                                   detail::at(s.manifest->location_of("hot_swappable"))));
   }
   if (!warnings.empty()) {
     return flagged("hot_swap", Status::warn, ErrorCode::infeasible,
-                   fmt::format("{} component(s) need a restart", warnings.size()), std::move(details));
+                   fmt::format("{} component(s) need a restart", warnings.size()), std::move(warnings));
   }
   return passed("hot_swap", "every upgrade can be hot-swapped");
 }
@@ -359,7 +340,8 @@ void judge(Check& c, Validation validation)
   }
 }
 
-std::vector<PlanStep> make_steps(const Resolution& resolution, const std::vector<PlanItem>& items)
+std::vector<PlanStep> make_steps(const Resolution& resolution, const std::vector<PlanItem>& items,
+                                 const std::string& default_strategy)
 {
   std::vector<PlanStep> steps;
   steps.reserve(resolution.changes.size());
@@ -381,12 +363,12 @@ std::vector<PlanStep> make_steps(const Resolution& resolution, const std::vector
     }
     auto item = std::find_if(items.begin(), items.end(),
                              [&](const PlanItem& i) { return i.component == c.name && i.strategy; });
-    if (item != items.end()) {
-      s.strategy = *item->strategy;
-    } else if (!c.from) {
+    if (!c.from) {
       s.strategy = "install";
+    } else if (!s.hot_swappable) {
+      s.strategy = "restart";
     } else {
-      s.strategy = s.hot_swappable ? "hot_swap" : "restart";
+      s.strategy = item != items.end() ? *item->strategy : default_strategy;
     }
     steps.push_back(std::move(s));
   }
@@ -440,7 +422,7 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
     return plan;
   }
   plan.notes = resolution->notes;
-  plan.steps = make_steps(*resolution, request.items);
+  plan.steps = make_steps(*resolution, request.items, request.default_strategy);
   if (plan.steps.empty()) {
     plan.notes.push_back("nothing to change");
   }
@@ -456,7 +438,7 @@ Plan make_plan(const manifest::Catalog& catalog, const state::InstalledState& in
   plan.checks.push_back(check_compatibility(catalog, installed, plan.steps, final_state));
   plan.checks.push_back(check_breaking(plan.steps));
   plan.checks.push_back(check_resources(plan.steps, plan.resources));
-  plan.checks.push_back(check_hot_swap(plan.steps, request.items));
+  plan.checks.push_back(check_hot_swap(plan.steps));
   finish();
   return plan;
 }

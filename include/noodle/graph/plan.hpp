@@ -32,7 +32,7 @@ std::string_view to_string(Validation validation);
 struct PlanItem {
   std::string component;
   std::optional<semver::Version> version; // empty: the newest allowed
-  std::optional<std::string> strategy;    // e.g. "hot_swap"; empty: chosen from the manifest
+  std::optional<std::string> strategy;    // e.g. "canary"; empty: PlanRequest::default_strategy
   int priority = 0;
 };
 
@@ -41,6 +41,7 @@ struct PlanRequest {
   std::vector<Constraint> constraints;
   Validation validation = Validation::normal;
   AllowDowngrade allow_downgrade = AllowDowngrade::no;
+  std::string default_strategy = "gradual";
 };
 
 struct PlanStep {
@@ -51,8 +52,8 @@ struct PlanStep {
   // a new install or a downgrade is one hop.
   std::vector<semver::Version> hops;
   bool hot_swappable = false;
-  // The item's strategy when given, else "hot_swap" for a hot-swappable
-  // manifest, "restart" otherwise (and "install" for a new install).
+  // The item's strategy when given, else the request's default; "restart"
+  // for a component that is not hot-swappable, "install" for a new one.
   std::string strategy;
   ChangeReason reason = ChangeReason::requested;
   std::string explanation;

@@ -91,7 +91,7 @@ TEST_CASE("graph::make_plan reports ordered steps with paths, strategies and bre
   CHECK(plan.steps[0].hops == std::vector<semver::Version>{ver("2.0.0")});
   CHECK(plan.steps[0].breaking);
   CHECK(plan.steps[0].breaking_reason == semver::compatibility(ver("1.5.0"), ver("2.0.0")).reason);
-  CHECK(plan.steps[0].strategy == "hot_swap");
+  CHECK(plan.steps[0].strategy == "gradual"); // the request's default strategy
   CHECK(plan.steps[0].reason == graph::ChangeReason::dependency);
   // gc_engine@2.0.0 is not hot-swappable: it will be restarted.
   const auto& gc = *std::find_if(plan.steps.begin(), plan.steps.end(), [](auto& s) { return s.name == "gc_engine"; });
@@ -294,20 +294,22 @@ TEST_CASE("graph::make_plan compares resource needs with the machine")
   CHECK(status_of(permissive, "resources") == Status::warn);
 }
 
-TEST_CASE("graph::make_plan fails a requested hot swap of a component that cannot do one")
+TEST_CASE("graph::make_plan restarts a component that cannot hot-swap whatever the strategy, failing under strict")
 {
   const auto catalog = runtime_catalog();
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
-  auto plan = graph::make_plan(catalog, installed,
-                               request({{"runtime_core", ver("2.0.0"), std::nullopt, 0},
-                                        {"gc_engine", ver("2.0.0"), std::string("hot_swap"), 0}},
-                                       Validation::permissive),
-                               k_big_machine);
-  CHECK_FALSE(plan.feasible);
-  CHECK(status_of(plan, "hot_swap") == Status::fail);
+  const std::vector<graph::PlanItem> items = {{"runtime_core", ver("2.0.0"), std::nullopt, 0},
+                                              {"gc_engine", ver("2.0.0"), std::string("canary"), 0}};
+  auto plan = graph::make_plan(catalog, installed, request(items, Validation::normal), k_big_machine);
+  CHECK(status_of(plan, "hot_swap") == Status::warn);
+  const auto& gc = *std::find_if(plan.steps.begin(), plan.steps.end(), [](auto& s) { return s.name == "gc_engine"; });
+  CHECK(gc.strategy == "restart");
   CHECK(plan.check("hot_swap")->details
-        == std::vector<std::string>{"gc_engine@2.0.0 is not hot-swappable (manifests/gc_engine-2.0.0.yaml:1:1), but "
-                                    "strategy 'hot_swap' was requested"});
+        == std::vector<std::string>{"gc_engine@2.0.0 is not hot-swappable (manifests/gc_engine-2.0.0.yaml:1:1): it "
+                                    "will be restarted"});
+  auto strict = graph::make_plan(catalog, installed, request(items, Validation::strict), k_big_machine);
+  CHECK_FALSE(strict.feasible);
+  CHECK(status_of(strict, "hot_swap") == Status::fail);
 }
 
 TEST_CASE("graph::make_plan fails a step without an upgrade path, even under permissive validation")
