@@ -40,9 +40,9 @@ Result<const manifest::Manifest*> find_component(const manifest::Catalog& catalo
   }
   if (!catalog.contains(name)) {
     std::string msg = fmt::format("unknown component '{}'", name);
-    std::string suggestion = util::closest_match(name, catalog.names());
-    if (!suggestion.empty()) {
-      msg += fmt::format(" (did you mean '{}'?)", suggestion);
+    auto suggestion = util::suggest(name, catalog.names());
+    if (suggestion) {
+      msg += fmt::format(" (did you mean '{}'?)", *suggestion);
     }
     return fail(ErrorCode::not_found, msg);
   }

@@ -88,11 +88,11 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
           continue;
         }
         if (at->get_subcommands().empty()) {
-          std::string suggestion = util::closest_match(a, names);
+          auto suggestion = util::suggest(a, names);
           std::string where = command_path(at);
           message = fmt::format("unknown command '{}'{}", a, where.empty() ? "" : " for '" + where + "'");
-          if (!suggestion.empty()) {
-            message += fmt::format(" (did you mean '{}'?)", suggestion);
+          if (suggestion) {
+            message += fmt::format(" (did you mean '{}'?)", *suggestion);
           }
           message += fmt::format("; expected one of: {}", fmt::join(names, ", "));
           return message;

@@ -44,60 +44,6 @@ std::size_t count(const std::vector<Diagnostic>& diagnostics, Diagnostic::Severi
                                                 [&](const Diagnostic& d) { return d.severity == severity; }));
 }
 
-namespace {
-
-// Edit distance counting insertions, deletions, substitutions and swaps of
-// adjacent characters (optimal string alignment), stopping early once every
-// path exceeds `limit`. Swaps count once: "lbi" is one edit from "lib".
-std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit)
-{
-  std::vector<std::size_t> before(b.size() + 1);
-  std::vector<std::size_t> previous(b.size() + 1);
-  std::vector<std::size_t> current(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) {
-    previous[j] = j;
-  }
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    std::size_t best = current[0];
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        current[j] = std::min(current[j], before[j - 2] + 1);
-      }
-      best = std::min(best, current[j]);
-    }
-    if (best > limit) {
-      return limit + 1;
-    }
-    std::swap(before, previous);
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
-} // namespace
-
-std::optional<std::string> suggest_spelling(std::string_view word, const std::vector<std::string>& candidates)
-{
-  // Short words tolerate fewer edits, or everything would match everything.
-  const std::size_t limit = std::min<std::size_t>(3, std::max<std::size_t>(1, word.size() / 3));
-  std::optional<std::string> best;
-  std::size_t best_distance = limit + 1;
-  for (const std::string& c : candidates) {
-    if (c == word) {
-      return std::nullopt;
-    }
-    std::size_t d = edit_distance(word, c, limit);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
 void attach_source_lines(std::vector<Diagnostic>& diagnostics, std::size_t max_file_bytes)
 {
   std::map<std::string, std::vector<std::string>> files;

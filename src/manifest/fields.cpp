@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fields.hpp"
 
+#include <noodle/util/spellcheck.hpp>
+
 #include <fmt/format.h>
 
 #include <limits>
@@ -186,7 +188,7 @@ std::optional<std::string> read_choice(const Node& n, Sink& sink, const std::str
   }
   std::string message = fmt::format("field '{}' must be one of {}, {}", field, fmt::join(allowed, ", "), got(n));
   if (n.kind == NodeKind::scalar) {
-    if (auto suggestion = suggest_spelling(n.text, allowed)) {
+    if (auto suggestion = util::suggest(n.text, allowed)) {
       message += fmt::format(" (did you mean '{}'?)", *suggestion);
     }
   }
@@ -199,7 +201,7 @@ void report_unknown_field(const Entry& e, Sink& sink, const std::string& prefix,
 {
   std::string field = join_field(prefix, e.key);
   std::string message = fmt::format("unknown field '{}'", field);
-  if (auto suggestion = suggest_spelling(e.key, known)) {
+  if (auto suggestion = util::suggest(e.key, known)) {
     message += fmt::format(" (did you mean '{}'?)", join_field(prefix, *suggestion));
   }
   sink.report(severity, ErrorCode::manifest_invalid, std::move(message), e.key_node->line, e.key_node->column,

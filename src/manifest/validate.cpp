@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/manifest/validate.hpp>
 
+#include <noodle/util/spellcheck.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -23,7 +25,7 @@ Diagnostic make(Diagnostic::Severity severity, ErrorCode code, std::string messa
 
 std::string did_you_mean(const std::string& name, const std::vector<std::string>& names)
 {
-  if (auto s = suggest_spelling(name, names)) {
+  if (auto s = util::suggest(name, names)) {
     return fmt::format(" (did you mean '{}'?)", *s);
   }
   return {};

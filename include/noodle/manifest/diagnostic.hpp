@@ -34,10 +34,6 @@ Error to_error(const Diagnostic& d);
 bool has_errors(const std::vector<Diagnostic>& diagnostics);
 std::size_t count(const std::vector<Diagnostic>& diagnostics, Diagnostic::Severity severity);
 
-// The candidate closest to `word` by edit distance, when it is close enough
-// to be a likely misspelling (at most 3 edits, fewer for short words);
-// nullopt otherwise or when `word` is itself a candidate.
-std::optional<std::string> suggest_spelling(std::string_view word, const std::vector<std::string>& candidates);
 
 // Fills the empty `source_line` of diagnostics that point into a readable
 // file, reading each file once. Files over `max_file_bytes` are skipped.

@@ -5,26 +5,6 @@
 
 using noodle::ErrorCode;
 using noodle::manifest::Diagnostic;
-using noodle::manifest::suggest_spelling;
-
-TEST_CASE("suggest_spelling finds the nearest candidate within a few edits")
-{
-  const std::vector<std::string> fields = {"name", "version", "hot_swappable", "required_stop", "resources"};
-  CHECK(suggest_spelling("hot_swapable", fields) == "hot_swappable");
-  CHECK(suggest_spelling("verison", fields) == "version");
-  CHECK(suggest_spelling("nme", fields) == "name");
-  CHECK(suggest_spelling("required-stop", fields) == "required_stop");
-  CHECK(suggest_spelling("lbi", {"lib", "app"}) == "lib");
-}
-
-TEST_CASE("suggest_spelling stays silent for distant words and exact matches")
-{
-  const std::vector<std::string> fields = {"name", "version", "type"};
-  CHECK_FALSE(suggest_spelling("zzz", fields));
-  CHECK_FALSE(suggest_spelling("completely_different", fields));
-  CHECK_FALSE(suggest_spelling("name", fields));
-  CHECK_FALSE(suggest_spelling("ab", {"xy"}));
-}
 
 TEST_CASE("Diagnostic renders as file:line:col: severity: message and converts to an Error")
 {
