@@ -75,34 +75,28 @@ void add_catalog_commands(CLI::App& app, Registry& registry)
 
   auto* list = add_command(*components, "list", "List every component: type, installed and latest version", "", "noodle-upgrade --root /var/lib/noodle components list");
   on_run(list, registry, [](Context& ctx) {
-    auto loaded = load_catalog(ctx);
+    auto loaded = load_catalog(ctx, WithInstalled::yes);
     if (loaded.exit) {
       return *loaded.exit;
     }
-    auto installed = state::read_installed(ctx.root());
-    if (!installed) {
-      return ctx.reporter.failure(installed.error());
-    }
-    return output::render_component_list(loaded.result.catalog, *installed, ctx.reporter);
+    const auto& installed = loaded.installed;
+    return output::render_component_list(loaded.result.catalog, installed, ctx.reporter);
   });
 
   auto opts = std::make_shared<ShowOptions>();
   auto* show = add_command(*components, "show", "Show one component version in full (default: the installed one, else the latest)", "", "noodle-upgrade components show jit_compiler@2.1.0");
   show->add_option("NAME[@VERSION]", opts->target, "Component, optionally with a version")->required();
   on_run(show, registry, [opts](Context& ctx) {
-    auto loaded = load_catalog(ctx);
+    auto loaded = load_catalog(ctx, WithInstalled::yes);
     if (loaded.exit) {
       return *loaded.exit;
     }
-    auto installed = state::read_installed(ctx.root());
-    if (!installed) {
-      return ctx.reporter.failure(installed.error());
-    }
-    auto m = find_component(loaded.result.catalog, opts->target, &*installed);
+    const auto& installed = loaded.installed;
+    auto m = find_component(loaded.result.catalog, opts->target, &installed);
     if (!m) {
       return ctx.reporter.failure(m.error());
     }
-    return output::render_component(**m, loaded.result.catalog, *installed, ctx.reporter);
+    return output::render_component(**m, loaded.result.catalog, installed, ctx.reporter);
   });
 }
 

@@ -55,11 +55,15 @@ void add_plan_command(CLI::App& app, Registry& registry);
 
 // Loads the catalog, reporting its diagnostics; an error diagnostic ends the
 // command (the returned exit code is then set).
+// With WithInstalled::yes the installed state under the root is read too,
+// and a corrupt one ends the command the same way.
+enum class WithInstalled { no, yes };
 struct LoadedCatalog {
   manifest::LoadResult result;
+  state::InstalledState installed;
   std::optional<output::ExitCode> exit;
 };
-LoadedCatalog load_catalog(Context& ctx);
+LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed = WithInstalled::no);
 
 // Finds NAME or NAME@VERSION in the catalog; without a version, the installed
 // one when `installed` knows it, else the latest. Unknown names get a

@@ -38,14 +38,11 @@ void add_graph_commands(CLI::App& app, Registry& registry)
     ->check(CLI::IsMember({"text", "json", "dot"}))
     ->capture_default_str();
   on_run(deps, registry, [deps_opts](Context& ctx) {
-    auto loaded = load_catalog(ctx);
+    auto loaded = load_catalog(ctx, WithInstalled::yes);
     if (loaded.exit) {
       return *loaded.exit;
     }
-    auto installed = state::read_installed(ctx.root());
-    if (!installed) {
-      return ctx.reporter.failure(installed.error());
-    }
+    const auto& installed = loaded.installed;
     graph::DepsQuery query;
     query.name = deps_opts->target;
     if (auto at = deps_opts->target.find('@'); at != std::string::npos) {
@@ -57,7 +54,7 @@ void add_graph_commands(CLI::App& app, Registry& registry)
       query.version = *v;
     }
     query.direction = deps_opts->reverse ? graph::Direction::dependents : graph::Direction::dependencies;
-    auto result = graph::dependency_graph(loaded.result.catalog, *installed, query);
+    auto result = graph::dependency_graph(loaded.result.catalog, installed, query);
     if (!result) {
       return ctx.reporter.failure(result.error());
     }

@@ -81,14 +81,11 @@ void add_plan_command(CLI::App& app, Registry& registry)
       return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'plan NAME VERSION' or 'plan -f BATCH.yaml'; "
                                                           "run 'noodle-upgrade plan --help' for usage"));
     }
-    auto loaded = load_catalog(ctx);
+    auto loaded = load_catalog(ctx, WithInstalled::yes);
     if (loaded.exit) {
       return *loaded.exit;
     }
-    auto installed = state::read_installed(ctx.root());
-    if (!installed) {
-      return ctx.reporter.failure(installed.error());
-    }
+    const auto& installed = loaded.installed;
 
     graph::PlanRequest request;
     request.validation = validation_from(opts->validation);
@@ -124,7 +121,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
       }
       request.constraints.push_back(std::move(*constraint));
     }
-    auto result = graph::make_plan(loaded.result.catalog, *installed, request, state::probe_machine(ctx.root()));
+    auto result = graph::make_plan(loaded.result.catalog, installed, request, state::probe_machine(ctx.root()));
     return output::render_plan(result, title, ctx.reporter);
   });
 }

@@ -122,13 +122,21 @@ manifest::LoadOptions Context::load_options() const
   return options;
 }
 
-LoadedCatalog load_catalog(Context& ctx)
+LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
 {
   LoadedCatalog loaded;
   loaded.result = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
   const auto& ds = loaded.result.diagnostics;
   if (!loaded.result.has_errors()) {
     ctx.reporter.diagnostics(ds);
+    if (with_installed == WithInstalled::yes) {
+      auto installed = state::read_installed(ctx.root());
+      if (!installed) {
+        loaded.exit = ctx.reporter.failure(installed.error());
+      } else {
+        loaded.installed = std::move(*installed);
+      }
+    }
     return loaded;
   }
   // In text mode every diagnostic is printed, then one summary error; JSON

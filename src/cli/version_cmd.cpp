@@ -87,15 +87,13 @@ void add_version_commands(CLI::App& app, Registry& registry)
   compare->add_option("A", opts->a, "First version")->required();
   compare->add_option("B", opts->b, "Second version")->required();
   on_run(compare, registry, [opts](Context& ctx) {
-    auto a = semver::Version::parse(opts->a);
-    if (!a) {
-      return ctx.reporter.failure(a.error());
+    auto ab = read_versions(ctx, {opts->a, opts->b});
+    if (!ab) {
+      return ctx.reporter.failure(ab.error());
     }
-    auto b = semver::Version::parse(opts->b);
-    if (!b) {
-      return ctx.reporter.failure(b.error());
-    }
-    return output::render_compare(*a, *b, semver::compare(*a, *b), ctx.reporter);
+    const auto& a = (*ab)[0];
+    const auto& b = (*ab)[1];
+    return output::render_compare(a, b, semver::compare(a, b), ctx.reporter);
   });
 
   auto* match = add_command(*version, "match", "Print the versions that satisfy RANGE, ascending; exit 1 when none does", "Versions come from the arguments or, when none are given, one per line on stdin.", "noodle-upgrade version match '^1.2.0' 1.1.0 1.4.2 2.0.0");
@@ -132,15 +130,11 @@ void add_version_commands(CLI::App& app, Registry& registry)
   compat->add_option("A", opts->a, "Version upgraded from")->required();
   compat->add_option("B", opts->b, "Version upgraded to")->required();
   on_run(compat, registry, [opts](Context& ctx) {
-    auto a = semver::Version::parse(opts->a);
-    if (!a) {
-      return ctx.reporter.failure(a.error());
+    auto ab = read_versions(ctx, {opts->a, opts->b});
+    if (!ab) {
+      return ctx.reporter.failure(ab.error());
     }
-    auto b = semver::Version::parse(opts->b);
-    if (!b) {
-      return ctx.reporter.failure(b.error());
-    }
-    return output::render_compat(*a, *b, semver::compatibility(*a, *b), ctx.reporter);
+    return output::render_compat((*ab)[0], (*ab)[1], semver::compatibility((*ab)[0], (*ab)[1]), ctx.reporter);
   });
 }
 

@@ -5,8 +5,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 
 using noodle::test::run_binary;
 using noodle::test::source_path;
@@ -17,21 +15,7 @@ namespace {
 // A root with the demo runtime's installed state (examples/demo-installed.txt).
 struct DemoRoot {
   TempDir dir;
-  DemoRoot()
-  {
-    std::ifstream in(source_path("examples/demo-installed.txt"));
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line[0] == '#') {
-        continue;
-      }
-      std::istringstream fields(line);
-      std::string name;
-      std::string version;
-      fields >> name >> version;
-      noodle::test::install_fake_version(dir.path(), name, version);
-    }
-  }
+  DemoRoot() { noodle::test::install_demo_state(dir.path()); }
   std::vector<std::string> args(std::vector<std::string> rest) const
   {
     std::vector<std::string> a{"--root", dir.path().string(), "--catalog", source_path("manifests")};

@@ -5,8 +5,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 
 using noodle::test::run_binary;
 using noodle::test::source_path;
@@ -16,18 +14,7 @@ namespace {
 
 std::vector<std::string> demo_args(const TempDir& root, std::vector<std::string> rest)
 {
-  std::ifstream in(source_path("examples/demo-installed.txt"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.empty() || line[0] == '#') {
-      continue;
-    }
-    std::istringstream fields(line);
-    std::string name;
-    std::string version;
-    fields >> name >> version;
-    noodle::test::install_fake_version(root.path(), name, version);
-  }
+  noodle::test::install_demo_state(root.path());
   std::vector<std::string> a{"--root", root.path().string(), "--catalog", source_path("manifests")};
   a.insert(a.end(), rest.begin(), rest.end());
   return a;

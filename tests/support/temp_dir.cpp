@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -41,6 +42,22 @@ void install_fake_version(const std::filesystem::path& root, const std::string& 
   std::error_code ec;
   std::filesystem::remove(dir / "current", ec);
   std::filesystem::create_directory_symlink(std::filesystem::path("versions") / version, dir / "current");
+}
+
+void install_demo_state(const std::filesystem::path& root)
+{
+  std::ifstream in(std::string(NOODLE_SOURCE_DIR) + "/examples/demo-installed.txt");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') {
+      continue;
+    }
+    std::istringstream fields(line);
+    std::string name;
+    std::string version;
+    fields >> name >> version;
+    install_fake_version(root, name, version);
+  }
 }
 
 } // namespace noodle::test

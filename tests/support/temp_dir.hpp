@@ -28,4 +28,7 @@ private:
 // Makes <root>/components/<name>/versions/<version> and the `current` link.
 void install_fake_version(const std::filesystem::path& root, const std::string& name, const std::string& version);
 
+// Installs the demo runtime's state (examples/demo-installed.txt) under `root`.
+void install_demo_state(const std::filesystem::path& root);
+
 } // namespace noodle::test
