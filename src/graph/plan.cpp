@@ -321,8 +321,9 @@ Check check_hot_swap(const std::vector<PlanStep>& steps)
                                    detail::at(s.manifest->location_of("hot_swappable"))));
   }
   if (!warnings.empty()) {
-    return flagged("hot_swap", Status::warn, ErrorCode::infeasible,
-                   fmt::format("{} component(s) need a restart", warnings.size()), std::move(warnings));
+    // Formatted first: argument evaluation order would let the move win.
+    auto message = fmt::format("{} component(s) need a restart", warnings.size());
+    return flagged("hot_swap", Status::warn, ErrorCode::infeasible, std::move(message), std::move(warnings));
   }
   return passed("hot_swap", "every upgrade can be hot-swapped");
 }

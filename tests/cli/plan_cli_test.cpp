@@ -54,6 +54,8 @@ TEST_CASE("cli plan text names each change, its path and the result")
   CHECK(r.out.rfind("plan: upgrade jit_compiler to 2.1.0 (validation normal)\n", 0) == 0);
   CHECK(r.out.find("  1. runtime_core    1.2.0 -> 2.1.0  [dependency]\n") != std::string::npos);
   CHECK(r.out.find("     path: 1.2.0 -> 1.5.0 -> 2.1.0; ") != std::string::npos);
+  CHECK(r.out.find("  warn  hot_swap          2 component(s) need a restart\n") != std::string::npos);
+  CHECK(r.out.find("  warn  breaking_changes  3 breaking version change(s)\n") != std::string::npos);
   CHECK(r.out.find("\nresult: feasible\n") != std::string::npos);
 }
 
