@@ -28,6 +28,15 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::downgrade_refused:
   case ErrorCode::insufficient_resources:
     return ExitCode::refused;
+  case ErrorCode::archive_invalid:
+  case ErrorCode::archive_limit:
+  case ErrorCode::integrity:
+  case ErrorCode::signature_invalid:
+  case ErrorCode::unknown_key:
+  case ErrorCode::revoked_key:
+    return ExitCode::integrity;
+  case ErrorCode::key_exists:
+    return ExitCode::failed;
   case ErrorCode::io:
   case ErrorCode::corrupt_state:
   case ErrorCode::internal:

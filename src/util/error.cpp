@@ -26,6 +26,13 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::corrupt_state: return "corrupt_state";
   case ErrorCode::downgrade_refused: return "downgrade_refused";
   case ErrorCode::insufficient_resources: return "insufficient_resources";
+  case ErrorCode::archive_invalid: return "archive_invalid";
+  case ErrorCode::archive_limit: return "archive_limit";
+  case ErrorCode::integrity: return "integrity";
+  case ErrorCode::signature_invalid: return "signature_invalid";
+  case ErrorCode::unknown_key: return "unknown_key";
+  case ErrorCode::revoked_key: return "revoked_key";
+  case ErrorCode::key_exists: return "key_exists";
   }
   return "internal";
 }

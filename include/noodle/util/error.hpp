@@ -32,6 +32,13 @@ enum class ErrorCode {
   corrupt_state,      // the installed-state directory tree is malformed
   downgrade_refused,  // a version would go down without permission
   insufficient_resources, // the machine lacks memory, cores or disk
+  archive_invalid,    // malformed archive, disallowed format or entry (traversal, device, ...)
+  archive_limit,      // an extraction limit was exceeded (entries, bytes, ratio)
+  integrity,          // digest or size mismatch between catalog, archive and signature
+  signature_invalid,  // malformed, truncated, oversized signature file, or a bad signature
+  unknown_key,        // the signature's key id is not in the keyring
+  revoked_key,        // the signing key is revoked
+  key_exists,         // keygen would overwrite a key
 };
 
 std::string_view error_code_name(ErrorCode code);

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+
+namespace noodle::archive {
+
+// Bounds on what reading or extracting one component archive may cost, so a
+// hostile archive (a decompression bomb, millions of entries) aborts early
+// with bounded memory. Defaults are documented in noodle-upgrade(1).
+struct Limits {
+  std::uint64_t max_entries = 100'000;
+  std::uint64_t max_file_bytes = 1ULL << 30;   // 1 GiB per regular file
+  std::uint64_t max_total_bytes = 4ULL << 30;  // 4 GiB unpacked in all
+  std::uint64_t max_ratio = 200;               // unpacked bytes per compressed byte
+  std::uint64_t max_path_bytes = 4096;         // one entry's path
+  std::uint64_t max_archive_bytes = 4ULL << 30; // the compressed archive itself
+};
+
+} // namespace noodle::archive
