@@ -63,8 +63,14 @@ Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits)
       || archive_read_support_filter_zstd(in->m_archive) != ARCHIVE_OK) {
     return fail(ErrorCode::internal, "libarchive lacks tar, gzip or zstd support: " + libarchive_message(in->m_archive));
   }
+  // Opening already reads the first blocks to recognise the format.
   if (archive_read_open(in->m_archive, in.get(), nullptr, &TarInput::read_callback, nullptr) != ARCHIVE_OK) {
-    return fail(in->failure("cannot open the archive"));
+    if (in->m_over_archive_limit || in->m_read_errno != 0) {
+      return fail(in->failure(""));
+    }
+    Error e(ErrorCode::archive_invalid, std::string(k_not_tar));
+    e.details.push_back("libarchive: " + libarchive_message(in->m_archive));
+    return fail(std::move(e));
   }
   return in;
 }
