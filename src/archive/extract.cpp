@@ -148,8 +148,9 @@ Result<void> Extractor::ensure_parents(const std::string& path, const std::strin
                                 detail::printable(prefix)));
       }
       if (it->second.kind != NodeKind::directory) {
-        return fail(ErrorCode::archive_invalid, fmt::format("entry '{}': parent '{}' is a regular file, not a directory",
-                                                            shown, detail::printable(prefix)));
+        return fail(ErrorCode::archive_invalid,
+                    fmt::format("entry '{}': parent '{}' is a regular file, not a directory", shown,
+                                detail::printable(prefix)));
       }
       continue;
     }
@@ -196,8 +197,8 @@ Result<void> Extractor::make_directory(archive_entry* e, const std::string& path
   const auto mode = static_cast<mode_t>((archive_entry_perm(e) & 0755) | 0700);
   UniqueFd dir(::openat(*parent_fd, leaf.c_str(), k_dir_flags));
   if (!dir.valid() || ::fchmod(dir.get(), mode) != 0) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot set the directory's mode: {}", shown,
-                                           std::strerror(errno)));
+    return fail(ErrorCode::io,
+                fmt::format("entry '{}': cannot set the directory's mode: {}", shown, std::strerror(errno)));
   }
   return {};
 }
@@ -275,8 +276,7 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
   }
   const auto type = archive_entry_filetype(e);
   if (auto why = refused_type(type)) {
-    return reject(ErrorCode::archive_invalid,
-                  fmt::format("{} (only regular files, directories and symlinks)", *why));
+    return reject(ErrorCode::archive_invalid, fmt::format("{} (only regular files, directories and symlinks)", *why));
   }
   if (archive_entry_sparse_count(e) > 0) {
     return reject(ErrorCode::archive_invalid, "sparse files are not allowed");
@@ -292,8 +292,9 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
   if (auto it = m_nodes.find(*path); it != m_nodes.end()) {
     const std::string earlier = detail::printable(*path);
     if (it->second.from_entry) {
-      return reject(ErrorCode::archive_invalid, fmt::format("duplicate path ('{}' appears earlier in the archive as a {})",
-                                                            earlier, kind_name(it->second.kind)));
+      return reject(ErrorCode::archive_invalid,
+                    fmt::format("duplicate path ('{}' appears earlier in the archive as a {})", earlier,
+                                kind_name(it->second.kind)));
     }
     if (type != AE_IFDIR) {
       return reject(ErrorCode::archive_invalid,

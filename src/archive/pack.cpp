@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 using detail::UniqueFd;
 
 constexpr std::string_view k_manifest = "manifest.yaml";
-constexpr std::size_t k_block = 64 * 1024;
+constexpr std::size_t k_block = std::size_t{64} * 1024;
 
 enum class Compression { gzip, zstd };
 
@@ -342,8 +342,7 @@ Result<void> check_input(const fs::path& dir, const fs::path& out)
     return fail(ErrorCode::not_found, fmt::format("'{}' has no {} at its root", dir.string(), k_manifest));
   }
   if (!fs::is_regular_file(manifest)) {
-    return fail(ErrorCode::archive_invalid,
-                fmt::format("'{}' is not a regular file", (dir / k_manifest).string()));
+    return fail(ErrorCode::archive_invalid, fmt::format("'{}' is not a regular file", (dir / k_manifest).string()));
   }
   const fs::path dir_real = fs::weakly_canonical(fs::absolute(dir, ec), ec);
   const fs::path out_parent = fs::weakly_canonical(fs::absolute(out, ec).parent_path(), ec);
@@ -378,8 +377,8 @@ Result<PackResult> pack(const fs::path& dir, const fs::path& out)
   std::string temp = (parent / ("." + out.filename().string() + ".XXXXXX")).string();
   UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) {
-    return fail(ErrorCode::io, fmt::format("cannot create a temporary file in '{}': {}", parent.string(),
-                                           std::strerror(errno)));
+    return fail(ErrorCode::io,
+                fmt::format("cannot create a temporary file in '{}': {}", parent.string(), std::strerror(errno)));
   }
   const auto abandon = [&](Error e) {
     ::unlink(temp.c_str());

@@ -113,9 +113,9 @@ std::optional<PathRejection> check_symlink_target(std::string_view link_path, st
       continue;
     }
     if (seen_name) {
-      return PathRejection{ErrorCode::archive_invalid,
-                           fmt::format("symlink target '{}' has '..' after a name; only leading '..' are allowed",
-                                       shown)};
+      return PathRejection{
+          ErrorCode::archive_invalid,
+          fmt::format("symlink target '{}' has '..' after a name; only leading '..' are allowed", shown)};
     }
     if (depth == 0) {
       return PathRejection{ErrorCode::archive_invalid,

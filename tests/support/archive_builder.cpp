@@ -18,7 +18,7 @@ namespace noodle::test {
 namespace {
 
 constexpr std::size_t k_block = 512;
-constexpr std::size_t k_chunk = 64 * 1024;
+constexpr std::size_t k_chunk = std::size_t{64} * 1024;
 
 la_ssize_t append_callback(struct archive* /*a*/, void* data, const void* buffer, std::size_t size)
 {
@@ -47,7 +47,8 @@ void octal(char* field, std::size_t width, std::uint64_t value)
 
 void copy_field(char* field, std::size_t width, const std::string& text)
 {
-  std::memcpy(field, text.data(), std::min(width, text.size()));
+  // Tar fields need no terminator when full.
+  std::copy_n(text.data(), std::min(width, text.size()), field);
 }
 
 // One pax record: "<len> key=value\n", where len counts itself.
@@ -123,10 +124,10 @@ void ArchiveBuilder::header(const std::string& name, char type, std::uint64_t si
   std::array<char, k_block> h{};
   copy_field(&h[0], 100, name);
   octal(&h[100], 8, mode);
-  octal(&h[108], 8, 0);   // uid
-  octal(&h[116], 8, 0);   // gid
+  octal(&h[108], 8, 0); // uid
+  octal(&h[116], 8, 0); // gid
   octal(&h[124], 12, size);
-  octal(&h[136], 12, 0);  // mtime
+  octal(&h[136], 12, 0); // mtime
   std::memset(&h[148], ' ', 8);
   h[156] = type;
   copy_field(&h[157], 100, link);
@@ -301,7 +302,10 @@ std::vector<std::string> listing(const std::filesystem::path& root, const std::f
   std::vector<std::string> out;
   for (auto it = fs::recursive_directory_iterator(root); it != fs::recursive_directory_iterator(); ++it) {
     const auto status = it->symlink_status();
-    const char type = fs::is_symlink(status) ? 'l' : fs::is_directory(status) ? 'd' : fs::is_regular_file(status) ? 'f' : '?';
+    const char type = fs::is_symlink(status)        ? 'l'
+                      : fs::is_directory(status)    ? 'd'
+                      : fs::is_regular_file(status) ? 'f'
+                                                    : '?';
     out.push_back(std::string(1, type) + " " + it->path().lexically_relative(root).generic_string());
     if (it->path() == skip_below) {
       it.disable_recursion_pending();

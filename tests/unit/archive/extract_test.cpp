@@ -299,7 +299,7 @@ TEST_CASE("archive::extract refuses a truncated archive and removes the partial 
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  with_manifest(b).noise("blob.bin", 256 * 1024);
+  with_manifest(b).noise("blob.bin", 256ULL * 1024);
   std::string bytes = b.finish();
   bytes.resize(bytes.size() / 2);
   const auto result = box.extract(bytes);

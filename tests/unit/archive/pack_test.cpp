@@ -60,7 +60,7 @@ unsigned mode_of(const fs::path& path)
 // directory and an inner symlink.
 fs::path make_component(const TempDir& tmp)
 {
-  const fs::path dir = tmp / "component";
+  fs::path dir = tmp / "component";
   tmp.write("component/manifest.yaml", k_manifest);
   tmp.write("component/bin/tool", "#!/bin/sh\necho hi\n");
   fs::permissions(dir / "bin/tool", fs::perms::owner_all);
@@ -138,17 +138,17 @@ TEST_CASE("archive::pack stores sorted entries with fixed metadata and returns t
     CHECK(e.gid == 0);
     CHECK(e.names.empty());
   }
-  CHECK(paths == std::vector<std::string>{"manifest.yaml", "bin/", "bin/tool", "data/", "data/readme", "empty/",
-                                          "tool"});
+  CHECK(paths
+        == std::vector<std::string>{"manifest.yaml", "bin/", "bin/tool", "data/", "data/readme", "empty/", "tool"});
   CHECK(entries[0].mode == (S_IFREG | 0644));
   CHECK(entries[1].mode == (S_IFDIR | 0755));
   CHECK(entries[2].mode == (S_IFREG | 0755));
   CHECK(entries[4].mode == (S_IFREG | 0644));
   CHECK(entries[6].mode == (S_IFLNK | 0777));
-  CHECK(files_below(tmp.path()) == std::vector<std::string>{"component", "component/bin", "component/bin/tool",
-                                                            "component/data", "component/data/readme",
-                                                            "component/empty", "component/manifest.yaml",
-                                                            "component/tool", "demo-1.0.0.tar.gz"});
+  CHECK(files_below(tmp.path())
+        == std::vector<std::string>{"component", "component/bin", "component/bin/tool", "component/data",
+                                    "component/data/readme", "component/empty", "component/manifest.yaml",
+                                    "component/tool", "demo-1.0.0.tar.gz"});
 }
 
 TEST_CASE("archive::pack is reproducible: two packs are byte-identical whatever the mtimes")
@@ -204,8 +204,8 @@ TEST_CASE("archive::pack refuses an unknown extension and a missing manifest")
   const auto tar = pack(dir, tmp / "c.tar");
   REQUIRE_FALSE(tar);
   CHECK(tar.error().code == ErrorCode::usage);
-  CHECK(tar.error().message == "unsupported archive name '" + (tmp / "c.tar").string()
-                                   + "': expected .tar.gz, .tgz or .tar.zst");
+  CHECK(tar.error().message
+        == "unsupported archive name '" + (tmp / "c.tar").string() + "': expected .tar.gz, .tgz or .tar.zst");
 
   fs::remove(dir / "manifest.yaml");
   const auto missing = pack(dir, tmp / "c.tar.gz");
@@ -249,8 +249,9 @@ TEST_CASE("archive::pack refuses to write its output inside the packed directory
   const auto result = pack(dir, dir / "data" / "self.tar.gz");
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::usage);
-  CHECK(result.error().message == "output '" + (dir / "data" / "self.tar.gz").string()
-                                      + "' is inside the directory being packed '" + dir.string() + "'");
+  CHECK(result.error().message
+        == "output '" + (dir / "data" / "self.tar.gz").string() + "' is inside the directory being packed '"
+               + dir.string() + "'");
 }
 
 TEST_CASE("archive::pack replaces an existing output atomically")
