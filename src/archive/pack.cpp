@@ -105,7 +105,7 @@ std::string_view special_kind(fs::file_type type)
 // Every entry below `dir`, checked against the rules extract applies.
 Result<std::vector<Item>> collect(const fs::path& dir)
 {
-  const std::uint64_t max_path = Limits{}.max_path_bytes;
+  const Limits limits; // what extract accepts by default
   std::vector<Item> items;
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, ec);
@@ -114,7 +114,7 @@ Result<std::vector<Item>> collect(const fs::path& dir)
     const fs::path& full = it->path();
     const std::string rel = full.lexically_relative(dir).generic_string();
     const std::string shown = detail::printable(rel);
-    auto normal = detail::normalise_entry_path(rel, max_path);
+    auto normal = detail::normalise_entry_path(rel, limits);
     if (!normal || *normal != rel) {
       const std::string why = normal ? "path is not in normal form" : normal.error().reason;
       return fail(normal ? ErrorCode::archive_invalid : normal.error().code,
@@ -134,7 +134,7 @@ Result<std::vector<Item>> collect(const fs::path& dir)
       if (ec) {
         return fail(ErrorCode::io, fmt::format("cannot read symlink '{}': {}", shown, ec.message()));
       }
-      if (auto bad = detail::check_symlink_target(rel, item.target, max_path)) {
+      if (auto bad = detail::check_symlink_target(rel, item.target, limits.max_path_bytes)) {
         return fail(bad->code, fmt::format("cannot pack '{}': {}", shown, bad->reason));
       }
       break;

@@ -350,6 +350,39 @@ TEST_CASE("archive::extract enforces the per-file and total byte limits")
                    "entry 'b.bin': archive unpacks to more than the 1500-byte total limit");
 }
 
+TEST_CASE("archive::extract counts directories implied by a path against the entry limit")
+{
+  ExtractSandbox box;
+  Limits limits;
+  limits.max_entries = 10;
+  ArchiveBuilder b;
+  with_manifest(b).file("a/b/c/d/e/f/g/h/i/j/k", "deep");
+  require_rejected(box, box.extract(b.finish(), limits), ErrorCode::archive_limit,
+                   "entry 'a/b/c/d/e/f/g/h/i/j/k': archive creates more than 10 files, directories and symlinks");
+}
+
+TEST_CASE("archive::extract enforces the path depth limit")
+{
+  ExtractSandbox box;
+  std::string deep;
+  for (int i = 0; i < 65; ++i) {
+    deep += "d/";
+  }
+  deep += "f";
+  ArchiveBuilder b;
+  with_manifest(b).file(deep, "x");
+  const auto result = box.extract(b.finish());
+  REQUIRE_FALSE(result);
+  CHECK(result.error().code == ErrorCode::archive_limit);
+  CHECK(result.error().message == "entry '" + deep + "': path is deeper than 64 components");
+  CHECK(box.staged().empty());
+
+  ArchiveBuilder ok;
+  with_manifest(ok).file(deep.substr(4), "x"); // 63 directories and a file
+  REQUIRE(box.extract(ok.finish()));
+  CHECK(fs::exists(box.staging() / deep.substr(4)));
+}
+
 TEST_CASE("archive::extract enforces the path length and archive size limits")
 {
   ExtractSandbox box;
@@ -359,6 +392,13 @@ TEST_CASE("archive::extract enforces the path length and archive size limits")
   with_manifest(b).file("directory/some-long-name", "x");
   require_rejected(box, box.extract(b.finish(), limits), ErrorCode::archive_limit,
                    "entry 'directory/some-long-name': path is longer than 20 bytes");
+
+  // A long name is cut in the message, so it stays readable.
+  const std::string huge(5000, 'x');
+  ArchiveBuilder long_name;
+  with_manifest(long_name).file(huge, "x");
+  require_rejected(box, box.extract(long_name.finish()), ErrorCode::archive_limit,
+                   "entry '" + huge.substr(0, 200) + "...': path is longer than 4096 bytes");
 
   Limits small;
   small.max_archive_bytes = 1024;
