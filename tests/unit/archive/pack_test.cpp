@@ -264,3 +264,17 @@ TEST_CASE("archive::pack replaces an existing output atomically")
   CHECK(read_bytes(tmp / "c.tar.zst").substr(0, 4) == std::string("\x28\xb5\x2f\xfd", 4));
   CHECK(files_below(tmp.path()).back() == "component/tool"); // sorted: "c.tar.zst" < "component"
 }
+
+TEST_CASE("archive::pack stores hard-linked files as separate regular files")
+{
+  TempDir tmp;
+  const fs::path dir = make_component(tmp);
+  fs::create_hard_link(dir / "data/readme", dir / "data/readme-again");
+  REQUIRE(pack(dir, tmp / "c.tar.gz"));
+  ExtractSandbox box;
+  const auto report = box.extract(read_bytes(tmp / "c.tar.gz"));
+  REQUIRE(report);
+  CHECK(report->files == 4);
+  CHECK(read_bytes(box.staging() / "data/readme-again") == "read me\n");
+  CHECK(fs::hard_link_count(box.staging() / "data/readme-again") == 1);
+}
