@@ -434,3 +434,35 @@ TEST_CASE("archive::extract refuses a staging directory that is not empty")
   CHECK(result.error().message == "staging directory '" + box.staging().string() + "' is not empty");
   CHECK(box.staged() == std::vector<std::string>{"f left-over"});
 }
+
+TEST_CASE("archive::extract leaves nothing behind at any truncation or corruption point")
+{
+  ExtractSandbox box;
+  for (auto compression : {Compression::gzip, Compression::zstd}) {
+    ArchiveBuilder b(compression);
+    with_manifest(b).dir("bin").file_mode("bin/tool", "#!/bin/sh\n", 0755).noise("data/blob", 20000);
+    b.symlink("lib", "bin");
+    const std::string good = b.finish();
+    for (std::size_t cut = 0; cut < good.size(); cut += std::max<std::size_t>(1, good.size() / 24)) {
+      INFO("cut at " << cut << " of " << good.size());
+      const auto result = box.extract(good.substr(0, cut));
+      REQUIRE_FALSE(result);
+      CHECK(result.error().code == ErrorCode::archive_invalid);
+      CHECK(box.staged().empty());
+    }
+    for (std::size_t at = 0; at < good.size(); at += std::max<std::size_t>(1, good.size() / 24)) {
+      INFO("byte " << at << " of " << good.size() << " flipped");
+      std::string bad = good;
+      bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+      const auto result = box.extract(bad);
+      if (result) {
+        CHECK(fs::is_regular_file(box.staging() / "manifest.yaml")); // content checks belong to signatures
+        fs::remove_all(box.staging());
+        fs::create_directory(box.staging());
+      } else {
+        CHECK(box.staged().empty());
+      }
+    }
+    CHECK(box.outside() == box.outside_before());
+  }
+}
