@@ -129,12 +129,17 @@ LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
   const auto& ds = loaded.result.diagnostics;
   if (!loaded.result.has_errors()) {
     ctx.reporter.diagnostics(ds);
+    ctx.reporter.detail(fmt::format("catalog '{}': {} manifest(s) of {} component(s) in {} file(s)\n",
+                                    ctx.catalog_dir().string(), loaded.result.catalog.manifest_count(),
+                                    loaded.result.catalog.component_count(), loaded.result.files));
     if (with_installed == WithInstalled::yes) {
       auto installed = state::read_installed(ctx.root());
       if (!installed) {
         loaded.exit = ctx.reporter.failure(installed.error());
       } else {
         loaded.installed = std::move(*installed);
+        ctx.reporter.detail(fmt::format("root '{}': {} component(s) installed\n", ctx.root().string(),
+                                        loaded.installed.components.size()));
       }
     }
     return loaded;
