@@ -94,7 +94,8 @@ struct FastScan {
   std::uint64_t major;
   std::uint64_t minor;
   std::uint64_t patch;
-  std::size_t start; // of the canonical text (after a leading 'v')
+  const char* start; // of the canonical text (after a leading 'v')
+  const char* stop;  // just past the version
   std::uint64_t flags;
 };
 
@@ -119,22 +120,19 @@ inline bool fast_number(const char*& p, const char* end, std::uint64_t& out)
   return static_cast<std::size_t>(p - start) <= k_fast_digits;
 }
 
-// Accepts only versions of the plain shape "[v]N.N.N[-pre][+build]" with no
-// surrounding whitespace and numbers of at most k_fast_digits digits; when it
-// accepts, the line is valid and `out` describes it. Anything else (valid or
-// not) is left to the full scanner, whose verdict and message are the rule.
-bool fast_scan(std::string_view line, FastScan& out)
+// Reads a version of the plain shape "[v]N.N.N[-pre][+build]" (numbers of
+// at most k_fast_digits digits) from `begin` up to the first character that
+// cannot continue it, which the caller checks ends the line. When it accepts,
+// the text [begin, out.stop) is a valid version and `out` describes it.
+// Anything else (valid or not) is left to the full scanner, whose verdict and
+// message are the rule.
+bool fast_scan(const char* const begin, const char* const end, FastScan& out)
 {
-  if (line.empty() || line.size() > k_max_version_length) {
-    return false;
-  }
-  const char* const begin = line.data();
-  const char* const end = begin + line.size();
   const char* p = begin;
-  if (*p == 'v') {
+  if (p != end && *p == 'v') {
     ++p;
   }
-  out.start = static_cast<std::size_t>(p - begin);
+  out.start = p;
   if (!fast_number(p, end, out.major) || p == end || *p != '.') {
     return false;
   }
@@ -190,7 +188,8 @@ bool fast_scan(std::string_view line, FastScan& out)
       ++p;
     }
   }
-  return p == end;
+  out.stop = p;
+  return static_cast<std::size_t>(p - begin) <= k_max_version_length;
 }
 
 // The parts of a canonical version text.
@@ -220,9 +219,12 @@ Parts split(std::string_view text)
 // The next dot-separated identifier of `rest`, consumed.
 std::string_view next_identifier(std::string_view& rest)
 {
-  const auto dot = rest.find('.');
-  const auto id = rest.substr(0, dot);
-  rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+  std::size_t i = 0;
+  while (i < rest.size() && rest[i] != '.') {
+    ++i;
+  }
+  const auto id = rest.substr(0, i);
+  rest.remove_prefix(i < rest.size() ? i + 1 : i);
   return id;
 }
 
@@ -372,41 +374,36 @@ VersionList::Tuple VersionList::tuple(const Entry& e) const
   return Tuple{shr(e.key, m_major_shift), shr(e.key, m_minor_shift) & minor_mask, shr(e.key, m_patch_shift) & patch_mask};
 }
 
-// One line (or argument) at `offset` in base(); false with `why` unset when
-// the full scanner must report the error.
-bool VersionList::add(std::string_view line, std::size_t offset, std::string& why)
+void VersionList::push(std::uint64_t major, std::uint64_t minor, std::uint64_t patch, std::uint64_t flags,
+                       std::size_t offset, std::size_t length)
 {
-  FastScan f;
-  std::size_t start = 0;
-  std::size_t length = 0;
-  if (fast_scan(line, f)) {
-    start = f.start;
-    length = line.size() - f.start;
-  } else {
-    // The general case: whitespace, non-ASCII text, long numbers, errors.
-    Version v;
-    if (!detail::scan_version(line, v, why)) {
-      return false;
-    }
-    const auto token = detail::js_trim(line);
-    start = static_cast<std::size_t>(token.data() - line.data()) + (token[0] == 'v' ? 1 : 0);
-    length = static_cast<std::size_t>(token.data() + token.size() - line.data()) - start;
-    f.major = v.major;
-    f.minor = v.minor;
-    f.patch = v.patch;
-    f.flags = (v.prerelease.empty() ? 0 : k_flag_prerelease) | (v.build.empty() ? 0 : k_flag_build);
-  }
-  m_max_major = std::max(m_max_major, f.major);
-  m_max_minor = std::max(m_max_minor, f.minor);
-  m_max_patch = std::max(m_max_patch, f.patch);
+  m_max_major = std::max(m_max_major, major);
+  m_max_minor = std::max(m_max_minor, minor);
+  m_max_patch = std::max(m_max_patch, patch);
   std::uint64_t key = 0;
-  if (f.major < k_raw_limit && f.minor < k_raw_limit && f.patch < k_raw_limit) {
-    key = f.major << (2 * k_raw_bits) | f.minor << k_raw_bits | f.patch;
+  if (major < k_raw_limit && minor < k_raw_limit && patch < k_raw_limit) {
+    key = major << (2 * k_raw_bits) | minor << k_raw_bits | patch;
   } else {
     m_wide = true;
   }
-  const std::uint64_t loc = static_cast<std::uint64_t>(offset + start) << 16 | std::uint64_t{length} << 4 | f.flags;
-  m_entries.push_back(Entry{key, loc});
+  m_entries.push_back(Entry{key, static_cast<std::uint64_t>(offset) << 16 | std::uint64_t{length} << 4 | flags});
+}
+
+// One line (or argument) at `offset` in base(), through the full scanner:
+// whitespace, non-ASCII text, long numbers, errors. False with `why` set
+// when it is not a valid version.
+bool VersionList::add_general(std::string_view line, std::size_t offset, std::string& why)
+{
+  if (!detail::scan_version(line, m_scratch, why)) {
+    return false;
+  }
+  const auto token = detail::js_trim(line);
+  const std::size_t start = static_cast<std::size_t>(token.data() - line.data()) + (token[0] == 'v' ? 1 : 0);
+  const std::size_t length = static_cast<std::size_t>(token.data() + token.size() - line.data()) - start;
+  const auto& v = m_scratch;
+  push(v.major, v.minor, v.patch,
+       (v.prerelease.empty() ? 0 : k_flag_prerelease) | (v.build.empty() ? 0 : k_flag_build), offset + start,
+       length);
   return true;
 }
 
@@ -441,27 +438,40 @@ Result<void> VersionList::add_lines(std::string_view source)
   // Every version takes at least six bytes ("1.2.3\n"), so this bounds the
   // count; untouched capacity costs address space only.
   m_entries.reserve(text.size() / 6 + 1);
+  const char* const data = text.data();
+  const char* const end = data + text.size();
   std::string why;
   std::size_t line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const char* nl = static_cast<const char*>(std::memchr(text.data() + pos, '\n', text.size() - pos));
-    const std::size_t end = nl == nullptr ? text.size() : static_cast<std::size_t>(nl - text.data());
-    std::string_view line = text.substr(pos, end - pos);
-    const std::size_t offset = pos;
-    pos = end + 1;
+  const char* p = data;
+  while (p != end) {
     ++line_no;
+    // The common case: a plain version and the end of its line, found in
+    // one pass.
+    FastScan f;
+    if (fast_scan(p, end, f)) {
+      const char* q = f.stop;
+      if (q != end && *q == '\r') {
+        ++q;
+      }
+      if (q == end || *q == '\n') {
+        push(f.major, f.minor, f.patch, f.flags, static_cast<std::size_t>(f.start - data),
+             static_cast<std::size_t>(f.stop - f.start));
+        p = q == end ? end : q + 1;
+        continue;
+      }
+    }
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<std::size_t>(end - p)));
+    const char* line_end = nl == nullptr ? end : nl;
+    std::string_view line(p, static_cast<std::size_t>(line_end - p));
+    const std::size_t offset = static_cast<std::size_t>(p - data);
+    p = nl == nullptr ? end : nl + 1;
     if (!line.empty() && line.back() == '\r') {
       line.remove_suffix(1);
     }
-    if (add(line, offset, why)) {
+    if (add_general(line, offset, why) || line.find_first_not_of(" \t") == std::string_view::npos) {
       continue;
     }
-    if (line.find_first_not_of(" \t") == std::string_view::npos) {
-      continue;
-    }
-    auto v = Version::parse(line);
-    Error e = v ? Error(ErrorCode::internal, "version scanners disagree") : v.error();
+    Error e = Version::parse(line).error();
     e.where = SourceLocation{std::string(source), static_cast<std::uint32_t>(line_no), 0};
     return fail(std::move(e));
   }
@@ -506,9 +516,13 @@ Result<VersionList> VersionList::parse_each(const std::vector<std::string>& text
   std::string why;
   std::size_t offset = 0;
   for (const auto& t : texts) {
-    if (!list.add(all.substr(offset, t.size()), offset, why)) {
-      auto v = Version::parse(t);
-      return fail(v ? Error(ErrorCode::internal, "version scanners disagree") : v.error());
+    const char* begin = all.data() + offset;
+    FastScan f;
+    if (fast_scan(begin, begin + t.size(), f) && f.stop == begin + t.size()) {
+      list.push(f.major, f.minor, f.patch, f.flags, static_cast<std::size_t>(f.start - all.data()),
+                static_cast<std::size_t>(f.stop - f.start));
+    } else if (!list.add_general(all.substr(offset, t.size()), offset, why)) {
+      return fail(Version::parse(t).error());
     }
     offset += t.size() + 1;
   }
@@ -516,22 +530,31 @@ Result<VersionList> VersionList::parse_each(const std::vector<std::string>& text
   return list;
 }
 
-bool VersionList::tie_less(const Entry& a, const Entry& b) const
+namespace {
+
+// Versions of equal MAJOR.MINOR.PATCH: prerelease, build metadata, then input
+// order (the offset).
+bool tie_order(const Parts& a, std::uint64_t a_offset, const Parts& b, std::uint64_t b_offset)
 {
-  const auto pa = split(entry_text(a));
-  const auto pb = split(entry_text(b));
-  if (pa.prerelease.empty() != pb.prerelease.empty()) {
-    return !pa.prerelease.empty();
+  if (a.prerelease.empty() != b.prerelease.empty()) {
+    return !a.prerelease.empty();
   }
-  if (!pa.prerelease.empty()) {
-    if (const int c = compare_prerelease_text(pa.prerelease, pb.prerelease); c != 0) {
+  if (!a.prerelease.empty()) {
+    if (const int c = compare_prerelease_text(a.prerelease, b.prerelease); c != 0) {
       return c < 0;
     }
   }
-  if (const int c = compare_build_text(pa.build, pb.build); c != 0) {
+  if (const int c = compare_build_text(a.build, b.build); c != 0) {
     return c < 0;
   }
-  return loc_offset(a.loc) < loc_offset(b.loc);
+  return a_offset < b_offset;
+}
+
+} // namespace
+
+bool VersionList::tie_less(const Entry& a, const Entry& b) const
+{
+  return tie_order(split(entry_text(a)), loc_offset(a.loc), split(entry_text(b)), loc_offset(b.loc));
 }
 
 void VersionList::sort_wide()
@@ -577,6 +600,11 @@ void VersionList::sort()
   // Equal keys are one MAJOR.MINOR.PATCH and one class; plain releases are
   // already in input order (the radix sort is stable and the entries were in
   // input order or already sorted), the other classes need a closer look.
+  struct Tied {
+    Entry entry;
+    Parts parts;
+  };
+  std::vector<Tied> tied;
   const auto n = m_entries.size();
   for (std::size_t b = 0; b < n;) {
     std::size_t e = b + 1;
@@ -584,8 +612,17 @@ void VersionList::sort()
       ++e;
     }
     if (e - b > 1 && (m_entries[b].key & 3) != k_class_plain) {
-      std::sort(m_entries.begin() + static_cast<std::ptrdiff_t>(b), m_entries.begin() + static_cast<std::ptrdiff_t>(e),
-                [this](const Entry& x, const Entry& y) { return tie_less(x, y); });
+      // Split each text once, not at every comparison.
+      tied.clear();
+      for (std::size_t i = b; i < e; ++i) {
+        tied.push_back(Tied{m_entries[i], split(entry_text(m_entries[i]))});
+      }
+      std::sort(tied.begin(), tied.end(), [](const Tied& x, const Tied& y) {
+        return tie_order(x.parts, loc_offset(x.entry.loc), y.parts, loc_offset(y.entry.loc));
+      });
+      for (std::size_t i = b; i < e; ++i) {
+        m_entries[i] = tied[i - b].entry;
+      }
     }
     b = e;
   }

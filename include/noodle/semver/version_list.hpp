@@ -74,7 +74,9 @@ private:
   std::string_view base() const { return m_owned.empty() ? m_text : std::string_view(m_owned); }
   std::string_view entry_text(const Entry& e) const;
   Tuple tuple(const Entry& e) const;
-  bool add(std::string_view line, std::size_t offset, std::string& why);
+  void push(std::uint64_t major, std::uint64_t minor, std::uint64_t patch, std::uint64_t flags, std::size_t offset,
+            std::size_t length);
+  bool add_general(std::string_view line, std::size_t offset, std::string& why);
   Result<void> add_lines(std::string_view source);
   void pack_keys();
   bool tie_less(const Entry& a, const Entry& b) const;
@@ -83,6 +85,7 @@ private:
   std::string m_owned;     // the text when the list owns it, else empty
   std::string_view m_text; // the text when borrowed
   std::vector<Entry> m_entries;
+  Version m_scratch; // reused while parsing, so that its storage is too
   // How keys pack MAJOR.MINOR.PATCH; m_wide when the numbers do not fit one
   // word and tuples are read back from the text instead.
   bool m_wide = false;
