@@ -40,6 +40,9 @@ constexpr std::uint64_t k_raw_limit = std::uint64_t{1} << k_raw_bits;
 // The fast scanner takes numbers of at most this many digits, all below
 // 2^53; longer ones go through the full scanner.
 constexpr std::size_t k_fast_digits = 15;
+// How far ahead to prefetch the text of entries visited in sorted order.
+constexpr std::size_t k_prefetch_ahead = 16;
+constexpr std::size_t k_tie_prefetch_ahead = 64;
 
 static_assert(k_max_version_length < (1u << 12), "the length field of Entry::loc holds 12 bits");
 
@@ -99,21 +102,43 @@ struct FastScan {
   std::uint64_t flags;
 };
 
+// How the fast scanner knows where the text ends: by checking, or because
+// a character that ends every version ('\n') is known to come before `end`.
+enum class Bounds { checked, stopper_ahead };
+
+template <Bounds B>
+inline bool more(const char* p, const char* end)
+{
+  if constexpr (B == Bounds::checked) {
+    return p != end;
+  } else {
+    return true;
+  }
+}
+
+// The decimal digit at p, or a value above 9.
+inline unsigned digit_at(const char* p)
+{
+  return static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+}
+
 // A number without leading zeros and of at most k_fast_digits digits at p.
+template <Bounds B>
 inline bool fast_number(const char*& p, const char* end, std::uint64_t& out)
 {
   const char* start = p;
-  if (p == end || (char_class(*p) & k_digit) == 0) {
+  unsigned d = 0;
+  if (!more<B>(p, end) || (d = digit_at(p)) > 9) {
     return false;
   }
-  std::uint64_t v = static_cast<std::uint64_t>(*p - '0');
+  std::uint64_t v = d;
   ++p;
   if (v == 0) {
     out = 0;
-    return p == end || (char_class(*p) & k_digit) == 0;
+    return !more<B>(p, end) || digit_at(p) > 9;
   }
-  while (p != end && (char_class(*p) & k_digit) != 0) {
-    v = v * 10 + static_cast<std::uint64_t>(*p - '0');
+  while (more<B>(p, end) && (d = digit_at(p)) <= 9) {
+    v = v * 10 + d;
     ++p;
   }
   out = v;
@@ -126,32 +151,33 @@ inline bool fast_number(const char*& p, const char* end, std::uint64_t& out)
 // the text [begin, out.stop) is a valid version and `out` describes it.
 // Anything else (valid or not) is left to the full scanner, whose verdict and
 // message are the rule.
+template <Bounds B>
 bool fast_scan(const char* const begin, const char* const end, FastScan& out)
 {
   const char* p = begin;
-  if (p != end && *p == 'v') {
+  if (more<B>(p, end) && *p == 'v') {
     ++p;
   }
   out.start = p;
-  if (!fast_number(p, end, out.major) || p == end || *p != '.') {
+  if (!fast_number<B>(p, end, out.major) || !more<B>(p, end) || *p != '.') {
     return false;
   }
   ++p;
-  if (!fast_number(p, end, out.minor) || p == end || *p != '.') {
+  if (!fast_number<B>(p, end, out.minor) || !more<B>(p, end) || *p != '.') {
     return false;
   }
   ++p;
-  if (!fast_number(p, end, out.patch)) {
+  if (!fast_number<B>(p, end, out.patch)) {
     return false;
   }
   out.flags = 0;
-  if (p != end && *p == '-') {
+  if (more<B>(p, end) && *p == '-') {
     out.flags |= k_flag_prerelease;
     ++p;
     for (;;) {
       const char* id = p;
       unsigned char all = k_digit | k_ident;
-      while (p != end) {
+      while (more<B>(p, end)) {
         const unsigned char c = char_class(*p);
         if ((c & k_ident) == 0) {
           break;
@@ -165,24 +191,24 @@ bool fast_scan(const char* const begin, const char* const end, FastScan& out)
       if ((all & k_digit) != 0 && *id == '0' && p - id > 1) {
         return false; // leading zero in a numeric identifier
       }
-      if (p == end || *p != '.') {
+      if (!more<B>(p, end) || *p != '.') {
         break;
       }
       ++p;
     }
   }
-  if (p != end && *p == '+') {
+  if (more<B>(p, end) && *p == '+') {
     out.flags |= k_flag_build;
     ++p;
     for (;;) {
       const char* id = p;
-      while (p != end && (char_class(*p) & k_ident) != 0) {
+      while (more<B>(p, end) && (char_class(*p) & k_ident) != 0) {
         ++p;
       }
       if (p == id) {
         return false;
       }
-      if (p == end || *p != '.') {
+      if (!more<B>(p, end) || *p != '.') {
         break;
       }
       ++p;
@@ -442,13 +468,16 @@ Result<void> VersionList::add_lines(std::string_view source)
   const char* const end = data + text.size();
   std::string why;
   std::size_t line_no = 0;
+  // Before the last '\n' the scanner need not check for the end.
+  const auto last_nl = text.rfind('\n');
+  const char* const unchecked_end = last_nl == std::string_view::npos ? data : data + last_nl;
   const char* p = data;
   while (p != end) {
     ++line_no;
     // The common case: a plain version and the end of its line, found in
     // one pass.
     FastScan f;
-    if (fast_scan(p, end, f)) {
+    if (p < unchecked_end ? fast_scan<Bounds::stopper_ahead>(p, end, f) : fast_scan<Bounds::checked>(p, end, f)) {
       const char* q = f.stop;
       if (q != end && *q == '\r') {
         ++q;
@@ -518,7 +547,7 @@ Result<VersionList> VersionList::parse_each(const std::vector<std::string>& text
   for (const auto& t : texts) {
     const char* begin = all.data() + offset;
     FastScan f;
-    if (fast_scan(begin, begin + t.size(), f) && f.stop == begin + t.size()) {
+    if (fast_scan<Bounds::checked>(begin, begin + t.size(), f) && f.stop == begin + t.size()) {
       list.push(f.major, f.minor, f.patch, f.flags, static_cast<std::size_t>(f.start - all.data()),
                 static_cast<std::size_t>(f.stop - f.start));
     } else if (!list.add_general(all.substr(offset, t.size()), offset, why)) {
@@ -606,7 +635,16 @@ void VersionList::sort()
   };
   std::vector<Tied> tied;
   const auto n = m_entries.size();
+  // Tied texts are read in sorted order, all over the text: fetch those of
+  // the entries a little ahead.
+  const char* const data = base().data();
+  std::size_t fetched = 0;
   for (std::size_t b = 0; b < n;) {
+    for (const auto limit = std::min(n, b + k_tie_prefetch_ahead); fetched < limit; ++fetched) {
+      if ((m_entries[fetched].key & 3) != k_class_plain) {
+        __builtin_prefetch(data + loc_offset(m_entries[fetched].loc));
+      }
+    }
     std::size_t e = b + 1;
     while (e < n && m_entries[e].key == m_entries[b].key) {
       ++e;
@@ -676,6 +714,10 @@ void VersionList::append_lines(std::string& out, std::size_t first, std::size_t 
   char* p = out.data() + at;
   const char* const data = base().data();
   for (std::size_t i = first; i < last; ++i) {
+    // Sorted entries point all over the text: fetch a few ahead.
+    if (i + k_prefetch_ahead < last) {
+      __builtin_prefetch(data + loc_offset(m_entries[i + k_prefetch_ahead].loc));
+    }
     const auto loc = m_entries[i].loc;
     const std::size_t len = loc_length(loc);
     std::memcpy(p, data + loc_offset(loc), len);
