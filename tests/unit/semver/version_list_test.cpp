@@ -253,11 +253,17 @@ TEST_CASE("semver::VersionList::parse_lines accepts and refuses exactly what Ver
       continue;
     }
     REQUIRE(got.has_value() == expected.has_value());
+    // Followed by a newline, the line is scanned knowing that one comes.
+    const auto ended = VersionList::parse_lines(s + "\n", "<test>");
+    REQUIRE(ended.has_value() == expected.has_value());
     if (expected) {
       REQUIRE(got->size() == 1);
       CHECK(got->text(0) == expected->to_string());
+      REQUIRE(ended->size() == 1);
+      CHECK(ended->text(0) == expected->to_string());
     } else {
       CHECK(got.error().message == expected.error().message);
+      CHECK(ended.error().message == expected.error().message);
     }
   }
 }
@@ -275,6 +281,26 @@ TEST_CASE("semver::VersionList::parse_lines_borrowed refers into the caller's te
   auto bad = VersionList::parse_lines_borrowed("1.0.0\n1.0\n", "<stdin>");
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().where->to_string() == "<stdin>:2");
+}
+
+TEST_CASE("semver::VersionList::parse_lines_borrowed reads nothing past the end of its text")
+{
+  // Exactly sized heap buffers with no terminator, so that a sanitizer
+  // catches any read beyond them; each ends inside a version's grammar.
+  for (const std::string s : {"1.0.0\n2.0.0-rc.1+b", "1.0.0\n1", "1.0.0\n1.2.3-", "1.0.0\n1.2.3+", "1.0.0\nv",
+                              "1.0.0\n1.2.3-a.", "2.0.0\n1.0.0\r", "1.0.0\n1.2.30"}) {
+    INFO(s);
+    std::vector<char> buffer(s.begin(), s.end());
+    const std::string_view text(buffer.data(), buffer.size());
+    auto r = VersionList::parse_lines_borrowed(text, "<test>");
+    const auto last = s.substr(s.find('\n') + 1);
+    const auto expected = Version::parse(last.back() == '\r' ? last.substr(0, last.size() - 1) : last);
+    REQUIRE(r.has_value() == expected.has_value());
+    if (r) {
+      REQUIRE(r->size() == 2);
+      CHECK(r->text(1) == expected->to_string());
+    }
+  }
 }
 
 TEST_CASE("semver::VersionList::parse_each copies its inputs and fails without a location")
