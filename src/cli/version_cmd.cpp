@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -73,7 +74,9 @@ public:
         if (errno == EINTR) {
           continue;
         }
-        return fail(ErrorCode::io, fmt::format("cannot read standard input: {}", std::strerror(errno)));
+        std::string why = std::strerror(errno);
+        why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+        return fail(ErrorCode::io, fmt::format("cannot read standard input: {}", why));
       }
       size += static_cast<std::size_t>(n);
     }
