@@ -110,6 +110,19 @@ Result<semver::VersionList> read_versions(Context& ctx, const std::vector<std::s
   return semver::VersionList::parse_lines_borrowed(input->text(), "<stdin>");
 }
 
+Result<std::pair<semver::Version, semver::Version>> parse_two(const std::string& a, const std::string& b)
+{
+  auto x = semver::Version::parse(a);
+  if (!x) {
+    return fail(x.error());
+  }
+  auto y = semver::Version::parse(b);
+  if (!y) {
+    return fail(y.error());
+  }
+  return std::pair{std::move(*x), std::move(*y)};
+}
+
 } // namespace
 
 void add_version_commands(CLI::App& app, Registry& registry)
@@ -129,12 +142,11 @@ void add_version_commands(CLI::App& app, Registry& registry)
   compare->add_option("A", opts->a, "First version")->required();
   compare->add_option("B", opts->b, "Second version")->required();
   on_run(compare, registry, [opts](Context& ctx) {
-    auto ab = read_versions(ctx, {opts->a, opts->b});
+    auto ab = parse_two(opts->a, opts->b);
     if (!ab) {
       return ctx.reporter.failure(ab.error());
     }
-    const auto& a = (*ab)[0];
-    const auto& b = (*ab)[1];
+    const auto& [a, b] = *ab;
     return output::render_compare(a, b, semver::compare(a, b), ctx.reporter);
   });
 
@@ -173,11 +185,12 @@ void add_version_commands(CLI::App& app, Registry& registry)
   compat->add_option("A", opts->a, "Version upgraded from")->required();
   compat->add_option("B", opts->b, "Version upgraded to")->required();
   on_run(compat, registry, [opts](Context& ctx) {
-    auto ab = read_versions(ctx, {opts->a, opts->b});
+    auto ab = parse_two(opts->a, opts->b);
     if (!ab) {
       return ctx.reporter.failure(ab.error());
     }
-    return output::render_compat((*ab)[0], (*ab)[1], semver::compatibility((*ab)[0], (*ab)[1]), ctx.reporter);
+    const auto& [a, b] = *ab;
+    return output::render_compat(a, b, semver::compatibility(a, b), ctx.reporter);
   });
 }
 
