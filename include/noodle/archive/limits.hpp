@@ -13,8 +13,12 @@ struct Limits {
   std::uint64_t max_file_bytes = 1ULL << 30;   // 1 GiB per regular file
   std::uint64_t max_total_bytes = 4ULL << 30;  // 4 GiB unpacked in all
   std::uint64_t max_ratio = 200;               // unpacked bytes per compressed byte
-  std::uint64_t max_path_bytes = 4096;         // one entry's path
+  std::uint64_t max_path_bytes = 4096;         // one entry's path (and a symlink's target)
   std::uint64_t max_archive_bytes = 4ULL << 30; // the compressed archive itself
+  // The ratio is only enforced once this many bytes are unpacked, so a small
+  // archive of very repetitive text is not mistaken for a bomb. The input is
+  // read in 64 KiB blocks, so a bomb stops within max_ratio * 64 KiB (+ this).
+  std::uint64_t ratio_grace_bytes = 1ULL << 20;
 };
 
 } // namespace noodle::archive

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/archive/limits.hpp>
+#include <noodle/util/error.hpp>
+
+#include <cstdint>
+#include <filesystem>
+
+namespace noodle::archive {
+
+struct ExtractReport {
+  std::uint64_t entries = 0;     // archive entries read, "./" included
+  std::uint64_t files = 0;       // regular files written
+  std::uint64_t directories = 0; // directories created, explicit or implied by a path
+  std::uint64_t symlinks = 0;    // symlinks created
+  std::uint64_t bytes = 0;       // bytes written to regular files
+};
+
+// Extracts the component archive open on `fd` (read with pread from offset
+// 0; not closed) into `staging_dir`, which the caller created empty (mode
+// 0700 advised). Only regular files, directories and symlinks whose target
+// stays inside the component are created, each with openat/mkdirat/symlinkat
+// relative to a parent opened with O_NOFOLLOW, so nothing is ever written
+// through a symlink; files get mode & 0755, directories (mode & 0755) | 0700,
+// ownership and times are not restored. The archive's root must hold a
+// regular file manifest.yaml. Every written file and directory is fsynced
+// before success.
+//
+// Fails, leaving `staging_dir` empty again (it is not removed), with
+// archive_invalid for a disallowed format or entry ('..', absolute path,
+// hardlink, device, FIFO, socket, sparse file, duplicate path, escaping
+// symlink, truncated data, ...), archive_limit when `limits` are exceeded,
+// io when staging_dir is not an empty directory or cannot be written.
+// Every entry error reads "entry '<path as in the archive>': <rule>".
+Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, const Limits& limits);
+
+} // namespace noodle::archive

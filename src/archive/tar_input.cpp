@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tar_input.hpp"
+
+#include "tar_path.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fmt/format.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstring>
+#include <limits>
+#include <unistd.h>
+
+namespace noodle::archive::detail {
+
+namespace {
+
+constexpr std::string_view k_not_tar = "not a tar archive compressed with gzip or zstd";
+
+// libarchive's message, starting lowercase to fit our message style.
+std::string libarchive_message(struct archive* a)
+{
+  const char* text = archive_error_string(a);
+  std::string out = text != nullptr ? text : "unknown error";
+  if (!out.empty()) {
+    out[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(out[0])));
+  }
+  return out;
+}
+
+std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b)
+{
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) {
+    return std::numeric_limits<std::uint64_t>::max();
+  }
+  return a * b;
+}
+
+} // namespace
+
+TarInput::TarInput(int fd, const Limits& limits) : m_fd(fd), m_limits(limits) {}
+
+TarInput::~TarInput()
+{
+  if (m_archive != nullptr) {
+    archive_read_free(m_archive);
+  }
+}
+
+Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits)
+{
+  std::unique_ptr<TarInput> in(new TarInput(fd, limits));
+  in->m_archive = archive_read_new();
+  if (in->m_archive == nullptr) {
+    return fail(ErrorCode::internal, "cannot allocate an archive reader");
+  }
+  // Only tar (ustar, pax, gnutar) and only gzip or zstd: never _all, which
+  // would expose every format parser libarchive has to hostile input.
+  if (archive_read_support_format_tar(in->m_archive) != ARCHIVE_OK
+      || archive_read_support_filter_gzip(in->m_archive) != ARCHIVE_OK
+      || archive_read_support_filter_zstd(in->m_archive) != ARCHIVE_OK) {
+    return fail(ErrorCode::internal, "libarchive lacks tar, gzip or zstd support: " + libarchive_message(in->m_archive));
+  }
+  if (archive_read_open(in->m_archive, in.get(), nullptr, &TarInput::read_callback, nullptr) != ARCHIVE_OK) {
+    return fail(in->failure("cannot open the archive"));
+  }
+  return in;
+}
+
+ssize_t TarInput::read_callback(struct archive* a, void* self, const void** buffer)
+{
+  auto* in = static_cast<TarInput*>(self);
+  *buffer = in->m_input.data();
+  ssize_t n = 0;
+  do {
+    n = pread(in->m_fd, in->m_input.data(), in->m_input.size(), static_cast<off_t>(in->m_offset));
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    in->m_read_errno = errno;
+    archive_set_error(a, errno, "read failed");
+    return -1;
+  }
+  in->m_offset += static_cast<std::uint64_t>(n);
+  if (in->m_offset > in->m_limits.max_archive_bytes) {
+    in->m_over_archive_limit = true;
+    archive_set_error(a, EFBIG, "archive too large");
+    return -1;
+  }
+  return n;
+}
+
+Error TarInput::failure(std::string context) const
+{
+  if (m_over_archive_limit) {
+    return {ErrorCode::archive_limit, fmt::format("archive is larger than the {}-byte limit", m_limits.max_archive_bytes)};
+  }
+  if (m_read_errno != 0) {
+    return {ErrorCode::io, fmt::format("cannot read the archive: {}", std::strerror(m_read_errno))};
+  }
+  return {ErrorCode::archive_invalid, fmt::format("{}: {}", context, libarchive_message(m_archive))};
+}
+
+Result<archive_entry*> TarInput::next()
+{
+  archive_entry* entry = nullptr;
+  const int r = archive_read_next_header(m_archive, &entry);
+  if (!m_started) {
+    m_started = true;
+    if (m_over_archive_limit || m_read_errno != 0) {
+      return fail(failure(""));
+    }
+    const int layers = archive_filter_count(m_archive);
+    const int code = archive_filter_code(m_archive, 0);
+    const bool ok_filter = layers == 2 && (code == ARCHIVE_FILTER_GZIP || code == ARCHIVE_FILTER_ZSTD);
+    const bool ok_format = (r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF)
+                           && (archive_format(m_archive) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR;
+    if (!ok_filter || !ok_format) {
+      Error e(ErrorCode::archive_invalid, std::string(k_not_tar));
+      if (!ok_format) {
+        e.details.push_back("libarchive: " + libarchive_message(m_archive));
+      } else if (layers == 1) {
+        e.details.push_back("the tar archive is not compressed");
+      } else {
+        e.details.push_back(fmt::format("found {} compression layers", layers - 1));
+      }
+      return fail(std::move(e));
+    }
+  }
+  if (r == ARCHIVE_EOF) {
+    return nullptr;
+  }
+  if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+    if (m_last_entry.empty()) {
+      return fail(failure("archive is truncated or corrupt"));
+    }
+    return fail(failure(fmt::format("archive is truncated or corrupt after entry '{}'", m_last_entry)));
+  }
+  ++m_entries;
+  if (m_entries > m_limits.max_entries) {
+    return fail(ErrorCode::archive_limit, fmt::format("archive has more than {} entries", m_limits.max_entries));
+  }
+  const char* name = archive_entry_pathname(entry);
+  m_last_entry = printable(name != nullptr ? name : "");
+  return entry;
+}
+
+Result<std::span<const char>> TarInput::read_block(const std::string& shown)
+{
+  const la_ssize_t n = archive_read_data(m_archive, m_output.data(), m_output.size());
+  if (n < 0) {
+    return fail(failure(fmt::format("entry '{}': archive is truncated or corrupt", shown)));
+  }
+  m_unpacked += static_cast<std::uint64_t>(n);
+  if (m_unpacked > m_limits.max_total_bytes) {
+    return fail(ErrorCode::archive_limit, fmt::format("entry '{}': archive unpacks to more than the {}-byte total limit",
+                                                      shown, m_limits.max_total_bytes));
+  }
+  if (m_unpacked > m_limits.ratio_grace_bytes && m_unpacked > saturating_multiply(m_offset, m_limits.max_ratio)) {
+    return fail(ErrorCode::archive_limit,
+                fmt::format("entry '{}': compression ratio exceeds the {}:1 limit (likely a decompression bomb)", shown,
+                            m_limits.max_ratio));
+  }
+  return std::span<const char>(m_output.data(), static_cast<std::size_t>(n));
+}
+
+Result<std::uint64_t> TarInput::drain(const std::string& shown)
+{
+  std::uint64_t total = 0;
+  for (;;) {
+    auto block = read_block(shown);
+    if (!block) {
+      return fail(std::move(block.error()));
+    }
+    if (block->empty()) {
+      return total;
+    }
+    total += block->size();
+  }
+}
+
+} // namespace noodle::archive::detail

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: Apache-2.0
+// A libarchive reader restricted to tar + gzip/zstd, reading an fd with
+// pread from offset 0, that accounts every byte it hands out against Limits.
+#pragma once
+
+#include <noodle/archive/limits.hpp>
+#include <noodle/util/error.hpp>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include <sys/types.h>
+
+struct archive;
+struct archive_entry;
+
+namespace noodle::archive::detail {
+
+class TarInput {
+public:
+  static constexpr std::size_t k_block = 64 * 1024;
+
+  // Opens the archive on `fd` (not owned, not closed). Nothing is read yet.
+  static Result<std::unique_ptr<TarInput>> open(int fd, const Limits& limits);
+
+  ~TarInput();
+  TarInput(const TarInput&) = delete;
+  TarInput& operator=(const TarInput&) = delete;
+
+  // The next entry, or nullptr at the end of the archive. The first call
+  // checks that the input is tar compressed with exactly one gzip or zstd
+  // layer. Fails with archive_limit beyond max_entries or max_archive_bytes.
+  Result<archive_entry*> next();
+
+  // The next block of the current entry's data (empty at its end). Counts it
+  // against max_total_bytes and max_ratio; errors name `shown` (the entry).
+  Result<std::span<const char>> read_block(const std::string& shown);
+
+  // Reads and discards the rest of the current entry's data, accounted like
+  // read_block (libarchive's own skip would decompress unchecked).
+  Result<std::uint64_t> drain(const std::string& shown);
+
+  std::uint64_t unpacked_bytes() const { return m_unpacked; }
+  std::uint64_t compressed_bytes() const { return m_offset; }
+  std::uint64_t entries() const { return m_entries; }
+
+private:
+  TarInput(int fd, const Limits& limits);
+  static ssize_t read_callback(struct archive* a, void* self, const void** buffer);
+  // A failure of libarchive: our own limit or read error if one caused it.
+  Error failure(std::string context) const;
+
+  struct archive* m_archive = nullptr;
+  int m_fd;
+  Limits m_limits;
+  std::uint64_t m_offset = 0;
+  std::uint64_t m_unpacked = 0;
+  std::uint64_t m_entries = 0;
+  bool m_over_archive_limit = false;
+  int m_read_errno = 0;
+  bool m_started = false;
+  std::string m_last_entry;
+  std::array<char, k_block> m_input{};
+  std::array<char, k_block> m_output{};
+};
+
+} // namespace noodle::archive::detail
