@@ -264,6 +264,7 @@ Result<SignatureFile> parse_signature(std::string_view text, std::string_view fi
   SignatureFile out;
   std::size_t line_number = 0;
   std::size_t at = 0;
+  std::size_t statement_end = 0; // where the signature line starts
   std::size_t next_field = 0; // index into k_fields of the field expected next
   while (at < text.size()) {
     ++line_number;
@@ -307,6 +308,9 @@ Result<SignatureFile> parse_signature(std::string_view text, std::string_view fi
       return fail(error_at(file_name, line_number, 1, fmt::format("expected 'FIELD: VALUE', found '{}'", shown(line))));
     }
     std::string_view key = line.substr(0, colon);
+    if (key == "signature") {
+      statement_end = at - line.size() - 1;
+    }
     auto field = field_from_name(key);
     if (!field) {
       return fail(error_at(file_name, line_number, 1, fmt::format("unknown field '{}'", shown(key))));
@@ -335,6 +339,11 @@ Result<SignatureFile> parse_signature(std::string_view text, std::string_view fi
     return fail(error_at(file_name, line_number, 0,
                          fmt::format("signature file is truncated: it ends before the '{}' line",
                                      k_fields[next_field])));
+  }
+  // Every value has one spelling, so the statement rebuilt from the fields
+  // (what check_signature verifies) is the file's own bytes; make sure.
+  if (statement_text(out) != text.substr(0, statement_end)) {
+    return fail(error_at(file_name, 0, 0, "internal error: the statement does not read back as written"));
   }
   return out;
 }
