@@ -80,7 +80,7 @@ Result<Digest> sha256(std::string_view bytes)
 
 Result<Digest> sha256_file(int fd)
 {
-  constexpr std::size_t k_block = 64 * 1024;
+  constexpr std::size_t k_block = std::size_t{64} * 1024;
   std::vector<std::uint8_t> buffer(k_block);
   Sha256 h;
   off_t offset = 0;

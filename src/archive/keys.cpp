@@ -130,8 +130,8 @@ Result<std::string> read_key_fd(int fd, const std::filesystem::path& path)
     text.append(buffer.data(), static_cast<std::size_t>(n));
     if (text.size() > k_max_key_file_bytes) {
       OPENSSL_cleanse(text.data(), text.size());
-      return fail(ErrorCode::io, fmt::format("key file '{}' is over the {}-byte limit", path.string(),
-                                             k_max_key_file_bytes));
+      return fail(ErrorCode::io,
+                  fmt::format("key file '{}' is over the {}-byte limit", path.string(), k_max_key_file_bytes));
     }
   }
 }
@@ -202,7 +202,8 @@ Result<void> key_path_free(const std::filesystem::path& path)
 {
   struct stat st {};
   if (::lstat(path.c_str(), &st) == 0) {
-    return fail(ErrorCode::key_exists, fmt::format("key file '{}' already exists, refusing to overwrite it", path.string()));
+    return fail(ErrorCode::key_exists,
+                fmt::format("key file '{}' already exists, refusing to overwrite it", path.string()));
   }
   if (errno != ENOENT) {
     return fail(ErrorCode::io, fmt::format("cannot check key file '{}': {}", path.string(), std::strerror(errno)));
@@ -225,8 +226,8 @@ Result<void> create_key_file(const std::filesystem::path& path, std::string_view
   FileRemover remover(path);
   // The umask can only clear bits; set the exact mode (0644 for the public key).
   if (::fchmod(fd.get(), mode) != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot set the mode of key file '{}': {}", path.string(),
-                                           std::strerror(errno)));
+    return fail(ErrorCode::io,
+                fmt::format("cannot set the mode of key file '{}': {}", path.string(), std::strerror(errno)));
   }
   std::size_t done = 0;
   while (done < content.size()) {
@@ -284,8 +285,7 @@ Result<std::string> PrivateKey::to_pem() const
   if (!bio) {
     bio.reset(BIO_new(BIO_s_mem()));
   }
-  if (!bio || !m_key ||
-      PEM_write_bio_PrivateKey(bio.get(), m_key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+  if (!bio || !m_key || PEM_write_bio_PrivateKey(bio.get(), m_key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
     return fail(ErrorCode::internal, with_openssl_reason("cannot encode the private key as PEM"));
   }
   return pem_from_bio(bio.get());
@@ -361,8 +361,8 @@ Result<PrivateKey> parse_private_key(std::string_view pem, std::string_view orig
   }
   auto key = own(raw);
   if (EVP_PKEY_is_a(raw, "ED25519") != 1) {
-    return fail(ErrorCode::io, fmt::format("{} is a {} key: only Ed25519 keys are supported", origin,
-                                           key_type_name(raw)));
+    return fail(ErrorCode::io,
+                fmt::format("{} is a {} key: only Ed25519 keys are supported", origin, key_type_name(raw)));
   }
   PrivateKey priv(std::move(key));
   if (priv.id().empty()) {
@@ -384,8 +384,8 @@ Result<PublicKey> parse_public_key(std::string_view pem, std::string_view origin
   }
   auto key = own(raw);
   if (EVP_PKEY_is_a(raw, "ED25519") != 1) {
-    return fail(ErrorCode::io, fmt::format("{} is a {} key: only Ed25519 keys are supported", origin,
-                                           key_type_name(raw)));
+    return fail(ErrorCode::io,
+                fmt::format("{} is a {} key: only Ed25519 keys are supported", origin, key_type_name(raw)));
   }
   PublicKey pub(std::move(key));
   if (pub.id().empty()) {
@@ -438,10 +438,11 @@ Result<std::string> sign_message(const PrivateKey& key, std::string_view message
   MdCtxPtr ctx(EVP_MD_CTX_new());
   std::string signature(k_ed25519_signature_bytes, '\0');
   std::size_t length = signature.size();
-  if (!ctx || key.empty() || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
-      EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
-      length != k_ed25519_signature_bytes) {
+  if (!ctx || key.empty() || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1
+      || EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length,
+                        reinterpret_cast<const unsigned char*>(message.data()), message.size())
+             != 1
+      || length != k_ed25519_signature_bytes) {
     return fail(ErrorCode::internal, with_openssl_reason("Ed25519 signing failed"));
   }
   return signature;
@@ -453,9 +454,10 @@ bool verify_message(const PublicKey& key, std::string_view message, std::string_
     return false;
   }
   MdCtxPtr ctx(EVP_MD_CTX_new());
-  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-            EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
-                             reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  bool ok = ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1
+            && EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                reinterpret_cast<const unsigned char*>(message.data()), message.size())
+                   == 1;
   ERR_clear_error();
   return ok;
 }

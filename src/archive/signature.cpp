@@ -21,7 +21,7 @@ constexpr std::size_t k_max_component_name = 128;
 
 // The fields after the header line, in their required order.
 enum class Field { key_id, component, version, sha256, size, signed_at, signature };
-constexpr std::array<std::string_view, 7> k_fields = {"key-id", "component", "version", "sha256",
+constexpr std::array<std::string_view, 7> k_fields = {"key-id", "component", "version",  "sha256",
                                                       "size",   "signed-at", "signature"};
 
 std::string shown(std::string_view value)
@@ -34,9 +34,9 @@ std::string shown(std::string_view value)
 
 Error error_at(std::string_view file_name, std::size_t line, std::size_t column, std::string message)
 {
-  return Error(ErrorCode::signature_invalid, std::move(message),
-               SourceLocation{std::string(file_name), static_cast<std::uint32_t>(line),
-                              static_cast<std::uint32_t>(column)});
+  return Error(
+      ErrorCode::signature_invalid, std::move(message),
+      SourceLocation{std::string(file_name), static_cast<std::uint32_t>(line), static_cast<std::uint32_t>(column)});
 }
 
 bool is_leap(int year)
@@ -61,10 +61,10 @@ std::optional<int> digits(std::string_view text, std::size_t at, std::size_t cou
 // "" when `text` is a valid "YYYY-MM-DDTHH:MM:SSZ", else why not.
 std::string check_signed_at(std::string_view text)
 {
-  const std::string expected = "expected UTC as YYYY-MM-DDTHH:MM:SSZ";
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != 'Z') {
-    return expected;
+  constexpr std::string_view k_expected = "expected UTC as YYYY-MM-DDTHH:MM:SSZ";
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':'
+      || text[19] != 'Z') {
+    return std::string(k_expected);
   }
   auto year = digits(text, 0, 4);
   auto month = digits(text, 5, 2);
@@ -73,7 +73,7 @@ std::string check_signed_at(std::string_view text)
   auto minute = digits(text, 14, 2);
   auto second = digits(text, 17, 2);
   if (!year || !month || !day || !hour || !minute || !second) {
-    return expected;
+    return std::string(k_expected);
   }
   static constexpr std::array<int, 12> k_days = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (*month < 1 || *month > 12) {
@@ -197,9 +197,8 @@ Result<void> check_statement(const SignatureFile& file)
   SignatureFile scratch;
   const Statement& s = file.statement;
   const std::pair<Field, std::string> values[] = {
-    {Field::key_id, file.key_id},        {Field::component, s.component}, {Field::version, s.version.to_string()},
-    {Field::sha256, s.sha256},           {Field::size, std::to_string(s.size)},
-    {Field::signed_at, s.signed_at},
+      {Field::key_id, file.key_id}, {Field::component, s.component},       {Field::version, s.version.to_string()},
+      {Field::sha256, s.sha256},    {Field::size, std::to_string(s.size)}, {Field::signed_at, s.signed_at},
   };
   for (const auto& [field, value] : values) {
     std::string why = check_field(field, value, scratch);
@@ -252,20 +251,20 @@ std::string serialize(const SignatureFile& file)
 Result<SignatureFile> parse_signature(std::string_view text, std::string_view file_name)
 {
   if (text.size() > k_max_signature_file_bytes) {
-    return fail(Error(ErrorCode::signature_invalid,
-                      fmt::format("signature file is {} bytes, over the {}-byte limit", text.size(),
-                                  k_max_signature_file_bytes),
-                      SourceLocation{std::string(file_name), 0, 0}));
+    return fail(Error(
+        ErrorCode::signature_invalid,
+        fmt::format("signature file is {} bytes, over the {}-byte limit", text.size(), k_max_signature_file_bytes),
+        SourceLocation{std::string(file_name), 0, 0}));
   }
   if (text.empty()) {
-    return fail(Error(ErrorCode::signature_invalid, "signature file is empty",
-                      SourceLocation{std::string(file_name), 0, 0}));
+    return fail(
+        Error(ErrorCode::signature_invalid, "signature file is empty", SourceLocation{std::string(file_name), 0, 0}));
   }
   SignatureFile out;
   std::size_t line_number = 0;
   std::size_t at = 0;
   std::size_t statement_end = 0; // where the signature line starts
-  std::size_t next_field = 0; // index into k_fields of the field expected next
+  std::size_t next_field = 0;    // index into k_fields of the field expected next
   while (at < text.size()) {
     ++line_number;
     std::size_t end = text.find('\n', at);
@@ -294,11 +293,11 @@ Result<SignatureFile> parse_signature(std::string_view text, std::string_view fi
       }
       if (line.substr(0, k_header_prefix.size()) == k_header_prefix) {
         return fail(error_at(file_name, 1, 1,
-                             fmt::format("unsupported signature format '{}': this version reads format {}",
-                                         shown(line), k_signature_format)));
+                             fmt::format("unsupported signature format '{}': this version reads format {}", shown(line),
+                                         k_signature_format)));
       }
-      return fail(error_at(file_name, 1, 1,
-                           fmt::format("not a noodle signature file: the first line must be '{}'", k_header)));
+      return fail(
+          error_at(file_name, 1, 1, fmt::format("not a noodle signature file: the first line must be '{}'", k_header)));
     }
     if (next_field == k_fields.size()) {
       return fail(error_at(file_name, line_number, 1, "unexpected line after the 'signature' line"));
@@ -325,9 +324,9 @@ Result<SignatureFile> parse_signature(std::string_view text, std::string_view fi
     }
     std::string_view rest = line.substr(colon + 1);
     if (rest.size() < 2 || rest[0] != ' ' || rest[1] == ' ' || rest.back() == ' ') {
-      return fail(error_at(file_name, line_number, colon + 2,
-                           fmt::format("field '{}' must be written '{}: VALUE' with one space after the colon", key,
-                                       key)));
+      return fail(
+          error_at(file_name, line_number, colon + 2,
+                   fmt::format("field '{}' must be written '{}: VALUE' with one space after the colon", key, key)));
     }
     std::string why = check_field(*field, rest.substr(1), out);
     if (!why.empty()) {
@@ -336,9 +335,9 @@ Result<SignatureFile> parse_signature(std::string_view text, std::string_view fi
     ++next_field;
   }
   if (next_field < k_fields.size()) {
-    return fail(error_at(file_name, line_number, 0,
-                         fmt::format("signature file is truncated: it ends before the '{}' line",
-                                     k_fields[next_field])));
+    return fail(
+        error_at(file_name, line_number, 0,
+                 fmt::format("signature file is truncated: it ends before the '{}' line", k_fields[next_field])));
   }
   // Every value has one spelling, so the statement rebuilt from the fields
   // (what check_signature verifies) is the file's own bytes; make sure.

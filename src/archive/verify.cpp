@@ -87,10 +87,10 @@ Result<std::string> read_signature_text(const std::filesystem::path& path)
     return fail(ErrorCode::signature_invalid, fmt::format("signature file '{}' is not a regular file", path.string()));
   }
   if (static_cast<std::uint64_t>(st.st_size) > k_max_signature_file_bytes) {
-    return fail(Error(ErrorCode::signature_invalid,
-                      fmt::format("signature file is {} bytes, over the {}-byte limit", st.st_size,
-                                  k_max_signature_file_bytes),
-                      SourceLocation{path.string(), 0, 0}));
+    return fail(
+        Error(ErrorCode::signature_invalid,
+              fmt::format("signature file is {} bytes, over the {}-byte limit", st.st_size, k_max_signature_file_bytes),
+              SourceLocation{path.string(), 0, 0}));
   }
   // Read one byte past the limit, so a file that grew is still caught by the parser.
   std::string text(k_max_signature_file_bytes + 1, '\0');
@@ -184,7 +184,7 @@ Result<void> write_all(int fd, const std::uint8_t* data, std::size_t length, con
 Result<Digest> copy_and_hash(int in, int out, const std::filesystem::path& archive, const std::filesystem::path& copy,
                              std::uint64_t max_bytes)
 {
-  std::vector<std::uint8_t> buffer(256 * 1024);
+  std::vector<std::uint8_t> buffer(std::size_t{256} * 1024);
   Sha256 hash;
   std::uint64_t total = 0;
   for (;;) {
@@ -363,8 +363,8 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
   Fd reader(::openat(dir_fd.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   struct stat written {};
   struct stat opened {};
-  if (reader.get() < 0 || ::fstat(out.get(), &written) != 0 || ::fstat(reader.get(), &opened) != 0 ||
-      written.st_dev != opened.st_dev || written.st_ino != opened.st_ino) {
+  if (reader.get() < 0 || ::fstat(out.get(), &written) != 0 || ::fstat(reader.get(), &opened) != 0
+      || written.st_dev != opened.st_dev || written.st_ino != opened.st_ino) {
     return fail(ErrorCode::io, fmt::format("cannot reopen private copy '{}' read-only", copy.string()));
   }
   out.reset();
@@ -379,8 +379,8 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
     return fail(std::move(e));
   }
   if (digest->size != statement.size) {
-    return fail(ErrorCode::integrity, fmt::format("archive size {} does not match the signed size {}", digest->size,
-                                                  statement.size));
+    return fail(ErrorCode::integrity,
+                fmt::format("archive size {} does not match the signed size {}", digest->size, statement.size));
   }
 
   // 6. The archive is the component version the signature names.

@@ -34,17 +34,17 @@ inline constexpr int k_signature_format = 1;
 
 // What a release pipeline vouches for.
 struct Statement {
-  std::string component;    // a valid component name
-  semver::Version version;  // written in canonical form, build metadata included
-  std::string sha256;       // of the archive, 64 lowercase hex digits
-  std::uint64_t size = 0;   // of the archive, in bytes
-  std::string signed_at;    // UTC, "YYYY-MM-DDTHH:MM:SSZ"
+  std::string component;   // a valid component name
+  semver::Version version; // written in canonical form, build metadata included
+  std::string sha256;      // of the archive, 64 lowercase hex digits
+  std::uint64_t size = 0;  // of the archive, in bytes
+  std::string signed_at;   // UTC, "YYYY-MM-DDTHH:MM:SSZ"
 };
 
 struct SignatureFile {
-  std::string key_id;     // 16 lowercase hex digits
+  std::string key_id; // 16 lowercase hex digits
   Statement statement;
-  std::string signature;  // the raw 64-byte Ed25519 signature
+  std::string signature; // the raw 64-byte Ed25519 signature
 };
 
 // The statement lines, i.e. the exact bytes the signature covers.

@@ -18,8 +18,8 @@ inline void write_tar_gz(const std::filesystem::path& out,
                          const std::vector<std::pair<std::string, std::string>>& files)
 {
   struct archive* a = archive_write_new();
-  if (archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK ||
-      archive_write_open_filename(a, out.c_str()) != ARCHIVE_OK) {
+  if (archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK
+      || archive_write_open_filename(a, out.c_str()) != ARCHIVE_OK) {
     std::string why = archive_error_string(a) != nullptr ? archive_error_string(a) : "unknown";
     archive_write_free(a);
     throw std::runtime_error("cannot create test archive: " + why);
@@ -31,8 +31,8 @@ inline void write_tar_gz(const std::filesystem::path& out,
     archive_entry_set_perm(e, 0644);
     archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
     archive_entry_set_mtime(e, 0, 0);
-    bool ok = archive_write_header(a, e) == ARCHIVE_OK &&
-              archive_write_data(a, content.data(), content.size()) == static_cast<la_ssize_t>(content.size());
+    bool ok = archive_write_header(a, e) == ARCHIVE_OK
+              && archive_write_data(a, content.data(), content.size()) == static_cast<la_ssize_t>(content.size());
     archive_entry_free(e);
     if (!ok) {
       archive_write_free(a);

@@ -76,8 +76,8 @@ TEST_CASE("archive::Keyring::key_for refuses a revoked key, present or not")
   put_public_key(dir, "kept.pub", kept);
   put_public_key(dir, "revoked.pub", revoked);
   std::string gone = "00112233aabbccdd";
-  dir.write("revoked", "# keys that must never verify again\n\n  " + revoked.public_key.id() +
-                         "   # leaked 2026-11\n" + "00112233AABBCCDD\n");
+  dir.write("revoked", "# keys that must never verify again\n\n  " + revoked.public_key.id() + "   # leaked 2026-11\n"
+                           + "00112233AABBCCDD\n");
   auto ring = load_keyring(dir.path());
   REQUIRE(ring);
   CHECK(ring->is_revoked(revoked.public_key.id()));
@@ -88,8 +88,9 @@ TEST_CASE("archive::Keyring::key_for refuses a revoked key, present or not")
   auto r = ring->key_for(revoked.public_key.id());
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::revoked_key);
-  CHECK(r.error().message == "signing key '" + revoked.public_key.id() + "' is revoked (listed in '" +
-                               (dir / "revoked").string() + "' line 3)");
+  CHECK(r.error().message
+        == "signing key '" + revoked.public_key.id() + "' is revoked (listed in '" + (dir / "revoked").string()
+               + "' line 3)");
   auto g = ring->key_for(gone);
   REQUIRE_FALSE(g);
   CHECK(g.error().code == ErrorCode::revoked_key);

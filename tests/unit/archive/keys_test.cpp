@@ -25,8 +25,8 @@ const char* const k_rfc8032_private_pem = "-----BEGIN PRIVATE KEY-----\n"
 const char* const k_rfc8032_public_pem = "-----BEGIN PUBLIC KEY-----\n"
                                          "MCowBQYDK2VwAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
                                          "-----END PUBLIC KEY-----\n";
-const char* const k_rfc8032_empty_signature =
-  "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+const char* const k_rfc8032_empty_signature = "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb88215"
+                                              "90a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
 // sha256(302a300506032b6570032100 || d75a9801...511a), the SubjectPublicKeyInfo DER.
 const char* const k_rfc8032_key_id = "06e3fd8fda29bb60";
 
@@ -91,8 +91,8 @@ TEST_CASE("archive::sign_message is plain Ed25519 (RFC 8032 test vector)")
   REQUIRE(priv);
   auto sig = sign_message(*priv, "");
   REQUIRE(sig);
-  CHECK(to_hex(std::span(reinterpret_cast<const std::uint8_t*>(sig->data()), sig->size())) ==
-        k_rfc8032_empty_signature);
+  CHECK(to_hex(std::span(reinterpret_cast<const std::uint8_t*>(sig->data()), sig->size()))
+        == k_rfc8032_empty_signature);
   auto pub = parse_public_key(k_rfc8032_public_pem);
   REQUIRE(pub);
   CHECK(verify_message(*pub, "", *sig));
@@ -172,8 +172,8 @@ TEST_CASE("archive::write_key_pair refuses to overwrite either file and leaves b
   auto second = write_key_pair(dir / "release");
   REQUIRE_FALSE(second);
   CHECK(second.error().code == ErrorCode::key_exists);
-  CHECK(second.error().message == "key file '" + first->private_file.string() +
-                                    "' already exists, refusing to overwrite it");
+  CHECK(second.error().message
+        == "key file '" + first->private_file.string() + "' already exists, refusing to overwrite it");
   CHECK(slurp(first->private_file) == old_key);
   CHECK(slurp(first->public_file) == old_pub);
 
@@ -219,9 +219,10 @@ TEST_CASE("archive::load_private_key refuses a key file accessible by group or o
     CHECK(key.error().code == ErrorCode::io);
     char octal[8];
     std::snprintf(octal, sizeof octal, "%04o", static_cast<unsigned>(mode));
-    CHECK(key.error().message == "private key file '" + files->private_file.string() + "' has mode " + octal +
-                                   ": it must not be accessible by group or others (run chmod 600 '" +
-                                   files->private_file.string() + "')");
+    CHECK(key.error().message
+          == "private key file '" + files->private_file.string() + "' has mode " + octal
+                 + ": it must not be accessible by group or others (run chmod 600 '" + files->private_file.string()
+                 + "')");
   }
   fs::permissions(files->private_file, static_cast<fs::perms>(0400), fs::perm_options::replace);
   CHECK(load_private_key(files->private_file));

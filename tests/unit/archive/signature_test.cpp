@@ -65,15 +65,16 @@ Error parse_error(const std::string& text)
 TEST_CASE("archive::sign writes the documented format, byte for byte")
 {
   std::string text = signed_text();
-  CHECK(text == "noodle-signature 1\n"
-                "key-id: 06e3fd8fda29bb60\n"
-                "component: jit_compiler\n"
-                "version: 2.1.0\n"
-                "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
-                "size: 123456\n"
-                "signed-at: 2026-11-26T23:00:00Z\n"
-                "signature: "
-                "xmBMqjbJD9IoiEJbPuZvqRe1iQnO+2CKzj39NGXM+8A+qPw+d7BR7Vz97xoIkdwqYEUCnlKOMvdvP3eVh402DQ==\n");
+  CHECK(text
+        == "noodle-signature 1\n"
+           "key-id: 06e3fd8fda29bb60\n"
+           "component: jit_compiler\n"
+           "version: 2.1.0\n"
+           "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08\n"
+           "size: 123456\n"
+           "signed-at: 2026-11-26T23:00:00Z\n"
+           "signature: "
+           "xmBMqjbJD9IoiEJbPuZvqRe1iQnO+2CKzj39NGXM+8A+qPw+d7BR7Vz97xoIkdwqYEUCnlKOMvdvP3eVh402DQ==\n");
   // That signature is what `openssl pkeyutl -sign -rawin` gives over the statement lines.
 }
 
@@ -115,13 +116,13 @@ TEST_CASE("archive::check_signature refuses every relabelled statement field")
   const std::string text = signed_text();
   const PublicKey key = rfc_key().public_key();
   const std::pair<std::string, std::string> edits[] = {
-    {"component: jit_compiler", "component: jit_compilers"},
-    {"version: 2.1.0", "version: 2.1.1"},
-    {"sha256: 9f86", "sha256: 0f86"},
-    {"size: 123456", "size: 123457"},
-    {"signed-at: 2026-11-26T23:00:00Z", "signed-at: 2026-11-26T23:00:01Z"},
-    {"key-id: 06e3fd8fda29bb60", "key-id: 16e3fd8fda29bb60"},
-    {"signature: xmBM", "signature: xmBN"},
+      {"component: jit_compiler", "component: jit_compilers"},
+      {"version: 2.1.0", "version: 2.1.1"},
+      {"sha256: 9f86", "sha256: 0f86"},
+      {"size: 123456", "size: 123457"},
+      {"signed-at: 2026-11-26T23:00:00Z", "signed-at: 2026-11-26T23:00:01Z"},
+      {"key-id: 06e3fd8fda29bb60", "key-id: 16e3fd8fda29bb60"},
+      {"signature: xmBM", "signature: xmBN"},
   };
   for (const auto& [from, to] : edits) {
     INFO(to);
@@ -161,8 +162,8 @@ TEST_CASE("archive::parse_signature calls every cut-short file truncated")
   REQUIRE(e.where);
   CHECK(e.where->file == "jit.sig");
   CHECK(e.where->line == 7);
-  CHECK(parse_error(text.substr(0, text.size() - 1)).message ==
-        "signature file is truncated: the last line has no line feed");
+  CHECK(parse_error(text.substr(0, text.size() - 1)).message
+        == "signature file is truncated: the last line has no line feed");
   CHECK(parse_error("noodle-signature 1\n").message == "signature file is truncated: it ends before the 'key-id' line");
 }
 
@@ -185,71 +186,72 @@ TEST_CASE("archive::parse_signature refuses malformed lines with their location"
     std::uint32_t column;
   };
   const Case cases[] = {
-    {replace(text, "\n", "\r\n"), "line ends with a carriage return: only LF line endings are accepted", 1, 19},
-    {replace(text, "jit_compiler", "jit\tcompiler"), "unexpected byte 0x09: a signature file is printable ASCII", 3,
-     15},
-    {replace(text, "jit_compiler", "jit_comp\xc3\xa9"), "unexpected byte 0xc3: a signature file is printable ASCII",
-     3, 20},
-    {replace(text, "noodle-signature 1", "minisign 1"),
-     "not a noodle signature file: the first line must be 'noodle-signature 1'", 1, 1},
-    {replace(text, "noodle-signature 1", "noodle-signature 2"),
-     "unsupported signature format 'noodle-signature 2': this version reads format 1", 1, 1},
-    {replace(text, "size: 123456\n", "size: 123456\ncomment: hi\n"), "unknown field 'comment'", 7, 1},
-    {replace(text, "size: 123456\n", "size: 123456\nsize: 123456\n"), "duplicate field 'size'", 7, 1},
-    {replace(text, "component: jit_compiler\n", ""), "missing field 'component' before 'version'", 3, 1},
-    {replace(text, "component: jit_compiler\nversion: 2.1.0\n", ""), "missing field 'component' before 'sha256'", 3, 1},
-    {replace(text, "component: jit_compiler\nversion: 2.1.0\n", "version: 2.1.0\ncomponent: jit_compiler\n"),
-     "missing field 'component' before 'version'", 3, 1},
-    {text + "\n", "unexpected line after the 'signature' line", 9, 1},
-    {text + "signature: x\n", "unexpected line after the 'signature' line", 9, 1},
-    {replace(text, "size: 123456", "size 123456"), "expected 'FIELD: VALUE', found 'size 123456'", 6, 1},
-    {replace(text, "size: 123456", "size:123456"),
-     "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
-    {replace(text, "size: 123456", "size:  123456"),
-     "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
-    {replace(text, "size: 123456", "size: 123456 "),
-     "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
-    {replace(text, "size: 123456", "size: "), "field 'size' must be written 'size: VALUE' with one space after the colon",
-     6, 6},
-    {replace(text, "key-id: 06e3fd8fda29bb60", "key-id: 06E3FD8FDA29BB60"),
-     "invalid key id '06E3FD8FDA29BB60': expected 16 lowercase hexadecimal digits", 2, 9},
-    {replace(text, "key-id: 06e3fd8fda29bb60", "key-id: 06e3fd8fda29bb6"),
-     "invalid key id '06e3fd8fda29bb6': expected 16 lowercase hexadecimal digits", 2, 9},
-    {replace(text, "jit_compiler", "Jit_compiler"),
-     "invalid component name 'Jit_compiler': use 1 to 128 lowercase letters, digits, '_', '.' and '-', starting "
-     "with a letter or digit",
-     3, 12},
-    {replace(text, "jit_compiler", "../etc"),
-     "invalid component name '../etc': use 1 to 128 lowercase letters, digits, '_', '.' and '-', starting with a "
-     "letter or digit",
-     3, 12},
-    {replace(text, "version: 2.1.0", "version: v2.1.0"), "version 'v2.1.0' is not in canonical form '2.1.0'", 4, 10},
-    {replace(text, "version: 2.1.0", "version: 2.1"), "invalid version '2.1': expected MAJOR.MINOR.PATCH", 4, 10},
-    {replace(text, "sha256: 9f86", "sha256: 9F86"),
-     "invalid sha256 '9F86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08': expected 64 lowercase "
-     "hexadecimal digits",
-     5, 9},
-    {replace(text, "size: 123456", "size: 0123456"),
-     "invalid size '0123456': expected a decimal number of bytes without leading zeros", 6, 7},
-    {replace(text, "size: 123456", "size: -1"), "invalid size '-1': expected a decimal number of bytes", 6, 7},
-    {replace(text, "size: 123456", "size: 18446744073709551616"),
-     "invalid size '18446744073709551616': over 18446744073709551615", 6, 7},
-    {replace(text, "2026-11-26T23:00:00Z", "2026-11-26 23:00:00"),
-     "invalid signed-at time '2026-11-26 23:00:00': expected UTC as YYYY-MM-DDTHH:MM:SSZ", 7, 12},
-    {replace(text, "2026-11-26T23:00:00Z", "2026-11-26T23:00:00+01:00"),
-     "invalid signed-at time '2026-11-26T23:00:00+01:00': expected UTC as YYYY-MM-DDTHH:MM:SSZ", 7, 12},
-    {replace(text, "2026-11-26T23:00:00Z", "2026-02-29T23:00:00Z"),
-     "invalid signed-at time '2026-02-29T23:00:00Z': no such date", 7, 12},
-    {replace(text, "2026-11-26T23:00:00Z", "2026-11-26T24:00:00Z"),
-     "invalid signed-at time '2026-11-26T24:00:00Z': no such time of day", 7, 12},
-    {replace(text, "signature: xmBM", "signature: xmB"),
-     "invalid signature 'xmBqjbJD9IoiEJbPuZvqRe1iQnO+2CKzj39NGXM+8A+qPw+d7BR7Vz97xoIkdwqY...': expected 88 "
-     "base64 characters encoding 64 bytes",
-     8, 12},
-    {replace(text, "DQ==", "DR=="),
-     "invalid signature 'xmBMqjbJD9IoiEJbPuZvqRe1iQnO+2CKzj39NGXM+8A+qPw+d7BR7Vz97xoIkdwq...': expected 88 "
-     "base64 characters encoding 64 bytes",
-     8, 12},
+      {replace(text, "\n", "\r\n"), "line ends with a carriage return: only LF line endings are accepted", 1, 19},
+      {replace(text, "jit_compiler", "jit\tcompiler"), "unexpected byte 0x09: a signature file is printable ASCII", 3,
+       15},
+      {replace(text, "jit_compiler", "jit_comp\xc3\xa9"), "unexpected byte 0xc3: a signature file is printable ASCII",
+       3, 20},
+      {replace(text, "noodle-signature 1", "minisign 1"),
+       "not a noodle signature file: the first line must be 'noodle-signature 1'", 1, 1},
+      {replace(text, "noodle-signature 1", "noodle-signature 2"),
+       "unsupported signature format 'noodle-signature 2': this version reads format 1", 1, 1},
+      {replace(text, "size: 123456\n", "size: 123456\ncomment: hi\n"), "unknown field 'comment'", 7, 1},
+      {replace(text, "size: 123456\n", "size: 123456\nsize: 123456\n"), "duplicate field 'size'", 7, 1},
+      {replace(text, "component: jit_compiler\n", ""), "missing field 'component' before 'version'", 3, 1},
+      {replace(text, "component: jit_compiler\nversion: 2.1.0\n", ""), "missing field 'component' before 'sha256'", 3,
+       1},
+      {replace(text, "component: jit_compiler\nversion: 2.1.0\n", "version: 2.1.0\ncomponent: jit_compiler\n"),
+       "missing field 'component' before 'version'", 3, 1},
+      {text + "\n", "unexpected line after the 'signature' line", 9, 1},
+      {text + "signature: x\n", "unexpected line after the 'signature' line", 9, 1},
+      {replace(text, "size: 123456", "size 123456"), "expected 'FIELD: VALUE', found 'size 123456'", 6, 1},
+      {replace(text, "size: 123456", "size:123456"),
+       "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
+      {replace(text, "size: 123456", "size:  123456"),
+       "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
+      {replace(text, "size: 123456", "size: 123456 "),
+       "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
+      {replace(text, "size: 123456", "size: "),
+       "field 'size' must be written 'size: VALUE' with one space after the colon", 6, 6},
+      {replace(text, "key-id: 06e3fd8fda29bb60", "key-id: 06E3FD8FDA29BB60"),
+       "invalid key id '06E3FD8FDA29BB60': expected 16 lowercase hexadecimal digits", 2, 9},
+      {replace(text, "key-id: 06e3fd8fda29bb60", "key-id: 06e3fd8fda29bb6"),
+       "invalid key id '06e3fd8fda29bb6': expected 16 lowercase hexadecimal digits", 2, 9},
+      {replace(text, "jit_compiler", "Jit_compiler"),
+       "invalid component name 'Jit_compiler': use 1 to 128 lowercase letters, digits, '_', '.' and '-', starting "
+       "with a letter or digit",
+       3, 12},
+      {replace(text, "jit_compiler", "../etc"),
+       "invalid component name '../etc': use 1 to 128 lowercase letters, digits, '_', '.' and '-', starting with a "
+       "letter or digit",
+       3, 12},
+      {replace(text, "version: 2.1.0", "version: v2.1.0"), "version 'v2.1.0' is not in canonical form '2.1.0'", 4, 10},
+      {replace(text, "version: 2.1.0", "version: 2.1"), "invalid version '2.1': expected MAJOR.MINOR.PATCH", 4, 10},
+      {replace(text, "sha256: 9f86", "sha256: 9F86"),
+       "invalid sha256 '9F86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08': expected 64 lowercase "
+       "hexadecimal digits",
+       5, 9},
+      {replace(text, "size: 123456", "size: 0123456"),
+       "invalid size '0123456': expected a decimal number of bytes without leading zeros", 6, 7},
+      {replace(text, "size: 123456", "size: -1"), "invalid size '-1': expected a decimal number of bytes", 6, 7},
+      {replace(text, "size: 123456", "size: 18446744073709551616"),
+       "invalid size '18446744073709551616': over 18446744073709551615", 6, 7},
+      {replace(text, "2026-11-26T23:00:00Z", "2026-11-26 23:00:00"),
+       "invalid signed-at time '2026-11-26 23:00:00': expected UTC as YYYY-MM-DDTHH:MM:SSZ", 7, 12},
+      {replace(text, "2026-11-26T23:00:00Z", "2026-11-26T23:00:00+01:00"),
+       "invalid signed-at time '2026-11-26T23:00:00+01:00': expected UTC as YYYY-MM-DDTHH:MM:SSZ", 7, 12},
+      {replace(text, "2026-11-26T23:00:00Z", "2026-02-29T23:00:00Z"),
+       "invalid signed-at time '2026-02-29T23:00:00Z': no such date", 7, 12},
+      {replace(text, "2026-11-26T23:00:00Z", "2026-11-26T24:00:00Z"),
+       "invalid signed-at time '2026-11-26T24:00:00Z': no such time of day", 7, 12},
+      {replace(text, "signature: xmBM", "signature: xmB"),
+       "invalid signature 'xmBqjbJD9IoiEJbPuZvqRe1iQnO+2CKzj39NGXM+8A+qPw+d7BR7Vz97xoIkdwqY...': expected 88 "
+       "base64 characters encoding 64 bytes",
+       8, 12},
+      {replace(text, "DQ==", "DR=="),
+       "invalid signature 'xmBMqjbJD9IoiEJbPuZvqRe1iQnO+2CKzj39NGXM+8A+qPw+d7BR7Vz97xoIkdwq...': expected 88 "
+       "base64 characters encoding 64 bytes",
+       8, 12},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -287,15 +289,20 @@ TEST_CASE("archive::format_signed_at writes UTC to the second")
 {
   using namespace std::chrono;
   CHECK(format_signed_at(system_clock::time_point(seconds(0))) == "1970-01-01T00:00:00Z");
-  CHECK(format_signed_at(system_clock::time_point(seconds(1795734000) + milliseconds(999))) ==
-        "2026-11-26T23:00:00Z");
+  CHECK(format_signed_at(system_clock::time_point(seconds(1795734000) + milliseconds(999))) == "2026-11-26T23:00:00Z");
 }
 
 TEST_CASE("archive::base64_encode and base64_decode follow RFC 4648 strictly")
 {
   const std::pair<std::string, std::string> vectors[] = {
-    {"", ""}, {"f", "Zg=="}, {"fo", "Zm8="}, {"foo", "Zm9v"}, {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="},
-    {"foobar", "Zm9vYmFy"}, {std::string("\xff\xfe\x00", 3), "//4A"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
+      {std::string("\xff\xfe\x00", 3), "//4A"},
   };
   for (const auto& [raw, encoded] : vectors) {
     CHECK(base64_encode(raw) == encoded);

@@ -191,8 +191,9 @@ TEST_CASE("archive::verify_archive names a signing key that is not in the keyrin
   fs::path sig = rel.sign_file(a, Release::statement_for(a, "jit_compiler", "2.1.0"), stranger.private_key);
   Error e = verify_error(rel.verify(a, sig));
   CHECK(e.code == ErrorCode::unknown_key);
-  CHECK(e.message == "signing key '" + stranger.public_key.id() + "' is not in the keyring '" +
-                       (rel.dir / "keys").string() + "'");
+  CHECK(e.message
+        == "signing key '" + stranger.public_key.id() + "' is not in the keyring '" + (rel.dir / "keys").string()
+               + "'");
   CHECK_FALSE(fs::exists(rel.staging)); // refused before anything was copied
 }
 
@@ -244,8 +245,9 @@ TEST_CASE("archive::verify_archive refuses a revoked key")
   rel.keyring = load_keyring(rel.dir / "keys").value();
   Error e = verify_error(rel.verify(a, sig));
   CHECK(e.code == ErrorCode::revoked_key);
-  CHECK(e.message == "signing key '" + rel.key.public_key.id() + "' is revoked (listed in '" +
-                       (rel.dir / "keys/revoked").string() + "' line 2)");
+  CHECK(e.message
+        == "signing key '" + rel.key.public_key.id() + "' is revoked (listed in '" + (rel.dir / "keys/revoked").string()
+               + "' line 2)");
 }
 
 TEST_CASE("archive::verify_archive catches a one-byte change anywhere in the archive")
@@ -264,8 +266,8 @@ TEST_CASE("archive::verify_archive catches a one-byte change anywhere in the arc
     REQUIRE_FALSE(r);
     INFO("byte " << at);
     CHECK(r.error().code == ErrorCode::integrity);
-    CHECK(r.error().message ==
-          "archive sha256 " + sha256(bad).value().hex() + " does not match the signed " + signed_hex);
+    CHECK(r.error().message
+          == "archive sha256 " + sha256(bad).value().hex() + " does not match the signed " + signed_hex);
   }
   CHECK(empty_dir(rel.staging)); // every refused copy was removed
 
@@ -273,8 +275,9 @@ TEST_CASE("archive::verify_archive catches a one-byte change anywhere in the arc
   Error appended = verify_error(rel.verify(a, sig));
   CHECK(appended.code == ErrorCode::integrity);
   REQUIRE(appended.details.size() == 1);
-  CHECK(appended.details[0] ==
-        "the archive is " + std::to_string(good.size() + 1) + " bytes, the signed size is " + std::to_string(good.size()));
+  CHECK(appended.details[0]
+        == "the archive is " + std::to_string(good.size() + 1) + " bytes, the signed size is "
+               + std::to_string(good.size()));
   spit(a, good);
   CHECK(rel.verify(a, sig));
 }
@@ -398,9 +401,10 @@ TEST_CASE("archive::verify_archive creates the staging directory 0700 and refuse
     fs::permissions(rel.staging, static_cast<fs::perms>(0755), fs::perm_options::replace);
     Error e = verify_error(rel.verify(a, sig));
     CHECK(e.code == ErrorCode::io);
-    CHECK(e.message == "staging directory '" + rel.staging.string() + "' must have mode 0700 and belong to uid " +
-                         std::to_string(::geteuid()) + ": it has mode 0755 and belongs to uid " +
-                         std::to_string(::geteuid()));
+    CHECK(e.message
+          == "staging directory '" + rel.staging.string() + "' must have mode 0700 and belong to uid "
+                 + std::to_string(::geteuid()) + ": it has mode 0755 and belongs to uid "
+                 + std::to_string(::geteuid()));
     CHECK(empty_dir(rel.staging));
   }
   SECTION("a symlink to a 0700 directory is refused")
@@ -430,7 +434,8 @@ TEST_CASE("archive::verify_archive refuses archives that are links, not files or
   fs::create_symlink(a, rel.dir / "link.tar.gz");
   Error link = verify_error(rel.verify(rel.dir / "link.tar.gz", sig));
   CHECK(link.code == ErrorCode::archive_invalid);
-  CHECK(link.message == "archive '" + (rel.dir / "link.tar.gz").string() + "' is a symbolic link: give the file itself");
+  CHECK(link.message
+        == "archive '" + (rel.dir / "link.tar.gz").string() + "' is a symbolic link: give the file itself");
 
   Error dir = verify_error(rel.verify(rel.dir.path(), sig));
   CHECK(dir.code == ErrorCode::archive_invalid);
@@ -439,8 +444,8 @@ TEST_CASE("archive::verify_archive refuses archives that are links, not files or
   rel.limits.max_archive_bytes = 10;
   Error big = verify_error(rel.verify(a, sig));
   CHECK(big.code == ErrorCode::archive_limit);
-  CHECK(big.message ==
-        "archive '" + a.string() + "' is " + std::to_string(fs::file_size(a)) + " bytes, over the 10-byte limit");
+  CHECK(big.message
+        == "archive '" + a.string() + "' is " + std::to_string(fs::file_size(a)) + " bytes, over the 10-byte limit");
 
   Error missing = verify_error(rel.verify(rel.dir / "none.tar.gz", sig));
   CHECK(missing.code == ErrorCode::io);
@@ -471,8 +476,8 @@ TEST_CASE("archive::verify_archive requires one valid manifest.yaml inside the s
   SECTION("two component versions")
   {
     fs::path a = rel.dir / "two.tar.gz";
-    test::write_tar_gz(a, {{"manifest.yaml", test::manifest_yaml("jit_compiler", "2.1.0") + "---\n" +
-                                               test::manifest_yaml("jit_compiler", "2.2.0")}});
+    test::write_tar_gz(a, {{"manifest.yaml", test::manifest_yaml("jit_compiler", "2.1.0") + "---\n"
+                                                 + test::manifest_yaml("jit_compiler", "2.2.0")}});
     fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
     Error e = verify_error(rel.verify(a, sig));
     CHECK(e.code == ErrorCode::archive_invalid);
@@ -538,22 +543,23 @@ TEST_CASE("archive::check_catalog_entry requires the catalog to describe the ver
 
   other = entry;
   other.name = "gc_engine";
-  CHECK(check_catalog_entry(*v, other).error().message ==
-        "catalog entry gc_engine@2.1.0 does not match the verified archive jit_compiler@2.1.0");
+  CHECK(check_catalog_entry(*v, other).error().message
+        == "catalog entry gc_engine@2.1.0 does not match the verified archive jit_compiler@2.1.0");
 
   other = entry;
   other.archive->sha256 = std::string(64, '0');
   r = check_catalog_entry(*v, other);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::integrity);
-  CHECK(r.error().message == "catalog sha256 " + std::string(64, '0') +
-                               " for jit_compiler@2.1.0 does not match the verified archive's " + v->sha256);
+  CHECK(r.error().message
+        == "catalog sha256 " + std::string(64, '0') + " for jit_compiler@2.1.0 does not match the verified archive's "
+               + v->sha256);
 
   other = entry;
   other.archive->size = v->size + 1;
   r = check_catalog_entry(*v, other);
   REQUIRE_FALSE(r);
-  CHECK(r.error().message == "catalog size " + std::to_string(v->size + 1) +
-                               " for jit_compiler@2.1.0 does not match the verified archive's " +
-                               std::to_string(v->size) + " bytes");
+  CHECK(r.error().message
+        == "catalog size " + std::to_string(v->size + 1)
+               + " for jit_compiler@2.1.0 does not match the verified archive's " + std::to_string(v->size) + " bytes");
 }
