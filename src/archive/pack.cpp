@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/pack.hpp>
 
+#include <noodle/archive/digest.hpp>
+
 #include <noodle/archive/limits.hpp>
 
 #include "tar_fd.hpp"
@@ -48,40 +50,6 @@ std::optional<Compression> compression_for(const fs::path& out)
   }
   return std::nullopt;
 }
-
-// Streaming SHA-256 over OpenSSL EVP. Kept private so it can give way to a
-// shared digest module.
-class Sha256 {
-public:
-  Sha256() : m_ctx(EVP_MD_CTX_new())
-  {
-    m_ok = m_ctx != nullptr && EVP_DigestInit_ex(m_ctx, EVP_sha256(), nullptr) == 1;
-  }
-  ~Sha256() { EVP_MD_CTX_free(m_ctx); }
-  Sha256(const Sha256&) = delete;
-  Sha256& operator=(const Sha256&) = delete;
-
-  void update(const void* data, std::size_t size) { m_ok = m_ok && EVP_DigestUpdate(m_ctx, data, size) == 1; }
-
-  // Lowercase hex, or nullopt when OpenSSL failed.
-  std::optional<std::string> finish()
-  {
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int size = 0;
-    if (!m_ok || EVP_DigestFinal_ex(m_ctx, digest.data(), &size) != 1) {
-      return std::nullopt;
-    }
-    std::string hex;
-    for (unsigned int i = 0; i < size; ++i) {
-      hex += fmt::format("{:02x}", digest[i]);
-    }
-    return hex;
-  }
-
-private:
-  EVP_MD_CTX* m_ctx;
-  bool m_ok = false;
-};
 
 enum class ItemKind { file, directory, symlink };
 
@@ -178,7 +146,7 @@ la_ssize_t write_callback(struct archive* a, void* data, const void* buffer, std
     archive_set_error(a, err, "write failed");
     return -1;
   }
-  sink->sha.update(buffer, size);
+  sink->sha.update(std::string_view(static_cast<const char*>(buffer), size));
   sink->size += size;
   return static_cast<la_ssize_t>(size);
 }
@@ -397,9 +365,9 @@ Result<PackResult> pack(const fs::path& dir, const fs::path& out)
   if (const int err = fd.close_checked(); err != 0) {
     return abandon(Error(ErrorCode::io, fmt::format("cannot finish '{}': {}", temp, std::strerror(err))));
   }
-  auto sha = sink.sha.finish();
+  auto sha = sink.sha.final();
   if (!sha) {
-    return abandon(Error(ErrorCode::internal, "sha-256 computation failed"));
+    return abandon(sha.error());
   }
   if (::rename(temp.c_str(), out.c_str()) != 0) {
     return abandon(Error(ErrorCode::io, fmt::format("cannot write '{}': {}", out.string(), std::strerror(errno))));
@@ -408,7 +376,7 @@ Result<PackResult> pack(const fs::path& dir, const fs::path& out)
   if (!parent_fd.valid() || ::fsync(parent_fd.get()) != 0) {
     return fail(ErrorCode::io, fmt::format("cannot sync directory '{}': {}", parent.string(), std::strerror(errno)));
   }
-  return PackResult{std::move(*sha), sink.size, items->size()};
+  return PackResult{sha->hex(), sink.size, items->size()};
 }
 
 } // namespace noodle::archive
