@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 using namespace noodle;
@@ -367,4 +369,41 @@ TEST_CASE("archive::parse_signature either refuses a mutated file with a locatio
   }
   // Some edits keep the file well formed (a digit of the digest); none of those verifies.
   CHECK(accepted > 0);
+}
+
+TEST_CASE("noodle-signature(5) renders without groff warnings and its example file verifies")
+{
+  const std::string page = std::string(NOODLE_SOURCE_DIR) + "/man/noodle-signature.5";
+  FILE* p = ::popen(("groff -ww -z -man '" + page + "' 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string warnings;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, p) != nullptr) {
+    warnings += buffer;
+  }
+  ::pclose(p);
+  CHECK(warnings.empty());
+
+  std::ifstream in(page);
+  std::string line;
+  std::string example;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == "noodle\\-signature 1") {
+      inside = true;
+    }
+    if (inside && line == ".fi") {
+      break;
+    }
+    if (inside) {
+      for (std::size_t at; (at = line.find("\\-")) != std::string::npos;) {
+        line.replace(at, 2, "-");
+      }
+      example += line + "\n";
+    }
+  }
+  auto file = parse_signature(example, "noodle-signature.5");
+  REQUIRE(file);
+  CHECK(example == signed_text());
+  CHECK(check_signature(*file, rfc_key().public_key()));
 }
