@@ -74,7 +74,7 @@ struct Release {
 
   Release()
   {
-    dir.write("keys/release.pub", key.public_key.to_pem().value());
+    test::keyring_write(dir, "keys/release.pub", key.public_key.to_pem().value());
     keyring = load_keyring(dir / "keys").value();
   }
 
@@ -226,9 +226,9 @@ TEST_CASE("archive::verify_archive refuses a signature made by another key under
     std::string text = slurp(sig);
     text.replace(text.find(impostor.public_key.id()), k_key_id_length, rel.key.public_key.id());
     spit(sig, text);
-    rel.dir.write("keys/" + rel.key.public_key.id() + ".pub", impostor.public_key.to_pem().value());
+    test::keyring_write(rel.dir, "keys/" + rel.key.public_key.id() + ".pub", impostor.public_key.to_pem().value());
     fs::remove(rel.dir / "keys/release.pub");
-    rel.dir.write("keys/release.pub", rel.key.public_key.to_pem().value());
+    test::keyring_write(rel.dir, "keys/release.pub", rel.key.public_key.to_pem().value());
     rel.keyring = load_keyring(rel.dir / "keys").value();
   }
   Error e = verify_error(rel.verify(a, a.string() + ".sig"));
@@ -241,7 +241,7 @@ TEST_CASE("archive::verify_archive refuses a revoked key")
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  rel.dir.write("keys/revoked", "# compromised\n" + rel.key.public_key.id() + "\n");
+  test::keyring_write(rel.dir, "keys/revoked", "# compromised\n" + rel.key.public_key.id() + "\n");
   rel.keyring = load_keyring(rel.dir / "keys").value();
   Error e = verify_error(rel.verify(a, sig));
   CHECK(e.code == ErrorCode::revoked_key);
