@@ -563,3 +563,30 @@ TEST_CASE("archive::check_catalog_entry requires the catalog to describe the ver
         == "catalog size " + std::to_string(v->size + 1)
                + " for jit_compiler@2.1.0 does not match the verified archive's " + std::to_string(v->size) + " bytes");
 }
+
+TEST_CASE("archive::statement_for_archive describes an archive from its own manifest, and its signature verifies")
+{
+  Release rel;
+  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0-rc.1+build.7");
+  using namespace std::chrono;
+  auto statement = statement_for_archive(a, rel.limits, system_clock::time_point(seconds(1795734000)));
+  REQUIRE(statement);
+  const std::string bytes = slurp(a);
+  CHECK(statement->component == "jit_compiler");
+  CHECK(statement->version.to_string() == "2.1.0-rc.1+build.7");
+  CHECK(statement->sha256 == sha256(bytes).value().hex());
+  CHECK(statement->size == bytes.size());
+  CHECK(statement->signed_at == "2026-11-26T23:00:00Z");
+
+  fs::path sig = rel.sign_file(a, *statement, rel.key.private_key);
+  auto v = rel.verify(a, sig);
+  REQUIRE(v);
+  CHECK(v->version.to_string() == "2.1.0-rc.1+build.7");
+
+  fs::path bare = rel.dir / "bare.tar.gz";
+  test::write_tar_gz(bare, {{"bin/x", "x"}});
+  auto none = statement_for_archive(bare, rel.limits, system_clock::now());
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == ErrorCode::archive_invalid);
+  CHECK(none.error().message == "archive '" + bare.string() + "' holds no manifest.yaml");
+}
