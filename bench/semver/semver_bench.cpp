@@ -6,6 +6,7 @@
 // Usage: semver_bench [--file versions.txt] [--count N] [--reps N] [--range R]
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
+#include <noodle/semver/version_list.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -139,7 +140,14 @@ int main(int argc, char** argv)
     return 2;
   }
 
+  std::string joined;
+  for (const auto& t : texts) {
+    joined += t;
+    joined += '\n';
+  }
   std::vector<double> parse_t, sort_t, parse_sort_t, sat_t, parse_sat_t, lib_sort_t;
+  std::vector<double> list_parse_t, list_sort_t, list_match_t;
+  std::size_t list_allocs = 0;
   std::size_t matched = 0;
   std::size_t sort_allocs = 0;
   std::size_t sat_allocs = 0;
@@ -173,6 +181,22 @@ int main(int argc, char** argv)
     matched = n;
     sat_t.push_back(t5 - t4);
     parse_sat_t.push_back(t5 - t3);
+
+    // The bulk path of `version sort` and `version match`.
+    const auto a2 = g_allocations.load();
+    const double t7 = now_ms();
+    auto list = noodle::semver::VersionList::parse_lines_borrowed(joined, "<bench>");
+    const double t8 = now_ms();
+    list->sort();
+    const double t9 = now_ms();
+    list_allocs = g_allocations.load() - a2;
+    auto filtered = noodle::semver::VersionList::parse_lines_borrowed(joined, "<bench>");
+    filtered->keep_satisfying(*range);
+    filtered->sort();
+    const double t10 = now_ms();
+    list_parse_t.push_back(t8 - t7);
+    list_sort_t.push_back(t9 - t7);
+    list_match_t.push_back(t10 - t9);
   }
 
   const double n = static_cast<double>(texts.size());
@@ -188,5 +212,10 @@ int main(int argc, char** argv)
               median(sat_t) * 1e6 / n, sat_allocs);
   std::printf("  parse+satisfies  %8.2f ms  %6.2f M versions/s  (%zu of %zu match '%s')\n", median(parse_sat_t),
               n / median(parse_sat_t) / 1e3, matched, texts.size(), range_text.c_str());
+  std::printf("  VersionList parse %7.2f ms  %6.1f ns/version\n", median(list_parse_t),
+              median(list_parse_t) * 1e6 / n);
+  std::printf("  VersionList parse+sort %4.2f ms  %6.2f M versions/s  heap allocations: %zu\n", median(list_sort_t),
+              n / median(list_sort_t) / 1e3, list_allocs);
+  std::printf("  VersionList parse+keep_satisfying+sort %4.2f ms\n", median(list_match_t));
   return 0;
 }

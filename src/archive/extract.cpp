@@ -9,12 +9,16 @@
 #include <archive_entry.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <optional>
 #include <string>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unordered_map>
 #include <vector>
 
@@ -26,6 +30,7 @@ using detail::UniqueFd;
 
 constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr std::string_view k_manifest = "manifest.yaml";
+constexpr std::uint32_t k_root = 0;
 
 enum class NodeKind { file, directory, symlink };
 
@@ -39,20 +44,15 @@ std::string_view kind_name(NodeKind kind)
   return "entry";
 }
 
+// One thing created under staging. The tree holds each name once, so the
+// bookkeeping costs about one component name per created object, whatever
+// the depth.
 struct Node {
-  NodeKind kind = NodeKind::file;
+  std::string name;
+  std::uint32_t parent = k_root;
+  NodeKind kind = NodeKind::directory;
   bool from_entry = false; // false: a directory implied by a deeper path
 };
-
-// "a/b/c" -> {"a/b", "c"}; "c" -> {"", "c"}.
-std::pair<std::string_view, std::string_view> split_parent(std::string_view path)
-{
-  const auto slash = path.rfind('/');
-  if (slash == std::string_view::npos) {
-    return {std::string_view(), path};
-  }
-  return {path.substr(0, slash), path.substr(slash + 1)};
-}
 
 // Why an entry of a refused type is refused.
 std::optional<std::string> refused_type(mode_t type)
@@ -71,160 +71,187 @@ std::optional<std::string> refused_type(mode_t type)
 
 class Extractor {
 public:
-  Extractor(int root, const Limits& limits) : m_root(root), m_limits(limits) {}
+  Extractor(int root, const Limits& limits) : m_root(root), m_limits(limits) { m_nodes.push_back(Node{}); }
 
   Result<void> run(int fd);
-  // Removes everything run() created, deepest first; returns what remained.
+  // Removes everything run() created, children first; returns what remained.
   std::vector<std::string> remove_created();
   const ExtractReport& report() const { return m_report; }
 
 private:
   Result<void> entry(detail::TarInput& in, archive_entry* e);
-  Result<void> ensure_parents(const std::string& path, const std::string& shown);
-  Result<void> write_file(detail::TarInput& in, archive_entry* e, const std::string& path, const std::string& shown);
-  Result<void> make_directory(archive_entry* e, const std::string& path, const std::string& shown);
-  Result<void> sync_directories();
-  // The directory at normalised `path` ("" = staging root), opened by
-  // walking its components with O_NOFOLLOW. The returned fd is cached.
-  tl::expected<int, int> directory_fd(std::string_view path);
-  void remember(const std::string& path, NodeKind kind, bool from_entry);
+  Result<std::uint32_t> make_parents(const std::vector<std::string_view>& parts, std::uint32_t parent,
+                                     std::size_t existing, const std::string& shown);
+  Result<void> write_file(detail::TarInput& in, archive_entry* e, std::uint32_t node, const std::string& shown);
+  Result<void> sync_all();
+
+  std::optional<std::uint32_t> child(std::uint32_t parent, std::string_view name) const;
+  Result<std::uint32_t> add_node(std::uint32_t parent, std::string_view name, NodeKind kind, bool from_entry,
+                                 const std::string& shown);
+  std::string path_of(std::uint32_t node) const;
+  // The directory `node`, opened from the staging root without following any
+  // symlink: openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS) where the kernel
+  // has it, else component by component with O_NOFOLLOW. The last one is
+  // cached, as consecutive entries mostly share a directory. Fails with errno.
+  tl::expected<int, int> directory_fd(std::uint32_t node);
+  Error io_error(const std::string& shown, std::string_view what, std::uint32_t node, int err) const;
 
   int m_root;
   Limits m_limits;
   ExtractReport m_report;
-  std::unordered_map<std::string, Node> m_nodes;
-  std::vector<std::string> m_created; // in creation order: parents first
-  std::string m_cached_path;
+  std::vector<Node> m_nodes;                                 // [0]: the staging root; parents come before children
+  std::unordered_map<std::string, std::uint32_t> m_children; // "<parent index>/<name>" -> node
+  std::uint32_t m_cached_node = k_root;
   UniqueFd m_cached_fd;
+  bool m_have_openat2 = true;
 };
 
-tl::expected<int, int> Extractor::directory_fd(std::string_view path)
+std::string child_key(std::uint32_t parent, std::string_view name)
 {
-  if (m_cached_fd.valid() && m_cached_path == path) {
+  std::string key = std::to_string(parent);
+  key += '/';
+  key += name;
+  return key;
+}
+
+std::optional<std::uint32_t> Extractor::child(std::uint32_t parent, std::string_view name) const
+{
+  if (auto it = m_children.find(child_key(parent, name)); it != m_children.end()) {
+    return it->second;
+  }
+  return std::nullopt;
+}
+
+Result<std::uint32_t> Extractor::add_node(std::uint32_t parent, std::string_view name, NodeKind kind, bool from_entry,
+                                          const std::string& shown)
+{
+  // Implied directories count: one short entry must not create thousands.
+  if (m_nodes.size() > m_limits.max_entries) {
+    return fail(ErrorCode::archive_limit,
+                fmt::format("entry '{}': archive creates more than {} files, directories and symlinks", shown,
+                            m_limits.max_entries));
+  }
+  const auto index = static_cast<std::uint32_t>(m_nodes.size());
+  m_nodes.push_back(Node{std::string(name), parent, kind, from_entry});
+  m_children.emplace(child_key(parent, name), index);
+  if (kind == NodeKind::directory) {
+    ++m_report.directories;
+  }
+  return index;
+}
+
+std::string Extractor::path_of(std::uint32_t node) const
+{
+  std::vector<std::uint32_t> up;
+  for (std::uint32_t n = node; n != k_root; n = m_nodes[n].parent) {
+    up.push_back(n);
+  }
+  std::string out;
+  for (auto it = up.rbegin(); it != up.rend(); ++it) {
+    if (!out.empty()) {
+      out += '/';
+    }
+    out += m_nodes[*it].name;
+  }
+  return out;
+}
+
+tl::expected<int, int> Extractor::directory_fd(std::uint32_t node)
+{
+  if (node == k_root) {
+    return m_root;
+  }
+  if (m_cached_fd.valid() && m_cached_node == node) {
     return m_cached_fd.get();
   }
-  UniqueFd current(::openat(m_root, ".", k_dir_flags));
-  if (!current.valid()) {
-    return tl::unexpected<int>(errno);
+  m_cached_fd.reset();
+  std::vector<std::uint32_t> chain;
+  for (std::uint32_t n = node; n != k_root; n = m_nodes[n].parent) {
+    chain.push_back(n);
   }
-  std::size_t start = 0;
-  while (start < path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string_view::npos) {
-      end = path.size();
+  std::reverse(chain.begin(), chain.end());
+  if (m_have_openat2) {
+    // One call; the kernel refuses any symlink and anything not beneath root.
+    std::string path;
+    for (std::uint32_t n : chain) {
+      path += m_nodes[n].name;
+      path += '/';
     }
-    const std::string part(path.substr(start, end - start));
-    UniqueFd next(::openat(current.get(), part.c_str(), k_dir_flags));
+    open_how how{};
+    how.flags = k_dir_flags;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
+    const long fd = ::syscall(SYS_openat2, m_root, path.c_str(), &how, sizeof how);
+    if (fd >= 0) {
+      m_cached_fd = UniqueFd(static_cast<int>(fd));
+      m_cached_node = node;
+      return m_cached_fd.get();
+    }
+    if (errno != ENOSYS && errno != EPERM && errno != E2BIG) {
+      return tl::unexpected<int>(errno);
+    }
+    m_have_openat2 = false; // an old kernel or a seccomp filter: walk instead
+  }
+  UniqueFd current;
+  for (std::uint32_t n : chain) {
+    UniqueFd next(::openat(current.valid() ? current.get() : m_root, m_nodes[n].name.c_str(), k_dir_flags));
     if (!next.valid()) {
       return tl::unexpected<int>(errno);
     }
     current = std::move(next);
-    start = end + 1;
   }
-  m_cached_path = std::string(path);
   m_cached_fd = std::move(current);
+  m_cached_node = node;
   return m_cached_fd.get();
 }
 
-void Extractor::remember(const std::string& path, NodeKind kind, bool from_entry)
+Error Extractor::io_error(const std::string& shown, std::string_view what, std::uint32_t node, int err) const
 {
-  m_nodes[path] = Node{kind, from_entry};
-  m_created.push_back(path);
-  if (kind == NodeKind::directory) {
-    ++m_report.directories;
-  }
+  return {ErrorCode::io, fmt::format("entry '{}': cannot {} '{}': {}", shown, what, detail::printable(path_of(node)),
+                                     std::strerror(err))};
 }
 
-Result<void> Extractor::ensure_parents(const std::string& path, const std::string& shown)
+Result<std::uint32_t> Extractor::make_parents(const std::vector<std::string_view>& parts, std::uint32_t parent,
+                                              std::size_t existing, const std::string& shown)
 {
-  std::size_t slash = path.find('/');
-  while (slash != std::string::npos) {
-    const std::string prefix = path.substr(0, slash);
-    slash = path.find('/', slash + 1);
-    if (auto it = m_nodes.find(prefix); it != m_nodes.end()) {
-      if (it->second.kind == NodeKind::symlink) {
-        return fail(ErrorCode::archive_invalid,
-                    fmt::format("entry '{}': parent '{}' is a symlink; nothing is written through a symlink", shown,
-                                detail::printable(prefix)));
-      }
-      if (it->second.kind != NodeKind::directory) {
-        return fail(ErrorCode::archive_invalid, fmt::format("entry '{}': parent '{}' is a regular file, not a directory",
-                                                            shown, detail::printable(prefix)));
-      }
-      continue;
-    }
-    const auto [parent, name] = split_parent(prefix);
+  for (std::size_t i = existing; i + 1 < parts.size(); ++i) {
     auto parent_fd = directory_fd(parent);
     if (!parent_fd) {
-      return fail(ErrorCode::io, fmt::format("entry '{}': cannot open directory '{}': {}", shown,
-                                             detail::printable(parent), std::strerror(parent_fd.error())));
+      return fail(io_error(shown, "open directory", parent, parent_fd.error()));
     }
-    const std::string leaf(name);
-    if (::mkdirat(*parent_fd, leaf.c_str(), 0700) != 0) {
+    const std::string name(parts[i]);
+    if (::mkdirat(*parent_fd, name.c_str(), 0700) != 0) {
       return fail(ErrorCode::io, fmt::format("entry '{}': cannot create directory '{}': {}", shown,
-                                             detail::printable(prefix), std::strerror(errno)));
+                                             detail::printable(path_of(parent) + "/" + name), std::strerror(errno)));
     }
-    remember(prefix, NodeKind::directory, false);
-    UniqueFd dir(::openat(*parent_fd, leaf.c_str(), k_dir_flags));
+    auto made = add_node(parent, name, NodeKind::directory, false, shown);
+    if (!made) {
+      ::unlinkat(*parent_fd, name.c_str(), AT_REMOVEDIR);
+      return made;
+    }
+    UniqueFd dir(::openat(*parent_fd, name.c_str(), k_dir_flags));
     if (!dir.valid() || ::fchmod(dir.get(), 0755) != 0) {
-      return fail(ErrorCode::io, fmt::format("entry '{}': cannot set the mode of directory '{}': {}", shown,
-                                             detail::printable(prefix), std::strerror(errno)));
+      return fail(io_error(shown, "set the mode of", *made, errno));
     }
+    parent = *made;
   }
-  return {};
+  return parent;
 }
 
-Result<void> Extractor::make_directory(archive_entry* e, const std::string& path, const std::string& shown)
-{
-  const auto [parent, name] = split_parent(path);
-  auto parent_fd = directory_fd(parent);
-  if (!parent_fd) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot open directory '{}': {}", shown,
-                                           detail::printable(parent), std::strerror(parent_fd.error())));
-  }
-  const std::string leaf(name);
-  auto it = m_nodes.find(path);
-  if (it == m_nodes.end()) {
-    if (::mkdirat(*parent_fd, leaf.c_str(), 0700) != 0) {
-      return fail(ErrorCode::io, fmt::format("entry '{}': cannot create directory: {}", shown, std::strerror(errno)));
-    }
-    remember(path, NodeKind::directory, true);
-  } else {
-    it->second.from_entry = true; // made earlier for a deeper path
-  }
-  // Owner bits stay rwx so the tree can always be filled and removed.
-  const auto mode = static_cast<mode_t>((archive_entry_perm(e) & 0755) | 0700);
-  UniqueFd dir(::openat(*parent_fd, leaf.c_str(), k_dir_flags));
-  if (!dir.valid() || ::fchmod(dir.get(), mode) != 0) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot set the directory's mode: {}", shown,
-                                           std::strerror(errno)));
-  }
-  return {};
-}
-
-Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, const std::string& path,
-                                   const std::string& shown)
+Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::uint32_t node, const std::string& shown)
 {
   const auto too_big = [&] {
     return fail(ErrorCode::archive_limit,
                 fmt::format("entry '{}': file is larger than the {}-byte limit", shown, m_limits.max_file_bytes));
   };
-  if (archive_entry_size_is_set(e) != 0 && archive_entry_size(e) > 0
-      && static_cast<std::uint64_t>(archive_entry_size(e)) > m_limits.max_file_bytes) {
-    return too_big();
-  }
-  const auto [parent, name] = split_parent(path);
-  auto parent_fd = directory_fd(parent);
+  auto parent_fd = directory_fd(m_nodes[node].parent);
   if (!parent_fd) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot open directory '{}': {}", shown,
-                                           detail::printable(parent), std::strerror(parent_fd.error())));
+    return fail(io_error(shown, "open directory", m_nodes[node].parent, parent_fd.error()));
   }
-  const std::string leaf(name);
-  UniqueFd out(::openat(*parent_fd, leaf.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd out(
+      ::openat(*parent_fd, m_nodes[node].name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out.valid()) {
     return fail(ErrorCode::io, fmt::format("entry '{}': cannot create file: {}", shown, std::strerror(errno)));
   }
-  remember(path, NodeKind::file, true);
   std::uint64_t written = 0;
   for (;;) {
     auto block = in.read_block(shown);
@@ -244,9 +271,12 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, const
   }
   // No setuid, setgid, sticky or world-writable bit; the owner is whoever runs us.
   const auto mode = static_cast<mode_t>(archive_entry_perm(e) & 0755);
-  if (::fchmod(out.get(), mode) != 0 || ::fsync(out.get()) != 0) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot finish file: {}", shown, std::strerror(errno)));
+  if (::fchmod(out.get(), mode) != 0) {
+    return fail(ErrorCode::io, fmt::format("entry '{}': cannot set the file's mode: {}", shown, std::strerror(errno)));
   }
+  // Start writeback now; sync_all() waits for it, so the many fsyncs of a
+  // large tree share journal commits instead of paying one each.
+  ::sync_file_range(out.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   if (const int err = out.close_checked(); err != 0) {
     return fail(ErrorCode::io, fmt::format("entry '{}': cannot close file: {}", shown, std::strerror(err)));
   }
@@ -265,7 +295,7 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
   const auto reject = [&](ErrorCode code, std::string_view reason) {
     return fail(code, fmt::format("entry '{}': {}", shown, reason));
   };
-  auto path = detail::normalise_entry_path(raw, m_limits.max_path_bytes);
+  auto path = detail::normalise_entry_path(raw, m_limits);
   if (!path) {
     return reject(path.error().code, path.error().reason);
   }
@@ -275,8 +305,7 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
   }
   const auto type = archive_entry_filetype(e);
   if (auto why = refused_type(type)) {
-    return reject(ErrorCode::archive_invalid,
-                  fmt::format("{} (only regular files, directories and symlinks)", *why));
+    return reject(ErrorCode::archive_invalid, fmt::format("{} (only regular files, directories and symlinks)", *why));
   }
   if (archive_entry_sparse_count(e) > 0) {
     return reject(ErrorCode::archive_invalid, "sparse files are not allowed");
@@ -289,61 +318,123 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
     auto drained = in.drain(shown);
     return drained ? Result<void>() : fail(std::move(drained.error()));
   }
-  if (auto it = m_nodes.find(*path); it != m_nodes.end()) {
-    const std::string earlier = detail::printable(*path);
-    if (it->second.from_entry) {
-      return reject(ErrorCode::archive_invalid, fmt::format("duplicate path ('{}' appears earlier in the archive as a {})",
-                                                            earlier, kind_name(it->second.kind)));
+
+  // Follow the parents that exist already: each must be a directory.
+  const auto parts = detail::components(*path);
+  std::uint32_t parent = k_root;
+  std::size_t existing = 0;
+  for (; existing + 1 < parts.size(); ++existing) {
+    const auto found = child(parent, parts[existing]);
+    if (!found) {
+      break;
+    }
+    const Node& node = m_nodes[*found];
+    if (node.kind == NodeKind::symlink) {
+      return reject(ErrorCode::archive_invalid,
+                    fmt::format("parent '{}' is a symlink; nothing is written through a symlink",
+                                detail::printable(path_of(*found))));
+    }
+    if (node.kind == NodeKind::file) {
+      return reject(ErrorCode::archive_invalid,
+                    fmt::format("parent '{}' is a regular file, not a directory", detail::printable(path_of(*found))));
+    }
+    parent = *found;
+  }
+  std::optional<std::uint32_t> earlier;
+  if (existing + 1 == parts.size()) {
+    earlier = child(parent, parts.back());
+  }
+  if (earlier) {
+    const Node& node = m_nodes[*earlier];
+    const std::string earlier_path = detail::printable(*path);
+    if (node.from_entry) {
+      return reject(ErrorCode::archive_invalid,
+                    fmt::format("duplicate path ('{}' appears earlier in the archive as a {})", earlier_path,
+                                kind_name(node.kind)));
     }
     if (type != AE_IFDIR) {
       return reject(ErrorCode::archive_invalid,
-                    fmt::format("duplicate path ('{}' is already a directory holding earlier entries)", earlier));
+                    fmt::format("duplicate path ('{}' is already a directory holding earlier entries)", earlier_path));
     }
   }
+  const char* target = type == AE_IFLNK ? archive_entry_symlink(e) : nullptr;
   if (type == AE_IFLNK) {
-    const char* target = archive_entry_symlink(e);
     if (auto bad = detail::check_symlink_target(*path, target != nullptr ? target : "", m_limits.max_path_bytes)) {
       return reject(bad->code, bad->reason);
     }
   }
-  if (auto parents = ensure_parents(*path, shown); !parents) {
-    return parents;
+
+  auto made_parent = make_parents(parts, parent, existing, shown);
+  if (!made_parent) {
+    return fail(std::move(made_parent.error()));
   }
-  if (type == AE_IFREG) {
-    return write_file(in, e, *path, shown);
+  parent = *made_parent;
+  auto parent_fd = directory_fd(parent);
+  if (!parent_fd) {
+    return fail(io_error(shown, "open directory", parent, parent_fd.error()));
   }
-  if (type == AE_IFDIR) {
-    if (auto made = make_directory(e, *path, shown); !made) {
-      return made;
+  const std::string name(parts.back());
+
+  if (type == AE_IFDIR && earlier) {
+    m_nodes[*earlier].from_entry = true; // made earlier for a deeper path
+  } else if (type == AE_IFDIR) {
+    if (::mkdirat(*parent_fd, name.c_str(), 0700) != 0) {
+      return reject(ErrorCode::io, fmt::format("cannot create directory: {}", std::strerror(errno)));
     }
-  } else {
-    const auto [parent, name] = split_parent(*path);
-    auto parent_fd = directory_fd(parent);
-    if (!parent_fd) {
-      return fail(ErrorCode::io, fmt::format("entry '{}': cannot open directory '{}': {}", shown,
-                                             detail::printable(parent), std::strerror(parent_fd.error())));
+    if (auto made = add_node(parent, name, NodeKind::directory, true, shown); !made) {
+      ::unlinkat(*parent_fd, name.c_str(), AT_REMOVEDIR);
+      return fail(std::move(made.error()));
     }
-    if (::symlinkat(archive_entry_symlink(e), *parent_fd, std::string(name).c_str()) != 0) {
+  } else if (type == AE_IFLNK) {
+    if (::symlinkat(target, *parent_fd, name.c_str()) != 0) {
       return reject(ErrorCode::io, fmt::format("cannot create symlink: {}", std::strerror(errno)));
     }
-    remember(*path, NodeKind::symlink, true);
+    if (auto made = add_node(parent, name, NodeKind::symlink, true, shown); !made) {
+      ::unlinkat(*parent_fd, name.c_str(), 0);
+      return fail(std::move(made.error()));
+    }
     ++m_report.symlinks;
+  } else {
+    // Recorded before the file exists, so a failure part-way removes it.
+    auto made = add_node(parent, name, NodeKind::file, true, shown);
+    if (!made) {
+      return fail(std::move(made.error()));
+    }
+    return write_file(in, e, *made, shown);
+  }
+  if (type == AE_IFDIR) {
+    // Owner bits stay rwx so the tree can always be filled and removed.
+    const auto mode = static_cast<mode_t>((archive_entry_perm(e) & 0755) | 0700);
+    UniqueFd dir(::openat(*parent_fd, name.c_str(), k_dir_flags));
+    if (!dir.valid() || ::fchmod(dir.get(), mode) != 0) {
+      return reject(ErrorCode::io, fmt::format("cannot set the directory's mode: {}", std::strerror(errno)));
+    }
   }
   // Directories and symlinks carry no data; anything there is still counted.
   auto drained = in.drain(shown);
   return drained ? Result<void>() : fail(std::move(drained.error()));
 }
 
-Result<void> Extractor::sync_directories()
+Result<void> Extractor::sync_all()
 {
-  for (const auto& path : m_created) {
-    if (m_nodes[path].kind != NodeKind::directory) {
+  for (std::uint32_t i = 1; i < m_nodes.size(); ++i) {
+    const Node& node = m_nodes[i];
+    if (node.kind == NodeKind::symlink) {
+      continue; // made durable by its directory's fsync
+    }
+    if (node.kind == NodeKind::directory) {
+      auto fd = directory_fd(i);
+      if (!fd || ::fsync(*fd) != 0) {
+        return fail(ErrorCode::io, fmt::format("cannot sync directory '{}': {}", detail::printable(path_of(i)),
+                                               std::strerror(fd ? errno : fd.error())));
+      }
       continue;
     }
-    auto fd = directory_fd(path);
-    if (!fd || ::fsync(*fd) != 0) {
-      return fail(ErrorCode::io, fmt::format("cannot sync directory '{}': {}", detail::printable(path),
-                                             std::strerror(fd ? errno : fd.error())));
+    auto parent_fd = directory_fd(node.parent);
+    UniqueFd file(parent_fd ? ::openat(*parent_fd, node.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1);
+    if (!file.valid() || ::fsync(file.get()) != 0) {
+      return fail(ErrorCode::io, fmt::format("cannot sync file '{}': {}", detail::printable(path_of(i)),
+                                             std::strerror(parent_fd ? errno : parent_fd.error())));
     }
   }
   if (::fsync(m_root) != 0) {
@@ -371,24 +462,22 @@ Result<void> Extractor::run(int fd)
       return done;
     }
   }
-  auto manifest = m_nodes.find(std::string(k_manifest));
-  if (manifest == m_nodes.end() || manifest->second.kind != NodeKind::file) {
+  const auto manifest = child(k_root, k_manifest);
+  if (!manifest || m_nodes[*manifest].kind != NodeKind::file) {
     return fail(ErrorCode::archive_invalid, fmt::format("archive has no regular file '{}' at its root", k_manifest));
   }
-  return sync_directories();
+  return sync_all();
 }
 
 std::vector<std::string> Extractor::remove_created()
 {
   std::vector<std::string> left;
-  m_cached_fd.reset();
-  m_cached_path.clear();
-  for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) {
-    const auto [parent, name] = split_parent(*it);
-    auto parent_fd = directory_fd(parent);
-    const int flags = m_nodes[*it].kind == NodeKind::directory ? AT_REMOVEDIR : 0;
-    if (!parent_fd || ::unlinkat(*parent_fd, std::string(name).c_str(), flags) != 0) {
-      left.push_back(*it);
+  for (auto i = static_cast<std::uint32_t>(m_nodes.size() - 1); i > k_root; --i) {
+    const Node& node = m_nodes[i];
+    auto parent_fd = directory_fd(node.parent);
+    const int flags = node.kind == NodeKind::directory ? AT_REMOVEDIR : 0;
+    if (!parent_fd || (::unlinkat(*parent_fd, node.name.c_str(), flags) != 0 && errno != ENOENT)) {
+      left.push_back(path_of(i));
     }
   }
   m_cached_fd.reset();

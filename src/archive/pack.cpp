@@ -30,7 +30,7 @@ namespace fs = std::filesystem;
 using detail::UniqueFd;
 
 constexpr std::string_view k_manifest = "manifest.yaml";
-constexpr std::size_t k_block = 64 * 1024;
+constexpr std::size_t k_block = std::size_t{64} * 1024;
 
 enum class Compression { gzip, zstd };
 
@@ -105,7 +105,7 @@ std::string_view special_kind(fs::file_type type)
 // Every entry below `dir`, checked against the rules extract applies.
 Result<std::vector<Item>> collect(const fs::path& dir)
 {
-  const std::uint64_t max_path = Limits{}.max_path_bytes;
+  const Limits limits; // what extract accepts by default
   std::vector<Item> items;
   std::error_code ec;
   fs::recursive_directory_iterator it(dir, ec);
@@ -114,7 +114,7 @@ Result<std::vector<Item>> collect(const fs::path& dir)
     const fs::path& full = it->path();
     const std::string rel = full.lexically_relative(dir).generic_string();
     const std::string shown = detail::printable(rel);
-    auto normal = detail::normalise_entry_path(rel, max_path);
+    auto normal = detail::normalise_entry_path(rel, limits);
     if (!normal || *normal != rel) {
       const std::string why = normal ? "path is not in normal form" : normal.error().reason;
       return fail(normal ? ErrorCode::archive_invalid : normal.error().code,
@@ -134,7 +134,7 @@ Result<std::vector<Item>> collect(const fs::path& dir)
       if (ec) {
         return fail(ErrorCode::io, fmt::format("cannot read symlink '{}': {}", shown, ec.message()));
       }
-      if (auto bad = detail::check_symlink_target(rel, item.target, max_path)) {
+      if (auto bad = detail::check_symlink_target(rel, item.target, limits.max_path_bytes)) {
         return fail(bad->code, fmt::format("cannot pack '{}': {}", shown, bad->reason));
       }
       break;
@@ -342,8 +342,7 @@ Result<void> check_input(const fs::path& dir, const fs::path& out)
     return fail(ErrorCode::not_found, fmt::format("'{}' has no {} at its root", dir.string(), k_manifest));
   }
   if (!fs::is_regular_file(manifest)) {
-    return fail(ErrorCode::archive_invalid,
-                fmt::format("'{}' is not a regular file", (dir / k_manifest).string()));
+    return fail(ErrorCode::archive_invalid, fmt::format("'{}' is not a regular file", (dir / k_manifest).string()));
   }
   const fs::path dir_real = fs::weakly_canonical(fs::absolute(dir, ec), ec);
   const fs::path out_parent = fs::weakly_canonical(fs::absolute(out, ec).parent_path(), ec);
@@ -378,8 +377,8 @@ Result<PackResult> pack(const fs::path& dir, const fs::path& out)
   std::string temp = (parent / ("." + out.filename().string() + ".XXXXXX")).string();
   UniqueFd fd(::mkostemp(temp.data(), O_CLOEXEC));
   if (!fd.valid()) {
-    return fail(ErrorCode::io, fmt::format("cannot create a temporary file in '{}': {}", parent.string(),
-                                           std::strerror(errno)));
+    return fail(ErrorCode::io,
+                fmt::format("cannot create a temporary file in '{}': {}", parent.string(), std::strerror(errno)));
   }
   const auto abandon = [&](Error e) {
     ::unlink(temp.c_str());

@@ -12,7 +12,7 @@ namespace noodle::archive {
 
 Result<std::string> read_member(int fd, std::string_view member, std::uint64_t max_bytes, const Limits& limits)
 {
-  auto wanted = detail::normalise_entry_path(member, limits.max_path_bytes);
+  auto wanted = detail::normalise_entry_path(member, limits);
   if (!wanted || wanted->empty()) {
     return fail(ErrorCode::usage, fmt::format("invalid member name '{}'", detail::printable(member)));
   }
@@ -31,7 +31,7 @@ Result<std::string> read_member(int fd, std::string_view member, std::uint64_t m
       return fail(ErrorCode::not_found, fmt::format("archive has no member '{}'", shown));
     }
     const char* raw = archive_entry_pathname(*entry);
-    auto path = detail::normalise_entry_path(raw != nullptr ? raw : "", limits.max_path_bytes);
+    auto path = detail::normalise_entry_path(raw != nullptr ? raw : "", limits);
     if (!path || *path != *wanted) {
       // Other entries are not judged here (extract does that), but their
       // data is still read through the accounted reader.

@@ -61,10 +61,17 @@ Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits)
   if (archive_read_support_format_tar(in->m_archive) != ARCHIVE_OK
       || archive_read_support_filter_gzip(in->m_archive) != ARCHIVE_OK
       || archive_read_support_filter_zstd(in->m_archive) != ARCHIVE_OK) {
-    return fail(ErrorCode::internal, "libarchive lacks tar, gzip or zstd support: " + libarchive_message(in->m_archive));
+    return fail(ErrorCode::internal,
+                "libarchive lacks tar, gzip or zstd support: " + libarchive_message(in->m_archive));
   }
+  // Opening already reads the first blocks to recognise the format.
   if (archive_read_open(in->m_archive, in.get(), nullptr, &TarInput::read_callback, nullptr) != ARCHIVE_OK) {
-    return fail(in->failure("cannot open the archive"));
+    if (in->m_over_archive_limit || in->m_read_errno != 0) {
+      return fail(in->failure(""));
+    }
+    Error e(ErrorCode::archive_invalid, std::string(k_not_tar));
+    e.details.push_back("libarchive: " + libarchive_message(in->m_archive));
+    return fail(std::move(e));
   }
   return in;
 }
@@ -94,7 +101,8 @@ ssize_t TarInput::read_callback(struct archive* a, void* self, const void** buff
 Error TarInput::failure(std::string context) const
 {
   if (m_over_archive_limit) {
-    return {ErrorCode::archive_limit, fmt::format("archive is larger than the {}-byte limit", m_limits.max_archive_bytes)};
+    return {ErrorCode::archive_limit,
+            fmt::format("archive is larger than the {}-byte limit", m_limits.max_archive_bytes)};
   }
   if (m_read_errno != 0) {
     return {ErrorCode::io, fmt::format("cannot read the archive: {}", std::strerror(m_read_errno))};
@@ -154,8 +162,9 @@ Result<std::span<const char>> TarInput::read_block(const std::string& shown)
   }
   m_unpacked += static_cast<std::uint64_t>(n);
   if (m_unpacked > m_limits.max_total_bytes) {
-    return fail(ErrorCode::archive_limit, fmt::format("entry '{}': archive unpacks to more than the {}-byte total limit",
-                                                      shown, m_limits.max_total_bytes));
+    return fail(ErrorCode::archive_limit,
+                fmt::format("entry '{}': archive unpacks to more than the {}-byte total limit", shown,
+                            m_limits.max_total_bytes));
   }
   if (m_unpacked > m_limits.ratio_grace_bytes && m_unpacked > saturating_multiply(m_offset, m_limits.max_ratio)) {
     return fail(ErrorCode::archive_limit,

@@ -21,7 +21,7 @@ namespace noodle::archive::detail {
 
 class TarInput {
 public:
-  static constexpr std::size_t k_block = 64 * 1024;
+  static constexpr std::size_t k_block = std::size_t{64} * 1024;
 
   // Opens the archive on `fd` (not owned, not closed). Nothing is read yet.
   static Result<std::unique_ptr<TarInput>> open(int fd, const Limits& limits);

@@ -22,7 +22,22 @@ tl::unexpected<PathRejection> reject(ErrorCode code, std::string reason)
   return tl::unexpected<PathRejection>(PathRejection{code, std::move(reason)});
 }
 
-// Splits on '/', dropping empty and "." components.
+// Backslash and control characters, shared by paths and targets.
+std::optional<std::string> bad_character(std::string_view text)
+{
+  for (char c : text) {
+    if (c == '\\') {
+      return "a backslash";
+    }
+    if (is_control(c)) {
+      return "a control character";
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 std::vector<std::string_view> components(std::string_view path)
 {
   std::vector<std::string_view> out;
@@ -41,26 +56,10 @@ std::vector<std::string_view> components(std::string_view path)
   return out;
 }
 
-// Backslash and control characters, shared by paths and targets.
-std::optional<std::string> bad_character(std::string_view text)
+tl::expected<std::string, PathRejection> normalise_entry_path(std::string_view raw, const Limits& limits)
 {
-  for (char c : text) {
-    if (c == '\\') {
-      return "a backslash";
-    }
-    if (is_control(c)) {
-      return "a control character";
-    }
-  }
-  return std::nullopt;
-}
-
-} // namespace
-
-tl::expected<std::string, PathRejection> normalise_entry_path(std::string_view raw, std::uint64_t max_path_bytes)
-{
-  if (raw.size() > max_path_bytes) {
-    return reject(ErrorCode::archive_limit, fmt::format("path is longer than {} bytes", max_path_bytes));
+  if (raw.size() > limits.max_path_bytes) {
+    return reject(ErrorCode::archive_limit, fmt::format("path is longer than {} bytes", limits.max_path_bytes));
   }
   if (raw.empty()) {
     return reject(ErrorCode::archive_invalid, "path is empty");
@@ -71,9 +70,10 @@ tl::expected<std::string, PathRejection> normalise_entry_path(std::string_view r
   if (auto bad = bad_character(raw)) {
     return reject(ErrorCode::archive_invalid, fmt::format("path contains {}", *bad));
   }
+  const auto parts = components(raw);
   std::string out;
   out.reserve(raw.size());
-  for (std::string_view part : components(raw)) {
+  for (std::string_view part : parts) {
     if (part == "..") {
       return reject(ErrorCode::archive_invalid, "path escapes the component directory ('..')");
     }
@@ -81,6 +81,9 @@ tl::expected<std::string, PathRejection> normalise_entry_path(std::string_view r
       out += '/';
     }
     out += part;
+  }
+  if (parts.size() > limits.max_path_depth) {
+    return reject(ErrorCode::archive_limit, fmt::format("path is deeper than {} components", limits.max_path_depth));
   }
   return out;
 }
@@ -113,9 +116,9 @@ std::optional<PathRejection> check_symlink_target(std::string_view link_path, st
       continue;
     }
     if (seen_name) {
-      return PathRejection{ErrorCode::archive_invalid,
-                           fmt::format("symlink target '{}' has '..' after a name; only leading '..' are allowed",
-                                       shown)};
+      return PathRejection{
+          ErrorCode::archive_invalid,
+          fmt::format("symlink target '{}' has '..' after a name; only leading '..' are allowed", shown)};
     }
     if (depth == 0) {
       return PathRejection{ErrorCode::archive_invalid,

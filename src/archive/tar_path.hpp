@@ -3,12 +3,14 @@
 // never produces an archive that extract refuses.
 #pragma once
 
+#include <noodle/archive/limits.hpp>
 #include <noodle/util/error.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace noodle::archive::detail {
 
@@ -21,8 +23,12 @@ struct PathRejection {
 
 // The entry path as written to disk: no leading "./", no "." or empty
 // components, "a/b" form. Empty for the component root itself ("." or "./").
-// Refuses empty, over-long, absolute, '..', backslash and control characters.
-tl::expected<std::string, PathRejection> normalise_entry_path(std::string_view raw, std::uint64_t max_path_bytes);
+// Refuses empty, absolute, '..', backslash and control characters, and
+// paths longer than limits.max_path_bytes or deeper than max_path_depth.
+tl::expected<std::string, PathRejection> normalise_entry_path(std::string_view raw, const Limits& limits);
+
+// Splits a path on '/', dropping empty and "." components.
+std::vector<std::string_view> components(std::string_view path);
 
 // Checks the target of the symlink at the normalised `link_path`: relative,
 // '..' only as leading components, and resolving (from the link's own

@@ -19,6 +19,7 @@ namespace noodle::cli {
 struct GlobalOptions {
   std::string root = "/var/lib/noodle";
   std::string catalog; // empty = <root>/manifests
+  std::string keyring; // empty = <root>/keys
   std::string output = "text";
   bool quiet = false;
   bool verbose = false;
@@ -36,6 +37,7 @@ struct Context {
 
   std::filesystem::path root() const { return global.root; }
   std::filesystem::path catalog_dir() const;
+  std::filesystem::path keyring_dir() const;
   manifest::LoadOptions load_options() const;
 };
 
@@ -52,6 +54,7 @@ void add_catalog_commands(CLI::App& app, Registry& registry);
 void add_validate_command(CLI::App& app, Registry& registry);
 void add_graph_commands(CLI::App& app, Registry& registry);
 void add_plan_command(CLI::App& app, Registry& registry);
+void add_archive_commands(CLI::App& app, Registry& registry);
 
 // Loads the catalog, reporting its diagnostics; an error diagnostic ends the
 // command (the returned exit code is then set).

@@ -115,6 +115,14 @@ std::filesystem::path Context::catalog_dir() const
   return std::filesystem::path(global.root) / "manifests";
 }
 
+std::filesystem::path Context::keyring_dir() const
+{
+  if (!global.keyring.empty()) {
+    return global.keyring;
+  }
+  return std::filesystem::path(global.root) / "keys";
+}
+
 manifest::LoadOptions Context::load_options() const
 {
   manifest::LoadOptions options;
@@ -129,12 +137,17 @@ LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
   const auto& ds = loaded.result.diagnostics;
   if (!loaded.result.has_errors()) {
     ctx.reporter.diagnostics(ds);
+    ctx.reporter.detail(fmt::format("catalog '{}': {} manifest(s) of {} component(s) in {} file(s)\n",
+                                    ctx.catalog_dir().string(), loaded.result.catalog.manifest_count(),
+                                    loaded.result.catalog.component_count(), loaded.result.files));
     if (with_installed == WithInstalled::yes) {
       auto installed = state::read_installed(ctx.root());
       if (!installed) {
         loaded.exit = ctx.reporter.failure(installed.error());
       } else {
         loaded.installed = std::move(*installed);
+        ctx.reporter.detail(fmt::format("root '{}': {} component(s) installed\n", ctx.root().string(),
+                                        loaded.installed.components.size()));
       }
     }
     return loaded;
@@ -192,6 +205,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     ->capture_default_str();
   app.add_option("--catalog", global.catalog, "Manifest catalog directory (default: <root>/manifests)")
     ->envname("NOODLE_CATALOG");
+  app.add_option("--keyring", global.keyring, "Directory of trusted public keys (default: <root>/keys)")
+    ->envname("NOODLE_KEYRING");
   app.add_option("-o,--output", global.output, "Output format")
     ->check(CLI::IsMember({"text", "json"}))
     ->capture_default_str();
@@ -200,6 +215,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.add_flag("--no-color", global.no_color, "Never color diagnostics");
   app.add_flag("--strict", global.strict, "Treat manifest warnings (unknown fields) as errors");
 
+  add_archive_commands(app, registry);
   add_catalog_commands(app, registry);
   add_graph_commands(app, registry);
   add_plan_command(app, registry);

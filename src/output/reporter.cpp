@@ -67,7 +67,7 @@ void Reporter::note(std::string_view s)
 void Reporter::detail(std::string_view s)
 {
   if (!json() && m_style.verbosity == Verbosity::verbose) {
-    m_err << s;
+    m_err << k_program << ": " << s;
   }
 }
 

@@ -77,6 +77,30 @@ ExitCode render_version_list(const std::vector<semver::Version>& versions, const
   return r.success({{"range", range->to_string()}, {"matches", std::move(list)}}, code);
 }
 
+ExitCode render_version_list(const semver::VersionList& versions, const semver::Range* range, Reporter& r)
+{
+  nlohmann::json list = nlohmann::json::array();
+  if (r.json()) {
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      list.push_back(versions.text(i));
+    }
+  } else {
+    // Blocks small enough to stay in cache, large enough for few writes.
+    constexpr std::size_t k_block = 8192;
+    std::string text;
+    for (std::size_t i = 0; i < versions.size(); i += k_block) {
+      text.clear();
+      versions.append_lines(text, i, k_block);
+      r.text(text);
+    }
+  }
+  if (range == nullptr) {
+    return r.success({{"versions", std::move(list)}});
+  }
+  const ExitCode code = versions.empty() ? ExitCode::failed : ExitCode::ok;
+  return r.success({{"range", range->to_string()}, {"matches", std::move(list)}}, code);
+}
+
 ExitCode render_compat(const semver::Version& from, const semver::Version& to, const semver::Compatibility& c,
                        Reporter& r)
 {

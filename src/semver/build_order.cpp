@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <noodle/semver/detail/text.hpp>
+#include <noodle/semver/detail/order.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <algorithm>
@@ -7,34 +7,7 @@
 
 namespace noodle::semver {
 
-namespace {
-
-bool all_digits(std::string_view s)
-{
-  return !s.empty() && std::all_of(s.begin(), s.end(), detail::is_digit);
-}
-
-// npm's compareIdentifiers on two build identifiers: digit-only ones compare
-// as numbers (build identifiers may have leading zeros, so "001" equals "1")
-// and sort below the others, which compare as ASCII text.
-int compare_identifier(std::string_view a, std::string_view b)
-{
-  const bool an = all_digits(a);
-  const bool bn = all_digits(b);
-  if (an && bn) {
-    a.remove_prefix(std::min(a.find_first_not_of('0'), a.size()));
-    b.remove_prefix(std::min(b.find_first_not_of('0'), b.size()));
-    if (a.size() != b.size()) {
-      return a.size() < b.size() ? -1 : 1;
-    }
-  } else if (an != bn) {
-    return an ? -1 : 1;
-  }
-  const int c = a.compare(b);
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
-
-} // namespace
+using detail::compare_build_identifier;
 
 int compare_build(const Version& a, const Version& b)
 {
@@ -45,7 +18,7 @@ int compare_build(const Version& a, const Version& b)
     }
     // As npm: the first differing identifier decides, even when it compares
     // equal ("001" against "1").
-    return compare_identifier(a.build[i], b.build[i]);
+    return compare_build_identifier(a.build[i], b.build[i]);
   }
   if (a.build.size() == b.build.size()) {
     return 0;
@@ -65,7 +38,7 @@ int compare_build_for_sort(const Version& a, const Version& b)
     if (a.build[i] == b.build[i]) {
       continue;
     }
-    if (const int c = compare_identifier(a.build[i], b.build[i]); c != 0) {
+    if (const int c = compare_build_identifier(a.build[i], b.build[i]); c != 0) {
       return c;
     }
   }

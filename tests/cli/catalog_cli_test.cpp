@@ -163,3 +163,18 @@ TEST_CASE("cli components show prints a version's rules and where it is defined"
   CHECK(missing.err == "noodle-upgrade: error: component 'runtime_core' has no version '9.9.9'; available: 1.0.0, "
                        "1.2.0, 1.5.0, 2.0.0, 2.1.0\n");
 }
+
+TEST_CASE("cli -v says on stderr what catalog and root were read, -q keeps warnings quiet")
+{
+  TempDir root;
+  noodle::test::install_fake_version(root.path(), "runtime_core", "1.2.0");
+  auto r = run_binary({"-v", "--root", root.path().string(), "--catalog", source_path("manifests"), "components",
+                       "list"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err == "noodle-upgrade: catalog '" + source_path("manifests") +
+                   "': 25 manifest(s) of 7 component(s) in 7 file(s)\n"
+                   "noodle-upgrade: root '" + root.path().string() + "': 1 component(s) installed\n");
+  auto quiet = run_binary({"-q", "--catalog", source_path("tests/data/catalogs/unknown_field"), "validate"});
+  CHECK(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+}

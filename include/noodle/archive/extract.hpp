@@ -19,20 +19,24 @@ struct ExtractReport {
 
 // Extracts the component archive open on `fd` (read with pread from offset
 // 0; not closed) into `staging_dir`, which the caller created empty (mode
-// 0700 advised). Only regular files, directories and symlinks whose target
-// stays inside the component are created, each with openat/mkdirat/symlinkat
-// relative to a parent opened with O_NOFOLLOW, so nothing is ever written
-// through a symlink; files get mode & 0755, directories (mode & 0755) | 0700,
+// 0700 advised) and removes itself when done with it. Only regular files,
+// directories and symlinks whose target stays inside the component are
+// created, each with openat/mkdirat/symlinkat relative to a parent opened
+// without following any symlink, so nothing is ever written through a
+// symlink. Files get mode & 0755, directories (mode & 0755) | 0700;
 // ownership and times are not restored. The archive's root must hold a
 // regular file manifest.yaml. Every written file and directory is fsynced
 // before success.
 //
-// Fails, leaving `staging_dir` empty again (it is not removed), with
-// archive_invalid for a disallowed format or entry ('..', absolute path,
-// hardlink, device, FIFO, socket, sparse file, duplicate path, escaping
-// symlink, truncated data, ...), archive_limit when `limits` are exceeded,
-// io when staging_dir is not an empty directory or cannot be written.
-// Every entry error reads "entry '<path as in the archive>': <rule>".
+// Fails, leaving `staging_dir` empty again, with archive_invalid for a
+// disallowed format or entry ('..', absolute path, backslash, control
+// character, hardlink, device, FIFO, socket, sparse file, duplicate path,
+// escaping symlink, write through a symlink, truncated or corrupt data, no
+// manifest.yaml), archive_limit when `limits` are exceeded (entries and
+// implied directories, file and total bytes, ratio, path length and depth,
+// archive size), io when `staging_dir` is not an empty directory (a symlink
+// to one is refused) or writing fails. Entry errors read
+// "entry '<path as in the archive>': <rule>".
 Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, const Limits& limits);
 
 } // namespace noodle::archive

@@ -10,9 +10,9 @@
 namespace noodle::archive {
 
 struct PackResult {
-  std::string sha256;         // of the written archive, lowercase hex
-  std::uint64_t size = 0;     // of the written archive, in bytes
-  std::uint64_t entries = 0;  // files, directories and symlinks stored
+  std::string sha256;        // of the written archive, lowercase hex
+  std::uint64_t size = 0;    // of the written archive, in bytes
+  std::uint64_t entries = 0; // files, directories and symlinks stored
 };
 
 // Packs the component directory `dir` (its root must hold a regular file

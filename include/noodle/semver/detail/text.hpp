@@ -11,18 +11,18 @@
 
 namespace noodle::semver::detail {
 
-inline bool is_digit(char c)
+constexpr bool is_digit(char c)
 {
   return c >= '0' && c <= '9';
 }
 
-inline bool is_letter(char c)
+constexpr bool is_letter(char c)
 {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 // [0-9A-Za-z-], the alphabet of prerelease and build identifiers.
-inline bool is_identifier_char(char c)
+constexpr bool is_identifier_char(char c)
 {
   return is_digit(c) || is_letter(c) || c == '-';
 }

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: Apache-2.0
+// keygen, pack, sign and verify through the built binary: real keys, real
+// archives, and hostile archives signed with a trusted key, so that only the
+// archive rules stand between them and the disk.
+#include "support/archive_builder.hpp"
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sys/stat.h>
+
+using noodle::test::ArchiveBuilder;
+using noodle::test::run_binary;
+using noodle::test::source_path;
+using noodle::test::TempDir;
+
+namespace {
+
+std::string read(const std::filesystem::path& p)
+{
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+const std::string k_manifest = "name: jit_compiler\nversion: 2.1.0\ntype: compiler\n";
+
+// A workspace with a trusted key in its keyring and a place for archives.
+struct Workspace {
+  TempDir dir;
+  std::filesystem::path keyring = dir / "keyring";
+  std::filesystem::path key = dir / "release.key";
+
+  Workspace()
+  {
+    auto r = run_binary({"keygen", "--out", (dir / "release").string()});
+    REQUIRE(r.exit_code == 0);
+    std::filesystem::create_directories(keyring);
+    std::filesystem::rename(dir / "release.pub", keyring / "release.pub");
+  }
+
+  std::filesystem::path write_archive(const std::string& name, const std::string& bytes) const
+  {
+    auto p = dir / name;
+    noodle::test::write_bytes(p, bytes);
+    return p;
+  }
+
+  noodle::test::ProcessResult sign(const std::filesystem::path& archive) const
+  {
+    return run_binary({"sign", archive.string(), "--key", key.string()});
+  }
+
+  noodle::test::ProcessResult verify(const std::filesystem::path& archive, std::vector<std::string> extra = {}) const
+  {
+    std::vector<std::string> args{"--keyring", keyring.string(), "--root", (dir / "no-root").string(), "verify",
+                                  archive.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run_binary(args);
+  }
+
+  // Everything in the workspace, so a test can prove nothing new appeared.
+  std::vector<std::string> listing() const
+  {
+    std::vector<std::string> out;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir.path())) {
+      out.push_back(e.path().lexically_relative(dir.path()).string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+};
+
+std::string good_archive()
+{
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest).dir("bin").file_mode("bin/jit", "#!/bin/sh\n", 0755);
+  return b.finish();
+}
+
+} // namespace
+
+TEST_CASE("cli keygen writes a 0600 private key, prints the key id and refuses to overwrite")
+{
+  TempDir dir;
+  auto r = run_binary({"-o", "json", "keygen", "--out", (dir / "k").string()});
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["key_id"].get<std::string>().size() == 16);
+  struct stat st {};
+  REQUIRE(::stat((dir / "k.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(read(dir / "k.pub").rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
+
+  auto again = run_binary({"keygen", "--out", (dir / "k").string()});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find((dir / "k.key").string()) != std::string::npos);
+}
+
+TEST_CASE("cli pack is reproducible and prints the catalog archive section")
+{
+  TempDir dir;
+  dir.write("comp/manifest.yaml", k_manifest);
+  dir.write("comp/bin/jit", "#!/bin/sh\n");
+  auto a = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "a.tar.gz").string()});
+  auto b = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "b.tar.gz").string()});
+  REQUIRE(a.exit_code == 0);
+  CHECK(read(dir / "a.tar.gz") == read(dir / "b.tar.gz"));
+  CHECK(a.out.rfind("archive:\n  file: a.tar.gz\n  sha256: ", 0) == 0);
+  CHECK(a.out.find("\n  size: " + std::to_string(std::filesystem::file_size(dir / "a.tar.gz")) + "\n") !=
+        std::string::npos);
+  auto zst = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "c.tar.zst").string()});
+  CHECK(zst.exit_code == 0);
+  auto bad = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "c.zip").string()});
+  CHECK(bad.exit_code != 0);
+  CHECK(bad.err.find("c.zip") != std::string::npos);
+}
+
+TEST_CASE("cli sign then verify succeeds and reports key id, name, version and digest")
+{
+  Workspace ws;
+  auto archive = ws.write_archive("jit.tar.gz", good_archive());
+  auto s = ws.sign(archive);
+  REQUIRE(s.exit_code == 0);
+  CHECK(s.out.rfind("signed jit_compiler@2.1.0 with key ", 0) == 0);
+  auto v = ws.verify(archive, {"-o", "json"});
+  REQUIRE(v.exit_code == 0);
+  auto j = nlohmann::json::parse(v.out);
+  CHECK(j["component"] == "jit_compiler");
+  CHECK(j["version"] == "2.1.0");
+  CHECK(j["size"] == std::filesystem::file_size(archive));
+  CHECK(j["contents"]["files"] == 2);
+  CHECK(j["catalog"]["state"] == "not_checked");
+}
+
+TEST_CASE("cli verify --extract-to keeps exactly the verified files")
+{
+  Workspace ws;
+  auto archive = ws.write_archive("jit.tar.gz", good_archive());
+  REQUIRE(ws.sign(archive).exit_code == 0);
+  auto out = ws.dir / "unpacked";
+  auto v = ws.verify(archive, {"--extract-to", out.string()});
+  REQUIRE(v.exit_code == 0);
+  CHECK(read(out / "manifest.yaml") == k_manifest);
+  CHECK(read(out / "bin/jit") == "#!/bin/sh\n");
+  auto again = ws.verify(archive, {"--extract-to", out.string()});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("--extract-to needs a directory that does not exist yet") != std::string::npos);
+}
+
+TEST_CASE("cli verify refuses a one-byte change with exit 4")
+{
+  Workspace ws;
+  auto archive = ws.write_archive("jit.tar.gz", good_archive());
+  REQUIRE(ws.sign(archive).exit_code == 0);
+  auto bytes = read(archive);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
+  noodle::test::write_bytes(archive, bytes);
+  auto v = ws.verify(archive, {"-o", "json"});
+  CHECK(v.exit_code == 4);
+  CHECK(nlohmann::json::parse(v.out)["error"]["code"] == "integrity");
+}
+
+TEST_CASE("cli verify refuses an unknown key, a revoked key and a truncated signature, each distinctly")
+{
+  Workspace ws;
+  auto archive = ws.write_archive("jit.tar.gz", good_archive());
+  REQUIRE(ws.sign(archive).exit_code == 0);
+
+  TempDir other;
+  auto unknown = run_binary({"--keyring", other.path().string(), "--root", (ws.dir / "x").string(), "-o", "json",
+                             "verify", archive.string()});
+  CHECK(unknown.exit_code == 4);
+  CHECK(nlohmann::json::parse(unknown.out)["error"]["code"] == "unknown_key");
+
+  auto key_id = nlohmann::json::parse(ws.verify(archive, {"-o", "json"}).out)["key_id"].get<std::string>();
+  ws.dir.write("keyring/revoked", key_id + "\n");
+  auto revoked = ws.verify(archive, {"-o", "json"});
+  CHECK(revoked.exit_code == 4);
+  CHECK(nlohmann::json::parse(revoked.out)["error"]["code"] == "revoked_key");
+  std::filesystem::remove(ws.keyring / "revoked");
+
+  auto sig = read(archive.string() + ".sig");
+  noodle::test::write_bytes(archive.string() + ".sig", sig.substr(0, sig.size() / 2));
+  auto truncated = ws.verify(archive, {"-o", "json"});
+  CHECK(truncated.exit_code == 4);
+  CHECK(nlohmann::json::parse(truncated.out)["error"]["code"] == "signature_invalid");
+
+  noodle::test::write_bytes(archive.string() + ".sig", sig + std::string(5000, '#'));
+  auto oversized = ws.verify(archive);
+  CHECK(oversized.exit_code == 4);
+  CHECK(oversized.err.find("over the 4096-byte limit") != std::string::npos);
+}
+
+TEST_CASE("cli verify refuses a validly signed archive relabelled as another version")
+{
+  Workspace ws;
+  auto old_archive = ws.write_archive("old.tar.gz", [] {
+    ArchiveBuilder b;
+    b.file("manifest.yaml", "name: jit_compiler\nversion: 1.0.0\n");
+    return b.finish();
+  }());
+  REQUIRE(ws.sign(old_archive).exit_code == 0);
+  // The 1.0.0 signature file now stands next to an archive that says 2.1.0.
+  auto sig = read(old_archive.string() + ".sig");
+  auto archive = ws.write_archive("jit.tar.gz", good_archive());
+  noodle::test::write_bytes(archive.string() + ".sig", sig);
+  auto v = ws.verify(archive, {"-o", "json"});
+  CHECK(v.exit_code == 4);
+  CHECK(nlohmann::json::parse(v.out)["error"]["code"] == "integrity");
+}
+
+TEST_CASE("cli verify checks the catalog's digest for that component version")
+{
+  Workspace ws;
+  auto archive = ws.write_archive("jit.tar.gz", good_archive());
+  REQUIRE(ws.sign(archive).exit_code == 0);
+  ws.dir.write("catalog/jit.yaml", k_manifest + "archive:\n  file: ../jit.tar.gz\n  sha256: " + std::string(64, 'a') +
+                                     "\n  size: 10\n");
+  auto v = run_binary({"--keyring", ws.keyring.string(), "--catalog", (ws.dir / "catalog").string(), "-o", "json",
+                       "verify", archive.string()});
+  CHECK(v.exit_code == 4);
+  CHECK(nlohmann::json::parse(v.out)["error"]["code"] == "integrity");
+}
+
+TEST_CASE("cli verify of signed hostile archives names the entry and the rule, exits 4 and writes nothing")
+{
+  struct Case {
+    const char* what;
+    std::function<void(ArchiveBuilder&)> add;
+    const char* expect;
+  };
+  std::vector<Case> cases = {
+    {"traversal", [](ArchiveBuilder& b) { b.file("../evil", "x"); }, "'../evil'"},
+    {"absolute path", [](ArchiveBuilder& b) { b.file("/tmp/noodle-evil", "x"); }, "'/tmp/noodle-evil'"},
+    {"absolute path in a pax header", [](ArchiveBuilder& b) { b.pax_path("innocent", "/tmp/noodle-evil", "x"); },
+     "'/tmp/noodle-evil'"},
+    {"symlink escape then write through it",
+     [](ArchiveBuilder& b) {
+       b.symlink("link", "../..");
+       b.file("link/evil", "x");
+     },
+     "'link'"},
+    {"directory then symlink at the same path",
+     [](ArchiveBuilder& b) {
+       b.dir("d");
+       b.symlink("d", ".");
+     },
+     "'d'"},
+    {"hardlink", [](ArchiveBuilder& b) { b.hardlink("h", "manifest.yaml"); }, "'h'"},
+    {"device node", [](ArchiveBuilder& b) { b.device("null"); }, "'null'"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.what);
+    Workspace ws;
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest);
+    c.add(b);
+    auto archive = ws.write_archive("hostile.tar.gz", b.finish());
+    REQUIRE(ws.sign(archive).exit_code == 0);
+    auto before = ws.listing();
+    auto out = ws.dir / "unpacked";
+    auto v = ws.verify(archive, {"--extract-to", out.string()});
+    CHECK(v.exit_code == 4);
+    CHECK(v.err.find(std::string("entry ") + c.expect) != std::string::npos);
+    CHECK(ws.listing() == before);
+    CHECK_FALSE(std::filesystem::exists("/tmp/noodle-evil"));
+  }
+}
+
+TEST_CASE("cli verify stops a signed gzip bomb at the ratio limit")
+{
+  Workspace ws;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest);
+  b.zeros("bomb", 64ULL << 20);
+  auto archive = ws.write_archive("bomb.tar.gz", b.finish());
+  REQUIRE(ws.sign(archive).exit_code == 0);
+  auto v = ws.verify(archive, {"-o", "json"});
+  CHECK(v.exit_code == 4);
+  CHECK(nlohmann::json::parse(v.out)["error"]["code"] == "archive_limit");
+}
