@@ -85,6 +85,30 @@ Result<std::optional<std::string>> read_optional_file(const std::filesystem::pat
   return std::optional<std::string>(std::move(text));
 }
 
+// Like ssh's StrictModes: whoever may write the keyring may make any archive
+// trusted, so it must belong to root or to us and be writable by no one else.
+Result<void> check_not_open_to_others(const std::filesystem::path& path, const char* what)
+{
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT) {
+      return {};
+    }
+    return fail(ErrorCode::io, fmt::format("cannot stat {} '{}': {}", what, path.string(), std::strerror(errno)));
+  }
+  if ((st.st_mode & 022) != 0) {
+    return fail(ErrorCode::io,
+                fmt::format("{} '{}' has mode {:04o}: it must not be writable by group or others, who could add or "
+                            "replace a trusted key (run chmod go-w '{}')",
+                            what, path.string(), st.st_mode & 07777, path.string()));
+  }
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    return fail(ErrorCode::io, fmt::format("{} '{}' belongs to uid {}: it must belong to root or to uid {}", what,
+                                           path.string(), st.st_uid, ::geteuid()));
+  }
+  return {};
+}
+
 } // namespace
 
 const KeyringEntry* Keyring::find(std::string_view key_id) const
@@ -195,7 +219,13 @@ Result<Keyring> load_keyring(const std::filesystem::path& dir)
     return fail(ErrorCode::io, fmt::format("cannot read keyring directory '{}': {}", dir.string(), ec.message()));
   }
   std::sort(files.begin(), files.end());
+  if (auto ok = check_not_open_to_others(dir, "keyring directory"); !ok) {
+    return fail(ok.error());
+  }
   for (const auto& file : files) {
+    if (auto ok = check_not_open_to_others(file, "public key file"); !ok) {
+      return fail(ok.error());
+    }
     auto key = load_public_key(file);
     if (!key) {
       return fail(key.error());
@@ -205,6 +235,9 @@ Result<Keyring> load_keyring(const std::filesystem::path& dir)
     }
   }
   const auto revoked_path = dir / "revoked";
+  if (auto ok = check_not_open_to_others(revoked_path, "revoked list"); !ok) {
+    return fail(ok.error());
+  }
   auto revoked = read_optional_file(revoked_path, k_max_revoked_file_bytes);
   if (!revoked) {
     return fail(revoked.error());

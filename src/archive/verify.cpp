@@ -250,6 +250,30 @@ Result<manifest::Manifest> archive_manifest(int fd, const std::filesystem::path&
   return std::move(manifests.front());
 }
 
+Result<int> open_archive(const std::filesystem::path& archive, const Limits& limits)
+{
+  Fd in(::open(archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (in.get() < 0) {
+    if (errno == ELOOP) {
+      return fail(ErrorCode::archive_invalid,
+                  fmt::format("archive '{}' is a symbolic link: give the file itself", archive.string()));
+    }
+    return fail(ErrorCode::io, fmt::format("cannot open archive '{}': {}", archive.string(), errno_text()));
+  }
+  struct stat st {};
+  if (::fstat(in.get(), &st) != 0) {
+    return fail(ErrorCode::io, fmt::format("cannot stat archive '{}': {}", archive.string(), errno_text()));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return fail(ErrorCode::archive_invalid, fmt::format("archive '{}' is not a regular file", archive.string()));
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > limits.max_archive_bytes) {
+    return fail(ErrorCode::archive_limit, fmt::format("archive '{}' is {} bytes, over the {}-byte limit",
+                                                      archive.string(), st.st_size, limits.max_archive_bytes));
+  }
+  return in.release();
+}
+
 } // namespace
 
 VerifiedArchive::~VerifiedArchive()
@@ -309,25 +333,11 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
                                        const std::filesystem::path& private_staging_dir, const Limits& limits)
 {
   // 1. The one and only open of the archive's path.
-  Fd in(::open(archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (in.get() < 0) {
-    if (errno == ELOOP) {
-      return fail(ErrorCode::archive_invalid,
-                  fmt::format("archive '{}' is a symbolic link: give the file itself", archive.string()));
-    }
-    return fail(ErrorCode::io, fmt::format("cannot open archive '{}': {}", archive.string(), errno_text()));
+  auto archive_fd = open_archive(archive, limits);
+  if (!archive_fd) {
+    return fail(archive_fd.error());
   }
-  struct stat st {};
-  if (::fstat(in.get(), &st) != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot stat archive '{}': {}", archive.string(), errno_text()));
-  }
-  if (!S_ISREG(st.st_mode)) {
-    return fail(ErrorCode::archive_invalid, fmt::format("archive '{}' is not a regular file", archive.string()));
-  }
-  if (static_cast<std::uint64_t>(st.st_size) > limits.max_archive_bytes) {
-    return fail(ErrorCode::archive_limit, fmt::format("archive '{}' is {} bytes, over the {}-byte limit",
-                                                      archive.string(), st.st_size, limits.max_archive_bytes));
-  }
+  Fd in(*archive_fd);
 
   // 2. The signature, before copying anything: a bad one costs no copy.
   auto signature = verify_signature_file(signature_path, keyring);
@@ -436,6 +446,36 @@ Result<void> check_catalog_entry(const VerifiedArchive& verified, const manifest
                             catalog_id, verified.size));
   }
   return {};
+}
+
+} // namespace noodle::archive
+
+namespace noodle::archive {
+
+Result<Statement> statement_for_archive(const std::filesystem::path& archive, const Limits& limits,
+                                        std::chrono::system_clock::time_point now)
+{
+  auto opened = open_archive(archive, limits);
+  if (!opened) {
+    return fail(opened.error());
+  }
+  Fd fd(*opened);
+  auto digest = sha256_file(fd.get());
+  if (!digest) {
+    return fail(digest.error());
+  }
+  // The manifest comes from the same open file as the digest.
+  auto found = archive_manifest(fd.get(), archive, limits);
+  if (!found) {
+    return fail(found.error());
+  }
+  Statement statement;
+  statement.component = found->name;
+  statement.version = found->version;
+  statement.sha256 = digest->hex();
+  statement.size = digest->size;
+  statement.signed_at = format_signed_at(now);
+  return statement;
 }
 
 } // namespace noodle::archive

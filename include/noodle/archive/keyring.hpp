@@ -69,8 +69,13 @@ std::filesystem::path default_keyring_dir(const std::filesystem::path& root);
 // ("key files '<a>' and '<b>' have the same key id '<id>'"), a revoked file
 // over 1 MiB, and a revoked line that is not a key id ("invalid key id '<v>'
 // in the revoked list: expected 16 hexadecimal digits", located at
-// `<dir>/revoked:<line>`). An empty keyring is not an error here; it only
-// knows no key.
+// `<dir>/revoked:<line>`). Like ssh's StrictModes, the directory, its key
+// files and the revoked list must belong to root or the effective uid and not
+// be writable by group or others ("<what> '<path>' has mode 0775: it must not
+// be writable by group or others, who could add or replace a trusted key (run
+// chmod go-w '<path>')", "<what> '<path>' belongs to uid N: it must belong to
+// root or to uid M"), <what> being "keyring directory", "public key file" or
+// "revoked list". An empty keyring is not an error here; it only knows no key.
 Result<Keyring> load_keyring(const std::filesystem::path& dir);
 
 // The revoked file's contents parsed into `keyring` (exposed for tests and

@@ -8,6 +8,7 @@
 #include <noodle/semver/version.hpp>
 #include <noodle/util/error.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -83,6 +84,14 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
 // Step 2 of verify_archive alone: reads and parses
 // `signature_path` and checks its key and Ed25519 signature.
 Result<SignatureFile> verify_signature_file(const std::filesystem::path& signature_path, const Keyring& keyring);
+
+// The signer's side: the statement for `archive` -- the name and version of
+// its manifest.yaml, the sha256 and size of its bytes, `now` as signed-at --
+// all read from one open of the file. Fails as steps 1 and 6 of
+// verify_archive do (without the name/version comparison), or with
+// ErrorCode::io when reading fails.
+Result<Statement> statement_for_archive(const std::filesystem::path& archive, const Limits& limits,
+                                        std::chrono::system_clock::time_point now);
 
 // Checks that the catalog's manifest describes the verified archive: same
 // name and exact version (integrity: "catalog entry <n>@<v> does not match

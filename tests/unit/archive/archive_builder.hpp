@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "support/temp_dir.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -47,6 +49,17 @@ inline void write_tar_gz(const std::filesystem::path& out,
 inline std::string manifest_yaml(const std::string& name, const std::string& version)
 {
   return "name: " + name + "\nversion: " + version + "\ntype: compiler\nentry_point: bin/" + name + "\n";
+}
+
+// Writes a keyring file with the modes load_keyring requires (file 0644, its
+// directory 0755), whatever the umask the tests run under.
+inline std::filesystem::path keyring_write(const TempDir& dir, const std::string& relative, const std::string& content)
+{
+  auto path = dir.write(relative, content);
+  std::filesystem::permissions(path, std::filesystem::perms(0644), std::filesystem::perm_options::replace);
+  std::filesystem::permissions(path.parent_path(), std::filesystem::perms(0755),
+                               std::filesystem::perm_options::replace);
+  return path;
 }
 
 } // namespace noodle::test

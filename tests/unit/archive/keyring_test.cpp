@@ -2,6 +2,7 @@
 #include <noodle/archive/keyring.hpp>
 
 #include "support/temp_dir.hpp"
+#include "unit/archive/archive_builder.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -22,7 +23,7 @@ KeyPair new_key()
 
 void put_public_key(const test::TempDir& dir, const std::string& name, const KeyPair& keys)
 {
-  dir.write(name, keys.public_key.to_pem().value());
+  test::keyring_write(dir, name, keys.public_key.to_pem().value());
 }
 
 } // namespace
@@ -76,8 +77,9 @@ TEST_CASE("archive::Keyring::key_for refuses a revoked key, present or not")
   put_public_key(dir, "kept.pub", kept);
   put_public_key(dir, "revoked.pub", revoked);
   std::string gone = "00112233aabbccdd";
-  dir.write("revoked", "# keys that must never verify again\n\n  " + revoked.public_key.id() + "   # leaked 2026-11\n"
-                           + "00112233AABBCCDD\n");
+  test::keyring_write(dir, "revoked",
+                      "# keys that must never verify again\n\n  " + revoked.public_key.id() + "   # leaked 2026-11\n"
+                          + "00112233AABBCCDD\n");
   auto ring = load_keyring(dir.path());
   REQUIRE(ring);
   CHECK(ring->is_revoked(revoked.public_key.id()));
@@ -101,7 +103,7 @@ TEST_CASE("archive::load_keyring fails closed on a malformed revoked list")
 {
   test::TempDir dir;
   put_public_key(dir, "release.pub", new_key());
-  dir.write("revoked", "0011223344556677\n0011-2233\n");
+  test::keyring_write(dir, "revoked", "0011223344556677\n0011-2233\n");
   auto ring = load_keyring(dir.path());
   REQUIRE_FALSE(ring);
   CHECK(ring.error().code == ErrorCode::io);
@@ -114,7 +116,7 @@ TEST_CASE("archive::load_keyring fails closed on a key file that is not an Ed255
 {
   test::TempDir dir;
   put_public_key(dir, "good.pub", new_key());
-  auto bad = dir.write("bad.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+  auto bad = test::keyring_write(dir, "bad.pub", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
   auto ring = load_keyring(dir.path());
   REQUIRE_FALSE(ring);
   CHECK(ring.error().code == ErrorCode::io);
@@ -145,4 +147,42 @@ TEST_CASE("archive::Keyring::add keeps one entry for the same key in two files")
   REQUIRE(ring);
   CHECK(ring->size() == 1);
   CHECK(ring->find(k.public_key.id())->file == dir / "a.pub");
+}
+
+TEST_CASE("archive::load_keyring refuses a keyring that group or others may write")
+{
+  test::TempDir dir;
+  auto pub = test::keyring_write(dir, "keys/release.pub", new_key().public_key.to_pem().value());
+  auto revoked = test::keyring_write(dir, "keys/revoked", "# none\n");
+  fs::path keys = dir / "keys";
+  fs::permissions(keys, static_cast<fs::perms>(0755), fs::perm_options::replace);
+  fs::permissions(pub, static_cast<fs::perms>(0644), fs::perm_options::replace);
+  REQUIRE(load_keyring(keys));
+
+  SECTION("a group-writable directory")
+  {
+    fs::permissions(keys, static_cast<fs::perms>(0775), fs::perm_options::replace);
+    auto r = load_keyring(keys);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::io);
+    CHECK(r.error().message
+          == "keyring directory '" + keys.string()
+                 + "' has mode 0775: it must not be writable by group or others, who could add or "
+                   "replace a trusted key (run chmod go-w '"
+                 + keys.string() + "')");
+  }
+  SECTION("a world-writable key file")
+  {
+    fs::permissions(pub, static_cast<fs::perms>(0646), fs::perm_options::replace);
+    auto r = load_keyring(keys);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.rfind("public key file '" + pub.string() + "' has mode 0646: ", 0) == 0);
+  }
+  SECTION("a group-writable revoked list")
+  {
+    fs::permissions(revoked, static_cast<fs::perms>(0664), fs::perm_options::replace);
+    auto r = load_keyring(keys);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.rfind("revoked list '" + revoked.string() + "' has mode 0664: ", 0) == 0);
+  }
 }

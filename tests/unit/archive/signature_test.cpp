@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 using namespace noodle;
@@ -327,4 +329,81 @@ TEST_CASE("archive::is_valid_component_name follows the manifest rule")
   CHECK_FALSE(is_valid_component_name(".."));
   CHECK_FALSE(is_valid_component_name("a/b"));
   CHECK_FALSE(is_valid_component_name("A"));
+}
+
+TEST_CASE("archive::parse_signature either refuses a mutated file with a location or reads it back byte for byte")
+{
+  const std::string text = signed_text();
+  std::uint32_t state = 12345; // a fixed LCG: the same mutations on every run
+  auto next = [&state](std::uint32_t bound) {
+    state = state * 1103515245u + 12345u;
+    return (state >> 8) % bound;
+  };
+  const std::string alphabet = "0123456789abcdefABCDEF:-+.= \n\r\t#/_xyz\x80\x00";
+  const PublicKey key = rfc_key().public_key();
+  std::size_t accepted = 0;
+  for (int round = 0; round < 5000; ++round) {
+    std::string mutated = text;
+    for (std::uint32_t edits = 1 + next(3); edits > 0; --edits) {
+      auto at = next(static_cast<std::uint32_t>(mutated.size()));
+      char c = alphabet[next(static_cast<std::uint32_t>(alphabet.size()))];
+      switch (next(3)) {
+      case 0: mutated[at] = c; break;
+      case 1: mutated.insert(mutated.begin() + at, c); break;
+      default: mutated.erase(at, 1); break;
+      }
+    }
+    auto r = parse_signature(mutated, "fuzz.sig");
+    if (r) {
+      CHECK(serialize(*r) == mutated);
+      if (mutated != text) {
+        ++accepted;
+        CHECK_FALSE(check_signature(*r, key));
+      }
+    } else {
+      CHECK(r.error().code == ErrorCode::signature_invalid);
+      REQUIRE(r.error().where);
+      CHECK(r.error().where->file == "fuzz.sig");
+      CHECK_FALSE(r.error().message.empty());
+    }
+  }
+  // Some edits keep the file well formed (a digit of the digest); none of those verifies.
+  CHECK(accepted > 0);
+}
+
+TEST_CASE("noodle-signature(5) renders without groff warnings and its example file verifies")
+{
+  const std::string page = std::string(NOODLE_SOURCE_DIR) + "/man/noodle-signature.5";
+  FILE* p = ::popen(("groff -ww -z -man '" + page + "' 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  std::string warnings;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, p) != nullptr) {
+    warnings += buffer;
+  }
+  ::pclose(p);
+  CHECK(warnings.empty());
+
+  std::ifstream in(page);
+  std::string line;
+  std::string example;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    if (line == "noodle\\-signature 1") {
+      inside = true;
+    }
+    if (inside && line == ".fi") {
+      break;
+    }
+    if (inside) {
+      for (std::size_t at; (at = line.find("\\-")) != std::string::npos;) {
+        line.replace(at, 2, "-");
+      }
+      example += line + "\n";
+    }
+  }
+  auto file = parse_signature(example, "noodle-signature.5");
+  REQUIRE(file);
+  CHECK(example == signed_text());
+  CHECK(check_signature(*file, rfc_key().public_key()));
 }

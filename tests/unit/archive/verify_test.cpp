@@ -74,7 +74,7 @@ struct Release {
 
   Release()
   {
-    dir.write("keys/release.pub", key.public_key.to_pem().value());
+    test::keyring_write(dir, "keys/release.pub", key.public_key.to_pem().value());
     keyring = load_keyring(dir / "keys").value();
   }
 
@@ -226,9 +226,9 @@ TEST_CASE("archive::verify_archive refuses a signature made by another key under
     std::string text = slurp(sig);
     text.replace(text.find(impostor.public_key.id()), k_key_id_length, rel.key.public_key.id());
     spit(sig, text);
-    rel.dir.write("keys/" + rel.key.public_key.id() + ".pub", impostor.public_key.to_pem().value());
+    test::keyring_write(rel.dir, "keys/" + rel.key.public_key.id() + ".pub", impostor.public_key.to_pem().value());
     fs::remove(rel.dir / "keys/release.pub");
-    rel.dir.write("keys/release.pub", rel.key.public_key.to_pem().value());
+    test::keyring_write(rel.dir, "keys/release.pub", rel.key.public_key.to_pem().value());
     rel.keyring = load_keyring(rel.dir / "keys").value();
   }
   Error e = verify_error(rel.verify(a, a.string() + ".sig"));
@@ -241,7 +241,7 @@ TEST_CASE("archive::verify_archive refuses a revoked key")
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  rel.dir.write("keys/revoked", "# compromised\n" + rel.key.public_key.id() + "\n");
+  test::keyring_write(rel.dir, "keys/revoked", "# compromised\n" + rel.key.public_key.id() + "\n");
   rel.keyring = load_keyring(rel.dir / "keys").value();
   Error e = verify_error(rel.verify(a, sig));
   CHECK(e.code == ErrorCode::revoked_key);
@@ -562,4 +562,31 @@ TEST_CASE("archive::check_catalog_entry requires the catalog to describe the ver
   CHECK(r.error().message
         == "catalog size " + std::to_string(v->size + 1)
                + " for jit_compiler@2.1.0 does not match the verified archive's " + std::to_string(v->size) + " bytes");
+}
+
+TEST_CASE("archive::statement_for_archive describes an archive from its own manifest, and its signature verifies")
+{
+  Release rel;
+  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0-rc.1+build.7");
+  using namespace std::chrono;
+  auto statement = statement_for_archive(a, rel.limits, system_clock::time_point(seconds(1795734000)));
+  REQUIRE(statement);
+  const std::string bytes = slurp(a);
+  CHECK(statement->component == "jit_compiler");
+  CHECK(statement->version.to_string() == "2.1.0-rc.1+build.7");
+  CHECK(statement->sha256 == sha256(bytes).value().hex());
+  CHECK(statement->size == bytes.size());
+  CHECK(statement->signed_at == "2026-11-26T23:00:00Z");
+
+  fs::path sig = rel.sign_file(a, *statement, rel.key.private_key);
+  auto v = rel.verify(a, sig);
+  REQUIRE(v);
+  CHECK(v->version.to_string() == "2.1.0-rc.1+build.7");
+
+  fs::path bare = rel.dir / "bare.tar.gz";
+  test::write_tar_gz(bare, {{"bin/x", "x"}});
+  auto none = statement_for_archive(bare, rel.limits, system_clock::now());
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == ErrorCode::archive_invalid);
+  CHECK(none.error().message == "archive '" + bare.string() + "' holds no manifest.yaml");
 }
