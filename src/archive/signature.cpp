@@ -2,6 +2,7 @@
 #include <noodle/archive/signature.hpp>
 
 #include <noodle/archive/digest.hpp>
+#include <noodle/manifest/model.hpp>
 
 #include <fmt/format.h>
 
@@ -131,7 +132,7 @@ std::string check_field(Field field, std::string_view value, SignatureFile& out)
     out.key_id = value;
     return {};
   case Field::component:
-    if (!is_valid_component_name(value)) {
+    if (!manifest::is_valid_component_name(value)) {
       return component_name_problem(value);
     }
     out.statement.component = value;
@@ -218,23 +219,6 @@ int base64_value(char c)
 }
 
 } // namespace
-
-bool is_valid_component_name(std::string_view name)
-{
-  if (name.empty() || name.size() > k_max_component_name) {
-    return false;
-  }
-  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lower_or_digit(name[0])) {
-    return false;
-  }
-  for (char c : name) {
-    if (!lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
 
 std::string statement_text(const SignatureFile& file)
 {

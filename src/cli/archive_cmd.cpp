@@ -2,12 +2,10 @@
 // `keygen`, `pack`, `sign` and `verify`: signed component archives.
 #include "context.hpp"
 
-#include <noodle/archive/digest.hpp>
 #include <noodle/archive/extract.hpp>
 #include <noodle/archive/keyring.hpp>
 #include <noodle/archive/keys.hpp>
 #include <noodle/archive/pack.hpp>
-#include <noodle/archive/reader.hpp>
 #include <noodle/archive/signature.hpp>
 #include <noodle/archive/verify.hpp>
 #include <noodle/output/archive_view.hpp>
@@ -18,10 +16,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <memory>
-#include <unistd.h>
 
 namespace noodle::cli {
 
@@ -35,24 +31,6 @@ struct ArchiveOptions {
   std::string key;
   std::string sig;
   std::string extract_to;
-};
-
-// An fd closed on scope exit.
-class Fd {
-public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd()
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-
-private:
-  int m_fd;
 };
 
 // The one manifest.yaml at the root of an archive or a directory.
@@ -91,31 +69,13 @@ output::ExitCode run_sign(Context& ctx, const ArchiveOptions& opts)
   if (!key) {
     return ctx.reporter.failure(key.error());
   }
-  Fd fd(::open(opts.archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd.get() < 0) {
-    return ctx.reporter.failure(
-      Error(ErrorCode::io, fmt::format("cannot open '{}': {}", opts.archive, std::strerror(errno))));
+  // Name and version from the archive's own manifest, digest and size from
+  // the same open file.
+  auto statement = archive::statement_for_archive(opts.archive, archive::Limits{}, std::chrono::system_clock::now());
+  if (!statement) {
+    return ctx.reporter.failure(statement.error());
   }
-  // The digest and the manifest come from the same open file.
-  auto digest = archive::sha256_file(fd.get());
-  if (!digest) {
-    return ctx.reporter.failure(digest.error());
-  }
-  auto text = archive::read_member(fd.get(), "manifest.yaml", archive::k_max_archive_manifest_bytes, archive::Limits{});
-  if (!text) {
-    return ctx.reporter.failure(text.error());
-  }
-  auto m = parse_component_manifest(*text, opts.archive + ":manifest.yaml");
-  if (!m) {
-    return ctx.reporter.failure(m.error());
-  }
-  archive::Statement statement;
-  statement.component = m->name;
-  statement.version = m->version;
-  statement.sha256 = digest->hex();
-  statement.size = digest->size;
-  statement.signed_at = archive::format_signed_at(std::chrono::system_clock::now());
-  auto sig = archive::sign(statement, *key);
+  auto sig = archive::sign(*statement, *key);
   if (!sig) {
     return ctx.reporter.failure(sig.error());
   }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fields.hpp"
 
+#include <noodle/manifest/model.hpp>
 #include <noodle/util/spellcheck.hpp>
 
 #include <fmt/format.h>
@@ -131,27 +132,10 @@ std::optional<semver::Range> read_range(const Node& n, Sink& sink, const std::st
   return std::move(*r);
 }
 
-bool is_valid_component_name(std::string_view name)
-{
-  constexpr std::size_t k_max_name = 128;
-  if (name.empty() || name.size() > k_max_name) {
-    return false;
-  }
-  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lower_or_digit(name[0])) {
-    return false;
-  }
-  for (char c : name) {
-    if (!lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
-      return false;
-    }
-  }
-  return true;
-}
 
 bool check_component_name(const std::string& name, const Node& at, Sink& sink, const std::string& field)
 {
-  if (is_valid_component_name(name)) {
+  if (manifest::is_valid_component_name(name)) {
     return true;
   }
   std::string shown = name.size() > 60 ? name.substr(0, 60) + "..." : name;

@@ -37,8 +37,6 @@ std::optional<std::string> read_scalar_text(const Node& n, Sink& sink, const std
 std::optional<semver::Version> read_version(const Node& n, Sink& sink, const std::string& field);
 std::optional<semver::Range> read_range(const Node& n, Sink& sink, const std::string& field);
 
-// A component name: [a-z0-9][a-z0-9_.-]*, at most 128 characters.
-bool is_valid_component_name(std::string_view name);
 std::optional<std::string> read_component_name(const Node& n, Sink& sink, const std::string& field);
 // Reports an invalid name found as a mapping key or a list item.
 bool check_component_name(const std::string& name, const Node& at, Sink& sink, const std::string& field);

@@ -97,10 +97,6 @@ Result<void> check_signature(const SignatureFile& file, const PublicKey& key);
 // "YYYY-MM-DDTHH:MM:SSZ" for `when`, in UTC, to whole seconds.
 std::string format_signed_at(std::chrono::system_clock::time_point when);
 
-// Whether `name` is a valid component name: 1 to 128 of [a-z0-9_.-],
-// starting with a letter or digit (the rule of noodle-manifest(5)).
-bool is_valid_component_name(std::string_view name);
-
 // Standard base64 (RFC 4648, with padding).
 std::string base64_encode(std::string_view bytes);
 // Strict: only the standard alphabet, length a multiple of 4, padding only

@@ -22,6 +22,11 @@ enum class ComponentType { runtime, compiler, ai_agent, deployment, system };
 std::string_view to_string(ComponentType type);
 std::optional<ComponentType> component_type_from_string(std::string_view text);
 
+// A component name: 1 to 128 of lowercase letters, digits, '_', '.', '-',
+// starting with a letter or digit. Names become directory names under
+// <root>/components, so nothing else is allowed.
+bool is_valid_component_name(std::string_view name);
+
 // One entry of `dependencies`. The list form ("- runtime_core") means any
 // version, i.e. the range "*".
 struct Dependency {

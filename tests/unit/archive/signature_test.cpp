@@ -318,19 +318,6 @@ TEST_CASE("archive::base64_encode and base64_decode follow RFC 4648 strictly")
   CHECK_FALSE(base64_decode("Zm-_"));   // URL alphabet
 }
 
-TEST_CASE("archive::is_valid_component_name follows the manifest rule")
-{
-  CHECK(is_valid_component_name("jit_compiler"));
-  CHECK(is_valid_component_name("0ad.x-y"));
-  CHECK(is_valid_component_name(std::string(128, 'a')));
-  CHECK_FALSE(is_valid_component_name(std::string(129, 'a')));
-  CHECK_FALSE(is_valid_component_name(""));
-  CHECK_FALSE(is_valid_component_name("_x"));
-  CHECK_FALSE(is_valid_component_name(".."));
-  CHECK_FALSE(is_valid_component_name("a/b"));
-  CHECK_FALSE(is_valid_component_name("A"));
-}
-
 TEST_CASE("archive::parse_signature either refuses a mutated file with a location or reads it back byte for byte")
 {
   const std::string text = signed_text();

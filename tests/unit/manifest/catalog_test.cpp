@@ -193,3 +193,16 @@ TEST_CASE("load_files reads an explicitly named file whatever its extension")
   CHECK(r.diagnostics.empty());
   CHECK(r.catalog.contains("x"));
 }
+
+TEST_CASE("manifest::is_valid_component_name accepts lowercase names up to 128 characters")
+{
+  CHECK(noodle::manifest::is_valid_component_name("jit_compiler"));
+  CHECK(noodle::manifest::is_valid_component_name("0ad.x-y"));
+  CHECK(noodle::manifest::is_valid_component_name(std::string(128, 'a')));
+  CHECK_FALSE(noodle::manifest::is_valid_component_name(std::string(129, 'a')));
+  CHECK_FALSE(noodle::manifest::is_valid_component_name(""));
+  CHECK_FALSE(noodle::manifest::is_valid_component_name("_x"));
+  CHECK_FALSE(noodle::manifest::is_valid_component_name(".."));
+  CHECK_FALSE(noodle::manifest::is_valid_component_name("a/b"));
+  CHECK_FALSE(noodle::manifest::is_valid_component_name("A"));
+}
