@@ -2,6 +2,7 @@
 #include <noodle/semver/detail/order.hpp>
 #include <noodle/semver/version.hpp>
 
+#include <bit>
 #include <algorithm>
 #include <cstdint>
 
@@ -62,16 +63,6 @@ struct SortKey {
 
 constexpr std::uint8_t k_release = 1; // no prerelease
 constexpr std::uint8_t k_plain = 2;   // no prerelease and no build metadata
-
-unsigned bit_width(std::uint64_t v)
-{
-  unsigned n = 0;
-  while (v != 0) {
-    ++n;
-    v >>= 1;
-  }
-  return n;
-}
 
 // Equal MAJOR.MINOR.PATCH: prerelease, build metadata, then input order.
 bool tie_less(const std::vector<Version>& versions, const SortKey& x, const SortKey& y)
@@ -136,9 +127,9 @@ void sort(std::vector<Version>& versions)
     max_minor = std::max(max_minor, v.minor);
     max_patch = std::max(max_patch, v.patch);
   }
-  const unsigned patch_bits = bit_width(max_patch);
-  const unsigned minor_bits = bit_width(max_minor);
-  const unsigned bits = bit_width(max_major) + minor_bits + patch_bits;
+  const unsigned patch_bits = static_cast<unsigned>(std::bit_width(max_patch));
+  const unsigned minor_bits = static_cast<unsigned>(std::bit_width(max_minor));
+  const unsigned bits = static_cast<unsigned>(std::bit_width(max_major)) + minor_bits + patch_bits;
   if (bits > 64 || versions.size() > UINT32_MAX) {
     // Rare: numbers too large to pack. Compare the versions themselves.
     std::stable_sort(versions.begin(), versions.end(), [](const Version& a, const Version& b) {

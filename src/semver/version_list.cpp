@@ -4,6 +4,7 @@
 #include <noodle/semver/detail/text.hpp>
 #include <noodle/semver/version_list.hpp>
 
+#include <bit>
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -69,16 +70,6 @@ constexpr CharTable k_chars;
 inline unsigned char char_class(char c)
 {
   return k_chars.cls[static_cast<unsigned char>(c)];
-}
-
-unsigned bit_width(std::uint64_t v)
-{
-  unsigned n = 0;
-  while (v != 0) {
-    ++n;
-    v >>= 1;
-  }
-  return n;
 }
 
 // v << shift, where a field shifted out entirely (shift 64) only ever holds 0.
@@ -435,9 +426,9 @@ bool VersionList::add_general(std::string_view line, std::size_t offset, std::st
 
 void VersionList::pack_keys()
 {
-  const unsigned patch_bits = bit_width(m_max_patch);
-  const unsigned minor_bits = bit_width(m_max_minor);
-  const unsigned major_bits = bit_width(m_max_major);
+  const unsigned patch_bits = static_cast<unsigned>(std::bit_width(m_max_patch));
+  const unsigned minor_bits = static_cast<unsigned>(std::bit_width(m_max_minor));
+  const unsigned major_bits = static_cast<unsigned>(std::bit_width(m_max_major));
   m_patch_shift = k_class_bits;
   m_minor_shift = m_patch_shift + patch_bits;
   m_major_shift = m_minor_shift + minor_bits;
@@ -625,7 +616,7 @@ void VersionList::sort()
     sort_wide();
     return;
   }
-  radix_sort(m_entries, m_major_shift + bit_width(m_max_major));
+  radix_sort(m_entries, m_major_shift + static_cast<unsigned>(std::bit_width(m_max_major)));
   // Equal keys are one MAJOR.MINOR.PATCH and one class; plain releases are
   // already in input order (the radix sort is stable and the entries were in
   // input order or already sorted), the other classes need a closer look.
