@@ -79,27 +79,34 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
   if (!message.empty()) {
     message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
   }
-  // An unknown command reaches CLI11 as an extra positional argument.
-  if (e.get_name() == "ExtrasError" || e.get_name() == "RequiredError") {
-    std::vector<std::string> names = subcommand_names(*at);
-    if (!names.empty()) {
-      for (const auto& a : args) {
-        if (a.empty() || a[0] == '-' || std::find(names.begin(), names.end(), a) != names.end()) {
-          continue;
-        }
-        if (at->get_subcommands().empty()) {
-          auto suggestion = util::suggest(a, names);
-          std::string where = command_path(at);
-          message = fmt::format("unknown command '{}'{}", a, where.empty() ? "" : " for '" + where + "'");
-          if (suggestion) {
-            message += fmt::format(" (did you mean '{}'?)", *suggestion);
-          }
-          message += fmt::format("; expected one of: {}", fmt::join(names, ", "));
-          return message;
-        }
-        break;
-      }
+  // Where a command is expected, the first word that is neither an option,
+  // an option's value nor a command on the parsed path is an unknown command.
+  const bool wants_command = at->get_require_subcommand_min() > 0 && at->get_subcommands().empty();
+  if (wants_command && (e.get_name() == "RequiredError" || e.get_name() == "ExtrasError")) {
+    const std::vector<std::string> names = subcommand_names(*at);
+    const std::string path = command_path(at);
+    std::vector<std::string> on_path;
+    for (const CLI::App* a = at; a != nullptr && a->get_parent() != nullptr; a = a->get_parent()) {
+      on_path.push_back(a->get_name());
     }
+    static const std::vector<std::string> k_valued = {"--root", "--catalog", "--keyring", "--output", "-o"};
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      const auto& word = args[i];
+      if (std::find(k_valued.begin(), k_valued.end(), word) != k_valued.end()) {
+        ++i;
+        continue;
+      }
+      if (word.empty() || word[0] == '-' || std::find(on_path.begin(), on_path.end(), word) != on_path.end()) {
+        continue;
+      }
+      message = fmt::format("unknown command '{}'{}", word, path.empty() ? "" : " for '" + path + "'");
+      if (auto suggestion = util::suggest(word, names)) {
+        message += fmt::format(" (did you mean '{}'?)", *suggestion);
+      }
+      return message + fmt::format("; expected one of: {}", fmt::join(names, ", "));
+    }
+    return fmt::format("expected a command after '{}': {}", path.empty() ? "noodle-upgrade" : "noodle-upgrade " + path,
+                       fmt::join(names, ", "));
   }
   std::string path = command_path(at);
   return fmt::format("{}; run 'noodle-upgrade {}{}--help' for usage", message, path, path.empty() ? "" : " ");

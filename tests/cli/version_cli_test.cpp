@@ -106,3 +106,17 @@ TEST_CASE("cli --help and --version exit 0")
   CHECK(version.exit_code == 0);
   CHECK(version.out.rfind("noodle-upgrade ", 0) == 0);
 }
+
+TEST_CASE("cli a missing or misspelt subcommand lists the commands expected there")
+{
+  auto missing = run_binary({"components"});
+  CHECK(missing.exit_code == 2);
+  CHECK(missing.err == "noodle-upgrade: error: expected a command after 'noodle-upgrade components': list, show\n");
+  auto nested = run_binary({"version", "sortt"});
+  CHECK(nested.exit_code == 2);
+  CHECK(nested.err == "noodle-upgrade: error: unknown command 'sortt' for 'version' (did you mean 'sort'?); expected "
+                      "one of: parse, compare, match, sort, compat\n");
+  auto valued = run_binary({"--root", "/x"});
+  CHECK(valued.exit_code == 2);
+  CHECK(valued.err.rfind("noodle-upgrade: error: expected a command after 'noodle-upgrade': ", 0) == 0);
+}
