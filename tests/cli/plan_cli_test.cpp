@@ -3,6 +3,7 @@
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 
 
@@ -144,4 +145,20 @@ TEST_CASE("cli plan rejects an unknown strategy with the allowed values")
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("yolo") != std::string::npos);
   CHECK(r.err.find("immediate") != std::string::npos);
+}
+
+TEST_CASE("cli plan -f of the example batch file plans both upgrades")
+{
+  TempDir root;
+  auto r = run_binary(demo_args(root, {"-o", "json", "plan", "-f", source_path("tests/data/batches/good.yaml")}));
+  CHECK(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["feasible"] == true);
+  std::map<std::string, std::string> strategy;
+  for (const auto& s : j["steps"]) {
+    strategy[s["component"]] = s["strategy"];
+  }
+  CHECK(strategy["jit_compiler"] == "canary");        // the batch item's own strategy
+  CHECK(strategy["telemetry_agent"] == "gradual");    // the default
+  CHECK(strategy["runtime_core"] == "restart");       // not hot-swappable
 }

@@ -110,7 +110,7 @@ TEST_CASE("parse_batch applies the depth limit and reports YAML syntax errors")
 
 TEST_CASE("load_batch reads the example batch files")
 {
-  const std::string dir = std::string(NOODLE_SOURCE_DIR) + "/tests/data/catalogs/batch/";
+  const std::string dir = std::string(NOODLE_SOURCE_DIR) + "/tests/data/batches/";
   std::vector<Diagnostic> d;
   auto good = noodle::manifest::load_batch(dir + "good.yaml", d);
   REQUIRE(good);
