@@ -16,8 +16,8 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <sys/stat.h>
 #include <memory>
+#include <sys/stat.h>
 
 namespace noodle::cli {
 
@@ -125,9 +125,10 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
   const bool keep = !opts.extract_to.empty();
   const std::filesystem::path dest = keep ? std::filesystem::path(opts.extract_to) : staging->path() / "component";
   if (::mkdir(dest.c_str(), 0700) != 0) {
-    return ctx.reporter.failure(Error(
-      ErrorCode::io, fmt::format("cannot create '{}': {}{}", dest.string(), std::strerror(errno),
-                                 errno == EEXIST ? " (--extract-to needs a directory that does not exist yet)" : "")));
+    return ctx.reporter.failure(
+        Error(ErrorCode::io,
+              fmt::format("cannot create '{}': {}{}", dest.string(), std::strerror(errno),
+                          errno == EEXIST ? " (--extract-to needs a directory that does not exist yet)" : "")));
   }
   auto extracted = archive::extract(verified->fd, dest, archive::Limits{});
   if (!extracted) {
@@ -186,12 +187,15 @@ void add_archive_commands(CLI::App& app, Registry& registry)
   sign->add_option("-o,--out", opts->out, "Signature file to write (default: ARCHIVE.sig)");
   on_run(sign, registry, [opts](Context& ctx) { return run_sign(ctx, *opts); });
 
-  auto* verify = add_command(app, "verify", "Verify an archive's signature against the keyring, and the catalog",
-                             "The verified bytes are also extracted under the archive rules (into private staging, removed after,\nor --extract-to). Exit 4 on any integrity, signature or archive-rule failure.",
-                             "noodle-upgrade --keyring /etc/noodle/keys verify jit_compiler-2.1.0.tar.gz");
+  auto* verify =
+      add_command(app, "verify", "Verify an archive's signature against the keyring, and the catalog",
+                  "The verified bytes are also extracted under the archive rules (into private staging, removed "
+                  "after,\nor --extract-to). Exit 4 on any integrity, signature or archive-rule failure.",
+                  "noodle-upgrade --keyring /etc/noodle/keys verify jit_compiler-2.1.0.tar.gz");
   verify->add_option("ARCHIVE", opts->archive, "Archive to verify")->required();
   verify->add_option("--sig", opts->sig, "Signature file (default: ARCHIVE.sig)");
-  verify->add_option("--extract-to", opts->extract_to, "Also keep the verified, extracted component in this new directory");
+  verify->add_option("--extract-to", opts->extract_to,
+                     "Also keep the verified, extracted component in this new directory");
   on_run(verify, registry, [opts](Context& ctx) { return run_verify(ctx, *opts); });
 }
 

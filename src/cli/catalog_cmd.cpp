@@ -70,10 +70,12 @@ Result<const manifest::Manifest*> find_component(const manifest::Catalog& catalo
 
 void add_catalog_commands(CLI::App& app, Registry& registry)
 {
-  auto* components = add_command(app, "components", "List and show the components of the catalog", "", "noodle-upgrade components list");
+  auto* components = add_command(app, "components", "List and show the components of the catalog", "",
+                                 "noodle-upgrade components list");
   components->require_subcommand(1);
 
-  auto* list = add_command(*components, "list", "List every component: type, installed and latest version", "", "noodle-upgrade --root /var/lib/noodle components list");
+  auto* list = add_command(*components, "list", "List every component: type, installed and latest version", "",
+                           "noodle-upgrade --root /var/lib/noodle components list");
   on_run(list, registry, [](Context& ctx) {
     auto loaded = load_catalog(ctx, WithInstalled::yes);
     if (loaded.exit) {
@@ -84,7 +86,9 @@ void add_catalog_commands(CLI::App& app, Registry& registry)
   });
 
   auto opts = std::make_shared<ShowOptions>();
-  auto* show = add_command(*components, "show", "Show one component version in full (default: the installed one, else the latest)", "", "noodle-upgrade components show jit_compiler@2.1.0");
+  auto* show = add_command(*components, "show",
+                           "Show one component version in full (default: the installed one, else the latest)", "",
+                           "noodle-upgrade components show jit_compiler@2.1.0");
   show->add_option("NAME[@VERSION]", opts->target, "Component, optionally with a version")->required();
   on_run(show, registry, [opts](Context& ctx) {
     auto loaded = load_catalog(ctx, WithInstalled::yes);
@@ -103,7 +107,8 @@ void add_catalog_commands(CLI::App& app, Registry& registry)
 void add_validate_command(CLI::App& app, Registry& registry)
 {
   auto opts = std::make_shared<ValidateOptions>();
-  auto* validate = add_command(app, "validate", "Lint manifest files or directories (default: the catalog)", "", "noodle-upgrade validate --strict manifests/");
+  auto* validate = add_command(app, "validate", "Lint manifest files or directories (default: the catalog)", "",
+                               "noodle-upgrade validate --strict manifests/");
   validate->add_option("PATH", opts->paths, "Manifest files or directories");
   on_run(validate, registry, [opts](Context& ctx) {
     manifest::LoadResult result;

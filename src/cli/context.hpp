@@ -76,8 +76,8 @@ Result<const manifest::Manifest*> find_component(const manifest::Catalog& catalo
 
 // Adds a subcommand whose --help shows a one-line summary, the options, any
 // further details and one example.
-CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& summary,
-                      const std::string& details, const std::string& example);
+CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& summary, const std::string& details,
+                      const std::string& example);
 
 // Sets `action` as what runs when `cmd` is chosen.
 void on_run(CLI::App* cmd, Registry& registry, Action action);

@@ -31,12 +31,13 @@ struct PathOptions {
 void add_graph_commands(CLI::App& app, Registry& registry)
 {
   auto deps_opts = std::make_shared<DepsOptions>();
-  auto* deps = add_command(app, "deps", "Show what a component version depends on, or what depends on it", "", "noodle-upgrade deps jit_compiler@2.1.0 --format dot | dot -Tsvg");
+  auto* deps = add_command(app, "deps", "Show what a component version depends on, or what depends on it", "",
+                           "noodle-upgrade deps jit_compiler@2.1.0 --format dot | dot -Tsvg");
   deps->add_option("NAME[@VERSION]", deps_opts->target, "Component, optionally with a version")->required();
   deps->add_flag("--reverse", deps_opts->reverse, "Show the components that depend on NAME");
   deps->add_option("--format", deps_opts->format, "Output format (json is the same as --output json)")
-    ->check(CLI::IsMember({"text", "json", "dot"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"text", "json", "dot"}))
+      ->capture_default_str();
   on_run(deps, registry, [deps_opts](Context& ctx) {
     auto loaded = load_catalog(ctx, WithInstalled::yes);
     if (loaded.exit) {
@@ -71,7 +72,8 @@ void add_graph_commands(CLI::App& app, Registry& registry)
   });
 
   auto path_opts = std::make_shared<PathOptions>();
-  auto* path = add_command(app, "path", "Compute the upgrade path of a component through its required stops", "", "noodle-upgrade path runtime_core --to 2.1.0 --from 1.2.0");
+  auto* path = add_command(app, "path", "Compute the upgrade path of a component through its required stops", "",
+                           "noodle-upgrade path runtime_core --to 2.1.0 --from 1.2.0");
   path->add_option("NAME", path_opts->name, "Component")->required();
   path->add_option("--to", path_opts->to, "Target version")->required();
   path->add_option("--from", path_opts->from, "Starting version (default: the installed one)");
@@ -98,10 +100,10 @@ void add_graph_commands(CLI::App& app, Registry& registry)
       }
       const auto* inst = installed->find(path_opts->name);
       if (inst == nullptr) {
-        return ctx.reporter.failure(Error(
-          ErrorCode::usage, fmt::format("component '{}' is not installed under '{}'; give the starting version "
-                                        "with --from VERSION",
-                                        path_opts->name, ctx.root().string())));
+        return ctx.reporter.failure(
+            Error(ErrorCode::usage, fmt::format("component '{}' is not installed under '{}'; give the starting version "
+                                                "with --from VERSION",
+                                                path_opts->name, ctx.root().string())));
       }
       from = inst->version;
     }

@@ -34,8 +34,9 @@ Result<graph::Constraint> parse_constraint(const std::string& text, const std::s
     name = text.substr(0, at);
     range_text = text.substr(at + 1);
   } else if (requested.empty()) {
-    return fail(ErrorCode::usage,
-                fmt::format("constraint '{}' names no component; expected NAME@RANGE, e.g. 'runtime_core@^2.0.0'", text));
+    return fail(
+        ErrorCode::usage,
+        fmt::format("constraint '{}' names no component; expected NAME@RANGE, e.g. 'runtime_core@^2.0.0'", text));
   }
   auto range = semver::Range::parse(range_text);
   if (!range) {
@@ -61,17 +62,19 @@ const std::vector<std::string>& strategy_names()
 void add_plan_command(CLI::App& app, Registry& registry)
 {
   auto opts = std::make_shared<PlanOptions>();
-  auto* plan = add_command(app, "plan", "Report whether an upgrade (or a batch of upgrades) is feasible, changing nothing", "Exit 0 when feasible, 3 when not.", "noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
+  auto* plan = add_command(
+      app, "plan", "Report whether an upgrade (or a batch of upgrades) is feasible, changing nothing",
+      "Exit 0 when feasible, 3 when not.", "noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
   plan->add_option("NAME", opts->name, "Component to upgrade");
   plan->add_option("VERSION", opts->version, "Target version");
   auto* file = plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
   plan->add_option("--constraint", opts->constraints, "Limit the versions chosen for a component: NAME@RANGE");
   plan->add_option("--strategy", opts->strategy, "Rollout strategy")
-    ->check(CLI::IsMember(strategy_names()))
-    ->capture_default_str();
+      ->check(CLI::IsMember(strategy_names()))
+      ->capture_default_str();
   plan->add_option("--validation", opts->validation, "How strict the checks are")
-    ->check(CLI::IsMember({"strict", "normal", "permissive"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"strict", "normal", "permissive"}))
+      ->capture_default_str();
   plan->add_flag("--allow-downgrade", opts->allow_downgrade, "Plan a move to a lower version instead of refusing it");
   (void)file;
 

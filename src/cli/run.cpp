@@ -169,14 +169,15 @@ LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
       first = first != nullptr ? first : &d;
     }
   }
-  Error e(first->code, fmt::format("catalog '{}' has {} error{}", ctx.catalog_dir().string(), errors, errors == 1 ? "" : "s"));
+  Error e(first->code,
+          fmt::format("catalog '{}' has {} error{}", ctx.catalog_dir().string(), errors, errors == 1 ? "" : "s"));
   ctx.reporter.diagnostics(ds);
   loaded.exit = ctx.reporter.failure(e);
   return loaded;
 }
 
-CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& summary,
-                      const std::string& details, const std::string& example)
+CLI::App* add_command(CLI::App& parent, const std::string& name, const std::string& summary, const std::string& details,
+                      const std::string& example)
 {
   auto* cmd = parent.add_subcommand(name, summary);
   std::string footer;
@@ -207,16 +208,14 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.fallthrough();
   app.footer(k_exit_codes);
 
-  app.add_option("--root", global.root, "Runtime root directory")
-    ->envname("NOODLE_ROOT")
-    ->capture_default_str();
+  app.add_option("--root", global.root, "Runtime root directory")->envname("NOODLE_ROOT")->capture_default_str();
   app.add_option("--catalog", global.catalog, "Manifest catalog directory (default: <root>/manifests)")
-    ->envname("NOODLE_CATALOG");
+      ->envname("NOODLE_CATALOG");
   app.add_option("--keyring", global.keyring, "Directory of trusted public keys (default: <root>/keys)")
-    ->envname("NOODLE_KEYRING");
+      ->envname("NOODLE_KEYRING");
   app.add_option("-o,--output", global.output, "Output format")
-    ->check(CLI::IsMember({"text", "json"}))
-    ->capture_default_str();
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail on stderr");
   app.add_flag("--no-color", global.no_color, "Never color diagnostics");
@@ -251,8 +250,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   style.format = global.output == "json" ? output::Format::json : output::Format::text;
   style.verbosity = global.quiet ? output::Verbosity::quiet
                                  : (global.verbose ? output::Verbosity::verbose : output::Verbosity::normal);
-  const bool color_ok = !global.no_color && std::getenv("NO_COLOR") == nullptr && &err == &std::cerr
-                        && isatty(STDERR_FILENO) == 1;
+  const bool color_ok =
+      !global.no_color && std::getenv("NO_COLOR") == nullptr && &err == &std::cerr && isatty(STDERR_FILENO) == 1;
   style.color = color_ok ? output::Color::yes : output::Color::no;
   output::Reporter reporter(out, err, style);
   Context ctx{global, in, out, err, reporter};
@@ -264,7 +263,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     return output::to_int((*registry.action)(ctx));
   } catch (const std::exception& e) {
     // "Cannot continue": the only place an exception becomes a message.
-    return output::to_int(reporter.failure(Error(ErrorCode::internal, fmt::format("unexpected failure: {}", e.what()))));
+    return output::to_int(
+        reporter.failure(Error(ErrorCode::internal, fmt::format("unexpected failure: {}", e.what()))));
   }
 }
 

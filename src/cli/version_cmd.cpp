@@ -127,18 +127,21 @@ Result<std::pair<semver::Version, semver::Version>> parse_two(const std::string&
 
 void add_version_commands(CLI::App& app, Registry& registry)
 {
-  auto* version = add_command(app, "version", "Parse, compare, match and sort semantic versions", "", "noodle-upgrade version sort 1.10.0 1.9.0");
+  auto* version = add_command(app, "version", "Parse, compare, match and sort semantic versions", "",
+                              "noodle-upgrade version sort 1.10.0 1.9.0");
   version->require_subcommand(1);
   auto opts = std::make_shared<VersionOptions>();
 
-  auto* parse = add_command(*version, "parse", "Parse a version and print its parts", "", "noodle-upgrade version parse 2.1.0-rc.1+build.7");
+  auto* parse = add_command(*version, "parse", "Parse a version and print its parts", "",
+                            "noodle-upgrade version parse 2.1.0-rc.1+build.7");
   parse->add_option("VERSION", opts->a, "A SemVer 2.0.0 version")->required();
   on_run(parse, registry, [opts](Context& ctx) {
     auto v = semver::Version::parse(opts->a);
     return v ? output::render_version(*v, ctx.reporter) : ctx.reporter.failure(v.error());
   });
 
-  auto* compare = add_command(*version, "compare", "Print -1, 0 or 1 as A sorts before, with or after B", "", "noodle-upgrade version compare 1.10.0 1.9.0");
+  auto* compare = add_command(*version, "compare", "Print -1, 0 or 1 as A sorts before, with or after B", "",
+                              "noodle-upgrade version compare 1.10.0 1.9.0");
   compare->add_option("A", opts->a, "First version")->required();
   compare->add_option("B", opts->b, "Second version")->required();
   on_run(compare, registry, [opts](Context& ctx) {
@@ -150,7 +153,10 @@ void add_version_commands(CLI::App& app, Registry& registry)
     return output::render_compare(a, b, semver::compare(a, b), ctx.reporter);
   });
 
-  auto* match = add_command(*version, "match", "Print the versions that satisfy RANGE, ascending; exit 1 when none does", "Versions come from the arguments or, when none are given, one per line on stdin.", "noodle-upgrade version match '^1.2.0' 1.1.0 1.4.2 2.0.0");
+  auto* match =
+      add_command(*version, "match", "Print the versions that satisfy RANGE, ascending; exit 1 when none does",
+                  "Versions come from the arguments or, when none are given, one per line on stdin.",
+                  "noodle-upgrade version match '^1.2.0' 1.1.0 1.4.2 2.0.0");
   match->add_option("RANGE", opts->range, "A range in npm semver syntax")->required();
   match->add_option("VERSION", opts->versions, "Versions to test");
   on_run(match, registry, [opts](Context& ctx) {
@@ -169,7 +175,9 @@ void add_version_commands(CLI::App& app, Registry& registry)
     return output::render_version_list(*versions, &*range, ctx.reporter);
   });
 
-  auto* sort = add_command(*version, "sort", "Print versions in ascending precedence order", "Versions come from the arguments or, when none are given, one per line on stdin.", "noodle-upgrade version sort 1.10.0 1.2.0 1.2.0-rc.1");
+  auto* sort = add_command(*version, "sort", "Print versions in ascending precedence order",
+                           "Versions come from the arguments or, when none are given, one per line on stdin.",
+                           "noodle-upgrade version sort 1.10.0 1.2.0 1.2.0-rc.1");
   sort->add_option("VERSION", opts->versions, "Versions to sort");
   on_run(sort, registry, [opts](Context& ctx) {
     std::optional<InputText> input;
@@ -181,7 +189,9 @@ void add_version_commands(CLI::App& app, Registry& registry)
     return output::render_version_list(*versions, nullptr, ctx.reporter);
   });
 
-  auto* compat = add_command(*version, "compat", "Say whether moving from A to B is a compatible change; exit 1 when it is breaking", "", "noodle-upgrade version compat 1.4.0 2.0.0");
+  auto* compat = add_command(*version, "compat",
+                             "Say whether moving from A to B is a compatible change; exit 1 when it is breaking", "",
+                             "noodle-upgrade version compat 1.4.0 2.0.0");
   compat->add_option("A", opts->a, "Version upgraded from")->required();
   compat->add_option("B", opts->b, "Version upgraded to")->required();
   on_run(compat, registry, [opts](Context& ctx) {

@@ -33,8 +33,7 @@ ExitCode render_sign(const archive::SignatureFile& sig, const std::filesystem::p
 {
   const auto& s = sig.statement;
   r.text(fmt::format("signed {}@{} with key {}\n  sha256:    {}\n  size:      {}\n  signed at: {}\n  signature: {}\n",
-                     s.component, s.version.to_string(), sig.key_id, s.sha256, s.size, s.signed_at,
-                     sig_path.string()));
+                     s.component, s.version.to_string(), sig.key_id, s.sha256, s.size, s.signed_at, sig_path.string()));
   return r.success({{"component", s.component},
                     {"version", s.version.to_string()},
                     {"key_id", sig.key_id},
@@ -51,19 +50,22 @@ ExitCode render_verify(const archive::VerifiedArchive& v, const std::filesystem:
   std::string catalog_text;
   switch (catalog.state) {
   case CatalogMatch::State::not_checked: catalog_text = "not checked (no catalog)"; break;
-  case CatalogMatch::State::no_entry: catalog_text = fmt::format("no entry for {}@{}", v.component, v.version.to_string()); break;
+  case CatalogMatch::State::no_entry:
+    catalog_text = fmt::format("no entry for {}@{}", v.component, v.version.to_string());
+    break;
   case CatalogMatch::State::matches: catalog_text = fmt::format("matches {}", catalog.where); break;
   }
-  r.text(fmt::format("verified {} {}\n  key id:    {} ({})\n  sha256:    {}\n  size:      {} bytes\n"
-                     "  signed at: {}\n  catalog:   {}\n  contents:  {} files, {} directories, {} symlinks, {} bytes{}\n",
-                     v.component, v.version.to_string(), v.signature.key_id, key_file.string(), v.sha256, v.size,
-                     v.signature.statement.signed_at, catalog_text, extracted.files, extracted.directories,
-                     extracted.symlinks, extracted.bytes,
-                     extracted_to.empty() ? std::string(" (extracted, checked, removed)")
-                                          : fmt::format(", extracted to {}", extracted_to.string())));
+  r.text(
+      fmt::format("verified {} {}\n  key id:    {} ({})\n  sha256:    {}\n  size:      {} bytes\n"
+                  "  signed at: {}\n  catalog:   {}\n  contents:  {} files, {} directories, {} symlinks, {} bytes{}\n",
+                  v.component, v.version.to_string(), v.signature.key_id, key_file.string(), v.sha256, v.size,
+                  v.signature.statement.signed_at, catalog_text, extracted.files, extracted.directories,
+                  extracted.symlinks, extracted.bytes,
+                  extracted_to.empty() ? std::string(" (extracted, checked, removed)")
+                                       : fmt::format(", extracted to {}", extracted_to.string())));
   const char* state = catalog.state == CatalogMatch::State::matches
-                        ? "matches"
-                        : (catalog.state == CatalogMatch::State::no_entry ? "no_entry" : "not_checked");
+                          ? "matches"
+                          : (catalog.state == CatalogMatch::State::no_entry ? "no_entry" : "not_checked");
   return r.success({{"component", v.component},
                     {"version", v.version.to_string()},
                     {"key_id", v.signature.key_id},
@@ -77,7 +79,8 @@ ExitCode render_verify(const archive::VerifiedArchive& v, const std::filesystem:
                       {"directories", extracted.directories},
                       {"symlinks", extracted.symlinks},
                       {"bytes", extracted.bytes},
-                      {"extracted_to", extracted_to.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(extracted_to.string())}}}});
+                      {"extracted_to", extracted_to.empty() ? nlohmann::ordered_json()
+                                                            : nlohmann::ordered_json(extracted_to.string())}}}});
 }
 
 } // namespace noodle::output

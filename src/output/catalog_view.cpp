@@ -54,22 +54,22 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
     compat[c.component] = ranges_json(c.ranges);
   }
   nlohmann::ordered_json j = {
-    {"name", m.name},
-    {"version", m.version.to_string()},
-    {"description", m.description},
-    {"type", manifest::to_string(m.type)},
-    {"dependencies", deps},
-    {"upgrade_from", ranges_json(m.upgrade_from)},
-    {"required_stop", m.required_stop},
-    {"hot_swappable", m.hot_swappable},
-    {"compatibility", compat},
-    {"resources",
-     {{"memory_mb", m.resources.memory_mb}, {"cpu_cores", m.resources.cpu_cores}, {"disk_mb", m.resources.disk_mb}}},
-    {"health_check", {{"timeout_ms", m.health_check.timeout_ms}, {"retries", m.health_check.retries}}},
-    {"entry_point", m.entry_point},
-    {"configuration_schema", m.configuration_schema},
-    {"metadata", m.metadata},
-    {"source", m.where.to_string()},
+      {"name", m.name},
+      {"version", m.version.to_string()},
+      {"description", m.description},
+      {"type", manifest::to_string(m.type)},
+      {"dependencies", deps},
+      {"upgrade_from", ranges_json(m.upgrade_from)},
+      {"required_stop", m.required_stop},
+      {"hot_swappable", m.hot_swappable},
+      {"compatibility", compat},
+      {"resources",
+       {{"memory_mb", m.resources.memory_mb}, {"cpu_cores", m.resources.cpu_cores}, {"disk_mb", m.resources.disk_mb}}},
+      {"health_check", {{"timeout_ms", m.health_check.timeout_ms}, {"retries", m.health_check.retries}}},
+      {"entry_point", m.entry_point},
+      {"configuration_schema", m.configuration_schema},
+      {"metadata", m.metadata},
+      {"source", m.where.to_string()},
   };
   if (m.archive) {
     j["archive"] = {{"file", m.archive->file.string()}, {"sha256", m.archive->sha256}, {"size", m.archive->size}};
@@ -94,12 +94,13 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
     for (const auto& m : versions) {
       vs.push_back(m.version.to_string());
     }
-    list.push_back({{"name", name},
-                    {"type", manifest::to_string(latest.type)},
-                    {"description", latest.description},
-                    {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
-                    {"latest", latest.version.to_string()},
-                    {"versions", vs}});
+    list.push_back(
+        {{"name", name},
+         {"type", manifest::to_string(latest.type)},
+         {"description", latest.description},
+         {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
+         {"latest", latest.version.to_string()},
+         {"versions", vs}});
   }
   // Installed components the catalog does not know are shown too: hiding them
   // would misreport what the runtime runs.
@@ -160,15 +161,15 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
       compat.push_back(fmt::format("{} {}", c.component, ranges_text(c.ranges)));
     }
     row("compatibility", compat.empty() ? "none" : fmt::format("{}", fmt::join(compat, ", ")));
-    row("resources", fmt::format("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb,
-                                 m.resources.cpu_cores, m.resources.disk_mb));
+    row("resources", fmt::format("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb, m.resources.cpu_cores,
+                                 m.resources.disk_mb));
     row("health check", fmt::format("timeout {} ms, {} retries", m.health_check.timeout_ms, m.health_check.retries));
     if (!m.entry_point.empty()) {
       row("entry point", m.entry_point);
     }
     if (m.archive) {
-      row("archive", fmt::format("{} ({} bytes, sha256 {})", m.archive->file.string(), m.archive->size,
-                                 m.archive->sha256));
+      row("archive",
+          fmt::format("{} ({} bytes, sha256 {})", m.archive->file.string(), m.archive->size, m.archive->sha256));
     }
     row("defined at", m.where.to_string());
     r.text(t);
@@ -177,9 +178,10 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
   for (const auto& v : *versions) {
     vs.push_back(v.version.to_string());
   }
-  return r.success({{"component", manifest_json(m)},
-                    {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
-                    {"versions", vs}});
+  return r.success(
+      {{"component", manifest_json(m)},
+       {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
+       {"versions", vs}});
 }
 
 ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
@@ -191,10 +193,10 @@ ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
   }
   r.diagnostics(result.diagnostics);
   nlohmann::ordered_json body = {{"files", result.files},
-                         {"manifests", result.catalog.manifest_count()},
-                         {"components", result.catalog.component_count()},
-                         {"errors", errors},
-                         {"warnings", warnings}};
+                                 {"manifests", result.catalog.manifest_count()},
+                                 {"components", result.catalog.component_count()},
+                                 {"errors", errors},
+                                 {"warnings", warnings}};
   if (errors > 0) {
     Error e(result.diagnostics.empty() ? ErrorCode::manifest_invalid : ErrorCode::manifest_invalid,
             fmt::format("{} error{} and {} warning{} in {} file{}", errors, errors == 1 ? "" : "s", warnings,

@@ -17,8 +17,7 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::invalid_range:
   case ErrorCode::manifest_parse:
   case ErrorCode::manifest_invalid:
-  case ErrorCode::duplicate_version:
-    return ExitCode::usage;
+  case ErrorCode::duplicate_version: return ExitCode::usage;
   case ErrorCode::dependency_cycle:
   case ErrorCode::missing_dependency:
   case ErrorCode::unsatisfiable:
@@ -26,21 +25,17 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::incompatible:
   case ErrorCode::infeasible:
   case ErrorCode::downgrade_refused:
-  case ErrorCode::insufficient_resources:
-    return ExitCode::refused;
+  case ErrorCode::insufficient_resources: return ExitCode::refused;
   case ErrorCode::archive_invalid:
   case ErrorCode::archive_limit:
   case ErrorCode::integrity:
   case ErrorCode::signature_invalid:
   case ErrorCode::unknown_key:
-  case ErrorCode::revoked_key:
-    return ExitCode::integrity;
-  case ErrorCode::key_exists:
-    return ExitCode::failed;
+  case ErrorCode::revoked_key: return ExitCode::integrity;
+  case ErrorCode::key_exists: return ExitCode::failed;
   case ErrorCode::io:
   case ErrorCode::corrupt_state:
-  case ErrorCode::internal:
-    return ExitCode::failed;
+  case ErrorCode::internal: return ExitCode::failed;
   }
   return ExitCode::failed;
 }

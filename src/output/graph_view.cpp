@@ -28,11 +28,12 @@ nlohmann::ordered_json deps_json(const graph::DepsResult& deps)
 {
   nlohmann::ordered_json nodes = nlohmann::ordered_json::array();
   for (const auto& n : deps.nodes) {
-    nlohmann::ordered_json j = {{"id", n.id},
-                        {"name", n.name},
-                        {"version", n.version ? nlohmann::ordered_json(n.version->to_string()) : nlohmann::ordered_json()},
-                        {"status", graph::to_string(n.status)},
-                        {"installed", n.installed ? nlohmann::ordered_json(n.installed->to_string()) : nlohmann::ordered_json()}};
+    nlohmann::ordered_json j = {
+        {"id", n.id},
+        {"name", n.name},
+        {"version", n.version ? nlohmann::ordered_json(n.version->to_string()) : nlohmann::ordered_json()},
+        {"status", graph::to_string(n.status)},
+        {"installed", n.installed ? nlohmann::ordered_json(n.installed->to_string()) : nlohmann::ordered_json()}};
     if (!n.note.empty()) {
       j["note"] = n.note;
     }
@@ -256,9 +257,9 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
   }
 
   const auto& res = plan.resources;
-  text += fmt::format("\nresources: memory {} MB of {} MB, cpu {} of {} cores, disk {} MB of {} MB free\n",
-                      res.memory_mb, res.machine.memory_mb, res.cpu_cores, res.machine.cpu_cores, res.disk_mb,
-                      res.machine.disk_free_mb);
+  text +=
+      fmt::format("\nresources: memory {} MB of {} MB, cpu {} of {} cores, disk {} MB of {} MB free\n", res.memory_mb,
+                  res.machine.memory_mb, res.cpu_cores, res.machine.cpu_cores, res.disk_mb, res.machine.disk_free_mb);
   for (const auto& n : plan.notes) {
     text += fmt::format("note: {}\n", n);
   }
@@ -266,19 +267,19 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
   r.text(text);
 
   nlohmann::ordered_json body = {
-    {"feasible", plan.feasible},
-    {"validation", graph::to_string(plan.validation)},
-    {"steps", steps},
-    {"checks", checks},
-    {"resources",
-     {{"memory_mb", res.memory_mb},
-      {"cpu_cores", res.cpu_cores},
-      {"disk_mb", res.disk_mb},
-      {"machine",
-       {{"memory_mb", res.machine.memory_mb},
-        {"cpu_cores", res.machine.cpu_cores},
-        {"disk_free_mb", res.machine.disk_free_mb}}}}},
-    {"notes", plan.notes},
+      {"feasible", plan.feasible},
+      {"validation", graph::to_string(plan.validation)},
+      {"steps", steps},
+      {"checks", checks},
+      {"resources",
+       {{"memory_mb", res.memory_mb},
+        {"cpu_cores", res.cpu_cores},
+        {"disk_mb", res.disk_mb},
+        {"machine",
+         {{"memory_mb", res.machine.memory_mb},
+          {"cpu_cores", res.machine.cpu_cores},
+          {"disk_free_mb", res.machine.disk_free_mb}}}}},
+      {"notes", plan.notes},
   };
   if (plan.feasible) {
     return r.success(body);

@@ -36,10 +36,7 @@ nlohmann::ordered_json location_json(const SourceLocation& where)
 
 } // namespace
 
-Reporter::Reporter(std::ostream& out, std::ostream& err, Style style)
-  : m_out(out), m_err(err), m_style(style)
-{
-}
+Reporter::Reporter(std::ostream& out, std::ostream& err, Style style) : m_out(out), m_err(err), m_style(style) {}
 
 std::string Reporter::label(std::string_view severity) const
 {
@@ -86,9 +83,8 @@ void Reporter::diagnostic(const manifest::Diagnostic& d)
 {
   const bool is_error = d.severity == manifest::Diagnostic::Severity::error;
   if (json()) {
-    nlohmann::ordered_json j = {{"severity", is_error ? "error" : "warning"},
-                        {"code", error_code_name(d.code)},
-                        {"message", d.message}};
+    nlohmann::ordered_json j = {
+        {"severity", is_error ? "error" : "warning"}, {"code", error_code_name(d.code)}, {"message", d.message}};
     if (d.where.known()) {
       j["location"] = location_json(d.where);
     }

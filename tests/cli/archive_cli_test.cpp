@@ -55,8 +55,8 @@ struct Workspace {
 
   noodle::test::ProcessResult verify(const std::filesystem::path& archive, std::vector<std::string> extra = {}) const
   {
-    std::vector<std::string> args{"--keyring", keyring.string(), "--root", (dir / "no-root").string(), "verify",
-                                  archive.string()};
+    std::vector<std::string> args{"--keyring", keyring.string(), "--root", (dir / "no-root").string(),
+                                  "verify",    archive.string()};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_binary(args);
   }
@@ -109,8 +109,8 @@ TEST_CASE("cli pack is reproducible and prints the catalog archive section")
   REQUIRE(a.exit_code == 0);
   CHECK(read(dir / "a.tar.gz") == read(dir / "b.tar.gz"));
   CHECK(a.out.rfind("archive:\n  file: a.tar.gz\n  sha256: ", 0) == 0);
-  CHECK(a.out.find("\n  size: " + std::to_string(std::filesystem::file_size(dir / "a.tar.gz")) + "\n") !=
-        std::string::npos);
+  CHECK(a.out.find("\n  size: " + std::to_string(std::filesystem::file_size(dir / "a.tar.gz")) + "\n")
+        != std::string::npos);
   auto zst = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "c.tar.zst").string()});
   CHECK(zst.exit_code == 0);
   auto bad = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "c.zip").string()});
@@ -217,8 +217,8 @@ TEST_CASE("cli verify checks the catalog's digest for that component version")
   Workspace ws;
   auto archive = ws.write_archive("jit.tar.gz", good_archive());
   REQUIRE(ws.sign(archive).exit_code == 0);
-  ws.dir.write("catalog/jit.yaml", k_manifest + "archive:\n  file: ../jit.tar.gz\n  sha256: " + std::string(64, 'a') +
-                                     "\n  size: 10\n");
+  ws.dir.write("catalog/jit.yaml",
+               k_manifest + "archive:\n  file: ../jit.tar.gz\n  sha256: " + std::string(64, 'a') + "\n  size: 10\n");
   auto v = run_binary({"--keyring", ws.keyring.string(), "--catalog", (ws.dir / "catalog").string(), "-o", "json",
                        "verify", archive.string()});
   CHECK(v.exit_code == 4);
@@ -233,24 +233,24 @@ TEST_CASE("cli verify of signed hostile archives names the entry and the rule, e
     const char* expect;
   };
   std::vector<Case> cases = {
-    {"traversal", [](ArchiveBuilder& b) { b.file("../evil", "x"); }, "'../evil'"},
-    {"absolute path", [](ArchiveBuilder& b) { b.file("/tmp/noodle-evil", "x"); }, "'/tmp/noodle-evil'"},
-    {"absolute path in a pax header", [](ArchiveBuilder& b) { b.pax_path("innocent", "/tmp/noodle-evil", "x"); },
-     "'/tmp/noodle-evil'"},
-    {"symlink escape then write through it",
-     [](ArchiveBuilder& b) {
-       b.symlink("link", "../..");
-       b.file("link/evil", "x");
-     },
-     "'link'"},
-    {"directory then symlink at the same path",
-     [](ArchiveBuilder& b) {
-       b.dir("d");
-       b.symlink("d", ".");
-     },
-     "'d'"},
-    {"hardlink", [](ArchiveBuilder& b) { b.hardlink("h", "manifest.yaml"); }, "'h'"},
-    {"device node", [](ArchiveBuilder& b) { b.device("null"); }, "'null'"},
+      {"traversal", [](ArchiveBuilder& b) { b.file("../evil", "x"); }, "'../evil'"},
+      {"absolute path", [](ArchiveBuilder& b) { b.file("/tmp/noodle-evil", "x"); }, "'/tmp/noodle-evil'"},
+      {"absolute path in a pax header", [](ArchiveBuilder& b) { b.pax_path("innocent", "/tmp/noodle-evil", "x"); },
+       "'/tmp/noodle-evil'"},
+      {"symlink escape then write through it",
+       [](ArchiveBuilder& b) {
+         b.symlink("link", "../..");
+         b.file("link/evil", "x");
+       },
+       "'link'"},
+      {"directory then symlink at the same path",
+       [](ArchiveBuilder& b) {
+         b.dir("d");
+         b.symlink("d", ".");
+       },
+       "'d'"},
+      {"hardlink", [](ArchiveBuilder& b) { b.hardlink("h", "manifest.yaml"); }, "'h'"},
+      {"device node", [](ArchiveBuilder& b) { b.device("null"); }, "'null'"},
   };
   for (const auto& c : cases) {
     INFO(c.what);

@@ -32,7 +32,9 @@ TEST_CASE("cli validate reports a YAML syntax error with file:line:col, the line
   auto r = run_binary({"--catalog", dir, "validate"});
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
-  CHECK(r.err == "noodle-upgrade: error: " + dir + "/broken.yaml:4:12: invalid YAML: end of sequence flow not found\n"
+  CHECK(r.err
+        == "noodle-upgrade: error: " + dir
+               + "/broken.yaml:4:12: invalid YAML: end of sequence flow not found\n"
                  "  description: the list above is never closed\n"
                  "             ^\n"
                  "noodle-upgrade: error: 1 error and 0 warnings in 1 file\n");
@@ -43,10 +45,12 @@ TEST_CASE("cli validate names the field and the allowed values of a wrongly type
   auto dir = catalog("wrong_types");
   auto r = run_binary({"--catalog", dir, "validate"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find(dir + "/component.yaml:3:7: field 'type' must be one of runtime, compiler, ai_agent, "
-                         "deployment, system, got 'runtme' (did you mean 'runtime'?)\n") != std::string::npos);
-  CHECK(r.err.find(dir + "/component.yaml:4:16: field 'hot_swappable' must be true or false, got 'yes'") !=
-        std::string::npos);
+  CHECK(r.err.find(dir
+                   + "/component.yaml:3:7: field 'type' must be one of runtime, compiler, ai_agent, "
+                     "deployment, system, got 'runtme' (did you mean 'runtime'?)\n")
+        != std::string::npos);
+  CHECK(r.err.find(dir + "/component.yaml:4:16: field 'hot_swappable' must be true or false, got 'yes'")
+        != std::string::npos);
 }
 
 TEST_CASE("cli validate warns on an unknown field and fails on it under --strict")
@@ -54,13 +58,14 @@ TEST_CASE("cli validate warns on an unknown field and fails on it under --strict
   auto dir = catalog("unknown_field");
   auto normal = run_binary({"--catalog", dir, "validate"});
   CHECK(normal.exit_code == 0);
-  CHECK(normal.err.rfind("noodle-upgrade: warning: " + dir +
-                           "/component.yaml:3:1: unknown field 'hot_swapable' (did you mean 'hot_swappable'?)\n",
-                         0) == 0);
+  CHECK(normal.err.rfind("noodle-upgrade: warning: " + dir
+                             + "/component.yaml:3:1: unknown field 'hot_swapable' (did you mean 'hot_swappable'?)\n",
+                         0)
+        == 0);
   auto strict = run_binary({"--catalog", dir, "--strict", "validate"});
   CHECK(strict.exit_code == 2);
-  CHECK(strict.err.rfind("noodle-upgrade: error: " + dir + "/component.yaml:3:1: unknown field 'hot_swapable'", 0) ==
-        0);
+  CHECK(strict.err.rfind("noodle-upgrade: error: " + dir + "/component.yaml:3:1: unknown field 'hot_swapable'", 0)
+        == 0);
 }
 
 TEST_CASE("cli validate reports a dependency on an unknown component with a suggestion")
@@ -68,18 +73,20 @@ TEST_CASE("cli validate reports a dependency on an unknown component with a sugg
   auto dir = catalog("missing_dependency");
   auto r = run_binary({"--catalog", dir, "validate"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.rfind("noodle-upgrade: error: " + dir +
-                      "/catalog.yaml:7:3: dependency 'runtme_core' of 'app@1.0.0' is not in the catalog "
-                      "(did you mean 'runtime_core'?)\n",
-                    0) == 0);
+  CHECK(r.err.rfind("noodle-upgrade: error: " + dir
+                        + "/catalog.yaml:7:3: dependency 'runtme_core' of 'app@1.0.0' is not in the catalog "
+                          "(did you mean 'runtime_core'?)\n",
+                    0)
+        == 0);
 }
 
 TEST_CASE("cli validate reports duplicates, invalid versions and deep nesting as input errors")
 {
   auto dup = run_binary({"--catalog", catalog("duplicate"), "validate"});
   CHECK(dup.exit_code == 2);
-  CHECK(dup.err.find("duplicate component version 'dup@1.0.0' (first defined at " + catalog("duplicate") +
-                     "/first.yaml:1:1)") != std::string::npos);
+  CHECK(dup.err.find("duplicate component version 'dup@1.0.0' (first defined at " + catalog("duplicate")
+                     + "/first.yaml:1:1)")
+        != std::string::npos);
 
   auto bad = run_binary({"--catalog", catalog("invalid_version"), "validate"});
   CHECK(bad.exit_code == 2);
@@ -143,37 +150,40 @@ TEST_CASE("cli components list reads the root and catalog from the environment")
 
 TEST_CASE("cli components show suggests the nearest name for a typo")
 {
-  auto r = run_binary({"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show",
-                       "jit_compiller"});
+  auto r = run_binary(
+      {"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show", "jit_compiller"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "noodle-upgrade: error: unknown component 'jit_compiller' (did you mean 'jit_compiler'?)\n");
 }
 
 TEST_CASE("cli components show prints a version's rules and where it is defined")
 {
-  auto r = run_binary({"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show",
-                       "runtime_core@1.5.0"});
+  auto r = run_binary(
+      {"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show", "runtime_core@1.5.0"});
   CHECK(r.exit_code == 0);
   CHECK(r.out.rfind("runtime_core 1.5.0 (runtime)\n", 0) == 0);
   CHECK(r.out.find("  required stop:  yes\n") != std::string::npos);
   CHECK(r.out.find("  defined at:     " + source_path("manifests") + "/runtime_core.yaml:") != std::string::npos);
-  auto missing = run_binary({"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show",
-                             "runtime_core@9.9.9"});
+  auto missing = run_binary(
+      {"--catalog", source_path("manifests"), "--root", "/nonexistent", "components", "show", "runtime_core@9.9.9"});
   CHECK(missing.exit_code == 2);
-  CHECK(missing.err == "noodle-upgrade: error: component 'runtime_core' has no version '9.9.9'; available: 1.0.0, "
-                       "1.2.0, 1.5.0, 2.0.0, 2.1.0\n");
+  CHECK(missing.err
+        == "noodle-upgrade: error: component 'runtime_core' has no version '9.9.9'; available: 1.0.0, "
+           "1.2.0, 1.5.0, 2.0.0, 2.1.0\n");
 }
 
 TEST_CASE("cli -v says on stderr what catalog and root were read, -q keeps warnings quiet")
 {
   TempDir root;
   noodle::test::install_fake_version(root.path(), "runtime_core", "1.2.0");
-  auto r = run_binary({"-v", "--root", root.path().string(), "--catalog", source_path("manifests"), "components",
-                       "list"});
+  auto r =
+      run_binary({"-v", "--root", root.path().string(), "--catalog", source_path("manifests"), "components", "list"});
   CHECK(r.exit_code == 0);
-  CHECK(r.err == "noodle-upgrade: catalog '" + source_path("manifests") +
-                   "': 25 manifest(s) of 7 component(s) in 7 file(s)\n"
-                   "noodle-upgrade: root '" + root.path().string() + "': 1 component(s) installed\n");
+  CHECK(r.err
+        == "noodle-upgrade: catalog '" + source_path("manifests")
+               + "': 25 manifest(s) of 7 component(s) in 7 file(s)\n"
+                 "noodle-upgrade: root '"
+               + root.path().string() + "': 1 component(s) installed\n");
   auto quiet = run_binary({"-q", "--catalog", source_path("tests/data/catalogs/unknown_field"), "validate"});
   CHECK(quiet.exit_code == 0);
   CHECK(quiet.err.empty());

@@ -5,7 +5,6 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-
 using noodle::test::run_binary;
 using noodle::test::source_path;
 using noodle::test::TempDir;
@@ -31,12 +30,12 @@ TEST_CASE("cli path goes through the required stop")
   DemoRoot demo;
   auto r = run_binary(demo.args({"path", "runtime_core", "--to", "2.1.0"}));
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "runtime_core 1.2.0 -> 2.1.0: 2 hops\n"
-                 "  1.2.0 -> 1.5.0  (required stop)\n"
-                 "  1.5.0 -> 2.1.0\n");
-  auto j = nlohmann::json::parse(run_binary(demo.args({"-o", "json", "path", "runtime_core", "--to", "2.0.0",
-                                                       "--from", "1.0.0"}))
-                                   .out);
+  CHECK(r.out
+        == "runtime_core 1.2.0 -> 2.1.0: 2 hops\n"
+           "  1.2.0 -> 1.5.0  (required stop)\n"
+           "  1.5.0 -> 2.1.0\n");
+  auto j = nlohmann::json::parse(
+      run_binary(demo.args({"-o", "json", "path", "runtime_core", "--to", "2.0.0", "--from", "1.0.0"})).out);
   CHECK(j["hops"].size() == 2);
   CHECK(j["hops"][0]["to"] == "1.5.0");
   CHECK(j["hops"][0]["required_stop"] == true);
@@ -47,8 +46,9 @@ TEST_CASE("cli path refuses a downgrade with exit 3 and says why")
   DemoRoot demo;
   auto r = run_binary(demo.args({"path", "runtime_core", "--from", "2.1.0", "--to", "1.0.0"}));
   CHECK(r.exit_code == 3);
-  CHECK(r.err == "noodle-upgrade: error: 'runtime_core' would go down from 2.1.0 to 1.0.0\n"
-                 "  downgrades are not allowed unless explicitly permitted\n");
+  CHECK(r.err
+        == "noodle-upgrade: error: 'runtime_core' would go down from 2.1.0 to 1.0.0\n"
+           "  downgrades are not allowed unless explicitly permitted\n");
 }
 
 TEST_CASE("cli path asks for --from when the component is not installed")
@@ -65,10 +65,11 @@ TEST_CASE("cli deps shows the tree resolved against installed versions")
   DemoRoot demo;
   auto r = run_binary(demo.args({"deps", "jit_compiler@2.1.0"}));
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "jit_compiler@2.1.0 (available, installed 1.4.0)\n"
-                 "├── gc_engine@2.0.0 (range >=1.3.0; available, installed 1.1.0)\n"
-                 "│   └── runtime_core@2.1.0 (range ^2.0.0; available, installed 1.2.0)\n"
-                 "└── runtime_core@2.1.0 (range >=2.0.0 <3.0.0; available, installed 1.2.0)\n");
+  CHECK(r.out
+        == "jit_compiler@2.1.0 (available, installed 1.4.0)\n"
+           "├── gc_engine@2.0.0 (range >=1.3.0; available, installed 1.1.0)\n"
+           "│   └── runtime_core@2.1.0 (range ^2.0.0; available, installed 1.2.0)\n"
+           "└── runtime_core@2.1.0 (range >=2.0.0 <3.0.0; available, installed 1.2.0)\n");
 }
 
 TEST_CASE("cli deps --reverse lists the dependents transitively")

@@ -6,7 +6,6 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
-
 using noodle::test::run_binary;
 using noodle::test::source_path;
 using noodle::test::TempDir;
@@ -67,11 +66,12 @@ TEST_CASE("cli plan refuses with exit 3 when a constraint makes the upgrade unsa
   CHECK(r.exit_code == 3);
   CHECK(r.out.find("\nresult: NOT feasible\n") != std::string::npos);
   CHECK(r.out.find("constraint 'runtime_core@<2.0.0'") != std::string::npos);
-  CHECK(r.err == "noodle-upgrade: error: upgrade jit_compiler to 2.1.0 is not feasible: no version of 'runtime_core' "
-                 "satisfies every demand\n");
+  CHECK(r.err
+        == "noodle-upgrade: error: upgrade jit_compiler to 2.1.0 is not feasible: no version of 'runtime_core' "
+           "satisfies every demand\n");
   auto j = nlohmann::json::parse(run_binary(demo_args(root, {"-o", "json", "plan", "jit_compiler", "2.1.0",
                                                              "--constraint", "runtime_core@<2.0.0"}))
-                                   .out);
+                                     .out);
   CHECK(j["ok"] == false);
   CHECK(j["error"]["code"] == "unsatisfiable");
 }
@@ -79,8 +79,8 @@ TEST_CASE("cli plan refuses with exit 3 when a constraint makes the upgrade unsa
 TEST_CASE("cli plan reports a dependency cycle as a -> b -> c -> a and exits 3")
 {
   TempDir root;
-  auto r = run_binary({"--root", root.path().string(), "--catalog", source_path("tests/data/catalogs/cycle"), "plan",
-                       "a", "1.0.0"});
+  auto r = run_binary(
+      {"--root", root.path().string(), "--catalog", source_path("tests/data/catalogs/cycle"), "plan", "a", "1.0.0"});
   CHECK(r.exit_code == 3);
   CHECK(r.err == "noodle-upgrade: error: upgrade a to 1.0.0 is not feasible: dependency cycle: a -> b -> c -> a\n");
 }
@@ -135,8 +135,9 @@ TEST_CASE("cli plan needs either NAME VERSION or -f")
 {
   auto r = run_binary({"plan", "jit_compiler"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "noodle-upgrade: error: expected 'plan NAME VERSION' or 'plan -f BATCH.yaml'; run 'noodle-upgrade "
-                 "plan --help' for usage\n");
+  CHECK(r.err
+        == "noodle-upgrade: error: expected 'plan NAME VERSION' or 'plan -f BATCH.yaml'; run 'noodle-upgrade "
+           "plan --help' for usage\n");
 }
 
 TEST_CASE("cli plan rejects an unknown strategy with the allowed values")
@@ -158,7 +159,7 @@ TEST_CASE("cli plan -f of the example batch file plans both upgrades")
   for (const auto& s : j["steps"]) {
     strategy[s["component"]] = s["strategy"];
   }
-  CHECK(strategy["jit_compiler"] == "canary");        // the batch item's own strategy
-  CHECK(strategy["telemetry_agent"] == "gradual");    // the default
-  CHECK(strategy["runtime_core"] == "restart");       // not hot-swappable
+  CHECK(strategy["jit_compiler"] == "canary");     // the batch item's own strategy
+  CHECK(strategy["telemetry_agent"] == "gradual"); // the default
+  CHECK(strategy["runtime_core"] == "restart");    // not hot-swappable
 }

@@ -61,8 +61,9 @@ TEST_CASE("cli version parse shows the parts of a version")
 {
   auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});
   CHECK(r.exit_code == 0);
-  CHECK(r.out == "version:    2.1.0-rc.1+build.7\nmajor:      2\nminor:      1\npatch:      0\n"
-                 "prerelease: rc.1\nbuild:      build.7\n");
+  CHECK(r.out
+        == "version:    2.1.0-rc.1+build.7\nmajor:      2\nminor:      1\npatch:      0\n"
+           "prerelease: rc.1\nbuild:      build.7\n");
   auto j = nlohmann::json::parse(run_binary({"version", "parse", "2.1.0-rc.1+build.7", "--output=json"}).out);
   CHECK(j["prerelease"] == nlohmann::json({"rc", 1}));
   CHECK(j["build"] == nlohmann::json({"build", "7"}));
@@ -114,8 +115,9 @@ TEST_CASE("cli a missing or misspelt subcommand lists the commands expected ther
   CHECK(missing.err == "noodle-upgrade: error: expected a command after 'noodle-upgrade components': list, show\n");
   auto nested = run_binary({"version", "sortt"});
   CHECK(nested.exit_code == 2);
-  CHECK(nested.err == "noodle-upgrade: error: unknown command 'sortt' for 'version' (did you mean 'sort'?); expected "
-                      "one of: parse, compare, match, sort, compat\n");
+  CHECK(nested.err
+        == "noodle-upgrade: error: unknown command 'sortt' for 'version' (did you mean 'sort'?); expected "
+           "one of: parse, compare, match, sort, compat\n");
   auto valued = run_binary({"--root", "/x"});
   CHECK(valued.exit_code == 2);
   CHECK(valued.err.rfind("noodle-upgrade: error: expected a command after 'noodle-upgrade': ", 0) == 0);

@@ -14,31 +14,31 @@ namespace noodle {
 // Stable error codes. The JSON name (error_code_name) is part of the public
 // output contract; never rename one, only add.
 enum class ErrorCode {
-  usage,              // wrong command-line usage
-  io,                 // a file could not be read or written
-  not_found,          // a named component, version or file does not exist
-  invalid_version,    // not a SemVer 2.0.0 version
-  invalid_range,      // not a valid version range
-  manifest_parse,     // YAML syntax error or input limit exceeded
-  manifest_invalid,   // well-formed YAML that breaks the manifest schema
-  duplicate_version,  // the same name@version defined twice
-  dependency_cycle,   // the dependency graph has a cycle
-  missing_dependency, // a dependency names no known component
-  unsatisfiable,      // no version meets every range demanded of it
-  no_upgrade_path,    // upgrade_from / required_stop leave no route
-  incompatible,       // a compatibility rule fails against installed versions
-  infeasible,         // the plan is refused (aggregate of the above)
-  internal,           // a bug: an invariant did not hold
-  corrupt_state,      // the installed-state directory tree is malformed
-  downgrade_refused,  // a version would go down without permission
+  usage,                  // wrong command-line usage
+  io,                     // a file could not be read or written
+  not_found,              // a named component, version or file does not exist
+  invalid_version,        // not a SemVer 2.0.0 version
+  invalid_range,          // not a valid version range
+  manifest_parse,         // YAML syntax error or input limit exceeded
+  manifest_invalid,       // well-formed YAML that breaks the manifest schema
+  duplicate_version,      // the same name@version defined twice
+  dependency_cycle,       // the dependency graph has a cycle
+  missing_dependency,     // a dependency names no known component
+  unsatisfiable,          // no version meets every range demanded of it
+  no_upgrade_path,        // upgrade_from / required_stop leave no route
+  incompatible,           // a compatibility rule fails against installed versions
+  infeasible,             // the plan is refused (aggregate of the above)
+  internal,               // a bug: an invariant did not hold
+  corrupt_state,          // the installed-state directory tree is malformed
+  downgrade_refused,      // a version would go down without permission
   insufficient_resources, // the machine lacks memory, cores or disk
-  archive_invalid,    // malformed archive, disallowed format or entry (traversal, device, ...)
-  archive_limit,      // an extraction limit was exceeded (entries, bytes, ratio)
-  integrity,          // digest or size mismatch between catalog, archive and signature
-  signature_invalid,  // malformed, truncated, oversized signature file, or a bad signature
-  unknown_key,        // the signature's key id is not in the keyring
-  revoked_key,        // the signing key is revoked
-  key_exists,         // keygen would overwrite a key
+  archive_invalid,        // malformed archive, disallowed format or entry (traversal, device, ...)
+  archive_limit,          // an extraction limit was exceeded (entries, bytes, ratio)
+  integrity,              // digest or size mismatch between catalog, archive and signature
+  signature_invalid,      // malformed, truncated, oversized signature file, or a bad signature
+  unknown_key,            // the signature's key id is not in the keyring
+  revoked_key,            // the signing key is revoked
+  key_exists,             // keygen would overwrite a key
 };
 
 std::string_view error_code_name(ErrorCode code);
@@ -56,18 +56,16 @@ struct SourceLocation {
 
 struct Error {
   ErrorCode code = ErrorCode::internal;
-  std::string message;               // lowercase, no trailing period
+  std::string message; // lowercase, no trailing period
   std::optional<SourceLocation> where;
-  std::vector<std::string> details;  // extra lines that explain why
+  std::vector<std::string> details; // extra lines that explain why
 
   Error() = default;
   Error(ErrorCode c, std::string msg) : code(c), message(std::move(msg)) {}
-  Error(ErrorCode c, std::string msg, SourceLocation loc)
-    : code(c), message(std::move(msg)), where(std::move(loc)) {}
+  Error(ErrorCode c, std::string msg, SourceLocation loc) : code(c), message(std::move(msg)), where(std::move(loc)) {}
 };
 
-template <typename T>
-using Result = tl::expected<T, Error>;
+template <typename T> using Result = tl::expected<T, Error>;
 
 inline tl::unexpected<Error> fail(ErrorCode code, std::string message)
 {
