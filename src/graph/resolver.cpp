@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -15,6 +16,7 @@
 #include <limits>
 #include <memory>
 #include <queue>
+#include <span>
 #include <unordered_map>
 
 namespace noodle::graph {
@@ -33,12 +35,14 @@ namespace {
 
 // Catalogs reach 100k components, so the resolver keeps its own compact
 // state: nodes in one vector addressed by 32-bit indices, per-node lists
-// threaded through shared arrays, a flat name table, and each chosen
-// manifest's dependencies looked up once and remembered as node indices.
+// threaded through shared arrays, nodes found by the catalog's component ids
+// (names are hashed only for installed components and the caller's names),
+// and each chosen manifest's dependencies remembered as node indices.
 
 using Index = std::uint32_t;
 constexpr Index k_none = std::numeric_limits<Index>::max();
 constexpr int k_no_priority = std::numeric_limits<int>::min();
+constexpr std::size_t k_npos = std::numeric_limits<std::size_t>::max();
 // A component whose choice keeps moving is a conflict the greedy choice
 // cannot settle; this bounds the fixpoint.
 constexpr std::uint32_t k_max_reselections = 16;
@@ -50,6 +54,7 @@ struct Demand {
   Index next;
   const manifest::Manifest* manifest;
   const manifest::Dependency* dependency;
+  const semver::Range* range; // the catalog's shared copy of dependency->range, for checks
 };
 
 // An installed component's manifest asking something of another.
@@ -57,6 +62,7 @@ struct InstalledDependent {
   Index source;
   Index next;
   const manifest::Dependency* dependency;
+  const semver::Range* range; // the catalog's shared copy of dependency->range
 };
 
 struct ConstraintLink {
@@ -93,7 +99,8 @@ enum class Mode : std::uint8_t { requested, dependency, dependent };
 
 struct Node {
   std::string_view name; // points into the catalog, the installed state or the caller's strings
-  const std::vector<manifest::Manifest>* versions = nullptr; // nullptr when not in the catalog
+  manifest::ComponentId component = manifest::k_no_component; // k_no_component when the catalog never saw the name
+  const std::vector<manifest::Manifest>* versions = nullptr;   // nullptr when not in the catalog
   const state::InstalledComponent* installed = nullptr;
   const manifest::Manifest* installed_manifest = nullptr;
   // The manifest of the version this component ends at: for an untouched
@@ -137,7 +144,7 @@ std::uint64_t hash_name(std::string_view name)
 }
 
 // Open addressing, linear probing; slots hold the hash and the node index,
-// names are compared through the node.
+// names are compared through the node. Only for names the catalog lacks.
 class NameTable {
 public:
   Index find(std::string_view name, std::uint64_t hash, const std::vector<Node>& nodes) const
@@ -210,10 +217,27 @@ private:
   std::size_t m_count = 0;
 };
 
-// Appends without temporaries: explanations are built for every change.
+// Appends without temporaries or format strings: explanations are built for
+// every change.
+void append_number(std::string& out, std::uint64_t value)
+{
+  if (value < 10) {
+    out += static_cast<char>('0' + value);
+    return;
+  }
+  char buffer[20];
+  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
+  out.append(buffer, end);
+}
+
+// Identifiers as written (a numeric one's text included).
 void append_version(std::string& out, const semver::Version& v)
 {
-  fmt::format_to(std::back_inserter(out), "{}.{}.{}", v.major, v.minor, v.patch);
+  append_number(out, v.major);
+  out += '.';
+  append_number(out, v.minor);
+  out += '.';
+  append_number(out, v.patch);
   for (std::size_t i = 0; i < v.prerelease.size(); ++i) {
     out += i == 0 ? '-' : '.';
     out += v.prerelease[i].text;
@@ -224,13 +248,16 @@ void append_version(std::string& out, const semver::Version& v)
   }
 }
 
+// SourceLocation::to_string(), appended.
 void append_location(std::string& out, const SourceLocation& where)
 {
   out += where.file;
   if (where.line != 0) {
-    fmt::format_to(std::back_inserter(out), ":{}", where.line);
+    out += ':';
+    append_number(out, where.line);
     if (where.column != 0) {
-      fmt::format_to(std::back_inserter(out), ":{}", where.column);
+      out += ':';
+      append_number(out, where.column);
     }
   }
 }
@@ -252,13 +279,19 @@ public:
 
 private:
   Index node_of(std::string_view name);
-  Index add_node(Node node, std::uint64_t hash);
-  Index find(std::string_view name) const { return m_names.find(name, hash_name(name), m_nodes); }
+  Index node_of(manifest::ComponentId component);
+  Index add_node(const Node& node);
+  Index find(std::string_view name) const;
+  // `m` must be one of n's versions.
+  std::span<const manifest::DependencyRef> dependencies_of(const Node& n, const manifest::Manifest& m) const
+  {
+    return m_catalog.dependencies_of(n.component, static_cast<std::size_t>(&m - n.versions->data()));
+  }
   void seed_installed();
   void enqueue(Index id);
   void set_selected(Index id, const manifest::Manifest* manifest);
   const Index* targets(Index id);
-  void lookup(const manifest::Manifest& m, std::vector<Index>& out);
+  void lookup(Index id, const manifest::Manifest& m, std::vector<Index>& out);
 
   Result<void> seed_requests(const std::vector<Request>& requests);
   Result<void> process(Index id);
@@ -274,9 +307,10 @@ private:
   bool acceptable(const Node& n, const semver::Version& v) const;
   bool still_acceptable(Index id);
   bool acceptable_candidate(const Node& n, const semver::Version& v) const;
-  bool accepts_changed(const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const;
+  bool accepts_changed(Index id, const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const;
   bool accepted_by_installed(const Node& n, const semver::Version& v) const;
   void rejected_changes(Index id, std::vector<Index>& who, std::vector<const manifest::Dependency*>& ranges);
+  std::size_t first_rejected(Index id);
 
   std::string id_of(Index id) const;
   void explain(Index id, std::string& out) const;
@@ -301,81 +335,96 @@ private:
   const state::InstalledState& m_installed;
   const ResolveOptions& m_options;
   std::vector<Node> m_nodes;
-  NameTable m_names;
+  std::vector<Index> m_node_of_component; // by catalog component id
+  NameTable m_names;                      // nodes of names the catalog lacks
   std::vector<Demand> m_demands;
   std::vector<InstalledDependent> m_dependents;
   std::vector<ConstraintLink> m_constraints;
   std::vector<IndexLink> m_links;
   std::vector<Index> m_targets;
   std::vector<Index> m_scratch;
+  std::vector<Index> m_best_targets;
   std::deque<Index> m_queue;
 };
 
-Index Resolver::add_node(Node node, std::uint64_t hash)
+Index Resolver::add_node(const Node& node)
 {
   const auto id = static_cast<Index>(m_nodes.size());
   m_nodes.push_back(node);
-  m_names.insert(hash, id);
+  if (node.component != manifest::k_no_component) {
+    m_node_of_component[node.component] = id;
+  } else {
+    m_names.insert(hash_name(node.name), id);
+  }
   return id;
+}
+
+Index Resolver::find(std::string_view name) const
+{
+  const manifest::ComponentId c = m_catalog.id_of(name);
+  if (c != manifest::k_no_component) {
+    return m_node_of_component[c];
+  }
+  return m_names.find(name, hash_name(name), m_nodes);
+}
+
+Index Resolver::node_of(manifest::ComponentId component)
+{
+  if (const Index id = m_node_of_component[component]; id != k_none) {
+    return id;
+  }
+  Node n;
+  n.name = m_catalog.name_of(component); // the catalog's name outlives any caller's buffer
+  n.component = component;
+  n.versions = m_catalog.versions_of(component);
+  // Installed components were all added up front.
+  return add_node(n);
 }
 
 Index Resolver::node_of(std::string_view name)
 {
-  const std::uint64_t hash = hash_name(name);
-  if (const Index id = m_names.find(name, hash, m_nodes); id != k_none) {
+  const manifest::ComponentId c = m_catalog.id_of(name);
+  if (c != manifest::k_no_component) {
+    return node_of(c);
+  }
+  if (const Index id = m_names.find(name, hash_name(name), m_nodes); id != k_none) {
     return id;
   }
   Node n;
   n.name = name;
-  if (auto it = m_catalog.components().find(name); it != m_catalog.components().end()) {
-    n.name = it->first; // the catalog's key outlives any caller's buffer
-    n.versions = &it->second;
-  }
-  // Installed components were all added up front.
-  return add_node(n, hash);
+  return add_node(n);
 }
 
-// Every installed component becomes a node first. Both maps are sorted by
-// name, so with many installed components one merged walk of the catalog
-// replaces a lookup per component.
+// Every installed component becomes a node first, in name order.
 void Resolver::seed_installed()
 {
-  const auto& components = m_catalog.components();
-  const bool merge = m_installed.components.size() * 16 > components.size();
-  auto cursor = components.begin();
   for (const auto& [name, component] : m_installed.components) {
     Node n;
     n.name = name;
     n.installed = &component;
-    auto it = components.end();
-    if (merge) {
-      while (cursor != components.end() && cursor->first < name) {
-        ++cursor;
-      }
-      if (cursor != components.end() && cursor->first == name) {
-        it = cursor;
-      }
-    } else {
-      it = components.find(name);
+    n.component = m_catalog.id_of(name);
+    if (n.component != manifest::k_no_component) {
+      n.versions = m_catalog.versions_of(n.component);
     }
-    if (it != components.end()) {
-      n.versions = &it->second;
-      auto v = std::lower_bound(it->second.begin(), it->second.end(), component.version,
+    if (n.versions != nullptr) {
+      auto v = std::lower_bound(n.versions->begin(), n.versions->end(), component.version,
                                 [](const manifest::Manifest& m, const semver::Version& x) { return m.version < x; });
-      if (v != it->second.end() && v->version == component.version) {
+      if (v != n.versions->end() && v->version == component.version) {
         n.installed_manifest = &*v;
       }
     }
     n.selected = n.installed_manifest;
-    add_node(n, hash_name(name));
+    add_node(n);
   }
   // Who among the installed components depends on what.
   const auto count = static_cast<Index>(m_nodes.size());
   for (Index i = 0; i < count; ++i) {
     if (const auto* m = m_nodes[i].installed_manifest) {
-      for (const auto& dep : m->dependencies) {
-        const Index t = node_of(dep.name);
-        append(m_dependents, m_nodes[t].dependents, InstalledDependent{i, k_none, &dep});
+      const auto refs = dependencies_of(m_nodes[i], *m);
+      for (std::size_t k = 0; k < refs.size(); ++k) {
+        const Index t = node_of(refs[k].component);
+        append(m_dependents, m_nodes[t].dependents,
+               InstalledDependent{i, k_none, &m->dependencies[k], &m_catalog.range(refs[k].range)});
       }
     }
   }
@@ -397,11 +446,12 @@ void Resolver::set_selected(Index id, const manifest::Manifest* manifest)
   n.changed = manifest != nullptr && (n.installed == nullptr || manifest->version != n.installed->version);
 }
 
-void Resolver::lookup(const manifest::Manifest& m, std::vector<Index>& out)
+// `m` is one of `id`'s versions.
+void Resolver::lookup(Index id, const manifest::Manifest& m, std::vector<Index>& out)
 {
   out.clear();
-  for (const auto& dep : m.dependencies) {
-    out.push_back(node_of(dep.name));
+  for (const auto& ref : dependencies_of(m_nodes[id], m)) {
+    out.push_back(node_of(ref.component));
   }
 }
 
@@ -414,8 +464,8 @@ const Index* Resolver::targets(Index id)
   }
   if (m_nodes[id].targets_of != m) {
     const auto begin = static_cast<Index>(m_targets.size());
-    for (const auto& dep : m->dependencies) {
-      const Index t = node_of(dep.name);
+    for (const auto& ref : dependencies_of(m_nodes[id], *m)) {
+      const Index t = node_of(ref.component);
       m_targets.push_back(t);
     }
     m_nodes[id].targets_of = m;
@@ -445,7 +495,7 @@ bool Resolver::acceptable(const Node& n, const semver::Version& v) const
     }
   }
   for (Index d = n.demands.head; d != k_none; d = m_demands[d].next) {
-    if (live(m_demands[d]) && !m_demands[d].dependency->range.satisfies(v)) {
+    if (live(m_demands[d]) && !m_demands[d].range->satisfies(v)) {
       return false;
     }
   }
@@ -467,7 +517,7 @@ bool Resolver::still_acceptable(Index id)
     }
   } else {
     for (Index d = m_demands[n.verified].next; d != k_none; d = m_demands[d].next) {
-      if (live(m_demands[d]) && !m_demands[d].dependency->range.satisfies(v)) {
+      if (live(m_demands[d]) && !m_demands[d].range->satisfies(v)) {
         return false;
       }
     }
@@ -489,11 +539,12 @@ bool Resolver::acceptable_candidate(const Node& n, const semver::Version& v) con
   return any_live(n);
 }
 
-bool Resolver::accepts_changed(const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const
+bool Resolver::accepts_changed(Index id, const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const
 {
+  const auto refs = dependencies_of(m_nodes[id], m);
   for (std::size_t i = 0; i < dep_nodes.size(); ++i) {
     const Node& t = m_nodes[dep_nodes[i]];
-    if (t.changed && !m.dependencies[i].range.satisfies(t.selected->version)) {
+    if (t.changed && !m_catalog.range(refs[i].range).satisfies(t.selected->version)) {
       return false;
     }
   }
@@ -504,7 +555,7 @@ bool Resolver::accepted_by_installed(const Node& n, const semver::Version& v) co
 {
   for (Index d = n.dependents.head; d != k_none; d = m_dependents[d].next) {
     const auto& dep = m_dependents[d];
-    if (!m_nodes[dep.source].changed && !dep.dependency->range.satisfies(v)) {
+    if (!m_nodes[dep.source].changed && !dep.range->satisfies(v)) {
       return false;
     }
   }
@@ -517,13 +568,28 @@ void Resolver::rejected_changes(Index id, std::vector<Index>& who, std::vector<c
 {
   const Index* t = targets(id);
   const auto& deps = m_nodes[id].selected->dependencies;
+  const auto refs = dependencies_of(m_nodes[id], *m_nodes[id].selected);
   for (std::size_t i = 0; i < deps.size(); ++i) {
     const Node& target = m_nodes[t[i]];
-    if (target.changed && !deps[i].range.satisfies(target.selected->version)) {
+    if (target.changed && !m_catalog.range(refs[i].range).satisfies(target.selected->version)) {
       who.push_back(t[i]);
       ranges.push_back(&deps[i]);
     }
   }
+}
+
+// Where the first of those is among the dependencies; k_npos when none.
+std::size_t Resolver::first_rejected(Index id)
+{
+  const Index* t = targets(id);
+  const auto refs = dependencies_of(m_nodes[id], *m_nodes[id].selected);
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const Node& target = m_nodes[t[i]];
+    if (target.changed && !m_catalog.range(refs[i].range).satisfies(target.selected->version)) {
+      return i;
+    }
+  }
+  return k_npos;
 }
 
 Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
@@ -603,10 +669,7 @@ Result<void> Resolver::process(Index id)
       return {};
     }
     // Untouched installed component: does it still accept what changed below it?
-    std::vector<Index> who;
-    std::vector<const manifest::Dependency*> ranges;
-    rejected_changes(id, who, ranges);
-    if (who.empty()) {
+    if (first_rejected(id) == k_npos) {
       return {};
     }
     return choose(id, Mode::dependent);
@@ -625,7 +688,8 @@ Result<void> Resolver::choose(Index id, Mode mode)
   const bool allow_down = m_options.allow_downgrade == AllowDowngrade::yes;
   const manifest::Manifest* best = nullptr;
   const manifest::Manifest* refused_downgrade = nullptr;
-  std::vector<Index> best_targets;
+  std::vector<Index>& best_targets = m_best_targets;
+  best_targets.clear();
   int best_tier = 4;
   const auto& versions = *m_nodes[id].versions;
   for (auto it = versions.rbegin(); it != versions.rend() && best_tier > 0; ++it) {
@@ -648,8 +712,8 @@ Result<void> Resolver::choose(Index id, Mode mode)
     }
     // Preference: the candidate accepts what already changed, then the
     // installed dependents accept it (no further moves).
-    lookup(m, m_scratch);
-    const bool accepts = accepts_changed(m, m_scratch);
+    lookup(id, m, m_scratch);
+    const bool accepts = accepts_changed(id, m, m_scratch);
     if (mode == Mode::dependent && !accepts) {
       continue;
     }
@@ -684,13 +748,11 @@ Result<void> Resolver::choose(Index id, Mode mode)
     return {};
   }
   if (mode == Mode::dependent && m_nodes[id].trigger == k_none) {
-    std::vector<Index> who;
-    std::vector<const manifest::Dependency*> ranges;
-    rejected_changes(id, who, ranges);
-    if (!who.empty()) {
-      m_nodes[id].trigger = who.front();
-      m_nodes[id].trigger_dependency = ranges.front();
-      append(m_links, m_nodes[who.front()].triggered, IndexLink{id, k_none});
+    if (const std::size_t k = first_rejected(id); k != k_npos) {
+      const Index who = targets(id)[k];
+      m_nodes[id].trigger = who;
+      m_nodes[id].trigger_dependency = &m_nodes[id].selected->dependencies[k];
+      append(m_links, m_nodes[who].triggered, IndexLink{id, k_none});
     }
   }
   return select(id, best, mode, best_targets.empty() && !best->dependencies.empty() ? nullptr : &best_targets);
@@ -722,6 +784,7 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
   }
   const Index* t = targets(id);
   const auto& deps = manifest->dependencies;
+  const auto refs = dependencies_of(m_nodes[id], *manifest);
   for (std::size_t i = 0; i < deps.size(); ++i) {
     const Index target = t[i];
     if (m_nodes[target].versions == nullptr && m_nodes[target].installed == nullptr) {
@@ -736,13 +799,14 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
       e.details.push_back(fmt::format("'{}' is chosen because: {}", manifest->id(), explain(id)));
       return fail(std::move(e));
     }
-    append(m_demands, m_nodes[target].demands, Demand{id, k_none, manifest, &deps[i]});
+    append(m_demands, m_nodes[target].demands,
+           Demand{id, k_none, manifest, &deps[i], &m_catalog.range(refs[i].range)});
     enqueue(target);
   }
   for (Index d = m_nodes[id].dependents.head; d != k_none; d = m_dependents[d].next) {
     const auto& dep = m_dependents[d];
     const Node& source = m_nodes[dep.source];
-    if (!source.changed && source.selected != nullptr && !dep.dependency->range.satisfies(manifest->version)) {
+    if (!source.changed && source.selected != nullptr && !dep.range->satisfies(manifest->version)) {
       enqueue(dep.source);
     }
   }
@@ -759,15 +823,28 @@ std::string Resolver::id_of(Index id) const
 void Resolver::explain(Index id, std::string& out) const
 {
   const Node& n = m_nodes[id];
-  auto sink = std::back_inserter(out);
   switch (n.origin) {
   case Mode::requested: out += n.pinned != nullptr ? "requested" : "requested (newest allowed version)"; return;
   case Mode::dependent:
     if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
+      // "{t} changes to {v}, but installed {n}@{v} requires {t} {range}{ (where)}"
       const Node& t = m_nodes[n.trigger];
-      fmt::format_to(sink, "{} changes to {}, but installed {}@{} requires {} {}{}", t.name,
-                     t.selected->version.to_string(), n.name, n.installed->version.to_string(), t.name,
-                     n.trigger_dependency->range.raw(), detail::at(n.trigger_dependency->where));
+      out += t.name;
+      out += " changes to ";
+      t.selected->version.append_to(out);
+      out += ", but installed ";
+      out += n.name;
+      out += '@';
+      n.installed->version.append_to(out);
+      out += " requires ";
+      out += t.name;
+      out += ' ';
+      out += n.trigger_dependency->range.raw();
+      if (n.trigger_dependency->where.known()) {
+        out += " (";
+        append_location(out, n.trigger_dependency->where);
+        out += ')';
+      }
     } else {
       out += "an installed dependent requires it";
     }
@@ -800,7 +877,7 @@ void Resolver::explain(Index id, std::string& out) const
   if (n.installed != nullptr && live_count > 1) {
     for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
       const auto& d = m_demands[i];
-      if (live(d) && !d.dependency->range.satisfies(n.installed->version)) {
+      if (live(d) && !d.range->satisfies(n.installed->version)) {
         add(d);
       }
     }
@@ -1201,7 +1278,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 {
   const std::size_t expected = m_installed.components.size() + requests.size() * 4 + 16;
   m_nodes.reserve(expected);
-  m_names.reserve(expected);
+  m_node_of_component.assign(m_catalog.id_count(), k_none);
   seed_installed();
 
   if (auto ok = seed_requests(requests); !ok) {
@@ -1223,6 +1300,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 
   Resolution resolution;
   resolution.changes.reserve(sequence->size());
+  std::string text;
   for (Index id : *sequence) {
     const Node& n = m_nodes[id];
     Change& c = resolution.changes.emplace_back();
@@ -1234,8 +1312,10 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     c.reason = n.origin == Mode::requested   ? ChangeReason::requested
                : n.origin == Mode::dependent ? ChangeReason::dependent
                                              : ChangeReason::dependency;
-    c.explanation.reserve(96);
-    explain(id, c.explanation);
+    // Built in a reused buffer, then copied once at its exact size.
+    text.clear();
+    explain(id, text);
+    c.explanation = text;
     c.manifest = n.selected;
     c.priority = n.priority;
   }

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 
 namespace noodle::manifest {
 
@@ -41,9 +43,139 @@ const SourceLocation& Manifest::location_of(std::string_view field) const
   return it == field_where.end() ? where : it->second;
 }
 
+namespace {
+
+constexpr std::uint32_t k_empty = std::numeric_limits<std::uint32_t>::max();
+
+std::uint64_t hash_text(std::string_view text)
+{
+  return std::hash<std::string_view>{}(text);
+}
+
+std::uint32_t tag_of(std::uint64_t hash)
+{
+  return static_cast<std::uint32_t>(hash >> 32);
+}
+
+// Lookups in an open-addressing table whose keys live elsewhere: `key_of(i)`
+// gives the key of index i. k_empty when absent.
+template <typename Slot, typename KeyOf>
+std::uint32_t probe(const std::vector<Slot>& slots, std::string_view key, std::uint64_t hash, KeyOf key_of)
+{
+  if (slots.empty()) {
+    return k_empty;
+  }
+  const std::uint32_t tag = tag_of(hash);
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots[i];
+    if (s.index == k_empty) {
+      return k_empty;
+    }
+    if (s.tag == tag && key_of(s.index) == key) {
+      return s.index;
+    }
+  }
+}
+
+template <typename Slot> void place(std::vector<Slot>& slots, std::uint64_t hash, std::uint32_t index)
+{
+  const std::size_t mask = slots.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots[i].index != k_empty) {
+    i = (i + 1) & mask;
+  }
+  slots[i] = Slot{tag_of(hash), index};
+}
+
+// Makes room for key number `count` (keys 0 .. count - 1 are in), keeping
+// the table at most half full.
+template <typename Slot, typename KeyOf> void reserve_one(std::vector<Slot>& slots, std::size_t count, KeyOf key_of)
+{
+  if ((count + 1) * 2 <= slots.size()) {
+    return;
+  }
+  slots.assign(slots.empty() ? 64 : slots.size() * 2, Slot{});
+  for (std::size_t i = 0; i < count; ++i) {
+    place(slots, hash_text(key_of(static_cast<std::uint32_t>(i))), static_cast<std::uint32_t>(i));
+  }
+}
+
+} // namespace
+
+Catalog::Catalog(const Catalog& other)
+  : m_components(other.m_components),
+    m_names(other.m_names),
+    m_entries(other.m_entries),
+    m_slots(other.m_slots),
+    m_ranges(other.m_ranges),
+    m_range_slots(other.m_range_slots)
+{
+  relink();
+}
+
+Catalog& Catalog::operator=(const Catalog& other)
+{
+  if (this != &other) {
+    Catalog copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+// Points the entries at this catalog's own map values after a copy.
+void Catalog::relink()
+{
+  for (std::size_t id = 0; id < m_entries.size(); ++id) {
+    if (m_entries[id].versions != nullptr) {
+      m_entries[id].versions = &m_components.find(m_names[id])->second;
+    }
+  }
+}
+
+ComponentId Catalog::id_of(std::string_view name) const
+{
+  return probe(m_slots, name, hash_text(name), [this](std::uint32_t i) -> std::string_view { return m_names[i]; });
+}
+
+ComponentId Catalog::intern(std::string_view name)
+{
+  const std::uint64_t hash = hash_text(name);
+  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_names[i]; };
+  if (const ComponentId id = probe(m_slots, name, hash, key_of); id != k_empty) {
+    return id;
+  }
+  reserve_one(m_slots, m_entries.size(), key_of);
+  const auto id = static_cast<ComponentId>(m_entries.size());
+  m_names.emplace_back(name);
+  m_entries.emplace_back();
+  place(m_slots, hash, id);
+  return id;
+}
+
+RangeId Catalog::intern(const semver::Range& range)
+{
+  const std::string_view raw = range.raw();
+  const std::uint64_t hash = hash_text(raw);
+  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_ranges[i].raw(); };
+  if (const RangeId id = probe(m_range_slots, raw, hash, key_of); id != k_empty) {
+    return id;
+  }
+  reserve_one(m_range_slots, m_ranges.size(), key_of);
+  const auto id = static_cast<RangeId>(m_ranges.size());
+  m_ranges.push_back(range);
+  place(m_range_slots, hash, id);
+  return id;
+}
+
 Result<void> Catalog::add(Manifest m)
 {
-  auto& list = m_components[m.name];
+  const ComponentId id = intern(m.name);
+  if (m_entries[id].versions == nullptr) {
+    m_entries[id].versions = &m_components.try_emplace(m.name).first->second;
+    m_entries[id].deps.assign(1, DependencyRef{0, 0});
+  }
+  auto& list = *m_entries[id].versions;
   auto it = std::lower_bound(list.begin(), list.end(), m.version,
                              [](const Manifest& a, const semver::Version& v) { return a.version < v; });
   if (it != list.end() && it->version == m.version) {
@@ -52,14 +184,35 @@ Result<void> Catalog::add(Manifest m)
             m.where);
     return tl::unexpected<Error>(std::move(e));
   }
+
+  // Open a gap for the new version's dependencies and its offset, then fill
+  // it (interning may grow m_entries, so the entry is found by id).
+  const std::size_t n = list.size();
+  const std::size_t at = static_cast<std::size_t>(it - list.begin());
+  const auto count = static_cast<std::uint32_t>(m.dependencies.size());
+  {
+    auto& deps = m_entries[id].deps;
+    const std::uint32_t start = deps[at].component;
+    for (std::size_t i = at + 1; i <= n; ++i) {
+      deps[i].component += count;
+    }
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(n + 1 + start), count, DependencyRef{k_no_component, 0});
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(at + 1), DependencyRef{start + count, 0});
+  }
+  const std::size_t first = n + 2 + m_entries[id].deps[at].component;
+  for (std::size_t k = 0; k < m.dependencies.size(); ++k) {
+    const auto& dep = m.dependencies[k];
+    const DependencyRef ref{intern(dep.name), intern(dep.range)};
+    m_entries[id].deps[first + k] = ref;
+  }
   list.insert(it, std::move(m));
   return {};
 }
 
 const std::vector<Manifest>* Catalog::versions(std::string_view name) const
 {
-  auto it = m_components.find(name);
-  return it == m_components.end() ? nullptr : &it->second;
+  const ComponentId id = id_of(name);
+  return id == k_no_component ? nullptr : m_entries[id].versions;
 }
 
 const Manifest* Catalog::find(std::string_view name, const semver::Version& version) const

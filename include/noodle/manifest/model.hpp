@@ -8,9 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,11 +91,40 @@ struct Manifest {
   const SourceLocation& location_of(std::string_view field) const;
 };
 
+// A component's place in a Catalog's dense index (see Catalog::id_of).
+using ComponentId = std::uint32_t;
+inline constexpr ComponentId k_no_component = std::numeric_limits<ComponentId>::max();
+
+// A distinct range in a Catalog (see Catalog::range).
+using RangeId = std::uint32_t;
+
+// One manifest dependency in a Catalog's dense index: whom it names and the
+// range it demands.
+struct DependencyRef {
+  ComponentId component;
+  RangeId range;
+};
+
 // All component versions known to the tool, by name, each name's versions in
 // ascending precedence.
+//
+// Besides the map by name, add() maintains a dense index for callers that
+// walk large catalogs: every name the catalog has seen -- a component added,
+// or one named by an added manifest's dependency -- has an id in
+// [0, id_count()), given in order of first sight and kept for the catalog's
+// lifetime, and each manifest's dependencies are known by id, their ranges
+// shared among all dependencies that spell them alike.
 class Catalog {
 public:
-  // Fails with ErrorCode::duplicate_version when name@version already exists.
+  Catalog() = default;
+  Catalog(const Catalog& other);
+  Catalog& operator=(const Catalog& other);
+  Catalog(Catalog&& other) noexcept = default;
+  Catalog& operator=(Catalog&& other) noexcept = default;
+  ~Catalog() = default;
+
+  // Fails with ErrorCode::duplicate_version when name@version already exists
+  // (and then changes nothing).
   Result<void> add(Manifest m);
 
   // nullptr when unknown.
@@ -107,8 +139,54 @@ public:
 
   const std::map<std::string, std::vector<Manifest>, std::less<>>& components() const { return m_components; }
 
+  // The dense index. Pointers and views it returns stay valid until the
+  // next add(), like those of versions().
+
+  // k_no_component when `name` was neither added nor named by a dependency.
+  ComponentId id_of(std::string_view name) const;
+  std::size_t id_count() const { return m_entries.size(); }
+  // `id` must be below id_count().
+  std::string_view name_of(ComponentId id) const { return m_names[id]; }
+  // Same as versions(name_of(id)): nullptr when the name is only named by
+  // dependencies.
+  const std::vector<Manifest>* versions_of(ComponentId id) const { return m_entries[id].versions; }
+  // (*versions_of(id))[version].dependencies by id and range, in the same
+  // order; `version` must be below versions_of(id)->size().
+  std::span<const DependencyRef> dependencies_of(ComponentId id, std::size_t version) const
+  {
+    const auto& deps = m_entries[id].deps;
+    const std::size_t base = m_entries[id].versions->size() + 1;
+    return {deps.data() + base + deps[version].component, deps.data() + base + deps[version + 1].component};
+  }
+  // A range equal to every dependency range written as range(id).raw().
+  const semver::Range& range(RangeId id) const { return m_ranges[id]; }
+  std::size_t range_count() const { return m_ranges.size(); }
+
 private:
+  struct Entry {
+    std::vector<Manifest>* versions = nullptr; // the value in m_components; nullptr until added
+    // For n versions: n + 1 offsets (in `component`), then the dependencies
+    // of every version in order; version i's are at n + 1 + deps[i] up to
+    // n + 1 + deps[i + 1]. One allocation per component.
+    std::vector<DependencyRef> deps;
+  };
+  // Open addressing, linear probing: the upper half of the key's hash and
+  // its index; keys are compared through m_names or m_ranges.
+  struct Slot {
+    std::uint32_t tag = 0;
+    std::uint32_t index = std::numeric_limits<std::uint32_t>::max();
+  };
+
+  ComponentId intern(std::string_view name);
+  RangeId intern(const semver::Range& range);
+  void relink();
+
   std::map<std::string, std::vector<Manifest>, std::less<>> m_components;
+  std::deque<std::string> m_names; // by id; a deque keeps the views of name_of() valid
+  std::vector<Entry> m_entries;    // by id
+  std::vector<Slot> m_slots;
+  std::vector<semver::Range> m_ranges; // by RangeId
+  std::vector<Slot> m_range_slots;
 };
 
 } // namespace noodle::manifest
