@@ -8,14 +8,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <functional>
 #include <iterator>
 #include <limits>
 #include <memory>
-#include <queue>
 #include <span>
 #include <unordered_map>
 
@@ -97,36 +99,39 @@ template <typename T> void append(std::vector<T>& arena, List& list, T item)
 
 enum class Mode : std::uint8_t { requested, dependency, dependent };
 
+// Fields the fixpoint reads most come first, within one cache line.
 struct Node {
-  std::string_view name; // points into the catalog, the installed state or the caller's strings
-  manifest::ComponentId component = manifest::k_no_component; // k_no_component when the catalog never saw the name
-  const std::vector<manifest::Manifest>* versions = nullptr;   // nullptr when not in the catalog
-  const state::InstalledComponent* installed = nullptr;
-  const manifest::Manifest* installed_manifest = nullptr;
   // The manifest of the version this component ends at: for an untouched
   // installed component its installed manifest (nullptr when the catalog
   // lacks it); nullptr for an absent component.
   const manifest::Manifest* selected = nullptr;
-  const semver::Version* pinned = nullptr;
-  const manifest::Dependency* trigger_dependency = nullptr;
-  const manifest::Manifest* targets_of = nullptr; // the manifest whose targets are cached
-  Index targets_begin = 0;                        // in Resolver::m_targets, one per dependency
+  const state::InstalledComponent* installed = nullptr;
+  const std::vector<manifest::Manifest>* versions = nullptr; // nullptr when not in the catalog
   List demands;
   List dependents; // installed components depending on this one
-  List constraints;
-  List triggered; // dependents this component's change moved
+  const manifest::Manifest* targets_of = nullptr;             // the manifest whose targets are cached
+  Index targets_begin = 0;                                    // in Resolver::m_targets, one per dependency
+  Index targets_count = 0;
   // Demands up to this one (inclusive) are known to accept the current
   // selection; only later ones need checking. Reset when the selection moves.
   Index verified = k_none;
+  manifest::ComponentId component = manifest::k_no_component; // k_no_component when the catalog never saw the name
+  bool changed = false;                                       // selected differs from installed
+  bool queued = false;
+  bool requested = false;
+  bool chosen = false; // an unversioned request has been settled once
+  Mode origin = Mode::dependency;
+  bool has_origin = false;
+
+  std::string_view name; // points into the catalog, the installed state or the caller's strings
+  const manifest::Manifest* installed_manifest = nullptr;
+  const semver::Version* pinned = nullptr;
+  const manifest::Dependency* trigger_dependency = nullptr;
+  List constraints;
+  List triggered;         // dependents this component's change moved
   Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
   int priority = k_no_priority;
   std::uint32_t reselections = 0;
-  Mode origin = Mode::dependency;
-  bool has_origin = false;
-  bool requested = false;
-  bool chosen = false; // an unversioned request has been settled once
-  bool queued = false;
-  bool changed = false; // selected differs from installed
 
   bool present() const { return selected != nullptr || installed != nullptr; }
   const semver::Version* version() const
@@ -217,47 +222,112 @@ private:
   std::size_t m_count = 0;
 };
 
-// Appends without temporaries or format strings: explanations are built for
-// every change.
-void append_number(std::string& out, std::uint64_t value)
+// A reused buffer for explanations, which are built for every change: room()
+// is checked once for a group of pieces, which are then copied unchecked.
+class TextBuffer {
+public:
+  std::string_view view() const { return {m_data.get(), m_size}; }
+  std::size_t size() const { return m_size; }
+  void clear() { m_size = 0; }
+
+  void room(std::size_t n)
+  {
+    if (m_size + n > m_capacity) {
+      grow(m_size + n);
+    }
+  }
+  void put(std::string_view text)
+  {
+    std::memcpy(m_data.get() + m_size, text.data(), text.size());
+    m_size += text.size();
+  }
+  void put(char c) { m_data[m_size++] = c; }
+  // Needs room for 20 characters.
+  void put_number(std::uint64_t value)
+  {
+    if (value < 10) {
+      put(static_cast<char>('0' + value));
+      return;
+    }
+    m_size = static_cast<std::size_t>(std::to_chars(m_data.get() + m_size, m_data.get() + m_size + 20, value).ptr
+                                      - m_data.get());
+  }
+
+private:
+  void grow(std::size_t need)
+  {
+    const std::size_t capacity = std::max<std::size_t>(need, m_capacity * 2 + 256);
+    auto data = std::make_unique_for_overwrite<char[]>(capacity);
+    if (m_size != 0) {
+      std::memcpy(data.get(), m_data.get(), m_size);
+    }
+    m_data = std::move(data);
+    m_capacity = capacity;
+  }
+
+  std::unique_ptr<char[]> m_data;
+  std::size_t m_size = 0;
+  std::size_t m_capacity = 0;
+};
+
+constexpr std::size_t k_number_room = 20;
+
+// The identifiers of a prerelease or build part, each with its separator.
+std::size_t identifiers_room(const semver::Version& v)
 {
-  if (value < 10) {
-    out += static_cast<char>('0' + value);
+  std::size_t n = 0;
+  for (const auto& id : v.prerelease) {
+    n += id.text.size() + 1 + k_number_room;
+  }
+  for (const auto& b : v.build) {
+    n += b.size() + 1;
+  }
+  return n;
+}
+
+enum class NumericText { as_written, canonical };
+
+// NumericText::canonical is Version::to_string() (a numeric identifier with
+// no text is written from its number); as_written writes the text alone.
+void put_version(TextBuffer& out, const semver::Version& v, NumericText numeric)
+{
+  out.room(3 * k_number_room + 2);
+  out.put_number(v.major);
+  out.put('.');
+  out.put_number(v.minor);
+  out.put('.');
+  out.put_number(v.patch);
+  if (v.prerelease.empty() && v.build.empty()) {
     return;
   }
-  char buffer[20];
-  const auto end = std::to_chars(buffer, buffer + sizeof buffer, value).ptr;
-  out.append(buffer, end);
-}
-
-// Identifiers as written (a numeric one's text included).
-void append_version(std::string& out, const semver::Version& v)
-{
-  append_number(out, v.major);
-  out += '.';
-  append_number(out, v.minor);
-  out += '.';
-  append_number(out, v.patch);
+  out.room(identifiers_room(v));
   for (std::size_t i = 0; i < v.prerelease.size(); ++i) {
-    out += i == 0 ? '-' : '.';
-    out += v.prerelease[i].text;
+    out.put(i == 0 ? '-' : '.');
+    const auto& id = v.prerelease[i];
+    if (numeric == NumericText::canonical && id.text.empty() && id.numeric) {
+      out.put_number(id.number);
+    } else {
+      out.put(id.text);
+    }
   }
   for (std::size_t i = 0; i < v.build.size(); ++i) {
-    out += i == 0 ? '+' : '.';
-    out += v.build[i];
+    out.put(i == 0 ? '+' : '.');
+    out.put(v.build[i]);
   }
 }
 
-// SourceLocation::to_string(), appended.
-void append_location(std::string& out, const SourceLocation& where)
+// `prefix` and SourceLocation::to_string().
+void put_location(TextBuffer& out, std::string_view prefix, const SourceLocation& where)
 {
-  out += where.file;
+  out.room(prefix.size() + where.file.size() + 2 * k_number_room + 2);
+  out.put(prefix);
+  out.put(where.file);
   if (where.line != 0) {
-    out += ':';
-    append_number(out, where.line);
+    out.put(':');
+    out.put_number(where.line);
     if (where.column != 0) {
-      out += ':';
-      append_number(out, where.column);
+      out.put(':');
+      out.put_number(where.column);
     }
   }
 }
@@ -266,6 +336,69 @@ std::string range_at(const manifest::Dependency& dep)
 {
   return dep.where.known() ? fmt::format("range {}, {}", dep.range.raw(), dep.where.to_string())
                            : fmt::format("range {}", dep.range.raw());
+}
+
+// The smallest of a set of integers below a fixed bound: a bitmap with one
+// summary level per 64-fold, so insert and pop_min take a few word
+// operations each.
+class RankQueue {
+public:
+  explicit RankQueue(std::size_t bound)
+  {
+    std::size_t words = bound;
+    do {
+      words = (words + 63) / 64;
+      m_levels.emplace_back(std::max<std::size_t>(words, 1), 0);
+    } while (words > 1);
+  }
+
+  bool empty() const { return m_levels.back()[0] == 0; }
+
+  void insert(std::size_t value)
+  {
+    for (auto& level : m_levels) {
+      std::uint64_t& word = level[value / 64];
+      const bool had_any = word != 0;
+      word |= std::uint64_t{1} << (value % 64);
+      if (had_any) {
+        break;
+      }
+      value /= 64;
+    }
+  }
+
+  // Must not be empty.
+  std::size_t pop_min()
+  {
+    std::size_t at = 0;
+    for (auto level = m_levels.rbegin(); level != m_levels.rend(); ++level) {
+      at = at * 64 + static_cast<std::size_t>(std::countr_zero((*level)[at]));
+    }
+    const std::size_t value = at;
+    for (auto& level : m_levels) {
+      std::uint64_t& word = level[at / 64];
+      word &= ~(std::uint64_t{1} << (at % 64));
+      if (word != 0) {
+        break;
+      }
+      at /= 64;
+    }
+    return value;
+  }
+
+private:
+  std::vector<std::vector<std::uint64_t>> m_levels; // [0] has one bit per value
+};
+
+// The first eight bytes of a name as a big-endian number: ordering by it
+// agrees with ordering by name, except among names that share those bytes.
+std::uint64_t name_prefix(std::string_view name)
+{
+  std::uint64_t prefix = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    prefix = (prefix << 8) | (i < name.size() ? static_cast<unsigned char>(name[i]) : 0U);
+  }
+  return prefix;
 }
 
 class Resolver {
@@ -290,7 +423,7 @@ private:
   void seed_installed();
   void enqueue(Index id);
   void set_selected(Index id, const manifest::Manifest* manifest);
-  const Index* targets(Index id);
+  std::span<const Index> targets(Index id);
   void lookup(Index id, const manifest::Manifest& m, std::vector<Index>& out);
 
   Result<void> seed_requests(const std::vector<Request>& requests);
@@ -313,12 +446,12 @@ private:
   std::size_t first_rejected(Index id);
 
   std::string id_of(Index id) const;
-  void explain(Index id, std::string& out) const;
+  void explain(Index id, TextBuffer& out) const;
   std::string explain(Index id) const
   {
-    std::string out;
+    TextBuffer out;
     explain(id, out);
-    return out;
+    return std::string(out.view());
   }
   std::vector<std::string> demand_lines(Index id) const;
   std::string exclusion(const Node& n, const semver::Version& v) const;
@@ -329,6 +462,7 @@ private:
 
   void prune();
   void propagate_priorities();
+  void rank_changes(const std::vector<Index>& members, std::vector<Index>& order) const;
   Result<std::vector<Index>> order();
 
   const manifest::Catalog& m_catalog;
@@ -455,12 +589,13 @@ void Resolver::lookup(Index id, const manifest::Manifest& m, std::vector<Index>&
   }
 }
 
-// The nodes the selected manifest's dependencies name, looked up once.
-const Index* Resolver::targets(Index id)
+// The nodes the selected manifest's dependencies name, looked up once;
+// empty when nothing is selected.
+std::span<const Index> Resolver::targets(Index id)
 {
   const auto* m = m_nodes[id].selected;
   if (m == nullptr) {
-    return nullptr;
+    return {};
   }
   if (m_nodes[id].targets_of != m) {
     const auto begin = static_cast<Index>(m_targets.size());
@@ -468,10 +603,12 @@ const Index* Resolver::targets(Index id)
       const Index t = node_of(ref.component);
       m_targets.push_back(t);
     }
-    m_nodes[id].targets_of = m;
-    m_nodes[id].targets_begin = begin;
+    Node& n = m_nodes[id];
+    n.targets_of = m;
+    n.targets_begin = begin;
+    n.targets_count = static_cast<Index>(m_targets.size() - begin);
   }
-  return m_targets.data() + m_nodes[id].targets_begin;
+  return {m_targets.data() + m_nodes[id].targets_begin, m_nodes[id].targets_count};
 }
 
 bool Resolver::any_live(const Node& n) const
@@ -566,7 +703,7 @@ bool Resolver::accepted_by_installed(const Node& n, const semver::Version& v) co
 // of a changed component.
 void Resolver::rejected_changes(Index id, std::vector<Index>& who, std::vector<const manifest::Dependency*>& ranges)
 {
-  const Index* t = targets(id);
+  const auto t = targets(id);
   const auto& deps = m_nodes[id].selected->dependencies;
   const auto refs = dependencies_of(m_nodes[id], *m_nodes[id].selected);
   for (std::size_t i = 0; i < deps.size(); ++i) {
@@ -581,7 +718,7 @@ void Resolver::rejected_changes(Index id, std::vector<Index>& who, std::vector<c
 // Where the first of those is among the dependencies; k_npos when none.
 std::size_t Resolver::first_rejected(Index id)
 {
-  const Index* t = targets(id);
+  const auto t = targets(id);
   const auto refs = dependencies_of(m_nodes[id], *m_nodes[id].selected);
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const Node& target = m_nodes[t[i]];
@@ -780,9 +917,10 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
   if (looked_up != nullptr) {
     m_nodes[id].targets_of = manifest;
     m_nodes[id].targets_begin = static_cast<Index>(m_targets.size());
+    m_nodes[id].targets_count = static_cast<Index>(looked_up->size());
     m_targets.insert(m_targets.end(), looked_up->begin(), looked_up->end());
   }
-  const Index* t = targets(id);
+  const auto t = targets(id);
   const auto& deps = manifest->dependencies;
   const auto refs = dependencies_of(m_nodes[id], *manifest);
   for (std::size_t i = 0; i < deps.size(); ++i) {
@@ -820,53 +958,70 @@ std::string Resolver::id_of(Index id) const
   return v != nullptr ? fmt::format("{}@{}", n.name, v->to_string()) : std::string(n.name);
 }
 
-void Resolver::explain(Index id, std::string& out) const
+void Resolver::explain(Index id, TextBuffer& out) const
 {
+  using namespace std::string_view_literals;
   const Node& n = m_nodes[id];
   switch (n.origin) {
-  case Mode::requested: out += n.pinned != nullptr ? "requested" : "requested (newest allowed version)"; return;
+  case Mode::requested: {
+    const std::string_view text = n.pinned != nullptr ? "requested"sv : "requested (newest allowed version)"sv;
+    out.room(text.size());
+    out.put(text);
+    return;
+  }
   case Mode::dependent:
     if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
       // "{t} changes to {v}, but installed {n}@{v} requires {t} {range}{ (where)}"
       const Node& t = m_nodes[n.trigger];
-      out += t.name;
-      out += " changes to ";
-      t.selected->version.append_to(out);
-      out += ", but installed ";
-      out += n.name;
-      out += '@';
-      n.installed->version.append_to(out);
-      out += " requires ";
-      out += t.name;
-      out += ' ';
-      out += n.trigger_dependency->range.raw();
+      const std::string_view range = n.trigger_dependency->range.raw();
+      out.room(t.name.size() + 12);
+      out.put(t.name);
+      out.put(" changes to "sv);
+      put_version(out, t.selected->version, NumericText::canonical);
+      out.room(16 + n.name.size() + 1);
+      out.put(", but installed "sv);
+      out.put(n.name);
+      out.put('@');
+      put_version(out, n.installed->version, NumericText::canonical);
+      out.room(10 + t.name.size() + 1 + range.size());
+      out.put(" requires "sv);
+      out.put(t.name);
+      out.put(' ');
+      out.put(range);
       if (n.trigger_dependency->where.known()) {
-        out += " (";
-        append_location(out, n.trigger_dependency->where);
-        out += ')';
+        put_location(out, " ("sv, n.trigger_dependency->where);
+        out.room(1);
+        out.put(')');
       }
     } else {
-      out += "an installed dependent requires it";
+      const std::string_view text = "an installed dependent requires it"sv;
+      out.room(text.size());
+      out.put(text);
     }
     return;
   case Mode::dependency: break;
   }
   const std::size_t start = out.size();
+  // "required by {name}@{version} (range {range}{, where})", joined by "; "
   auto add = [&](const Demand& d) {
+    const std::string_view name = d.manifest->name;
+    out.room(2 + 12 + name.size() + 1);
     if (out.size() != start) {
-      out += "; ";
+      out.put("; "sv);
     }
-    out += "required by ";
-    out += d.manifest->name;
-    out += '@';
-    append_version(out, d.manifest->version);
-    out += " (range ";
-    out += d.dependency->range.raw();
+    out.put("required by "sv);
+    out.put(name);
+    out.put('@');
+    put_version(out, d.manifest->version, NumericText::as_written);
+    const std::string_view range = d.range->raw();
+    out.room(8 + range.size() + 1);
+    out.put(" (range "sv);
+    out.put(range);
     if (d.dependency->where.known()) {
-      out += ", ";
-      append_location(out, d.dependency->where);
+      put_location(out, ", "sv, d.dependency->where);
     }
-    out += ')';
+    out.room(1);
+    out.put(')');
   };
   std::size_t live_count = 0;
   for (Index i = n.demands.head; i != k_none && live_count < 2; i = m_demands[i].next) {
@@ -890,7 +1045,9 @@ void Resolver::explain(Index id, std::string& out) const
     }
   }
   if (out.size() == start) {
-    out += "required by a dependency";
+    const std::string_view text = "required by a dependency"sv;
+    out.room(text.size());
+    out.put(text);
   }
 }
 
@@ -1042,12 +1199,10 @@ void Resolver::prune()
   while (!stack.empty()) {
     const Index i = stack.back();
     stack.pop_back();
-    const Index* t = targets(i);
-    const std::size_t count = m_nodes[i].selected->dependencies.size();
-    for (std::size_t k = 0; k < count; ++k) {
-      if (!needed[t[k]] && m_nodes[t[k]].changed) {
-        needed[t[k]] = 1;
-        stack.push_back(t[k]);
+    for (const Index t : targets(i)) {
+      if (!needed[t] && m_nodes[t].changed) {
+        needed[t] = 1;
+        stack.push_back(t);
       }
     }
   }
@@ -1078,10 +1233,8 @@ void Resolver::propagate_priorities()
     const Index i = stack.back();
     stack.pop_back();
     const int priority = m_nodes[i].priority;
-    const Index* t = targets(i);
-    const std::size_t count = m_nodes[i].selected->dependencies.size();
-    for (std::size_t k = 0; k < count; ++k) {
-      raise(t[k], priority);
+    for (const Index t : targets(i)) {
+      raise(t, priority);
     }
     for (Index l = m_nodes[i].triggered.head; l != k_none; l = m_links[l].next) {
       raise(m_links[l].value, priority);
@@ -1091,6 +1244,62 @@ void Resolver::propagate_priorities()
     if (n.priority == k_no_priority) {
       n.priority = 0;
     }
+  }
+}
+
+// Sorts `order` (indices into `members`, changed nodes) by higher priority,
+// then by name: a stable radix sort on the names' first eight bytes, a
+// stable sort by priority when priorities differ, then a full comparison
+// within runs that tie on both.
+void Resolver::rank_changes(const std::vector<Index>& members, std::vector<Index>& order) const
+{
+  struct Key {
+    std::uint64_t prefix;
+    int priority;
+    Index member;
+  };
+  const std::size_t n = order.size();
+  std::vector<Key> keys(n);
+  std::vector<Key> spare(n);
+  bool one_priority = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Node& node = m_nodes[members[order[i]]];
+    keys[i] = Key{name_prefix(node.name), node.priority, order[i]};
+    one_priority = one_priority && node.priority == keys[0].priority;
+  }
+  for (unsigned shift = 0; shift < 64; shift += 8) {
+    std::array<std::size_t, 257> start{};
+    for (const Key& k : keys) {
+      ++start[((k.prefix >> shift) & 0xff) + 1];
+    }
+    if (std::find(start.begin() + 1, start.end(), n) != start.end()) {
+      continue; // every key has the same byte here
+    }
+    for (std::size_t b = 0; b < 256; ++b) {
+      start[b + 1] += start[b];
+    }
+    for (const Key& k : keys) {
+      spare[start[(k.prefix >> shift) & 0xff]++] = k;
+    }
+    keys.swap(spare);
+  }
+  if (!one_priority) {
+    std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) { return a.priority > b.priority; });
+  }
+  auto name_of = [&](const Key& k) { return m_nodes[members[k.member]].name; };
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i + 1;
+    while (j < n && keys[j].prefix == keys[i].prefix && keys[j].priority == keys[i].priority) {
+      ++j;
+    }
+    if (j - i > 1) {
+      std::sort(keys.begin() + static_cast<std::ptrdiff_t>(i), keys.begin() + static_cast<std::ptrdiff_t>(j),
+                [&](const Key& a, const Key& b) { return name_of(a) < name_of(b); });
+    }
+    i = j;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    order[i] = keys[i].member;
   }
 }
 
@@ -1112,10 +1321,7 @@ Result<std::vector<Index>> Resolver::order()
   offsets.reserve(members.size() + 1);
   deps.reserve(members.size() * 2);
   for (std::size_t k = 0; k < members.size(); ++k) {
-    const Index* t = targets(members[k]);
-    const std::size_t count = t != nullptr ? m_nodes[members[k]].selected->dependencies.size() : 0;
-    for (std::size_t i = 0; i < count; ++i) {
-      const Index target = t[i];
+    for (const Index target : targets(members[k])) {
       if (!m_nodes[target].present()) {
         continue;
       }
@@ -1153,70 +1359,58 @@ Result<std::vector<Index>> Resolver::order()
     }
   }
 
-  // Ready members are taken unchanged ones first (they emit nothing and may
-  // free changes), then by higher priority, then by name. Ranking once by
-  // sort keeps string comparisons out of the heap.
-  std::vector<Index> rank(count);
-  {
-    // The first eight bytes of each name as a number settle most name
-    // comparisons without reaching into the catalog's memory.
-    struct Key {
-      bool changed;
-      int priority;
-      std::uint64_t prefix;
-      Index member;
-    };
-    std::vector<Key> keys(count);
-    for (Index k = 0; k < count; ++k) {
-      const Node& n = m_nodes[members[k]];
-      std::uint64_t prefix = 0;
-      for (std::size_t i = 0; i < 8; ++i) {
-        prefix = (prefix << 8) | (i < n.name.size() ? static_cast<unsigned char>(n.name[i]) : 0U);
-      }
-      keys[k] = Key{n.changed, n.priority, prefix, k};
-    }
-    std::sort(keys.begin(), keys.end(), [&](const Key& a, const Key& b) {
-      if (a.changed != b.changed) {
-        return !a.changed;
-      }
-      if (a.priority != b.priority) {
-        return a.priority > b.priority;
-      }
-      if (a.prefix != b.prefix) {
-        return a.prefix < b.prefix;
-      }
-      return m_nodes[members[a.member]].name < m_nodes[members[b.member]].name;
-    });
-    std::vector<Index> by(count);
-    for (Index r = 0; r < count; ++r) {
-      by[r] = keys[r].member;
-    }
-    for (Index r = 0; r < count; ++r) {
-      rank[by[r]] = r;
+  // Ready members: unchanged ones go first (they emit nothing and may free
+  // changes), then changed ones by higher priority, then by name. Changed
+  // members are ranked once, so the ready set is a queue of integers.
+  std::vector<Index> by_rank;
+  for (Index k = 0; k < count; ++k) {
+    if (m_nodes[members[k]].changed) {
+      by_rank.push_back(k);
     }
   }
-  auto later = [&](Index a, Index b) { return rank[a] > rank[b]; };
-  std::priority_queue<Index, std::vector<Index>, decltype(later)> ready(later);
+  rank_changes(members, by_rank);
+  std::vector<Index> rank(count, k_none);
+  for (Index r = 0; r < by_rank.size(); ++r) {
+    rank[by_rank[r]] = r;
+  }
+  RankQueue ready(by_rank.size());
+  std::vector<Index> unchanged;
+  auto make_ready = [&](Index k) {
+    if (rank[k] == k_none) {
+      unchanged.push_back(k);
+    } else {
+      ready.insert(rank[k]);
+    }
+  };
   for (Index k = 0; k < count; ++k) {
     if (pending[k] == 0) {
-      ready.push(k);
+      make_ready(k);
     }
   }
-  std::vector<Index> out;
-  out.reserve(count);
-  std::size_t done = 0;
-  while (!ready.empty()) {
-    const Index k = ready.top();
-    ready.pop();
-    ++done;
-    if (m_nodes[members[k]].changed) {
-      out.push_back(members[k]);
-    }
+  auto release = [&](Index k) {
     for (Index e = rev_offsets[k]; e < rev_offsets[k + 1]; ++e) {
       if (--pending[dependents[e]] == 0) {
-        ready.push(dependents[e]);
+        make_ready(dependents[e]);
       }
     }
+  };
+  std::vector<Index> out;
+  out.reserve(by_rank.size());
+  std::size_t done = 0;
+  for (;;) {
+    while (!unchanged.empty()) {
+      const Index k = unchanged.back();
+      unchanged.pop_back();
+      ++done;
+      release(k);
+    }
+    if (ready.empty()) {
+      break;
+    }
+    const Index k = by_rank[ready.pop_min()];
+    ++done;
+    out.push_back(members[k]);
+    release(k);
   }
   if (done == count) {
     return out;
@@ -1300,7 +1494,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 
   Resolution resolution;
   resolution.changes.reserve(sequence->size());
-  std::string text;
+  TextBuffer text;
   for (Index id : *sequence) {
     const Node& n = m_nodes[id];
     Change& c = resolution.changes.emplace_back();
@@ -1315,7 +1509,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     // Built in a reused buffer, then copied once at its exact size.
     text.clear();
     explain(id, text);
-    c.explanation = text;
+    c.explanation.assign(text.view());
     c.manifest = n.selected;
     c.priority = n.priority;
   }
