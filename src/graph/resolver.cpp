@@ -45,6 +45,10 @@ using Index = std::uint32_t;
 constexpr Index k_none = std::numeric_limits<Index>::max();
 constexpr int k_no_priority = std::numeric_limits<int>::min();
 constexpr std::size_t k_npos = std::numeric_limits<std::size_t>::max();
+// Building the changes fetches ahead: stage s for the change
+// k_prefetch_step * (k_prefetch_stages - s) positions later.
+constexpr int k_prefetch_stages = 4;
+constexpr std::size_t k_prefetch_step = 3;
 // A component whose choice keeps moving is a conflict the greedy choice
 // cannot settle; this bounds the fixpoint.
 constexpr std::uint32_t k_max_reselections = 16;
@@ -431,11 +435,7 @@ private:
   Result<void> choose(Index id, Mode mode);
   Result<void> select(Index id, const manifest::Manifest* manifest, Mode mode, const std::vector<Index>* looked_up);
 
-  bool live(const Demand& d) const
-  {
-    const Node& s = m_nodes[d.source];
-    return s.changed && s.selected == d.manifest;
-  }
+  bool live(const Demand& d) const { return m_live[d.source] == d.manifest; }
   bool any_live(const Node& n) const;
   bool acceptable(const Node& n, const semver::Version& v) const;
   bool still_acceptable(Index id);
@@ -460,6 +460,7 @@ private:
                            const std::vector<const manifest::Dependency*>& ranges) const;
   Error downgrade(Index id, const manifest::Manifest& best) const;
 
+  void prefetch_change(Index id, int stage) const;
   void prune();
   void propagate_priorities();
   void rank_changes(const std::vector<Index>& members, std::vector<Index>& order) const;
@@ -469,6 +470,9 @@ private:
   const state::InstalledState& m_installed;
   const ResolveOptions& m_options;
   std::vector<Node> m_nodes;
+  // By node: the selected manifest while the node is changed, else nullptr.
+  // Compact, for the checks that ask whether a demand still holds.
+  std::vector<const manifest::Manifest*> m_live;
   std::vector<Index> m_node_of_component; // by catalog component id
   NameTable m_names;                      // nodes of names the catalog lacks
   std::vector<Demand> m_demands;
@@ -485,6 +489,7 @@ Index Resolver::add_node(const Node& node)
 {
   const auto id = static_cast<Index>(m_nodes.size());
   m_nodes.push_back(node);
+  m_live.push_back(node.changed ? node.selected : nullptr);
   if (node.component != manifest::k_no_component) {
     m_node_of_component[node.component] = id;
   } else {
@@ -578,6 +583,7 @@ void Resolver::set_selected(Index id, const manifest::Manifest* manifest)
   n.selected = manifest;
   n.verified = k_none;
   n.changed = manifest != nullptr && (n.installed == nullptr || manifest->version != n.installed->version);
+  m_live[id] = n.changed ? manifest : nullptr;
 }
 
 // `m` is one of `id`'s versions.
@@ -1051,6 +1057,58 @@ void Resolver::explain(Index id, TextBuffer& out) const
   }
 }
 
+void prefetch(const void* address)
+{
+  __builtin_prefetch(address);
+}
+
+// Stage 0 fetches the node, 1 what it points to, 2 the demanders' manifests
+// and dependencies (or the trigger's), 3 the dependencies' file names.
+void Resolver::prefetch_change(Index id, int stage) const
+{
+  const Node& n = m_nodes[id];
+  constexpr std::size_t k_demands = 4; // enough for most explanations
+  switch (stage) {
+  case 0: prefetch(&n); return;
+  case 1:
+    prefetch(n.installed);
+    prefetch(&n.selected->version);
+    prefetch(n.name.data());
+    if (n.origin == Mode::dependency && n.demands.head != k_none) {
+      prefetch(&m_demands[n.demands.head]);
+    } else if (n.origin == Mode::dependent && n.trigger != k_none) {
+      prefetch(&m_nodes[n.trigger]);
+      prefetch(&n.trigger_dependency->where);
+    }
+    return;
+  case 2:
+    if (n.origin == Mode::dependency) {
+      std::size_t seen = 0;
+      for (Index d = n.demands.head; d != k_none && seen < k_demands; d = m_demands[d].next, ++seen) {
+        const Demand& demand = m_demands[d];
+        prefetch(demand.manifest);
+        prefetch(&demand.manifest->version.patch);
+        prefetch(&demand.dependency->where);
+        if (demand.next != k_none) {
+          prefetch(&m_demands[demand.next]);
+        }
+      }
+    } else if (n.origin == Mode::dependent && n.trigger != k_none) {
+      prefetch(&m_nodes[n.trigger].selected->version);
+      prefetch(n.trigger_dependency->where.file.data());
+    }
+    return;
+  default:
+    if (n.origin == Mode::dependency) {
+      std::size_t seen = 0;
+      for (Index d = n.demands.head; d != k_none && seen < k_demands; d = m_demands[d].next, ++seen) {
+        prefetch(m_demands[d].dependency->where.file.data());
+      }
+    }
+    return;
+  }
+}
+
 std::vector<std::string> Resolver::demand_lines(Index id) const
 {
   const Node& n = m_nodes[id];
@@ -1472,6 +1530,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 {
   const std::size_t expected = m_installed.components.size() + requests.size() * 4 + 16;
   m_nodes.reserve(expected);
+  m_live.reserve(expected);
   m_node_of_component.assign(m_catalog.id_count(), k_none);
   seed_installed();
 
@@ -1495,7 +1554,17 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   Resolution resolution;
   resolution.changes.reserve(sequence->size());
   TextBuffer text;
-  for (Index id : *sequence) {
+  const std::vector<Index>& ids = *sequence;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    // The data of the changes a few steps ahead is fetched in stages, each
+    // once the pointers it needs have arrived.
+    for (int stage = 0; stage < k_prefetch_stages; ++stage) {
+      const std::size_t ahead = i + k_prefetch_step * static_cast<std::size_t>(k_prefetch_stages - stage);
+      if (ahead < ids.size()) {
+        prefetch_change(ids[ahead], stage);
+      }
+    }
+    const Index id = ids[i];
     const Node& n = m_nodes[id];
     Change& c = resolution.changes.emplace_back();
     c.name = std::string(n.name);
