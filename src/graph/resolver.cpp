@@ -60,7 +60,7 @@ struct Demand {
   Index next;
   const manifest::Manifest* manifest;
   const manifest::Dependency* dependency;
-  const semver::Range* range; // the catalog's shared copy of dependency->range, for checks
+  manifest::RangeId range; // dependency->range in the catalog's index, for checks
 };
 
 // An installed component's manifest asking something of another.
@@ -68,7 +68,7 @@ struct InstalledDependent {
   Index source;
   Index next;
   const manifest::Dependency* dependency;
-  const semver::Range* range; // the catalog's shared copy of dependency->range
+  manifest::RangeId range; // dependency->range in the catalog's index
 };
 
 struct ConstraintLink {
@@ -103,6 +103,26 @@ template <typename T> void append(std::vector<T>& arena, List& list, T item)
 
 enum class Mode : std::uint8_t { requested, dependency, dependent };
 
+using manifest::k_no_release_key;
+using manifest::ReleaseKey;
+
+// A version with its manifest::release_key(), so that range checks and
+// comparisons can mostly do without reading the version itself.
+struct Keyed {
+  const semver::Version* version;
+  ReleaseKey key;
+};
+
+bool less(Keyed a, Keyed b)
+{
+  return a.key != k_no_release_key && b.key != k_no_release_key ? a.key < b.key : *a.version < *b.version;
+}
+
+bool same(Keyed a, Keyed b)
+{
+  return a.key != k_no_release_key && b.key != k_no_release_key ? a.key == b.key : *a.version == *b.version;
+}
+
 // Fields the fixpoint reads most come first, within one cache line.
 struct Node {
   // The manifest of the version this component ends at: for an untouched
@@ -110,6 +130,8 @@ struct Node {
   // lacks it); nullptr for an absent component.
   const manifest::Manifest* selected = nullptr;
   const state::InstalledComponent* installed = nullptr;
+  ReleaseKey selected_key = k_no_release_key;
+  ReleaseKey installed_key = k_no_release_key;
   const std::vector<manifest::Manifest>* versions = nullptr; // nullptr when not in the catalog
   List demands;
   List dependents; // installed components depending on this one
@@ -144,6 +166,11 @@ struct Node {
       return &selected->version;
     }
     return installed != nullptr ? &installed->version : nullptr;
+  }
+  // version() and its key; present() must hold.
+  Keyed keyed() const
+  {
+    return selected != nullptr ? Keyed{&selected->version, selected_key} : Keyed{&installed->version, installed_key};
   }
 };
 
@@ -437,11 +464,19 @@ private:
 
   bool live(const Demand& d) const { return m_live[d.source] == d.manifest; }
   bool any_live(const Node& n) const;
-  bool acceptable(const Node& n, const semver::Version& v) const;
+  bool acceptable(const Node& n, Keyed v) const;
   bool still_acceptable(Index id);
-  bool acceptable_candidate(const Node& n, const semver::Version& v) const;
+  bool acceptable_candidate(const Node& n, Keyed v) const;
   bool accepts_changed(Index id, const manifest::Manifest& m, const std::vector<Index>& dep_nodes) const;
-  bool accepted_by_installed(const Node& n, const semver::Version& v) const;
+  bool accepted_by_installed(const Node& n, Keyed v) const;
+  bool admits(manifest::RangeId range, Keyed v) const { return m_catalog.satisfies(range, v.key, *v.version); }
+  // The key of one of n's versions.
+  ReleaseKey key_of(const Node& n, const manifest::Manifest& m) const
+  {
+    return m_catalog.release_keys(n.component)[static_cast<std::size_t>(&m - n.versions->data())];
+  }
+  // The live selection of node `id` (changed) with its key.
+  Keyed live_version(Index id) const { return Keyed{&m_live[id]->version, m_live_key[id]}; }
   void rejected_changes(Index id, std::vector<Index>& who, std::vector<const manifest::Dependency*>& ranges);
   std::size_t first_rejected(Index id);
 
@@ -473,6 +508,7 @@ private:
   // By node: the selected manifest while the node is changed, else nullptr.
   // Compact, for the checks that ask whether a demand still holds.
   std::vector<const manifest::Manifest*> m_live;
+  std::vector<ReleaseKey> m_live_key; // the key of m_live's version
   std::vector<Index> m_node_of_component; // by catalog component id
   NameTable m_names;                      // nodes of names the catalog lacks
   std::vector<Demand> m_demands;
@@ -490,6 +526,7 @@ Index Resolver::add_node(const Node& node)
   const auto id = static_cast<Index>(m_nodes.size());
   m_nodes.push_back(node);
   m_live.push_back(node.changed ? node.selected : nullptr);
+  m_live_key.push_back(node.selected_key);
   if (node.component != manifest::k_no_component) {
     m_node_of_component[node.component] = id;
   } else {
@@ -552,7 +589,9 @@ void Resolver::seed_installed()
         n.installed_manifest = &*v;
       }
     }
+    n.installed_key = manifest::release_key(component.version);
     n.selected = n.installed_manifest;
+    n.selected_key = n.installed_key;
     add_node(n);
   }
   // Who among the installed components depends on what.
@@ -563,7 +602,7 @@ void Resolver::seed_installed()
       for (std::size_t k = 0; k < refs.size(); ++k) {
         const Index t = node_of(refs[k].component);
         append(m_dependents, m_nodes[t].dependents,
-               InstalledDependent{i, k_none, &m->dependencies[k], &m_catalog.range(refs[k].range)});
+               InstalledDependent{i, k_none, &m->dependencies[k], refs[k].range});
       }
     }
   }
@@ -582,8 +621,12 @@ void Resolver::set_selected(Index id, const manifest::Manifest* manifest)
   Node& n = m_nodes[id];
   n.selected = manifest;
   n.verified = k_none;
-  n.changed = manifest != nullptr && (n.installed == nullptr || manifest->version != n.installed->version);
+  n.selected_key = manifest != nullptr ? key_of(n, *manifest) : k_no_release_key;
+  n.changed = manifest != nullptr
+              && (n.installed == nullptr
+                  || !same(Keyed{&manifest->version, n.selected_key}, Keyed{&n.installed->version, n.installed_key}));
   m_live[id] = n.changed ? manifest : nullptr;
+  m_live_key[id] = n.selected_key;
 }
 
 // `m` is one of `id`'s versions.
@@ -627,8 +670,9 @@ bool Resolver::any_live(const Node& n) const
   return false;
 }
 
-bool Resolver::acceptable(const Node& n, const semver::Version& v) const
+bool Resolver::acceptable(const Node& n, Keyed keyed) const
 {
+  const semver::Version& v = *keyed.version;
   if (n.pinned != nullptr && *n.pinned != v) {
     return false;
   }
@@ -638,7 +682,7 @@ bool Resolver::acceptable(const Node& n, const semver::Version& v) const
     }
   }
   for (Index d = n.demands.head; d != k_none; d = m_demands[d].next) {
-    if (live(m_demands[d]) && !m_demands[d].range->satisfies(v)) {
+    if (live(m_demands[d]) && !admits(m_demands[d].range, keyed)) {
       return false;
     }
   }
@@ -653,14 +697,14 @@ bool Resolver::still_acceptable(Index id)
   if (!n.present()) {
     return false;
   }
-  const semver::Version& v = *n.version();
+  const Keyed v = n.keyed();
   if (n.verified == k_none) {
     if (!acceptable(n, v)) {
       return false;
     }
   } else {
     for (Index d = m_demands[n.verified].next; d != k_none; d = m_demands[d].next) {
-      if (live(m_demands[d]) && !m_demands[d].range->satisfies(v)) {
+      if (live(m_demands[d]) && !admits(m_demands[d].range, v)) {
         return false;
       }
     }
@@ -671,12 +715,13 @@ bool Resolver::still_acceptable(Index id)
 
 // A candidate prerelease must be asked for: pinned, or named by a range
 // (ranges only match prereleases of the tuple they name).
-bool Resolver::acceptable_candidate(const Node& n, const semver::Version& v) const
+bool Resolver::acceptable_candidate(const Node& n, Keyed v) const
 {
   if (!acceptable(n, v)) {
     return false;
   }
-  if (!v.is_prerelease() || n.pinned != nullptr || n.constraints.head != k_none) {
+  if (v.key != k_no_release_key || !v.version->is_prerelease() || n.pinned != nullptr
+      || n.constraints.head != k_none) {
     return true;
   }
   return any_live(n);
@@ -686,19 +731,19 @@ bool Resolver::accepts_changed(Index id, const manifest::Manifest& m, const std:
 {
   const auto refs = dependencies_of(m_nodes[id], m);
   for (std::size_t i = 0; i < dep_nodes.size(); ++i) {
-    const Node& t = m_nodes[dep_nodes[i]];
-    if (t.changed && !m_catalog.range(refs[i].range).satisfies(t.selected->version)) {
+    const Index t = dep_nodes[i];
+    if (m_live[t] != nullptr && !admits(refs[i].range, live_version(t))) {
       return false;
     }
   }
   return true;
 }
 
-bool Resolver::accepted_by_installed(const Node& n, const semver::Version& v) const
+bool Resolver::accepted_by_installed(const Node& n, Keyed v) const
 {
   for (Index d = n.dependents.head; d != k_none; d = m_dependents[d].next) {
     const auto& dep = m_dependents[d];
-    if (!m_nodes[dep.source].changed && !dep.range->satisfies(v)) {
+    if (m_live[dep.source] == nullptr && !admits(dep.range, v)) {
       return false;
     }
   }
@@ -713,8 +758,7 @@ void Resolver::rejected_changes(Index id, std::vector<Index>& who, std::vector<c
   const auto& deps = m_nodes[id].selected->dependencies;
   const auto refs = dependencies_of(m_nodes[id], *m_nodes[id].selected);
   for (std::size_t i = 0; i < deps.size(); ++i) {
-    const Node& target = m_nodes[t[i]];
-    if (target.changed && !m_catalog.range(refs[i].range).satisfies(target.selected->version)) {
+    if (m_live[t[i]] != nullptr && !admits(refs[i].range, live_version(t[i]))) {
       who.push_back(t[i]);
       ranges.push_back(&deps[i]);
     }
@@ -727,8 +771,7 @@ std::size_t Resolver::first_rejected(Index id)
   const auto t = targets(id);
   const auto refs = dependencies_of(m_nodes[id], *m_nodes[id].selected);
   for (std::size_t i = 0; i < refs.size(); ++i) {
-    const Node& target = m_nodes[t[i]];
-    if (target.changed && !m_catalog.range(refs[i].range).satisfies(target.selected->version)) {
+    if (m_live[t[i]] != nullptr && !admits(refs[i].range, live_version(t[i]))) {
       return i;
     }
   }
@@ -801,7 +844,7 @@ Result<void> Resolver::process(Index id)
     if (n.pinned == nullptr && !n.chosen) {
       return choose(id, Mode::requested);
     }
-    if (n.present() && acceptable(n, *n.version()) && (n.pinned == nullptr || *n.version() == *n.pinned)) {
+    if (n.present() && acceptable(n, n.keyed()) && (n.pinned == nullptr || *n.version() == *n.pinned)) {
       return {};
     }
     return choose(id, Mode::requested);
@@ -835,13 +878,15 @@ Result<void> Resolver::choose(Index id, Mode mode)
   best_targets.clear();
   int best_tier = 4;
   const auto& versions = *m_nodes[id].versions;
-  for (auto it = versions.rbegin(); it != versions.rend() && best_tier > 0; ++it) {
-    const manifest::Manifest& m = *it;
+  const auto keys = m_catalog.release_keys(m_nodes[id].component);
+  for (std::size_t at = versions.size(); at-- > 0 && best_tier > 0;) {
+    const manifest::Manifest& m = versions[at];
+    const Keyed candidate{&m.version, keys[at]};
     const Node& n = m_nodes[id];
-    if (!acceptable_candidate(n, m.version)) {
+    if (!acceptable_candidate(n, candidate)) {
       continue;
     }
-    if (!allow_down && n.installed != nullptr && m.version < n.installed->version) {
+    if (!allow_down && n.installed != nullptr && less(candidate, Keyed{&n.installed->version, n.installed_key})) {
       if (refused_downgrade == nullptr) {
         refused_downgrade = &m;
       }
@@ -860,7 +905,7 @@ Result<void> Resolver::choose(Index id, Mode mode)
     if (mode == Mode::dependent && !accepts) {
       continue;
     }
-    const bool soft = accepted_by_installed(m_nodes[id], m.version);
+    const bool soft = accepted_by_installed(m_nodes[id], candidate);
     const int tier = accepts ? (soft ? 0 : 1) : (soft ? 2 : 3);
     if (tier < best_tier) {
       best = &m;
@@ -871,7 +916,7 @@ Result<void> Resolver::choose(Index id, Mode mode)
 
   const Node& n = m_nodes[id];
   if (best == nullptr) {
-    if (mode == Mode::requested && n.pinned == nullptr && n.present() && acceptable(n, *n.version())) {
+    if (mode == Mode::requested && n.pinned == nullptr && n.present() && acceptable(n, n.keyed())) {
       m_nodes[id].chosen = true; // nothing newer is allowed; stays
       return {};
     }
@@ -944,13 +989,14 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
       return fail(std::move(e));
     }
     append(m_demands, m_nodes[target].demands,
-           Demand{id, k_none, manifest, &deps[i], &m_catalog.range(refs[i].range)});
+           Demand{id, k_none, manifest, &deps[i], refs[i].range});
     enqueue(target);
   }
+  const Keyed chosen{&manifest->version, m_nodes[id].selected_key};
   for (Index d = m_nodes[id].dependents.head; d != k_none; d = m_dependents[d].next) {
     const auto& dep = m_dependents[d];
     const Node& source = m_nodes[dep.source];
-    if (!source.changed && source.selected != nullptr && !dep.range->satisfies(manifest->version)) {
+    if (!source.changed && source.selected != nullptr && !admits(dep.range, chosen)) {
       enqueue(dep.source);
     }
   }
@@ -1019,7 +1065,7 @@ void Resolver::explain(Index id, TextBuffer& out) const
     out.put(name);
     out.put('@');
     put_version(out, d.manifest->version, NumericText::as_written);
-    const std::string_view range = d.range->raw();
+    const std::string_view range = m_catalog.range(d.range).raw();
     out.room(8 + range.size() + 1);
     out.put(" (range "sv);
     out.put(range);
@@ -1038,7 +1084,7 @@ void Resolver::explain(Index id, TextBuffer& out) const
   if (n.installed != nullptr && live_count > 1) {
     for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
       const auto& d = m_demands[i];
-      if (live(d) && !d.range->satisfies(n.installed->version)) {
+      if (live(d) && !admits(d.range, Keyed{&n.installed->version, n.installed_key})) {
         add(d);
       }
     }
@@ -1212,7 +1258,7 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
       e.details.push_back(fmt::format("{} would be a downgrade", m.id()));
       continue;
     }
-    if (!acceptable_candidate(n, m.version)) {
+    if (!acceptable_candidate(n, Keyed{&m.version, manifest::release_key(m.version)})) {
       e.details.push_back(fmt::format("{} is excluded: {}", m.id(), exclusion(n, m.version)));
       continue;
     }
@@ -1531,6 +1577,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   const std::size_t expected = m_installed.components.size() + requests.size() * 4 + 16;
   m_nodes.reserve(expected);
   m_live.reserve(expected);
+  m_live_key.reserve(expected);
   m_node_of_component.assign(m_catalog.id_count(), k_none);
   seed_installed();
 

@@ -103,12 +103,24 @@ template <typename Slot, typename KeyOf> void reserve_one(std::vector<Slot>& slo
 
 } // namespace
 
+ReleaseKey release_key(const semver::Version& version)
+{
+  constexpr std::uint64_t k_limit = std::uint64_t{1} << 21;
+  if (!version.prerelease.empty() || version.major >= k_limit || version.minor >= k_limit
+      || version.patch >= k_limit) {
+    return k_no_release_key;
+  }
+  return version.major << 42 | version.minor << 21 | version.patch;
+}
+
 Catalog::Catalog(const Catalog& other)
   : m_components(other.m_components),
     m_names(other.m_names),
     m_entries(other.m_entries),
     m_slots(other.m_slots),
     m_ranges(other.m_ranges),
+    m_range_spans(other.m_range_spans),
+    m_intervals(other.m_intervals),
     m_range_slots(other.m_range_slots)
 {
   relink();
@@ -164,8 +176,55 @@ RangeId Catalog::intern(const semver::Range& range)
   reserve_one(m_range_slots, m_ranges.size(), key_of);
   const auto id = static_cast<RangeId>(m_ranges.size());
   m_ranges.push_back(range);
+  m_range_spans.push_back(compile(range));
   place(m_range_slots, hash, id);
   return id;
+}
+
+// For a release version v and a comparator on c, v <=> c is the order of
+// their keys, except that at equal keys v is above a prerelease c. So each
+// comparator set admits one interval of release keys, and the range their
+// union (the prerelease rule only concerns prerelease versions).
+Catalog::RangeSpan Catalog::compile(const semver::Range& range)
+{
+  RangeSpan span;
+  span.begin = static_cast<std::uint32_t>(m_intervals.size());
+  for (const auto& set : range.sets()) {
+    ReleaseKey low = 0;
+    ReleaseKey high = k_no_release_key; // above every key
+    for (const auto& c : set) {
+      if (c.any_version) {
+        continue;
+      }
+      semver::Version bound(c.version.major, c.version.minor, c.version.patch);
+      const ReleaseKey key = release_key(bound);
+      if (key == k_no_release_key) {
+        m_intervals.resize(span.begin);
+        return RangeSpan{span.begin, 0, false};
+      }
+      const bool prerelease = c.version.is_prerelease();
+      switch (c.op) {
+      case semver::Op::ge: low = std::max(low, key); break;
+      case semver::Op::gt: low = std::max(low, prerelease ? key : key + 1); break;
+      case semver::Op::lt: high = std::min(high, key); break;
+      case semver::Op::le: high = std::min(high, prerelease ? key : key + 1); break;
+      case semver::Op::eq:
+        if (prerelease) {
+          high = 0; // no release equals a prerelease
+        } else {
+          low = std::max(low, key);
+          high = std::min(high, key + 1);
+        }
+        break;
+      }
+    }
+    if (low < high) {
+      m_intervals.push_back(Interval{low, high});
+    }
+  }
+  span.count = static_cast<std::uint32_t>(m_intervals.size() - span.begin);
+  span.exact = true;
+  return span;
 }
 
 Result<void> Catalog::add(Manifest m)
@@ -205,6 +264,7 @@ Result<void> Catalog::add(Manifest m)
     const DependencyRef ref{intern(dep.name), intern(dep.range)};
     m_entries[id].deps[first + k] = ref;
   }
+  m_entries[id].keys.insert(m_entries[id].keys.begin() + static_cast<std::ptrdiff_t>(at), release_key(m.version));
   list.insert(it, std::move(m));
   return {};
 }

@@ -98,6 +98,13 @@ inline constexpr ComponentId k_no_component = std::numeric_limits<ComponentId>::
 // A distinct range in a Catalog (see Catalog::range).
 using RangeId = std::uint32_t;
 
+// A release version MAJOR.MINOR.PATCH with each part below 2^21, packed as
+// MAJOR << 42 | MINOR << 21 | PATCH, so that keys order as the versions do;
+// k_no_release_key for a prerelease or a larger version.
+using ReleaseKey = std::uint64_t;
+inline constexpr ReleaseKey k_no_release_key = std::numeric_limits<ReleaseKey>::max();
+ReleaseKey release_key(const semver::Version& version);
+
 // One manifest dependency in a Catalog's dense index: whom it names and the
 // range it demands.
 struct DependencyRef {
@@ -161,6 +168,24 @@ public:
   // A range equal to every dependency range written as range(id).raw().
   const semver::Range& range(RangeId id) const { return m_ranges[id]; }
   std::size_t range_count() const { return m_ranges.size(); }
+  // range(id).satisfies(version), where `key` is release_key(version):
+  // settled from the key alone for most ranges when it is not
+  // k_no_release_key, so `version` is then usually not read.
+  bool satisfies(RangeId id, ReleaseKey key, const semver::Version& version) const
+  {
+    const RangeSpan span = m_range_spans[id];
+    if (key == k_no_release_key || !span.exact) {
+      return m_ranges[id].satisfies(version);
+    }
+    for (std::uint32_t i = span.begin; i < span.begin + span.count; ++i) {
+      if (key >= m_intervals[i].low && key < m_intervals[i].high) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // release_key() of each of versions_of(id), in the same order.
+  std::span<const ReleaseKey> release_keys(ComponentId id) const { return m_entries[id].keys; }
 
 private:
   struct Entry {
@@ -169,6 +194,18 @@ private:
     // of every version in order; version i's are at n + 1 + deps[i] up to
     // n + 1 + deps[i + 1]. One allocation per component.
     std::vector<DependencyRef> deps;
+    std::vector<ReleaseKey> keys; // parallel to *versions
+  };
+  // The release versions a range admits, as half-open intervals of keys;
+  // not exact when a bound does not fit a key.
+  struct Interval {
+    ReleaseKey low;
+    ReleaseKey high;
+  };
+  struct RangeSpan {
+    std::uint32_t begin = 0;
+    std::uint32_t count = 0;
+    bool exact = false;
   };
   // Open addressing, linear probing: the upper half of the key's hash and
   // its index; keys are compared through m_names or m_ranges.
@@ -179,6 +216,7 @@ private:
 
   ComponentId intern(std::string_view name);
   RangeId intern(const semver::Range& range);
+  RangeSpan compile(const semver::Range& range);
   void relink();
 
   std::map<std::string, std::vector<Manifest>, std::less<>> m_components;
@@ -186,6 +224,8 @@ private:
   std::vector<Entry> m_entries;    // by id
   std::vector<Slot> m_slots;
   std::vector<semver::Range> m_ranges; // by RangeId
+  std::vector<RangeSpan> m_range_spans; // by RangeId
+  std::vector<Interval> m_intervals;
   std::vector<Slot> m_range_slots;
 };
 

@@ -140,3 +140,53 @@ TEST_CASE("manifest::Catalog copies and moves keep the index pointing at their o
   REQUIRE(moved.add(manifest_of({"c", "1.0.0", {{"a", "*"}}})));
   CHECK(indexed_dependencies(moved, moved.id_of("c"), 0) == std::vector<std::string>{"a *"});
 }
+
+TEST_CASE("manifest::release_key orders releases as versions and refuses prereleases and large parts")
+{
+  CHECK(manifest::release_key(ver("1.2.3")) < manifest::release_key(ver("1.10.0")));
+  CHECK(manifest::release_key(ver("1.99.99")) < manifest::release_key(ver("2.0.0")));
+  CHECK(manifest::release_key(ver("1.2.3+build.7")) == manifest::release_key(ver("1.2.3")));
+  CHECK(manifest::release_key(ver("1.2.3-rc.1")) == manifest::k_no_release_key);
+  CHECK(manifest::release_key(ver("2097152.0.0")) == manifest::k_no_release_key);
+  CHECK(manifest::release_key(ver("2097151.2097151.2097151")) != manifest::k_no_release_key);
+}
+
+TEST_CASE("manifest::Catalog::satisfies agrees with semver::Range::satisfies")
+{
+  const std::vector<std::string> ranges = {
+      "*", "^1.2.3", "~1.2.3", ">=1.2.3 <2.0.0", ">1.2.3", "<=1.2.3", "=1.2.3", "1.2.x", "1.x || >=3.0.0",
+      ">=1.2.3-rc.1", ">1.2.3-rc.1", "<1.2.3-rc.1", "<=1.2.3-rc.1", "=1.2.3-rc.1", "1.2.3-rc.1 - 2.0.0",
+      "^0.0.1", "^0.1.2", "<0.0.0-0", ">=3000000.0.0", "<2.0.0 >=1.0.0 || 4.x", "", ">2.0.0 <1.0.0"};
+  const std::vector<std::string> versions = {
+      "0.0.0", "0.0.1", "0.0.2", "0.1.2", "0.2.0", "1.0.0", "1.2.2", "1.2.3", "1.2.3-rc.1", "1.2.3-rc.2",
+      "1.2.3+b", "1.2.4", "1.3.0", "1.9.9", "2.0.0", "2.0.0-0", "2.0.1", "3.0.0", "4.5.6", "5.0.0",
+      "3000000.0.0", "2097151.2097151.2097151"};
+  manifest::Catalog catalog;
+  manifest::Manifest m = manifest_of({"app", "1.0.0"});
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    m.dependencies.push_back(manifest::Dependency{"dep" + std::to_string(i), range(ranges[i]), {}});
+  }
+  REQUIRE(catalog.add(std::move(m)));
+  const auto refs = catalog.dependencies_of(catalog.id_of("app"), 0);
+  REQUIRE(refs.size() == ranges.size());
+  for (const auto& ref : refs) {
+    const semver::Range& r = catalog.range(ref.range);
+    for (const auto& text : versions) {
+      const semver::Version v = ver(text);
+      CAPTURE(r.raw(), text);
+      CHECK(catalog.satisfies(ref.range, manifest::release_key(v), v) == r.satisfies(v));
+    }
+  }
+}
+
+TEST_CASE("manifest::Catalog keeps release keys beside the versions")
+{
+  const auto catalog = catalog_of({{"x", "2.0.0"}, {"x", "1.0.0-beta"}, {"x", "1.5.0"}});
+  const auto keys = catalog.release_keys(catalog.id_of("x"));
+  const auto& versions = *catalog.versions("x");
+  REQUIRE(keys.size() == versions.size());
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    CHECK(keys[i] == manifest::release_key(versions[i].version));
+  }
+  CHECK(keys[0] == manifest::k_no_release_key);
+}
