@@ -45,10 +45,6 @@ using Index = std::uint32_t;
 constexpr Index k_none = std::numeric_limits<Index>::max();
 constexpr int k_no_priority = std::numeric_limits<int>::min();
 constexpr std::size_t k_npos = std::numeric_limits<std::size_t>::max();
-// Building the changes fetches ahead: stage s for the change
-// k_prefetch_step * (k_prefetch_stages - s) positions later.
-constexpr int k_prefetch_stages = 4;
-constexpr std::size_t k_prefetch_step = 3;
 // A component whose choice keeps moving is a conflict the greedy choice
 // cannot settle; this bounds the fixpoint.
 constexpr std::uint32_t k_max_reselections = 16;
@@ -269,8 +265,21 @@ public:
   }
   void put(std::string_view text)
   {
-    std::memcpy(m_data.get() + m_size, text.data(), text.size());
-    m_size += text.size();
+    char* to = m_data.get() + m_size;
+    const char* from = text.data();
+    const std::size_t n = text.size();
+    // Most pieces are short: two overlapping fixed-size copies instead of a
+    // call.
+    if (n >= 8 && n <= 16) {
+      std::memcpy(to, from, 8);
+      std::memcpy(to + n - 8, from + n - 8, 8);
+    } else if (n >= 4 && n < 8) {
+      std::memcpy(to, from, 4);
+      std::memcpy(to + n - 4, from + n - 4, 4);
+    } else {
+      std::memcpy(to, from, n);
+    }
+    m_size += n;
   }
   void put(char c) { m_data[m_size++] = c; }
   // Needs room for 20 characters.
@@ -495,7 +504,6 @@ private:
                            const std::vector<const manifest::Dependency*>& ranges) const;
   Error downgrade(Index id, const manifest::Manifest& best) const;
 
-  void prefetch_change(Index id, int stage) const;
   void prune();
   void propagate_priorities();
   void rank_changes(const std::vector<Index>& members, std::vector<Index>& order) const;
@@ -1103,58 +1111,6 @@ void Resolver::explain(Index id, TextBuffer& out) const
   }
 }
 
-void prefetch(const void* address)
-{
-  __builtin_prefetch(address);
-}
-
-// Stage 0 fetches the node, 1 what it points to, 2 the demanders' manifests
-// and dependencies (or the trigger's), 3 the dependencies' file names.
-void Resolver::prefetch_change(Index id, int stage) const
-{
-  const Node& n = m_nodes[id];
-  constexpr std::size_t k_demands = 4; // enough for most explanations
-  switch (stage) {
-  case 0: prefetch(&n); return;
-  case 1:
-    prefetch(n.installed);
-    prefetch(&n.selected->version);
-    prefetch(n.name.data());
-    if (n.origin == Mode::dependency && n.demands.head != k_none) {
-      prefetch(&m_demands[n.demands.head]);
-    } else if (n.origin == Mode::dependent && n.trigger != k_none) {
-      prefetch(&m_nodes[n.trigger]);
-      prefetch(&n.trigger_dependency->where);
-    }
-    return;
-  case 2:
-    if (n.origin == Mode::dependency) {
-      std::size_t seen = 0;
-      for (Index d = n.demands.head; d != k_none && seen < k_demands; d = m_demands[d].next, ++seen) {
-        const Demand& demand = m_demands[d];
-        prefetch(demand.manifest);
-        prefetch(&demand.manifest->version.patch);
-        prefetch(&demand.dependency->where);
-        if (demand.next != k_none) {
-          prefetch(&m_demands[demand.next]);
-        }
-      }
-    } else if (n.origin == Mode::dependent && n.trigger != k_none) {
-      prefetch(&m_nodes[n.trigger].selected->version);
-      prefetch(n.trigger_dependency->where.file.data());
-    }
-    return;
-  default:
-    if (n.origin == Mode::dependency) {
-      std::size_t seen = 0;
-      for (Index d = n.demands.head; d != k_none && seen < k_demands; d = m_demands[d].next, ++seen) {
-        prefetch(m_demands[d].dependency->where.file.data());
-      }
-    }
-    return;
-  }
-}
-
 std::vector<std::string> Resolver::demand_lines(Index id) const
 {
   const Node& n = m_nodes[id];
@@ -1602,16 +1558,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   resolution.changes.reserve(sequence->size());
   TextBuffer text;
   const std::vector<Index>& ids = *sequence;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    // The data of the changes a few steps ahead is fetched in stages, each
-    // once the pointers it needs have arrived.
-    for (int stage = 0; stage < k_prefetch_stages; ++stage) {
-      const std::size_t ahead = i + k_prefetch_step * static_cast<std::size_t>(k_prefetch_stages - stage);
-      if (ahead < ids.size()) {
-        prefetch_change(ids[ahead], stage);
-      }
-    }
-    const Index id = ids[i];
+  for (const Index id : ids) {
     const Node& n = m_nodes[id];
     Change& c = resolution.changes.emplace_back();
     c.name = std::string(n.name);
