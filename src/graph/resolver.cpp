@@ -55,16 +55,18 @@ struct Demand {
   Index source;
   Index next;
   const manifest::Manifest* manifest;
-  const manifest::Dependency* dependency;
-  manifest::RangeId range; // dependency->range in the catalog's index, for checks
+  const manifest::Dependency* dependency_ptr;
+  manifest::RangeId range; // the dependency's range in the catalog's index, for checks
+
+  const manifest::Dependency& dependency() const { return *dependency_ptr; }
 };
 
 // An installed component's manifest asking something of another.
 struct InstalledDependent {
   Index source;
   Index next;
-  const manifest::Dependency* dependency;
-  manifest::RangeId range; // dependency->range in the catalog's index
+  manifest::RangeId range; // the dependency's range in the catalog's index
+  std::uint32_t index;     // in the source's installed manifest's dependencies
 };
 
 struct ConstraintLink {
@@ -148,7 +150,7 @@ struct Node {
   std::string_view name; // points into the catalog, the installed state or the caller's strings
   const manifest::Manifest* installed_manifest = nullptr;
   const semver::Version* pinned = nullptr;
-  const manifest::Dependency* trigger_dependency = nullptr;
+  const manifest::Dependency* trigger_dependency = nullptr; // for a dependent: what rejected the trigger
   List constraints;
   List triggered;         // dependents this component's change moved
   Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
@@ -590,14 +592,26 @@ void Resolver::seed_installed()
     if (n.component != manifest::k_no_component) {
       n.versions = m_catalog.versions_of(n.component);
     }
+    n.installed_key = manifest::release_key(component.version);
     if (n.versions != nullptr) {
-      auto v = std::lower_bound(n.versions->begin(), n.versions->end(), component.version,
-                                [](const manifest::Manifest& m, const semver::Version& x) { return m.version < x; });
-      if (v != n.versions->end() && v->version == component.version) {
-        n.installed_manifest = &*v;
+      // A binary search by key, reading versions only where keys cannot tell.
+      const auto& versions = *n.versions;
+      const auto keys = m_catalog.release_keys(n.component);
+      const Keyed wanted{&component.version, n.installed_key};
+      std::size_t low = 0;
+      std::size_t high = versions.size();
+      while (low < high) {
+        const std::size_t mid = low + (high - low) / 2;
+        if (less(Keyed{&versions[mid].version, keys[mid]}, wanted)) {
+          low = mid + 1;
+        } else {
+          high = mid;
+        }
+      }
+      if (low < versions.size() && same(Keyed{&versions[low].version, keys[low]}, wanted)) {
+        n.installed_manifest = &versions[low];
       }
     }
-    n.installed_key = manifest::release_key(component.version);
     n.selected = n.installed_manifest;
     n.selected_key = n.installed_key;
     add_node(n);
@@ -610,7 +624,7 @@ void Resolver::seed_installed()
       for (std::size_t k = 0; k < refs.size(); ++k) {
         const Index t = node_of(refs[k].component);
         append(m_dependents, m_nodes[t].dependents,
-               InstalledDependent{i, k_none, &m->dependencies[k], refs[k].range});
+               InstalledDependent{i, k_none, refs[k].range, static_cast<std::uint32_t>(k)});
       }
     }
   }
@@ -980,12 +994,11 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
     m_targets.insert(m_targets.end(), looked_up->begin(), looked_up->end());
   }
   const auto t = targets(id);
-  const auto& deps = manifest->dependencies;
   const auto refs = dependencies_of(m_nodes[id], *manifest);
-  for (std::size_t i = 0; i < deps.size(); ++i) {
+  for (std::size_t i = 0; i < refs.size(); ++i) {
     const Index target = t[i];
     if (m_nodes[target].versions == nullptr && m_nodes[target].installed == nullptr) {
-      const auto& dep = deps[i];
+      const auto& dep = manifest->dependencies[i];
       Error e(ErrorCode::missing_dependency,
               fmt::format("'{}' depends on unknown component '{}'", manifest->id(), dep.name), dep.where);
       e.details.push_back(fmt::format("'{}' requires '{}' {}", manifest->id(), dep.name, range_at(dep)));
@@ -997,14 +1010,15 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
       return fail(std::move(e));
     }
     append(m_demands, m_nodes[target].demands,
-           Demand{id, k_none, manifest, &deps[i], refs[i].range});
+           Demand{id, k_none, manifest, &manifest->dependencies[i], refs[i].range});
     enqueue(target);
   }
   const Keyed chosen{&manifest->version, m_nodes[id].selected_key};
   for (Index d = m_nodes[id].dependents.head; d != k_none; d = m_dependents[d].next) {
+    // Sources are installed components with manifests; while unchanged they
+    // stay selected at them.
     const auto& dep = m_dependents[d];
-    const Node& source = m_nodes[dep.source];
-    if (!source.changed && source.selected != nullptr && !admits(dep.range, chosen)) {
+    if (m_live[dep.source] == nullptr && !admits(dep.range, chosen)) {
       enqueue(dep.source);
     }
   }
@@ -1031,9 +1045,10 @@ void Resolver::explain(Index id, TextBuffer& out) const
   }
   case Mode::dependent:
     if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
+      const manifest::Dependency& trigger_dependency = *n.trigger_dependency;
       // "{t} changes to {v}, but installed {n}@{v} requires {t} {range}{ (where)}"
       const Node& t = m_nodes[n.trigger];
-      const std::string_view range = n.trigger_dependency->range.raw();
+      const std::string_view range = trigger_dependency.range.raw();
       out.room(t.name.size() + 12);
       out.put(t.name);
       out.put(" changes to "sv);
@@ -1048,8 +1063,8 @@ void Resolver::explain(Index id, TextBuffer& out) const
       out.put(t.name);
       out.put(' ');
       out.put(range);
-      if (n.trigger_dependency->where.known()) {
-        put_location(out, " ("sv, n.trigger_dependency->where);
+      if (trigger_dependency.where.known()) {
+        put_location(out, " ("sv, trigger_dependency.where);
         out.room(1);
         out.put(')');
       }
@@ -1077,8 +1092,8 @@ void Resolver::explain(Index id, TextBuffer& out) const
     out.room(8 + range.size() + 1);
     out.put(" (range "sv);
     out.put(range);
-    if (d.dependency->where.known()) {
-      put_location(out, ", "sv, d.dependency->where);
+    if (const auto& where = d.dependency().where; where.known()) {
+      put_location(out, ", "sv, where);
     }
     out.room(1);
     out.put(')');
@@ -1123,8 +1138,8 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
     const auto& d = m_demands[i];
     if (live(d)) {
-      lines.push_back(fmt::format("required by {}: '{}' {}{}", d.manifest->id(), n.name, d.dependency->range.raw(),
-                                  detail::at(d.dependency->where)));
+      lines.push_back(fmt::format("required by {}: '{}' {}{}", d.manifest->id(), n.name,
+                                  d.dependency().range.raw(), detail::at(d.dependency().where)));
     }
   }
   for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
@@ -1134,8 +1149,9 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   for (Index i = n.dependents.head; i != k_none; i = m_dependents[i].next) {
     const auto& d = m_dependents[i];
     if (!m_nodes[d.source].changed) {
-      lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name, d.dependency->range.raw(),
-                                  detail::at(d.dependency->where)));
+      const auto& dep = m_nodes[d.source].installed_manifest->dependencies[d.index];
+      lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name, dep.range.raw(),
+                                  detail::at(dep.where)));
     }
   }
   lines.push_back(fmt::format("catalog versions of '{}': {}", n.name,
@@ -1160,9 +1176,9 @@ std::string Resolver::exclusion(const Node& n, const semver::Version& v) const
   }
   for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
     const auto& d = m_demands[i];
-    if (live(d) && !d.dependency->range.satisfies(v)) {
-      return fmt::format("{} requires '{}' {}{}", d.manifest->id(), n.name, d.dependency->range.raw(),
-                         detail::at(d.dependency->where));
+    if (live(d) && !d.dependency().range.satisfies(v)) {
+      return fmt::format("{} requires '{}' {}{}", d.manifest->id(), n.name, d.dependency().range.raw(),
+                         detail::at(d.dependency().where));
     }
   }
   return "prereleases are chosen only when a range names them";
@@ -1174,8 +1190,8 @@ Error Resolver::unsatisfiable(Index id) const
   Error e(ErrorCode::unsatisfiable, fmt::format("no version of '{}' satisfies every demand", n.name));
   for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
     const auto& d = m_demands[i];
-    if (live(d) && d.dependency->where.known()) {
-      e.where = d.dependency->where;
+    if (live(d) && d.dependency().where.known()) {
+      e.where = d.dependency().where;
       break;
     }
   }
