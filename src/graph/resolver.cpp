@@ -131,6 +131,7 @@ struct Node {
   ReleaseKey selected_key = k_no_release_key;
   ReleaseKey installed_key = k_no_release_key;
   const std::vector<manifest::Manifest>* versions = nullptr; // nullptr when not in the catalog
+  const manifest::Manifest* first_version = nullptr;         // versions->data(), without reading the vector
   List demands;
   List dependents; // installed components depending on this one
   const manifest::Manifest* targets_of = nullptr;             // the manifest whose targets are cached
@@ -460,7 +461,7 @@ private:
   // `m` must be one of n's versions.
   std::span<const manifest::DependencyRef> dependencies_of(const Node& n, const manifest::Manifest& m) const
   {
-    return m_catalog.dependencies_of(n.component, static_cast<std::size_t>(&m - n.versions->data()));
+    return m_catalog.dependencies_of(n.component, static_cast<std::size_t>(&m - n.first_version));
   }
   void seed_installed();
   void enqueue(Index id);
@@ -484,7 +485,7 @@ private:
   // The key of one of n's versions.
   ReleaseKey key_of(const Node& n, const manifest::Manifest& m) const
   {
-    return m_catalog.release_keys(n.component)[static_cast<std::size_t>(&m - n.versions->data())];
+    return m_catalog.release_keys(n.component)[static_cast<std::size_t>(&m - n.first_version)];
   }
   // The live selection of node `id` (changed) with its key.
   Keyed live_version(Index id) const { return Keyed{&m_live[id]->version, m_live_key[id]}; }
@@ -563,6 +564,7 @@ Index Resolver::node_of(manifest::ComponentId component)
   n.name = m_catalog.name_of(component); // the catalog's name outlives any caller's buffer
   n.component = component;
   n.versions = m_catalog.versions_of(component);
+  n.first_version = m_catalog.version_span(component).data();
   // Installed components were all added up front.
   return add_node(n);
 }
@@ -591,11 +593,12 @@ void Resolver::seed_installed()
     n.component = m_catalog.id_of(name);
     if (n.component != manifest::k_no_component) {
       n.versions = m_catalog.versions_of(n.component);
+      n.first_version = m_catalog.version_span(n.component).data();
     }
     n.installed_key = manifest::release_key(component.version);
     if (n.versions != nullptr) {
       // A binary search by key, reading versions only where keys cannot tell.
-      const auto& versions = *n.versions;
+      const auto versions = m_catalog.version_span(n.component);
       const auto keys = m_catalog.release_keys(n.component);
       const Keyed wanted{&component.version, n.installed_key};
       std::size_t low = 0;
@@ -899,7 +902,7 @@ Result<void> Resolver::choose(Index id, Mode mode)
   std::vector<Index>& best_targets = m_best_targets;
   best_targets.clear();
   int best_tier = 4;
-  const auto& versions = *m_nodes[id].versions;
+  const auto versions = m_catalog.version_span(m_nodes[id].component);
   const auto keys = m_catalog.release_keys(m_nodes[id].component);
   for (std::size_t at = versions.size(); at-- > 0 && best_tier > 0;) {
     const manifest::Manifest& m = versions[at];

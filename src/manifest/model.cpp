@@ -141,6 +141,7 @@ void Catalog::relink()
   for (std::size_t id = 0; id < m_entries.size(); ++id) {
     if (m_entries[id].versions != nullptr) {
       m_entries[id].versions = &m_components.find(m_names[id])->second;
+      m_entries[id].first = m_entries[id].versions->data();
     }
   }
 }
@@ -266,6 +267,8 @@ Result<void> Catalog::add(Manifest m)
   }
   m_entries[id].keys.insert(m_entries[id].keys.begin() + static_cast<std::ptrdiff_t>(at), release_key(m.version));
   list.insert(it, std::move(m));
+  m_entries[id].first = list.data();
+  m_entries[id].count = static_cast<std::uint32_t>(list.size());
   return {};
 }
 

@@ -157,12 +157,14 @@ public:
   // Same as versions(name_of(id)): nullptr when the name is only named by
   // dependencies.
   const std::vector<Manifest>* versions_of(ComponentId id) const { return m_entries[id].versions; }
+  // The same versions, read from the index alone (empty when none).
+  std::span<const Manifest> version_span(ComponentId id) const { return {m_entries[id].first, m_entries[id].count}; }
   // (*versions_of(id))[version].dependencies by id and range, in the same
   // order; `version` must be below versions_of(id)->size().
   std::span<const DependencyRef> dependencies_of(ComponentId id, std::size_t version) const
   {
     const auto& deps = m_entries[id].deps;
-    const std::size_t base = m_entries[id].versions->size() + 1;
+    const std::size_t base = m_entries[id].count + 1;
     return {deps.data() + base + deps[version].component, deps.data() + base + deps[version + 1].component};
   }
   // A range equal to every dependency range written as range(id).raw().
@@ -190,6 +192,8 @@ public:
 private:
   struct Entry {
     std::vector<Manifest>* versions = nullptr; // the value in m_components; nullptr until added
+    const Manifest* first = nullptr;           // versions->data() and size(), kept here so that
+    std::uint32_t count = 0;                   // the index is read without touching the map
     // For n versions: n + 1 offsets (in `component`), then the dependencies
     // of every version in order; version i's are at n + 1 + deps[i] up to
     // n + 1 + deps[i + 1]. One allocation per component.
