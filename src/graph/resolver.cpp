@@ -157,6 +157,7 @@ struct Node {
   Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
   int priority = k_no_priority;
   std::uint32_t reselections = 0;
+  std::uint64_t prefix = 0; // name_prefix(name), for ranking
 
   bool present() const { return selected != nullptr || installed != nullptr; }
   const semver::Version* version() const
@@ -536,6 +537,7 @@ Index Resolver::add_node(const Node& node)
 {
   const auto id = static_cast<Index>(m_nodes.size());
   m_nodes.push_back(node);
+  m_nodes.back().prefix = name_prefix(node.name);
   m_live.push_back(node.changed ? node.selected : nullptr);
   m_live_key.push_back(node.selected_key);
   if (node.component != manifest::k_no_component) {
@@ -1343,7 +1345,7 @@ void Resolver::rank_changes(const std::vector<Index>& members, std::vector<Index
   bool one_priority = true;
   for (std::size_t i = 0; i < n; ++i) {
     const Node& node = m_nodes[members[order[i]]];
-    keys[i] = Key{name_prefix(node.name), node.priority, order[i]};
+    keys[i] = Key{node.prefix, node.priority, order[i]};
     one_priority = one_priority && node.priority == keys[0].priority;
   }
   for (unsigned shift = 0; shift < 64; shift += 8) {
