@@ -293,6 +293,11 @@ public:
       put(static_cast<char>('0' + value));
       return;
     }
+    if (value < 100) {
+      put(static_cast<char>('0' + value / 10));
+      put(static_cast<char>('0' + value % 10));
+      return;
+    }
     m_size = static_cast<std::size_t>(std::to_chars(m_data.get() + m_size, m_data.get() + m_size + 20, value).ptr
                                       - m_data.get());
   }
@@ -331,20 +336,22 @@ std::size_t identifiers_room(const semver::Version& v)
 
 enum class NumericText { as_written, canonical };
 
+// Room put_version() needs.
+std::size_t version_room(const semver::Version& v)
+{
+  return 3 * k_number_room + 2 + (v.prerelease.empty() && v.build.empty() ? 0 : identifiers_room(v));
+}
+
 // NumericText::canonical is Version::to_string() (a numeric identifier with
 // no text is written from its number); as_written writes the text alone.
+// Needs version_room(v).
 void put_version(TextBuffer& out, const semver::Version& v, NumericText numeric)
 {
-  out.room(3 * k_number_room + 2);
   out.put_number(v.major);
   out.put('.');
   out.put_number(v.minor);
   out.put('.');
   out.put_number(v.patch);
-  if (v.prerelease.empty() && v.build.empty()) {
-    return;
-  }
-  out.room(identifiers_room(v));
   for (std::size_t i = 0; i < v.prerelease.size(); ++i) {
     out.put(i == 0 ? '-' : '.');
     const auto& id = v.prerelease[i];
@@ -360,10 +367,15 @@ void put_version(TextBuffer& out, const semver::Version& v, NumericText numeric)
   }
 }
 
-// `prefix` and SourceLocation::to_string().
+// Room put_location() needs.
+std::size_t location_room(std::string_view prefix, const SourceLocation& where)
+{
+  return prefix.size() + where.file.size() + 2 * k_number_room + 2;
+}
+
+// `prefix` and SourceLocation::to_string(). Needs location_room().
 void put_location(TextBuffer& out, std::string_view prefix, const SourceLocation& where)
 {
-  out.room(prefix.size() + where.file.size() + 2 * k_number_room + 2);
   out.put(prefix);
   out.put(where.file);
   if (where.line != 0) {
@@ -1054,23 +1066,24 @@ void Resolver::explain(Index id, TextBuffer& out) const
       // "{t} changes to {v}, but installed {n}@{v} requires {t} {range}{ (where)}"
       const Node& t = m_nodes[n.trigger];
       const std::string_view range = trigger_dependency.range.raw();
-      out.room(t.name.size() + 12);
+      const semver::Version& to = t.selected->version;
+      const semver::Version& from = n.installed->version;
+      const SourceLocation& where = trigger_dependency.where;
+      out.room(t.name.size() + 12 + version_room(to) + 16 + n.name.size() + 1 + version_room(from) + 10
+               + t.name.size() + 1 + range.size() + location_room(" ("sv, where) + 1);
       out.put(t.name);
       out.put(" changes to "sv);
-      put_version(out, t.selected->version, NumericText::canonical);
-      out.room(16 + n.name.size() + 1);
+      put_version(out, to, NumericText::canonical);
       out.put(", but installed "sv);
       out.put(n.name);
       out.put('@');
-      put_version(out, n.installed->version, NumericText::canonical);
-      out.room(10 + t.name.size() + 1 + range.size());
+      put_version(out, from, NumericText::canonical);
       out.put(" requires "sv);
       out.put(t.name);
       out.put(' ');
       out.put(range);
-      if (trigger_dependency.where.known()) {
-        put_location(out, " ("sv, trigger_dependency.where);
-        out.room(1);
+      if (where.known()) {
+        put_location(out, " ("sv, where);
         out.put(')');
       }
     } else {
@@ -1085,22 +1098,22 @@ void Resolver::explain(Index id, TextBuffer& out) const
   // "required by {name}@{version} (range {range}{, where})", joined by "; "
   auto add = [&](const Demand& d) {
     const std::string_view name = d.manifest->name;
-    out.room(2 + 12 + name.size() + 1);
+    const semver::Version& version = d.manifest->version;
+    const std::string_view range = m_catalog.range(d.range).raw();
+    const SourceLocation& where = d.dependency().where;
+    out.room(2 + 12 + name.size() + 1 + version_room(version) + 8 + range.size() + location_room(", "sv, where) + 1);
     if (out.size() != start) {
       out.put("; "sv);
     }
     out.put("required by "sv);
     out.put(name);
     out.put('@');
-    put_version(out, d.manifest->version, NumericText::as_written);
-    const std::string_view range = m_catalog.range(d.range).raw();
-    out.room(8 + range.size() + 1);
+    put_version(out, version, NumericText::as_written);
     out.put(" (range "sv);
     out.put(range);
-    if (const auto& where = d.dependency().where; where.known()) {
+    if (where.known()) {
       put_location(out, ", "sv, where);
     }
-    out.room(1);
     out.put(')');
   };
   std::size_t live_count = 0;
