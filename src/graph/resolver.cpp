@@ -373,19 +373,54 @@ std::size_t location_room(std::string_view prefix, const SourceLocation& where)
   return prefix.size() + where.file.size() + 2 * k_number_room + 2;
 }
 
-// `prefix` and SourceLocation::to_string(). Needs location_room().
-void put_location(TextBuffer& out, std::string_view prefix, const SourceLocation& where)
+// `prefix` and SourceLocation{file, line, column}.to_string(). Needs
+// location_room().
+void put_location(TextBuffer& out, std::string_view prefix, std::string_view file, std::uint32_t line,
+                  std::uint32_t column)
 {
   out.put(prefix);
-  out.put(where.file);
-  if (where.line != 0) {
+  out.put(file);
+  if (line != 0) {
     out.put(':');
-    out.put_number(where.line);
-    if (where.column != 0) {
+    out.put_number(line);
+    if (column != 0) {
       out.put(':');
-      out.put_number(where.column);
+      out.put_number(column);
     }
   }
+}
+
+void put_location(TextBuffer& out, std::string_view prefix, const SourceLocation& where)
+{
+  put_location(out, prefix, where.file, where.line, where.column);
+}
+
+// What a "required by" part shows, read out of the manifest and dependency.
+struct DemandText {
+  std::string_view name;
+  const semver::Version* version;
+  std::string_view file;
+  std::uint32_t line;
+  std::uint32_t column;
+  std::string_view range;
+};
+
+// "required by {name}@{version} (range {range}{, where})"
+void put_demand(TextBuffer& out, const DemandText& d)
+{
+  using namespace std::string_view_literals;
+  out.room(12 + d.name.size() + 1 + version_room(*d.version) + 8 + d.range.size() + 2 + d.file.size()
+           + 2 * k_number_room + 2 + 1);
+  out.put("required by "sv);
+  out.put(d.name);
+  out.put('@');
+  put_version(out, *d.version, NumericText::as_written);
+  out.put(" (range "sv);
+  out.put(d.range);
+  if (!d.file.empty()) {
+    put_location(out, ", "sv, d.file, d.line, d.column);
+  }
+  out.put(')');
 }
 
 std::string range_at(const manifest::Dependency& dep)
@@ -507,6 +542,8 @@ private:
 
   std::string id_of(Index id) const;
   void explain(Index id, TextBuffer& out) const;
+  void explaining_demands(Index id, std::vector<Index>& out) const;
+  DemandText demand_text(const Demand& d) const;
   std::string explain(Index id) const
   {
     TextBuffer out;
@@ -1095,27 +1132,35 @@ void Resolver::explain(Index id, TextBuffer& out) const
   case Mode::dependency: break;
   }
   const std::size_t start = out.size();
-  // "required by {name}@{version} (range {range}{, where})", joined by "; "
-  auto add = [&](const Demand& d) {
-    const std::string_view name = d.manifest->name;
-    const semver::Version& version = d.manifest->version;
-    const std::string_view range = m_catalog.range(d.range).raw();
-    const SourceLocation& where = d.dependency().where;
-    out.room(2 + 12 + name.size() + 1 + version_room(version) + 8 + range.size() + location_room(", "sv, where) + 1);
+  std::vector<Index> demands;
+  explaining_demands(id, demands);
+  for (const Index d : demands) {
     if (out.size() != start) {
+      out.room(2);
       out.put("; "sv);
     }
-    out.put("required by "sv);
-    out.put(name);
-    out.put('@');
-    put_version(out, version, NumericText::as_written);
-    out.put(" (range "sv);
-    out.put(range);
-    if (where.known()) {
-      put_location(out, ", "sv, where);
-    }
-    out.put(')');
-  };
+    put_demand(out, demand_text(m_demands[d]));
+  }
+  if (out.size() == start) {
+    const std::string_view text = "required by a dependency"sv;
+    out.room(text.size());
+    out.put(text);
+  }
+}
+
+DemandText Resolver::demand_text(const Demand& d) const
+{
+  const SourceLocation& where = d.dependency().where;
+  return DemandText{d.manifest->name, &d.manifest->version, where.file, where.line, where.column,
+                    m_catalog.range(d.range).raw()};
+}
+
+// The demands whose "required by" parts explain why node `id` (a change
+// for a dependency) changes, in order, appended to `out`.
+void Resolver::explaining_demands(Index id, std::vector<Index>& out) const
+{
+  const Node& n = m_nodes[id];
+  const std::size_t start = out.size();
   std::size_t live_count = 0;
   for (Index i = n.demands.head; i != k_none && live_count < 2; i = m_demands[i].next) {
     live_count += live(m_demands[i]) ? 1 : 0;
@@ -1126,21 +1171,16 @@ void Resolver::explain(Index id, TextBuffer& out) const
     for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
       const auto& d = m_demands[i];
       if (live(d) && !admits(d.range, Keyed{&n.installed->version, n.installed_key})) {
-        add(d);
+        out.push_back(i);
       }
     }
   }
   if (out.size() == start) {
     for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
       if (live(m_demands[i])) {
-        add(m_demands[i]);
+        out.push_back(i);
       }
     }
-  }
-  if (out.size() == start) {
-    const std::string_view text = "required by a dependency"sv;
-    out.room(text.size());
-    out.put(text);
   }
 }
 
@@ -1590,9 +1630,28 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 
   Resolution resolution;
   resolution.changes.reserve(sequence->size());
-  TextBuffer text;
   const std::vector<Index>& ids = *sequence;
-  for (const Index id : ids) {
+  // The "required by" parts of all explanations are gathered first, in
+  // passes over flat arrays: the many reads of one pass do not wait on one
+  // another, where building each explanation in turn would wait on each.
+  std::vector<Index> first_part(ids.size() + 1);
+  std::vector<Index> part_demands;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    first_part[i] = static_cast<Index>(part_demands.size());
+    if (m_nodes[ids[i]].origin == Mode::dependency) {
+      explaining_demands(ids[i], part_demands);
+    }
+  }
+  first_part[ids.size()] = static_cast<Index>(part_demands.size());
+  std::vector<DemandText> parts(part_demands.size());
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    parts[k] = demand_text(m_demands[part_demands[k]]);
+    __builtin_prefetch(parts[k].file.data());
+  }
+
+  TextBuffer text;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const Index id = ids[i];
     const Node& n = m_nodes[id];
     Change& c = resolution.changes.emplace_back();
     c.name = std::string(n.name);
@@ -1605,7 +1664,19 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
                                              : ChangeReason::dependency;
     // Built in a reused buffer, then copied once at its exact size.
     text.clear();
-    explain(id, text);
+    if (n.origin != Mode::dependency) {
+      explain(id, text);
+    } else if (first_part[i] == first_part[i + 1]) {
+      explain(id, text); // "required by a dependency"
+    } else {
+      for (Index k = first_part[i]; k < first_part[i + 1]; ++k) {
+        if (k != first_part[i]) {
+          text.room(2);
+          text.put("; ");
+        }
+        put_demand(text, parts[k]);
+      }
+    }
     c.explanation.assign(text.view());
     c.manifest = n.selected;
     c.priority = n.priority;
