@@ -367,12 +367,6 @@ void put_version(TextBuffer& out, const semver::Version& v, NumericText numeric)
   }
 }
 
-// Room put_location() needs.
-std::size_t location_room(std::string_view prefix, const SourceLocation& where)
-{
-  return prefix.size() + where.file.size() + 2 * k_number_room + 2;
-}
-
 // `prefix` and SourceLocation{file, line, column}.to_string(). Needs
 // location_room().
 void put_location(TextBuffer& out, std::string_view prefix, std::string_view file, std::uint32_t line,
@@ -388,11 +382,6 @@ void put_location(TextBuffer& out, std::string_view prefix, std::string_view fil
       out.put_number(column);
     }
   }
-}
-
-void put_location(TextBuffer& out, std::string_view prefix, const SourceLocation& where)
-{
-  put_location(out, prefix, where.file, where.line, where.column);
 }
 
 // What a "required by" part shows, read out of the manifest and dependency.
@@ -492,6 +481,43 @@ std::uint64_t name_prefix(std::string_view name)
   return prefix;
 }
 
+// What a dependent's explanation shows: its trigger's new version and the
+// range its installed manifest demands of it.
+struct TriggerText {
+  std::string_view trigger;
+  const semver::Version* trigger_version = nullptr;
+  std::string_view name;
+  const semver::Version* installed_version = nullptr;
+  std::string_view file;
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string_view range;
+};
+
+// "{t} changes to {v}, but installed {n}@{v} requires {t} {range}{ (where)}"
+void put_trigger(TextBuffer& out, const TriggerText& d)
+{
+  using namespace std::string_view_literals;
+  out.room(d.trigger.size() + 12 + version_room(*d.trigger_version) + 16 + d.name.size() + 1
+           + version_room(*d.installed_version) + 10 + d.trigger.size() + 1 + d.range.size() + 2 + d.file.size()
+           + 2 * k_number_room + 2 + 1);
+  out.put(d.trigger);
+  out.put(" changes to "sv);
+  put_version(out, *d.trigger_version, NumericText::canonical);
+  out.put(", but installed "sv);
+  out.put(d.name);
+  out.put('@');
+  put_version(out, *d.installed_version, NumericText::canonical);
+  out.put(" requires "sv);
+  out.put(d.trigger);
+  out.put(' ');
+  out.put(d.range);
+  if (!d.file.empty()) {
+    put_location(out, " ("sv, d.file, d.line, d.column);
+    out.put(')');
+  }
+}
+
 class Resolver {
 public:
   Resolver(const manifest::Catalog& catalog, const state::InstalledState& installed, const ResolveOptions& options)
@@ -544,6 +570,7 @@ private:
   void explain(Index id, TextBuffer& out) const;
   void explaining_demands(Index id, std::vector<Index>& out) const;
   DemandText demand_text(const Demand& d) const;
+  TriggerText trigger_text(const Node& n) const;
   std::string explain(Index id) const
   {
     TextBuffer out;
@@ -1099,30 +1126,7 @@ void Resolver::explain(Index id, TextBuffer& out) const
   }
   case Mode::dependent:
     if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
-      const manifest::Dependency& trigger_dependency = *n.trigger_dependency;
-      // "{t} changes to {v}, but installed {n}@{v} requires {t} {range}{ (where)}"
-      const Node& t = m_nodes[n.trigger];
-      const std::string_view range = trigger_dependency.range.raw();
-      const semver::Version& to = t.selected->version;
-      const semver::Version& from = n.installed->version;
-      const SourceLocation& where = trigger_dependency.where;
-      out.room(t.name.size() + 12 + version_room(to) + 16 + n.name.size() + 1 + version_room(from) + 10
-               + t.name.size() + 1 + range.size() + location_room(" ("sv, where) + 1);
-      out.put(t.name);
-      out.put(" changes to "sv);
-      put_version(out, to, NumericText::canonical);
-      out.put(", but installed "sv);
-      out.put(n.name);
-      out.put('@');
-      put_version(out, from, NumericText::canonical);
-      out.put(" requires "sv);
-      out.put(t.name);
-      out.put(' ');
-      out.put(range);
-      if (where.known()) {
-        put_location(out, " ("sv, where);
-        out.put(')');
-      }
+      put_trigger(out, trigger_text(n));
     } else {
       const std::string_view text = "an installed dependent requires it"sv;
       out.room(text.size());
@@ -1146,6 +1150,15 @@ void Resolver::explain(Index id, TextBuffer& out) const
     out.room(text.size());
     out.put(text);
   }
+}
+
+// For a dependent with a trigger, a trigger dependency and an installed version.
+TriggerText Resolver::trigger_text(const Node& n) const
+{
+  const Node& t = m_nodes[n.trigger];
+  const SourceLocation& where = n.trigger_dependency->where;
+  return TriggerText{t.name,     &t.selected->version, n.name,       &n.installed->version,
+                     where.file, where.line,           where.column, n.trigger_dependency->range.raw()};
 }
 
 DemandText Resolver::demand_text(const Demand& d) const
@@ -1629,31 +1642,17 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   }
 
   Resolution resolution;
-  resolution.changes.reserve(sequence->size());
   const std::vector<Index>& ids = *sequence;
-  // The "required by" parts of all explanations are gathered first, in
-  // passes over flat arrays: the many reads of one pass do not wait on one
-  // another, where building each explanation in turn would wait on each.
+  // Changes are built in passes over flat arrays: the many reads of one pass
+  // do not wait on one another, where building each change in turn would
+  // wait on each. First the changes without their explanations, and which
+  // demands explain each dependency.
   std::vector<Index> first_part(ids.size() + 1);
   std::vector<Index> part_demands;
+  resolution.changes.resize(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    first_part[i] = static_cast<Index>(part_demands.size());
-    if (m_nodes[ids[i]].origin == Mode::dependency) {
-      explaining_demands(ids[i], part_demands);
-    }
-  }
-  first_part[ids.size()] = static_cast<Index>(part_demands.size());
-  std::vector<DemandText> parts(part_demands.size());
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    parts[k] = demand_text(m_demands[part_demands[k]]);
-    __builtin_prefetch(parts[k].file.data());
-  }
-
-  TextBuffer text;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const Index id = ids[i];
-    const Node& n = m_nodes[id];
-    Change& c = resolution.changes.emplace_back();
+    const Node& n = m_nodes[ids[i]];
+    Change& c = resolution.changes[i];
     c.name = std::string(n.name);
     if (n.installed != nullptr) {
       c.from = n.installed->version;
@@ -1662,12 +1661,39 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     c.reason = n.origin == Mode::requested   ? ChangeReason::requested
                : n.origin == Mode::dependent ? ChangeReason::dependent
                                              : ChangeReason::dependency;
-    // Built in a reused buffer, then copied once at its exact size.
+    c.manifest = n.selected;
+    c.priority = n.priority;
+    first_part[i] = static_cast<Index>(part_demands.size());
+    if (n.origin == Mode::dependency) {
+      explaining_demands(ids[i], part_demands);
+    }
+  }
+  first_part[ids.size()] = static_cast<Index>(part_demands.size());
+  // What those demands show, and what the dependents' triggers show.
+  std::vector<DemandText> parts(part_demands.size());
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    parts[k] = demand_text(m_demands[part_demands[k]]);
+    __builtin_prefetch(parts[k].file.data());
+  }
+  std::vector<TriggerText> triggers(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const Node& n = m_nodes[ids[i]];
+    if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_dependency != nullptr
+        && n.installed != nullptr) {
+      triggers[i] = trigger_text(n);
+      __builtin_prefetch(triggers[i].file.data());
+    }
+  }
+
+  // Each explanation is built in a reused buffer, then copied once at its
+  // exact size.
+  TextBuffer text;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
     text.clear();
-    if (n.origin != Mode::dependency) {
-      explain(id, text);
+    if (triggers[i].trigger_version != nullptr) {
+      put_trigger(text, triggers[i]);
     } else if (first_part[i] == first_part[i + 1]) {
-      explain(id, text); // "required by a dependency"
+      explain(ids[i], text);
     } else {
       for (Index k = first_part[i]; k < first_part[i + 1]; ++k) {
         if (k != first_part[i]) {
@@ -1677,9 +1703,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
         put_demand(text, parts[k]);
       }
     }
-    c.explanation.assign(text.view());
-    c.manifest = n.selected;
-    c.priority = n.priority;
+    resolution.changes[i].explanation.assign(text.view());
   }
   for (const auto& r : requests) {
     const Node& n = m_nodes[find(r.name)];
