@@ -51,14 +51,15 @@ constexpr std::uint32_t k_max_reselections = 16;
 
 // What a changed component's manifest asks of another. Live only while the
 // source is still changed and still at that manifest.
+// The dependency is manifest->dependencies[index], read only to explain.
 struct Demand {
   Index source;
   Index next;
   const manifest::Manifest* manifest;
-  const manifest::Dependency* dependency_ptr;
   manifest::RangeId range; // the dependency's range in the catalog's index, for checks
+  std::uint32_t index;
 
-  const manifest::Dependency& dependency() const { return *dependency_ptr; }
+  const manifest::Dependency& dependency() const { return manifest->dependencies[index]; }
 };
 
 // An installed component's manifest asking something of another.
@@ -151,7 +152,10 @@ struct Node {
   std::string_view name; // points into the catalog, the installed state or the caller's strings
   const manifest::Manifest* installed_manifest = nullptr;
   const semver::Version* pinned = nullptr;
-  const manifest::Dependency* trigger_dependency = nullptr; // for a dependent: what rejected the trigger
+  // For a dependent: trigger_manifest->dependencies[trigger_index] rejected
+  // the trigger's new version.
+  const manifest::Manifest* trigger_manifest = nullptr;
+  std::uint32_t trigger_index = 0;
   List constraints;
   List triggered;         // dependents this component's change moved
   Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
@@ -1042,7 +1046,8 @@ Result<void> Resolver::choose(Index id, Mode mode)
     if (const std::size_t k = first_rejected(id); k != k_npos) {
       const Index who = targets(id)[k];
       m_nodes[id].trigger = who;
-      m_nodes[id].trigger_dependency = &m_nodes[id].selected->dependencies[k];
+      m_nodes[id].trigger_manifest = m_nodes[id].selected;
+      m_nodes[id].trigger_index = static_cast<std::uint32_t>(k);
       append(m_links, m_nodes[who].triggered, IndexLink{id, k_none});
     }
   }
@@ -1091,7 +1096,7 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
       return fail(std::move(e));
     }
     append(m_demands, m_nodes[target].demands,
-           Demand{id, k_none, manifest, &manifest->dependencies[i], refs[i].range});
+           Demand{id, k_none, manifest, refs[i].range, static_cast<std::uint32_t>(i)});
     enqueue(target);
   }
   const Keyed chosen{&manifest->version, m_nodes[id].selected_key};
@@ -1125,7 +1130,7 @@ void Resolver::explain(Index id, TextBuffer& out) const
     return;
   }
   case Mode::dependent:
-    if (n.trigger != k_none && n.trigger_dependency != nullptr && n.installed != nullptr) {
+    if (n.trigger != k_none && n.trigger_manifest != nullptr && n.installed != nullptr) {
       put_trigger(out, trigger_text(n));
     } else {
       const std::string_view text = "an installed dependent requires it"sv;
@@ -1156,9 +1161,10 @@ void Resolver::explain(Index id, TextBuffer& out) const
 TriggerText Resolver::trigger_text(const Node& n) const
 {
   const Node& t = m_nodes[n.trigger];
-  const SourceLocation& where = n.trigger_dependency->where;
+  const manifest::Dependency& dependency = n.trigger_manifest->dependencies[n.trigger_index];
+  const SourceLocation& where = dependency.where;
   return TriggerText{t.name,     &t.selected->version, n.name,       &n.installed->version,
-                     where.file, where.line,           where.column, n.trigger_dependency->range.raw()};
+                     where.file, where.line,           where.column, dependency.range.raw()};
 }
 
 DemandText Resolver::demand_text(const Demand& d) const
@@ -1678,7 +1684,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   std::vector<TriggerText> triggers(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const Node& n = m_nodes[ids[i]];
-    if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_dependency != nullptr
+    if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_manifest != nullptr
         && n.installed != nullptr) {
       triggers[i] = trigger_text(n);
       __builtin_prefetch(triggers[i].file.data());
