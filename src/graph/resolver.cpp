@@ -563,7 +563,7 @@ private:
   // The key of one of n's versions.
   ReleaseKey key_of(const Node& n, const manifest::Manifest& m) const
   {
-    return m_catalog.release_keys(n.component)[static_cast<std::size_t>(&m - n.first_version)];
+    return m_catalog.release_key_of(n.component, static_cast<std::size_t>(&m - n.first_version));
   }
   // The live selection of node `id` (changed) with its key.
   Keyed live_version(Index id) const { return Keyed{&m_live[id]->version, m_live_key[id]}; }
@@ -681,19 +681,19 @@ void Resolver::seed_installed()
     if (n.versions != nullptr) {
       // A binary search by key, reading versions only where keys cannot tell.
       const auto versions = m_catalog.version_span(n.component);
-      const auto keys = m_catalog.release_keys(n.component);
       const Keyed wanted{&component.version, n.installed_key};
       std::size_t low = 0;
       std::size_t high = versions.size();
       while (low < high) {
         const std::size_t mid = low + (high - low) / 2;
-        if (less(Keyed{&versions[mid].version, keys[mid]}, wanted)) {
+        if (less(Keyed{&versions[mid].version, m_catalog.release_key_of(n.component, mid)}, wanted)) {
           low = mid + 1;
         } else {
           high = mid;
         }
       }
-      if (low < versions.size() && same(Keyed{&versions[low].version, keys[low]}, wanted)) {
+      if (low < versions.size()
+          && same(Keyed{&versions[low].version, m_catalog.release_key_of(n.component, low)}, wanted)) {
         n.installed_manifest = &versions[low];
       }
     }
@@ -985,10 +985,9 @@ Result<void> Resolver::choose(Index id, Mode mode)
   best_targets.clear();
   int best_tier = 4;
   const auto versions = m_catalog.version_span(m_nodes[id].component);
-  const auto keys = m_catalog.release_keys(m_nodes[id].component);
   for (std::size_t at = versions.size(); at-- > 0 && best_tier > 0;) {
     const manifest::Manifest& m = versions[at];
-    const Keyed candidate{&m.version, keys[at]};
+    const Keyed candidate{&m.version, m_catalog.release_key_of(m_nodes[id].component, at)};
     const Node& n = m_nodes[id];
     if (!acceptable_candidate(n, candidate)) {
       continue;

@@ -233,6 +233,7 @@ Result<void> Catalog::add(Manifest m)
   const ComponentId id = intern(m.name);
   if (m_entries[id].versions == nullptr) {
     m_entries[id].versions = &m_components.try_emplace(m.name).first->second;
+    m_entries[id].deps.reserve(16); // room for a few versions without growing
     m_entries[id].deps.assign(1, DependencyRef{0, 0});
   }
   auto& list = *m_entries[id].versions;
@@ -245,8 +246,9 @@ Result<void> Catalog::add(Manifest m)
     return tl::unexpected<Error>(std::move(e));
   }
 
-  // Open a gap for the new version's dependencies and its offset, then fill
-  // it (interning may grow m_entries, so the entry is found by id).
+  // Open gaps for the new version's dependencies, key and offset (in that
+  // order, so earlier positions hold), then fill the dependencies in
+  // (interning may grow m_entries, so the entry is found by id).
   const std::size_t n = list.size();
   const std::size_t at = static_cast<std::size_t>(it - list.begin());
   const auto count = static_cast<std::uint32_t>(m.dependencies.size());
@@ -256,16 +258,18 @@ Result<void> Catalog::add(Manifest m)
     for (std::size_t i = at + 1; i <= n; ++i) {
       deps[i].component += count;
     }
-    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(n + 1 + start), count, DependencyRef{k_no_component, 0});
+    const ReleaseKey key = release_key(m.version);
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(2 * n + 1 + start), count, DependencyRef{k_no_component, 0});
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(n + 1 + at),
+                DependencyRef{static_cast<std::uint32_t>(key), static_cast<std::uint32_t>(key >> 32)});
     deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(at + 1), DependencyRef{start + count, 0});
   }
-  const std::size_t first = n + 2 + m_entries[id].deps[at].component;
+  const std::size_t first = 2 * (n + 1) + 1 + m_entries[id].deps[at].component;
   for (std::size_t k = 0; k < m.dependencies.size(); ++k) {
     const auto& dep = m.dependencies[k];
     const DependencyRef ref{intern(dep.name), intern(dep.range)};
     m_entries[id].deps[first + k] = ref;
   }
-  m_entries[id].keys.insert(m_entries[id].keys.begin() + static_cast<std::ptrdiff_t>(at), release_key(m.version));
   list.insert(it, std::move(m));
   m_entries[id].first = list.data();
   m_entries[id].count = static_cast<std::uint32_t>(list.size());

@@ -164,7 +164,7 @@ public:
   std::span<const DependencyRef> dependencies_of(ComponentId id, std::size_t version) const
   {
     const auto& deps = m_entries[id].deps;
-    const std::size_t base = m_entries[id].count + 1;
+    const std::size_t base = 2 * std::size_t{m_entries[id].count} + 1;
     return {deps.data() + base + deps[version].component, deps.data() + base + deps[version + 1].component};
   }
   // A range equal to every dependency range written as range(id).raw().
@@ -186,19 +186,23 @@ public:
     }
     return false;
   }
-  // release_key() of each of versions_of(id), in the same order.
-  std::span<const ReleaseKey> release_keys(ComponentId id) const { return m_entries[id].keys; }
+  // release_key() of (*versions_of(id))[version].
+  ReleaseKey release_key_of(ComponentId id, std::size_t version) const
+  {
+    const DependencyRef& packed = m_entries[id].deps[m_entries[id].count + 1 + version];
+    return ReleaseKey{packed.range} << 32 | packed.component;
+  }
 
 private:
   struct Entry {
     std::vector<Manifest>* versions = nullptr; // the value in m_components; nullptr until added
     const Manifest* first = nullptr;           // versions->data() and size(), kept here so that
     std::uint32_t count = 0;                   // the index is read without touching the map
-    // For n versions: n + 1 offsets (in `component`), then the dependencies
-    // of every version in order; version i's are at n + 1 + deps[i] up to
-    // n + 1 + deps[i + 1]. One allocation per component.
+    // For n versions, in one allocation: n + 1 offsets (in `component`),
+    // n release keys (low half in `component`, high in `range`), then the
+    // dependencies of every version in order; version i's are at
+    // 2n + 1 + deps[i] up to 2n + 1 + deps[i + 1].
     std::vector<DependencyRef> deps;
-    std::vector<ReleaseKey> keys; // parallel to *versions
   };
   // The release versions a range admits, as half-open intervals of keys;
   // not exact when a bound does not fit a key.
