@@ -1674,41 +1674,51 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     }
   }
   first_part[ids.size()] = static_cast<Index>(part_demands.size());
-  // What those demands show, and what the dependents' triggers show.
-  std::vector<DemandText> parts(part_demands.size());
-  for (std::size_t k = 0; k < parts.size(); ++k) {
-    parts[k] = demand_text(m_demands[part_demands[k]]);
-    __builtin_prefetch(parts[k].file.data());
-  }
-  std::vector<TriggerText> triggers(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    const Node& n = m_nodes[ids[i]];
-    if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_manifest != nullptr
-        && n.installed != nullptr) {
-      triggers[i] = trigger_text(n);
-      __builtin_prefetch(triggers[i].file.data());
-    }
-  }
-
-  // Each explanation is built in a reused buffer, then copied once at its
+  // Then, block by block (small enough that what a block reads ahead stays
+  // cached), what those demands and the dependents' triggers show, and the
+  // explanations: each built in a reused buffer, then copied once at its
   // exact size.
+  constexpr std::size_t k_block = 256;
+  std::vector<DemandText> parts;
+  std::vector<TriggerText> triggers(k_block);
   TextBuffer text;
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    text.clear();
-    if (triggers[i].trigger_version != nullptr) {
-      put_trigger(text, triggers[i]);
-    } else if (first_part[i] == first_part[i + 1]) {
-      explain(ids[i], text);
-    } else {
-      for (Index k = first_part[i]; k < first_part[i + 1]; ++k) {
-        if (k != first_part[i]) {
-          text.room(2);
-          text.put("; ");
-        }
-        put_demand(text, parts[k]);
+  for (std::size_t begin = 0; begin < ids.size(); begin += k_block) {
+    const std::size_t end = std::min(begin + k_block, ids.size());
+    const Index first = first_part[begin];
+    parts.resize(first_part[end] - first);
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      parts[k] = demand_text(m_demands[part_demands[first + k]]);
+      __builtin_prefetch(parts[k].file.data());
+      __builtin_prefetch(&parts[k].version->build);
+    }
+    for (std::size_t i = begin; i < end; ++i) {
+      const Node& n = m_nodes[ids[i]];
+      TriggerText& t = triggers[i - begin];
+      t = TriggerText{};
+      if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_manifest != nullptr
+          && n.installed != nullptr) {
+        t = trigger_text(n);
+        __builtin_prefetch(t.file.data());
+        __builtin_prefetch(&t.trigger_version->build);
       }
     }
-    resolution.changes[i].explanation.assign(text.view());
+    for (std::size_t i = begin; i < end; ++i) {
+      text.clear();
+      if (triggers[i - begin].trigger_version != nullptr) {
+        put_trigger(text, triggers[i - begin]);
+      } else if (first_part[i] == first_part[i + 1]) {
+        explain(ids[i], text);
+      } else {
+        for (Index k = first_part[i]; k < first_part[i + 1]; ++k) {
+          if (k != first_part[i]) {
+            text.room(2);
+            text.put("; ");
+          }
+          put_demand(text, parts[k - first]);
+        }
+      }
+      resolution.changes[i].explanation.assign(text.view());
+    }
   }
   for (const auto& r : requests) {
     const Node& n = m_nodes[find(r.name)];
