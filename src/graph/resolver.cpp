@@ -1648,14 +1648,34 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 
   Resolution resolution;
   const std::vector<Index>& ids = *sequence;
-  // Changes are built in passes over flat arrays: the many reads of one pass
-  // do not wait on one another, where building each change in turn would
-  // wait on each. First the changes without their explanations, and which
-  // demands explain each dependency.
+  // Changes are built in passes over blocks of them: the many reads of one
+  // pass do not wait on one another, where building each change in turn
+  // would wait on each, and a block is small enough that what one pass reads
+  // ahead stays cached for the next. First the changes without their
+  // explanations, and which demands explain each dependency.
+  constexpr std::size_t k_block = 256;
   std::vector<Index> first_part(ids.size() + 1);
   std::vector<Index> part_demands;
   resolution.changes.resize(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % k_block == 0) {
+      const std::size_t end = std::min(i + k_block, ids.size());
+      for (std::size_t k = i; k < end; ++k) {
+        const Node& n = m_nodes[ids[k]];
+        __builtin_prefetch(&n);
+        __builtin_prefetch(&n.name);
+        __builtin_prefetch(&n.priority);
+      }
+      for (std::size_t k = i; k < end; ++k) {
+        const Node& n = m_nodes[ids[k]];
+        __builtin_prefetch(n.installed);
+        __builtin_prefetch(&n.selected->version);
+        __builtin_prefetch(n.name.data());
+        if (n.demands.head != k_none) {
+          __builtin_prefetch(&m_demands[n.demands.head]);
+        }
+      }
+    }
     const Node& n = m_nodes[ids[i]];
     Change& c = resolution.changes[i];
     c.name = std::string(n.name);
@@ -1674,11 +1694,9 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     }
   }
   first_part[ids.size()] = static_cast<Index>(part_demands.size());
-  // Then, block by block (small enough that what a block reads ahead stays
-  // cached), what those demands and the dependents' triggers show, and the
-  // explanations: each built in a reused buffer, then copied once at its
-  // exact size.
-  constexpr std::size_t k_block = 256;
+  // Then, block by block, what those demands and the dependents' triggers
+  // show, and the explanations: each built in a reused buffer, then copied
+  // once at its exact size.
   std::vector<DemandText> parts;
   std::vector<TriggerText> triggers(k_block);
   TextBuffer text;
