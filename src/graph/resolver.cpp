@@ -45,6 +45,7 @@ using Index = std::uint32_t;
 constexpr Index k_none = std::numeric_limits<Index>::max();
 constexpr int k_no_priority = std::numeric_limits<int>::min();
 constexpr std::size_t k_npos = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t k_queue_ahead = 8; // how far ahead the fixpoint fetches queued nodes
 // A component whose choice keeps moving is a conflict the greedy choice
 // cannot settle; this bounds the fixpoint.
 constexpr std::uint32_t k_max_reselections = 16;
@@ -1633,6 +1634,18 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     return fail(std::move(ok.error()));
   }
   while (!m_queue.empty()) {
+    // The queue says which nodes come next: fetch them, and what they point
+    // to, a few steps ahead.
+    if (m_queue.size() > k_queue_ahead) {
+      __builtin_prefetch(&m_nodes[m_queue[k_queue_ahead]]);
+      const Node& soon = m_nodes[m_queue[k_queue_ahead / 2]];
+      if (soon.demands.head != k_none) {
+        __builtin_prefetch(&m_demands[soon.demands.head]);
+      }
+      if (soon.dependents.head != k_none) {
+        __builtin_prefetch(&m_dependents[soon.dependents.head]);
+      }
+    }
     const Index id = m_queue.front();
     m_queue.pop_front();
     if (auto ok = process(id); !ok) {
