@@ -1081,6 +1081,9 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
   }
   const auto t = targets(id);
   const auto refs = dependencies_of(m_nodes[id], *manifest);
+  for (const Index target : t) {
+    __builtin_prefetch(&m_nodes[target]); // each is read below; let the reads overlap
+  }
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const Index target = t[i];
     if (m_nodes[target].versions == nullptr && m_nodes[target].installed == nullptr) {
@@ -1644,6 +1647,13 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
       }
       if (soon.dependents.head != k_none) {
         __builtin_prefetch(&m_dependents[soon.dependents.head]);
+      }
+      if (soon.component != manifest::k_no_component) {
+        m_catalog.prefetch(soon.component, manifest::Catalog::IndexPart::entry);
+      }
+      const Node& next = m_nodes[m_queue[k_queue_ahead / 4]];
+      if (next.versions != nullptr) {
+        m_catalog.prefetch(next.component, manifest::Catalog::IndexPart::versions);
       }
     }
     const Index id = m_queue.front();

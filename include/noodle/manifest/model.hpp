@@ -167,6 +167,24 @@ public:
     const std::size_t base = 2 * std::size_t{m_entries[id].count} + 1;
     return {deps.data() + base + deps[version].component, deps.data() + base + deps[version + 1].component};
   }
+  // Hints, changing nothing, that the index data of `id` will be read soon:
+  // IndexPart::entry fetches what version_span() reads, IndexPart::versions
+  // (best some time after entry) what dependencies_of() and release_key_of()
+  // read.
+  enum class IndexPart { entry, versions };
+  void prefetch(ComponentId id, IndexPart part) const
+  {
+#if defined(__GNUC__)
+    if (part == IndexPart::entry) {
+      __builtin_prefetch(&m_entries[id]);
+    } else {
+      __builtin_prefetch(m_entries[id].deps.data());
+    }
+#else
+    (void)id;
+    (void)part;
+#endif
+  }
   // A range equal to every dependency range written as range(id).raw().
   const semver::Range& range(RangeId id) const { return m_ranges[id]; }
   std::size_t range_count() const { return m_ranges.size(); }
