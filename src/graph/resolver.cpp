@@ -258,6 +258,17 @@ private:
   std::size_t m_count = 0;
 };
 
+// Starts fetching what `address` points to; changes nothing, and any
+// address (null included) is fine.
+inline void prefetch(const void* address)
+{
+#if defined(__GNUC__)
+  __builtin_prefetch(address);
+#else
+  (void)address;
+#endif
+}
+
 // A reused buffer for explanations, which are built for every change: room()
 // is checked once for a group of pieces, which are then copied unchecked.
 class TextBuffer {
@@ -285,7 +296,7 @@ public:
     } else if (n >= 4 && n < 8) {
       std::memcpy(to, from, 4);
       std::memcpy(to + n - 4, from + n - 4, 4);
-    } else {
+    } else if (n != 0) {
       std::memcpy(to, from, n);
     }
     m_size += n;
@@ -1082,7 +1093,7 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
   const auto t = targets(id);
   const auto refs = dependencies_of(m_nodes[id], *manifest);
   for (const Index target : t) {
-    __builtin_prefetch(&m_nodes[target]); // each is read below; let the reads overlap
+    prefetch(&m_nodes[target]); // each is read below; let the reads overlap
   }
   for (std::size_t i = 0; i < refs.size(); ++i) {
     const Index target = t[i];
@@ -1640,13 +1651,13 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     // The queue says which nodes come next: fetch them, and what they point
     // to, a few steps ahead.
     if (m_queue.size() > k_queue_ahead) {
-      __builtin_prefetch(&m_nodes[m_queue[k_queue_ahead]]);
+      prefetch(&m_nodes[m_queue[k_queue_ahead]]);
       const Node& soon = m_nodes[m_queue[k_queue_ahead / 2]];
       if (soon.demands.head != k_none) {
-        __builtin_prefetch(&m_demands[soon.demands.head]);
+        prefetch(&m_demands[soon.demands.head]);
       }
       if (soon.dependents.head != k_none) {
-        __builtin_prefetch(&m_dependents[soon.dependents.head]);
+        prefetch(&m_dependents[soon.dependents.head]);
       }
       if (soon.component != manifest::k_no_component) {
         m_catalog.prefetch(soon.component, manifest::Catalog::IndexPart::entry);
@@ -1685,17 +1696,17 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
       const std::size_t end = std::min(i + k_block, ids.size());
       for (std::size_t k = i; k < end; ++k) {
         const Node& n = m_nodes[ids[k]];
-        __builtin_prefetch(&n);
-        __builtin_prefetch(&n.name);
-        __builtin_prefetch(&n.priority);
+        prefetch(&n);
+        prefetch(&n.name);
+        prefetch(&n.priority);
       }
       for (std::size_t k = i; k < end; ++k) {
         const Node& n = m_nodes[ids[k]];
-        __builtin_prefetch(n.installed);
-        __builtin_prefetch(&n.selected->version);
-        __builtin_prefetch(n.name.data());
+        prefetch(n.installed);
+        prefetch(&n.selected->version);
+        prefetch(n.name.data());
         if (n.demands.head != k_none) {
-          __builtin_prefetch(&m_demands[n.demands.head]);
+          prefetch(&m_demands[n.demands.head]);
         }
       }
     }
@@ -1729,8 +1740,8 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     parts.resize(first_part[end] - first);
     for (std::size_t k = 0; k < parts.size(); ++k) {
       parts[k] = demand_text(m_demands[part_demands[first + k]]);
-      __builtin_prefetch(parts[k].file.data());
-      __builtin_prefetch(&parts[k].version->build);
+      prefetch(parts[k].file.data());
+      prefetch(&parts[k].version->build);
     }
     for (std::size_t i = begin; i < end; ++i) {
       const Node& n = m_nodes[ids[i]];
@@ -1739,8 +1750,8 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
       if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_manifest != nullptr
           && n.installed != nullptr) {
         t = trigger_text(n);
-        __builtin_prefetch(t.file.data());
-        __builtin_prefetch(&t.trigger_version->build);
+        prefetch(t.file.data());
+        prefetch(&t.trigger_version->build);
       }
     }
     for (std::size_t i = begin; i < end; ++i) {
