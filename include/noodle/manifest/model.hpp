@@ -126,8 +126,8 @@ public:
   Catalog() = default;
   Catalog(const Catalog& other);
   Catalog& operator=(const Catalog& other);
-  Catalog(Catalog&& other) noexcept = default;
-  Catalog& operator=(Catalog&& other) noexcept = default;
+  Catalog(Catalog&& other) = default;
+  Catalog& operator=(Catalog&& other) = default;
   ~Catalog() = default;
 
   // Fails with ErrorCode::duplicate_version when name@version already exists
