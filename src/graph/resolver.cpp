@@ -1738,10 +1738,23 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     const std::size_t end = std::min(begin + k_block, ids.size());
     const Index first = first_part[begin];
     parts.resize(first_part[end] - first);
+    // Level by level along demand -> manifest -> dependency -> file name.
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      prefetch(&m_demands[part_demands[first + k]]);
+    }
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const Demand& d = m_demands[part_demands[first + k]];
+      prefetch(d.manifest);
+      prefetch(&d.manifest->version.build);
+      prefetch(&d.manifest->dependencies);
+    }
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      const Demand& d = m_demands[part_demands[first + k]];
+      prefetch(&d.dependency().where);
+    }
     for (std::size_t k = 0; k < parts.size(); ++k) {
       parts[k] = demand_text(m_demands[part_demands[first + k]]);
       prefetch(parts[k].file.data());
-      prefetch(&parts[k].version->build);
     }
     for (std::size_t i = begin; i < end; ++i) {
       const Node& n = m_nodes[ids[i]];
