@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Times graph::resolve (closure + topological order) on generated catalogs
-// of 1k, 10k and 100k components and prints the median of 5 runs.
+// of 1k, 10k and 100k components and prints the median of 5 runs, and the
+// time Catalog::add took to load each catalog (once, so noisier).
+//
+//   graph_bench [COUNT...]   only these catalog sizes (default 1000 10000 100000)
 //
 //   install  nothing installed; request the newest component, whose
 //            closure reaches most of the catalog
@@ -17,6 +20,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -25,6 +29,8 @@ namespace {
 using namespace noodle;
 
 constexpr int k_runs = 5;
+
+double cpu_now_ms();
 
 // A small fixed generator, so every platform builds the same catalog.
 class SplitMix {
@@ -56,12 +62,14 @@ semver::Range must_range(const char* text)
 // Component i has 1.0.0, 2.0.0 and, for two thirds of them, 1.1.0; it
 // depends on 1-3 lower-numbered components (one of them among its ten
 // nearest), with ^1.0.0 from 1.x and ^2.0.0 from 2.0.0.
-manifest::Catalog generate(std::size_t count, std::uint64_t seed)
+// The manifests are made first and then added in one timed pass, so
+// `add_ms` is the cost of Catalog::add alone.
+manifest::Catalog generate(std::size_t count, std::uint64_t seed, double& add_ms)
 {
   SplitMix rng(seed);
   const semver::Range caret1 = must_range("^1.0.0");
   const semver::Range caret2 = must_range("^2.0.0");
-  manifest::Catalog catalog;
+  std::vector<manifest::Manifest> manifests;
   for (std::size_t i = 0; i < count; ++i) {
     std::vector<std::size_t> deps;
     if (i > 0) {
@@ -88,9 +96,15 @@ manifest::Catalog generate(std::size_t count, std::uint64_t seed)
         m.dependencies.push_back(
             manifest::Dependency{name_of(d), v.major == 1 ? caret1 : caret2, SourceLocation{m.where.file, line++, 5}});
       }
-      (void)catalog.add(std::move(m));
+      manifests.push_back(std::move(m));
     }
   }
+  manifest::Catalog catalog;
+  const double start = cpu_now_ms();
+  for (auto& m : manifests) {
+    (void)catalog.add(std::move(m));
+  }
+  add_ms = cpu_now_ms() - start;
   return catalog;
 }
 
@@ -137,12 +151,27 @@ Figure measure(const manifest::Catalog& catalog, const state::InstalledState& in
 
 } // namespace
 
-int main()
+int main(int argc, char** argv)
 {
+  std::vector<std::size_t> counts;
+  for (int i = 1; i < argc; ++i) {
+    const long long count = std::atoll(argv[i]);
+    if (count < 1) {
+      std::fprintf(stderr, "graph_bench: invalid component count '%s'\n", argv[i]);
+      return 2;
+    }
+    counts.push_back(static_cast<std::size_t>(count));
+  }
+  if (counts.empty()) {
+    counts = {1000, 10000, 100000};
+  }
   fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13}\n", "components", "manifests", "scenario", "changes",
              "median wall ms", "median cpu ms");
-  for (std::size_t count : {std::size_t{1000}, std::size_t{10000}, std::size_t{100000}}) {
-    const auto catalog = generate(count, 0x5eed + count);
+  for (std::size_t count : counts) {
+    double add_ms = 0;
+    const auto catalog = generate(count, 0x5eed + count, add_ms);
+    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13.2f}\n", count, catalog.manifest_count(), "add", "", "",
+               add_ms);
     const std::string top = name_of(count - 1);
 
     const auto install = measure(catalog, {}, {graph::Request{top, std::nullopt, 0}});

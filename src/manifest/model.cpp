@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 
 namespace noodle::manifest {
 
@@ -59,9 +61,200 @@ const SourceLocation& Manifest::location_of(std::string_view field) const
   return it == field_where.end() ? where : it->second;
 }
 
+namespace {
+
+constexpr std::uint32_t k_empty = std::numeric_limits<std::uint32_t>::max();
+
+std::uint64_t hash_text(std::string_view text)
+{
+  return std::hash<std::string_view>{}(text);
+}
+
+std::uint32_t tag_of(std::uint64_t hash)
+{
+  return static_cast<std::uint32_t>(hash >> 32);
+}
+
+// Lookups in an open-addressing table whose keys live elsewhere: `key_of(i)`
+// gives the key of index i. k_empty when absent.
+template <typename Slot, typename KeyOf>
+std::uint32_t probe(const std::vector<Slot>& slots, std::string_view key, std::uint64_t hash, KeyOf key_of)
+{
+  if (slots.empty()) {
+    return k_empty;
+  }
+  const std::uint32_t tag = tag_of(hash);
+  const std::size_t mask = slots.size() - 1;
+  for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots[i];
+    if (s.index == k_empty) {
+      return k_empty;
+    }
+    if (s.tag == tag && key_of(s.index) == key) {
+      return s.index;
+    }
+  }
+}
+
+template <typename Slot> void place(std::vector<Slot>& slots, std::uint64_t hash, std::uint32_t index)
+{
+  const std::size_t mask = slots.size() - 1;
+  std::size_t i = hash & mask;
+  while (slots[i].index != k_empty) {
+    i = (i + 1) & mask;
+  }
+  slots[i] = Slot{tag_of(hash), index};
+}
+
+// Makes room for key number `count` (keys 0 .. count - 1 are in), keeping
+// the table at most half full.
+template <typename Slot, typename KeyOf> void reserve_one(std::vector<Slot>& slots, std::size_t count, KeyOf key_of)
+{
+  if ((count + 1) * 2 <= slots.size()) {
+    return;
+  }
+  slots.assign(slots.empty() ? 64 : slots.size() * 2, Slot{});
+  for (std::size_t i = 0; i < count; ++i) {
+    place(slots, hash_text(key_of(static_cast<std::uint32_t>(i))), static_cast<std::uint32_t>(i));
+  }
+}
+
+} // namespace
+
+ReleaseKey release_key(const semver::Version& version)
+{
+  constexpr std::uint64_t k_limit = std::uint64_t{1} << 21;
+  if (!version.prerelease.empty() || version.major >= k_limit || version.minor >= k_limit
+      || version.patch >= k_limit) {
+    return k_no_release_key;
+  }
+  return version.major << 42 | version.minor << 21 | version.patch;
+}
+
+Catalog::Catalog(const Catalog& other)
+  : m_components(other.m_components),
+    m_names(other.m_names),
+    m_entries(other.m_entries),
+    m_slots(other.m_slots),
+    m_ranges(other.m_ranges),
+    m_range_spans(other.m_range_spans),
+    m_intervals(other.m_intervals),
+    m_range_slots(other.m_range_slots)
+{
+  relink();
+}
+
+Catalog& Catalog::operator=(const Catalog& other)
+{
+  if (this != &other) {
+    Catalog copy(other);
+    *this = std::move(copy);
+  }
+  return *this;
+}
+
+// Points the entries at this catalog's own map values after a copy.
+void Catalog::relink()
+{
+  for (std::size_t id = 0; id < m_entries.size(); ++id) {
+    if (m_entries[id].versions != nullptr) {
+      m_entries[id].versions = &m_components.find(m_names[id])->second;
+      m_entries[id].first = m_entries[id].versions->data();
+    }
+  }
+}
+
+ComponentId Catalog::id_of(std::string_view name) const
+{
+  return probe(m_slots, name, hash_text(name), [this](std::uint32_t i) -> std::string_view { return m_names[i]; });
+}
+
+ComponentId Catalog::intern(std::string_view name)
+{
+  const std::uint64_t hash = hash_text(name);
+  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_names[i]; };
+  if (const ComponentId id = probe(m_slots, name, hash, key_of); id != k_empty) {
+    return id;
+  }
+  reserve_one(m_slots, m_entries.size(), key_of);
+  const auto id = static_cast<ComponentId>(m_entries.size());
+  m_names.emplace_back(name);
+  m_entries.emplace_back();
+  place(m_slots, hash, id);
+  return id;
+}
+
+RangeId Catalog::intern(const semver::Range& range)
+{
+  const std::string_view raw = range.raw();
+  const std::uint64_t hash = hash_text(raw);
+  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_ranges[i].raw(); };
+  if (const RangeId id = probe(m_range_slots, raw, hash, key_of); id != k_empty) {
+    return id;
+  }
+  reserve_one(m_range_slots, m_ranges.size(), key_of);
+  const auto id = static_cast<RangeId>(m_ranges.size());
+  m_ranges.push_back(range);
+  m_range_spans.push_back(compile(range));
+  place(m_range_slots, hash, id);
+  return id;
+}
+
+// For a release version v and a comparator on c, v <=> c is the order of
+// their keys, except that at equal keys v is above a prerelease c. So each
+// comparator set admits one interval of release keys, and the range their
+// union (the prerelease rule only concerns prerelease versions).
+Catalog::RangeSpan Catalog::compile(const semver::Range& range)
+{
+  RangeSpan span;
+  span.begin = static_cast<std::uint32_t>(m_intervals.size());
+  for (const auto& set : range.sets()) {
+    ReleaseKey low = 0;
+    ReleaseKey high = k_no_release_key; // above every key
+    for (const auto& c : set) {
+      if (c.any_version) {
+        continue;
+      }
+      semver::Version bound(c.version.major, c.version.minor, c.version.patch);
+      const ReleaseKey key = release_key(bound);
+      if (key == k_no_release_key) {
+        m_intervals.resize(span.begin);
+        return RangeSpan{span.begin, 0, false};
+      }
+      const bool prerelease = c.version.is_prerelease();
+      switch (c.op) {
+      case semver::Op::ge: low = std::max(low, key); break;
+      case semver::Op::gt: low = std::max(low, prerelease ? key : key + 1); break;
+      case semver::Op::lt: high = std::min(high, key); break;
+      case semver::Op::le: high = std::min(high, prerelease ? key : key + 1); break;
+      case semver::Op::eq:
+        if (prerelease) {
+          high = 0; // no release equals a prerelease
+        } else {
+          low = std::max(low, key);
+          high = std::min(high, key + 1);
+        }
+        break;
+      }
+    }
+    if (low < high) {
+      m_intervals.push_back(Interval{low, high});
+    }
+  }
+  span.count = static_cast<std::uint32_t>(m_intervals.size() - span.begin);
+  span.exact = true;
+  return span;
+}
+
 Result<void> Catalog::add(Manifest m)
 {
-  auto& list = m_components[m.name];
+  const ComponentId id = intern(m.name);
+  if (m_entries[id].versions == nullptr) {
+    m_entries[id].versions = &m_components.try_emplace(m.name).first->second;
+    m_entries[id].deps.reserve(16); // room for a few versions without growing
+    m_entries[id].deps.assign(1, DependencyRef{0, 0});
+  }
+  auto& list = *m_entries[id].versions;
   auto it = std::lower_bound(list.begin(), list.end(), m.version,
                              [](const Manifest& a, const semver::Version& v) { return a.version < v; });
   if (it != list.end() && it->version == m.version) {
@@ -70,14 +263,41 @@ Result<void> Catalog::add(Manifest m)
             m.where);
     return tl::unexpected<Error>(std::move(e));
   }
+
+  // Open gaps for the new version's dependencies, key and offset (in that
+  // order, so earlier positions hold), then fill the dependencies in
+  // (interning may grow m_entries, so the entry is found by id).
+  const std::size_t n = list.size();
+  const std::size_t at = static_cast<std::size_t>(it - list.begin());
+  const auto count = static_cast<std::uint32_t>(m.dependencies.size());
+  {
+    auto& deps = m_entries[id].deps;
+    const std::uint32_t start = deps[at].component;
+    for (std::size_t i = at + 1; i <= n; ++i) {
+      deps[i].component += count;
+    }
+    const ReleaseKey key = release_key(m.version);
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(2 * n + 1 + start), count, DependencyRef{k_no_component, 0});
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(n + 1 + at),
+                DependencyRef{static_cast<std::uint32_t>(key), static_cast<std::uint32_t>(key >> 32)});
+    deps.insert(deps.begin() + static_cast<std::ptrdiff_t>(at + 1), DependencyRef{start + count, 0});
+  }
+  const std::size_t first = 2 * (n + 1) + 1 + m_entries[id].deps[at].component;
+  for (std::size_t k = 0; k < m.dependencies.size(); ++k) {
+    const auto& dep = m.dependencies[k];
+    const DependencyRef ref{intern(dep.name), intern(dep.range)};
+    m_entries[id].deps[first + k] = ref;
+  }
   list.insert(it, std::move(m));
+  m_entries[id].first = list.data();
+  m_entries[id].count = static_cast<std::uint32_t>(list.size());
   return {};
 }
 
 const std::vector<Manifest>* Catalog::versions(std::string_view name) const
 {
-  auto it = m_components.find(name);
-  return it == m_components.end() ? nullptr : &it->second;
+  const ComponentId id = id_of(name);
+  return id == k_no_component ? nullptr : m_entries[id].versions;
 }
 
 const Manifest* Catalog::find(std::string_view name, const semver::Version& version) const

@@ -8,9 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -93,11 +96,47 @@ struct Manifest {
   const SourceLocation& location_of(std::string_view field) const;
 };
 
+// A component's place in a Catalog's dense index (see Catalog::id_of).
+using ComponentId = std::uint32_t;
+inline constexpr ComponentId k_no_component = std::numeric_limits<ComponentId>::max();
+
+// A distinct range in a Catalog (see Catalog::range).
+using RangeId = std::uint32_t;
+
+// A release version MAJOR.MINOR.PATCH with each part below 2^21, packed as
+// MAJOR << 42 | MINOR << 21 | PATCH, so that keys order as the versions do;
+// k_no_release_key for a prerelease or a larger version.
+using ReleaseKey = std::uint64_t;
+inline constexpr ReleaseKey k_no_release_key = std::numeric_limits<ReleaseKey>::max();
+ReleaseKey release_key(const semver::Version& version);
+
+// One manifest dependency in a Catalog's dense index: whom it names and the
+// range it demands.
+struct DependencyRef {
+  ComponentId component;
+  RangeId range;
+};
+
 // All component versions known to the tool, by name, each name's versions in
 // ascending precedence.
+//
+// Besides the map by name, add() maintains a dense index for callers that
+// walk large catalogs: every name the catalog has seen -- a component added,
+// or one named by an added manifest's dependency -- has an id in
+// [0, id_count()), given in order of first sight and kept for the catalog's
+// lifetime, and each manifest's dependencies are known by id, their ranges
+// shared among all dependencies that spell them alike.
 class Catalog {
 public:
-  // Fails with ErrorCode::duplicate_version when name@version already exists.
+  Catalog() = default;
+  Catalog(const Catalog& other);
+  Catalog& operator=(const Catalog& other);
+  Catalog(Catalog&& other) = default;
+  Catalog& operator=(Catalog&& other) = default;
+  ~Catalog() = default;
+
+  // Fails with ErrorCode::duplicate_version when name@version already exists
+  // (and then changes nothing).
   Result<void> add(Manifest m);
 
   // nullptr when unknown.
@@ -112,8 +151,113 @@ public:
 
   const std::map<std::string, std::vector<Manifest>, std::less<>>& components() const { return m_components; }
 
+  // The dense index. Pointers and views it returns stay valid until the
+  // next add(), like those of versions().
+
+  // k_no_component when `name` was neither added nor named by a dependency.
+  ComponentId id_of(std::string_view name) const;
+  std::size_t id_count() const { return m_entries.size(); }
+  // `id` must be below id_count().
+  std::string_view name_of(ComponentId id) const { return m_names[id]; }
+  // Same as versions(name_of(id)): nullptr when the name is only named by
+  // dependencies.
+  const std::vector<Manifest>* versions_of(ComponentId id) const { return m_entries[id].versions; }
+  // The same versions, read from the index alone (empty when none).
+  std::span<const Manifest> version_span(ComponentId id) const { return {m_entries[id].first, m_entries[id].count}; }
+  // (*versions_of(id))[version].dependencies by id and range, in the same
+  // order; `version` must be below versions_of(id)->size().
+  std::span<const DependencyRef> dependencies_of(ComponentId id, std::size_t version) const
+  {
+    const auto& deps = m_entries[id].deps;
+    const std::size_t base = 2 * std::size_t{m_entries[id].count} + 1;
+    return {deps.data() + base + deps[version].component, deps.data() + base + deps[version + 1].component};
+  }
+  // Hints, changing nothing, that the index data of `id` will be read soon:
+  // IndexPart::entry fetches what version_span() reads, IndexPart::versions
+  // (best some time after entry) what dependencies_of() and release_key_of()
+  // read.
+  enum class IndexPart { entry, versions };
+  void prefetch(ComponentId id, IndexPart part) const
+  {
+#if defined(__GNUC__)
+    if (part == IndexPart::entry) {
+      __builtin_prefetch(&m_entries[id]);
+    } else {
+      __builtin_prefetch(m_entries[id].deps.data());
+    }
+#else
+    (void)id;
+    (void)part;
+#endif
+  }
+  // A range equal to every dependency range written as range(id).raw().
+  const semver::Range& range(RangeId id) const { return m_ranges[id]; }
+  std::size_t range_count() const { return m_ranges.size(); }
+  // range(id).satisfies(version), where `key` is release_key(version):
+  // settled from the key alone for most ranges when it is not
+  // k_no_release_key, so `version` is then usually not read.
+  bool satisfies(RangeId id, ReleaseKey key, const semver::Version& version) const
+  {
+    const RangeSpan span = m_range_spans[id];
+    if (key == k_no_release_key || !span.exact) {
+      return m_ranges[id].satisfies(version);
+    }
+    for (std::uint32_t i = span.begin; i < span.begin + span.count; ++i) {
+      if (key >= m_intervals[i].low && key < m_intervals[i].high) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // release_key() of (*versions_of(id))[version].
+  ReleaseKey release_key_of(ComponentId id, std::size_t version) const
+  {
+    const DependencyRef& packed = m_entries[id].deps[m_entries[id].count + 1 + version];
+    return ReleaseKey{packed.range} << 32 | packed.component;
+  }
+
 private:
+  struct Entry {
+    std::vector<Manifest>* versions = nullptr; // the value in m_components; nullptr until added
+    const Manifest* first = nullptr;           // versions->data() and size(), kept here so that
+    std::uint32_t count = 0;                   // the index is read without touching the map
+    // For n versions, in one allocation: n + 1 offsets (in `component`),
+    // n release keys (low half in `component`, high in `range`), then the
+    // dependencies of every version in order; version i's are at
+    // 2n + 1 + deps[i] up to 2n + 1 + deps[i + 1].
+    std::vector<DependencyRef> deps;
+  };
+  // The release versions a range admits, as half-open intervals of keys;
+  // not exact when a bound does not fit a key.
+  struct Interval {
+    ReleaseKey low;
+    ReleaseKey high;
+  };
+  struct RangeSpan {
+    std::uint32_t begin = 0;
+    std::uint32_t count = 0;
+    bool exact = false;
+  };
+  // Open addressing, linear probing: the upper half of the key's hash and
+  // its index; keys are compared through m_names or m_ranges.
+  struct Slot {
+    std::uint32_t tag = 0;
+    std::uint32_t index = std::numeric_limits<std::uint32_t>::max();
+  };
+
+  ComponentId intern(std::string_view name);
+  RangeId intern(const semver::Range& range);
+  RangeSpan compile(const semver::Range& range);
+  void relink();
+
   std::map<std::string, std::vector<Manifest>, std::less<>> m_components;
+  std::deque<std::string> m_names; // by id; a deque keeps the views of name_of() valid
+  std::vector<Entry> m_entries;    // by id
+  std::vector<Slot> m_slots;
+  std::vector<semver::Range> m_ranges; // by RangeId
+  std::vector<RangeSpan> m_range_spans; // by RangeId
+  std::vector<Interval> m_intervals;
+  std::vector<Slot> m_range_slots;
 };
 
 } // namespace noodle::manifest
