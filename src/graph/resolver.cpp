@@ -39,7 +39,10 @@ namespace {
 // state: nodes in one vector addressed by 32-bit indices, per-node lists
 // threaded through shared arrays, nodes found by the catalog's component ids
 // (names are hashed only for installed components and the caller's names),
-// and each chosen manifest's dependencies remembered as node indices.
+// each chosen manifest's dependencies remembered as node indices, and
+// versions compared and range-checked by the catalog's release keys. Most of
+// the time goes to waiting on memory, so the hot loops fetch ahead what they
+// will read (a hint only: results never depend on it).
 
 using Index = std::uint32_t;
 constexpr Index k_none = std::numeric_limits<Index>::max();
