@@ -39,7 +39,10 @@ namespace {
 // state: nodes in one vector addressed by 32-bit indices, per-node lists
 // threaded through shared arrays, nodes found by the catalog's component ids
 // (names are hashed only for installed components and the caller's names),
-// and each chosen manifest's dependencies remembered as node indices.
+// each chosen manifest's dependencies remembered as node indices, and
+// versions compared and range-checked by the catalog's release keys. Most of
+// the time goes to waiting on memory, so the hot loops fetch ahead what they
+// will read (a hint only: results never depend on it).
 
 using Index = std::uint32_t;
 constexpr Index k_none = std::numeric_limits<Index>::max();
@@ -754,6 +757,7 @@ void Resolver::lookup(Index id, const manifest::Manifest& m, std::vector<Index>&
   out.clear();
   for (const auto& ref : dependencies_of(m_nodes[id], m)) {
     out.push_back(node_of(ref.component));
+    prefetch(&m_nodes[out.back()]); // select() reads it if `m` is chosen
   }
 }
 
@@ -1384,27 +1388,30 @@ void Resolver::prune()
 // only grow, so this settles.
 void Resolver::propagate_priorities()
 {
-  std::vector<Index> stack;
-  for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed && m_nodes[i].requested) {
-      stack.push_back(i);
-    }
-  }
-  auto raise = [&](Index t, int priority) {
-    if (m_nodes[t].changed && m_nodes[t].priority < priority) {
-      m_nodes[t].priority = priority;
-      stack.push_back(t);
-    }
-  };
-  while (!stack.empty()) {
-    const Index i = stack.back();
-    stack.pop_back();
-    const int priority = m_nodes[i].priority;
+  // Offers of a priority to a node, taken in the order made, each node
+  // fetched when offered; as priorities only grow, the order does not change
+  // the result.
+  std::vector<std::pair<Index, int>> offers;
+  auto offer_all = [&](Index i, int priority) {
     for (const Index t : targets(i)) {
-      raise(t, priority);
+      prefetch(&m_nodes[t]);
+      offers.emplace_back(t, priority);
     }
     for (Index l = m_nodes[i].triggered.head; l != k_none; l = m_links[l].next) {
-      raise(m_links[l].value, priority);
+      prefetch(&m_nodes[m_links[l].value]);
+      offers.emplace_back(m_links[l].value, priority);
+    }
+  };
+  for (Index i = 0; i < m_nodes.size(); ++i) {
+    if (m_nodes[i].changed && m_nodes[i].requested) {
+      offer_all(i, m_nodes[i].priority);
+    }
+  }
+  for (std::size_t next = 0; next < offers.size(); ++next) {
+    const auto [t, priority] = offers[next];
+    if (m_nodes[t].changed && m_nodes[t].priority < priority) {
+      m_nodes[t].priority = priority;
+      offer_all(t, priority);
     }
   }
   for (auto& n : m_nodes) {
