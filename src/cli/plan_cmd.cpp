@@ -67,7 +67,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
       "Exit 0 when feasible, 3 when not.", "noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
   plan->add_option("NAME", opts->name, "Component to upgrade");
   plan->add_option("VERSION", opts->version, "Target version");
-  auto* file = plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
+  plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
   plan->add_option("--constraint", opts->constraints, "Limit the versions chosen for a component: NAME@RANGE");
   plan->add_option("--strategy", opts->strategy, "Rollout strategy")
       ->check(CLI::IsMember(strategy_names()))
@@ -76,7 +76,6 @@ void add_plan_command(CLI::App& app, Registry& registry)
       ->check(CLI::IsMember({"strict", "normal", "permissive"}))
       ->capture_default_str();
   plan->add_flag("--allow-downgrade", opts->allow_downgrade, "Plan a move to a lower version instead of refusing it");
-  (void)file;
 
   on_run(plan, registry, [opts](Context& ctx) {
     const bool batch = !opts->batch_file.empty();

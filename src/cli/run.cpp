@@ -161,14 +161,9 @@ LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
   }
   // In text mode every diagnostic is printed, then one summary error; JSON
   // carries them all in the error object.
-  std::size_t errors = 0;
-  const manifest::Diagnostic* first = nullptr;
-  for (const auto& d : ds) {
-    if (d.severity == manifest::Diagnostic::Severity::error) {
-      ++errors;
-      first = first != nullptr ? first : &d;
-    }
-  }
+  using Severity = manifest::Diagnostic::Severity;
+  const std::size_t errors = manifest::count(ds, Severity::error);
+  const auto first = std::find_if(ds.begin(), ds.end(), [](const auto& d) { return d.severity == Severity::error; });
   Error e(first->code,
           fmt::format("catalog '{}' has {} error{}", ctx.catalog_dir().string(), errors, errors == 1 ? "" : "s"));
   ctx.reporter.diagnostics(ds);

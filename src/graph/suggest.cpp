@@ -1,30 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/graph/suggest.hpp>
+#include <noodle/util/spellcheck.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <numeric>
 #include <utility>
 
 namespace noodle::graph {
-
-std::size_t edit_distance(std::string_view a, std::string_view b)
-{
-  std::vector<std::size_t> row(b.size() + 1);
-  std::iota(row.begin(), row.end(), std::size_t{0});
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 std::vector<std::string> similar_names(const manifest::Catalog& catalog, std::string_view name, std::size_t limit)
 {
@@ -37,7 +20,7 @@ std::vector<std::string> similar_names(const manifest::Catalog& catalog, std::st
     if (length_gap > max_distance) {
       continue;
     }
-    const std::size_t distance = edit_distance(name, candidate);
+    const std::size_t distance = util::edit_distance(name, candidate, max_distance);
     if (distance <= max_distance && distance > 0) {
       close.emplace_back(distance, candidate);
     }

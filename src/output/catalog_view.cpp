@@ -186,11 +186,9 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
 
 ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
 {
-  std::size_t errors = 0;
-  std::size_t warnings = 0;
-  for (const auto& d : result.diagnostics) {
-    (d.severity == manifest::Diagnostic::Severity::error ? errors : warnings)++;
-  }
+  using Severity = manifest::Diagnostic::Severity;
+  const std::size_t errors = manifest::count(result.diagnostics, Severity::error);
+  const std::size_t warnings = manifest::count(result.diagnostics, Severity::warning);
   r.diagnostics(result.diagnostics);
   nlohmann::ordered_json body = {{"files", result.files},
                                  {"manifests", result.catalog.manifest_count()},
@@ -198,15 +196,11 @@ ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
                                  {"errors", errors},
                                  {"warnings", warnings}};
   if (errors > 0) {
-    Error e(result.diagnostics.empty() ? ErrorCode::manifest_invalid : ErrorCode::manifest_invalid,
+    const auto first = std::find_if(result.diagnostics.begin(), result.diagnostics.end(),
+                                    [](const manifest::Diagnostic& d) { return d.severity == Severity::error; });
+    Error e(first->code,
             fmt::format("{} error{} and {} warning{} in {} file{}", errors, errors == 1 ? "" : "s", warnings,
                         warnings == 1 ? "" : "s", result.files, result.files == 1 ? "" : "s"));
-    for (const auto& d : result.diagnostics) {
-      if (d.severity == manifest::Diagnostic::Severity::error) {
-        e.code = d.code;
-        break;
-      }
-    }
     return r.refusal(e, body, ExitCode::usage);
   }
   r.text(fmt::format("{} file{}, {} manifest{} of {} component{}: ok{}\n", result.files, result.files == 1 ? "" : "s",

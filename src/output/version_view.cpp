@@ -53,30 +53,6 @@ ExitCode render_compare(const semver::Version& a, const semver::Version& b, int 
   return r.success({{"a", a.to_string()}, {"b", b.to_string()}, {"result", result}});
 }
 
-ExitCode render_version_list(const std::vector<semver::Version>& versions, const semver::Range* range, Reporter& r)
-{
-  if (!r.json()) {
-    std::string text;
-    text.reserve(versions.size() * 12);
-    for (const auto& v : versions) {
-      v.append_to(text);
-      text += '\n';
-    }
-    r.text(text);
-  }
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
-  if (r.json()) {
-    for (const auto& v : versions) {
-      list.push_back(v.to_string());
-    }
-  }
-  if (range == nullptr) {
-    return r.success({{"versions", std::move(list)}});
-  }
-  const ExitCode code = versions.empty() ? ExitCode::failed : ExitCode::ok;
-  return r.success({{"range", range->to_string()}, {"matches", std::move(list)}}, code);
-}
-
 ExitCode render_version_list(const semver::VersionList& versions, const semver::Range* range, Reporter& r)
 {
   nlohmann::json list = nlohmann::json::array();

@@ -10,9 +10,6 @@
 
 namespace noodle::graph {
 
-// Levenshtein distance (insertions, deletions, substitutions).
-std::size_t edit_distance(std::string_view a, std::string_view b);
-
 // Catalog names close to `name` (distance at most max(2, size / 3)), nearest
 // first then by name, at most `limit` of them.
 std::vector<std::string> similar_names(const manifest::Catalog& catalog, std::string_view name, std::size_t limit = 3);

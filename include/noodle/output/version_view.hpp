@@ -13,9 +13,7 @@ namespace noodle::output {
 ExitCode render_version(const semver::Version& v, Reporter& r);
 ExitCode render_compare(const semver::Version& a, const semver::Version& b, int result, Reporter& r);
 // `versions` already sorted; exit 1 when `range` is set and nothing matched.
-ExitCode render_version_list(const std::vector<semver::Version>& versions, const semver::Range* range, Reporter& r);
-// The same output from a VersionList; text mode writes it in blocks, so large
-// lists need no buffer of their whole output.
+// Text mode writes in blocks, so large lists need no buffer of their whole output.
 ExitCode render_version_list(const semver::VersionList& versions, const semver::Range* range, Reporter& r);
 ExitCode render_compat(const semver::Version& from, const semver::Version& to, const semver::Compatibility& c,
                        Reporter& r);

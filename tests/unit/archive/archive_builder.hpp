@@ -1,48 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "support/archive_builder.hpp"
 #include "support/temp_dir.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <filesystem>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 namespace noodle::test {
 
-// Writes a real gzip-compressed pax tar archive holding `files` (path,
-// content) as regular files, in the given order.
+// Writes a gzip-compressed tar archive holding `files` (path, content) as
+// regular files, in the given order.
 inline void write_tar_gz(const std::filesystem::path& out,
                          const std::vector<std::pair<std::string, std::string>>& files)
 {
-  struct archive* a = archive_write_new();
-  if (archive_write_add_filter_gzip(a) != ARCHIVE_OK || archive_write_set_format_pax_restricted(a) != ARCHIVE_OK
-      || archive_write_open_filename(a, out.c_str()) != ARCHIVE_OK) {
-    std::string why = archive_error_string(a) != nullptr ? archive_error_string(a) : "unknown";
-    archive_write_free(a);
-    throw std::runtime_error("cannot create test archive: " + why);
-  }
+  ArchiveBuilder builder(Compression::gzip);
   for (const auto& [path, content] : files) {
-    struct archive_entry* e = archive_entry_new();
-    archive_entry_set_pathname(e, path.c_str());
-    archive_entry_set_filetype(e, AE_IFREG);
-    archive_entry_set_perm(e, 0644);
-    archive_entry_set_size(e, static_cast<la_int64_t>(content.size()));
-    archive_entry_set_mtime(e, 0, 0);
-    bool ok = archive_write_header(a, e) == ARCHIVE_OK
-              && archive_write_data(a, content.data(), content.size()) == static_cast<la_ssize_t>(content.size());
-    archive_entry_free(e);
-    if (!ok) {
-      archive_write_free(a);
-      throw std::runtime_error("cannot write test archive entry " + path);
-    }
+    builder.file(path, content);
   }
-  archive_write_close(a);
-  archive_write_free(a);
+  write_bytes(out, builder.finish());
 }
 
 // A minimal valid manifest for name@version.

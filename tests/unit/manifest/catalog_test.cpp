@@ -4,6 +4,8 @@
 
 #include "unit/manifest/support.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <filesystem>
@@ -17,6 +19,8 @@ using noodle::manifest::load_files;
 using noodle::manifest::LoadOptions;
 using noodle::manifest::validate_catalog;
 using manifest_test::lines;
+
+using noodle::test::TempDir;
 
 namespace {
 
@@ -33,28 +37,6 @@ public:
 
 private:
   fs::path m_saved;
-};
-
-// A scratch directory removed at the end of the test.
-class TempDir {
-public:
-  explicit TempDir(const std::string& name) : m_path(fs::temp_directory_path() / name)
-  {
-    fs::remove_all(m_path);
-    fs::create_directories(m_path);
-  }
-  ~TempDir() { fs::remove_all(m_path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return m_path; }
-  void write(const fs::path& rel, const std::string& text) const
-  {
-    fs::create_directories((m_path / rel).parent_path());
-    std::ofstream(m_path / rel) << text;
-  }
-
-private:
-  fs::path m_path;
 };
 
 } // namespace
@@ -98,7 +80,7 @@ TEST_CASE("load_catalog names files as given, relative when the input is relativ
 
 TEST_CASE("load_catalog reads *.yaml and *.yml recursively in sorted path order")
 {
-  TempDir dir("noodle_catalog_order_test");
+  TempDir dir;
   dir.write("b.yaml", "name: b\nversion: 1.0.0\nbad_b: 1\n");
   dir.write("a/z.yml", "name: z\nversion: 1.0.0\nbad_z: 1\n");
   dir.write("a/c.yaml", "name: c\nversion: 1.0.0\nbad_c: 1\n");
@@ -141,7 +123,7 @@ TEST_CASE("load_catalog reports a duplicate name@version across files")
 
 TEST_CASE("load_catalog refuses an oversized file without reading it")
 {
-  TempDir dir("noodle_catalog_size_test");
+  TempDir dir;
   dir.write("big.yaml", "name: a\nversion: 1.0.0\ndescription: " + std::string(2000, 'x') + "\n");
   LoadOptions o;
   o.max_file_bytes = 1000;
@@ -187,7 +169,7 @@ TEST_CASE("load_files takes files and directories together into one catalog")
 
 TEST_CASE("load_files reads an explicitly named file whatever its extension")
 {
-  TempDir dir("noodle_load_files_test");
+  TempDir dir;
   dir.write("component.manifest", "name: x\nversion: 1.0.0\n");
   auto r = load_files({dir.path() / "component.manifest"}, LoadOptions{});
   CHECK(r.diagnostics.empty());

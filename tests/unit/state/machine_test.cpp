@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/state/machine.hpp>
 
-#include "temp_dir.hpp"
+#include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
