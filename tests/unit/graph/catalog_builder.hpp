@@ -84,4 +84,18 @@ inline state::InstalledState installed_of(const std::vector<std::pair<std::strin
   return state;
 }
 
+// c0 -> c1 -> ... -> c<length-1>, each at 1.0.0 depending on the next by ^1.0.0.
+inline manifest::Catalog chain_catalog(int length)
+{
+  manifest::Catalog catalog;
+  for (int i = 0; i < length; ++i) {
+    std::vector<std::pair<std::string, std::string>> deps;
+    if (i + 1 < length) {
+      deps.emplace_back("c" + std::to_string(i + 1), "^1.0.0");
+    }
+    add(catalog, manifest_of({"c" + std::to_string(i), "1.0.0", deps}));
+  }
+  return catalog;
+}
+
 } // namespace noodle::test

@@ -213,15 +213,8 @@ TEST_CASE("graph::dependency_graph --reverse shows who asks for a component nobo
 
 TEST_CASE("graph::dependency_graph walks a 100000-long chain without recursion")
 {
-  manifest::Catalog catalog;
   constexpr int k_length = 100000;
-  for (int i = 0; i < k_length; ++i) {
-    std::vector<std::pair<std::string, std::string>> deps;
-    if (i + 1 < k_length) {
-      deps.emplace_back("c" + std::to_string(i + 1), "^1.0.0");
-    }
-    test::add(catalog, test::manifest_of({"c" + std::to_string(i), "1.0.0", deps}));
-  }
+  const auto catalog = test::chain_catalog(k_length);
   auto r = graph::dependency_graph(catalog, {}, {"c0", std::nullopt, Direction::dependencies});
   REQUIRE(r);
   CHECK(r->nodes.size() == k_length);

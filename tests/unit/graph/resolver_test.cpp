@@ -357,15 +357,8 @@ TEST_CASE("graph::resolve rejects two requests for different versions of one com
 
 TEST_CASE("graph::resolve handles a 100000-long dependency chain without deep recursion")
 {
-  manifest::Catalog catalog;
   constexpr int k_length = 100000;
-  for (int i = 0; i < k_length; ++i) {
-    std::vector<std::pair<std::string, std::string>> deps;
-    if (i + 1 < k_length) {
-      deps.emplace_back("c" + std::to_string(i + 1), "^1.0.0");
-    }
-    test::add(catalog, test::manifest_of({"c" + std::to_string(i), "1.0.0", deps}));
-  }
+  const auto catalog = test::chain_catalog(k_length);
   auto r = graph::resolve(catalog, {}, {Request{"c0", std::nullopt, 0}}, {});
   REQUIRE(r);
   REQUIRE(r->changes.size() == k_length);
