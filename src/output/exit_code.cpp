@@ -33,6 +33,13 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::unknown_key:
   case ErrorCode::revoked_key: return ExitCode::integrity;
   case ErrorCode::key_exists: return ExitCode::failed;
+  case ErrorCode::drift: return ExitCode::refused;
+  case ErrorCode::locked: return ExitCode::locked;
+  case ErrorCode::runtime_unreachable: return ExitCode::unreachable;
+  case ErrorCode::rollback_failed: return ExitCode::rollback_failed;
+  case ErrorCode::interrupted: return ExitCode::interrupted;
+  case ErrorCode::terminated: return ExitCode::terminated;
+  case ErrorCode::timeout: return ExitCode::failed;
   case ErrorCode::io:
   case ErrorCode::corrupt_state:
   case ErrorCode::internal: return ExitCode::failed;

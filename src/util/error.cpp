@@ -33,6 +33,13 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::unknown_key: return "unknown_key";
   case ErrorCode::revoked_key: return "revoked_key";
   case ErrorCode::key_exists: return "key_exists";
+  case ErrorCode::locked: return "locked";
+  case ErrorCode::interrupted: return "interrupted";
+  case ErrorCode::terminated: return "terminated";
+  case ErrorCode::rollback_failed: return "rollback_failed";
+  case ErrorCode::drift: return "drift";
+  case ErrorCode::timeout: return "timeout";
+  case ErrorCode::runtime_unreachable: return "runtime_unreachable";
   }
   return "internal";
 }

@@ -13,6 +13,10 @@ enum class ExitCode : int {
   refused = 3,   // refused by validation or feasibility (plan, path)
   integrity = 4, // integrity or signature failure
   locked = 5,    // another invocation holds the root's lock
+  unreachable = 6,      // the runtime's control socket does not answer
+  rollback_failed = 7,  // a rollback itself failed: the root needs the operator
+  interrupted = 130,    // SIGINT (128 + 2), after rolling back
+  terminated = 143,     // SIGTERM or `cancel` (128 + 15), after rolling back
 };
 
 int to_int(ExitCode code);

@@ -39,6 +39,13 @@ enum class ErrorCode {
   unknown_key,            // the signature's key id is not in the keyring
   revoked_key,            // the signing key is revoked
   key_exists,             // keygen would overwrite a key
+  locked,                 // another invocation holds the root's lock
+  interrupted,            // stopped by SIGINT (Ctrl-C); what was done is rolled back
+  terminated,             // stopped by SIGTERM or `cancel`; what was done is rolled back
+  rollback_failed,        // undoing a failed change failed too: the operator must act
+  drift,                  // a saved plan no longer matches what it was computed from
+  timeout,                // an operation ran past its --timeout
+  runtime_unreachable,    // the runtime's control socket does not answer
 };
 
 std::string_view error_code_name(ErrorCode code);

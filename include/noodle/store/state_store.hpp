@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/archive/tree_digest.hpp>
+#include <noodle/util/error.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+struct sqlite3; // SQLite's connection handle
+
+namespace noodle::store {
+
+// Times are milliseconds since the Unix epoch (UTC), given by the caller so
+// tests control the clock.
+using Millis = std::int64_t;
+
+enum class UpgradeStatus { pending, in_progress, completed, failed, cancelled, rolled_back };
+enum class OperationStatus { pending, in_progress, completed, failed, rolled_back };
+
+std::string_view to_string(UpgradeStatus status);
+std::string_view to_string(OperationStatus status);
+std::optional<UpgradeStatus> parse_upgrade_status(std::string_view text);
+std::optional<OperationStatus> parse_operation_status(std::string_view text);
+
+// One invocation that changes a root: an upgrade, a batch, or a rollback.
+struct UpgradeRecord {
+  std::int64_t id = 0;  // assigned by begin_upgrade
+  std::string kind;     // "upgrade", "apply" or "rollback"
+  UpgradeStatus status = UpgradeStatus::pending;
+  Millis started_at = 0;
+  std::optional<Millis> finished_at;
+  std::string requested_by;  // --requested-by, else the user name
+  std::int64_t uid = 0;
+  std::string user;          // the user name of uid
+  std::string command;       // the command line, arguments joined by spaces
+  std::int64_t pid = 0;      // the process carrying it out
+  std::string pid_start;     // that process's start time (/proc/PID/stat field 22), against pid reuse
+  std::string strategy;
+  int priority = 0;
+  std::string metadata_json = "{}"; // --metadata k=v as a JSON object
+  std::string error;                // why it failed, was cancelled or rolled back
+  bool cancel_requested = false;
+  bool offline = true;
+};
+
+// One component change inside an upgrade, carried out in `seq` order.
+struct OperationRecord {
+  std::int64_t id = 0; // assigned by add_operation
+  std::int64_t upgrade_id = 0;
+  int seq = 0;
+  std::string component;
+  std::optional<std::string> from_version; // empty: the component was not installed
+  std::string to_version;
+  OperationStatus status = OperationStatus::pending;
+  std::optional<std::int64_t> point_id; // the rollback point taken before the change
+  bool restores_config = false;         // a rollback step: config/ is replaced from a point
+  std::string error;
+};
+
+// A rollback point: the version `current` pointed at (none when the
+// component was not installed) and a copy of config/, kept under
+// <root>/.noodle-upgrade/points/<id>/config.
+struct RollbackPoint {
+  std::int64_t id = 0; // assigned by add_point
+  std::string component;
+  std::optional<std::string> version;
+  Millis created_at = 0;
+  Millis expires_at = 0;
+  std::optional<std::int64_t> upgrade_id;
+  std::string reason; // "upgrade", "rollback", "snapshot"
+};
+
+// One line of the audit trail: append-only.
+struct AuditEntry {
+  std::int64_t id = 0; // assigned by append_audit
+  Millis time = 0;
+  std::int64_t uid = 0;
+  std::string user;
+  std::string command;
+  std::string action; // "upgrade", "apply", "rollback", "snapshot", "cancel", "recover", "gc", ...
+  std::string component;
+  std::optional<std::string> from_version;
+  std::optional<std::string> to_version;
+  std::string outcome; // "completed", "failed", "refused", "cancelled", "rolled_back", ...
+  std::optional<std::int64_t> upgrade_id;
+  std::string detail; // the error message, a warning such as "unsigned archive", ...
+};
+
+struct Counts {
+  std::int64_t completed = 0;
+  std::int64_t failed = 0;
+  std::int64_t cancelled = 0;
+  std::int64_t rolled_back = 0;
+  std::int64_t in_progress = 0; // pending or in_progress
+};
+
+struct UpgradeFilter {
+  std::optional<std::string> component;          // only upgrades with an operation on it
+  std::vector<UpgradeStatus> statuses;           // empty: all
+  std::optional<std::int64_t> limit;             // newest first
+};
+
+// The root's durable state: one SQLite database in WAL mode with
+// synchronous=FULL and foreign keys on, so every committed call survives
+// power loss. Each mutating call is its own transaction unless wrapped in
+// begin()/commit(). Not thread-safe; one Store per process.
+class StateStore {
+public:
+  enum class Create { if_missing, never };
+
+  // Opens (and with Create::if_missing creates, with mode 0600) the database
+  // at `path`. Sets a busy timeout so a concurrent reader or `cancel` waits
+  // instead of failing. Fails with corrupt_state when the file is not a
+  // SQLite database, fails its quick_check, or has a schema version this
+  // build does not know ("state database '<p>' ..."); with not_found when it
+  // is missing and Create::never; with io when it cannot be opened.
+  static Result<StateStore> open(const std::filesystem::path& path, Create create);
+
+  StateStore(StateStore&&) noexcept;
+  StateStore& operator=(StateStore&&) noexcept;
+  StateStore(const StateStore&) = delete;
+  StateStore& operator=(const StateStore&) = delete;
+  ~StateStore();
+
+  // An explicit transaction (BEGIN IMMEDIATE ... COMMIT / ROLLBACK).
+  Result<void> begin();
+  Result<void> commit();
+  Result<void> rollback();
+
+  // Upgrades and their operations.
+  Result<std::int64_t> begin_upgrade(const UpgradeRecord& record);
+  Result<void> set_upgrade_status(std::int64_t id, UpgradeStatus status, std::string_view error,
+                                  std::optional<Millis> finished_at);
+  Result<void> request_cancel(std::int64_t id);
+  Result<std::optional<UpgradeRecord>> upgrade(std::int64_t id);
+  Result<std::vector<UpgradeRecord>> upgrades(const UpgradeFilter& filter);
+  // Upgrades still pending or in_progress, oldest first.
+  Result<std::vector<UpgradeRecord>> unfinished();
+
+  Result<std::int64_t> add_operation(const OperationRecord& record);
+  Result<void> set_operation_status(std::int64_t id, OperationStatus status, std::string_view error);
+  Result<void> set_operation_point(std::int64_t id, std::int64_t point_id);
+  // In seq order.
+  Result<std::vector<OperationRecord>> operations(std::int64_t upgrade_id);
+
+  // Rollback points.
+  Result<std::int64_t> add_point(const RollbackPoint& point);
+  Result<std::optional<RollbackPoint>> point(std::int64_t id);
+  // Newest first; all components when `component` is empty.
+  Result<std::vector<RollbackPoint>> points(std::optional<std::string_view> component);
+  Result<void> remove_point(std::int64_t id);
+
+  // The audit trail: append-only, oldest first on read; `limit` keeps the newest.
+  Result<std::int64_t> append_audit(const AuditEntry& entry);
+  Result<std::vector<AuditEntry>> audit(std::optional<std::string_view> component, std::optional<std::int64_t> limit);
+
+  // Per-component version floors: the highest version ever activated, below
+  // which an upgrade is a downgrade even when `current` was moved by hand.
+  Result<std::optional<std::string>> floor(std::string_view component);
+  // Sets the floor to `version`; callers compare with semver first.
+  Result<void> set_floor(std::string_view component, std::string_view version);
+
+  // What extraction wrote for component@version, file by file, so `check`
+  // can re-hash it. record_files replaces an earlier record.
+  Result<void> record_files(std::string_view component, std::string_view version,
+                            const std::vector<archive::TreeEntry>& entries);
+  // nullopt when nothing was recorded for that version.
+  Result<std::optional<std::vector<archive::TreeEntry>>> files(std::string_view component, std::string_view version);
+  Result<void> forget_files(std::string_view component, std::string_view version);
+
+  // Counts of upgrades by status, for one component or all.
+  Result<Counts> counts(std::optional<std::string_view> component);
+  // The newest finished_at of a completed upgrade touching `component`.
+  Result<std::optional<Millis>> last_completed(std::string_view component);
+
+  // PRAGMA integrity_check: "ok" or the problems it lists, one per line.
+  Result<std::string> integrity_check();
+
+private:
+  explicit StateStore(sqlite3* db);
+  struct Close {
+    void operator()(sqlite3* db) const;
+  };
+  std::unique_ptr<sqlite3, Close> m_db;
+};
+
+} // namespace noodle::store
