@@ -34,6 +34,7 @@ public:
   explicit Fd(int fd) : m_fd(fd) {}
   ~Fd() { reset(); }
   Fd(const Fd&) = delete;
+  Fd(Fd&& other) noexcept : m_fd(other.release()) {}
   Fd& operator=(const Fd&) = delete;
   int get() const { return m_fd; }
   int release() { return std::exchange(m_fd, -1); }
@@ -286,7 +287,7 @@ VerifiedArchive::~VerifiedArchive()
 VerifiedArchive::VerifiedArchive(VerifiedArchive&& other) noexcept
   : private_copy(std::move(other.private_copy)), fd(std::exchange(other.fd, -1)), sha256(std::move(other.sha256)),
     size(other.size), signature(std::move(other.signature)), component(std::move(other.component)),
-    version(std::move(other.version)), manifest(std::move(other.manifest))
+    version(std::move(other.version)), manifest(std::move(other.manifest)), is_signed(other.is_signed)
 {
 }
 
@@ -304,6 +305,7 @@ VerifiedArchive& VerifiedArchive::operator=(VerifiedArchive&& other) noexcept
     component = std::move(other.component);
     version = std::move(other.version);
     manifest = std::move(other.manifest);
+    is_signed = other.is_signed;
   }
   return *this;
 }
@@ -328,24 +330,14 @@ Result<SignatureFile> verify_signature_file(const std::filesystem::path& signatu
   return file;
 }
 
-Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
-                                       const std::filesystem::path& signature_path, const Keyring& keyring,
+namespace {
+
+// Steps 3-6 of verify_archive: the private copy of the open archive `in`,
+// checked against `statement` when there is one (a signed archive), else
+// only read (an unsigned one).
+Result<VerifiedArchive> copy_privately(Fd in, const std::filesystem::path& archive, const Statement* statement,
                                        const std::filesystem::path& private_staging_dir, const Limits& limits)
 {
-  // 1. The one and only open of the archive's path.
-  auto archive_fd = open_archive(archive, limits);
-  if (!archive_fd) {
-    return fail(archive_fd.error());
-  }
-  Fd in(*archive_fd);
-
-  // 2. The signature, before copying anything: a bad one costs no copy.
-  auto signature = verify_signature_file(signature_path, keyring);
-  if (!signature) {
-    return fail(signature.error());
-  }
-  const Statement& statement = signature->statement;
-
   // 3. The private staging directory.
   auto dir_fd_raw = open_staging_dir(private_staging_dir);
   if (!dir_fd_raw) {
@@ -355,7 +347,8 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
 
   // 4. Copy and hash in one pass.
   std::string name;
-  auto out_raw = create_private_file(dir_fd.get(), private_staging_dir, statement.component, name);
+  auto out_raw =
+      create_private_file(dir_fd.get(), private_staging_dir, statement ? statement->component : "unsigned", name);
   if (!out_raw) {
     return fail(out_raw.error());
   }
@@ -381,16 +374,16 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
 
   // 5. The copied bytes are the signed bytes.
   const std::string hex = digest->hex();
-  if (hex != statement.sha256) {
-    Error e(ErrorCode::integrity, fmt::format("archive sha256 {} does not match the signed {}", hex, statement.sha256));
-    if (digest->size != statement.size) {
-      e.details.push_back(fmt::format("the archive is {} bytes, the signed size is {}", digest->size, statement.size));
+  if (statement != nullptr && hex != statement->sha256) {
+    Error e(ErrorCode::integrity, fmt::format("archive sha256 {} does not match the signed {}", hex, statement->sha256));
+    if (digest->size != statement->size) {
+      e.details.push_back(fmt::format("the archive is {} bytes, the signed size is {}", digest->size, statement->size));
     }
     return fail(std::move(e));
   }
-  if (digest->size != statement.size) {
+  if (statement != nullptr && digest->size != statement->size) {
     return fail(ErrorCode::integrity,
-                fmt::format("archive size {} does not match the signed size {}", digest->size, statement.size));
+                fmt::format("archive size {} does not match the signed size {}", digest->size, statement->size));
   }
 
   // 6. The archive is the component version the signature names.
@@ -398,23 +391,63 @@ Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
   if (!found) {
     return fail(found.error());
   }
-  if (found->name != statement.component || found->version.to_string() != statement.version.to_string()) {
+  if (statement != nullptr
+      && (found->name != statement->component || found->version.to_string() != statement->version.to_string())) {
     return fail(ErrorCode::integrity,
                 fmt::format("archive holds {} but the signature is for {}", id_of(found->name, found->version),
-                            id_of(statement.component, statement.version)));
+                            id_of(statement->component, statement->version)));
   }
 
   VerifiedArchive verified;
   verified.private_copy = copy;
   verified.sha256 = hex;
   verified.size = digest->size;
-  verified.component = statement.component;
-  verified.version = statement.version;
-  verified.signature = std::move(*signature);
+  verified.component = found->name;
+  verified.version = found->version;
   verified.manifest = std::move(*found);
   verified.fd = reader.release();
   remover.keep();
   return verified;
+}
+
+} // namespace
+
+Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
+                                       const std::filesystem::path& signature_path, const Keyring& keyring,
+                                       const std::filesystem::path& private_staging_dir, const Limits& limits)
+{
+  // 1. The one and only open of the archive's path.
+  auto archive_fd = open_archive(archive, limits);
+  if (!archive_fd) {
+    return fail(archive_fd.error());
+  }
+  Fd in(*archive_fd);
+
+  // 2. The signature, before copying anything: a bad one costs no copy.
+  auto signature = verify_signature_file(signature_path, keyring);
+  if (!signature) {
+    return fail(signature.error());
+  }
+  auto verified = copy_privately(std::move(in), archive, &signature->statement, private_staging_dir, limits);
+  if (!verified) {
+    return fail(verified.error());
+  }
+  verified->signature = std::move(*signature);
+  return verified;
+}
+
+Result<VerifiedArchive> copy_unsigned_archive(const std::filesystem::path& archive,
+                                              const std::filesystem::path& private_staging_dir, const Limits& limits)
+{
+  auto archive_fd = open_archive(archive, limits);
+  if (!archive_fd) {
+    return fail(archive_fd.error());
+  }
+  auto copied = copy_privately(Fd(*archive_fd), archive, nullptr, private_staging_dir, limits);
+  if (copied) {
+    copied->is_signed = false;
+  }
+  return copied;
 }
 
 Result<void> check_catalog_entry(const VerifiedArchive& verified, const manifest::Manifest& catalog_entry)

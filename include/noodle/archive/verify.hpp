@@ -34,6 +34,7 @@ struct VerifiedArchive {
   std::string component;              // == signature.statement.component
   semver::Version version;            // == signature.statement.version
   manifest::Manifest manifest;        // manifest.yaml of the private copy
+  bool is_signed = true;              // false only from copy_unsigned_archive (signature is then empty)
 
   VerifiedArchive() = default;
   ~VerifiedArchive();
@@ -80,6 +81,14 @@ struct VerifiedArchive {
 Result<VerifiedArchive> verify_archive(const std::filesystem::path& archive,
                                        const std::filesystem::path& signature_path, const Keyring& keyring,
                                        const std::filesystem::path& private_staging_dir, const Limits& limits);
+
+// For `--allow-unsigned` (development only): steps 1, 3, 4 and 6 of
+// verify_archive without a signature. The private copy is made and read the
+// same way; `signature` stays empty, `is_signed` is false, and component and
+// version come from the archive's own manifest.yaml. Callers must still
+// check_catalog_entry, the only binding left.
+Result<VerifiedArchive> copy_unsigned_archive(const std::filesystem::path& archive,
+                                              const std::filesystem::path& private_staging_dir, const Limits& limits);
 
 // Step 2 of verify_archive alone: reads and parses
 // `signature_path` and checks its key and Ed25519 signature.
