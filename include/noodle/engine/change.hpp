@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/engine/install.hpp>
+#include <noodle/engine/session.hpp>
+#include <noodle/manifest/model.hpp>
+#include <noodle/store/state_store.hpp>
+#include <noodle/util/error.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace noodle::engine {
+
+// One component change of a transaction.
+struct Change {
+  std::string component;
+  std::optional<std::string> from; // empty: not installed
+  std::string to;
+  // Upgrades: the catalog entry of `to`, installed from its archive.
+  const manifest::Manifest* entry = nullptr;
+  // Rollbacks: config/ is restored from this point, and `to` must already
+  // be extracted and match its record.
+  std::optional<std::int64_t> restore_point;
+  std::string strategy;
+  int priority = 0;
+};
+
+enum class OnFailure { roll_back, keep };
+
+// Asked at every safe point: an error (interrupted, terminated, timeout)
+// stops the transaction there and rolls back what was done.
+using StopCheck = std::function<std::optional<Error>()>;
+
+struct TransactionRequest {
+  std::string kind = "upgrade"; // "upgrade", "apply" or "rollback"
+  std::vector<Change> changes;  // carried out in this order
+  std::string strategy;
+  int priority = 0;
+  std::string metadata_json = "{}";
+  OnFailure on_failure = OnFailure::roll_back;
+  std::optional<std::chrono::milliseconds> timeout;
+  ArchiveSource source;
+  StopCheck stop;                        // may be empty
+  store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
+};
+
+struct StepReport {
+  enum class Outcome { completed, failed, rolled_back, not_started, kept };
+  std::string component;
+  std::optional<std::string> from;
+  std::string to;
+  Outcome outcome = Outcome::not_started;
+  std::string message; // what failed, or what was noted ("reused the extracted version")
+  double seconds = 0;
+  double swap_ms = 0;  // the link replacement alone
+  std::optional<std::int64_t> point_id;
+  std::optional<Installed> installed;
+};
+
+std::string_view to_string(StepReport::Outcome outcome);
+
+struct TransactionReport {
+  std::int64_t upgrade_id = 0;
+  std::string kind;
+  store::UpgradeStatus status = store::UpgradeStatus::pending;
+  std::vector<StepReport> steps;
+  std::vector<std::string> warnings;
+  std::optional<Error> error;          // why it failed or stopped
+  std::optional<Error> rollback_error; // rolling back failed too: the operator must act
+  std::vector<std::string> root_state; // with rollback_error: where each touched `current` points now
+  double seconds = 0;
+};
+
+// Carries out `request` on a locked session: records the upgrade and its
+// operations, then for each change, in order: installs (or checks) the
+// version, takes a rollback point (the version `current` points at and a
+// copy of config/), replaces `current` (and config/ for a rollback), and
+// records it. A failure or a stop at a safe point rolls back what was done in
+// reverse order (unless OnFailure::keep) with its own budget, never what is
+// left of the timeout. Audit entries are appended for the outcome.
+//
+// Fails (the Result) only when the state database cannot record the start;
+// every later failure is in the report.
+Result<TransactionReport> run_transaction(Session& session, const TransactionRequest& request);
+
+// Checks that <component>/versions/<version> exists (not_found) and matches
+// its extraction record (integrity, listing the first differences). Returns
+// a warning when there is no record to check against, else "".
+Result<std::string> check_version_dir(Session& session, const std::string& component, const std::string& version);
+
+// Undoes one recorded operation: `current` back to `from` (removed when
+// `from` is empty), config/ from the operation's point when it restored
+// config. Shared by run_transaction and recover.
+Result<void> undo_operation(Session& session, const store::OperationRecord& op);
+
+// Replaces <component>/config with the copy kept by point `point_id`
+// (exchange, then removal of the old copy).
+Result<void> restore_config(Session& session, const std::string& component, std::int64_t point_id);
+
+// A rollback point for `component` now: the version `current` points at and
+// a copy of config/. Returns its id.
+Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
+                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms);
+
+} // namespace noodle::engine

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/archive/limits.hpp>
+#include <noodle/engine/session.hpp>
+#include <noodle/manifest/model.hpp>
+#include <noodle/util/error.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace noodle::engine {
+
+enum class AllowUnsigned { no, yes };
+
+// Where archives come from and how they are checked.
+struct ArchiveSource {
+  // Searched for NAME-VERSION.tar.gz, then NAME-VERSION.tar.zst, when the
+  // catalog entry names no archive.file; the signature is ARCHIVE.sig.
+  std::filesystem::path archives_dir;
+  std::filesystem::path keyring_dir;
+  archive::Limits limits;
+  // Development only: an archive without a .sig is installed (a present
+  // signature is still checked). Refused under strict validation by callers.
+  AllowUnsigned allow_unsigned = AllowUnsigned::no;
+};
+
+struct ArchiveFiles {
+  std::filesystem::path archive;
+  std::filesystem::path signature;
+};
+
+// The archive and signature for `entry`. Fails with not_found naming every
+// path looked at.
+Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const ArchiveSource& source);
+
+// What install_version did.
+struct Installed {
+  enum class How { extracted, reused, replaced } how = How::extracted;
+  bool is_signed = true;
+  std::string key_id;  // of the verified signature
+  std::string sha256;  // of the archive
+  std::uint64_t files = 0;
+  std::uint64_t bytes = 0;
+};
+
+// Makes <root>/components/<name>/versions/<version> hold exactly the verified
+// archive of `entry`:
+//  - already there and matching its extraction record: reused as it is;
+//  - otherwise the archive is verified (one read into a private copy under
+//    <root>/.noodle-upgrade/staging/<work>), checked against the catalog
+//    entry, extracted into staging on the same file system, its tree recorded
+//    in the state database, and renamed into place (an unrecorded or damaged
+//    directory already there is exchanged for it, then removed).
+// Staging is removed on success and on failure. Fails with the errors of
+// archive::verify_archive, check_catalog_entry and extract, or io.
+Result<Installed> install_version(Session& session, const manifest::Manifest& entry, const ArchiveSource& source,
+                                  const std::string& work);
+
+} // namespace noodle::engine

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/engine/session.hpp>
+#include <noodle/store/state_store.hpp>
+#include <noodle/util/error.hpp>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace noodle::engine {
+
+struct ComponentStatus {
+  std::string name;
+  std::string version;                      // where `current` points
+  std::optional<store::Millis> last_change; // the last completed change that touched it
+  std::optional<std::string> floor;
+};
+
+struct RunningUpgrade {
+  store::UpgradeRecord record;
+  std::vector<store::OperationRecord> operations;
+  bool alive = false; // its process still runs; otherwise it is interrupted (recover finishes it)
+};
+
+struct StatusReport {
+  std::vector<ComponentStatus> components; // sorted by name
+  std::vector<RunningUpgrade> running;     // active or interrupted
+  store::Counts counts;
+};
+
+// What is installed under the root (the links are the truth) and what the
+// state database says about it; `component` narrows everything to one.
+// A root that was never changed has empty counts.
+Result<StatusReport> status(Session& session, const std::optional<std::string>& component);
+
+struct HistoryEntry {
+  store::UpgradeRecord record;
+  std::vector<store::OperationRecord> operations;
+};
+
+// Finished upgrades, rollbacks and batches, newest first.
+Result<std::vector<HistoryEntry>> history(Session& session, const std::optional<std::string>& component,
+                                          std::optional<std::int64_t> limit);
+
+} // namespace noodle::engine

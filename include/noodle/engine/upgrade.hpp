@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/engine/change.hpp>
+#include <noodle/engine/session.hpp>
+#include <noodle/graph/plan.hpp>
+#include <noodle/manifest/model.hpp>
+#include <noodle/state/machine.hpp>
+#include <noodle/util/error.hpp>
+
+#include <optional>
+#include <vector>
+
+namespace noodle::engine {
+
+struct UpgradeOptions {
+  graph::PlanRequest plan;
+  std::string kind = "upgrade"; // or "apply"
+  int priority = 0;
+  std::string metadata_json = "{}";
+  OnFailure on_failure = OnFailure::roll_back;
+  std::optional<std::chrono::milliseconds> timeout;
+  ArchiveSource source;
+  StopCheck stop;
+  store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
+};
+
+struct UpgradeOutcome {
+  graph::Plan plan;
+  // Set when nothing was changed on purpose: the plan was refused, a version
+  // would go below its floor, or unsigned archives were asked for under
+  // strict validation.
+  std::optional<Error> refusal;
+  bool no_op = false; // every requested component is already at its target
+  std::optional<TransactionReport> transaction;
+};
+
+// The plan's steps as changes, in the plan's order.
+std::vector<Change> changes_from_plan(const graph::Plan& plan);
+
+// Refuses a change to a version below the component's floor (the highest
+// version ever activated here) unless downgrades are allowed.
+Result<void> check_floors(Session& session, const std::vector<Change>& changes, graph::AllowDowngrade allow);
+
+// Plans against what is installed under the locked root now, refuses (and
+// audits the refusal) or carries the plan out with run_transaction.
+Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
+                               const UpgradeOptions& options);
+
+} // namespace noodle::engine

@@ -1,0 +1,462 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/archive/tree_digest.hpp>
+#include <noodle/engine/change.hpp>
+#include <noodle/engine/fs_ops.hpp>
+#include <noodle/semver/version.hpp>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace noodle::engine {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+double seconds_since(SteadyClock::time_point start)
+{
+  return std::chrono::duration<double>(SteadyClock::now() - start).count();
+}
+
+bool exists_no_follow(const std::filesystem::path& path)
+{
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Where `current` of `component` points, as a version ("" when absent or not
+// a versions/ link).
+Result<std::optional<std::string>> current_version(const Layout& layout, const std::string& component)
+{
+  auto target = read_link(layout.current_link(component));
+  if (!target) {
+    return fail(target.error());
+  }
+  if (!*target) {
+    return std::optional<std::string>();
+  }
+  const std::string prefix = "versions/";
+  if (target->rfind(prefix, 0) != 0) {
+    return fail(ErrorCode::corrupt_state, fmt::format("'{}' points at '{}', not at versions/<version>",
+                                                      layout.current_link(component).string(), **target));
+  }
+  return std::optional<std::string>(target->substr(prefix.size()));
+}
+
+Result<void> point_link(Session& session, const std::string& component, const std::optional<std::string>& version)
+{
+  const auto link = session.layout().current_link(component);
+  if (version) {
+    return swap_link(link, Layout::link_target(*version));
+  }
+  // Back to "not installed": the runtime sees no `current`, as before.
+  if (::unlink(link.c_str()) != 0 && errno != ENOENT) {
+    return fail(ErrorCode::io, fmt::format("cannot remove '{}': {}", link.string(), std::strerror(errno)));
+  }
+  return fsync_dir(link.parent_path());
+}
+
+std::string describe_link(const Layout& layout, const std::string& component)
+{
+  auto target = read_link(layout.current_link(component));
+  if (!target) {
+    return fmt::format("{}: current cannot be read ({})", component, target.error().message);
+  }
+  if (!*target) {
+    return fmt::format("{}: no current link (not installed)", component);
+  }
+  return fmt::format("{}: current -> {}", component, **target);
+}
+
+} // namespace
+
+std::string_view to_string(StepReport::Outcome outcome)
+{
+  switch (outcome) {
+  case StepReport::Outcome::completed: return "completed";
+  case StepReport::Outcome::failed: return "failed";
+  case StepReport::Outcome::rolled_back: return "rolled_back";
+  case StepReport::Outcome::not_started: return "not_started";
+  case StepReport::Outcome::kept: return "kept";
+  }
+  return "failed";
+}
+
+Result<std::string> check_version_dir(Session& session, const std::string& component, const std::string& version)
+{
+  const auto dir = session.layout().version_dir(component, version);
+  if (!exists_no_follow(dir)) {
+    return fail(ErrorCode::not_found, fmt::format("{}@{} is not extracted under '{}'", component, version,
+                                                  session.layout().versions_dir(component).string()));
+  }
+  auto recorded = session.store()->files(component, version);
+  if (!recorded) {
+    return fail(recorded.error());
+  }
+  if (!*recorded) {
+    return std::string(fmt::format("{}@{} has no extraction record: its files could not be checked", component,
+                                   version));
+  }
+  auto actual = archive::hash_tree(dir);
+  if (!actual) {
+    return fail(actual.error());
+  }
+  const auto differences = archive::compare_trees(**recorded, *actual);
+  if (!differences.empty()) {
+    Error e(ErrorCode::integrity, fmt::format("{}@{} does not match its extraction record ({} difference{})",
+                                              component, version, differences.size(),
+                                              differences.size() == 1 ? "" : "s"));
+    for (std::size_t i = 0; i < differences.size() && i < 10; ++i) {
+      e.details.push_back(fmt::format("{} '{}' {}", archive::to_string(differences[i].kind), differences[i].path,
+                                      differences[i].detail));
+    }
+    return fail(std::move(e));
+  }
+  return std::string();
+}
+
+Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
+                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms)
+{
+  const Layout& layout = session.layout();
+  auto version = current_version(layout, component);
+  if (!version) {
+    return fail(version.error());
+  }
+  if (auto made = make_dirs(layout.points_dir(), 0700); !made) {
+    return fail(made.error());
+  }
+  // Copied under a temporary name, then the row, then the final name: a
+  // crash leaves either an orphan copy or a row whose copy recovery checks.
+  const auto tmp = layout.points_dir() / fmt::format(".tmp-{}", ::getpid());
+  (void)remove_tree(tmp);
+  if (auto made = make_dirs(tmp, 0700); !made) {
+    return fail(made.error());
+  }
+  if (auto copied = copy_tree(layout.config_dir(component), tmp / "config"); !copied) {
+    (void)remove_tree(tmp);
+    return fail(copied.error());
+  }
+  store::RollbackPoint point;
+  point.component = component;
+  point.version = *version;
+  point.created_at = session.now();
+  point.expires_at = point.created_at + retention_ms;
+  point.upgrade_id = upgrade_id;
+  point.reason = std::move(reason);
+  store::StateStore& db = *session.store();
+  if (auto begun = db.begin(); !begun) {
+    (void)remove_tree(tmp);
+    return fail(begun.error());
+  }
+  auto id = db.add_point(point);
+  if (!id) {
+    (void)db.rollback();
+    (void)remove_tree(tmp);
+    return fail(id.error());
+  }
+  if (auto moved = rename_durable(tmp, layout.point_dir(*id)); !moved) {
+    (void)db.rollback();
+    (void)remove_tree(tmp);
+    return fail(moved.error());
+  }
+  if (auto committed = db.commit(); !committed) {
+    (void)remove_tree(layout.point_dir(*id));
+    return fail(committed.error());
+  }
+  return *id;
+}
+
+Result<void> restore_config(Session& session, const std::string& component, std::int64_t point_id)
+{
+  const Layout& layout = session.layout();
+  const auto saved = layout.point_config(point_id);
+  if (!exists_no_follow(saved)) {
+    return fail(ErrorCode::corrupt_state,
+                fmt::format("rollback point {} has lost its copy of config/ ('{}')", point_id, saved.string()));
+  }
+  const auto fresh = layout.component_dir(component) / fmt::format(".config.restore-{}", ::getpid());
+  (void)remove_tree(fresh);
+  if (auto copied = copy_tree(saved, fresh); !copied) {
+    (void)remove_tree(fresh);
+    return fail(copied.error());
+  }
+  const auto config = layout.config_dir(component);
+  if (!exists_no_follow(config)) {
+    return rename_durable(fresh, config);
+  }
+  // One atomic exchange: config/ is the old copy or the restored one, never
+  // half of each; the old copy then sits under the temporary name.
+  if (auto swapped = exchange_durable(fresh, config); !swapped) {
+    (void)remove_tree(fresh);
+    return fail(swapped.error());
+  }
+  return remove_tree(fresh);
+}
+
+Result<void> undo_operation(Session& session, const store::OperationRecord& op)
+{
+  if (op.restores_config) {
+    if (!op.point_id) {
+      return fail(ErrorCode::corrupt_state,
+                  fmt::format("operation {} on {} restored config/ but has no rollback point", op.id, op.component));
+    }
+    if (auto restored = restore_config(session, op.component, *op.point_id); !restored) {
+      return fail(restored.error());
+    }
+  }
+  return point_link(session, op.component, op.from_version);
+}
+
+Result<TransactionReport> run_transaction(Session& session, const TransactionRequest& request)
+{
+  store::StateStore& db = *session.store();
+  const Actor& actor = session.actor();
+  const auto started = SteadyClock::now();
+  const auto deadline = request.timeout ? std::optional(started + *request.timeout) : std::nullopt;
+
+  store::UpgradeRecord record;
+  record.kind = request.kind;
+  record.status = store::UpgradeStatus::in_progress;
+  record.started_at = session.now();
+  record.requested_by = actor.requested_by;
+  record.uid = actor.uid;
+  record.user = actor.user;
+  record.command = actor.command;
+  record.pid = actor.pid;
+  record.pid_start = actor.pid_start;
+  record.strategy = request.strategy;
+  record.priority = request.priority;
+  record.metadata_json = request.metadata_json;
+  record.offline = true;
+
+  TransactionReport report;
+  report.kind = request.kind;
+  std::vector<store::OperationRecord> ops;
+  {
+    if (auto begun = db.begin(); !begun) {
+      return fail(begun.error());
+    }
+    auto id = db.begin_upgrade(record);
+    if (!id) {
+      (void)db.rollback();
+      return fail(id.error());
+    }
+    report.upgrade_id = *id;
+    int seq = 0;
+    for (const auto& change : request.changes) {
+      store::OperationRecord op;
+      op.upgrade_id = *id;
+      op.seq = seq++;
+      op.component = change.component;
+      op.from_version = change.from;
+      op.to_version = change.to;
+      op.restores_config = change.restore_point.has_value();
+      auto op_id = db.add_operation(op);
+      if (!op_id) {
+        (void)db.rollback();
+        return fail(op_id.error());
+      }
+      op.id = *op_id;
+      ops.push_back(std::move(op));
+      StepReport step;
+      step.component = change.component;
+      step.from = change.from;
+      step.to = change.to;
+      report.steps.push_back(std::move(step));
+    }
+    if (auto committed = db.commit(); !committed) {
+      return fail(committed.error());
+    }
+  }
+
+  // A safe point: nothing is half-done here.
+  const auto should_stop = [&]() -> std::optional<Error> {
+    if (request.stop) {
+      if (auto stop = request.stop()) {
+        return stop;
+      }
+    }
+    if (auto row = db.upgrade(report.upgrade_id); row && *row && (*row)->cancel_requested) {
+      return Error(ErrorCode::terminated, fmt::format("upgrade {} was cancelled", report.upgrade_id));
+    }
+    if (deadline && SteadyClock::now() > *deadline) {
+      return Error(ErrorCode::timeout, fmt::format("the upgrade ran past its --timeout of {} s",
+                                                   std::chrono::duration<double>(*request.timeout).count()));
+    }
+    return std::nullopt;
+  };
+
+  std::size_t done = 0; // changes whose link may have moved: [0, done)
+  std::optional<Error> failure;
+  for (std::size_t i = 0; i < request.changes.size() && !failure; ++i) {
+    const Change& change = request.changes[i];
+    StepReport& step = report.steps[i];
+    store::OperationRecord& op = ops[i];
+    const auto step_started = SteadyClock::now();
+    const auto step_failed = [&](Error e) {
+      step.outcome = StepReport::Outcome::failed;
+      step.message = e.message;
+      step.seconds = seconds_since(step_started);
+      (void)db.set_operation_status(op.id, store::OperationStatus::failed, e.message);
+      failure = std::move(e);
+    };
+    if (auto stop = should_stop()) {
+      failure = std::move(*stop);
+      break;
+    }
+    if (auto begun = db.set_operation_status(op.id, store::OperationStatus::in_progress, ""); !begun) {
+      step_failed(begun.error());
+      break;
+    }
+    // 1. The version to switch to, extracted and verified.
+    if (change.entry != nullptr) {
+      auto installed = install_version(session, *change.entry, request.source,
+                                       fmt::format("{}-{}-{}", report.upgrade_id, op.seq, change.component));
+      if (!installed) {
+        step_failed(installed.error());
+        break;
+      }
+      if (!installed->is_signed) {
+        report.warnings.push_back(fmt::format("{}@{} was installed from an UNSIGNED archive (--allow-unsigned)",
+                                              change.component, change.to));
+      }
+      if (installed->how == Installed::How::reused) {
+        step.message = "reused the extracted version, which matches its record";
+      }
+      step.installed = *installed;
+    } else {
+      auto checked = check_version_dir(session, change.component, change.to);
+      if (!checked) {
+        step_failed(checked.error());
+        break;
+      }
+      if (!checked->empty()) {
+        report.warnings.push_back(*checked);
+      }
+    }
+    if (auto stop = should_stop()) {
+      step.outcome = StepReport::Outcome::not_started;
+      (void)db.set_operation_status(op.id, store::OperationStatus::pending, "");
+      failure = std::move(*stop);
+      break;
+    }
+    // 2. The rollback point: what `current` and config/ are now.
+    if (auto made = make_dirs(session.layout().component_dir(change.component), 0755); !made) {
+      step_failed(made.error());
+      break;
+    }
+    if (!exists_no_follow(session.layout().config_dir(change.component))) {
+      if (auto made = make_dirs(session.layout().config_dir(change.component), 0755); !made) {
+        step_failed(made.error());
+        break;
+      }
+    }
+    auto point = take_point(session, change.component, request.kind, report.upgrade_id, request.point_retention_ms);
+    if (!point) {
+      step_failed(point.error());
+      break;
+    }
+    step.point_id = *point;
+    op.point_id = *point;
+    if (auto set = db.set_operation_point(op.id, *point); !set) {
+      step_failed(set.error());
+      break;
+    }
+    // 3. The switch. From here on this change counts as done for rollback.
+    done = i + 1;
+    const auto swap_started = SteadyClock::now();
+    if (auto swapped = swap_link(session.layout().current_link(change.component), Layout::link_target(change.to));
+        !swapped) {
+      step_failed(swapped.error());
+      break;
+    }
+    step.swap_ms = seconds_since(swap_started) * 1000.0;
+    if (change.restore_point) {
+      if (auto restored = restore_config(session, change.component, *change.restore_point); !restored) {
+        step_failed(restored.error());
+        break;
+      }
+    }
+    if (auto recorded = db.set_operation_status(op.id, store::OperationStatus::completed, ""); !recorded) {
+      step_failed(recorded.error());
+      break;
+    }
+    step.outcome = StepReport::Outcome::completed;
+    step.seconds = seconds_since(step_started);
+  }
+
+  if (!failure) {
+    report.status = store::UpgradeStatus::completed;
+    (void)db.set_upgrade_status(report.upgrade_id, report.status, "", session.now());
+    for (const auto& change : request.changes) {
+      if (request.kind != "rollback") {
+        auto floor = db.floor(change.component);
+        const auto to = semver::Version::parse(change.to);
+        bool raise = true;
+        if (floor && *floor && to) {
+          if (auto old = semver::Version::parse(**floor); old) {
+            raise = semver::compare(*to, *old) > 0;
+          }
+        }
+        if (raise) {
+          (void)db.set_floor(change.component, change.to);
+        }
+      }
+      (void)session.audit(request.kind, change.component, change.from, change.to, "completed", report.upgrade_id,
+                          report.warnings.empty() ? "" : report.warnings.front());
+    }
+    report.seconds = seconds_since(started);
+    return report;
+  }
+
+  report.error = failure;
+  const bool stopped = failure->code == ErrorCode::interrupted || failure->code == ErrorCode::terminated;
+  if (request.on_failure == OnFailure::keep && !stopped) {
+    for (std::size_t i = 0; i < done; ++i) {
+      if (report.steps[i].outcome == StepReport::Outcome::completed) {
+        report.steps[i].outcome = StepReport::Outcome::kept;
+      }
+    }
+    report.status = store::UpgradeStatus::failed;
+  } else {
+    // Reverse order, each undo on its own: a rollback never inherits what is
+    // left of the upgrade's budget, and signals no longer stop it.
+    for (std::size_t i = done; i-- > 0;) {
+      if (auto undone = undo_operation(session, ops[i]); !undone) {
+        if (!report.rollback_error) {
+          Error e(ErrorCode::rollback_failed,
+                  fmt::format("rolling back {} to {} failed: {}", ops[i].component,
+                              ops[i].from_version.value_or("not installed"), undone.error().message));
+          report.rollback_error = std::move(e);
+        }
+        continue;
+      }
+      (void)db.set_operation_status(ops[i].id, store::OperationStatus::rolled_back, "");
+      report.steps[i].outcome = StepReport::Outcome::rolled_back;
+    }
+    report.status = stopped ? store::UpgradeStatus::cancelled
+                    : done > 0 ? store::UpgradeStatus::rolled_back
+                               : store::UpgradeStatus::failed;
+  }
+  if (report.rollback_error) {
+    report.status = store::UpgradeStatus::failed;
+    for (std::size_t i = 0; i < done; ++i) {
+      report.root_state.push_back(describe_link(session.layout(), ops[i].component));
+    }
+    report.rollback_error->details = report.root_state;
+  }
+  (void)db.set_upgrade_status(report.upgrade_id, report.status, failure->message, session.now());
+  for (const auto& change : request.changes) {
+    (void)session.audit(request.kind, change.component, change.from, change.to,
+                        std::string(store::to_string(report.status)), report.upgrade_id, failure->message);
+  }
+  report.seconds = seconds_since(started);
+  return report;
+}
+
+} // namespace noodle::engine

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/gc.hpp>
+#include <noodle/semver/version.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <dirent.h>
+#include <map>
+#include <set>
+
+namespace noodle::engine {
+
+namespace {
+
+std::vector<std::string> list_dir(const std::filesystem::path& dir)
+{
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return names;
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != ".." && name[0] != '.') {
+      names.push_back(name);
+    }
+  }
+  ::closedir(d);
+  return names;
+}
+
+} // namespace
+
+Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
+{
+  GcReport report;
+  store::StateStore& db = *session.store();
+  const Layout& layout = session.layout();
+  auto points = db.points(std::nullopt);
+  if (!points) {
+    return fail(points.error());
+  }
+  std::map<std::pair<std::string, std::string>, std::int64_t> pinned;
+  const auto now = session.now();
+  for (const auto& p : *points) {
+    if (p.expires_at <= now) {
+      if (auto removed = db.remove_point(p.id); !removed) {
+        return fail(removed.error());
+      }
+      if (auto removed = remove_tree(layout.point_dir(p.id)); !removed) {
+        return fail(removed.error());
+      }
+      report.removed_points.push_back(p.id);
+      (void)session.audit("gc", p.component, p.version, std::nullopt, "completed", std::nullopt,
+                          fmt::format("removed expired rollback point {}", p.id));
+    } else if (p.version) {
+      pinned.emplace(std::make_pair(p.component, *p.version), p.id);
+    }
+  }
+  for (const auto& component : list_dir(layout.components_dir())) {
+    auto link = read_link(layout.current_link(component));
+    if (!link) {
+      return fail(link.error());
+    }
+    const std::string current = *link && (*link)->rfind("versions/", 0) == 0 ? (*link)->substr(9) : "";
+    std::vector<std::pair<semver::Version, std::string>> versions;
+    for (const auto& name : list_dir(layout.versions_dir(component))) {
+      auto v = semver::Version::parse(name);
+      if (v) {
+        versions.emplace_back(std::move(*v), name);
+      }
+    }
+    std::sort(versions.begin(), versions.end(),
+              [](const auto& a, const auto& b) { return semver::compare(a.first, b.first) > 0; });
+    for (std::size_t i = 0; i < versions.size(); ++i) {
+      const std::string& name = versions[i].second;
+      const std::string id = fmt::format("{}@{}", component, name);
+      if (name == current) {
+        report.kept.push_back(id + " (current)");
+        continue;
+      }
+      if (auto it = pinned.find({component, name}); it != pinned.end()) {
+        report.kept.push_back(fmt::format("{} (rollback point {})", id, it->second));
+        continue;
+      }
+      if (i < keep) {
+        report.kept.push_back(fmt::format("{} (among the newest {})", id, keep));
+        continue;
+      }
+      // The record goes last: a crash in between leaves a recorded, partly
+      // removed directory that `check` reports and the next gc removes.
+      if (auto removed = remove_tree(layout.version_dir(component, name)); !removed) {
+        return fail(removed.error());
+      }
+      if (auto forgot = db.forget_files(component, name); !forgot) {
+        return fail(forgot.error());
+      }
+      report.removed_versions.push_back(id);
+      (void)session.audit("gc", component, name, std::nullopt, "completed", std::nullopt,
+                          fmt::format("removed {}", id));
+    }
+  }
+  return report;
+}
+
+} // namespace noodle::engine

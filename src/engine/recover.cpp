@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/engine/change.hpp>
+#include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/recover.hpp>
+#include <noodle/engine/session.hpp>
+
+#include <fmt/format.h>
+
+#include <dirent.h>
+#include <set>
+#include <sys/stat.h>
+
+namespace noodle::engine {
+
+namespace {
+
+std::vector<std::string> list_dir(const std::filesystem::path& dir)
+{
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return names;
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") {
+      names.push_back(name);
+    }
+  }
+  ::closedir(d);
+  return names;
+}
+
+bool starts_with(const std::string& s, std::string_view prefix)
+{
+  return s.rfind(prefix, 0) == 0;
+}
+
+// Temporary names the engine creates, left behind only by a crash (we hold
+// the lock, so no live run owns them).
+Result<void> remove_orphans(Session& session, RecoveryReport& report)
+{
+  const Layout& layout = session.layout();
+  for (const auto& name : list_dir(layout.staging_dir())) {
+    const auto path = layout.staging_dir() / name;
+    if (auto removed = remove_tree(path); !removed) {
+      return fail(removed.error());
+    }
+    report.removed.push_back(path.string());
+  }
+  for (const auto& component : list_dir(layout.components_dir())) {
+    const auto dir = layout.component_dir(component);
+    for (const auto& name : list_dir(dir)) {
+      if (starts_with(name, ".current.tmp-") || starts_with(name, ".config.restore-")) {
+        const auto path = dir / name;
+        if (auto removed = remove_tree(path); !removed) {
+          return fail(removed.error());
+        }
+        report.removed.push_back(path.string());
+      }
+    }
+  }
+  // Point copies: a temporary one, or one whose row never committed.
+  auto points = session.store()->points(std::nullopt);
+  if (!points) {
+    return fail(points.error());
+  }
+  std::set<std::string> known;
+  for (const auto& p : *points) {
+    known.insert(std::to_string(p.id));
+  }
+  for (const auto& name : list_dir(layout.points_dir())) {
+    if (starts_with(name, ".tmp-") || known.count(name) == 0) {
+      const auto path = layout.points_dir() / name;
+      if (auto removed = remove_tree(path); !removed) {
+        return fail(removed.error());
+      }
+      report.removed.push_back(path.string());
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+Result<RecoveryReport> recover(Session& session)
+{
+  RecoveryReport report;
+  store::StateStore& db = *session.store();
+  auto unfinished = db.unfinished();
+  if (!unfinished) {
+    return fail(unfinished.error());
+  }
+  for (const auto& upgrade : *unfinished) {
+    if (upgrade.pid == session.actor().pid) {
+      continue; // our own (a nested call); never the case for a fresh run
+    }
+    auto ops = db.operations(upgrade.id);
+    if (!ops) {
+      return fail(ops.error());
+    }
+    RecoveryReport::Resolved resolved;
+    resolved.upgrade_id = upgrade.id;
+    resolved.kind = upgrade.kind;
+    bool all_completed = !ops->empty();
+    for (const auto& op : *ops) {
+      all_completed = all_completed && op.status == store::OperationStatus::completed;
+    }
+    if (all_completed) {
+      // Every change is in place and recorded; only the final record is missing.
+      if (auto set = db.set_upgrade_status(upgrade.id, store::UpgradeStatus::completed,
+                                           "finished by recover after the process stopped", session.now());
+          !set) {
+        return fail(set.error());
+      }
+      resolved.outcome = "completed";
+      for (const auto& op : *ops) {
+        resolved.actions.push_back(fmt::format("{}: kept at {}", op.component, op.to_version));
+        (void)session.audit("recover", op.component, op.from_version, op.to_version, "completed", upgrade.id,
+                            "finished an interrupted run");
+      }
+      report.upgrades.push_back(std::move(resolved));
+      continue;
+    }
+    // Undo in reverse, judged by the links: a change whose `current` still
+    // points at its `from` needs nothing.
+    for (auto it = ops->rbegin(); it != ops->rend(); ++it) {
+      const auto& op = *it;
+      auto link = read_link(session.layout().current_link(op.component));
+      if (!link) {
+        return fail(link.error());
+      }
+      const std::optional<std::string> now =
+          *link && starts_with(**link, "versions/") ? std::optional(link->value().substr(9)) : std::nullopt;
+      const bool moved = now && *now == op.to_version && op.from_version != now;
+      if (moved && op.from_version) {
+        if (auto target = check_version_dir(session, op.component, *op.from_version); !target) {
+          Error e = target.error();
+          e.details.insert(e.details.begin(), fmt::format("recovering upgrade {}: {} stays at {}; the version to go "
+                                                          "back to is damaged", upgrade.id, op.component,
+                                                          op.to_version));
+          return fail(std::move(e));
+        }
+      }
+      if (moved) {
+        if (auto undone = undo_operation(session, op); !undone) {
+          Error e(ErrorCode::rollback_failed,
+                  fmt::format("recovering upgrade {}: cannot put {} back to {}: {}", upgrade.id, op.component,
+                              op.from_version.value_or("not installed"), undone.error().message));
+          e.details.push_back(fmt::format("{} still points at versions/{}", op.component, op.to_version));
+          return fail(std::move(e));
+        }
+        resolved.actions.push_back(
+            fmt::format("{}: current -> {}", op.component,
+                        op.from_version ? Layout::link_target(*op.from_version) : "(removed: not installed)"));
+      }
+      if (op.status != store::OperationStatus::pending) {
+        (void)db.set_operation_status(op.id, store::OperationStatus::rolled_back, "undone by recover");
+      }
+    }
+    const std::string why = fmt::format("interrupted: process {} stopped before it finished; undone by recover",
+                                        upgrade.pid);
+    if (auto set = db.set_upgrade_status(upgrade.id, store::UpgradeStatus::rolled_back, why, session.now()); !set) {
+      return fail(set.error());
+    }
+    resolved.outcome = "rolled_back";
+    for (const auto& op : *ops) {
+      (void)session.audit("recover", op.component, op.to_version, op.from_version, "rolled_back", upgrade.id, why);
+    }
+    report.upgrades.push_back(std::move(resolved));
+  }
+  if (auto cleaned = remove_orphans(session, report); !cleaned) {
+    return fail(cleaned.error());
+  }
+  return report;
+}
+
+} // namespace noodle::engine

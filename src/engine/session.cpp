@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/recover.hpp>
+#include <noodle/engine/session.hpp>
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <pwd.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace noodle::engine {
+
+namespace {
+
+std::string user_name(uid_t uid)
+{
+  struct passwd pw {};
+  struct passwd* found = nullptr;
+  std::string buffer(4096, '\0');
+  if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
+    return found->pw_name;
+  }
+  return fmt::format("uid {}", uid);
+}
+
+// Whether `path` exists at all (without following a final symlink).
+bool exists_no_follow(const std::filesystem::path& path)
+{
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+Error missing_database(const Layout& layout)
+{
+  Error e(ErrorCode::corrupt_state,
+          fmt::format("state directory '{}' has no state database '{}'", layout.state_dir().string(),
+                      layout.database().string()));
+  e.details.push_back("the history, rollback points and audit trail of this root are missing; "
+                      "restore the database from a backup, or move the state directory aside to start a new history");
+  return e;
+}
+
+} // namespace
+
+Actor Actor::current(std::string command, std::string requested_by)
+{
+  Actor a;
+  a.uid = static_cast<std::int64_t>(::getuid());
+  a.user = user_name(::getuid());
+  a.command = std::move(command);
+  a.requested_by = requested_by.empty() ? a.user : std::move(requested_by);
+  a.pid = static_cast<std::int64_t>(::getpid());
+  a.pid_start = process_start_time(a.pid);
+  return a;
+}
+
+std::string process_start_time(std::int64_t pid)
+{
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string stat;
+  if (!in || !std::getline(in, stat)) {
+    return {};
+  }
+  // The command name (field 2) may hold spaces and parentheses: count from the last ')'.
+  const auto close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return {};
+  }
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) {
+      return field;
+    }
+  }
+  return {};
+}
+
+bool process_matches(std::int64_t pid, const std::string& start)
+{
+  if (pid <= 0) {
+    return false;
+  }
+  const std::string now = process_start_time(pid);
+  return !now.empty() && (start.empty() || now == start);
+}
+
+store::Millis to_millis(std::chrono::system_clock::time_point t)
+{
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+Result<Session> Session::open_for_change(const Layout& layout, std::chrono::milliseconds lock_timeout,
+                                         const Actor& actor, Clock clock,
+                                         const std::function<void(const std::optional<LockHolder>&)>& on_wait)
+{
+  const bool first_use = !exists_no_follow(layout.state_dir());
+  if (auto made = make_dirs(layout.state_dir(), 0700); !made) {
+    return fail(made.error());
+  }
+  Session session(layout, actor, std::move(clock));
+  LockHolder me{actor.pid, actor.user, actor.command, session.now()};
+  auto lock = RootLock::acquire(layout.lock_file(), lock_timeout, me, on_wait);
+  if (!lock) {
+    return fail(lock.error());
+  }
+  session.m_lock.emplace(std::move(*lock));
+  // A first run may have died between creating the directory and the
+  // database: an empty state directory (only the lock) is still a first use.
+  const bool has_database = exists_no_follow(layout.database());
+  if (!has_database && !first_use) {
+    std::error_code ec;
+    bool only_lock = true;
+    for (const auto& entry : std::filesystem::directory_iterator(layout.state_dir(), ec)) {
+      const auto name = entry.path().filename().string();
+      if (name != "lock" && name != "staging") {
+        only_lock = false;
+      }
+    }
+    if (ec || !only_lock) {
+      return fail(missing_database(layout));
+    }
+  }
+  auto store = store::StateStore::open(layout.database(), store::StateStore::Create::if_missing);
+  if (!store) {
+    return fail(store.error());
+  }
+  session.m_store.emplace(std::move(*store));
+  if (auto recovered = recover(session); !recovered) {
+    return fail(recovered.error());
+  }
+  return session;
+}
+
+Result<Session> Session::open_for_reading(const Layout& layout, Clock clock)
+{
+  Session session(layout, Actor::current(""), std::move(clock));
+  if (!exists_no_follow(layout.state_dir())) {
+    return session;
+  }
+  if (!exists_no_follow(layout.database())) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(layout.state_dir(), ec)) {
+      const auto name = entry.path().filename().string();
+      if (name != "lock" && name != "staging") {
+        return fail(missing_database(layout));
+      }
+    }
+    return session;
+  }
+  auto store = store::StateStore::open(layout.database(), store::StateStore::Create::never);
+  if (!store) {
+    return fail(store.error());
+  }
+  session.m_store.emplace(std::move(*store));
+  return session;
+}
+
+Result<void> Session::audit(std::string action, std::string component, std::optional<std::string> from,
+                            std::optional<std::string> to, std::string outcome,
+                            std::optional<std::int64_t> upgrade_id, std::string detail)
+{
+  if (!m_store) {
+    return {};
+  }
+  store::AuditEntry e;
+  e.time = now();
+  e.uid = m_actor.uid;
+  e.user = m_actor.user;
+  e.command = m_actor.command;
+  e.action = std::move(action);
+  e.component = std::move(component);
+  e.from_version = std::move(from);
+  e.to_version = std::move(to);
+  e.outcome = std::move(outcome);
+  e.upgrade_id = upgrade_id;
+  e.detail = std::move(detail);
+  auto appended = m_store->append_audit(e);
+  if (!appended) {
+    return fail(appended.error());
+  }
+  return {};
+}
+
+} // namespace noodle::engine

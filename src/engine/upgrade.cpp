@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/engine/upgrade.hpp>
+#include <noodle/semver/version.hpp>
+#include <noodle/state/installed.hpp>
+
+#include <fmt/format.h>
+
+namespace noodle::engine {
+
+namespace {
+
+void audit_refusal(Session& session, const UpgradeOptions& options, const Error& refusal)
+{
+  for (const auto& item : options.plan.items) {
+    (void)session.audit(options.kind, item.component, std::nullopt,
+                        item.version ? std::optional(item.version->to_string()) : std::nullopt, "refused", std::nullopt,
+                        refusal.message);
+  }
+}
+
+} // namespace
+
+std::vector<Change> changes_from_plan(const graph::Plan& plan)
+{
+  std::vector<Change> changes;
+  for (const auto& step : plan.steps) {
+    Change c;
+    c.component = step.name;
+    if (step.from) {
+      c.from = step.from->to_string();
+    }
+    c.to = step.to.to_string();
+    c.entry = step.manifest;
+    c.strategy = step.strategy;
+    c.priority = step.priority;
+    changes.push_back(std::move(c));
+  }
+  return changes;
+}
+
+Result<void> check_floors(Session& session, const std::vector<Change>& changes, graph::AllowDowngrade allow)
+{
+  if (allow == graph::AllowDowngrade::yes) {
+    return {};
+  }
+  for (const auto& change : changes) {
+    auto floor = session.store()->floor(change.component);
+    if (!floor) {
+      return fail(floor.error());
+    }
+    if (!*floor) {
+      continue;
+    }
+    auto to = semver::Version::parse(change.to);
+    auto lowest = semver::Version::parse(**floor);
+    if (to && lowest && semver::compare(*to, *lowest) < 0) {
+      Error e(ErrorCode::downgrade_refused,
+              fmt::format("{}@{} is below {}, the highest version ever activated on this root", change.component,
+                          change.to, **floor));
+      e.details.push_back("going below it could reinstate a fixed vulnerability; pass --allow-downgrade if this is "
+                          "meant");
+      return fail(std::move(e));
+    }
+  }
+  return {};
+}
+
+Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
+                               const UpgradeOptions& options)
+{
+  UpgradeOutcome outcome;
+  auto installed = state::read_installed(session.layout().root());
+  if (!installed) {
+    return fail(installed.error());
+  }
+  outcome.plan = graph::make_plan(catalog, *installed, options.plan, machine);
+
+  if (options.source.allow_unsigned == AllowUnsigned::yes && options.plan.validation == graph::Validation::strict) {
+    Error e(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict");
+    e.details.push_back("unsigned archives are for development only; sign the archive with `noodle-upgrade sign`");
+    outcome.refusal = std::move(e);
+    audit_refusal(session, options, *outcome.refusal);
+    return outcome;
+  }
+  if (!outcome.plan.feasible) {
+    Error e(ErrorCode::infeasible, "the upgrade is refused: the plan is not feasible");
+    for (const auto& check : outcome.plan.checks) {
+      if (check.status == graph::Check::Status::fail) {
+        e.code = check.code.value_or(ErrorCode::infeasible);
+        e.message = fmt::format("the upgrade is refused: {}", check.message);
+        e.details = check.details;
+        break;
+      }
+    }
+    outcome.refusal = std::move(e);
+    audit_refusal(session, options, *outcome.refusal);
+    return outcome;
+  }
+  auto changes = changes_from_plan(outcome.plan);
+  if (changes.empty()) {
+    outcome.no_op = true;
+    return outcome;
+  }
+  if (auto floors = check_floors(session, changes, options.plan.allow_downgrade); !floors) {
+    outcome.refusal = floors.error();
+    audit_refusal(session, options, *outcome.refusal);
+    return outcome;
+  }
+
+  TransactionRequest request;
+  request.kind = options.kind;
+  request.changes = std::move(changes);
+  request.strategy = options.plan.default_strategy;
+  request.priority = options.priority;
+  request.metadata_json = options.metadata_json;
+  request.on_failure = options.on_failure;
+  request.timeout = options.timeout;
+  request.source = options.source;
+  request.stop = options.stop;
+  request.point_retention_ms = options.point_retention_ms;
+  auto report = run_transaction(session, request);
+  if (!report) {
+    return fail(report.error());
+  }
+  outcome.transaction = std::move(*report);
+  return outcome;
+}
+
+} // namespace noodle::engine
