@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/engine/change.hpp>
+#include <noodle/engine/session.hpp>
+#include <noodle/graph/plan.hpp>
 #include <noodle/manifest/loader.hpp>
 #include <noodle/output/reporter.hpp>
 #include <noodle/state/installed.hpp>
@@ -20,6 +23,8 @@ struct GlobalOptions {
   std::string root = "/var/lib/noodle";
   std::string catalog; // empty = <root>/manifests
   std::string keyring; // empty = <root>/keys
+  std::string archives; // empty = <root>/archives
+  double lock_timeout = 30; // seconds a changing command waits for the root's lock
   std::string output = "text";
   bool quiet = false;
   bool verbose = false;
@@ -38,6 +43,8 @@ struct Context {
   std::filesystem::path root() const { return global.root; }
   std::filesystem::path catalog_dir() const;
   std::filesystem::path keyring_dir() const;
+  std::filesystem::path archives_dir() const;
+  std::string command_line; // as typed, for the audit trail and the lock file
   manifest::LoadOptions load_options() const;
 };
 
@@ -55,6 +62,9 @@ void add_validate_command(CLI::App& app, Registry& registry);
 void add_graph_commands(CLI::App& app, Registry& registry);
 void add_plan_command(CLI::App& app, Registry& registry);
 void add_archive_commands(CLI::App& app, Registry& registry);
+void add_upgrade_commands(CLI::App& app, Registry& registry);
+void add_rollback_commands(CLI::App& app, Registry& registry);
+void add_state_commands(CLI::App& app, Registry& registry);
 
 // Loads the catalog, reporting its diagnostics; an error diagnostic ends the
 // command (the returned exit code is then set).
@@ -81,5 +91,51 @@ CLI::App* add_command(CLI::App& parent, const std::string& name, const std::stri
 
 // Sets `action` as what runs when `cmd` is chosen.
 void on_run(CLI::App* cmd, Registry& registry, Action action);
+
+// "NAME@RANGE", or a bare RANGE applying to `requested` (the one named
+// component); usage error otherwise.
+Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested);
+// "strict", "normal" or "permissive" (checked by CLI11 beforehand).
+graph::Validation validation_from(const std::string& s);
+
+// What `plan`, `upgrade` and `apply` ask for: one NAME VERSION or a batch file.
+struct PlanRequestOptions {
+  std::string name;
+  std::string version;
+  std::string batch_file;
+  std::vector<std::string> constraints;
+  std::string strategy = "gradual";
+  std::string validation = "normal";
+  bool allow_downgrade = false;
+};
+// The plan request and a title ("upgrade jit_compiler to 2.1.0"); batch
+// diagnostics are reported.
+Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts);
+
+// The rollout strategies --strategy accepts.
+const std::vector<std::string>& strategy_names();
+
+// Opens the root for a changing command: lock (waiting up to --lock-timeout,
+// saying so on stderr), state database, recovery (its notes reported). On
+// failure the error is reported and its exit code returned.
+struct ChangeSession {
+  std::optional<engine::Session> session;
+  std::optional<output::ExitCode> exit;
+};
+ChangeSession open_change_session(Context& ctx, const std::string& requested_by = {});
+
+// Opens the root for reading (no lock).
+ChangeSession open_read_session(Context& ctx);
+
+// SIGINT and SIGTERM, while alive, only set a flag that stop_check() turns
+// into an interrupted / terminated error at the engine's next safe point.
+class StopSignals {
+public:
+  StopSignals();
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  engine::StopCheck stop_check() const;
+};
 
 } // namespace noodle::cli

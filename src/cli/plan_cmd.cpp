@@ -2,7 +2,10 @@
 // `plan`: the feasibility and validation report of an upgrade or a batch.
 #include "context.hpp"
 
+#include <noodle/engine/plan_file.hpp>
 #include <noodle/graph/plan.hpp>
+#include <noodle/output/engine_view.hpp>
+#include <noodle/util/atomic_file.hpp>
 #include <noodle/manifest/batch.hpp>
 #include <noodle/output/graph_view.hpp>
 #include <noodle/state/machine.hpp>
@@ -23,7 +26,50 @@ struct PlanOptions {
   std::string strategy = "gradual";
   std::string validation = "normal";
   bool allow_downgrade = false;
+  std::string save;
 };
+
+} // namespace
+
+Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts)
+{
+  const bool batch = !opts.batch_file.empty();
+  graph::PlanRequest request;
+  request.validation = validation_from(opts.validation);
+  request.default_strategy = opts.strategy;
+  request.allow_downgrade = opts.allow_downgrade ? graph::AllowDowngrade::yes : graph::AllowDowngrade::no;
+  std::string title;
+  if (batch) {
+    std::vector<manifest::Diagnostic> diagnostics;
+    auto parsed = manifest::load_batch(opts.batch_file, diagnostics);
+    manifest::attach_source_lines(diagnostics);
+    if (!parsed) {
+      ctx.reporter.diagnostics(diagnostics);
+      return fail(parsed.error());
+    }
+    ctx.reporter.diagnostics(diagnostics);
+    for (const auto& item : parsed->items) {
+      request.items.push_back({item.component, item.version, item.strategy, item.priority});
+    }
+    title = fmt::format("batch '{}' ({} upgrade{})", opts.batch_file, parsed->items.size(),
+                        parsed->items.size() == 1 ? "" : "s");
+  } else {
+    auto version = semver::Version::parse(opts.version);
+    if (!version) {
+      return fail(version.error());
+    }
+    request.items.push_back({opts.name, *version, std::nullopt, 0});
+    title = fmt::format("upgrade {} to {}", opts.name, version->to_string());
+  }
+  for (const auto& c : opts.constraints) {
+    auto constraint = parse_constraint(c, batch ? std::string() : opts.name);
+    if (!constraint) {
+      return fail(constraint.error());
+    }
+    request.constraints.push_back(std::move(*constraint));
+  }
+  return std::make_pair(std::move(request), std::move(title));
+}
 
 // "NAME@RANGE", or a bare RANGE for the single requested component.
 Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested)
@@ -51,8 +97,6 @@ graph::Validation validation_from(const std::string& s)
                        : (s == "permissive" ? graph::Validation::permissive : graph::Validation::normal);
 }
 
-} // namespace
-
 const std::vector<std::string>& strategy_names()
 {
   static const std::vector<std::string> k_names = {"immediate", "gradual", "canary", "blue-green", "rolling"};
@@ -76,6 +120,8 @@ void add_plan_command(CLI::App& app, Registry& registry)
       ->check(CLI::IsMember({"strict", "normal", "permissive"}))
       ->capture_default_str();
   plan->add_flag("--allow-downgrade", opts->allow_downgrade, "Plan a move to a lower version instead of refusing it");
+  plan->add_option("--save", opts->save,
+                   "Save a feasible plan with a digest of its inputs, for 'apply --plan' (refused if they drift)");
 
   on_run(plan, registry, [opts](Context& ctx) {
     const bool batch = !opts->batch_file.empty();
@@ -89,41 +135,27 @@ void add_plan_command(CLI::App& app, Registry& registry)
     }
     const auto& installed = loaded.installed;
 
-    graph::PlanRequest request;
-    request.validation = validation_from(opts->validation);
-    request.default_strategy = opts->strategy;
-    request.allow_downgrade = opts->allow_downgrade ? graph::AllowDowngrade::yes : graph::AllowDowngrade::no;
-    std::string title;
-    if (batch) {
-      std::vector<manifest::Diagnostic> diagnostics;
-      auto parsed = manifest::load_batch(opts->batch_file, diagnostics);
-      manifest::attach_source_lines(diagnostics);
-      if (!parsed) {
-        ctx.reporter.diagnostics(diagnostics);
-        return ctx.reporter.failure(parsed.error());
-      }
-      ctx.reporter.diagnostics(diagnostics);
-      for (const auto& item : parsed->items) {
-        request.items.push_back({item.component, item.version, item.strategy, item.priority});
-      }
-      title = fmt::format("batch '{}' ({} upgrade{})", opts->batch_file, parsed->items.size(),
-                          parsed->items.size() == 1 ? "" : "s");
-    } else {
-      auto version = semver::Version::parse(opts->version);
-      if (!version) {
-        return ctx.reporter.failure(version.error());
-      }
-      request.items.push_back({opts->name, *version, std::nullopt, 0});
-      title = fmt::format("upgrade {} to {}", opts->name, version->to_string());
+    PlanRequestOptions what{opts->name,       opts->version,    opts->batch_file,     opts->constraints,
+                            opts->strategy,   opts->validation, opts->allow_downgrade};
+    auto built = build_plan_request(ctx, what);
+    if (!built) {
+      return ctx.reporter.failure(built.error());
     }
-    for (const auto& c : opts->constraints) {
-      auto constraint = parse_constraint(c, batch ? std::string() : opts->name);
-      if (!constraint) {
-        return ctx.reporter.failure(constraint.error());
-      }
-      request.constraints.push_back(std::move(*constraint));
-    }
+    auto& [request, title] = *built;
     auto result = graph::make_plan(loaded.result.catalog, installed, request, state::probe_machine(ctx.root()));
+    if (!opts->save.empty() && result.feasible) {
+      auto inputs = engine::digest_plan_inputs(ctx.catalog_dir(), installed, ctx.keyring_dir());
+      if (!inputs) {
+        return ctx.reporter.failure(inputs.error());
+      }
+      const auto saved = engine::make_saved_plan(result, request, std::move(*inputs),
+                                                 output::format_time(engine::to_millis(std::chrono::system_clock::now())));
+      if (auto written = util::write_file_atomic(opts->save, engine::serialize(saved), 0644); !written) {
+        return ctx.reporter.failure(written.error());
+      }
+      ctx.reporter.note(fmt::format("plan saved to '{}'; carry it out with 'noodle-upgrade apply --plan {}'\n",
+                                    opts->save, opts->save));
+    }
     return output::render_plan(result, title, ctx.reporter);
   });
 }

@@ -89,7 +89,8 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
     for (const CLI::App* a = at; a != nullptr && a->get_parent() != nullptr; a = a->get_parent()) {
       on_path.push_back(a->get_name());
     }
-    static const std::vector<std::string> k_valued = {"--root", "--catalog", "--keyring", "--output", "-o"};
+    static const std::vector<std::string> k_valued = {"--root",   "--catalog",      "--keyring", "--archives",
+                                                      "--output", "--lock-timeout", "-o"};
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto& word = args[i];
       if (std::find(k_valued.begin(), k_valued.end(), word) != k_valued.end()) {
@@ -128,6 +129,14 @@ std::filesystem::path Context::keyring_dir() const
     return global.keyring;
   }
   return std::filesystem::path(global.root) / "keys";
+}
+
+std::filesystem::path Context::archives_dir() const
+{
+  if (!global.archives.empty()) {
+    return global.archives;
+  }
+  return std::filesystem::path(global.root) / "archives";
 }
 
 manifest::LoadOptions Context::load_options() const
@@ -208,6 +217,14 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       ->envname("NOODLE_CATALOG");
   app.add_option("--keyring", global.keyring, "Directory of trusted public keys (default: <root>/keys)")
       ->envname("NOODLE_KEYRING");
+  app.add_option("--archives", global.archives,
+                 "Directory of signed archives NAME-VERSION.tar.gz|.tar.zst (default: <root>/archives)")
+      ->envname("NOODLE_ARCHIVES");
+  app.add_option("--lock-timeout", global.lock_timeout,
+                 "Seconds a changing command waits for another one on the same root, then exits 5")
+      ->envname("NOODLE_LOCK_TIMEOUT")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   app.add_option("-o,--output", global.output, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
@@ -222,6 +239,9 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_plan_command(app, registry);
   add_validate_command(app, registry);
   add_version_commands(app, registry);
+  add_upgrade_commands(app, registry);
+  add_rollback_commands(app, registry);
+  add_state_commands(app, registry);
 
   output::Style early_style;
   early_style.format = wants_json(args) ? output::Format::json : output::Format::text;
@@ -249,7 +269,11 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       !global.no_color && std::getenv("NO_COLOR") == nullptr && &err == &std::cerr && isatty(STDERR_FILENO) == 1;
   style.color = color_ok ? output::Color::yes : output::Color::no;
   output::Reporter reporter(out, err, style);
-  Context ctx{global, in, out, err, reporter};
+  Context ctx{global, in, out, err, reporter, {}};
+  ctx.command_line = "noodle-upgrade";
+  for (const auto& a : args) {
+    ctx.command_line += " " + a;
+  }
 
   if (!registry.action) {
     return output::to_int(reporter.failure(Error(ErrorCode::internal, "no command was selected")));

@@ -40,11 +40,11 @@ Result<std::optional<std::string>> current_version(const Layout& layout, const s
     return std::optional<std::string>();
   }
   const std::string prefix = "versions/";
-  if (target->rfind(prefix, 0) != 0) {
+  if ((*target)->rfind(prefix, 0) != 0) {
     return fail(ErrorCode::corrupt_state, fmt::format("'{}' points at '{}', not at versions/<version>",
                                                       layout.current_link(component).string(), **target));
   }
-  return std::optional<std::string>(target->substr(prefix.size()));
+  return std::optional<std::string>((*target)->substr(prefix.size()));
 }
 
 Result<void> point_link(Session& session, const std::string& component, const std::optional<std::string>& version)

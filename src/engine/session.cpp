@@ -129,9 +129,11 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
     return fail(store.error());
   }
   session.m_store.emplace(std::move(*store));
-  if (auto recovered = recover(session); !recovered) {
+  auto recovered = recover(session);
+  if (!recovered) {
     return fail(recovered.error());
   }
+  session.m_recovery = std::move(*recovered);
   return session;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <noodle/engine/layout.hpp>
+#include <noodle/engine/recover.hpp>
 #include <noodle/engine/root_lock.hpp>
 #include <noodle/store/state_store.hpp>
 #include <noodle/util/error.hpp>
@@ -64,6 +65,8 @@ public:
   store::Millis now() const { return to_millis(m_clock()); }
   const Clock& clock() const { return m_clock; }
   bool locked() const { return m_lock.has_value(); }
+  // What the recovery run by open_for_change did.
+  const RecoveryReport& recovery() const { return m_recovery; }
 
   // An audit entry stamped with now() and the actor; `to` and `from` optional.
   Result<void> audit(std::string action, std::string component, std::optional<std::string> from,
@@ -80,6 +83,7 @@ private:
   Clock m_clock;
   std::optional<RootLock> m_lock;
   std::optional<store::StateStore> m_store;
+  RecoveryReport m_recovery;
 };
 
 } // namespace noodle::engine

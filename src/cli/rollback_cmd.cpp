@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+// `rollback`, `rollback list` and `snapshot`: rollback points.
+#include "context.hpp"
+
+#include <noodle/engine/rollback.hpp>
+#include <noodle/output/engine_view.hpp>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace noodle::cli {
+
+namespace {
+
+struct RollbackCliOptions {
+  std::string name;
+  std::string to;
+  std::int64_t point = 0;
+  bool offline = false;
+  std::string requested_by;
+  std::string list_name;
+};
+
+} // namespace
+
+void add_rollback_commands(CLI::App& app, Registry& registry)
+{
+  auto o = std::make_shared<RollbackCliOptions>();
+  auto* rollback = add_command(
+      app, "rollback", "Put a component back to its previous version (or a given point), config/ included",
+      "Goes back to the newest rollback point holding another version than the current one, or to --to VERSION, or "
+      "--point ID; config/ is restored from the point. The version gone back to must match its extraction record. "
+      "The rollback takes its own point first, so it can be rolled back too. 'rollback list [NAME]' lists the points.",
+      "noodle-upgrade rollback jit_compiler --offline");
+  rollback->add_option("NAME", o->name, "Component to roll back");
+  auto* to = rollback->add_option("--to", o->to, "Go back to this version");
+  rollback->add_option("--point", o->point, "Go back to this rollback point")->excludes(to);
+  rollback->add_flag("--offline", o->offline, "Change only the files (the runtime loads `current` at its next start)");
+  rollback->add_option("--requested-by", o->requested_by, "Who asked for it, for the history (default: the user)");
+  on_run(rollback, registry, [o](Context& ctx) {
+    if (o->name.empty()) {
+      return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'rollback NAME [--to VERSION | --point ID]' or "
+                                                          "'rollback list [NAME]'"));
+    }
+    if (!o->offline) {
+      Error e(ErrorCode::usage, "expected --offline: this build changes the files only");
+      e.details.push_back("with --offline `current` and config/ go back at once; the runtime loads them at its next "
+                          "start");
+      return ctx.reporter.failure(e);
+    }
+    auto opened = open_change_session(ctx, o->requested_by);
+    if (opened.exit) {
+      return *opened.exit;
+    }
+    StopSignals signals;
+    engine::RollbackOptions options;
+    options.component = o->name;
+    if (!o->to.empty()) {
+      auto version = semver::Version::parse(o->to);
+      if (!version) {
+        return ctx.reporter.failure(version.error());
+      }
+      options.to_version = version->to_string();
+    }
+    if (o->point != 0) {
+      options.point = o->point;
+    }
+    options.stop = signals.stop_check();
+    auto report = engine::rollback(*opened.session, options);
+    if (!report) {
+      return ctx.reporter.failure(report.error());
+    }
+    return output::render_transaction(*report, fmt::format("rollback {}", o->name), ctx.reporter);
+  });
+
+  auto* list = add_command(*rollback, "list", "List rollback points with their age and expiry", "",
+                           "noodle-upgrade rollback list jit_compiler");
+  list->add_option("NAME", o->list_name, "Only this component's points");
+  on_run(list, registry, [o](Context& ctx) {
+    auto opened = open_read_session(ctx);
+    if (opened.exit) {
+      return *opened.exit;
+    }
+    engine::Session& session = *opened.session;
+    std::vector<store::RollbackPoint> points;
+    if (session.store() != nullptr) {
+      auto found = session.store()->points(o->list_name.empty() ? std::nullopt
+                                                                : std::optional<std::string_view>(o->list_name));
+      if (!found) {
+        return ctx.reporter.failure(found.error());
+      }
+      points = std::move(*found);
+    }
+    return output::render_points(points, session.now(), ctx.reporter);
+  });
+
+  auto snap_name = std::make_shared<std::string>();
+  auto* snapshot = add_command(app, "snapshot", "Make a rollback point of a component now (its version and config/)",
+                               "", "noodle-upgrade snapshot jit_compiler");
+  snapshot->add_option("NAME", *snap_name, "Component")->required();
+  on_run(snapshot, registry, [snap_name](Context& ctx) {
+    auto opened = open_change_session(ctx);
+    if (opened.exit) {
+      return *opened.exit;
+    }
+    auto point = engine::snapshot(*opened.session, *snap_name);
+    if (!point) {
+      return ctx.reporter.failure(point.error());
+    }
+    return output::render_snapshot(*point, ctx.reporter);
+  });
+}
+
+} // namespace noodle::cli

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: Apache-2.0
+// `upgrade` and `apply`: change the active versions of a root.
+#include "context.hpp"
+
+#include <noodle/engine/install.hpp>
+#include <noodle/engine/plan_file.hpp>
+#include <noodle/engine/upgrade.hpp>
+#include <noodle/manifest/loader.hpp>
+#include <noodle/output/engine_view.hpp>
+#include <noodle/output/graph_view.hpp>
+#include <noodle/state/machine.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace noodle::cli {
+
+namespace {
+
+// What upgrade and apply share.
+struct ChangeOptions {
+  PlanRequestOptions plan;
+  bool dry_run = false;
+  bool offline = false;
+  double timeout = 0; // 0: none
+  int priority = 5;
+  bool no_rollback = false;
+  bool allow_unsigned = false;
+  std::string requested_by;
+  std::vector<std::string> metadata;
+  // apply only
+  bool no_atomic = false;
+  std::string saved_plan;
+};
+
+void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
+{
+  cmd->add_option("--strategy", o.plan.strategy, "Rollout strategy (recorded; offline changes switch at once)")
+      ->check(CLI::IsMember(strategy_names()))
+      ->capture_default_str();
+  cmd->add_flag("--dry-run", o.dry_run, "Plan and locate the archives, change nothing");
+  cmd->add_flag("--offline", o.offline,
+                "Change only the files, for a runtime that is stopped or loads `current` at its next start");
+  cmd->add_option("--timeout", o.timeout, "Seconds the change may take before it is rolled back (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--validation", o.plan.validation, "How strict the checks are")
+      ->check(CLI::IsMember({"strict", "normal", "permissive"}))
+      ->capture_default_str();
+  cmd->add_flag("--allow-downgrade", o.plan.allow_downgrade, "Allow a move to a lower version");
+  cmd->add_flag("--allow-unsigned", o.allow_unsigned,
+                "Development only: install archives that have no signature (refused under --validation strict)");
+  cmd->add_option("--requested-by", o.requested_by, "Who asked for the change, for the history (default: the user)");
+  cmd->add_option("--metadata", o.metadata, "KEY=VALUE recorded with the change (repeatable)");
+  if (batch) {
+    cmd->add_flag("--no-atomic", o.no_atomic, "Keep the steps that succeeded when a later one fails");
+  } else {
+    cmd->add_option("--constraint", o.plan.constraints, "Limit the versions chosen for a component: NAME@RANGE");
+    cmd->add_option("--priority", o.priority, "Priority 1-10, recorded with the change")->check(CLI::Range(1, 10));
+    cmd->add_flag("--no-rollback", o.no_rollback, "On failure keep the steps already done");
+  }
+}
+
+Result<std::string> metadata_json(const std::vector<std::string>& pairs)
+{
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& p : pairs) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::usage, fmt::format("metadata '{}' is not KEY=VALUE", p));
+    }
+    j[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return j.dump();
+}
+
+engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
+{
+  engine::ArchiveSource source;
+  source.archives_dir = ctx.archives_dir();
+  source.keyring_dir = ctx.keyring_dir();
+  source.allow_unsigned = o.allow_unsigned ? engine::AllowUnsigned::yes : engine::AllowUnsigned::no;
+  return source;
+}
+
+Error needs_offline()
+{
+  Error e(ErrorCode::usage, "expected --offline: this build changes the files only");
+  e.details.push_back("with --offline the new version is in place at once and the runtime loads it from `current` "
+                      "at its next start");
+  return e;
+}
+
+// --dry-run: the plan, and whether every archive it needs is there.
+output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const state::InstalledState& installed,
+                         const graph::PlanRequest& request, const std::string& title, const ChangeOptions& o)
+{
+  auto plan = graph::make_plan(catalog, installed, request, state::probe_machine(ctx.root()));
+  if (plan.feasible) {
+    const auto source = archive_source(ctx, o);
+    for (const auto& step : plan.steps) {
+      if (step.manifest == nullptr) {
+        continue;
+      }
+      auto files = engine::locate_archive(*step.manifest, source);
+      if (!files) {
+        return ctx.reporter.failure(files.error());
+      }
+      ctx.reporter.note(fmt::format("{}@{}: archive '{}'\n", step.name, step.to.to_string(), files->archive.string()));
+    }
+    ctx.reporter.note("dry run: nothing was changed\n");
+  }
+  return output::render_plan(plan, title + " (dry run)", ctx.reporter);
+}
+
+output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::string& kind)
+{
+  auto metadata = metadata_json(o.metadata);
+  if (!metadata) {
+    return ctx.reporter.failure(metadata.error());
+  }
+  if (!o.dry_run && !o.offline) {
+    return ctx.reporter.failure(needs_offline());
+  }
+  auto loaded = load_catalog(ctx, WithInstalled::yes);
+  if (loaded.exit) {
+    return *loaded.exit;
+  }
+  auto built = build_plan_request(ctx, o.plan);
+  if (!built) {
+    return ctx.reporter.failure(built.error());
+  }
+  auto& [request, title] = *built;
+  if (o.dry_run) {
+    return dry_run(ctx, loaded.result.catalog, loaded.installed, request, title, o);
+  }
+  if (o.allow_unsigned && request.validation != graph::Validation::strict) {
+    ctx.reporter.warning("--allow-unsigned: archives without a signature will be installed; this is for development "
+                         "only and is recorded in the audit trail");
+  }
+  auto opened = open_change_session(ctx, o.requested_by);
+  if (opened.exit) {
+    return *opened.exit;
+  }
+  StopSignals signals;
+  engine::UpgradeOptions options;
+  options.plan = request;
+  options.kind = kind;
+  options.priority = o.priority;
+  options.metadata_json = *metadata;
+  options.on_failure = (o.no_rollback || o.no_atomic) ? engine::OnFailure::keep : engine::OnFailure::roll_back;
+  if (o.timeout > 0) {
+    options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout * 1000));
+  }
+  options.source = archive_source(ctx, o);
+  options.stop = signals.stop_check();
+  auto outcome = engine::upgrade(*opened.session, loaded.result.catalog, state::probe_machine(ctx.root()), options);
+  if (!outcome) {
+    return ctx.reporter.failure(outcome.error());
+  }
+  return output::render_upgrade(*outcome, title, ctx.reporter);
+}
+
+// apply --plan: exactly the saved steps, when nothing drifted.
+output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
+{
+  auto metadata = metadata_json(o.metadata);
+  if (!metadata) {
+    return ctx.reporter.failure(metadata.error());
+  }
+  std::vector<manifest::Diagnostic> diagnostics;
+  auto text = manifest::read_input_file(o.saved_plan, 4 * 1024 * 1024, diagnostics);
+  if (!text) {
+    return ctx.reporter.failure(diagnostics.empty() ? Error(ErrorCode::io, "cannot read '" + o.saved_plan + "'")
+                                                    : manifest::to_error(diagnostics.front()));
+  }
+  auto saved = engine::parse_saved_plan(*text, o.saved_plan);
+  if (!saved) {
+    return ctx.reporter.failure(saved.error());
+  }
+  if (!o.dry_run && !o.offline) {
+    return ctx.reporter.failure(needs_offline());
+  }
+  auto loaded = load_catalog(ctx, WithInstalled::no);
+  if (loaded.exit) {
+    return *loaded.exit;
+  }
+  auto opened = o.dry_run ? open_read_session(ctx) : open_change_session(ctx, o.requested_by);
+  if (opened.exit) {
+    return *opened.exit;
+  }
+  engine::Session& session = *opened.session;
+  auto installed = state::read_installed(ctx.root());
+  if (!installed) {
+    return ctx.reporter.failure(installed.error());
+  }
+  auto inputs = engine::digest_plan_inputs(ctx.catalog_dir(), *installed, ctx.keyring_dir());
+  if (!inputs) {
+    return ctx.reporter.failure(inputs.error());
+  }
+  const std::string title = fmt::format("saved plan '{}'", o.saved_plan);
+  if (auto drift = engine::check_drift(*saved, *inputs); !drift) {
+    if (!o.dry_run) {
+      (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, drift.error().message);
+    }
+    return ctx.reporter.failure(drift.error());
+  }
+  std::vector<engine::Change> changes;
+  for (const auto& step : saved->steps) {
+    auto version = semver::Version::parse(step.to);
+    const manifest::Manifest* entry = version ? loaded.result.catalog.find(step.component, *version) : nullptr;
+    if (entry == nullptr) {
+      return ctx.reporter.failure(Error(ErrorCode::drift, fmt::format("the saved plan names {}@{}, which the catalog "
+                                                                      "does not hold",
+                                                                      step.component, step.to)));
+    }
+    changes.push_back({step.component, step.from, step.to, entry, std::nullopt, step.strategy, step.priority});
+  }
+  if (o.dry_run) {
+    ctx.reporter.text(fmt::format("{}: still current, {} step{} would run; nothing was changed\n", title,
+                                  changes.size(), changes.size() == 1 ? "" : "s"));
+    return ctx.reporter.success({{"drift", false}, {"steps", changes.size()}});
+  }
+  const auto allow = saved->allow_downgrade ? graph::AllowDowngrade::yes : graph::AllowDowngrade::no;
+  if (auto floors = engine::check_floors(session, changes, allow); !floors) {
+    (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, floors.error().message);
+    return ctx.reporter.failure(floors.error());
+  }
+  if (changes.empty()) {
+    ctx.reporter.text(title + ": nothing to do\n");
+    return ctx.reporter.success({{"no_op", true}});
+  }
+  StopSignals signals;
+  engine::TransactionRequest request;
+  request.kind = "apply";
+  request.changes = std::move(changes);
+  request.strategy = o.plan.strategy;
+  request.metadata_json = *metadata;
+  request.on_failure = o.no_atomic ? engine::OnFailure::keep : engine::OnFailure::roll_back;
+  if (o.timeout > 0) {
+    request.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout * 1000));
+  }
+  request.source = archive_source(ctx, o);
+  request.stop = signals.stop_check();
+  auto report = engine::run_transaction(session, request);
+  if (!report) {
+    return ctx.reporter.failure(report.error());
+  }
+  return output::render_transaction(*report, title, ctx.reporter);
+}
+
+} // namespace
+
+void add_upgrade_commands(CLI::App& app, Registry& registry)
+{
+  auto up = std::make_shared<ChangeOptions>();
+  auto* upgrade = add_command(
+      app, "upgrade", "Upgrade a component (and what it needs) to a version, with rollback on failure",
+      "Verifies each signed archive, extracts it beside the running version, takes a rollback point and swaps the "
+      "`current` link atomically; any failure rolls back every step in reverse. Upgrading to the active version is a "
+      "no-op. Exit 0 done, 1 failed and rolled back, 3 refused, 4 archive or signature rejected, 5 root locked, 7 "
+      "rollback failed, 130/143 interrupted and rolled back.",
+      "noodle-upgrade --archives ./archives upgrade jit_compiler 2.1.0 --offline");
+  upgrade->add_option("NAME", up->plan.name, "Component to upgrade")->required();
+  upgrade->add_option("VERSION", up->plan.version, "Target version")->required();
+  add_change_options(upgrade, *up, false);
+  on_run(upgrade, registry, [up](Context& ctx) { return run_change(ctx, *up, "upgrade"); });
+
+  auto ap = std::make_shared<ChangeOptions>();
+  auto* apply = add_command(
+      app, "apply", "Carry out a batch file of upgrades, or a saved plan, all or nothing",
+      "Steps run in dependency order, then by priority; when one fails every step already done is rolled back in "
+      "reverse order (--no-atomic keeps them). With --plan, carries out exactly a plan saved by 'plan --save' and "
+      "refuses (exit 3) when the catalog, the installed versions or the keyring changed since.",
+      "noodle-upgrade apply upgrades.yaml --offline");
+  apply->add_option("BATCH", ap->plan.batch_file, "Batch file (upgrades: [...])");
+  apply->add_option("--plan", ap->saved_plan, "A plan saved by 'plan --save'");
+  add_change_options(apply, *ap, true);
+  on_run(apply, registry, [ap](Context& ctx) {
+    if (ap->plan.batch_file.empty() == ap->saved_plan.empty()) {
+      return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'apply BATCH.yaml' or 'apply --plan PLAN.json'; "
+                                                          "run 'noodle-upgrade apply --help' for usage"));
+    }
+    return ap->saved_plan.empty() ? run_change(ctx, *ap, "apply") : run_saved_plan(ctx, *ap);
+  });
+}
+
+} // namespace noodle::cli
