@@ -103,7 +103,7 @@ struct Counts {
 struct UpgradeFilter {
   std::optional<std::string> component;          // only upgrades with an operation on it
   std::vector<UpgradeStatus> statuses;           // empty: all
-  std::optional<std::int64_t> limit;             // newest first
+  std::optional<std::int64_t> limit;             // newest first; negative: none
 };
 
 // The root's durable state: one SQLite database in WAL mode with
@@ -133,7 +133,8 @@ public:
   Result<void> commit();
   Result<void> rollback();
 
-  // Upgrades and their operations.
+  // Upgrades and their operations. The calls that change a row by id fail
+  // with not_found when there is no such row.
   Result<std::int64_t> begin_upgrade(const UpgradeRecord& record);
   Result<void> set_upgrade_status(std::int64_t id, UpgradeStatus status, std::string_view error,
                                   std::optional<Millis> finished_at);
@@ -143,13 +144,15 @@ public:
   // Upgrades still pending or in_progress, oldest first.
   Result<std::vector<UpgradeRecord>> unfinished();
 
+  // Fails with not_found when record.upgrade_id names no upgrade.
   Result<std::int64_t> add_operation(const OperationRecord& record);
   Result<void> set_operation_status(std::int64_t id, OperationStatus status, std::string_view error);
   Result<void> set_operation_point(std::int64_t id, std::int64_t point_id);
   // In seq order.
   Result<std::vector<OperationRecord>> operations(std::int64_t upgrade_id);
 
-  // Rollback points.
+  // Rollback points. Ids are never reused, even after remove_point (not_found
+  // when there is no such point).
   Result<std::int64_t> add_point(const RollbackPoint& point);
   Result<std::optional<RollbackPoint>> point(std::int64_t id);
   // Newest first; all components when `component` is empty.
@@ -167,7 +170,8 @@ public:
   Result<void> set_floor(std::string_view component, std::string_view version);
 
   // What extraction wrote for component@version, file by file, so `check`
-  // can re-hash it. record_files replaces an earlier record.
+  // can re-hash it. record_files replaces an earlier record, atomically; a
+  // path listed twice fails with internal and keeps the earlier record.
   Result<void> record_files(std::string_view component, std::string_view version,
                             const std::vector<archive::TreeEntry>& entries);
   // nullopt when nothing was recorded for that version.

@@ -1,0 +1,1132 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/store/state_store.hpp>
+
+#include "sqlite_stmt.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace noodle::store {
+
+using detail::exec;
+using detail::Statement;
+using detail::Transaction;
+
+namespace {
+
+constexpr std::int64_t k_schema_version = 1;
+// PRAGMA application_id: "NUPG", so a foreign SQLite file is told apart from ours.
+constexpr std::int64_t k_application_id = 0x4e555047;
+
+constexpr const char* k_schema = R"sql(
+CREATE TABLE upgrades (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL
+    CHECK (status IN ('pending', 'in_progress', 'completed', 'failed', 'cancelled', 'rolled_back')),
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  requested_by TEXT NOT NULL,
+  uid INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  command TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  pid_start TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  metadata_json TEXT NOT NULL,
+  error TEXT NOT NULL,
+  cancel_requested INTEGER NOT NULL CHECK (cancel_requested IN (0, 1)),
+  offline INTEGER NOT NULL CHECK (offline IN (0, 1))
+);
+CREATE INDEX upgrades_by_status ON upgrades (status);
+
+CREATE TABLE operations (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  upgrade_id INTEGER NOT NULL REFERENCES upgrades (id),
+  seq INTEGER NOT NULL,
+  component TEXT NOT NULL,
+  from_version TEXT,
+  to_version TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'in_progress', 'completed', 'failed', 'rolled_back')),
+  -- no foreign key: points expire and are removed, the history stays
+  point_id INTEGER,
+  restores_config INTEGER NOT NULL CHECK (restores_config IN (0, 1)),
+  error TEXT NOT NULL
+);
+CREATE INDEX operations_by_upgrade ON operations (upgrade_id, seq);
+CREATE INDEX operations_by_component ON operations (component, upgrade_id);
+
+-- AUTOINCREMENT: a point id names a directory and is never reused
+CREATE TABLE rollback_points (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  component TEXT NOT NULL,
+  version TEXT,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  upgrade_id INTEGER REFERENCES upgrades (id),
+  reason TEXT NOT NULL
+);
+CREATE INDEX points_by_component ON rollback_points (component);
+
+CREATE TABLE audit (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  uid INTEGER NOT NULL,
+  user TEXT NOT NULL,
+  command TEXT NOT NULL,
+  action TEXT NOT NULL,
+  component TEXT NOT NULL,
+  from_version TEXT,
+  to_version TEXT,
+  outcome TEXT NOT NULL,
+  upgrade_id INTEGER,
+  detail TEXT NOT NULL
+);
+CREATE INDEX audit_by_component ON audit (component, id);
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+BEGIN
+  SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+BEGIN
+  SELECT RAISE(ABORT, 'the audit trail is append-only');
+END;
+
+CREATE TABLE floors (
+  component TEXT PRIMARY KEY,
+  version TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- one row per recorded component@version, so an empty record differs from none
+CREATE TABLE file_records (
+  component TEXT NOT NULL,
+  version TEXT NOT NULL,
+  PRIMARY KEY (component, version)
+) WITHOUT ROWID;
+
+CREATE TABLE files (
+  component TEXT NOT NULL,
+  version TEXT NOT NULL,
+  path TEXT NOT NULL,
+  type TEXT NOT NULL CHECK (type IN ('file', 'directory', 'symlink')),
+  mode INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  digest TEXT NOT NULL,
+  PRIMARY KEY (component, version, path),
+  FOREIGN KEY (component, version) REFERENCES file_records (component, version) ON DELETE CASCADE
+) WITHOUT ROWID;
+)sql";
+
+// ---- enum names ----------------------------------------------------------
+
+std::string_view type_name(archive::TreeEntry::Type type)
+{
+  switch (type) {
+  case archive::TreeEntry::Type::file: return "file";
+  case archive::TreeEntry::Type::directory: return "directory";
+  case archive::TreeEntry::Type::symlink: return "symlink";
+  }
+  return "file";
+}
+
+std::optional<archive::TreeEntry::Type> parse_type(std::string_view text)
+{
+  using Type = archive::TreeEntry::Type;
+  for (Type t : {Type::file, Type::directory, Type::symlink}) {
+    if (type_name(t) == text) {
+      return t;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string db_path(sqlite3* db)
+{
+  const char* name = sqlite3_db_filename(db, "main");
+  return name != nullptr ? std::string(name) : std::string();
+}
+
+Error bad_value(sqlite3* db, std::string_view what, std::string_view value, std::string_view table, std::int64_t id)
+{
+  return detail::corrupt_error(db_path(db), fmt::format("unknown {} '{}' in {} row {}", what, value, table, id));
+}
+
+Error no_row(std::string_view what, std::int64_t id)
+{
+  return Error(ErrorCode::not_found, fmt::format("no {} with id {} in the state database", what, id));
+}
+
+// ---- open ----------------------------------------------------------------
+
+Result<void> fsync_dir(const std::filesystem::path& dir)
+{
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return fail(ErrorCode::io, fmt::format("cannot open directory '{}': {}", dir.string(), std::strerror(errno)));
+  }
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return fail(ErrorCode::io, fmt::format("cannot sync directory '{}': {}", dir.string(), std::strerror(err)));
+  }
+  return {};
+}
+
+// Creates an empty file with mode 0600 unless something is already there,
+// so the database and its -wal/-shm files (which copy the mode) are never
+// readable by others, not even briefly.
+Result<void> create_private_file(const std::filesystem::path& path)
+{
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) {
+      return {}; // created concurrently; opened as it is
+    }
+    return fail(ErrorCode::io,
+                fmt::format("cannot create state database '{}': {}", path.string(), std::strerror(errno)));
+  }
+  int rc = ::fchmod(fd, 0600);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) {
+    return fail(ErrorCode::io,
+                fmt::format("cannot set the mode of state database '{}': {}", path.string(), std::strerror(err)));
+  }
+  return fsync_dir(path.parent_path());
+}
+
+// Runs a statement that yields one integer.
+Result<std::int64_t> query_int(sqlite3* db, const char* sql, std::string_view what)
+{
+  auto stmt = Statement::prepare(db, sql, what);
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  auto row = stmt->step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (!*row) {
+    return fail(ErrorCode::io, fmt::format("state database: {}: no result", what));
+  }
+  return stmt->int_at(0);
+}
+
+// Runs a statement and collects the first column of every row.
+Result<std::vector<std::string>> query_texts(sqlite3* db, const char* sql, std::string_view what)
+{
+  auto stmt = Statement::prepare(db, sql, what);
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back(stmt->text_at(0));
+  }
+}
+
+Result<void> create_schema(sqlite3* db)
+{
+  Transaction tx(db);
+  if (auto r = tx.open("create the schema"); !r) {
+    return r;
+  }
+  // Another process may have created it between our check and our lock.
+  auto version = query_int(db, "PRAGMA user_version", "read the schema version");
+  if (!version) {
+    return fail(version.error());
+  }
+  if (*version != 0) {
+    return {};
+  }
+  if (auto r = exec(db, k_schema, "create the schema"); !r) {
+    return r;
+  }
+  // Pragmas take no bound parameters; these are constants.
+  const std::string pragmas = fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", k_application_id,
+                                          k_schema_version);
+  if (auto r = exec(db, pragmas.c_str(), "set the schema version"); !r) {
+    return r;
+  }
+  return tx.commit("create the schema");
+}
+
+// Everything open() does once SQLite has opened the file.
+Result<void> prepare_database(sqlite3* db, const std::string& path)
+{
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, detail::k_busy_timeout_ms);
+
+  // The first read: fails with SQLITE_NOTADB on a file that is no database.
+  auto objects = query_int(db, "SELECT count(*) FROM sqlite_master", "read the schema");
+  if (!objects) {
+    return fail(objects.error());
+  }
+
+  auto mode = query_texts(db, "PRAGMA journal_mode = WAL", "switch to WAL journal mode");
+  if (!mode) {
+    return fail(mode.error());
+  }
+  if (mode->size() != 1 || (*mode)[0] != "wal") {
+    return fail(ErrorCode::io, fmt::format("state database '{}': cannot switch to WAL journal mode (it stays '{}')",
+                                           path, mode->empty() ? std::string() : (*mode)[0]));
+  }
+  if (auto r = exec(db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON", "set the pragmas"); !r) {
+    return r;
+  }
+  auto foreign_keys = query_int(db, "PRAGMA foreign_keys", "check foreign keys");
+  if (!foreign_keys) {
+    return fail(foreign_keys.error());
+  }
+  if (*foreign_keys != 1) {
+    return fail(ErrorCode::io, fmt::format("state database '{}': cannot enable foreign keys", path));
+  }
+
+  auto problems = query_texts(db, "PRAGMA quick_check", "check the database");
+  if (!problems) {
+    return fail(problems.error());
+  }
+  if (problems->size() != 1 || (*problems)[0] != "ok") {
+    std::string why = problems->empty() ? std::string("quick_check returned nothing") : (*problems)[0];
+    auto e = detail::corrupt_error(path, why);
+    for (std::size_t i = 1; i < problems->size() && i < 10; ++i) {
+      e.details.insert(e.details.end() - 2, (*problems)[i]);
+    }
+    return fail(std::move(e));
+  }
+
+  auto version = query_int(db, "PRAGMA user_version", "read the schema version");
+  if (!version) {
+    return fail(version.error());
+  }
+  auto application = query_int(db, "PRAGMA application_id", "read the application id");
+  if (!application) {
+    return fail(application.error());
+  }
+  if (*version == 0) {
+    if (*objects != 0 || *application != 0) {
+      // Never lay a new history over a file someone else wrote.
+      Error e(ErrorCode::corrupt_state,
+              fmt::format("state database '{}' holds {} tables or indexes but no schema version; it was not "
+                          "written by noodle-upgrade",
+                          path, *objects));
+      e.details.emplace_back("move it aside or point --root at the right directory; it is left as it is");
+      return fail(std::move(e));
+    }
+    return create_schema(db);
+  }
+  if (*version != k_schema_version) {
+    Error e(ErrorCode::corrupt_state, fmt::format("state database '{}' has schema version {}; this build knows {}",
+                                                  path, *version, k_schema_version));
+    e.details.emplace_back("a newer noodle-upgrade may have written it; use that build, or restore a backup");
+    return fail(std::move(e));
+  }
+  if (*application != k_application_id) {
+    Error e(ErrorCode::corrupt_state,
+            fmt::format("state database '{}' has application id {}; it was not written by noodle-upgrade", path,
+                        *application));
+    e.details.emplace_back("move it aside or point --root at the right directory; it is left as it is");
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+// SQLite names the file by its absolute path; errors from open() name it as
+// the caller gave it.
+Error as_given(Error e, sqlite3* db, const std::string& shown)
+{
+  const std::string prefix = fmt::format("state database '{}'", db_path(db));
+  if (e.message.rfind(prefix, 0) == 0) {
+    e.message = fmt::format("state database '{}'{}", shown, e.message.substr(prefix.size()));
+  }
+  return e;
+}
+
+// ---- rows ----------------------------------------------------------------
+
+constexpr const char* k_upgrade_columns =
+    "id, kind, status, started_at, finished_at, requested_by, uid, user, command, pid, pid_start, strategy, "
+    "priority, metadata_json, error, cancel_requested, offline";
+
+Result<UpgradeRecord> read_upgrade(sqlite3* db, const Statement& s)
+{
+  UpgradeRecord r;
+  r.id = s.int_at(0);
+  r.kind = s.text_at(1);
+  auto status_text = s.text_at(2);
+  auto status = parse_upgrade_status(status_text);
+  if (!status) {
+    return fail(bad_value(db, "upgrade status", status_text, "upgrades", r.id));
+  }
+  r.status = *status;
+  r.started_at = s.int_at(3);
+  r.finished_at = s.optional_int_at(4);
+  r.requested_by = s.text_at(5);
+  r.uid = s.int_at(6);
+  r.user = s.text_at(7);
+  r.command = s.text_at(8);
+  r.pid = s.int_at(9);
+  r.pid_start = s.text_at(10);
+  r.strategy = s.text_at(11);
+  r.priority = static_cast<int>(s.int_at(12));
+  r.metadata_json = s.text_at(13);
+  r.error = s.text_at(14);
+  r.cancel_requested = s.int_at(15) != 0;
+  r.offline = s.int_at(16) != 0;
+  return r;
+}
+
+constexpr const char* k_operation_columns =
+    "id, upgrade_id, seq, component, from_version, to_version, status, point_id, restores_config, error";
+
+Result<OperationRecord> read_operation(sqlite3* db, const Statement& s)
+{
+  OperationRecord r;
+  r.id = s.int_at(0);
+  r.upgrade_id = s.int_at(1);
+  r.seq = static_cast<int>(s.int_at(2));
+  r.component = s.text_at(3);
+  r.from_version = s.optional_text_at(4);
+  r.to_version = s.text_at(5);
+  auto status_text = s.text_at(6);
+  auto status = parse_operation_status(status_text);
+  if (!status) {
+    return fail(bad_value(db, "operation status", status_text, "operations", r.id));
+  }
+  r.status = *status;
+  r.point_id = s.optional_int_at(7);
+  r.restores_config = s.int_at(8) != 0;
+  r.error = s.text_at(9);
+  return r;
+}
+
+constexpr const char* k_point_columns = "id, component, version, created_at, expires_at, upgrade_id, reason";
+
+RollbackPoint read_point(const Statement& s)
+{
+  RollbackPoint p;
+  p.id = s.int_at(0);
+  p.component = s.text_at(1);
+  p.version = s.optional_text_at(2);
+  p.created_at = s.int_at(3);
+  p.expires_at = s.int_at(4);
+  p.upgrade_id = s.optional_int_at(5);
+  p.reason = s.text_at(6);
+  return p;
+}
+
+constexpr const char* k_audit_columns =
+    "id, time, uid, user, command, action, component, from_version, to_version, outcome, upgrade_id, detail";
+
+AuditEntry read_audit(const Statement& s)
+{
+  AuditEntry a;
+  a.id = s.int_at(0);
+  a.time = s.int_at(1);
+  a.uid = s.int_at(2);
+  a.user = s.text_at(3);
+  a.command = s.text_at(4);
+  a.action = s.text_at(5);
+  a.component = s.text_at(6);
+  a.from_version = s.optional_text_at(7);
+  a.to_version = s.optional_text_at(8);
+  a.outcome = s.text_at(9);
+  a.upgrade_id = s.optional_int_at(10);
+  a.detail = s.text_at(11);
+  return a;
+}
+
+// Steps `stmt` to the end, turning every row into a T with `read`.
+template <typename T, typename Read> Result<std::vector<T>> collect(Statement& stmt, Read read)
+{
+  std::vector<T> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return out;
+    }
+    Result<T> item = read(stmt);
+    if (!item) {
+      return fail(item.error());
+    }
+    out.push_back(std::move(*item));
+  }
+}
+
+// Runs an UPDATE or DELETE of one row by id; not_found when there is none.
+Result<void> change_one(sqlite3* db, Statement& stmt, std::string_view what, std::int64_t id)
+{
+  if (auto r = stmt.run(); !r) {
+    return r;
+  }
+  if (sqlite3_changes64(db) == 0) {
+    return fail(no_row(what, id));
+  }
+  return {};
+}
+
+// A negative limit keeps nothing; SQLite would read it as "no limit".
+std::int64_t sql_limit(const std::optional<std::int64_t>& limit)
+{
+  if (!limit) {
+    return -1;
+  }
+  return *limit < 0 ? 0 : *limit;
+}
+
+} // namespace
+
+// ---- enum names (public) -------------------------------------------------
+
+std::string_view to_string(UpgradeStatus status)
+{
+  switch (status) {
+  case UpgradeStatus::pending: return "pending";
+  case UpgradeStatus::in_progress: return "in_progress";
+  case UpgradeStatus::completed: return "completed";
+  case UpgradeStatus::failed: return "failed";
+  case UpgradeStatus::cancelled: return "cancelled";
+  case UpgradeStatus::rolled_back: return "rolled_back";
+  }
+  return "pending";
+}
+
+std::string_view to_string(OperationStatus status)
+{
+  switch (status) {
+  case OperationStatus::pending: return "pending";
+  case OperationStatus::in_progress: return "in_progress";
+  case OperationStatus::completed: return "completed";
+  case OperationStatus::failed: return "failed";
+  case OperationStatus::rolled_back: return "rolled_back";
+  }
+  return "pending";
+}
+
+std::optional<UpgradeStatus> parse_upgrade_status(std::string_view text)
+{
+  for (auto s : {UpgradeStatus::pending, UpgradeStatus::in_progress, UpgradeStatus::completed, UpgradeStatus::failed,
+                 UpgradeStatus::cancelled, UpgradeStatus::rolled_back}) {
+    if (to_string(s) == text) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<OperationStatus> parse_operation_status(std::string_view text)
+{
+  for (auto s : {OperationStatus::pending, OperationStatus::in_progress, OperationStatus::completed,
+                 OperationStatus::failed, OperationStatus::rolled_back}) {
+    if (to_string(s) == text) {
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+// ---- lifetime ------------------------------------------------------------
+
+void StateStore::Close::operator()(sqlite3* db) const
+{
+  // Statements are all finalized by then; close_v2 copes even if not.
+  sqlite3_close_v2(db);
+}
+
+StateStore::StateStore(sqlite3* db) : m_db(db) {}
+StateStore::StateStore(StateStore&&) noexcept = default;
+StateStore& StateStore::operator=(StateStore&&) noexcept = default;
+StateStore::~StateStore() = default;
+
+Result<StateStore> StateStore::open(const std::filesystem::path& path, Create create)
+{
+  const std::string shown = path.string();
+  std::error_code ec;
+  auto status = std::filesystem::symlink_status(path, ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) {
+    return fail(ErrorCode::io, fmt::format("cannot inspect state database '{}': {}", shown, ec.message()));
+  }
+  if (!std::filesystem::exists(status)) {
+    if (create == Create::never) {
+      return fail(ErrorCode::not_found, fmt::format("state database '{}' does not exist", shown));
+    }
+    if (auto r = create_private_file(path); !r) {
+      return fail(r.error());
+    }
+  }
+
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
+  if (create == Create::if_missing) {
+    flags |= SQLITE_OPEN_CREATE;
+  }
+  sqlite3* raw = nullptr;
+  int rc = sqlite3_open_v2(shown.c_str(), &raw, flags, nullptr);
+  StateStore store(raw); // owns the handle even when opening failed
+  if (rc != SQLITE_OK) {
+    const char* message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+      return fail(detail::corrupt_error(shown, message));
+    }
+    return fail(ErrorCode::io, fmt::format("cannot open state database '{}': {}", shown, message));
+  }
+  if (auto r = prepare_database(raw, shown); !r) {
+    return fail(as_given(std::move(r.error()), raw, shown));
+  }
+  return store;
+}
+
+// ---- explicit transactions -----------------------------------------------
+
+Result<void> StateStore::begin()
+{
+  return exec(m_db.get(), "BEGIN IMMEDIATE", "begin a transaction");
+}
+
+Result<void> StateStore::commit()
+{
+  return exec(m_db.get(), "COMMIT", "commit a transaction");
+}
+
+Result<void> StateStore::rollback()
+{
+  return exec(m_db.get(), "ROLLBACK", "roll back a transaction");
+}
+
+// ---- upgrades ------------------------------------------------------------
+
+Result<std::int64_t> StateStore::begin_upgrade(const UpgradeRecord& record)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(db,
+                                 "INSERT INTO upgrades (kind, status, started_at, finished_at, requested_by, uid, "
+                                 "user, command, pid, pid_start, strategy, priority, metadata_json, error, "
+                                 "cancel_requested, offline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                                 "?12, ?13, ?14, ?15, ?16)",
+                                 "record an upgrade");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, record.kind)
+      .bind_text(2, to_string(record.status))
+      .bind_int(3, record.started_at)
+      .bind_optional_int(4, record.finished_at)
+      .bind_text(5, record.requested_by)
+      .bind_int(6, record.uid)
+      .bind_text(7, record.user)
+      .bind_text(8, record.command)
+      .bind_int(9, record.pid)
+      .bind_text(10, record.pid_start)
+      .bind_text(11, record.strategy)
+      .bind_int(12, record.priority)
+      .bind_text(13, record.metadata_json)
+      .bind_text(14, record.error)
+      .bind_int(15, record.cancel_requested ? 1 : 0)
+      .bind_int(16, record.offline ? 1 : 0);
+  if (auto r = stmt->run(); !r) {
+    return fail(r.error());
+  }
+  return sqlite3_last_insert_rowid(db);
+}
+
+Result<void> StateStore::set_upgrade_status(std::int64_t id, UpgradeStatus status, std::string_view error,
+                                            std::optional<Millis> finished_at)
+{
+  auto stmt = Statement::prepare(m_db.get(), "UPDATE upgrades SET status = ?1, error = ?2, finished_at = ?3 WHERE id = ?4",
+                                 "set an upgrade's status");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, to_string(status)).bind_text(2, error).bind_optional_int(3, finished_at).bind_int(4, id);
+  return change_one(m_db.get(), *stmt, "upgrade", id);
+}
+
+Result<void> StateStore::request_cancel(std::int64_t id)
+{
+  auto stmt = Statement::prepare(m_db.get(), "UPDATE upgrades SET cancel_requested = 1 WHERE id = ?1",
+                                 "request a cancel");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, id);
+  return change_one(m_db.get(), *stmt, "upgrade", id);
+}
+
+Result<std::optional<UpgradeRecord>> StateStore::upgrade(std::int64_t id)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(db, fmt::format("SELECT {} FROM upgrades WHERE id = ?1", k_upgrade_columns),
+                                 "read an upgrade");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, id);
+  auto rows = collect<UpgradeRecord>(*stmt, [db](const Statement& s) { return read_upgrade(db, s); });
+  if (!rows) {
+    return fail(rows.error());
+  }
+  if (rows->empty()) {
+    return std::optional<UpgradeRecord>();
+  }
+  return std::optional<UpgradeRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<UpgradeRecord>> StateStore::upgrades(const UpgradeFilter& filter)
+{
+  sqlite3* db = m_db.get();
+  // Only the placeholders depend on the filter; every value is bound.
+  std::string sql = fmt::format("SELECT {} FROM upgrades u WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM operations o "
+                                "WHERE o.upgrade_id = u.id AND o.component = ?1))",
+                                k_upgrade_columns);
+  if (!filter.statuses.empty()) {
+    sql += " AND status IN (";
+    for (std::size_t i = 0; i < filter.statuses.size(); ++i) {
+      sql += fmt::format("{}?{}", i == 0 ? "" : ", ", i + 3);
+    }
+    sql += ")";
+  }
+  sql += " ORDER BY id DESC LIMIT ?2";
+  auto stmt = Statement::prepare(db, sql, "list upgrades");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_optional_text(1, filter.component).bind_int(2, sql_limit(filter.limit));
+  for (std::size_t i = 0; i < filter.statuses.size(); ++i) {
+    stmt->bind_text(static_cast<int>(i) + 3, to_string(filter.statuses[i]));
+  }
+  return collect<UpgradeRecord>(*stmt, [db](const Statement& s) { return read_upgrade(db, s); });
+}
+
+Result<std::vector<UpgradeRecord>> StateStore::unfinished()
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(
+      db,
+      fmt::format("SELECT {} FROM upgrades WHERE status IN ('pending', 'in_progress') ORDER BY id", k_upgrade_columns),
+      "list unfinished upgrades");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  return collect<UpgradeRecord>(*stmt, [db](const Statement& s) { return read_upgrade(db, s); });
+}
+
+// ---- operations ----------------------------------------------------------
+
+Result<std::int64_t> StateStore::add_operation(const OperationRecord& record)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(db,
+                                 "INSERT INTO operations (upgrade_id, seq, component, from_version, to_version, "
+                                 "status, point_id, restores_config, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                                 "record an operation");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, record.upgrade_id)
+      .bind_int(2, record.seq)
+      .bind_text(3, record.component)
+      .bind_optional_text(4, record.from_version)
+      .bind_text(5, record.to_version)
+      .bind_text(6, to_string(record.status))
+      .bind_optional_int(7, record.point_id)
+      .bind_int(8, record.restores_config ? 1 : 0)
+      .bind_text(9, record.error);
+  if (auto r = stmt->run(); !r) {
+    if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_FOREIGNKEY) {
+      return fail(no_row("upgrade", record.upgrade_id));
+    }
+    return fail(r.error());
+  }
+  return sqlite3_last_insert_rowid(db);
+}
+
+Result<void> StateStore::set_operation_status(std::int64_t id, OperationStatus status, std::string_view error)
+{
+  auto stmt = Statement::prepare(m_db.get(), "UPDATE operations SET status = ?1, error = ?2 WHERE id = ?3",
+                                 "set an operation's status");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, to_string(status)).bind_text(2, error).bind_int(3, id);
+  return change_one(m_db.get(), *stmt, "operation", id);
+}
+
+Result<void> StateStore::set_operation_point(std::int64_t id, std::int64_t point_id)
+{
+  auto stmt = Statement::prepare(m_db.get(), "UPDATE operations SET point_id = ?1 WHERE id = ?2",
+                                 "set an operation's rollback point");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, point_id).bind_int(2, id);
+  return change_one(m_db.get(), *stmt, "operation", id);
+}
+
+Result<std::vector<OperationRecord>> StateStore::operations(std::int64_t upgrade_id)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(
+      db, fmt::format("SELECT {} FROM operations WHERE upgrade_id = ?1 ORDER BY seq, id", k_operation_columns),
+      "list operations");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, upgrade_id);
+  return collect<OperationRecord>(*stmt, [db](const Statement& s) { return read_operation(db, s); });
+}
+
+// ---- rollback points -----------------------------------------------------
+
+Result<std::int64_t> StateStore::add_point(const RollbackPoint& point)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(db,
+                                 "INSERT INTO rollback_points (component, version, created_at, expires_at, upgrade_id, "
+                                 "reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                                 "record a rollback point");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, point.component)
+      .bind_optional_text(2, point.version)
+      .bind_int(3, point.created_at)
+      .bind_int(4, point.expires_at)
+      .bind_optional_int(5, point.upgrade_id)
+      .bind_text(6, point.reason);
+  if (auto r = stmt->run(); !r) {
+    if (sqlite3_extended_errcode(db) == SQLITE_CONSTRAINT_FOREIGNKEY && point.upgrade_id) {
+      return fail(no_row("upgrade", *point.upgrade_id));
+    }
+    return fail(r.error());
+  }
+  return sqlite3_last_insert_rowid(db);
+}
+
+Result<std::optional<RollbackPoint>> StateStore::point(std::int64_t id)
+{
+  auto stmt = Statement::prepare(m_db.get(), fmt::format("SELECT {} FROM rollback_points WHERE id = ?1", k_point_columns),
+                                 "read a rollback point");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, id);
+  auto row = stmt->step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (!*row) {
+    return std::optional<RollbackPoint>();
+  }
+  return std::optional<RollbackPoint>(read_point(*stmt));
+}
+
+Result<std::vector<RollbackPoint>> StateStore::points(std::optional<std::string_view> component)
+{
+  auto stmt = Statement::prepare(
+      m_db.get(),
+      fmt::format("SELECT {} FROM rollback_points WHERE ?1 IS NULL OR component = ?1 ORDER BY id DESC", k_point_columns),
+      "list rollback points");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_optional_text(1, component);
+  return collect<RollbackPoint>(*stmt, [](const Statement& s) { return Result<RollbackPoint>(read_point(s)); });
+}
+
+Result<void> StateStore::remove_point(std::int64_t id)
+{
+  auto stmt = Statement::prepare(m_db.get(), "DELETE FROM rollback_points WHERE id = ?1", "remove a rollback point");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, id);
+  return change_one(m_db.get(), *stmt, "rollback point", id);
+}
+
+// ---- audit ---------------------------------------------------------------
+
+Result<std::int64_t> StateStore::append_audit(const AuditEntry& entry)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(db,
+                                 "INSERT INTO audit (time, uid, user, command, action, component, from_version, "
+                                 "to_version, outcome, upgrade_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+                                 "?10, ?11)",
+                                 "append to the audit trail");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, entry.time)
+      .bind_int(2, entry.uid)
+      .bind_text(3, entry.user)
+      .bind_text(4, entry.command)
+      .bind_text(5, entry.action)
+      .bind_text(6, entry.component)
+      .bind_optional_text(7, entry.from_version)
+      .bind_optional_text(8, entry.to_version)
+      .bind_text(9, entry.outcome)
+      .bind_optional_int(10, entry.upgrade_id)
+      .bind_text(11, entry.detail);
+  if (auto r = stmt->run(); !r) {
+    return fail(r.error());
+  }
+  return sqlite3_last_insert_rowid(db);
+}
+
+Result<std::vector<AuditEntry>> StateStore::audit(std::optional<std::string_view> component,
+                                                  std::optional<std::int64_t> limit)
+{
+  // The newest `limit` entries, handed back oldest first.
+  auto stmt = Statement::prepare(
+      m_db.get(),
+      fmt::format("SELECT {0} FROM (SELECT {0} FROM audit WHERE ?1 IS NULL OR component = ?1 ORDER BY id DESC "
+                  "LIMIT ?2) ORDER BY id",
+                  k_audit_columns),
+      "read the audit trail");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_optional_text(1, component).bind_int(2, sql_limit(limit));
+  return collect<AuditEntry>(*stmt, [](const Statement& s) { return Result<AuditEntry>(read_audit(s)); });
+}
+
+// ---- floors --------------------------------------------------------------
+
+Result<std::optional<std::string>> StateStore::floor(std::string_view component)
+{
+  auto stmt = Statement::prepare(m_db.get(), "SELECT version FROM floors WHERE component = ?1", "read a version floor");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component);
+  auto row = stmt->step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (!*row) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(stmt->text_at(0));
+}
+
+Result<void> StateStore::set_floor(std::string_view component, std::string_view version)
+{
+  auto stmt = Statement::prepare(m_db.get(),
+                                 "INSERT INTO floors (component, version) VALUES (?1, ?2) "
+                                 "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                                 "set a version floor");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component).bind_text(2, version);
+  return stmt->run();
+}
+
+// ---- extraction records --------------------------------------------------
+
+Result<void> StateStore::record_files(std::string_view component, std::string_view version,
+                                      const std::vector<archive::TreeEntry>& entries)
+{
+  sqlite3* db = m_db.get();
+  constexpr std::string_view what = "record extracted files";
+  Transaction tx(db);
+  if (auto r = tx.open(what); !r) {
+    return r;
+  }
+  // Deleting the record drops its files too (ON DELETE CASCADE).
+  auto forget = Statement::prepare(db, "DELETE FROM file_records WHERE component = ?1 AND version = ?2", what);
+  if (!forget) {
+    return fail(forget.error());
+  }
+  forget->bind_text(1, component).bind_text(2, version);
+  if (auto r = forget->run(); !r) {
+    return r;
+  }
+  auto record = Statement::prepare(db, "INSERT INTO file_records (component, version) VALUES (?1, ?2)", what);
+  if (!record) {
+    return fail(record.error());
+  }
+  record->bind_text(1, component).bind_text(2, version);
+  if (auto r = record->run(); !r) {
+    return r;
+  }
+  auto insert = Statement::prepare(db,
+                                   "INSERT INTO files (component, version, path, type, mode, size, digest) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                   what);
+  if (!insert) {
+    return fail(insert.error());
+  }
+  for (const auto& entry : entries) {
+    insert->reset();
+    insert->bind_text(1, component)
+        .bind_text(2, version)
+        .bind_text(3, entry.path)
+        .bind_text(4, type_name(entry.type))
+        .bind_int(5, static_cast<std::int64_t>(entry.mode))
+        .bind_int(6, static_cast<std::int64_t>(entry.size))
+        .bind_text(7, entry.digest);
+    if (auto r = insert->run(); !r) {
+      if ((sqlite3_extended_errcode(db)) == SQLITE_CONSTRAINT_PRIMARYKEY) {
+        return fail(ErrorCode::internal,
+                    fmt::format("state database: {}: path '{}' appears twice in {}@{}", what, entry.path, component,
+                                version));
+      }
+      return r;
+    }
+  }
+  return tx.commit(what);
+}
+
+Result<std::optional<std::vector<archive::TreeEntry>>>
+StateStore::files(std::string_view component, std::string_view version)
+{
+  sqlite3* db = m_db.get();
+  // One statement, so the record and its files are read from one snapshot: a
+  // record without files yields one row of NULLs.
+  auto stmt = Statement::prepare(db,
+                                 "SELECT f.path, f.type, f.mode, f.size, f.digest FROM file_records r "
+                                 "LEFT JOIN files f ON f.component = r.component AND f.version = r.version "
+                                 "WHERE r.component = ?1 AND r.version = ?2 ORDER BY f.path",
+                                 "read extracted files");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component).bind_text(2, version);
+  bool recorded = false;
+  std::vector<archive::TreeEntry> entries;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      break;
+    }
+    recorded = true;
+    if (stmt->is_null(0)) {
+      continue;
+    }
+    archive::TreeEntry e;
+    e.path = stmt->text_at(0);
+    auto type_text = stmt->text_at(1);
+    auto type = parse_type(type_text);
+    if (!type) {
+      return fail(detail::corrupt_error(db_path(db), fmt::format("unknown file type '{}' for '{}' of {}@{}",
+                                                                 type_text, e.path, component, version)));
+    }
+    e.type = *type;
+    e.mode = static_cast<std::uint32_t>(stmt->int_at(2));
+    e.size = static_cast<std::uint64_t>(stmt->int_at(3));
+    e.digest = stmt->text_at(4);
+    entries.push_back(std::move(e));
+  }
+  if (!recorded) {
+    return std::optional<std::vector<archive::TreeEntry>>();
+  }
+  return std::optional<std::vector<archive::TreeEntry>>(std::move(entries));
+}
+
+Result<void> StateStore::forget_files(std::string_view component, std::string_view version)
+{
+  auto stmt = Statement::prepare(m_db.get(), "DELETE FROM file_records WHERE component = ?1 AND version = ?2",
+                                 "forget extracted files");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component).bind_text(2, version);
+  return stmt->run();
+}
+
+// ---- summaries -----------------------------------------------------------
+
+Result<Counts> StateStore::counts(std::optional<std::string_view> component)
+{
+  sqlite3* db = m_db.get();
+  auto stmt = Statement::prepare(db,
+                                 "SELECT status, count(*) FROM upgrades u WHERE ?1 IS NULL OR EXISTS (SELECT 1 FROM "
+                                 "operations o WHERE o.upgrade_id = u.id AND o.component = ?1) GROUP BY status",
+                                 "count upgrades");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_optional_text(1, component);
+  Counts counts;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return counts;
+    }
+    auto status_text = stmt->text_at(0);
+    auto status = parse_upgrade_status(status_text);
+    if (!status) {
+      return fail(detail::corrupt_error(db_path(db), fmt::format("unknown upgrade status '{}'", status_text)));
+    }
+    std::int64_t n = stmt->int_at(1);
+    switch (*status) {
+    case UpgradeStatus::pending:
+    case UpgradeStatus::in_progress: counts.in_progress += n; break;
+    case UpgradeStatus::completed: counts.completed += n; break;
+    case UpgradeStatus::failed: counts.failed += n; break;
+    case UpgradeStatus::cancelled: counts.cancelled += n; break;
+    case UpgradeStatus::rolled_back: counts.rolled_back += n; break;
+    }
+  }
+}
+
+Result<std::optional<Millis>> StateStore::last_completed(std::string_view component)
+{
+  auto stmt = Statement::prepare(m_db.get(),
+                                 "SELECT max(u.finished_at) FROM upgrades u WHERE u.status = 'completed' AND EXISTS "
+                                 "(SELECT 1 FROM operations o WHERE o.upgrade_id = u.id AND o.component = ?1)",
+                                 "find the last completed upgrade");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component);
+  auto row = stmt->step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (!*row) {
+    return std::optional<Millis>();
+  }
+  return stmt->optional_int_at(0);
+}
+
+Result<std::string> StateStore::integrity_check()
+{
+  auto rows = query_texts(m_db.get(), "PRAGMA integrity_check", "check integrity");
+  if (!rows) {
+    return fail(rows.error());
+  }
+  std::string out;
+  for (const auto& line : *rows) {
+    if (!out.empty()) {
+      out += '\n';
+    }
+    out += line;
+  }
+  return out;
+}
+
+} // namespace noodle::store
