@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/extract.hpp>
 
+#include <noodle/archive/digest.hpp>
+
 #include "tar_fd.hpp"
 #include "tar_input.hpp"
 #include "tar_path.hpp"
@@ -52,6 +54,10 @@ struct Node {
   std::uint32_t parent = k_root;
   NodeKind kind = NodeKind::directory;
   bool from_entry = false; // false: a directory implied by a deeper path
+  // What the node is on disk, for ExtractReport::tree.
+  std::uint32_t mode = 0;
+  std::uint64_t size = 0;
+  std::string digest; // a file's sha256 hex, a symlink's target
 };
 
 // Why an entry of a refused type is refused.
@@ -76,7 +82,8 @@ public:
   Result<void> run(int fd);
   // Removes everything run() created, children first; returns what remained.
   std::vector<std::string> remove_created();
-  const ExtractReport& report() const { return m_report; }
+  // The report, its tree built from the nodes (which it consumes).
+  ExtractReport take_report();
 
 private:
   Result<void> entry(detail::TarInput& in, archive_entry* e);
@@ -132,7 +139,7 @@ Result<std::uint32_t> Extractor::add_node(std::uint32_t parent, std::string_view
                             m_limits.max_entries));
   }
   const auto index = static_cast<std::uint32_t>(m_nodes.size());
-  m_nodes.push_back(Node{std::string(name), parent, kind, from_entry});
+  m_nodes.push_back(Node{std::string(name), parent, kind, from_entry, 0, 0, {}});
   m_children.emplace(child_key(parent, name), index);
   if (kind == NodeKind::directory) {
     ++m_report.directories;
@@ -232,6 +239,7 @@ Result<std::uint32_t> Extractor::make_parents(const std::vector<std::string_view
     if (!dir.valid() || ::fchmod(dir.get(), 0755) != 0) {
       return fail(io_error(shown, "set the mode of", *made, errno));
     }
+    m_nodes[*made].mode = 0755;
     parent = *made;
   }
   return parent;
@@ -253,6 +261,7 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     return fail(ErrorCode::io, fmt::format("entry '{}': cannot create file: {}", shown, std::strerror(errno)));
   }
   std::uint64_t written = 0;
+  Sha256 hash; // over the blocks already in memory: no second read of the file
   for (;;) {
     auto block = in.read_block(shown);
     if (!block) {
@@ -268,6 +277,11 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     if (const int err = detail::write_all(out.get(), block->data(), block->size()); err != 0) {
       return fail(ErrorCode::io, fmt::format("entry '{}': cannot write file: {}", shown, std::strerror(err)));
     }
+    hash.update(std::string_view(block->data(), block->size()));
+  }
+  auto digest = hash.final();
+  if (!digest) {
+    return fail(std::move(digest.error()));
   }
   // No setuid, setgid, sticky or world-writable bit; the owner is whoever runs us.
   const auto mode = static_cast<mode_t>(archive_entry_perm(e) & 0755);
@@ -282,6 +296,10 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
   }
   ++m_report.files;
   m_report.bytes += written;
+  Node& made = m_nodes[node];
+  made.mode = static_cast<std::uint32_t>(mode);
+  made.size = written;
+  made.digest = digest->hex();
   return {};
 }
 
@@ -375,25 +393,37 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
   }
   const std::string name(parts.back());
 
+  std::uint32_t directory = k_root;
   if (type == AE_IFDIR && earlier) {
     m_nodes[*earlier].from_entry = true; // made earlier for a deeper path
+    directory = *earlier;
   } else if (type == AE_IFDIR) {
     if (::mkdirat(*parent_fd, name.c_str(), 0700) != 0) {
       return reject(ErrorCode::io, fmt::format("cannot create directory: {}", std::strerror(errno)));
     }
-    if (auto made = add_node(parent, name, NodeKind::directory, true, shown); !made) {
+    auto made = add_node(parent, name, NodeKind::directory, true, shown);
+    if (!made) {
       ::unlinkat(*parent_fd, name.c_str(), AT_REMOVEDIR);
       return fail(std::move(made.error()));
     }
+    directory = *made;
   } else if (type == AE_IFLNK) {
     if (::symlinkat(target, *parent_fd, name.c_str()) != 0) {
       return reject(ErrorCode::io, fmt::format("cannot create symlink: {}", std::strerror(errno)));
     }
-    if (auto made = add_node(parent, name, NodeKind::symlink, true, shown); !made) {
+    auto made = add_node(parent, name, NodeKind::symlink, true, shown);
+    if (!made) {
       ::unlinkat(*parent_fd, name.c_str(), 0);
       return fail(std::move(made.error()));
     }
     ++m_report.symlinks;
+    // A symlink's mode is whatever the file system gives it (0777 on Linux).
+    struct stat st {};
+    if (::fstatat(*parent_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return reject(ErrorCode::io, fmt::format("cannot stat symlink: {}", std::strerror(errno)));
+    }
+    m_nodes[*made].mode = static_cast<std::uint32_t>(st.st_mode & 07777);
+    m_nodes[*made].digest = target;
   } else {
     // Recorded before the file exists, so a failure part-way removes it.
     auto made = add_node(parent, name, NodeKind::file, true, shown);
@@ -409,6 +439,7 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
     if (!dir.valid() || ::fchmod(dir.get(), mode) != 0) {
       return reject(ErrorCode::io, fmt::format("cannot set the directory's mode: {}", std::strerror(errno)));
     }
+    m_nodes[directory].mode = static_cast<std::uint32_t>(mode);
   }
   // Directories and symlinks carry no data; anything there is still counted.
   auto drained = in.drain(shown);
@@ -467,6 +498,31 @@ Result<void> Extractor::run(int fd)
     return fail(ErrorCode::archive_invalid, fmt::format("archive has no regular file '{}' at its root", k_manifest));
   }
   return sync_all();
+}
+
+ExtractReport Extractor::take_report()
+{
+  // Parents come before children, so each path extends its parent's, which
+  // is entry (parent - 1) of the tree.
+  auto& tree = m_report.tree;
+  tree.clear();
+  tree.reserve(m_nodes.size() - 1);
+  for (std::uint32_t i = 1; i < m_nodes.size(); ++i) {
+    Node& node = m_nodes[i];
+    TreeEntry entry;
+    entry.path = node.parent == k_root ? node.name : tree[node.parent - 1].path + '/' + node.name;
+    switch (node.kind) {
+    case NodeKind::file: entry.type = TreeEntry::Type::file; break;
+    case NodeKind::directory: entry.type = TreeEntry::Type::directory; break;
+    case NodeKind::symlink: entry.type = TreeEntry::Type::symlink; break;
+    }
+    entry.mode = node.mode;
+    entry.size = node.size;
+    entry.digest = std::move(node.digest);
+    tree.push_back(std::move(entry));
+  }
+  std::sort(tree.begin(), tree.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
+  return std::move(m_report);
 }
 
 std::vector<std::string> Extractor::remove_created()
@@ -533,7 +589,7 @@ Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, 
     }
     return fail(std::move(error));
   }
-  return extractor.report();
+  return extractor.take_report();
 }
 
 } // namespace noodle::archive

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <noodle/archive/limits.hpp>
+#include <noodle/archive/tree_digest.hpp>
 #include <noodle/util/error.hpp>
 
 #include <cstdint>
 #include <filesystem>
+#include <vector>
 
 namespace noodle::archive {
 
@@ -15,6 +17,11 @@ struct ExtractReport {
   std::uint64_t directories = 0; // directories created, explicit or implied by a path
   std::uint64_t symlinks = 0;    // symlinks created
   std::uint64_t bytes = 0;       // bytes written to regular files
+  // Everything created (manifest.yaml and implied directories included),
+  // sorted by path, with each file's sha256 taken from the blocks as they
+  // were written and the modes as set on disk: equal to hash_tree() of the
+  // staging directory right after a successful extraction.
+  std::vector<TreeEntry> tree;
 };
 
 // Extracts the component archive open on `fd` (read with pread from offset

@@ -32,7 +32,8 @@ public:
   // Opens or creates `lock_file` (mode 0600, O_NOFOLLOW|O_CLOEXEC) and takes
   // LOCK_EX. When another process holds it, retries every 50 ms until
   // `timeout` has passed (a zero timeout tries once), calling `on_wait` once
-  // with the holder when the first try fails; then fails with
+  // with the holder when the first try fails and there is time to wait (not
+  // for a zero timeout); then fails with
   // ErrorCode::locked: "root '<root>' is locked by pid N (user U, since
   // <time>): <command>" (the holder part left out when the file holds none),
   // with a detail line suggesting --lock-timeout. On success truncates the
