@@ -3,6 +3,7 @@
 #include "context.hpp"
 
 #include <noodle/engine/plan_file.hpp>
+#include <noodle/engine/upgrade.hpp>
 #include <noodle/graph/plan.hpp>
 #include <noodle/output/engine_view.hpp>
 #include <noodle/util/atomic_file.hpp>
@@ -148,7 +149,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
       if (!inputs) {
         return ctx.reporter.failure(inputs.error());
       }
-      const auto saved = engine::make_saved_plan(result, request, std::move(*inputs),
+      const auto saved = engine::make_saved_plan(engine::changes_from_plan(result, loaded.result.catalog), request, std::move(*inputs),
                                                  output::format_time(engine::to_millis(std::chrono::system_clock::now())));
       if (auto written = util::write_file_atomic(opts->save, engine::serialize(saved), 0644); !written) {
         return ctx.reporter.failure(written.error());

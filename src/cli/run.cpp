@@ -198,7 +198,13 @@ CLI::App* add_command(CLI::App& parent, const std::string& name, const std::stri
 
 void on_run(CLI::App* cmd, Registry& registry, Action action)
 {
-  cmd->callback([&registry, action = std::move(action)] { registry.action = action; });
+  // A command with subcommands of its own (`rollback list`) runs only when
+  // none of them was chosen; CLI11 calls the parent's callback last.
+  cmd->callback([cmd, &registry, action = std::move(action)] {
+    if (cmd->get_subcommands().empty()) {
+      registry.action = action;
+    }
+  });
 }
 
 int run(const std::vector<std::string>& args, std::istream& in, std::ostream& out, std::ostream& err)

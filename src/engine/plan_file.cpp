@@ -104,7 +104,7 @@ Result<PlanInputs> digest_plan_inputs(const std::filesystem::path& catalog_dir, 
   return inputs;
 }
 
-SavedPlan make_saved_plan(const graph::Plan& plan, const graph::PlanRequest& request, PlanInputs inputs,
+SavedPlan make_saved_plan(const std::vector<Change>& changes, const graph::PlanRequest& request, PlanInputs inputs,
                           std::string created_at)
 {
   SavedPlan saved;
@@ -112,16 +112,8 @@ SavedPlan make_saved_plan(const graph::Plan& plan, const graph::PlanRequest& req
   saved.validation = std::string(graph::to_string(request.validation));
   saved.allow_downgrade = request.allow_downgrade == graph::AllowDowngrade::yes;
   saved.inputs = std::move(inputs);
-  for (const auto& step : plan.steps) {
-    SavedStep s;
-    s.component = step.name;
-    if (step.from) {
-      s.from = step.from->to_string();
-    }
-    s.to = step.to.to_string();
-    s.strategy = step.strategy;
-    s.priority = step.priority;
-    saved.steps.push_back(std::move(s));
+  for (const auto& c : changes) {
+    saved.steps.push_back({c.component, c.from, c.to, c.strategy, c.priority});
   }
   return saved;
 }

@@ -20,20 +20,30 @@ void audit_refusal(Session& session, const UpgradeOptions& options, const Error&
 
 } // namespace
 
-std::vector<Change> changes_from_plan(const graph::Plan& plan)
+std::vector<Change> changes_from_plan(const graph::Plan& plan, const manifest::Catalog& catalog)
 {
   std::vector<Change> changes;
   for (const auto& step : plan.steps) {
-    Change c;
-    c.component = step.name;
+    std::optional<std::string> from;
     if (step.from) {
-      c.from = step.from->to_string();
+      from = step.from->to_string();
     }
-    c.to = step.to.to_string();
-    c.entry = step.manifest;
-    c.strategy = step.strategy;
-    c.priority = step.priority;
-    changes.push_back(std::move(c));
+    // A downgrade or a new install is one hop; an upgrade passes every stop.
+    std::vector<semver::Version> hops = step.hops;
+    if (hops.empty() || step.downgrade) {
+      hops = {step.to};
+    }
+    for (const auto& hop : hops) {
+      Change c;
+      c.component = step.name;
+      c.from = from;
+      c.to = hop.to_string();
+      c.entry = hop == step.to ? step.manifest : catalog.find(step.name, hop);
+      c.strategy = step.strategy;
+      c.priority = step.priority;
+      from = c.to;
+      changes.push_back(std::move(c));
+    }
   }
   return changes;
 }
@@ -69,12 +79,6 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
                                const UpgradeOptions& options)
 {
   UpgradeOutcome outcome;
-  auto installed = state::read_installed(session.layout().root());
-  if (!installed) {
-    return fail(installed.error());
-  }
-  outcome.plan = graph::make_plan(catalog, *installed, options.plan, machine);
-
   if (options.source.allow_unsigned == AllowUnsigned::yes && options.plan.validation == graph::Validation::strict) {
     Error e(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict");
     e.details.push_back("unsigned archives are for development only; sign the archive with `noodle-upgrade sign`");
@@ -82,6 +86,12 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
     audit_refusal(session, options, *outcome.refusal);
     return outcome;
   }
+  auto installed = state::read_installed(session.layout().root());
+  if (!installed) {
+    return fail(installed.error());
+  }
+  outcome.plan = graph::make_plan(catalog, *installed, options.plan, machine);
+
   if (!outcome.plan.feasible) {
     Error e(ErrorCode::infeasible, "the upgrade is refused: the plan is not feasible");
     for (const auto& check : outcome.plan.checks) {
@@ -96,7 +106,7 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
     audit_refusal(session, options, *outcome.refusal);
     return outcome;
   }
-  auto changes = changes_from_plan(outcome.plan);
+  auto changes = changes_from_plan(outcome.plan, catalog);
   if (changes.empty()) {
     outcome.no_op = true;
     return outcome;

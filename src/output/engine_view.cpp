@@ -165,7 +165,7 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
 ExitCode render_upgrade(const engine::UpgradeOutcome& outcome, const std::string& title, Reporter& r)
 {
   if (outcome.refusal) {
-    if (!outcome.plan.feasible) {
+    if (!outcome.plan.checks.empty() && !outcome.plan.feasible) {
       // The plan's own report says why, check by check.
       return render_plan(outcome.plan, title, r);
     }

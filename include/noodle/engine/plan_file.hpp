@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/engine/change.hpp>
 #include <noodle/graph/plan.hpp>
 #include <noodle/state/installed.hpp>
 #include <noodle/util/error.hpp>
@@ -42,7 +43,8 @@ struct SavedPlan {
   std::vector<SavedStep> steps;
 };
 
-SavedPlan make_saved_plan(const graph::Plan& plan, const graph::PlanRequest& request, PlanInputs inputs,
+// `changes` as changes_from_plan gives them (one per hop).
+SavedPlan make_saved_plan(const std::vector<Change>& changes, const graph::PlanRequest& request, PlanInputs inputs,
                           std::string created_at);
 
 // JSON, one object: {"format": "noodle-plan 1", ...}.

@@ -35,8 +35,10 @@ struct UpgradeOutcome {
   std::optional<TransactionReport> transaction;
 };
 
-// The plan's steps as changes, in the plan's order.
-std::vector<Change> changes_from_plan(const graph::Plan& plan);
+// The plan's steps as changes, in the plan's order; a step through required
+// stops becomes one change per hop (1.2.0 -> 1.5.0, then 1.5.0 -> 2.1.0),
+// each stop installed and activated in turn.
+std::vector<Change> changes_from_plan(const graph::Plan& plan, const manifest::Catalog& catalog);
 
 // Refuses a change to a version below the component's floor (the highest
 // version ever activated here) unless downgrades are allowed.
