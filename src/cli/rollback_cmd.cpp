@@ -3,6 +3,7 @@
 #include "context.hpp"
 
 #include <noodle/engine/rollback.hpp>
+#include <noodle/manifest/loader.hpp>
 #include <noodle/output/engine_view.hpp>
 
 #include <fmt/format.h>
@@ -17,6 +18,8 @@ struct RollbackCliOptions {
   std::string name;
   std::string to;
   std::int64_t point = 0;
+  std::int64_t upgrade = 0;
+  bool force = false;
   bool offline = false;
   std::string requested_by;
   std::string list_name;
@@ -35,19 +38,31 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       "noodle-upgrade rollback jit_compiler --offline");
   rollback->add_option("NAME", o->name, "Component to roll back");
   auto* to = rollback->add_option("--to", o->to, "Go back to this version");
-  rollback->add_option("--point", o->point, "Go back to this rollback point")->excludes(to);
+  auto* point_opt = rollback->add_option("--point", o->point, "Go back to this rollback point")->excludes(to);
+  rollback->add_option("--upgrade", o->upgrade,
+                       "Undo every change of this completed upgrade (see history), in reverse, in one transaction")
+      ->excludes(to)
+      ->excludes(point_opt);
+  rollback->add_flag("--force", o->force, "Roll back even when it breaks a dependency range of the catalog");
   rollback->add_flag("--offline", o->offline, "Change only the files (the runtime loads `current` at its next start)");
   rollback->add_option("--requested-by", o->requested_by, "Who asked for it, for the history (default: the user)");
   on_run(rollback, registry, [o](Context& ctx) {
-    if (o->name.empty()) {
-      return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'rollback NAME [--to VERSION | --point ID]' or "
-                                                          "'rollback list [NAME]'"));
+    if (o->name.empty() == (o->upgrade == 0)) {
+      return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'rollback NAME [--to VERSION | --point ID]', "
+                                                          "'rollback --upgrade ID' or 'rollback list [NAME]'"));
     }
     if (!o->offline) {
       Error e(ErrorCode::usage, "expected --offline: this build changes the files only");
       e.details.push_back("with --offline `current` and config/ go back at once; the runtime loads them at its next "
                           "start");
       return ctx.reporter.failure(e);
+    }
+    // The catalog checks the versions gone back to; a rollback is the way
+    // out of trouble, so a catalog that does not load only skips the check.
+    auto catalog = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
+    if (catalog.has_errors()) {
+      ctx.reporter.warning(fmt::format("catalog '{}' does not load: dependency ranges are not checked",
+                                       ctx.catalog_dir().string()));
     }
     auto opened = open_change_session(ctx, o->requested_by);
     if (opened.exit) {
@@ -56,6 +71,11 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
     StopSignals signals;
     engine::RollbackOptions options;
     options.component = o->name;
+    options.catalog = catalog.has_errors() ? nullptr : &catalog.catalog;
+    options.force = o->force;
+    if (o->upgrade != 0) {
+      options.upgrade = o->upgrade;
+    }
     if (!o->to.empty()) {
       auto version = semver::Version::parse(o->to);
       if (!version) {
@@ -71,7 +91,9 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
     if (!report) {
       return ctx.reporter.failure(report.error());
     }
-    return output::render_transaction(*report, fmt::format("rollback {}", o->name), ctx.reporter);
+    return output::render_transaction(
+        *report, o->upgrade != 0 ? fmt::format("rollback of upgrade {}", o->upgrade) : fmt::format("rollback {}", o->name),
+        ctx.reporter);
   });
 
   auto* list = add_command(*rollback, "list", "List rollback points with their age and expiry", "",

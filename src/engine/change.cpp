@@ -369,13 +369,15 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     }
     // 3. The switch. From here on this change counts as done for rollback.
     done = i + 1;
-    const auto swap_started = SteadyClock::now();
-    if (auto swapped = swap_link(session.layout().current_link(change.component), Layout::link_target(change.to));
+    LinkSwapTiming timing;
+    if (auto swapped =
+            swap_link(session.layout().current_link(change.component), Layout::link_target(change.to), &timing);
         !swapped) {
       step_failed(swapped.error());
       break;
     }
-    step.swap_ms = seconds_since(swap_started) * 1000.0;
+    step.swap_ms = timing.replace_ms;
+    step.sync_ms = timing.sync_ms;
     if (change.restore_point) {
       if (auto restored = restore_config(session, change.component, *change.restore_point); !restored) {
         step_failed(restored.error());

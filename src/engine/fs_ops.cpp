@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -322,8 +323,9 @@ Result<std::optional<std::string>> read_link(const fs::path& link)
   return fail(io_error("read link", link, target.error()));
 }
 
-Result<void> swap_link(const fs::path& link, const std::string& target)
+Result<void> swap_link(const fs::path& link, const std::string& target, LinkSwapTiming* timing)
 {
+  const auto started = std::chrono::steady_clock::now();
   static std::atomic<unsigned> counter{0};
   const fs::path path = clean(link);
   const fs::path dir = parent_of(path);
@@ -354,7 +356,13 @@ Result<void> swap_link(const fs::path& link, const std::string& target)
     ::unlinkat(dir_fd.get(), temp.c_str(), 0);
     return fail(io_error("replace", path, err));
   }
-  return sync_fd(dir_fd.get(), dir);
+  const auto replaced = std::chrono::steady_clock::now();
+  auto synced = sync_fd(dir_fd.get(), dir);
+  if (timing != nullptr) {
+    timing->replace_ms = std::chrono::duration<double, std::milli>(replaced - started).count();
+    timing->sync_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - replaced).count();
+  }
+  return synced;
 }
 
 Result<void> rename_durable(const fs::path& from, const fs::path& to)

@@ -2,7 +2,14 @@
 #include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/rollback.hpp>
 
+#include <noodle/semver/version.hpp>
+#include <noodle/state/installed.hpp>
+
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
 
 namespace noodle::engine {
 
@@ -73,31 +80,175 @@ Result<store::RollbackPoint> choose_point(Session& session, const RollbackOption
                           current->value_or("(none)")));
 }
 
+std::vector<std::string> dependency_conflicts(Session& session, const manifest::Catalog& catalog,
+                                              const std::vector<Change>& changes)
+{
+  std::vector<std::string> problems;
+  auto installed = state::read_installed(session.layout().root());
+  if (!installed) {
+    return problems;
+  }
+  std::map<std::string, std::string, std::less<>> final_versions;
+  for (const auto& [name, c] : installed->components) {
+    final_versions[name] = c.version.to_string();
+  }
+  std::set<std::string, std::less<>> changed;
+  for (const auto& c : changes) {
+    final_versions[c.component] = c.to;
+    changed.insert(c.component);
+  }
+  for (const auto& [name, version_text] : final_versions) {
+    auto version = semver::Version::parse(version_text);
+    const manifest::Manifest* m = version ? catalog.find(name, *version) : nullptr;
+    if (m == nullptr) {
+      continue;
+    }
+    for (const auto& dep : m->dependencies) {
+      if (changed.count(name) == 0 && changed.count(dep.name) == 0) {
+        continue;
+      }
+      auto it = final_versions.find(dep.name);
+      if (it == final_versions.end()) {
+        problems.push_back(fmt::format("{}@{} needs {} {}, which would not be installed", name, version_text, dep.name,
+                                       dep.range.raw()));
+        continue;
+      }
+      auto dep_version = semver::Version::parse(it->second);
+      if (dep_version && !dep.range.satisfies(*dep_version)) {
+        problems.push_back(fmt::format("{}@{} needs {} {}, which would be at {}", name, version_text, dep.name,
+                                       dep.range.raw(), it->second));
+      }
+    }
+  }
+  return problems;
+}
+
+namespace {
+
+// The changes that undo upgrade `id`: per component, from where it is now
+// back to where the upgrade found it, config/ from the point taken before
+// its first change; components in reverse order of their first change.
+Result<std::vector<Change>> changes_undoing(Session& session, std::int64_t id)
+{
+  store::StateStore& db = *session.store();
+  auto record = db.upgrade(id);
+  if (!record) {
+    return fail(record.error());
+  }
+  if (!*record) {
+    return fail(ErrorCode::not_found, fmt::format("upgrade {} does not exist", id));
+  }
+  if ((*record)->status != store::UpgradeStatus::completed) {
+    return fail(ErrorCode::usage, fmt::format("upgrade {} is {}: only a completed upgrade can be rolled back as a "
+                                              "whole",
+                                              id, store::to_string((*record)->status)));
+  }
+  auto ops = db.operations(id);
+  if (!ops) {
+    return fail(ops.error());
+  }
+  std::vector<Change> changes;
+  std::map<std::string, std::size_t, std::less<>> index;
+  for (const auto& op : *ops) {
+    auto it = index.find(op.component);
+    if (it == index.end()) {
+      if (!op.from_version) {
+        return fail(ErrorCode::usage, fmt::format("upgrade {} installed {} new; rolling it back would remove it, "
+                                                  "which rollback does not do",
+                                                  id, op.component));
+      }
+      if (!op.point_id) {
+        return fail(ErrorCode::corrupt_state, fmt::format("upgrade {} changed {} without a rollback point", id,
+                                                          op.component));
+      }
+      Change c;
+      c.component = op.component;
+      c.from = op.to_version;
+      c.to = *op.from_version;
+      c.restore_point = op.point_id;
+      c.strategy = "rollback";
+      index.emplace(op.component, changes.size());
+      changes.push_back(std::move(c));
+    }
+    changes[index[op.component]].from = op.to_version; // the last change wins
+  }
+  for (const auto& c : changes) {
+    auto now = current_of(session, c.component);
+    if (!now) {
+      return fail(now.error());
+    }
+    if (*now != c.from) {
+      return fail(ErrorCode::usage, fmt::format("{} is at {} now, not at {} where upgrade {} left it: roll back the "
+                                                "later change first",
+                                                c.component, now->value_or("(not installed)"), c.from.value_or(""),
+                                                id));
+    }
+  }
+  std::reverse(changes.begin(), changes.end());
+  return changes;
+}
+
+} // namespace
+
 Result<TransactionReport> rollback(Session& session, const RollbackOptions& options)
 {
-  auto point = choose_point(session, options);
-  if (!point) {
-    (void)session.audit("rollback", options.component, std::nullopt, options.to_version, "refused", std::nullopt,
-                        point.error().message);
-    return fail(point.error());
-  }
-  auto current = current_of(session, options.component);
-  if (!current) {
-    return fail(current.error());
-  }
-  Change change;
-  change.component = options.component;
-  change.from = *current;
-  change.to = *point->version;
-  change.restore_point = point->id;
-  change.strategy = "rollback";
   TransactionRequest request;
   request.kind = "rollback";
-  request.changes.push_back(std::move(change));
   request.strategy = "rollback";
   request.stop = options.stop;
   request.point_retention_ms = options.point_retention_ms;
-  return run_transaction(session, request);
+  if (options.upgrade) {
+    auto changes = changes_undoing(session, *options.upgrade);
+    if (!changes) {
+      (void)session.audit("rollback", "", std::nullopt, std::nullopt, "refused", options.upgrade,
+                          changes.error().message);
+      return fail(changes.error());
+    }
+    request.changes = std::move(*changes);
+  } else {
+    auto point = choose_point(session, options);
+    if (!point) {
+      (void)session.audit("rollback", options.component, std::nullopt, options.to_version, "refused", std::nullopt,
+                          point.error().message);
+      return fail(point.error());
+    }
+    auto current = current_of(session, options.component);
+    if (!current) {
+      return fail(current.error());
+    }
+    Change change;
+    change.component = options.component;
+    change.from = *current;
+    change.to = *point->version;
+    change.restore_point = point->id;
+    change.strategy = "rollback";
+    request.changes.push_back(std::move(change));
+  }
+  if (options.catalog != nullptr && !options.force) {
+    auto problems = dependency_conflicts(session, *options.catalog, request.changes);
+    if (!problems.empty()) {
+      Error e(ErrorCode::incompatible, fmt::format("the rollback would break {} dependenc{}: {}", problems.size(),
+                                                   problems.size() == 1 ? "y" : "ies", problems.front()));
+      for (std::size_t i = 1; i < problems.size(); ++i) {
+        e.details.push_back(problems[i]);
+      }
+      e.details.push_back("roll back the whole upgrade with --upgrade ID (see `history`), or pass --force");
+      for (const auto& c : request.changes) {
+        (void)session.audit("rollback", c.component, c.from, c.to, "refused", options.upgrade, e.message);
+      }
+      return fail(std::move(e));
+    }
+  }
+  auto report = run_transaction(session, request);
+  if (report && options.upgrade && report->status == store::UpgradeStatus::completed) {
+    auto original = session.store()->upgrade(*options.upgrade);
+    if (original && *original) {
+      (void)session.store()->set_upgrade_status(*options.upgrade, store::UpgradeStatus::rolled_back,
+                                                fmt::format("rolled back by upgrade {}", report->upgrade_id),
+                                                (*original)->finished_at);
+    }
+  }
+  return report;
 }
 
 Result<store::RollbackPoint> snapshot(Session& session, const std::string& component, store::Millis retention_ms)

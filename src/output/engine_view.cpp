@@ -109,7 +109,7 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
     text += fmt::format("  {:<11} {:<{}}  {} -> {}", engine::to_string(s.outcome), s.component, width,
                         or_new(s.from), s.to);
     if (s.outcome == engine::StepReport::Outcome::completed || s.outcome == engine::StepReport::Outcome::kept) {
-      text += fmt::format("  ({:.2f} s, link swap {:.3f} ms)", s.seconds, s.swap_ms);
+      text += fmt::format("  ({:.2f} s; link swap {:.3f} ms + fsync {:.1f} ms)", s.seconds, s.swap_ms, s.sync_ms);
     }
     text += "\n";
     if (!s.message.empty()) {
@@ -122,6 +122,7 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
                  {"message", s.message},
                  {"seconds", s.seconds},
                  {"swap_ms", s.swap_ms},
+                 {"sync_ms", s.sync_ms},
                  {"rollback_point", opt_int(s.point_id)}};
     if (s.installed) {
       step["archive"] = {{"how", s.installed->how == engine::Installed::How::reused     ? "reused"

@@ -57,7 +57,8 @@ struct StepReport {
   Outcome outcome = Outcome::not_started;
   std::string message; // what failed, or what was noted ("reused the extracted version")
   double seconds = 0;
-  double swap_ms = 0;  // the link replacement alone
+  double swap_ms = 0;  // the link replacement alone (temporary link + rename)
+  double sync_ms = 0;  // the directory fsync after it
   std::optional<std::int64_t> point_id;
   std::optional<Installed> installed;
 };

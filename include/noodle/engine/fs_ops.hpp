@@ -19,10 +19,19 @@ Result<void> fsync_dir(const std::filesystem::path& dir);
 // non-symlink at `link` fails with corrupt_state.
 Result<std::optional<std::string>> read_link(const std::filesystem::path& link);
 
+// How long swap_link took: the replacement itself (temporary link and
+// rename(2): the runtime sees the new target from the rename on), and the
+// directory fsync that makes it survive power loss.
+struct LinkSwapTiming {
+  double replace_ms = 0;
+  double sync_ms = 0;
+};
+
 // Points symlink `link` at `target` with no moment where `link` is missing:
 // symlink(2) at "<dir>/.<name>.tmp-<pid>-<n>", rename(2) over `link`, fsync of
 // the directory. The temporary link is removed on failure. Never `ln -sfn`.
-Result<void> swap_link(const std::filesystem::path& link, const std::string& target);
+Result<void> swap_link(const std::filesystem::path& link, const std::string& target,
+                       LinkSwapTiming* timing = nullptr);
 
 // rename(2) `from` to `to` (RENAME_NOREPLACE: an existing `to` fails with io
 // "'<to>' already exists"), then fsync of both parent directories.
