@@ -493,3 +493,81 @@ TEST_CASE("SIGINT during an upgrade rolls back and exits 130", "[engine]")
   auto history = r.json({"history", "--limit", "1"});
   CHECK(history["history"][0]["status"] == "cancelled");
 }
+
+TEST_CASE("rollback of one component that would break a dependency is refused; rollback --upgrade undoes it all",
+          "[engine]")
+{
+  Root r;
+  const auto before = r.links();
+  write(r.config("jit_compiler") / "jit.yaml", "tier: 1\n");
+  REQUIRE(r.nu({"upgrade", "jit_compiler", "2.1.0", "--offline"}).exit_code == 0);
+  write(r.config("jit_compiler") / "jit.yaml", "tier: 2\n");
+
+  auto single = r.nu({"-o", "json", "rollback", "jit_compiler", "--offline"});
+  INFO(single.out << single.err);
+  CHECK(single.exit_code == 3);
+  auto j = nlohmann::json::parse(single.out);
+  CHECK(j["error"]["code"] == "incompatible");
+  CHECK(j["error"]["message"].get<std::string>().find("jit_compiler@1.4.0 needs runtime_core ^1.2.0") !=
+        std::string::npos);
+  CHECK(r.current("jit_compiler") == "versions/2.1.0");
+
+  const auto id = r.json({"history", "jit_compiler", "--limit", "1"})["history"][0]["id"].get<std::int64_t>();
+  auto whole = r.nu({"rollback", "--upgrade", std::to_string(id), "--offline"});
+  INFO(whole.out << whole.err);
+  REQUIRE(whole.exit_code == 0);
+  CHECK(r.links() == before);
+  CHECK(read(r.config("jit_compiler") / "jit.yaml") == "tier: 1\n");
+  auto history = r.json({"history", "--limit", "2"});
+  CHECK(history["history"][0]["kind"] == "rollback");
+  CHECK(history["history"][1]["id"] == id);
+  CHECK(history["history"][1]["status"] == "rolled_back");
+  // Done once; a second time there is nothing completed to undo.
+  CHECK(r.nu({"rollback", "--upgrade", std::to_string(id), "--offline"}).exit_code == 2);
+}
+
+TEST_CASE("cancel stops a running upgrade at its next safe point; it rolls back and exits 143", "[engine]")
+{
+  Root r;
+  if (std::system("command -v strace >/dev/null 2>&1") != 0) {
+    WARN("strace is not installed");
+    return;
+  }
+  const fs::path out = r.dir / "out.txt";
+  // Every rename is slowed down by 0.7 s, so the upgrade is still running
+  // when cancel arrives.
+  const std::string cmd = "strace -f -o /dev/null -e trace=rename,renameat,renameat2 -e inject=rename,renameat,"
+                          "renameat2:delay_enter=700000 " NOODLE_BINARY " --root " + r.root.string() +
+                          " --catalog " + source_path("manifests") + " --keyring " +
+                          (example_archives() / "keyring").string() + " --archives " + r.archives.string() +
+                          " upgrade jit_compiler 2.1.0 --offline >" + out.string() + " 2>&1";
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::int64_t id = 0;
+  for (int i = 0; i < 100 && id == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    auto status = r.json({"status"});
+    if (!status["running"].empty()) {
+      id = status["running"][0]["id"].get<std::int64_t>();
+      CHECK(status["running"][0]["state"] == "active");
+    }
+  }
+  REQUIRE(id != 0);
+  auto cancel = r.nu({"-o", "json", "cancel", std::to_string(id)});
+  INFO(cancel.out << cancel.err);
+  CHECK(cancel.exit_code == 0);
+  CHECK(nlohmann::json::parse(cancel.out)["status"] == "cancelled");
+  int status = 0;
+  waitpid(child, &status, 0);
+  INFO(read(out));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 143);
+  CHECK(r.current("jit_compiler") == "versions/1.4.0");
+  CHECK(r.current("runtime_core") == "versions/1.2.0");
+  auto audit = r.json({"history", "--audit", "--limit", "1"});
+  CHECK(audit["audit"][0]["action"] == "cancel");
+}
