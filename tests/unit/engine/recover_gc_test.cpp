@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+// Recovery decisions and garbage collection on hand-built roots: versions
+// are plain directories with their trees recorded, so no archive is needed,
+// and the clock is the test's.
+#include "support/temp_dir.hpp"
+
+#include <noodle/archive/tree_digest.hpp>
+#include <noodle/engine/change.hpp>
+#include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/gc.hpp>
+#include <noodle/engine/recover.hpp>
+#include <noodle/engine/session.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+using namespace noodle;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Fixture {
+  test::TempDir dir;
+  engine::Layout layout{dir / "root"};
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+
+  engine::Session open()
+  {
+    auto s = engine::Session::open_for_change(layout, std::chrono::milliseconds(0),
+                                              engine::Actor::current("test"), [this] { return now; });
+    REQUIRE(s);
+    return std::move(*s);
+  }
+
+  // versions/<v> with one file, recorded as extraction would.
+  void add_version(engine::Session& s, const std::string& name, const std::string& v)
+  {
+    const auto d = layout.version_dir(name, v);
+    fs::create_directories(d / "bin");
+    std::ofstream(d / "bin" / name) << name << " " << v << "\n";
+    fs::create_directories(layout.config_dir(name));
+    auto t = archive::hash_tree(d);
+    REQUIRE(t);
+    REQUIRE(s.store()->record_files(name, v, *t));
+  }
+
+  void point_at(const std::string& name, const std::string& v)
+  {
+    REQUIRE(engine::swap_link(layout.current_link(name), engine::Layout::link_target(v)));
+  }
+
+  std::string current(const std::string& name) const { return fs::read_symlink(layout.current_link(name)).string(); }
+};
+
+// An upgrade recorded as started by a process that is gone (pid 0 never matches).
+std::int64_t interrupted_upgrade(engine::Session& s, const std::vector<std::pair<std::string, std::string>>& moves,
+                                 const std::string& from, std::size_t completed)
+{
+  store::UpgradeRecord u;
+  u.kind = "upgrade";
+  u.status = store::UpgradeStatus::in_progress;
+  u.pid = 999999999;
+  auto id = s.store()->begin_upgrade(u);
+  REQUIRE(id);
+  int seq = 0;
+  for (const auto& [name, to] : moves) {
+    store::OperationRecord op;
+    op.upgrade_id = *id;
+    op.seq = seq;
+    op.component = name;
+    op.from_version = from;
+    op.to_version = to;
+    op.status = static_cast<std::size_t>(seq) < completed ? store::OperationStatus::completed
+                                                          : store::OperationStatus::in_progress;
+    auto point = engine::take_point(s, name, "upgrade", *id, 1000);
+    REQUIRE(point);
+    op.point_id = *point;
+    REQUIRE(s.store()->add_operation(op));
+    ++seq;
+  }
+  return *id;
+}
+
+} // namespace
+
+TEST_CASE("engine::recover undoes an interrupted upgrade judged by where the links point", "[engine]")
+{
+  Fixture f;
+  std::int64_t id = 0;
+  {
+    auto s = f.open();
+    for (const char* name : {"a", "b"}) {
+      f.add_version(s, name, "1.0.0");
+      f.add_version(s, name, "2.0.0");
+      f.point_at(name, "1.0.0");
+    }
+    id = interrupted_upgrade(s, {{"a", "2.0.0"}, {"b", "2.0.0"}}, "1.0.0", 1);
+    // The process died after swapping a, before recording b (b never moved).
+    f.point_at("a", "2.0.0");
+    fs::create_directories(f.layout.staging_dir() / "7-0-a" / "tree");
+    std::ofstream(f.layout.component_dir("a") / ".current.tmp-1-0") << "";
+  }
+  auto s = f.open(); // every changing command recovers first
+  const auto& report = s.recovery();
+  REQUIRE(report.upgrades.size() == 1);
+  CHECK(report.upgrades[0].outcome == "rolled_back");
+  CHECK(f.current("a") == "versions/1.0.0");
+  CHECK(f.current("b") == "versions/1.0.0");
+  CHECK(fs::is_empty(f.layout.staging_dir()));
+  CHECK(!fs::exists(f.layout.component_dir("a") / ".current.tmp-1-0"));
+  auto u = s.store()->upgrade(id);
+  REQUIRE((u && *u));
+  CHECK((*u)->status == store::UpgradeStatus::rolled_back);
+  CHECK((*u)->error.find("interrupted") != std::string::npos);
+  CHECK(s.store()->unfinished()->empty());
+}
+
+TEST_CASE("engine::recover records as completed an upgrade whose operations all completed", "[engine]")
+{
+  Fixture f;
+  std::int64_t id = 0;
+  {
+    auto s = f.open();
+    f.add_version(s, "a", "1.0.0");
+    f.add_version(s, "a", "2.0.0");
+    f.point_at("a", "1.0.0");
+    id = interrupted_upgrade(s, {{"a", "2.0.0"}}, "1.0.0", 1);
+    f.point_at("a", "2.0.0");
+  }
+  auto s = f.open();
+  REQUIRE(s.recovery().upgrades.size() == 1);
+  CHECK(s.recovery().upgrades[0].outcome == "completed");
+  CHECK(f.current("a") == "versions/2.0.0");
+  CHECK((*s.store()->upgrade(id))->status == store::UpgradeStatus::completed);
+}
+
+TEST_CASE("engine::recover refuses to go back to a version that no longer matches its record", "[engine]")
+{
+  Fixture f;
+  {
+    auto s = f.open();
+    f.add_version(s, "a", "1.0.0");
+    f.add_version(s, "a", "2.0.0");
+    f.point_at("a", "1.0.0");
+    interrupted_upgrade(s, {{"a", "2.0.0"}, {"a", "3.0.0"}}, "1.0.0", 0);
+    f.point_at("a", "2.0.0");
+    std::ofstream(f.layout.version_dir("a", "1.0.0") / "bin" / "a") << "damaged\n";
+  }
+  auto s = engine::Session::open_for_change(f.layout, std::chrono::milliseconds(0), engine::Actor::current("test"),
+                                            [&] { return f.now; });
+  REQUIRE(!s);
+  CHECK(s.error().code == ErrorCode::integrity);
+  CHECK(f.current("a") == "versions/2.0.0");
+}
+
+TEST_CASE("engine::collect_garbage removes expired points and versions nothing needs, keeps the rest", "[engine]")
+{
+  Fixture f;
+  auto s = f.open();
+  for (const char* v : {"1.0.0", "2.0.0", "3.0.0", "4.0.0"}) {
+    f.add_version(s, "a", v);
+  }
+  f.point_at("a", "1.0.0");
+  auto old_point = engine::take_point(s, "a", "snapshot", std::nullopt, 1000); // expires in 1 s
+  REQUIRE(old_point);
+  f.point_at("a", "2.0.0");
+  auto live_point = engine::take_point(s, "a", "snapshot", std::nullopt, 3'600'000);
+  REQUIRE(live_point);
+  f.point_at("a", "3.0.0");
+  f.now += std::chrono::seconds(10);
+
+  auto report = engine::collect_garbage(s, 0);
+  REQUIRE(report);
+  CHECK(report->removed_points == std::vector<std::int64_t>{*old_point});
+  CHECK(!fs::exists(f.layout.point_dir(*old_point)));
+  // 3.0.0 is current, 2.0.0 a live point's target; 1.0.0 and 4.0.0 go.
+  CHECK(fs::exists(f.layout.version_dir("a", "3.0.0")));
+  CHECK(fs::exists(f.layout.version_dir("a", "2.0.0")));
+  CHECK(!fs::exists(f.layout.version_dir("a", "1.0.0")));
+  CHECK(!fs::exists(f.layout.version_dir("a", "4.0.0")));
+  CHECK(!*s.store()->files("a", "4.0.0"));
+  CHECK(*s.store()->files("a", "3.0.0"));
+
+  // --keep 1 would have kept the newest (4.0.0) too.
+  f.add_version(s, "a", "5.0.0");
+  auto keep = engine::collect_garbage(s, 1);
+  REQUIRE(keep);
+  CHECK(fs::exists(f.layout.version_dir("a", "5.0.0")));
+}
