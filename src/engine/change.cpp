@@ -22,30 +22,7 @@ double seconds_since(SteadyClock::time_point start)
   return std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
-bool exists_no_follow(const std::filesystem::path& path)
-{
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
-// Where `current` of `component` points, as a version ("" when absent or not
-// a versions/ link).
-Result<std::optional<std::string>> current_version(const Layout& layout, const std::string& component)
-{
-  auto target = read_link(layout.current_link(component));
-  if (!target) {
-    return fail(target.error());
-  }
-  if (!*target) {
-    return std::optional<std::string>();
-  }
-  const std::string prefix = "versions/";
-  if ((*target)->rfind(prefix, 0) != 0) {
-    return fail(ErrorCode::corrupt_state, fmt::format("'{}' points at '{}', not at versions/<version>",
-                                                      layout.current_link(component).string(), **target));
-  }
-  return std::optional<std::string>((*target)->substr(prefix.size()));
-}
 
 Result<void> point_link(Session& session, const std::string& component, const std::optional<std::string>& version)
 {

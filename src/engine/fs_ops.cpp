@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cerrno>
@@ -321,6 +322,30 @@ Result<std::optional<std::string>> read_link(const fs::path& link)
     return fail(ErrorCode::corrupt_state, fmt::format("'{}' should be a symlink", link.string()));
   }
   return fail(io_error("read link", link, target.error()));
+}
+
+bool exists_no_follow(const fs::path& path)
+{
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+std::vector<std::string> list_names(const fs::path& dir)
+{
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    return names;
+  }
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name != "." && name != "..") {
+      names.push_back(name);
+    }
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 Result<void> swap_link(const fs::path& link, const std::string& target, LinkSwapTiming* timing)

@@ -12,27 +12,6 @@
 
 namespace noodle::engine {
 
-namespace {
-
-std::vector<std::string> list_dir(const std::filesystem::path& dir)
-{
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    return names;
-  }
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != ".." && name[0] != '.') {
-      names.push_back(name);
-    }
-  }
-  ::closedir(d);
-  return names;
-}
-
-} // namespace
-
 Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
 {
   GcReport report;
@@ -59,14 +38,14 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
       pinned.emplace(std::make_pair(p.component, *p.version), p.id);
     }
   }
-  for (const auto& component : list_dir(layout.components_dir())) {
-    auto link = read_link(layout.current_link(component));
+  for (const auto& component : list_names(layout.components_dir())) {
+    auto link = current_version(layout, component);
     if (!link) {
       return fail(link.error());
     }
-    const std::string current = *link && (*link)->rfind("versions/", 0) == 0 ? (*link)->substr(9) : "";
+    const std::string current = link->value_or("");
     std::vector<std::pair<semver::Version, std::string>> versions;
-    for (const auto& name : list_dir(layout.versions_dir(component))) {
+    for (const auto& name : list_names(layout.versions_dir(component))) {
       auto v = semver::Version::parse(name);
       if (v) {
         versions.emplace_back(std::move(*v), name);

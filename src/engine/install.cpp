@@ -16,12 +16,6 @@ namespace noodle::engine {
 
 namespace {
 
-bool exists_no_follow(const std::filesystem::path& path)
-{
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
 // Removes a staging work directory when the install is done, whatever happened.
 class WorkDir {
 public:

@@ -14,23 +14,6 @@ namespace noodle::engine {
 
 namespace {
 
-std::vector<std::string> list_dir(const std::filesystem::path& dir)
-{
-  std::vector<std::string> names;
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) {
-    return names;
-  }
-  while (const dirent* e = ::readdir(d)) {
-    const std::string name = e->d_name;
-    if (name != "." && name != "..") {
-      names.push_back(name);
-    }
-  }
-  ::closedir(d);
-  return names;
-}
-
 bool starts_with(const std::string& s, std::string_view prefix)
 {
   return s.rfind(prefix, 0) == 0;
@@ -41,16 +24,16 @@ bool starts_with(const std::string& s, std::string_view prefix)
 Result<void> remove_orphans(Session& session, RecoveryReport& report)
 {
   const Layout& layout = session.layout();
-  for (const auto& name : list_dir(layout.staging_dir())) {
+  for (const auto& name : list_names(layout.staging_dir())) {
     const auto path = layout.staging_dir() / name;
     if (auto removed = remove_tree(path); !removed) {
       return fail(removed.error());
     }
     report.removed.push_back(path.string());
   }
-  for (const auto& component : list_dir(layout.components_dir())) {
+  for (const auto& component : list_names(layout.components_dir())) {
     const auto dir = layout.component_dir(component);
-    for (const auto& name : list_dir(dir)) {
+    for (const auto& name : list_names(dir)) {
       if (starts_with(name, ".current.tmp-") || starts_with(name, ".config.restore-")) {
         const auto path = dir / name;
         if (auto removed = remove_tree(path); !removed) {
@@ -69,7 +52,7 @@ Result<void> remove_orphans(Session& session, RecoveryReport& report)
   for (const auto& p : *points) {
     known.insert(std::to_string(p.id));
   }
-  for (const auto& name : list_dir(layout.points_dir())) {
+  for (const auto& name : list_names(layout.points_dir())) {
     if (starts_with(name, ".tmp-") || known.count(name) == 0) {
       const auto path = layout.points_dir() / name;
       if (auto removed = remove_tree(path); !removed) {
@@ -126,12 +109,11 @@ Result<RecoveryReport> recover(Session& session)
     // points at its `from` needs nothing.
     for (auto it = ops->rbegin(); it != ops->rend(); ++it) {
       const auto& op = *it;
-      auto link = read_link(session.layout().current_link(op.component));
+      auto link = current_version(session.layout(), op.component);
       if (!link) {
         return fail(link.error());
       }
-      const std::optional<std::string> now =
-          *link && starts_with(**link, "versions/") ? std::optional(link->value().substr(9)) : std::nullopt;
+      const std::optional<std::string>& now = *link;
       const bool moved = now && *now == op.to_version && op.from_version != now;
       if (moved && op.from_version) {
         if (auto target = check_version_dir(session, op.component, *op.from_version); !target) {

@@ -13,22 +13,6 @@
 
 namespace noodle::engine {
 
-namespace {
-
-Result<std::optional<std::string>> current_of(Session& session, const std::string& component)
-{
-  auto link = read_link(session.layout().current_link(component));
-  if (!link) {
-    return fail(link.error());
-  }
-  if (!*link || (*link)->rfind("versions/", 0) != 0) {
-    return std::optional<std::string>();
-  }
-  return std::optional<std::string>((*link)->substr(9));
-}
-
-} // namespace
-
 Result<store::RollbackPoint> choose_point(Session& session, const RollbackOptions& options)
 {
   store::StateStore* db = session.store();
@@ -55,7 +39,7 @@ Result<store::RollbackPoint> choose_point(Session& session, const RollbackOption
     }
     return **point;
   }
-  auto current = current_of(session, options.component);
+  auto current = current_version(session.layout(), options.component);
   if (!current) {
     return fail(current.error());
   }
@@ -173,7 +157,7 @@ Result<std::vector<Change>> changes_undoing(Session& session, std::int64_t id)
     changes[index[op.component]].from = op.to_version; // the last change wins
   }
   for (const auto& c : changes) {
-    auto now = current_of(session, c.component);
+    auto now = current_version(session.layout(), c.component);
     if (!now) {
       return fail(now.error());
     }
@@ -212,7 +196,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
                           point.error().message);
       return fail(point.error());
     }
-    auto current = current_of(session, options.component);
+    auto current = current_version(session.layout(), options.component);
     if (!current) {
       return fail(current.error());
     }
@@ -253,7 +237,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
 
 Result<store::RollbackPoint> snapshot(Session& session, const std::string& component, store::Millis retention_ms)
 {
-  auto current = current_of(session, component);
+  auto current = current_version(session.layout(), component);
   if (!current) {
     return fail(current.error());
   }

@@ -26,12 +26,6 @@ std::string user_name(uid_t uid)
   return fmt::format("uid {}", uid);
 }
 
-// Whether `path` exists at all (without following a final symlink).
-bool exists_no_follow(const std::filesystem::path& path)
-{
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
 
 Error missing_database(const Layout& layout)
 {

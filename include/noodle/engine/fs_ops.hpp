@@ -6,11 +6,19 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 // Durable file-system steps the engine is built from. Each one either
 // completes and is on disk (fsynced, with its directory) or leaves the old
 // state; every failure is ErrorCode::io naming the path and the errno text.
 namespace noodle::engine {
+
+// Whether anything (a dangling symlink included) is at `path`; lstat(2).
+bool exists_no_follow(const std::filesystem::path& path);
+
+// The names in `dir` except "." and "..", sorted; empty when `dir` cannot
+// be read (callers treat a missing directory as empty).
+std::vector<std::string> list_names(const std::filesystem::path& dir);
 
 // fsync(2) of a directory (so a rename or create inside it is durable).
 Result<void> fsync_dir(const std::filesystem::path& dir);

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/util/error.hpp>
+
 #include <cstdint>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -47,5 +50,10 @@ public:
 private:
   std::filesystem::path m_root;
 };
+
+// The version `current` of `name` points at: nullopt when there is no
+// link (not installed); corrupt_state when it is not a symlink or does not
+// point at versions/<version>; io when it cannot be read.
+Result<std::optional<std::string>> current_version(const Layout& layout, std::string_view name);
 
 } // namespace noodle::engine
