@@ -571,3 +571,25 @@ TEST_CASE("cancel stops a running upgrade at its next safe point; it rolls back 
   auto audit = r.json({"history", "--audit", "--limit", "1"});
   CHECK(audit["audit"][0]["action"] == "cancel");
 }
+
+TEST_CASE("an upgrade past its --timeout is rolled back at the next safe point and exits 1", "[engine]")
+{
+  Root r;
+  if (std::system("command -v strace >/dev/null 2>&1") != 0) {
+    WARN("strace is not installed");
+    return;
+  }
+  const auto before = r.links();
+  const std::string cmd = "strace -f -o /dev/null -e trace=rename,renameat,renameat2 -e inject=rename,renameat,"
+                          "renameat2:delay_enter=400000 " NOODLE_BINARY " -o json --root " + r.root.string() +
+                          " --catalog " + source_path("manifests") + " --keyring " +
+                          (example_archives() / "keyring").string() + " --archives " + r.archives.string() +
+                          " upgrade jit_compiler 2.1.0 --offline --timeout 1.5 >" + (r.dir / "out.json").string();
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  auto j = nlohmann::json::parse(read(r.dir / "out.json"));
+  CHECK(j["error"]["code"] == "timeout");
+  CHECK(j["status"] == "rolled_back");
+  CHECK(r.links() == before);
+}
