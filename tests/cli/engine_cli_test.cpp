@@ -412,7 +412,7 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
   CHECK(r.current("telemetry_agent") == "versions/1.0.0");
 }
 
-TEST_CASE("--allow-unsigned is refused under strict validation, and warned about and audited otherwise", "[engine]")
+TEST_CASE("upgrade --allow-unsigned is refused under strict validation, and warned about and audited otherwise", "[engine]")
 {
   Root r;
   fs::remove(r.archives / "telemetry_agent-1.0.0.tar.gz.sig");
