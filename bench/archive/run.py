@@ -21,44 +21,16 @@ Usage: bench/archive/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 6
 
 import argparse
 import os
-import random
 import shutil
 import statistics
 import subprocess
 import sys
-import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-WORK = os.path.join(ROOT, "bench", "out", "archive")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from common import OUT, launcher_next_to, make_component, measure, tree_size  # noqa: E402
 
-def measure(launcher, kind, cmd):
-    """Wall time (ms) and peak RSS (MB) of the largest process of one run,
-    through the small peak_rss launcher (wait4 of the whole tree)."""
-    argv = cmd if kind == "argv" else ["/bin/sh", "-c", cmd[0]]
-    out = subprocess.run([launcher] + argv, stdout=subprocess.PIPE, text=True, check=True).stdout.split()
-    rc, ms, kib = out[-3:]
-    if rc != "0":
-        sys.exit("benchmark command failed (exit %s): %s" % (rc, " ".join(argv)))
-    return float(ms), int(kib) / 1024.0
-
-
-def make_component(src, total_mb, files):
-    rng = random.Random(20261126)
-    os.makedirs(src)
-    with open(os.path.join(src, "manifest.yaml"), "w") as f:
-        f.write("name: bench_component\nversion: 1.0.0\ntype: runtime\n")
-    words = [("w%05d" % i).encode() for i in range(5000)]
-    budget = total_mb * 1024 * 1024
-    for i in range(files):
-        size = max(1, int(rng.expovariate(1.0) * budget / files))
-        d = os.path.join(src, "lib", "m%02d" % (i % 40))
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, "f%04d.%s" % (i, "bin" if i % 3 == 0 else "txt")), "wb") as f:
-            if i % 3 == 0:
-                f.write(rng.randbytes(size))
-            else:
-                chunk = b" ".join(rng.choice(words) for _ in range(2000)) + b"\n"
-                f.write((chunk * (size // len(chunk) + 1))[:size])
+WORK = os.path.join(OUT, "archive")
 
 
 def main():
@@ -70,7 +42,7 @@ def main():
     ap.add_argument("--files", type=int, default=1500)
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
-    launcher = os.path.abspath(args.peak_rss or os.path.join(os.path.dirname(binary), "bench", "peak_rss"))
+    launcher = launcher_next_to(binary, args.peak_rss)
 
     shutil.rmtree(WORK, ignore_errors=True)
     os.makedirs(WORK)
@@ -93,8 +65,7 @@ def main():
     run(["sh", "-c", "openssl dgst -sha256 -binary '%s' > '%s'" % (archive, digest)])
     run(["openssl", "pkeyutl", "-sign", "-inkey", key + ".key", "-rawin", "-in", digest, "-out", digest + ".sig"])
     size = os.path.getsize(archive)
-    unpacked = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(src) for f in fs)
-    nfiles = sum(len(fs) for _, _, fs in os.walk(src))
+    nfiles, unpacked = tree_size(src)
 
     ours_t, ours_m, peer_t, peer_m = [], [], [], []
     for i in range(args.runs):
