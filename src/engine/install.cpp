@@ -155,6 +155,9 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   if (::chmod(tree.c_str(), 0755) != 0) {
     return fail(ErrorCode::io, fmt::format("cannot set the mode of '{}': {}", tree.string(), std::strerror(errno)));
   }
+  if (auto synced = fsync_dir(tree); !synced) {
+    return fail(synced.error());
+  }
   // Recorded before the directory appears under versions/, so a version
   // there always has its record (a crash in between leaves only staging).
   if (auto recorded = session.store()->record_files(entry.name, version, extracted->tree); !recorded) {
