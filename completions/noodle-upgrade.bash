@@ -5,20 +5,37 @@ _noodle_upgrade()
   local cur prev words cword
   _init_completion || return
 
-  local global="--root --catalog --output -o --quiet -q --verbose -v --no-color --strict --help --version"
+  local global="--root --catalog --keyring --archives --lock-timeout --output -o --quiet -q --verbose -v --no-color --strict --help --version"
+  local change="--strategy --dry-run --offline --timeout --validation --allow-downgrade --allow-unsigned --requested-by --metadata"
   case "$prev" in
-    --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+    -o)
+      # -o is --output, except after pack and sign, where it is --out.
+      if [[ " ${words[*]:1:cword-1} " == *" pack "* || " ${words[*]:1:cword-1} " == *" sign "* ]]; then
+        _filedir
+      else
+        COMPREPLY=($(compgen -W "text json" -- "$cur"))
+      fi
+      return
+      ;;
     --format) COMPREPLY=($(compgen -W "text json dot" -- "$cur")); return ;;
     --strategy) COMPREPLY=($(compgen -W "immediate gradual canary blue-green rolling" -- "$cur")); return ;;
     --validation) COMPREPLY=($(compgen -W "strict normal permissive" -- "$cur")); return ;;
-    --root|--catalog) _filedir -d; return ;;
+    --priority) COMPREPLY=($(compgen -W "1 2 3 4 5 6 7 8 9 10" -- "$cur")); return ;;
+    --root|--catalog|--keyring|--archives|--extract-to) _filedir -d; return ;;
     -f|--file) _filedir '@(yaml|yml)'; return ;;
+    --plan|--save) _filedir json; return ;;
+    --key) _filedir key; return ;;
+    --sig) _filedir sig; return ;;
+    --out) _filedir; return ;;
+    --lock-timeout|--timeout|--wait|--limit|--keep|--point|--to|--from|--constraint|--requested-by|--metadata) return ;;
   esac
 
   local cmd="" sub="" i
   for ((i = 1; i < cword; i++)); do
     case "${words[i]}" in
-      --root|--catalog|--output|-o|--format|--strategy|--validation|-f|--file|--to|--from|--constraint) ((i++)) ;;
+      --root|--catalog|--keyring|--archives|--lock-timeout|--output|-o|--format|--strategy|--validation|-f|--file|--to|--from|--constraint) ((i++)) ;;
+      --timeout|--priority|--requested-by|--metadata|--plan|--save|--point|--limit|--keep|--wait|--key|--sig|--out|--extract-to) ((i++)) ;;
       -*) ;;
       *) if [[ -z "$cmd" ]]; then cmd="${words[i]}"; elif [[ -z "$sub" ]]; then sub="${words[i]}"; fi ;;
     esac
@@ -26,13 +43,35 @@ _noodle_upgrade()
 
   local words_now
   case "$cmd" in
-    "") words_now="components deps path plan validate version" ;;
+    "") words_now="components deps path plan validate version keygen pack sign verify upgrade apply rollback snapshot status history check recover gc cancel" ;;
     components) [[ -z "$sub" ]] && words_now="list show" ;;
     version) [[ -z "$sub" ]] && words_now="parse compare match sort compat" ;;
     deps) words_now="--reverse --format" ;;
     path) words_now="--to --from" ;;
-    plan) words_now="--file -f --constraint --strategy --validation --allow-downgrade" ;;
+    plan) words_now="--file -f --constraint --strategy --validation --allow-downgrade --save" ;;
     validate) _filedir '@(yaml|yml)' ;;
+    keygen) words_now="--out" ;;
+    pack) words_now="--out -o"; [[ "$cur" != -* ]] && _filedir -d ;;
+    sign) words_now="--key --out -o"; [[ "$cur" != -* ]] && _filedir '@(gz|tgz|zst)' ;;
+    verify) words_now="--sig --extract-to --keyring"; [[ "$cur" != -* ]] && _filedir '@(gz|tgz|zst)' ;;
+    upgrade) words_now="$change --constraint --priority --no-rollback" ;;
+    apply)
+      words_now="$change --plan --no-atomic"
+      [[ -z "$sub" && "$cur" != -* ]] && _filedir '@(yaml|yml)'
+      ;;
+    rollback)
+      if [[ "$sub" == list ]]; then
+        words_now=""
+      elif [[ -z "$sub" ]]; then
+        words_now="list --to --point --offline --requested-by"
+      else
+        words_now="--to --point --offline --requested-by"
+      fi
+      ;;
+    history) words_now="--limit --audit" ;;
+    gc) words_now="--keep" ;;
+    cancel) words_now="--wait" ;;
+    snapshot|status|check|recover) words_now="" ;;
   esac
   if [[ "$cur" == -* ]]; then
     words_now="$words_now $global"
