@@ -150,7 +150,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
         return ctx.reporter.failure(inputs.error());
       }
       const auto saved = engine::make_saved_plan(engine::changes_from_plan(result, loaded.result.catalog), request, std::move(*inputs),
-                                                 output::format_time(engine::to_millis(std::chrono::system_clock::now())));
+                                                 engine::iso_time(std::chrono::system_clock::now()));
       if (auto written = util::write_file_atomic(opts->save, engine::serialize(saved), 0644); !written) {
         return ctx.reporter.failure(written.error());
       }

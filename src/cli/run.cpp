@@ -19,8 +19,10 @@ namespace noodle::cli {
 
 namespace {
 
-constexpr const char* k_exit_codes = "Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by "
-                                     "validation,\n4 integrity failure, 5 root locked. See noodle-upgrade(1).";
+constexpr const char* k_exit_codes =
+    "Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by validation,\n4 integrity failure, "
+    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n130/143 interrupted by SIGINT/SIGTERM and "
+    "rolled back. See noodle-upgrade(1).";
 
 // Before parsing, find out whether the caller asked for JSON, so that even a
 // usage error comes out as one JSON object.

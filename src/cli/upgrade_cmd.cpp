@@ -182,6 +182,16 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   if (!o.dry_run && !o.offline) {
     return ctx.reporter.failure(needs_offline());
   }
+  // The saved plan fixes validation and downgrades; --allow-unsigned is
+  // judged against its validation.
+  if (o.allow_unsigned && saved->validation == "strict") {
+    return ctx.reporter.failure(Error(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict "
+                                                             "(the validation the plan was saved with)"));
+  }
+  if (o.allow_unsigned) {
+    ctx.reporter.warning("--allow-unsigned: archives without a signature will be installed; this is for development "
+                         "only and is recorded in the audit trail");
+  }
   auto loaded = load_catalog(ctx, WithInstalled::no);
   if (loaded.exit) {
     return *loaded.exit;
@@ -259,8 +269,9 @@ void add_upgrade_commands(CLI::App& app, Registry& registry)
       app, "upgrade", "Upgrade a component (and what it needs) to a version, with rollback on failure",
       "Verifies each signed archive, extracts it beside the running version, takes a rollback point and swaps the "
       "`current` link atomically; any failure rolls back every step in reverse. Upgrading to the active version is a "
-      "no-op. Exit 0 done, 1 failed and rolled back, 3 refused, 4 archive or signature rejected, 5 root locked, 7 "
-      "rollback failed, 130/143 interrupted and rolled back.",
+      "no-op. Exit 0 done (or nothing to do); otherwise the code of the error that stopped it: 1 failed or timed out, "
+      "2 usage or a missing archive, 3 refused, 4 archive or signature rejected, 5 root locked; what was done is "
+      "rolled back first, and 7 says that rollback failed.",
       "noodle-upgrade --archives ./archives upgrade jit_compiler 2.1.0 --offline");
   upgrade->add_option("NAME", up->plan.name, "Component to upgrade")->required();
   upgrade->add_option("VERSION", up->plan.version, "Target version")->required();
@@ -275,7 +286,8 @@ void add_upgrade_commands(CLI::App& app, Registry& registry)
       "refuses (exit 3) when the catalog, the installed versions or the keyring changed since.",
       "noodle-upgrade apply upgrades.yaml --offline");
   apply->add_option("BATCH", ap->plan.batch_file, "Batch file (upgrades: [...])");
-  apply->add_option("--plan", ap->saved_plan, "A plan saved by 'plan --save'");
+  apply->add_option("--plan", ap->saved_plan,
+                    "A plan saved by 'plan --save' (its validation and downgrade choice are the saved ones)");
   add_change_options(apply, *ap, true);
   on_run(apply, registry, [ap](Context& ctx) {
     if (ap->plan.batch_file.empty() == ap->saved_plan.empty()) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 
@@ -42,6 +43,13 @@ std::vector<std::filesystem::path> files_under(const std::filesystem::path& dir,
   if (recursive) {
     for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
          !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      // The catalog loader skips names starting with '.', directories too.
+      if (it->path().filename().string().rfind('.', 0) == 0) {
+        if (it->is_directory(ec)) {
+          it.disable_recursion_pending();
+        }
+        continue;
+      }
       if (it->is_regular_file(ec) && keep(it->path())) {
         files.push_back(it->path());
       }
@@ -70,6 +78,16 @@ bool any_file(const std::filesystem::path&)
 }
 
 } // namespace
+
+std::string iso_time(std::chrono::system_clock::time_point t)
+{
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  ::gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 Result<PlanInputs> digest_plan_inputs(const std::filesystem::path& catalog_dir, const state::InstalledState& installed,
                                       const std::filesystem::path& keyring_dir)

@@ -239,6 +239,9 @@ RootLock& RootLock::operator=(RootLock&& other) noexcept
 RootLock::~RootLock()
 {
   if (m_fd >= 0) {
+    // No stale holder line: whoever takes the lock next without writing one
+    // (flock(1), say) must not be reported as us.
+    (void)::ftruncate(m_fd, 0);
     ::flock(m_fd, LOCK_UN);
     ::close(m_fd);
   }

@@ -6,6 +6,7 @@
 #include <noodle/state/installed.hpp>
 #include <noodle/util/error.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -14,9 +15,12 @@ namespace noodle::engine {
 
 inline constexpr std::string_view k_plan_format = "noodle-plan 1";
 
+// "2026-11-27T01:02:03Z".
+std::string iso_time(std::chrono::system_clock::time_point t);
+
 // SHA-256 digests of what a plan is computed from, each lowercase hex.
 struct PlanInputs {
-  std::string catalog;   // every *.yaml / *.yml under the catalog directory: path and bytes, in path order
+  std::string catalog;   // every *.yaml / *.yml the catalog loader reads (no dot names): path and bytes, in path order
   std::string installed; // "name version" per installed component, in name order
   std::string keyring;   // every file of the keyring directory (keys, revoked): name and bytes, in name order
 
