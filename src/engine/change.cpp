@@ -189,6 +189,52 @@ Result<void> undo_operation(Session& session, const store::OperationRecord& op)
   return point_link(session, op.component, op.from_version);
 }
 
+Result<void> record_completion(Session& session, std::int64_t upgrade_id, const std::string& kind,
+                               const std::vector<store::OperationRecord>& ops, const std::string& action,
+                               const std::string& note, const std::string& detail)
+{
+  store::StateStore& db = *session.store();
+  if (auto begun = db.begin(); !begun) {
+    return fail(begun.error());
+  }
+  const auto record = [&]() -> Result<void> {
+    if (auto set = db.set_upgrade_status(upgrade_id, store::UpgradeStatus::completed, note, session.now()); !set) {
+      return set;
+    }
+    for (const auto& op : ops) {
+      if (kind != "rollback") {
+        auto floor = db.floor(op.component);
+        if (!floor) {
+          return fail(floor.error());
+        }
+        const auto to = semver::Version::parse(op.to_version);
+        bool raise = true;
+        if (*floor && to) {
+          if (auto old = semver::Version::parse(**floor); old) {
+            raise = semver::compare(*to, *old) > 0;
+          }
+        }
+        if (raise) {
+          if (auto set = db.set_floor(op.component, op.to_version); !set) {
+            return set;
+          }
+        }
+      }
+      if (auto audited = session.audit(action, op.component, op.from_version, op.to_version, "completed", upgrade_id,
+                                       detail);
+          !audited) {
+        return audited;
+      }
+    }
+    return {};
+  };
+  if (auto recorded = record(); !recorded) {
+    (void)db.rollback();
+    return recorded;
+  }
+  return db.commit();
+}
+
 Result<TransactionReport> run_transaction(Session& session, const TransactionRequest& request)
 {
   store::StateStore& db = *session.store();
@@ -371,23 +417,13 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
 
   if (!failure) {
     report.status = store::UpgradeStatus::completed;
-    (void)db.set_upgrade_status(report.upgrade_id, report.status, "", session.now());
-    for (const auto& change : request.changes) {
-      if (request.kind != "rollback") {
-        auto floor = db.floor(change.component);
-        const auto to = semver::Version::parse(change.to);
-        bool raise = true;
-        if (floor && *floor && to) {
-          if (auto old = semver::Version::parse(**floor); old) {
-            raise = semver::compare(*to, *old) > 0;
-          }
-        }
-        if (raise) {
-          (void)db.set_floor(change.component, change.to);
-        }
-      }
-      (void)session.audit(request.kind, change.component, change.from, change.to, "completed", report.upgrade_id,
-                          report.warnings.empty() ? "" : report.warnings.front());
+    if (auto recorded = record_completion(session, report.upgrade_id, request.kind, ops, request.kind, "",
+                                          report.warnings.empty() ? "" : report.warnings.front());
+        !recorded) {
+      // Every change is in place and recorded as completed: recover finishes the record.
+      report.warnings.push_back(fmt::format("the completion could not be recorded ({}); the next command "
+                                            "records it",
+                                            recorded.error().message));
     }
     report.seconds = seconds_since(started);
     return report;

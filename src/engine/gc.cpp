@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <dirent.h>
 #include <map>
 #include <set>
+#include <sys/stat.h>
 
 namespace noodle::engine {
 
@@ -69,7 +71,8 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
         continue;
       }
       // The record goes last: a crash in between leaves a recorded, partly
-      // removed directory that `check` reports and the next gc removes.
+      // removed directory, or a record without one, which the next gc
+      // removes (see below).
       if (auto removed = remove_tree(layout.version_dir(component, name)); !removed) {
         return fail(removed.error());
       }
@@ -80,6 +83,35 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
       (void)session.audit("gc", component, name, std::nullopt, "completed", std::nullopt,
                           fmt::format("removed {}", id));
     }
+  }
+  // A gc stopped between removing a directory and forgetting its record
+  // leaves a record with no directory, which the loop above cannot see:
+  // finish it. A current or pinned version keeps its record even when its
+  // directory is gone (check reports it missing; it may be restored).
+  auto recorded = db.recorded_versions();
+  if (!recorded) {
+    return fail(recorded.error());
+  }
+  for (const auto& [component, version] : *recorded) {
+    struct stat st {};
+    if (::lstat(layout.version_dir(component, version).c_str(), &st) == 0 || errno != ENOENT ||
+        pinned.count({component, version}) != 0) {
+      continue;
+    }
+    auto link = read_link(layout.current_link(component));
+    if (!link) {
+      return fail(link.error());
+    }
+    if (*link && **link == Layout::link_target(version)) {
+      continue;
+    }
+    if (auto forgot = db.forget_files(component, version); !forgot) {
+      return fail(forgot.error());
+    }
+    const std::string id = fmt::format("{}@{}", component, version);
+    report.removed_versions.push_back(id);
+    (void)session.audit("gc", component, version, std::nullopt, "completed", std::nullopt,
+                        fmt::format("forgot the record of {}, whose directory was already removed", id));
   }
   return report;
 }

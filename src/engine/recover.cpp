@@ -90,17 +90,16 @@ Result<RecoveryReport> recover(Session& session)
       all_completed = all_completed && op.status == store::OperationStatus::completed;
     }
     if (all_completed) {
-      // Every change is in place and recorded; only the final record is missing.
-      if (auto set = db.set_upgrade_status(upgrade.id, store::UpgradeStatus::completed,
-                                           "finished by recover after the process stopped", session.now());
+      // Every change is in place and recorded; only the final record is
+      // missing (with the floors and audit entries that go with it).
+      if (auto set = record_completion(session, upgrade.id, upgrade.kind, *ops, "recover",
+                                       "finished by recover after the process stopped", "finished an interrupted run");
           !set) {
         return fail(set.error());
       }
       resolved.outcome = "completed";
       for (const auto& op : *ops) {
         resolved.actions.push_back(fmt::format("{}: kept at {}", op.component, op.to_version));
-        (void)session.audit("recover", op.component, op.from_version, op.to_version, "completed", upgrade.id,
-                            "finished an interrupted run");
       }
       report.upgrades.push_back(std::move(resolved));
       continue;

@@ -1054,6 +1054,26 @@ Result<void> StateStore::forget_files(std::string_view component, std::string_vi
   return stmt->run();
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> StateStore::recorded_versions()
+{
+  auto stmt = Statement::prepare(m_db.get(), "SELECT component, version FROM file_records ORDER BY component, version",
+                                 "list extraction records");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return out;
+    }
+    out.emplace_back(stmt->text_at(0), stmt->text_at(1));
+  }
+}
+
 // ---- summaries -----------------------------------------------------------
 
 Result<Counts> StateStore::counts(std::optional<std::string_view> component)

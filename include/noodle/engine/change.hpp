@@ -94,6 +94,16 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
 // a warning when there is no record to check against, else "".
 Result<std::string> check_version_dir(Session& session, const std::string& component, const std::string& version);
 
+// Records that upgrade `upgrade_id`, whose operations `ops` all completed, is
+// completed: its status (with `note`), the floor of each component raised to
+// the version it reached (not for kind "rollback") and one audit entry per
+// operation (`action`, outcome "completed", `detail`), in one database
+// transaction, so a crash leaves all of it or none of it. Shared by
+// run_transaction and recover, which finishes such a run after a crash.
+Result<void> record_completion(Session& session, std::int64_t upgrade_id, const std::string& kind,
+                               const std::vector<store::OperationRecord>& ops, const std::string& action,
+                               const std::string& note, const std::string& detail);
+
 // Undoes one recorded operation: `current` back to `from` (removed when
 // `from` is empty), config/ from the operation's point when it restored
 // config. Shared by run_transaction and recover.

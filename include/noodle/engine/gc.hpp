@@ -19,7 +19,8 @@ struct GcReport {
 // On a locked session: removes expired rollback points (their config copies
 // too), then every extracted version that is neither current, nor the target
 // of a remaining rollback point, nor among the `keep` newest of its
-// component, with its extraction record. Audited.
+// component, with its extraction record, and the record of such a version
+// whose directory is already gone (left by an interrupted gc). Audited.
 Result<GcReport> collect_garbage(Session& session, std::uint32_t keep);
 
 } // namespace noodle::engine

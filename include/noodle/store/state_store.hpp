@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 struct sqlite3; // SQLite's connection handle
@@ -177,6 +178,8 @@ public:
   // nullopt when nothing was recorded for that version.
   Result<std::optional<std::vector<archive::TreeEntry>>> files(std::string_view component, std::string_view version);
   Result<void> forget_files(std::string_view component, std::string_view version);
+  // Every component@version that has a record, sorted by component, then version text.
+  Result<std::vector<std::pair<std::string, std::string>>> recorded_versions();
 
   // Counts of upgrades by status, for one component or all.
   Result<Counts> counts(std::optional<std::string_view> component);

@@ -625,6 +625,21 @@ TEST_CASE("store::StateStore::record_files refuses a path listed twice and keeps
   CHECK(store.files("lib", "1.0.0").value() == tree);
 }
 
+TEST_CASE("store::StateStore::recorded_versions lists every record, empty ones included, and forgets with them",
+          "[store]")
+{
+  TempDir dir;
+  auto store = open_store(dir / "state.db");
+  CHECK(store.recorded_versions().value().empty());
+  REQUIRE(store.record_files("lib", "1.10.0", make_tree(3, "a")));
+  REQUIRE(store.record_files("app", "2.0.0", {}));
+  REQUIRE(store.record_files("lib", "1.2.0", make_tree(2, "b")));
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  CHECK(store.recorded_versions().value() == Pairs{{"app", "2.0.0"}, {"lib", "1.10.0"}, {"lib", "1.2.0"}});
+  REQUIRE(store.forget_files("lib", "1.10.0"));
+  CHECK(store.recorded_versions().value() == Pairs{{"app", "2.0.0"}, {"lib", "1.2.0"}});
+}
+
 TEST_CASE("store::StateStore::counts and last_completed summarise upgrades per component", "[store]")
 {
   TempDir dir;

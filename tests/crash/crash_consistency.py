@@ -1,0 +1,584 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Crash consistency of the upgrade engine: SIGKILL at every mutating syscall.
+
+Builds the example archives and a root holding the demo's installed state
+(examples/demo-installed.txt, installed by the tool itself, plus files in
+components/jit_compiler/config/). For each scenario (a command run on a copy
+of its own base root):
+
+  upgrade   `upgrade jit_compiler 2.1.0 --offline`: one transaction of six
+            steps over four components, runtime_core and gc_engine through
+            a required stop;
+  rollback  `rollback jit_compiler --offline` after that upgrade completed
+            and config/ was edited: the config/ restore path;
+  gc        `gc --keep 0` on a root where an upgrade was killed and undone,
+            which left four extracted versions nothing pins.
+
+the command is first run once under `strace -f -e trace=SET` to count, per
+syscall, how often it is called (SQLite's own fsyncs and unlinks included).
+Then for each syscall S and each N in 1..count(S), on a fresh `cp -a` of the
+base root, the command is run under
+`strace -e inject=S:signal=KILL:when=N`, which kills it on entry to its Nth
+call of S (the call itself never runs), and then:
+
+  - `noodle-upgrade recover` must exit 0;
+  - the touched components' `current` links are all old or all new (the
+    engine finishes a transaction only when every step completed, else it
+    undoes all of it), every other link is unchanged;
+  - `noodle-upgrade check` exits 0 (active versions and rollback targets
+    match the digests recorded at extraction);
+  - the state database passes integrity_check and foreign_key_check, has no
+    upgrade left pending or in_progress, its record of the transaction agrees
+    with the links, and its version floors are those of the outcome;
+  - every config/ is byte for byte the one of the outcome;
+  - no leftovers: staging empty, no `.current.tmp-*` or `.config.restore-*`
+    in a component directory, every point directory has its row and back;
+  - every extracted version directory has its extraction record;
+  - rerunning the command exits 0 and leaves its expected end state.
+
+gc touches no link and removes versions one by one, so its outcome may be
+partial; its rerun must leave exactly what an uninterrupted gc leaves.
+
+The work happens in a temporary directory (on /dev/shm when it is there: a
+SIGKILL is not a power cut, so what matters is which syscalls ran, and the
+page cache holds it; tmpfs keeps the thousands of fsyncs cheap), removed at
+the end unless --keep.
+
+Exit 0 when every crash point passed, 1 when one failed (each failure names
+the scenario, the syscall, N, the invariant and what the root looked like
+right after the kill), 77 when strace cannot trace here (CTest: skipped).
+"""
+
+import argparse
+import os
+import re
+import shutil
+import sqlite3
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+# The syscalls that change the file system or make a change durable.
+CORE_SYSCALLS = ["rename", "renameat", "renameat2", "fsync", "fdatasync", "unlink", "unlinkat", "rmdir",
+                 "symlink", "symlinkat", "mkdir", "mkdirat"]
+# --full adds the data writes (SQLite's WAL frames, extracted and copied files).
+DATA_SYSCALLS = ["write", "pwrite64", "ftruncate", "copy_file_range"]
+
+SKIP = 77
+STEP_TIMEOUT = 120  # seconds for one command; a hang is a failure, not a stuck CI job
+
+
+class Failure(Exception):
+    pass
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+# ---- the tool ---------------------------------------------------------------
+
+class Tool:
+    def __init__(self, binary, source_dir, examples):
+        self.binary = binary
+        self.catalog = os.path.join(source_dir, "manifests")
+        self.keyring = os.path.join(examples, "keyring")
+        self.archives = os.path.join(examples, "archives")
+
+    def argv(self, root, command):
+        return [self.binary, "--root", root, "--catalog", self.catalog, "--keyring", self.keyring,
+                "--archives", self.archives] + list(command)
+
+    def run(self, root, command, prefix=()):
+        try:
+            return subprocess.run(list(prefix) + self.argv(root, command), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True, timeout=STEP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise Failure("'%s' did not finish within %d s" % (" ".join(command), STEP_TIMEOUT))
+
+    def must(self, root, command, prefix=()):
+        r = self.run(root, command, prefix)
+        if r.returncode != 0:
+            raise Failure("'%s' exited %d\n%s%s" % (" ".join(command), r.returncode, r.stdout, r.stderr))
+        return r
+
+
+def copy_root(src, dst):
+    if os.path.lexists(dst):
+        shutil.rmtree(dst)
+    subprocess.run(["cp", "-a", src, dst], check=True)
+
+
+# ---- what a root looks like -------------------------------------------------
+
+def tree(path):
+    """relative path -> (kind, mode, content) for everything under `path`, no symlink followed."""
+    out = {}
+    if not os.path.lexists(path):
+        return None
+    for dirpath, dirnames, filenames in os.walk(path):
+        for name in sorted(dirnames + filenames):
+            full = os.path.join(dirpath, name)
+            rel = os.path.relpath(full, path)
+            st = os.lstat(full)
+            mode = stat.S_IMODE(st.st_mode)
+            if stat.S_ISLNK(st.st_mode):
+                out[rel] = ("link", None, os.readlink(full))
+            elif stat.S_ISDIR(st.st_mode):
+                out[rel] = ("dir", mode, None)
+            else:
+                with open(full, "rb") as f:
+                    out[rel] = ("file", mode, f.read())
+    return out
+
+
+def components(root):
+    d = os.path.join(root, "components")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def link_of(root, component):
+    path = os.path.join(root, "components", component, "current")
+    return os.readlink(path) if os.path.islink(path) else (None if not os.path.lexists(path) else "<not a symlink>")
+
+
+def versions_of(root, component):
+    d = os.path.join(root, "components", component, "versions")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def db_query(root, sql):
+    db = os.path.join(root, ".noodle-upgrade", "state.db")
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+class Snapshot:
+    """The parts of a root the invariants compare."""
+
+    def __init__(self, root):
+        self.links = {c: link_of(root, c) for c in components(root)}
+        self.configs = {c: tree(os.path.join(root, "components", c, "config")) for c in components(root)}
+        self.versions = {c: versions_of(root, c) for c in components(root)}
+        self.floors = dict(db_query(root, "SELECT component, version FROM floors"))
+        self.records = set(db_query(root, "SELECT component, version FROM file_records"))
+        self.max_upgrade = db_query(root, "SELECT coalesce(max(id), 0) FROM upgrades")[0][0]
+
+
+def describe(root):
+    """What the root looks like, for a failure message."""
+    lines = []
+    for c in components(root):
+        d = os.path.join(root, "components", c)
+        extra = sorted(n for n in os.listdir(d) if n not in ("current", "config", "versions"))
+        lines.append("  %s: current -> %s; versions %s%s" % (c, link_of(root, c), versions_of(root, c),
+                                                              "; also %s" % extra if extra else ""))
+    staging = os.path.join(root, ".noodle-upgrade", "staging")
+    if os.path.isdir(staging) and os.listdir(staging):
+        lines.append("  staging: %s" % sorted(os.listdir(staging)))
+    points = os.path.join(root, ".noodle-upgrade", "points")
+    if os.path.isdir(points):
+        lines.append("  point dirs: %s" % sorted(os.listdir(points), key=lambda n: (len(n), n)))
+    try:
+        for row in db_query(root, "SELECT id, kind, status FROM upgrades ORDER BY id DESC LIMIT 2"):
+            ops = db_query(root, "SELECT seq, component, coalesce(from_version, '-'), to_version, status, "
+                                 "coalesce(point_id, '-') FROM operations WHERE upgrade_id = %d ORDER BY seq" % row[0])
+            lines.append("  db upgrade %s %s %s: %s" % (row[0], row[1], row[2],
+                                                         "; ".join("%s %s %s->%s %s pt %s" % o for o in ops)))
+    except sqlite3.Error as e:
+        lines.append("  db unreadable: %s" % e)
+    return "\n".join(lines)
+
+
+# ---- scenarios --------------------------------------------------------------
+
+class Scenario:
+    """A command run on copies of `base`; `new` is the root after one uninterrupted run."""
+
+    def __init__(self, name, command, base, touched):
+        self.name = name
+        self.command = command
+        self.base = base
+        self.touched = touched  # components whose link the command may move
+        self.old = None
+        self.new = None
+        self.counts = {}
+
+    # What the rerun must leave, given the outcome the crash was recovered to.
+    def after_rerun(self, outcome):
+        return self.new
+
+
+class RollbackScenario(Scenario):
+    def after_rerun(self, outcome):
+        # From the old state the rerun is the rollback; from the new state it
+        # is a rollback of the rollback (the newest point holding another
+        # version is the one the rollback took), which is the old state.
+        return self.new if outcome == "old" else self.old
+
+
+def count_syscalls(tool, work, sc, syscalls):
+    root = os.path.join(work, "count-" + sc.name)
+    copy_root(sc.base, root)
+    trace = os.path.join(work, "count-%s.trace" % sc.name)
+    started = time.monotonic()
+    tool.must(root, sc.command, ["strace", "-f", "-qq", "-o", trace, "-e", "trace=" + ",".join(syscalls)])
+    seconds = time.monotonic() - started
+    counts = {s: 0 for s in syscalls}
+    pids = set()
+    with open(trace) as f:
+        for line in f:
+            m = re.match(r"^(\d+)\s+([a-z0-9_]+)\(", line)
+            if m and m.group(2) in counts:
+                counts[m.group(2)] += 1
+                pids.add(m.group(1))
+    if len(pids) > 1:
+        # Injection counts per tracee: with several processes "the Nth call"
+        # would not name one point of the run.
+        raise Failure("%s: %d processes made the calls; the crash points assume one" % (sc.name, len(pids)))
+    sc.old = Snapshot(sc.base)
+    sc.new = Snapshot(root)
+    sc.counts = counts
+    shutil.rmtree(root)
+    return seconds
+
+
+def kill_at(tool, root, sc, syscall, n):
+    r = tool.run(root, sc.command, ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=" + syscall,
+                                    "-e", "inject=%s:signal=KILL:when=%d" % (syscall, n)])
+    if r.returncode != -9:
+        raise Failure("the run was not killed at call %d of %s (exit %d): the syscall sequence is not the one "
+                      "counted\n%s%s" % (n, syscall, r.returncode, r.stdout, r.stderr))
+
+
+def check_db(root, sc, outcome, expect):
+    problems = []
+    rows = db_query(root, "PRAGMA integrity_check")
+    if rows != [("ok",)]:
+        problems.append("integrity_check: %s" % rows[:5])
+    rows = db_query(root, "PRAGMA foreign_key_check")
+    if rows:
+        problems.append("foreign_key_check: %s" % rows[:5])
+    rows = db_query(root, "SELECT id, kind, status FROM upgrades WHERE status IN ('pending', 'in_progress')")
+    if rows:
+        problems.append("upgrades left unfinished: %s" % rows)
+    if sc.touched:
+        ours = db_query(root, "SELECT id, status FROM upgrades WHERE id > %d ORDER BY id" % sc.old.max_upgrade)
+        if outcome == "new":
+            if len(ours) != 1 or ours[0][1] != "completed":
+                problems.append("the links are new but the transaction is recorded as %s" % ours)
+            else:
+                ops = db_query(root, "SELECT seq, status FROM operations WHERE upgrade_id = %d" % ours[0][0])
+                if any(s != "completed" for _, s in ops):
+                    problems.append("the transaction completed but its operations are %s" % ops)
+        else:
+            if any(s == "completed" for _, s in ours):
+                problems.append("the links are old but the transaction is recorded as %s" % ours)
+            for uid, _ in ours:
+                ops = db_query(root, "SELECT seq, status FROM operations WHERE upgrade_id = %d" % uid)
+                if any(s in ("completed", "in_progress") for _, s in ops):
+                    problems.append("the links are old but upgrade %d's operations are %s" % (uid, ops))
+        # The audit trail tells how each finished transaction ended, one entry
+        # per change, whoever finished it (the run itself or recover).
+        for uid, status in ours:
+            ops = db_query(root, "SELECT count(*) FROM operations WHERE upgrade_id = %d" % uid)[0][0]
+            audited = db_query(root, "SELECT count(*) FROM audit WHERE upgrade_id = %d AND outcome = '%s'"
+                                     % (uid, status))[0][0]
+            if audited < ops:
+                problems.append("upgrade %d is %s but the audit trail has %d %s entr%s for its %d change%s" % (
+                    uid, status, audited, status, "y" if audited == 1 else "ies", ops, "" if ops == 1 else "s"))
+    floors = dict(db_query(root, "SELECT component, version FROM floors"))
+    if floors != expect.floors:
+        diff = {c: (floors.get(c), expect.floors.get(c)) for c in set(floors) | set(expect.floors)
+                if floors.get(c) != expect.floors.get(c)}
+        problems.append("version floors (now, expected for the %s state): %s" % (outcome, diff))
+    return problems
+
+
+def check_leftovers(root):
+    problems = []
+    staging = os.path.join(root, ".noodle-upgrade", "staging")
+    if os.path.isdir(staging) and os.listdir(staging):
+        problems.append("staging not empty: %s" % sorted(os.listdir(staging)))
+    for c in components(root):
+        d = os.path.join(root, "components", c)
+        left = [n for n in os.listdir(d) if n.startswith(".current.tmp-") or n.startswith(".config.restore-")]
+        if left:
+            problems.append("%s: leftovers %s" % (c, sorted(left)))
+    points = os.path.join(root, ".noodle-upgrade", "points")
+    dirs = set(os.listdir(points)) if os.path.isdir(points) else set()
+    rows = {str(r[0]) for r in db_query(root, "SELECT id FROM rollback_points")}
+    if dirs - rows:
+        problems.append("point directories without a row: %s" % sorted(dirs - rows))
+    if rows - dirs:
+        problems.append("rollback points without their config copy: %s" % sorted(rows - dirs))
+    records = set(db_query(root, "SELECT component, version FROM file_records"))
+    for c in components(root):
+        for v in versions_of(root, c):
+            if (c, v) not in records:
+                problems.append("%s/versions/%s has no extraction record" % (c, v))
+    return problems
+
+
+def diff_configs(now, expect):
+    out = []
+    for c in sorted(set(now) | set(expect)):
+        if now.get(c) != expect.get(c):
+            a, b = now.get(c) or {}, expect.get(c) or {}
+            changed = sorted(p for p in set(a) | set(b) if a.get(p) != b.get(p))
+            out.append("%s/config differs at %s" % (c, changed[:5]))
+    return out
+
+
+def classify(sc, snap):
+    """'old' or 'new' from the touched links, or None when they are mixed."""
+    links = {c: snap.links.get(c) for c in sc.touched}
+    if links == {c: sc.old.links.get(c) for c in sc.touched}:
+        return "old"
+    if links == {c: sc.new.links.get(c) for c in sc.touched}:
+        return "new"
+    return None
+
+
+def try_point(tool, work, sc, syscall, n):
+    """Returns the outcome ('old', 'new', 'partial'); raises Failure."""
+    root = os.path.join(work, "run")
+    copy_root(sc.base, root)
+    kill_at(tool, root, sc, syscall, n)
+    crashed = describe(root)
+
+    def failed(what, details=()):
+        raise Failure("%s\n%s\n  root right after the kill:\n%s" % (what, "\n".join("  " + d for d in details),
+                                                                      crashed))
+
+    r = tool.run(root, ["recover"])
+    if r.returncode != 0:
+        failed("recover exited %d" % r.returncode, (r.stdout + r.stderr).splitlines())
+    snap = Snapshot(root)
+
+    untouched = {c: l for c, l in snap.links.items() if c not in sc.touched}
+    if untouched != {c: l for c, l in sc.old.links.items() if c not in sc.touched}:
+        failed("links outside the transaction moved", ["%s" % untouched])
+    if sc.touched:
+        outcome = classify(sc, snap)
+        if outcome is None:
+            failed("the transaction is neither all old nor all new after recover",
+                   ["%s: current -> %s (old %s, new %s)" % (c, snap.links.get(c), sc.old.links.get(c),
+                                                             sc.new.links.get(c)) for c in sc.touched])
+        expect = sc.old if outcome == "old" else sc.new
+    else:
+        present = {(c, v) for c, vs in snap.versions.items() for v in vs}
+        old = {(c, v) for c, vs in sc.old.versions.items() for v in vs}
+        new = {(c, v) for c, vs in sc.new.versions.items() for v in vs}
+        if not new <= present <= old:
+            failed("versions outside what gc may remove changed", ["missing %s, unexpected %s" %
+                                                                    (sorted(new - present), sorted(present - old))])
+        outcome = "old" if present == old else "new" if present == new else "partial"
+        expect = sc.old
+
+    r = tool.run(root, ["check"])
+    if r.returncode != 0:
+        failed("check exited %d" % r.returncode, (r.stdout + r.stderr).splitlines()[:12])
+    problems = check_db(root, sc, outcome, expect)
+    problems += diff_configs(snap.configs, expect.configs)
+    problems += check_leftovers(root)
+    if problems:
+        failed("after recover (outcome %s)" % outcome, problems)
+
+    r = tool.run(root, sc.command)
+    if r.returncode != 0:
+        failed("the rerun exited %d" % r.returncode, (r.stdout + r.stderr).splitlines()[:12])
+    end = Snapshot(root)
+    want = sc.after_rerun(outcome)
+    problems = []
+    if end.links != want.links:
+        problems.append("links after the rerun: %s, expected %s" % (
+            {c: l for c, l in end.links.items() if want.links.get(c) != l},
+            {c: l for c, l in want.links.items() if end.links.get(c) != l}))
+    problems += diff_configs(end.configs, want.configs)
+    if end.versions != want.versions:
+        problems.append("versions after the rerun: %s, expected %s" % (
+            {c: v for c, v in end.versions.items() if want.versions.get(c) != v},
+            {c: v for c, v in want.versions.items() if end.versions.get(c) != v}))
+    if end.records != want.records:
+        problems.append("extraction records after the rerun: extra %s, missing %s" % (
+            sorted(end.records - want.records), sorted(want.records - end.records)))
+    if end.floors != want.floors:
+        problems.append("version floors after the rerun: %s, expected %s" % (end.floors, want.floors))
+    r = tool.run(root, ["check"])
+    if r.returncode != 0:
+        problems.append("check after the rerun exited %d: %s" % (r.returncode, r.stdout.strip()[-300:]))
+    problems += check_leftovers(root)
+    if problems:
+        failed("after the rerun (outcome %s)" % outcome, problems)
+    return outcome
+
+
+# ---- setup ------------------------------------------------------------------
+
+def demo_state(source_dir):
+    lines = []
+    with open(os.path.join(source_dir, "examples", "demo-installed.txt")) as f:
+        for line in f:
+            line = line.split("#", 1)[0].split()
+            if line:
+                lines.append((line[0], line[1]))
+    return lines
+
+
+def write(path, text, mode=None):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+    if mode is not None:
+        os.chmod(path, mode)
+
+
+def build_roots(tool, work, source_dir, syscalls):
+    base = os.path.join(work, "base")
+    for name, version in demo_state(source_dir):
+        tool.must(base, ["upgrade", name, version, "--offline"])
+    config = os.path.join(base, "components", "jit_compiler", "config")
+    write(os.path.join(config, "jit.yaml"), "tier: 2\ninline_budget: 400\n")
+    write(os.path.join(config, "profiles", "fast.yaml"), "opt: 3\n", 0o600)
+    os.symlink("profiles/fast.yaml", os.path.join(config, "active.yaml"))
+
+    upgrade = Scenario("upgrade", ["upgrade", "jit_compiler", "2.1.0", "--offline"], base,
+                       ["runtime_core", "gc_engine", "jit_compiler", "code_assistant"])
+
+    # After a completed upgrade the operator edits config/; the rollback
+    # brings back the copy taken before the upgrade.
+    upgraded = os.path.join(work, "base-upgraded")
+    copy_root(base, upgraded)
+    tool.must(upgraded, upgrade.command)
+    config = os.path.join(upgraded, "components", "jit_compiler", "config")
+    write(os.path.join(config, "jit.yaml"), "tier: 3\ninline_budget: 800\n")
+    os.remove(os.path.join(config, "profiles", "fast.yaml"))
+    write(os.path.join(config, "notes.txt"), "edited under 2.1.0\n")
+    rollback = RollbackScenario("rollback", ["rollback", "jit_compiler", "--offline"], upgraded, ["jit_compiler"])
+
+    # The upgrade killed at its last link switch and undone leaves four
+    # extracted versions no rollback point pins: gc --keep 0 removes them.
+    trace = os.path.join(work, "symlinkat.trace")
+    probe = os.path.join(work, "base-probe")
+    copy_root(base, probe)
+    tool.must(probe, upgrade.command, ["strace", "-f", "-qq", "-o", trace, "-e", "trace=symlinkat"])
+    last = sum(1 for line in open(trace) if "symlinkat(" in line)
+    shutil.rmtree(probe)
+    undone = os.path.join(work, "base-undone")
+    copy_root(base, undone)
+    kill_at(tool, undone, upgrade, "symlinkat", last)
+    tool.must(undone, ["recover"])
+    gc = Scenario("gc", ["gc", "--keep", "0"], undone, [])
+    return [upgrade, rollback, gc]
+
+
+def strace_works(work):
+    try:
+        r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=mkdir",
+                            "-e", "inject=mkdir:signal=KILL:when=1", "mkdir", os.path.join(work, "probe")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    except FileNotFoundError:
+        return "strace is not installed (scripts/install-deps installs it)"
+    if r.returncode != -9 or os.path.exists(os.path.join(work, "probe")):
+        return "strace cannot kill a traced process at a syscall here (exit %d): %s" % (r.returncode,
+                                                                                        r.stderr.strip())
+    return None
+
+
+def default_workdir():
+    shm = "/dev/shm"
+    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
+        return shm
+    return None  # tempfile's default
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--binary", required=True, help="the built noodle-upgrade")
+    ap.add_argument("--source-dir", required=True, help="the source tree (manifests/, scripts/, examples/)")
+    ap.add_argument("--workdir", help="where the temporary directory goes (default /dev/shm, else the system's)")
+    ap.add_argument("--full", action="store_true", help="also crash at the data writes: " + ", ".join(DATA_SYSCALLS))
+    ap.add_argument("--syscalls", help="comma-separated: only these syscalls (default: %s)" % ",".join(CORE_SYSCALLS))
+    ap.add_argument("--scenarios", default="upgrade,rollback,gc", help="comma-separated subset of upgrade,rollback,gc")
+    ap.add_argument("--stride", type=int, default=1, help="try every Kth crash point only (first and last always)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--max-failures", type=int, default=10, help="stop after this many failing crash points")
+    args = ap.parse_args()
+
+    binary = os.path.abspath(args.binary)
+    source_dir = os.path.abspath(args.source_dir)
+    syscalls = args.syscalls.split(",") if args.syscalls else CORE_SYSCALLS + (DATA_SYSCALLS if args.full else [])
+    wanted = args.scenarios.split(",")
+    started = time.monotonic()
+    work = tempfile.mkdtemp(prefix="noodle-crash-", dir=args.workdir or default_workdir())
+    failures = []
+    try:
+        why = strace_works(work)
+        if why:
+            log("SKIP: " + why)
+            return SKIP
+        log("work directory: %s" % work)
+        subprocess.run([sys.executable, os.path.join(source_dir, "scripts", "make-example-archives"),
+                        "--binary", binary, "--catalog", os.path.join(source_dir, "manifests"),
+                        "--out", os.path.join(work, "ex")], check=True, stdout=subprocess.DEVNULL)
+        tool = Tool(binary, source_dir, os.path.join(work, "ex"))
+        scenarios = [sc for sc in build_roots(tool, work, source_dir, syscalls) if sc.name in wanted]
+        log("setup: %.1f s" % (time.monotonic() - started))
+
+        total = {"tried": 0, "old": 0, "new": 0, "partial": 0, "skipped": 0}
+        for sc in scenarios:
+            seconds = count_syscalls(tool, work, sc, syscalls)
+            log("\n[%s] `%s`: %d crash points (%s), an uninterrupted run under strace takes %.2f s" % (
+                sc.name, " ".join(sc.command), sum(sc.counts.values()),
+                ", ".join("%s %d" % (s, c) for s, c in sc.counts.items() if c), seconds))
+            sc_started = time.monotonic()
+            for syscall in syscalls:
+                count = sc.counts[syscall]
+                if count == 0:
+                    continue
+                points = [n for n in range(1, count + 1) if n == count or (n - 1) % args.stride == 0]
+                tally = {"old": 0, "new": 0, "partial": 0}
+                for n in points:
+                    try:
+                        tally[try_point(tool, work, sc, syscall, n)] += 1
+                    except Failure as e:
+                        failures.append("[%s] SIGKILL before call %d of %s: %s" % (sc.name, n, syscall, e))
+                        log("FAIL " + failures[-1])
+                        if len(failures) >= args.max_failures:
+                            raise
+                total["tried"] += len(points)
+                total["skipped"] += count - len(points)
+                for k, v in tally.items():
+                    total[k] += v
+                log("  %-16s %4d of %4d points: %3d old, %3d new%s" % (
+                    syscall, len(points), count, tally["old"], tally["new"],
+                    ", %d partial" % tally["partial"] if tally["partial"] else ""))
+            log("  %.1f s" % (time.monotonic() - sc_started))
+        log("\ntotal: %d crash points tried (%d skipped by --stride), %d ended old, %d new, %d partial (gc); "
+            "%d failed; %.1f s" % (total["tried"], total["skipped"], total["old"], total["new"], total["partial"],
+                                   len(failures), time.monotonic() - started))
+    except Failure as e:
+        if not failures or str(e) not in failures[-1]:
+            failures.append(str(e))
+            log("FAIL " + str(e))
+        log("stopped after %d failure(s)" % len(failures))
+    finally:
+        if args.keep:
+            log("kept %s" % work)
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    if failures:
+        log("\n%d crash point(s) failed; the first:\n%s" % (len(failures), failures[0]))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
