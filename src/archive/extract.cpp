@@ -450,11 +450,14 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
 
 // fsyncs `fds` from a few threads at once: each fsync waits for its own
 // journal commit, and concurrent ones share commits, so a tree of thousands
-// of files costs a few commits instead of one each. Returns the index of the
-// first fd that failed and its errno, or nullopt.
+// of files costs a few commits instead of one each. A small batch stays on
+// the calling thread, where threads would cost more than they save (and the
+// syscall sequence stays deterministic for fault injection). Returns the
+// index of the first fd that failed and its errno, or nullopt.
 std::optional<std::pair<std::size_t, int>> fsync_all(const std::vector<int>& fds)
 {
-  constexpr std::size_t k_threads = 8;
+  constexpr std::size_t k_parallel_from = 64;
+  const std::size_t k_threads = fds.size() < k_parallel_from ? 1 : 8;
   std::atomic<std::size_t> next{0};
   std::atomic<std::size_t> failed{fds.size()};
   std::atomic<int> failed_errno{0};

@@ -214,6 +214,17 @@ class Scenario:
     def after_rerun(self, outcome):
         return self.new
 
+    # The rerun's exit code, given that outcome.
+    def rerun_exit(self, outcome):
+        return 0
+
+
+class UndoUpgradeScenario(Scenario):
+    # `rollback --upgrade ID` once done is refused (exit 2: the upgrade is
+    # rolled_back now) and changes nothing.
+    def rerun_exit(self, outcome):
+        return 2 if outcome == "new" else 0
+
 
 class RollbackScenario(Scenario):
     def after_rerun(self, outcome):
@@ -392,8 +403,9 @@ def try_point(tool, work, sc, syscall, n):
         failed("after recover (outcome %s)" % outcome, problems)
 
     r = tool.run(root, sc.command)
-    if r.returncode != 0:
-        failed("the rerun exited %d" % r.returncode, (r.stdout + r.stderr).splitlines()[:12])
+    if r.returncode != sc.rerun_exit(outcome):
+        failed("the rerun exited %d, expected %d" % (r.returncode, sc.rerun_exit(outcome)),
+               (r.stdout + r.stderr).splitlines()[:12])
     end = Snapshot(root)
     want = sc.after_rerun(outcome)
     problems = []
@@ -461,7 +473,14 @@ def build_roots(tool, work, source_dir, syscalls):
     write(os.path.join(config, "jit.yaml"), "tier: 3\ninline_budget: 800\n")
     os.remove(os.path.join(config, "profiles", "fast.yaml"))
     write(os.path.join(config, "notes.txt"), "edited under 2.1.0\n")
-    rollback = RollbackScenario("rollback", ["rollback", "jit_compiler", "--offline"], upgraded, ["jit_compiler"])
+    # --force: jit_compiler 1.4.0 alone on the 2.x runtime breaks its
+    # dependency ranges; this scenario is about the files, not the catalog.
+    rollback = RollbackScenario("rollback", ["rollback", "jit_compiler", "--offline", "--force"], upgraded,
+                                ["jit_compiler"])
+    # The whole upgrade undone: four components, config/ restored, in reverse.
+    upgrade_id = db_query(upgraded, "SELECT max(id) FROM upgrades")[0][0]
+    undo = UndoUpgradeScenario("rollback-upgrade", ["rollback", "--upgrade", str(upgrade_id), "--offline"], upgraded,
+                               ["runtime_core", "gc_engine", "jit_compiler", "code_assistant"])
 
     # The upgrade killed at its last link switch and undone leaves four
     # extracted versions no rollback point pins: gc --keep 0 removes them.
@@ -476,7 +495,7 @@ def build_roots(tool, work, source_dir, syscalls):
     kill_at(tool, undone, upgrade, "symlinkat", last)
     tool.must(undone, ["recover"])
     gc = Scenario("gc", ["gc", "--keep", "0"], undone, [])
-    return [upgrade, rollback, gc]
+    return [upgrade, rollback, undo, gc]
 
 
 def strace_works(work):
@@ -506,7 +525,8 @@ def main():
     ap.add_argument("--workdir", help="where the temporary directory goes (default /dev/shm, else the system's)")
     ap.add_argument("--full", action="store_true", help="also crash at the data writes: " + ", ".join(DATA_SYSCALLS))
     ap.add_argument("--syscalls", help="comma-separated: only these syscalls (default: %s)" % ",".join(CORE_SYSCALLS))
-    ap.add_argument("--scenarios", default="upgrade,rollback,gc", help="comma-separated subset of upgrade,rollback,gc")
+    ap.add_argument("--scenarios", default="upgrade,rollback,rollback-upgrade,gc",
+                    help="comma-separated subset of upgrade,rollback,rollback-upgrade,gc")
     ap.add_argument("--stride", type=int, default=1, help="try every Kth crash point only (first and last always)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     ap.add_argument("--max-failures", type=int, default=10, help="stop after this many failing crash points")
