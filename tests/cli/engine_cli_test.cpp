@@ -593,3 +593,39 @@ TEST_CASE("an upgrade past its --timeout is rolled back at the next safe point a
   CHECK(j["status"] == "rolled_back");
   CHECK(r.links() == before);
 }
+
+TEST_CASE("when the rollback itself fails the upgrade exits 7 and says where each current link points", "[engine]")
+{
+  Root r;
+  if (std::system("command -v strace >/dev/null 2>&1") != 0) {
+    WARN("strace is not installed");
+    return;
+  }
+  // Only swap_link uses renameat: the first swap succeeds, the second fails
+  // (the upgrade stops), and so does the swap that would undo the first.
+  const std::string cmd = "strace -f -o /dev/null -e trace=renameat -e inject=renameat:error=EIO:when=2+ " NOODLE_BINARY
+                          " -o json --root " + r.root.string() + " --catalog " + source_path("manifests") +
+                          " --keyring " + (example_archives() / "keyring").string() + " --archives " +
+                          r.archives.string() + " upgrade jit_compiler 2.1.0 --offline >" +
+                          (r.dir / "out.json").string();
+  const int status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 7);
+  auto j = nlohmann::json::parse(read(r.dir / "out.json"));
+  INFO(j.dump(2));
+  CHECK(j["error"]["code"] == "rollback_failed");
+  CHECK(j["status"] == "failed");
+  // The first hop stayed: the report says so instead of pretending.
+  CHECK(r.current("runtime_core") == "versions/1.5.0");
+  bool named = false;
+  for (const auto& line : j["root_state"]) {
+    named = named || line.get<std::string>() == "runtime_core: current -> versions/1.5.0";
+  }
+  CHECK(named);
+  // The next command sees a finished (failed) upgrade, and a plain rollback
+  // of the component gets the operator out.
+  auto back = r.nu({"rollback", "runtime_core", "--offline", "--force"});
+  INFO(back.out << back.err);
+  CHECK(back.exit_code == 0);
+  CHECK(r.current("runtime_core") == "versions/1.2.0");
+}
