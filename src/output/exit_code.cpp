@@ -36,6 +36,10 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::drift: return ExitCode::refused;
   case ErrorCode::locked: return ExitCode::locked;
   case ErrorCode::runtime_unreachable: return ExitCode::unreachable;
+  case ErrorCode::runtime_protocol:
+  case ErrorCode::runtime_refused:
+  case ErrorCode::unhealthy: return ExitCode::failed;
+  case ErrorCode::runtime_untrusted: return ExitCode::unreachable;
   case ErrorCode::rollback_failed: return ExitCode::rollback_failed;
   case ErrorCode::interrupted: return ExitCode::interrupted;
   case ErrorCode::terminated: return ExitCode::terminated;

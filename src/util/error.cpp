@@ -40,6 +40,10 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::drift: return "drift";
   case ErrorCode::timeout: return "timeout";
   case ErrorCode::runtime_unreachable: return "runtime_unreachable";
+  case ErrorCode::runtime_protocol: return "runtime_protocol";
+  case ErrorCode::runtime_refused: return "runtime_refused";
+  case ErrorCode::runtime_untrusted: return "runtime_untrusted";
+  case ErrorCode::unhealthy: return "unhealthy";
   }
   return "internal";
 }

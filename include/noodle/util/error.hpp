@@ -46,6 +46,10 @@ enum class ErrorCode {
   drift,                  // a saved plan no longer matches what it was computed from
   timeout,                // an operation ran past its --timeout
   runtime_unreachable,    // the runtime's control socket does not answer
+  runtime_protocol,       // the runtime's reply breaks the protocol (garbage, oversized, wrong id)
+  runtime_refused,        // the runtime answered a request with ok=false
+  runtime_untrusted,      // the socket or its peer belongs to an untrusted uid
+  unhealthy,              // a health gate failed
 };
 
 std::string_view error_code_name(ErrorCode code);

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/live/runtime.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+namespace noodle::live {
+
+struct ConnectOptions {
+  // Deadline of each request (send + reply).
+  std::chrono::milliseconds request_timeout{5000};
+  // The socket file's owner and the peer process's uid (SO_PEERCRED) must be
+  // one of these (typically {0, owner of <root>}).
+  std::vector<unsigned> trusted_uids;
+};
+
+// The protocol over a Unix stream socket: newline-delimited JSON, one
+// request in flight, ids increasing from 1.
+class SocketRuntime final : public Runtime {
+public:
+  // Connects and checks the peer (socket file owner via lstat, then the
+  // connected peer's uid via SO_PEERCRED) before sending anything: an
+  // untrusted one fails with runtime_untrusted naming both uids. A missing
+  // socket or refused connection fails with runtime_unreachable ("no runtime
+  // listens on '<path>'").
+  static Result<std::unique_ptr<SocketRuntime>> connect(const std::filesystem::path& socket,
+                                                        const ConnectOptions& options);
+
+  // Later requests use this deadline (a rollback gets its own budget).
+  void set_request_timeout(std::chrono::milliseconds timeout);
+
+  Result<HelloInfo> hello() override;
+  Result<void> prepare(const std::string& component, const std::string& version, const std::string& path) override;
+  Result<void> activate(const ActivateRequest& request) override;
+  Result<HealthReport> health(const std::string& component, const std::vector<std::string>& instances) override;
+  Result<void> commit(const std::string& component, const std::string& version) override;
+  Result<void> rollback(const std::string& component, const std::string& version) override;
+  Result<void> abort(const std::string& component) override;
+
+  ~SocketRuntime() override;
+  SocketRuntime(const SocketRuntime&) = delete;
+  SocketRuntime& operator=(const SocketRuntime&) = delete;
+
+private:
+  SocketRuntime(int fd, ConnectOptions options);
+  int m_fd = -1;
+  ConnectOptions m_options;
+  long long m_next_id = 1;
+  std::string m_buffer; // bytes read past the last reply
+};
+
+// Parses one reply line (without its newline) of request `id`: the pure
+// part of SocketRuntime, for tests and fuzzing. Fails with runtime_protocol
+// or runtime_refused as above; on success returns the reply object's dump.
+Result<std::string> parse_reply(std::string_view line, long long id, std::string_view op);
+
+} // namespace noodle::live

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <noodle/live/runtime.hpp>
+#include <noodle/util/error.hpp>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace noodle::live {
+
+struct StrategyOptions {
+  std::string name = "gradual"; // immediate, gradual, canary, blue-green, rolling
+  std::vector<int> steps{10, 25, 50, 100};        // gradual weights
+  std::chrono::milliseconds step_interval{1000};  // gradual: wait after each step before its gate
+  int canary_weight = 0;                          // canary: 0 = one instance, else this traffic share
+  std::chrono::milliseconds analysis{5000};       // canary: how long health is watched
+  std::chrono::milliseconds health_interval{500}; // canary: between health checks
+  int max_consecutive_failures = 2;               // canary failure budget
+  double max_failure_ratio = 0.2;                 // canary failure budget
+  int max_unavailable = 1;                        // rolling: instances switched at once
+  std::chrono::milliseconds lease{30000};         // sent with every activate
+  std::optional<std::string> fallback;            // --fallback-strategy when the runtime lacks an op
+};
+
+// Time for the strategies: tests run them without waiting.
+class Timer {
+public:
+  virtual ~Timer() = default;
+  virtual std::chrono::steady_clock::time_point now() = 0;
+  virtual void sleep_for(std::chrono::milliseconds d) = 0;
+};
+// The real clock.
+Timer& system_timer();
+
+struct StrategyEvent {
+  std::string phase;   // "prepare", "activate", "health", "commit", "rollback", "abort", "fallback"
+  std::string detail;  // e.g. "weight 25", "i1: unhealthy: slow replies"
+  std::optional<int> weight;
+  std::vector<std::string> instances;
+  std::optional<bool> healthy;
+  double at_ms = 0;    // since the strategy started
+};
+
+using EventSink = std::function<void(const StrategyEvent&)>;
+
+struct LiveTarget {
+  std::string component;
+  std::string from_version; // what the runtime runs now (rolled back to on failure)
+  std::string to_version;
+  std::string path;         // the extracted, verified version directory
+};
+
+struct LiveResult {
+  bool committed = false;
+  std::string strategy;                // the one that ran (after any fallback)
+  std::vector<StrategyEvent> events;
+  std::optional<Error> error;          // why it was rolled back
+  std::optional<Error> rollback_error; // the runtime's rollback failed too
+  double switch_ms = 0;                // the last activate's round trip (the traffic switch)
+};
+
+// Runs one strategy against `runtime` (hello already done: `hello`), from
+// prepare to commit. A runtime lacking an op the strategy needs fails with
+// ErrorCode::usage naming the op, unless options.fallback names a strategy
+// it can run (an event "fallback" says so). Any failed gate, error or stop
+// (`stop` returns an error) rolls the runtime back to from_version (abort
+// when nothing was activated) and returns the result with `error` set; the
+// Result itself fails only for a refused strategy (before prepare).
+Result<LiveResult> run_strategy(Runtime& runtime, const HelloInfo& hello, const LiveTarget& target,
+                                const StrategyOptions& options, Timer& timer, const EventSink& on_event,
+                                const std::function<std::optional<Error>()>& stop);
+
+} // namespace noodle::live
