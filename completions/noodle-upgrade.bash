@@ -63,9 +63,9 @@ _noodle_upgrade()
       if [[ "$sub" == list ]]; then
         words_now=""
       elif [[ -z "$sub" ]]; then
-        words_now="list --to --point --offline --requested-by"
+        words_now="list --to --point --upgrade --force --offline --requested-by"
       else
-        words_now="--to --point --offline --requested-by"
+        words_now="--to --point --upgrade --force --offline --requested-by"
       fi
       ;;
     history) words_now="--limit --audit" ;;
