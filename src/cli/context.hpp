@@ -4,6 +4,7 @@
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/graph/plan.hpp>
+#include <noodle/live/socket_runtime.hpp>
 #include <noodle/manifest/loader.hpp>
 #include <noodle/output/reporter.hpp>
 #include <noodle/state/installed.hpp>
@@ -25,6 +26,7 @@ struct GlobalOptions {
   std::string keyring; // empty = <root>/keys
   std::string archives; // empty = <root>/archives
   double lock_timeout = 30; // seconds a changing command waits for the root's lock
+  std::string socket;       // empty = <root>/control.sock
   std::string output = "text";
   bool quiet = false;
   bool verbose = false;
@@ -44,6 +46,7 @@ struct Context {
   std::filesystem::path catalog_dir() const;
   std::filesystem::path keyring_dir() const;
   std::filesystem::path archives_dir() const;
+  std::filesystem::path socket_path() const;
   std::string command_line; // as typed, for the audit trail and the lock file
   manifest::LoadOptions load_options() const;
 };
@@ -126,6 +129,34 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by 
 
 // Opens the root for reading (no lock).
 ChangeSession open_read_session(Context& ctx);
+
+// How a changing command reaches the running runtime (or --offline).
+struct LiveCliOptions {
+  bool offline = false;
+  std::string steps = "10,25,50,100";
+  double step_interval = 1;
+  int canary_weight = 0;
+  double analysis = 5;
+  double health_interval = 0.5;
+  int max_consecutive_failures = 2;
+  double max_failure_ratio = 0.2;
+  int max_unavailable = 1;
+  std::string fallback;
+  double lease = 30;
+  double request_timeout = 5;
+};
+// --offline always; the strategy tuning options when `strategies`.
+void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies);
+
+// A connected, identified runtime and the live path for the engine.
+struct LiveConnection {
+  std::unique_ptr<live::SocketRuntime> runtime;
+  engine::LivePath path;
+};
+// Connects to --socket, checks the peer (root or the owner of the root),
+// says hello, and fills the strategy from the options. Fails with the
+// client's errors (runtime_unreachable: exit 6, with a hint about --offline).
+Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy);
 
 // SIGINT and SIGTERM, while alive, only set a flag that stop_check() turns
 // into an interrupted / terminated error at the engine's next safe point.

@@ -20,7 +20,7 @@ struct RollbackCliOptions {
   std::int64_t point = 0;
   std::int64_t upgrade = 0;
   bool force = false;
-  bool offline = false;
+  LiveCliOptions live;
   std::string requested_by;
   std::string list_name;
 };
@@ -35,7 +35,7 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       "Goes back to the newest rollback point holding another version than the current one, or to --to VERSION, or "
       "--point ID; config/ is restored from the point. The version gone back to must match its extraction record. "
       "The rollback takes its own point first, so it can be rolled back too. 'rollback list [NAME]' lists the points.",
-      "noodle-upgrade rollback jit_compiler --offline");
+      "noodle-upgrade rollback --upgrade 42");
   rollback->add_option("NAME", o->name, "Component to roll back");
   auto* to = rollback->add_option("--to", o->to, "Go back to this version");
   auto* point_opt = rollback->add_option("--point", o->point, "Go back to this rollback point")->excludes(to);
@@ -44,18 +44,20 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       ->excludes(to)
       ->excludes(point_opt);
   rollback->add_flag("--force", o->force, "Roll back even when it breaks a dependency range of the catalog");
-  rollback->add_flag("--offline", o->offline, "Change only the files (the runtime loads `current` at its next start)");
+  add_live_options(rollback, o->live, false);
   rollback->add_option("--requested-by", o->requested_by, "Who asked for it, for the history (default: the user)");
   on_run(rollback, registry, [o](Context& ctx) {
     if (o->name.empty() == (o->upgrade == 0)) {
       return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'rollback NAME [--to VERSION | --point ID]', "
                                                           "'rollback --upgrade ID' or 'rollback list [NAME]'"));
     }
-    if (!o->offline) {
-      Error e(ErrorCode::usage, "expected --offline: this build changes the files only");
-      e.details.push_back("with --offline `current` and config/ go back at once; the runtime loads them at its next "
-                          "start");
-      return ctx.reporter.failure(e);
+    std::optional<LiveConnection> connection;
+    if (!o->live.offline) {
+      auto connected = connect_live(ctx, o->live, "immediate");
+      if (!connected) {
+        return ctx.reporter.failure(connected.error());
+      }
+      connection.emplace(std::move(*connected));
     }
     // The catalog checks the versions gone back to; a rollback is the way
     // out of trouble, so a catalog that does not load only skips the check.
@@ -87,6 +89,10 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       options.point = o->point;
     }
     options.stop = signals.stop_check();
+    if (connection) {
+      options.live = connection->path;
+      options.live->runtime = connection->runtime.get();
+    }
     auto report = engine::rollback(*opened.session, options);
     if (!report) {
       return ctx.reporter.failure(report.error());

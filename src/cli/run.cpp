@@ -92,7 +92,7 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
       on_path.push_back(a->get_name());
     }
     static const std::vector<std::string> k_valued = {"--root",   "--catalog",      "--keyring", "--archives",
-                                                      "--output", "--lock-timeout", "-o"};
+                                                      "--output", "--lock-timeout", "--socket", "-o"};
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto& word = args[i];
       if (std::find(k_valued.begin(), k_valued.end(), word) != k_valued.end()) {
@@ -131,6 +131,14 @@ std::filesystem::path Context::keyring_dir() const
     return global.keyring;
   }
   return std::filesystem::path(global.root) / "keys";
+}
+
+std::filesystem::path Context::socket_path() const
+{
+  if (!global.socket.empty()) {
+    return global.socket;
+  }
+  return std::filesystem::path(global.root) / "control.sock";
 }
 
 std::filesystem::path Context::archives_dir() const
@@ -228,6 +236,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.add_option("--archives", global.archives,
                  "Directory of signed archives NAME-VERSION.tar.gz|.tar.zst (default: <root>/archives)")
       ->envname("NOODLE_ARCHIVES");
+  app.add_option("--socket", global.socket, "The runtime's control socket (default: <root>/control.sock)")
+      ->envname("NOODLE_SOCKET");
   app.add_option("--lock-timeout", global.lock_timeout,
                  "Seconds a changing command waits for another one on the same root, then exits 5")
       ->envname("NOODLE_LOCK_TIMEOUT")

@@ -23,7 +23,7 @@ namespace {
 struct ChangeOptions {
   PlanRequestOptions plan;
   bool dry_run = false;
-  bool offline = false;
+  LiveCliOptions live;
   double timeout = 0; // 0: none
   int priority = 5;
   bool no_rollback = false;
@@ -37,12 +37,11 @@ struct ChangeOptions {
 
 void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
 {
-  cmd->add_option("--strategy", o.plan.strategy, "Rollout strategy (recorded; offline changes switch at once)")
+  cmd->add_option("--strategy", o.plan.strategy, "Rollout strategy on the running runtime (offline: at once)")
       ->check(CLI::IsMember(strategy_names()))
       ->capture_default_str();
   cmd->add_flag("--dry-run", o.dry_run, "Plan and locate the archives, change nothing");
-  cmd->add_flag("--offline", o.offline,
-                "Change only the files, for a runtime that is stopped or loads `current` at its next start");
+  add_live_options(cmd, o.live, true);
   cmd->add_option("--timeout", o.timeout, "Seconds the change may take before it is rolled back (0: no limit)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--validation", o.plan.validation, "How strict the checks are")
@@ -84,14 +83,6 @@ engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
   return source;
 }
 
-Error needs_offline()
-{
-  Error e(ErrorCode::usage, "expected --offline: this build changes the files only");
-  e.details.push_back("with --offline the new version is in place at once and the runtime loads it from `current` "
-                      "at its next start");
-  return e;
-}
-
 // --dry-run: the plan, and whether every archive it needs is there.
 output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const state::InstalledState& installed,
                          const graph::PlanRequest& request, const std::string& title, const ChangeOptions& o)
@@ -120,9 +111,6 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
   if (!metadata) {
     return ctx.reporter.failure(metadata.error());
   }
-  if (!o.dry_run && !o.offline) {
-    return ctx.reporter.failure(needs_offline());
-  }
   auto loaded = load_catalog(ctx, WithInstalled::yes);
   if (loaded.exit) {
     return *loaded.exit;
@@ -139,12 +127,25 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
     ctx.reporter.warning("--allow-unsigned: archives without a signature will be installed; this is for development "
                          "only and is recorded in the audit trail");
   }
+  // The runtime first: with none listening nothing is locked or changed.
+  std::optional<LiveConnection> connection;
+  if (!o.live.offline) {
+    auto connected = connect_live(ctx, o.live, request.default_strategy);
+    if (!connected) {
+      return ctx.reporter.failure(connected.error());
+    }
+    connection.emplace(std::move(*connected));
+  }
   auto opened = open_change_session(ctx, o.requested_by);
   if (opened.exit) {
     return *opened.exit;
   }
   StopSignals signals;
   engine::UpgradeOptions options;
+  if (connection) {
+    options.live = connection->path;
+    options.live->runtime = connection->runtime.get();
+  }
   options.plan = request;
   options.kind = kind;
   options.priority = o.priority;
@@ -179,9 +180,6 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   if (!saved) {
     return ctx.reporter.failure(saved.error());
   }
-  if (!o.dry_run && !o.offline) {
-    return ctx.reporter.failure(needs_offline());
-  }
   // The saved plan fixes validation and downgrades; --allow-unsigned is
   // judged against its validation.
   if (o.allow_unsigned && saved->validation == "strict") {
@@ -195,6 +193,14 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   auto loaded = load_catalog(ctx, WithInstalled::no);
   if (loaded.exit) {
     return *loaded.exit;
+  }
+  std::optional<LiveConnection> connection;
+  if (!o.dry_run && !o.live.offline) {
+    auto connected = connect_live(ctx, o.live, o.plan.strategy);
+    if (!connected) {
+      return ctx.reporter.failure(connected.error());
+    }
+    connection.emplace(std::move(*connected));
   }
   auto opened = o.dry_run ? open_read_session(ctx) : open_change_session(ctx, o.requested_by);
   if (opened.exit) {
@@ -253,6 +259,10 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   }
   request.source = archive_source(ctx, o);
   request.stop = signals.stop_check();
+  if (connection) {
+    request.live = connection->path;
+    request.live->runtime = connection->runtime.get();
+  }
   auto report = engine::run_transaction(session, request);
   if (!report) {
     return ctx.reporter.failure(report.error());
@@ -272,7 +282,7 @@ void add_upgrade_commands(CLI::App& app, Registry& registry)
       "no-op. Exit 0 done (or nothing to do); otherwise the code of the error that stopped it: 1 failed or timed out, "
       "2 usage or a missing archive, 3 refused, 4 archive or signature rejected, 5 root locked; what was done is "
       "rolled back first, and 7 says that rollback failed.",
-      "noodle-upgrade --archives ./archives upgrade jit_compiler 2.1.0 --offline");
+      "noodle-upgrade --archives ./archives upgrade telemetry_agent 1.0.0 --strategy canary");
   upgrade->add_option("NAME", up->plan.name, "Component to upgrade")->required();
   upgrade->add_option("VERSION", up->plan.version, "Target version")->required();
   add_change_options(upgrade, *up, false);
@@ -284,7 +294,7 @@ void add_upgrade_commands(CLI::App& app, Registry& registry)
       "Steps run in dependency order, then by priority; when one fails every step already done is rolled back in "
       "reverse order (--no-atomic keeps them). With --plan, carries out exactly a plan saved by 'plan --save' and "
       "refuses (exit 3) when the catalog, the installed versions or the keyring changed since.",
-      "noodle-upgrade apply upgrades.yaml --offline");
+      "noodle-upgrade apply upgrades.yaml");
   apply->add_option("BATCH", ap->plan.batch_file, "Batch file (upgrades: [...])");
   apply->add_option("--plan", ap->saved_plan,
                     "A plan saved by 'plan --save' (its validation and downgrade choice are the saved ones)");

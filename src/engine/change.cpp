@@ -315,6 +315,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   };
 
   std::size_t done = 0; // changes whose link may have moved: [0, done)
+  std::vector<bool> live_committed(request.changes.size(), false); // the runtime committed the new version
   std::optional<Error> failure;
   for (std::size_t i = 0; i < request.changes.size() && !failure; ++i) {
     const Change& change = request.changes[i];
@@ -392,20 +393,56 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     }
     // 3. The switch. From here on this change counts as done for rollback.
     done = i + 1;
-    LinkSwapTiming timing;
-    if (auto swapped =
-            swap_link(session.layout().current_link(change.component), Layout::link_target(change.to), &timing);
-        !swapped) {
-      step_failed(swapped.error());
-      break;
-    }
-    step.swap_ms = timing.replace_ms;
-    step.sync_ms = timing.sync_ms;
-    if (change.restore_point) {
-      if (auto restored = restore_config(session, change.component, *change.restore_point); !restored) {
-        step_failed(restored.error());
+    const auto switch_files = [&]() -> Result<void> {
+      LinkSwapTiming timing;
+      if (auto swapped =
+              swap_link(session.layout().current_link(change.component), Layout::link_target(change.to), &timing);
+          !swapped) {
+        return swapped;
+      }
+      step.swap_ms = timing.replace_ms;
+      step.sync_ms = timing.sync_ms;
+      if (change.restore_point) {
+        return restore_config(session, change.component, *change.restore_point);
+      }
+      return {};
+    };
+    if (request.live) {
+      // The runtime takes the new version by the strategy; the files follow
+      // just before its commit.
+      live::StrategyOptions options = request.live->strategy;
+      if (!change.from || change.restore_point) {
+        options.name = "immediate"; // nothing to shift traffic from, or a rollback: all at once
+        options.fallback.reset();
+      }
+      options.before_commit = switch_files;
+      const live::LiveTarget target{change.component, change.from.value_or(""), change.to,
+                                    std::filesystem::absolute(
+                                        session.layout().version_dir(change.component, change.to))
+                                        .string()};
+      auto rollout = live::run_strategy(*request.live->runtime, request.live->hello, target, options,
+                                        *request.live->timer, request.live->on_event,
+                                        request.stop ? request.stop : std::function<std::optional<Error>()>());
+      if (!rollout) {
+        done = i; // refused before anything happened on the runtime
+        step_failed(rollout.error());
         break;
       }
+      step.live = *rollout;
+      if (!rollout->committed) {
+        if (rollout->rollback_error && !report.rollback_error) {
+          report.rollback_error = Error(ErrorCode::rollback_failed,
+                                        fmt::format("the runtime did not roll {} back to {}: {}", change.component,
+                                                    change.from.value_or("(nothing)"),
+                                                    rollout->rollback_error->message));
+        }
+        step_failed(rollout->error.value_or(Error(ErrorCode::internal, "the rollout stopped without a reason")));
+        break;
+      }
+      live_committed[i] = true;
+    } else if (auto switched = switch_files(); !switched) {
+      step_failed(switched.error());
+      break;
     }
     if (auto recorded = db.set_operation_status(op.id, store::OperationStatus::completed, ""); !recorded) {
       step_failed(recorded.error());
@@ -441,7 +478,26 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   } else {
     // Reverse order, each undo on its own: a rollback never inherits what is
     // left of the upgrade's budget, and signals no longer stop it.
+    if (request.live && request.live->set_request_timeout) {
+      request.live->set_request_timeout(request.live->rollback_timeout);
+    }
     for (std::size_t i = done; i-- > 0;) {
+      // A change the runtime committed is rolled back there too; one it did
+      // not commit was already rolled back by its strategy.
+      if (live_committed[i] && ops[i].from_version) {
+        if (auto back = request.live->runtime->rollback(ops[i].component, *ops[i].from_version); !back) {
+          if (!report.rollback_error) {
+            report.rollback_error = Error(ErrorCode::rollback_failed,
+                                          fmt::format("the runtime did not roll {} back to {}: {}", ops[i].component,
+                                                      *ops[i].from_version, back.error().message));
+          }
+        } else if (request.live->on_event) {
+          live::StrategyEvent event;
+          event.phase = "rollback";
+          event.detail = fmt::format("{} back to {} (a later step failed)", ops[i].component, *ops[i].from_version);
+          request.live->on_event(event);
+        }
+      }
       if (auto undone = undo_operation(session, ops[i]); !undone) {
         if (!report.rollback_error) {
           Error e(ErrorCode::rollback_failed,

@@ -181,6 +181,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
   request.strategy = "rollback";
   request.stop = options.stop;
   request.point_retention_ms = options.point_retention_ms;
+  request.live = options.live;
   if (options.upgrade) {
     auto changes = changes_undoing(session, *options.upgrade);
     if (!changes) {

@@ -111,6 +111,21 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
     outcome.no_op = true;
     return outcome;
   }
+  if (options.live) {
+    // A component that cannot be hot-swapped is never switched in a running runtime.
+    for (const auto& change : changes) {
+      if (change.from && change.entry != nullptr && !change.entry->hot_swappable) {
+        Error e(ErrorCode::infeasible, fmt::format("{}@{} is not hot-swappable: it cannot be switched in the running "
+                                                   "runtime",
+                                                   change.component, change.to));
+        e.details.push_back("upgrade with --offline: the files change now and the runtime loads the new version at "
+                            "its next start (pending restart)");
+        outcome.refusal = std::move(e);
+        audit_refusal(session, options, *outcome.refusal);
+        return outcome;
+      }
+    }
+  }
   if (auto floors = check_floors(session, changes, options.plan.allow_downgrade); !floors) {
     outcome.refusal = floors.error();
     audit_refusal(session, options, *outcome.refusal);
@@ -128,6 +143,7 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
   request.source = options.source;
   request.stop = options.stop;
   request.point_retention_ms = options.point_retention_ms;
+  request.live = options.live;
   auto report = run_transaction(session, request);
   if (!report) {
     return fail(report.error());

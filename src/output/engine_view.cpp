@@ -109,7 +109,11 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
     text += fmt::format("  {:<11} {:<{}}  {} -> {}", engine::to_string(s.outcome), s.component, width,
                         or_new(s.from), s.to);
     if (s.outcome == engine::StepReport::Outcome::completed || s.outcome == engine::StepReport::Outcome::kept) {
-      text += fmt::format("  ({:.2f} s; link swap {:.3f} ms + fsync {:.1f} ms)", s.seconds, s.swap_ms, s.sync_ms);
+      text += fmt::format("  ({:.2f} s; link swap {:.3f} ms + fsync {:.1f} ms", s.seconds, s.swap_ms, s.sync_ms);
+      if (s.live) {
+        text += fmt::format("; {} on the runtime, traffic switch {:.3f} ms", s.live->strategy, s.live->switch_ms);
+      }
+      text += ")";
     }
     text += "\n";
     if (!s.message.empty()) {
@@ -124,6 +128,12 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
                  {"swap_ms", s.swap_ms},
                  {"sync_ms", s.sync_ms},
                  {"rollback_point", opt_int(s.point_id)}};
+    if (s.live) {
+      step["live"] = {{"strategy", s.live->strategy},
+                      {"committed", s.live->committed},
+                      {"switch_ms", s.live->switch_ms},
+                      {"events", s.live->events.size()}};
+    }
     if (s.installed) {
       step["archive"] = {{"how", s.installed->how == engine::Installed::How::reused     ? "reused"
                                  : s.installed->how == engine::Installed::How::replaced ? "replaced"

@@ -3,6 +3,8 @@
 
 #include <noodle/engine/install.hpp>
 #include <noodle/engine/session.hpp>
+#include <noodle/live/runtime.hpp>
+#include <noodle/live/strategy.hpp>
 #include <noodle/manifest/model.hpp>
 #include <noodle/store/state_store.hpp>
 #include <noodle/util/error.hpp>
@@ -36,6 +38,21 @@ enum class OnFailure { roll_back, keep };
 // stops the transaction there and rolls back what was done.
 using StopCheck = std::function<std::optional<Error>()>;
 
+// The live path: each change is rolled out on the running runtime by the
+// strategy, between the rollback point and the runtime's commit; the
+// `current` link is swapped just before that commit, so a tool that dies
+// earlier leaves the old link and a runtime whose lease reverts it.
+struct LivePath {
+  live::Runtime* runtime = nullptr;
+  live::HelloInfo hello;
+  live::StrategyOptions strategy;
+  live::Timer* timer = nullptr;
+  live::EventSink on_event;
+  // A rollback on the runtime gets this budget, never what is left of --timeout.
+  std::chrono::milliseconds rollback_timeout{10000};
+  std::function<void(std::chrono::milliseconds)> set_request_timeout; // may be empty
+};
+
 struct TransactionRequest {
   std::string kind = "upgrade"; // "upgrade", "apply" or "rollback"
   std::vector<Change> changes;  // carried out in this order
@@ -46,6 +63,7 @@ struct TransactionRequest {
   std::optional<std::chrono::milliseconds> timeout;
   ArchiveSource source;
   StopCheck stop;                        // may be empty
+  std::optional<LivePath> live;          // empty: offline (files only)
   store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
 };
 
@@ -61,6 +79,7 @@ struct StepReport {
   double sync_ms = 0;  // the directory fsync after it
   std::optional<std::int64_t> point_id;
   std::optional<Installed> installed;
+  std::optional<live::LiveResult> live; // the rollout on the runtime, when live
 };
 
 std::string_view to_string(StepReport::Outcome outcome);

@@ -23,6 +23,7 @@ struct UpgradeOptions {
   ArchiveSource source;
   StopCheck stop;
   store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
+  std::optional<LivePath> live; // empty: offline
 };
 
 struct UpgradeOutcome {

@@ -24,6 +24,9 @@ struct StrategyOptions {
   int max_unavailable = 1;                        // rolling: instances switched at once
   std::chrono::milliseconds lease{30000};         // sent with every activate
   std::optional<std::string> fallback;            // --fallback-strategy when the runtime lacks an op
+  // Called after the last gate, just before commit (the engine swaps the
+  // `current` link there); an error fails the rollout like a failed gate.
+  std::function<Result<void>()> before_commit;
 };
 
 // Time for the strategies: tests run them without waiting.

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+// The live path of the changing commands: --offline or the running runtime.
+#include "context.hpp"
+
+#include <noodle/live/strategy.hpp>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <sys/stat.h>
+
+namespace noodle::cli {
+
+namespace {
+
+std::chrono::milliseconds ms(double seconds)
+{
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+Result<std::vector<int>> parse_steps(const std::string& text)
+{
+  std::vector<int> steps;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    int value = -1;
+    try {
+      std::size_t used = 0;
+      value = std::stoi(part, &used);
+      if (used != part.size()) {
+        value = -1;
+      }
+    } catch (const std::exception&) {
+      value = -1;
+    }
+    if (value < 1 || value > 100) {
+      return fail(ErrorCode::usage, fmt::format("--steps '{}': expected weights 1-100 separated by commas, e.g. "
+                                                "'10,25,50,100'",
+                                                text));
+    }
+    steps.push_back(value);
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return steps;
+}
+
+} // namespace
+
+void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
+{
+  cmd->add_flag("--offline", o.offline,
+                "Change only the files, for a runtime that is stopped or loads `current` at its next start");
+  cmd->add_option("--request-timeout", o.request_timeout, "Seconds the runtime has to answer each request")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--lease", o.lease, "Seconds an activation stays provisional without a commit")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  if (!strategies) {
+    return;
+  }
+  cmd->add_option("--steps", o.steps, "gradual: traffic weights, ending with 100")->capture_default_str();
+  cmd->add_option("--step-interval", o.step_interval, "gradual: seconds between a step and its health gate")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--canary-weight", o.canary_weight, "canary: traffic share instead of one instance (0: one instance)")
+      ->check(CLI::Range(0, 100));
+  cmd->add_option("--analysis", o.analysis, "canary: seconds health is watched before promotion")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("--health-interval", o.health_interval, "canary: seconds between health checks")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-failures", o.max_consecutive_failures, "canary: consecutive failed checks that abort")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--max-failure-ratio", o.max_failure_ratio, "canary: share of failed checks that aborts")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  cmd->add_option("--max-unavailable", o.max_unavailable, "rolling: instances switched at once")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--fallback-strategy", o.fallback, "Strategy to use when the runtime cannot run the chosen one")
+      ->check(CLI::IsMember(strategy_names()));
+}
+
+Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy)
+{
+  auto steps = parse_steps(o.steps);
+  if (!steps) {
+    return fail(steps.error());
+  }
+  live::ConnectOptions options;
+  options.request_timeout = ms(o.request_timeout);
+  // Root, and whoever owns the root: the runtime that loads from it.
+  options.trusted_uids.push_back(0);
+  struct stat st {};
+  if (::stat(ctx.root().c_str(), &st) == 0 && st.st_uid != 0) {
+    options.trusted_uids.push_back(st.st_uid);
+  }
+  auto runtime = live::SocketRuntime::connect(ctx.socket_path(), options);
+  if (!runtime) {
+    Error e = runtime.error();
+    if (e.code == ErrorCode::runtime_unreachable) {
+      e.details.push_back("with --offline only the files change; the runtime loads the new version at its next start");
+    }
+    return fail(std::move(e));
+  }
+  auto hello = (*runtime)->hello();
+  if (!hello) {
+    return fail(hello.error());
+  }
+  LiveConnection connection;
+  connection.path.hello = *hello;
+  connection.path.strategy.name = strategy;
+  connection.path.strategy.steps = *steps;
+  connection.path.strategy.step_interval = ms(o.step_interval);
+  connection.path.strategy.canary_weight = o.canary_weight;
+  connection.path.strategy.analysis = ms(o.analysis);
+  connection.path.strategy.health_interval = ms(o.health_interval);
+  connection.path.strategy.max_consecutive_failures = o.max_consecutive_failures;
+  connection.path.strategy.max_failure_ratio = o.max_failure_ratio;
+  connection.path.strategy.max_unavailable = o.max_unavailable;
+  connection.path.strategy.lease = ms(o.lease);
+  if (!o.fallback.empty()) {
+    connection.path.strategy.fallback = o.fallback;
+  }
+  connection.path.timer = &live::system_timer();
+  connection.path.rollback_timeout = std::max(ms(o.request_timeout), std::chrono::milliseconds(10000));
+  auto* raw = runtime->get();
+  connection.path.set_request_timeout = [raw](std::chrono::milliseconds t) { raw->set_request_timeout(t); };
+  // Progress: one JSON object per line with -o json (the result is the last
+  // line), a line per event on stderr otherwise.
+  output::Reporter* reporter = &ctx.reporter;
+  std::ostream* out = &ctx.out;
+  connection.path.on_event = [reporter, out](const live::StrategyEvent& e) {
+    if (reporter->json()) {
+      nlohmann::ordered_json j = {{"event", e.phase}, {"detail", e.detail}, {"at_ms", e.at_ms}};
+      if (e.weight) {
+        j["weight"] = *e.weight;
+      }
+      if (!e.instances.empty()) {
+        j["instances"] = e.instances;
+      }
+      if (e.healthy) {
+        j["healthy"] = *e.healthy;
+      }
+      *out << j.dump() << '\n' << std::flush;
+      return;
+    }
+    reporter->note(fmt::format("  {:>8.1f} ms  {:<8} {}\n", e.at_ms, e.phase, e.detail));
+  };
+  connection.runtime = std::move(*runtime);
+  return connection;
+}
+
+} // namespace noodle::cli

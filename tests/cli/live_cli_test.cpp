@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: Apache-2.0
+// Live upgrades through the built binary against the demo runtime on a real
+// Unix socket: every strategy, and each way a rollout can fail.
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <fstream>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using noodle::test::run_binary;
+using noodle::test::source_path;
+using noodle::test::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path& live_archives()
+{
+  static TempDir dir;
+  static bool made = false;
+  if (!made) {
+    const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
+                            " --catalog " + source_path("tests/data/live-catalog") + " --out " +
+                            (dir / "out").string() + " >/dev/null";
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    made = true;
+  }
+  static const fs::path out = dir / "out";
+  return out;
+}
+
+// One request on a fresh connection (after hello): the demo runtime's view.
+nlohmann::json ask(const fs::path& socket, nlohmann::json request)
+{
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  request["id"] = 2;
+  const std::string lines = nlohmann::json({{"id", 1}, {"op", "hello"}, {"protocol", 1}}).dump() + "\n" +
+                            request.dump() + "\n";
+  REQUIRE(::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()));
+  std::string in;
+  char buf[4096];
+  while (std::count(in.begin(), in.end(), '\n') < 2) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n <= 0) {
+      break;
+    }
+    in.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  const auto first = in.find('\n');
+  REQUIRE(first != std::string::npos);
+  return nlohmann::json::parse(in.substr(first + 1, in.find('\n', first + 1) - first - 1));
+}
+
+// A root with svc 1.0.0 (and legacy 1.0.0) and the demo runtime serving it.
+struct LiveRoot {
+  TempDir dir;
+  fs::path root = dir / "root";
+  fs::path socket = dir / "root" / "control.sock";
+  pid_t runtime = -1;
+
+  explicit LiveRoot(const std::vector<std::string>& runtime_args = {})
+  {
+    REQUIRE(nu({"upgrade", "svc", "1.0.0", "--offline"}).exit_code == 0);
+    REQUIRE(nu({"upgrade", "legacy", "1.0.0", "--offline"}).exit_code == 0);
+    start(runtime_args);
+  }
+
+  void start(const std::vector<std::string>& extra = {})
+  {
+    const fs::path log = dir / "runtime.log";
+    std::vector<std::string> args = {NOODLE_DEMO_RUNTIME, "--root", root.string(), "--instances", "3"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    runtime = fork();
+    REQUIRE(runtime >= 0);
+    if (runtime == 0) {
+      std::vector<char*> argv;
+      for (auto& a : args) {
+        argv.push_back(a.data());
+      }
+      argv.push_back(nullptr);
+      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(out, 1);
+      ::dup2(out, 2);
+      ::execv(argv[0], argv.data());
+      _exit(127);
+    }
+    for (int i = 0; i < 100; ++i) {
+      std::ifstream in(log);
+      std::string text((std::istreambuf_iterator<char>(in)), {});
+      if (text.find("listening on") != std::string::npos) {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL("the demo runtime did not start");
+  }
+
+  ~LiveRoot()
+  {
+    if (runtime > 0) {
+      ::kill(runtime, SIGTERM);
+      int status = 0;
+      ::waitpid(runtime, &status, 0);
+    }
+  }
+
+  // Exit status of the runtime if it has ended, else -1.
+  int runtime_exit()
+  {
+    int status = 0;
+    if (runtime > 0 && ::waitpid(runtime, &status, WNOHANG) == runtime) {
+      runtime = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    return -1;
+  }
+
+  noodle::test::ProcessResult nu(std::vector<std::string> args)
+  {
+    std::vector<std::string> full = {"--root",     root.string(),
+                                     "--catalog",  source_path("tests/data/live-catalog"),
+                                     "--keyring",  (live_archives() / "keyring").string(),
+                                     "--archives", (live_archives() / "archives").string()};
+    full.insert(full.end(), args.begin(), args.end());
+    return run_binary(full);
+  }
+
+  std::string current() const { return fs::read_symlink(root / "components/svc/current").string(); }
+
+  // What the runtime runs for svc: {instance: version}.
+  nlohmann::json active() { return ask(socket, {{"op", "status"}})["components"]["svc"]; }
+
+  // The last line of -o json output: the result.
+  static nlohmann::json result(const std::string& out)
+  {
+    auto end = out.find_last_not_of('\n');
+    auto start = out.rfind('\n', end);
+    return nlohmann::json::parse(out.substr(start == std::string::npos ? 0 : start + 1, end + 1));
+  }
+
+  std::string last_status()
+  {
+    auto r = nu({"-o", "json", "history", "svc", "--limit", "1"});
+    return nlohmann::json::parse(r.out)["history"][0]["status"];
+  }
+};
+
+const std::vector<std::string> k_fast = {"--steps", "50,100", "--step-interval", "0.05", "--analysis", "0.3",
+                                         "--health-interval", "0.1"};
+
+std::vector<std::string> upgrade_args(const std::string& version, const std::string& strategy)
+{
+  std::vector<std::string> a = {"-o", "json", "upgrade", "svc", version, "--strategy", strategy};
+  a.insert(a.end(), k_fast.begin(), k_fast.end());
+  return a;
+}
+
+} // namespace
+
+TEST_CASE("live upgrade by each strategy switches the running runtime, then the link, and commits", "[live]")
+{
+  for (const char* strategy : {"immediate", "gradual", "canary", "blue-green", "rolling"}) {
+    DYNAMIC_SECTION(strategy)
+    {
+      LiveRoot r;
+      auto up = r.nu(upgrade_args("1.1.0", strategy));
+      INFO(up.out << up.err);
+      REQUIRE(up.exit_code == 0);
+      auto j = LiveRoot::result(up.out);
+      CHECK(j["ok"] == true);
+      CHECK(j["steps"][0]["live"]["strategy"] == strategy);
+      CHECK(j["steps"][0]["live"]["committed"] == true);
+      CHECK(r.current() == "versions/1.1.0");
+      auto svc = r.active();
+      CHECK(svc["active"] == "1.1.0");
+      for (const auto& [instance, version] : svc["instances"].items()) {
+        CHECK(version == "1.1.0");
+      }
+      CHECK(r.last_status() == "completed");
+      // Progress came first, one JSON object per line.
+      CHECK(up.out.find("\"event\":\"prepare\"") < up.out.find("\"event\":\"commit\""));
+    }
+  }
+}
+
+TEST_CASE("a failed health gate rolls the runtime and the files back and exits 1", "[live]")
+{
+  for (const char* strategy : {"immediate", "gradual", "canary", "blue-green", "rolling"}) {
+    DYNAMIC_SECTION(strategy)
+    {
+      LiveRoot r;
+      auto up = r.nu(upgrade_args("1.2.0", strategy));
+      INFO(up.out << up.err);
+      CHECK(up.exit_code == 1);
+      auto j = LiveRoot::result(up.out);
+      CHECK(j["error"]["code"] == "unhealthy");
+      CHECK(j["status"] == "rolled_back");
+      CHECK(r.current() == "versions/1.0.0");
+      CHECK(r.active()["active"] == "1.0.0");
+      CHECK(r.last_status() == "rolled_back");
+    }
+  }
+}
+
+TEST_CASE("a gate that fails at a later step of a gradual rollout rolls back from there", "[live]")
+{
+  LiveRoot r;
+  auto up = r.nu({"-o", "json", "upgrade", "svc", "1.3.0", "--strategy", "gradual", "--steps", "10,25,50,100",
+                  "--step-interval", "0.02"});
+  INFO(up.out << up.err);
+  CHECK(up.exit_code == 1);
+  CHECK(up.out.find("\"weight\":25") != std::string::npos);
+  CHECK(LiveRoot::result(up.out)["error"]["code"] == "unhealthy");
+  CHECK(r.current() == "versions/1.0.0");
+  CHECK(r.active()["active"] == "1.0.0");
+}
+
+TEST_CASE("no reply within the deadline, a garbage reply, a reset connection and a runtime crash each roll back",
+          "[live]")
+{
+  struct Case {
+    const char* version;
+    std::vector<std::string> extra;
+  };
+  for (const Case& c : {Case{"1.4.0", {"--request-timeout", "0.5"}}, Case{"1.5.0", {}}, Case{"1.6.0", {}},
+                        Case{"1.7.0", {}}}) {
+    DYNAMIC_SECTION(c.version)
+    {
+      LiveRoot r;
+      auto args = upgrade_args(c.version, "immediate");
+      args.insert(args.end(), c.extra.begin(), c.extra.end());
+      args.insert(args.end(), {"--lease", "1"});
+      auto up = r.nu(args);
+      INFO(up.out << up.err);
+      CHECK(up.exit_code == 1);
+      CHECK(r.current() == "versions/1.0.0");
+      CHECK(r.last_status() == "rolled_back");
+      if (std::string(c.version) == "1.7.0") {
+        for (int i = 0; i < 50 && r.runtime_exit() == -1; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        CHECK(r.runtime < 0); // it crashed, as told
+      } else {
+        // The lease (or the rollback) put the runtime back on 1.0.0.
+        std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+        CHECK(r.active()["active"] == "1.0.0");
+      }
+    }
+  }
+}
+
+TEST_CASE("the tool killed mid-canary: the lease reverts the runtime and recover reconciles the state", "[live]")
+{
+  LiveRoot r;
+  const std::string cmd = std::string(NOODLE_BINARY) + " --root " + r.root.string() + " --catalog " +
+                          source_path("tests/data/live-catalog") + " --keyring " +
+                          (live_archives() / "keyring").string() + " --archives " +
+                          (live_archives() / "archives").string() +
+                          " upgrade svc 1.1.0 --strategy canary --analysis 30 --lease 1 >/dev/null 2>&1";
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  CHECK(r.active()["instances"]["i0"] == "1.1.0"); // the canary runs
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  CHECK(r.active()["active"] == "1.0.0");
+  CHECK(r.active()["instances"]["i0"] == "1.0.0");
+  auto rec = r.nu({"recover"});
+  INFO(rec.out << rec.err);
+  CHECK(rec.exit_code == 0);
+  CHECK(r.current() == "versions/1.0.0");
+  CHECK(r.last_status() == "rolled_back");
+}
+
+TEST_CASE("with no runtime listening a live upgrade exits 6 and changes nothing", "[live]")
+{
+  LiveRoot r;
+  ::kill(r.runtime, SIGTERM);
+  ::waitpid(r.runtime, nullptr, 0);
+  r.runtime = -1;
+  auto up = r.nu({"upgrade", "svc", "1.1.0"});
+  CHECK(up.exit_code == 6);
+  CHECK(up.err.find("--offline") != std::string::npos);
+  CHECK(r.current() == "versions/1.0.0");
+}
+
+TEST_CASE("a component that is not hot-swappable is refused live and goes through with --offline", "[live]")
+{
+  LiveRoot r;
+  auto up = r.nu({"upgrade", "legacy", "2.0.0"});
+  INFO(up.out << up.err);
+  CHECK(up.exit_code == 3);
+  CHECK(up.err.find("not hot-swappable") != std::string::npos);
+  CHECK(r.nu({"upgrade", "legacy", "2.0.0", "--offline"}).exit_code == 0);
+}
+
+TEST_CASE("a runtime socket owned by another user is not trusted", "[live]")
+{
+  if (::geteuid() != 0 || std::system("id nobody >/dev/null 2>&1") != 0) {
+    WARN("needs root and the user nobody");
+    return;
+  }
+  LiveRoot r;
+  ::kill(r.runtime, SIGTERM);
+  ::waitpid(r.runtime, nullptr, 0);
+  r.runtime = -1;
+  // The same runtime, run as nobody, on a socket in a directory nobody owns.
+  const fs::path dir = r.dir / "nobody";
+  fs::create_directories(dir);
+  REQUIRE(std::system(("chown nobody " + dir.string() + " && chmod 755 " + r.dir.string()).c_str()) == 0);
+  const fs::path sock = dir / "control.sock";
+  const std::string cmd = "setpriv --reuid=nobody --regid=nogroup --clear-groups " NOODLE_DEMO_RUNTIME " --root " +
+                          r.root.string() + " --socket " + sock.string() + " >" + (r.dir / "nobody.log").string() +
+                          " 2>&1 & echo $! >" + (r.dir / "pid").string();
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  for (int i = 0; i < 100 && !fs::exists(sock); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto up = r.nu({"--socket", sock.string(), "upgrade", "svc", "1.1.0"});
+  INFO(up.out << up.err);
+  std::system(("kill $(cat " + (r.dir / "pid").string() + ")").c_str());
+  CHECK(up.exit_code == 6);
+  CHECK(up.err.find("uid") != std::string::npos);
+  CHECK(r.current() == "versions/1.0.0");
+}
+
+TEST_CASE("a live rollback of a whole upgrade switches the runtime back too", "[live]")
+{
+  LiveRoot r;
+  REQUIRE(r.nu(upgrade_args("1.1.0", "immediate")).exit_code == 0);
+  auto id = nlohmann::json::parse(r.nu({"-o", "json", "history", "svc", "--limit", "1"}).out)["history"][0]["id"];
+  auto back = r.nu({"rollback", "--upgrade", std::to_string(id.get<std::int64_t>())});
+  INFO(back.out << back.err);
+  CHECK(back.exit_code == 0);
+  CHECK(r.current() == "versions/1.0.0");
+  CHECK(r.active()["active"] == "1.0.0");
+}
