@@ -1,0 +1,559 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/live/strategy.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+namespace noodle::live {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+enum class Strategy { immediate, gradual, canary, blue_green, rolling };
+
+struct StrategyName {
+  Strategy kind;
+  std::string_view name;
+};
+
+constexpr std::array k_strategies{
+    StrategyName{Strategy::immediate, "immediate"}, StrategyName{Strategy::gradual, "gradual"},
+    StrategyName{Strategy::canary, "canary"},       StrategyName{Strategy::blue_green, "blue-green"},
+    StrategyName{Strategy::rolling, "rolling"},
+};
+
+// Every strategy switches, watches, then commits or rolls back.
+constexpr std::array<std::string_view, 5> k_required_ops{"prepare", "activate", "health", "commit", "rollback"};
+
+// The canary's failure ratio is no verdict before this many checks.
+constexpr int k_min_checks_for_ratio = 3;
+
+std::optional<Strategy> strategy_named(std::string_view name)
+{
+  for (const auto& entry : k_strategies) {
+    if (entry.name == name) {
+      return entry.kind;
+    }
+  }
+  return std::nullopt;
+}
+
+std::string_view name_of(Strategy kind)
+{
+  for (const auto& entry : k_strategies) {
+    if (entry.kind == kind) {
+      return entry.name;
+    }
+  }
+  return "?";
+}
+
+Error unknown_strategy(std::string_view what, std::string_view name)
+{
+  Error e(ErrorCode::usage, fmt::format("unknown {} '{}'", what, name));
+  e.details.emplace_back("expected immediate, gradual, canary, blue-green or rolling");
+  return e;
+}
+
+// HelloInfo::can lives with the socket client; the strategies need only this.
+bool has_op(const HelloInfo& hello, std::string_view op)
+{
+  return std::find(hello.capabilities.begin(), hello.capabilities.end(), op) != hello.capabilities.end();
+}
+
+// Why `hello` cannot run `kind` (a missing op, or no instances to switch one
+// by one), or nothing when it can.
+std::optional<Error> refusal(Strategy kind, const HelloInfo& hello, const StrategyOptions& options)
+{
+  const auto listed = fmt::format("capabilities: {}", fmt::join(hello.capabilities, ", "));
+  for (const auto op : k_required_ops) {
+    if (!has_op(hello, op)) {
+      Error e(ErrorCode::usage, fmt::format("runtime '{}' does not support '{}', which the {} strategy needs",
+                                            hello.runtime, op, name_of(kind)));
+      e.details.push_back(listed);
+      return e;
+    }
+  }
+  const bool needs_instances = kind == Strategy::rolling || (kind == Strategy::canary && options.canary_weight == 0);
+  if (needs_instances && hello.instances.empty()) {
+    Error e(ErrorCode::usage, fmt::format("runtime '{}' reports no instances, which the {} strategy needs",
+                                          hello.runtime, name_of(kind)));
+    e.details.push_back(listed);
+    return e;
+  }
+  return std::nullopt;
+}
+
+Result<void> validate(Strategy kind, const StrategyOptions& options)
+{
+  if (options.lease.count() <= 0) {
+    return fail(ErrorCode::usage, fmt::format("invalid lease '{}ms': must be positive", options.lease.count()));
+  }
+  switch (kind) {
+  case Strategy::gradual: {
+    const auto steps = fmt::format("{}", fmt::join(options.steps, ","));
+    if (options.steps.empty()) {
+      return fail(ErrorCode::usage, "invalid gradual steps '': expected weights ending with 100");
+    }
+    for (std::size_t i = 0; i < options.steps.size(); ++i) {
+      const int weight = options.steps[i];
+      if (weight < 1 || weight > 100) {
+        return fail(ErrorCode::usage,
+                    fmt::format("invalid gradual steps '{}': weight '{}' is not within 1-100", steps, weight));
+      }
+      if (i > 0 && weight <= options.steps[i - 1]) {
+        return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': weights must increase", steps));
+      }
+    }
+    if (options.steps.back() != 100) {
+      return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': the last weight must be 100", steps));
+    }
+    if (options.step_interval.count() < 0) {
+      return fail(ErrorCode::usage, "invalid step interval: must not be negative");
+    }
+    return {};
+  }
+  case Strategy::canary:
+    if (options.canary_weight < 0 || options.canary_weight > 99) {
+      return fail(ErrorCode::usage, fmt::format("invalid canary weight '{}': expected 1-99, or 0 for one instance",
+                                                options.canary_weight));
+    }
+    if (options.health_interval.count() <= 0) {
+      return fail(ErrorCode::usage,
+                  fmt::format("invalid health interval '{}ms': must be positive", options.health_interval.count()));
+    }
+    if (options.analysis.count() < 0) {
+      return fail(ErrorCode::usage, "invalid analysis time: must not be negative");
+    }
+    if (options.max_consecutive_failures < 1) {
+      return fail(ErrorCode::usage, fmt::format("invalid consecutive failure budget '{}': must be at least 1",
+                                                options.max_consecutive_failures));
+    }
+    if (!(options.max_failure_ratio >= 0.0 && options.max_failure_ratio <= 1.0)) {
+      return fail(ErrorCode::usage, fmt::format("invalid failure ratio '{}': expected 0-1", options.max_failure_ratio));
+    }
+    return {};
+  case Strategy::rolling:
+    if (options.max_unavailable < 1) {
+      return fail(ErrorCode::usage,
+                  fmt::format("invalid max unavailable '{}': must be at least 1", options.max_unavailable));
+    }
+    return {};
+  case Strategy::immediate:
+  case Strategy::blue_green: return {};
+  }
+  return {};
+}
+
+std::string describe(const std::vector<std::string>& instances, const std::optional<int>& weight)
+{
+  if (weight) {
+    return fmt::format("weight {}", *weight);
+  }
+  if (instances.empty()) {
+    return "all instances";
+  }
+  return fmt::format("instances {}", fmt::join(instances, ", "));
+}
+
+std::vector<std::string> failing_instances(const HealthReport& report)
+{
+  std::vector<std::string> lines;
+  for (const auto& [instance, reason] : report.details) {
+    if (reason != "ok") {
+      lines.push_back(fmt::format("{}: {}", instance, reason));
+    }
+  }
+  return lines;
+}
+
+Error unhealthy(std::string_view step, const HealthReport& report)
+{
+  auto lines = failing_instances(report);
+  const std::string first = lines.empty() ? std::string("the runtime reports unhealthy") : lines.front();
+  Error e(ErrorCode::unhealthy, fmt::format("health gate failed at {}: {}", step, first));
+  e.details = std::move(lines);
+  return e;
+}
+
+// Whether a prepare that failed may have left a version loaded: a refusal
+// loaded nothing (and may be "busy" with someone else's upgrade, which an
+// abort would drop); a lost or garbled reply leaves it unknown.
+bool may_have_prepared(const Error& error)
+{
+  return error.code != ErrorCode::runtime_refused;
+}
+
+class SteadyTimer final : public Timer {
+public:
+  Clock::time_point now() override { return Clock::now(); }
+  void sleep_for(milliseconds d) override { std::this_thread::sleep_for(d); }
+};
+
+// One run of one strategy: the steps it takes and what it must undo.
+class Run {
+public:
+  Run(Runtime& runtime, const HelloInfo& hello, const LiveTarget& target, const StrategyOptions& options, Timer& timer,
+      const EventSink& on_event, const std::function<std::optional<Error>()>& stop)
+    : m_runtime(runtime), m_hello(hello), m_target(target), m_options(options), m_timer(timer), m_on_event(on_event),
+      m_stop(stop), m_start(timer.now())
+  {
+  }
+
+  void fallback(std::string detail)
+  {
+    StrategyEvent event;
+    event.phase = "fallback";
+    event.detail = std::move(detail);
+    emit(std::move(event));
+  }
+
+  LiveResult execute(Strategy kind)
+  {
+    m_result.strategy = std::string(name_of(kind));
+    auto done = body(kind);
+    if (done) {
+      m_result.committed = true;
+    } else {
+      m_result.error = done.error();
+      undo();
+    }
+    return std::move(m_result);
+  }
+
+private:
+  // How far the runtime got, to know what a failure must undo.
+  enum class Reached { nothing, prepared, activated };
+
+  Result<void> body(Strategy kind)
+  {
+    if (auto prepared = prepare(); !prepared) {
+      return prepared;
+    }
+    Result<void> done;
+    switch (kind) {
+    case Strategy::immediate: done = immediate(); break;
+    case Strategy::gradual: done = gradual(); break;
+    case Strategy::canary: done = canary(); break;
+    case Strategy::blue_green: done = blue_green(); break;
+    case Strategy::rolling: done = rolling(); break;
+    }
+    if (!done) {
+      return done;
+    }
+    return commit();
+  }
+
+  Result<void> immediate()
+  {
+    if (auto r = activate({}, std::nullopt); !r) {
+      return r;
+    }
+    return gate("all instances", {});
+  }
+
+  Result<void> gradual()
+  {
+    for (const int weight : m_options.steps) {
+      if (auto r = activate({}, weight); !r) {
+        return r;
+      }
+      m_timer.sleep_for(m_options.step_interval);
+      if (auto r = gate(fmt::format("weight {}", weight), {}); !r) {
+        return r;
+      }
+    }
+    return {};
+  }
+
+  // The failure budget follows Argo Rollouts' analysis: the canary fails as
+  // soon as `max_consecutive_failures` checks in a row are unhealthy, or when
+  // the share of unhealthy checks exceeds `max_failure_ratio` once at least
+  // k_min_checks_for_ratio checks were made (one early blip is no verdict).
+  // A runtime error during a check (timeout, lost connection) is no vote on
+  // the version's health but leaves it unwatched: it fails at once.
+  Result<void> canary()
+  {
+    std::vector<std::string> watched;
+    std::optional<int> weight;
+    if (m_options.canary_weight > 0) {
+      weight = m_options.canary_weight;
+    } else {
+      watched.push_back(m_hello.instances.front());
+    }
+    if (auto r = activate(watched, weight); !r) {
+      return r;
+    }
+    const auto watch_start = m_timer.now();
+    int checks = 0;
+    int failures = 0;
+    int consecutive = 0;
+    std::optional<Error> last_failure;
+    do {
+      const auto elapsed = std::chrono::duration_cast<milliseconds>(m_timer.now() - watch_start);
+      m_timer.sleep_for(std::clamp(m_options.analysis - elapsed, milliseconds{0}, m_options.health_interval));
+      auto report = check(watched);
+      if (!report) {
+        return fail(report.error());
+      }
+      ++checks;
+      if (report->healthy) {
+        consecutive = 0;
+      } else {
+        ++failures;
+        ++consecutive;
+        last_failure = unhealthy(fmt::format("canary check {}", checks), *report);
+      }
+      if (consecutive >= m_options.max_consecutive_failures) {
+        last_failure->details.push_back(fmt::format("{} consecutive unhealthy checks reach the budget of {}",
+                                                    consecutive, m_options.max_consecutive_failures));
+        return fail(std::move(*last_failure));
+      }
+      const double ratio = static_cast<double>(failures) / checks;
+      if (checks >= k_min_checks_for_ratio && ratio > m_options.max_failure_ratio) {
+        last_failure->details.push_back(fmt::format("{} of {} checks unhealthy: ratio {:.2f} above {:.2f}", failures,
+                                                    checks, ratio, m_options.max_failure_ratio));
+        return fail(std::move(*last_failure));
+      }
+    } while (m_timer.now() - watch_start < m_options.analysis);
+    if (auto r = activate({}, std::nullopt); !r) {
+      return r;
+    }
+    return gate("all instances", {});
+  }
+
+  Result<void> blue_green()
+  {
+    // Assumption of the protocol (it does not say what `health` reports
+    // before any activate): with nothing activated, the runtime answers about
+    // the prepared version, so green is checked before it gets any traffic.
+    // A failure here aborts: blue never stopped serving.
+    if (auto r = gate("the prepared version before traffic", {}); !r) {
+      return r;
+    }
+    if (auto r = activate({}, std::nullopt); !r) {
+      return r;
+    }
+    return gate("all instances", {});
+  }
+
+  Result<void> rolling()
+  {
+    const auto& all = m_hello.instances;
+    const auto group_size = static_cast<std::size_t>(m_options.max_unavailable);
+    std::vector<std::string> switched;
+    for (std::size_t first = 0; first < all.size(); first += group_size) {
+      const auto last = std::min(all.size(), first + group_size);
+      switched.insert(switched.end(), all.begin() + static_cast<std::ptrdiff_t>(first),
+                      all.begin() + static_cast<std::ptrdiff_t>(last));
+      // Cumulative: each activate names every instance the new version serves.
+      if (auto r = activate(switched, std::nullopt); !r) {
+        return r;
+      }
+      if (auto r = gate(describe(switched, std::nullopt), switched); !r) {
+        return r;
+      }
+    }
+    return {};
+  }
+
+  Result<void> check_stop()
+  {
+    if (m_stop) {
+      if (auto error = m_stop()) {
+        return fail(std::move(*error));
+      }
+    }
+    return {};
+  }
+
+  Result<void> prepare()
+  {
+    if (auto r = check_stop(); !r) {
+      return r;
+    }
+    auto r = m_runtime.prepare(m_target.component, m_target.to_version, m_target.path);
+    if (r || may_have_prepared(r.error())) {
+      m_reached = Reached::prepared;
+    }
+    StrategyEvent event;
+    event.phase = "prepare";
+    event.detail = outcome(fmt::format("{} beside {}", m_target.to_version, m_target.from_version), r);
+    emit(std::move(event));
+    return r;
+  }
+
+  Result<void> activate(std::vector<std::string> instances, std::optional<int> weight)
+  {
+    if (auto r = check_stop(); !r) {
+      return r;
+    }
+    ActivateRequest request;
+    request.component = m_target.component;
+    request.version = m_target.to_version;
+    request.instances = std::move(instances);
+    request.weight = weight;
+    request.lease = m_options.lease;
+    // Whatever the reply, the runtime may have switched: only a rollback undoes it.
+    m_reached = Reached::activated;
+    const auto before = m_timer.now();
+    auto r = m_runtime.activate(request);
+    m_result.switch_ms = std::chrono::duration<double, std::milli>(m_timer.now() - before).count();
+    StrategyEvent event;
+    event.phase = "activate";
+    event.detail = outcome(describe(request.instances, request.weight), r);
+    event.weight = request.weight;
+    event.instances = request.instances;
+    emit(std::move(event));
+    return r;
+  }
+
+  Result<HealthReport> check(const std::vector<std::string>& instances)
+  {
+    if (auto r = check_stop(); !r) {
+      return fail(r.error());
+    }
+    auto report = m_runtime.health(m_target.component, instances);
+    StrategyEvent event;
+    event.phase = "health";
+    event.instances = instances;
+    if (!report) {
+      event.detail = fmt::format("failed: {}", report.error().message);
+    } else {
+      event.healthy = report->healthy;
+      const auto lines = failing_instances(*report);
+      event.detail = lines.empty() ? std::string(report->healthy ? "healthy" : "unhealthy")
+                                   : fmt::format("{}", fmt::join(lines, "; "));
+    }
+    emit(std::move(event));
+    return report;
+  }
+
+  // A health gate: an unhealthy report or any runtime error fails it.
+  Result<void> gate(std::string_view step, const std::vector<std::string>& instances)
+  {
+    auto report = check(instances);
+    if (!report) {
+      return fail(report.error());
+    }
+    if (!report->healthy) {
+      return fail(unhealthy(step, *report));
+    }
+    return {};
+  }
+
+  Result<void> commit()
+  {
+    if (auto r = check_stop(); !r) {
+      return r;
+    }
+    auto r = m_runtime.commit(m_target.component, m_target.to_version);
+    StrategyEvent event;
+    event.phase = "commit";
+    event.detail = outcome(m_target.to_version, r);
+    emit(std::move(event));
+    return r;
+  }
+
+  // Undoes what the runtime reached; never stopped by `stop`.
+  void undo()
+  {
+    StrategyEvent event;
+    Result<void> r;
+    if (m_reached == Reached::activated) {
+      r = m_runtime.rollback(m_target.component, m_target.from_version);
+      event.phase = "rollback";
+      event.detail = outcome(fmt::format("to {}", m_target.from_version), r);
+    } else if (m_reached == Reached::prepared) {
+      r = m_runtime.abort(m_target.component);
+      event.phase = "abort";
+      event.detail = outcome(fmt::format("drop {}", m_target.to_version), r);
+    } else {
+      return;
+    }
+    if (!r) {
+      m_result.rollback_error = r.error();
+    }
+    emit(std::move(event));
+  }
+
+  static std::string outcome(std::string what, const Result<void>& r)
+  {
+    if (r) {
+      return what;
+    }
+    return fmt::format("{} failed: {}", what, r.error().message);
+  }
+
+  void emit(StrategyEvent event)
+  {
+    event.at_ms = std::chrono::duration<double, std::milli>(m_timer.now() - m_start).count();
+    if (m_on_event) {
+      m_on_event(event);
+    }
+    m_result.events.push_back(std::move(event));
+  }
+
+  Runtime& m_runtime;
+  const HelloInfo& m_hello;
+  const LiveTarget& m_target;
+  const StrategyOptions& m_options;
+  Timer& m_timer;
+  const EventSink& m_on_event;
+  const std::function<std::optional<Error>()>& m_stop;
+  Clock::time_point m_start;
+  Reached m_reached = Reached::nothing;
+  LiveResult m_result;
+};
+
+} // namespace
+
+Timer& system_timer()
+{
+  static SteadyTimer timer;
+  return timer;
+}
+
+Result<LiveResult> run_strategy(Runtime& runtime, const HelloInfo& hello, const LiveTarget& target,
+                                const StrategyOptions& options, Timer& timer, const EventSink& on_event,
+                                const std::function<std::optional<Error>()>& stop)
+{
+  const auto wanted = strategy_named(options.name);
+  if (!wanted) {
+    return fail(unknown_strategy("strategy", options.name));
+  }
+  if (auto valid = validate(*wanted, options); !valid) {
+    return fail(valid.error());
+  }
+  Run run(runtime, hello, target, options, timer, on_event, stop);
+  auto refused = refusal(*wanted, hello, options);
+  if (!refused) {
+    return run.execute(*wanted);
+  }
+  if (!options.fallback) {
+    return fail(std::move(*refused));
+  }
+  const auto fallback = strategy_named(*options.fallback);
+  if (!fallback) {
+    return fail(unknown_strategy("fallback strategy", *options.fallback));
+  }
+  if (auto valid = validate(*fallback, options); !valid) {
+    return fail(valid.error());
+  }
+  if (auto also = refusal(*fallback, hello, options)) {
+    refused->details.push_back(
+        fmt::format("the fallback strategy '{}' cannot run either: {}", *options.fallback, also->message));
+    return fail(std::move(*refused));
+  }
+  run.fallback(fmt::format("{}: running {} instead", refused->message, name_of(*fallback)));
+  return run.execute(*fallback);
+}
+
+} // namespace noodle::live
