@@ -454,6 +454,12 @@ private:
     if (auto r = check_stop(); !r) {
       return r;
     }
+    // The caller's last word before the commit (the engine swaps the link).
+    if (m_options.before_commit) {
+      if (auto ready = m_options.before_commit(); !ready) {
+        return ready;
+      }
+    }
     auto r = m_runtime.commit(m_target.component, m_target.to_version);
     StrategyEvent event;
     event.phase = "commit";
@@ -467,11 +473,12 @@ private:
   {
     StrategyEvent event;
     Result<void> r;
-    if (m_reached == Reached::activated) {
+    if (m_reached == Reached::activated && !m_target.from_version.empty()) {
       r = m_runtime.rollback(m_target.component, m_target.from_version);
       event.phase = "rollback";
       event.detail = outcome(fmt::format("to {}", m_target.from_version), r);
-    } else if (m_reached == Reached::prepared) {
+    } else if (m_reached == Reached::prepared || m_reached == Reached::activated) {
+      // Nothing to go back to (a new component): drop the new version.
       r = m_runtime.abort(m_target.component);
       event.phase = "abort";
       event.detail = outcome(fmt::format("drop {}", m_target.to_version), r);
