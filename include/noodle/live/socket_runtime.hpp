@@ -3,9 +3,13 @@
 
 #include <noodle/live/runtime.hpp>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 namespace noodle::live {
@@ -46,11 +50,25 @@ public:
   SocketRuntime& operator=(const SocketRuntime&) = delete;
 
 private:
+  using Deadline = std::chrono::steady_clock::time_point;
+
   SocketRuntime(int fd, ConnectOptions options);
+  // One round trip: sends `fields` plus id and op, returns the ok=true reply.
+  Result<nlohmann::json> request(std::string_view op, nlohmann::json fields);
+  Result<void> expect_quiet(std::string_view op, long long id);
+  Result<void> send_all(std::string_view op, const std::string& data, Deadline deadline);
+  Result<std::string> read_line(std::string_view op, Deadline deadline);
+  void close_connection();
+
   int m_fd = -1;
   ConnectOptions m_options;
   long long m_next_id = 1;
   std::string m_buffer; // bytes read past the last reply
+  // Replies still owed for requests that timed out: the runtime answers in
+  // order, so the next this many lines are late answers and are skipped.
+  std::size_t m_stale_replies = 0;
+  // The rest of an oversized line is still to be skipped.
+  bool m_skipping_line = false;
 };
 
 // Parses one reply line (without its newline) of request `id`: the pure
