@@ -116,26 +116,31 @@ std::optional<Loaded> load_version(const std::filesystem::path& dir, const std::
     return std::nullopt;
   }
   const auto file = dir / "manifest.yaml";
-  YAML::Node doc;
+  // Only the top-level name and version, and metadata.demo_health, matter here.
+  std::string found_name;
+  std::string found_version;
+  Loaded loaded{version, dir, ""};
   try {
-    doc = YAML::LoadFile(file.string());
+    const YAML::Node doc = YAML::LoadFile(file.string());
+    if (doc.IsMap() && doc["name"] && doc["version"]) {
+      found_name = doc["name"].as<std::string>();
+      found_version = doc["version"].as<std::string>();
+    }
+    const YAML::Node metadata = doc.IsMap() ? doc["metadata"] : YAML::Node();
+    if (metadata && metadata.IsMap() && metadata["demo_health"]) {
+      loaded.demo_health = metadata["demo_health"].as<std::string>();
+    }
   } catch (const YAML::Exception& e) {
     why = fmt::format("cannot read '{}': {}", file.string(), e.what());
     return std::nullopt;
   }
-  if (!doc.IsMap() || !doc["name"].IsScalar() || !doc["version"].IsScalar()) {
+  if (found_name.empty() || found_version.empty()) {
     why = fmt::format("'{}' lacks a name or a version", file.string());
     return std::nullopt;
   }
-  if (doc["name"].Scalar() != name || doc["version"].Scalar() != version) {
-    why = fmt::format("'{}' describes {} {}, not {} {}", file.string(), doc["name"].Scalar(),
-                      doc["version"].Scalar(), name, version);
+  if (found_name != name || found_version != version) {
+    why = fmt::format("'{}' describes {} {}, not {} {}", file.string(), found_name, found_version, name, version);
     return std::nullopt;
-  }
-  Loaded loaded{version, dir, ""};
-  const YAML::Node metadata = doc["metadata"];
-  if (metadata.IsMap() && metadata["demo_health"].IsScalar()) {
-    loaded.demo_health = metadata["demo_health"].Scalar();
   }
   return loaded;
 }
