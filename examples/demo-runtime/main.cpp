@@ -348,7 +348,7 @@ int main(int argc, char** argv)
     if ((fds[0].revents & POLLIN) != 0) {
       const int fd = ::accept4(listener, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
       if (fd >= 0) {
-        connections.push_back(Connection{fd, {}, {}, {}, {}, {}, false});
+        connections.emplace_back().fd = fd;
       }
     }
   }
