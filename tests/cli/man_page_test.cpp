@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The man pages render without warnings and document every command and
-// option that --help shows.
+// option that --help shows, and every op and error code of the protocol.
 #include "support/process.hpp"
 
 #include <catch2/catch.hpp>
@@ -129,4 +129,25 @@ TEST_CASE("noodle-upgrade(1) documents every command and option that --help show
     }
   }
   CHECK(commands_seen >= 15);
+}
+
+TEST_CASE("noodle-upgrade-protocol(7) renders with no groff warnings and documents every op and error code")
+{
+  CHECK(shell_stderr("groff -man -ww -z " + source_path("man/noodle-upgrade-protocol.7")) == "");
+  const std::string man = man_text("noodle-upgrade-protocol.7");
+  for (const char* op : {"hello", "prepare", "activate", "health", "commit", "rollback", "abort"}) {
+    INFO("op: " << op);
+    CHECK(man.find(std::string(".SS ") + op + "\n") != std::string::npos);
+    CHECK(man.find(std::string("\"op\": \"") + op + "\"") != std::string::npos); // an example request
+  }
+  for (const char* code : {"unsupported_protocol", "unknown_op", "bad_request", "unknown_component", "not_prepared",
+                           "load_failed", "busy", "lease_expired", "internal"}) {
+    INFO("error code: " << code);
+    CHECK(man.find(std::string(".TP\n.B ") + code + "\n") != std::string::npos);
+  }
+  // The contract's numbers and the tool's identity check.
+  for (const char* fact : {"1,048,576", "32 deep", "SO_PEERCRED", "lease_ms", "runtime_untrusted"}) {
+    INFO("fact: " << fact);
+    CHECK(man.find(fact) != std::string::npos);
+  }
 }
