@@ -430,11 +430,21 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       }
       step.live = *rollout;
       if (!rollout->committed) {
-        if (rollout->rollback_error && !report.rollback_error) {
-          report.rollback_error = Error(ErrorCode::rollback_failed,
-                                        fmt::format("the runtime did not roll {} back to {}: {}", change.component,
-                                                    change.from.value_or("(nothing)"),
-                                                    rollout->rollback_error->message));
+        if (rollout->rollback_error) {
+          const ErrorCode code = rollout->rollback_error->code;
+          if (code == ErrorCode::runtime_unreachable || code == ErrorCode::timeout ||
+              code == ErrorCode::runtime_protocol) {
+            // Lost or garbled connection: the activation was provisional,
+            // and the lease puts the runtime back without us.
+            report.warnings.push_back(fmt::format(
+                "the runtime could not be told to undo {}@{} ({}); its lease of {} ms reverts it", change.component,
+                change.to, rollout->rollback_error->message, options.lease.count()));
+          } else if (!report.rollback_error) {
+            report.rollback_error = Error(ErrorCode::rollback_failed,
+                                          fmt::format("the runtime did not roll {} back to {}: {}", change.component,
+                                                      change.from.value_or("(nothing)"),
+                                                      rollout->rollback_error->message));
+          }
         }
         step_failed(rollout->error.value_or(Error(ErrorCode::internal, "the rollout stopped without a reason")));
         break;
