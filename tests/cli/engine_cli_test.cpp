@@ -434,12 +434,14 @@ TEST_CASE("upgrade --allow-unsigned is refused under strict validation, and warn
   CHECK(audit["audit"][0]["detail"].get<std::string>().find("UNSIGNED") != std::string::npos);
 }
 
-TEST_CASE("changing commands without --offline say that this build changes files only", "[engine]")
+TEST_CASE("without --offline and with no runtime listening an upgrade exits 6; --dry-run needs neither", "[engine]")
 {
   Root r;
   auto live = r.nu({"upgrade", "telemetry_agent", "1.0.0"});
-  CHECK(live.exit_code == 2);
-  CHECK(live.err.find("expected --offline") != std::string::npos);
+  CHECK(live.exit_code == 6);
+  CHECK(live.err.find("no runtime listens on") != std::string::npos);
+  CHECK(live.err.find("--offline") != std::string::npos);
+  CHECK(r.current("telemetry_agent") == "versions/0.5.0");
   auto dry = r.nu({"upgrade", "telemetry_agent", "1.0.0", "--dry-run"});
   INFO(dry.out << dry.err);
   CHECK(dry.exit_code == 0);

@@ -193,6 +193,11 @@ TEST_CASE("live upgrade by each strategy switches the running runtime, then the 
         CHECK(version == "1.1.0");
       }
       CHECK(r.last_status() == "completed");
+      // What the runtime serves: every request to the new version.
+      auto served = ask(r.socket, {{"op", "serve"}, {"component", "svc"}, {"requests", 30}});
+      INFO(served.dump());
+      CHECK(served["served"]["1.1.0"] == 30);
+      CHECK(!served["served"].contains("1.0.0"));
       // Progress came first, one JSON object per line.
       CHECK(up.out.find("\"event\":\"prepare\"") < up.out.find("\"event\":\"commit\""));
     }
@@ -214,6 +219,8 @@ TEST_CASE("a failed health gate rolls the runtime and the files back and exits 1
       CHECK(r.current() == "versions/1.0.0");
       CHECK(r.active()["active"] == "1.0.0");
       CHECK(r.last_status() == "rolled_back");
+      auto served = ask(r.socket, {{"op", "serve"}, {"component", "svc"}, {"requests", 30}});
+      CHECK(served["served"]["1.0.0"] == 30);
     }
   }
 }
