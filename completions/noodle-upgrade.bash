@@ -5,8 +5,10 @@ _noodle_upgrade()
   local cur prev words cword
   _init_completion || return
 
-  local global="--root --catalog --keyring --archives --lock-timeout --output -o --quiet -q --verbose -v --no-color --strict --help --version"
-  local change="--strategy --dry-run --offline --timeout --validation --allow-downgrade --allow-unsigned --requested-by --metadata"
+  local global="--root --catalog --keyring --archives --socket --lock-timeout --output -o --quiet -q --verbose -v --no-color --strict --help --version"
+  local change="--strategy --dry-run --timeout --validation --allow-downgrade --allow-unsigned --requested-by --metadata"
+  local live="--offline --request-timeout --lease"
+  local rollout="--steps --step-interval --canary-weight --analysis --health-interval --max-failures --max-failure-ratio --max-unavailable --fallback-strategy"
   case "$prev" in
     --output) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
     -o)
@@ -19,16 +21,19 @@ _noodle_upgrade()
       return
       ;;
     --format) COMPREPLY=($(compgen -W "text json dot" -- "$cur")); return ;;
-    --strategy) COMPREPLY=($(compgen -W "immediate gradual canary blue-green rolling" -- "$cur")); return ;;
+    --strategy|--fallback-strategy) COMPREPLY=($(compgen -W "immediate gradual canary blue-green rolling" -- "$cur")); return ;;
     --validation) COMPREPLY=($(compgen -W "strict normal permissive" -- "$cur")); return ;;
     --priority) COMPREPLY=($(compgen -W "1 2 3 4 5 6 7 8 9 10" -- "$cur")); return ;;
     --root|--catalog|--keyring|--archives|--extract-to) _filedir -d; return ;;
+    --socket) _filedir; return ;;
     -f|--file) _filedir '@(yaml|yml)'; return ;;
     --plan|--save) _filedir json; return ;;
     --key) _filedir key; return ;;
     --sig) _filedir sig; return ;;
     --out) _filedir; return ;;
     --lock-timeout|--timeout|--wait|--limit|--keep|--point|--to|--from|--constraint|--requested-by|--metadata) return ;;
+    --request-timeout|--lease|--steps|--step-interval|--canary-weight|--analysis|--health-interval) return ;;
+    --max-failures|--max-failure-ratio|--max-unavailable) return ;;
   esac
 
   local cmd="" sub="" i
@@ -36,6 +41,8 @@ _noodle_upgrade()
     case "${words[i]}" in
       --root|--catalog|--keyring|--archives|--lock-timeout|--output|-o|--format|--strategy|--validation|-f|--file|--to|--from|--constraint) ((i++)) ;;
       --timeout|--priority|--requested-by|--metadata|--plan|--save|--point|--limit|--keep|--wait|--key|--sig|--out|--extract-to) ((i++)) ;;
+      --socket|--request-timeout|--lease|--steps|--step-interval|--canary-weight|--analysis|--health-interval) ((i++)) ;;
+      --max-failures|--max-failure-ratio|--max-unavailable|--fallback-strategy) ((i++)) ;;
       -*) ;;
       *) if [[ -z "$cmd" ]]; then cmd="${words[i]}"; elif [[ -z "$sub" ]]; then sub="${words[i]}"; fi ;;
     esac
@@ -54,18 +61,18 @@ _noodle_upgrade()
     pack) words_now="--out -o"; [[ "$cur" != -* ]] && _filedir -d ;;
     sign) words_now="--key --out -o"; [[ "$cur" != -* ]] && _filedir '@(gz|tgz|zst)' ;;
     verify) words_now="--sig --extract-to --keyring"; [[ "$cur" != -* ]] && _filedir '@(gz|tgz|zst)' ;;
-    upgrade) words_now="$change --constraint --priority --no-rollback" ;;
+    upgrade) words_now="$change $live $rollout --constraint --priority --no-rollback" ;;
     apply)
-      words_now="$change --plan --no-atomic"
+      words_now="$change $live $rollout --plan --no-atomic"
       [[ -z "$sub" && "$cur" != -* ]] && _filedir '@(yaml|yml)'
       ;;
     rollback)
       if [[ "$sub" == list ]]; then
         words_now=""
       elif [[ -z "$sub" ]]; then
-        words_now="list --to --point --upgrade --force --offline --requested-by"
+        words_now="list --to --point --upgrade --force $live --requested-by"
       else
-        words_now="--to --point --upgrade --force --offline --requested-by"
+        words_now="--to --point --upgrade --force $live --requested-by"
       fi
       ;;
     history) words_now="--limit --audit" ;;
