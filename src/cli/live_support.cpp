@@ -69,7 +69,7 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--canary-weight", o.canary_weight, "canary: traffic share instead of one instance (0: one instance)")
-      ->check(CLI::Range(0, 100));
+      ->check(CLI::Range(0, 99));
   cmd->add_option("--analysis", o.analysis, "canary: seconds health is watched before promotion")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
@@ -105,11 +105,7 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
   }
   auto runtime = live::SocketRuntime::connect(ctx.socket_path(), options);
   if (!runtime) {
-    Error e = runtime.error();
-    if (e.code == ErrorCode::runtime_unreachable) {
-      e.details.push_back("with --offline only the files change; the runtime loads the new version at its next start");
-    }
-    return fail(std::move(e));
+    return fail(runtime.error());
   }
   auto hello = (*runtime)->hello();
   if (!hello) {

@@ -243,6 +243,13 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
     (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, floors.error().message);
     return ctx.reporter.failure(floors.error());
   }
+  if (connection) {
+    if (auto swappable = engine::check_hot_swappable(changes); !swappable) {
+      (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt,
+                          swappable.error().message);
+      return ctx.reporter.failure(swappable.error());
+    }
+  }
   if (changes.empty()) {
     ctx.reporter.text(title + ": nothing to do\n");
     return ctx.reporter.success({{"no_op", true}});
@@ -280,7 +287,8 @@ void add_upgrade_commands(CLI::App& app, Registry& registry)
       "Verifies each signed archive, extracts it beside the running version, takes a rollback point and swaps the "
       "`current` link atomically; any failure rolls back every step in reverse. Upgrading to the active version is a "
       "no-op. Exit 0 done (or nothing to do); otherwise the code of the error that stopped it: 1 failed or timed out, "
-      "2 usage or a missing archive, 3 refused, 4 archive or signature rejected, 5 root locked; what was done is "
+      "2 usage or a missing archive, 3 refused, 4 archive or signature rejected, 5 root locked, 6 no runtime "
+      "(or an untrusted one, or the connection lost); what was done is "
       "rolled back first, and 7 says that rollback failed.",
       "noodle-upgrade --archives ./archives upgrade telemetry_agent 1.0.0 --strategy canary");
   upgrade->add_option("NAME", up->plan.name, "Component to upgrade")->required();

@@ -420,9 +420,9 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
                                     std::filesystem::absolute(
                                         session.layout().version_dir(change.component, change.to))
                                         .string()};
+      // Signals, `cancel` and --timeout stop a rollout between its requests too.
       auto rollout = live::run_strategy(*request.live->runtime, request.live->hello, target, options,
-                                        *request.live->timer, request.live->on_event,
-                                        request.stop ? request.stop : std::function<std::optional<Error>()>());
+                                        *request.live->timer, request.live->on_event, should_stop);
       if (!rollout) {
         done = i; // refused before anything happened on the runtime
         step_failed(rollout.error());

@@ -48,6 +48,22 @@ std::vector<Change> changes_from_plan(const graph::Plan& plan, const manifest::C
   return changes;
 }
 
+Result<void> check_hot_swappable(const std::vector<Change>& changes)
+{
+  // A component that cannot be hot-swapped is never switched in a running runtime.
+  for (const auto& change : changes) {
+    if (change.from && change.entry != nullptr && !change.entry->hot_swappable) {
+      Error e(ErrorCode::infeasible, fmt::format("{}@{} is not hot-swappable: it cannot be switched in the running "
+                                                 "runtime",
+                                                 change.component, change.to));
+      e.details.push_back("upgrade with --offline: the files change now and the runtime loads the new version at its "
+                          "next start (pending restart)");
+      return fail(std::move(e));
+    }
+  }
+  return {};
+}
+
 Result<void> check_floors(Session& session, const std::vector<Change>& changes, graph::AllowDowngrade allow)
 {
   if (allow == graph::AllowDowngrade::yes) {
@@ -112,18 +128,10 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
     return outcome;
   }
   if (options.live) {
-    // A component that cannot be hot-swapped is never switched in a running runtime.
-    for (const auto& change : changes) {
-      if (change.from && change.entry != nullptr && !change.entry->hot_swappable) {
-        Error e(ErrorCode::infeasible, fmt::format("{}@{} is not hot-swappable: it cannot be switched in the running "
-                                                   "runtime",
-                                                   change.component, change.to));
-        e.details.push_back("upgrade with --offline: the files change now and the runtime loads the new version at "
-                            "its next start (pending restart)");
-        outcome.refusal = std::move(e);
-        audit_refusal(session, options, *outcome.refusal);
-        return outcome;
-      }
+    if (auto swappable = check_hot_swappable(changes); !swappable) {
+      outcome.refusal = swappable.error();
+      audit_refusal(session, options, *outcome.refusal);
+      return outcome;
     }
   }
   if (auto floors = check_floors(session, changes, options.plan.allow_downgrade); !floors) {

@@ -45,6 +45,10 @@ std::vector<Change> changes_from_plan(const graph::Plan& plan, const manifest::C
 // version ever activated here) unless downgrades are allowed.
 Result<void> check_floors(Session& session, const std::vector<Change>& changes, graph::AllowDowngrade allow);
 
+// Refuses (infeasible) a live change of a component whose catalog entry is
+// not hot-swappable: it can only be switched with --offline.
+Result<void> check_hot_swappable(const std::vector<Change>& changes);
+
 // Plans against what is installed under the locked root now, refuses (and
 // audits the refusal) or carries the plan out with run_transaction.
 Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
