@@ -450,9 +450,14 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         break;
       }
       live_committed[i] = true;
-    } else if (auto switched = switch_files(); !switched) {
-      step_failed(switched.error());
-      break;
+    } else {
+      if (auto switched = switch_files(); !switched) {
+        step_failed(switched.error());
+        break;
+      }
+      if (change.from && change.entry != nullptr && !change.entry->hot_swappable) {
+        step.message = "pending restart: not hot-swappable, the runtime loads it at its next start";
+      }
     }
     if (auto recorded = db.set_operation_status(op.id, store::OperationStatus::completed, ""); !recorded) {
       step_failed(recorded.error());
