@@ -284,8 +284,10 @@ void add_upgrade_commands(CLI::App& app, Registry& registry)
   auto up = std::make_shared<ChangeOptions>();
   auto* upgrade = add_command(
       app, "upgrade", "Upgrade a component (and what it needs) to a version, with rollback on failure",
-      "Verifies each signed archive, extracts it beside the running version, takes a rollback point and swaps the "
-      "`current` link atomically; any failure rolls back every step in reverse. Upgrading to the active version is a "
+      "Verifies each signed archive, extracts it beside the running version and takes a rollback point; then rolls "
+      "it out on the running runtime by --strategy behind health gates and swaps the `current` link atomically just "
+      "before the runtime commits (--offline: the link only). Any failure rolls back every step in reverse. "
+      "Upgrading to the active version is a "
       "no-op. Exit 0 done (or nothing to do); otherwise the code of the error that stopped it: 1 failed or timed out, "
       "2 usage or a missing archive, 3 refused, 4 archive or signature rejected, 5 root locked, 6 no runtime "
       "(or an untrusted one, or the connection lost); what was done is "
