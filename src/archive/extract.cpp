@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/extract.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include <noodle/archive/digest.hpp>
 
-#include "tar_fd.hpp"
 #include "tar_input.hpp"
 #include "tar_path.hpp"
 
@@ -30,7 +30,7 @@ namespace noodle::archive {
 
 namespace {
 
-using detail::UniqueFd;
+using util::UniqueFd;
 
 constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr std::string_view k_manifest = "manifest.yaml";
@@ -276,7 +276,7 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     if (written > m_limits.max_file_bytes) {
       return too_big();
     }
-    if (const int err = detail::write_all(out.get(), block->data(), block->size()); err != 0) {
+    if (const int err = util::write_all(out.get(), block->data(), block->size()); err != 0) {
       return fail(ErrorCode::io, fmt::format("entry '{}': cannot write file: {}", shown, std::strerror(err)));
     }
     hash.update(std::string_view(block->data(), block->size()));

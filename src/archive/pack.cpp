@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/pack.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include <noodle/archive/digest.hpp>
 
 #include <noodle/archive/limits.hpp>
 
-#include "tar_fd.hpp"
 #include "tar_path.hpp"
 
 #include <archive.h>
@@ -29,7 +29,7 @@ namespace noodle::archive {
 namespace {
 
 namespace fs = std::filesystem;
-using detail::UniqueFd;
+using util::UniqueFd;
 
 constexpr std::string_view k_manifest = "manifest.yaml";
 constexpr std::size_t k_block = std::size_t{64} * 1024;
@@ -141,7 +141,7 @@ struct Sink {
 la_ssize_t write_callback(struct archive* a, void* data, const void* buffer, std::size_t size)
 {
   auto* sink = static_cast<Sink*>(data);
-  if (const int err = detail::write_all(sink->fd, static_cast<const char*>(buffer), size); err != 0) {
+  if (const int err = util::write_all(sink->fd, static_cast<const char*>(buffer), size); err != 0) {
     sink->error = err;
     archive_set_error(a, err, "write failed");
     return -1;

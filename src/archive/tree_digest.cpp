@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/tree_digest.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include <noodle/archive/digest.hpp>
 
-#include "tar_fd.hpp"
 
 #include <fmt/format.h>
 
@@ -20,7 +20,7 @@ namespace noodle::archive {
 
 namespace {
 
-using detail::UniqueFd;
+using util::UniqueFd;
 
 constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr std::size_t k_read_block = std::size_t{256} * 1024;

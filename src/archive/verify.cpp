@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/verify.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include <noodle/archive/digest.hpp>
 #include <noodle/archive/reader.hpp>
@@ -28,27 +29,7 @@ std::string errno_text()
   return std::strerror(errno);
 }
 
-class Fd {
-public:
-  Fd() = default;
-  explicit Fd(int fd) : m_fd(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd(Fd&& other) noexcept : m_fd(other.release()) {}
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return m_fd; }
-  int release() { return std::exchange(m_fd, -1); }
-  void reset(int fd = -1)
-  {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-    m_fd = fd;
-  }
-
-private:
-  int m_fd = -1;
-};
+using Fd = util::UniqueFd;
 
 // Removes the private copy unless keep() is called.
 class CopyRemover {

@@ -11,6 +11,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <iosfwd>
@@ -114,6 +116,12 @@ struct PlanRequestOptions {
 // The plan request and a title ("upgrade jit_compiler to 2.1.0"); batch
 // diagnostics are reported.
 Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts);
+
+// A duration given in (fractional) seconds on the command line.
+inline std::chrono::milliseconds seconds_to_ms(double seconds)
+{
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
 
 // The rollout strategies --strategy accepts.
 const std::vector<std::string>& strategy_names();

@@ -13,11 +13,6 @@ namespace noodle::cli {
 
 namespace {
 
-std::chrono::milliseconds ms(double seconds)
-{
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
-
 Result<std::vector<int>> parse_steps(const std::string& text)
 {
   std::vector<int> steps;
@@ -96,7 +91,7 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
     return fail(steps.error());
   }
   live::ConnectOptions options;
-  options.request_timeout = ms(o.request_timeout);
+  options.request_timeout = seconds_to_ms(o.request_timeout);
   // Root, and whoever owns the root: the runtime that loads from it.
   options.trusted_uids.push_back(0);
   struct stat st {};
@@ -115,19 +110,19 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
   connection.path.hello = *hello;
   connection.path.strategy.name = strategy;
   connection.path.strategy.steps = *steps;
-  connection.path.strategy.step_interval = ms(o.step_interval);
+  connection.path.strategy.step_interval = seconds_to_ms(o.step_interval);
   connection.path.strategy.canary_weight = o.canary_weight;
-  connection.path.strategy.analysis = ms(o.analysis);
-  connection.path.strategy.health_interval = ms(o.health_interval);
+  connection.path.strategy.analysis = seconds_to_ms(o.analysis);
+  connection.path.strategy.health_interval = seconds_to_ms(o.health_interval);
   connection.path.strategy.max_consecutive_failures = o.max_consecutive_failures;
   connection.path.strategy.max_failure_ratio = o.max_failure_ratio;
   connection.path.strategy.max_unavailable = o.max_unavailable;
-  connection.path.strategy.lease = ms(o.lease);
+  connection.path.strategy.lease = seconds_to_ms(o.lease);
   if (!o.fallback.empty()) {
     connection.path.strategy.fallback = o.fallback;
   }
   connection.path.timer = &live::system_timer();
-  connection.path.rollback_timeout = std::max(ms(o.request_timeout), std::chrono::milliseconds(10000));
+  connection.path.rollback_timeout = std::max(seconds_to_ms(o.request_timeout), std::chrono::milliseconds(10000));
   auto* raw = runtime->get();
   connection.path.set_request_timeout = [raw](std::chrono::milliseconds t) { raw->set_request_timeout(t); };
   // Progress: one JSON object per line with -o json (the result is the last

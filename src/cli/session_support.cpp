@@ -60,7 +60,7 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
 {
   ChangeSession result;
   const engine::Layout layout(ctx.root());
-  const auto timeout = std::chrono::milliseconds(static_cast<std::int64_t>(ctx.global.lock_timeout * 1000));
+  const auto timeout = seconds_to_ms(ctx.global.lock_timeout);
   auto session = engine::Session::open_for_change(
       layout, timeout, engine::Actor::current(ctx.command_line, requested_by), std::chrono::system_clock::now,
       [&](const std::optional<engine::LockHolder>& holder) {

@@ -140,7 +140,7 @@ void add_state_commands(CLI::App& app, Registry& registry)
       return *opened.exit;
     }
     auto report = engine::cancel(*opened.session, o->upgrade_id,
-                                 std::chrono::milliseconds(static_cast<std::int64_t>(o->wait * 1000)));
+                                 seconds_to_ms(o->wait));
     if (!report) {
       return ctx.reporter.failure(report.error());
     }

@@ -152,7 +152,7 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
   options.metadata_json = *metadata;
   options.on_failure = (o.no_rollback || o.no_atomic) ? engine::OnFailure::keep : engine::OnFailure::roll_back;
   if (o.timeout > 0) {
-    options.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout * 1000));
+    options.timeout = seconds_to_ms(o.timeout);
   }
   options.source = archive_source(ctx, o);
   options.stop = signals.stop_check();
@@ -262,7 +262,7 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   request.metadata_json = *metadata;
   request.on_failure = o.no_atomic ? engine::OnFailure::keep : engine::OnFailure::roll_back;
   if (o.timeout > 0) {
-    request.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(o.timeout * 1000));
+    request.timeout = seconds_to_ms(o.timeout);
   }
   request.source = archive_source(ctx, o);
   request.stop = signals.stop_check();

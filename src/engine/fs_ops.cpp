@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/fs_ops.hpp>
+#include <noodle/util/unique_fd.hpp>
 
-#include "unique_fd.hpp"
 
 #include <fmt/format.h>
 
@@ -23,7 +23,7 @@ namespace noodle::engine {
 namespace {
 
 namespace fs = std::filesystem;
-using detail::UniqueFd;
+using util::UniqueFd;
 
 constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr std::size_t k_copy_block = std::size_t{256} * 1024;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/root_lock.hpp>
+#include <noodle/util/unique_fd.hpp>
 
-#include "unique_fd.hpp"
 
 #include <fmt/format.h>
 
@@ -21,7 +21,7 @@ namespace noodle::engine {
 
 namespace {
 
-using detail::UniqueFd;
+using util::UniqueFd;
 using namespace std::chrono_literals;
 
 constexpr auto k_poll = 50ms;

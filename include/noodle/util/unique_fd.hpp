@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
-// File-descriptor helpers shared by extraction and packing.
+// Owning file descriptors and full writes, shared by the archive and engine
+// modules' system-call code.
 #pragma once
 
 #include <cerrno>
 #include <cstddef>
+#include <sys/types.h>
+#include <unistd.h>
 #include <utility>
 
-#include <unistd.h>
-
-namespace noodle::archive::detail {
+namespace noodle::util {
 
 // Owns one file descriptor; closes it on destruction.
 class UniqueFd {
@@ -29,6 +30,7 @@ public:
   UniqueFd& operator=(const UniqueFd&) = delete;
 
   int get() const { return m_fd; }
+  int release() { return std::exchange(m_fd, -1); }
   bool valid() const { return m_fd >= 0; }
   void reset()
   {
@@ -66,4 +68,4 @@ inline int write_all(int fd, const char* data, std::size_t size)
   return 0;
 }
 
-} // namespace noodle::archive::detail
+} // namespace noodle::util
