@@ -49,23 +49,23 @@ TEST_CASE("cli config file sets the root; NOODLE_ROOT overrides it and --root ov
   auto config = dir / "config.yaml";
   write(config, "root: " + from_file.string() + "\n");
 
-  auto file = run_binary({"--config", config.string(), "components"});
+  auto file = run_binary({"--config", config.string(), "components", "list"});
   REQUIRE(file.exit_code == 0);
   CHECK(file.out.find("alpha_file") != std::string::npos);
 
-  auto env = run_binary({"--config", config.string(), "components"}, "", {{"NOODLE_ROOT", from_env.string()}});
+  auto env = run_binary({"--config", config.string(), "components", "list"}, "", {{"NOODLE_ROOT", from_env.string()}});
   REQUIRE(env.exit_code == 0);
   CHECK(env.out.find("beta_env") != std::string::npos);
   CHECK(env.out.find("alpha_file") == std::string::npos);
 
-  auto flag = run_binary({"--config", config.string(), "--root", from_flag.string(), "components"}, "",
+  auto flag = run_binary({"--config", config.string(), "--root", from_flag.string(), "components", "list"}, "",
                          {{"NOODLE_ROOT", from_env.string()}});
   REQUIRE(flag.exit_code == 0);
   CHECK(flag.out.find("gamma_flag") != std::string::npos);
   CHECK(flag.out.find("beta_env") == std::string::npos);
 
   // NOODLE_CONFIG names the file as --config does.
-  auto via_env = run_binary({"components"}, "", {{"NOODLE_CONFIG", config.string()}});
+  auto via_env = run_binary({"components", "list"}, "", {{"NOODLE_CONFIG", config.string()}});
   REQUIRE(via_env.exit_code == 0);
   CHECK(via_env.out.find("alpha_file") != std::string::npos);
 }
@@ -77,15 +77,15 @@ TEST_CASE("cli config file sets the output format; NOODLE_OUTPUT and -o override
   auto config = dir / "config.yaml";
   write(config, "output: json\nroot: " + root.string() + "\n");
 
-  auto file = run_binary({"--config", config.string(), "components"});
+  auto file = run_binary({"--config", config.string(), "components", "list"});
   REQUIRE(file.exit_code == 0);
   CHECK(is_json(file.out));
 
-  auto env = run_binary({"--config", config.string(), "components"}, "", {{"NOODLE_OUTPUT", "text"}});
+  auto env = run_binary({"--config", config.string(), "components", "list"}, "", {{"NOODLE_OUTPUT", "text"}});
   REQUIRE(env.exit_code == 0);
   CHECK_FALSE(is_json(env.out));
 
-  auto flag = run_binary({"--config", config.string(), "-o", "json", "components"}, "", {{"NOODLE_OUTPUT", "text"}});
+  auto flag = run_binary({"--config", config.string(), "-o", "json", "components", "list"}, "", {{"NOODLE_OUTPUT", "text"}});
   REQUIRE(flag.exit_code == 0);
   CHECK(is_json(flag.out));
 
@@ -127,17 +127,17 @@ TEST_CASE("cli a bad config file is a usage error naming file:line:col")
   TempDir dir;
   auto config = dir / "config.yaml";
   write(config, "root: /tmp\nlock_timout: 5\n");
-  auto r = run_binary({"--config", config.string(), "components"});
+  auto r = run_binary({"--config", config.string(), "components", "list"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(config.string() + ":2:1") != std::string::npos);
   CHECK(r.err.find("did you mean 'lock_timeout'?") != std::string::npos);
 
   write(config, "lease: 0\n");
-  auto range = run_binary({"components"}, "", {{"NOODLE_CONFIG", config.string()}});
+  auto range = run_binary({"components", "list"}, "", {{"NOODLE_CONFIG", config.string()}});
   CHECK(range.exit_code == 2);
   CHECK(range.err.find(config.string() + ":1:8") != std::string::npos);
 
-  auto missing = run_binary({"--config", (dir / "absent.yaml").string(), "components"});
+  auto missing = run_binary({"--config", (dir / "absent.yaml").string(), "components", "list"});
   CHECK(missing.exit_code == 2);
   CHECK(missing.err.find("absent.yaml") != std::string::npos);
 }

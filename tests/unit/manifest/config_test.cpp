@@ -98,7 +98,7 @@ TEST_CASE("manifest::parse_config refuses an unknown key with its line, column a
   auto nested = parse_config("limits:\n  max_file_byte: 5\n", "c.yaml");
   REQUIRE_FALSE(nested);
   CHECK(location(nested.error()) == "c.yaml:2:3");
-  CHECK(nested.error().message.find("did you mean 'max_file_bytes'?") != std::string::npos);
+  CHECK(nested.error().message.find("did you mean 'limits.max_file_bytes'?") != std::string::npos);
 }
 
 TEST_CASE("manifest::parse_config refuses values of the wrong type")
