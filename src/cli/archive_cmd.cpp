@@ -71,7 +71,7 @@ output::ExitCode run_sign(Context& ctx, const ArchiveOptions& opts)
   }
   // Name and version from the archive's own manifest, digest and size from
   // the same open file.
-  auto statement = archive::statement_for_archive(opts.archive, archive::Limits{}, std::chrono::system_clock::now());
+  auto statement = archive::statement_for_archive(opts.archive, ctx.global.limits, std::chrono::system_clock::now());
   if (!statement) {
     return ctx.reporter.failure(statement.error());
   }
@@ -97,7 +97,7 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
     return ctx.reporter.failure(staging.error());
   }
   const std::filesystem::path sig_path = opts.sig.empty() ? opts.archive + ".sig" : opts.sig;
-  auto verified = archive::verify_archive(opts.archive, sig_path, *keyring, staging->path(), archive::Limits{});
+  auto verified = archive::verify_archive(opts.archive, sig_path, *keyring, staging->path(), ctx.global.limits);
   if (!verified) {
     return ctx.reporter.failure(verified.error());
   }
@@ -130,7 +130,7 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
               fmt::format("cannot create '{}': {}{}", dest.string(), std::strerror(errno),
                           errno == EEXIST ? " (--extract-to needs a directory that does not exist yet)" : "")));
   }
-  auto extracted = archive::extract(verified->fd, dest, archive::Limits{});
+  auto extracted = archive::extract(verified->fd, dest, ctx.global.limits);
   if (!extracted) {
     std::filesystem::remove_all(dest, ec);
     return ctx.reporter.failure(extracted.error());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/archive/limits.hpp>
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/graph/plan.hpp>
@@ -21,7 +22,8 @@
 
 namespace noodle::cli {
 
-// Options every command accepts; each may also come from the environment.
+// Options every command accepts; each may also come from the environment
+// or the configuration file.
 struct GlobalOptions {
   std::string root = "/var/lib/noodle";
   std::string catalog; // empty = <root>/manifests
@@ -34,6 +36,10 @@ struct GlobalOptions {
   bool verbose = false;
   bool no_color = false;
   bool strict = false;
+  std::string config; // the configuration file given; read before parsing
+  // Set only by the configuration file.
+  archive::Limits limits;
+  store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
 };
 
 // What a command runs with: options, streams, and the one reporter.

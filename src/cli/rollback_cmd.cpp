@@ -75,6 +75,7 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
     options.component = o->name;
     options.catalog = catalog.has_errors() ? nullptr : &catalog.catalog;
     options.force = o->force;
+    options.point_retention_ms = ctx.global.point_retention_ms;
     if (o->upgrade != 0) {
       options.upgrade = o->upgrade;
     }
@@ -132,7 +133,7 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
     if (opened.exit) {
       return *opened.exit;
     }
-    auto point = engine::snapshot(*opened.session, *snap_name);
+    auto point = engine::snapshot(*opened.session, *snap_name, ctx.global.point_retention_ms);
     if (!point) {
       return ctx.reporter.failure(point.error());
     }

@@ -3,6 +3,7 @@
 
 #include "context.hpp"
 
+#include <noodle/manifest/config.hpp>
 #include <noodle/output/exit_code.hpp>
 #include <noodle/output/reporter.hpp>
 #include <noodle/util/spellcheck.hpp>
@@ -13,6 +14,8 @@
 #include <cstdlib>
 #include <exception>
 #include <iostream>
+#include <optional>
+#include <string_view>
 #include <unistd.h>
 
 namespace noodle::cli {
@@ -24,20 +27,112 @@ constexpr const char* k_exit_codes =
     "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n130/143 interrupted by SIGINT/SIGTERM and "
     "rolled back. See noodle-upgrade(1).";
 
-// Before parsing, find out whether the caller asked for JSON, so that even a
-// usage error comes out as one JSON object.
-bool wants_json(const std::vector<std::string>& args)
+// Before parsing, find out whether the caller asked for JSON (flag, then
+// NOODLE_OUTPUT, then the configuration file), so that even a usage error
+// comes out as one JSON object.
+bool wants_json(const std::vector<std::string>& args, const std::optional<std::string>& configured)
 {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "--output=json" || a == "-ojson") {
       return true;
     }
-    if ((a == "--output" || a == "-o") && i + 1 < args.size() && args[i + 1] == "json") {
-      return true;
+    if (a == "--output=text" || a == "-otext") {
+      return false;
+    }
+    if ((a == "--output" || a == "-o") && i + 1 < args.size()) {
+      return args[i + 1] == "json";
     }
   }
-  return false;
+  if (const char* env = std::getenv("NOODLE_OUTPUT"); env != nullptr && *env != '\0') {
+    return std::string_view(env) == "json";
+  }
+  return configured && *configured == "json";
+}
+
+// The configuration file: --config FILE, else NOODLE_CONFIG, else the
+// default one, which alone may be missing.
+Result<manifest::Config> load_configuration(const std::vector<std::string>& args)
+{
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto& a = args[i];
+    if (a == "--config" && i + 1 < args.size()) {
+      return manifest::load_config(args[i + 1], manifest::MissingConfig::error);
+    }
+    if (a.rfind("--config=", 0) == 0) {
+      return manifest::load_config(a.substr(9), manifest::MissingConfig::error);
+    }
+  }
+  if (const char* env = std::getenv("NOODLE_CONFIG"); env != nullptr && *env != '\0') {
+    return manifest::load_config(env, manifest::MissingConfig::error);
+  }
+  return manifest::load_config(manifest::k_default_config_path, manifest::MissingConfig::empty);
+}
+
+template <typename T>
+void default_from(CLI::Option* option, const std::optional<T>& value)
+{
+  if (option != nullptr && value) {
+    option->default_val(*value);
+  }
+}
+
+// Calls `fn` on `app` and every subcommand below it.
+template <typename Fn>
+void each_command(CLI::App& app, const Fn& fn)
+{
+  fn(app);
+  for (auto* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    each_command(*sub, fn);
+  }
+}
+
+CLI::Option* find_option(CLI::App& app, const std::string& name)
+{
+  try {
+    return app.get_option(name);
+  } catch (const CLI::OptionNotFound&) {
+    return nullptr;
+  }
+}
+
+// The configuration's settings become the options' defaults, so that an
+// environment variable (applied by CLI11 when the flag is absent) and a flag
+// override them. Settings without an option go to `global`.
+void apply_configuration(CLI::App& app, GlobalOptions& global, const manifest::Config& config)
+{
+  default_from(find_option(app, "--root"), config.root);
+  default_from(find_option(app, "--catalog"), config.catalog);
+  default_from(find_option(app, "--keyring"), config.keyring);
+  default_from(find_option(app, "--archives"), config.archives);
+  default_from(find_option(app, "--socket"), config.socket);
+  default_from(find_option(app, "--output"), config.output);
+  default_from(find_option(app, "--lock-timeout"), config.lock_timeout);
+  each_command(app, [&](CLI::App& cmd) {
+    if (&cmd == &app) {
+      return;
+    }
+    default_from(find_option(cmd, "--strategy"), config.strategy);
+    default_from(find_option(cmd, "--request-timeout"), config.request_timeout);
+    default_from(find_option(cmd, "--lease"), config.lease);
+    default_from(find_option(cmd, "--step-interval"), config.step_interval);
+    default_from(find_option(cmd, "--analysis"), config.analysis);
+    if (cmd.get_name() == "gc") {
+      default_from(find_option(cmd, "--keep"), config.gc_keep);
+    }
+  });
+  const auto& l = config.limits;
+  archive::Limits& limits = global.limits;
+  limits.max_entries = l.max_entries.value_or(limits.max_entries);
+  limits.max_file_bytes = l.max_file_bytes.value_or(limits.max_file_bytes);
+  limits.max_total_bytes = l.max_total_bytes.value_or(limits.max_total_bytes);
+  limits.max_ratio = l.max_ratio.value_or(limits.max_ratio);
+  limits.max_path_bytes = l.max_path_bytes.value_or(limits.max_path_bytes);
+  limits.max_path_depth = l.max_path_depth.value_or(limits.max_path_depth);
+  limits.max_archive_bytes = l.max_archive_bytes.value_or(limits.max_archive_bytes);
+  if (config.point_retention_days) {
+    global.point_retention_ms = static_cast<store::Millis>(*config.point_retention_days) * 24 * 3600 * 1000;
+  }
 }
 
 std::vector<std::string> subcommand_names(const CLI::App& app)
@@ -92,7 +187,8 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
       on_path.push_back(a->get_name());
     }
     static const std::vector<std::string> k_valued = {"--root",   "--catalog",      "--keyring", "--archives",
-                                                      "--output", "--lock-timeout", "--socket", "-o"};
+                                                      "--output", "--lock-timeout", "--socket", "-o",
+                                                      "--config"};
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto& word = args[i];
       if (std::find(k_valued.begin(), k_valued.end(), word) != k_valued.end()) {
@@ -244,8 +340,14 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("-o,--output", global.output, "Output format")
+      ->envname("NOODLE_OUTPUT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--config", global.config,
+                 fmt::format("Configuration file; its settings are overridden by NOODLE_* variables and flags "
+                             "(default: {}, if present)",
+                             manifest::k_default_config_path))
+      ->envname("NOODLE_CONFIG");
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail on stderr");
   app.add_flag("--no-color", global.no_color, "Never color diagnostics");
@@ -261,9 +363,22 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_rollback_commands(app, registry);
   add_state_commands(app, registry);
 
+  auto config = load_configuration(args);
   output::Style early_style;
-  early_style.format = wants_json(args) ? output::Format::json : output::Format::text;
+  early_style.format =
+      wants_json(args, config ? config->output : std::nullopt) ? output::Format::json : output::Format::text;
   output::Reporter early(out, err, early_style);
+  if (!config) {
+    return output::to_int(early.failure(config.error(), output::ExitCode::usage));
+  }
+  try {
+    apply_configuration(app, global, *config);
+  } catch (const CLI::Error& e) {
+    // The parser checks ranges and choices; a failure here is a setting the
+    // option's own check refuses.
+    return output::to_int(early.failure(
+        Error(ErrorCode::usage, fmt::format("configuration file: {}", e.what())), output::ExitCode::usage));
+  }
 
   try {
     std::vector<std::string> reversed(args.rbegin(), args.rend());

@@ -79,6 +79,7 @@ engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
   engine::ArchiveSource source;
   source.archives_dir = ctx.archives_dir();
   source.keyring_dir = ctx.keyring_dir();
+  source.limits = ctx.global.limits;
   source.allow_unsigned = o.allow_unsigned ? engine::AllowUnsigned::yes : engine::AllowUnsigned::no;
   return source;
 }
@@ -155,6 +156,7 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
     options.timeout = seconds_to_ms(o.timeout);
   }
   options.source = archive_source(ctx, o);
+  options.point_retention_ms = ctx.global.point_retention_ms;
   options.stop = signals.stop_check();
   auto outcome = engine::upgrade(*opened.session, loaded.result.catalog, state::probe_machine(ctx.root()), options);
   if (!outcome) {
@@ -265,6 +267,7 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
     request.timeout = seconds_to_ms(o.timeout);
   }
   request.source = archive_source(ctx, o);
+  request.point_retention_ms = ctx.global.point_retention_ms;
   request.stop = signals.stop_check();
   if (connection) {
     request.live = connection->path;

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/manifest/batch.hpp>
+#include <noodle/manifest/config.hpp>
+#include <noodle/manifest/loader.hpp>
+
+#include "fields.hpp"
+#include "yaml_doc.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+#include <system_error>
+
+namespace noodle::manifest {
+
+namespace {
+
+using namespace detail;
+
+const std::vector<std::string> k_fields = {
+    "root",     "catalog",       "keyring",  "archives", "socket", "output",  "strategy",
+    "lock_timeout", "request_timeout", "lease", "step_interval", "analysis", "limits", "gc_keep",
+    "point_retention_days"};
+const std::vector<std::string> k_limit_fields = {"max_entries",    "max_file_bytes", "max_total_bytes",
+                                                 "max_ratio",      "max_path_bytes", "max_path_depth",
+                                                 "max_archive_bytes"};
+
+// A year: any longer wait or lease is a mistake, not a setting.
+constexpr double k_max_seconds = 365.0 * 24 * 3600;
+
+std::optional<std::string> read_path(const Node& n, Sink& sink, const std::string& field)
+{
+  auto s = read_string(n, sink, field);
+  if (s && s->empty()) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must not be empty", field), n, field);
+    return std::nullopt;
+  }
+  return s;
+}
+
+std::optional<double> read_seconds(const Node& n, Sink& sink, const std::string& field, Sign sign)
+{
+  const char* what = sign == Sign::positive ? "a positive number of seconds" : "a non-negative number of seconds";
+  auto v = as_number(n);
+  if (!v || *v < 0 || (sign == Sign::positive && *v == 0)) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be {}, {}", field, what, got(n)), n, field);
+    return std::nullopt;
+  }
+  if (*v > k_max_seconds) {
+    sink.error(ErrorCode::manifest_invalid,
+               fmt::format("field '{}' must be at most {} seconds, {}", field, k_max_seconds, got(n)), n, field);
+    return std::nullopt;
+  }
+  return v;
+}
+
+void read_limits(const Node& n, Sink& sink, Config::Limits& limits)
+{
+  if (!expect_mapping(n, sink, "limits")) {
+    return;
+  }
+  for (const Entry& e : entries_of(n, sink, "limits")) {
+    const std::string f = join_field("limits", e.key);
+    std::optional<std::uint64_t>* target = nullptr;
+    if (e.key == "max_entries") {
+      target = &limits.max_entries;
+    } else if (e.key == "max_file_bytes") {
+      target = &limits.max_file_bytes;
+    } else if (e.key == "max_total_bytes") {
+      target = &limits.max_total_bytes;
+    } else if (e.key == "max_ratio") {
+      target = &limits.max_ratio;
+    } else if (e.key == "max_path_bytes") {
+      target = &limits.max_path_bytes;
+    } else if (e.key == "max_path_depth") {
+      target = &limits.max_path_depth;
+    } else if (e.key == "max_archive_bytes") {
+      target = &limits.max_archive_bytes;
+    } else {
+      report_unknown_field(e, sink, "limits", k_limit_fields, Diagnostic::Severity::error);
+      continue;
+    }
+    *target = read_unsigned(*e.value, sink, f, Sign::positive);
+  }
+}
+
+void read_config(const Node& root, Sink& sink, Config& config)
+{
+  if (root.kind != NodeKind::mapping) {
+    sink.error(ErrorCode::manifest_invalid,
+               fmt::format("a configuration file must be a mapping of settings, {}", got(root)), root);
+    return;
+  }
+  for (const Entry& e : entries_of(root, sink, "")) {
+    const Node& v = *e.value;
+    const std::string& k = e.key;
+    if (k == "root") {
+      config.root = read_path(v, sink, k);
+    } else if (k == "catalog") {
+      config.catalog = read_path(v, sink, k);
+    } else if (k == "keyring") {
+      config.keyring = read_path(v, sink, k);
+    } else if (k == "archives") {
+      config.archives = read_path(v, sink, k);
+    } else if (k == "socket") {
+      config.socket = read_path(v, sink, k);
+    } else if (k == "output") {
+      config.output = read_choice(v, sink, k, {"text", "json"});
+    } else if (k == "strategy") {
+      config.strategy = read_choice(v, sink, k, batch_strategies());
+    } else if (k == "lock_timeout") {
+      config.lock_timeout = read_seconds(v, sink, k, Sign::non_negative);
+    } else if (k == "request_timeout") {
+      config.request_timeout = read_seconds(v, sink, k, Sign::positive);
+    } else if (k == "lease") {
+      config.lease = read_seconds(v, sink, k, Sign::positive);
+    } else if (k == "step_interval") {
+      config.step_interval = read_seconds(v, sink, k, Sign::non_negative);
+    } else if (k == "analysis") {
+      config.analysis = read_seconds(v, sink, k, Sign::non_negative);
+    } else if (k == "limits") {
+      read_limits(v, sink, config.limits);
+    } else if (k == "gc_keep") {
+      if (auto keep = read_unsigned(v, sink, k, Sign::non_negative, 1000)) {
+        config.gc_keep = static_cast<std::uint32_t>(*keep);
+      }
+    } else if (k == "point_retention_days") {
+      if (auto days = read_unsigned(v, sink, k, Sign::positive, 3650)) {
+        config.point_retention_days = static_cast<std::uint32_t>(*days);
+      }
+    } else {
+      report_unknown_field(e, sink, "", k_fields, Diagnostic::Severity::error);
+    }
+  }
+}
+
+} // namespace
+
+Result<Config> parse_config(std::string_view text, const std::string& origin)
+{
+  std::vector<Diagnostic> diagnostics;
+  Config config;
+  try {
+    SourceText source(text, origin);
+    Sink sink(source, diagnostics);
+    LoadOptions defaults;
+    ParseLimits limits{std::numeric_limits<std::size_t>::max(), defaults.max_depth, 2, defaults.max_aliases,
+                       defaults.max_nodes};
+    std::vector<Document> documents = parse_yaml(source, limits, sink);
+    documents.erase(std::remove_if(documents.begin(), documents.end(),
+                                   [](const Document& d) { return d.root->kind == NodeKind::null; }),
+                    documents.end());
+    if (documents.size() > 1) {
+      sink.error(ErrorCode::manifest_parse, "a configuration file holds a single YAML document",
+                 *documents[1].root);
+    } else if (documents.size() == 1) {
+      read_config(*documents[0].root, sink, config);
+    }
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, fmt::format("cannot parse configuration file '{}': {}", origin, e.what()));
+  }
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == Diagnostic::Severity::error) {
+      return fail(to_error(d));
+    }
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& path, MissingConfig missing)
+{
+  std::error_code ec;
+  if (missing == MissingConfig::empty && !std::filesystem::exists(path, ec) && !ec) {
+    return Config{};
+  }
+  std::vector<Diagnostic> diagnostics;
+  auto text = read_input_file(path, 1024 * 1024, diagnostics);
+  if (!text) {
+    if (diagnostics.empty()) {
+      return fail(ErrorCode::io, fmt::format("cannot read configuration file '{}'", path.string()));
+    }
+    Error e = to_error(diagnostics.back());
+    e.message = fmt::format("configuration file: {}", e.message);
+    return fail(std::move(e));
+  }
+  return parse_config(*text, path.string());
+}
+
+} // namespace noodle::manifest
