@@ -5,7 +5,7 @@ _noodle_upgrade()
   local cur prev words cword
   _init_completion || return
 
-  local global="--root --catalog --keyring --archives --socket --lock-timeout --output -o --quiet -q --verbose -v --no-color --strict --help --version"
+  local global="--root --catalog --keyring --archives --socket --lock-timeout --output -o --quiet -q --verbose -v --no-color --no-progress --strict --help --version"
   local change="--strategy --dry-run --timeout --validation --allow-downgrade --allow-unsigned --requested-by --metadata"
   local live="--offline --request-timeout --lease"
   local rollout="--steps --step-interval --canary-weight --analysis --health-interval --max-failures --max-failure-ratio --max-unavailable --fallback-strategy"

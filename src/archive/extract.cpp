@@ -105,8 +105,12 @@ private:
   tl::expected<int, int> directory_fd(std::uint32_t node);
   Error io_error(const std::string& shown, std::string_view what, std::uint32_t node, int err) const;
 
+  // Reports the compressed bytes read so far against the archive's size.
+  void report_progress(const detail::TarInput& in) const;
+
   int m_root;
   Limits m_limits;
+  std::uint64_t m_archive_size = 0; // for progress only
   ExtractReport m_report;
   std::vector<Node> m_nodes;                                 // [0]: the staging root; parents come before children
   std::unordered_map<std::string, std::uint32_t> m_children; // "<parent index>/<name>" -> node
@@ -280,6 +284,7 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
       return fail(ErrorCode::io, fmt::format("entry '{}': cannot write file: {}", shown, std::strerror(err)));
     }
     hash.update(std::string_view(block->data(), block->size()));
+    report_progress(in);
   }
   auto digest = hash.final();
   if (!digest) {
@@ -543,8 +548,20 @@ Result<void> Extractor::sync_all()
   return {};
 }
 
+void Extractor::report_progress(const detail::TarInput& in) const
+{
+  if (m_limits.progress != nullptr) {
+    const std::uint64_t done = in.compressed_bytes();
+    m_limits.progress->update("extract", done, std::max(m_archive_size, done));
+  }
+}
+
 Result<void> Extractor::run(int fd)
 {
+  const util::ProgressScope scope(m_limits.progress);
+  if (struct stat st {}; m_limits.progress != nullptr && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+    m_archive_size = static_cast<std::uint64_t>(st.st_size);
+  }
   auto input = detail::TarInput::open(fd, m_limits);
   if (!input) {
     return fail(std::move(input.error()));
@@ -561,6 +578,7 @@ Result<void> Extractor::run(int fd)
     if (auto done = entry(**input, *e); !done) {
       return done;
     }
+    report_progress(**input);
   }
   const auto manifest = child(k_root, k_manifest);
   if (!manifest || m_nodes[*manifest].kind != NodeKind::file) {

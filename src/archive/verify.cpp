@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -164,11 +165,16 @@ Result<void> write_all(int fd, const std::uint8_t* data, std::size_t length, con
 
 // Copies everything readable from `in` to `out`, hashing it in the same pass.
 Result<Digest> copy_and_hash(int in, int out, const std::filesystem::path& archive, const std::filesystem::path& copy,
-                             std::uint64_t max_bytes)
+                             std::uint64_t max_bytes, util::ProgressSink* progress)
 {
   std::vector<std::uint8_t> buffer(std::size_t{256} * 1024);
   Sha256 hash;
   std::uint64_t total = 0;
+  std::uint64_t expected = 0;
+  if (struct stat st {}; progress != nullptr && ::fstat(in, &st) == 0 && st.st_size > 0) {
+    expected = static_cast<std::uint64_t>(st.st_size);
+  }
+  const util::ProgressScope scope(progress);
   for (;;) {
     ssize_t n = ::read(in, buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) {
@@ -189,6 +195,9 @@ Result<Digest> copy_and_hash(int in, int out, const std::filesystem::path& archi
     hash.update(std::span(buffer.data(), length));
     if (auto wrote = write_all(out, buffer.data(), length, copy); !wrote) {
       return fail(wrote.error());
+    }
+    if (progress != nullptr) {
+      progress->update("verify", total, std::max(expected, total));
     }
   }
   return hash.final();
@@ -336,7 +345,7 @@ Result<VerifiedArchive> copy_privately(Fd in, const std::filesystem::path& archi
   Fd out(*out_raw);
   CopyRemover remover(dir_fd.get(), name);
   const std::filesystem::path copy = private_staging_dir / name;
-  auto digest = copy_and_hash(in.get(), out.get(), archive, copy, limits.max_archive_bytes);
+  auto digest = copy_and_hash(in.get(), out.get(), archive, copy, limits.max_archive_bytes, limits.progress);
   if (!digest) {
     return fail(digest.error());
   }

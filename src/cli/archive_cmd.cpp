@@ -97,7 +97,7 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
     return ctx.reporter.failure(staging.error());
   }
   const std::filesystem::path sig_path = opts.sig.empty() ? opts.archive + ".sig" : opts.sig;
-  auto verified = archive::verify_archive(opts.archive, sig_path, *keyring, staging->path(), ctx.global.limits);
+  auto verified = archive::verify_archive(opts.archive, sig_path, *keyring, staging->path(), ctx.archive_limits());
   if (!verified) {
     return ctx.reporter.failure(verified.error());
   }
@@ -130,7 +130,7 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
               fmt::format("cannot create '{}': {}{}", dest.string(), std::strerror(errno),
                           errno == EEXIST ? " (--extract-to needs a directory that does not exist yet)" : "")));
   }
-  auto extracted = archive::extract(verified->fd, dest, ctx.global.limits);
+  auto extracted = archive::extract(verified->fd, dest, ctx.archive_limits());
   if (!extracted) {
     std::filesystem::remove_all(dest, ec);
     return ctx.reporter.failure(extracted.error());

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include "terminal_progress.hpp"
+
 #include <noodle/archive/limits.hpp>
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/session.hpp>
@@ -35,6 +37,7 @@ struct GlobalOptions {
   bool quiet = false;
   bool verbose = false;
   bool no_color = false;
+  bool no_progress = false;
   bool strict = false;
   std::string config; // the configuration file given; read before parsing
   // Set only by the configuration file.
@@ -57,6 +60,11 @@ struct Context {
   std::filesystem::path socket_path() const;
   std::string command_line; // as typed, for the audit trail and the lock file
   manifest::LoadOptions load_options() const;
+  // Where long work draws its progress line; null when it must not (stderr
+  // is not a terminal, JSON output, --quiet, --no-progress).
+  TerminalProgress* progress = nullptr;
+  // archive::Limits{} with progress reported to `progress`.
+  archive::Limits archive_limits() const;
 };
 
 using Action = std::function<output::ExitCode(Context&)>;

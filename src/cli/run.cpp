@@ -245,6 +245,13 @@ std::filesystem::path Context::archives_dir() const
   return std::filesystem::path(global.root) / "archives";
 }
 
+archive::Limits Context::archive_limits() const
+{
+  archive::Limits limits = global.limits;
+  limits.progress = progress;
+  return limits;
+}
+
 manifest::LoadOptions Context::load_options() const
 {
   manifest::LoadOptions options;
@@ -351,6 +358,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail on stderr");
   app.add_flag("--no-color", global.no_color, "Never color diagnostics");
+  app.add_flag("--no-progress", global.no_progress, "Never draw a progress line on a terminal's stderr");
   app.add_flag("--strict", global.strict, "Treat manifest warnings (unknown fields) as errors");
 
   add_archive_commands(app, registry);
@@ -403,6 +411,12 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   style.color = color_ok ? output::Color::yes : output::Color::no;
   output::Reporter reporter(out, err, style);
   Context ctx{global, in, out, err, reporter, {}};
+  // Progress redraws one line in place: only for a person at a terminal.
+  std::optional<TerminalProgress> progress;
+  if (style.format == output::Format::text && !global.quiet && !global.no_progress && &err == &std::cerr &&
+      isatty(STDERR_FILENO) == 1) {
+    ctx.progress = &progress.emplace(err);
+  }
   ctx.command_line = "noodle-upgrade";
   for (const auto& a : args) {
     ctx.command_line += " " + a;

@@ -56,20 +56,52 @@ engine::StopCheck StopSignals::stop_check() const
   };
 }
 
+namespace {
+
+// On a terminal the wait is one line counting the seconds, not a note.
+class LockWaitLine final : public util::ProgressSink {
+public:
+  explicit LockWaitLine(TerminalProgress& line) : m_line(line) {}
+  void set_holder(const std::optional<engine::LockHolder>& holder) { m_holder = holder; }
+  void update(std::string_view, std::uint64_t done, std::uint64_t) override
+  {
+    const std::uint64_t seconds = done / 1000;
+    m_line.show(m_holder ? fmt::format("waiting for the lock held by pid {}: {} s", m_holder->pid, seconds)
+                         : fmt::format("waiting for the root's lock: {} s", seconds));
+  }
+  void finish() override { m_line.finish(); }
+
+private:
+  TerminalProgress& m_line;
+  std::optional<engine::LockHolder> m_holder;
+};
+
+} // namespace
+
 ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
 {
   ChangeSession result;
   const engine::Layout layout(ctx.root());
   const auto timeout = seconds_to_ms(ctx.global.lock_timeout);
+  std::optional<LockWaitLine> wait_line;
+  if (ctx.progress != nullptr) {
+    wait_line.emplace(*ctx.progress);
+  }
   auto session = engine::Session::open_for_change(
       layout, timeout, engine::Actor::current(ctx.command_line, requested_by), std::chrono::system_clock::now,
       [&](const std::optional<engine::LockHolder>& holder) {
+        if (wait_line) {
+          wait_line->set_holder(holder);
+          wait_line->update("lock", 0, 0);
+          return;
+        }
         ctx.reporter.note(holder ? fmt::format("noodle-upgrade: waiting up to {} s for the lock held by pid {} "
                                                "({}): {}\n",
                                                ctx.global.lock_timeout, holder->pid, holder->user, holder->command)
                                  : fmt::format("noodle-upgrade: waiting up to {} s for the root's lock\n",
                                                ctx.global.lock_timeout));
-      });
+      },
+      wait_line ? &*wait_line : nullptr);
   if (!session) {
     result.exit = ctx.reporter.failure(session.error());
     return result;

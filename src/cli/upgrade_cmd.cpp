@@ -79,7 +79,7 @@ engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
   engine::ArchiveSource source;
   source.archives_dir = ctx.archives_dir();
   source.keyring_dir = ctx.keyring_dir();
-  source.limits = ctx.global.limits;
+  source.limits = ctx.archive_limits();
   source.allow_unsigned = o.allow_unsigned ? engine::AllowUnsigned::yes : engine::AllowUnsigned::no;
   return source;
 }

@@ -157,7 +157,8 @@ std::optional<LockHolder> LockHolder::parse(std::string_view line)
 
 Result<RootLock> RootLock::acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds timeout,
                                    const LockHolder& me,
-                                   const std::function<void(const std::optional<LockHolder>&)>& on_wait)
+                                   const std::function<void(const std::optional<LockHolder>&)>& on_wait,
+                                   util::ProgressSink* waiting)
 {
   UniqueFd fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
   if (!fd.valid()) {
@@ -176,7 +177,9 @@ Result<RootLock> RootLock::acquire(const std::filesystem::path& lock_file, std::
     if (on_wait) {
       on_wait(holder_in(fd.get()));
     }
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    const util::ProgressScope scope(waiting);
+    const auto start = std::chrono::steady_clock::now();
+    const auto deadline = start + timeout;
     while (err == EWOULDBLOCK) {
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) {
@@ -184,6 +187,10 @@ Result<RootLock> RootLock::acquire(const std::filesystem::path& lock_file, std::
       }
       std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(k_poll, deadline - now));
       err = try_lock(fd.get());
+      if (waiting != nullptr) {
+        const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+        waiting->update("lock", static_cast<std::uint64_t>(waited.count()), static_cast<std::uint64_t>(timeout.count()));
+      }
     }
   }
   if (err == EWOULDBLOCK) {

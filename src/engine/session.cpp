@@ -89,7 +89,8 @@ store::Millis to_millis(std::chrono::system_clock::time_point t)
 
 Result<Session> Session::open_for_change(const Layout& layout, std::chrono::milliseconds lock_timeout,
                                          const Actor& actor, Clock clock,
-                                         const std::function<void(const std::optional<LockHolder>&)>& on_wait)
+                                         const std::function<void(const std::optional<LockHolder>&)>& on_wait,
+                                         util::ProgressSink* waiting)
 {
   const bool first_use = !exists_no_follow(layout.state_dir());
   if (auto made = make_dirs(layout.state_dir(), 0700); !made) {
@@ -97,7 +98,7 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
   }
   Session session(layout, actor, std::move(clock));
   LockHolder me{actor.pid, actor.user, actor.command, session.now()};
-  auto lock = RootLock::acquire(layout.lock_file(), lock_timeout, me, on_wait);
+  auto lock = RootLock::acquire(layout.lock_file(), lock_timeout, me, on_wait, waiting);
   if (!lock) {
     return fail(lock.error());
   }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/util/progress.hpp>
+
 #include <cstdint>
 
 namespace noodle::archive {
@@ -22,6 +24,10 @@ struct Limits {
   // archive of very repetitive text is not mistaken for a bomb. The input is
   // read in 64 KiB blocks, so a bomb stops within max_ratio * 64 KiB (+ this).
   std::uint64_t ratio_grace_bytes = 1ULL << 20;
+  // Not a limit: where verify_archive / copy_unsigned_archive (phase
+  // "verify", bytes copied) and extract (phase "extract", compressed bytes
+  // read) report progress. Not owned; null (the default) reports nothing.
+  util::ProgressSink* progress = nullptr;
 };
 
 } // namespace noodle::archive

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <noodle/util/error.hpp>
+#include <noodle/util/progress.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -38,9 +39,12 @@ public:
   // <time>): <command>" (the holder part left out when the file holds none),
   // with a detail line suggesting --lock-timeout. On success truncates the
   // file and writes `me` into it. Fails with io when the file cannot be opened.
+  // While waiting, `waiting` (when not null) gets phase "lock" with the
+  // milliseconds waited of `timeout`, after every try, and finish() at the end.
   static Result<RootLock> acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds timeout,
                                   const LockHolder& me,
-                                  const std::function<void(const std::optional<LockHolder>&)>& on_wait = {});
+                                  const std::function<void(const std::optional<LockHolder>&)>& on_wait = {},
+                                  util::ProgressSink* waiting = nullptr);
 
   // The holder recorded in `lock_file`, when it is present and parses.
   static std::optional<LockHolder> read_holder(const std::filesystem::path& lock_file);

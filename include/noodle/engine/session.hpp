@@ -42,7 +42,8 @@ store::Millis to_millis(std::chrono::system_clock::time_point t);
 // A root opened for reading or changing.
 //
 // open_for_change: creates <root>/.noodle-upgrade (0700) on first use, takes
-// the root lock (waiting up to lock_timeout), opens the state database
+// the root lock (waiting up to lock_timeout; on_wait and `waiting` as in
+// RootLock::acquire), opens the state database
 // (creating it only when the state directory was just created: a state
 // directory without its database is corrupt_state, never a silent new
 // history), then runs recovery (recover.hpp) so an interrupted run never
@@ -55,7 +56,8 @@ class Session {
 public:
   static Result<Session> open_for_change(const Layout& layout, std::chrono::milliseconds lock_timeout,
                                          const Actor& actor, Clock clock,
-                                         const std::function<void(const std::optional<LockHolder>&)>& on_wait = {});
+                                         const std::function<void(const std::optional<LockHolder>&)>& on_wait = {},
+                                         util::ProgressSink* waiting = nullptr);
   static Result<Session> open_for_reading(const Layout& layout, Clock clock);
 
   const Layout& layout() const { return m_layout; }

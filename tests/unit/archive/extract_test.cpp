@@ -2,6 +2,7 @@
 #include <noodle/archive/extract.hpp>
 
 #include "support/archive_builder.hpp"
+#include "support/recording_progress.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -471,4 +472,39 @@ TEST_CASE("archive::extract leaves nothing behind at any truncation or corruptio
     }
     CHECK(box.outside() == box.outside_before());
   }
+}
+
+TEST_CASE("archive::extract reports the compressed bytes read to Limits::progress and finishes once")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b(Compression::gzip);
+  b.file("manifest.yaml", k_manifest).file("a", std::string(300'000, 'a')).file("b", "b\n");
+  const std::string bytes = b.finish();
+  noodle::test::RecordingProgress progress;
+  Limits limits;
+  limits.progress = &progress;
+  REQUIRE(box.extract(bytes, limits));
+  REQUIRE(progress.updates.size() >= 3); // one per entry at least
+  std::uint64_t previous = 0;
+  for (const auto& u : progress.updates) {
+    CHECK(u.phase == "extract");
+    CHECK(u.total == bytes.size());
+    CHECK(u.done >= previous);
+    CHECK(u.done <= u.total);
+    previous = u.done;
+  }
+  CHECK(previous > 0);
+  CHECK(progress.finishes == 1);
+}
+
+TEST_CASE("archive::extract finishes Limits::progress when it refuses an archive")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b(Compression::gzip);
+  b.file("manifest.yaml", k_manifest).file("../evil", "x");
+  noodle::test::RecordingProgress progress;
+  Limits limits;
+  limits.progress = &progress;
+  REQUIRE_FALSE(box.extract(b.finish(), limits));
+  CHECK(progress.finishes == 1);
 }

@@ -2,6 +2,7 @@
 #include <noodle/archive/digest.hpp>
 #include <noodle/archive/verify.hpp>
 
+#include "support/recording_progress.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/archive/archive_builder.hpp"
 
@@ -589,4 +590,26 @@ TEST_CASE("archive::statement_for_archive describes an archive from its own mani
   REQUIRE_FALSE(none);
   CHECK(none.error().code == ErrorCode::archive_invalid);
   CHECK(none.error().message == "archive '" + bare.string() + "' holds no manifest.yaml");
+}
+
+TEST_CASE("archive::verify_archive reports the bytes copied to Limits::progress up to the archive's size")
+{
+  Release rel;
+  const std::string payload(std::size_t{3} * 256 * 1024, 'x');
+  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0", payload);
+  fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
+  test::RecordingProgress progress;
+  rel.limits.progress = &progress;
+  REQUIRE(rel.verify(a, sig));
+  REQUIRE_FALSE(progress.updates.empty());
+  const auto size = fs::file_size(a);
+  std::uint64_t previous = 0;
+  for (const auto& u : progress.updates) {
+    CHECK(u.phase == "verify");
+    CHECK(u.total == size);
+    CHECK(u.done > previous);
+    previous = u.done;
+  }
+  CHECK(progress.updates.back().done == size);
+  CHECK(progress.finishes == 1);
 }
