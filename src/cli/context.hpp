@@ -63,7 +63,7 @@ struct Context {
   // Where long work draws its progress line; null when it must not (stderr
   // is not a terminal, JSON output, --quiet, --no-progress).
   TerminalProgress* progress = nullptr;
-  // archive::Limits{} with progress reported to `progress`.
+  // The configured extraction limits with progress reported to `progress`.
   archive::Limits archive_limits() const;
 };
 
