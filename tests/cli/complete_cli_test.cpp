@@ -64,7 +64,7 @@ TEST_CASE("cli __complete offers the options of the command and the global ones"
   CHECK(has(options, "--output"));
   CHECK_FALSE(has(options, "--plan")); // apply's, not upgrade's
   CHECK(candidates({"upgrade", "--allow-d"}) == std::vector<std::string>{"--allow-downgrade"});
-  CHECK(candidates({"gc", "--k"}) == std::vector<std::string>{"--keep"});
+  CHECK(candidates({"gc", "--k"}) == std::vector<std::string>{"--keep", "--keyring"});
 }
 
 TEST_CASE("cli __complete offers the fixed values of an option")

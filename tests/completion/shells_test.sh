@@ -83,7 +83,7 @@ bash_complete()
 if command -v bash >/dev/null; then
   line="noodle-upgrade up"
   expect_exactly bash "$line" "upgrade" "$(bash_complete "$line")"
-  line="noodle-upgrade upgrade --str"
+  line="noodle-upgrade upgrade --stra"
   expect_exactly bash "$line" "--strategy" "$(bash_complete "$line")"
   line="noodle-upgrade upgrade --strategy "
   expect bash "$line" $'gradual\ncanary\nblue-green' "$(bash_complete "$line")"
