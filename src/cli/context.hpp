@@ -84,6 +84,13 @@ void add_archive_commands(CLI::App& app, Registry& registry);
 void add_upgrade_commands(CLI::App& app, Registry& registry);
 void add_rollback_commands(CLI::App& app, Registry& registry);
 void add_state_commands(CLI::App& app, Registry& registry);
+// The hidden `__complete WORDS...` command; run() answers it with
+// complete_words() before parsing, since its words are a partial command line.
+void add_complete_command(CLI::App& app, Registry& registry);
+bool is_complete_request(const std::vector<std::string>& args);
+// Prints the candidates for the last of `words` (the words after the program
+// name), one a line; prints nothing when there are none or on any error.
+void complete_words(const CLI::App& app, const std::vector<std::string>& words, std::ostream& out);
 
 // Loads the catalog, reporting its diagnostics; an error diagnostic ends the
 // command (the returned exit code is then set).

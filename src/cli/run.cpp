@@ -370,6 +370,12 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_upgrade_commands(app, registry);
   add_rollback_commands(app, registry);
   add_state_commands(app, registry);
+  add_complete_command(app, registry);
+
+  if (is_complete_request(args)) {
+    complete_words(app, std::vector<std::string>(args.begin() + 1, args.end()), out);
+    return 0;
+  }
 
   auto config = load_configuration(args);
   output::Style early_style;
