@@ -148,10 +148,14 @@ if [[ -n $deb ]]; then
   check_field Architecture "$arch"
   check_field Section admin
   check_field Maintainer "noodle-upgrade maintainers"
-  if [[ -n $(field Description) ]]; then
-    pass "Description is set"
+  # A one-line synopsis, then the long description indented by one space.
+  description=$(field Description)
+  synopsis=$(head -n 1 <<<"$description")
+  body_start=$(sed -n 2p <<<"$description")
+  if [[ $synopsis == "upgrade the components of a running runtime safely" && $body_start == " noodle-upgrade reads "* ]]; then
+    pass "Description: synopsis, then the long description"
   else
-    fail "Description is empty"
+    fail "Description is malformed: '$description'"
   fi
 
   depends=$(field Depends)
