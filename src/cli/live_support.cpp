@@ -51,9 +51,11 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
   cmd->add_flag("--offline", o.offline,
                 "Change only the files, for a runtime that is stopped or loads `current` at its next start");
   cmd->add_option("--request-timeout", o.request_timeout, "Seconds the runtime has to answer each request")
+      ->envname("NOODLE_REQUEST_TIMEOUT")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--lease", o.lease, "Seconds an activation stays provisional without a commit")
+      ->envname("NOODLE_LEASE")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   if (!strategies) {

@@ -115,6 +115,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
   plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
   plan->add_option("--constraint", opts->constraints, "Limit the versions chosen for a component: NAME@RANGE");
   plan->add_option("--strategy", opts->strategy, "Rollout strategy")
+      ->envname("NOODLE_STRATEGY")
       ->check(CLI::IsMember(strategy_names()))
       ->capture_default_str();
   plan->add_option("--validation", opts->validation, "How strict the checks are")

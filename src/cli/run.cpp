@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
@@ -67,6 +68,12 @@ Result<manifest::Config> load_configuration(const std::vector<std::string>& args
     return manifest::load_config(env, manifest::MissingConfig::error);
   }
   return manifest::load_config(manifest::k_default_config_path, manifest::MissingConfig::empty);
+}
+
+bool asks_for_help_or_version(const std::vector<std::string>& args)
+{
+  return std::any_of(args.begin(), args.end(),
+                     [](const std::string& a) { return a == "-h" || a == "--help" || a == "--version"; });
 }
 
 template <typename T>
@@ -173,7 +180,8 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
 {
   const CLI::App* at = deepest_parsed(app);
   std::string message = e.what();
-  if (!message.empty()) {
+  // Lower-case a leading word ("The following..."), not a name ("VERSION is required").
+  if (message.size() > 1 && std::islower(static_cast<unsigned char>(message[1])) != 0) {
     message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
   }
   // Where a command is expected, the first word that is neither an option,
@@ -378,6 +386,11 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   }
 
   auto config = load_configuration(args);
+  // Help and --version must work even when the configuration is broken: they
+  // are how an operator finds out how to fix it.
+  if (!config && asks_for_help_or_version(args)) {
+    config = manifest::Config{};
+  }
   output::Style early_style;
   early_style.format =
       wants_json(args, config ? config->output : std::nullopt) ? output::Format::json : output::Format::text;

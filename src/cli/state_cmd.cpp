@@ -116,7 +116,9 @@ void add_state_commands(CLI::App& app, Registry& registry)
                          "Keeps the current version, every version a rollback point goes back to, and the newest "
                          "--keep versions of each component.",
                          "noodle-upgrade gc --keep 3");
-  gc->add_option("--keep", o->keep, "Newest versions to keep per component")->capture_default_str();
+  gc->add_option("--keep", o->keep, "Newest versions to keep per component")
+      ->envname("NOODLE_GC_KEEP")
+      ->capture_default_str();
   on_run(gc, registry, [o](Context& ctx) {
     auto opened = open_change_session(ctx);
     if (opened.exit) {

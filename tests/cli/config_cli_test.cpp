@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <ctime>
 #include <fcntl.h>
 #include <fstream>
 #include <sys/file.h>
@@ -169,4 +170,112 @@ TEST_CASE("cli extraction limits from the config file stop verify --extract-to")
       {"--config", config.string(), "verify", archive.string(), "--extract-to", (dir / "y").string()});
   CHECK(unlimited.exit_code == 0);
   CHECK(std::filesystem::exists(dir / "y" / "bin" / "jit"));
+}
+
+namespace {
+
+// A root whose catalog holds telemetry_agent 0.5.0 and 1.0.0 with 0.5.0
+// active and 0.4.0 and 1.0.0 unpacked beside it (no archives needed: the
+// tests below plan, snapshot and collect garbage, they never install).
+std::filesystem::path make_installed_root(const TempDir& dir)
+{
+  auto root = dir / "root";
+  std::filesystem::create_directories(root / "manifests");
+  std::filesystem::copy_file(std::filesystem::path(NOODLE_SOURCE_DIR) / "manifests/telemetry_agent.yaml",
+                             root / "manifests/telemetry_agent.yaml");
+  for (const char* v : {"0.4.0", "0.5.0", "1.0.0"}) {
+    write(root / "components/telemetry_agent/versions" / v / "bin/agent", v);
+  }
+  std::filesystem::create_directory_symlink("versions/0.5.0", root / "components/telemetry_agent/current");
+  return root;
+}
+
+std::string planned_strategy(const noodle::test::ProcessResult& r)
+{
+  auto doc = nlohmann::json::parse(r.out);
+  return doc.at("steps").at(0).at("strategy").get<std::string>();
+}
+
+} // namespace
+
+TEST_CASE("cli config file sets the default strategy; NOODLE_STRATEGY and --strategy override it")
+{
+  TempDir dir;
+  auto root = make_installed_root(dir);
+  auto config = dir / "config.yaml";
+  write(config, "strategy: canary\nroot: " + root.string() + "\n");
+  const std::vector<std::string> plan = {"--config", config.string(), "-o", "json", "plan", "telemetry_agent", "1.0.0"};
+
+  auto file = run_binary(plan);
+  REQUIRE(file.exit_code == 0);
+  CHECK(planned_strategy(file) == "canary");
+
+  auto env = run_binary(plan, "", {{"NOODLE_STRATEGY", "rolling"}});
+  REQUIRE(env.exit_code == 0);
+  CHECK(planned_strategy(env) == "rolling");
+
+  auto with_flag = plan;
+  with_flag.insert(with_flag.end(), {"--strategy", "immediate"});
+  auto flag = run_binary(with_flag, "", {{"NOODLE_STRATEGY", "rolling"}});
+  REQUIRE(flag.exit_code == 0);
+  CHECK(planned_strategy(flag) == "immediate");
+
+  // A value the option refuses is refused from the environment too.
+  auto bad = run_binary(plan, "", {{"NOODLE_STRATEGY", "sideways"}});
+  CHECK(bad.exit_code == 2);
+}
+
+TEST_CASE("cli config file sets gc's keep count; NOODLE_GC_KEEP overrides it")
+{
+  TempDir dir;
+  auto root = make_installed_root(dir);
+  auto config = dir / "config.yaml";
+  write(config, "gc_keep: 3\nroot: " + root.string() + "\n");
+  const auto versions = root / "components/telemetry_agent/versions";
+
+  // keep 3 keeps everything: 0.5.0 is current, 1.0.0 and 0.4.0 are the newest others.
+  auto keep_all = run_binary({"--config", config.string(), "gc"});
+  REQUIRE(keep_all.exit_code == 0);
+  CHECK(std::filesystem::exists(versions / "0.4.0"));
+  CHECK(std::filesystem::exists(versions / "1.0.0"));
+
+  auto keep_one = run_binary({"--config", config.string(), "gc"}, "", {{"NOODLE_GC_KEEP", "1"}});
+  REQUIRE(keep_one.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(versions / "0.4.0"));
+  CHECK(std::filesystem::exists(versions / "1.0.0"));
+  CHECK(std::filesystem::exists(versions / "0.5.0"));
+}
+
+TEST_CASE("cli config file sets how long rollback points are kept")
+{
+  TempDir dir;
+  auto root = make_installed_root(dir);
+  auto config = dir / "config.yaml";
+  write(config, "point_retention_days: 2\nroot: " + root.string() + "\n");
+  auto r = run_binary({"--config", config.string(), "-o", "json", "snapshot", "telemetry_agent"});
+  REQUIRE(r.exit_code == 0);
+  auto point = nlohmann::json::parse(r.out).at("point");
+  auto created = point.at("created_at").get<std::string>();
+  auto expires = point.at("expires_at").get<std::string>();
+  // "YYYY-MM-DD HH:MM:SS UTC": two days later at the same time of day.
+  std::tm c{};
+  std::tm e{};
+  REQUIRE(strptime(created.c_str(), "%Y-%m-%d %H:%M:%S", &c) != nullptr);
+  REQUIRE(strptime(expires.c_str(), "%Y-%m-%d %H:%M:%S", &e) != nullptr);
+  CHECK(timegm(&e) - timegm(&c) == 2 * 24 * 3600);
+}
+
+TEST_CASE("cli --help and --version work with a broken config file; commands still refuse it")
+{
+  TempDir dir;
+  auto config = dir / "config.yaml";
+  write(config, "root: [unclosed\n");
+  auto help = run_binary({"--help"}, "", {{"NOODLE_CONFIG", config.string()}});
+  CHECK(help.exit_code == 0);
+  CHECK(help.out.find("Usage:") != std::string::npos);
+  auto version = run_binary({"--config", config.string(), "--version"});
+  CHECK(version.exit_code == 0);
+  auto command = run_binary({"components", "list"}, "", {{"NOODLE_CONFIG", config.string()}});
+  CHECK(command.exit_code == 2);
+  CHECK(command.err.find(config.string() + ":") != std::string::npos);
 }
