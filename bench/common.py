@@ -2,13 +2,15 @@
 """Shared by the benchmark scripts: the seeded component generator and the
 peak_rss launcher wrapper."""
 
+import json
 import os
 import random
 import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OUT = os.path.join(ROOT, "bench", "out")
+# Work files; bench/report points this elsewhere so that two runs never share it.
+OUT = os.path.abspath(os.environ.get("NOODLE_BENCH_OUT") or os.path.join(ROOT, "bench", "out"))
 
 
 def launcher_next_to(binary, explicit=None):
@@ -67,3 +69,12 @@ def tree_size(src):
             files += 1
             size += os.path.getsize(os.path.join(d, f))
     return files, size
+
+
+def write_json(path, data):
+    """Writes the figures of one benchmark run to `path` (the --json option of
+    every run.py), for bench/report."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(data, f, indent=2)
+            f.write("\n")

@@ -15,7 +15,7 @@ bytes incompressible, the rest text. Each side runs N times in alternation;
 medians of wall time and of peak RSS (the largest process) are printed with
 the ratio.
 
-Usage: bench/archive/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 60] [--files 1500]
+Usage: bench/archive/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 60] [--files 1500] [--json FILE]
 (build the peak_rss target too: ninja -C build-rel noodle-upgrade peak_rss)
 """
 
@@ -28,7 +28,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import OUT, launcher_next_to, make_component, measure, tree_size  # noqa: E402
+from common import OUT, launcher_next_to, make_component, measure, tree_size, write_json  # noqa: E402
 
 WORK = os.path.join(OUT, "archive")
 
@@ -40,6 +40,7 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mb", type=int, default=60)
     ap.add_argument("--files", type=int, default=1500)
+    ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     launcher = launcher_next_to(binary, args.peak_rss)
@@ -91,6 +92,12 @@ def main():
     print("%-44s %10.1f %14.1f" % ("noodle-upgrade verify --extract-to", mt, statistics.median(ours_m)))
     print("%-44s %10.1f %14.1f" % ("openssl dgst + pkeyutl -verify + tar -xzf + sync", pt, statistics.median(peer_m)))
     print("ratio (hand pipeline time / ours): %.2fx" % (pt / mt))
+    write_json(args.json, {
+        "benchmark": "archive", "runs": args.runs, "files": nfiles, "unpacked_bytes": unpacked,
+        "archive_bytes": size,
+        "ours": {"wall_ms": ours_t, "median_ms": mt, "peak_rss_mb": statistics.median(ours_m)},
+        "peer": {"wall_ms": peer_t, "median_ms": pt, "peak_rss_mb": statistics.median(peer_m)},
+    })
     shutil.rmtree(WORK, ignore_errors=True)
 
 

@@ -3,7 +3,8 @@
 // of 1k, 10k and 100k components and prints the median of 5 runs, and the
 // time Catalog::add took to load each catalog (once, so noisier).
 //
-//   graph_bench [COUNT...]   only these catalog sizes (default 1000 10000 100000)
+//   graph_bench [--json] [COUNT...]   only these catalog sizes (default 1000 10000 100000);
+//                                     --json prints one JSON object instead of the table (for bench/report)
 //
 //   install  nothing installed; request the newest component, whose
 //            closure reaches most of the catalog
@@ -29,6 +30,9 @@ namespace {
 using namespace noodle;
 
 constexpr int k_runs = 5;
+
+// A row's figure: the catalog load (once, CPU time only) or a median of k_runs.
+enum class Row { load, timed };
 
 double cpu_now_ms();
 
@@ -154,7 +158,12 @@ Figure measure(const manifest::Catalog& catalog, const state::InstalledState& in
 int main(int argc, char** argv)
 {
   std::vector<std::size_t> counts;
+  bool json = false;
   for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--json") {
+      json = true;
+      continue;
+    }
     const long long count = std::atoll(argv[i]);
     if (count < 1) {
       std::fprintf(stderr, "graph_bench: invalid component count '%s'\n", argv[i]);
@@ -165,18 +174,32 @@ int main(int argc, char** argv)
   if (counts.empty()) {
     counts = {1000, 10000, 100000};
   }
-  fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13}\n", "components", "manifests", "scenario", "changes",
-             "median wall ms", "median cpu ms");
+  if (!json) {
+    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13}\n", "components", "manifests", "scenario", "changes",
+               "median wall ms", "median cpu ms");
+  }
+  std::string rows;
+  auto emit = [&](std::size_t count, std::size_t manifests, const char* scenario, const Figure& f, Row row) {
+    if (json) {
+      rows += fmt::format("{}{{\"components\": {}, \"manifests\": {}, \"scenario\": \"{}\", \"changes\": {}, "
+                          "\"wall_ms\": {:.3f}, \"cpu_ms\": {:.3f}, \"runs\": {}}}",
+                          rows.empty() ? "" : ",\n  ", count, manifests, scenario, f.changes, f.wall_ms, f.cpu_ms,
+                          row == Row::timed ? k_runs : 1);
+    } else if (row == Row::timed) {
+      fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14.2f} {:>13.2f}\n", count, manifests, scenario, f.changes, f.wall_ms,
+                 f.cpu_ms);
+    } else {
+      fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13.2f}\n", count, manifests, scenario, "", "", f.cpu_ms);
+    }
+  };
   for (std::size_t count : counts) {
     double add_ms = 0;
     const auto catalog = generate(count, 0x5eed + count, add_ms);
-    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14} {:>13.2f}\n", count, catalog.manifest_count(), "add", "", "",
-               add_ms);
+    emit(count, catalog.manifest_count(), "add", Figure{add_ms, add_ms, 0}, Row::load);
     const std::string top = name_of(count - 1);
 
     const auto install = measure(catalog, {}, {graph::Request{top, std::nullopt, 0}});
-    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14.2f} {:>13.2f}\n", count, catalog.manifest_count(), "install",
-               install.changes, install.wall_ms, install.cpu_ms);
+    emit(count, catalog.manifest_count(), "install", install, Row::timed);
 
     state::InstalledState installed;
     for (std::size_t i = 0; i < count; ++i) {
@@ -184,8 +207,10 @@ int main(int argc, char** argv)
       installed.components.emplace(name, state::InstalledComponent{name, semver::Version(1, 0, 0), {}});
     }
     const auto upgrade = measure(catalog, installed, {graph::Request{top, semver::Version(2, 0, 0), 0}});
-    fmt::print("{:>10} {:>10} {:>9} {:>10} {:>14.2f} {:>13.2f}\n", count, catalog.manifest_count(), "upgrade",
-               upgrade.changes, upgrade.wall_ms, upgrade.cpu_ms);
+    emit(count, catalog.manifest_count(), "upgrade", upgrade, Row::timed);
+  }
+  if (json) {
+    fmt::print("{{\"benchmark\": \"graph\", \"rows\": [\n  {}\n]}}\n", rows);
   }
   return 0;
 }

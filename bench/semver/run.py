@@ -17,19 +17,24 @@ ratio is given both ways. Outputs of both sides are checked to be identical.
 With --micro, the in-process C++ micro-benchmark (semver_bench) is run on the
 same file too.
 
-Usage: bench/semver/run.py --binary build/noodle-upgrade [--micro build/bench/semver_bench]
+Usage: bench/semver/run.py --binary build/noodle-upgrade [--micro build/bench/semver_bench] [--json FILE]
 """
 
 import argparse
 import os
 import random
+import shlex
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import common  # noqa: E402
+
+ROOT = common.ROOT
 
 NODE_SCRIPT = r"""
 const started = process.hrtime.bigint();
@@ -90,6 +95,13 @@ def timed(cmd, stdin_path, capture=False):
     return (t1 - t0) * 1000.0, res
 
 
+def peak_rss_mb(launcher, cmd, stdin_path):
+    line = "exec %s < %s > /dev/null 2>&1" % (" ".join(shlex.quote(a) for a in cmd), shlex.quote(stdin_path))
+    # The launcher prints "<exit> <ms> <KiB>"; only the memory is wanted here.
+    res = subprocess.run([launcher, "/bin/sh", "-c", line], stdout=subprocess.PIPE, text=True, check=True)
+    return int(res.stdout.split()[-1]) / 1024.0
+
+
 def node_inprocess_ms(res):
     for part in res.stderr.decode().split():
         if part.startswith("inprocess_ms="):
@@ -107,7 +119,9 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--range", default="^1.2.0 || >=3.0.0 <4.0.0-0")
-    ap.add_argument("--out", default=os.path.join(ROOT, "bench", "out"))
+    ap.add_argument("--out", default=common.OUT)
+    ap.add_argument("--peak-rss", help="the peak_rss launcher (default: bench/peak_rss next to the binary, if built)")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
 
     node = shutil.which(args.node)
@@ -115,6 +129,9 @@ def main():
         sys.stderr.write("error: node and npm semver are required; run `npm ci --prefix tests/conformance`\n")
         return 2
     binary = os.path.abspath(args.binary)
+    launcher = common.launcher_next_to(binary, args.peak_rss)
+    if not os.access(launcher, os.X_OK):
+        launcher = None
     os.makedirs(args.out, exist_ok=True)
     versions = os.path.join(args.out, "versions.txt")
     generate(versions, args.count, args.seed)
@@ -131,6 +148,7 @@ def main():
     print("{:<6} {:>12} {:>12} {:>14} {:>10} {:>12}  {}".format(
         "task", "ours (ms)", "node (ms)", "node in-proc", "ratio", "ratio (in)", "outputs"))
     worst = None
+    figures = []
     for name, ours_cmd, node_cmd in tasks:
         # one untimed run each to warm caches and to compare outputs
         _, ours_res = timed(ours_cmd, versions, capture=True)
@@ -145,11 +163,24 @@ def main():
             node_t.append(t)
             node_in.append(node_inprocess_ms(res))
         o, n, ni = statistics.median(ours_t), statistics.median(node_t), statistics.median(node_in)
+        ours_mb = node_mb = None
+        if launcher:  # peak RSS from one more run of each, outside the timing
+            ours_mb = peak_rss_mb(launcher, ours_cmd, versions)
+            node_mb = peak_rss_mb(launcher, node_cmd, versions)
+        figures.append({"task": name, "lines": lines, "identical": same,
+                        "ours": {"wall_ms": ours_t, "median_ms": o, "peak_rss_mb": ours_mb},
+                        "peer": {"wall_ms": node_t, "median_ms": n, "inprocess_ms": node_in,
+                                 "inprocess_median_ms": ni, "peak_rss_mb": node_mb}})
         ratio_in = ni / o
         worst = ratio_in if worst is None else min(worst, ratio_in)
         print("{:<6} {:>12.1f} {:>12.1f} {:>14.1f} {:>9.1f}x {:>11.1f}x  {} ({} lines)".format(
             name, o, n, ni, n / o, ratio_in, "identical" if same else "DIFFER", lines))
     print("ratio = node whole process / ours whole process; ratio (in) = node in-process only / ours whole process")
+    if launcher:
+        print("peak RSS (MB): " + "; ".join("%s ours %.1f, node %.1f" % (f["task"], f["ours"]["peak_rss_mb"],
+                                                                        f["peer"]["peak_rss_mb"]) for f in figures))
+    common.write_json(args.json, {"benchmark": "semver", "count": args.count, "reps": args.reps,
+                                  "range": args.range, "tasks": figures})
     if args.micro:
         print()
         res = subprocess.run([os.path.abspath(args.micro), "--file", versions, "--reps", str(args.reps),

@@ -25,7 +25,7 @@ link replacement alone: symlink, rename, directory fsync, from the JSON
 report) and the wall time of the peer's `mv -T` alone (its own process,
 timed separately after each peer run).
 
-Usage: bench/upgrade/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 60] [--files 1500]
+Usage: bench/upgrade/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 60] [--files 1500] [--json FILE]
 (build the peak_rss target too: ninja -C build-rel noodle-upgrade peak_rss)
 """
 
@@ -39,7 +39,7 @@ import sys
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from common import OUT, launcher_next_to, make_component, measure, tree_size  # noqa: E402
+from common import OUT, launcher_next_to, make_component, measure, tree_size, write_json  # noqa: E402
 
 WORK = os.path.join(OUT, "upgrade")
 NAME = "bench_component"
@@ -79,6 +79,7 @@ def main():
     ap.add_argument("--files", type=int, default=1500)
     ap.add_argument("--keep", action="store_true", help="leave bench/out/upgrade (the base root, archives, catalog) "
                     "for profiling")
+    ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     launcher = launcher_next_to(binary, args.peak_rss)
@@ -187,6 +188,14 @@ def main():
     print("runs (ms): ours %s; peer %s" % (" ".join("%.0f" % t for t in ours_t), " ".join("%.0f" % t for t in peer_t)))
     print("swap (ms): ours %s; peer mv -T %s" % (" ".join("%.3f" % t for t in ours_swap),
                                                 " ".join("%.3f" % t for t in peer_mv)))
+    write_json(args.json, {
+        "benchmark": "upgrade", "runs": args.runs, "files": nfiles, "unpacked_bytes": unpacked, "archive_bytes": size,
+        "ours": {"wall_ms": ours_t, "median_ms": mt, "peak_rss_mb": med(ours_m), "swap_ms": ours_swap,
+                 "swap_median_ms": med(ours_swap)},
+        "peer": {"wall_ms": peer_t, "median_ms": pt, "peak_rss_mb": med(peer_m), "mv_ms": peer_mv,
+                 "mv_median_ms": med(peer_mv)},
+        "run_ratio_median": med([o / p for o, p in zip(ours_t, peer_t)]),
+    })
     if not args.keep:
         shutil.rmtree(WORK, ignore_errors=True)
 
