@@ -282,3 +282,42 @@ TEST_CASE("cli verify stops a signed gzip bomb at the ratio limit")
   CHECK(v.exit_code == 4);
   CHECK(nlohmann::json::parse(v.out)["error"]["code"] == "archive_limit");
 }
+
+// Address sanitizer's shadow memory would be counted in the peak.
+#if defined(__SANITIZE_ADDRESS__)
+#define NOODLE_TEST_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NOODLE_TEST_UNDER_ASAN 1
+#endif
+#endif
+
+TEST_CASE("cli verify --extract-to of a 96 MB archive stays under 40 MB of memory")
+{
+#ifdef NOODLE_TEST_UNDER_ASAN
+  SUCCEED("skipped under the address sanitizer");
+#else
+  Workspace ws;
+  std::filesystem::path archive;
+  {
+    // Freed before the child runs: a fork copies this process's resident
+    // pages, and the child's peak would count them.
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest);
+    // Incompressible, so the archive itself is 96 MB: memory must not follow the size.
+    for (int i = 0; i < 3; ++i) {
+      b.noise("data/blob" + std::to_string(i), 32ULL << 20);
+    }
+    archive = ws.write_archive("big.tar.gz", b.finish());
+  }
+  REQUIRE(std::filesystem::file_size(archive) > (96ULL << 20));
+  REQUIRE(ws.sign(archive).exit_code == 0);
+  auto out = ws.dir / "out";
+  auto v = ws.verify(archive, {"--extract-to", out.string()});
+  REQUIRE(v.exit_code == 0);
+  CHECK(std::filesystem::file_size(out / "data/blob2") == (32ULL << 20));
+  INFO("peak RSS " << v.max_rss_kb << " kB");
+  CHECK(v.max_rss_kb > 0);
+  CHECK(v.max_rss_kb < 40 * 1024);
+#endif
+}

@@ -11,6 +11,7 @@ struct ProcessResult {
   int exit_code = -1;
   std::string out;
   std::string err;
+  long max_rss_kb = 0; // the child's peak resident set (getrusage's ru_maxrss)
 };
 
 // Runs the built noodle-upgrade binary with `args`, feeding `input` on stdin,
