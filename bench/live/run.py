@@ -59,8 +59,12 @@ def main():
     key = os.path.join(WORK, "bench")
     run([binary, "keygen", "--out", key])
     shutil.move(key + ".pub", os.path.join(keyring, "bench.pub"))
+    # eatmydata turns fsync into a no-op: a second series under it shows how
+    # much of the time is the disk's flush latency (not a mode of the tool).
+    eatmydata = shutil.which("eatmydata")
+    versions = args.runs * (2 if eatmydata else 1) + 1
     docs = []
-    for i in range(args.runs + 1):
+    for i in range(versions):
         version = "1.%d.0" % i
         src = os.path.join(WORK, "src-" + version)
         common.make_component(src, 1, 20, name=NAME, version=version, seed=i)
@@ -97,6 +101,12 @@ def main():
             step = result["steps"][0]
             switch.append(step["live"]["switch_ms"])
             swap.append(step["swap_ms"])
+        no_fsync = []
+        for i in range(args.runs + 1, versions):
+            argv = [eatmydata] + nu + ["-o", "json", "upgrade", NAME, "1.%d.0" % i, "--strategy", "immediate"]
+            started = time.perf_counter()
+            run(argv)
+            no_fsync.append((time.perf_counter() - started) * 1000)
     finally:
         server.terminate()
         server.wait()
@@ -105,13 +115,17 @@ def main():
     print("  end to end (whole process):      %8.1f ms   target < 20 ms; the description's swap: 50-200 ms" % med(total))
     print("  traffic switch (activate RTT):   %8.3f ms   target < 1 ms" % med(switch))
     print("  link swap (temp link + rename):  %8.3f ms" % med(swap))
+    if no_fsync:
+        print("  end to end, fsync a no-op:       %8.1f ms   (eatmydata: the time left without the disk's flushes)"
+              % med(no_fsync))
     if rss:
         print("  peak RSS of noodle-upgrade:      %8.1f MB" % med(rss))
     print("  runs (ms): %s" % " ".join("%.1f" % t for t in total))
     common.write_json(args.json, {
         "benchmark": "live", "runs": args.runs,
         "ours": {"wall_ms": total, "median_ms": med(total), "peak_rss_mb": med(rss) if rss else None,
-                 "switch_ms": switch, "switch_median_ms": med(switch), "swap_ms": swap, "swap_median_ms": med(swap)},
+                 "switch_ms": switch, "switch_median_ms": med(switch), "swap_ms": swap, "swap_median_ms": med(swap),
+                 "no_fsync_ms": no_fsync, "no_fsync_median_ms": med(no_fsync) if no_fsync else None},
         "peer": {"stated_swap_ms": [50, 200]},
     })
     shutil.rmtree(WORK, ignore_errors=True)
