@@ -59,11 +59,11 @@ class Tool:
         return r
 
 
-def make_examples(binary, source_dir, out, catalog=None):
+def make_examples(binary, source_dir, out, catalog=None, jobs=1):
     """Signs every version of `catalog` (default: the source tree's manifests/) into OUT/{archives,keyring}."""
     subprocess.run([sys.executable, os.path.join(source_dir, "scripts", "make-example-archives"),
                     "--binary", binary, "--catalog", catalog or os.path.join(source_dir, "manifests"),
-                    "--out", out], check=True, stdout=subprocess.DEVNULL)
+                    "--out", out, "--jobs", str(jobs)], check=True, stdout=subprocess.DEVNULL)
 
 
 def copy_root(src, dst):
@@ -298,8 +298,10 @@ def strace_works(work):
 
 
 def trace_calls(tool, root, command, syscalls, trace):
-    """Runs `command` under strace once; returns [(pid, syscall, args text)] in call order."""
-    tool.must(root, command, ["strace", "-f", "-qq", "-s", "256", "-o", trace, "-e", "trace=" + ",".join(syscalls)])
+    """Runs `command` under strace once; returns [(pid, syscall, args text)] in call order, file
+    descriptors shown with their paths (strace -y: `5</root/.noodle-upgrade/state.db>`)."""
+    tool.must(root, command, ["strace", "-f", "-qq", "-y", "-s", "64", "-o", trace, "-e",
+                              "trace=" + ",".join(syscalls)])
     calls = []
     with open(trace) as f:
         for line in f:
