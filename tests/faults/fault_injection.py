@@ -36,10 +36,10 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -191,18 +191,20 @@ def try_fault(tool, work, sc, syscall, n, errno, output_write, may_pass, stats):
 
 def fd_path(args):
     """The path of the first argument, a file descriptor shown by strace -y, or its number."""
-    first = args.split(",", 1)[0].rstrip(")")
-    if "<" in first:
-        return first.split("<", 1)[1].rstrip(">")
-    return first
+    m = re.match(r"^(\d+)(?:<([^>]*)>)?", args)
+    return (m.group(2) or m.group(1)) if m else args
 
 
 def tolerated(name, args):
     """Whether the tool may succeed although this call failed: SQLite's checkpoint when the
     connection closes (the main database file is written only then; the committed log stays
-    and the next open checkpoints it), and the fsync of a staging directory being emptied."""
+    and the next open checkpoints it), SQLite's sync of the directory of a new log (it ignores
+    its failure: not every file system can sync a directory), and the fsync of a staging
+    directory being emptied."""
     path = fd_path(args)
     if path.endswith("/.noodle-upgrade/state.db") and name in ("pwrite64", "fsync", "fdatasync", "write"):
+        return True
+    if path.endswith("/.noodle-upgrade") and name == "fdatasync":
         return True
     return name in ("fsync", "fdatasync") and "/.noodle-upgrade/staging" in path
 
@@ -210,8 +212,16 @@ def tolerated(name, args):
 def pick_points(calls, budget, full):
     """[(syscall, n, output_write, tolerated)] spread over every syscall, at most about `budget` of them."""
     per = {}
-    for _, name, args in calls:
+    # SQLite's checkpoint when the connection closes begins with a sync of the
+    # log after its last write; failing, it leaves the committed log for the
+    # next open, as a failed write to the main file does.
+    last_log_write = max([i for i, (_, name, args) in enumerate(calls)
+                          if name in ("write", "pwrite64") and fd_path(args).endswith("/state.db-wal")] or [-1])
+    closing = set()
+    for i, (_, name, args) in enumerate(calls):
         per.setdefault(name, []).append(args)
+        if i > last_log_write and name in ("fsync", "fdatasync") and fd_path(args).endswith("/state.db-wal"):
+            closing.add((name, len(per[name])))
     total = sum(len(v) for v in per.values())
     stride = 1 if full else max(1, math.ceil(total / budget))
     points = []
@@ -222,7 +232,8 @@ def pick_points(calls, budget, full):
                 fd = argl[n - 1].split(",", 1)[0].split("<", 1)[0]
                 if name == "write" and fd == "2":
                     continue  # a failed diagnostic has nowhere to be reported
-                points.append((name, n, name == "write" and fd == "1", tolerated(name, argl[n - 1])))
+                points.append((name, n, name == "write" and fd == "1",
+                               tolerated(name, argl[n - 1]) or (name, n) in closing))
     return points
 
 
@@ -333,7 +344,7 @@ def part_fullfs(tool, work, base, failures, report):
         shutil.rmtree(root)
         # The peak (the archive's private copy, the write-ahead log) is above
         # what stays: sweep up from a full disk until the upgrade fits.
-        step = 8192
+        step = 16384
         tried = 0
         leave = 0
         outcomes = {}
@@ -537,6 +548,38 @@ def flip_byte(path, offset=None):
         f.write(data)
 
 
+# x86_64 numbers, as /proc/PID/syscall shows them.
+SYSCALL_NUMBERS = {"openat": 257, "renameat2": 316}
+
+
+def wait_paused(strace_pid, number, limit=60.0):
+    """Waits until strace's tracee sits in a tracing stop at syscall `number` (the delayed call),
+    seen twice 50 ms apart; False after `limit` seconds."""
+    deadline = time.monotonic() + limit
+    seen = 0
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/task/%d/children" % (strace_pid, strace_pid)) as f:
+                children = f.read().split()
+            tracee = int(children[0]) if children else None
+            state = syscall = None
+            if tracee:
+                with open("/proc/%d/stat" % tracee) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+                with open("/proc/%d/syscall" % tracee) as f:
+                    syscall = f.read().split()[0]
+        except (OSError, IndexError, ValueError):
+            state = syscall = None
+        if state == "t" and syscall == str(number):
+            seen += 1
+            if seen == 2:
+                return True
+        else:
+            seen = 0
+        time.sleep(0.05)
+    return False
+
+
 def part_drift(binary, source_dir, work, base, failures, report):
     started = time.monotonic()
     results = []
@@ -597,28 +640,39 @@ def part_drift(binary, source_dir, work, base, failures, report):
     tool, root = fresh()
     probe = os.path.join(work, "drift-probe")
     copy_root(base, probe)
-    opens = trace_calls(tool, probe, command, ["openat"], os.path.join(work, "open.trace"))
+    calls = trace_calls(tool, probe, command, ["openat", "renameat2"], os.path.join(work, "open.trace"))
     shutil.rmtree(probe)
-    archive_at = [i + 1 for i, (_, _, a) in enumerate(opens) if "gc_engine-1.3.0.tar.gz\"" in a]
-    manifest_at = [i + 1 for i, (_, _, a) in enumerate(opens) if "/jit_compiler.yaml\"" in a]
-    if not archive_at or not manifest_at:
-        failures.append("[drift] the archive or the manifest was never opened: %s %s" % (archive_at, manifest_at))
+    opens = [a for _, name, a in calls if name == "openat"]
+    renames = [a for _, name, a in calls if name == "renameat2"]
+    archive_at = [i + 1 for i, a in enumerate(opens) if "gc_engine-1.3.0.tar.gz\"" in a]
+    manifest_at = [i + 1 for i, a in enumerate(opens) if "/jit_compiler.yaml\"" in a]
+    installed_at = [i + 1 for i, a in enumerate(renames) if "runtime_core/versions/1.5.0\"" in a]
+    if not archive_at or not manifest_at or not installed_at:
+        failures.append("[drift] the archive, the manifest or the first version was never opened or renamed: "
+                        "%s %s %s" % (archive_at, manifest_at, installed_at))
         return
-    for label, when in (("paused at the archive's open", archive_at[0]),
-                        ("paused after the archive's open", archive_at[0] + 1),
-                        ("paused at the manifest's open", manifest_at[0])):
+    # (what, syscall, call, archive tampered while paused, exits allowed)
+    cases = [("paused at the archive's open", "openat", archive_at[0], "gc_engine-1.3.0", [4]),
+             ("paused at the manifest's open", "openat", manifest_at[0], "gc_engine-1.3.0", [2, 3, 4]),
+             # Verified and extracted already: the change under it is too late to matter.
+             ("paused at the rename of a verified version", "renameat2", installed_at[0], "runtime_core-1.5.0", [0])]
+    for label, syscall, when, archive, codes in cases:
         tool, root = fresh()
-        proc = tool.start(root, command, ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=openat",
-                                          "-e", "inject=openat:delay_enter=1500000:when=%d" % when])
-        time.sleep(0.5)
+        proc = tool.start(root, command, ["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=" + syscall,
+                                          "-e", "inject=%s:delay_enter=2000000:when=%d" % (syscall, when)])
+        if not wait_paused(proc.pid, SYSCALL_NUMBERS[syscall]):
+            proc.kill()
+            proc.communicate()
+            failures.append("[drift] %s: the run never paused there" % label)
+            continue
         # While it waits: a tampered archive under the old signature, and
         # the catalog's manifests rewritten in place.
-        flip_byte(os.path.join(tool.archives, "gc_engine-1.3.0.tar.gz"))
+        flip_byte(os.path.join(tool.archives, archive + ".tar.gz"))
         path = os.path.join(tool.catalog, "jit_compiler.yaml")
         write(path, open(path).read().replace("2.1.0", "2.1.1"))
         out, err = proc.communicate(timeout=120)
         r = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
-        expect(label, r, [0, 2, 3, 4], root, ref)
+        expect(label, r, codes, root, ref)
     line = "[drift] %s; %.1f s" % ("; ".join(results), time.monotonic() - started)
     log(line)
     report.append(line)
@@ -635,7 +689,7 @@ def main():
     ap.add_argument("--source-dir", required=True, help="the source tree (manifests/, scripts/, examples/)")
     ap.add_argument("--workdir", help="where the temporary directory goes (default /dev/shm, else the system's)")
     ap.add_argument("--parts", default=",".join(PARTS), help="comma-separated subset of " + ",".join(PARTS))
-    ap.add_argument("--budget", type=int, default=36, help="fault points per scenario (spread over the calls)")
+    ap.add_argument("--budget", type=int, default=80, help="fault points per scenario (spread over the calls)")
     ap.add_argument("--full", action="store_true", help="every call of every syscall, with EIO and with ENOSPC")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
     args = ap.parse_args()
