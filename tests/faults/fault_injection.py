@@ -52,11 +52,14 @@ ERRNOS = ["EIO", "ENOSPC"]
 # What an error line must say: the cause, in the kernel's or SQLite's words.
 CAUSES = ["Input/output error", "No space left on device", "disk I/O error", "database or disk is full",
           "cannot write the output"]
+# What failed, in the error's words: "cannot sync '...'", "state database: commit a transaction: ...".
+OPERATION = re.compile(r"(cannot \w+|could not \w+|state database|state directory)")
+ERROR_SHAPES = set()
 CRASH_TEXT = ["terminate called", "what():", "Traceback", "Assertion", "Segmentation", "unexpected failure",
               "core dumped"]
 
 
-def error_problems(r, causes=CAUSES):
+def error_problems(r, causes=CAUSES, operation=True):
     """What is wrong with how a failed run reported itself."""
     problems = []
     if r.returncode < 0:
@@ -70,8 +73,12 @@ def error_problems(r, causes=CAUSES):
     errors = [line for line in r.stderr.splitlines() if line.startswith("noodle-upgrade: error: ")]
     if not errors:
         problems.append("no 'noodle-upgrade: error:' line on stderr")
-    elif causes and not any(c in text for c in causes):
-        problems.append("the error does not name the cause (%s): %s" % (" or ".join(causes), errors[0]))
+    else:
+        if causes and not any(c in text for c in causes):
+            problems.append("the error does not name the cause (%s): %s" % (" or ".join(causes), errors[0]))
+        if operation and not OPERATION.search(errors[0]):
+            problems.append("the error does not name the operation: %s" % errors[0])
+        ERROR_SHAPES.add(re.sub(r"'[^']*'", "'...'", errors[0])[:140])
     return problems
 
 
@@ -600,7 +607,7 @@ def part_drift(binary, source_dir, work, base, failures, report):
         if r.returncode not in codes:
             problems.append("exited %d, expected %s" % (r.returncode, codes))
         if r.returncode != 0:
-            problems += error_problems(r, None)
+            problems += error_problems(r, None, operation=False)
             if links(root) != links(base):
                 problems.append("links changed: %s" % links(root))
         elif ref is not None:
@@ -692,6 +699,7 @@ def main():
     ap.add_argument("--budget", type=int, default=80, help="fault points per scenario (spread over the calls)")
     ap.add_argument("--full", action="store_true", help="every call of every syscall, with EIO and with ENOSPC")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--show-errors", action="store_true", help="list the distinct error lines seen")
     args = ap.parse_args()
 
     binary = os.path.abspath(args.binary)
@@ -731,6 +739,8 @@ def main():
             log("kept %s" % work)
         else:
             shutil.rmtree(work, ignore_errors=True)
+    if args.show_errors:
+        log("\nerror lines seen:\n  " + "\n  ".join(sorted(ERROR_SHAPES)))
     log("\n%s\ntotal %.1f s, %d failure(s)" % ("\n".join(report), time.monotonic() - started, len(failures)))
     if failures:
         log("the first:\n%s" % failures[0])
