@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Eight invocations at once against one root, for a few rounds.
 
-Builds the demo root from the example catalog, then runs ROUNDS rounds; in
+Builds the demo root from the example catalog, then runs ROUNDS (10) rounds; in
 each, eight invocations start together (offline): upgrades and rollbacks of
 telemetry_agent, deploy_controller and model_gateway, a whole-upgrade
 rollback, `status`, `history` and `check`. The changing ones take the root's
@@ -43,6 +43,7 @@ CHANGING = [
     ["rollback", "deploy_controller", "--offline", "--force"],
     ["upgrade", "model_gateway", "1.2.0", "--offline"],
     ["rollback", "model_gateway", "--offline", "--force"],
+    ["gc", "--keep", "0"],
 ]
 READING = [["status"], ["history"], ["check"]]
 
@@ -63,7 +64,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--workdir")
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=10)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--keep", action="store_true")
     args = ap.parse_args()
