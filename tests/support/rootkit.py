@@ -194,6 +194,13 @@ def check_sound_db(root):
     rows = db_query(root, "SELECT id, kind, status FROM upgrades WHERE status IN ('pending', 'in_progress')")
     if rows:
         problems.append("upgrades left unfinished: %s" % rows)
+    # Rolled back in its own run (a step failed): no step may stay recorded as done.
+    rows = db_query(root, "SELECT u.id, u.status, group_concat(o.component || ' ' || o.status, ', ') FROM upgrades u "
+                          "JOIN operations o ON o.upgrade_id = u.id WHERE u.status IN ('rolled_back', 'cancelled') "
+                          "AND EXISTS (SELECT 1 FROM operations f WHERE f.upgrade_id = u.id AND f.status = 'failed') "
+                          "GROUP BY u.id HAVING sum(o.status IN ('completed', 'in_progress')) > 0")
+    if rows:
+        problems.append("rolled back, but steps still recorded as done: %s" % rows)
     return problems
 
 
