@@ -461,7 +461,9 @@ def part_readonly(tool, work, base, failures, report):
                 failures.append("[readonly] `%s` as %s: %s\n  stderr: %s" % (
                     " ".join(command), "nobody" if prefix else "this user", "; ".join(problems), r.stderr.strip()))
                 log("FAIL " + failures[-1])
-        readers(tool, root, prefix, {"status": [0], "history": [0], "check": [0, 4]}, "as nobody", failures, done)
+        readers(tool, root, prefix, {"status": [0], "history": [0], "check": [0, 4]},
+                "as nobody" if prefix else "as this user", failures, done)
+        subprocess.run(["chmod", "-R", "u+w", root], check=True)
         shutil.rmtree(root)
         copy_root(base, root)
     else:
