@@ -12,7 +12,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -458,7 +460,17 @@ int run(int argc, char** argv)
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = run(args, std::cin, std::cout, std::cerr);
+  errno = 0;
   std::cout.flush();
+  // A report that never reached stdout (EIO, ENOSPC, /dev/full) must not read
+  // as success: a caller would act on output it did not get.
+  if (!std::cout && code == 0) {
+    const int saved = errno;
+    std::cerr << "noodle-upgrade: error: cannot write the output to stdout"
+              << (saved != 0 ? fmt::format(": {}", std::strerror(saved)) : std::string()) << '\n';
+    std::cerr.flush();
+    return output::to_int(output::ExitCode::failed);
+  }
   return code;
 }
 

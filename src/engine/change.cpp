@@ -482,6 +482,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   }
 
   report.error = failure;
+  std::vector<std::size_t> rolled_back; // the steps undone, recorded with the outcome below
   const bool stopped = failure->code == ErrorCode::interrupted || failure->code == ErrorCode::terminated;
   if (request.on_failure == OnFailure::keep && !stopped) {
     for (std::size_t i = 0; i < done; ++i) {
@@ -522,7 +523,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         }
         continue;
       }
-      (void)db.set_operation_status(ops[i].id, store::OperationStatus::rolled_back, "");
+      rolled_back.push_back(i);
       report.steps[i].outcome = StepReport::Outcome::rolled_back;
     }
     report.status = stopped ? store::UpgradeStatus::cancelled
@@ -536,10 +537,33 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     }
     report.rollback_error->details = report.root_state;
   }
-  (void)db.set_upgrade_status(report.upgrade_id, report.status, failure->message, session.now());
+  // The outcome commits whole: the steps rolled back, the upgrade's status,
+  // one audit entry per change. If it cannot (the disk that failed the step
+  // may fail this too), the upgrade stays in progress and the next command's
+  // recovery records it from the links; never a step left "completed" under
+  // a rolled-back upgrade.
+  Result<void> recorded = db.begin();
+  for (const std::size_t i : rolled_back) {
+    if (recorded) {
+      recorded = db.set_operation_status(ops[i].id, store::OperationStatus::rolled_back, "");
+    }
+  }
+  if (recorded) {
+    recorded = db.set_upgrade_status(report.upgrade_id, report.status, failure->message, session.now());
+  }
   for (const auto& change : request.changes) {
-    (void)session.audit(request.kind, change.component, change.from, change.to,
-                        std::string(store::to_string(report.status)), report.upgrade_id, failure->message);
+    if (recorded) {
+      recorded = session.audit(request.kind, change.component, change.from, change.to,
+                               std::string(store::to_string(report.status)), report.upgrade_id, failure->message);
+    }
+  }
+  if (recorded) {
+    recorded = db.commit();
+  }
+  if (!recorded) {
+    (void)db.rollback(); // a failed COMMIT may have rolled back already
+    report.warnings.push_back(fmt::format("the outcome could not be recorded ({}); the next command records it",
+                                          recorded.error().message));
   }
   report.seconds = seconds_since(started);
   return report;

@@ -14,6 +14,36 @@
 
 namespace noodle::engine {
 
+namespace {
+
+// A removal's database change and its audit entry commit together or not at
+// all: a removal never goes missing from the audit trail, and a failure to
+// record it is reported, not swallowed. Undone, the change is finished by the
+// next gc (a record whose directory is gone) or by recover (a point directory
+// without its row).
+template <typename Change>
+Result<void> record_removal(Session& session, store::StateStore& db, Change&& change, const std::string& component,
+                            const std::optional<std::string>& version, std::string detail)
+{
+  if (auto begun = db.begin(); !begun) {
+    return fail(begun.error());
+  }
+  Result<void> done = change();
+  if (done) {
+    done = session.audit("gc", component, version, std::nullopt, "completed", std::nullopt, std::move(detail));
+  }
+  if (done) {
+    done = db.commit();
+  }
+  if (!done) {
+    (void)db.rollback(); // a failed COMMIT may have rolled back already
+    return fail(done.error());
+  }
+  return {};
+}
+
+} // namespace
+
 Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
 {
   GcReport report;
@@ -27,15 +57,16 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
   const auto now = session.now();
   for (const auto& p : *points) {
     if (p.expires_at <= now) {
-      if (auto removed = db.remove_point(p.id); !removed) {
+      if (auto removed = record_removal(
+              session, db, [&] { return db.remove_point(p.id); }, p.component, p.version,
+              fmt::format("removed expired rollback point {}", p.id));
+          !removed) {
         return fail(removed.error());
       }
       if (auto removed = remove_tree(layout.point_dir(p.id)); !removed) {
         return fail(removed.error());
       }
       report.removed_points.push_back(p.id);
-      (void)session.audit("gc", p.component, p.version, std::nullopt, "completed", std::nullopt,
-                          fmt::format("removed expired rollback point {}", p.id));
     } else if (p.version) {
       pinned.emplace(std::make_pair(p.component, *p.version), p.id);
     }
@@ -76,12 +107,13 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
       if (auto removed = remove_tree(layout.version_dir(component, name)); !removed) {
         return fail(removed.error());
       }
-      if (auto forgot = db.forget_files(component, name); !forgot) {
+      if (auto forgot = record_removal(
+              session, db, [&] { return db.forget_files(component, name); }, component, name,
+              fmt::format("removed {}", id));
+          !forgot) {
         return fail(forgot.error());
       }
       report.removed_versions.push_back(id);
-      (void)session.audit("gc", component, name, std::nullopt, "completed", std::nullopt,
-                          fmt::format("removed {}", id));
     }
   }
   // A gc stopped between removing a directory and forgetting its record
@@ -105,13 +137,14 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
     if (*link && **link == Layout::link_target(version)) {
       continue;
     }
-    if (auto forgot = db.forget_files(component, version); !forgot) {
+    const std::string id = fmt::format("{}@{}", component, version);
+    if (auto forgot = record_removal(
+            session, db, [&] { return db.forget_files(component, version); }, component, version,
+            fmt::format("forgot the record of {}, whose directory was already removed", id));
+        !forgot) {
       return fail(forgot.error());
     }
-    const std::string id = fmt::format("{}@{}", component, version);
     report.removed_versions.push_back(id);
-    (void)session.audit("gc", component, version, std::nullopt, "completed", std::nullopt,
-                        fmt::format("forgot the record of {}, whose directory was already removed", id));
   }
   return report;
 }

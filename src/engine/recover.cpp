@@ -135,19 +135,38 @@ Result<RecoveryReport> recover(Session& session)
             fmt::format("{}: current -> {}", op.component,
                         op.from_version ? Layout::link_target(*op.from_version) : "(removed: not installed)"));
       }
-      if (op.status != store::OperationStatus::pending) {
-        (void)db.set_operation_status(op.id, store::OperationStatus::rolled_back, "undone by recover");
-      }
     }
+    // The record of the undo commits whole: each change and the upgrade rolled
+    // back, one audit entry per change. If it cannot, the upgrade stays
+    // unfinished and the next recover records it (the links are back already).
     const std::string why = fmt::format("interrupted: process {} stopped before it finished; undone by recover",
                                         upgrade.pid);
-    if (auto set = db.set_upgrade_status(upgrade.id, store::UpgradeStatus::rolled_back, why, session.now()); !set) {
-      return fail(set.error());
+    if (auto begun = db.begin(); !begun) {
+      return fail(begun.error());
+    }
+    Result<void> recorded;
+    for (const auto& op : *ops) {
+      if (recorded && op.status != store::OperationStatus::pending) {
+        recorded = db.set_operation_status(op.id, store::OperationStatus::rolled_back, "undone by recover");
+      }
+    }
+    if (recorded) {
+      recorded = db.set_upgrade_status(upgrade.id, store::UpgradeStatus::rolled_back, why, session.now());
+    }
+    for (const auto& op : *ops) {
+      if (recorded) {
+        recorded = session.audit("recover", op.component, op.to_version, op.from_version, "rolled_back", upgrade.id,
+                                 why);
+      }
+    }
+    if (recorded) {
+      recorded = db.commit();
+    }
+    if (!recorded) {
+      (void)db.rollback(); // a failed COMMIT may have rolled back already
+      return fail(recorded.error());
     }
     resolved.outcome = "rolled_back";
-    for (const auto& op : *ops) {
-      (void)session.audit("recover", op.component, op.to_version, op.from_version, "rolled_back", upgrade.id, why);
-    }
     report.upgrades.push_back(std::move(resolved));
   }
   if (auto cleaned = remove_orphans(session, report); !cleaned) {

@@ -148,7 +148,15 @@ Result<Session> Session::open_for_reading(const Layout& layout, Clock clock)
     }
     return session;
   }
-  auto store = store::StateStore::open(layout.database(), store::StateStore::Create::never);
+  // Read-only where the database cannot be written (another user, a
+  // read-only mount): status, history and check work for whoever may read
+  // the root. Elsewhere read-write, so SQLite removes its -wal and -shm files
+  // when the connection closes.
+  const bool writable = ::access(layout.database().c_str(), W_OK) == 0 &&
+                        ::access(layout.state_dir().c_str(), W_OK) == 0;
+  auto store = store::StateStore::open(layout.database(), store::StateStore::Create::never,
+                                       writable ? store::StateStore::Access::read_write
+                                                : store::StateStore::Access::read_only);
   if (!store) {
     return fail(store.error());
   }

@@ -266,8 +266,9 @@ Result<void> create_schema(sqlite3* db)
 }
 
 // Everything open() does once SQLite has opened the file.
-Result<void> prepare_database(sqlite3* db, const std::string& path)
+Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::Access access)
 {
+  const bool read_only = access == StateStore::Access::read_only;
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, detail::k_busy_timeout_ms);
 
@@ -277,11 +278,13 @@ Result<void> prepare_database(sqlite3* db, const std::string& path)
     return fail(objects.error());
   }
 
-  auto mode = query_texts(db, "PRAGMA journal_mode = WAL", "switch to WAL journal mode");
+  // A reader only looks: the writer that created the database set WAL.
+  auto mode = query_texts(db, read_only ? "PRAGMA journal_mode" : "PRAGMA journal_mode = WAL",
+                          "switch to WAL journal mode");
   if (!mode) {
     return fail(mode.error());
   }
-  if (mode->size() != 1 || (*mode)[0] != "wal") {
+  if (!read_only && (mode->size() != 1 || (*mode)[0] != "wal")) {
     return fail(ErrorCode::io, fmt::format("state database '{}': cannot switch to WAL journal mode (it stays '{}')",
                                            path, mode->empty() ? std::string() : (*mode)[0]));
   }
@@ -326,6 +329,9 @@ Result<void> prepare_database(sqlite3* db, const std::string& path)
                           path, *objects));
       e.details.emplace_back("move it aside or point --root at the right directory; it is left as it is");
       return fail(std::move(e));
+    }
+    if (read_only) {
+      return fail(ErrorCode::io, fmt::format("state database '{}' has no schema yet and is opened read-only", path));
     }
     return create_schema(db);
   }
@@ -555,7 +561,7 @@ StateStore::StateStore(StateStore&&) noexcept = default;
 StateStore& StateStore::operator=(StateStore&&) noexcept = default;
 StateStore::~StateStore() = default;
 
-Result<StateStore> StateStore::open(const std::filesystem::path& path, Create create)
+Result<StateStore> StateStore::open(const std::filesystem::path& path, Create create, Access access)
 {
   const std::string shown = path.string();
   std::error_code ec;
@@ -564,7 +570,7 @@ Result<StateStore> StateStore::open(const std::filesystem::path& path, Create cr
     return fail(ErrorCode::io, fmt::format("cannot inspect state database '{}': {}", shown, ec.message()));
   }
   if (!std::filesystem::exists(status)) {
-    if (create == Create::never) {
+    if (create == Create::never || access == Access::read_only) {
       return fail(ErrorCode::not_found, fmt::format("state database '{}' does not exist", shown));
     }
     if (auto r = create_private_file(path); !r) {
@@ -572,8 +578,8 @@ Result<StateStore> StateStore::open(const std::filesystem::path& path, Create cr
     }
   }
 
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW;
-  if (create == Create::if_missing) {
+  int flags = (access == Access::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOFOLLOW;
+  if (create == Create::if_missing && access == Access::read_write) {
     flags |= SQLITE_OPEN_CREATE;
   }
   sqlite3* raw = nullptr;
@@ -586,7 +592,7 @@ Result<StateStore> StateStore::open(const std::filesystem::path& path, Create cr
     }
     return fail(ErrorCode::io, fmt::format("cannot open state database '{}': {}", shown, message));
   }
-  if (auto r = prepare_database(raw, shown); !r) {
+  if (auto r = prepare_database(raw, shown, access); !r) {
     return fail(as_given(std::move(r.error()), raw, shown));
   }
   return store;

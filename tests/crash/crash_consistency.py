@@ -54,9 +54,6 @@ import argparse
 import os
 import re
 import shutil
-import sqlite3
-import stat
-import subprocess
 import sys
 import tempfile
 import time
@@ -67,133 +64,9 @@ CORE_SYSCALLS = ["rename", "renameat", "renameat2", "fsync", "fdatasync", "unlin
 # --full adds the data writes (SQLite's WAL frames, extracted and copied files).
 DATA_SYSCALLS = ["write", "pwrite64", "ftruncate", "copy_file_range"]
 
-SKIP = 77
-STEP_TIMEOUT = 120  # seconds for one command; a hang is a failure, not a stuck CI job
-
-
-class Failure(Exception):
-    pass
-
-
-def log(msg):
-    print(msg, flush=True)
-
-
-# ---- the tool ---------------------------------------------------------------
-
-class Tool:
-    def __init__(self, binary, source_dir, examples):
-        self.binary = binary
-        self.catalog = os.path.join(source_dir, "manifests")
-        self.keyring = os.path.join(examples, "keyring")
-        self.archives = os.path.join(examples, "archives")
-
-    def argv(self, root, command):
-        return [self.binary, "--root", root, "--catalog", self.catalog, "--keyring", self.keyring,
-                "--archives", self.archives] + list(command)
-
-    def run(self, root, command, prefix=()):
-        try:
-            return subprocess.run(list(prefix) + self.argv(root, command), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, timeout=STEP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise Failure("'%s' did not finish within %d s" % (" ".join(command), STEP_TIMEOUT))
-
-    def must(self, root, command, prefix=()):
-        r = self.run(root, command, prefix)
-        if r.returncode != 0:
-            raise Failure("'%s' exited %d\n%s%s" % (" ".join(command), r.returncode, r.stdout, r.stderr))
-        return r
-
-
-def copy_root(src, dst):
-    if os.path.lexists(dst):
-        shutil.rmtree(dst)
-    subprocess.run(["cp", "-a", src, dst], check=True)
-
-
-# ---- what a root looks like -------------------------------------------------
-
-def tree(path):
-    """relative path -> (kind, mode, content) for everything under `path`, no symlink followed."""
-    out = {}
-    if not os.path.lexists(path):
-        return None
-    for dirpath, dirnames, filenames in os.walk(path):
-        for name in sorted(dirnames + filenames):
-            full = os.path.join(dirpath, name)
-            rel = os.path.relpath(full, path)
-            st = os.lstat(full)
-            mode = stat.S_IMODE(st.st_mode)
-            if stat.S_ISLNK(st.st_mode):
-                out[rel] = ("link", None, os.readlink(full))
-            elif stat.S_ISDIR(st.st_mode):
-                out[rel] = ("dir", mode, None)
-            else:
-                with open(full, "rb") as f:
-                    out[rel] = ("file", mode, f.read())
-    return out
-
-
-def components(root):
-    d = os.path.join(root, "components")
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
-
-
-def link_of(root, component):
-    path = os.path.join(root, "components", component, "current")
-    return os.readlink(path) if os.path.islink(path) else (None if not os.path.lexists(path) else "<not a symlink>")
-
-
-def versions_of(root, component):
-    d = os.path.join(root, "components", component, "versions")
-    return sorted(os.listdir(d)) if os.path.isdir(d) else []
-
-
-def db_query(root, sql):
-    db = os.path.join(root, ".noodle-upgrade", "state.db")
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-class Snapshot:
-    """The parts of a root the invariants compare."""
-
-    def __init__(self, root):
-        self.links = {c: link_of(root, c) for c in components(root)}
-        self.configs = {c: tree(os.path.join(root, "components", c, "config")) for c in components(root)}
-        self.versions = {c: versions_of(root, c) for c in components(root)}
-        self.floors = dict(db_query(root, "SELECT component, version FROM floors"))
-        self.records = set(db_query(root, "SELECT component, version FROM file_records"))
-        self.max_upgrade = db_query(root, "SELECT coalesce(max(id), 0) FROM upgrades")[0][0]
-
-
-def describe(root):
-    """What the root looks like, for a failure message."""
-    lines = []
-    for c in components(root):
-        d = os.path.join(root, "components", c)
-        extra = sorted(n for n in os.listdir(d) if n not in ("current", "config", "versions"))
-        lines.append("  %s: current -> %s; versions %s%s" % (c, link_of(root, c), versions_of(root, c),
-                                                              "; also %s" % extra if extra else ""))
-    staging = os.path.join(root, ".noodle-upgrade", "staging")
-    if os.path.isdir(staging) and os.listdir(staging):
-        lines.append("  staging: %s" % sorted(os.listdir(staging)))
-    points = os.path.join(root, ".noodle-upgrade", "points")
-    if os.path.isdir(points):
-        lines.append("  point dirs: %s" % sorted(os.listdir(points), key=lambda n: (len(n), n)))
-    try:
-        for row in db_query(root, "SELECT id, kind, status FROM upgrades ORDER BY id DESC LIMIT 2"):
-            ops = db_query(root, "SELECT seq, component, coalesce(from_version, '-'), to_version, status, "
-                                 "coalesce(point_id, '-') FROM operations WHERE upgrade_id = %d ORDER BY seq" % row[0])
-            lines.append("  db upgrade %s %s %s: %s" % (row[0], row[1], row[2],
-                                                         "; ".join("%s %s %s->%s %s pt %s" % o for o in ops)))
-    except sqlite3.Error as e:
-        lines.append("  db unreadable: %s" % e)
-    return "\n".join(lines)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from rootkit import (SKIP, Failure, Snapshot, Tool, build_demo_root, check_leftovers, check_sound_db,  # noqa: E402
+                     copy_root, db_query, default_workdir, describe, log, make_examples, strace_works, write)
 
 
 # ---- scenarios --------------------------------------------------------------
@@ -269,16 +142,7 @@ def kill_at(tool, root, sc, syscall, n):
 
 
 def check_db(root, sc, outcome, expect):
-    problems = []
-    rows = db_query(root, "PRAGMA integrity_check")
-    if rows != [("ok",)]:
-        problems.append("integrity_check: %s" % rows[:5])
-    rows = db_query(root, "PRAGMA foreign_key_check")
-    if rows:
-        problems.append("foreign_key_check: %s" % rows[:5])
-    rows = db_query(root, "SELECT id, kind, status FROM upgrades WHERE status IN ('pending', 'in_progress')")
-    if rows:
-        problems.append("upgrades left unfinished: %s" % rows)
+    problems = check_sound_db(root)
     if sc.touched:
         ours = db_query(root, "SELECT id, status FROM upgrades WHERE id > %d ORDER BY id" % sc.old.max_upgrade)
         if outcome == "new":
@@ -309,31 +173,6 @@ def check_db(root, sc, outcome, expect):
         diff = {c: (floors.get(c), expect.floors.get(c)) for c in set(floors) | set(expect.floors)
                 if floors.get(c) != expect.floors.get(c)}
         problems.append("version floors (now, expected for the %s state): %s" % (outcome, diff))
-    return problems
-
-
-def check_leftovers(root):
-    problems = []
-    staging = os.path.join(root, ".noodle-upgrade", "staging")
-    if os.path.isdir(staging) and os.listdir(staging):
-        problems.append("staging not empty: %s" % sorted(os.listdir(staging)))
-    for c in components(root):
-        d = os.path.join(root, "components", c)
-        left = [n for n in os.listdir(d) if n.startswith(".current.tmp-") or n.startswith(".config.restore-")]
-        if left:
-            problems.append("%s: leftovers %s" % (c, sorted(left)))
-    points = os.path.join(root, ".noodle-upgrade", "points")
-    dirs = set(os.listdir(points)) if os.path.isdir(points) else set()
-    rows = {str(r[0]) for r in db_query(root, "SELECT id FROM rollback_points")}
-    if dirs - rows:
-        problems.append("point directories without a row: %s" % sorted(dirs - rows))
-    if rows - dirs:
-        problems.append("rollback points without their config copy: %s" % sorted(rows - dirs))
-    records = set(db_query(root, "SELECT component, version FROM file_records"))
-    for c in components(root):
-        for v in versions_of(root, c):
-            if (c, v) not in records:
-                problems.append("%s/versions/%s has no extraction record" % (c, v))
     return problems
 
 
@@ -434,32 +273,9 @@ def try_point(tool, work, sc, syscall, n):
 
 # ---- setup ------------------------------------------------------------------
 
-def demo_state(source_dir):
-    lines = []
-    with open(os.path.join(source_dir, "examples", "demo-installed.txt")) as f:
-        for line in f:
-            line = line.split("#", 1)[0].split()
-            if line:
-                lines.append((line[0], line[1]))
-    return lines
-
-
-def write(path, text, mode=None):
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        f.write(text)
-    if mode is not None:
-        os.chmod(path, mode)
-
-
 def build_roots(tool, work, source_dir, syscalls):
     base = os.path.join(work, "base")
-    for name, version in demo_state(source_dir):
-        tool.must(base, ["upgrade", name, version, "--offline"])
-    config = os.path.join(base, "components", "jit_compiler", "config")
-    write(os.path.join(config, "jit.yaml"), "tier: 2\ninline_budget: 400\n")
-    write(os.path.join(config, "profiles", "fast.yaml"), "opt: 3\n", 0o600)
-    os.symlink("profiles/fast.yaml", os.path.join(config, "active.yaml"))
+    build_demo_root(tool, base, source_dir)
 
     upgrade = Scenario("upgrade", ["upgrade", "jit_compiler", "2.1.0", "--offline"], base,
                        ["runtime_core", "gc_engine", "jit_compiler", "code_assistant"])
@@ -498,26 +314,6 @@ def build_roots(tool, work, source_dir, syscalls):
     return [upgrade, rollback, undo, gc]
 
 
-def strace_works(work):
-    try:
-        r = subprocess.run(["strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=mkdir",
-                            "-e", "inject=mkdir:signal=KILL:when=1", "mkdir", os.path.join(work, "probe")],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
-    except FileNotFoundError:
-        return "strace is not installed (scripts/install-deps installs it)"
-    if r.returncode != -9 or os.path.exists(os.path.join(work, "probe")):
-        return "strace cannot kill a traced process at a syscall here (exit %d): %s" % (r.returncode,
-                                                                                        r.stderr.strip())
-    return None
-
-
-def default_workdir():
-    shm = "/dev/shm"
-    if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
-        return shm
-    return None  # tempfile's default
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--binary", required=True, help="the built noodle-upgrade")
@@ -545,10 +341,8 @@ def main():
             log("SKIP: " + why)
             return SKIP
         log("work directory: %s" % work)
-        subprocess.run([sys.executable, os.path.join(source_dir, "scripts", "make-example-archives"),
-                        "--binary", binary, "--catalog", os.path.join(source_dir, "manifests"),
-                        "--out", os.path.join(work, "ex")], check=True, stdout=subprocess.DEVNULL)
-        tool = Tool(binary, source_dir, os.path.join(work, "ex"))
+        make_examples(binary, source_dir, os.path.join(work, "ex"))
+        tool = Tool(binary, os.path.join(source_dir, "manifests"), os.path.join(work, "ex"))
         scenarios = [sc for sc in build_roots(tool, work, source_dir, syscalls) if sc.name in wanted]
         log("setup: %.1f s" % (time.monotonic() - started))
 

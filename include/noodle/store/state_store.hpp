@@ -114,14 +114,20 @@ struct UpgradeFilter {
 class StateStore {
 public:
   enum class Create { if_missing, never };
+  // read_only: for readers of a root they may not write (another user, a
+  // read-only mount); nothing is written, not even the journal mode, and
+  // every mutating call fails.
+  enum class Access { read_write, read_only };
 
   // Opens (and with Create::if_missing creates, with mode 0600) the database
   // at `path`. Sets a busy timeout so a concurrent reader or `cancel` waits
   // instead of failing. Fails with corrupt_state when the file is not a
   // SQLite database, fails its quick_check, or has a schema version this
   // build does not know ("state database '<p>' ..."); with not_found when it
-  // is missing and Create::never; with io when it cannot be opened.
-  static Result<StateStore> open(const std::filesystem::path& path, Create create);
+  // is missing and Create::never; with io when it cannot be opened, or when
+  // Access::read_only finds a database without its schema.
+  static Result<StateStore> open(const std::filesystem::path& path, Create create,
+                                 Access access = Access::read_write);
 
   StateStore(StateStore&&) noexcept;
   StateStore& operator=(StateStore&&) noexcept;

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <sqlite3.h>
 
 using namespace noodle;
 namespace fs = std::filesystem;
@@ -187,4 +188,94 @@ TEST_CASE("engine::collect_garbage removes expired points and versions nothing n
   auto keep = engine::collect_garbage(s, 1);
   REQUIRE(keep);
   CHECK(fs::exists(f.layout.version_dir("a", "5.0.0")));
+}
+
+TEST_CASE("engine::recover records an undone upgrade whole or not at all", "[engine]")
+{
+  Fixture f;
+  std::int64_t id = 0;
+  {
+    auto s = f.open();
+    for (const char* name : {"a", "b"}) {
+      f.add_version(s, name, "1.0.0");
+      f.add_version(s, name, "2.0.0");
+      f.point_at(name, "1.0.0");
+    }
+    id = interrupted_upgrade(s, {{"a", "2.0.0"}, {"b", "2.0.0"}}, "1.0.0", 1);
+    f.point_at("a", "2.0.0");
+  }
+  // The audit trail refuses recover's entries, as a full disk would refuse the write.
+  const auto db_path = f.layout.database();
+  const auto exec = [&](const char* sql) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db_path.c_str(), &raw) == SQLITE_OK);
+    CHECK(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  };
+  exec("CREATE TRIGGER refuse_recover BEFORE INSERT ON audit WHEN NEW.action = 'recover' "
+       "BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+  auto failed = engine::Session::open_for_change(f.layout, std::chrono::milliseconds(0),
+                                                 engine::Actor::current("test"), [&f] { return f.now; });
+  REQUIRE_FALSE(failed);
+  CHECK_THAT(failed.error().message, Catch::Contains("audit refused"));
+  // The links went back; the record did not change at all: the next recover does it.
+  CHECK(f.current("a") == "versions/1.0.0");
+  {
+    auto store = store::StateStore::open(db_path, store::StateStore::Create::never);
+    REQUIRE(store);
+    auto u = store->upgrade(id);
+    REQUIRE((u && *u));
+    CHECK((*u)->status == store::UpgradeStatus::in_progress);
+    auto ops = store->operations(id);
+    REQUIRE(ops);
+    REQUIRE(ops->size() == 2);
+    CHECK((*ops)[0].status == store::OperationStatus::completed);
+    CHECK((*ops)[1].status == store::OperationStatus::in_progress);
+  }
+  exec("DROP TRIGGER refuse_recover");
+  auto s = f.open();
+  REQUIRE(s.recovery().upgrades.size() == 1);
+  auto u = s.store()->upgrade(id);
+  REQUIRE((u && *u));
+  CHECK((*u)->status == store::UpgradeStatus::rolled_back);
+  auto ops = s.store()->operations(id);
+  REQUIRE(ops);
+  for (const auto& op : *ops) {
+    CHECK(op.status == store::OperationStatus::rolled_back);
+  }
+}
+
+TEST_CASE("engine::collect_garbage fails when it cannot audit a removal, and the next gc finishes it", "[engine]")
+{
+  Fixture f;
+  {
+    auto s = f.open();
+    f.add_version(s, "a", "1.0.0");
+    f.add_version(s, "a", "2.0.0");
+    f.point_at("a", "2.0.0");
+  }
+  const auto db_path = f.layout.database();
+  const auto exec = [&](const char* sql) {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db_path.c_str(), &raw) == SQLITE_OK);
+    CHECK(sqlite3_exec(raw, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  };
+  exec("CREATE TRIGGER refuse_gc BEFORE INSERT ON audit WHEN NEW.action = 'gc' "
+       "BEGIN SELECT RAISE(ABORT, 'audit refused'); END");
+  {
+    auto s = f.open();
+    auto report = engine::collect_garbage(s, 0);
+    REQUIRE_FALSE(report);
+    CHECK_THAT(report.error().message, Catch::Contains("audit refused"));
+    // The directory is gone, its record kept with the unwritten audit entry.
+    CHECK(!fs::exists(f.layout.version_dir("a", "1.0.0")));
+    CHECK(*s.store()->files("a", "1.0.0"));
+  }
+  exec("DROP TRIGGER refuse_gc");
+  auto s = f.open();
+  auto report = engine::collect_garbage(s, 0);
+  REQUIRE(report);
+  CHECK(report->removed_versions == std::vector<std::string>{"a@1.0.0"});
+  CHECK(!*s.store()->files("a", "1.0.0"));
 }

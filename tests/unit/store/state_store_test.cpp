@@ -200,6 +200,44 @@ TEST_CASE("store::StateStore::open with Create::never fails with not_found on a 
   CHECK_FALSE(fs::exists(path));
 }
 
+TEST_CASE("store::StateStore::open with Access::read_only reads, writes nothing and refuses changes", "[store]")
+{
+  TempDir dir;
+  const auto path = dir / "state.db";
+  std::int64_t id = 0;
+  {
+    auto store = open_store(path);
+    auto added = store.begin_upgrade(make_upgrade("upgrade", 1000));
+    REQUIRE(added);
+    id = *added;
+  }
+  {
+    // A read-write open would switch it back to WAL: a reader must not.
+    RawDb raw(path);
+    REQUIRE(raw.text("PRAGMA journal_mode = DELETE") == "delete");
+  }
+  const auto before = read_bytes(path);
+  {
+    auto store = StateStore::open(path, StateStore::Create::never, StateStore::Access::read_only);
+    REQUIRE(store);
+    auto again = store->upgrade(id);
+    REQUIRE(again);
+    REQUIRE(again->has_value());
+    CHECK((*again)->started_at == 1000);
+    auto refused = store->begin_upgrade(make_upgrade("upgrade", 2000));
+    REQUIRE_FALSE(refused);
+  }
+  CHECK(read_bytes(path) == before);
+  {
+    RawDb raw(path);
+    CHECK(raw.text("PRAGMA journal_mode") == "delete");
+  }
+  auto missing = StateStore::open(dir / "none.db", StateStore::Create::if_missing, StateStore::Access::read_only);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ErrorCode::not_found);
+  CHECK_FALSE(fs::exists(dir / "none.db"));
+}
+
 TEST_CASE("store::StateStore::open fails with io when the directory is missing or the path is a symlink", "[store]")
 {
   TempDir dir;
