@@ -414,6 +414,8 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       if (!change.from || change.restore_point) {
         options.name = "immediate"; // nothing to shift traffic from, or a rollback: all at once
         options.fallback.reset();
+      } else if (live::is_strategy(change.strategy)) {
+        options.name = change.strategy; // the plan's: a batch step's own, else --strategy
       }
       options.before_commit = switch_files;
       const live::LiveTarget target{change.component, change.from.value_or(""), change.to,

@@ -522,6 +522,11 @@ private:
 
 } // namespace
 
+bool is_strategy(std::string_view name)
+{
+  return strategy_named(name).has_value();
+}
+
 Timer& system_timer()
 {
   static SteadyTimer timer;

@@ -374,3 +374,30 @@ TEST_CASE("a live rollback of a whole upgrade switches the runtime back too", "[
   CHECK(r.current() == "versions/1.0.0");
   CHECK(r.active()["active"] == "1.0.0");
 }
+
+TEST_CASE("a batch step's own strategy is the one rolled out live; --strategy is the default of the others",
+          "[live]")
+{
+  LiveRoot r;
+  const auto batch = r.dir / "batch.yaml";
+  std::ofstream(batch) << "upgrades:\n  - {component: svc, version: 1.1.0, strategy: canary}\n";
+  std::vector<std::string> args = {"-o", "json", "apply", batch.string(), "--strategy", "immediate"};
+  args.insert(args.end(), k_fast.begin(), k_fast.end());
+  auto applied = r.nu(args);
+  INFO(applied.out << applied.err);
+  REQUIRE(applied.exit_code == 0);
+  auto j = LiveRoot::result(applied.out);
+  CHECK(j["steps"][0]["live"]["strategy"] == "canary");
+  CHECK(r.current() == "versions/1.1.0");
+
+  // Without a strategy of its own the step takes --strategy (1.2.0 is
+  // unhealthy in the demo catalog: rolled back, by the rolling strategy).
+  std::ofstream(batch) << "upgrades:\n  - {component: svc, version: 1.2.0}\n";
+  args = {"-o", "json", "apply", batch.string(), "--strategy", "rolling"};
+  args.insert(args.end(), k_fast.begin(), k_fast.end());
+  auto plain = r.nu(args);
+  INFO(plain.out << plain.err);
+  CHECK(plain.exit_code == 1);
+  CHECK(LiveRoot::result(plain.out)["steps"][0]["live"]["strategy"] == "rolling");
+  CHECK(r.current() == "versions/1.1.0");
+}

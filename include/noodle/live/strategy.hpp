@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace noodle::live {
@@ -65,6 +66,10 @@ struct LiveResult {
   std::optional<Error> rollback_error; // the runtime's rollback failed too
   double switch_ms = 0;                // the last activate's round trip (the traffic switch)
 };
+
+// True for the name of a strategy run_strategy knows (immediate, gradual,
+// canary, blue-green, rolling); false for a plan's "install" or "restart".
+bool is_strategy(std::string_view name);
 
 // Runs one strategy against `runtime` (hello already done: `hello`), from
 // prepare to commit. A runtime lacking an op the strategy needs fails with
