@@ -97,7 +97,8 @@ Result<std::string> check_version_dir(Session& session, const std::string& compo
 }
 
 Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
-                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms)
+                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
+                                std::optional<std::int64_t> operation_id)
 {
   const Layout& layout = session.layout();
   auto version = current_version(layout, component);
@@ -131,6 +132,11 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
     return fail(begun.error());
   }
   auto id = db.add_point(point);
+  if (id && operation_id) {
+    if (auto set = db.set_operation_point(*operation_id, *id); !set) {
+      id = fail(set.error());
+    }
+  }
   if (!id) {
     (void)db.rollback();
     (void)remove_tree(tmp);
@@ -380,17 +386,14 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         break;
       }
     }
-    auto point = take_point(session, change.component, request.kind, report.upgrade_id, request.point_retention_ms);
+    auto point =
+        take_point(session, change.component, request.kind, report.upgrade_id, request.point_retention_ms, op.id);
     if (!point) {
       step_failed(point.error());
       break;
     }
     step.point_id = *point;
     op.point_id = *point;
-    if (auto set = db.set_operation_point(op.id, *point); !set) {
-      step_failed(set.error());
-      break;
-    }
     // 3. The switch. From here on this change counts as done for rollback.
     done = i + 1;
     const auto switch_files = [&]() -> Result<void> {

@@ -133,8 +133,10 @@ Result<void> undo_operation(Session& session, const store::OperationRecord& op);
 Result<void> restore_config(Session& session, const std::string& component, std::int64_t point_id);
 
 // A rollback point for `component` now: the version `current` points at and
-// a copy of config/. Returns its id.
+// a copy of config/. Returns its id. With `operation_id`, that operation's
+// point is set in the same database transaction (one commit, not two).
 Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
-                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms);
+                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
+                                std::optional<std::int64_t> operation_id = std::nullopt);
 
 } // namespace noodle::engine
