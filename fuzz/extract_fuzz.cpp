@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The input as a component archive, through the real safe extraction into a
-// staging directory. One scratch directory is made per process (on /dev/shm
+// staging directory. Input that is not already gzip or zstd (by its magic
+// bytes) is wrapped in a stored, uncompressed gzip stream first, since only
+// compressed tar archives are accepted: so the fuzzer mutates tar headers
+// directly instead of a deflate stream. One scratch directory is made per process (on /dev/shm
 // when there is one, so the fsyncs cost nothing) holding the staging
 // directory and an empty sibling; each input gets a fresh staging directory.
 // Properties: nothing appears beside the staging directory; a failure leaves
@@ -13,12 +16,14 @@
 #include <noodle/archive/limits.hpp>
 #include <noodle/archive/tree_digest.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include <sys/mman.h>
@@ -75,6 +80,49 @@ void remove_scratch()
   fs::remove_all(scratch().base, ec);
 }
 
+std::uint32_t crc32(std::string_view bytes)
+{
+  std::uint32_t crc = 0xffffffffU;
+  for (const char c : bytes) {
+    crc ^= static_cast<unsigned char>(c);
+    for (int bit = 0; bit < 8; ++bit) {
+      crc = (crc >> 1) ^ (0xedb88320U & (0U - (crc & 1U)));
+    }
+  }
+  return ~crc;
+}
+
+void put_le(std::string& out, std::uint32_t value, int bytes)
+{
+  for (int i = 0; i < bytes; ++i) {
+    out += static_cast<char>((value >> (8 * i)) & 0xffU);
+  }
+}
+
+// RFC 1952 member whose deflate data (RFC 1951) is stored blocks only.
+std::string stored_gzip(std::string_view raw)
+{
+  std::string out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10);
+  std::size_t at = 0;
+  do {
+    const std::size_t n = std::min<std::size_t>(raw.size() - at, 0xffff);
+    const bool last = at + n == raw.size();
+    out += static_cast<char>(last ? 1 : 0);
+    put_le(out, static_cast<std::uint32_t>(n), 2);
+    put_le(out, static_cast<std::uint32_t>(~n & 0xffffU), 2);
+    out.append(raw.substr(at, n));
+    at += n;
+  } while (at < raw.size());
+  put_le(out, crc32(raw), 4);
+  put_le(out, static_cast<std::uint32_t>(raw.size()), 4);
+  return out;
+}
+
+bool compressed(std::string_view bytes)
+{
+  return bytes.substr(0, 2) == "\x1f\x8b" || bytes.substr(0, 4) == std::string_view("\x28\xb5\x2f\xfd", 4);
+}
+
 bool is_empty_dir(const fs::path& dir)
 {
   std::error_code ec;
@@ -116,9 +164,11 @@ void check_symlinks(const fs::path& staging)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
   const Scratch& s = scratch();
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const std::string archive = compressed(input) ? std::string(input) : stored_gzip(input);
   const int fd = ::memfd_create("noodle-extract-fuzz", MFD_CLOEXEC);
   NOODLE_FUZZ_CHECK(fd >= 0);
-  NOODLE_FUZZ_CHECK(::write(fd, data, size) == static_cast<ssize_t>(size));
+  NOODLE_FUZZ_CHECK(::write(fd, archive.data(), archive.size()) == static_cast<ssize_t>(archive.size()));
   NOODLE_FUZZ_CHECK(::mkdir(s.staging.c_str(), 0700) == 0);
 
   archive::Limits limits;
@@ -132,6 +182,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.max_archive_bytes = 1024 * 1024;
   auto report = archive::extract(fd, s.staging, limits);
   ::close(fd);
+  if (std::getenv("NOODLE_FUZZ_VERBOSE") != nullptr) { // to see what a seed reaches
+    std::fprintf(stderr, "extract: %s\n", report ? "extracted" : report.error().message.c_str());
+  }
 
   std::size_t others = 0;
   for (const auto& entry : fs::directory_iterator(s.base)) {
