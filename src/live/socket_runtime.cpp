@@ -188,6 +188,70 @@ Result<std::vector<std::string>> string_array_field(const json& reply, const cha
   return out;
 }
 
+// The fields of an ok=true hello reply.
+Result<HelloInfo> hello_from(const json& reply)
+{
+  constexpr std::string_view op = "hello";
+  HelloInfo info;
+  const auto protocol = reply.find("protocol");
+  if (protocol == reply.end() || !protocol->is_number_integer()) {
+    return protocol_error(op, "reply field 'protocol' is missing or not an integer");
+  }
+  const bool same = protocol->is_number_unsigned()
+                        ? protocol->get<unsigned long long>() == static_cast<unsigned long long>(k_protocol_version)
+                        : protocol->get<long long>() == k_protocol_version;
+  if (!same) {
+    return protocol_error(op, fmt::format("runtime speaks protocol {}; this tool speaks {}", protocol->dump(),
+                                          k_protocol_version));
+  }
+  info.protocol = k_protocol_version;
+  auto runtime = string_field(reply, "runtime", op);
+  if (!runtime) {
+    return fail(std::move(runtime.error()));
+  }
+  auto version = string_field(reply, "version", op);
+  if (!version) {
+    return fail(std::move(version.error()));
+  }
+  auto instances = string_array_field(reply, "instances", op);
+  if (!instances) {
+    return fail(std::move(instances.error()));
+  }
+  auto capabilities = string_array_field(reply, "capabilities", op);
+  if (!capabilities) {
+    return fail(std::move(capabilities.error()));
+  }
+  info.runtime = std::move(*runtime);
+  info.version = std::move(*version);
+  info.instances = std::move(*instances);
+  info.capabilities = std::move(*capabilities);
+  return info;
+}
+
+// The fields of an ok=true health reply.
+Result<HealthReport> health_from(const json& reply)
+{
+  constexpr std::string_view op = "health";
+  const auto healthy = reply.find("healthy");
+  if (healthy == reply.end() || !healthy->is_boolean()) {
+    return protocol_error(op, "reply field 'healthy' is missing or not a boolean");
+  }
+  const auto details = reply.find("details");
+  if (details == reply.end() || !details->is_object()) {
+    return protocol_error(op, "reply field 'details' is missing or not an object");
+  }
+  HealthReport report;
+  report.healthy = healthy->get<bool>();
+  for (const auto& [instance, state] : details->items()) {
+    if (!state.is_string()) {
+      return protocol_error(op, fmt::format("reply field 'details' holds a non-string for instance '{}'",
+                                            runtime_text(instance)));
+    }
+    report.details.emplace(instance, state.get<std::string>());
+  }
+  return report;
+}
+
 std::string trusted_list(const std::vector<unsigned>& uids)
 {
   if (uids.empty()) {
@@ -263,6 +327,32 @@ Result<std::string> parse_reply(std::string_view line, long long id, std::string
     return reply->dump(-1, ' ', false, json::error_handler_t::replace);
   } catch (const std::exception& e) {
     return protocol_error(op, fmt::format("reply could not be read: {}", e.what()));
+  }
+}
+
+Result<HelloInfo> parse_hello_reply(std::string_view line, long long id)
+{
+  try {
+    auto reply = parse_reply_object(line, id, "hello");
+    if (!reply) {
+      return fail(std::move(reply.error()));
+    }
+    return hello_from(*reply);
+  } catch (const std::exception& e) {
+    return protocol_error("hello", fmt::format("reply could not be read: {}", e.what()));
+  }
+}
+
+Result<HealthReport> parse_health_reply(std::string_view line, long long id)
+{
+  try {
+    auto reply = parse_reply_object(line, id, "health");
+    if (!reply) {
+      return fail(std::move(reply.error()));
+    }
+    return health_from(*reply);
+  } catch (const std::exception& e) {
+    return protocol_error("health", fmt::format("reply could not be read: {}", e.what()));
   }
 }
 
@@ -540,40 +630,7 @@ Result<HelloInfo> SocketRuntime::hello()
     if (!reply) {
       return fail(std::move(reply.error()));
     }
-    HelloInfo info;
-    const auto protocol = reply->find("protocol");
-    if (protocol == reply->end() || !protocol->is_number_integer()) {
-      return protocol_error(op, "reply field 'protocol' is missing or not an integer");
-    }
-    const bool same = protocol->is_number_unsigned()
-                          ? protocol->get<unsigned long long>() == static_cast<unsigned long long>(k_protocol_version)
-                          : protocol->get<long long>() == k_protocol_version;
-    if (!same) {
-      return protocol_error(op, fmt::format("runtime speaks protocol {}; this tool speaks {}", protocol->dump(),
-                                            k_protocol_version));
-    }
-    info.protocol = k_protocol_version;
-    auto runtime = string_field(*reply, "runtime", op);
-    if (!runtime) {
-      return fail(std::move(runtime.error()));
-    }
-    auto version = string_field(*reply, "version", op);
-    if (!version) {
-      return fail(std::move(version.error()));
-    }
-    auto instances = string_array_field(*reply, "instances", op);
-    if (!instances) {
-      return fail(std::move(instances.error()));
-    }
-    auto capabilities = string_array_field(*reply, "capabilities", op);
-    if (!capabilities) {
-      return fail(std::move(capabilities.error()));
-    }
-    info.runtime = std::move(*runtime);
-    info.version = std::move(*version);
-    info.instances = std::move(*instances);
-    info.capabilities = std::move(*capabilities);
-    return info;
+    return hello_from(*reply);
   } catch (const std::exception& e) {
     return fail(ErrorCode::internal, fmt::format("{}: {}", op, e.what()));
   }
@@ -626,24 +683,7 @@ Result<HealthReport> SocketRuntime::health(const std::string& component, const s
     if (!reply) {
       return fail(std::move(reply.error()));
     }
-    const auto healthy = reply->find("healthy");
-    if (healthy == reply->end() || !healthy->is_boolean()) {
-      return protocol_error(op, "reply field 'healthy' is missing or not a boolean");
-    }
-    const auto details = reply->find("details");
-    if (details == reply->end() || !details->is_object()) {
-      return protocol_error(op, "reply field 'details' is missing or not an object");
-    }
-    HealthReport report;
-    report.healthy = healthy->get<bool>();
-    for (const auto& [instance, state] : details->items()) {
-      if (!state.is_string()) {
-        return protocol_error(op, fmt::format("reply field 'details' holds a non-string for instance '{}'",
-                                              runtime_text(instance)));
-      }
-      report.details.emplace(instance, state.get<std::string>());
-    }
-    return report;
+    return health_from(*reply);
   } catch (const std::exception& e) {
     return fail(ErrorCode::internal, fmt::format("{}: {}", op, e.what()));
   }

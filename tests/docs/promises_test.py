@@ -2,25 +2,27 @@
 # SPDX-License-Identifier: Apache-2.0
 """The README's table of promises names only tests that exist.
 
-Every "quoted" name in the table must be a Catch2 TEST_CASE under tests/
-(a name ending in "..." stands for every case that starts with it), and
-every `snake_case` name must be a CTest test (add_test NAME). A renamed or
-deleted test then fails here instead of leaving the table stale.
+Every "quoted" name in the table must be a Catch2 test case (a name ending
+in "..." stands for every case that starts with it), and every `snake_case`
+name a CTest test, both as `ctest -N` lists them in the build directory. A
+renamed or deleted test then fails here instead of leaving the table stale.
 
-Usage: promises_test.py --source-dir DIR
+Usage: promises_test.py --source-dir DIR --build-dir DIR
 """
 
 import argparse
-import glob
 import os
 import re
+import subprocess
 import sys
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--source-dir", required=True)
-    src = ap.parse_args().source_dir
+    ap.add_argument("--build-dir", required=True)
+    args = ap.parse_args()
+    src = args.source_dir
     readme = open(os.path.join(src, "README.md"), encoding="utf-8").read()
     m = re.search(r"^## What it promises.*?\n(.*?)^## ", readme, re.S | re.M)
     if not m:
@@ -29,12 +31,13 @@ def main():
     if len(rows) < 5:
         sys.exit("the promises table has %d rows, expected at least 5" % len(rows))
 
-    cases = set()
-    ctest = set()
-    for path in glob.glob(os.path.join(src, "tests", "**", "*.cpp"), recursive=True):
-        cases.update(re.findall(r'TEST_CASE\("((?:[^"\\]|\\.)*)"', open(path, encoding="utf-8").read()))
-    for path in glob.glob(os.path.join(src, "**", "CMakeLists.txt"), recursive=True):
-        ctest.update(re.findall(r"add_test\(NAME\s+(\S+)", open(path, encoding="utf-8").read()))
+    # The tests as CTest knows them: the Catch2 cases are discovered into it.
+    listed = subprocess.run(["ctest", "-N", "--test-dir", args.build_dir], stdout=subprocess.PIPE, text=True,
+                            check=True).stdout
+    names = set(re.findall(r"^\s*Test\s+#\d+: (.*)$", listed, re.M))
+    if len(names) < 100:
+        sys.exit("ctest -N in %s lists %d tests; is it the build directory?" % (args.build_dir, len(names)))
+    cases = ctest = names
 
     problems = []
     for row in rows:

@@ -76,4 +76,12 @@ private:
 // or runtime_refused as above; on success returns the reply object's dump.
 Result<std::string> parse_reply(std::string_view line, long long id, std::string_view op);
 
+// parse_reply for a hello reply, then its fields as SocketRuntime::hello
+// reads them (protocol 1, runtime, version, instances, capabilities).
+Result<HelloInfo> parse_hello_reply(std::string_view line, long long id);
+
+// parse_reply for a health reply, then its fields as SocketRuntime::health
+// reads them (healthy, details of string values).
+Result<HealthReport> parse_health_reply(std::string_view line, long long id);
+
 } // namespace noodle::live

@@ -331,6 +331,50 @@ TEST_CASE("live::parse_reply allows 32 levels of nesting and no more, not counti
   CHECK(hostile.error().message == "health: reply nested deeper than 32");
 }
 
+TEST_CASE("live::parse_hello_reply reads the runtime, its instances and capabilities")
+{
+  auto hello = live::parse_hello_reply(
+      R"({"id":1,"ok":true,"protocol":1,"runtime":"demo","version":"1.0.0","instances":["i0","i1"],"capabilities":["prepare","activate"]})",
+      1);
+  REQUIRE(hello.has_value());
+  CHECK(hello->protocol == 1);
+  CHECK(hello->runtime == "demo");
+  CHECK(hello->version == "1.0.0");
+  CHECK(hello->instances == std::vector<std::string>{"i0", "i1"});
+  CHECK(hello->can("activate"));
+  CHECK_FALSE(hello->can("commit"));
+}
+
+TEST_CASE("live::parse_hello_reply rejects another protocol and fields of the wrong type")
+{
+  for (const char* line :
+       {R"({"id":1,"ok":true,"protocol":2,"runtime":"r","version":"v","instances":[],"capabilities":[]})",
+        R"({"id":1,"ok":true,"protocol":1,"runtime":7,"version":"v","instances":[],"capabilities":[]})",
+        R"({"id":1,"ok":true,"protocol":1,"runtime":"r","version":"v","instances":["i0",1],"capabilities":[]})",
+        R"({"id":1,"ok":true,"protocol":1,"runtime":"r","version":"v","instances":[]})",
+        R"({"id":2,"ok":true,"protocol":1,"runtime":"r","version":"v","instances":[],"capabilities":[]})"}) {
+    CAPTURE(line);
+    auto hello = live::parse_hello_reply(line, 1);
+    REQUIRE_FALSE(hello.has_value());
+    CHECK(hello.error().code == ErrorCode::runtime_protocol);
+    CHECK(hello.error().message.rfind("hello: ", 0) == 0);
+  }
+}
+
+TEST_CASE("live::parse_health_reply reads the verdict and each instance's detail")
+{
+  auto health = live::parse_health_reply(R"({"id":4,"ok":true,"healthy":false,"details":{"i0":"ok","i1":"slow"}})", 4);
+  REQUIRE(health.has_value());
+  CHECK_FALSE(health->healthy);
+  CHECK(health->details.at("i1") == "slow");
+  auto bad = live::parse_health_reply(R"({"id":4,"ok":true,"healthy":true,"details":{"i0":1}})", 4);
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == ErrorCode::runtime_protocol);
+  auto refused = live::parse_health_reply(R"({"id":4,"ok":false,"error":{"code":"busy","message":"m"}})", 4);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::runtime_refused);
+}
+
 TEST_CASE("live::SocketRuntime::connect reports a missing socket as runtime_unreachable suggesting --offline")
 {
   TempDir dir;
