@@ -139,7 +139,7 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
     }
     const std::string id = fmt::format("{}@{}", component, version);
     if (auto forgot = record_removal(
-            session, db, [&] { return db.forget_files(component, version); }, component, version,
+            session, db, [&db, &c = component, &v = version] { return db.forget_files(c, v); }, component, version,
             fmt::format("forgot the record of {}, whose directory was already removed", id));
         !forgot) {
       return fail(forgot.error());
