@@ -69,8 +69,19 @@ std::string runtime_text(std::string_view text)
   std::string out;
   for (std::size_t i = 0; i < n; ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
+    const auto next = [&](std::size_t k) { return i + k < n ? static_cast<unsigned char>(text[i + k]) : 0u; };
     if (c < 0x20 || c == 0x7f) {
       out += fmt::format("\\x{:02x}", c);
+    } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) {
+      // C1 controls (U+0080-U+009F): some terminals take U+009B as CSI.
+      out += fmt::format("\\u{{{:04x}}}", next(1));
+      i += 1;
+    } else if ((c == 0xe2 && next(1) == 0x80 && ((next(2) >= 0x8e && next(2) <= 0x8f) || (next(2) >= 0xaa && next(2) <= 0xae))) ||
+               (c == 0xe2 && next(1) == 0x81 && next(2) >= 0xa6 && next(2) <= 0xa9)) {
+      // Bidirectional controls would reorder what the operator reads.
+      const unsigned cp = ((c & 0x0fu) << 12) | ((next(1) & 0x3fu) << 6) | (next(2) & 0x3fu);
+      out += fmt::format("\\u{{{:04x}}}", cp);
+      i += 2;
     } else {
       out += static_cast<char>(c);
     }
@@ -247,7 +258,8 @@ Result<HealthReport> health_from(const json& reply)
       return protocol_error(op, fmt::format("reply field 'details' holds a non-string for instance '{}'",
                                             runtime_text(instance)));
     }
-    report.details.emplace(instance, state.get<std::string>());
+    // Shown to the operator: escaped and bounded like a refusal's message.
+    report.details.emplace(runtime_text(instance), runtime_text(state.get_ref<const std::string&>()));
   }
   return report;
 }

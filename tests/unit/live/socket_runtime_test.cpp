@@ -375,6 +375,22 @@ TEST_CASE("live::parse_health_reply reads the verdict and each instance's detail
   CHECK(refused.error().code == ErrorCode::runtime_refused);
 }
 
+TEST_CASE("live::parse_health_reply escapes terminal controls, C1 controls and bidi overrides in what it shows")
+{
+  // ESC [ 2 J (clear screen), U+009B (CSI), U+202E (right-to-left override), U+2066 (isolate).
+  auto health = live::parse_health_reply(
+      R"({"id":4,"ok":true,"healthy":false,"details":{"i0\u001b":"bad\u001b[2J \u009b31m \u202eevil\u2066 ok"}})", 4);
+  REQUIRE(health.has_value());
+  REQUIRE(health->details.size() == 1);
+  const auto& [instance, detail] = *health->details.begin();
+  CHECK(instance == "i0\\x1b");
+  CHECK(detail == "bad\\x1b[2J \\u{009b}31m \\u{202e}evil\\u{2066} ok");
+  // Other non-ASCII text is kept as it is.
+  auto plain = live::parse_health_reply(R"({"id":4,"ok":true,"healthy":false,"details":{"i0":"café ☕"}})", 4);
+  REQUIRE(plain.has_value());
+  CHECK(plain->details.at("i0") == "café ☕");
+}
+
 TEST_CASE("live::SocketRuntime::connect reports a missing socket as runtime_unreachable suggesting --offline")
 {
   TempDir dir;
