@@ -26,6 +26,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t k_excerpt_bytes = 80;
 constexpr std::size_t k_runtime_text_bytes = 512; // of a refusal's code and message
+constexpr std::size_t k_instance_name_bytes = 128;
 constexpr std::size_t k_read_chunk = 64 * 1024;
 constexpr std::chrono::milliseconds k_connect_retry{10};
 
@@ -228,12 +229,21 @@ Result<HelloInfo> hello_from(const json& reply)
   if (!instances) {
     return fail(std::move(instances.error()));
   }
+  // Instance names go back to the runtime as they are and are shown to the
+  // operator: they must need no escaping.
+  for (const auto& name : *instances) {
+    if (name.empty() || name.size() > k_instance_name_bytes || runtime_text(name) != name) {
+      return protocol_error(op, fmt::format("instance name '{}' is empty, longer than {} bytes or holds control "
+                                            "characters",
+                                            runtime_text(name), k_instance_name_bytes));
+    }
+  }
   auto capabilities = string_array_field(reply, "capabilities", op);
   if (!capabilities) {
     return fail(std::move(capabilities.error()));
   }
-  info.runtime = std::move(*runtime);
-  info.version = std::move(*version);
+  info.runtime = runtime_text(*runtime);
+  info.version = runtime_text(*version);
   info.instances = std::move(*instances);
   info.capabilities = std::move(*capabilities);
   return info;

@@ -361,6 +361,32 @@ TEST_CASE("live::parse_hello_reply rejects another protocol and fields of the wr
   }
 }
 
+TEST_CASE("live::parse_hello_reply refuses instance names that are empty, too long or hold controls")
+{
+  const std::string too_long(129, 'i');
+  for (const std::string& name : {std::string(), too_long, std::string("i0\\u001b[2J"), std::string("i\\u009b0"),
+                                  std::string("i\\u202e0")}) {
+    CAPTURE(name);
+    auto hello = live::parse_hello_reply(
+        R"({"id":1,"ok":true,"protocol":1,"runtime":"r","version":"v","instances":["i0",")" + name +
+            R"("],"capabilities":[]})",
+        1);
+    REQUIRE_FALSE(hello.has_value());
+    CHECK(hello.error().code == ErrorCode::runtime_protocol);
+    CHECK(hello.error().message.find("instance name") != std::string::npos);
+    CHECK(hello.error().message.find('\x1b') == std::string::npos);
+  }
+  // A name of 128 bytes, and one in another script, are fine; the runtime's
+  // own name is shown escaped.
+  auto ok = live::parse_hello_reply(
+      R"({"id":1,"ok":true,"protocol":1,"runtime":"r\u001b","version":"v","instances":[")" + std::string(128, 'i') +
+          R"(","web-é"],"capabilities":[]})",
+      1);
+  REQUIRE(ok.has_value());
+  CHECK(ok->instances.size() == 2);
+  CHECK(ok->runtime == "r\\x1b");
+}
+
 TEST_CASE("live::parse_health_reply reads the verdict and each instance's detail")
 {
   auto health = live::parse_health_reply(R"({"id":4,"ok":true,"healthy":false,"details":{"i0":"ok","i1":"slow"}})", 4);
