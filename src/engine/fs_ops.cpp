@@ -134,18 +134,8 @@ int copy_bytes(int from, int to)
     if (n == 0) {
       return 0;
     }
-    const char* data = buffer.data();
-    auto left = static_cast<std::size_t>(n);
-    while (left > 0) {
-      const ssize_t w = ::write(to, data, left);
-      if (w < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        return errno;
-      }
-      data += w;
-      left -= static_cast<std::size_t>(w);
+    if (const int error = util::write_all(to, buffer.data(), static_cast<std::size_t>(n)); error != 0) {
+      return error;
     }
   }
 }

@@ -339,43 +339,42 @@ private:
 
 } // namespace
 
-Result<std::string> parse_reply(std::string_view line, long long id, std::string_view op)
+namespace {
+
+// Parses a reply line and reads it with `read`; a stray exception of the
+// JSON library becomes the op's protocol error.
+template <typename Read>
+auto read_reply(std::string_view line, long long id, std::string_view op, const Read& read)
+    -> decltype(read(std::declval<const json&>()))
 {
   try {
     auto reply = parse_reply_object(line, id, op);
     if (!reply) {
       return fail(std::move(reply.error()));
     }
-    return reply->dump(-1, ' ', false, json::error_handler_t::replace);
+    return read(*reply);
   } catch (const std::exception& e) {
     return protocol_error(op, fmt::format("reply could not be read: {}", e.what()));
   }
 }
 
+} // namespace
+
+Result<std::string> parse_reply(std::string_view line, long long id, std::string_view op)
+{
+  return read_reply(line, id, op, [](const json& reply) -> Result<std::string> {
+    return reply.dump(-1, ' ', false, json::error_handler_t::replace);
+  });
+}
+
 Result<HelloInfo> parse_hello_reply(std::string_view line, long long id)
 {
-  try {
-    auto reply = parse_reply_object(line, id, "hello");
-    if (!reply) {
-      return fail(std::move(reply.error()));
-    }
-    return hello_from(*reply);
-  } catch (const std::exception& e) {
-    return protocol_error("hello", fmt::format("reply could not be read: {}", e.what()));
-  }
+  return read_reply(line, id, "hello", hello_from);
 }
 
 Result<HealthReport> parse_health_reply(std::string_view line, long long id)
 {
-  try {
-    auto reply = parse_reply_object(line, id, "health");
-    if (!reply) {
-      return fail(std::move(reply.error()));
-    }
-    return health_from(*reply);
-  } catch (const std::exception& e) {
-    return protocol_error("health", fmt::format("reply could not be read: {}", e.what()));
-  }
+  return read_reply(line, id, "health", health_from);
 }
 
 Result<std::unique_ptr<SocketRuntime>> SocketRuntime::connect(const std::filesystem::path& socket,
