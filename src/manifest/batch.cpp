@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <limits>
 
 namespace noodle::manifest {
@@ -125,21 +124,11 @@ Result<Batch> parse_batch(std::string_view text, const std::string& file_name, s
   try {
     SourceText source(text, file_name);
     Sink sink(source, diagnostics);
-    LoadOptions defaults;
-    ParseLimits limits{std::numeric_limits<std::size_t>::max(), defaults.max_depth, 2, defaults.max_aliases,
-                       defaults.max_nodes};
-    std::vector<Document> documents = parse_yaml(source, limits, sink);
-    // Drop empty documents, e.g. after a trailing "---".
-    documents.erase(std::remove_if(documents.begin(), documents.end(),
-                                   [](const Document& d) { return d.root->kind == NodeKind::null; }),
-                    documents.end());
-    if (documents.size() > 1) {
-      sink.error(ErrorCode::manifest_parse, "a batch file holds a single YAML document", *documents[1].root);
-    } else if (documents.empty() && sink.errors() == 0) {
+    if (NodePtr root = parse_single_document(source, sink, "a batch file")) {
+      read_batch(*root, sink, batch);
+    } else if (sink.errors() == 0) {
       sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
                   "batch file is empty: expected an 'upgrades' list", 0, 0, "upgrades");
-    } else if (!documents.empty()) {
-      read_batch(*documents[0].root, sink, batch);
     }
   } catch (const std::exception& e) {
     Diagnostic d;

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <limits>
+#include <iterator>
 #include <system_error>
 
 namespace noodle::manifest {
@@ -22,9 +22,15 @@ const std::vector<std::string> k_fields = {
     "root",     "catalog",       "keyring",  "archives", "socket", "output",  "strategy",
     "lock_timeout", "request_timeout", "lease", "step_interval", "analysis", "limits", "gc_keep",
     "point_retention_days"};
-const std::vector<std::string> k_limit_fields = {"max_entries",    "max_file_bytes", "max_total_bytes",
-                                                 "max_ratio",      "max_path_bytes", "max_path_depth",
-                                                 "max_archive_bytes"};
+struct LimitField {
+  const char* name;
+  std::optional<std::uint64_t> Config::Limits::*member;
+};
+constexpr LimitField k_limit_fields[] = {
+    {"max_entries", &Config::Limits::max_entries},       {"max_file_bytes", &Config::Limits::max_file_bytes},
+    {"max_total_bytes", &Config::Limits::max_total_bytes}, {"max_ratio", &Config::Limits::max_ratio},
+    {"max_path_bytes", &Config::Limits::max_path_bytes},   {"max_path_depth", &Config::Limits::max_path_depth},
+    {"max_archive_bytes", &Config::Limits::max_archive_bytes}};
 
 // A year: any longer wait or lease is a mistake, not a setting.
 constexpr double k_max_seconds = 365.0 * 24 * 3600;
@@ -61,27 +67,17 @@ void read_limits(const Node& n, Sink& sink, Config::Limits& limits)
     return;
   }
   for (const Entry& e : entries_of(n, sink, "limits")) {
-    const std::string f = join_field("limits", e.key);
-    std::optional<std::uint64_t>* target = nullptr;
-    if (e.key == "max_entries") {
-      target = &limits.max_entries;
-    } else if (e.key == "max_file_bytes") {
-      target = &limits.max_file_bytes;
-    } else if (e.key == "max_total_bytes") {
-      target = &limits.max_total_bytes;
-    } else if (e.key == "max_ratio") {
-      target = &limits.max_ratio;
-    } else if (e.key == "max_path_bytes") {
-      target = &limits.max_path_bytes;
-    } else if (e.key == "max_path_depth") {
-      target = &limits.max_path_depth;
-    } else if (e.key == "max_archive_bytes") {
-      target = &limits.max_archive_bytes;
-    } else {
-      report_unknown_field(e, sink, "limits", k_limit_fields, Diagnostic::Severity::error);
+    const auto* field = std::find_if(std::begin(k_limit_fields), std::end(k_limit_fields),
+                                     [&](const LimitField& l) { return e.key == l.name; });
+    if (field == std::end(k_limit_fields)) {
+      std::vector<std::string> names;
+      for (const auto& l : k_limit_fields) {
+        names.emplace_back(l.name);
+      }
+      report_unknown_field(e, sink, "limits", names, Diagnostic::Severity::error);
       continue;
     }
-    *target = read_unsigned(*e.value, sink, f, Sign::positive);
+    limits.*(field->member) = read_unsigned(*e.value, sink, join_field("limits", e.key), Sign::positive);
   }
 }
 
@@ -144,18 +140,8 @@ Result<Config> parse_config(std::string_view text, const std::string& origin)
   try {
     SourceText source(text, origin);
     Sink sink(source, diagnostics);
-    LoadOptions defaults;
-    ParseLimits limits{std::numeric_limits<std::size_t>::max(), defaults.max_depth, 2, defaults.max_aliases,
-                       defaults.max_nodes};
-    std::vector<Document> documents = parse_yaml(source, limits, sink);
-    documents.erase(std::remove_if(documents.begin(), documents.end(),
-                                   [](const Document& d) { return d.root->kind == NodeKind::null; }),
-                    documents.end());
-    if (documents.size() > 1) {
-      sink.error(ErrorCode::manifest_parse, "a configuration file holds a single YAML document",
-                 *documents[1].root);
-    } else if (documents.size() == 1) {
-      read_config(*documents[0].root, sink, config);
+    if (NodePtr root = parse_single_document(source, sink, "a configuration file")) {
+      read_config(*root, sink, config);
     }
   } catch (const std::exception& e) {
     return fail(ErrorCode::internal, fmt::format("cannot parse configuration file '{}': {}", origin, e.what()));

@@ -973,3 +973,23 @@ nlohmann::json to_json(const Node& n, Sink& sink, const std::string& field)
 }
 
 } // namespace noodle::manifest::detail
+
+namespace noodle::manifest::detail {
+
+NodePtr parse_single_document(const SourceText& source, Sink& sink, std::string_view what)
+{
+  ParseLimits limits;
+  limits.max_file_bytes = std::numeric_limits<std::size_t>::max();
+  limits.max_documents = 2; // enough to report the second one
+  std::vector<Document> documents = parse_yaml(source, limits, sink);
+  documents.erase(std::remove_if(documents.begin(), documents.end(),
+                                 [](const Document& d) { return d.root->kind == NodeKind::null; }),
+                  documents.end());
+  if (documents.size() > 1) {
+    sink.error(ErrorCode::manifest_parse, fmt::format("{} holds a single YAML document", what), *documents[1].root);
+    return nullptr;
+  }
+  return documents.empty() ? nullptr : documents[0].root;
+}
+
+} // namespace noodle::manifest::detail

@@ -98,6 +98,13 @@ private:
 // completed before it are kept). Never throws.
 std::vector<Document> parse_yaml(const SourceText& source, const ParseLimits& limits, Sink& sink);
 
+// Parses a file that holds one YAML document (a batch or a configuration
+// file) with the default limits, the size already checked by whoever read
+// it; empty documents (e.g. after a trailing "---") are dropped. Returns the
+// document's root, or null when there is none or when there are several,
+// reported as "<what> holds a single YAML document" (`what`: "a batch file").
+NodePtr parse_single_document(const SourceText& source, Sink& sink, std::string_view what);
+
 // Pre-scan of raw YAML text: the first place where the nesting of block
 // collections plus flow collections ([ {) goes over `max_depth`, or where a
 // quoted scalar is left open at the end of the text.
