@@ -65,8 +65,10 @@ CORE_SYSCALLS = ["rename", "renameat", "renameat2", "fsync", "fdatasync", "unlin
 DATA_SYSCALLS = ["write", "pwrite64", "ftruncate", "copy_file_range"]
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from rootkit import (SKIP, Failure, Snapshot, Tool, build_demo_root, check_leftovers, check_sound_db,  # noqa: E402
-                     copy_root, db_query, default_workdir, describe, log, make_examples, strace_works, write)
+from rootkit import (DEMO_UPGRADE, DEMO_UPGRADE_CHANGES, SKIP, Failure, Snapshot, Tool,  # noqa: E402
+                     build_demo_root, build_upgraded_root, check_leftovers, check_sound_db,
+                     copy_root, db_query, default_workdir, describe, log, make_examples, release_workdir,
+                     strace_works, write)
 
 
 # ---- scenarios --------------------------------------------------------------
@@ -277,18 +279,12 @@ def build_roots(tool, work, source_dir, syscalls):
     base = os.path.join(work, "base")
     build_demo_root(tool, base, source_dir)
 
-    upgrade = Scenario("upgrade", ["upgrade", "jit_compiler", "2.1.0", "--offline"], base,
-                       ["runtime_core", "gc_engine", "jit_compiler", "code_assistant"])
+    upgrade = Scenario("upgrade", DEMO_UPGRADE, base, DEMO_UPGRADE_CHANGES)
 
     # After a completed upgrade the operator edits config/; the rollback
     # brings back the copy taken before the upgrade.
     upgraded = os.path.join(work, "base-upgraded")
-    copy_root(base, upgraded)
-    tool.must(upgraded, upgrade.command)
-    config = os.path.join(upgraded, "components", "jit_compiler", "config")
-    write(os.path.join(config, "jit.yaml"), "tier: 3\ninline_budget: 800\n")
-    os.remove(os.path.join(config, "profiles", "fast.yaml"))
-    write(os.path.join(config, "notes.txt"), "edited under 2.1.0\n")
+    build_upgraded_root(tool, base, upgraded)
     # --force: jit_compiler 1.4.0 alone on the 2.x runtime breaks its
     # dependency ranges; this scenario is about the files, not the catalog.
     rollback = RollbackScenario("rollback", ["rollback", "jit_compiler", "--offline", "--force"], upgraded,
@@ -384,10 +380,7 @@ def main():
             log("FAIL " + str(e))
         log("stopped after %d failure(s)" % len(failures))
     finally:
-        if args.keep:
-            log("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        release_workdir(work, args.keep)
     if failures:
         log("\n%d crash point(s) failed; the first:\n%s" % (len(failures), failures[0]))
         return 1

@@ -50,9 +50,10 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from rootkit import (SKIP, Failure, Snapshot, Tool, build_demo_root, check_root, copy_root, db_query,  # noqa: E402
+from rootkit import (DEMO_UPGRADE, DEMO_UPGRADE_CHANGES, SKIP, Failure, Snapshot, Tool,  # noqa: E402
+                     build_demo_root, build_upgraded_root, check_root, copy_root, db_query,
                      describe, links, log, make_examples, make_workdir, strace_works, trace_calls, tree,
-                     tree_diff, write)
+                     tree_diff, write, release_workdir)
 
 FAULT_SYSCALLS = ["write", "pwrite64", "fsync", "fdatasync", "rename", "renameat", "renameat2"]
 ERRNOS = ["EIO", "ENOSPC"]
@@ -293,15 +294,9 @@ def part_inject(tool, work, scenarios, budget, full, failures, report):
 
 
 def build_scenarios(tool, work, base):
-    upgrade = Scenario("upgrade", ["upgrade", "jit_compiler", "2.1.0", "--offline"], base,
-                       ["runtime_core", "gc_engine", "jit_compiler", "code_assistant"])
+    upgrade = Scenario("upgrade", DEMO_UPGRADE, base, DEMO_UPGRADE_CHANGES)
     upgraded = os.path.join(work, "base-upgraded")
-    copy_root(base, upgraded)
-    tool.must(upgraded, upgrade.command)
-    config = os.path.join(upgraded, "components", "jit_compiler", "config")
-    write(os.path.join(config, "jit.yaml"), "tier: 3\ninline_budget: 800\n")
-    os.remove(os.path.join(config, "profiles", "fast.yaml"))
-    write(os.path.join(config, "notes.txt"), "edited under 2.1.0\n")
+    build_upgraded_root(tool, base, upgraded)
     rollback = Scenario("rollback", ["rollback", "jit_compiler", "--offline", "--force"], upgraded, ["jit_compiler"])
     # An upgrade that failed at its last link switch and was rolled back
     # leaves four extracted versions nothing pins: gc --keep 0 removes them.
@@ -764,10 +759,7 @@ def main():
             failures.append(str(e))
             log("FAIL " + str(e))
     finally:
-        if args.keep:
-            log("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        release_workdir(work, args.keep)
     if args.show_errors:
         log("\nerror lines seen:\n  " + "\n  ".join(sorted(ERROR_SHAPES)))
     log("\n%s\ntotal %.1f s, %d failure(s)" % ("\n".join(report), time.monotonic() - started, len(failures)))

@@ -18,12 +18,12 @@ Exit 0 when all held, 1 otherwise.
 import argparse
 import json
 import os
-import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from rootkit import Failure, Tool, check_root, db_query, links, log, make_examples, make_workdir, write  # noqa: E402
+from rootkit import (Failure, Tool, check_root, db_query, links, log, make_examples, make_workdir,  # noqa: E402
+                     release_workdir, write)
 
 
 def manifest(name, version):
@@ -110,10 +110,7 @@ def main():
     except (Failure, ValueError) as e:
         failures.append(str(e))
     finally:
-        if args.keep:
-            log("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        release_workdir(work, args.keep)
     for f in failures:
         log("FAIL " + f)
     return 1 if failures else 0

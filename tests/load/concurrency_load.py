@@ -26,13 +26,12 @@ import argparse
 import json
 import os
 import random
-import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from rootkit import (Failure, Tool, build_demo_root, check_root, db_query, log, make_examples,  # noqa: E402
-                     make_workdir)
+                     make_workdir, release_workdir)
 
 LOCK_TIMEOUT = "120"
 # (command, changes the root)
@@ -165,10 +164,7 @@ def main():
     except Failure as e:
         failures.append(str(e))
     finally:
-        if args.keep:
-            log("kept %s" % work)
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+        release_workdir(work, args.keep)
     for f in failures:
         log("FAIL " + f)
     return 1 if failures else 0

@@ -85,6 +85,14 @@ def make_workdir(prefix, parent=None):
     return tempfile.mkdtemp(prefix=prefix, dir=parent or default_workdir())
 
 
+def release_workdir(work, keep):
+    """Removes a test's temporary directory, or says where it is when the test was asked to --keep it."""
+    if keep:
+        log("kept %s" % work)
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def default_workdir():
     shm = "/dev/shm"
     if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK):
@@ -297,6 +305,22 @@ def build_demo_root(tool, base, source_dir):
     write(os.path.join(config, "jit.yaml"), "tier: 2\ninline_budget: 400\n")
     write(os.path.join(config, "profiles", "fast.yaml"), "opt: 3\n", 0o600)
     os.symlink("profiles/fast.yaml", os.path.join(config, "active.yaml"))
+
+
+# The upgrade every scenario starts from, and the components it changes.
+DEMO_UPGRADE = ["upgrade", "jit_compiler", "2.1.0", "--offline"]
+DEMO_UPGRADE_CHANGES = ["runtime_core", "gc_engine", "jit_compiler", "code_assistant"]
+
+
+def build_upgraded_root(tool, base, dst):
+    """A copy of the demo root `base` after DEMO_UPGRADE, whose jit_compiler config/ the operator then
+    edited (a file changed, one removed, one added): a rollback must bring back the copy taken before."""
+    copy_root(base, dst)
+    tool.must(dst, DEMO_UPGRADE)
+    config = os.path.join(dst, "components", "jit_compiler", "config")
+    write(os.path.join(config, "jit.yaml"), "tier: 3\ninline_budget: 800\n")
+    os.remove(os.path.join(config, "profiles", "fast.yaml"))
+    write(os.path.join(config, "notes.txt"), "edited under 2.1.0\n")
 
 
 def strace_works(work):
