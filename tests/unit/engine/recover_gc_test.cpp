@@ -83,25 +83,31 @@ std::int64_t interrupted_upgrade(engine::Session& s, const std::vector<std::pair
   return *id;
 }
 
+// a and b at 1.0.0 with 2.0.0 extracted beside them, and an upgrade of both
+// to 2.0.0 by a process that died after swapping a, before recording b (b
+// never moved). Returns the upgrade's id.
+std::int64_t half_done_upgrade(Fixture& f)
+{
+  auto s = f.open();
+  for (const char* name : {"a", "b"}) {
+    f.add_version(s, name, "1.0.0");
+    f.add_version(s, name, "2.0.0");
+    f.point_at(name, "1.0.0");
+  }
+  const std::int64_t id = interrupted_upgrade(s, {{"a", "2.0.0"}, {"b", "2.0.0"}}, "1.0.0", 1);
+  f.point_at("a", "2.0.0");
+  return id;
+}
+
 } // namespace
 
 TEST_CASE("engine::recover undoes an interrupted upgrade judged by where the links point", "[engine]")
 {
   Fixture f;
-  std::int64_t id = 0;
-  {
-    auto s = f.open();
-    for (const char* name : {"a", "b"}) {
-      f.add_version(s, name, "1.0.0");
-      f.add_version(s, name, "2.0.0");
-      f.point_at(name, "1.0.0");
-    }
-    id = interrupted_upgrade(s, {{"a", "2.0.0"}, {"b", "2.0.0"}}, "1.0.0", 1);
-    // The process died after swapping a, before recording b (b never moved).
-    f.point_at("a", "2.0.0");
-    fs::create_directories(f.layout.staging_dir() / "7-0-a" / "tree");
-    std::ofstream(f.layout.component_dir("a") / ".current.tmp-1-0") << "";
-  }
+  const std::int64_t id = half_done_upgrade(f);
+  // Leftovers of the dead process: a staging tree and a temporary link.
+  fs::create_directories(f.layout.staging_dir() / "7-0-a" / "tree");
+  std::ofstream(f.layout.component_dir("a") / ".current.tmp-1-0") << "";
   auto s = f.open(); // every changing command recovers first
   const auto& report = s.recovery();
   REQUIRE(report.upgrades.size() == 1);
@@ -193,17 +199,7 @@ TEST_CASE("engine::collect_garbage removes expired points and versions nothing n
 TEST_CASE("engine::recover records an undone upgrade whole or not at all", "[engine]")
 {
   Fixture f;
-  std::int64_t id = 0;
-  {
-    auto s = f.open();
-    for (const char* name : {"a", "b"}) {
-      f.add_version(s, name, "1.0.0");
-      f.add_version(s, name, "2.0.0");
-      f.point_at(name, "1.0.0");
-    }
-    id = interrupted_upgrade(s, {{"a", "2.0.0"}, {"b", "2.0.0"}}, "1.0.0", 1);
-    f.point_at("a", "2.0.0");
-  }
+  const std::int64_t id = half_done_upgrade(f);
   // The audit trail refuses recover's entries, as a full disk would refuse the write.
   const auto db_path = f.layout.database();
   const auto exec = [&](const char* sql) {
