@@ -78,10 +78,14 @@ bool asks_for_help_or_version(const std::vector<std::string>& args)
                      [](const std::string& a) { return a == "-h" || a == "--help" || a == "--version"; });
 }
 
+// A set value becomes the default of `app`'s option `name`, when it has one.
 template <typename T>
-void default_from(CLI::Option* option, const std::optional<T>& value)
+void default_from(CLI::App& app, const char* name, const std::optional<T>& value)
 {
-  if (option != nullptr && value) {
+  if (!value) {
+    return;
+  }
+  if (CLI::Option* option = app.get_option_no_throw(name); option != nullptr) {
     option->default_val(*value);
   }
 }
@@ -96,38 +100,29 @@ void each_command(CLI::App& app, const Fn& fn)
   }
 }
 
-CLI::Option* find_option(CLI::App& app, const std::string& name)
-{
-  try {
-    return app.get_option(name);
-  } catch (const CLI::OptionNotFound&) {
-    return nullptr;
-  }
-}
-
 // The configuration's settings become the options' defaults, so that an
 // environment variable (applied by CLI11 when the flag is absent) and a flag
 // override them. Settings without an option go to `global`.
 void apply_configuration(CLI::App& app, GlobalOptions& global, const manifest::Config& config)
 {
-  default_from(find_option(app, "--root"), config.root);
-  default_from(find_option(app, "--catalog"), config.catalog);
-  default_from(find_option(app, "--keyring"), config.keyring);
-  default_from(find_option(app, "--archives"), config.archives);
-  default_from(find_option(app, "--socket"), config.socket);
-  default_from(find_option(app, "--output"), config.output);
-  default_from(find_option(app, "--lock-timeout"), config.lock_timeout);
+  default_from(app, "--root", config.root);
+  default_from(app, "--catalog", config.catalog);
+  default_from(app, "--keyring", config.keyring);
+  default_from(app, "--archives", config.archives);
+  default_from(app, "--socket", config.socket);
+  default_from(app, "--output", config.output);
+  default_from(app, "--lock-timeout", config.lock_timeout);
   each_command(app, [&](CLI::App& cmd) {
     if (&cmd == &app) {
       return;
     }
-    default_from(find_option(cmd, "--strategy"), config.strategy);
-    default_from(find_option(cmd, "--request-timeout"), config.request_timeout);
-    default_from(find_option(cmd, "--lease"), config.lease);
-    default_from(find_option(cmd, "--step-interval"), config.step_interval);
-    default_from(find_option(cmd, "--analysis"), config.analysis);
+    default_from(cmd, "--strategy", config.strategy);
+    default_from(cmd, "--request-timeout", config.request_timeout);
+    default_from(cmd, "--lease", config.lease);
+    default_from(cmd, "--step-interval", config.step_interval);
+    default_from(cmd, "--analysis", config.analysis);
     if (cmd.get_name() == "gc") {
-      default_from(find_option(cmd, "--keep"), config.gc_keep);
+      default_from(cmd, "--keep", config.gc_keep);
     }
   });
   const auto& l = config.limits;
