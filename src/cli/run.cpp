@@ -377,12 +377,19 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_state_commands(app, registry);
   add_complete_command(app, registry);
 
+  auto config = load_configuration(args);
   if (is_complete_request(args)) {
+    // Candidates come from the configured root and catalog too; completion
+    // never fails, so a broken configuration only leaves the built-in defaults.
+    if (config) {
+      try {
+        apply_configuration(app, global, *config);
+      } catch (const CLI::Error&) {
+      }
+    }
     complete_words(app, std::vector<std::string>(args.begin() + 1, args.end()), out);
     return 0;
   }
-
-  auto config = load_configuration(args);
   // Help and --version must work even when the configuration is broken: they
   // are how an operator finds out how to fix it.
   if (!config && asks_for_help_or_version(args)) {

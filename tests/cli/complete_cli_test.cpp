@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 
 #include <sstream>
@@ -101,6 +102,16 @@ TEST_CASE("cli __complete offers component names of the catalog for a NAME")
   // A missing or broken catalog: nothing, silently.
   CHECK(candidates({"--catalog", "/nonexistent", "upgrade", ""}).empty());
   CHECK(candidates({"--catalog", source_path("tests/data/catalogs/bad_yaml"), "upgrade", ""}).empty());
+}
+
+TEST_CASE("cli __complete reads the catalog that the configuration file names; a broken file changes nothing")
+{
+  TempDir dir;
+  const auto config = dir / "config.yaml";
+  std::ofstream(config) << "catalog: " << source_path("manifests") << "\n";
+  CHECK(candidates({"upgrade", "j"}, {{"NOODLE_CONFIG", config.string()}}) == std::vector<std::string>{"jit_compiler"});
+  std::ofstream(config) << "catalog: [unclosed\n";
+  CHECK(candidates({"upgrade", "j"}, {{"NOODLE_CONFIG", config.string()}}).empty());
 }
 
 TEST_CASE("cli __complete offers the versions of the named component")
