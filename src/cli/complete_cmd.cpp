@@ -40,20 +40,8 @@ bool visible(const CLI::App* sub)
 const CLI::Option* find_option(const CLI::App* app, const std::string& name)
 {
   for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) {
-    for (const auto* opt : a->get_options()) {
-      if (!opt->nonpositional()) {
-        continue;
-      }
-      for (const auto& l : opt->get_lnames()) {
-        if (name == "--" + l) {
-          return opt;
-        }
-      }
-      for (const auto& s : opt->get_snames()) {
-        if (name == "-" + s) {
-          return opt;
-        }
-      }
+    if (const CLI::Option* opt = a->get_option_no_throw(name); opt != nullptr && opt->nonpositional()) {
+      return opt;
     }
   }
   return nullptr;
