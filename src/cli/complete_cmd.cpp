@@ -21,22 +21,6 @@
 
 namespace noodle::cli {
 
-namespace {
-
-constexpr const char* k_complete_name = "__complete";
-
-bool starts_with(std::string_view s, std::string_view prefix)
-{
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-bool visible(const CLI::App* sub)
-{
-  return !sub->get_group().empty();
-}
-
-// The option of `app` or of one of its parents (options fall through) that
-// `name` ("--root", "-o") names.
 const CLI::Option* find_option(const CLI::App* app, const std::string& name)
 {
   for (const CLI::App* a = app; a != nullptr; a = a->get_parent()) {
@@ -51,6 +35,21 @@ bool takes_value(const CLI::Option* opt)
 {
   return opt->get_type_size_min() > 0 && opt->get_expected_min() > 0;
 }
+
+namespace {
+
+constexpr const char* k_complete_name = "__complete";
+
+bool starts_with(std::string_view s, std::string_view prefix)
+{
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+bool visible(const CLI::App* sub)
+{
+  return !sub->get_group().empty();
+}
+
 
 // An IsMember check shows in the type name as "TEXT:{a,b,c}".
 std::vector<std::string> fixed_values(const CLI::Option* opt)

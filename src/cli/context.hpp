@@ -91,6 +91,11 @@ bool is_complete_request(const std::vector<std::string>& args);
 // Prints the candidates for the last of `words` (the words after the program
 // name), one a line; prints nothing when there are none or on any error.
 void complete_words(const CLI::App& app, const std::vector<std::string>& words, std::ostream& out);
+// The option of `app` or of one of its parents (options fall through) that
+// `name` ("--root", "-o") names, or null.
+const CLI::Option* find_option(const CLI::App* app, const std::string& name);
+// Whether the option is followed by a value (not a flag).
+bool takes_value(const CLI::Option* opt);
 
 // Loads the catalog, reporting its diagnostics; an error diagnostic ends the
 // command (the returned exit code is then set).

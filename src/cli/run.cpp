@@ -191,14 +191,14 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
     for (const CLI::App* a = at; a != nullptr && a->get_parent() != nullptr; a = a->get_parent()) {
       on_path.push_back(a->get_name());
     }
-    static const std::vector<std::string> k_valued = {"--root",   "--catalog",      "--keyring", "--archives",
-                                                      "--output", "--lock-timeout", "--socket", "-o",
-                                                      "--config"};
     for (std::size_t i = 0; i < args.size(); ++i) {
       const auto& word = args[i];
-      if (std::find(k_valued.begin(), k_valued.end(), word) != k_valued.end()) {
-        ++i;
-        continue;
+      // An option's value is not a command ("--root /x" holds no command).
+      if (word.size() > 1 && word[0] == '-' && word.find('=') == std::string::npos) {
+        if (const CLI::Option* opt = find_option(at, word); opt != nullptr && takes_value(opt)) {
+          ++i;
+          continue;
+        }
       }
       if (word.empty() || word[0] == '-' || std::find(on_path.begin(), on_path.end(), word) != on_path.end()) {
         continue;
