@@ -65,7 +65,7 @@ CORE_SYSCALLS = ["rename", "renameat", "renameat2", "fsync", "fdatasync", "unlin
 DATA_SYSCALLS = ["write", "pwrite64", "ftruncate", "copy_file_range"]
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from rootkit import (DEMO_UPGRADE, DEMO_UPGRADE_CHANGES, SKIP, Failure, Snapshot, Tool,  # noqa: E402
+from rootkit import (DEMO_UPGRADE, DEMO_UPGRADE_CHANGES, SKIP, Failure, Snapshot,  # noqa: E402
                      build_demo_root, build_upgraded_root, check_leftovers, check_sound_db,
                      copy_root, db_query, default_workdir, describe, log, make_examples, release_workdir,
                      strace_works, write)
@@ -337,8 +337,7 @@ def main():
             log("SKIP: " + why)
             return SKIP
         log("work directory: %s" % work)
-        make_examples(binary, source_dir, os.path.join(work, "ex"))
-        tool = Tool(binary, os.path.join(source_dir, "manifests"), os.path.join(work, "ex"))
+        tool = make_examples(binary, source_dir, os.path.join(work, "ex"))
         scenarios = [sc for sc in build_roots(tool, work, source_dir, syscalls) if sc.name in wanted]
         log("setup: %.1f s" % (time.monotonic() - started))
 

@@ -738,8 +738,7 @@ def main():
             log("SKIP: " + why)
             return SKIP
         log("work directory: %s" % work)
-        make_examples(binary, source_dir, os.path.join(work, "ex"))
-        tool = Tool(binary, os.path.join(source_dir, "manifests"), os.path.join(work, "ex"))
+        tool = make_examples(binary, source_dir, os.path.join(work, "ex"))
         base = os.path.join(work, "base")
         build_demo_root(tool, base, source_dir)
         log("setup: %.1f s" % (time.monotonic() - started))

@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from rootkit import (Failure, Tool, check_root, db_query, links, log, make_examples, make_workdir,  # noqa: E402
+from rootkit import (Failure, check_root, db_query, links, log, make_examples, make_workdir,  # noqa: E402
                      release_workdir, write)
 
 
@@ -49,8 +49,7 @@ def main():
         catalog = os.path.join(work, "catalog")
         for name in names:
             write(os.path.join(catalog, name + ".yaml"), manifest(name, "1.0.0") + "---\n" + manifest(name, "1.1.0"))
-        make_examples(binary, source_dir, os.path.join(work, "ex"), catalog, jobs=4)
-        tool = Tool(binary, catalog, os.path.join(work, "ex"))
+        tool = make_examples(binary, source_dir, os.path.join(work, "ex"), catalog, jobs=4)
         root = os.path.join(work, "root")
         setup = time.monotonic() - started
 

@@ -30,7 +30,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from rootkit import (Failure, Tool, build_demo_root, check_root, db_query, log, make_examples,  # noqa: E402
+from rootkit import (Failure, build_demo_root, check_root, db_query, log, make_examples,  # noqa: E402
                      make_workdir, release_workdir)
 
 LOCK_TIMEOUT = "120"
@@ -74,9 +74,7 @@ def main():
     work = make_workdir("noodle-load-", args.workdir)
     failures = []
     try:
-        make_examples(binary, source_dir, os.path.join(work, "ex"))
-        catalog = os.path.join(source_dir, "manifests")
-        tool = Tool(binary, catalog, os.path.join(work, "ex"))
+        tool = make_examples(binary, source_dir, os.path.join(work, "ex"))
         root = os.path.join(work, "root")
         build_demo_root(tool, root, source_dir)
         before = {r[0] for r in db_query(root, "SELECT id FROM upgrades")}

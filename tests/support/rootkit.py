@@ -69,10 +69,13 @@ class Tool:
 
 
 def make_examples(binary, source_dir, out, catalog=None, jobs=1):
-    """Signs every version of `catalog` (default: the source tree's manifests/) into OUT/{archives,keyring}."""
+    """Signs every version of `catalog` (default: the source tree's manifests/) into OUT/{archives,keyring};
+    returns the Tool that runs the binary over that catalog, keyring and archives."""
+    catalog = catalog or os.path.join(source_dir, "manifests")
     subprocess.run([sys.executable, os.path.join(source_dir, "scripts", "make-example-archives"),
-                    "--binary", binary, "--catalog", catalog or os.path.join(source_dir, "manifests"),
-                    "--out", out, "--jobs", str(jobs)], check=True, stdout=subprocess.DEVNULL)
+                    "--binary", binary, "--catalog", catalog, "--out", out, "--jobs", str(jobs)],
+                   check=True, stdout=subprocess.DEVNULL)
+    return Tool(binary, catalog, out)
 
 
 def copy_root(src, dst):
