@@ -122,6 +122,12 @@ Statement& Statement::bind_null(int index)
   return *this;
 }
 
+Statement& Statement::bind_real(int index, double value)
+{
+  note_bind(sqlite3_bind_double(m_stmt, index, value));
+  return *this;
+}
+
 Statement& Statement::bind_optional_int(int index, const std::optional<std::int64_t>& value)
 {
   return value ? bind_int(index, *value) : bind_null(index);
@@ -182,6 +188,11 @@ bool Statement::is_null(int column) const
 std::int64_t Statement::int_at(int column) const
 {
   return sqlite3_column_int64(m_stmt, column);
+}
+
+double Statement::real_at(int column) const
+{
+  return sqlite3_column_double(m_stmt, column);
 }
 
 std::string Statement::text_at(int column) const

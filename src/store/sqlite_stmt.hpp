@@ -46,6 +46,7 @@ public:
   Statement& bind_int(int index, std::int64_t value);
   Statement& bind_text(int index, std::string_view value);
   Statement& bind_null(int index);
+  Statement& bind_real(int index, double value);
   // NULL when the optional is empty.
   Statement& bind_optional_int(int index, const std::optional<std::int64_t>& value);
   Statement& bind_optional_text(int index, const std::optional<std::string>& value);
@@ -60,6 +61,7 @@ public:
 
   bool is_null(int column) const;
   std::int64_t int_at(int column) const;
+  double real_at(int column) const;
   std::string text_at(int column) const;
   std::optional<std::int64_t> optional_int_at(int column) const;
   std::optional<std::string> optional_text_at(int column) const;

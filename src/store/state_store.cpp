@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/store/state_store.hpp>
 
+#include "schema_migrations.hpp"
 #include "sqlite_stmt.hpp"
 
 #include <fmt/format.h>
@@ -19,7 +20,8 @@ using detail::Transaction;
 
 namespace {
 
-constexpr std::int64_t k_schema_version = 1;
+// The version k_schema creates; schema_migrations.cpp takes it from there.
+constexpr std::int64_t k_base_schema_version = 1;
 // PRAGMA application_id: "NUPG", so a foreign SQLite file is told apart from ours.
 constexpr std::int64_t k_application_id = 0x4e555047;
 
@@ -258,7 +260,7 @@ Result<void> create_schema(sqlite3* db)
   }
   // Pragmas take no bound parameters; these are constants.
   const std::string pragmas = fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", k_application_id,
-                                          k_schema_version);
+                                          k_base_schema_version);
   if (auto r = exec(db, pragmas.c_str(), "set the schema version"); !r) {
     return r;
   }
@@ -333,11 +335,14 @@ Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::
     if (read_only) {
       return fail(ErrorCode::io, fmt::format("state database '{}' has no schema yet and is opened read-only", path));
     }
-    return create_schema(db);
+    if (auto created = create_schema(db); !created) {
+      return created;
+    }
+    return detail::migrate(db, k_base_schema_version, path);
   }
-  if (*version != k_schema_version) {
+  if (*version > detail::k_current_schema_version) {
     Error e(ErrorCode::corrupt_state, fmt::format("state database '{}' has schema version {}; this build knows {}",
-                                                  path, *version, k_schema_version));
+                                                  path, *version, detail::k_current_schema_version));
     e.details.emplace_back("a newer noodle-upgrade may have written it; use that build, or restore a backup");
     return fail(std::move(e));
   }
@@ -347,6 +352,17 @@ Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::
                         *application));
     e.details.emplace_back("move it aside or point --root at the right directory; it is left as it is");
     return fail(std::move(e));
+  }
+  if (*version < detail::k_current_schema_version) {
+    if (read_only) {
+      Error e(ErrorCode::io, fmt::format("state database '{}' has schema version {}, older than this build's {}, and "
+                                         "is opened read-only",
+                                         path, *version, detail::k_current_schema_version));
+      e.details.emplace_back("any changing command run by the root's owner upgrades it (e.g. `noodle-upgrade "
+                             "recover`)");
+      return fail(std::move(e));
+    }
+    return detail::migrate(db, *version, path);
   }
   return {};
 }
@@ -364,9 +380,12 @@ Error as_given(Error e, sqlite3* db, const std::string& shown)
 
 // ---- rows ----------------------------------------------------------------
 
+// Read from `upgrades u`; the last column links an upgrade to the completed
+// rollback that undid it.
 constexpr const char* k_upgrade_columns =
-    "id, kind, status, started_at, finished_at, requested_by, uid, user, command, pid, pid_start, strategy, "
-    "priority, metadata_json, error, cancel_requested, offline";
+    "u.id, u.kind, u.status, u.started_at, u.finished_at, u.requested_by, u.uid, u.user, u.command, u.pid, "
+    "u.pid_start, u.strategy, u.priority, u.metadata_json, u.error, u.cancel_requested, u.offline, u.undoes, "
+    "u.cancelled_by, (SELECT max(r.id) FROM upgrades r WHERE r.undoes = u.id AND r.status = 'completed')";
 
 Result<UpgradeRecord> read_upgrade(sqlite3* db, const Statement& s)
 {
@@ -393,11 +412,14 @@ Result<UpgradeRecord> read_upgrade(sqlite3* db, const Statement& s)
   r.error = s.text_at(14);
   r.cancel_requested = s.int_at(15) != 0;
   r.offline = s.int_at(16) != 0;
+  r.undoes = s.optional_int_at(17);
+  r.cancelled_by = s.optional_text_at(18);
+  r.rolled_back_by = s.optional_int_at(19);
   return r;
 }
 
-constexpr const char* k_operation_columns =
-    "id, upgrade_id, seq, component, from_version, to_version, status, point_id, restores_config, error";
+constexpr const char* k_operation_columns = "id, upgrade_id, seq, component, from_version, to_version, status, "
+                                            "point_id, restores_config, error, started_at, finished_at, strategy";
 
 Result<OperationRecord> read_operation(sqlite3* db, const Statement& s)
 {
@@ -417,6 +439,9 @@ Result<OperationRecord> read_operation(sqlite3* db, const Statement& s)
   r.point_id = s.optional_int_at(7);
   r.restores_config = s.int_at(8) != 0;
   r.error = s.text_at(9);
+  r.started_at = s.optional_int_at(10);
+  r.finished_at = s.optional_int_at(11);
+  r.strategy = s.optional_text_at(12);
   return r;
 }
 
@@ -623,8 +648,8 @@ Result<std::int64_t> StateStore::begin_upgrade(const UpgradeRecord& record)
   auto stmt = Statement::prepare(db,
                                  "INSERT INTO upgrades (kind, status, started_at, finished_at, requested_by, uid, "
                                  "user, command, pid, pid_start, strategy, priority, metadata_json, error, "
-                                 "cancel_requested, offline) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                                 "?12, ?13, ?14, ?15, ?16)",
+                                 "cancel_requested, offline, undoes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                 "?11, ?12, ?13, ?14, ?15, ?16, ?17)",
                                  "record an upgrade");
   if (!stmt) {
     return fail(stmt.error());
@@ -644,7 +669,8 @@ Result<std::int64_t> StateStore::begin_upgrade(const UpgradeRecord& record)
       .bind_text(13, record.metadata_json)
       .bind_text(14, record.error)
       .bind_int(15, record.cancel_requested ? 1 : 0)
-      .bind_int(16, record.offline ? 1 : 0);
+      .bind_int(16, record.offline ? 1 : 0)
+      .bind_optional_int(17, record.undoes);
   if (auto r = stmt->run(); !r) {
     return fail(r.error());
   }
@@ -663,21 +689,32 @@ Result<void> StateStore::set_upgrade_status(std::int64_t id, UpgradeStatus statu
   return change_one(m_db.get(), *stmt, "upgrade", id);
 }
 
-Result<void> StateStore::request_cancel(std::int64_t id)
+Result<void> StateStore::request_cancel(std::int64_t id, std::string_view by)
 {
-  auto stmt = Statement::prepare(m_db.get(), "UPDATE upgrades SET cancel_requested = 1 WHERE id = ?1",
+  auto stmt = Statement::prepare(m_db.get(), "UPDATE upgrades SET cancel_requested = 1, cancelled_by = ?2 WHERE id = ?1",
                                  "request a cancel");
   if (!stmt) {
     return fail(stmt.error());
   }
-  stmt->bind_int(1, id);
+  stmt->bind_int(1, id).bind_text(2, by);
+  return change_one(m_db.get(), *stmt, "upgrade", id);
+}
+
+Result<void> StateStore::set_undoes(std::int64_t id, std::int64_t undoes)
+{
+  auto stmt = Statement::prepare(m_db.get(), "UPDATE upgrades SET undoes = ?2 WHERE id = ?1",
+                                 "link a rollback to its upgrade");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, id).bind_int(2, undoes);
   return change_one(m_db.get(), *stmt, "upgrade", id);
 }
 
 Result<std::optional<UpgradeRecord>> StateStore::upgrade(std::int64_t id)
 {
   sqlite3* db = m_db.get();
-  auto stmt = Statement::prepare(db, fmt::format("SELECT {} FROM upgrades WHERE id = ?1", k_upgrade_columns),
+  auto stmt = Statement::prepare(db, fmt::format("SELECT {} FROM upgrades u WHERE u.id = ?1", k_upgrade_columns),
                                  "read an upgrade");
   if (!stmt) {
     return fail(stmt.error());
@@ -698,23 +735,50 @@ Result<std::vector<UpgradeRecord>> StateStore::upgrades(const UpgradeFilter& fil
   sqlite3* db = m_db.get();
   // Only the placeholders depend on the filter; every value is bound.
   std::string sql = fmt::format("SELECT {} FROM upgrades u WHERE (?1 IS NULL OR EXISTS (SELECT 1 FROM operations o "
-                                "WHERE o.upgrade_id = u.id AND o.component = ?1))",
+                                "WHERE o.upgrade_id = u.id AND o.component = ?1)) AND (?3 IS NULL OR u.started_at >= "
+                                "?3) AND (?4 IS NULL OR u.id < ?4)",
                                 k_upgrade_columns);
-  if (!filter.statuses.empty()) {
-    sql += " AND status IN (";
-    for (std::size_t i = 0; i < filter.statuses.size(); ++i) {
-      sql += fmt::format("{}?{}", i == 0 ? "" : ", ", i + 3);
+  int next = 5;
+  const auto placeholders = [&](std::size_t count) {
+    std::string list;
+    for (std::size_t i = 0; i < count; ++i) {
+      list += fmt::format("{}?{}", i == 0 ? "" : ", ", next++);
     }
-    sql += ")";
+    return list;
+  };
+  if (!filter.statuses.empty()) {
+    sql += fmt::format(" AND u.status IN ({})", placeholders(filter.statuses.size()));
   }
-  sql += " ORDER BY id DESC LIMIT ?2";
+  if (!filter.kinds.empty()) {
+    sql += fmt::format(" AND u.kind IN ({})", placeholders(filter.kinds.size()));
+  }
+  for (std::size_t i = 0; i < filter.metadata.size(); ++i) {
+    // json_each, not json_extract: a key is matched as written, dots included.
+    const int key = next++;
+    const int value = next++;
+    sql += fmt::format(" AND EXISTS (SELECT 1 FROM json_each(CASE WHEN json_valid(u.metadata_json) THEN "
+                       "u.metadata_json ELSE '{{}}' END) m WHERE m.key = ?{} AND m.value = ?{})",
+                       key, value);
+  }
+  sql += " ORDER BY u.id DESC LIMIT ?2";
   auto stmt = Statement::prepare(db, sql, "list upgrades");
   if (!stmt) {
     return fail(stmt.error());
   }
-  stmt->bind_optional_text(1, filter.component).bind_int(2, sql_limit(filter.limit));
-  for (std::size_t i = 0; i < filter.statuses.size(); ++i) {
-    stmt->bind_text(static_cast<int>(i) + 3, to_string(filter.statuses[i]));
+  stmt->bind_optional_text(1, filter.component)
+      .bind_int(2, sql_limit(filter.limit))
+      .bind_optional_int(3, filter.since)
+      .bind_optional_int(4, filter.before);
+  int at = 5;
+  for (const auto status : filter.statuses) {
+    stmt->bind_text(at++, to_string(status));
+  }
+  for (const auto& kind : filter.kinds) {
+    stmt->bind_text(at++, kind);
+  }
+  for (const auto& [key, value] : filter.metadata) {
+    stmt->bind_text(at++, key);
+    stmt->bind_text(at++, value);
   }
   return collect<UpgradeRecord>(*stmt, [db](const Statement& s) { return read_upgrade(db, s); });
 }
@@ -724,7 +788,8 @@ Result<std::vector<UpgradeRecord>> StateStore::unfinished()
   sqlite3* db = m_db.get();
   auto stmt = Statement::prepare(
       db,
-      fmt::format("SELECT {} FROM upgrades WHERE status IN ('pending', 'in_progress') ORDER BY id", k_upgrade_columns),
+      fmt::format("SELECT {} FROM upgrades u WHERE u.status IN ('pending', 'in_progress') ORDER BY u.id",
+                  k_upgrade_columns),
       "list unfinished upgrades");
   if (!stmt) {
     return fail(stmt.error());
@@ -770,6 +835,32 @@ Result<void> StateStore::set_operation_status(std::int64_t id, OperationStatus s
     return fail(stmt.error());
   }
   stmt->bind_text(1, to_string(status)).bind_text(2, error).bind_int(3, id);
+  return change_one(m_db.get(), *stmt, "operation", id);
+}
+
+Result<void> StateStore::start_operation(std::int64_t id, Millis at)
+{
+  auto stmt = Statement::prepare(m_db.get(),
+                                 "UPDATE operations SET status = 'in_progress', error = '', started_at = ?1 WHERE id = ?2",
+                                 "start an operation");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_int(1, at).bind_int(2, id);
+  return change_one(m_db.get(), *stmt, "operation", id);
+}
+
+Result<void> StateStore::finish_operation(std::int64_t id, OperationStatus status, std::string_view error, Millis at,
+                                          const std::optional<std::string>& strategy)
+{
+  auto stmt = Statement::prepare(m_db.get(),
+                                 "UPDATE operations SET status = ?1, error = ?2, finished_at = ?3, strategy = "
+                                 "coalesce(?4, strategy) WHERE id = ?5",
+                                 "finish an operation");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, to_string(status)).bind_text(2, error).bind_int(3, at).bind_optional_text(4, strategy).bind_int(5, id);
   return change_one(m_db.get(), *stmt, "operation", id);
 }
 
@@ -896,19 +987,17 @@ Result<std::int64_t> StateStore::append_audit(const AuditEntry& entry)
 }
 
 Result<std::vector<AuditEntry>> StateStore::audit(std::optional<std::string_view> component,
-                                                  std::optional<std::int64_t> limit)
+                                                  std::optional<std::int64_t> limit, std::optional<std::int64_t> before)
 {
-  // The newest `limit` entries, handed back oldest first.
-  auto stmt = Statement::prepare(
-      m_db.get(),
-      fmt::format("SELECT {0} FROM (SELECT {0} FROM audit WHERE ?1 IS NULL OR component = ?1 ORDER BY id DESC "
-                  "LIMIT ?2) ORDER BY id",
-                  k_audit_columns),
-      "read the audit trail");
+  auto stmt = Statement::prepare(m_db.get(),
+                                 fmt::format("SELECT {} FROM audit WHERE (?1 IS NULL OR component = ?1) AND (?3 IS NULL "
+                                             "OR id < ?3) ORDER BY id DESC LIMIT ?2",
+                                             k_audit_columns),
+                                 "read the audit trail");
   if (!stmt) {
     return fail(stmt.error());
   }
-  stmt->bind_optional_text(1, component).bind_int(2, sql_limit(limit));
+  stmt->bind_optional_text(1, component).bind_int(2, sql_limit(limit)).bind_optional_int(3, before);
   return collect<AuditEntry>(*stmt, [](const Statement& s) { return Result<AuditEntry>(read_audit(s)); });
 }
 

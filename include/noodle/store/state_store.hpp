@@ -48,6 +48,9 @@ struct UpgradeRecord {
   std::string error;                // why it failed, was cancelled or rolled back
   bool cancel_requested = false;
   bool offline = true;
+  std::optional<std::int64_t> undoes;         // a rollback of that upgrade (`rollback --upgrade`)
+  std::optional<std::string> cancelled_by;    // who asked `cancel` (the requester, else the user)
+  std::optional<std::int64_t> rolled_back_by; // read only: the completed rollback that undid this one
 };
 
 // One component change inside an upgrade, carried out in `seq` order.
@@ -62,6 +65,24 @@ struct OperationRecord {
   std::optional<std::int64_t> point_id; // the rollback point taken before the change
   bool restores_config = false;         // a rollback step: config/ is replaced from a point
   std::string error;
+  std::optional<Millis> started_at;
+  std::optional<Millis> finished_at;
+  std::optional<std::string> strategy; // what ran: "offline", or the live strategy (after any fallback)
+};
+
+// One event of a live rollout (a prepare, a traffic step, a health gate, a
+// commit, a rollback), kept with the upgrade for `history show`.
+struct EventRecord {
+  std::int64_t id = 0; // assigned by append_events
+  std::int64_t upgrade_id = 0;
+  std::optional<std::int64_t> operation_id;
+  Millis time = 0;
+  double at_ms = 0; // since its rollout started
+  std::string phase;
+  std::string detail;
+  std::optional<std::int64_t> weight;
+  std::vector<std::string> instances;
+  std::optional<bool> healthy;
 };
 
 // A rollback point: the version `current` pointed at (none when the
@@ -104,6 +125,10 @@ struct Counts {
 struct UpgradeFilter {
   std::optional<std::string> component;          // only upgrades with an operation on it
   std::vector<UpgradeStatus> statuses;           // empty: all
+  std::vector<std::string> kinds;                // empty: all
+  std::optional<Millis> since;                   // started at or after
+  std::optional<std::int64_t> before;            // ids below this one (paging)
+  std::vector<std::pair<std::string, std::string>> metadata; // every KEY=VALUE must match
   std::optional<std::int64_t> limit;             // newest first; negative: none
 };
 
@@ -145,7 +170,10 @@ public:
   Result<std::int64_t> begin_upgrade(const UpgradeRecord& record);
   Result<void> set_upgrade_status(std::int64_t id, UpgradeStatus status, std::string_view error,
                                   std::optional<Millis> finished_at);
-  Result<void> request_cancel(std::int64_t id);
+  // Sets cancel_requested and who asked.
+  Result<void> request_cancel(std::int64_t id, std::string_view by);
+  // Marks upgrade `id` as the rollback of upgrade `undoes`.
+  Result<void> set_undoes(std::int64_t id, std::int64_t undoes);
   Result<std::optional<UpgradeRecord>> upgrade(std::int64_t id);
   Result<std::vector<UpgradeRecord>> upgrades(const UpgradeFilter& filter);
   // Upgrades still pending or in_progress, oldest first.
@@ -154,6 +182,11 @@ public:
   // Fails with not_found when record.upgrade_id names no upgrade.
   Result<std::int64_t> add_operation(const OperationRecord& record);
   Result<void> set_operation_status(std::int64_t id, OperationStatus status, std::string_view error);
+  // in_progress, with the time it started.
+  Result<void> start_operation(std::int64_t id, Millis at);
+  // A final status with the time it ended and the strategy that ran.
+  Result<void> finish_operation(std::int64_t id, OperationStatus status, std::string_view error, Millis at,
+                                const std::optional<std::string>& strategy);
   Result<void> set_operation_point(std::int64_t id, std::int64_t point_id);
   // In seq order.
   Result<std::vector<OperationRecord>> operations(std::int64_t upgrade_id);
@@ -166,9 +199,17 @@ public:
   Result<std::vector<RollbackPoint>> points(std::optional<std::string_view> component);
   Result<void> remove_point(std::int64_t id);
 
-  // The audit trail: append-only, oldest first on read; `limit` keeps the newest.
+  // The audit trail: append-only, newest first on read; `limit` keeps the
+  // newest, `before` pages back (entries with a lower id).
   Result<std::int64_t> append_audit(const AuditEntry& entry);
-  Result<std::vector<AuditEntry>> audit(std::optional<std::string_view> component, std::optional<std::int64_t> limit);
+  Result<std::vector<AuditEntry>> audit(std::optional<std::string_view> component, std::optional<std::int64_t> limit,
+                                        std::optional<std::int64_t> before = std::nullopt);
+
+  // The events of live rollouts, in the order they happened.
+  Result<void> append_events(const std::vector<EventRecord>& events);
+  Result<std::vector<EventRecord>> events(std::int64_t upgrade_id);
+  // Every component named by an operation or an audit entry, sorted.
+  Result<std::vector<std::string>> known_components();
 
   // Per-component version floors: the highest version ever activated, below
   // which an upgrade is a downgrade even when `current` was moved by hand.

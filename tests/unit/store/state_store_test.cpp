@@ -178,7 +178,7 @@ TEST_CASE("store::StateStore::open creates a private WAL database and a reopen k
   {
     RawDb raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "1");
+    CHECK(raw.text("PRAGMA user_version") == "2");
   }
   auto store = open_store(path, StateStore::Create::never);
   auto again = store.upgrade(id);
@@ -309,7 +309,7 @@ TEST_CASE("store::StateStore::open refuses an unknown schema version as corrupt_
   REQUIRE_FALSE(store);
   CHECK(store.error().code == ErrorCode::corrupt_state);
   CHECK(store.error().message ==
-        fmt::format("state database '{}' has schema version 7; this build knows 1", path.string()));
+        fmt::format("state database '{}' has schema version 7; this build knows 2", path.string()));
 }
 
 TEST_CASE("store::StateStore::open never lays a schema over a foreign database", "[store]")
@@ -389,7 +389,7 @@ TEST_CASE("store::StateStore keeps upgrades and operations with their status cha
   CHECK_FALSE(u.cancel_requested);
   CHECK_FALSE(u.offline);
 
-  REQUIRE(store.request_cancel(*id));
+  REQUIRE(store.request_cancel(*id, "alice"));
   REQUIRE(store.set_upgrade_status(*id, UpgradeStatus::cancelled, "cancelled by 'bob'", 9000));
   out = store.upgrade(*id);
   REQUIRE(out);
@@ -433,7 +433,7 @@ TEST_CASE("store::StateStore fails with not_found when a change names no row", "
   auto status = store.set_upgrade_status(41, UpgradeStatus::failed, "", std::nullopt);
   REQUIRE_FALSE(status);
   CHECK(status.error().code == ErrorCode::not_found);
-  CHECK(store.request_cancel(41).error().code == ErrorCode::not_found);
+  CHECK(store.request_cancel(41, "alice").error().code == ErrorCode::not_found);
   CHECK(store.set_operation_status(41, OperationStatus::failed, "").error().code == ErrorCode::not_found);
   CHECK(store.set_operation_point(41, 1).error().code == ErrorCode::not_found);
   CHECK(store.remove_point(41).error().code == ErrorCode::not_found);
@@ -546,7 +546,7 @@ TEST_CASE("store::StateStore keeps rollback points, lists them newest first and 
   CHECK(store.points("lib").value().size() == 2);
 }
 
-TEST_CASE("store::StateStore::audit reads oldest first and a limit keeps the newest entries", "[store]")
+TEST_CASE("store::StateStore::audit reads newest first, a limit keeps the newest and before pages back", "[store]")
 {
   TempDir dir;
   const auto path = dir / "state.db";
@@ -569,24 +569,31 @@ TEST_CASE("store::StateStore::audit reads oldest first and a limit keeps the new
   auto all = store.audit(std::nullopt, std::nullopt);
   REQUIRE(all);
   REQUIRE(all->size() == 6);
-  CHECK((*all)[0].time == 1000);
-  CHECK_FALSE((*all)[0].from_version);
-  CHECK((*all)[1].detail == "unsigned archive");
-  CHECK((*all)[3].upgrade_id == 99);
-  CHECK((*all)[5].time == 1005);
-  CHECK((*all)[5].to_version == "1.0.5");
+  CHECK((*all)[5].time == 1000);
+  CHECK_FALSE((*all)[5].from_version);
+  CHECK((*all)[4].detail == "unsigned archive");
+  CHECK((*all)[2].upgrade_id == 99);
+  CHECK((*all)[0].time == 1005);
+  CHECK((*all)[0].to_version == "1.0.5");
 
   auto last_two = store.audit(std::nullopt, 2);
   REQUIRE(last_two);
   REQUIRE(last_two->size() == 2);
-  CHECK((*last_two)[0].time == 1004);
-  CHECK((*last_two)[1].time == 1005);
+  CHECK((*last_two)[0].time == 1005);
+  CHECK((*last_two)[1].time == 1004);
+
+  // The next page: older than the oldest shown.
+  auto page = store.audit(std::nullopt, 2, (*last_two)[1].id);
+  REQUIRE(page);
+  REQUIRE(page->size() == 2);
+  CHECK((*page)[0].time == 1003);
+  CHECK((*page)[1].time == 1002);
 
   auto lib = store.audit("lib", 2);
   REQUIRE(lib);
   REQUIRE(lib->size() == 2);
-  CHECK((*lib)[0].time == 1002);
-  CHECK((*lib)[1].time == 1004);
+  CHECK((*lib)[0].time == 1004);
+  CHECK((*lib)[1].time == 1002);
   CHECK(store.audit("app", std::nullopt).value().size() == 3);
 
   RawDb raw(path);

@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "schema_migrations.hpp"
+
+#include "sqlite_stmt.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace noodle::store::detail {
+
+namespace {
+
+// Each entry takes the schema from version i + 1 to i + 2. Only ever append.
+constexpr std::array<const char*, 1> k_steps = {
+    // 2: links between upgrades, who cancelled, per-operation times and the
+    // strategy that ran, and the events of live rollouts.
+    R"sql(
+ALTER TABLE upgrades ADD COLUMN undoes INTEGER;
+ALTER TABLE upgrades ADD COLUMN cancelled_by TEXT;
+CREATE INDEX upgrades_by_undoes ON upgrades (undoes);
+ALTER TABLE operations ADD COLUMN started_at INTEGER;
+ALTER TABLE operations ADD COLUMN finished_at INTEGER;
+ALTER TABLE operations ADD COLUMN strategy TEXT;
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  upgrade_id INTEGER NOT NULL REFERENCES upgrades (id),
+  operation_id INTEGER REFERENCES operations (id),
+  time INTEGER NOT NULL,
+  at_ms REAL NOT NULL,
+  phase TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  weight INTEGER,
+  instances TEXT NOT NULL,
+  healthy INTEGER CHECK (healthy IN (0, 1))
+);
+CREATE INDEX events_by_upgrade ON events (upgrade_id, id);
+)sql",
+};
+
+static_assert(k_steps.size() + 1 == k_current_schema_version, "one migration step per schema version after 1");
+
+} // namespace
+
+Result<void> migrate(sqlite3* db, std::int64_t from, std::string_view path)
+{
+  for (std::int64_t version = from; version < k_current_schema_version; ++version) {
+    const std::string what = fmt::format("upgrade the schema of '{}' from version {} to {}", path, version, version + 1);
+    Transaction tx(db);
+    if (auto r = tx.open(what); !r) {
+      return r;
+    }
+    if (auto r = exec(db, k_steps[static_cast<std::size_t>(version - 1)], what); !r) {
+      return r;
+    }
+    // Pragmas take no bound parameters; this is a number we computed.
+    const std::string pragma = fmt::format("PRAGMA user_version = {}", version + 1);
+    if (auto r = exec(db, pragma.c_str(), what); !r) {
+      return r;
+    }
+    if (auto r = tx.commit(what); !r) {
+      return r;
+    }
+  }
+  return {};
+}
+
+} // namespace noodle::store::detail
