@@ -25,7 +25,7 @@ Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::mill
   if (r.status != store::UpgradeStatus::pending && r.status != store::UpgradeStatus::in_progress) {
     return fail(ErrorCode::usage, fmt::format("upgrade {} is not running: it is {}", id, store::to_string(r.status)));
   }
-  if (auto requested = db->request_cancel(id); !requested) {
+  if (auto requested = db->request_cancel(id, session.actor().requested_by); !requested) {
     return fail(requested.error());
   }
   if (!process_matches(r.pid, r.pid_start)) {
@@ -54,8 +54,10 @@ Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::mill
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  (void)session.audit("cancel", "", std::nullopt, std::nullopt, report.finished ? std::string(store::to_string(report.status)) : "requested", id,
-                      fmt::format("cancel of upgrade {} requested by pid {}", id, session.actor().pid));
+  (void)session.audit("cancel", "", std::nullopt, std::nullopt,
+                      report.finished ? std::string(store::to_string(report.status)) : "requested", id,
+                      fmt::format("cancel of upgrade {} ({} by {}) requested by {}", id, r.kind, r.requested_by,
+                                  session.actor().requested_by));
   return report;
 }
 

@@ -258,10 +258,12 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   record.command = actor.command;
   record.pid = actor.pid;
   record.pid_start = actor.pid_start;
-  record.strategy = request.strategy;
+  // Offline, nothing runs a strategy: the runtime loads `current` at its next start.
+  record.strategy = request.live ? request.strategy : "offline";
   record.priority = request.priority;
   record.metadata_json = request.metadata_json;
-  record.offline = true;
+  record.offline = !request.live;
+  record.undoes = request.undoes;
 
   TransactionReport report;
   report.kind = request.kind;
@@ -320,6 +322,32 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     return std::nullopt;
   };
 
+  // Live events carry the upgrade they belong to and the wall-clock time;
+  // each is kept for the history, recorded with its step's outcome.
+  std::vector<store::EventRecord> events;
+  std::optional<std::int64_t> event_operation;
+  const live::EventSink stamped = [&](const live::StrategyEvent& e) {
+    live::StrategyEvent event = e;
+    event.upgrade_id = report.upgrade_id;
+    event.time_ms = session.now();
+    store::EventRecord kept;
+    kept.upgrade_id = report.upgrade_id;
+    kept.operation_id = event_operation;
+    kept.time = event.time_ms;
+    kept.at_ms = event.at_ms;
+    kept.phase = event.phase;
+    kept.detail = event.detail;
+    if (event.weight) {
+      kept.weight = *event.weight;
+    }
+    kept.instances = event.instances;
+    kept.healthy = event.healthy;
+    events.push_back(std::move(kept));
+    if (request.live && request.live->on_event) {
+      request.live->on_event(event);
+    }
+  };
+
   std::size_t done = 0; // changes whose link may have moved: [0, done)
   std::vector<bool> live_committed(request.changes.size(), false); // the runtime committed the new version
   std::optional<Error> failure;
@@ -328,18 +356,25 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     StepReport& step = report.steps[i];
     store::OperationRecord& op = ops[i];
     const auto step_started = SteadyClock::now();
+    event_operation = op.id;
+    const auto ran = [&]() -> std::optional<std::string> {
+      if (step.live) {
+        return step.live->strategy;
+      }
+      return request.live ? std::nullopt : std::optional<std::string>("offline");
+    };
     const auto step_failed = [&](Error e) {
       step.outcome = StepReport::Outcome::failed;
       step.message = e.message;
       step.seconds = seconds_since(step_started);
-      (void)db.set_operation_status(op.id, store::OperationStatus::failed, e.message);
+      (void)db.finish_operation(op.id, store::OperationStatus::failed, e.message, session.now(), ran());
       failure = std::move(e);
     };
     if (auto stop = should_stop()) {
       failure = std::move(*stop);
       break;
     }
-    if (auto begun = db.set_operation_status(op.id, store::OperationStatus::in_progress, ""); !begun) {
+    if (auto begun = db.start_operation(op.id, session.now()); !begun) {
       step_failed(begun.error());
       break;
     }
@@ -427,7 +462,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
                                         .string()};
       // Signals, `cancel` and --timeout stop a rollout between its requests too.
       auto rollout = live::run_strategy(*request.live->runtime, request.live->hello, target, options,
-                                        *request.live->timer, request.live->on_event, should_stop);
+                                        *request.live->timer, stamped, should_stop);
       if (!rollout) {
         done = i; // refused before anything happened on the runtime
         step_failed(rollout.error());
@@ -464,10 +499,23 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         step.message = "pending restart: not hot-swappable, the runtime loads it at its next start";
       }
     }
-    if (auto recorded = db.set_operation_status(op.id, store::OperationStatus::completed, ""); !recorded) {
+    // The step and its events commit together.
+    Result<void> recorded = db.begin();
+    if (recorded) {
+      recorded = db.finish_operation(op.id, store::OperationStatus::completed, "", session.now(), ran());
+    }
+    if (recorded) {
+      recorded = db.append_events(events);
+    }
+    if (recorded) {
+      recorded = db.commit();
+    }
+    if (!recorded) {
+      (void)db.rollback(); // a failed COMMIT may have rolled back already
       step_failed(recorded.error());
       break;
     }
+    events.clear();
     step.outcome = StepReport::Outcome::completed;
     step.seconds = seconds_since(step_started);
   }
@@ -512,11 +560,15 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
                                           fmt::format("the runtime did not roll {} back to {}: {}", ops[i].component,
                                                       *ops[i].from_version, back.error().message));
           }
-        } else if (request.live->on_event) {
+        } else {
           live::StrategyEvent event;
           event.phase = "rollback";
           event.detail = fmt::format("{} back to {} (a later step failed)", ops[i].component, *ops[i].from_version);
-          request.live->on_event(event);
+          event.component = ops[i].component;
+          event.from_version = ops[i].to_version;
+          event.to_version = *ops[i].from_version;
+          event_operation = ops[i].id;
+          stamped(event);
         }
       }
       if (auto undone = undo_operation(session, ops[i]); !undone) {
@@ -530,6 +582,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       }
       rolled_back.push_back(i);
       report.steps[i].outcome = StepReport::Outcome::rolled_back;
+      report.steps[i].message.clear(); // no "pending restart" for a change that is undone
     }
     report.status = stopped ? store::UpgradeStatus::cancelled
                     : done > 0 ? store::UpgradeStatus::rolled_back
@@ -555,6 +608,9 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   }
   if (recorded) {
     recorded = db.set_upgrade_status(report.upgrade_id, report.status, failure->message, session.now());
+  }
+  if (recorded) {
+    recorded = db.append_events(events);
   }
   for (const auto& change : request.changes) {
     if (recorded) {

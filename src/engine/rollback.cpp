@@ -182,6 +182,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
   request.stop = options.stop;
   request.point_retention_ms = options.point_retention_ms;
   request.live = options.live;
+  request.metadata_json = options.metadata_json;
   if (options.upgrade) {
     auto changes = changes_undoing(session, *options.upgrade);
     if (!changes) {
@@ -190,6 +191,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
       return fail(changes.error());
     }
     request.changes = std::move(*changes);
+    request.undoes = options.upgrade;
   } else {
     auto point = choose_point(session, options);
     if (!point) {
@@ -228,8 +230,8 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
   if (report && options.upgrade && report->status == store::UpgradeStatus::completed) {
     auto original = session.store()->upgrade(*options.upgrade);
     if (original && *original) {
-      (void)session.store()->set_upgrade_status(*options.upgrade, store::UpgradeStatus::rolled_back,
-                                                fmt::format("rolled back by upgrade {}", report->upgrade_id),
+      // The link is the rollback's `undoes`; no text is needed.
+      (void)session.store()->set_upgrade_status(*options.upgrade, store::UpgradeStatus::rolled_back, "",
                                                 (*original)->finished_at);
     }
   }

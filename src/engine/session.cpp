@@ -132,9 +132,9 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
   return session;
 }
 
-Result<Session> Session::open_for_reading(const Layout& layout, Clock clock)
+Result<Session> Session::open_for_reading(const Layout& layout, Clock clock, Actor actor)
 {
-  Session session(layout, Actor::current(""), std::move(clock));
+  Session session(layout, std::move(actor), std::move(clock));
   if (!exists_no_follow(layout.state_dir())) {
     return session;
   }

@@ -2,6 +2,8 @@
 #include <noodle/engine/status.hpp>
 #include <noodle/state/installed.hpp>
 
+#include <fmt/format.h>
+
 namespace noodle::engine {
 
 Result<StatusReport> status(Session& session, const std::optional<std::string>& component)
@@ -66,19 +68,17 @@ Result<StatusReport> status(Session& session, const std::optional<std::string>& 
   return report;
 }
 
-Result<std::vector<HistoryEntry>> history(Session& session, const std::optional<std::string>& component,
-                                          std::optional<std::int64_t> limit)
+Result<std::vector<HistoryEntry>> history(Session& session, store::UpgradeFilter filter)
 {
   std::vector<HistoryEntry> entries;
   store::StateStore* db = session.store();
   if (db == nullptr) {
     return entries;
   }
-  store::UpgradeFilter filter;
-  filter.component = component;
-  filter.statuses = {store::UpgradeStatus::completed, store::UpgradeStatus::failed, store::UpgradeStatus::cancelled,
-                     store::UpgradeStatus::rolled_back};
-  filter.limit = limit;
+  if (filter.statuses.empty()) {
+    filter.statuses = {store::UpgradeStatus::completed, store::UpgradeStatus::failed, store::UpgradeStatus::cancelled,
+                       store::UpgradeStatus::rolled_back};
+  }
   auto upgrades = db->upgrades(filter);
   if (!upgrades) {
     return fail(upgrades.error());
@@ -91,6 +91,34 @@ Result<std::vector<HistoryEntry>> history(Session& session, const std::optional<
     entries.push_back({std::move(record), std::move(*ops)});
   }
   return entries;
+}
+
+Result<UpgradeDetail> upgrade_detail(Session& session, std::int64_t id)
+{
+  store::StateStore* db = session.store();
+  if (db == nullptr) {
+    return fail(ErrorCode::not_found, fmt::format("upgrade {} does not exist: this root has no history", id));
+  }
+  auto record = db->upgrade(id);
+  if (!record) {
+    return fail(record.error());
+  }
+  if (!*record) {
+    return fail(ErrorCode::not_found, fmt::format("upgrade {} does not exist", id));
+  }
+  UpgradeDetail detail;
+  detail.record = std::move(**record);
+  auto ops = db->operations(id);
+  if (!ops) {
+    return fail(ops.error());
+  }
+  detail.operations = std::move(*ops);
+  auto events = db->events(id);
+  if (!events) {
+    return fail(events.error());
+  }
+  detail.events = std::move(*events);
+  return detail;
 }
 
 } // namespace noodle::engine

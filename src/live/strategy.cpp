@@ -502,6 +502,9 @@ private:
   void emit(StrategyEvent event)
   {
     event.at_ms = std::chrono::duration<double, std::milli>(m_timer.now() - m_start).count();
+    event.component = m_target.component;
+    event.from_version = m_target.from_version;
+    event.to_version = m_target.to_version;
     if (m_on_event) {
       m_on_event(event);
     }

@@ -65,6 +65,7 @@ struct TransactionRequest {
   StopCheck stop;                        // may be empty
   std::optional<LivePath> live;          // empty: offline (files only)
   store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
+  std::optional<std::int64_t> undoes; // a rollback of that upgrade, recorded as a link
 };
 
 struct StepReport {

@@ -22,6 +22,7 @@ struct RollbackOptions {
   // `force`.
   const manifest::Catalog* catalog = nullptr;
   bool force = false;
+  std::string metadata_json = "{}"; // recorded with the rollback
   std::optional<LivePath> live; // empty: offline
   StopCheck stop;
   store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;

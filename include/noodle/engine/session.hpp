@@ -58,7 +58,8 @@ public:
                                          const Actor& actor, Clock clock,
                                          const std::function<void(const std::optional<LockHolder>&)>& on_wait = {},
                                          util::ProgressSink* waiting = nullptr);
-  static Result<Session> open_for_reading(const Layout& layout, Clock clock);
+  // `actor` is who reads (and, for `cancel`, who asks and is audited).
+  static Result<Session> open_for_reading(const Layout& layout, Clock clock, Actor actor = Actor::current(""));
 
   const Layout& layout() const { return m_layout; }
   // nullptr only for a read session on a root that has never been changed.

@@ -40,8 +40,18 @@ struct HistoryEntry {
   std::vector<store::OperationRecord> operations;
 };
 
-// Finished upgrades, rollbacks and batches, newest first.
-Result<std::vector<HistoryEntry>> history(Session& session, const std::optional<std::string>& component,
-                                          std::optional<std::int64_t> limit);
+// Finished upgrades, rollbacks and batches that pass `filter`, newest first
+// (an empty status list means every finished status).
+Result<std::vector<HistoryEntry>> history(Session& session, store::UpgradeFilter filter);
+
+// One upgrade in full: its record, every step with its times and the
+// strategy that ran, and the events of its live rollouts.
+struct UpgradeDetail {
+  store::UpgradeRecord record;
+  std::vector<store::OperationRecord> operations;
+  std::vector<store::EventRecord> events;
+};
+// not_found when there is no upgrade `id`.
+Result<UpgradeDetail> upgrade_detail(Session& session, std::int64_t id);
 
 } // namespace noodle::engine

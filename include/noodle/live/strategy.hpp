@@ -5,6 +5,7 @@
 #include <noodle/util/error.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -47,6 +48,14 @@ struct StrategyEvent {
   std::vector<std::string> instances;
   std::optional<bool> healthy;
   double at_ms = 0;    // since the strategy started
+  // Which change it belongs to: component and versions filled by
+  // run_strategy from its target; the upgrade id and the wall-clock time
+  // (ms since the epoch) by the engine, which knows them.
+  std::string component;
+  std::string from_version;
+  std::string to_version;
+  std::int64_t upgrade_id = 0;
+  std::int64_t time_ms = 0;
 };
 
 using EventSink = std::function<void(const StrategyEvent&)>;
