@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <ctime>
 
 namespace noodle::output {
 
@@ -24,38 +23,68 @@ json opt_int(const std::optional<std::int64_t>& v)
   return v ? json(*v) : json(nullptr);
 }
 
+// Empty text is an absent value.
+json text_or_null(const std::string& s)
+{
+  return s.empty() ? json(nullptr) : json(s);
+}
+
+json time_or_null(const std::optional<store::Millis>& t)
+{
+  return t ? json(format_timestamp(*t)) : json(nullptr);
+}
+
 std::string or_new(const std::optional<std::string>& v)
 {
   return v ? *v : "(none)";
+}
+
+json metadata_json(const std::string& text)
+{
+  auto parsed = json::parse(text, nullptr, false);
+  return parsed.is_object() ? parsed : json::object();
+}
+
+json operation_json(const store::OperationRecord& op)
+{
+  return {{"component", op.component},
+          {"from", opt(op.from_version)},
+          {"to", op.to_version},
+          {"status", store::to_string(op.status)},
+          {"strategy", opt(op.strategy)},
+          {"started_at", time_or_null(op.started_at)},
+          {"finished_at", time_or_null(op.finished_at)},
+          {"duration_ms", op.started_at && op.finished_at ? json(*op.finished_at - *op.started_at) : json(nullptr)},
+          {"restores_config", op.restores_config},
+          {"rollback_point", opt_int(op.point_id)},
+          {"error", text_or_null(op.error)}};
 }
 
 json upgrade_json(const store::UpgradeRecord& u, const std::vector<store::OperationRecord>& ops)
 {
   json operations = json::array();
   for (const auto& op : ops) {
-    operations.push_back({{"component", op.component},
-                          {"from", opt(op.from_version)},
-                          {"to", op.to_version},
-                          {"status", store::to_string(op.status)},
-                          {"rollback_point", opt_int(op.point_id)}});
+    operations.push_back(operation_json(op));
   }
   return {{"id", u.id},
           {"kind", u.kind},
           {"status", store::to_string(u.status)},
-          {"started_at", format_time(u.started_at)},
-          {"finished_at", u.finished_at ? json(format_time(*u.finished_at)) : json(nullptr)},
+          {"started_at", format_timestamp(u.started_at)},
+          {"finished_at", time_or_null(u.finished_at)},
           {"duration_ms", u.finished_at ? json(*u.finished_at - u.started_at) : json(nullptr)},
           {"requested_by", u.requested_by},
           {"user", u.user},
           {"uid", u.uid},
           {"pid", u.pid},
           {"command", u.command},
+          {"live", !u.offline},
           {"strategy", u.strategy},
           {"priority", u.priority},
-          {"metadata", json::parse(u.metadata_json, nullptr, false).is_discarded()
-                           ? json::object()
-                           : json::parse(u.metadata_json, nullptr, false)},
-          {"error", u.error},
+          {"metadata", metadata_json(u.metadata_json)},
+          {"error", text_or_null(u.error)},
+          {"undoes", opt_int(u.undoes)},
+          {"rolled_back_by", opt_int(u.rolled_back_by)},
+          {"cancelled_by", opt(u.cancelled_by)},
           {"operations", std::move(operations)}};
 }
 
@@ -70,31 +99,20 @@ std::string changes_text(const std::vector<store::OperationRecord>& ops)
 
 } // namespace
 
-std::string format_time(store::Millis t)
+nlohmann::ordered_json event_json(const live::StrategyEvent& e)
 {
-  const std::time_t secs = static_cast<std::time_t>(t / 1000);
-  std::tm tm{};
-  ::gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
-}
-
-std::string format_age(store::Millis from, store::Millis now)
-{
-  const std::int64_t d = now - from;
-  const std::int64_t a = d < 0 ? -d : d;
-  std::string s;
-  if (a < 60'000) {
-    s = fmt::format("{}s", a / 1000);
-  } else if (a < 3'600'000) {
-    s = fmt::format("{}m", a / 60'000);
-  } else if (a < 86'400'000) {
-    s = fmt::format("{}h", a / 3'600'000);
-  } else {
-    s = fmt::format("{}d", a / 86'400'000);
-  }
-  return d < 0 ? "in " + s : s + " ago";
+  json j = {{"event", e.phase},
+            {"upgrade_id", e.upgrade_id != 0 ? json(e.upgrade_id) : json(nullptr)},
+            {"component", e.component},
+            {"from", e.from_version.empty() ? json(nullptr) : json(e.from_version)},
+            {"to", e.to_version},
+            {"time", format_timestamp(e.time_ms)},
+            {"at_ms", e.at_ms},
+            {"detail", e.detail},
+            {"weight", e.weight ? json(*e.weight) : json(nullptr)},
+            {"instances", e.instances},
+            {"healthy", e.healthy ? json(*e.healthy) : json(nullptr)}};
+  return j;
 }
 
 ExitCode render_transaction(const engine::TransactionReport& report, const std::string& title, Reporter& r)
@@ -123,8 +141,8 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
                  {"from", opt(s.from)},
                  {"to", s.to},
                  {"outcome", engine::to_string(s.outcome)},
-                 {"message", s.message},
-                 {"seconds", s.seconds},
+                 {"message", text_or_null(s.message)},
+                 {"duration_ms", s.seconds * 1000.0},
                  {"swap_ms", s.swap_ms},
                  {"sync_ms", s.sync_ms},
                  {"rollback_point", opt_int(s.point_id)}};
@@ -139,8 +157,8 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
                                  : s.installed->how == engine::Installed::How::replaced ? "replaced"
                                                                                          : "extracted"},
                          {"signed", s.installed->is_signed},
-                         {"key_id", s.installed->key_id},
-                         {"sha256", s.installed->sha256},
+                         {"key_id", text_or_null(s.installed->key_id)},
+                         {"sha256", text_or_null(s.installed->sha256)},
                          {"files", s.installed->files},
                          {"bytes", s.installed->bytes}};
     }
@@ -152,7 +170,7 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
   json body = {{"upgrade_id", report.upgrade_id},
                {"kind", report.kind},
                {"status", store::to_string(report.status)},
-               {"seconds", report.seconds},
+               {"duration_ms", report.seconds * 1000.0},
                {"steps", std::move(steps)}};
   if (report.rollback_error) {
     body["root_state"] = report.root_state;
@@ -242,7 +260,7 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
                         c.last_change ? format_age(*c.last_change, now) : "-");
     components.push_back({{"name", c.name},
                           {"version", c.version},
-                          {"last_change", c.last_change ? json(format_time(*c.last_change)) : json(nullptr)},
+                          {"last_change", time_or_null(c.last_change)},
                           {"floor", opt(c.floor)}});
   }
   json running = json::array();
@@ -277,12 +295,19 @@ ExitCode render_history(const std::vector<engine::HistoryEntry>& entries, Report
   json list = json::array();
   if (entries.empty()) {
     text += "no history\n";
+  } else {
+    text += fmt::format("{:>4}  {:<23}  {:<8} {:<11} {:>8}  {:<10} {}\n", "ID", "STARTED", "KIND", "STATUS",
+                        "DURATION", "BY", "CHANGES");
   }
   for (const auto& e : entries) {
     const auto& u = e.record;
-    const double secs = u.finished_at ? static_cast<double>(*u.finished_at - u.started_at) / 1000.0 : 0.0;
-    text += fmt::format("{:>4}  {}  {:<8} {:<11} {:>7.2f}s  {:<10} {}\n", u.id, format_time(u.started_at), u.kind,
-                        store::to_string(u.status), secs, u.requested_by, changes_text(e.operations));
+    const std::string took =
+        u.finished_at ? fmt::format("{:.2f}s", static_cast<double>(*u.finished_at - u.started_at) / 1000.0) : "-";
+    text += fmt::format("{:>4}  {:<23}  {:<8} {:<11} {:>8}  {:<10} {}\n", u.id, format_time(u.started_at), u.kind,
+                        store::to_string(u.status), took, u.requested_by, changes_text(e.operations));
+    if (u.rolled_back_by) {
+      text += fmt::format("      rolled back by upgrade {}\n", *u.rolled_back_by);
+    }
     if (!u.error.empty()) {
       text += fmt::format("      {}\n", u.error);
     }
@@ -290,6 +315,84 @@ ExitCode render_history(const std::vector<engine::HistoryEntry>& entries, Report
   }
   r.text(text);
   return r.success({{"history", std::move(list)}});
+}
+
+ExitCode render_upgrade_detail(const engine::UpgradeDetail& d, Reporter& r)
+{
+  const auto& u = d.record;
+  std::string text = fmt::format("{} {}: {}\n", u.kind, u.id, store::to_string(u.status));
+  text += fmt::format("  started    {}{}\n", format_time(u.started_at),
+                      u.finished_at ? fmt::format(", took {:.2f} s",
+                                                  static_cast<double>(*u.finished_at - u.started_at) / 1000.0)
+                                    : std::string(", not finished"));
+  text += fmt::format("  by         {} (user {}, uid {}, pid {})\n", u.requested_by, u.user, u.uid, u.pid);
+  text += fmt::format("  command    {}\n", u.command);
+  text += fmt::format("  mode       {}\n", u.offline ? "offline (files only)" : "live, strategy " + u.strategy);
+  const json metadata = metadata_json(u.metadata_json);
+  if (!metadata.empty()) {
+    std::vector<std::string> pairs;
+    for (const auto& [key, value] : metadata.items()) {
+      pairs.push_back(fmt::format("{}={}", key, value.is_string() ? value.get<std::string>() : value.dump()));
+    }
+    text += fmt::format("  metadata   {}\n", fmt::join(pairs, ", "));
+  }
+  if (u.undoes) {
+    text += fmt::format("  undoes     upgrade {}\n", *u.undoes);
+  }
+  if (u.rolled_back_by) {
+    text += fmt::format("  undone by  upgrade {}\n", *u.rolled_back_by);
+  }
+  if (u.cancelled_by) {
+    text += fmt::format("  cancelled  by {}\n", *u.cancelled_by);
+  }
+  if (!u.error.empty()) {
+    text += fmt::format("  error      {}\n", u.error);
+  }
+  text += "steps:\n";
+  for (const auto& op : d.operations) {
+    text += fmt::format("  {:>2}  {} {} -> {}  {}", op.seq + 1, op.component, or_new(op.from_version), op.to_version,
+                        store::to_string(op.status));
+    if (op.strategy) {
+      text += fmt::format(", {}", *op.strategy);
+    }
+    if (op.started_at && op.finished_at) {
+      text += fmt::format(", {:.2f} s", static_cast<double>(*op.finished_at - *op.started_at) / 1000.0);
+    }
+    if (op.point_id) {
+      text += fmt::format(" (rollback point {})", *op.point_id);
+    }
+    text += "\n";
+    if (!op.error.empty()) {
+      text += fmt::format("      {}\n", op.error);
+    }
+  }
+  json events = json::array();
+  if (!d.events.empty()) {
+    text += "events:\n";
+  }
+  for (const auto& e : d.events) {
+    const store::OperationRecord* op = nullptr;
+    for (const auto& candidate : d.operations) {
+      if (e.operation_id && candidate.id == *e.operation_id) {
+        op = &candidate;
+      }
+    }
+    text += fmt::format("  {}  {:<10} {:<8} {}\n", format_time(e.time), op != nullptr ? op->component : "-", e.phase,
+                        e.detail);
+    events.push_back({{"step", op != nullptr ? json(op->seq + 1) : json(nullptr)},
+                      {"component", op != nullptr ? json(op->component) : json(nullptr)},
+                      {"time", format_timestamp(e.time)},
+                      {"at_ms", e.at_ms},
+                      {"phase", e.phase},
+                      {"detail", e.detail},
+                      {"weight", opt_int(e.weight)},
+                      {"instances", e.instances},
+                      {"healthy", e.healthy ? json(*e.healthy) : json(nullptr)}});
+  }
+  r.text(text);
+  json upgrade = upgrade_json(u, d.operations);
+  upgrade["events"] = std::move(events);
+  return r.success({{"upgrade", std::move(upgrade)}});
 }
 
 ExitCode render_audit(const std::vector<store::AuditEntry>& entries, Reporter& r)
@@ -308,17 +411,17 @@ ExitCode render_audit(const std::vector<store::AuditEntry>& entries, Reporter& r
     }
     text += fmt::format("\n    $ {}\n", a.command);
     list.push_back({{"id", a.id},
-                    {"time", format_time(a.time)},
+                    {"time", format_timestamp(a.time)},
                     {"uid", a.uid},
                     {"user", a.user},
                     {"command", a.command},
                     {"action", a.action},
-                    {"component", a.component},
+                    {"component", text_or_null(a.component)},
                     {"from", opt(a.from_version)},
                     {"to", opt(a.to_version)},
                     {"outcome", a.outcome},
                     {"upgrade_id", opt_int(a.upgrade_id)},
-                    {"detail", a.detail}});
+                    {"detail", text_or_null(a.detail)}});
   }
   r.text(text);
   return r.success({{"audit", std::move(list)}});
@@ -341,8 +444,8 @@ ExitCode render_points(const std::vector<store::RollbackPoint>& points, store::M
     list.push_back({{"id", p.id},
                     {"component", p.component},
                     {"version", opt(p.version)},
-                    {"created_at", format_time(p.created_at)},
-                    {"expires_at", format_time(p.expires_at)},
+                    {"created_at", format_timestamp(p.created_at)},
+                    {"expires_at", format_timestamp(p.expires_at)},
                     {"expired", p.expires_at <= now},
                     {"upgrade_id", opt_int(p.upgrade_id)},
                     {"reason", p.reason}});
@@ -359,8 +462,8 @@ ExitCode render_snapshot(const store::RollbackPoint& p, Reporter& r)
                      {{"id", p.id},
                       {"component", p.component},
                       {"version", opt(p.version)},
-                      {"created_at", format_time(p.created_at)},
-                      {"expires_at", format_time(p.expires_at)}}}});
+                      {"created_at", format_timestamp(p.created_at)},
+                      {"expires_at", format_timestamp(p.expires_at)}}}});
 }
 
 ExitCode render_check(const engine::CheckReport& report, Reporter& r)
@@ -428,7 +531,7 @@ ExitCode render_cancel(const engine::CancelReport& report, Reporter& r)
   json body = {{"upgrade_id", report.upgrade_id},
                {"finished", report.finished},
                {"status", store::to_string(report.status)},
-               {"reason", report.error}};
+               {"reason", text_or_null(report.error)}};
   if (!report.finished) {
     return r.refusal(Error(ErrorCode::timeout,
                            fmt::format("upgrade {} was asked to stop but has not finished yet; see `status`",

@@ -15,6 +15,20 @@ std::string node_label(const graph::DepsNode& n)
   return n.version ? fmt::format("{}@{}", n.name, n.version->to_string()) : n.name;
 }
 
+std::vector<std::string> cycle_ids(const graph::DepsResult& deps)
+{
+  std::vector<std::string> ids;
+  for (std::size_t node : deps.cycle) {
+    ids.push_back(node_label(deps.nodes[node]));
+  }
+  return ids;
+}
+
+std::string cycle_text(const graph::DepsResult& deps)
+{
+  return fmt::format("{}", fmt::join(cycle_ids(deps), " -> "));
+}
+
 std::string node_status_text(const graph::DepsNode& n)
 {
   std::string s(graph::to_string(n.status));
@@ -51,7 +65,8 @@ nlohmann::ordered_json deps_json(const graph::DepsResult& deps)
           {"root", deps.root},
           {"nodes", nodes},
           {"edges", edges},
-          {"has_cycle", deps.has_cycle}};
+          {"has_cycle", deps.has_cycle},
+          {"cycle", deps.has_cycle ? nlohmann::ordered_json(cycle_ids(deps)) : nlohmann::ordered_json()}};
 }
 
 std::string deps_dot(const graph::DepsResult& deps)
@@ -125,7 +140,7 @@ std::string deps_tree(const graph::DepsResult& deps)
     }
   }
   if (deps.has_cycle) {
-    out += "warning: the dependency graph has a cycle\n";
+    out += fmt::format("warning: the dependency graph has a cycle: {}\n", cycle_text(deps));
   }
   return out;
 }

@@ -79,6 +79,22 @@ void Reporter::warning(std::string_view message)
   }
 }
 
+void Reporter::event(const nlohmann::ordered_json& j, std::string_view text_line)
+{
+  if (m_events != nullptr) {
+    *m_events << j.dump() << '\n' << std::flush;
+    if (json()) {
+      return;
+    }
+  } else if (json()) {
+    m_err << j.dump() << '\n' << std::flush;
+    return;
+  }
+  if (m_style.verbosity != Verbosity::quiet) {
+    m_err << text_line << std::flush;
+  }
+}
+
 void Reporter::diagnostic(const manifest::Diagnostic& d)
 {
   const bool is_error = d.severity == manifest::Diagnostic::Severity::error;
@@ -129,7 +145,7 @@ nlohmann::ordered_json Reporter::error_json(const Error& error)
 ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
 {
   if (json()) {
-    nlohmann::ordered_json j = {{"ok", true}};
+    nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", true}};
     j.update(body);
     if (!m_warnings.empty()) {
       j["diagnostics"] = m_warnings;
@@ -142,7 +158,7 @@ ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
 ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, ExitCode code)
 {
   if (json()) {
-    nlohmann::ordered_json j = {{"ok", false}};
+    nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", false}};
     j.update(body);
     j["error"] = error_json(error);
     if (!m_warnings.empty()) {

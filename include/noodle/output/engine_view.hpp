@@ -9,16 +9,16 @@
 #include <noodle/engine/status.hpp>
 #include <noodle/engine/upgrade.hpp>
 #include <noodle/output/reporter.hpp>
+#include <noodle/output/timestamp.hpp>
 
 #include <string>
 #include <vector>
 
 namespace noodle::output {
 
-// "2026-11-27 01:02:03 UTC".
-std::string format_time(store::Millis t);
-// "3m", "2h", "5d" (negative: "in 5d").
-std::string format_age(store::Millis from, store::Millis now);
+// One live progress event as a JSON line: phase, upgrade id, component,
+// versions, RFC 3339 time, and what the strategy reported.
+nlohmann::ordered_json event_json(const live::StrategyEvent& e);
 
 // The outcome of a transaction: per-step report, warnings, and the error
 // (exit code from it; a failed rollback exits 7 and lists the root's state).
@@ -35,6 +35,7 @@ ExitCode render_recover(const engine::RecoveryReport& report, Reporter& r);
 
 ExitCode render_status(const engine::StatusReport& report, store::Millis now, Reporter& r);
 ExitCode render_history(const std::vector<engine::HistoryEntry>& entries, Reporter& r);
+ExitCode render_upgrade_detail(const engine::UpgradeDetail& detail, Reporter& r);
 ExitCode render_audit(const std::vector<store::AuditEntry>& entries, Reporter& r);
 ExitCode render_points(const std::vector<store::RollbackPoint>& points, store::Millis now, Reporter& r);
 ExitCode render_snapshot(const store::RollbackPoint& point, Reporter& r);

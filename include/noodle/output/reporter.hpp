@@ -24,10 +24,18 @@ struct Style {
   Color color = Color::no;
 };
 
+// The version of the JSON output contract (the `api_version` of every
+// document; the schemas in schemas/). Raised only for a change that can break
+// a reader: a removed or renamed field, a changed type or meaning.
+inline constexpr int k_api_version = 1;
+
 // The one place where results, warnings and errors become bytes. Data goes to
 // `out`, diagnostics to `err`. In JSON mode exactly one object is written to
-// `out` per command (`{"ok": true, ...}` or `{"ok": false, "error": ...}`),
-// with warnings gathered into it instead of printed.
+// `out` per command (`{"api_version": 1, "ok": true, ...}` or
+// `{"api_version": 1, "ok": false, "error": ...}`), with warnings gathered
+// into it instead of printed. Progress events of a live rollout never go to
+// `out`: they are JSON lines on the event stream (--events FILE), else on
+// `err` in JSON mode, else text lines on `err`.
 class Reporter {
 public:
   Reporter(std::ostream& out, std::ostream& err, Style style);
@@ -44,6 +52,13 @@ public:
   void detail(std::string_view s);
 
   void warning(std::string_view message);
+
+  // Where event() writes JSON lines; null (the default) means `err` in JSON
+  // mode and text lines on `err` otherwise.
+  void set_event_stream(std::ostream* events) { m_events = events; }
+  // One progress event: `j` as one JSON line (event stream, or `err` in JSON
+  // mode), else `text_line` on `err` (suppressed by -q). Flushed at once.
+  void event(const nlohmann::ordered_json& j, std::string_view text_line);
   void diagnostic(const manifest::Diagnostic& d);
   void diagnostics(const std::vector<manifest::Diagnostic>& ds);
 
@@ -63,6 +78,7 @@ private:
 
   std::ostream& m_out;
   std::ostream& m_err;
+  std::ostream* m_events = nullptr;
   Style m_style;
   nlohmann::ordered_json m_warnings = nlohmann::ordered_json::array();
 };

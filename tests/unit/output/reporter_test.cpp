@@ -29,7 +29,7 @@ TEST_CASE("output::exit_code_for maps every error code, each with its own stable
   CHECK(noodle::output::exit_code_for(ErrorCode::io) == ExitCode::failed);
 }
 
-TEST_CASE("output::Reporter in JSON mode writes one object with ok first and gathers warnings")
+TEST_CASE("output::Reporter in JSON mode writes one object with api_version and ok first and gathers warnings")
 {
   std::ostringstream out;
   std::ostringstream err;
@@ -37,7 +37,8 @@ TEST_CASE("output::Reporter in JSON mode writes one object with ok first and gat
   r.warning("careful");
   r.text("never shown in JSON");
   CHECK(r.success({{"answer", 42}}) == ExitCode::ok);
-  CHECK(out.str() == "{\"ok\":true,\"answer\":42,\"diagnostics\":[{\"message\":\"careful\"}]}\n");
+  CHECK(out.str() ==
+        "{\"api_version\":1,\"ok\":true,\"answer\":42,\"diagnostics\":[{\"message\":\"careful\"}]}\n");
   CHECK(err.str().empty());
 }
 
@@ -51,4 +52,40 @@ TEST_CASE("output::Reporter in text mode prints errors with their location and d
   CHECK(r.failure(e) == ExitCode::refused);
   CHECK(out.str().empty());
   CHECK(err.str() == "noodle-upgrade: error: m.yaml:3:5: no version fits\n  required by a@1.0.0\n");
+}
+
+TEST_CASE("output::Reporter writes events as JSON lines to stderr or the events stream, never to stdout")
+{
+  const nlohmann::ordered_json event = {{"event", "activate"}, {"upgrade_id", 3}};
+  {
+    std::ostringstream out;
+    std::ostringstream err;
+    noodle::output::Reporter r(out, err, {noodle::output::Format::json});
+    r.event(event, "  activate\n");
+    CHECK(err.str() == "{\"event\":\"activate\",\"upgrade_id\":3}\n");
+    CHECK(out.str().empty());
+  }
+  {
+    std::ostringstream out;
+    std::ostringstream err;
+    std::ostringstream events;
+    noodle::output::Reporter r(out, err, {noodle::output::Format::json});
+    r.set_event_stream(&events);
+    r.event(event, "  activate\n");
+    CHECK(events.str() == "{\"event\":\"activate\",\"upgrade_id\":3}\n");
+    CHECK(err.str().empty());
+    CHECK(out.str().empty());
+  }
+  {
+    // Text: a line for people on stderr, and the JSON line in the events file too.
+    std::ostringstream out;
+    std::ostringstream err;
+    std::ostringstream events;
+    noodle::output::Reporter r(out, err, {});
+    r.set_event_stream(&events);
+    r.event(event, "  activate\n");
+    CHECK(err.str() == "  activate\n");
+    CHECK(events.str() == "{\"event\":\"activate\",\"upgrade_id\":3}\n");
+    CHECK(out.str().empty());
+  }
 }
