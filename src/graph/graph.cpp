@@ -159,13 +159,19 @@ std::unordered_map<std::string_view, std::vector<Dependent>> index_dependents(co
   return index;
 }
 
-bool find_cycle(const DepsResult& result)
+// One cycle among the edges as node ids, the first repeated at the end; empty
+// when there is none. Kahn's order removes every node outside a cycle; each
+// node left has a dependency that is left too, so following those from any
+// of them must come back round.
+std::vector<std::size_t> find_cycle(const DepsResult& result)
 {
   std::vector<std::size_t> pending(result.nodes.size(), 0);
   std::vector<std::vector<std::size_t>> dependents(result.nodes.size());
+  std::vector<std::vector<std::size_t>> dependencies(result.nodes.size());
   for (const auto& e : result.edges) {
     ++pending[e.from];
     dependents[e.to].push_back(e.from);
+    dependencies[e.from].push_back(e.to);
   }
   std::vector<std::size_t> ready;
   for (std::size_t i = 0; i < pending.size(); ++i) {
@@ -184,7 +190,28 @@ bool find_cycle(const DepsResult& result)
       }
     }
   }
-  return done != result.nodes.size();
+  if (done == result.nodes.size()) {
+    return {};
+  }
+  std::size_t at = 0;
+  while (pending[at] == 0) {
+    ++at;
+  }
+  std::vector<std::size_t> walk;
+  std::vector<std::size_t> seen_at(result.nodes.size(), result.nodes.size());
+  while (seen_at[at] == result.nodes.size()) {
+    seen_at[at] = walk.size();
+    walk.push_back(at);
+    for (std::size_t next : dependencies[at]) {
+      if (pending[next] != 0) {
+        at = next;
+        break;
+      }
+    }
+  }
+  std::vector<std::size_t> cycle(walk.begin() + static_cast<std::ptrdiff_t>(seen_at[at]), walk.end());
+  cycle.push_back(at);
+  return cycle;
 }
 
 Error unknown_component(const manifest::Catalog& catalog, std::string_view name)
@@ -294,7 +321,8 @@ Result<DepsResult> dependency_graph(const manifest::Catalog& catalog, const stat
       return na.version < nb.version;
     });
   }
-  result.has_cycle = find_cycle(result);
+  result.cycle = find_cycle(result);
+  result.has_cycle = !result.cycle.empty();
   return std::move(builder.result);
 }
 

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace noodle::manifest {
 
@@ -119,6 +120,91 @@ void check_upgrade_from(const Manifest& m, const std::vector<Manifest>& same_nam
   }
 }
 
+// Dependency cycles between catalog versions: a@1 depends on b, one of whose
+// versions that satisfies the range depends back on a@1. Each is reported
+// once, with its path, at the dependency that closes it. A depth-first walk
+// with an explicit stack, so a 100,000-long chain cannot overflow the call
+// stack.
+void check_cycles(const Catalog& catalog, std::vector<Diagnostic>& out)
+{
+  constexpr std::size_t k_max_reported = 10;
+  std::vector<const Manifest*> nodes;
+  std::unordered_map<const Manifest*, std::size_t> index;
+  for (const auto& [name, versions] : catalog.components()) {
+    for (const Manifest& m : versions) {
+      index.emplace(&m, nodes.size());
+      nodes.push_back(&m);
+    }
+  }
+  // Edges with the dependency that makes them, for the report's location.
+  struct Edge {
+    std::size_t to;
+    const Dependency* dependency;
+  };
+  std::vector<std::vector<Edge>> edges(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    for (const Dependency& dep : nodes[i]->dependencies) {
+      const auto* versions = catalog.versions(dep.name);
+      if (versions == nullptr) {
+        continue;
+      }
+      for (const Manifest& candidate : *versions) {
+        if (dep.range.satisfies(candidate.version)) {
+          edges[i].push_back({index.at(&candidate), &dep});
+        }
+      }
+    }
+  }
+  enum class Mark : unsigned char { unseen, on_path, done };
+  std::vector<Mark> mark(nodes.size(), Mark::unseen);
+  std::vector<bool> reported(nodes.size(), false);
+  std::size_t count = 0;
+  struct Frame {
+    std::size_t node;
+    std::size_t next_edge;
+  };
+  std::vector<Frame> path;
+  for (std::size_t start = 0; start < nodes.size() && count < k_max_reported; ++start) {
+    if (mark[start] != Mark::unseen) {
+      continue;
+    }
+    path.push_back({start, 0});
+    mark[start] = Mark::on_path;
+    while (!path.empty()) {
+      Frame& top = path.back();
+      if (top.next_edge == edges[top.node].size()) {
+        mark[top.node] = Mark::done;
+        path.pop_back();
+        continue;
+      }
+      const Edge edge = edges[top.node][top.next_edge++];
+      if (mark[edge.to] == Mark::unseen) {
+        mark[edge.to] = Mark::on_path;
+        path.push_back({edge.to, 0});
+        continue;
+      }
+      if (mark[edge.to] != Mark::on_path || reported[edge.to] || count >= k_max_reported) {
+        continue;
+      }
+      // A back edge: the cycle is the path from edge.to to here, then back.
+      std::size_t first = path.size();
+      while (first > 0 && path[first - 1].node != edge.to) {
+        --first;
+      }
+      std::vector<std::string> ids;
+      for (std::size_t k = first - 1; k < path.size(); ++k) {
+        ids.push_back(nodes[path[k].node]->id());
+        reported[path[k].node] = true;
+      }
+      ids.push_back(nodes[edge.to]->id());
+      const std::string field = fmt::format("dependencies.{}", edge.dependency->name);
+      out.push_back(make(Diagnostic::Severity::error, ErrorCode::dependency_cycle,
+                         fmt::format("dependency cycle: {}", fmt::join(ids, " -> ")), edge.dependency->where, field));
+      ++count;
+    }
+  }
+}
+
 } // namespace
 
 std::vector<Diagnostic> validate_catalog(const Catalog& catalog)
@@ -132,6 +218,7 @@ std::vector<Diagnostic> validate_catalog(const Catalog& catalog)
       check_upgrade_from(m, versions, out);
     }
   }
+  check_cycles(catalog, out);
   return out;
 }
 

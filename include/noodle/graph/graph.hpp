@@ -63,6 +63,7 @@ struct DepsResult {
   std::vector<DepsNode> nodes;
   std::vector<DepsEdge> edges;
   bool has_cycle = false; // a cycle exists among the edges
+  std::vector<std::size_t> cycle; // one of them as node ids, the first repeated last
 
   // The node an edge leads to in the direction of the query: `to` for
   // Direction::dependencies, `from` (the dependent) for Direction::dependents.
