@@ -159,9 +159,9 @@ void add_archive_commands(CLI::App& app, Registry& registry)
   auto* pack = add_command(app, "pack", "Build a reproducible component archive from a directory holding manifest.yaml",
                            ".tar.gz or .tar.zst by the output's extension; prints the archive section for the "
                            "catalog manifest.",
-                           "noodle-upgrade pack build/jit_compiler -o jit_compiler-2.1.0.tar.gz");
+                           "noodle-upgrade pack build/jit_compiler --out jit_compiler-2.1.0.tar.gz");
   pack->add_option("DIR", opts->dir, "Component directory")->required();
-  pack->add_option("-o,--out", opts->out, "Archive to write (.tar.gz, .tgz or .tar.zst)")->required();
+  pack->add_option("--out", opts->out, "Archive to write (.tar.gz, .tgz or .tar.zst)")->required();
   on_run(pack, registry, [opts](Context& ctx) {
     const auto manifest_path = std::filesystem::path(opts->dir) / "manifest.yaml";
     auto text = read_small_file(manifest_path, archive::k_max_archive_manifest_bytes);
@@ -184,7 +184,7 @@ void add_archive_commands(CLI::App& app, Registry& registry)
                            "noodle-upgrade sign jit_compiler-2.1.0.tar.gz --key release-2026.key");
   sign->add_option("ARCHIVE", opts->archive, "Archive to sign")->required();
   sign->add_option("--key", opts->key, "Private key (PREFIX.key from keygen)")->required();
-  sign->add_option("-o,--out", opts->out, "Signature file to write (default: ARCHIVE.sig)");
+  sign->add_option("--out", opts->out, "Signature file to write (default: ARCHIVE.sig)");
   on_run(sign, registry, [opts](Context& ctx) { return run_sign(ctx, *opts); });
 
   auto* verify =

@@ -8,6 +8,7 @@
 #include <noodle/engine/session.hpp>
 #include <noodle/graph/plan.hpp>
 #include <noodle/live/socket_runtime.hpp>
+#include <noodle/manifest/config.hpp>
 #include <noodle/manifest/loader.hpp>
 #include <noodle/output/reporter.hpp>
 #include <noodle/state/installed.hpp>
@@ -18,7 +19,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <iosfwd>
+#include <fstream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -65,6 +67,14 @@ struct Context {
   TerminalProgress* progress = nullptr;
   // The configured extraction limits with progress reported to `progress`.
   archive::Limits archive_limits() const;
+  // --events FILE, while the command runs (the reporter writes to it).
+  std::unique_ptr<std::ofstream> events_file;
+  // What `config show` reports: the configuration file read (empty path:
+  // none), the command line and the command tree.
+  const manifest::Config* config = nullptr;
+  std::string config_path;
+  std::vector<std::string> args;
+  const CLI::App* app = nullptr;
 };
 
 using Action = std::function<output::ExitCode(Context&)>;
@@ -84,6 +94,11 @@ void add_archive_commands(CLI::App& app, Registry& registry);
 void add_upgrade_commands(CLI::App& app, Registry& registry);
 void add_rollback_commands(CLI::App& app, Registry& registry);
 void add_state_commands(CLI::App& app, Registry& registry);
+void add_help_commands(CLI::App& app, Registry& registry);
+void add_config_commands(CLI::App& app, Registry& registry);
+// `help A B ...` (after any global options) as `A B ... --help`; other
+// command lines unchanged.
+std::vector<std::string> rewrite_help_request(const CLI::App& app, const std::vector<std::string>& args);
 // The hidden `__complete WORDS...` command; run() answers it with
 // complete_words() before parsing, since its words are a partial command line.
 void add_complete_command(CLI::App& app, Registry& registry);
@@ -140,14 +155,19 @@ struct PlanRequestOptions {
   bool allow_downgrade = false;
 };
 // The plan request and a title ("upgrade jit_compiler to 2.1.0"); batch
-// diagnostics are reported.
-Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts);
+// diagnostics are reported. A component (or constraint) the catalog does not
+// hold fails with not_found and a did-you-mean.
+Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts,
+                                                                      const manifest::Catalog& catalog);
 
 // A duration given in (fractional) seconds on the command line.
 inline std::chrono::milliseconds seconds_to_ms(double seconds)
 {
   return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
 }
+
+// --metadata KEY=VALUE pairs as one JSON object (usage error otherwise).
+Result<std::string> metadata_json(const std::vector<std::string>& pairs);
 
 // The rollout strategies --strategy accepts.
 const std::vector<std::string>& strategy_names();
@@ -164,6 +184,11 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by 
 // Opens the root for reading (no lock).
 ChangeSession open_read_session(Context& ctx);
 
+// Refuses (not_found: exit 2, with a did-you-mean) a component name that
+// neither the installed components, the root's history nor the catalog
+// knows. Called before a lock is taken or a runtime contacted.
+Result<void> check_known_component(Context& ctx, engine::Session& session, const std::string& name);
+
 // How a changing command reaches the running runtime (or --offline).
 struct LiveCliOptions {
   bool offline = false;
@@ -178,6 +203,7 @@ struct LiveCliOptions {
   std::string fallback;
   double lease = 30;
   double request_timeout = 5;
+  std::string events; // --events FILE: live progress as JSON lines
 };
 // --offline always; the strategy tuning options when `strategies`.
 void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies);

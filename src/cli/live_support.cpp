@@ -3,10 +3,13 @@
 #include "context.hpp"
 
 #include <noodle/live/strategy.hpp>
+#include <noodle/output/engine_view.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cerrno>
+#include <cstring>
 #include <sys/stat.h>
 
 namespace noodle::cli {
@@ -58,6 +61,8 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
       ->envname("NOODLE_LEASE")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  cmd->add_option("--events", o.events,
+                  "Write the live progress events to FILE as JSON lines (default: stderr, as JSON lines with -o json)");
   if (!strategies) {
     return;
   }
@@ -127,26 +132,18 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
   connection.path.rollback_timeout = std::max(seconds_to_ms(o.request_timeout), std::chrono::milliseconds(10000));
   auto* raw = runtime->get();
   connection.path.set_request_timeout = [raw](std::chrono::milliseconds t) { raw->set_request_timeout(t); };
-  // Progress: one JSON object per line with -o json (the result is the last
-  // line), a line per event on stderr otherwise.
-  output::Reporter* reporter = &ctx.reporter;
-  std::ostream* out = &ctx.out;
-  connection.path.on_event = [reporter, out](const live::StrategyEvent& e) {
-    if (reporter->json()) {
-      nlohmann::ordered_json j = {{"event", e.phase}, {"detail", e.detail}, {"at_ms", e.at_ms}};
-      if (e.weight) {
-        j["weight"] = *e.weight;
-      }
-      if (!e.instances.empty()) {
-        j["instances"] = e.instances;
-      }
-      if (e.healthy) {
-        j["healthy"] = *e.healthy;
-      }
-      *out << j.dump() << '\n' << std::flush;
-      return;
+  // Progress never goes to stdout, which holds the one result document.
+  if (!o.events.empty()) {
+    auto file = std::make_unique<std::ofstream>(o.events, std::ios::out | std::ios::trunc);
+    if (!*file) {
+      return fail(ErrorCode::io, fmt::format("cannot write the events file '{}': {}", o.events, std::strerror(errno)));
     }
-    reporter->note(fmt::format("  {:>8.1f} ms  {:<8} {}\n", e.at_ms, e.phase, e.detail));
+    ctx.events_file = std::move(file);
+    ctx.reporter.set_event_stream(ctx.events_file.get());
+  }
+  output::Reporter* reporter = &ctx.reporter;
+  connection.path.on_event = [reporter](const live::StrategyEvent& e) {
+    reporter->event(output::event_json(e), fmt::format("  {:>8.1f} ms  {:<8} {}\n", e.at_ms, e.phase, e.detail));
   };
   connection.runtime = std::move(*runtime);
   return connection;

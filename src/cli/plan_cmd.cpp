@@ -10,6 +10,7 @@
 #include <noodle/manifest/batch.hpp>
 #include <noodle/output/graph_view.hpp>
 #include <noodle/state/machine.hpp>
+#include <noodle/util/spellcheck.hpp>
 
 #include <fmt/format.h>
 
@@ -32,7 +33,39 @@ struct PlanOptions {
 
 } // namespace
 
-Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts)
+namespace {
+
+// A requested component the catalog does not hold is a usage error, found
+// before anything is locked or contacted.
+Result<void> check_requested(const manifest::Catalog& catalog, const graph::PlanRequest& request)
+{
+  const auto names = catalog.names();
+  for (const auto& item : request.items) {
+    if (catalog.contains(item.component)) {
+      continue;
+    }
+    std::string message = fmt::format("unknown component '{}'", item.component);
+    if (auto suggestion = util::suggest(item.component, names)) {
+      message += fmt::format(" (did you mean '{}'?)", *suggestion);
+    }
+    return fail(ErrorCode::not_found, message);
+  }
+  for (const auto& c : request.constraints) {
+    if (!catalog.contains(c.name)) {
+      std::string message = fmt::format("--constraint names unknown component '{}'", c.name);
+      if (auto suggestion = util::suggest(c.name, names)) {
+        message += fmt::format(" (did you mean '{}'?)", *suggestion);
+      }
+      return fail(ErrorCode::not_found, message);
+    }
+  }
+  return {};
+}
+
+} // namespace
+
+Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts,
+                                                                      const manifest::Catalog& catalog)
 {
   const bool batch = !opts.batch_file.empty();
   graph::PlanRequest request;
@@ -68,6 +101,9 @@ Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& c
       return fail(constraint.error());
     }
     request.constraints.push_back(std::move(*constraint));
+  }
+  if (auto known = check_requested(catalog, request); !known) {
+    return fail(known.error());
   }
   return std::make_pair(std::move(request), std::move(title));
 }
@@ -139,7 +175,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
 
     PlanRequestOptions what{opts->name,       opts->version,    opts->batch_file,     opts->constraints,
                             opts->strategy,   opts->validation, opts->allow_downgrade};
-    auto built = build_plan_request(ctx, what);
+    auto built = build_plan_request(ctx, what, loaded.result.catalog);
     if (!built) {
       return ctx.reporter.failure(built.error());
     }

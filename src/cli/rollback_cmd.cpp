@@ -22,7 +22,9 @@ struct RollbackCliOptions {
   bool force = false;
   LiveCliOptions live;
   std::string requested_by;
+  std::vector<std::string> metadata;
   std::string list_name;
+  std::int64_t list_limit = 0;
 };
 
 } // namespace
@@ -46,10 +48,24 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
   rollback->add_flag("--force", o->force, "Roll back even when it breaks a dependency range of the catalog");
   add_live_options(rollback, o->live, false);
   rollback->add_option("--requested-by", o->requested_by, "Who asked for it, for the history (default: the user)");
+  rollback->add_option("--metadata", o->metadata, "KEY=VALUE recorded with the rollback (repeatable)");
   on_run(rollback, registry, [o](Context& ctx) {
     if (o->name.empty() == (o->upgrade == 0)) {
       return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'rollback NAME [--to VERSION | --point ID]', "
                                                           "'rollback --upgrade ID' or 'rollback list [NAME]'"));
+    }
+    auto metadata = metadata_json(o->metadata);
+    if (!metadata) {
+      return ctx.reporter.failure(metadata.error());
+    }
+    if (!o->name.empty()) {
+      auto reading = open_read_session(ctx);
+      if (reading.exit) {
+        return *reading.exit;
+      }
+      if (auto known = check_known_component(ctx, *reading.session, o->name); !known) {
+        return ctx.reporter.failure(known.error());
+      }
     }
     std::optional<LiveConnection> connection;
     if (!o->live.offline) {
@@ -75,6 +91,7 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
     options.component = o->name;
     options.catalog = catalog.has_errors() ? nullptr : &catalog.catalog;
     options.force = o->force;
+    options.metadata_json = *metadata;
     options.point_retention_ms = ctx.global.point_retention_ms;
     if (o->upgrade != 0) {
       options.upgrade = o->upgrade;
@@ -106,12 +123,18 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
   auto* list = add_command(*rollback, "list", "List rollback points with their age and expiry", "",
                            "noodle-upgrade rollback list jit_compiler");
   list->add_option("NAME", o->list_name, "Only this component's points");
+  list->add_option("--limit", o->list_limit, "Show at most this many (newest)")->check(CLI::PositiveNumber);
   on_run(list, registry, [o](Context& ctx) {
     auto opened = open_read_session(ctx);
     if (opened.exit) {
       return *opened.exit;
     }
     engine::Session& session = *opened.session;
+    if (!o->list_name.empty()) {
+      if (auto known = check_known_component(ctx, session, o->list_name); !known) {
+        return ctx.reporter.failure(known.error());
+      }
+    }
     std::vector<store::RollbackPoint> points;
     if (session.store() != nullptr) {
       auto found = session.store()->points(o->list_name.empty() ? std::nullopt
@@ -121,6 +144,9 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       }
       points = std::move(*found);
     }
+    if (o->list_limit > 0 && points.size() > static_cast<std::size_t>(o->list_limit)) {
+      points.resize(static_cast<std::size_t>(o->list_limit)); // newest first
+    }
     return output::render_points(points, session.now(), ctx.reporter);
   });
 
@@ -129,6 +155,15 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
                                "", "noodle-upgrade snapshot jit_compiler");
   snapshot->add_option("NAME", *snap_name, "Component")->required();
   on_run(snapshot, registry, [snap_name](Context& ctx) {
+    {
+      auto reading = open_read_session(ctx);
+      if (reading.exit) {
+        return *reading.exit;
+      }
+      if (auto known = check_known_component(ctx, *reading.session, *snap_name); !known) {
+        return ctx.reporter.failure(known.error());
+      }
+    }
     auto opened = open_change_session(ctx);
     if (opened.exit) {
       return *opened.exit;

@@ -55,19 +55,27 @@ bool wants_json(const std::vector<std::string>& args, const std::optional<std::s
 
 // The configuration file: --config FILE, else NOODLE_CONFIG, else the
 // default one, which alone may be missing.
-Result<manifest::Config> load_configuration(const std::vector<std::string>& args)
+// `path` is set to the file read (empty when the default one is absent).
+Result<manifest::Config> load_configuration(const std::vector<std::string>& args, std::string& path)
 {
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "--config" && i + 1 < args.size()) {
-      return manifest::load_config(args[i + 1], manifest::MissingConfig::error);
+      path = args[i + 1];
+      return manifest::load_config(path, manifest::MissingConfig::error);
     }
     if (a.rfind("--config=", 0) == 0) {
-      return manifest::load_config(a.substr(9), manifest::MissingConfig::error);
+      path = a.substr(9);
+      return manifest::load_config(path, manifest::MissingConfig::error);
     }
   }
   if (const char* env = std::getenv("NOODLE_CONFIG"); env != nullptr && *env != '\0') {
-    return manifest::load_config(env, manifest::MissingConfig::error);
+    path = env;
+    return manifest::load_config(path, manifest::MissingConfig::error);
+  }
+  std::error_code ec;
+  if (std::filesystem::exists(manifest::k_default_config_path, ec)) {
+    path = manifest::k_default_config_path;
   }
   return manifest::load_config(manifest::k_default_config_path, manifest::MissingConfig::empty);
 }
@@ -211,6 +219,10 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
     }
     return fmt::format("expected a command after '{}': {}", path.empty() ? "noodle-upgrade" : "noodle-upgrade " + path,
                        fmt::join(names, ", "));
+  }
+  // -o is the output format everywhere; a file name after it means --out.
+  if (message.rfind("--output:", 0) == 0) {
+    message += " (-o is --output, text or json; a file to write is --out FILE)";
   }
   std::string path = command_path(at);
   return fmt::format("{}; run 'noodle-upgrade {}{}--help' for usage", message, path, path.empty() ? "" : " ");
@@ -375,9 +387,12 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_upgrade_commands(app, registry);
   add_rollback_commands(app, registry);
   add_state_commands(app, registry);
+  add_config_commands(app, registry);
+  add_help_commands(app, registry);
   add_complete_command(app, registry);
 
-  auto config = load_configuration(args);
+  std::string config_path;
+  auto config = load_configuration(args, config_path);
   if (is_complete_request(args)) {
     // Candidates come from the configured root and catalog too; completion
     // never fails, so a broken configuration only leaves the built-in defaults.
@@ -412,7 +427,8 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   }
 
   try {
-    std::vector<std::string> reversed(args.rbegin(), args.rend());
+    const std::vector<std::string> words = rewrite_help_request(app, args);
+    std::vector<std::string> reversed(words.rbegin(), words.rend());
     app.parse(reversed);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e, out, err);
@@ -433,7 +449,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       !global.no_color && std::getenv("NO_COLOR") == nullptr && &err == &std::cerr && isatty(STDERR_FILENO) == 1;
   style.color = color_ok ? output::Color::yes : output::Color::no;
   output::Reporter reporter(out, err, style);
-  Context ctx{global, in, out, err, reporter, {}};
+  Context ctx{global, in, out, err, reporter, {}, nullptr, nullptr, nullptr, {}, {}, nullptr};
   // Progress redraws one line in place: only for a person at a terminal.
   std::optional<TerminalProgress> progress;
   if (style.format == output::Format::text && !global.quiet && !global.no_progress && &err == &std::cerr &&
@@ -444,6 +460,10 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   for (const auto& a : args) {
     ctx.command_line += " " + a;
   }
+  ctx.config = &*config;
+  ctx.config_path = config_path;
+  ctx.args = args;
+  ctx.app = &app;
 
   if (!registry.action) {
     return output::to_int(reporter.failure(Error(ErrorCode::internal, "no command was selected")));

@@ -114,7 +114,8 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
 ChangeSession open_read_session(Context& ctx)
 {
   ChangeSession result;
-  auto session = engine::Session::open_for_reading(engine::Layout(ctx.root()), std::chrono::system_clock::now);
+  auto session = engine::Session::open_for_reading(engine::Layout(ctx.root()), std::chrono::system_clock::now,
+                                                   engine::Actor::current(ctx.command_line));
   if (!session) {
     result.exit = ctx.reporter.failure(session.error());
     return result;

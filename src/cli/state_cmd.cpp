@@ -8,6 +8,11 @@
 #include <noodle/engine/status.hpp>
 #include <noodle/output/engine_view.hpp>
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
 #include <memory>
 
 namespace noodle::cli {
@@ -21,11 +26,122 @@ struct StateOptions {
   std::uint32_t keep = 2;
   std::int64_t upgrade_id = 0;
   double wait = 30;
+  // history filters
+  std::string component;
+  std::vector<std::string> statuses;
+  std::vector<std::string> kinds;
+  std::string since;
+  std::vector<std::string> metadata;
+  std::int64_t before = 0;
+  std::int64_t show_id = 0;
 };
 
 std::optional<std::string> maybe(const std::string& s)
 {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+
+// Opens the root for reading and refuses a component name nothing knows.
+ChangeSession open_for_component(Context& ctx, const std::string& name)
+{
+  auto opened = open_read_session(ctx);
+  if (opened.exit || name.empty()) {
+    return opened;
+  }
+  if (auto known = check_known_component(ctx, *opened.session, name); !known) {
+    opened.exit = ctx.reporter.failure(known.error());
+  }
+  return opened;
+}
+
+// --since: a date (2026-12-01), an RFC 3339 time (2026-12-01T08:00:00Z), or
+// a span back from now (30m, 12h, 7d).
+Result<store::Millis> parse_since(const std::string& text, store::Millis now)
+{
+  const auto bad = [&] {
+    return fail(ErrorCode::usage, fmt::format("--since '{}': expected a date (2026-12-01), a UTC time "
+                                              "(2026-12-01T08:00:00Z) or a span back from now (30m, 12h, 7d)",
+                                              text));
+  };
+  if (text.size() >= 2 && std::isdigit(static_cast<unsigned char>(text.front())) != 0 && text.size() <= 12) {
+    const char unit = text.back();
+    const std::string digits = text.substr(0, text.size() - 1);
+    if (std::all_of(digits.begin(), digits.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+      const std::int64_t n = std::stoll(digits);
+      std::int64_t scale = 0;
+      switch (unit) {
+      case 's': scale = 1000; break;
+      case 'm': scale = 60'000; break;
+      case 'h': scale = 3'600'000; break;
+      case 'd': scale = 86'400'000; break;
+      default: break;
+      }
+      if (scale != 0) {
+        return now - n * scale;
+      }
+    }
+  }
+  std::tm tm{};
+  const char* end = nullptr;
+  if (text.size() == 10) {
+    end = ::strptime(text.c_str(), "%Y-%m-%d", &tm);
+  } else if (text.size() == 20 && text.back() == 'Z') {
+    end = ::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  }
+  if (end == nullptr || *end != '\0') {
+    return bad();
+  }
+  return static_cast<store::Millis>(::timegm(&tm)) * 1000;
+}
+
+Result<store::UpgradeFilter> history_filter(const StateOptions& o, store::Millis now)
+{
+  store::UpgradeFilter filter;
+  if (!o.name.empty() && !o.component.empty() && o.name != o.component) {
+    return fail(ErrorCode::usage, fmt::format("history names two components, '{}' and --component '{}'; give one",
+                                              o.name, o.component));
+  }
+  filter.component = maybe(o.name.empty() ? o.component : o.name);
+  for (const auto& text : o.statuses) {
+    auto status = store::parse_upgrade_status(text);
+    if (!status || *status == store::UpgradeStatus::pending || *status == store::UpgradeStatus::in_progress) {
+      return fail(ErrorCode::usage, fmt::format("--status '{}': expected completed, failed, rolled_back or cancelled "
+                                                "(running upgrades are in `status`)",
+                                                text));
+    }
+    filter.statuses.push_back(*status);
+  }
+  filter.kinds = o.kinds;
+  if (!o.since.empty()) {
+    auto since = parse_since(o.since, now);
+    if (!since) {
+      return fail(since.error());
+    }
+    filter.since = *since;
+  }
+  for (const auto& pair : o.metadata) {
+    const auto eq = pair.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::usage, fmt::format("--metadata '{}': expected KEY=VALUE", pair));
+    }
+    filter.metadata.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+  }
+  if (o.before > 0) {
+    filter.before = o.before;
+  }
+  filter.limit = o.limit;
+  return filter;
+}
+
+// `history 16`: an upgrade id where a component name goes.
+std::optional<Error> looks_like_an_id(const std::string& name)
+{
+  if (name.empty() || !std::all_of(name.begin(), name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    return std::nullopt;
+  }
+  Error e(ErrorCode::usage, fmt::format("'{}' is not a component name", name));
+  e.details.push_back(fmt::format("to see upgrade {}, run `noodle-upgrade history show {}`", name, name));
+  return e;
 }
 
 } // namespace
@@ -38,7 +154,7 @@ void add_state_commands(CLI::App& app, Registry& registry)
                              "noodle-upgrade status jit_compiler");
   status->add_option("NAME", o->name, "Only this component");
   on_run(status, registry, [o](Context& ctx) {
-    auto opened = open_read_session(ctx);
+    auto opened = open_for_component(ctx, o->name);
     if (opened.exit) {
       return *opened.exit;
     }
@@ -50,24 +166,43 @@ void add_state_commands(CLI::App& app, Registry& registry)
   });
 
   auto* history = add_command(app, "history", "Show finished upgrades and rollbacks, or the audit trail",
-                              "Each entry: when, how long, who, from -> to, outcome. --audit shows every recorded "
-                              "action, refusals included.",
-                              "noodle-upgrade history jit_compiler --limit 5");
-  history->add_option("NAME", o->name, "Only this component");
+                              "Newest first. Each entry: when, how long, who, from -> to, outcome; `history show ID` "
+                              "shows one upgrade whole (every step with its times and strategy, its rollout events, "
+                              "metadata, who cancelled it, the upgrade it undid or that undid it). --audit shows every "
+                              "recorded action, refusals included. Page back with --before ID.",
+                              "noodle-upgrade history jit_compiler --status rolled_back --since 7d --limit 5");
+  history->add_option("NAME", o->name, "Only upgrades that changed this component (same as --component)");
+  history->add_option("--component", o->component, "Only upgrades that changed this component");
+  history->add_option("--status", o->statuses, "Only this outcome: completed, failed, rolled_back, cancelled (repeatable)");
+  history->add_option("--kind", o->kinds, "Only this kind: upgrade, apply, rollback (repeatable)")
+      ->check(CLI::IsMember({"upgrade", "apply", "rollback"}));
+  history->add_option("--since", o->since, "Only upgrades started since: 2026-12-01, 2026-12-01T08:00:00Z, or 7d, 12h, 30m ago");
+  history->add_option("--metadata", o->metadata, "Only upgrades recorded with KEY=VALUE (repeatable: all must match)");
   history->add_option("--limit", o->limit, "Show at most this many (newest)")->check(CLI::PositiveNumber)
       ->capture_default_str();
+  history->add_option("--before", o->before, "Only entries older than this id (the next page)")
+      ->check(CLI::PositiveNumber);
   history->add_flag("--audit", o->audit, "Show the audit trail instead");
   on_run(history, registry, [o](Context& ctx) {
-    auto opened = open_read_session(ctx);
+    if (auto id = looks_like_an_id(o->name)) {
+      return ctx.reporter.failure(*id);
+    }
+    const std::string component = o->name.empty() ? o->component : o->name;
+    auto opened = open_for_component(ctx, component);
     if (opened.exit) {
       return *opened.exit;
     }
     engine::Session& session = *opened.session;
     if (o->audit) {
+      if (!o->statuses.empty() || !o->kinds.empty() || !o->since.empty() || !o->metadata.empty()) {
+        return ctx.reporter.failure(Error(ErrorCode::usage, "--status, --kind, --since and --metadata filter "
+                                                            "upgrades, not the audit trail; with --audit give only "
+                                                            "NAME, --limit and --before"));
+      }
       std::vector<store::AuditEntry> entries;
       if (session.store() != nullptr) {
-        auto found = session.store()->audit(o->name.empty() ? std::nullopt : std::optional<std::string_view>(o->name),
-                                            o->limit);
+        auto found = session.store()->audit(component.empty() ? std::nullopt : std::optional<std::string_view>(component),
+                                            o->limit, o->before > 0 ? std::optional<std::int64_t>(o->before) : std::nullopt);
         if (!found) {
           return ctx.reporter.failure(found.error());
         }
@@ -75,11 +210,30 @@ void add_state_commands(CLI::App& app, Registry& registry)
       }
       return output::render_audit(entries, ctx.reporter);
     }
-    auto entries = engine::history(session, maybe(o->name), o->limit);
+    auto filter = history_filter(*o, session.now());
+    if (!filter) {
+      return ctx.reporter.failure(filter.error());
+    }
+    auto entries = engine::history(session, std::move(*filter));
     if (!entries) {
       return ctx.reporter.failure(entries.error());
     }
     return output::render_history(*entries, ctx.reporter);
+  });
+
+  auto* show = add_command(*history, "show", "Show one upgrade whole: steps, times, strategy, events, links", "",
+                           "noodle-upgrade history show 12");
+  show->add_option("UPGRADE_ID", o->show_id, "The upgrade's id (see history)")->required()->check(CLI::PositiveNumber);
+  on_run(show, registry, [o](Context& ctx) {
+    auto opened = open_read_session(ctx);
+    if (opened.exit) {
+      return *opened.exit;
+    }
+    auto detail = engine::upgrade_detail(*opened.session, o->show_id);
+    if (!detail) {
+      return ctx.reporter.failure(detail.error());
+    }
+    return output::render_upgrade_detail(*detail, ctx.reporter);
   });
 
   auto* check = add_command(app, "check", "Re-hash active versions and rollback targets against their records",
@@ -88,7 +242,7 @@ void add_state_commands(CLI::App& app, Registry& registry)
                             "noodle-upgrade check jit_compiler");
   check->add_option("NAME", o->name, "Only this component");
   on_run(check, registry, [o](Context& ctx) {
-    auto opened = open_read_session(ctx);
+    auto opened = open_for_component(ctx, o->name);
     if (opened.exit) {
       return *opened.exit;
     }

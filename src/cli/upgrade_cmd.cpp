@@ -62,19 +62,6 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
   }
 }
 
-Result<std::string> metadata_json(const std::vector<std::string>& pairs)
-{
-  nlohmann::ordered_json j = nlohmann::ordered_json::object();
-  for (const auto& p : pairs) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return fail(ErrorCode::usage, fmt::format("metadata '{}' is not KEY=VALUE", p));
-    }
-    j[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-  return j.dump();
-}
-
 engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
 {
   engine::ArchiveSource source;
@@ -117,7 +104,7 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
   if (loaded.exit) {
     return *loaded.exit;
   }
-  auto built = build_plan_request(ctx, o.plan);
+  auto built = build_plan_request(ctx, o.plan, loaded.result.catalog);
   if (!built) {
     return ctx.reporter.failure(built.error());
   }
@@ -282,6 +269,19 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
 }
 
 } // namespace
+
+Result<std::string> metadata_json(const std::vector<std::string>& pairs)
+{
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  for (const auto& p : pairs) {
+    const auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return fail(ErrorCode::usage, fmt::format("metadata '{}' is not KEY=VALUE", p));
+    }
+    j[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return j.dump();
+}
 
 void add_upgrade_commands(CLI::App& app, Registry& registry)
 {

@@ -104,16 +104,16 @@ TEST_CASE("cli pack is reproducible and prints the catalog archive section")
   TempDir dir;
   dir.write("comp/manifest.yaml", k_manifest);
   dir.write("comp/bin/jit", "#!/bin/sh\n");
-  auto a = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "a.tar.gz").string()});
-  auto b = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "b.tar.gz").string()});
+  auto a = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "a.tar.gz").string()});
+  auto b = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "b.tar.gz").string()});
   REQUIRE(a.exit_code == 0);
   CHECK(read(dir / "a.tar.gz") == read(dir / "b.tar.gz"));
   CHECK(a.out.rfind("archive:\n  file: a.tar.gz\n  sha256: ", 0) == 0);
   CHECK(a.out.find("\n  size: " + std::to_string(std::filesystem::file_size(dir / "a.tar.gz")) + "\n")
         != std::string::npos);
-  auto zst = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "c.tar.zst").string()});
+  auto zst = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "c.tar.zst").string()});
   CHECK(zst.exit_code == 0);
-  auto bad = run_binary({"pack", (dir / "comp").string(), "-o", (dir / "c.zip").string()});
+  auto bad = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "c.zip").string()});
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("c.zip") != std::string::npos);
 }

@@ -79,8 +79,9 @@ TEST_CASE("cli __complete offers the fixed values of an option")
   CHECK(candidates({"upgrade", "--strategy=c"}) == std::vector<std::string>{"--strategy=canary"});
   CHECK(candidates({"upgrade", "--strategy", "=", "c"}) == std::vector<std::string>{"canary"});
   CHECK(candidates({"upgrade", "--strategy", "="}).size() == 5);
-  // pack's -o is --out, a file: nothing to offer.
-  CHECK(candidates({"pack", "-o", ""}).empty());
+  // pack's --out is a file: nothing to offer; -o is the output format everywhere.
+  CHECK(candidates({"pack", "--out", ""}).empty());
+  CHECK(candidates({"pack", "-o", ""}) == std::vector<std::string>{"text", "json"});
 }
 
 TEST_CASE("cli __complete offers component names of the catalog for a NAME")
@@ -88,10 +89,14 @@ TEST_CASE("cli __complete offers component names of the catalog for a NAME")
   const std::string catalog = source_path("manifests");
   const std::vector<std::string> all{"code_assistant", "deploy_controller", "gc_engine",    "jit_compiler",
                                      "model_gateway",  "runtime_core",      "telemetry_agent"};
-  for (const char* command : {"upgrade", "plan", "deps", "path", "status", "history", "check", "snapshot"}) {
+  for (const char* command : {"upgrade", "plan", "deps", "path", "status", "check", "snapshot"}) {
     INFO(command);
     CHECK(candidates({"--catalog", catalog, command, ""}) == all);
   }
+  // history: its subcommand and the names.
+  auto history = all;
+  history.insert(history.begin(), "show");
+  CHECK(candidates({"--catalog", catalog, "history", ""}) == history);
   CHECK(candidates({"--catalog", catalog, "upgrade", "j"}) == std::vector<std::string>{"jit_compiler"});
   // From the environment, and from <root>/manifests.
   CHECK(candidates({"deps", "t"}, {{"NOODLE_CATALOG", catalog}}) == std::vector<std::string>{"telemetry_agent"});

@@ -257,11 +257,11 @@ TEST_CASE("cli config file sets how long rollback points are kept")
   auto point = nlohmann::json::parse(r.out).at("point");
   auto created = point.at("created_at").get<std::string>();
   auto expires = point.at("expires_at").get<std::string>();
-  // "YYYY-MM-DD HH:MM:SS UTC": two days later at the same time of day.
+  // RFC 3339 ("YYYY-MM-DDTHH:MM:SS.mmmZ"): two days later at the same time of day.
   std::tm c{};
   std::tm e{};
-  REQUIRE(strptime(created.c_str(), "%Y-%m-%d %H:%M:%S", &c) != nullptr);
-  REQUIRE(strptime(expires.c_str(), "%Y-%m-%d %H:%M:%S", &e) != nullptr);
+  REQUIRE(strptime(created.c_str(), "%Y-%m-%dT%H:%M:%S", &c) != nullptr);
+  REQUIRE(strptime(expires.c_str(), "%Y-%m-%dT%H:%M:%S", &e) != nullptr);
   CHECK(timegm(&e) - timegm(&c) == 2 * 24 * 3600);
 }
 

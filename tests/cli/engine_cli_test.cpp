@@ -579,6 +579,13 @@ TEST_CASE("cancel stops a running upgrade at its next safe point; it rolls back 
   CHECK(r.current("runtime_core") == "versions/1.2.0");
   auto audit = r.json({"history", "--audit", "--limit", "1"});
   CHECK(audit["audit"][0]["action"] == "cancel");
+  // Audited with its target and its own command line; the upgrade says who cancelled it.
+  CHECK(audit["audit"][0]["upgrade_id"] == id);
+  CHECK(audit["audit"][0]["command"].get<std::string>().find("cancel " + std::to_string(id)) != std::string::npos);
+  CHECK(audit["audit"][0]["detail"].get<std::string>().find("upgrade " + std::to_string(id)) != std::string::npos);
+  auto shown = r.json({"history", "show", std::to_string(id)});
+  CHECK(shown["upgrade"]["status"] == "cancelled");
+  CHECK(shown["upgrade"]["cancelled_by"].is_string());
 }
 
 TEST_CASE("an upgrade past its --timeout is rolled back at the next safe point and exits 1", "[engine]")

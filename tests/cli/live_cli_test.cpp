@@ -198,8 +198,24 @@ TEST_CASE("live upgrade by each strategy switches the running runtime, then the 
       INFO(served.dump());
       CHECK(served["served"]["1.1.0"] == 30);
       CHECK(!served["served"].contains("1.0.0"));
-      // Progress came first, one JSON object per line.
-      CHECK(up.out.find("\"event\":\"prepare\"") < up.out.find("\"event\":\"commit\""));
+      // Progress went to stderr, one JSON object per line, each naming its
+      // upgrade; stdout holds the one result document.
+      CHECK(up.err.find("\"event\":\"prepare\"") < up.err.find("\"event\":\"commit\""));
+      CHECK(up.out.find("\"event\"") == std::string::npos);
+      CHECK(nlohmann::json::parse(up.out)["ok"] == true);
+      std::size_t start = 0;
+      std::size_t events = 0;
+      while (start < up.err.size()) {
+        const auto end = up.err.find('\n', start);
+        auto event = nlohmann::json::parse(up.err.substr(start, end - start));
+        CHECK(event["upgrade_id"] == j["upgrade_id"]);
+        CHECK(event["component"] == "svc");
+        CHECK(event["to"] == "1.1.0");
+        CHECK(event["time"].get<std::string>().size() == 24);
+        ++events;
+        start = end == std::string::npos ? up.err.size() : end + 1;
+      }
+      CHECK(events >= 3);
     }
   }
 }
@@ -232,7 +248,7 @@ TEST_CASE("a gate that fails at a later step of a gradual rollout rolls back fro
                   "--step-interval", "0.02"});
   INFO(up.out << up.err);
   CHECK(up.exit_code == 1);
-  CHECK(up.out.find("\"weight\":25") != std::string::npos);
+  CHECK(up.err.find("\"weight\":25") != std::string::npos);
   CHECK(LiveRoot::result(up.out)["error"]["code"] == "unhealthy");
   CHECK(r.current() == "versions/1.0.0");
   CHECK(r.active()["active"] == "1.0.0");
@@ -399,5 +415,50 @@ TEST_CASE("a batch step's own strategy is the one rolled out live; --strategy is
   INFO(plain.out << plain.err);
   CHECK(plain.exit_code == 1);
   CHECK(LiveRoot::result(plain.out)["steps"][0]["live"]["strategy"] == "rolling");
+  CHECK(r.current() == "versions/1.1.0");
+}
+
+TEST_CASE("an events file gets the rollout's JSON lines, and history show keeps its events and strategy", "[live]")
+{
+  LiveRoot r;
+  const auto events = r.dir / "events.jsonl";
+  auto args = upgrade_args("1.1.0", "canary");
+  args.insert(args.end(), {"--events", events.string()});
+  auto up = r.nu(args);
+  INFO(up.out << up.err);
+  REQUIRE(up.exit_code == 0);
+  // stdout is the one result document; with --events nothing goes to stderr.
+  auto j = nlohmann::json::parse(up.out);
+  CHECK(up.err.find("\"event\"") == std::string::npos);
+  std::ifstream in(events);
+  std::string line;
+  std::vector<std::string> phases;
+  while (std::getline(in, line)) {
+    auto event = nlohmann::json::parse(line);
+    CHECK(event["upgrade_id"] == j["upgrade_id"]);
+    phases.push_back(event["event"]);
+  }
+  REQUIRE(phases.size() >= 4);
+  CHECK(phases.front() == "prepare");
+  CHECK(phases.back() == "commit");
+
+  auto shown = nlohmann::json::parse(r.nu({"-o", "json", "history", "show", std::to_string(j["upgrade_id"].get<int>())}).out);
+  INFO(shown.dump(2));
+  CHECK(shown["upgrade"]["live"] == true);
+  CHECK(shown["upgrade"]["strategy"] == "canary");
+  CHECK(shown["upgrade"]["operations"][0]["strategy"] == "canary");
+  REQUIRE(shown["upgrade"]["events"].size() == phases.size());
+  CHECK(shown["upgrade"]["events"][0]["phase"] == "prepare");
+  CHECK(shown["upgrade"]["events"][0]["component"] == "svc");
+  bool health = false;
+  for (const auto& e : shown["upgrade"]["events"]) {
+    health = health || (e["phase"] == "health" && e["healthy"] == true);
+  }
+  CHECK(health);
+
+  // An events file that cannot be written is refused before anything happens.
+  auto bad = r.nu({"upgrade", "svc", "1.0.0", "--allow-downgrade", "--events", (r.dir / "no/such/dir/e.jsonl").string()});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("cannot write the events file") != std::string::npos);
   CHECK(r.current() == "versions/1.1.0");
 }

@@ -69,7 +69,7 @@ def main():
         keyring = os.path.join(tmp, "keys")
         os.makedirs(keyring)
         for cmd in (["keygen", "--out", os.path.join(tmp, "release")],
-                    ["pack", comp, "-o", archive]):
+                    ["pack", comp, "--out", archive]):
             subprocess.run([binary] + cmd, check=True, capture_output=True)
         os.rename(os.path.join(tmp, "release.pub"), os.path.join(keyring, "release.pub"))
         subprocess.run([binary, "sign", archive, "--key", os.path.join(tmp, "release.key")], check=True,

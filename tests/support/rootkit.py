@@ -352,3 +352,44 @@ def trace_calls(tool, root, command, syscalls, trace):
             if m and m.group(2) in syscalls:
                 calls.append((m.group(1), m.group(2), m.group(3)))
     return calls
+
+
+# ---- the demo runtime -------------------------------------------------------
+
+class DemoRuntime:
+    """The demo runtime (examples/demo-runtime) serving `root` on its control.sock, started in a session
+    of its own and stopped by pid; a context manager."""
+
+    def __init__(self, binary, root, instances=3, extra=()):
+        self.log_path = os.path.join(os.path.dirname(root.rstrip("/")), "runtime-%d.log" % os.getpid())
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([binary, "--root", root, "--instances", str(instances)] + list(extra),
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = STEP_TIMEOUT
+        import time
+        start = time.monotonic()
+        while time.monotonic() - start < deadline:
+            with open(self.log_path) as f:
+                if "listening on" in f.read():
+                    return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.stop()
+        raise Failure("the demo runtime did not start on %s" % root)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
