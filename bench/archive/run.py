@@ -58,7 +58,7 @@ def main():
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
     run([binary, "keygen", "--out", key])
-    run([binary, "pack", src, "-o", archive])
+    run([binary, "pack", src, "--out", archive])
     run([binary, "sign", archive, "--key", key + ".key"])
     shutil.copy(key + ".pub", os.path.join(keyring, "bench.pub"))
     # The hand pipeline's own signature: Ed25519 over the archive's digest.

@@ -59,7 +59,7 @@ def series(work, binary, runtime, launcher, runs):
             f.write(doc)
         docs.append(doc)
         archive = os.path.join(archives, "%s-%s.tar.gz" % (NAME, version))
-        run([binary, "pack", src, "-o", archive])
+        run([binary, "pack", src, "--out", archive])
         run([binary, "sign", archive, "--key", key + ".key"])
         shutil.rmtree(src)
     with open(os.path.join(catalog, NAME + ".yaml"), "w") as f:

@@ -102,7 +102,7 @@ def main():
         src = os.path.join(WORK, "src-" + version)
         manifests.append(make_component(src, mb, files, name=NAME, version=version))
         archive = os.path.join(archives, "%s-%s.tar.gz" % (NAME, version))
-        run([binary, "pack", src, "-o", archive], stderr=subprocess.DEVNULL)
+        run([binary, "pack", src, "--out", archive], stderr=subprocess.DEVNULL)
         run([binary, "sign", archive, "--key", key + ".key"], stderr=subprocess.DEVNULL)
     with open(os.path.join(catalog, NAME + ".yaml"), "w") as f:
         f.write("---\n".join(manifests))
