@@ -6,6 +6,7 @@
 #include <noodle/engine/check.hpp>
 #include <noodle/engine/gc.hpp>
 #include <noodle/engine/status.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/output/engine_view.hpp>
 
 #include <memory>
@@ -28,6 +29,12 @@ std::optional<std::string> maybe(const std::string& s)
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
+// NAME, when given, must be a component name: a usage error otherwise.
+Result<void> check_optional_name(const std::string& name)
+{
+  return name.empty() ? Result<void>() : manifest::check_name(name);
+}
+
 } // namespace
 
 void add_state_commands(CLI::App& app, Registry& registry)
@@ -38,6 +45,9 @@ void add_state_commands(CLI::App& app, Registry& registry)
                              "noodle-upgrade status jit_compiler");
   status->add_option("NAME", o->name, "Only this component");
   on_run(status, registry, [o](Context& ctx) {
+    if (auto named = check_optional_name(o->name); !named) {
+      return ctx.reporter.failure(named.error());
+    }
     auto opened = open_read_session(ctx);
     if (opened.exit) {
       return *opened.exit;
@@ -58,6 +68,9 @@ void add_state_commands(CLI::App& app, Registry& registry)
       ->capture_default_str();
   history->add_flag("--audit", o->audit, "Show the audit trail instead");
   on_run(history, registry, [o](Context& ctx) {
+    if (auto named = check_optional_name(o->name); !named) {
+      return ctx.reporter.failure(named.error());
+    }
     auto opened = open_read_session(ctx);
     if (opened.exit) {
       return *opened.exit;
@@ -88,6 +101,9 @@ void add_state_commands(CLI::App& app, Registry& registry)
                             "noodle-upgrade check jit_compiler");
   check->add_option("NAME", o->name, "Only this component");
   on_run(check, registry, [o](Context& ctx) {
+    if (auto named = check_optional_name(o->name); !named) {
+      return ctx.reporter.failure(named.error());
+    }
     auto opened = open_read_session(ctx);
     if (opened.exit) {
       return *opened.exit;
