@@ -3,6 +3,7 @@
 #include <noodle/engine/fs_ops.hpp>
 #include <noodle/util/dir_fd.hpp>
 
+#include "support/resolution_under_test.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@
 namespace fs = std::filesystem;
 using noodle::ErrorCode;
 using noodle::archive::hash_tree;
+using noodle::test::ResolutionUnderTest;
 using noodle::test::TempDir;
 namespace engine = noodle::engine;
 
@@ -65,22 +67,6 @@ engine::RootDir open_root(const TempDir& dir)
   return std::move(*root);
 }
 
-// Every resolution open_beneath has: openat2, and the walk a kernel without
-// it gets; restored when the test ends.
-class ResolutionUnderTest {
-public:
-  ResolutionUnderTest() : m_mode(GENERATE(noodle::util::Resolution::automatic, noodle::util::Resolution::per_component))
-  {
-    noodle::util::set_resolution(m_mode);
-  }
-  ~ResolutionUnderTest() { noodle::util::set_resolution(noodle::util::Resolution::automatic); }
-  ResolutionUnderTest(const ResolutionUnderTest&) = delete;
-  ResolutionUnderTest& operator=(const ResolutionUnderTest&) = delete;
-  const char* name() const { return m_mode == noodle::util::Resolution::automatic ? "openat2" : "per component"; }
-
-private:
-  noodle::util::Resolution m_mode;
-};
 
 } // namespace
 

@@ -4,6 +4,7 @@
 // and after, so only the no-follow file steps stand between the engine and
 // the outside), names from the state database that would leave the root,
 // and roots that others may write. Nothing outside the root may change.
+#include "support/resolution_under_test.hpp"
 #include "support/temp_dir.hpp"
 
 #include <noodle/archive/tree_digest.hpp>
@@ -23,25 +24,9 @@
 
 using namespace noodle;
 namespace fs = std::filesystem;
+using test::ResolutionUnderTest;
 
 namespace {
-
-// Runs a test once with openat2 and once with the walk of a kernel without
-// it; restores openat2 when the test ends.
-class ResolutionUnderTest {
-public:
-  ResolutionUnderTest() : m_mode(GENERATE(util::Resolution::automatic, util::Resolution::per_component))
-  {
-    util::set_resolution(m_mode);
-  }
-  ~ResolutionUnderTest() { util::set_resolution(util::Resolution::automatic); }
-  ResolutionUnderTest(const ResolutionUnderTest&) = delete;
-  ResolutionUnderTest& operator=(const ResolutionUnderTest&) = delete;
-  const char* name() const { return m_mode == util::Resolution::automatic ? "openat2" : "per component"; }
-
-private:
-  util::Resolution m_mode;
-};
 
 struct Fixture {
   test::TempDir dir;
