@@ -660,15 +660,20 @@ Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, 
     return fail(ErrorCode::io,
                 fmt::format("cannot open staging directory '{}': {}", staging_dir.string(), std::strerror(errno)));
   }
-  auto empty = is_empty_directory(root.get());
+  return extract(fd, root.get(), staging_dir, limits);
+}
+
+Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& shown, const Limits& limits)
+{
+  auto empty = is_empty_directory(dir_fd);
   if (!empty) {
-    return fail(ErrorCode::io, fmt::format("cannot read staging directory '{}': {}", staging_dir.string(),
+    return fail(ErrorCode::io, fmt::format("cannot read staging directory '{}': {}", shown.string(),
                                            std::strerror(empty.error())));
   }
   if (!*empty) {
-    return fail(ErrorCode::io, fmt::format("staging directory '{}' is not empty", staging_dir.string()));
+    return fail(ErrorCode::io, fmt::format("staging directory '{}' is not empty", shown.string()));
   }
-  Extractor extractor(root.get(), limits);
+  Extractor extractor(dir_fd, limits);
   if (auto done = extractor.run(fd); !done) {
     Error error = std::move(done.error());
     for (const auto& left : extractor.remove_created()) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/tree_digest.hpp>
+#include <noodle/util/dir_fd.hpp>
 #include <noodle/util/unique_fd.hpp>
 
 #include <noodle/archive/digest.hpp>
@@ -10,7 +11,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <span>
 #include <sys/stat.h>
@@ -40,7 +40,8 @@ class TreeHasher {
 public:
   explicit TreeHasher(std::filesystem::path dir) : m_dir(std::move(dir)), m_buffer(k_read_block) {}
 
-  Result<std::vector<TreeEntry>> run();
+  // Hashes the tree of the directory open on `fd` (the descriptor stays the caller's).
+  Result<std::vector<TreeEntry>> run(int fd);
 
 private:
   // Walks the directory open on `fd`, whose path below the root is `prefix`
@@ -64,13 +65,9 @@ private:
   std::vector<TreeEntry> m_entries;
 };
 
-Result<std::vector<TreeEntry>> TreeHasher::run()
+Result<std::vector<TreeEntry>> TreeHasher::run(int fd)
 {
-  UniqueFd root(::open(m_dir.c_str(), k_dir_flags));
-  if (!root.valid()) {
-    return fail(io_error("open directory", "", errno));
-  }
-  if (auto walked = walk(root.get(), ""); !walked) {
+  if (auto walked = walk(fd, ""); !walked) {
     return fail(std::move(walked.error()));
   }
   std::sort(m_entries.begin(), m_entries.end(), [](const TreeEntry& a, const TreeEntry& b) { return a.path < b.path; });
@@ -81,30 +78,11 @@ Result<void> TreeHasher::walk(int fd, const std::string& prefix)
 {
   // Names first, then the nodes: the DIR stream is closed before descending,
   // so the walk holds a single descriptor per level.
-  std::vector<std::string> names;
-  {
-    const int copy = ::openat(fd, ".", k_dir_flags);
-    DIR* dir = copy >= 0 ? ::fdopendir(copy) : nullptr;
-    if (dir == nullptr) {
-      const int err = errno;
-      if (copy >= 0) {
-        ::close(copy);
-      }
-      return fail(io_error("read directory", prefix, err));
-    }
-    errno = 0;
-    while (const dirent* d = ::readdir(dir)) {
-      if (std::strcmp(d->d_name, ".") != 0 && std::strcmp(d->d_name, "..") != 0) {
-        names.emplace_back(d->d_name);
-      }
-      errno = 0;
-    }
-    const int err = errno;
-    ::closedir(dir);
-    if (err != 0) {
-      return fail(io_error("read directory", prefix, err));
-    }
+  auto listed = util::names_in(fd);
+  if (!listed) {
+    return fail(io_error("read directory", prefix, listed.error()));
   }
+  const std::vector<std::string>& names = *listed;
 
   for (const auto& name : names) {
     std::string path = prefix;
@@ -264,7 +242,17 @@ std::string_view to_string(TreeDifference::Kind kind)
 
 Result<std::vector<TreeEntry>> hash_tree(const std::filesystem::path& dir)
 {
-  return TreeHasher(dir).run();
+  TreeHasher hasher(dir);
+  UniqueFd root(::open(dir.c_str(), k_dir_flags));
+  if (!root.valid()) {
+    return fail(ErrorCode::io, fmt::format("cannot open directory '{}': {}", dir.string(), std::strerror(errno)));
+  }
+  return hasher.run(root.get());
+}
+
+Result<std::vector<TreeEntry>> hash_tree(int dir_fd, const std::filesystem::path& shown)
+{
+  return TreeHasher(shown).run(dir_fd);
 }
 
 std::vector<TreeDifference> compare_trees(const std::vector<TreeEntry>& recorded, const std::vector<TreeEntry>& actual)

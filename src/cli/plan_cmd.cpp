@@ -8,6 +8,7 @@
 #include <noodle/output/engine_view.hpp>
 #include <noodle/util/atomic_file.hpp>
 #include <noodle/manifest/batch.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/output/graph_view.hpp>
 #include <noodle/state/machine.hpp>
 #include <noodle/util/spellcheck.hpp>
@@ -88,9 +89,15 @@ Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& c
     title = fmt::format("batch '{}' ({} upgrade{})", opts.batch_file, parsed->items.size(),
                         parsed->items.size() == 1 ? "" : "s");
   } else {
+    if (auto named = manifest::check_name(opts.name); !named) {
+      return fail(named.error());
+    }
     auto version = semver::Version::parse(opts.version);
     if (!version) {
       return fail(version.error());
+    }
+    if (auto versioned = manifest::check_version(version->to_string()); !versioned) {
+      return fail(versioned.error());
     }
     request.items.push_back({opts.name, *version, std::nullopt, 0});
     title = fmt::format("upgrade {} to {}", opts.name, version->to_string());

@@ -4,6 +4,7 @@
 
 #include <noodle/engine/rollback.hpp>
 #include <noodle/manifest/loader.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/output/engine_view.hpp>
 
 #include <fmt/format.h>
@@ -54,6 +55,24 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       return ctx.reporter.failure(Error(ErrorCode::usage, "expected 'rollback NAME [--to VERSION | --point ID]', "
                                                           "'rollback --upgrade ID' or 'rollback list [NAME]'"));
     }
+    // A name or version that could not be a directory under the root is a
+    // usage error before anything is locked, opened or recorded.
+    if (!o->name.empty()) {
+      if (auto named = manifest::check_name(o->name); !named) {
+        return ctx.reporter.failure(named.error());
+      }
+    }
+    std::optional<std::string> to_version;
+    if (!o->to.empty()) {
+      auto version = semver::Version::parse(o->to);
+      if (!version) {
+        return ctx.reporter.failure(version.error());
+      }
+      if (auto versioned = manifest::check_version(version->to_string()); !versioned) {
+        return ctx.reporter.failure(versioned.error());
+      }
+      to_version = version->to_string();
+    }
     auto metadata = metadata_json(o->metadata);
     if (!metadata) {
       return ctx.reporter.failure(metadata.error());
@@ -96,13 +115,7 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
     if (o->upgrade != 0) {
       options.upgrade = o->upgrade;
     }
-    if (!o->to.empty()) {
-      auto version = semver::Version::parse(o->to);
-      if (!version) {
-        return ctx.reporter.failure(version.error());
-      }
-      options.to_version = version->to_string();
-    }
+    options.to_version = to_version;
     if (o->point != 0) {
       options.point = o->point;
     }
@@ -125,6 +138,11 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
   list->add_option("NAME", o->list_name, "Only this component's points");
   list->add_option("--limit", o->list_limit, "Show at most this many (newest)")->check(CLI::PositiveNumber);
   on_run(list, registry, [o](Context& ctx) {
+    if (!o->list_name.empty()) {
+      if (auto named = manifest::check_name(o->list_name); !named) {
+        return ctx.reporter.failure(named.error());
+      }
+    }
     auto opened = open_read_session(ctx);
     if (opened.exit) {
       return *opened.exit;
@@ -155,6 +173,9 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
                                "", "noodle-upgrade snapshot jit_compiler");
   snapshot->add_option("NAME", *snap_name, "Component")->required();
   on_run(snapshot, registry, [snap_name](Context& ctx) {
+    if (auto named = manifest::check_name(*snap_name); !named) {
+      return ctx.reporter.failure(named.error());
+    }
     {
       auto reading = open_read_session(ctx);
       if (reading.exit) {

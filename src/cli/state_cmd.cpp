@@ -6,6 +6,7 @@
 #include <noodle/engine/check.hpp>
 #include <noodle/engine/gc.hpp>
 #include <noodle/engine/status.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/output/engine_view.hpp>
 
 #include <fmt/format.h>
@@ -41,9 +42,20 @@ std::optional<std::string> maybe(const std::string& s)
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
+// NAME, when given, must be a component name: a usage error otherwise.
+Result<void> check_optional_name(const std::string& name)
+{
+  return name.empty() ? Result<void>() : manifest::check_name(name);
+}
+
 // Opens the root for reading and refuses a component name nothing knows.
 ChangeSession open_for_component(Context& ctx, const std::string& name)
 {
+  if (auto named = check_optional_name(name); !named) {
+    ChangeSession refused;
+    refused.exit = ctx.reporter.failure(named.error());
+    return refused;
+  }
   auto opened = open_read_session(ctx);
   if (opened.exit || name.empty()) {
     return opened;
@@ -143,6 +155,7 @@ std::optional<Error> looks_like_an_id(const std::string& name)
   e.details.push_back(fmt::format("to see upgrade {}, run `noodle-upgrade history show {}`", name, name));
   return e;
 }
+
 
 } // namespace
 

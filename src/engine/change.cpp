@@ -2,13 +2,11 @@
 #include <noodle/archive/tree_digest.hpp>
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/fs_ops.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cstring>
-#include <sys/stat.h>
 #include <unistd.h>
 
 namespace noodle::engine {
@@ -24,22 +22,29 @@ double seconds_since(SteadyClock::time_point start)
 
 
 
-Result<void> point_link(Session& session, const std::string& component, const std::optional<std::string>& version)
+// Points `current` of `component` at versions/<version>, the version first
+// checked against the catalog's rule (it may come from the state database).
+Result<void> set_current(const RootDir& root, const std::string& component, const std::string& version,
+                         LinkSwapTiming* timing = nullptr)
 {
-  const auto link = session.layout().current_link(component);
-  if (version) {
-    return swap_link(link, Layout::link_target(*version));
+  if (auto versioned = manifest::check_version(version); !versioned) {
+    return versioned;
   }
-  // Back to "not installed": the runtime sees no `current`, as before.
-  if (::unlink(link.c_str()) != 0 && errno != ENOENT) {
-    return fail(ErrorCode::io, fmt::format("cannot remove '{}': {}", link.string(), std::strerror(errno)));
-  }
-  return fsync_dir(link.parent_path());
+  return swap_link(root, rel::current(component), Layout::link_target(version), timing);
 }
 
-std::string describe_link(const Layout& layout, const std::string& component)
+Result<void> point_link(Session& session, const std::string& component, const std::optional<std::string>& version)
 {
-  auto target = read_link(layout.current_link(component));
+  if (version) {
+    return set_current(session.root(), component, *version);
+  }
+  // Back to "not installed": the runtime sees no `current`, as before.
+  return remove_link(session.root(), rel::current(component));
+}
+
+std::string describe_link(const RootDir& root, const std::string& component)
+{
+  auto target = read_link(root, rel::current(component));
   if (!target) {
     return fmt::format("{}: current cannot be read ({})", component, target.error().message);
   }
@@ -65,10 +70,15 @@ std::string_view to_string(StepReport::Outcome outcome)
 
 Result<std::string> check_version_dir(Session& session, const std::string& component, const std::string& version)
 {
-  const auto dir = session.layout().version_dir(component, version);
-  if (!exists_no_follow(dir)) {
+  const RootDir& root = session.root();
+  const auto dir = rel::version(component, version);
+  auto there = exists_no_follow(root, dir);
+  if (!there) {
+    return fail(there.error());
+  }
+  if (!*there) {
     return fail(ErrorCode::not_found, fmt::format("{}@{} is not extracted under '{}'", component, version,
-                                                  session.layout().versions_dir(component).string()));
+                                                  root.shown(rel::versions(component)).string()));
   }
   auto recorded = session.store()->files(component, version);
   if (!recorded) {
@@ -78,7 +88,11 @@ Result<std::string> check_version_dir(Session& session, const std::string& compo
     return std::string(fmt::format("{}@{} has no extraction record: its files could not be checked", component,
                                    version));
   }
-  auto actual = archive::hash_tree(dir);
+  auto opened = root.open_dir(dir);
+  if (!opened) {
+    return fail(opened.error());
+  }
+  auto actual = archive::hash_tree(opened->get(), root.shown(dir));
   if (!actual) {
     return fail(actual.error());
   }
@@ -100,23 +114,23 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
                                 std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
                                 std::optional<std::int64_t> operation_id)
 {
-  const Layout& layout = session.layout();
-  auto version = current_version(layout, component);
+  const RootDir& root = session.root();
+  auto version = current_version(root, component);
   if (!version) {
     return fail(version.error());
   }
-  if (auto made = make_dirs(layout.points_dir(), 0700); !made) {
+  if (auto made = make_dirs(root, rel::points(), 0700); !made) {
     return fail(made.error());
   }
   // Copied under a temporary name, then the row, then the final name: a
   // crash leaves either an orphan copy or a row whose copy recovery checks.
-  const auto tmp = layout.points_dir() / fmt::format(".tmp-{}", ::getpid());
-  (void)remove_tree(tmp);
-  if (auto made = make_dirs(tmp, 0700); !made) {
+  const auto tmp = rel::points() / fmt::format(".tmp-{}", ::getpid());
+  (void)remove_tree(root, tmp);
+  if (auto made = make_dirs(root, tmp, 0700); !made) {
     return fail(made.error());
   }
-  if (auto copied = copy_tree(layout.config_dir(component), tmp / "config"); !copied) {
-    (void)remove_tree(tmp);
+  if (auto copied = copy_tree(root, rel::config(component), tmp / "config"); !copied) {
+    (void)remove_tree(root, tmp);
     return fail(copied.error());
   }
   store::RollbackPoint point;
@@ -128,7 +142,7 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
   point.reason = std::move(reason);
   store::StateStore& db = *session.store();
   if (auto begun = db.begin(); !begun) {
-    (void)remove_tree(tmp);
+    (void)remove_tree(root, tmp);
     return fail(begun.error());
   }
   auto id = db.add_point(point);
@@ -139,16 +153,16 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
   }
   if (!id) {
     (void)db.rollback();
-    (void)remove_tree(tmp);
+    (void)remove_tree(root, tmp);
     return fail(id.error());
   }
-  if (auto moved = rename_durable(tmp, layout.point_dir(*id)); !moved) {
+  if (auto moved = rename_durable(root, tmp, rel::point(*id)); !moved) {
     (void)db.rollback();
-    (void)remove_tree(tmp);
+    (void)remove_tree(root, tmp);
     return fail(moved.error());
   }
   if (auto committed = db.commit(); !committed) {
-    (void)remove_tree(layout.point_dir(*id));
+    (void)remove_tree(root, rel::point(*id));
     return fail(committed.error());
   }
   return *id;
@@ -156,29 +170,38 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
 
 Result<void> restore_config(Session& session, const std::string& component, std::int64_t point_id)
 {
-  const Layout& layout = session.layout();
-  const auto saved = layout.point_config(point_id);
-  if (!exists_no_follow(saved)) {
-    return fail(ErrorCode::corrupt_state,
-                fmt::format("rollback point {} has lost its copy of config/ ('{}')", point_id, saved.string()));
+  const RootDir& root = session.root();
+  const auto saved = rel::point_config(point_id);
+  auto kept = exists_no_follow(root, saved);
+  if (!kept) {
+    return fail(kept.error());
   }
-  const auto fresh = layout.component_dir(component) / fmt::format(".config.restore-{}", ::getpid());
-  (void)remove_tree(fresh);
-  if (auto copied = copy_tree(saved, fresh); !copied) {
-    (void)remove_tree(fresh);
+  if (!*kept) {
+    return fail(ErrorCode::corrupt_state, fmt::format("rollback point {} has lost its copy of config/ ('{}')",
+                                                      point_id, root.shown(saved).string()));
+  }
+  const auto fresh = rel::component(component) / fmt::format(".config.restore-{}", ::getpid());
+  (void)remove_tree(root, fresh);
+  if (auto copied = copy_tree(root, saved, fresh); !copied) {
+    (void)remove_tree(root, fresh);
     return fail(copied.error());
   }
-  const auto config = layout.config_dir(component);
-  if (!exists_no_follow(config)) {
-    return rename_durable(fresh, config);
+  const auto config = rel::config(component);
+  auto present = exists_no_follow(root, config);
+  if (!present) {
+    (void)remove_tree(root, fresh);
+    return fail(present.error());
+  }
+  if (!*present) {
+    return rename_durable(root, fresh, config);
   }
   // One atomic exchange: config/ is the old copy or the restored one, never
   // half of each; the old copy then sits under the temporary name.
-  if (auto swapped = exchange_durable(fresh, config); !swapped) {
-    (void)remove_tree(fresh);
+  if (auto swapped = exchange_durable(root, fresh, config); !swapped) {
+    (void)remove_tree(root, fresh);
     return fail(swapped.error());
   }
-  return remove_tree(fresh);
+  return remove_tree(root, fresh);
 }
 
 Result<void> undo_operation(Session& session, const store::OperationRecord& op)
@@ -411,15 +434,14 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       break;
     }
     // 2. The rollback point: what `current` and config/ are now.
-    if (auto made = make_dirs(session.layout().component_dir(change.component), 0755); !made) {
+    const RootDir& root = session.root();
+    if (auto made = make_dirs(root, rel::component(change.component), 0755); !made) {
       step_failed(made.error());
       break;
     }
-    if (!exists_no_follow(session.layout().config_dir(change.component))) {
-      if (auto made = make_dirs(session.layout().config_dir(change.component), 0755); !made) {
-        step_failed(made.error());
-        break;
-      }
+    if (auto made = make_dirs(root, rel::config(change.component), 0755); !made) {
+      step_failed(made.error());
+      break;
     }
     auto point =
         take_point(session, change.component, request.kind, report.upgrade_id, request.point_retention_ms, op.id);
@@ -433,9 +455,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     done = i + 1;
     const auto switch_files = [&]() -> Result<void> {
       LinkSwapTiming timing;
-      if (auto swapped =
-              swap_link(session.layout().current_link(change.component), Layout::link_target(change.to), &timing);
-          !swapped) {
+      if (auto swapped = set_current(session.root(), change.component, change.to, &timing); !swapped) {
         return swapped;
       }
       step.swap_ms = timing.replace_ms;
@@ -591,7 +611,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   if (report.rollback_error) {
     report.status = store::UpgradeStatus::failed;
     for (std::size_t i = 0; i < done; ++i) {
-      report.root_state.push_back(describe_link(session.layout(), ops[i].component));
+      report.root_state.push_back(describe_link(session.root(), ops[i].component));
     }
     report.rollback_error->details = report.root_state;
   }

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/check.hpp>
+#include <noodle/engine/fs_ops.hpp>
 #include <noodle/state/installed.hpp>
 
 #include <set>
-#include <sys/stat.h>
 
 namespace noodle::engine {
 
@@ -16,10 +16,26 @@ Result<VersionCheck> check_one(Session& session, const std::string& component, c
   result.component = component;
   result.version = version;
   result.role = std::move(role);
-  const auto dir = session.layout().version_dir(component, version);
-  struct stat st {};
-  if (::lstat(dir.c_str(), &st) != 0) {
+  if (!session.has_root()) {
     result.state = VersionCheck::State::missing;
+    return result;
+  }
+  const RootDir& root = session.root();
+  const auto dir = rel::version(component, version);
+  auto st = root.stat(dir);
+  if (!st) {
+    if (st.error().code != ErrorCode::unsafe_path) {
+      return fail(st.error());
+    }
+    result.state = VersionCheck::State::unsafe;
+    return result;
+  }
+  if (!*st) {
+    result.state = VersionCheck::State::missing;
+    return result;
+  }
+  if (S_ISLNK((*st)->st_mode)) {
+    result.state = VersionCheck::State::unsafe;
     return result;
   }
   std::optional<std::vector<archive::TreeEntry>> recorded;
@@ -34,7 +50,11 @@ Result<VersionCheck> check_one(Session& session, const std::string& component, c
     result.state = VersionCheck::State::unrecorded;
     return result;
   }
-  auto actual = archive::hash_tree(dir);
+  auto opened = root.open_dir(dir);
+  if (!opened) {
+    return fail(opened.error());
+  }
+  auto actual = archive::hash_tree(opened->get(), root.shown(dir));
   if (!actual) {
     return fail(actual.error());
   }
@@ -52,6 +72,7 @@ std::string_view to_string(VersionCheck::State state)
   case VersionCheck::State::damaged: return "damaged";
   case VersionCheck::State::unrecorded: return "unrecorded";
   case VersionCheck::State::missing: return "missing";
+  case VersionCheck::State::unsafe: return "unsafe";
   }
   return "damaged";
 }
@@ -63,17 +84,24 @@ bool CheckReport::failed() const
       return true;
     }
   }
-  return false;
+  return !unsafe.empty();
 }
 
 Result<CheckReport> check(Session& session, const std::optional<std::string>& component)
 {
   CheckReport report;
-  auto installed = state::read_installed(session.layout().root());
+  if (session.has_root()) {
+    auto unsafe = find_unsafe_paths(session.root(), Ownership::ignore);
+    if (!unsafe) {
+      return fail(unsafe.error());
+    }
+    report.unsafe = std::move(*unsafe);
+  }
+  auto installed = state::read_installed(session.layout().root(), state::OnSymlink::skip);
   if (!installed) {
     return fail(installed.error());
   }
-  if (component && installed->find(*component) == nullptr) {
+  if (component && installed->find(*component) == nullptr && report.unsafe.empty()) {
     return fail(ErrorCode::not_found,
                 "'" + *component + "' is not installed under '" + session.layout().root().string() + "'");
   }

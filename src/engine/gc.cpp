@@ -1,16 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/gc.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <dirent.h>
 #include <map>
 #include <set>
-#include <sys/stat.h>
 
 namespace noodle::engine {
 
@@ -48,7 +46,7 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
 {
   GcReport report;
   store::StateStore& db = *session.store();
-  const Layout& layout = session.layout();
+  const RootDir& root = session.root();
   auto points = db.points(std::nullopt);
   if (!points) {
     return fail(points.error());
@@ -63,7 +61,7 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
           !removed) {
         return fail(removed.error());
       }
-      if (auto removed = remove_tree(layout.point_dir(p.id)); !removed) {
+      if (auto removed = remove_tree(root, rel::point(p.id)); !removed) {
         return fail(removed.error());
       }
       report.removed_points.push_back(p.id);
@@ -71,16 +69,39 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
       pinned.emplace(std::make_pair(p.component, *p.version), p.id);
     }
   }
-  for (const auto& component : list_names(layout.components_dir())) {
-    auto link = current_version(layout, component);
+  auto components = list_names(root, rel::components());
+  if (!components) {
+    return fail(components.error());
+  }
+  for (const auto& component : *components) {
+    // Only component directories: a stray file, or a name the catalog could
+    // never hold, is not one.
+    if (manifest::name_problem(component)) {
+      continue;
+    }
+    auto st = root.stat(rel::component(component));
+    if (!st) {
+      return fail(st.error());
+    }
+    if (*st && S_ISLNK((*st)->st_mode)) {
+      return fail(root.symlink_error(rel::component(component))); // planted since the session's check
+    }
+    if (!*st || !S_ISDIR((*st)->st_mode)) {
+      continue;
+    }
+    auto link = current_version(root, component);
     if (!link) {
       return fail(link.error());
     }
     const std::string current = link->value_or("");
+    auto names = list_names(root, rel::versions(component));
+    if (!names) {
+      return fail(names.error());
+    }
     std::vector<std::pair<semver::Version, std::string>> versions;
-    for (const auto& name : list_names(layout.versions_dir(component))) {
+    for (const auto& name : *names) {
       auto v = semver::Version::parse(name);
-      if (v) {
+      if (v && !manifest::version_problem(name)) {
         versions.emplace_back(std::move(*v), name);
       }
     }
@@ -104,7 +125,7 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
       // The record goes last: a crash in between leaves a recorded, partly
       // removed directory, or a record without one, which the next gc
       // removes (see below).
-      if (auto removed = remove_tree(layout.version_dir(component, name)); !removed) {
+      if (auto removed = remove_tree(root, rel::version(component, name)); !removed) {
         return fail(removed.error());
       }
       if (auto forgot = record_removal(
@@ -125,17 +146,26 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
     return fail(recorded.error());
   }
   for (const auto& [component, version] : *recorded) {
-    struct stat st {};
-    if (::lstat(layout.version_dir(component, version).c_str(), &st) == 0 || errno != ENOENT ||
-        pinned.count({component, version}) != 0) {
+    if (pinned.count({component, version}) != 0) {
       continue;
     }
-    auto link = read_link(layout.current_link(component));
-    if (!link) {
-      return fail(link.error());
-    }
-    if (*link && **link == Layout::link_target(version)) {
-      continue;
+    // A record whose names could not be a directory has none to look for.
+    const bool nameable = !manifest::name_problem(component) && !manifest::version_problem(version);
+    if (nameable) {
+      auto there = exists_no_follow(root, rel::version(component, version));
+      if (!there) {
+        return fail(there.error());
+      }
+      if (*there) {
+        continue;
+      }
+      auto link = read_link(root, rel::current(component));
+      if (!link) {
+        return fail(link.error());
+      }
+      if (*link && **link == Layout::link_target(version)) {
+        continue;
+      }
     }
     const std::string id = fmt::format("{}@{}", component, version);
     if (auto forgot = record_removal(

@@ -19,19 +19,20 @@ namespace {
 // Removes a staging work directory when the install is done, whatever happened.
 class WorkDir {
 public:
-  explicit WorkDir(std::filesystem::path path) : m_path(std::move(path)) {}
-  ~WorkDir() { (void)remove_tree(m_path); }
+  WorkDir(const RootDir& root, std::filesystem::path rel) : m_root(root), m_rel(std::move(rel)) {}
+  ~WorkDir() { (void)remove_tree(m_root, m_rel); }
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
-  const std::filesystem::path& path() const { return m_path; }
+  const std::filesystem::path& rel() const { return m_rel; }
+  std::filesystem::path path() const { return m_root.shown(m_rel); }
 
 private:
-  std::filesystem::path m_path;
+  const RootDir& m_root;
+  std::filesystem::path m_rel;
 };
 
 // Whether the version directory matches what extraction recorded.
-Result<bool> matches_record(Session& session, const std::string& name, const std::string& version,
-                            const std::filesystem::path& dir)
+Result<bool> matches_record(Session& session, const std::string& name, const std::string& version)
 {
   auto recorded = session.store()->files(name, version);
   if (!recorded) {
@@ -40,11 +41,24 @@ Result<bool> matches_record(Session& session, const std::string& name, const std
   if (!*recorded) {
     return false;
   }
-  auto actual = archive::hash_tree(dir);
+  const RootDir& root = session.root();
+  const auto dir = rel::version(name, version);
+  auto opened = root.open_dir(dir);
+  if (!opened) {
+    return opened.error().code == ErrorCode::unsafe_path ? Result<bool>(fail(opened.error())) : false;
+  }
+  auto actual = archive::hash_tree(opened->get(), root.shown(dir));
   if (!actual) {
     return false; // an unreadable tree is replaced like a damaged one
   }
   return archive::compare_trees(**recorded, *actual).empty();
+}
+
+// Whether anything is at `path`, a file outside the root (an archive).
+bool file_exists(const std::filesystem::path& path)
+{
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
 } // namespace
@@ -54,7 +68,7 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
   if (entry.archive && !entry.archive->file.empty()) {
     ArchiveFiles files{entry.archive->file, entry.archive->file};
     files.signature += ".sig";
-    if (!exists_no_follow(files.archive)) {
+    if (!file_exists(files.archive)) {
       return fail(ErrorCode::not_found, fmt::format("archive '{}' of {}@{} (named by the catalog) does not exist",
                                                     files.archive.string(), entry.name, entry.version.to_string()));
     }
@@ -64,7 +78,7 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
   std::vector<std::string> looked;
   for (const char* ext : {".tar.gz", ".tar.zst"}) {
     const auto candidate = source.archives_dir / (stem + ext);
-    if (exists_no_follow(candidate)) {
+    if (file_exists(candidate)) {
       ArchiveFiles files{candidate, candidate};
       files.signature += ".sig";
       return files;
@@ -82,14 +96,17 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
 Result<Installed> install_version(Session& session, const manifest::Manifest& entry, const ArchiveSource& source,
                                   const std::string& work)
 {
-  const Layout& layout = session.layout();
+  const RootDir& root = session.root();
   const std::string version = entry.version.to_string();
-  const auto target = layout.version_dir(entry.name, version);
+  const auto target = rel::version(entry.name, version);
   Installed installed;
 
-  const bool present = exists_no_follow(target);
-  if (present) {
-    auto same = matches_record(session, entry.name, version, target);
+  auto present = exists_no_follow(root, target);
+  if (!present) {
+    return fail(present.error());
+  }
+  if (*present) {
+    auto same = matches_record(session, entry.name, version);
     if (!same) {
       return fail(same.error());
     }
@@ -104,17 +121,17 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   if (!files) {
     return fail(files.error());
   }
-  if (auto made = make_dirs(layout.staging_dir(), 0700); !made) {
+  if (auto made = make_dirs(root, rel::staging(), 0700); !made) {
     return fail(made.error());
   }
-  WorkDir dir(layout.staging_dir() / work);
-  (void)remove_tree(dir.path()); // a leftover of the same name from an earlier run
-  if (auto made = make_dirs(dir.path(), 0700); !made) {
+  WorkDir dir(root, rel::staging() / work);
+  (void)remove_tree(root, dir.rel()); // a leftover of the same name from an earlier run
+  if (auto made = make_dirs(root, dir.rel(), 0700); !made) {
     return fail(made.error());
   }
 
   Result<archive::VerifiedArchive> verified = tl::unexpected(Error());
-  const bool has_signature = exists_no_follow(files->signature);
+  const bool has_signature = file_exists(files->signature);
   if (!has_signature && source.allow_unsigned == AllowUnsigned::yes) {
     verified = archive::copy_unsigned_archive(files->archive, dir.path() / "archive", source.limits);
   } else {
@@ -141,47 +158,64 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   installed.key_id = verified->signature.key_id;
   installed.sha256 = verified->sha256;
 
-  const auto tree = dir.path() / "tree";
-  if (::mkdir(tree.c_str(), 0700) != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot create '{}': {}", tree.string(), std::strerror(errno)));
+  const auto tree = dir.rel() / "tree";
+  std::vector<archive::TreeEntry> installed_tree;
+  {
+    auto work_dir = root.open_dir(dir.rel());
+    if (!work_dir) {
+      return fail(work_dir.error());
+    }
+    if (::mkdirat(work_dir->get(), "tree", 0700) != 0) {
+      return fail(ErrorCode::io,
+                  fmt::format("cannot create '{}': {}", root.shown(tree).string(), std::strerror(errno)));
+    }
   }
-  auto extracted = archive::extract(verified->fd, tree, source.limits);
-  if (!extracted) {
-    return fail(extracted.error());
+  {
+    auto tree_fd = root.open_dir(tree);
+    if (!tree_fd) {
+      return fail(tree_fd.error());
+    }
+    auto extracted = archive::extract(verified->fd, tree_fd->get(), root.shown(tree), source.limits);
+    if (!extracted) {
+      return fail(extracted.error());
+    }
+    installed.files = extracted->files;
+    installed.bytes = extracted->bytes;
+    installed_tree = std::move(extracted->tree);
+    // The runtime reads the version; only the staging area is private.
+    if (::fchmod(tree_fd->get(), 0755) != 0) {
+      return fail(ErrorCode::io, fmt::format("cannot set the mode of '{}': {}", root.shown(tree).string(),
+                                             std::strerror(errno)));
+    }
   }
-  installed.files = extracted->files;
-  installed.bytes = extracted->bytes;
-  // The runtime reads the version; only the staging area is private.
-  if (::chmod(tree.c_str(), 0755) != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot set the mode of '{}': {}", tree.string(), std::strerror(errno)));
-  }
-  if (auto synced = fsync_dir(tree); !synced) {
+  if (auto synced = fsync_dir(root, tree); !synced) {
     return fail(synced.error());
   }
   // Recorded before the directory appears under versions/, so a version
   // there always has its record (a crash in between leaves only staging).
-  if (auto recorded = session.store()->record_files(entry.name, version, extracted->tree); !recorded) {
+  if (auto recorded = session.store()->record_files(entry.name, version, installed_tree); !recorded) {
     return fail(recorded.error());
   }
-  if (auto made = make_dirs(layout.versions_dir(entry.name), 0755); !made) {
+  if (auto made = make_dirs(root, rel::versions(entry.name), 0755); !made) {
     return fail(made.error());
   }
-  auto same_fs = same_filesystem(tree, layout.versions_dir(entry.name));
+  auto same_fs = same_filesystem(root, tree, rel::versions(entry.name));
   if (!same_fs) {
     return fail(same_fs.error());
   }
   if (!*same_fs) {
     return fail(ErrorCode::io, fmt::format("staging '{}' and '{}' are on different file systems: the root must be "
                                            "one file system so versions appear atomically",
-                                           layout.staging_dir().string(), layout.versions_dir(entry.name).string()));
+                                           root.shown(rel::staging()).string(),
+                                           root.shown(rel::versions(entry.name)).string()));
   }
-  if (present) {
+  if (*present) {
     // An unrecorded or damaged directory is never `current` here (the
     // caller changes away from `current`); swap it out in one step.
-    if (auto swapped = exchange_durable(tree, target); !swapped) {
+    if (auto swapped = exchange_durable(root, tree, target); !swapped) {
       return fail(swapped.error());
     }
-  } else if (auto moved = rename_durable(tree, target); !moved) {
+  } else if (auto moved = rename_durable(root, tree, target); !moved) {
     return fail(moved.error());
   }
   return installed;

@@ -6,10 +6,10 @@
 
 namespace noodle::engine {
 
-Result<std::optional<std::string>> current_version(const Layout& layout, std::string_view name)
+Result<std::optional<std::string>> current_version(const RootDir& root, std::string_view name)
 {
-  const auto link = layout.current_link(name);
-  auto target = read_link(link);
+  const auto link = rel::current(name);
+  auto target = read_link(root, link);
   if (!target) {
     return fail(target.error());
   }
@@ -19,7 +19,7 @@ Result<std::optional<std::string>> current_version(const Layout& layout, std::st
   const std::string prefix = Layout::link_target("");
   if ((*target)->rfind(prefix, 0) != 0 || (*target)->size() == prefix.size()) {
     return fail(ErrorCode::corrupt_state,
-                fmt::format("'{}' points at '{}', not at versions/<version>", link.string(), **target));
+                fmt::format("'{}' points at '{}', not at versions/<version>", root.shown(link).string(), **target));
   }
   return std::optional<std::string>((*target)->substr(prefix.size()));
 }

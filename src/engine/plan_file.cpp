@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/digest.hpp>
 #include <noodle/engine/plan_file.hpp>
+#include <noodle/manifest/names.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -190,6 +191,13 @@ Result<SavedPlan> parse_saved_plan(std::string_view text, const std::string& ori
       step.to = s.at("to").get<std::string>();
       step.strategy = s.at("strategy").get<std::string>();
       step.priority = s.at("priority").get<int>();
+      // Each name and version becomes a path under the root.
+      for (auto checked : {manifest::check_name(step.component), manifest::check_version(step.to),
+                           step.from ? manifest::check_version(*step.from) : Result<void>()}) {
+        if (!checked) {
+          return bad(checked.error().message);
+        }
+      }
       plan.steps.push_back(std::move(step));
     }
   } catch (const nlohmann::json::exception& e) {

@@ -3,12 +3,11 @@
 #include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/recover.hpp>
 #include <noodle/engine/session.hpp>
+#include <noodle/manifest/names.hpp>
 
 #include <fmt/format.h>
 
-#include <dirent.h>
 #include <set>
-#include <sys/stat.h>
 
 namespace noodle::engine {
 
@@ -19,27 +18,59 @@ bool starts_with(const std::string& s, std::string_view prefix)
   return s.rfind(prefix, 0) == 0;
 }
 
+// Removes `rel` (a leftover) and notes it.
+Result<void> remove_leftover(const RootDir& root, const std::filesystem::path& rel, RecoveryReport& report)
+{
+  if (auto removed = remove_tree(root, rel); !removed) {
+    return fail(removed.error());
+  }
+  report.removed.push_back(root.shown(rel).string());
+  return {};
+}
+
 // Temporary names the engine creates, left behind only by a crash (we hold
-// the lock, so no live run owns them).
+// the lock, so no live run owns them). The walk goes through directory
+// descriptors below the root and never through a link: a component
+// directory that is one (planted since the session's check) stops it.
 Result<void> remove_orphans(Session& session, RecoveryReport& report)
 {
-  const Layout& layout = session.layout();
-  for (const auto& name : list_names(layout.staging_dir())) {
-    const auto path = layout.staging_dir() / name;
-    if (auto removed = remove_tree(path); !removed) {
-      return fail(removed.error());
-    }
-    report.removed.push_back(path.string());
+  const RootDir& root = session.root();
+  auto staged = list_names(root, rel::staging());
+  if (!staged) {
+    return fail(staged.error());
   }
-  for (const auto& component : list_names(layout.components_dir())) {
-    const auto dir = layout.component_dir(component);
-    for (const auto& name : list_names(dir)) {
+  for (const auto& name : *staged) {
+    if (auto removed = remove_leftover(root, rel::staging() / name, report); !removed) {
+      return removed;
+    }
+  }
+  auto components = list_names(root, rel::components());
+  if (!components) {
+    return fail(components.error());
+  }
+  for (const auto& component : *components) {
+    if (manifest::name_problem(component)) {
+      continue; // not a component
+    }
+    auto st = root.stat(rel::component(component));
+    if (!st) {
+      return fail(st.error());
+    }
+    if (*st && S_ISLNK((*st)->st_mode)) {
+      return fail(root.symlink_error(rel::component(component)));
+    }
+    if (!*st || !S_ISDIR((*st)->st_mode)) {
+      continue;
+    }
+    auto names = list_names(root, rel::component(component));
+    if (!names) {
+      return fail(names.error());
+    }
+    for (const auto& name : *names) {
       if (starts_with(name, ".current.tmp-") || starts_with(name, ".config.restore-")) {
-        const auto path = dir / name;
-        if (auto removed = remove_tree(path); !removed) {
-          return fail(removed.error());
+        if (auto removed = remove_leftover(root, rel::component(component) / name, report); !removed) {
+          return removed;
         }
-        report.removed.push_back(path.string());
       }
     }
   }
@@ -52,13 +83,15 @@ Result<void> remove_orphans(Session& session, RecoveryReport& report)
   for (const auto& p : *points) {
     known.insert(std::to_string(p.id));
   }
-  for (const auto& name : list_names(layout.points_dir())) {
+  auto copies = list_names(root, rel::points());
+  if (!copies) {
+    return fail(copies.error());
+  }
+  for (const auto& name : *copies) {
     if (starts_with(name, ".tmp-") || known.count(name) == 0) {
-      const auto path = layout.points_dir() / name;
-      if (auto removed = remove_tree(path); !removed) {
-        return fail(removed.error());
+      if (auto removed = remove_leftover(root, rel::points() / name, report); !removed) {
+        return removed;
       }
-      report.removed.push_back(path.string());
     }
   }
   return {};
@@ -108,7 +141,7 @@ Result<RecoveryReport> recover(Session& session)
     // points at its `from` needs nothing.
     for (auto it = ops->rbegin(); it != ops->rend(); ++it) {
       const auto& op = *it;
-      auto link = current_version(session.layout(), op.component);
+      auto link = current_version(session.root(), op.component);
       if (!link) {
         return fail(link.error());
       }

@@ -39,7 +39,7 @@ Result<store::RollbackPoint> choose_point(Session& session, const RollbackOption
     }
     return **point;
   }
-  auto current = current_version(session.layout(), options.component);
+  auto current = current_version(session.root(), options.component);
   if (!current) {
     return fail(current.error());
   }
@@ -157,7 +157,7 @@ Result<std::vector<Change>> changes_undoing(Session& session, std::int64_t id)
     changes[index[op.component]].from = op.to_version; // the last change wins
   }
   for (const auto& c : changes) {
-    auto now = current_version(session.layout(), c.component);
+    auto now = current_version(session.root(), c.component);
     if (!now) {
       return fail(now.error());
     }
@@ -199,7 +199,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
                           point.error().message);
       return fail(point.error());
     }
-    auto current = current_version(session.layout(), options.component);
+    auto current = current_version(session.root(), options.component);
     if (!current) {
       return fail(current.error());
     }
@@ -240,7 +240,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
 
 Result<store::RollbackPoint> snapshot(Session& session, const std::string& component, store::Millis retention_ms)
 {
-  auto current = current_version(session.layout(), component);
+  auto current = current_version(session.root(), component);
   if (!current) {
     return fail(current.error());
   }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/root_lock.hpp>
+#include <noodle/util/dir_fd.hpp>
 #include <noodle/util/unique_fd.hpp>
 
 
@@ -90,12 +91,10 @@ std::string utc_time(std::int64_t epoch_ms)
   return text;
 }
 
-Error locked_error(const std::filesystem::path& lock_file, const std::optional<LockHolder>& holder,
+Error locked_error(const std::filesystem::path& root, const std::optional<LockHolder>& holder,
                    std::chrono::milliseconds timeout)
 {
-  // The lock lives at <root>/.noodle-upgrade/lock.
-  const std::string root = lock_file.parent_path().parent_path().string();
-  std::string message = fmt::format("root '{}' is locked", root);
+  std::string message = fmt::format("root '{}' is locked", root.string());
   if (holder) {
     message += fmt::format(" by pid {} (user {}, since {}): {}", holder->pid, holder->user, utc_time(holder->since_ms),
                            holder->command);
@@ -155,13 +154,20 @@ std::optional<LockHolder> LockHolder::parse(std::string_view line)
   return holder;
 }
 
-Result<RootLock> RootLock::acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds timeout,
-                                   const LockHolder& me,
+Result<RootLock> RootLock::acquire(const RootDir& root, const std::filesystem::path& rel,
+                                   std::chrono::milliseconds timeout, const LockHolder& me,
                                    const std::function<void(const std::optional<LockHolder>&)>& on_wait,
                                    util::ProgressSink* waiting)
 {
-  UniqueFd fd(::open(lock_file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600));
+  const std::filesystem::path lock_file = root.shown(rel);
+  if (auto checked = RootDir::check(rel); !checked) {
+    return fail(checked.error());
+  }
+  UniqueFd fd(util::open_beneath(root.fd(), rel.string(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NOCTTY, 0600));
   if (!fd.valid()) {
+    if (errno == ELOOP) {
+      return fail(root.error("open lock file", rel, errno));
+    }
     return fail(io_error("open lock file", lock_file, errno));
   }
   struct stat st {};
@@ -194,7 +200,7 @@ Result<RootLock> RootLock::acquire(const std::filesystem::path& lock_file, std::
     }
   }
   if (err == EWOULDBLOCK) {
-    return fail(locked_error(lock_file, holder_in(fd.get()), timeout));
+    return fail(locked_error(root.path(), holder_in(fd.get()), timeout));
   }
   if (err != 0) {
     return fail(io_error("lock", lock_file, err));

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/recover.hpp>
+#include <noodle/engine/root_safety.hpp>
 #include <noodle/engine/session.hpp>
 
 #include <fmt/format.h>
 
 #include <fstream>
-#include <pwd.h>
 #include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,18 +14,6 @@
 namespace noodle::engine {
 
 namespace {
-
-std::string user_name(uid_t uid)
-{
-  struct passwd pw {};
-  struct passwd* found = nullptr;
-  std::string buffer(4096, '\0');
-  if (::getpwuid_r(uid, &pw, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
-    return found->pw_name;
-  }
-  return fmt::format("uid {}", uid);
-}
-
 
 Error missing_database(const Layout& layout)
 {
@@ -37,13 +25,37 @@ Error missing_database(const Layout& layout)
   return e;
 }
 
+// Whether the state directory holds only what a first run that died early
+// leaves (the lock, staging): then it is still a first use.
+Result<bool> only_first_use_leftovers(const RootDir& root)
+{
+  auto names = list_names(root, rel::state());
+  if (!names) {
+    return fail(names.error());
+  }
+  for (const auto& name : *names) {
+    if (name != "lock" && name != "staging") {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The database by the path the root resolved to: SQLite opens it with
+// SQLITE_OPEN_NOFOLLOW, which refuses a symlink anywhere in the path, and the
+// root's own path may go through one (/var/run -> /run).
+std::filesystem::path database_path(const RootDir& root)
+{
+  return root.real_path() / rel::database();
+}
+
 } // namespace
 
 Actor Actor::current(std::string command, std::string requested_by)
 {
   Actor a;
   a.uid = static_cast<std::int64_t>(::getuid());
-  a.user = user_name(::getuid());
+  a.user = user_name(static_cast<std::int64_t>(::getuid()));
   a.command = std::move(command);
   a.requested_by = requested_by.empty() ? a.user : std::move(requested_by);
   a.pid = static_cast<std::int64_t>(::getpid());
@@ -92,34 +104,48 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
                                          const std::function<void(const std::optional<LockHolder>&)>& on_wait,
                                          util::ProgressSink* waiting)
 {
-  const bool first_use = !exists_no_follow(layout.state_dir());
-  if (auto made = make_dirs(layout.state_dir(), 0700); !made) {
+  if (auto made = make_root_dir(layout.root()); !made) {
+    return fail(made.error());
+  }
+  auto root = RootDir::open(layout.root());
+  if (!root) {
+    return fail(root.error());
+  }
+  // Before anything is locked, read or changed: a root another user could
+  // change, or a link where a directory must be, is refused.
+  if (auto safe = refuse_unsafe_root(*root); !safe) {
+    return fail(safe.error());
+  }
+  auto state = exists_no_follow(*root, rel::state());
+  if (!state) {
+    return fail(state.error());
+  }
+  const bool first_use = !*state;
+  if (auto made = make_dirs(*root, rel::state(), 0700); !made) {
     return fail(made.error());
   }
   Session session(layout, actor, std::move(clock));
+  session.m_root.emplace(std::move(*root));
+  const RootDir& dir = *session.m_root;
   LockHolder me{actor.pid, actor.user, actor.command, session.now()};
-  auto lock = RootLock::acquire(layout.lock_file(), lock_timeout, me, on_wait, waiting);
+  auto lock = RootLock::acquire(dir, rel::lock(), lock_timeout, me, on_wait, waiting);
   if (!lock) {
     return fail(lock.error());
   }
   session.m_lock.emplace(std::move(*lock));
   // A first run may have died between creating the directory and the
   // database: an empty state directory (only the lock) is still a first use.
-  const bool has_database = exists_no_follow(layout.database());
-  if (!has_database && !first_use) {
-    std::error_code ec;
-    bool only_lock = true;
-    for (const auto& entry : std::filesystem::directory_iterator(layout.state_dir(), ec)) {
-      const auto name = entry.path().filename().string();
-      if (name != "lock" && name != "staging") {
-        only_lock = false;
-      }
-    }
-    if (ec || !only_lock) {
+  auto has_database = exists_no_follow(dir, rel::database());
+  if (!has_database) {
+    return fail(has_database.error());
+  }
+  if (!*has_database && !first_use) {
+    auto leftovers = only_first_use_leftovers(dir);
+    if (!leftovers || !*leftovers) {
       return fail(missing_database(layout));
     }
   }
-  auto store = store::StateStore::open(layout.database(), store::StateStore::Create::if_missing);
+  auto store = store::StateStore::open(database_path(dir), store::StateStore::Create::if_missing);
   if (!store) {
     return fail(store.error());
   }
@@ -135,16 +161,33 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
 Result<Session> Session::open_for_reading(const Layout& layout, Clock clock, Actor actor)
 {
   Session session(layout, std::move(actor), std::move(clock));
-  if (!exists_no_follow(layout.state_dir())) {
+  auto root = RootDir::open(layout.root());
+  if (!root) {
+    if (root.error().code == ErrorCode::not_found) {
+      return session; // nothing was ever installed here
+    }
+    return fail(root.error());
+  }
+  session.m_root.emplace(std::move(*root));
+  const RootDir& dir = *session.m_root;
+  auto state = dir.stat(rel::state());
+  if (!state) {
+    return fail(state.error());
+  }
+  if (!*state) {
     return session;
   }
-  if (!exists_no_follow(layout.database())) {
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(layout.state_dir(), ec)) {
-      const auto name = entry.path().filename().string();
-      if (name != "lock" && name != "staging") {
-        return fail(missing_database(layout));
-      }
+  if (S_ISLNK((*state)->st_mode)) {
+    return fail(dir.symlink_error(rel::state()));
+  }
+  auto has_database = exists_no_follow(dir, rel::database());
+  if (!has_database) {
+    return fail(has_database.error());
+  }
+  if (!*has_database) {
+    auto leftovers = only_first_use_leftovers(dir);
+    if (!leftovers || !*leftovers) {
+      return fail(missing_database(layout));
     }
     return session;
   }
@@ -152,9 +195,9 @@ Result<Session> Session::open_for_reading(const Layout& layout, Clock clock, Act
   // read-only mount): status, history and check work for whoever may read
   // the root. Elsewhere read-write, so SQLite removes its -wal and -shm files
   // when the connection closes.
-  const bool writable = ::access(layout.database().c_str(), W_OK) == 0 &&
-                        ::access(layout.state_dir().c_str(), W_OK) == 0;
-  auto store = store::StateStore::open(layout.database(), store::StateStore::Create::never,
+  const auto database = database_path(dir);
+  const bool writable = ::access(database.c_str(), W_OK) == 0 && ::access(database.parent_path().c_str(), W_OK) == 0;
+  auto store = store::StateStore::open(database, store::StateStore::Create::never,
                                        writable ? store::StateStore::Access::read_write
                                                 : store::StateStore::Access::read_only);
   if (!store) {

@@ -2,6 +2,7 @@
 #include "fields.hpp"
 
 #include <noodle/manifest/model.hpp>
+#include <noodle/manifest/names.hpp>
 #include <noodle/util/spellcheck.hpp>
 
 #include <fmt/format.h>
@@ -109,6 +110,12 @@ std::optional<semver::Version> read_version(const Node& n, Sink& sink, const std
     sink.error(ErrorCode::invalid_version, std::move(message), n, field);
     return std::nullopt;
   }
+  // Every version may end up naming a directory under a root.
+  if (auto why = manifest::version_problem(v->to_string())) {
+    sink.error(ErrorCode::invalid_version,
+               fmt::format("invalid version '{}': {}", manifest::shown_value(*text), *why), n, field);
+    return std::nullopt;
+  }
   return std::move(*v);
 }
 
@@ -135,13 +142,12 @@ std::optional<semver::Range> read_range(const Node& n, Sink& sink, const std::st
 
 bool check_component_name(const std::string& name, const Node& at, Sink& sink, const std::string& field)
 {
-  if (manifest::is_valid_component_name(name)) {
+  const auto why = manifest::name_problem(name);
+  if (!why) {
     return true;
   }
-  std::string shown = name.size() > 60 ? name.substr(0, 60) + "..." : name;
-  std::string why = name.size() > 128 ? "longer than 128 characters"
-                                      : "use lowercase letters, digits, '_', '.' and '-', starting with a letter or digit";
-  sink.error(ErrorCode::manifest_invalid, fmt::format("invalid component name '{}': {}", shown, why), at, field);
+  sink.error(ErrorCode::manifest_invalid,
+             fmt::format("invalid component name '{}': {}", manifest::shown_value(name), *why), at, field);
   return false;
 }
 

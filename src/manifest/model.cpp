@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/manifest/model.hpp>
+#include <noodle/manifest/names.hpp>
 
 #include <fmt/format.h>
 
@@ -11,20 +12,7 @@ namespace noodle::manifest {
 
 bool is_valid_component_name(std::string_view name)
 {
-  constexpr std::size_t k_max_name = 128;
-  if (name.empty() || name.size() > k_max_name) {
-    return false;
-  }
-  auto lower_or_digit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!lower_or_digit(name[0])) {
-    return false;
-  }
-  for (char c : name) {
-    if (!lower_or_digit(c) && c != '_' && c != '.' && c != '-') {
-      return false;
-    }
-  }
-  return true;
+  return !name_problem(name);
 }
 
 std::string_view to_string(ComponentType type)

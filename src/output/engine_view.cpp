@@ -491,16 +491,34 @@ ExitCode render_check(const engine::CheckReport& report, Reporter& r)
                     {"state", engine::to_string(v.state)},
                     {"differences", std::move(diffs)}});
   }
-  if (report.versions.empty()) {
+  json unsafe = json::array();
+  for (const auto& u : report.unsafe) {
+    text += fmt::format("{:<10} '{}' {}\n", "unsafe", u.path.string(), u.problem);
+    unsafe.push_back({{"path", u.path.string()}, {"problem", u.problem}});
+  }
+  if (report.versions.empty() && report.unsafe.empty()) {
     text += "nothing installed to check\n";
   }
   r.text(text);
-  json body = {{"versions", std::move(list)}};
+  json body = {{"versions", std::move(list)}, {"unsafe", std::move(unsafe)}};
   if (report.failed()) {
-    return r.refusal(Error(ErrorCode::integrity,
-                           fmt::format("{} version{} do{} not match {} extraction record", problems,
-                                       problems == 1 ? "" : "s", problems == 1 ? "es" : "", problems == 1 ? "its" : "their")),
-                     std::move(body), ExitCode::integrity);
+    std::vector<std::string> parts;
+    if (report.unsafe.size() == 1) {
+      parts.push_back(fmt::format("'{}' {}", report.unsafe[0].path.string(), report.unsafe[0].problem));
+    } else if (!report.unsafe.empty()) {
+      parts.push_back(fmt::format("{} paths below the root are symbolic links where directories must be",
+                                  report.unsafe.size()));
+    }
+    if (problems > 0) {
+      parts.push_back(fmt::format("{} version{} do{} not match {} extraction record", problems,
+                                  problems == 1 ? "" : "s", problems == 1 ? "es" : "",
+                                  problems == 1 ? "its" : "their"));
+    }
+    std::string message = parts.front();
+    for (std::size_t i = 1; i < parts.size(); ++i) {
+      message += "; " + parts[i];
+    }
+    return r.refusal(Error(ErrorCode::integrity, std::move(message)), std::move(body), ExitCode::integrity);
   }
   return r.success(std::move(body));
 }

@@ -25,7 +25,8 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::incompatible:
   case ErrorCode::infeasible:
   case ErrorCode::downgrade_refused:
-  case ErrorCode::insufficient_resources: return ExitCode::refused;
+  case ErrorCode::insufficient_resources:
+  case ErrorCode::unsafe_path: return ExitCode::refused;
   case ErrorCode::archive_invalid:
   case ErrorCode::archive_limit:
   case ErrorCode::integrity:

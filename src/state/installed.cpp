@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/state/installed.hpp>
+#include <noodle/util/dir_fd.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace noodle::state {
 
@@ -11,11 +20,21 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using util::UniqueFd;
+
+constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+
 tl::unexpected<Error> corrupt(const fs::path& path, std::string what)
 {
   Error e(ErrorCode::corrupt_state, fmt::format("corrupt installed state: '{}' {}", path.string(), what));
   e.details.push_back("each component keeps 'current' as a symlink to 'versions/<version>'");
   return tl::unexpected<Error>(std::move(e));
+}
+
+tl::unexpected<Error> io_error(std::string_view verb, const fs::path& path, int err)
+{
+  return tl::unexpected<Error>(
+      Error(ErrorCode::io, fmt::format("cannot {} '{}': {}", verb, path.string(), std::strerror(err))));
 }
 
 // Parses a `current` link target; only the exact relative form the tool
@@ -45,43 +64,65 @@ std::optional<semver::Version> parse_target(const fs::path& target)
   return std::move(*version);
 }
 
-// Empty optional = not installed (no `current`).
-Result<std::optional<InstalledComponent>> read_component(const fs::path& dir, std::string name)
+// A symlink where a directory must be: refused, or left out and named.
+Result<void> met_symlink(const fs::path& shown, OnSymlink on_symlink, InstalledState& state)
 {
-  std::error_code ec;
+  if (on_symlink == OnSymlink::refuse) {
+    return tl::unexpected<Error>(util::symlink_error(shown));
+  }
+  state.skipped.push_back(shown);
+  return {};
+}
+
+// The component in directory `dir_fd` (shown as `dir`). Empty optional = not
+// installed (no `current`), or left out (OnSymlink::skip).
+Result<std::optional<InstalledComponent>> read_component(int dir_fd, const fs::path& dir, std::string name,
+                                                         OnSymlink on_symlink, InstalledState& state)
+{
   const fs::path current = dir / "current";
-  const auto status = fs::symlink_status(current, ec);
-  if (ec && status.type() != fs::file_type::not_found) {
-    return fail(ErrorCode::io, fmt::format("cannot inspect '{}': {}", current.string(), ec.message()));
+  auto target_text = util::link_target_at(dir_fd, "current");
+  if (!target_text) {
+    if (target_text.error() == ENOENT) {
+      return std::optional<InstalledComponent>();
+    }
+    if (target_text.error() == EINVAL) {
+      return corrupt(current, "is not a symlink");
+    }
+    return io_error("read symlink", current, target_text.error());
   }
-  if (status.type() == fs::file_type::not_found) {
-    return std::optional<InstalledComponent>();
-  }
-  if (status.type() != fs::file_type::symlink) {
-    return corrupt(current, "is not a symlink");
-  }
-  const fs::path target = fs::read_symlink(current, ec);
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot read symlink '{}': {}", current.string(), ec.message()));
-  }
+  const fs::path target = *target_text;
   auto version = parse_target(target);
   if (!version) {
     return corrupt(current, fmt::format("points to '{}': expected 'versions/<version>' with a valid semantic version",
                                         target.string()));
   }
-  fs::path version_dir = dir / target;
-  const auto target_status = fs::symlink_status(version_dir, ec);
-  if (target_status.type() == fs::file_type::not_found) {
+  const fs::path version_dir = dir / target;
+  struct stat st {};
+  if (::fstatat(dir_fd, "versions", &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)) {
+    if (auto met = met_symlink(dir / "versions", on_symlink, state); !met) {
+      return fail(met.error());
+    }
+    return std::optional<InstalledComponent>();
+  }
+  UniqueFd versions(::openat(dir_fd, "versions", k_dir_flags));
+  if (!versions.valid() && errno != ENOENT) {
+    return io_error("inspect", dir / "versions", errno);
+  }
+  if (!versions.valid() || ::fstatat(versions.get(), version->to_string().c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    if (versions.valid() && errno != ENOENT) {
+      return io_error("inspect", version_dir, errno);
+    }
     return corrupt(current, fmt::format("points to missing directory '{}'", version_dir.string()));
   }
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot inspect '{}': {}", version_dir.string(), ec.message()));
+  if (S_ISLNK(st.st_mode) && on_symlink == OnSymlink::skip) {
+    state.skipped.push_back(version_dir);
+    return std::optional<InstalledComponent>();
   }
-  if (target_status.type() != fs::file_type::directory) {
+  if (!S_ISDIR(st.st_mode)) {
     return corrupt(current, fmt::format("points to '{}', which is not a directory", version_dir.string()));
   }
   return std::optional<InstalledComponent>(
-      InstalledComponent{std::move(name), std::move(*version), std::move(version_dir)});
+      InstalledComponent{std::move(name), std::move(*version), version_dir});
 }
 
 } // namespace
@@ -92,55 +133,71 @@ const InstalledComponent* InstalledState::find(std::string_view name) const
   return it == components.end() ? nullptr : &it->second;
 }
 
-Result<InstalledState> read_installed(const fs::path& root)
+Result<InstalledState> read_installed(const fs::path& root, OnSymlink on_symlink)
 {
   InstalledState state;
-  std::error_code ec;
   const fs::path components = root / "components";
-  const auto status = fs::status(components, ec);
-  if (status.type() == fs::file_type::not_found) {
-    return state;
-  }
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot inspect '{}': {}", components.string(), ec.message()));
-  }
-  if (status.type() != fs::file_type::directory) {
-    return fail(ErrorCode::io, fmt::format("'{}' is not a directory", components.string()));
-  }
-
-  fs::directory_iterator it(components, ec);
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot list '{}': {}", components.string(), ec.message()));
-  }
-  for (const fs::directory_iterator end; it != end; it.increment(ec)) {
-    if (ec) {
-      return fail(ErrorCode::io, fmt::format("cannot list '{}': {}", components.string(), ec.message()));
+  // The root's own path may go through symlinks; nothing below it is followed.
+  UniqueFd root_fd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_fd.valid()) {
+    if (errno == ENOENT) {
+      return state;
     }
-    const fs::path& dir = it->path();
-    std::string name = dir.filename().string();
+    return io_error("inspect", root, errno);
+  }
+  UniqueFd dir(util::open_beneath(root_fd.get(), "components", k_dir_flags));
+  if (!dir.valid()) {
+    if (errno == ENOENT) {
+      return state;
+    }
+    if (errno == ELOOP) {
+      if (auto met = met_symlink(components, on_symlink, state); !met) {
+        return fail(met.error());
+      }
+      return state;
+    }
+    if (errno == ENOTDIR) {
+      return fail(ErrorCode::io, fmt::format("'{}' is not a directory", components.string()));
+    }
+    return io_error("inspect", components, errno);
+  }
+  auto names = util::names_in(dir.get());
+  if (!names) {
+    return io_error("list", components, names.error());
+  }
+  std::sort(names->begin(), names->end());
+  for (auto& name : *names) {
     if (name.empty() || name.front() == '.') {
       continue;
     }
-    const auto type = it->symlink_status(ec).type();
-    if (ec) {
-      return fail(ErrorCode::io, fmt::format("cannot inspect '{}': {}", dir.string(), ec.message()));
+    const fs::path path = components / name;
+    struct stat st {};
+    if (::fstatat(dir.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      if (errno == ENOENT) {
+        continue; // removed meanwhile
+      }
+      return io_error("inspect", path, errno);
     }
-    if (type == fs::file_type::symlink) {
-      return corrupt(dir, "is a symlink; component directories must be real directories");
-    }
-    if (type != fs::file_type::directory) {
+    if (S_ISLNK(st.st_mode)) {
+      if (auto met = met_symlink(path, on_symlink, state); !met) {
+        return fail(met.error());
+      }
       continue;
     }
-    auto component = read_component(dir, name);
+    if (!S_ISDIR(st.st_mode)) {
+      continue;
+    }
+    UniqueFd component_fd(::openat(dir.get(), name.c_str(), k_dir_flags));
+    if (!component_fd.valid()) {
+      return io_error("inspect", path, errno);
+    }
+    auto component = read_component(component_fd.get(), path, name, on_symlink, state);
     if (!component) {
       return fail(std::move(component.error()));
     }
     if (*component) {
       state.components.emplace(std::move(name), std::move(**component));
     }
-  }
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot list '{}': {}", components.string(), ec.message()));
   }
   return state;
 }

@@ -44,6 +44,7 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::runtime_refused: return "runtime_refused";
   case ErrorCode::runtime_untrusted: return "runtime_untrusted";
   case ErrorCode::unhealthy: return "unhealthy";
+  case ErrorCode::unsafe_path: return "unsafe_path";
   }
   return "internal";
 }

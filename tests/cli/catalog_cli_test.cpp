@@ -188,3 +188,19 @@ TEST_CASE("cli -v says on stderr what catalog and root were read, -q keeps warni
   CHECK(quiet.exit_code == 0);
   CHECK(quiet.err.empty());
 }
+
+TEST_CASE("cli validate refuses a version or a name longer than a directory under the root may be named")
+{
+  TempDir dir;
+  const std::string version = "1.0.0-" + std::string(123, 'a'); // 129 characters
+  dir.write("long.yaml", "name: a\nversion: " + version + "\ntype: runtime\n---\nname: " + std::string(129, 'b') +
+                             "\nversion: 1.0.0\ntype: runtime\n");
+  auto r = run_binary({"--catalog", dir.path().string(), "validate"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find((dir / "long.yaml").string() + ":2:10: invalid version '" + version.substr(0, 60) +
+                   "...': longer than 128 characters")
+        != std::string::npos);
+  CHECK(r.err.find((dir / "long.yaml").string() + ":5:7: invalid component name '" + std::string(60, 'b') +
+                   "...': longer than 128 characters")
+        != std::string::npos);
+}

@@ -674,7 +674,8 @@ def part_drift(binary, source_dir, work, base, failures, report):
     renames = [a for _, name, a in calls if name == "renameat2"]
     archive_at = [i + 1 for i, a in enumerate(opens) if "gc_engine-1.3.0.tar.gz\"" in a]
     manifest_at = [i + 1 for i, a in enumerate(opens) if "/jit_compiler.yaml\"" in a]
-    installed_at = [i + 1 for i, a in enumerate(renames) if "runtime_core/versions/1.5.0\"" in a]
+    # The rename into versions/ names the directory by its descriptor (strace -y: `8</.../versions>, "1.5.0"`).
+    installed_at = [i + 1 for i, a in enumerate(renames) if re.search(r'runtime_core/versions(/|>, ")1\.5\.0"', a)]
     if not archive_at or not manifest_at or not installed_at:
         failures.append("[drift] the archive, the manifest or the first version was never opened or renamed: "
                         "%s %s %s" % (archive_at, manifest_at, installed_at))

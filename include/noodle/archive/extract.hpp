@@ -46,4 +46,9 @@ struct ExtractReport {
 // "entry '<path as in the archive>': <rule>".
 Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, const Limits& limits);
 
+// The same into the empty directory open on `dir_fd` (opened by the caller,
+// e.g. beneath a root without following a link; it stays the caller's);
+// errors name it `shown`.
+Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& shown, const Limits& limits);
+
 } // namespace noodle::archive

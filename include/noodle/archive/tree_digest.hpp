@@ -30,6 +30,10 @@ std::string_view to_string(TreeEntry::Type type);
 // archive_invalid for any other kind of node (a FIFO, a device, a socket).
 Result<std::vector<TreeEntry>> hash_tree(const std::filesystem::path& dir);
 
+// The same for the directory open on `dir_fd` (opened by the caller without
+// following a link, e.g. below a root); errors name `shown`.
+Result<std::vector<TreeEntry>> hash_tree(int dir_fd, const std::filesystem::path& shown);
+
 struct TreeDifference {
   enum class Kind { changed, missing, extra };
   Kind kind = Kind::changed;

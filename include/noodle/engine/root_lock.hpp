@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/engine/root_dir.hpp>
 #include <noodle/util/error.hpp>
 #include <noodle/util/progress.hpp>
 
@@ -30,7 +31,8 @@ struct LockHolder {
 // root locked). Move-only.
 class RootLock {
 public:
-  // Opens or creates `lock_file` (mode 0600, O_NOFOLLOW|O_CLOEXEC) and takes
+  // Opens or creates the lock file `rel` below `root` (mode 0600, no symlink
+  // followed on the way or at the end, O_CLOEXEC) and takes
   // LOCK_EX. When another process holds it, retries every 50 ms until
   // `timeout` has passed (a zero timeout tries once), calling `on_wait` once
   // with the holder when the first try fails and there is time to wait (not
@@ -41,8 +43,8 @@ public:
   // file and writes `me` into it. Fails with io when the file cannot be opened.
   // While waiting, `waiting` (when not null) gets phase "lock" with the
   // milliseconds waited of `timeout`, after every try, and finish() at the end.
-  static Result<RootLock> acquire(const std::filesystem::path& lock_file, std::chrono::milliseconds timeout,
-                                  const LockHolder& me,
+  static Result<RootLock> acquire(const RootDir& root, const std::filesystem::path& rel,
+                                  std::chrono::milliseconds timeout, const LockHolder& me,
                                   const std::function<void(const std::optional<LockHolder>&)>& on_wait = {},
                                   util::ProgressSink* waiting = nullptr);
 

@@ -3,6 +3,7 @@
 
 #include <noodle/engine/layout.hpp>
 #include <noodle/engine/recover.hpp>
+#include <noodle/engine/root_dir.hpp>
 #include <noodle/engine/root_lock.hpp>
 #include <noodle/store/state_store.hpp>
 #include <noodle/util/error.hpp>
@@ -41,17 +42,22 @@ store::Millis to_millis(std::chrono::system_clock::time_point t);
 
 // A root opened for reading or changing.
 //
-// open_for_change: creates <root>/.noodle-upgrade (0700) on first use, takes
-// the root lock (waiting up to lock_timeout; on_wait and `waiting` as in
-// RootLock::acquire), opens the state database
+// open_for_change: creates the root (0700) when it does not exist, opens it
+// (RootDir), refuses it when it is unsafe (refuse_unsafe_root: another
+// user's, writable by others, a link where a directory must be; unsafe_path,
+// before anything is locked or read), creates <root>/.noodle-upgrade (0700)
+// on first use, takes the root lock (waiting up to lock_timeout; on_wait and
+// `waiting` as in RootLock::acquire), opens the state database
 // (creating it only when the state directory was just created: a state
 // directory without its database is corrupt_state, never a silent new
 // history), then runs recovery (recover.hpp) so an interrupted run never
 // blocks this one.
 //
-// open_for_reading: no lock; a root without a state directory has an empty
-// history (store() is then nullptr); a state directory without a database is
-// corrupt_state.
+// open_for_reading: no lock, no ownership check (status, history and check
+// may read another user's root), but no link below the root is followed
+// either; a root that does not exist, or one without a state directory, has
+// an empty history (store() is then nullptr); a state directory without a
+// database is corrupt_state, one that is a symlink unsafe_path.
 class Session {
 public:
   static Result<Session> open_for_change(const Layout& layout, std::chrono::milliseconds lock_timeout,
@@ -62,6 +68,10 @@ public:
   static Result<Session> open_for_reading(const Layout& layout, Clock clock, Actor actor = Actor::current(""));
 
   const Layout& layout() const { return m_layout; }
+  // The opened root: always there for open_for_change; for open_for_reading
+  // only when the root exists (has_root()).
+  const RootDir& root() const { return *m_root; }
+  bool has_root() const { return m_root.has_value(); }
   // nullptr only for a read session on a root that has never been changed.
   store::StateStore* store() { return m_store ? &*m_store : nullptr; }
   const Actor& actor() const { return m_actor; }
@@ -84,6 +94,7 @@ private:
   Layout m_layout;
   Actor m_actor;
   Clock m_clock;
+  std::optional<RootDir> m_root;
   std::optional<RootLock> m_lock;
   std::optional<store::StateStore> m_store;
   RecoveryReport m_recovery;

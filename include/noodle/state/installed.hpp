@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace noodle::state {
 
@@ -23,12 +24,22 @@ struct InstalledComponent {
 
 struct InstalledState {
   std::map<std::string, InstalledComponent, std::less<>> components;
+  // With OnSymlink::skip: the symlinks met where a directory must be
+  // (components/, a component directory, its versions/, the version
+  // directory `current` names), whose components were left out.
+  std::vector<std::filesystem::path> skipped;
 
   // nullptr when `name` is not installed.
   const InstalledComponent* find(std::string_view name) const;
 };
 
-// Reads what is installed under `root`.
+// What read_installed does on a symlink where a directory must be: refuse
+// the whole state (unsafe_path), or leave that component out and name the
+// link in `skipped` (`check` reports them).
+enum class OnSymlink { refuse, skip };
+
+// Reads what is installed under `root`, through directory descriptors: the
+// root's own path may go through symlinks, nothing below it is followed.
 //
 // A missing root or `<root>/components` means nothing is installed; a
 // component directory without `current` is not installed; entries whose name
@@ -37,7 +48,9 @@ struct InstalledState {
 // Fails with ErrorCode::corrupt_state, naming the path, when `current` is not
 // a symlink, its target is not exactly `versions/<canonical semver>` (links
 // are never followed outside the component directory), or the target is not
-// a real directory; with ErrorCode::io when a directory cannot be listed.
-Result<InstalledState> read_installed(const std::filesystem::path& root);
+// a real directory; with ErrorCode::unsafe_path (OnSymlink::refuse) when
+// components/, a component directory or its versions/ is a symlink; with
+// ErrorCode::io when a directory cannot be listed.
+Result<InstalledState> read_installed(const std::filesystem::path& root, OnSymlink on_symlink = OnSymlink::refuse);
 
 } // namespace noodle::state

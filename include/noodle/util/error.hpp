@@ -50,6 +50,7 @@ enum class ErrorCode {
   runtime_refused,        // the runtime answered a request with ok=false
   runtime_untrusted,      // the socket or its peer belongs to an untrusted uid
   unhealthy,              // a health gate failed
+  unsafe_path,            // a root path another user could change, or a symlink where a directory must be
 };
 
 std::string_view error_code_name(ErrorCode code);

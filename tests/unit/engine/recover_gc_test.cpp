@@ -48,7 +48,9 @@ struct Fixture {
 
   void point_at(const std::string& name, const std::string& v)
   {
-    REQUIRE(engine::swap_link(layout.current_link(name), engine::Layout::link_target(v)));
+    auto root = engine::RootDir::open(layout.root());
+    REQUIRE(root);
+    REQUIRE(engine::swap_link(*root, engine::rel::current(name), engine::Layout::link_target(v)));
   }
 
   std::string current(const std::string& name) const { return fs::read_symlink(layout.current_link(name)).string(); }

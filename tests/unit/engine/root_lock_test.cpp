@@ -38,6 +38,19 @@ LockHolder holder(std::int64_t pid, const std::string& command)
   return LockHolder{pid, "tester", command, k_since_ms};
 }
 
+// RootLock::acquire of <root>/.noodle-upgrade/lock, the root opened as the
+// engine opens it.
+noodle::Result<RootLock> acquire(const fs::path& lock_file, std::chrono::milliseconds timeout, const LockHolder& me,
+                                 const std::function<void(const std::optional<LockHolder>&)>& on_wait = {})
+{
+  const fs::path root = lock_file.parent_path().parent_path();
+  auto dir = noodle::engine::RootDir::open(root);
+  if (!dir) {
+    return noodle::fail(dir.error());
+  }
+  return RootLock::acquire(*dir, lock_file.lexically_relative(root), timeout, me, on_wait);
+}
+
 // A second process holding the lock: it takes it, says so on one pipe, then
 // holds it until the other pipe is closed (release()) or it is killed.
 class LockingChild {
@@ -53,7 +66,7 @@ public:
     if (m_pid == 0) {
       ::close(ready[0]);
       ::close(release[1]);
-      auto lock = RootLock::acquire(lock_file, 0ms, holder(::getpid(), "noodle-upgrade upgrade demo"));
+      auto lock = acquire(lock_file, 0ms, holder(::getpid(), "noodle-upgrade upgrade demo"));
       const char byte = lock ? 'y' : 'n';
       (void)!::write(ready[1], &byte, 1);
       char ignored = 0;
@@ -137,7 +150,7 @@ TEST_CASE("engine::RootLock::acquire takes a free lock and records the holder")
   LockedRoot root;
   const auto me = holder(::getpid(), "noodle-upgrade apply plan.json");
   int waits = 0;
-  auto lock = RootLock::acquire(root.lock_file, 0ms, me, [&](const auto&) { ++waits; });
+  auto lock = acquire(root.lock_file, 0ms, me, [&](const auto&) { ++waits; });
   REQUIRE(lock);
   CHECK(waits == 0);
   const auto recorded = RootLock::read_holder(root.lock_file);
@@ -152,7 +165,7 @@ TEST_CASE("engine::RootLock::acquire fails with locked naming the holding proces
   LockedRoot root;
   LockingChild child(root.lock_file);
   int waits = 0;
-  const auto lock = RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "noodle-upgrade upgrade x"),
+  const auto lock = acquire(root.lock_file, 0ms, holder(::getpid(), "noodle-upgrade upgrade x"),
                                       [&](const auto&) { ++waits; });
   REQUIRE_FALSE(lock);
   CHECK(lock.error().code == ErrorCode::locked);
@@ -176,7 +189,7 @@ TEST_CASE("engine::RootLock::acquire gives up after the timeout, having announce
   std::vector<std::optional<LockHolder>> waits;
   const auto started = std::chrono::steady_clock::now();
   const auto lock =
-      RootLock::acquire(root.lock_file, 250ms, holder(::getpid(), "x"), [&](const auto& h) { waits.push_back(h); });
+      acquire(root.lock_file, 250ms, holder(::getpid(), "x"), [&](const auto& h) { waits.push_back(h); });
   const auto waited = std::chrono::steady_clock::now() - started;
   REQUIRE_FALSE(lock);
   CHECK(lock.error().code == ErrorCode::locked);
@@ -194,7 +207,7 @@ TEST_CASE("engine::RootLock::acquire waits for a holder that finishes within the
   std::vector<std::optional<LockHolder>> waits;
   const auto me = holder(::getpid(), "noodle-upgrade rollback");
   // The holder finishes once we are waiting for it; the polling then gets in.
-  const auto lock = RootLock::acquire(root.lock_file, 10s, me, [&](const auto& h) {
+  const auto lock = acquire(root.lock_file, 10s, me, [&](const auto& h) {
     waits.push_back(h);
     child.release();
   });
@@ -213,9 +226,9 @@ TEST_CASE("engine::RootLock is released by the kernel when its holder is killed"
 {
   LockedRoot root;
   LockingChild child(root.lock_file);
-  REQUIRE_FALSE(RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "x")));
+  REQUIRE_FALSE(acquire(root.lock_file, 0ms, holder(::getpid(), "x")));
   child.kill_and_reap();
-  const auto lock = RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "x"));
+  const auto lock = acquire(root.lock_file, 0ms, holder(::getpid(), "x"));
   REQUIRE(lock);
 }
 
@@ -223,33 +236,45 @@ TEST_CASE("engine::RootLock releases on destruction, not when moved from")
 {
   LockedRoot root;
   {
-    auto first = RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "first"));
+    auto first = acquire(root.lock_file, 0ms, holder(::getpid(), "first"));
     REQUIRE(first);
     RootLock moved = std::move(*first);
     // A second open file in this process conflicts with the first (flock is per open file).
-    const auto second = RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "second"));
+    const auto second = acquire(root.lock_file, 0ms, holder(::getpid(), "second"));
     REQUIRE_FALSE(second);
     CHECK(second.error().code == ErrorCode::locked);
   }
-  CHECK(RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "third")));
+  CHECK(acquire(root.lock_file, 0ms, holder(::getpid(), "third")));
 }
 
 TEST_CASE("engine::RootLock::acquire fails with io when the lock file cannot be opened")
 {
   TempDir dir;
-  const auto missing = dir / "no-such-dir/lock";
-  const auto lock = RootLock::acquire(missing, 0ms, holder(::getpid(), "x"));
+  auto root = noodle::engine::RootDir::open(dir.path());
+  REQUIRE(root);
+  const auto lock = RootLock::acquire(*root, "no-such-dir/lock", 0ms, holder(::getpid(), "x"));
   REQUIRE_FALSE(lock);
   CHECK(lock.error().code == ErrorCode::io);
-  CHECK(lock.error().message == "cannot open lock file '" + missing.string() + "': No such file or directory");
+  CHECK(lock.error().message
+        == "cannot open lock file '" + (dir / "no-such-dir/lock").string() + "': No such file or directory");
+  CHECK_FALSE(RootLock::read_holder(dir / "missing"));
+}
 
+TEST_CASE("engine::RootLock::acquire never opens or creates a lock file through a symlink")
+{
+  TempDir dir;
+  auto root = noodle::engine::RootDir::open(dir.path());
+  REQUIRE(root);
   fs::create_directory(dir / "real");
   fs::create_symlink(dir / "real/lock", dir / "link");
-  const auto through_link = RootLock::acquire(dir / "link", 0ms, holder(::getpid(), "x"));
-  REQUIRE_FALSE(through_link);
-  CHECK(through_link.error().code == ErrorCode::io);
-  CHECK_FALSE(fs::exists(dir / "real/lock"));
-  CHECK_FALSE(RootLock::read_holder(dir / "missing"));
+  fs::create_directory_symlink(dir / "real", dir / ".noodle-upgrade");
+  for (const char* rel : {"link", ".noodle-upgrade/lock"}) {
+    INFO(rel);
+    const auto through_link = RootLock::acquire(*root, rel, 0ms, holder(::getpid(), "x"));
+    REQUIRE_FALSE(through_link);
+    CHECK(through_link.error().code == ErrorCode::unsafe_path);
+    CHECK_FALSE(fs::exists(dir / "real/lock"));
+  }
 }
 
 TEST_CASE("engine::RootLock::acquire leaves the holder out of the message when the file names none")
@@ -258,7 +283,7 @@ TEST_CASE("engine::RootLock::acquire leaves the holder out of the message when t
   LockingChild child(root.lock_file);
   // The holder's record wiped, as by a holder that died before writing it.
   REQUIRE(::truncate(root.lock_file.c_str(), 0) == 0);
-  const auto lock = RootLock::acquire(root.lock_file, 0ms, holder(::getpid(), "x"));
+  const auto lock = acquire(root.lock_file, 0ms, holder(::getpid(), "x"));
   REQUIRE_FALSE(lock);
   CHECK(lock.error().message == "root '" + root.dir.path().string() + "' is locked");
 }

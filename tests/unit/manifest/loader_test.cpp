@@ -480,3 +480,15 @@ TEST_CASE("parse_manifests reads compatibility as one range or a list")
   CHECK(lines(self.diagnostics) ==
         std::vector<std::string>{"3:17 error: a component cannot have a compatibility rule on itself"});
 }
+
+TEST_CASE("parse_manifests refuses a version longer than a version directory's name may be")
+{
+  const std::string longest = "1.0.0-" + std::string(122, 'a'); // 128 characters
+  const std::string over = longest + "b";
+  auto p = parse("name: a\nversion: " + over + "\n---\nname: b\nversion: " + longest + "\n");
+  CHECK(lines(p.diagnostics) ==
+        std::vector<std::string>{"2:10 error: invalid version '" + over.substr(0, 60) +
+                                 "...': longer than 128 characters"});
+  REQUIRE(p.manifests.size() == 1);
+  CHECK(p.manifests[0].version.to_string() == longest);
+}

@@ -15,14 +15,14 @@ using noodle::output::ExitCode;
 TEST_CASE("output::exit_code_for maps every error code, each with its own stable name")
 {
   std::set<std::string> names;
-  for (int c = 0; c <= static_cast<int>(ErrorCode::unhealthy); ++c) {
+  for (int c = 0; c <= static_cast<int>(ErrorCode::unsafe_path); ++c) {
     const auto code = static_cast<ErrorCode>(c);
     const std::string name(noodle::error_code_name(code));
     INFO(name);
     CHECK((name != "internal" || code == ErrorCode::internal));
     names.insert(name);
   }
-  CHECK(names.size() == static_cast<std::size_t>(ErrorCode::unhealthy) + 1);
+  CHECK(names.size() == static_cast<std::size_t>(ErrorCode::unsafe_path) + 1);
   CHECK(noodle::output::exit_code_for(ErrorCode::usage) == ExitCode::usage);
   CHECK(noodle::output::exit_code_for(ErrorCode::dependency_cycle) == ExitCode::refused);
   CHECK(noodle::output::exit_code_for(ErrorCode::signature_invalid) == ExitCode::integrity);

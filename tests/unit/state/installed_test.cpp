@@ -133,8 +133,48 @@ TEST_CASE("state::read_installed refuses a component directory that is a symlink
 
   auto state = read_installed(tmp.path() / "root");
   REQUIRE_FALSE(state);
-  CHECK(state.error().code == ErrorCode::corrupt_state);
-  CHECK(state.error().message.find("is a symlink") != std::string::npos);
+  CHECK(state.error().code == ErrorCode::unsafe_path);
+  CHECK(state.error().message == "'" + (tmp.path() / "root/components/runtime_core").string() +
+                                     "' is a symbolic link where a directory must be: never followed");
+}
+
+TEST_CASE("state::read_installed follows no link below the root, and may leave linked components out")
+{
+  TempDir tmp;
+  make_component(tmp.path() / "elsewhere", "runtime_core", "1.2.0", "versions/1.2.0");
+  make_component(tmp.path() / "root", "gc_engine", "1.1.0", "versions/1.1.0");
+  make_component(tmp.path() / "root", "jit_compiler", "1.4.0", "versions/1.4.0");
+  const fs::path components = tmp.path() / "root" / "components";
+  fs::create_directory_symlink(tmp.path() / "elsewhere" / "components" / "runtime_core",
+                               components / "runtime_core");
+  fs::rename(components / "jit_compiler" / "versions", components / "jit_compiler" / "versions.real");
+  fs::create_directory_symlink(components / "jit_compiler" / "versions.real", components / "jit_compiler" / "versions");
+
+  auto skipped = read_installed(tmp.path() / "root", noodle::state::OnSymlink::skip);
+  REQUIRE(skipped);
+  CHECK(skipped->components.size() == 1);
+  CHECK(skipped->find("gc_engine") != nullptr);
+  CHECK(skipped->skipped ==
+        std::vector<fs::path>{components / "jit_compiler" / "versions", components / "runtime_core"});
+
+  fs::remove(components / "runtime_core");
+  auto refused = read_installed(tmp.path() / "root");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == ErrorCode::unsafe_path);
+  CHECK(refused.error().message.rfind("'" + (components / "jit_compiler" / "versions").string() + "'", 0) == 0);
+
+  // The root's own path may go through links; components/ may not be one.
+  fs::create_directory_symlink(tmp.path() / "root", tmp.path() / "alias");
+  fs::remove(components / "jit_compiler" / "versions");
+  fs::rename(components / "jit_compiler" / "versions.real", components / "jit_compiler" / "versions");
+  auto through_alias = read_installed(tmp.path() / "alias");
+  REQUIRE(through_alias);
+  CHECK(through_alias->components.size() == 2);
+  fs::rename(components, tmp.path() / "root" / "components.real");
+  fs::create_directory_symlink(tmp.path() / "root" / "components.real", components);
+  auto linked = read_installed(tmp.path() / "root");
+  REQUIRE_FALSE(linked);
+  CHECK(linked.error().code == ErrorCode::unsafe_path);
 }
 
 TEST_CASE("state::read_installed fails with io when components is not a directory")
