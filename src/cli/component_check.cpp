@@ -37,6 +37,12 @@ Result<void> check_known_component(Context& ctx, engine::Session& session, const
       known.insert(installed_name);
     }
   }
+  // Whatever stands in components/ is known too, even what read_installed
+  // leaves out (a link planted there is refused by name later, not here).
+  std::error_code listed;
+  for (const auto& entry : std::filesystem::directory_iterator(ctx.root() / "components", listed)) {
+    known.insert(entry.path().filename().string());
+  }
   if (known.count(name) != 0) {
     return {};
   }
