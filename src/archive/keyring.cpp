@@ -109,6 +109,27 @@ Result<void> check_not_open_to_others(const std::filesystem::path& path, const c
   return {};
 }
 
+// The `*.pub` files of `dir` (names starting with "." skipped), in name order.
+Result<std::vector<std::filesystem::path>> key_files(const std::filesystem::path& dir)
+{
+  std::error_code ec;
+  std::vector<std::filesystem::path> files;
+  std::filesystem::directory_iterator it(dir, ec);
+  for (; !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const auto& path = it->path();
+    std::string name = path.filename().string();
+    if (name.empty() || name[0] == '.' || path.extension() != ".pub") {
+      continue;
+    }
+    files.push_back(path);
+  }
+  if (ec) {
+    return fail(ErrorCode::io, fmt::format("cannot read keyring directory '{}': {}", dir.string(), ec.message()));
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 } // namespace
 
 const KeyringEntry* Keyring::find(std::string_view key_id) const
@@ -201,28 +222,14 @@ Result<void> parse_revoked(std::string_view text, const std::string& file_name, 
 Result<Keyring> load_keyring(const std::filesystem::path& dir)
 {
   Keyring keyring(dir);
-  std::error_code ec;
-  std::vector<std::filesystem::path> files;
-  std::filesystem::directory_iterator it(dir, ec);
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot read keyring directory '{}': {}", dir.string(), ec.message()));
+  auto files = key_files(dir);
+  if (!files) {
+    return fail(files.error());
   }
-  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
-    const auto& path = it->path();
-    std::string name = path.filename().string();
-    if (name.empty() || name[0] == '.' || path.extension() != ".pub") {
-      continue;
-    }
-    files.push_back(path);
-  }
-  if (ec) {
-    return fail(ErrorCode::io, fmt::format("cannot read keyring directory '{}': {}", dir.string(), ec.message()));
-  }
-  std::sort(files.begin(), files.end());
   if (auto ok = check_not_open_to_others(dir, "keyring directory"); !ok) {
     return fail(ok.error());
   }
-  for (const auto& file : files) {
+  for (const auto& file : *files) {
     if (auto ok = check_not_open_to_others(file, "public key file"); !ok) {
       return fail(ok.error());
     }
@@ -248,6 +255,40 @@ Result<Keyring> load_keyring(const std::filesystem::path& dir)
     }
   }
   return keyring;
+}
+
+Result<std::string> keyring_digest(const std::filesystem::path& dir)
+{
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec) && !ec) {
+    return Sha256().hex_final();
+  }
+  auto files = key_files(dir);
+  if (!files) {
+    return fail(files.error());
+  }
+  std::vector<std::pair<std::filesystem::path, std::uint64_t>> inputs;
+  for (const auto& file : *files) {
+    inputs.emplace_back(file, k_max_key_file_bytes);
+  }
+  inputs.emplace_back(dir / "revoked", k_max_revoked_file_bytes);
+  Sha256 sha;
+  // Length-prefixed, so that no two keyrings feed the same bytes.
+  const auto feed = [&sha](std::string_view bytes) {
+    sha.update(fmt::format("{}:", bytes.size()));
+    sha.update(bytes);
+  };
+  for (const auto& [path, cap] : inputs) {
+    auto bytes = read_optional_file(path, cap);
+    if (!bytes) {
+      return fail(bytes.error());
+    }
+    if (*bytes) {
+      feed(path.filename().string());
+      feed(**bytes);
+    }
+  }
+  return sha.hex_final();
 }
 
 } // namespace noodle::archive

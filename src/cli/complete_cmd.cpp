@@ -6,6 +6,7 @@
 #include <noodle/engine/layout.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/manifest/loader.hpp>
+#include <noodle/util/text.hpp>
 
 #include <algorithm>
 #include <chrono>
@@ -368,7 +369,9 @@ void print_matching(std::ostream& out, const std::vector<std::string>& candidate
 {
   std::vector<std::string> seen;
   for (const auto& c : candidates) {
-    if (!starts_with(c, current) || std::find(seen.begin(), seen.end(), c) != seen.end()) {
+    // One candidate a line: a name that would need escaping (a newline, a
+    // control character; say a directory name on disk) is no candidate.
+    if (!starts_with(c, current) || util::needs_escape(c) || std::find(seen.begin(), seen.end(), c) != seen.end()) {
       continue;
     }
     seen.push_back(c);

@@ -2,6 +2,8 @@
 // `config show [--origin]`: the effective settings and where each came from.
 #include "context.hpp"
 
+#include <noodle/util/duration.hpp>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -110,7 +112,7 @@ std::vector<Setting> effective_settings(const Context& ctx)
   out.push_back(from_option(ctx, app, "socket", "--socket", c.socket.has_value(), ctx.socket_path().string()));
   out.push_back(from_option(ctx, app, "output", "--output", c.output.has_value(), ctx.global.output));
   out.push_back(from_option(ctx, app, "lock_timeout", "--lock-timeout", c.lock_timeout.has_value(),
-                            fmt::format("{}", ctx.global.lock_timeout)));
+                            util::duration_text(ctx.global.lock_timeout)));
   // The per-command settings, as `upgrade` (and `gc`) would run with them.
   const CLI::App* upgrade = subcommand(app, "upgrade");
   if (upgrade != nullptr) {

@@ -33,7 +33,7 @@ struct GlobalOptions {
   std::string catalog; // empty = <root>/manifests
   std::string keyring; // empty = <root>/keys
   std::string archives; // empty = <root>/archives
-  double lock_timeout = 30; // seconds a changing command waits for the root's lock
+  std::chrono::milliseconds lock_timeout{30'000}; // how long a changing command waits for the root's lock
   std::string socket;       // empty = <root>/control.sock
   std::string output = "text";
   bool quiet = false;
@@ -160,12 +160,6 @@ struct PlanRequestOptions {
 Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& ctx, const PlanRequestOptions& opts,
                                                                       const manifest::Catalog& catalog);
 
-// A duration given in (fractional) seconds on the command line.
-inline std::chrono::milliseconds seconds_to_ms(double seconds)
-{
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
-
 // --metadata KEY=VALUE pairs as one JSON object (usage error otherwise).
 Result<std::string> metadata_json(const std::vector<std::string>& pairs);
 
@@ -192,17 +186,17 @@ Result<void> check_known_component(Context& ctx, engine::Session& session, const
 // How a changing command reaches the running runtime (or --offline).
 struct LiveCliOptions {
   bool offline = false;
-  std::string steps = "10,25,50,100";
-  double step_interval = 1;
+  std::string steps = "10,25,50,100"; // checked by live::parse_steps while parsing
+  std::chrono::milliseconds step_interval{1000};
   int canary_weight = 0;
-  double analysis = 5;
-  double health_interval = 0.5;
+  std::chrono::milliseconds analysis{5000};
+  std::chrono::milliseconds health_interval{500};
   int max_consecutive_failures = 2;
   double max_failure_ratio = 0.2;
   int max_unavailable = 1;
   std::string fallback;
-  double lease = 30;
-  double request_timeout = 5;
+  std::chrono::milliseconds lease{30'000};
+  std::chrono::milliseconds request_timeout{5000};
   std::string events; // --events FILE: live progress as JSON lines
 };
 // --offline always; the strategy tuning options when `strategies`.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The live path of the changing commands: --offline or the running runtime.
 #include "context.hpp"
+#include "option_checks.hpp"
 
 #include <noodle/live/strategy.hpp>
 #include <noodle/output/engine_view.hpp>
@@ -14,78 +15,38 @@
 
 namespace noodle::cli {
 
-namespace {
-
-Result<std::vector<int>> parse_steps(const std::string& text)
-{
-  std::vector<int> steps;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    const auto comma = text.find(',', start);
-    const std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    int value = -1;
-    try {
-      std::size_t used = 0;
-      value = std::stoi(part, &used);
-      if (used != part.size()) {
-        value = -1;
-      }
-    } catch (const std::exception&) {
-      value = -1;
-    }
-    if (value < 1 || value > 100) {
-      return fail(ErrorCode::usage, fmt::format("--steps '{}': expected weights 1-100 separated by commas, e.g. "
-                                                "'10,25,50,100'",
-                                                text));
-    }
-    steps.push_back(value);
-    if (comma == std::string::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  return steps;
-}
-
-} // namespace
-
 void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
 {
   cmd->add_flag("--offline", o.offline,
                 "Change only the files, for a runtime that is stopped or loads `current` at its next start");
-  cmd->add_option("--request-timeout", o.request_timeout, "Seconds the runtime has to answer each request")
-      ->envname("NOODLE_REQUEST_TIMEOUT")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  cmd->add_option("--lease", o.lease, "Seconds an activation stays provisional without a commit")
-      ->envname("NOODLE_LEASE")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  add_duration_option(cmd, "--request-timeout", o.request_timeout, "How long the runtime has to answer each request",
+                      util::k_positive_duration)
+      ->envname("NOODLE_REQUEST_TIMEOUT");
+  add_duration_option(cmd, "--lease", o.lease, "How long an activation stays provisional without a commit",
+                      util::k_positive_duration)
+      ->envname("NOODLE_LEASE");
   cmd->add_option("--events", o.events,
                   "Write the live progress events to FILE as JSON lines (default: stderr, as JSON lines with -o json)");
   if (!strategies) {
     return;
   }
-  cmd->add_option("--steps", o.steps, "gradual: traffic weights, ending with 100")->capture_default_str();
-  cmd->add_option("--step-interval", o.step_interval, "gradual: seconds between a step and its health gate")
-      ->check(CLI::NonNegativeNumber)
+  cmd->add_option("--steps", o.steps, "gradual: traffic weights, increasing, ending with 100")
+      ->check(gradual_steps())
       ->capture_default_str();
+  add_duration_option(cmd, "--step-interval", o.step_interval, "gradual: time between a step and its health gate");
   cmd->add_option("--canary-weight", o.canary_weight, "canary: traffic share instead of one instance (0: one instance)")
-      ->check(CLI::Range(0, 99));
-  cmd->add_option("--analysis", o.analysis, "canary: seconds health is watched before promotion")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  cmd->add_option("--health-interval", o.health_interval, "canary: seconds between health checks")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+      ->check(whole_number(0, 99));
+  add_duration_option(cmd, "--analysis", o.analysis, "canary: how long health is watched before promotion");
+  add_duration_option(cmd, "--health-interval", o.health_interval, "canary: time between health checks",
+                      util::k_positive_duration);
   cmd->add_option("--max-failures", o.max_consecutive_failures, "canary: consecutive failed checks that abort")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, k_max_count))
       ->capture_default_str();
   cmd->add_option("--max-failure-ratio", o.max_failure_ratio, "canary: share of failed checks that aborts")
-      ->check(CLI::Range(0.0, 1.0))
+      ->check(number_between(0, 1))
       ->capture_default_str();
   cmd->add_option("--max-unavailable", o.max_unavailable, "rolling: instances switched at once")
-      ->check(CLI::PositiveNumber)
+      ->check(whole_number(1, k_max_count))
       ->capture_default_str();
   cmd->add_option("--fallback-strategy", o.fallback, "Strategy to use when the runtime cannot run the chosen one")
       ->check(CLI::IsMember(strategy_names()));
@@ -93,12 +54,13 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
 
 Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy)
 {
-  auto steps = parse_steps(o.steps);
+  // Checked while parsing (gradual_steps); parsed again here for its value.
+  auto steps = live::parse_steps(o.steps);
   if (!steps) {
     return fail(steps.error());
   }
   live::ConnectOptions options;
-  options.request_timeout = seconds_to_ms(o.request_timeout);
+  options.request_timeout = o.request_timeout;
   // Root, and whoever owns the root: the runtime that loads from it.
   options.trusted_uids.push_back(0);
   struct stat st {};
@@ -117,19 +79,19 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
   connection.path.hello = *hello;
   connection.path.strategy.name = strategy;
   connection.path.strategy.steps = *steps;
-  connection.path.strategy.step_interval = seconds_to_ms(o.step_interval);
+  connection.path.strategy.step_interval = o.step_interval;
   connection.path.strategy.canary_weight = o.canary_weight;
-  connection.path.strategy.analysis = seconds_to_ms(o.analysis);
-  connection.path.strategy.health_interval = seconds_to_ms(o.health_interval);
+  connection.path.strategy.analysis = o.analysis;
+  connection.path.strategy.health_interval = o.health_interval;
   connection.path.strategy.max_consecutive_failures = o.max_consecutive_failures;
   connection.path.strategy.max_failure_ratio = o.max_failure_ratio;
   connection.path.strategy.max_unavailable = o.max_unavailable;
-  connection.path.strategy.lease = seconds_to_ms(o.lease);
+  connection.path.strategy.lease = o.lease;
   if (!o.fallback.empty()) {
     connection.path.strategy.fallback = o.fallback;
   }
   connection.path.timer = &live::system_timer();
-  connection.path.rollback_timeout = std::max(seconds_to_ms(o.request_timeout), std::chrono::milliseconds(10000));
+  connection.path.rollback_timeout = std::max(o.request_timeout, std::chrono::milliseconds(10000));
   auto* raw = runtime->get();
   connection.path.set_request_timeout = [raw](std::chrono::milliseconds t) { raw->set_request_timeout(t); };
   // Progress never goes to stdout, which holds the one result document.

@@ -76,13 +76,20 @@ Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& c
   std::string title;
   if (batch) {
     std::vector<manifest::Diagnostic> diagnostics;
-    auto parsed = manifest::load_batch(opts.batch_file, diagnostics);
-    manifest::attach_source_lines(diagnostics);
-    if (!parsed) {
-      ctx.reporter.diagnostics(diagnostics);
-      return fail(parsed.error());
+    auto text = manifest::read_input_file(opts.batch_file, manifest::k_max_batch_file_bytes, diagnostics);
+    if (!text) {
+      // Nothing was parsed: the reason it could not be read is the one message.
+      return fail(manifest::to_error(diagnostics.back()));
     }
+    auto parsed = manifest::parse_batch(*text, opts.batch_file, diagnostics);
+    // Each problem is printed once, with its source line; the error that
+    // ends the command sums them up.
     ctx.reporter.diagnostics(diagnostics);
+    if (!parsed) {
+      const std::size_t errors = manifest::count(diagnostics, manifest::Diagnostic::Severity::error);
+      return fail(Error(parsed.error().code, fmt::format("batch file '{}' has {} error{}", opts.batch_file, errors,
+                                                         errors == 1 ? "" : "s")));
+    }
     for (const auto& item : parsed->items) {
       request.items.push_back({item.component, item.version, item.strategy, item.priority});
     }
@@ -143,8 +150,7 @@ graph::Validation validation_from(const std::string& s)
 
 const std::vector<std::string>& strategy_names()
 {
-  static const std::vector<std::string> k_names = {"immediate", "gradual", "canary", "blue-green", "rolling"};
-  return k_names;
+  return manifest::batch_strategies();
 }
 
 void add_plan_command(CLI::App& app, Registry& registry)

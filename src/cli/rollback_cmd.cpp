@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `rollback`, `rollback list` and `snapshot`: rollback points.
 #include "context.hpp"
+#include "option_checks.hpp"
 
 #include <noodle/engine/rollback.hpp>
 #include <noodle/manifest/loader.hpp>
@@ -9,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <limits>
 #include <memory>
 
 namespace noodle::cli {
@@ -41,9 +43,12 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       "noodle-upgrade rollback --upgrade 42");
   rollback->add_option("NAME", o->name, "Component to roll back");
   auto* to = rollback->add_option("--to", o->to, "Go back to this version");
-  auto* point_opt = rollback->add_option("--point", o->point, "Go back to this rollback point")->excludes(to);
+  auto* point_opt = rollback->add_option("--point", o->point, "Go back to this rollback point")
+                        ->check(whole_number(1, std::numeric_limits<std::int64_t>::max()))
+                        ->excludes(to);
   rollback->add_option("--upgrade", o->upgrade,
                        "Undo every change of this completed upgrade (see history), in reverse, in one transaction")
+      ->check(whole_number(1, std::numeric_limits<std::int64_t>::max()))
       ->excludes(to)
       ->excludes(point_opt);
   rollback->add_flag("--force", o->force, "Roll back even when it breaks a dependency range of the catalog");

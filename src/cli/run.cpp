@@ -2,11 +2,14 @@
 #include <noodle/cli/run.hpp>
 
 #include "context.hpp"
+#include "option_checks.hpp"
 
 #include <noodle/manifest/config.hpp>
 #include <noodle/output/exit_code.hpp>
 #include <noodle/output/reporter.hpp>
+#include <noodle/util/duration.hpp>
 #include <noodle/util/spellcheck.hpp>
+#include <noodle/util/text.hpp>
 
 #include <fmt/format.h>
 
@@ -17,9 +20,13 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <chrono>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <unistd.h>
+
+extern char** environ;
 
 namespace noodle::cli {
 
@@ -80,13 +87,38 @@ Result<manifest::Config> load_configuration(const std::vector<std::string>& args
   return manifest::load_config(manifest::k_default_config_path, manifest::MissingConfig::empty);
 }
 
+// Text from the command line and the NOODLE_* variables is recorded (the
+// history, the audit trail, the lock file) and shown; it must be UTF-8, which
+// is all JSON can carry. The offending value is shown escaped.
+std::optional<Error> non_utf8_input(const std::vector<std::string>& args)
+{
+  for (const auto& a : args) {
+    if (!util::is_utf8(a)) {
+      return Error(ErrorCode::usage,
+                   fmt::format("the argument '{}' is not valid UTF-8; command-line text must be UTF-8",
+                               util::escape_text(a)));
+    }
+  }
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (entry.rfind("NOODLE_", 0) == 0 && !util::is_utf8(entry)) {
+      const auto eq = entry.find('=');
+      return Error(ErrorCode::usage, fmt::format("the variable {} is not valid UTF-8: '{}'",
+                                                 util::escape_text(entry.substr(0, eq)),
+                                                 util::escape_text(entry.substr(eq == entry.npos ? entry.size() : eq + 1))));
+    }
+  }
+  return std::nullopt;
+}
+
 bool asks_for_help_or_version(const std::vector<std::string>& args)
 {
   return std::any_of(args.begin(), args.end(),
                      [](const std::string& a) { return a == "-h" || a == "--help" || a == "--version"; });
 }
 
-// A set value becomes the default of `app`'s option `name`, when it has one.
+// A set value becomes the default of `app`'s option `name`, when it has one;
+// the option's own checks judge it (a duration is given in the form they read).
 template <typename T>
 void default_from(CLI::App& app, const char* name, const std::optional<T>& value)
 {
@@ -94,7 +126,11 @@ void default_from(CLI::App& app, const char* name, const std::optional<T>& value
     return;
   }
   if (CLI::Option* option = app.get_option_no_throw(name); option != nullptr) {
-    option->default_val(*value);
+    if constexpr (std::is_same_v<T, std::chrono::milliseconds>) {
+      option->default_val(util::duration_text(*value));
+    } else {
+      option->default_val(*value);
+    }
   }
 }
 
@@ -358,11 +394,9 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       ->envname("NOODLE_ARCHIVES");
   app.add_option("--socket", global.socket, "The runtime's control socket (default: <root>/control.sock)")
       ->envname("NOODLE_SOCKET");
-  app.add_option("--lock-timeout", global.lock_timeout,
-                 "Seconds a changing command waits for another one on the same root, then exits 5")
-      ->envname("NOODLE_LOCK_TIMEOUT")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_duration_option(&app, "--lock-timeout", global.lock_timeout,
+                      "How long a changing command waits for another one on the same root, then exits 5")
+      ->envname("NOODLE_LOCK_TIMEOUT");
   app.add_option("-o,--output", global.output, "Output format")
       ->envname("NOODLE_OUTPUT")
       ->check(CLI::IsMember({"text", "json"}))
@@ -414,6 +448,9 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   early_style.format =
       wants_json(args, config ? config->output : std::nullopt) ? output::Format::json : output::Format::text;
   output::Reporter early(out, err, early_style);
+  if (auto bad = non_utf8_input(args)) {
+    return output::to_int(early.failure(*bad, output::ExitCode::usage));
+  }
   if (!config) {
     return output::to_int(early.failure(config.error(), output::ExitCode::usage));
   }
@@ -456,9 +493,11 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       isatty(STDERR_FILENO) == 1) {
     ctx.progress = &progress.emplace(err);
   }
+  // Shell-quoted, so the audit trail and the lock file show each argument as
+  // one word: "--requested-by 'x --force'" is one value, not a flag.
   ctx.command_line = "noodle-upgrade";
   for (const auto& a : args) {
-    ctx.command_line += " " + a;
+    ctx.command_line += " " + util::shell_quote(a);
   }
   ctx.config = &*config;
   ctx.config_path = config_path;

@@ -4,6 +4,7 @@
 
 #include <noodle/engine/recover.hpp>
 #include <noodle/output/engine_view.hpp>
+#include <noodle/util/duration.hpp>
 
 #include <fmt/format.h>
 
@@ -82,7 +83,8 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
 {
   ChangeSession result;
   const engine::Layout layout(ctx.root());
-  const auto timeout = seconds_to_ms(ctx.global.lock_timeout);
+  const auto timeout = ctx.global.lock_timeout;
+  const std::string seconds = util::seconds_text(timeout);
   std::optional<LockWaitLine> wait_line;
   if (ctx.progress != nullptr) {
     wait_line.emplace(*ctx.progress);
@@ -97,9 +99,9 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
         }
         ctx.reporter.note(holder ? fmt::format("noodle-upgrade: waiting up to {} s for the lock held by pid {} "
                                                "({}): {}\n",
-                                               ctx.global.lock_timeout, holder->pid, holder->user, holder->command)
+                                               seconds, holder->pid, holder->user, holder->command)
                                  : fmt::format("noodle-upgrade: waiting up to {} s for the root's lock\n",
-                                               ctx.global.lock_timeout));
+                                               seconds));
       },
       wait_line ? &*wait_line : nullptr);
   if (!session) {

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // `status`, `history`, `check`, `recover`, `gc` and `cancel`.
 #include "context.hpp"
+#include "option_checks.hpp"
 
 #include <noodle/engine/cancel.hpp>
 #include <noodle/engine/check.hpp>
 #include <noodle/engine/gc.hpp>
 #include <noodle/engine/status.hpp>
+#include <noodle/manifest/config.hpp>
 #include <noodle/manifest/names.hpp>
 #include <noodle/output/engine_view.hpp>
 
@@ -14,6 +16,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <limits>
 #include <memory>
 
 namespace noodle::cli {
@@ -26,7 +29,7 @@ struct StateOptions {
   bool audit = false;
   std::uint32_t keep = 2;
   std::int64_t upgrade_id = 0;
-  double wait = 30;
+  std::chrono::milliseconds wait{30'000};
   // history filters
   std::string component;
   std::vector<std::string> statuses;
@@ -191,7 +194,8 @@ void add_state_commands(CLI::App& app, Registry& registry)
       ->check(CLI::IsMember({"upgrade", "apply", "rollback"}));
   history->add_option("--since", o->since, "Only upgrades started since: 2026-12-01, 2026-12-01T08:00:00Z, or 7d, 12h, 30m ago");
   history->add_option("--metadata", o->metadata, "Only upgrades recorded with KEY=VALUE (repeatable: all must match)");
-  history->add_option("--limit", o->limit, "Show at most this many (newest)")->check(CLI::PositiveNumber)
+  history->add_option("--limit", o->limit, "Show at most this many (newest)")
+      ->check(whole_number(1, k_max_count))
       ->capture_default_str();
   history->add_option("--before", o->before, "Only entries older than this id (the next page)")
       ->check(CLI::PositiveNumber);
@@ -285,6 +289,7 @@ void add_state_commands(CLI::App& app, Registry& registry)
                          "noodle-upgrade gc --keep 3");
   gc->add_option("--keep", o->keep, "Newest versions to keep per component")
       ->envname("NOODLE_GC_KEEP")
+      ->check(whole_number(0, manifest::k_max_gc_keep))
       ->capture_default_str();
   on_run(gc, registry, [o](Context& ctx) {
     auto opened = open_change_session(ctx);
@@ -300,16 +305,16 @@ void add_state_commands(CLI::App& app, Registry& registry)
 
   auto* cancel = add_command(app, "cancel", "Stop a running upgrade at its next safe point and roll it back", "",
                              "noodle-upgrade cancel 42");
-  cancel->add_option("UPGRADE_ID", o->upgrade_id, "The upgrade's id (see status)")->required();
-  cancel->add_option("--wait", o->wait, "Seconds to wait for it to stop")->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  cancel->add_option("UPGRADE_ID", o->upgrade_id, "The upgrade's id (see status)")
+      ->required()
+      ->check(whole_number(1, std::numeric_limits<std::int64_t>::max()));
+  add_duration_option(cancel, "--wait", o->wait, "How long to wait for it to stop");
   on_run(cancel, registry, [o](Context& ctx) {
     auto opened = open_read_session(ctx);
     if (opened.exit) {
       return *opened.exit;
     }
-    auto report = engine::cancel(*opened.session, o->upgrade_id,
-                                 seconds_to_ms(o->wait));
+    auto report = engine::cancel(*opened.session, o->upgrade_id, o->wait);
     if (!report) {
       return ctx.reporter.failure(report.error());
     }

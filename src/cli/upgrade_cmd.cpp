@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `upgrade` and `apply`: change the active versions of a root.
 #include "context.hpp"
+#include "option_checks.hpp"
 
 #include <noodle/engine/install.hpp>
 #include <noodle/engine/plan_file.hpp>
@@ -8,11 +9,13 @@
 #include <noodle/manifest/loader.hpp>
 #include <noodle/output/engine_view.hpp>
 #include <noodle/output/graph_view.hpp>
+#include <noodle/output/text.hpp>
 #include <noodle/state/machine.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 
 namespace noodle::cli {
@@ -24,7 +27,7 @@ struct ChangeOptions {
   PlanRequestOptions plan;
   bool dry_run = false;
   LiveCliOptions live;
-  double timeout = 0; // 0: none
+  std::chrono::milliseconds timeout{0}; // 0: none
   int priority = 5;
   bool no_rollback = false;
   bool allow_unsigned = false;
@@ -43,8 +46,7 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
       ->capture_default_str();
   cmd->add_flag("--dry-run", o.dry_run, "Plan and locate the archives, change nothing");
   add_live_options(cmd, o.live, true);
-  cmd->add_option("--timeout", o.timeout, "Seconds the change may take before it is rolled back (0: no limit)")
-      ->check(CLI::NonNegativeNumber);
+  add_duration_option(cmd, "--timeout", o.timeout, "How long the change may take before it is rolled back (0: no limit)");
   cmd->add_option("--validation", o.plan.validation, "How strict the checks are")
       ->check(CLI::IsMember({"strict", "normal", "permissive"}))
       ->capture_default_str();
@@ -57,7 +59,7 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
     cmd->add_flag("--no-atomic", o.no_atomic, "Keep the steps that succeeded when a later one fails");
   } else {
     cmd->add_option("--constraint", o.plan.constraints, "Limit the versions chosen for a component: NAME@RANGE");
-    cmd->add_option("--priority", o.priority, "Priority 1-10, recorded with the change")->check(CLI::Range(1, 10));
+    cmd->add_option("--priority", o.priority, "Priority 1-10, recorded with the change")->check(whole_number(1, 10));
     cmd->add_flag("--no-rollback", o.no_rollback, "On failure keep the steps already done");
   }
 }
@@ -140,8 +142,8 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
   options.priority = o.priority;
   options.metadata_json = *metadata;
   options.on_failure = (o.no_rollback || o.no_atomic) ? engine::OnFailure::keep : engine::OnFailure::roll_back;
-  if (o.timeout > 0) {
-    options.timeout = seconds_to_ms(o.timeout);
+  if (o.timeout.count() > 0) {
+    options.timeout = o.timeout;
   }
   options.source = archive_source(ctx, o);
   options.point_retention_ms = ctx.global.point_retention_ms;
@@ -172,7 +174,7 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   }
   // The saved plan fixes validation and downgrades; --allow-unsigned is
   // judged against its validation.
-  if (o.allow_unsigned && saved->validation == "strict") {
+  if (o.allow_unsigned && saved->request.validation == graph::Validation::strict) {
     return ctx.reporter.failure(Error(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict "
                                                              "(the validation the plan was saved with)"));
   }
@@ -206,42 +208,53 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
     return ctx.reporter.failure(inputs.error());
   }
   const std::string title = fmt::format("saved plan '{}'", o.saved_plan);
-  if (auto drift = engine::check_drift(*saved, *inputs); !drift) {
+  // A refusal is audited once per step, with the versions it would have moved
+  // (once without a component for a plan whose steps cannot be read).
+  const auto refuse = [&](const Error& error) {
     if (!o.dry_run) {
-      (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, drift.error().message);
+      for (const auto& step : saved->steps) {
+        (void)session.audit("apply", step.component, step.from, step.to, "refused", std::nullopt, error.message);
+      }
+      if (saved->steps.empty()) {
+        (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, error.message);
+      }
     }
-    return ctx.reporter.failure(drift.error());
+    return ctx.reporter.failure(error);
+  };
+  if (saved->edited) {
+    return refuse(*saved->edited);
   }
-  std::vector<engine::Change> changes;
-  for (const auto& step : saved->steps) {
-    auto version = semver::Version::parse(step.to);
-    const manifest::Manifest* entry = version ? loaded.result.catalog.find(step.component, *version) : nullptr;
-    if (entry == nullptr) {
-      return ctx.reporter.failure(Error(ErrorCode::drift, fmt::format("the saved plan names {}@{}, which the catalog "
-                                                                      "does not hold",
-                                                                      step.component, step.to)));
-    }
-    changes.push_back({step.component, step.from, step.to, entry, std::nullopt, step.strategy, step.priority});
+  if (auto drift = engine::check_drift(*saved, *inputs); !drift) {
+    return refuse(drift.error());
+  }
+  // The steps are what the saved request gives now, never the file's word:
+  // every field of every step must match them.
+  const auto plan = graph::make_plan(loaded.result.catalog, *installed, saved->request, state::probe_machine(ctx.root()));
+  if (!plan.feasible) {
+    const auto failed = std::find_if(plan.checks.begin(), plan.checks.end(),
+                                     [](const graph::Check& c) { return c.status == graph::Check::Status::fail; });
+    return refuse(Error(ErrorCode::drift, fmt::format("the saved plan of {} is no longer feasible: {}", saved->created_at,
+                                                      failed != plan.checks.end() ? failed->message : "a check fails")));
+  }
+  auto changes = engine::changes_from_plan(plan, loaded.result.catalog);
+  if (auto same = engine::check_saved_steps(*saved, changes); !same) {
+    return refuse(same.error());
   }
   if (o.dry_run) {
-    ctx.reporter.text(fmt::format("{}: still current, {} step{} would run; nothing was changed\n", title,
+    ctx.reporter.text(output::format_text("{}: still current, {} step{} would run; nothing was changed\n", title,
                                   changes.size(), changes.size() == 1 ? "" : "s"));
     return ctx.reporter.success({{"drift", false}, {"steps", changes.size()}});
   }
-  const auto allow = saved->allow_downgrade ? graph::AllowDowngrade::yes : graph::AllowDowngrade::no;
-  if (auto floors = engine::check_floors(session, changes, allow); !floors) {
-    (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, floors.error().message);
-    return ctx.reporter.failure(floors.error());
+  if (auto floors = engine::check_floors(session, changes, saved->request.allow_downgrade); !floors) {
+    return refuse(floors.error());
   }
   if (connection) {
     if (auto swappable = engine::check_hot_swappable(changes); !swappable) {
-      (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt,
-                          swappable.error().message);
-      return ctx.reporter.failure(swappable.error());
+      return refuse(swappable.error());
     }
   }
   if (changes.empty()) {
-    ctx.reporter.text(title + ": nothing to do\n");
+    ctx.reporter.text(output::format_text("{}: nothing to do\n", title));
     return ctx.reporter.success({{"no_op", true}});
   }
   StopSignals signals;
@@ -251,8 +264,8 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   request.strategy = o.plan.strategy;
   request.metadata_json = *metadata;
   request.on_failure = o.no_atomic ? engine::OnFailure::keep : engine::OnFailure::roll_back;
-  if (o.timeout > 0) {
-    request.timeout = seconds_to_ms(o.timeout);
+  if (o.timeout.count() > 0) {
+    request.timeout = o.timeout;
   }
   request.source = archive_source(ctx, o);
   request.point_retention_ms = ctx.global.point_retention_ms;

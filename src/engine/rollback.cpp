@@ -195,8 +195,10 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
   } else {
     auto point = choose_point(session, options);
     if (!point) {
-      (void)session.audit("rollback", options.component, std::nullopt, options.to_version, "refused", std::nullopt,
-                          point.error().message);
+      // Audited from the version active now, when there is one.
+      auto active = current_version(session.root(), options.component);
+      (void)session.audit("rollback", options.component, active ? *active : std::nullopt,
+                          options.to_version, "refused", std::nullopt, point.error().message);
       return fail(point.error());
     }
     auto current = current_version(session.root(), options.component);

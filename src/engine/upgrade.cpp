@@ -9,10 +9,15 @@ namespace noodle::engine {
 
 namespace {
 
-void audit_refusal(Session& session, const UpgradeOptions& options, const Error& refusal)
+// One audit entry per requested component, from the version installed now
+// (none for a new one) to the version asked for.
+void audit_refusal(Session& session, const UpgradeOptions& options, const state::InstalledState& installed,
+                   const Error& refusal)
 {
   for (const auto& item : options.plan.items) {
-    (void)session.audit(options.kind, item.component, std::nullopt,
+    const auto* current = installed.find(item.component);
+    (void)session.audit(options.kind, item.component,
+                        current != nullptr ? std::optional(current->version.to_string()) : std::nullopt,
                         item.version ? std::optional(item.version->to_string()) : std::nullopt, "refused", std::nullopt,
                         refusal.message);
   }
@@ -95,16 +100,16 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
                                const UpgradeOptions& options)
 {
   UpgradeOutcome outcome;
+  auto installed = state::read_installed(session.layout().root());
+  if (!installed) {
+    return fail(installed.error());
+  }
   if (options.source.allow_unsigned == AllowUnsigned::yes && options.plan.validation == graph::Validation::strict) {
     Error e(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict");
     e.details.push_back("unsigned archives are for development only; sign the archive with `noodle-upgrade sign`");
     outcome.refusal = std::move(e);
-    audit_refusal(session, options, *outcome.refusal);
+    audit_refusal(session, options, *installed, *outcome.refusal);
     return outcome;
-  }
-  auto installed = state::read_installed(session.layout().root());
-  if (!installed) {
-    return fail(installed.error());
   }
   outcome.plan = graph::make_plan(catalog, *installed, options.plan, machine);
 
@@ -119,7 +124,7 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
       }
     }
     outcome.refusal = std::move(e);
-    audit_refusal(session, options, *outcome.refusal);
+    audit_refusal(session, options, *installed, *outcome.refusal);
     return outcome;
   }
   auto changes = changes_from_plan(outcome.plan, catalog);
@@ -130,13 +135,13 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
   if (options.live) {
     if (auto swappable = check_hot_swappable(changes); !swappable) {
       outcome.refusal = swappable.error();
-      audit_refusal(session, options, *outcome.refusal);
+      audit_refusal(session, options, *installed, *outcome.refusal);
       return outcome;
     }
   }
   if (auto floors = check_floors(session, changes, options.plan.allow_downgrade); !floors) {
     outcome.refusal = floors.error();
-    audit_refusal(session, options, *outcome.refusal);
+    audit_refusal(session, options, *installed, *outcome.refusal);
     return outcome;
   }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/live/socket_runtime.hpp>
+#include <noodle/util/text.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -30,34 +31,19 @@ constexpr std::size_t k_instance_name_bytes = 128;
 constexpr std::size_t k_read_chunk = 64 * 1024;
 constexpr std::chrono::milliseconds k_connect_retry{10};
 
-// Bytes of an unparsable reply, safe to show anywhere: printable ASCII as is,
-// everything else as an escape (the excerpt may cut a UTF-8 sequence).
+// Bytes of an unparsable reply, safe to show anywhere: a bounded excerpt,
+// escaped (util::escape_text; a cut UTF-8 sequence shows as \xNN).
 std::string excerpt(std::string_view bytes)
 {
-  std::string out;
-  const std::size_t n = std::min(bytes.size(), k_excerpt_bytes);
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(bytes[i]);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c >= 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  if (bytes.size() > n) {
+  std::string out = util::escape_text(bytes.substr(0, k_excerpt_bytes));
+  if (bytes.size() > k_excerpt_bytes) {
     out += "...";
   }
   return out;
 }
 
-// A string the runtime sent (valid UTF-8, the parser checked): control
-// characters escaped so it cannot drive a terminal, and bounded.
+// A string the runtime sent (valid UTF-8, the parser checked): bounded, cut
+// at a character boundary, and escaped so it cannot drive a terminal.
 std::string runtime_text(std::string_view text)
 {
   std::size_t n = text.size();
@@ -67,26 +53,7 @@ std::string runtime_text(std::string_view text)
       --n; // not inside a UTF-8 sequence
     }
   }
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    const auto next = [&](std::size_t k) { return i + k < n ? static_cast<unsigned char>(text[i + k]) : 0u; };
-    if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\x{:02x}", c);
-    } else if (c == 0xc2 && next(1) >= 0x80 && next(1) <= 0x9f) {
-      // C1 controls (U+0080-U+009F): some terminals take U+009B as CSI.
-      out += fmt::format("\\u{{{:04x}}}", next(1));
-      i += 1;
-    } else if ((c == 0xe2 && next(1) == 0x80 && ((next(2) >= 0x8e && next(2) <= 0x8f) || (next(2) >= 0xaa && next(2) <= 0xae))) ||
-               (c == 0xe2 && next(1) == 0x81 && next(2) >= 0xa6 && next(2) <= 0xa9)) {
-      // Bidirectional controls would reorder what the operator reads.
-      const unsigned cp = ((c & 0x0fu) << 12) | ((next(1) & 0x3fu) << 6) | (next(2) & 0x3fu);
-      out += fmt::format("\\u{{{:04x}}}", cp);
-      i += 2;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
+  std::string out = util::escape_text(text.substr(0, n));
   if (n < text.size()) {
     out += "...";
   }

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/live/strategy.hpp>
+#include <noodle/util/text.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <string_view>
 #include <thread>
@@ -68,6 +70,28 @@ bool has_op(const HelloInfo& hello, std::string_view op)
   return std::find(hello.capabilities.begin(), hello.capabilities.end(), op) != hello.capabilities.end();
 }
 
+// The rules of gradual weights; `shown` is how they were written.
+Result<void> check_steps(const std::vector<int>& steps, std::string_view shown)
+{
+  if (steps.empty()) {
+    return fail(ErrorCode::usage, "invalid gradual steps '': expected weights ending with 100");
+  }
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const int weight = steps[i];
+    if (weight < 1 || weight > 100) {
+      return fail(ErrorCode::usage,
+                  fmt::format("invalid gradual steps '{}': weight '{}' is not within 1-100", shown, weight));
+    }
+    if (i > 0 && weight <= steps[i - 1]) {
+      return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': weights must increase", shown));
+    }
+  }
+  if (steps.back() != 100) {
+    return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': the last weight must be 100", shown));
+  }
+  return {};
+}
+
 // Why `hello` cannot run `kind` (a missing op, or no instances to switch one
 // by one), or nothing when it can.
 std::optional<Error> refusal(Strategy kind, const HelloInfo& hello, const StrategyOptions& options)
@@ -98,22 +122,8 @@ Result<void> validate(Strategy kind, const StrategyOptions& options)
   }
   switch (kind) {
   case Strategy::gradual: {
-    const auto steps = fmt::format("{}", fmt::join(options.steps, ","));
-    if (options.steps.empty()) {
-      return fail(ErrorCode::usage, "invalid gradual steps '': expected weights ending with 100");
-    }
-    for (std::size_t i = 0; i < options.steps.size(); ++i) {
-      const int weight = options.steps[i];
-      if (weight < 1 || weight > 100) {
-        return fail(ErrorCode::usage,
-                    fmt::format("invalid gradual steps '{}': weight '{}' is not within 1-100", steps, weight));
-      }
-      if (i > 0 && weight <= options.steps[i - 1]) {
-        return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': weights must increase", steps));
-      }
-    }
-    if (options.steps.back() != 100) {
-      return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': the last weight must be 100", steps));
+    if (auto steps = check_steps(options.steps, fmt::format("{}", fmt::join(options.steps, ","))); !steps) {
+      return steps;
     }
     if (options.step_interval.count() < 0) {
       return fail(ErrorCode::usage, "invalid step interval: must not be negative");
@@ -152,6 +162,19 @@ Result<void> validate(Strategy kind, const StrategyOptions& options)
   return {};
 }
 
+// At most this many instance names in an event or message: a runtime may
+// run thousands, and an event must not grow with them.
+constexpr std::size_t k_named_instances = 8;
+
+// The first k_named_instances of `instances`.
+std::vector<std::string> named(const std::vector<std::string>& instances)
+{
+  const auto n = std::min(instances.size(), k_named_instances);
+  return {instances.begin(), instances.begin() + static_cast<std::ptrdiff_t>(n)};
+}
+
+// "weight 25", "all instances", "instances i0, i1" or, past
+// k_named_instances, "instances i0, ..., i7 and 42 more".
 std::string describe(const std::vector<std::string>& instances, const std::optional<int>& weight)
 {
   if (weight) {
@@ -160,7 +183,21 @@ std::string describe(const std::vector<std::string>& instances, const std::optio
   if (instances.empty()) {
     return "all instances";
   }
-  return fmt::format("instances {}", fmt::join(instances, ", "));
+  const auto shown = named(instances);
+  const auto more = instances.size() - shown.size();
+  return fmt::format("instances {}{}", fmt::join(shown, ", "), more == 0 ? "" : fmt::format(" and {} more", more));
+}
+
+// What the events of one step say about its instances: a bounded list and
+// the words for it.
+struct Scope {
+  std::string label;
+  std::vector<std::string> instances;
+};
+
+Scope scope_of(const std::vector<std::string>& instances, const std::optional<int>& weight)
+{
+  return {describe(instances, weight), named(instances)};
 }
 
 std::vector<std::string> failing_instances(const HealthReport& report)
@@ -351,13 +388,21 @@ private:
     std::vector<std::string> switched;
     for (std::size_t first = 0; first < all.size(); first += group_size) {
       const auto last = std::min(all.size(), first + group_size);
-      switched.insert(switched.end(), all.begin() + static_cast<std::ptrdiff_t>(first),
-                      all.begin() + static_cast<std::ptrdiff_t>(last));
+      const std::vector<std::string> group(all.begin() + static_cast<std::ptrdiff_t>(first),
+                                           all.begin() + static_cast<std::ptrdiff_t>(last));
+      switched.insert(switched.end(), group.begin(), group.end());
+      // The events name the group just switched and count the rest, so each
+      // stays small however many instances there are.
+      const Scope scope = switched.size() <= k_named_instances
+                              ? scope_of(switched, std::nullopt)
+                              : Scope{fmt::format("{} ({} of {})", describe(group, std::nullopt), switched.size(),
+                                                  all.size()),
+                                      named(group)};
       // Cumulative: each activate names every instance the new version serves.
-      if (auto r = activate(switched, std::nullopt); !r) {
+      if (auto r = activate(switched, std::nullopt, scope); !r) {
         return r;
       }
-      if (auto r = gate(describe(switched, std::nullopt), switched); !r) {
+      if (auto r = gate(scope.label, switched, scope); !r) {
         return r;
       }
     }
@@ -392,6 +437,12 @@ private:
 
   Result<void> activate(std::vector<std::string> instances, std::optional<int> weight)
   {
+    Scope scope = scope_of(instances, weight);
+    return activate(std::move(instances), weight, scope);
+  }
+
+  Result<void> activate(std::vector<std::string> instances, std::optional<int> weight, const Scope& scope)
+  {
     if (auto r = check_stop(); !r) {
       return r;
     }
@@ -408,14 +459,19 @@ private:
     m_result.switch_ms = std::chrono::duration<double, std::milli>(m_timer.now() - before).count();
     StrategyEvent event;
     event.phase = "activate";
-    event.detail = outcome(describe(request.instances, request.weight), r);
+    event.detail = outcome(scope.label, r);
     event.weight = request.weight;
-    event.instances = request.instances;
+    event.instances = scope.instances;
     emit(std::move(event));
     return r;
   }
 
   Result<HealthReport> check(const std::vector<std::string>& instances)
+  {
+    return check(instances, scope_of(instances, std::nullopt));
+  }
+
+  Result<HealthReport> check(const std::vector<std::string>& instances, const Scope& scope)
   {
     if (auto r = check_stop(); !r) {
       return fail(r.error());
@@ -423,14 +479,18 @@ private:
     auto report = m_runtime.health(m_target.component, instances);
     StrategyEvent event;
     event.phase = "health";
-    event.instances = instances;
+    event.instances = scope.instances;
     if (!report) {
       event.detail = fmt::format("failed: {}", report.error().message);
     } else {
       event.healthy = report->healthy;
       const auto lines = failing_instances(*report);
+      const auto shown = named(lines);
       event.detail = lines.empty() ? std::string(report->healthy ? "healthy" : "unhealthy")
-                                   : fmt::format("{}", fmt::join(lines, "; "));
+                                   : fmt::format("{}{}", fmt::join(shown, "; "),
+                                                 lines.size() > shown.size()
+                                                     ? fmt::format("; and {} more", lines.size() - shown.size())
+                                                     : std::string());
     }
     emit(std::move(event));
     return report;
@@ -439,7 +499,12 @@ private:
   // A health gate: an unhealthy report or any runtime error fails it.
   Result<void> gate(std::string_view step, const std::vector<std::string>& instances)
   {
-    auto report = check(instances);
+    return gate(step, instances, scope_of(instances, std::nullopt));
+  }
+
+  Result<void> gate(std::string_view step, const std::vector<std::string>& instances, const Scope& scope)
+  {
+    auto report = check(instances, scope);
     if (!report) {
       return fail(report.error());
     }
@@ -528,6 +593,33 @@ private:
 bool is_strategy(std::string_view name)
 {
   return strategy_named(name).has_value();
+}
+
+Result<std::vector<int>> parse_steps(std::string_view text)
+{
+  const std::string shown = util::escape_text(text);
+  std::vector<int> steps;
+  std::size_t start = 0;
+  for (;;) {
+    const auto comma = text.find(',', start);
+    const std::string_view part = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
+    int weight = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), weight);
+    if (part.empty() || ec != std::errc() || end != part.data() + part.size()) {
+      return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': expected whole numbers from 1 to 100 "
+                                                "separated by commas, e.g. '10,25,50,100'",
+                                                shown));
+    }
+    steps.push_back(weight);
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  if (auto checked = check_steps(steps, shown); !checked) {
+    return fail(checked.error());
+  }
+  return steps;
 }
 
 Timer& system_timer()

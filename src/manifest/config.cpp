@@ -2,6 +2,7 @@
 #include <noodle/manifest/batch.hpp>
 #include <noodle/manifest/config.hpp>
 #include <noodle/manifest/loader.hpp>
+#include <noodle/util/duration.hpp>
 
 #include "fields.hpp"
 #include "yaml_doc.hpp"
@@ -32,9 +33,6 @@ constexpr LimitField k_limit_fields[] = {
     {"max_path_bytes", &Config::Limits::max_path_bytes},   {"max_path_depth", &Config::Limits::max_path_depth},
     {"max_archive_bytes", &Config::Limits::max_archive_bytes}};
 
-// A year: any longer wait or lease is a mistake, not a setting.
-constexpr double k_max_seconds = 365.0 * 24 * 3600;
-
 std::optional<std::string> read_path(const Node& n, Sink& sink, const std::string& field)
 {
   auto s = read_string(n, sink, field);
@@ -45,20 +43,21 @@ std::optional<std::string> read_path(const Node& n, Sink& sink, const std::strin
   return s;
 }
 
-std::optional<double> read_seconds(const Node& n, Sink& sink, const std::string& field, Sign sign)
+// A duration as the command line takes it (util::parse_duration), with the
+// same range and message.
+std::optional<std::chrono::milliseconds> read_duration(const Node& n, Sink& sink, const std::string& field, Sign sign)
 {
-  const char* what = sign == Sign::positive ? "a positive number of seconds" : "a non-negative number of seconds";
-  auto v = as_number(n);
-  if (!v || *v < 0 || (sign == Sign::positive && *v == 0)) {
-    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be {}, {}", field, what, got(n)), n, field);
+  const auto range = sign == Sign::positive ? util::k_positive_duration : util::DurationRange{};
+  if (n.kind != NodeKind::scalar) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}' must be a duration, {}", field, got(n)), n, field);
     return std::nullopt;
   }
-  if (*v > k_max_seconds) {
-    sink.error(ErrorCode::manifest_invalid,
-               fmt::format("field '{}' must be at most {} seconds, {}", field, k_max_seconds, got(n)), n, field);
+  auto d = util::parse_duration(n.text, range);
+  if (!d) {
+    sink.error(ErrorCode::manifest_invalid, fmt::format("field '{}': {}", field, d.error().message), n, field);
     return std::nullopt;
   }
-  return v;
+  return *d;
 }
 
 void read_limits(const Node& n, Sink& sink, Config::Limits& limits)
@@ -106,19 +105,19 @@ void read_config(const Node& root, Sink& sink, Config& config)
     } else if (k == "strategy") {
       config.strategy = read_choice(v, sink, k, batch_strategies());
     } else if (k == "lock_timeout") {
-      config.lock_timeout = read_seconds(v, sink, k, Sign::non_negative);
+      config.lock_timeout = read_duration(v, sink, k, Sign::non_negative);
     } else if (k == "request_timeout") {
-      config.request_timeout = read_seconds(v, sink, k, Sign::positive);
+      config.request_timeout = read_duration(v, sink, k, Sign::positive);
     } else if (k == "lease") {
-      config.lease = read_seconds(v, sink, k, Sign::positive);
+      config.lease = read_duration(v, sink, k, Sign::positive);
     } else if (k == "step_interval") {
-      config.step_interval = read_seconds(v, sink, k, Sign::non_negative);
+      config.step_interval = read_duration(v, sink, k, Sign::non_negative);
     } else if (k == "analysis") {
-      config.analysis = read_seconds(v, sink, k, Sign::non_negative);
+      config.analysis = read_duration(v, sink, k, Sign::non_negative);
     } else if (k == "limits") {
       read_limits(v, sink, config.limits);
     } else if (k == "gc_keep") {
-      if (auto keep = read_unsigned(v, sink, k, Sign::non_negative, 1000)) {
+      if (auto keep = read_unsigned(v, sink, k, Sign::non_negative, k_max_gc_keep)) {
         config.gc_keep = static_cast<std::uint32_t>(*keep);
       }
     } else if (k == "point_retention_days") {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/manifest/loader.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include "fields.hpp"
 #include "yaml_doc.hpp"
@@ -8,8 +9,11 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
+#include <cstring>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 namespace noodle::manifest {
 
@@ -440,6 +444,27 @@ std::string lower_first(std::string s)
   return s;
 }
 
+// "a FIFO", "a character device", ... for a file that is not a regular one.
+const char* file_kind(mode_t mode)
+{
+  if (S_ISFIFO(mode)) {
+    return "a FIFO";
+  }
+  if (S_ISCHR(mode)) {
+    return "a character device";
+  }
+  if (S_ISBLK(mode)) {
+    return "a block device";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  if (S_ISDIR(mode)) {
+    return "a directory";
+  }
+  return "a special file";
+}
+
 Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::filesystem::path& path)
 {
   Diagnostic d;
@@ -479,8 +504,23 @@ std::vector<std::filesystem::path> scan_directory(const std::filesystem::path& d
       }
       continue;
     }
-    if (has_yaml_extension(p) && it->is_regular_file(ec)) {
+    if (!has_yaml_extension(p)) {
+      continue;
+    }
+    // Only regular files are read; anything else named like a manifest (a
+    // FIFO, which would block, a link to /dev/zero) is reported, never
+    // skipped in silence nor opened.
+    struct stat st {};
+    const bool found = ::stat(p.c_str(), &st) == 0;
+    if (found && S_ISREG(st.st_mode)) {
       files.push_back(p);
+    } else if (!found || !S_ISDIR(st.st_mode)) {
+      out.push_back(file_diagnostic(ErrorCode::io,
+                                    found ? fmt::format("'{}' is {}, not a regular file: not read", p.string(),
+                                                        file_kind(st.st_mode))
+                                          : fmt::format("cannot read '{}': {}", p.string(),
+                                                        lower_first(std::strerror(errno))),
+                                    p));
     }
   }
   if (ec) {
@@ -577,43 +617,55 @@ std::vector<Manifest> parse_manifests(std::string_view text, const std::string& 
 std::optional<std::string> read_input_file(const std::filesystem::path& path, std::size_t max_file_bytes,
                                            std::vector<Diagnostic>& diagnostics)
 {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) {
-    diagnostics.push_back(file_diagnostic(ErrorCode::io, fmt::format("'{}' is a directory", path.string()), path));
+  const auto refuse = [&](ErrorCode code, std::string message) {
+    diagnostics.push_back(file_diagnostic(code, std::move(message), path));
     return std::nullopt;
+  };
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) {
+    const int error = errno;
+    return refuse(error == ENOENT ? ErrorCode::not_found : ErrorCode::io,
+                  fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(error))));
   }
-  auto size = fs::file_size(path, ec);
-  if (ec) {
-    diagnostics.push_back(file_diagnostic(
-      ec == std::errc::no_such_file_or_directory ? ErrorCode::not_found : ErrorCode::io,
-      fmt::format("cannot read '{}': {}", path.string(), lower_first(ec.message())), path));
-    return std::nullopt;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return refuse(ErrorCode::io, fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(errno))));
   }
-  if (size > max_file_bytes) {
-    diagnostics.push_back(file_diagnostic(ErrorCode::manifest_parse,
-                                          fmt::format("file is {} bytes, over the {}-byte limit", size, max_file_bytes),
-                                          path));
-    return std::nullopt;
+  if (S_ISDIR(st.st_mode)) {
+    return refuse(ErrorCode::io, fmt::format("'{}' is a directory", path.string()));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diagnostics.push_back(file_diagnostic(ErrorCode::io, fmt::format("cannot open '{}'", path.string()), path));
-    return std::nullopt;
+  // A pipe (`plan -f <(...)`) is read to its end, up to the limit; a device
+  // (/dev/zero) or a socket is no input file.
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    return refuse(ErrorCode::usage,
+                  fmt::format("'{}' is {}, not a regular file or a pipe", path.string(), file_kind(st.st_mode)));
   }
-  // Read at most one byte past the limit: the file may have grown.
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_file_bytes) {
+    return refuse(ErrorCode::manifest_parse,
+                  fmt::format("file is {} bytes, over the {}-byte limit", st.st_size, max_file_bytes));
+  }
+  // Read at most one byte past the limit: the file may have grown, and a
+  // pipe has no size to check first.
   std::string text(max_file_bytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) {
-    diagnostics.push_back(file_diagnostic(ErrorCode::io, fmt::format("cannot read '{}'", path.string()), path));
-    return std::nullopt;
+  std::size_t used = 0;
+  while (used < text.size()) {
+    const ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return refuse(ErrorCode::io,
+                    fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(errno))));
+    }
+    if (n == 0) {
+      break;
+    }
+    used += static_cast<std::size_t>(n);
   }
-  text.resize(static_cast<std::size_t>(in.gcount()));
-  if (text.size() > max_file_bytes) {
-    diagnostics.push_back(file_diagnostic(
-      ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes), path));
-    return std::nullopt;
+  if (used > max_file_bytes) {
+    return refuse(ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes));
   }
+  text.resize(used);
   return text;
 }
 

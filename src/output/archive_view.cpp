@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/archive_view.hpp>
+#include <noodle/output/text.hpp>
 
 #include <fmt/format.h>
 
@@ -7,7 +8,7 @@ namespace noodle::output {
 
 ExitCode render_keygen(const archive::KeyFiles& files, Reporter& r)
 {
-  r.text(fmt::format("key id:      {}\nprivate key: {}\npublic key:  {}\n", files.key_id, files.private_file.string(),
+  r.text(format_text("key id:      {}\nprivate key: {}\npublic key:  {}\n", files.key_id, files.private_file.string(),
                      files.public_file.string()));
   return r.success({{"key_id", files.key_id},
                     {"private_key", files.private_file.string()},
@@ -18,8 +19,8 @@ ExitCode render_pack(const archive::PackResult& result, const std::string& compo
                      const std::filesystem::path& out, Reporter& r)
 {
   // The text is ready to paste into the catalog manifest of this version.
-  r.note(fmt::format("packed {}@{} ({} entries)\n", component, version, result.entries));
-  r.text(fmt::format("archive:\n  file: {}\n  sha256: {}\n  size: {}\n", out.filename().string(), result.sha256,
+  r.note(format_text("packed {}@{} ({} entries)\n", component, version, result.entries));
+  r.text(format_text("archive:\n  file: {}\n  sha256: {}\n  size: {}\n", out.filename().string(), result.sha256,
                      result.size));
   return r.success({{"component", component},
                     {"version", version},
@@ -32,7 +33,7 @@ ExitCode render_pack(const archive::PackResult& result, const std::string& compo
 ExitCode render_sign(const archive::SignatureFile& sig, const std::filesystem::path& sig_path, Reporter& r)
 {
   const auto& s = sig.statement;
-  r.text(fmt::format("signed {}@{} with key {}\n  sha256:    {}\n  size:      {}\n  signed at: {}\n  signature: {}\n",
+  r.text(format_text("signed {}@{} with key {}\n  sha256:    {}\n  size:      {}\n  signed at: {}\n  signature: {}\n",
                      s.component, s.version.to_string(), sig.key_id, s.sha256, s.size, s.signed_at, sig_path.string()));
   return r.success({{"component", s.component},
                     {"version", s.version.to_string()},
@@ -51,18 +52,18 @@ ExitCode render_verify(const archive::VerifiedArchive& v, const std::filesystem:
   switch (catalog.state) {
   case CatalogMatch::State::not_checked: catalog_text = "not checked (no catalog)"; break;
   case CatalogMatch::State::no_entry:
-    catalog_text = fmt::format("no entry for {}@{}", v.component, v.version.to_string());
+    catalog_text = format_text("no entry for {}@{}", v.component, v.version.to_string());
     break;
-  case CatalogMatch::State::matches: catalog_text = fmt::format("matches {}", catalog.where); break;
+  case CatalogMatch::State::matches: catalog_text = format_text("matches {}", catalog.where); break;
   }
   r.text(
-      fmt::format("verified {} {}\n  key id:    {} ({})\n  sha256:    {}\n  size:      {} bytes\n"
+      format_text("verified {} {}\n  key id:    {} ({})\n  sha256:    {}\n  size:      {} bytes\n"
                   "  signed at: {}\n  catalog:   {}\n  contents:  {} files, {} directories, {} symlinks, {} bytes{}\n",
                   v.component, v.version.to_string(), v.signature.key_id, key_file.string(), v.sha256, v.size,
                   v.signature.statement.signed_at, catalog_text, extracted.files, extracted.directories,
                   extracted.symlinks, extracted.bytes,
                   extracted_to.empty() ? std::string(" (extracted, checked, removed)")
-                                       : fmt::format(", extracted to {}", extracted_to.string())));
+                                       : format_text(", extracted to {}", extracted_to.string())));
   const char* state = catalog.state == CatalogMatch::State::matches
                           ? "matches"
                           : (catalog.state == CatalogMatch::State::no_entry ? "no_entry" : "not_checked");

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/catalog_view.hpp>
+#include <noodle/output/text.hpp>
 
 #include <fmt/format.h>
 
@@ -15,7 +16,7 @@ std::string ranges_text(const std::vector<semver::Range>& ranges)
   for (const auto& r : ranges) {
     parts.push_back(r.raw());
   }
-  return fmt::format("{}", fmt::join(parts, " | "));
+  return format_text("{}", fmt::join(parts, " | "));
 }
 
 nlohmann::ordered_json ranges_json(const std::vector<semver::Range>& ranges)
@@ -33,7 +34,7 @@ std::string versions_text(const std::vector<manifest::Manifest>& list)
   for (const auto& m : list) {
     vs.push_back(m.version.to_string());
   }
-  return fmt::format("{}", fmt::join(vs, " "));
+  return format_text("{}", fmt::join(vs, " "));
 }
 
 std::string yes_no(bool b)
@@ -120,12 +121,12 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
     std::array<std::size_t, 5> width{};
     for (const auto& row : rows) {
       for (std::size_t i = 0; i < row.size(); ++i) {
-        width[i] = std::max(width[i], row[i].size());
+        width[i] = std::max(width[i], shown_width(row[i]));
       }
     }
     std::string text;
     for (const auto& row : rows) {
-      text += fmt::format("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2], width[2],
+      text += format_text("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2], width[2],
                           row[3], width[3], row[4]);
     }
     r.text(text);
@@ -139,37 +140,37 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
   const auto* inst = installed.find(m.name);
   const auto* versions = catalog.versions(m.name);
   if (!r.json()) {
-    std::string t = fmt::format("{} {} ({})\n", m.name, m.version.to_string(), manifest::to_string(m.type));
+    std::string t = format_text("{} {} ({})\n", m.name, m.version.to_string(), manifest::to_string(m.type));
     if (!m.description.empty()) {
-      t += fmt::format("  {}\n", m.description);
+      t += format_text("  {}\n", m.description);
     }
     auto row = [&t](std::string_view key, const std::string& value) {
-      t += fmt::format("  {:<15} {}\n", std::string(key) + ":", value);
+      t += format_text("  {:<15} {}\n", std::string(key) + ":", value);
     };
     row("installed", inst != nullptr ? inst->version.to_string() : "no");
     row("versions", versions_text(*versions));
     std::vector<std::string> deps;
     for (const auto& d : m.dependencies) {
-      deps.push_back(fmt::format("{} {}", d.name, d.range.raw()));
+      deps.push_back(format_text("{} {}", d.name, d.range.raw()));
     }
-    row("dependencies", deps.empty() ? "none" : fmt::format("{}", fmt::join(deps, ", ")));
+    row("dependencies", deps.empty() ? "none" : format_text("{}", fmt::join(deps, ", ")));
     row("upgrade from", m.upgrade_from.empty() ? "any lower version" : ranges_text(m.upgrade_from));
     row("required stop", yes_no(m.required_stop));
     row("hot swappable", yes_no(m.hot_swappable));
     std::vector<std::string> compat;
     for (const auto& c : m.compatibility) {
-      compat.push_back(fmt::format("{} {}", c.component, ranges_text(c.ranges)));
+      compat.push_back(format_text("{} {}", c.component, ranges_text(c.ranges)));
     }
-    row("compatibility", compat.empty() ? "none" : fmt::format("{}", fmt::join(compat, ", ")));
-    row("resources", fmt::format("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb, m.resources.cpu_cores,
+    row("compatibility", compat.empty() ? "none" : format_text("{}", fmt::join(compat, ", ")));
+    row("resources", format_text("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb, m.resources.cpu_cores,
                                  m.resources.disk_mb));
-    row("health check", fmt::format("timeout {} ms, {} retries", m.health_check.timeout_ms, m.health_check.retries));
+    row("health check", format_text("timeout {} ms, {} retries", m.health_check.timeout_ms, m.health_check.retries));
     if (!m.entry_point.empty()) {
       row("entry point", m.entry_point);
     }
     if (m.archive) {
       row("archive",
-          fmt::format("{} ({} bytes, sha256 {})", m.archive->file.string(), m.archive->size, m.archive->sha256));
+          format_text("{} ({} bytes, sha256 {})", m.archive->file.string(), m.archive->size, m.archive->sha256));
     }
     row("defined at", m.where.to_string());
     r.text(t);
@@ -199,14 +200,14 @@ ExitCode render_validation(const manifest::LoadResult& result, Reporter& r)
     const auto first = std::find_if(result.diagnostics.begin(), result.diagnostics.end(),
                                     [](const manifest::Diagnostic& d) { return d.severity == Severity::error; });
     Error e(first->code,
-            fmt::format("{} error{} and {} warning{} in {} file{}", errors, errors == 1 ? "" : "s", warnings,
+            format_text("{} error{} and {} warning{} in {} file{}", errors, errors == 1 ? "" : "s", warnings,
                         warnings == 1 ? "" : "s", result.files, result.files == 1 ? "" : "s"));
     return r.refusal(e, body, ExitCode::usage);
   }
-  r.text(fmt::format("{} file{}, {} manifest{} of {} component{}: ok{}\n", result.files, result.files == 1 ? "" : "s",
+  r.text(format_text("{} file{}, {} manifest{} of {} component{}: ok{}\n", result.files, result.files == 1 ? "" : "s",
                      result.catalog.manifest_count(), result.catalog.manifest_count() == 1 ? "" : "s",
                      result.catalog.component_count(), result.catalog.component_count() == 1 ? "" : "s",
-                     warnings > 0 ? fmt::format(" ({} warning{})", warnings, warnings == 1 ? "" : "s") : ""));
+                     warnings > 0 ? format_text(" ({} warning{})", warnings, warnings == 1 ? "" : "s") : ""));
   return r.success(body);
 }
 

@@ -2,6 +2,7 @@
 #include <noodle/output/engine_view.hpp>
 #include <noodle/output/exit_code.hpp>
 #include <noodle/output/graph_view.hpp>
+#include <noodle/output/text.hpp>
 
 #include <fmt/format.h>
 
@@ -92,9 +93,9 @@ std::string changes_text(const std::vector<store::OperationRecord>& ops)
 {
   std::vector<std::string> parts;
   for (const auto& op : ops) {
-    parts.push_back(fmt::format("{} {} -> {}", op.component, or_new(op.from_version), op.to_version));
+    parts.push_back(format_text("{} {} -> {}", op.component, or_new(op.from_version), op.to_version));
   }
-  return fmt::format("{}", fmt::join(parts, ", "));
+  return format_text("{}", fmt::join(parts, ", "));
 }
 
 } // namespace
@@ -118,24 +119,24 @@ nlohmann::ordered_json event_json(const live::StrategyEvent& e)
 ExitCode render_transaction(const engine::TransactionReport& report, const std::string& title, Reporter& r)
 {
   json steps = json::array();
-  std::string text = fmt::format("{}: upgrade {} ({})\n", title, report.upgrade_id, report.kind);
+  std::string text = format_text("{}: upgrade {} ({})\n", title, report.upgrade_id, report.kind);
   std::size_t width = 0;
   for (const auto& s : report.steps) {
-    width = std::max(width, s.component.size());
+    width = std::max(width, shown_width(s.component));
   }
   for (const auto& s : report.steps) {
-    text += fmt::format("  {:<11} {:<{}}  {} -> {}", engine::to_string(s.outcome), s.component, width,
+    text += format_text("  {:<11} {:<{}}  {} -> {}", engine::to_string(s.outcome), s.component, width,
                         or_new(s.from), s.to);
     if (s.outcome == engine::StepReport::Outcome::completed || s.outcome == engine::StepReport::Outcome::kept) {
-      text += fmt::format("  ({:.2f} s; link swap {:.3f} ms + fsync {:.1f} ms", s.seconds, s.swap_ms, s.sync_ms);
+      text += format_text("  ({:.2f} s; link swap {:.3f} ms + fsync {:.1f} ms", s.seconds, s.swap_ms, s.sync_ms);
       if (s.live) {
-        text += fmt::format("; {} on the runtime, traffic switch {:.3f} ms", s.live->strategy, s.live->switch_ms);
+        text += format_text("; {} on the runtime, traffic switch {:.3f} ms", s.live->strategy, s.live->switch_ms);
       }
       text += ")";
     }
     text += "\n";
     if (!s.message.empty()) {
-      text += fmt::format("              {}\n", s.message);
+      text += format_text("              {}\n", s.message);
     }
     json step = {{"component", s.component},
                  {"from", opt(s.from)},
@@ -178,7 +179,7 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
     return r.refusal(*report.rollback_error, std::move(body), ExitCode::rollback_failed);
   }
   if (report.error) {
-    text += fmt::format("{}: {}\n", store::to_string(report.status),
+    text += format_text("{}: {}\n", store::to_string(report.status),
                         report.status == store::UpgradeStatus::failed
                             ? "nothing was rolled back"
                             : "every completed step was rolled back; the root is as it was");
@@ -186,7 +187,7 @@ ExitCode render_transaction(const engine::TransactionReport& report, const std::
     Error e = *report.error;
     return r.refusal(e, std::move(body), exit_code_for(e.code));
   }
-  text += fmt::format("completed in {:.2f} s\n", report.seconds);
+  text += format_text("completed in {:.2f} s\n", report.seconds);
   r.text(text);
   return r.success(std::move(body));
 }
@@ -201,7 +202,7 @@ ExitCode render_upgrade(const engine::UpgradeOutcome& outcome, const std::string
     return r.refusal(*outcome.refusal, {{"upgraded", false}}, exit_code_for(outcome.refusal->code));
   }
   if (outcome.no_op) {
-    r.text(fmt::format("{}: already there, nothing to do\n", title));
+    r.text(format_text("{}: already there, nothing to do\n", title));
     return r.success({{"no_op", true}, {"upgraded", false}});
   }
   return render_transaction(*outcome.transaction, title, r);
@@ -210,14 +211,14 @@ ExitCode render_upgrade(const engine::UpgradeOutcome& outcome, const std::string
 void render_recovery_notes(const engine::RecoveryReport& report, Reporter& r)
 {
   for (const auto& u : report.upgrades) {
-    r.warning(fmt::format("recovered interrupted {} {}: {}", u.kind, u.upgrade_id,
+    r.warning(format_text("recovered interrupted {} {}: {}", u.kind, u.upgrade_id,
                           u.outcome == "completed" ? "it had finished; recorded as completed" : "undone"));
     for (const auto& a : u.actions) {
-      r.note(fmt::format("  {}\n", a));
+      r.note(format_text("  {}\n", a));
     }
   }
   for (const auto& path : report.removed) {
-    r.detail(fmt::format("removed leftover '{}'\n", path));
+    r.detail(format_text("removed leftover '{}'\n", path));
   }
 }
 
@@ -226,14 +227,14 @@ ExitCode render_recover(const engine::RecoveryReport& report, Reporter& r)
   json upgrades = json::array();
   std::string text;
   for (const auto& u : report.upgrades) {
-    text += fmt::format("{} {}: {}\n", u.kind, u.upgrade_id, u.outcome == "completed" ? "finished" : "undone");
+    text += format_text("{} {}: {}\n", u.kind, u.upgrade_id, u.outcome == "completed" ? "finished" : "undone");
     for (const auto& a : u.actions) {
-      text += fmt::format("  {}\n", a);
+      text += format_text("  {}\n", a);
     }
     upgrades.push_back({{"upgrade_id", u.upgrade_id}, {"kind", u.kind}, {"outcome", u.outcome}, {"actions", u.actions}});
   }
   for (const auto& path : report.removed) {
-    text += fmt::format("removed leftover '{}'\n", path);
+    text += format_text("removed leftover '{}'\n", path);
   }
   if (report.nothing_to_do()) {
     text += "nothing to recover: no interrupted upgrade, no leftovers\n";
@@ -248,15 +249,15 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
   json components = json::array();
   std::size_t width = 4;
   for (const auto& c : report.components) {
-    width = std::max(width, c.name.size());
+    width = std::max(width, shown_width(c.name));
   }
   if (report.components.empty()) {
     text += "no components installed\n";
   } else {
-    text += fmt::format("{:<{}}  {:<12}  {}\n", "NAME", width, "VERSION", "LAST CHANGE");
+    text += format_text("{:<{}}  {:<12}  {}\n", "NAME", width, "VERSION", "LAST CHANGE");
   }
   for (const auto& c : report.components) {
-    text += fmt::format("{:<{}}  {:<12}  {}\n", c.name, width, c.version,
+    text += format_text("{:<{}}  {:<12}  {}\n", c.name, width, c.version,
                         c.last_change ? format_age(*c.last_change, now) : "-");
     components.push_back({{"name", c.name},
                           {"version", c.version},
@@ -265,7 +266,7 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
   }
   json running = json::array();
   for (const auto& u : report.running) {
-    text += fmt::format("\n{} {} {} by {} (pid {}, started {}): {}\n", u.alive ? "ACTIVE" : "INTERRUPTED",
+    text += format_text("\n{} {} {} by {} (pid {}, started {}): {}\n", u.alive ? "ACTIVE" : "INTERRUPTED",
                         u.record.kind, u.record.id, u.record.requested_by, u.record.pid,
                         format_age(u.record.started_at, now), changes_text(u.operations));
     if (!u.alive) {
@@ -276,7 +277,7 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
     running.push_back(std::move(j));
   }
   const auto& n = report.counts;
-  text += fmt::format("\nupgrades: {} completed, {} failed, {} rolled back, {} cancelled, {} running\n", n.completed,
+  text += format_text("\nupgrades: {} completed, {} failed, {} rolled back, {} cancelled, {} running\n", n.completed,
                       n.failed, n.rolled_back, n.cancelled, n.in_progress);
   r.text(text);
   return r.success({{"components", std::move(components)},
@@ -302,14 +303,14 @@ ExitCode render_history(const std::vector<engine::HistoryEntry>& entries, Report
   for (const auto& e : entries) {
     const auto& u = e.record;
     const std::string took =
-        u.finished_at ? fmt::format("{:.2f}s", static_cast<double>(*u.finished_at - u.started_at) / 1000.0) : "-";
-    text += fmt::format("{:>4}  {:<23}  {:<8} {:<11} {:>8}  {:<10} {}\n", u.id, format_time(u.started_at), u.kind,
+        u.finished_at ? format_text("{:.2f}s", static_cast<double>(*u.finished_at - u.started_at) / 1000.0) : "-";
+    text += format_text("{:>4}  {:<23}  {:<8} {:<11} {:>8}  {:<10} {}\n", u.id, format_time(u.started_at), u.kind,
                         store::to_string(u.status), took, u.requested_by, changes_text(e.operations));
     if (u.rolled_back_by) {
-      text += fmt::format("      rolled back by upgrade {}\n", *u.rolled_back_by);
+      text += format_text("      rolled back by upgrade {}\n", *u.rolled_back_by);
     }
     if (!u.error.empty()) {
-      text += fmt::format("      {}\n", u.error);
+      text += format_text("      {}\n", u.error);
     }
     list.push_back(upgrade_json(u, e.operations));
   }
@@ -320,50 +321,50 @@ ExitCode render_history(const std::vector<engine::HistoryEntry>& entries, Report
 ExitCode render_upgrade_detail(const engine::UpgradeDetail& d, Reporter& r)
 {
   const auto& u = d.record;
-  std::string text = fmt::format("{} {}: {}\n", u.kind, u.id, store::to_string(u.status));
-  text += fmt::format("  started    {}{}\n", format_time(u.started_at),
+  std::string text = format_text("{} {}: {}\n", u.kind, u.id, store::to_string(u.status));
+  text += format_text("  started    {}{}\n", format_time(u.started_at),
                       u.finished_at ? fmt::format(", took {:.2f} s",
                                                   static_cast<double>(*u.finished_at - u.started_at) / 1000.0)
                                     : std::string(", not finished"));
-  text += fmt::format("  by         {} (user {}, uid {}, pid {})\n", u.requested_by, u.user, u.uid, u.pid);
-  text += fmt::format("  command    {}\n", u.command);
-  text += fmt::format("  mode       {}\n", u.offline ? "offline (files only)" : "live, strategy " + u.strategy);
+  text += format_text("  by         {} (user {}, uid {}, pid {})\n", u.requested_by, u.user, u.uid, u.pid);
+  text += format_text("  command    {}\n", u.command);
+  text += format_text("  mode       {}\n", u.offline ? "offline (files only)" : "live, strategy " + u.strategy);
   const json metadata = metadata_json(u.metadata_json);
   if (!metadata.empty()) {
     std::vector<std::string> pairs;
     for (const auto& [key, value] : metadata.items()) {
       pairs.push_back(fmt::format("{}={}", key, value.is_string() ? value.get<std::string>() : value.dump()));
     }
-    text += fmt::format("  metadata   {}\n", fmt::join(pairs, ", "));
+    text += format_text("  metadata   {}\n", fmt::join(pairs, ", "));
   }
   if (u.undoes) {
-    text += fmt::format("  undoes     upgrade {}\n", *u.undoes);
+    text += format_text("  undoes     upgrade {}\n", *u.undoes);
   }
   if (u.rolled_back_by) {
-    text += fmt::format("  undone by  upgrade {}\n", *u.rolled_back_by);
+    text += format_text("  undone by  upgrade {}\n", *u.rolled_back_by);
   }
   if (u.cancelled_by) {
-    text += fmt::format("  cancelled  by {}\n", *u.cancelled_by);
+    text += format_text("  cancelled  by {}\n", *u.cancelled_by);
   }
   if (!u.error.empty()) {
-    text += fmt::format("  error      {}\n", u.error);
+    text += format_text("  error      {}\n", u.error);
   }
   text += "steps:\n";
   for (const auto& op : d.operations) {
-    text += fmt::format("  {:>2}  {} {} -> {}  {}", op.seq + 1, op.component, or_new(op.from_version), op.to_version,
+    text += format_text("  {:>2}  {} {} -> {}  {}", op.seq + 1, op.component, or_new(op.from_version), op.to_version,
                         store::to_string(op.status));
     if (op.strategy) {
-      text += fmt::format(", {}", *op.strategy);
+      text += format_text(", {}", *op.strategy);
     }
     if (op.started_at && op.finished_at) {
-      text += fmt::format(", {:.2f} s", static_cast<double>(*op.finished_at - *op.started_at) / 1000.0);
+      text += format_text(", {:.2f} s", static_cast<double>(*op.finished_at - *op.started_at) / 1000.0);
     }
     if (op.point_id) {
-      text += fmt::format(" (rollback point {})", *op.point_id);
+      text += format_text(" (rollback point {})", *op.point_id);
     }
     text += "\n";
     if (!op.error.empty()) {
-      text += fmt::format("      {}\n", op.error);
+      text += format_text("      {}\n", op.error);
     }
   }
   json events = json::array();
@@ -377,7 +378,7 @@ ExitCode render_upgrade_detail(const engine::UpgradeDetail& d, Reporter& r)
         op = &candidate;
       }
     }
-    text += fmt::format("  {}  {:<10} {:<8} {}\n", format_time(e.time), op != nullptr ? op->component : "-", e.phase,
+    text += format_text("  {}  {:<10} {:<8} {}\n", format_time(e.time), op != nullptr ? op->component : "-", e.phase,
                         e.detail);
     events.push_back({{"step", op != nullptr ? json(op->seq + 1) : json(nullptr)},
                       {"component", op != nullptr ? json(op->component) : json(nullptr)},
@@ -403,13 +404,13 @@ ExitCode render_audit(const std::vector<store::AuditEntry>& entries, Reporter& r
     text += "the audit trail is empty\n";
   }
   for (const auto& a : entries) {
-    text += fmt::format("{}  {} (uid {})  {} {} {} -> {}: {}", format_time(a.time), a.user, a.uid, a.action,
+    text += format_text("{}  {} (uid {})  {} {} {} -> {}: {}", format_time(a.time), a.user, a.uid, a.action,
                         a.component.empty() ? "-" : a.component, or_new(a.from_version), or_new(a.to_version),
                         a.outcome);
     if (!a.detail.empty()) {
-      text += fmt::format(" ({})", a.detail);
+      text += format_text(" ({})", a.detail);
     }
-    text += fmt::format("\n    $ {}\n", a.command);
+    text += format_text("\n    $ {}\n", a.command);
     list.push_back({{"id", a.id},
                     {"time", format_timestamp(a.time)},
                     {"uid", a.uid},
@@ -434,11 +435,11 @@ ExitCode render_points(const std::vector<store::RollbackPoint>& points, store::M
   if (points.empty()) {
     text += "no rollback points\n";
   } else {
-    text += fmt::format("{:>4}  {:<20} {:<12} {:<10} {:<12} {}\n", "ID", "COMPONENT", "VERSION", "AGE", "EXPIRES",
+    text += format_text("{:>4}  {:<20} {:<12} {:<10} {:<12} {}\n", "ID", "COMPONENT", "VERSION", "AGE", "EXPIRES",
                         "REASON");
   }
   for (const auto& p : points) {
-    text += fmt::format("{:>4}  {:<20} {:<12} {:<10} {:<12} {}\n", p.id, p.component, or_new(p.version),
+    text += format_text("{:>4}  {:<20} {:<12} {:<10} {:<12} {}\n", p.id, p.component, or_new(p.version),
                         format_age(p.created_at, now), p.expires_at <= now ? "expired" : format_age(p.expires_at, now),
                         p.reason);
     list.push_back({{"id", p.id},
@@ -456,7 +457,7 @@ ExitCode render_points(const std::vector<store::RollbackPoint>& points, store::M
 
 ExitCode render_snapshot(const store::RollbackPoint& p, Reporter& r)
 {
-  r.text(fmt::format("rollback point {}: {}@{} and its config/, expires {}\n", p.id, p.component, or_new(p.version),
+  r.text(format_text("rollback point {}: {}@{} and its config/, expires {}\n", p.id, p.component, or_new(p.version),
                      format_time(p.expires_at)));
   return r.success({{"point",
                      {{"id", p.id},
@@ -472,14 +473,14 @@ ExitCode render_check(const engine::CheckReport& report, Reporter& r)
   json list = json::array();
   std::size_t problems = 0;
   for (const auto& v : report.versions) {
-    text += fmt::format("{:<10} {}@{} ({})\n", engine::to_string(v.state), v.component, v.version, v.role);
+    text += format_text("{:<10} {}@{} ({})\n", engine::to_string(v.state), v.component, v.version, v.role);
     json diffs = json::array();
     for (const auto& d : v.differences) {
-      text += fmt::format("    {} '{}' {}\n", archive::to_string(d.kind), d.path, d.detail);
+      text += format_text("    {} '{}' {}\n", archive::to_string(d.kind), d.path, d.detail);
       diffs.push_back({{"kind", archive::to_string(d.kind)}, {"path", d.path}, {"detail", d.detail}});
     }
     if (v.state == engine::VersionCheck::State::unrecorded) {
-      r.warning(fmt::format("{}@{} has no extraction record (not installed by noodle-upgrade): not checked",
+      r.warning(format_text("{}@{} has no extraction record (not installed by noodle-upgrade): not checked",
                             v.component, v.version));
     }
     if (v.state == engine::VersionCheck::State::damaged || v.state == engine::VersionCheck::State::missing) {
@@ -527,13 +528,13 @@ ExitCode render_gc(const engine::GcReport& report, Reporter& r)
 {
   std::string text;
   for (const auto& v : report.removed_versions) {
-    text += fmt::format("removed {}\n", v);
+    text += format_text("removed {}\n", v);
   }
   for (const auto& p : report.removed_points) {
-    text += fmt::format("removed expired rollback point {}\n", p);
+    text += format_text("removed expired rollback point {}\n", p);
   }
   for (const auto& k : report.kept) {
-    text += fmt::format("kept    {}\n", k);
+    text += format_text("kept    {}\n", k);
   }
   if (report.removed_versions.empty() && report.removed_points.empty()) {
     text += "nothing to remove\n";
@@ -556,7 +557,7 @@ ExitCode render_cancel(const engine::CancelReport& report, Reporter& r)
                                        report.upgrade_id)),
                      std::move(body), ExitCode::failed);
   }
-  r.text(fmt::format("upgrade {} stopped: {}{}\n", report.upgrade_id, store::to_string(report.status),
+  r.text(format_text("upgrade {} stopped: {}{}\n", report.upgrade_id, store::to_string(report.status),
                      report.error.empty() ? "" : " (" + report.error + ")"));
   return r.success(std::move(body));
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/graph_view.hpp>
+#include <noodle/output/text.hpp>
 
 #include <fmt/format.h>
 
@@ -12,7 +13,7 @@ namespace {
 
 std::string node_label(const graph::DepsNode& n)
 {
-  return n.version ? fmt::format("{}@{}", n.name, n.version->to_string()) : n.name;
+  return n.version ? format_text("{}@{}", n.name, n.version->to_string()) : n.name;
 }
 
 std::vector<std::string> cycle_ids(const graph::DepsResult& deps)
@@ -33,7 +34,7 @@ std::string node_status_text(const graph::DepsNode& n)
 {
   std::string s(graph::to_string(n.status));
   if (n.status == graph::NodeStatus::available && n.installed) {
-    s += fmt::format(", installed {}", n.installed->to_string());
+    s += format_text(", installed {}", n.installed->to_string());
   }
   return s;
 }
@@ -79,65 +80,91 @@ std::string deps_dot(const graph::DepsResult& deps)
     } else if (n.status == graph::NodeStatus::installed) {
       style = ", style=bold";
     }
-    s += fmt::format("  n{} [label=\"{}\"{}];\n", n.id, node_label(n), style);
+    s += format_text("  n{} [label=\"{}\"{}];\n", n.id, node_label(n), style);
   }
   for (const auto& e : deps.edges) {
-    s += fmt::format("  n{} -> n{} [label=\"{}\"{}];\n", e.from, e.to, e.range, e.satisfied ? "" : ", color=red");
+    s += format_text("  n{} -> n{} [label=\"{}\"{}];\n", e.from, e.to, e.range, e.satisfied ? "" : ", color=red");
   }
   s += "}\n";
   return s;
 }
 
+// Levels of indentation before a subtree is continued as a block of its own:
+// the indentation of a deep chain would otherwise grow with every line, and
+// the output with the square of the chain's length.
+constexpr std::size_t k_max_tree_depth = 24;
+
 // Depth-first over the tree, iteratively, so deep chains cannot overflow.
+// Each node's subtree is printed once: a later mention refers to it. The
+// output is linear in the size of the graph (one line per edge, each at most
+// k_max_tree_depth levels deep).
 std::string deps_tree(const graph::DepsResult& deps)
 {
   std::string out;
-  std::vector<bool> expanded(deps.nodes.size(), false);
+  enum class Shown { no, here, later };
+  std::vector<Shown> shown(deps.nodes.size(), Shown::no);
+  std::vector<std::size_t> continued; // subtrees too deep to indent, printed after the tree
   struct Frame {
     std::size_t node;
-    std::size_t edge; // edge that led here, or npos for the root
+    std::size_t edge; // edge that led here, or npos for a block's top
     std::string prefix;
+    std::size_t depth;
     bool last;
   };
   std::vector<Frame> stack;
-  stack.push_back({deps.root, std::string::npos, "", true});
-  while (!stack.empty()) {
-    Frame f = std::move(stack.back());
-    stack.pop_back();
-    const auto& n = deps.nodes[f.node];
-    std::string line;
-    std::string child_prefix;
-    if (f.edge == std::string::npos) {
-      line = fmt::format("{} ({})", node_label(n), node_status_text(n));
-    } else {
-      const auto& e = deps.edges[f.edge];
-      // For --reverse the child is the dependent, and the range is what it needs.
-      line = fmt::format("{}{}{} ({} {}; {}", f.prefix, f.last ? "└── " : "├── ", node_label(n),
-                         deps.direction == graph::Direction::dependencies ? "range" : "requires", e.range,
-                         node_status_text(n));
-      if (!e.satisfied) {
-        line += "; NOT satisfied";
+  stack.push_back({deps.root, std::string::npos, "", 0, true});
+  for (std::size_t block = 0;; ++block) {
+    while (!stack.empty()) {
+      Frame f = std::move(stack.back());
+      stack.pop_back();
+      const auto& n = deps.nodes[f.node];
+      std::string line;
+      std::string child_prefix;
+      if (f.edge == std::string::npos) {
+        line = format_text("{} ({}){}", node_label(n), node_status_text(n), f.node == deps.root ? "" : ", continued");
+      } else {
+        const auto& e = deps.edges[f.edge];
+        // For --reverse the child is the dependent, and the range is what it needs.
+        line = format_text("{}{}{} ({} {}; {}", f.prefix, f.last ? "└── " : "├── ", node_label(n),
+                           deps.direction == graph::Direction::dependencies ? "range" : "requires", e.range,
+                           node_status_text(n));
+        if (!e.satisfied) {
+          line += "; NOT satisfied";
+        }
+        line += ")";
+        child_prefix = f.prefix + (f.last ? "    " : "│   ");
       }
-      line += ")";
-      child_prefix = f.prefix + (f.last ? "    " : "│   ");
-    }
-    if (!n.note.empty()) {
-      line += fmt::format(" - {}", n.note);
-    }
-    if (expanded[f.node] && !n.children.empty()) {
-      line += " (see above)";
+      if (!n.note.empty()) {
+        line += format_text(" - {}", n.note);
+      }
+      const bool top = f.edge == std::string::npos;
+      if (!n.children.empty() && !top && shown[f.node] != Shown::no) {
+        line += shown[f.node] == Shown::here ? " (see above)" : " (see below)";
+        out += line + "\n";
+        continue;
+      }
+      if (!n.children.empty() && f.depth >= k_max_tree_depth) {
+        line += " (continued below)";
+        out += line + "\n";
+        shown[f.node] = Shown::later;
+        continued.push_back(f.node);
+        continue;
+      }
       out += line + "\n";
-      continue;
+      shown[f.node] = Shown::here;
+      for (std::size_t i = n.children.size(); i-- > 0;) {
+        std::size_t edge = n.children[i];
+        // Edges always point from dependent to dependency.
+        const auto& e = deps.edges[edge];
+        std::size_t child = deps.direction == graph::Direction::dependencies ? e.to : e.from;
+        stack.push_back({child, edge, child_prefix, f.depth + 1, i + 1 == n.children.size()});
+      }
     }
-    out += line + "\n";
-    expanded[f.node] = true;
-    for (std::size_t i = n.children.size(); i-- > 0;) {
-      std::size_t edge = n.children[i];
-      // Edges always point from dependent to dependency.
-      const auto& e = deps.edges[edge];
-      std::size_t child = deps.direction == graph::Direction::dependencies ? e.to : e.from;
-      stack.push_back({child, edge, child_prefix, i + 1 == n.children.size()});
+    if (block == continued.size()) {
+      break;
     }
+    out += "\n";
+    stack.push_back({continued[block], std::string::npos, "", 0, true});
   }
   if (deps.has_cycle) {
     out += fmt::format("warning: the dependency graph has a cycle: {}\n", cycle_text(deps));
@@ -176,14 +203,14 @@ ExitCode render_path(const graph::UpgradePath& path, Reporter& r)
   nlohmann::ordered_json hops = nlohmann::ordered_json::array();
   std::string text;
   if (path.hops.empty()) {
-    text = fmt::format("{} is already at {}: nothing to do\n", path.name, path.to.to_string());
+    text = format_text("{} is already at {}: nothing to do\n", path.name, path.to.to_string());
   } else {
-    text = fmt::format("{} {} -> {}: {} hop{}{}\n", path.name, path.from.to_string(), path.to.to_string(),
+    text = format_text("{} {} -> {}: {} hop{}{}\n", path.name, path.from.to_string(), path.to.to_string(),
                        path.hops.size(), path.hops.size() == 1 ? "" : "s", path.downgrade ? " (downgrade)" : "");
   }
   for (const auto& h : path.hops) {
     bool stop = h.manifest != nullptr && h.manifest->required_stop;
-    text += fmt::format("  {} -> {}{}\n", h.from.to_string(), h.to.to_string(), stop ? "  (required stop)" : "");
+    text += format_text("  {} -> {}{}\n", h.from.to_string(), h.to.to_string(), stop ? "  (required stop)" : "");
     hops.push_back({{"from", h.from.to_string()}, {"to", h.to.to_string()}, {"required_stop", stop}});
   }
   r.text(text);
@@ -198,7 +225,7 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
 {
   nlohmann::ordered_json steps = nlohmann::ordered_json::array();
   nlohmann::ordered_json checks = nlohmann::ordered_json::array();
-  std::string text = fmt::format("plan: {} (validation {})\n", title, graph::to_string(plan.validation));
+  std::string text = format_text("plan: {} (validation {})\n", title, graph::to_string(plan.validation));
 
   if (plan.steps.empty()) {
     text += "\nno component changes\n";
@@ -207,16 +234,16 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
   }
   std::size_t name_width = 0;
   for (const auto& s : plan.steps) {
-    name_width = std::max(name_width, s.name.size());
+    name_width = std::max(name_width, shown_width(s.name));
   }
   std::size_t i = 0;
   for (const auto& s : plan.steps) {
     ++i;
     std::string from = s.from ? s.from->to_string() : "(new)";
-    text += fmt::format("  {}. {:<{}}  {} -> {}  [{}]\n", i, s.name, name_width, from, s.to.to_string(),
+    text += format_text("  {}. {:<{}}  {} -> {}  [{}]\n", i, s.name, name_width, from, s.to.to_string(),
                         graph::to_string(s.reason));
     if (!s.explanation.empty()) {
-      text += fmt::format("     why: {}\n", s.explanation);
+      text += format_text("     why: {}\n", s.explanation);
     }
     std::vector<std::string> hop_text;
     if (s.from) {
@@ -225,10 +252,10 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
     for (const auto& h : s.hops) {
       hop_text.push_back(h.to_string());
     }
-    text += fmt::format("     path: {}; strategy {}; {}\n", fmt::join(hop_text, " -> "), s.strategy,
+    text += format_text("     path: {}; strategy {}; {}\n", fmt::join(hop_text, " -> "), s.strategy,
                         s.hot_swappable ? "hot-swappable" : "NOT hot-swappable (needs a restart)");
     if (s.breaking) {
-      text += fmt::format("     breaking: {}\n", s.breaking_reason);
+      text += format_text("     breaking: {}\n", s.breaking_reason);
     }
     if (s.downgrade) {
       text += "     downgrade\n";
@@ -254,9 +281,9 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
   }
   const graph::Check* first_failure = nullptr;
   for (const auto& c : plan.checks) {
-    text += fmt::format("  {:<4}  {:<{}}  {}\n", status_word(c.status), c.name, check_width, c.message);
+    text += format_text("  {:<4}  {:<{}}  {}\n", status_word(c.status), c.name, check_width, c.message);
     for (const auto& d : c.details) {
-      text += fmt::format("  {:<4}  {:<{}}    {}\n", "", "", check_width, d);
+      text += format_text("  {:<4}  {:<{}}    {}\n", "", "", check_width, d);
     }
     if (c.status == graph::Check::Status::fail && first_failure == nullptr) {
       first_failure = &c;
@@ -273,12 +300,12 @@ ExitCode render_plan(const graph::Plan& plan, const std::string& title, Reporter
 
   const auto& res = plan.resources;
   text +=
-      fmt::format("\nresources: memory {} MB of {} MB, cpu {} of {} cores, disk {} MB of {} MB free\n", res.memory_mb,
+      format_text("\nresources: memory {} MB of {} MB, cpu {} of {} cores, disk {} MB of {} MB free\n", res.memory_mb,
                   res.machine.memory_mb, res.cpu_cores, res.machine.cpu_cores, res.disk_mb, res.machine.disk_free_mb);
   for (const auto& n : plan.notes) {
-    text += fmt::format("note: {}\n", n);
+    text += format_text("note: {}\n", n);
   }
-  text += fmt::format("\nresult: {}\n", plan.feasible ? "feasible" : "NOT feasible");
+  text += format_text("\nresult: {}\n", plan.feasible ? "feasible" : "NOT feasible");
   r.text(text);
 
   nlohmann::ordered_json body = {

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/reporter.hpp>
+#include <noodle/util/text.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ostream>
 
 namespace noodle::output {
@@ -11,15 +13,42 @@ namespace {
 
 constexpr std::string_view k_program = "noodle-upgrade";
 
-// The caret line under a source line: tabs are kept so the caret lines up.
+using util::escape_text;
+
+// Characters (not bytes) of a text, UTF-8 continuation bytes not counted.
+std::size_t characters(std::string_view text)
+{
+  std::size_t n = 0;
+  for (const char c : text) {
+    n += (static_cast<unsigned char>(c) & 0xc0u) != 0x80u ? 1 : 0;
+  }
+  return n;
+}
+
+// The caret line under a source line as shown (escaped, so a tab is the two
+// characters "\t"): the caret stands under the column's character.
 std::string caret_line(std::string_view source, std::uint32_t column)
 {
-  std::string out;
-  for (std::uint32_t i = 1; i < column && i - 1 < source.size(); ++i) {
-    out += source[i - 1] == '\t' ? '\t' : ' ';
+  const std::size_t before = std::min<std::size_t>(column - 1, source.size());
+  return std::string(characters(escape_text(source.substr(0, before))), ' ') + '^';
+}
+
+// A message, warning or note is one line: every control character in it is
+// escaped, except the one newline that may end it.
+std::string one_line(std::string_view s)
+{
+  if (!s.empty() && s.back() == '\n') {
+    return escape_text(s.substr(0, s.size() - 1)) + '\n';
   }
-  out += '^';
-  return out;
+  return escape_text(s);
+}
+
+// The one place JSON becomes bytes. Strings that are not UTF-8 (a name on
+// disk, an old database row) have each bad byte replaced by U+FFFD rather
+// than failing the command.
+std::string dump(const nlohmann::ordered_json& j)
+{
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 nlohmann::ordered_json location_json(const SourceLocation& where)
@@ -50,21 +79,21 @@ std::string Reporter::label(std::string_view severity) const
 void Reporter::text(std::string_view s)
 {
   if (!json()) {
-    m_out << s;
+    m_out << escape_text(s, util::Newlines::keep);
   }
 }
 
 void Reporter::note(std::string_view s)
 {
   if (!json() && m_style.verbosity != Verbosity::quiet) {
-    m_err << s;
+    m_err << one_line(s);
   }
 }
 
 void Reporter::detail(std::string_view s)
 {
   if (!json() && m_style.verbosity == Verbosity::verbose) {
-    m_err << k_program << ": " << s;
+    m_err << k_program << ": " << one_line(s);
   }
 }
 
@@ -75,23 +104,23 @@ void Reporter::warning(std::string_view message)
     return;
   }
   if (m_style.verbosity != Verbosity::quiet) {
-    m_err << label("warning") << ' ' << message << '\n';
+    m_err << label("warning") << ' ' << escape_text(message) << '\n';
   }
 }
 
 void Reporter::event(const nlohmann::ordered_json& j, std::string_view text_line)
 {
   if (m_events != nullptr) {
-    *m_events << j.dump() << '\n' << std::flush;
+    *m_events << dump(j) << '\n' << std::flush;
     if (json()) {
       return;
     }
   } else if (json()) {
-    m_err << j.dump() << '\n' << std::flush;
+    m_err << dump(j) << '\n' << std::flush;
     return;
   }
   if (m_style.verbosity != Verbosity::quiet) {
-    m_err << text_line << std::flush;
+    m_err << one_line(text_line) << std::flush;
   }
 }
 
@@ -115,11 +144,11 @@ void Reporter::diagnostic(const manifest::Diagnostic& d)
   }
   m_err << label(is_error ? "error" : "warning") << ' ';
   if (d.where.known()) {
-    m_err << d.where.to_string() << ": ";
+    m_err << escape_text(d.where.to_string()) << ": ";
   }
-  m_err << d.message << '\n';
+  m_err << escape_text(d.message) << '\n';
   if (!d.source_line.empty() && d.where.column != 0) {
-    m_err << "  " << d.source_line << "\n  " << caret_line(d.source_line, d.where.column) << '\n';
+    m_err << "  " << escape_text(d.source_line) << "\n  " << caret_line(d.source_line, d.where.column) << '\n';
   }
 }
 
@@ -150,7 +179,7 @@ ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
     if (!m_warnings.empty()) {
       j["diagnostics"] = m_warnings;
     }
-    m_out << j.dump() << '\n';
+    m_out << dump(j) << '\n';
   }
   return code;
 }
@@ -164,16 +193,16 @@ ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, Exit
     if (!m_warnings.empty()) {
       j["diagnostics"] = m_warnings;
     }
-    m_out << j.dump() << '\n';
+    m_out << dump(j) << '\n';
     return code;
   }
   m_err << label("error") << ' ';
   if (error.where && error.where->known()) {
-    m_err << error.where->to_string() << ": ";
+    m_err << escape_text(error.where->to_string()) << ": ";
   }
-  m_err << error.message << '\n';
+  m_err << escape_text(error.message) << '\n';
   for (const auto& line : error.details) {
-    m_err << "  " << line << '\n';
+    m_err << "  " << escape_text(line) << '\n';
   }
   return code;
 }

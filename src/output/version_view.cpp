@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/version_view.hpp>
+#include <noodle/output/text.hpp>
 
 #include <fmt/format.h>
 
@@ -34,9 +35,9 @@ std::string dotted(const std::vector<semver::Identifier>& ids)
 ExitCode render_version(const semver::Version& v, Reporter& r)
 {
   if (!r.json()) {
-    std::string text = fmt::format("version:    {}\nmajor:      {}\nminor:      {}\npatch:      {}\n", v.to_string(),
+    std::string text = format_text("version:    {}\nmajor:      {}\nminor:      {}\npatch:      {}\n", v.to_string(),
                                    v.major, v.minor, v.patch);
-    text += fmt::format("prerelease: {}\nbuild:      {}\n", dotted(v.prerelease), fmt::join(v.build, "."));
+    text += format_text("prerelease: {}\nbuild:      {}\n", dotted(v.prerelease), fmt::join(v.build, "."));
     r.text(text);
   }
   return r.success({{"version", v.to_string()},
@@ -49,7 +50,7 @@ ExitCode render_version(const semver::Version& v, Reporter& r)
 
 ExitCode render_compare(const semver::Version& a, const semver::Version& b, int result, Reporter& r)
 {
-  r.text(fmt::format("{}\n", result));
+  r.text(format_text("{}\n", result));
   return r.success({{"a", a.to_string()}, {"b", b.to_string()}, {"result", result}});
 }
 
@@ -81,9 +82,9 @@ ExitCode render_compat(const semver::Version& from, const semver::Version& to, c
                        Reporter& r)
 {
   if (c.breaking) {
-    r.text(fmt::format("breaking: {}\n", c.reason));
+    r.text(format_text("breaking: {}\n", c.reason));
   } else {
-    r.text(fmt::format("compatible{}\n", c.reason.empty() ? "" : ": " + c.reason));
+    r.text(format_text("compatible{}\n", c.reason.empty() ? "" : ": " + c.reason));
   }
   return r.success({{"from", from.to_string()},
                     {"to", to.to_string()},

@@ -2,6 +2,7 @@
 // upgrade, apply, rollback, snapshot, status, history, check, gc, recover and
 // the root lock, through the built binary on temporary roots built from the
 // example catalog and its real signed archives.
+#include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -32,90 +33,18 @@ const std::string k_untraced_leak_check = "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:dete
 
 std::string read(const fs::path& p)
 {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
+  return noodle::test::read_file(p);
 }
 
 void write(const fs::path& p, const std::string& s)
 {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << s;
+  noodle::test::write_file(p, s);
 }
 
-// Every example catalog version packed and signed once per test run.
-const fs::path& example_archives()
-{
-  static TempDir dir;
-  static bool made = false;
-  if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
-                            " --catalog " + source_path("manifests") + " --out " + (dir / "out").string() +
-                            " >/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    made = true;
-  }
-  static const fs::path out = dir / "out";
-  return out;
-}
 
 // A root with the demo's starting state, installed by the tool itself.
-struct Root {
-  TempDir dir;
-  fs::path root = dir / "root";
-  fs::path archives = dir / "archives";
-
-  Root()
-  {
-    fs::copy(example_archives() / "archives", archives);
-    for (const auto& [name, version] : std::vector<std::pair<std::string, std::string>>{
-             {"runtime_core", "1.2.0"},
-             {"gc_engine", "1.1.0"},
-             {"jit_compiler", "1.4.0"},
-             {"code_assistant", "1.0.0"},
-             {"telemetry_agent", "0.5.0"},
-             {"deploy_controller", "3.1.0"},
-             {"model_gateway", "1.1.0"}}) {
-      auto r = nu({"upgrade", name, version, "--offline"});
-      INFO(r.err);
-      REQUIRE(r.exit_code == 0);
-    }
-  }
-
-  noodle::test::ProcessResult nu(std::vector<std::string> args, const std::map<std::string, std::string>& env = {})
-  {
-    std::vector<std::string> full = {"--root",     root.string(),
-                                     "--catalog",  source_path("manifests"),
-                                     "--keyring",  (example_archives() / "keyring").string(),
-                                     "--archives", archives.string()};
-    full.insert(full.end(), args.begin(), args.end());
-    return run_binary(full, "", env);
-  }
-
-  nlohmann::json json(std::vector<std::string> args)
-  {
-    args.insert(args.begin(), {"-o", "json"});
-    auto r = nu(args);
-    INFO(r.out << r.err);
-    return nlohmann::json::parse(r.out);
-  }
-
-  std::string current(const std::string& name) const
-  {
-    std::error_code ec;
-    return fs::read_symlink(root / "components" / name / "current", ec).string();
-  }
-
-  std::map<std::string, std::string> links() const
-  {
-    std::map<std::string, std::string> all;
-    for (const auto& e : fs::directory_iterator(root / "components")) {
-      all[e.path().filename().string()] = current(e.path().filename().string());
-    }
-    return all;
-  }
-
-  fs::path config(const std::string& name) const { return root / "components" / name / "config"; }
-};
+using Root = noodle::test::ExampleRoot;
+using noodle::test::example_archives;
 
 std::vector<noodle::archive::TreeEntry> tree(const fs::path& dir)
 {
@@ -399,7 +328,7 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);
   auto j = nlohmann::json::parse(read(saved));
-  CHECK(j["format"] == "noodle-plan 1");
+  CHECK(j["format"] == "noodle-plan 2");
   CHECK(j["steps"][0]["to"] == "1.0.0");
 
   // Another change lands first: the installed versions drifted.

@@ -327,7 +327,7 @@ TEST_CASE("config show --origin says where each setting came from: default, file
   auto j = nlohmann::json::parse(reread.out);
   for (const auto& s : j["settings"]) {
     if (s["key"] == "lease") {
-      CHECK(s["value"] == "12");
+      CHECK(s["value"] == "12s");
     }
   }
 }

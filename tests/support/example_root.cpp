@@ -4,10 +4,24 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 
 namespace noodle::test {
 
 namespace fs = std::filesystem;
+
+std::string read_file(const fs::path& p)
+{
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void write_file(const fs::path& p, const std::string& text)
+{
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
 
 const fs::path& example_archives()
 {
@@ -24,33 +38,36 @@ const fs::path& example_archives()
   return out;
 }
 
-ExampleRoot::ExampleRoot()
+const Versions& demo_start_versions()
+{
+  static const Versions k_versions = {
+      {"runtime_core", "1.2.0"},  {"gc_engine", "1.1.0"},         {"jit_compiler", "1.4.0"},
+      {"code_assistant", "1.0.0"}, {"telemetry_agent", "0.5.0"}, {"deploy_controller", "3.1.0"},
+      {"model_gateway", "1.1.0"}};
+  return k_versions;
+}
+
+ExampleRoot::ExampleRoot(const Versions& versions)
 {
   fs::copy(example_archives() / "archives", archives);
-  for (const auto& [name, version] : std::vector<std::pair<std::string, std::string>>{{"runtime_core", "1.2.0"},
-                                                                                      {"gc_engine", "1.1.0"},
-                                                                                      {"jit_compiler", "1.4.0"},
-                                                                                      {"code_assistant", "1.0.0"},
-                                                                                      {"telemetry_agent", "0.5.0"},
-                                                                                      {"deploy_controller", "3.1.0"},
-                                                                                      {"model_gateway", "1.1.0"}}) {
+  for (const auto& [name, version] : versions) {
     auto r = nu({"upgrade", name, version, "--offline"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
   }
 }
 
-ProcessResult ExampleRoot::nu(std::vector<std::string> args, const std::map<std::string, std::string>& env) const
+ProcessResult ExampleRoot::nu(std::vector<std::string> args, const std::map<std::string, std::string>& env)
 {
-  std::vector<std::string> full = {"--root",    root.string(),
-                                   "--catalog", source_path("manifests"),
-                                   "--keyring", (example_archives() / "keyring").string(),
+  std::vector<std::string> full = {"--root",     root.string(),
+                                   "--catalog",  source_path("manifests"),
+                                   "--keyring",  (example_archives() / "keyring").string(),
                                    "--archives", archives.string()};
   full.insert(full.end(), args.begin(), args.end());
   return run_binary(full, "", env);
 }
 
-nlohmann::json ExampleRoot::json(std::vector<std::string> args) const
+nlohmann::json ExampleRoot::json(std::vector<std::string> args)
 {
   args.insert(args.begin(), {"-o", "json"});
   auto r = nu(args);
@@ -62,6 +79,15 @@ std::string ExampleRoot::current(const std::string& name) const
 {
   std::error_code ec;
   return fs::read_symlink(root / "components" / name / "current", ec).string();
+}
+
+std::map<std::string, std::string> ExampleRoot::links() const
+{
+  std::map<std::string, std::string> all;
+  for (const auto& e : fs::directory_iterator(root / "components")) {
+    all[e.path().filename().string()] = current(e.path().filename().string());
+  }
+  return all;
 }
 
 } // namespace noodle::test

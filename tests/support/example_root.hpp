@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+// A temporary root built from the example catalog and its real signed
+// archives, installed by the tool itself, for the tests that drive the
+// binary through upgrades, rollbacks and the history.
 #pragma once
 
 #include "support/process.hpp"
@@ -9,29 +12,44 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace noodle::test {
 
-// Every version of the example catalog (manifests/) packed and signed once
-// per test run: <dir>/archives and <dir>/keyring.
+// The bytes of a file ("" when it cannot be read).
+std::string read_file(const std::filesystem::path& p);
+// Writes `text` to `p`, creating its parent directories.
+void write_file(const std::filesystem::path& p, const std::string& text);
+
+// Every example catalog version packed and signed once per test run:
+// archives/ and keyring/ under the returned directory.
 const std::filesystem::path& example_archives();
 
-// A root in the demo's starting state, installed by the tool itself from the
-// example catalog's real signed archives.
+// Versions to install, one (component, version) each.
+using Versions = std::vector<std::pair<std::string, std::string>>;
+
+// The versions the demo starts from.
+const Versions& demo_start_versions();
+
 struct ExampleRoot {
   TempDir dir;
   std::filesystem::path root = dir / "root";
   std::filesystem::path archives = dir / "archives";
 
-  ExampleRoot();
+  // Installs `versions` (offline) in turn; the demo's starting state by default.
+  explicit ExampleRoot(const Versions& versions = demo_start_versions());
 
-  // The binary with --root, --catalog, --keyring and --archives of this root.
-  ProcessResult nu(std::vector<std::string> args, const std::map<std::string, std::string>& env = {}) const;
-  // `-o json` and the one document it prints (the test fails when it does not parse).
-  nlohmann::json json(std::vector<std::string> args) const;
-  // Where <name>/current points ("" when it does not exist).
+  // The binary with --root, --catalog (the example catalog), --keyring and
+  // --archives of this root, then `args`.
+  ProcessResult nu(std::vector<std::string> args, const std::map<std::string, std::string>& env = {});
+  // nu with -o json, its stdout parsed.
+  nlohmann::json json(std::vector<std::string> args);
+  // Where components/NAME/current points, relative ("versions/1.0.0"); "" when absent.
   std::string current(const std::string& name) const;
+  // current() of every component.
+  std::map<std::string, std::string> links() const;
+  std::filesystem::path config(const std::string& name) const { return root / "components" / name / "config"; }
 };
 
 } // namespace noodle::test

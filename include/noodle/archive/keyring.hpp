@@ -78,6 +78,15 @@ std::filesystem::path default_keyring_dir(const std::filesystem::path& root);
 // "revoked list". An empty keyring is not an error here; it only knows no key.
 Result<Keyring> load_keyring(const std::filesystem::path& dir);
 
+// SHA-256 (lowercase hex) of what load_keyring reads, and only that: the name
+// and bytes of each `*.pub` file it would load, in name order, then those of
+// the revoked list when there is one. Each is read under its size cap
+// (k_max_key_file_bytes, k_max_revoked_file_bytes) and must be a regular
+// file; a stray file of any other name is never opened. A directory that does
+// not exist digests as an empty one. Fails with ErrorCode::io naming the file
+// that cannot be read or is over its cap.
+Result<std::string> keyring_digest(const std::filesystem::path& dir);
+
 // The revoked file's contents parsed into `keyring` (exposed for tests and
 // fuzzing; `file_name` is used in locations).
 Result<void> parse_revoked(std::string_view text, const std::string& file_name, Keyring& keyring);

@@ -76,6 +76,12 @@ struct LiveResult {
   double switch_ms = 0;                // the last activate's round trip (the traffic switch)
 };
 
+// Gradual traffic weights as --steps takes them, "10,25,50,100": whole
+// numbers from 1 to 100, separated by commas, increasing, the last 100; the
+// rules run_strategy holds the steps to. Fails with ErrorCode::usage
+// ("invalid gradual steps '<text>': <the rule it breaks>").
+Result<std::vector<int>> parse_steps(std::string_view text);
+
 // True for the name of a strategy run_strategy knows (immediate, gradual,
 // canary, blue-green, rolling); false for a plan's "install" or "restart".
 bool is_strategy(std::string_view name);

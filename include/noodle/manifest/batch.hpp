@@ -39,9 +39,12 @@ const std::vector<std::string>& batch_strategies();
 // error. The same size, depth and alias limits as manifests apply. Never throws.
 Result<Batch> parse_batch(std::string_view text, const std::string& file_name, std::vector<Diagnostic>& diagnostics);
 
-// Reads `path` (refused over `max_file_bytes`, checked before reading) and
-// parses it as parse_batch does; the file name in locations is `path` as given.
+// The largest batch file read.
+inline constexpr std::size_t k_max_batch_file_bytes = 1024 * 1024;
+
+// Reads `path` (read_input_file, refused over `max_file_bytes`) and parses it
+// as parse_batch does; the file name in locations is `path` as given.
 Result<Batch> load_batch(const std::filesystem::path& path, std::vector<Diagnostic>& diagnostics,
-                         std::size_t max_file_bytes = 1024 * 1024);
+                         std::size_t max_file_bytes = k_max_batch_file_bytes);
 
 } // namespace noodle::manifest

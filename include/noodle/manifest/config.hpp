@@ -3,6 +3,7 @@
 
 #include <noodle/util/error.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -22,11 +23,13 @@ struct Config {
   std::optional<std::string> socket;
   std::optional<std::string> output;   // text | json
   std::optional<std::string> strategy; // one of batch_strategies()
-  std::optional<double> lock_timeout;    // seconds, >= 0
-  std::optional<double> request_timeout; // seconds, > 0
-  std::optional<double> lease;           // seconds, > 0
-  std::optional<double> step_interval;   // seconds, >= 0
-  std::optional<double> analysis;        // seconds, >= 0
+  // Durations (util::parse_duration: "30", "1.5", "500ms", "5s", "2m",
+  // "1h"), each at most util::k_max_duration.
+  std::optional<std::chrono::milliseconds> lock_timeout;    // >= 0
+  std::optional<std::chrono::milliseconds> request_timeout; // > 0
+  std::optional<std::chrono::milliseconds> lease;           // > 0
+  std::optional<std::chrono::milliseconds> step_interval;   // >= 0
+  std::optional<std::chrono::milliseconds> analysis;        // >= 0
   // Extraction limits (see archive::Limits), each >= 1.
   struct Limits {
     std::optional<std::uint64_t> max_entries;
@@ -37,9 +40,12 @@ struct Config {
     std::optional<std::uint64_t> max_path_depth;
     std::optional<std::uint64_t> max_archive_bytes;
   } limits;
-  std::optional<std::uint32_t> gc_keep;              // newest versions gc keeps per component
+  std::optional<std::uint32_t> gc_keep;              // newest versions gc keeps per component, <= k_max_gc_keep
   std::optional<std::uint32_t> point_retention_days; // >= 1
 };
+
+// The most versions gc may be told to keep per component.
+inline constexpr std::uint32_t k_max_gc_keep = 1000;
 
 // The default configuration file, read when neither --config nor
 // NOODLE_CONFIG names one.

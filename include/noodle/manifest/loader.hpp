@@ -55,8 +55,11 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
 // extension) or a directory (scanned as load_catalog does), into one catalog.
 LoadResult load_files(const std::vector<std::filesystem::path>& paths, const LoadOptions& options);
 
-// Reads one file, refusing it (an error diagnostic, nullopt) when it is missing,
-// unreadable or bigger than `max_file_bytes`, checked before reading.
+// Reads one file, refusing it (an error diagnostic, nullopt) when it is missing
+// (not_found), unreadable or a directory (io), bigger than `max_file_bytes`
+// (manifest_parse; checked before reading when the size is known), or neither
+// a regular file nor a pipe (usage: a device such as /dev/zero, a socket). A
+// pipe (`-f <(...)`, a FIFO) is read to its end, up to the limit.
 std::optional<std::string> read_input_file(const std::filesystem::path& path, std::size_t max_file_bytes,
                                            std::vector<Diagnostic>& diagnostics);
 

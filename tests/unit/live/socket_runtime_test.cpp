@@ -276,7 +276,7 @@ TEST_CASE("live::parse_reply escapes control characters in a refusal")
   auto reply =
       live::parse_reply(R"({"id":1,"ok":false,"error":{"code":"internal","message":"a\u001b[31mb\nc"}})", 1, "commit");
   REQUIRE_FALSE(reply.has_value());
-  CHECK(reply.error().message == "runtime refused commit: internal: a\\x1b[31mb\\x0ac");
+  CHECK(reply.error().message == "runtime refused commit: internal: a\\x1b[31mb\\nc");
 }
 
 TEST_CASE("live::parse_reply rejects replies that break the protocol")

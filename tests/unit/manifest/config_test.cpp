@@ -7,6 +7,7 @@
 
 #include <fstream>
 
+using namespace std::chrono_literals;
 using noodle::ErrorCode;
 using noodle::manifest::Config;
 using noodle::manifest::load_config;
@@ -55,11 +56,11 @@ TEST_CASE("manifest::parse_config reads every setting")
   CHECK(c->socket == "/run/rt.sock");
   CHECK(c->output == "json");
   CHECK(c->strategy == "canary");
-  CHECK(c->lock_timeout == 0.0);
-  CHECK(c->request_timeout == 2.5);
-  CHECK(c->lease == 60.0);
-  CHECK(c->step_interval == 0.5);
-  CHECK(c->analysis == 10.0);
+  CHECK(c->lock_timeout == 0ms);
+  CHECK(c->request_timeout == 2500ms);
+  CHECK(c->lease == 60s);
+  CHECK(c->step_interval == 500ms);
+  CHECK(c->analysis == 10s);
   CHECK(c->limits.max_entries == 10u);
   CHECK(c->limits.max_file_bytes == 20u);
   CHECK(c->limits.max_total_bytes == 30u);
@@ -139,6 +140,30 @@ TEST_CASE("manifest::parse_config refuses values out of range")
   REQUIRE_FALSE(keep);
   CHECK(keep.error().message.find("at most 1000") != std::string::npos);
   CHECK(parse_config("lock_timeout: 0\nstep_interval: 0\n", "c.yaml"));
+}
+
+TEST_CASE("manifest::parse_config reads durations as the command line does, units included")
+{
+  auto c = parse_config("lock_timeout: 500ms\nrequest_timeout: '5s'\nlease: 2m\nstep_interval: 1h\nanalysis: 1.5\n",
+                        "c.yaml");
+  REQUIRE(c);
+  CHECK(c->lock_timeout == 500ms);
+  CHECK(c->request_timeout == 5s);
+  CHECK(c->lease == 2min);
+  CHECK(c->step_interval == 1h);
+  CHECK(c->analysis == 1500ms);
+  for (const char* bad : {".nan", "nan", ".inf", "-.inf", "5d", "[1]"}) {
+    INFO(bad);
+    auto r = parse_config(std::string("lease: ") + bad + "\n", "c.yaml");
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::manifest_invalid);
+    CHECK(location(r.error()) == "c.yaml:1:8");
+  }
+  auto nan = parse_config("lease: .nan\n", "c.yaml");
+  CHECK(nan.error().message == "field 'lease': '.nan' is not a duration: expected 0.001 to 31536000 seconds, e.g. "
+                               "'30', '500ms', '5s', '2m' or '1h'");
+  auto negative = parse_config("lock_timeout: -1s\n", "c.yaml");
+  CHECK(negative.error().message == "field 'lock_timeout': '-1s' is out of range: expected 0 to 31536000 seconds");
 }
 
 TEST_CASE("manifest::parse_config reports a YAML syntax error with its location")

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/exit_code.hpp>
 #include <noodle/output/reporter.hpp>
+#include <noodle/output/text.hpp>
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -88,4 +89,70 @@ TEST_CASE("output::Reporter writes events as JSON lines to stderr or the events 
     CHECK(events.str() == "{\"event\":\"activate\",\"upgrade_id\":3}\n");
     CHECK(out.str().empty());
   }
+}
+
+TEST_CASE("output::Reporter escapes outside text in errors, warnings, notes and diagnostics, one line each")
+{
+  std::ostringstream out;
+  std::ostringstream err;
+  noodle::output::Reporter r(out, err, {noodle::output::Format::text, noodle::output::Verbosity::verbose});
+  r.warning("name 'x\n  13  2026-01-01 upgrade completed' \x1b[2J");
+  r.note("held by 'a\rb'\n");
+  r.detail("root '\xe2\x80\xae/srv'\n");
+  Error e(ErrorCode::not_found, "unknown component 'evil\xff\xc2\x9b'", noodle::SourceLocation{"dir\n/x.yaml", 2, 0});
+  e.details = {"did you\tmean\n'good'?"};
+  r.failure(e);
+  CHECK(err.str() == "noodle-upgrade: warning: name 'x\\n  13  2026-01-01 upgrade completed' \\x1b[2J\n"
+                     "held by 'a\\rb'\n"
+                     "noodle-upgrade: root '\\u{202e}/srv'\n"
+                     "noodle-upgrade: error: dir\\n/x.yaml:2: unknown component 'evil\\xff\\u{009b}'\n"
+                     "  did you\\tmean\\n'good'?\n");
+}
+
+TEST_CASE("output::Reporter shows a diagnostic's source line escaped, the caret under its column")
+{
+  std::ostringstream out;
+  std::ostringstream err;
+  noodle::output::Reporter r(out, err, {});
+  noodle::manifest::Diagnostic d;
+  d.message = "invalid version 'two'";
+  d.where = noodle::SourceLocation{"b.yaml", 3, 14};
+  d.source_line = "\t\x1b[8m: x\xc3\xa9version: two";
+  r.diagnostic(d);
+  CHECK(err.str() == "noodle-upgrade: error: b.yaml:3:14: invalid version 'two'\n"
+                     "  \\t\\x1b[8m: x\xc3\xa9version: two\n"
+                     "                  ^\n"); // under the 's' of "version", the 14th byte
+}
+
+TEST_CASE("output::Reporter text output keeps its own newlines and escapes every other control character")
+{
+  std::ostringstream out;
+  std::ostringstream err;
+  noodle::output::Reporter r(out, err, {});
+  r.text("line one \x1b]0;title\x07\nline two \xc2\x9b\xff\n");
+  CHECK(out.str() == "line one \\x1b]0;title\\x07\nline two \\u{009b}\\xff\n");
+}
+
+TEST_CASE("output::Reporter JSON never fails on bytes that are not UTF-8: each becomes U+FFFD")
+{
+  std::ostringstream out;
+  std::ostringstream err;
+  noodle::output::Reporter r(out, err, {noodle::output::Format::json});
+  r.warning("warned \xff");
+  CHECK(r.success({{"requested_by", "evil\xff"}}) == ExitCode::ok);
+  const auto j = nlohmann::json::parse(out.str());
+  CHECK(j["requested_by"] == "evil\xef\xbf\xbd");
+  CHECK(j["diagnostics"][0]["message"] == "warned \xef\xbf\xbd");
+
+  std::ostringstream out2;
+  noodle::output::Reporter failing(out2, err, {noodle::output::Format::json});
+  failing.failure(Error(ErrorCode::io, "cannot read '\xc3('"));
+  CHECK(nlohmann::json::parse(out2.str())["error"]["message"] == "cannot read '\xef\xbf\xbd('");
+}
+
+TEST_CASE("output::format_text escapes every string argument and formats numbers as fmt does")
+{
+  const std::string name = "a\nb";
+  CHECK(noodle::output::format_text("{:<6}|{} {:.1f} {}\n", name, 42, 1.25, "x\x1b") == "a\\nb  |42 1.2 x\\x1b\n");
+  CHECK(noodle::output::shown_width("a\tb") == 4);
 }
