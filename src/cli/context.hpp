@@ -96,6 +96,7 @@ void add_rollback_commands(CLI::App& app, Registry& registry);
 void add_state_commands(CLI::App& app, Registry& registry);
 void add_help_commands(CLI::App& app, Registry& registry);
 void add_config_commands(CLI::App& app, Registry& registry);
+void add_floor_commands(CLI::App& app, Registry& registry);
 // `help A B ...` (after any global options) as `A B ... --help`; other
 // command lines unchanged.
 std::vector<std::string> rewrite_help_request(const CLI::App& app, const std::vector<std::string>& args);

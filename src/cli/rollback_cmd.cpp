@@ -23,6 +23,7 @@ struct RollbackCliOptions {
   std::int64_t point = 0;
   std::int64_t upgrade = 0;
   bool force = false;
+  bool dry_run = false;
   LiveCliOptions live;
   std::string requested_by;
   std::vector<std::string> metadata;
@@ -52,6 +53,8 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       ->excludes(to)
       ->excludes(point_opt);
   rollback->add_flag("--force", o->force, "Roll back even when it breaks a dependency range of the catalog");
+  rollback->add_flag("--dry-run", o->dry_run,
+                     "Make every check of the rollback and list its steps; change and record nothing");
   add_live_options(rollback, o->live, false);
   rollback->add_option("--requested-by", o->requested_by, "Who asked for it, for the history (default: the user)");
   rollback->add_option("--metadata", o->metadata, "KEY=VALUE recorded with the rollback (repeatable)");
@@ -106,12 +109,18 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       ctx.reporter.warning(fmt::format("catalog '{}' does not load: dependency ranges are not checked",
                                        ctx.catalog_dir().string()));
     }
-    auto opened = open_change_session(ctx, o->requested_by);
+    auto opened = o->dry_run ? open_read_session(ctx) : open_change_session(ctx, o->requested_by);
     if (opened.exit) {
       return *opened.exit;
     }
+    if (opened.session->store() == nullptr) {
+      return ctx.reporter.failure(Error(ErrorCode::not_found, fmt::format("nothing was ever changed under '{}': there "
+                                                                          "is nothing to roll back",
+                                                                          ctx.root().string())));
+    }
     StopSignals signals;
     engine::RollbackOptions options;
+    options.dry_run = o->dry_run;
     options.component = o->name;
     options.catalog = catalog.has_errors() ? nullptr : &catalog.catalog;
     options.force = o->force;

@@ -420,6 +420,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_version_commands(app, registry);
   add_upgrade_commands(app, registry);
   add_rollback_commands(app, registry);
+  add_floor_commands(app, registry);
   add_state_commands(app, registry);
   add_config_commands(app, registry);
   add_help_commands(app, registry);

@@ -28,6 +28,7 @@ struct StateOptions {
   std::int64_t limit = 20;
   bool audit = false;
   std::uint32_t keep = 2;
+  bool gc_dry_run = false;
   std::int64_t upgrade_id = 0;
   std::chrono::milliseconds wait{30'000};
   // history filters
@@ -291,12 +292,18 @@ void add_state_commands(CLI::App& app, Registry& registry)
       ->envname("NOODLE_GC_KEEP")
       ->check(whole_number(0, manifest::k_max_gc_keep))
       ->capture_default_str();
+  gc->add_flag("--dry-run", o->gc_dry_run, "Say what would be removed; remove nothing");
   on_run(gc, registry, [o](Context& ctx) {
-    auto opened = open_change_session(ctx);
+    auto opened = o->gc_dry_run ? open_read_session(ctx) : open_change_session(ctx);
     if (opened.exit) {
       return *opened.exit;
     }
-    auto report = engine::collect_garbage(*opened.session, o->keep);
+    if (opened.session->store() == nullptr) {
+      engine::GcReport none; // a root never changed: nothing extracted, no points
+      none.dry_run = o->gc_dry_run;
+      return output::render_gc(none, ctx.reporter);
+    }
+    auto report = engine::collect_garbage(*opened.session, o->keep, o->gc_dry_run);
     if (!report) {
       return ctx.reporter.failure(report.error());
     }

@@ -244,7 +244,7 @@ Result<void> record_completion(Session& session, std::int64_t upgrade_id, const 
           }
         }
         if (raise) {
-          if (auto set = db.set_floor(op.component, op.to_version); !set) {
+          if (auto set = db.set_floor(op.component, op.to_version, session.now(), upgrade_id); !set) {
             return set;
           }
         }

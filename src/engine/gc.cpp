@@ -42,9 +42,10 @@ Result<void> record_removal(Session& session, store::StateStore& db, Change&& ch
 
 } // namespace
 
-Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
+Result<GcReport> collect_garbage(Session& session, std::uint32_t keep, bool dry_run)
 {
   GcReport report;
+  report.dry_run = dry_run;
   store::StateStore& db = *session.store();
   const RootDir& root = session.root();
   auto points = db.points(std::nullopt);
@@ -55,6 +56,10 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
   const auto now = session.now();
   for (const auto& p : *points) {
     if (p.expires_at <= now) {
+      if (dry_run) {
+        report.removed_points.push_back(p.id);
+        continue;
+      }
       if (auto removed = record_removal(
               session, db, [&] { return db.remove_point(p.id); }, p.component, p.version,
               fmt::format("removed expired rollback point {}", p.id));
@@ -122,6 +127,10 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
         report.kept.push_back(fmt::format("{} (among the newest {})", id, keep));
         continue;
       }
+      if (dry_run) {
+        report.removed_versions.push_back(id);
+        continue;
+      }
       // The record goes last: a crash in between leaves a recorded, partly
       // removed directory, or a record without one, which the next gc
       // removes (see below).
@@ -168,6 +177,10 @@ Result<GcReport> collect_garbage(Session& session, std::uint32_t keep)
       }
     }
     const std::string id = fmt::format("{}@{}", component, version);
+    if (dry_run) {
+      report.removed_versions.push_back(id);
+      continue;
+    }
     if (auto forgot = record_removal(
             session, db, [&db, &c = component, &v = version] { return db.forget_files(c, v); }, component, version,
             fmt::format("forgot the record of {}, whose directory was already removed", id));

@@ -184,10 +184,22 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
   request.live = options.live;
   request.metadata_json = options.metadata_json;
   if (options.upgrade) {
+    // Undoing an upgrade twice does nothing, and says so.
+    if (auto record = session.store()->upgrade(*options.upgrade);
+        record && *record && (*record)->status == store::UpgradeStatus::rolled_back && (*record)->rolled_back_by) {
+      TransactionReport done;
+      done.kind = "rollback";
+      done.upgrade_id = *(*record)->rolled_back_by;
+      done.status = store::UpgradeStatus::completed;
+      done.already_undone_by = (*record)->rolled_back_by;
+      return done;
+    }
     auto changes = changes_undoing(session, *options.upgrade);
     if (!changes) {
-      (void)session.audit("rollback", "", std::nullopt, std::nullopt, "refused", options.upgrade,
-                          changes.error().message);
+      if (!options.dry_run) {
+        (void)session.audit("rollback", "", std::nullopt, std::nullopt, "refused", options.upgrade,
+                            changes.error().message);
+      }
       return fail(changes.error());
     }
     request.changes = std::move(*changes);
@@ -197,8 +209,10 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
     if (!point) {
       // Audited from the version active now, when there is one.
       auto active = current_version(session.root(), options.component);
-      (void)session.audit("rollback", options.component, active ? *active : std::nullopt,
-                          options.to_version, "refused", std::nullopt, point.error().message);
+      if (!options.dry_run) {
+        (void)session.audit("rollback", options.component, active ? *active : std::nullopt, options.to_version,
+                            "refused", std::nullopt, point.error().message);
+      }
       return fail(point.error());
     }
     auto current = current_version(session.root(), options.component);
@@ -223,10 +237,36 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
       }
       e.details.push_back("roll back the whole upgrade with --upgrade ID (see `history`), or pass --force");
       for (const auto& c : request.changes) {
-        (void)session.audit("rollback", c.component, c.from, c.to, "refused", options.upgrade, e.message);
+        if (!options.dry_run) {
+          (void)session.audit("rollback", c.component, c.from, c.to, "refused", options.upgrade, e.message);
+        }
       }
       return fail(std::move(e));
     }
+  }
+  if (options.dry_run) {
+    TransactionReport planned;
+    planned.kind = "rollback";
+    planned.dry_run = true;
+    for (const auto& c : request.changes) {
+      // The run refuses a target that no longer matches its record.
+      auto checked = check_version_dir(session, c.component, c.to);
+      if (!checked) {
+        return fail(checked.error());
+      }
+      if (!checked->empty()) {
+        planned.warnings.push_back(*checked);
+      }
+      StepReport step;
+      step.component = c.component;
+      step.from = c.from;
+      step.to = c.to;
+      step.point_id = c.restore_point;
+      step.message = fmt::format("current -> versions/{}, config/ from rollback point {}", c.to,
+                                 c.restore_point.value_or(0));
+      planned.steps.push_back(std::move(step));
+    }
+    return planned;
   }
   auto report = run_transaction(session, request);
   if (report && options.upgrade && report->status == store::UpgradeStatus::completed) {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 namespace noodle::engine {
 
 namespace {
@@ -74,7 +76,14 @@ Result<void> check_floors(Session& session, const std::vector<Change>& changes, 
   if (allow == graph::AllowDowngrade::yes) {
     return {};
   }
+  // A floor binds where a component ends up, not the required stops on the
+  // way: the last change of each component is its target.
+  std::map<std::string_view, const Change*> targets;
   for (const auto& change : changes) {
+    targets[change.component] = &change;
+  }
+  for (const auto& [name, target] : targets) {
+    const Change& change = *target;
     auto floor = session.store()->floor(change.component);
     if (!floor) {
       return fail(floor.error());

@@ -118,7 +118,33 @@ nlohmann::ordered_json event_json(const live::StrategyEvent& e)
 
 ExitCode render_transaction(const engine::TransactionReport& report, const std::string& title, Reporter& r)
 {
+  if (report.already_undone_by) {
+    r.text(format_text("{}: already undone by rollback {}; nothing to do\n", title, *report.already_undone_by));
+    return r.success({{"upgrade_id", report.upgrade_id},
+                      {"kind", report.kind},
+                      {"status", store::to_string(report.status)},
+                      {"no_op", true},
+                      {"duration_ms", 0},
+                      {"steps", json::array()}});
+  }
   json steps = json::array();
+  if (report.dry_run) {
+    std::string text = format_text("{} (dry run):\n", title);
+    for (const auto& s : report.steps) {
+      text += format_text("  would roll back {} {} -> {}: {}\n", s.component, or_new(s.from), s.to, s.message);
+      steps.push_back({{"component", s.component},
+                       {"from", opt(s.from)},
+                       {"to", s.to},
+                       {"rollback_point", opt_int(s.point_id)},
+                       {"actions", s.message}});
+    }
+    text += "dry run: nothing was changed\n";
+    for (const auto& w : report.warnings) {
+      r.warning(w);
+    }
+    r.text(text);
+    return r.success({{"kind", report.kind}, {"dry_run", true}, {"steps", std::move(steps)}});
+  }
   std::string text = format_text("{}: upgrade {} ({})\n", title, report.upgrade_id, report.kind);
   std::size_t width = 0;
   for (const auto& s : report.steps) {
@@ -527,20 +553,26 @@ ExitCode render_check(const engine::CheckReport& report, Reporter& r)
 ExitCode render_gc(const engine::GcReport& report, Reporter& r)
 {
   std::string text;
+  const char* removed = report.dry_run ? "would remove" : "removed";
+  const char* kept = report.dry_run ? "would keep  " : "kept   ";
   for (const auto& v : report.removed_versions) {
-    text += format_text("removed {}\n", v);
+    text += format_text("{} {}\n", removed, v);
   }
   for (const auto& p : report.removed_points) {
-    text += format_text("removed expired rollback point {}\n", p);
+    text += format_text("{} expired rollback point {}\n", removed, p);
   }
   for (const auto& k : report.kept) {
-    text += format_text("kept    {}\n", k);
+    text += format_text("{} {}\n", kept, k);
   }
   if (report.removed_versions.empty() && report.removed_points.empty()) {
     text += "nothing to remove\n";
   }
+  if (report.dry_run) {
+    text += "dry run: nothing was removed\n";
+  }
   r.text(text);
-  return r.success({{"removed_versions", report.removed_versions},
+  return r.success({{"dry_run", report.dry_run},
+                    {"removed_versions", report.removed_versions},
                     {"removed_points", report.removed_points},
                     {"kept", report.kept}});
 }

@@ -14,7 +14,8 @@ namespace {
 // Each entry takes the schema from version i + 1 to i + 2. Only ever append.
 constexpr std::array<const char*, 1> k_steps = {
     // 2: links between upgrades, who cancelled, per-operation times and the
-    // strategy that ran, and the events of live rollouts.
+    // strategy that ran, the events of live rollouts, and where each floor
+    // came from.
     R"sql(
 ALTER TABLE upgrades ADD COLUMN undoes INTEGER;
 ALTER TABLE upgrades ADD COLUMN cancelled_by TEXT;
@@ -35,6 +36,9 @@ CREATE TABLE events (
   healthy INTEGER CHECK (healthy IN (0, 1))
 );
 CREATE INDEX events_by_upgrade ON events (upgrade_id, id);
+ALTER TABLE floors ADD COLUMN set_at INTEGER;
+ALTER TABLE floors ADD COLUMN upgrade_id INTEGER;
+ALTER TABLE floors ADD COLUMN reason TEXT;
 )sql",
 };
 

@@ -1020,17 +1020,54 @@ Result<std::optional<std::string>> StateStore::floor(std::string_view component)
   return std::optional<std::string>(stmt->text_at(0));
 }
 
-Result<void> StateStore::set_floor(std::string_view component, std::string_view version)
+Result<void> StateStore::set_floor(std::string_view component, std::string_view version,
+                                   std::optional<Millis> set_at, std::optional<std::int64_t> upgrade_id,
+                                   std::string_view reason)
 {
   auto stmt = Statement::prepare(m_db.get(),
-                                 "INSERT INTO floors (component, version) VALUES (?1, ?2) "
-                                 "ON CONFLICT (component) DO UPDATE SET version = excluded.version",
+                                 "INSERT INTO floors (component, version, set_at, upgrade_id, reason) "
+                                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (component) DO UPDATE SET "
+                                 "version = excluded.version, set_at = excluded.set_at, "
+                                 "upgrade_id = excluded.upgrade_id, reason = excluded.reason",
                                  "set a version floor");
   if (!stmt) {
     return fail(stmt.error());
   }
-  stmt->bind_text(1, component).bind_text(2, version);
+  stmt->bind_text(1, component)
+      .bind_text(2, version)
+      .bind_optional_int(3, set_at)
+      .bind_optional_int(4, upgrade_id)
+      .bind_text(5, reason);
   return stmt->run();
+}
+
+Result<void> StateStore::clear_floor(std::string_view component)
+{
+  auto stmt = Statement::prepare(m_db.get(), "DELETE FROM floors WHERE component = ?1", "clear a version floor");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component);
+  return stmt->run();
+}
+
+Result<std::vector<Floor>> StateStore::floors()
+{
+  auto stmt = Statement::prepare(m_db.get(),
+                                 "SELECT component, version, set_at, upgrade_id, reason FROM floors ORDER BY component",
+                                 "read the version floors");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  return collect<Floor>(*stmt, [](const Statement& s) {
+    Floor f;
+    f.component = s.text_at(0);
+    f.version = s.text_at(1);
+    f.set_at = s.optional_int_at(2);
+    f.upgrade_id = s.optional_int_at(3);
+    f.reason = s.text_at(4);
+    return Result<Floor>(std::move(f));
+  });
 }
 
 // ---- extraction records --------------------------------------------------

@@ -95,6 +95,10 @@ struct TransactionReport {
   std::optional<Error> rollback_error; // rolling back failed too: the operator must act
   std::vector<std::string> root_state; // with rollback_error: where each touched `current` points now
   double seconds = 0;
+  // A rollback of an upgrade that an earlier rollback (this id) already
+  // undid: nothing was done.
+  std::optional<std::int64_t> already_undone_by;
+  bool dry_run = false; // the steps that would run, none started
 };
 
 // Carries out `request` on a locked session: records the upgrade and its

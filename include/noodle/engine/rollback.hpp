@@ -26,6 +26,10 @@ struct RollbackOptions {
   std::optional<LivePath> live; // empty: offline
   StopCheck stop;
   store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
+  // Every check of the run (point, dependency ranges, the target's
+  // extraction record), then a report of the steps; nothing is changed or
+  // recorded, so a read session is enough.
+  bool dry_run = false;
 };
 
 // The point a rollback goes back to: --point, else the newest point of the

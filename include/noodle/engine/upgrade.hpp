@@ -41,8 +41,9 @@ struct UpgradeOutcome {
 // each stop installed and activated in turn.
 std::vector<Change> changes_from_plan(const graph::Plan& plan, const manifest::Catalog& catalog);
 
-// Refuses a change to a version below the component's floor (the highest
-// version ever activated here) unless downgrades are allowed.
+// Refuses a change whose target (the last change of a component; required
+// stops on the way are not judged) is below the component's floor (the
+// highest version ever activated here) unless downgrades are allowed.
 Result<void> check_floors(Session& session, const std::vector<Change>& changes, graph::AllowDowngrade allow);
 
 // Refuses (infeasible) a live change of a component whose catalog entry is

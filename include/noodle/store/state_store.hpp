@@ -114,6 +114,16 @@ struct AuditEntry {
   std::string detail; // the error message, a warning such as "unsigned archive", ...
 };
 
+// A component's version floor and where it came from: the upgrade that
+// raised it, or an operator's reset with its reason.
+struct Floor {
+  std::string component;
+  std::string version;
+  std::optional<Millis> set_at;             // nullopt for floors recorded before times were kept
+  std::optional<std::int64_t> upgrade_id;   // the upgrade that raised it
+  std::string reason;                       // a reset's reason; "" when raised by an upgrade
+};
+
 struct Counts {
   std::int64_t completed = 0;
   std::int64_t failed = 0;
@@ -214,8 +224,13 @@ public:
   // Per-component version floors: the highest version ever activated, below
   // which an upgrade is a downgrade even when `current` was moved by hand.
   Result<std::optional<std::string>> floor(std::string_view component);
-  // Sets the floor to `version`; callers compare with semver first.
-  Result<void> set_floor(std::string_view component, std::string_view version);
+  // Sets the floor to `version` (callers compare with semver first), noting
+  // when, by which upgrade or for what reason.
+  Result<void> set_floor(std::string_view component, std::string_view version, std::optional<Millis> set_at = {},
+                         std::optional<std::int64_t> upgrade_id = {}, std::string_view reason = {});
+  Result<void> clear_floor(std::string_view component);
+  // Every floor, by component name.
+  Result<std::vector<Floor>> floors();
 
   // What extraction wrote for component@version, file by file, so `check`
   // can re-hash it. record_files replaces an earlier record, atomically; a
