@@ -31,6 +31,7 @@ struct ArchiveOptions {
   std::string key;
   std::string sig;
   std::string extract_to;
+  std::string manifest_dir;
 };
 
 // The one manifest.yaml at the root of an archive or a directory.
@@ -162,6 +163,9 @@ void add_archive_commands(CLI::App& app, Registry& registry)
                            "noodle-upgrade pack build/jit_compiler --out jit_compiler-2.1.0.tar.gz");
   pack->add_option("DIR", opts->dir, "Component directory")->required();
   pack->add_option("--out", opts->out, "Archive to write (.tar.gz, .tgz or .tar.zst)")->required();
+  pack->add_option("--manifest-dir", opts->manifest_dir,
+                   "Where the catalog manifest naming the archive will live (archive.file is relative to it; "
+                   "default: the catalog directory)");
   on_run(pack, registry, [opts](Context& ctx) {
     const auto manifest_path = std::filesystem::path(opts->dir) / "manifest.yaml";
     auto text = read_small_file(manifest_path, archive::k_max_archive_manifest_bytes);
@@ -176,7 +180,9 @@ void add_archive_commands(CLI::App& app, Registry& registry)
     if (!packed) {
       return ctx.reporter.failure(packed.error());
     }
-    return output::render_pack(*packed, m->name, m->version.to_string(), opts->out, ctx.reporter);
+    // archive.file is read relative to the manifest's own directory.
+    const std::filesystem::path base = opts->manifest_dir.empty() ? ctx.catalog_dir() : std::filesystem::path(opts->manifest_dir);
+    return output::render_pack(*packed, m->name, m->version.to_string(), opts->out, base, ctx.reporter);
   });
 
   auto* sign = add_command(app, "sign", "Sign an archive: binds its component name, version, sha256 and size",

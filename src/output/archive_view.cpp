@@ -16,15 +16,25 @@ ExitCode render_keygen(const archive::KeyFiles& files, Reporter& r)
 }
 
 ExitCode render_pack(const archive::PackResult& result, const std::string& component, const std::string& version,
-                     const std::filesystem::path& out, Reporter& r)
+                     const std::filesystem::path& out, const std::filesystem::path& manifest_dir, Reporter& r)
 {
+  std::error_code ec;
+  auto absolute_out = std::filesystem::absolute(out, ec).lexically_normal();
+  auto absolute_dir = std::filesystem::absolute(manifest_dir, ec).lexically_normal();
+  auto relative = absolute_out.lexically_relative(absolute_dir);
+  if (relative.empty()) {
+    relative = absolute_out; // no relative form (another root name): the loader needs one, so say it plainly
+  }
   // The text is ready to paste into the catalog manifest of this version.
   r.note(format_text("packed {}@{} ({} entries)\n", component, version, result.entries));
-  r.text(format_text("archive:\n  file: {}\n  sha256: {}\n  size: {}\n", out.filename().string(), result.sha256,
-                     result.size));
+  r.text(format_text("# archive.file is relative to the manifest's directory, here '{}' (--manifest-dir)\n"
+                     "archive:\n  file: {}\n  sha256: {}\n  size: {}\n",
+                     absolute_dir.string(), relative.string(), result.sha256, result.size));
   return r.success({{"component", component},
                     {"version", version},
                     {"file", out.string()},
+                    {"archive_file", relative.string()},
+                    {"relative_to", absolute_dir.string()},
                     {"sha256", result.sha256},
                     {"size", result.size},
                     {"entries", result.entries}});

@@ -108,7 +108,9 @@ TEST_CASE("cli pack is reproducible and prints the catalog archive section")
   auto b = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "b.tar.gz").string()});
   REQUIRE(a.exit_code == 0);
   CHECK(read(dir / "a.tar.gz") == read(dir / "b.tar.gz"));
-  CHECK(a.out.rfind("archive:\n  file: a.tar.gz\n  sha256: ", 0) == 0);
+  // Without --manifest-dir, relative to the catalog directory, and it says so.
+  CHECK(a.out.rfind("# archive.file is relative to the manifest's directory, here '", 0) == 0);
+  CHECK(a.out.find("(--manifest-dir)\narchive:\n  file: ") != std::string::npos);
   CHECK(a.out.find("\n  size: " + std::to_string(std::filesystem::file_size(dir / "a.tar.gz")) + "\n")
         != std::string::npos);
   auto zst = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "c.tar.zst").string()});
@@ -116,6 +118,34 @@ TEST_CASE("cli pack is reproducible and prints the catalog archive section")
   auto bad = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "c.zip").string()});
   CHECK(bad.exit_code != 0);
   CHECK(bad.err.find("c.zip") != std::string::npos);
+}
+
+TEST_CASE("cli pack prints archive.file relative to where the manifest will live, and the catalog loads it")
+{
+  TempDir dir;
+  dir.write("comp/manifest.yaml", k_manifest);
+  dir.write("comp/bin/jit", "#!/bin/sh\n");
+  std::filesystem::create_directories(dir / "dist");
+  std::filesystem::create_directories(dir / "catalog");
+  auto packed = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "dist/jit.tar.gz").string(),
+                            "--manifest-dir", (dir / "catalog").string()});
+  INFO(packed.out << packed.err);
+  REQUIRE(packed.exit_code == 0);
+  CHECK(packed.out.find("\narchive:\n  file: ../dist/jit.tar.gz\n") != std::string::npos);
+  // The snippet, pasted as printed under the manifest, names the archive.
+  const std::string manifest = std::string(k_manifest) + packed.out;
+  dir.write("catalog/jit.yaml", manifest);
+  auto loaded = run_binary({"--catalog", (dir / "catalog").string(), "-o", "json", "components", "show",
+                            "jit_compiler"});
+  INFO(loaded.out << loaded.err);
+  CHECK(loaded.exit_code == 0);
+  CHECK(loaded.out.find((dir / "dist/jit.tar.gz").string()) != std::string::npos);
+  auto j = nlohmann::json::parse(run_binary({"-o", "json", "pack", (dir / "comp").string(), "--out",
+                                             (dir / "dist/jit2.tar.gz").string(), "--manifest-dir",
+                                             (dir / "catalog").string()})
+                                     .out);
+  CHECK(j["archive_file"] == "../dist/jit2.tar.gz");
+  CHECK(j["relative_to"] == (dir / "catalog").string());
 }
 
 TEST_CASE("cli sign then verify succeeds and reports key id, name, version and digest")

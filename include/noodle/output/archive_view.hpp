@@ -15,8 +15,10 @@
 namespace noodle::output {
 
 ExitCode render_keygen(const archive::KeyFiles& files, Reporter& r);
+// The archive section for the catalog manifest, its file relative to
+// `manifest_dir` (where that manifest lives) and saying so.
 ExitCode render_pack(const archive::PackResult& result, const std::string& component, const std::string& version,
-                     const std::filesystem::path& out, Reporter& r);
+                     const std::filesystem::path& out, const std::filesystem::path& manifest_dir, Reporter& r);
 ExitCode render_sign(const archive::SignatureFile& sig, const std::filesystem::path& sig_path, Reporter& r);
 
 // What the catalog says about a verified archive.
