@@ -14,6 +14,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -30,6 +31,32 @@ except ImportError:
         import jsonschema
     except ImportError:
         jsonschema = None
+
+# A version the demo runtime reports unhealthy once activated: a live upgrade to it fails and is rolled back.
+UNHEALTHY_VERSION = """---
+name: model_gateway
+version: 1.3.0
+description: Model request router that never gets healthy
+type: ai_agent
+dependencies:
+  telemetry_agent: ">=0.5.0"
+hot_swappable: true
+health_check: {timeout_ms: 500, retries: 1}
+metadata:
+  demo_health: unhealthy
+"""
+
+# Forms no run here prints, and why.
+UNREACHED = {
+    # An undo that fails too needs an injected fault (tests/faults prints it); same shape in all three.
+    ("upgrade.json", "rollback_failed"): "tests/faults",
+    ("apply.json", "rollback_failed"): "tests/faults",
+    ("rollback.json", "rollback_failed"): "tests/faults",
+    # A rollback whose step fails: the shape of upgrade.json's 'failed', which runs here.
+    ("rollback.json", "failed"): "upgrade.json failed",
+    # A cancelled upgrade that does not stop within --wait: needs a runtime that hangs.
+    ("cancel.json", "still_running"): "a hung runtime",
+}
 
 # Commands that print text by design, never JSON.
 EXEMPT = {"help", "__complete"}
@@ -48,17 +75,27 @@ class Contract:
                 raise rootkit.Failure("%s: $id is %r, not its file name" % (path, schema.get("$id")))
             jsonschema.Draft202012Validator.check_schema(schema)
             self.schemas[name] = schema
-        self.validators = {}
         try:
             import referencing  # jsonschema >= 4.18
             registry = referencing.Registry().with_resources(
                 (name, referencing.Resource.from_contents(s)) for name, s in self.schemas.items())
-            for name, s in self.schemas.items():
-                self.validators[name] = jsonschema.Draft202012Validator(s, registry=registry)
+            self._validator = lambda s: jsonschema.Draft202012Validator(s, registry=registry)
         except ImportError:  # jsonschema 4.10 (Debian 12): a resolver with a store
-            for name, s in self.schemas.items():
-                resolver = jsonschema.RefResolver(base_uri=name, referrer=s, store=dict(self.schemas))
-                self.validators[name] = jsonschema.Draft202012Validator(s, resolver=resolver)
+            self._validator = lambda s: jsonschema.Draft202012Validator(
+                s, resolver=jsonschema.RefResolver(base_uri=s.get("$id", ""), referrer=s, store=dict(self.schemas)))
+        self.validators = {name: self._validator(s) for name, s in self.schemas.items()}
+
+    def forms(self, name):
+        """The names of the forms a document may take: the top-level oneOf's branches ("done", "bare_failure")."""
+        return [b["$ref"].rsplit("/", 1)[1] for b in self.schemas[name].get("oneOf", [])]
+
+    def form_of(self, name, document):
+        """The form `document` takes, or None."""
+        for b in self.schemas[name].get("oneOf", []):
+            ref = b["$ref"] if not b["$ref"].startswith("#") else name + b["$ref"]
+            if self._validator({"$ref": ref}).is_valid(document):
+                return ref.rsplit("/", 1)[1]
+        return None
 
     def errors(self, name, document):
         found = sorted(self.validators[name].iter_errors(document), key=lambda e: list(e.absolute_path))
@@ -110,6 +147,7 @@ class Runner:
         self.root = root
         self.problems = []
         self.seen = {}  # schema -> set of ok values seen
+        self.forms = {}  # schema -> the forms of it seen
         self.commands = set()
         self.events = 0
 
@@ -131,6 +169,7 @@ class Runner:
         if ok is not None and document.get("ok") is not ok:
             self.problems.append("%s: ok is %r, expected %r" % (label, document.get("ok"), ok))
         self.seen.setdefault(schema, set()).add(document.get("ok"))
+        self.forms.setdefault(schema, set()).add(self.contract.form_of(schema, document))
         return document
 
     def check_events(self, label, stderr, at_least=1):
@@ -195,6 +234,7 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     rootkit.write(bad, "name: broken\nversion: not-a-version\n")
     run.run("validate.json", ["validate", bad], 2, False)
     run.run("validate.json", ["validate", os.path.join(work, "missing.yaml")], 2, False)
+    run.run("validate.json", ["validate", "--no-such-flag"], 2, False)
 
     run.run("version.json", ["version", "parse", "1.2.3-rc.1+build.5"], 0, True)
     run.run("version.json", ["version", "parse", "1.2"], 2, False)
@@ -245,6 +285,8 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     run.run("upgrade.json", ["upgrade", "jit_compiler", "2.1.0", "--offline", "--dry-run"], 0, True)
     run.run("upgrade.json", ["upgrade", "jit_compiler", "2.1.0"], 6, False)  # no runtime listens
     run.run("upgrade.json", ["upgrade", "jit_compiler"], 2, False)
+    run.run("upgrade.json", ["upgrade", "jit_compiler", "2.1.0", "--offline", "--allow-unsigned", "--validation",
+                             "strict"], 3, False)
     done = run.run("upgrade.json", ["upgrade", "jit_compiler", "2.1.0", "--offline"], 0, True)
     upgrade_id = str(done.get("upgrade_id", 1))
 
@@ -267,6 +309,22 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     run.run("apply.json", ["apply", batch, "--offline"], 0, True)  # nothing left to do
     run.run("apply.json", ["apply"], 2, False)
     run.run("apply.json", ["apply", os.path.join(work, "missing.yaml"), "--offline"], 2, False)
+    downgrade = os.path.join(work, "downgrade.yaml")
+    rootkit.write(downgrade, "upgrades:\n  - {component: jit_compiler, version: 1.0.0}\n")
+    run.run("apply.json", ["apply", downgrade, "--offline"], 3, False)
+    run.run("apply.json", ["apply", batch, "--offline", "--allow-unsigned", "--validation", "strict"], 3, False)
+    altered = os.path.join(tool.archives, "telemetry_agent-1.0.0.tar.gz")
+    with open(altered, "rb") as f:
+        signed_bytes = f.read()
+    try:
+        with open(altered, "ab") as f:
+            f.write(b"appended after signing")
+        failing = os.path.join(work, "failing.yaml")
+        rootkit.write(failing, "upgrades:\n  - {component: telemetry_agent, version: 1.0.0}\n")
+        run.run("apply.json", ["apply", failing, "--offline"], 4, False)
+    finally:
+        with open(altered, "wb") as f:
+            f.write(signed_bytes)
     saved = os.path.join(work, "plan.json")
     run.run("plan.json", ["plan", "model_gateway", "1.2.0", "--save", saved], 0, True)
     run.run("apply.json", ["apply", "--plan", saved, "--offline", "--dry-run"], 0, True)
@@ -331,7 +389,13 @@ def scenario(tool, run, work, source_dir, demo_runtime):
         run.check_events("upgrade telemetry_agent (cancelled)", err)
         run.run("upgrade.json", ["upgrade", "telemetry_agent", "1.0.0", "--strategy", "canary", "--analysis", "1"],
                 0, True, live=True)
-        run.run("upgrade.json", ["upgrade", "model_gateway", "1.2.0", "--strategy", "no-such-strategy"], 2, False)
+        run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "no-such-strategy"], 2, False)
+        failed = run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "canary", "--analysis",
+                                          "1"], 1, False, live=True)
+        if failed.get("status") != "rolled_back":
+            run.problems.append("the unhealthy upgrade's status is %r, not rolled_back" % failed.get("status"))
+        # deploy_controller is not hot-swappable: refused before anything changes.
+        run.run("upgrade.json", ["upgrade", "deploy_controller", "3.2.0"], 3, False)
 
 
 def main():
@@ -348,7 +412,11 @@ def main():
     try:
         contract = Contract(os.path.join(args.source_dir, "schemas"))
         problems = check_error_codes(contract, args.source_dir)
-        tool = rootkit.make_examples(args.binary, args.source_dir, os.path.join(work, "examples"))
+        catalog = os.path.join(work, "catalog")
+        shutil.copytree(os.path.join(args.source_dir, "manifests"), catalog)
+        with open(os.path.join(catalog, "model_gateway.yaml"), "a") as f:
+            f.write(UNHEALTHY_VERSION)
+        tool = rootkit.make_examples(args.binary, args.source_dir, os.path.join(work, "examples"), catalog)
         root = os.path.join(work, "root")
         rootkit.build_demo_root(tool, root, args.source_dir)
         run = Runner(tool, contract, root)
@@ -363,6 +431,10 @@ def main():
             for ok in (True, False):
                 if ok not in seen:
                     problems.append("%s: no run printed ok %s" % (name, "true" if ok else "false"))
+        for name in sorted(set(contract.schemas) - {"common.json", "event.json"}):
+            for form in contract.forms(name):
+                if form not in run.forms.get(name, set()) and (name, form) not in UNREACHED:
+                    problems.append("%s: no run printed its '%s' form" % (name, form))
         if run.events == 0:
             problems.append("no live event was seen on stderr")
         if problems:
