@@ -190,6 +190,8 @@ class Runner:
         """Runs `command` with -o json, expects exit `code`; returns the parsed document."""
         label = " ".join(command)
         self.commands.add(command[0])
+        if len(command) > 1:
+            self.commands.add("%s %s" % (command[0], command[1]))
         r = self.tool.run(self.root, ["-o", "json"] + command)
         if r.returncode != code:
             self.problems.append("%s: exit %d, expected %d\n%s%s" % (label, r.returncode, code, r.stdout[:600],
@@ -203,10 +205,18 @@ class Runner:
 
 
 def offered_commands(tool, root):
-    """The top-level commands the binary names when given an unknown one."""
+    """The commands the binary offers: the top-level ones it names when given an unknown one, and for each, the
+    subcommands its --help lists ("version parse", "floor reset", ...)."""
     r = tool.run(root, ["-o", "json", "no-such-command"])
     listed = json.loads(r.stdout)["error"]["message"].split("expected one of: ", 1)[1]
-    return {c.strip() for c in listed.split(",")}
+    commands = {c.strip() for c in listed.split(",")}
+    for command in sorted(commands - EXEMPT):
+        shown = tool.run(root, [command, "--help"]).stdout
+        block = re.search(r"^Subcommands:\n(.*?)(?:\n\n|\Z)", shown, re.S | re.M)
+        for line in (block.group(1).split("\n") if block else []):
+            if line.strip():
+                commands.add("%s %s" % (command, line.split()[0]))
+    return commands
 
 
 def scenario(tool, run, work, source_dir, demo_runtime):
