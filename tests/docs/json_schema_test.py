@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""The JSON contract, command by command: every command runs with -o json against a demo root built from the
-example catalog (signed archives, a keyring, installs), once or more as it succeeds and at least once as it fails
-(a usage error, an unknown component, a refusal), and a live upgrade runs against the demo runtime. Each run's
-stdout must be exactly one JSON document whose first key is api_version and which validates against the schema
-in schemas/ named after the command; each line a live run writes to stderr must validate against
-schemas/event.json. The error_code enum of schemas/common.json must list exactly the codes the source's
-ErrorCode -> name table (src/util/error.cpp) can print, and every command the binary offers must be run here.
-help, --help, completion scripts as text and the hidden __complete print text and are exempt."""
+"""The JSON contract, command by command: every command runs with -o json against a demo root built from the example
+catalog plus one version the demo runtime reports unhealthy (signed archives, a keyring, installs), once or more
+as it succeeds and at least once as it fails (a usage error, an unknown component, a refusal), and a live upgrade
+runs against the demo runtime. Each run's stdout must be exactly one JSON document whose first key is api_version
+and which validates against the schema in schemas/ named after the command; each line a live run writes to stderr
+must validate against schemas/event.json. The error_code enum of schemas/common.json must list exactly the codes
+the source's ErrorCode -> name table (src/util/error.cpp) can print, and every command the binary offers must be
+run here. help, --help, completion scripts as text and the hidden __complete print text and are exempt."""
 
 import argparse
 import glob
@@ -48,7 +48,7 @@ metadata:
 
 # Forms no run here prints, and why.
 UNREACHED = {
-    # An undo that fails too needs an injected fault (tests/faults prints it); same shape in all three.
+    # An undo that fails too needs an injected fault, as tests/faults injects; one shape in all three.
     ("upgrade.json", "rollback_failed"): "tests/faults",
     ("apply.json", "rollback_failed"): "tests/faults",
     ("rollback.json", "rollback_failed"): "tests/faults",
