@@ -113,6 +113,15 @@ public:
     return scripted("abort");
   }
 
+  Result<std::optional<std::string>> running(const std::string& component) override
+  {
+    calls.push_back(fmt::format("running {}", component));
+    if (auto r = scripted("running"); !r) {
+      return noodle::fail(r.error());
+    }
+    return std::nullopt;
+  }
+
 private:
   Result<void> scripted(const std::string& op)
   {
