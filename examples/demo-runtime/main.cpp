@@ -56,10 +56,12 @@ struct Args {
 
 constexpr const char* k_usage =
     "usage: noodle-demo-runtime --root ROOT [--socket PATH] [--instances N] [--name NAME]\n"
+    "                          [--commit-reply-delay MS]\n"
     "  --root ROOT      the runtime root: ROOT/components/NAME/current is loaded at start\n"
     "  --socket PATH    the control socket (default ROOT/control.sock)\n"
     "  --instances N    instances i0..i(N-1) (default 3)\n"
-    "  --name NAME      the runtime name hello reports (default noodle-demo-runtime)\n";
+"  --name NAME      the runtime name hello reports (default noodle-demo-runtime)\n"
+    "  --commit-reply-delay MS  answer a commit that took effect only after MS ms (default 0)\n";
 
 // Returns nullopt after printing why (exit code in `status`).
 std::optional<Args> parse_args(int argc, char** argv, int& status)
@@ -85,6 +87,14 @@ std::optional<Args> parse_args(int argc, char** argv, int& status)
       args.socket = value;
     } else if (flag == "--name") {
       args.options.name = value;
+    } else if (flag == "--commit-reply-delay") {
+      char* end = nullptr;
+      const long ms = std::strtol(value.c_str(), &end, 10);
+      if (end == value.c_str() || *end != '\0' || ms < 0 || ms > 600000) {
+        fmt::print(stderr, "noodle-demo-runtime: invalid commit reply delay '{}': expected 0 to 600000 ms\n", value);
+        return std::nullopt;
+      }
+      args.options.commit_reply_delay = std::chrono::milliseconds(ms);
     } else if (flag == "--instances") {
       char* end = nullptr;
       const long n = std::strtol(value.c_str(), &end, 10);

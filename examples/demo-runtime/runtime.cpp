@@ -230,6 +230,9 @@ Outcome Runtime::handle_line(Session& session, const std::string& line, Clock::t
     if (c != nullptr) {
       delay = std::max(delay, slowness(*c));
     }
+    if (*op == "commit") {
+      delay = std::max(delay, m_options.commit_reply_delay);
+    }
   } catch (const Refusal& refusal) {
     reply = Json{{"ok", false}, {"error", {{"code", refusal.code}, {"message", refusal.message}}}};
   }
@@ -268,6 +271,9 @@ Json Runtime::dispatch(const std::string& op, const Json& request, Outcome& outc
   if (op == "abort") {
     return op_abort(request);
   }
+  if (op == "running") {
+    return op_running(request);
+  }
   if (op == "serve") {
     return op_serve(request);
   }
@@ -294,7 +300,7 @@ Json Runtime::op_hello(const Json& request)
           {"instances", m_instance_names},
           // serve and status are the demo's own, for tests.
           {"capabilities",
-           {"hello", "prepare", "activate", "health", "commit", "rollback", "abort", "serve", "status"}}};
+           {"hello", "prepare", "activate", "health", "commit", "rollback", "abort", "running", "serve", "status"}}};
 }
 
 Json Runtime::op_prepare(const Json& request)
@@ -418,6 +424,7 @@ Json Runtime::op_commit(const Json& request)
     c.weight = 0;
     c.lease_deadline.reset();
     c.committed = true;
+    fmt::print(stderr, "noodle-demo-runtime: committed {} {}\n", name, version);
     return Json::object();
   }
   if (c.expired == version) {
@@ -456,6 +463,18 @@ Json Runtime::op_abort(const Json& request)
   }
   c.prepared.reset();
   return Json::object();
+}
+
+// The version that runs for good: a provisional activation does not count,
+// since its lease may still take it back. An unknown component runs none.
+Json Runtime::op_running(const Json& request)
+{
+  const std::string name = string_field(request, "component");
+  const auto it = m_components.find(name);
+  if (it == m_components.end()) {
+    return {{"version", nullptr}};
+  }
+  return {{"version", it->second.active.version}};
 }
 
 Json Runtime::op_serve(const Json& request)

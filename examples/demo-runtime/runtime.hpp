@@ -62,6 +62,9 @@ struct Options {
   std::string name = "noodle-demo-runtime";
   std::string version = "0.0.0";
   int instances = 3;
+  // The reply to a commit that took effect waits this long: a test kills the
+  // tool in that window, after the runtime committed and before the tool knows.
+  std::chrono::milliseconds commit_reply_delay{0};
 };
 
 class Runtime {
@@ -92,6 +95,7 @@ private:
   Json op_commit(const Json& request);
   Json op_rollback(const Json& request);
   Json op_abort(const Json& request);
+  Json op_running(const Json& request);
   Json op_serve(const Json& request);
   Json op_status(Clock::time_point now);
 

@@ -23,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace noodle::cli {
 
@@ -203,6 +204,11 @@ struct LiveCliOptions {
 // --offline always; the strategy tuning options when `strategies`.
 void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies);
 
+// Connects to --socket, checks the peer (root or the owner of the root) and
+// says hello; fails with the client's errors.
+Result<std::pair<std::unique_ptr<live::SocketRuntime>, live::HelloInfo>>
+connect_runtime(const Context& ctx, std::chrono::milliseconds request_timeout);
+
 // A connected, identified runtime and the live path for the engine.
 struct LiveConnection {
   std::unique_ptr<live::SocketRuntime> runtime;
@@ -213,8 +219,9 @@ struct LiveConnection {
 // client's errors (runtime_unreachable: exit 6, with a hint about --offline).
 Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy);
 
-// SIGINT and SIGTERM, while alive, only set a flag that stop_check() turns
-// into an interrupted / terminated error at the engine's next safe point.
+// SIGINT, SIGTERM and SIGHUP, while alive, only set a flag that stop_check()
+// turns into an interrupted / terminated / hangup error at the engine's next
+// safe point.
 class StopSignals {
 public:
   StopSignals();

@@ -52,15 +52,11 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
       ->check(CLI::IsMember(strategy_names()));
 }
 
-Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy)
+Result<std::pair<std::unique_ptr<live::SocketRuntime>, live::HelloInfo>>
+connect_runtime(const Context& ctx, std::chrono::milliseconds request_timeout)
 {
-  // Checked while parsing (gradual_steps); parsed again here for its value.
-  auto steps = live::parse_steps(o.steps);
-  if (!steps) {
-    return fail(steps.error());
-  }
   live::ConnectOptions options;
-  options.request_timeout = o.request_timeout;
+  options.request_timeout = request_timeout;
   // Root, and whoever owns the root: the runtime that loads from it.
   options.trusted_uids.push_back(0);
   struct stat st {};
@@ -75,6 +71,23 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
   if (!hello) {
     return fail(hello.error());
   }
+  return std::make_pair(std::move(*runtime), std::move(*hello));
+}
+
+Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy)
+{
+  // Checked while parsing (gradual_steps); parsed again here for its value.
+  auto steps = live::parse_steps(o.steps);
+  if (!steps) {
+    return fail(steps.error());
+  }
+  auto connected = connect_runtime(ctx, o.request_timeout);
+  if (!connected) {
+    return fail(connected.error());
+  }
+  auto& [runtime_ptr, hello_info] = *connected;
+  auto* runtime = &runtime_ptr;
+  const auto* hello = &hello_info;
   LiveConnection connection;
   connection.path.hello = *hello;
   connection.path.strategy.name = strategy;

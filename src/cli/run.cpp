@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <csignal>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -34,8 +35,8 @@ namespace {
 
 constexpr const char* k_exit_codes =
     "Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by validation,\n4 integrity failure, "
-    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n130/143 interrupted by SIGINT/SIGTERM and "
-    "rolled back. See noodle-upgrade(1).";
+    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n129/130/143 stopped by "
+    "SIGHUP/SIGINT/SIGTERM and rolled back. See noodle-upgrade(1).";
 
 // Before parsing, find out whether the caller asked for JSON (flag, then
 // NOODLE_OUTPUT, then the configuration file), so that even a usage error
@@ -519,19 +520,29 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
 
 int run(int argc, char** argv)
 {
+  // A reader that goes away (`| head -n 1`) must not kill a change half-way
+  // with the runtime switched: the write fails with EPIPE instead, and that
+  // is an output failure like any other, reported below once the change
+  // finished or rolled back.
+  std::signal(SIGPIPE, SIG_IGN);
   std::ios::sync_with_stdio(false);
   std::vector<std::string> args(argv + 1, argv + argc);
   int code = run(args, std::cin, std::cout, std::cerr);
   errno = 0;
   std::cout.flush();
-  // A report that never reached stdout (EIO, ENOSPC, /dev/full) must not read
-  // as success: a caller would act on output it did not get.
+  // A report that never reached stdout (EIO, ENOSPC, /dev/full, a closed
+  // pipe) must not read as success: a caller would act on output it did not
+  // get. Likewise a message or live event lost on stderr.
   if (!std::cout && code == 0) {
     const int saved = errno;
     std::cerr << "noodle-upgrade: error: cannot write the output to stdout"
               << (saved != 0 ? fmt::format(": {}", std::strerror(saved)) : std::string()) << '\n';
     std::cerr.flush();
-    return output::to_int(output::ExitCode::failed);
+    return output::to_int(output::exit_code_for(ErrorCode::io));
+  }
+  std::cerr.flush();
+  if (!std::cerr && code == 0) {
+    return output::to_int(output::exit_code_for(ErrorCode::io)); // nowhere left to say why
   }
   return code;
 }

@@ -9,12 +9,16 @@
 #include <fmt/format.h>
 
 #include <csignal>
+#include <memory>
 
 namespace noodle::cli {
 
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
+
+// How long recovery waits for each answer of the runtime.
+constexpr std::chrono::milliseconds k_recovery_request_timeout{5000};
 
 extern "C" void remember_signal(int signal)
 {
@@ -23,6 +27,7 @@ extern "C" void remember_signal(int signal)
 
 struct sigaction g_old_int {};
 struct sigaction g_old_term {};
+struct sigaction g_old_hup {};
 
 } // namespace
 
@@ -35,12 +40,16 @@ StopSignals::StopSignals()
   sa.sa_flags = SA_RESTART; // the running step finishes; the next safe point stops
   ::sigaction(SIGINT, &sa, &g_old_int);
   ::sigaction(SIGTERM, &sa, &g_old_term);
+  // A dropped SSH session or a closed terminal: stop and roll back like
+  // SIGTERM, instead of dying half-way with the runtime switched.
+  ::sigaction(SIGHUP, &sa, &g_old_hup);
 }
 
 StopSignals::~StopSignals()
 {
   ::sigaction(SIGINT, &g_old_int, nullptr);
   ::sigaction(SIGTERM, &g_old_term, nullptr);
+  ::sigaction(SIGHUP, &g_old_hup, nullptr);
 }
 
 engine::StopCheck StopSignals::stop_check() const
@@ -52,6 +61,9 @@ engine::StopCheck StopSignals::stop_check() const
     }
     if (signal == SIGTERM) {
       return Error(ErrorCode::terminated, "stopped by SIGTERM");
+    }
+    if (signal == SIGHUP) {
+      return Error(ErrorCode::hangup, "stopped by SIGHUP (the terminal or session went away)");
     }
     return std::nullopt;
   };
@@ -89,6 +101,20 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
   if (ctx.progress != nullptr) {
     wait_line.emplace(*ctx.progress);
   }
+  // Recovery asks the runtime what it runs only for an interrupted live
+  // upgrade: connected on first use, kept for the rest of the recovery.
+  std::shared_ptr<std::unique_ptr<live::SocketRuntime>> held = std::make_shared<std::unique_ptr<live::SocketRuntime>>();
+  const engine::RuntimeConnector runtime = [&ctx, held]() -> Result<live::Runtime*> {
+    if (*held) {
+      return held->get();
+    }
+    auto connected = connect_runtime(ctx, k_recovery_request_timeout);
+    if (!connected) {
+      return fail(connected.error());
+    }
+    *held = std::move(connected->first);
+    return held->get();
+  };
   auto session = engine::Session::open_for_change(
       layout, timeout, engine::Actor::current(ctx.command_line, requested_by), std::chrono::system_clock::now,
       [&](const std::optional<engine::LockHolder>& holder) {
@@ -103,7 +129,7 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
                                  : fmt::format("noodle-upgrade: waiting up to {} s for the root's lock\n",
                                                seconds));
       },
-      wait_line ? &*wait_line : nullptr);
+      wait_line ? &*wait_line : nullptr, runtime);
   if (!session) {
     result.exit = ctx.reporter.failure(session.error());
     return result;

@@ -274,7 +274,8 @@ void add_state_commands(CLI::App& app, Registry& registry)
   auto* recover = add_command(app, "recover", "Finish or undo an upgrade interrupted by a crash, remove leftovers",
                               "Every changing command runs this first. The `current` links are the truth: an "
                               "interrupted upgrade whose steps all completed is recorded as completed, any other is "
-                              "undone in reverse order.",
+                              "undone in reverse order; but a live change the runtime already committed (it is asked "
+                              "with the `running` op when it listens) is finished, never undone.",
                               "noodle-upgrade recover");
   on_run(recover, registry, [](Context& ctx) {
     auto opened = open_change_session(ctx);

@@ -476,6 +476,27 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         options.name = change.strategy; // the plan's: a batch step's own, else --strategy
       }
       options.before_commit = switch_files;
+      // The runtime runs the new version for good from here: the step and
+      // its events so far are recorded before the commit event is shown, so
+      // a tool killed now leaves a record that matches the runtime. Should
+      // this fail, the record after the rollout fails too and undoes it.
+      options.after_commit = [&](const std::string& strategy) {
+        Result<void> early = db.begin();
+        if (early) {
+          early = db.finish_operation(op.id, store::OperationStatus::completed, "", session.now(), strategy);
+        }
+        if (early) {
+          early = db.append_events(events);
+        }
+        if (early) {
+          early = db.commit();
+        }
+        if (!early) {
+          (void)db.rollback();
+          return;
+        }
+        events.clear();
+      };
       const live::LiveTarget target{change.component, change.from.value_or(""), change.to,
                                     std::filesystem::absolute(
                                         session.layout().version_dir(change.component, change.to))
@@ -492,13 +513,21 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       if (!rollout->committed) {
         if (rollout->rollback_error) {
           const ErrorCode code = rollout->rollback_error->code;
-          if (code == ErrorCode::runtime_unreachable || code == ErrorCode::timeout ||
-              code == ErrorCode::runtime_protocol) {
+          const bool lost = code == ErrorCode::runtime_unreachable || code == ErrorCode::timeout ||
+                            code == ErrorCode::runtime_protocol;
+          if (lost && rollout->activated) {
             // Lost or garbled connection: the activation was provisional,
             // and the lease puts the runtime back without us.
             report.warnings.push_back(fmt::format(
                 "the runtime could not be told to undo {}@{} ({}); its lease of {} ms reverts it", change.component,
                 change.to, rollout->rollback_error->message, options.lease.count()));
+          } else if (lost) {
+            // Only prepared: no activate, so no lease covers it; the
+            // runtime keeps it loaded until it is aborted or restarted.
+            report.warnings.push_back(fmt::format(
+                "the runtime could not be told to drop the prepared {}@{} ({}); it may still hold the prepared "
+                "version until it is aborted or restarted",
+                change.component, change.to, rollout->rollback_error->message));
           } else if (!report.rollback_error) {
             report.rollback_error = Error(ErrorCode::rollback_failed,
                                           fmt::format("the runtime did not roll {} back to {}: {}", change.component,
@@ -556,7 +585,8 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
 
   report.error = failure;
   std::vector<std::size_t> rolled_back; // the steps undone, recorded with the outcome below
-  const bool stopped = failure->code == ErrorCode::interrupted || failure->code == ErrorCode::terminated;
+  const bool stopped = failure->code == ErrorCode::interrupted || failure->code == ErrorCode::terminated ||
+                       failure->code == ErrorCode::hangup;
   if (request.on_failure == OnFailure::keep && !stopped) {
     for (std::size_t i = 0; i < done; ++i) {
       if (report.steps[i].outcome == StepReport::Outcome::completed) {

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 namespace noodle::engine {
@@ -97,9 +98,66 @@ Result<void> remove_orphans(Session& session, RecoveryReport& report)
   return {};
 }
 
+// What the runtime runs for good, per operation (by index), as far as it
+// said; notes say why the links alone decide where it did not.
+std::vector<std::optional<std::optional<std::string>>>
+ask_runtime(const std::vector<store::OperationRecord>& ops, const RuntimeConnector& runtime,
+            std::vector<std::string>& notes)
+{
+  std::vector<std::optional<std::optional<std::string>>> runs(ops.size());
+  if (!runtime) {
+    notes.emplace_back("the runtime was not asked what it runs: the links alone decide");
+    return runs;
+  }
+  auto connected = runtime();
+  if (!connected) {
+    notes.push_back(fmt::format("no runtime answered ({}): the links alone decide", connected.error().message));
+    return runs;
+  }
+  for (std::size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].status == store::OperationStatus::pending) {
+      continue; // never started: nothing on the runtime to ask about
+    }
+    auto running = (*connected)->running(ops[i].component);
+    if (!running) {
+      const Error& e = running.error();
+      if (e.code == ErrorCode::runtime_refused && !e.details.empty() && e.details.front() == "unknown_op") {
+        notes.emplace_back("the runtime does not know the 'running' op: the links alone decide");
+        return runs;
+      }
+      notes.push_back(fmt::format("the runtime did not say what it runs for {} ({}): the links alone decide",
+                                  ops[i].component, e.message));
+      continue;
+    }
+    runs[i] = *running;
+  }
+  return runs;
+}
+
+// Finishes an operation the runtime committed: `current` at its new version.
+// Returns the action taken ("" when the link was there already).
+Result<std::string> finish_operation(Session& session, const store::OperationRecord& op,
+                                     const std::optional<std::string>& link)
+{
+  if (link == op.to_version) {
+    return fmt::format("{}: kept at {} (the runtime runs it)", op.component, op.to_version);
+  }
+  if (auto checked = check_version_dir(session, op.component, op.to_version); !checked) {
+    return fail(checked.error());
+  }
+  if (auto versioned = manifest::check_version(op.to_version); !versioned) {
+    return fail(versioned.error());
+  }
+  if (auto swapped = swap_link(session.root(), rel::current(op.component), Layout::link_target(op.to_version));
+      !swapped) {
+    return fail(swapped.error());
+  }
+  return fmt::format("{}: current -> {} (the runtime runs it)", op.component, Layout::link_target(op.to_version));
+}
+
 } // namespace
 
-Result<RecoveryReport> recover(Session& session)
+Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime)
 {
   RecoveryReport report;
   store::StateStore& db = *session.store();
@@ -137,15 +195,39 @@ Result<RecoveryReport> recover(Session& session)
       report.upgrades.push_back(std::move(resolved));
       continue;
     }
+    // A live run: what the runtime committed stays, whatever the links say.
+    std::vector<std::optional<std::optional<std::string>>> runs(ops->size());
+    if (!upgrade.offline) {
+      runs = ask_runtime(*ops, runtime, resolved.notes);
+    }
+    std::vector<bool> kept(ops->size(), false);
     // Undo in reverse, judged by the links: a change whose `current` still
     // points at its `from` needs nothing.
-    for (auto it = ops->rbegin(); it != ops->rend(); ++it) {
-      const auto& op = *it;
+    for (std::size_t i = ops->size(); i-- > 0;) {
+      const auto& op = (*ops)[i];
       auto link = current_version(session.root(), op.component);
       if (!link) {
         return fail(link.error());
       }
       const std::optional<std::string>& now = *link;
+      if (runs[i] && *runs[i] == op.to_version && op.from_version != op.to_version &&
+          (!op.restores_config || now == op.to_version)) {
+        auto finished = finish_operation(session, op, now);
+        if (!finished) {
+          Error e = finished.error();
+          e.details.insert(e.details.begin(),
+                           fmt::format("recovering upgrade {}: the runtime runs {} {}, but its link cannot follow",
+                                       upgrade.id, op.component, op.to_version));
+          return fail(std::move(e));
+        }
+        resolved.actions.push_back(*finished);
+        kept[i] = true;
+        continue;
+      }
+      if (runs[i] && *runs[i] != op.from_version) {
+        resolved.notes.push_back(fmt::format("the runtime runs {} {}, neither the old nor the new version",
+                                             op.component, runs[i]->value_or("(none)")));
+      }
       const bool moved = now && *now == op.to_version && op.from_version != now;
       if (moved && op.from_version) {
         if (auto target = check_version_dir(session, op.component, *op.from_version); !target) {
@@ -169,27 +251,70 @@ Result<RecoveryReport> recover(Session& session)
                         op.from_version ? Layout::link_target(*op.from_version) : "(removed: not installed)"));
       }
     }
+    const auto kept_count = static_cast<std::size_t>(std::count(kept.begin(), kept.end(), true));
+    if (kept_count == ops->size()) {
+      // The runtime committed every change: the run is finished, not undone.
+      if (auto begun = db.begin(); !begun) {
+        return fail(begun.error());
+      }
+      Result<void> marked;
+      for (const auto& op : *ops) {
+        if (marked && op.status != store::OperationStatus::completed) {
+          marked = db.finish_operation(op.id, store::OperationStatus::completed, "", session.now(), std::nullopt);
+        }
+      }
+      if (marked) {
+        marked = db.commit();
+      }
+      if (!marked) {
+        (void)db.rollback();
+        return fail(marked.error());
+      }
+      if (auto set = record_completion(session, upgrade.id, upgrade.kind, *ops, "recover",
+                                       "finished by recover: the runtime had committed it",
+                                       "finished an interrupted run the runtime had committed");
+          !set) {
+        return fail(set.error());
+      }
+      resolved.outcome = "completed";
+      report.upgrades.push_back(std::move(resolved));
+      continue;
+    }
     // The record of the undo commits whole: each change and the upgrade rolled
-    // back, one audit entry per change. If it cannot, the upgrade stays
-    // unfinished and the next recover records it (the links are back already).
-    const std::string why = fmt::format("interrupted: process {} stopped before it finished; undone by recover",
-                                        upgrade.pid);
+    // back (failed when the runtime had committed some of them, which are
+    // kept and recorded completed), one audit entry per change. If it cannot,
+    // the upgrade stays unfinished and the next recover records it (the links
+    // are back already).
+    const std::string why =
+        kept_count == 0
+            ? fmt::format("interrupted: process {} stopped before it finished; undone by recover", upgrade.pid)
+            : fmt::format("interrupted: process {} stopped before it finished; recover kept the changes the runtime "
+                          "had committed and undid the rest",
+                          upgrade.pid);
     if (auto begun = db.begin(); !begun) {
       return fail(begun.error());
     }
     Result<void> recorded;
-    for (const auto& op : *ops) {
-      if (recorded && op.status != store::OperationStatus::pending) {
+    for (std::size_t i = 0; i < ops->size(); ++i) {
+      const auto& op = (*ops)[i];
+      if (recorded && kept[i]) {
+        recorded = db.finish_operation(op.id, store::OperationStatus::completed, "", session.now(), std::nullopt);
+      } else if (recorded && op.status != store::OperationStatus::pending) {
         recorded = db.set_operation_status(op.id, store::OperationStatus::rolled_back, "undone by recover");
       }
     }
     if (recorded) {
-      recorded = db.set_upgrade_status(upgrade.id, store::UpgradeStatus::rolled_back, why, session.now());
+      recorded = db.set_upgrade_status(
+          upgrade.id, kept_count == 0 ? store::UpgradeStatus::rolled_back : store::UpgradeStatus::failed, why,
+          session.now());
     }
-    for (const auto& op : *ops) {
+    for (std::size_t i = 0; i < ops->size(); ++i) {
+      const auto& op = (*ops)[i];
       if (recorded) {
-        recorded = session.audit("recover", op.component, op.to_version, op.from_version, "rolled_back", upgrade.id,
-                                 why);
+        recorded = kept[i] ? session.audit("recover", op.component, op.from_version, op.to_version, "completed",
+                                           upgrade.id, why)
+                           : session.audit("recover", op.component, op.to_version, op.from_version, "rolled_back",
+                                           upgrade.id, why);
       }
     }
     if (recorded) {
@@ -199,7 +324,7 @@ Result<RecoveryReport> recover(Session& session)
       (void)db.rollback(); // a failed COMMIT may have rolled back already
       return fail(recorded.error());
     }
-    resolved.outcome = "rolled_back";
+    resolved.outcome = kept_count == 0 ? "rolled_back" : "failed";
     report.upgrades.push_back(std::move(resolved));
   }
   if (auto cleaned = remove_orphans(session, report); !cleaned) {

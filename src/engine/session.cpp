@@ -102,7 +102,7 @@ store::Millis to_millis(std::chrono::system_clock::time_point t)
 Result<Session> Session::open_for_change(const Layout& layout, std::chrono::milliseconds lock_timeout,
                                          const Actor& actor, Clock clock,
                                          const std::function<void(const std::optional<LockHolder>&)>& on_wait,
-                                         util::ProgressSink* waiting)
+                                         util::ProgressSink* waiting, const RuntimeConnector& runtime)
 {
   if (auto made = make_root_dir(layout.root()); !made) {
     return fail(made.error());
@@ -150,7 +150,7 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
     return fail(store.error());
   }
   session.m_store.emplace(std::move(*store));
-  auto recovered = recover(session);
+  auto recovered = recover(session, runtime);
   if (!recovered) {
     return fail(recovered.error());
   }

@@ -716,4 +716,26 @@ Result<void> SocketRuntime::abort(const std::string& component)
   }
 }
 
+Result<std::optional<std::string>> SocketRuntime::running(const std::string& component)
+{
+  constexpr std::string_view op = "running";
+  try {
+    auto reply = request(op, json{{"component", component}});
+    if (!reply) {
+      return fail(std::move(reply.error()));
+    }
+    const auto it = reply->find("version");
+    if (it == reply->end() || !(it->is_string() || it->is_null())) {
+      return protocol_error(op, "reply field 'version' is missing or neither a string nor null");
+    }
+    if (it->is_null()) {
+      return std::optional<std::string>();
+    }
+    // Compared with recorded versions and shown: escaped and bounded.
+    return std::optional<std::string>(runtime_text(it->get_ref<const std::string&>()));
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, fmt::format("{}: {}", op, e.what()));
+  }
+}
+
 } // namespace noodle::live

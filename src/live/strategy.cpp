@@ -454,6 +454,7 @@ private:
     request.lease = m_options.lease;
     // Whatever the reply, the runtime may have switched: only a rollback undoes it.
     m_reached = Reached::activated;
+    m_result.activated = true;
     const auto before = m_timer.now();
     auto r = m_runtime.activate(request);
     m_result.switch_ms = std::chrono::duration<double, std::milli>(m_timer.now() - before).count();
@@ -526,6 +527,9 @@ private:
       }
     }
     auto r = m_runtime.commit(m_target.component, m_target.to_version);
+    if (r && m_options.after_commit) {
+      m_options.after_commit(m_result.strategy); // recorded before anything is shown about it
+    }
     StrategyEvent event;
     event.phase = "commit";
     event.detail = outcome(m_target.to_version, r);

@@ -238,9 +238,14 @@ void render_recovery_notes(const engine::RecoveryReport& report, Reporter& r)
 {
   for (const auto& u : report.upgrades) {
     r.warning(format_text("recovered interrupted {} {}: {}", u.kind, u.upgrade_id,
-                          u.outcome == "completed" ? "it had finished; recorded as completed" : "undone"));
+                          u.outcome == "completed"  ? "it had finished; recorded as completed"
+                          : u.outcome == "failed" ? "the steps the runtime committed kept, the rest undone"
+                                                  : "undone"));
     for (const auto& a : u.actions) {
       r.note(format_text("  {}\n", a));
+    }
+    for (const auto& n : u.notes) {
+      r.note(format_text("  note: {}\n", n));
     }
   }
   for (const auto& path : report.removed) {
@@ -253,11 +258,21 @@ ExitCode render_recover(const engine::RecoveryReport& report, Reporter& r)
   json upgrades = json::array();
   std::string text;
   for (const auto& u : report.upgrades) {
-    text += format_text("{} {}: {}\n", u.kind, u.upgrade_id, u.outcome == "completed" ? "finished" : "undone");
+    text += format_text("{} {}: {}\n", u.kind, u.upgrade_id,
+                        u.outcome == "completed" ? "finished"
+                        : u.outcome == "failed"  ? "partly kept (the runtime had committed), partly undone"
+                                                 : "undone");
     for (const auto& a : u.actions) {
       text += format_text("  {}\n", a);
     }
-    upgrades.push_back({{"upgrade_id", u.upgrade_id}, {"kind", u.kind}, {"outcome", u.outcome}, {"actions", u.actions}});
+    for (const auto& n : u.notes) {
+      text += format_text("  note: {}\n", n);
+    }
+    upgrades.push_back({{"upgrade_id", u.upgrade_id},
+                        {"kind", u.kind},
+                        {"outcome", u.outcome},
+                        {"actions", u.actions},
+                        {"notes", u.notes}});
   }
   for (const auto& path : report.removed) {
     text += format_text("removed leftover '{}'\n", path);

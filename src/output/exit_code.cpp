@@ -44,6 +44,7 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::rollback_failed: return ExitCode::rollback_failed;
   case ErrorCode::interrupted: return ExitCode::interrupted;
   case ErrorCode::terminated: return ExitCode::terminated;
+  case ErrorCode::hangup: return ExitCode::hangup;
   case ErrorCode::timeout: return ExitCode::failed;
   case ErrorCode::io:
   case ErrorCode::corrupt_state:

@@ -36,6 +36,7 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::locked: return "locked";
   case ErrorCode::interrupted: return "interrupted";
   case ErrorCode::terminated: return "terminated";
+  case ErrorCode::hangup: return "hangup";
   case ErrorCode::rollback_failed: return "rollback_failed";
   case ErrorCode::drift: return "drift";
   case ErrorCode::timeout: return "timeout";

@@ -180,7 +180,8 @@ class DemoRuntimeTest(unittest.TestCase):
         self.assertEqual(reply["runtime"], "shop-runtime")
         self.assertRegex(reply["version"], r"^\d+\.\d+\.\d+")
         self.assertEqual(reply["instances"], ["i0", "i1", "i2", "i3"])
-        for op in ["hello", "prepare", "activate", "health", "commit", "rollback", "abort", "serve", "status"]:
+        for op in ["hello", "prepare", "activate", "health", "commit", "rollback", "abort", "running", "serve",
+                   "status"]:
             self.assertIn(op, reply["capabilities"])
 
     def test_any_op_before_hello_is_a_bad_request(self):
@@ -418,6 +419,19 @@ class DemoRuntimeTest(unittest.TestCase):
         self.assert_error(client.request("rollback", component="alpha", version="1.0.0"), "bad_request")
         # The other component was never touched.
         self.assertEqual(self.status(client, "beta")["active"], "0.5.0")
+
+    def test_running_names_the_committed_version_only(self):
+        self.start()
+        client = self.connect()
+        self.assertEqual(client.request("running", component="alpha"), {"id": 2, "ok": True, "version": "1.0.0"})
+        self.prepare(client, "2.0.0")
+        client.request("activate", component="alpha", version="2.0.0", lease_ms=60000)
+        # Provisional: every instance serves 2.0.0, but its lease may still take it back.
+        self.assertEqual(client.request("running", component="alpha")["version"], "1.0.0")
+        self.assertTrue(client.request("commit", component="alpha", version="2.0.0")["ok"])
+        self.assertEqual(client.request("running", component="alpha")["version"], "2.0.0")
+        self.assertIsNone(client.request("running", component="gamma")["version"])
+        self.assert_error(client.request("running"), "bad_request")
 
     def test_rollback_returns_everything_to_the_old_version(self):
         self.start()

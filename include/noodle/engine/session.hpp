@@ -63,7 +63,8 @@ public:
   static Result<Session> open_for_change(const Layout& layout, std::chrono::milliseconds lock_timeout,
                                          const Actor& actor, Clock clock,
                                          const std::function<void(const std::optional<LockHolder>&)>& on_wait = {},
-                                         util::ProgressSink* waiting = nullptr);
+                                         util::ProgressSink* waiting = nullptr,
+                                         const RuntimeConnector& runtime = {});
   // `actor` is who reads (and, for `cancel`, who asks and is audited).
   static Result<Session> open_for_reading(const Layout& layout, Clock clock, Actor actor = Actor::current(""));
 

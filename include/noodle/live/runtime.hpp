@@ -61,6 +61,10 @@ public:
   virtual Result<void> commit(const std::string& component, const std::string& version) = 0;
   virtual Result<void> rollback(const std::string& component, const std::string& version) = 0;
   virtual Result<void> abort(const std::string& component) = 0;
+  // The version the runtime runs for good for `component` (its committed
+  // one; a provisional activation does not count), or nullopt when it runs
+  // none. A runtime without the op refuses it with code "unknown_op".
+  virtual Result<std::optional<std::string>> running(const std::string& component) = 0;
 };
 
 } // namespace noodle::live

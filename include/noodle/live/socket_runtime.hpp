@@ -44,6 +44,7 @@ public:
   Result<void> commit(const std::string& component, const std::string& version) override;
   Result<void> rollback(const std::string& component, const std::string& version) override;
   Result<void> abort(const std::string& component) override;
+  Result<std::optional<std::string>> running(const std::string& component) override;
 
   ~SocketRuntime() override;
   SocketRuntime(const SocketRuntime&) = delete;

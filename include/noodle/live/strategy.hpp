@@ -29,6 +29,10 @@ struct StrategyOptions {
   // Called after the last gate, just before commit (the engine swaps the
   // `current` link there); an error fails the rollout like a failed gate.
   std::function<Result<void>()> before_commit;
+  // Called once the runtime has committed, before the commit event is
+  // emitted, with the strategy that ran: the engine records the step there,
+  // so that nothing is shown about a commit the state database does not hold.
+  std::function<void(const std::string& strategy)> after_commit;
 };
 
 // Time for the strategies: tests run them without waiting.
@@ -73,6 +77,7 @@ struct LiveResult {
   std::vector<StrategyEvent> events;
   std::optional<Error> error;          // why it was rolled back
   std::optional<Error> rollback_error; // the runtime's rollback failed too
+  bool activated = false;              // an activate was sent: the lease covers what the undo could not
   double switch_ms = 0;                // the last activate's round trip (the traffic switch)
 };
 

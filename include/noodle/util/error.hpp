@@ -51,6 +51,7 @@ enum class ErrorCode {
   runtime_untrusted,      // the socket or its peer belongs to an untrusted uid
   unhealthy,              // a health gate failed
   unsafe_path,            // a root path another user could change, or a symlink where a directory must be
+  hangup,                 // stopped by SIGHUP (the terminal or SSH session went away); what was done is rolled back
 };
 
 std::string_view error_code_name(ErrorCode code);

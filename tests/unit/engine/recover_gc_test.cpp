@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <sqlite3.h>
 
 using namespace noodle;
@@ -26,10 +27,11 @@ struct Fixture {
   engine::Layout layout{dir / "root"};
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 
-  engine::Session open()
+  engine::Session open(const engine::RuntimeConnector& runtime = {})
   {
     auto s = engine::Session::open_for_change(layout, std::chrono::milliseconds(0),
-                                              engine::Actor::current("test"), [this] { return now; });
+                                              engine::Actor::current("test"), [this] { return now; }, {}, nullptr,
+                                              runtime);
     REQUIRE(s);
     return std::move(*s);
   }
@@ -56,12 +58,15 @@ struct Fixture {
   std::string current(const std::string& name) const { return fs::read_symlink(layout.current_link(name)).string(); }
 };
 
+enum class Ran { offline, live };
+
 // An upgrade recorded as started by a process that is gone (pid 0 never matches).
 std::int64_t interrupted_upgrade(engine::Session& s, const std::vector<std::pair<std::string, std::string>>& moves,
-                                 const std::string& from, std::size_t completed)
+                                 const std::string& from, std::size_t completed, Ran ran = Ran::offline)
 {
   store::UpgradeRecord u;
   u.kind = "upgrade";
+  u.offline = ran == Ran::offline;
   u.status = store::UpgradeStatus::in_progress;
   u.pid = 999999999;
   auto id = s.store()->begin_upgrade(u);
@@ -101,7 +106,139 @@ std::int64_t half_done_upgrade(Fixture& f)
   return id;
 }
 
+// A runtime that answers only `running`, from a table (a missing entry: it
+// runs none), or refuses it as unknown when it lacks the op.
+class RunningRuntime final : public live::Runtime {
+public:
+  std::map<std::string, std::string> runs;
+  bool knows_running = true;
+  std::vector<std::string> asked;
+
+  Result<live::HelloInfo> hello() override { return fail(ErrorCode::internal, "not scripted"); }
+  Result<void> prepare(const std::string&, const std::string&, const std::string&) override { return unexpected(); }
+  Result<void> activate(const live::ActivateRequest&) override { return unexpected(); }
+  Result<live::HealthReport> health(const std::string&, const std::vector<std::string>&) override
+  {
+    return fail(ErrorCode::internal, "not scripted");
+  }
+  Result<void> commit(const std::string&, const std::string&) override { return unexpected(); }
+  Result<void> rollback(const std::string&, const std::string&) override { return unexpected(); }
+  Result<void> abort(const std::string&) override { return unexpected(); }
+  Result<std::optional<std::string>> running(const std::string& component) override
+  {
+    asked.push_back(component);
+    if (!knows_running) {
+      Error e(ErrorCode::runtime_refused, "runtime refused running: unknown_op: unknown op 'running'");
+      e.details.emplace_back("unknown_op");
+      return fail(std::move(e));
+    }
+    const auto it = runs.find(component);
+    return it == runs.end() ? std::optional<std::string>() : std::optional<std::string>(it->second);
+  }
+
+private:
+  static Result<void> unexpected() { return fail(ErrorCode::internal, "recover must only ask running"); }
+};
+
+engine::RuntimeConnector connector(RunningRuntime& runtime)
+{
+  return [&runtime]() -> Result<live::Runtime*> { return &runtime; };
+}
+
+// half_done_upgrade, run live: a's link moved (and its step was recorded),
+// b's did not.
+std::int64_t half_done_live_upgrade(Fixture& f)
+{
+  auto s = f.open();
+  for (const char* name : {"a", "b"}) {
+    f.add_version(s, name, "1.0.0");
+    f.add_version(s, name, "2.0.0");
+    f.point_at(name, "1.0.0");
+  }
+  const std::int64_t id = interrupted_upgrade(s, {{"a", "2.0.0"}, {"b", "2.0.0"}}, "1.0.0", 1, Ran::live);
+  f.point_at("a", "2.0.0");
+  return id;
+}
+
 } // namespace
+
+TEST_CASE("engine::recover keeps a live change the runtime committed and undoes one it did not", "[engine]")
+{
+  Fixture f;
+  const std::int64_t id = half_done_live_upgrade(f);
+  RunningRuntime runtime;
+  runtime.runs = {{"a", "2.0.0"}, {"b", "1.0.0"}};
+  auto s = f.open(connector(runtime));
+  const auto& report = s.recovery();
+  REQUIRE(report.upgrades.size() == 1);
+  CHECK(report.upgrades[0].outcome == "failed");
+  CHECK(runtime.asked == std::vector<std::string>{"a", "b"});
+  CHECK(f.current("a") == "versions/2.0.0");
+  CHECK(f.current("b") == "versions/1.0.0");
+  auto u = s.store()->upgrade(id);
+  REQUIRE((u && *u));
+  CHECK((*u)->status == store::UpgradeStatus::failed);
+  auto ops = s.store()->operations(id);
+  REQUIRE(ops);
+  REQUIRE(ops->size() == 2);
+  CHECK((*ops)[0].status == store::OperationStatus::completed);
+  CHECK((*ops)[1].status == store::OperationStatus::rolled_back);
+  CHECK(s.store()->unfinished()->empty());
+}
+
+TEST_CASE("engine::recover finishes a live change the runtime committed before its link moved", "[engine]")
+{
+  Fixture f;
+  const std::int64_t id = half_done_live_upgrade(f);
+  RunningRuntime runtime;
+  runtime.runs = {{"a", "2.0.0"}, {"b", "2.0.0"}};
+  auto s = f.open(connector(runtime));
+  const auto& report = s.recovery();
+  REQUIRE(report.upgrades.size() == 1);
+  CHECK(report.upgrades[0].outcome == "completed");
+  CHECK(report.upgrades[0].actions ==
+        std::vector<std::string>{"b: current -> versions/2.0.0 (the runtime runs it)",
+                                 "a: kept at 2.0.0 (the runtime runs it)"});
+  CHECK(f.current("a") == "versions/2.0.0");
+  CHECK(f.current("b") == "versions/2.0.0");
+  auto u = s.store()->upgrade(id);
+  REQUIRE((u && *u));
+  CHECK((*u)->status == store::UpgradeStatus::completed);
+}
+
+TEST_CASE("engine::recover judges by the links alone, and says so, without a runtime or its running op", "[engine]")
+{
+  SECTION("the runtime lacks the op")
+  {
+    Fixture f;
+    half_done_live_upgrade(f);
+    RunningRuntime runtime;
+    runtime.knows_running = false;
+    runtime.runs = {{"a", "2.0.0"}};
+    auto s = f.open(connector(runtime));
+    const auto& report = s.recovery();
+    REQUIRE(report.upgrades.size() == 1);
+    CHECK(report.upgrades[0].outcome == "rolled_back");
+    CHECK(report.upgrades[0].notes ==
+          std::vector<std::string>{"the runtime does not know the 'running' op: the links alone decide"});
+    CHECK(f.current("a") == "versions/1.0.0");
+  }
+  SECTION("no runtime listens")
+  {
+    Fixture f;
+    half_done_live_upgrade(f);
+    auto s = f.open([]() -> Result<live::Runtime*> {
+      return fail(ErrorCode::runtime_unreachable, "no runtime listens on 'control.sock'");
+    });
+    const auto& report = s.recovery();
+    REQUIRE(report.upgrades.size() == 1);
+    CHECK(report.upgrades[0].outcome == "rolled_back");
+    CHECK(report.upgrades[0].notes ==
+          std::vector<std::string>{"no runtime answered (no runtime listens on 'control.sock'): the links alone "
+                                   "decide"});
+    CHECK(f.current("a") == "versions/1.0.0");
+  }
+}
 
 TEST_CASE("engine::recover undoes an interrupted upgrade judged by where the links point", "[engine]")
 {

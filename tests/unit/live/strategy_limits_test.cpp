@@ -51,6 +51,7 @@ public:
   Result<void> commit(const std::string&, const std::string&) override { return {}; }
   Result<void> rollback(const std::string&, const std::string&) override { return {}; }
   Result<void> abort(const std::string&) override { return {}; }
+  Result<std::optional<std::string>> running(const std::string&) override { return std::nullopt; }
 
   std::size_t widest = 0; // the most instances one activate named
 };

@@ -113,6 +113,15 @@ public:
     return scripted("abort");
   }
 
+  Result<std::optional<std::string>> running(const std::string& component) override
+  {
+    calls.push_back(fmt::format("running {}", component));
+    if (auto r = scripted("running"); !r) {
+      return noodle::fail(r.error());
+    }
+    return std::nullopt;
+  }
+
 private:
   Result<void> scripted(const std::string& op)
   {
@@ -265,6 +274,37 @@ TEST_CASE("live::run_strategy immediate prepares, switches all, gates once and c
   CHECK(phases(result) == std::vector<std::string>{"prepare", "activate", "health", "commit"});
   CHECK_FALSE(h.runtime.activations[0].weight);
   CHECK(h.runtime.activations[0].instances.empty());
+}
+
+TEST_CASE("live::run_strategy records a commit (after_commit) before it emits the commit event")
+{
+  Harness h("canary");
+  std::vector<std::string> order;
+  h.options.after_commit = [&](const std::string& strategy) {
+    order.push_back(fmt::format("recorded {} after {} events", strategy, h.seen.size()));
+  };
+  const auto result = noodle::live::run_strategy(
+      h.runtime, h.hello, h.target, h.options, h.timer,
+      [&](const StrategyEvent& e) {
+        h.seen.push_back(e);
+        order.push_back("event " + e.phase);
+      },
+      h.stop);
+  REQUIRE(result.has_value());
+  REQUIRE(order.size() >= 2);
+  CHECK(order[order.size() - 2] == fmt::format("recorded canary after {} events", h.seen.size() - 1));
+  CHECK(order.back() == "event commit");
+}
+
+TEST_CASE("live::run_strategy never calls after_commit when the runtime refuses the commit")
+{
+  Harness h("immediate");
+  h.runtime.fail_on("commit", 0, Error(ErrorCode::runtime_refused, "runtime refused commit: lease_expired: gone"));
+  bool recorded = false;
+  h.options.after_commit = [&](const std::string&) { recorded = true; };
+  const auto result = h.run_ok();
+  CHECK_FALSE(result.committed);
+  CHECK_FALSE(recorded);
 }
 
 TEST_CASE("live::run_strategy gradual raises the weight step by step, waiting before each gate")

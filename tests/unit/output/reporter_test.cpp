@@ -16,14 +16,16 @@ using noodle::output::ExitCode;
 TEST_CASE("output::exit_code_for maps every error code, each with its own stable name")
 {
   std::set<std::string> names;
-  for (int c = 0; c <= static_cast<int>(ErrorCode::unsafe_path); ++c) {
+  for (int c = 0; c <= static_cast<int>(ErrorCode::hangup); ++c) {
     const auto code = static_cast<ErrorCode>(c);
     const std::string name(noodle::error_code_name(code));
     INFO(name);
     CHECK((name != "internal" || code == ErrorCode::internal));
     names.insert(name);
   }
-  CHECK(names.size() == static_cast<std::size_t>(ErrorCode::unsafe_path) + 1);
+  CHECK(names.size() == static_cast<std::size_t>(ErrorCode::hangup) + 1);
+  CHECK(noodle::output::exit_code_for(ErrorCode::hangup) == ExitCode::hangup);
+  CHECK(noodle::output::to_int(ExitCode::hangup) == 129);
   CHECK(noodle::output::exit_code_for(ErrorCode::usage) == ExitCode::usage);
   CHECK(noodle::output::exit_code_for(ErrorCode::dependency_cycle) == ExitCode::refused);
   CHECK(noodle::output::exit_code_for(ErrorCode::signature_invalid) == ExitCode::integrity);
