@@ -23,12 +23,15 @@ namespace noodle::cli {
 
 namespace {
 
+constexpr std::chrono::milliseconds k_status_request_timeout{2000};
+
 struct StateOptions {
   std::string name;
   std::int64_t limit = 20;
   bool audit = false;
   std::uint32_t keep = 2;
   bool gc_dry_run = false;
+  bool status_offline = false;
   std::int64_t upgrade_id = 0;
   std::chrono::milliseconds wait{30'000};
   // history filters
@@ -170,12 +173,28 @@ void add_state_commands(CLI::App& app, Registry& registry)
   auto* status = add_command(app, "status", "Show installed versions, running or interrupted upgrades, and counts", "",
                              "noodle-upgrade status jit_compiler");
   status->add_option("NAME", o->name, "Only this component");
+  status->add_flag("--offline", o->status_offline, "Do not ask the runtime what it runs");
   on_run(status, registry, [o](Context& ctx) {
     auto opened = open_for_component(ctx, o->name);
     if (opened.exit) {
       return *opened.exit;
     }
-    auto report = engine::status(*opened.session, maybe(o->name));
+    // The runtime is asked when one listens; without one, status still
+    // answers from the files and says what it could not learn.
+    std::unique_ptr<live::SocketRuntime> runtime;
+    std::string unreachable;
+    if (!o->status_offline) {
+      auto connected = connect_runtime(ctx, k_status_request_timeout);
+      if (connected) {
+        runtime = std::move(connected->first);
+      } else {
+        unreachable = connected.error().message;
+      }
+    }
+    auto report = engine::status(*opened.session, maybe(o->name), runtime.get());
+    if (report && !runtime) {
+      report->runtime_note = o->status_offline ? "not asked (--offline)" : unreachable;
+    }
     if (!report) {
       return ctx.reporter.failure(report.error());
     }

@@ -6,9 +6,10 @@
 
 namespace noodle::engine {
 
-Result<StatusReport> status(Session& session, const std::optional<std::string>& component)
+Result<StatusReport> status(Session& session, const std::optional<std::string>& component, live::Runtime* runtime)
 {
   StatusReport report;
+  report.runtime_asked = runtime != nullptr;
   auto installed = state::read_installed(session.layout().root());
   if (!installed) {
     return fail(installed.error());
@@ -33,7 +34,23 @@ Result<StatusReport> status(Session& session, const std::optional<std::string>& 
       }
       s.floor = *floor;
     }
+    if (runtime != nullptr && report.runtime_asked) {
+      auto running = runtime->running(name);
+      if (running) {
+        s.running = *running;
+        s.pending_restart = running->has_value() && **running != s.version;
+      } else {
+        report.runtime_asked = false;
+        report.runtime_note = fmt::format("the runtime did not say what it runs: {}", running.error().message);
+      }
+    }
     report.components.push_back(std::move(s));
+  }
+  if (!report.runtime_asked) {
+    for (auto& c : report.components) {
+      c.running.reset();
+      c.pending_restart = false;
+    }
   }
   if (db == nullptr) {
     return report;

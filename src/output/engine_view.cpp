@@ -295,15 +295,23 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
   if (report.components.empty()) {
     text += "no components installed\n";
   } else {
-    text += format_text("{:<{}}  {:<12}  {}\n", "NAME", width, "VERSION", "LAST CHANGE");
+    text += format_text("{:<{}}  {:<12}  {:<12}  {:<12}  {}\n", "NAME", width, "VERSION", "RUNNING", "FLOOR",
+                        "LAST CHANGE");
   }
   for (const auto& c : report.components) {
-    text += format_text("{:<{}}  {:<12}  {}\n", c.name, width, c.version,
-                        c.last_change ? format_age(*c.last_change, now) : "-");
+    const std::string running = !report.runtime_asked ? "?" : c.running ? *c.running : "-";
+    text += format_text("{:<{}}  {:<12}  {:<12}  {:<12}  {}{}\n", c.name, width, c.version, running,
+                        c.floor.value_or("-"), c.last_change ? format_age(*c.last_change, now) : "-",
+                        c.pending_restart ? "  (pending restart)" : "");
     components.push_back({{"name", c.name},
                           {"version", c.version},
+                          {"running", opt(c.running)},
+                          {"pending_restart", c.pending_restart},
                           {"last_change", time_or_null(c.last_change)},
                           {"floor", opt(c.floor)}});
+  }
+  if (!report.components.empty() && !report.runtime_asked) {
+    text += format_text("RUNNING unknown: {}\n", report.runtime_note);
   }
   json running = json::array();
   for (const auto& u : report.running) {
@@ -322,6 +330,7 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
                       n.failed, n.rolled_back, n.cancelled, n.in_progress);
   r.text(text);
   return r.success({{"components", std::move(components)},
+                    {"runtime", {{"asked", report.runtime_asked}, {"note", text_or_null(report.runtime_note)}}},
                     {"running", std::move(running)},
                     {"counts",
                      {{"completed", n.completed},

@@ -7,6 +7,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <map>
+
 #include <chrono>
 #include <csignal>
 #include <fcntl.h>
@@ -461,4 +463,39 @@ TEST_CASE("an events file gets the rollout's JSON lines, and history show keeps 
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("cannot write the events file") != std::string::npos);
   CHECK(r.current() == "versions/1.1.0");
+}
+
+TEST_CASE("status shows what the runtime runs beside the link, and a pending restart after an offline change",
+          "[live]")
+{
+  LiveRoot r;
+  REQUIRE(r.nu({"upgrade", "svc", "1.1.0", "--offline"}).exit_code == 0);
+  auto j = nlohmann::json::parse(r.nu({"-o", "json", "status"}).out);
+  CHECK(j["runtime"]["asked"] == true);
+  CHECK(j["runtime"]["note"].is_null());
+  std::map<std::string, nlohmann::json> by_name;
+  for (const auto& c : j["components"]) {
+    by_name[c["name"]] = c;
+  }
+  CHECK(by_name["svc"]["version"] == "1.1.0");
+  CHECK(by_name["svc"]["running"] == "1.0.0");
+  CHECK(by_name["svc"]["pending_restart"] == true);
+  CHECK(by_name["legacy"]["running"] == "1.0.0");
+  CHECK(by_name["legacy"]["pending_restart"] == false);
+  auto text = r.nu({"status", "svc"});
+  CHECK(text.exit_code == 0);
+  CHECK(text.out.find("1.1.0         1.0.0") != std::string::npos);
+  CHECK(text.out.find("(pending restart)") != std::string::npos);
+
+  // Not asked, or no runtime: the files still answer, and it says why.
+  auto offline = nlohmann::json::parse(r.nu({"-o", "json", "status", "--offline"}).out);
+  CHECK(offline["runtime"]["asked"] == false);
+  CHECK(offline["runtime"]["note"] == "not asked (--offline)");
+  CHECK(offline["components"][0]["running"].is_null());
+  ::kill(r.runtime, SIGTERM);
+  ::waitpid(r.runtime, nullptr, 0);
+  r.runtime = -1;
+  auto gone = r.nu({"status"});
+  CHECK(gone.exit_code == 0);
+  CHECK(gone.out.find("RUNNING unknown: ") != std::string::npos);
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <noodle/engine/session.hpp>
+#include <noodle/live/runtime.hpp>
 #include <noodle/store/state_store.hpp>
 #include <noodle/util/error.hpp>
 
@@ -16,6 +17,8 @@ struct ComponentStatus {
   std::string version;                      // where `current` points
   std::optional<store::Millis> last_change; // the last completed change that touched it
   std::optional<std::string> floor;
+  std::optional<std::string> running; // what the runtime runs for good (asked over its socket)
+  bool pending_restart = false;       // the runtime runs another version than the link names
 };
 
 struct RunningUpgrade {
@@ -28,12 +31,18 @@ struct StatusReport {
   std::vector<ComponentStatus> components; // sorted by name
   std::vector<RunningUpgrade> running;     // active or interrupted
   store::Counts counts;
+  bool runtime_asked = false; // a runtime answered `running` for every component shown
+  std::string runtime_note;   // why the running versions are unknown, when they are
 };
 
 // What is installed under the root (the links are the truth) and what the
 // state database says about it; `component` narrows everything to one.
 // A root that was never changed has empty counts.
-Result<StatusReport> status(Session& session, const std::optional<std::string>& component);
+// With `runtime`, each component's running version is asked too (a
+// component the runtime does not run has none); when it cannot answer,
+// `runtime_note` says why and the report is otherwise whole.
+Result<StatusReport> status(Session& session, const std::optional<std::string>& component,
+                            live::Runtime* runtime = nullptr);
 
 struct HistoryEntry {
   store::UpgradeRecord record;
