@@ -12,7 +12,7 @@ namespace noodle::store::detail {
 namespace {
 
 // Each entry takes the schema from version i + 1 to i + 2. Only ever append.
-constexpr std::array<const char*, 1> k_steps = {
+constexpr std::array<const char*, 2> k_steps = {
     // 2: links between upgrades, who cancelled, per-operation times and the
     // strategy that ran, and the events of live rollouts.
     R"sql(
@@ -35,6 +35,12 @@ CREATE TABLE events (
   healthy INTEGER CHECK (healthy IN (0, 1))
 );
 CREATE INDEX events_by_upgrade ON events (upgrade_id, id);
+)sql",
+    // 3: the sha256 of the archive an extraction came from, so a version is
+    // reused only while the catalog still names those bytes (NULL: unknown,
+    // never reused against a catalog that names an archive).
+    R"sql(
+ALTER TABLE file_records ADD COLUMN archive_sha256 TEXT;
 )sql",
 };
 
