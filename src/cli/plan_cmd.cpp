@@ -30,6 +30,7 @@ struct PlanOptions {
   std::string validation = "normal";
   bool allow_downgrade = false;
   std::string save;
+  bool allow_unsigned = false;
   LiveCliOptions live;
 };
 
@@ -177,6 +178,8 @@ void add_plan_command(CLI::App& app, Registry& registry)
       ->capture_default_str();
   plan->add_flag("--allow-downgrade", opts->allow_downgrade, "Plan a move to a lower version instead of refusing it");
   add_live_options(plan, opts->live, true);
+  plan->add_flag("--allow-unsigned", opts->allow_unsigned,
+                 "Check as an upgrade with --allow-unsigned would (refused under --validation strict)");
   plan->add_option("--save", opts->save,
                    "Save a feasible plan with a digest of its inputs, for 'apply --plan' (refused if they drift)");
 
@@ -203,13 +206,25 @@ void add_plan_command(CLI::App& app, Registry& registry)
     source.archives_dir = ctx.archives_dir();
     source.keyring_dir = ctx.keyring_dir();
     source.limits = ctx.archive_limits();
+    if (opts->allow_unsigned) {
+      source.allow_unsigned = engine::AllowUnsigned::yes;
+      if (request.validation != graph::Validation::strict) {
+        ctx.reporter.warning("--allow-unsigned: archives without a signature would be installed; this is for "
+                             "development only");
+      }
+    }
     auto preview = preview_change(ctx, opts->live, request, loaded.result.catalog, source);
     if (preview.exit) {
       return *preview.exit;
     }
     const auto& outcome = *preview.outcome;
-    if (outcome.refusal && outcome.plan.feasible) {
+    if (outcome.refusal && (outcome.plan.feasible || outcome.plan.checks.empty())) {
       return output::render_upgrade(outcome, title, ctx.reporter); // the run's refusal, before its first change
+    }
+    if (outcome.prepared) {
+      for (const auto& w : outcome.prepared->warnings) {
+        ctx.reporter.warning(w);
+      }
     }
     const auto& result = outcome.plan;
     if (!opts->save.empty() && result.feasible) {
