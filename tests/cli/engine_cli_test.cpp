@@ -2,7 +2,6 @@
 // upgrade, apply, rollback, snapshot, status, history, check, gc, recover and
 // the root lock, through the built binary on temporary roots built from the
 // example catalog and its real signed archives.
-#include "support/archive_builder.hpp"
 #include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -52,23 +51,6 @@ std::vector<noodle::archive::TreeEntry> tree(const fs::path& dir)
   auto t = noodle::archive::hash_tree(dir);
   REQUIRE(t);
   return *t;
-}
-
-// Replaces NAME-VERSION's archive with one that is signed and matches its
-// catalog entry but holds a character device, which extraction refuses:
-// the pre-checks pass and the step fails after the ones before it ran.
-void plant_unextractable(const Root& r, const std::string& name, const std::string& version)
-{
-  const fs::path archive = r.archives / (name + "-" + version + ".tar.gz");
-  noodle::test::ArchiveBuilder builder;
-  builder.file("manifest.yaml", "name: " + name + "\nversion: " + version + "\ndescription: x\ntype: system\n");
-  builder.device("dev/null");
-  fs::remove(archive);
-  fs::remove(archive.string() + ".sig");
-  noodle::test::write_bytes(archive, builder.finish());
-  auto signed_ = run_binary({"sign", archive.string(), "--key", (example_archives() / "demo-test-key.key").string()});
-  INFO(signed_.out << signed_.err);
-  REQUIRE(signed_.exit_code == 0);
 }
 
 } // namespace
@@ -180,7 +162,7 @@ TEST_CASE("an all-or-nothing batch whose third archive cannot be extracted rolls
   auto plan = r.json({"plan", "-f", batch.string(), "--offline"});
   REQUIRE(plan["steps"].size() == 3);
   // Signed and matching its catalog entry, so only extraction refuses it.
-  plant_unextractable(r, plan["steps"][2]["component"], plan["steps"][2]["to"]);
+  noodle::test::plant_unextractable(r, plan["steps"][2]["component"], plan["steps"][2]["to"]);
   const auto before = r.links();
   auto applied = r.nu({"-o", "json", "apply", batch.string(), "--offline"});
   INFO(applied.out << applied.err);
@@ -209,7 +191,7 @@ TEST_CASE("apply --no-atomic keeps the steps that succeeded before a failure", "
   write(batch, "upgrades:\n"
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: telemetry_agent, version: 1.0.0, priority: 1}\n");
-  plant_unextractable(r, "telemetry_agent", "1.0.0");
+  noodle::test::plant_unextractable(r, "telemetry_agent", "1.0.0");
   auto applied = r.nu({"apply", batch.string(), "--offline", "--no-atomic"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 4);
