@@ -788,3 +788,28 @@ TEST_CASE("store status names round-trip and unknown names are refused", "[store
   CHECK_FALSE(parse_upgrade_status("done"));
   CHECK_FALSE(parse_operation_status("cancelled"));
 }
+
+TEST_CASE("store::StateStore::recorded_archive gives the archive sha256 an extraction was recorded with", "[store]")
+{
+  TempDir dir;
+  auto store = open_store(dir / "state.db");
+  const std::string sha(64, 'a');
+  REQUIRE(store.record_files("lib", "1.0.0", make_tree(3, "a"), sha));
+  REQUIRE(store.record_files("lib", "1.1.0", make_tree(3, "b")));
+
+  auto with = store.recorded_archive("lib", "1.0.0");
+  REQUIRE(with);
+  CHECK(*with == std::optional<std::string>(sha));
+  // Recorded without one (as before schema 3): known to be unknown.
+  auto without = store.recorded_archive("lib", "1.1.0");
+  REQUIRE(without);
+  CHECK(*without == std::optional<std::string>(""));
+  auto none = store.recorded_archive("lib", "9.9.9");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+
+  // A re-record replaces the digest with the new archive's.
+  const std::string other(64, 'b');
+  REQUIRE(store.record_files("lib", "1.0.0", make_tree(3, "c"), other));
+  CHECK(store.recorded_archive("lib", "1.0.0").value() == std::optional<std::string>(other));
+}
