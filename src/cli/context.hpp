@@ -6,6 +6,7 @@
 #include <noodle/archive/limits.hpp>
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/session.hpp>
+#include <noodle/engine/upgrade.hpp>
 #include <noodle/graph/plan.hpp>
 #include <noodle/live/socket_runtime.hpp>
 #include <noodle/manifest/config.hpp>
@@ -218,6 +219,23 @@ struct LiveConnection {
 // says hello, and fills the strategy from the options. Fails with the
 // client's errors (runtime_unreachable: exit 6, with a hint about --offline).
 Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const std::string& strategy);
+
+// connect_live unless --offline, for `plan` and --dry-run: with no runtime
+// they fail as the upgrade would (runtime_unreachable, exit 6), saying that
+// the upgrade needs one or --offline.
+Result<std::optional<LiveConnection>> connect_as_the_run(Context& ctx, const LiveCliOptions& o,
+                                                         const std::string& strategy);
+
+// `plan` and upgrade/apply --dry-run: the runtime as the upgrade asks it,
+// then engine::preview_upgrade on a session opened for reading (nothing
+// locked, changed or audited). On failure the error is reported and `exit`
+// set; otherwise `outcome` holds the refusal, the no-op or the actions.
+struct Preview {
+  std::optional<engine::UpgradeOutcome> outcome;
+  std::optional<output::ExitCode> exit;
+};
+Preview preview_change(Context& ctx, const LiveCliOptions& live, const graph::PlanRequest& request,
+                       const manifest::Catalog& catalog, const engine::ArchiveSource& source);
 
 // SIGINT, SIGTERM and SIGHUP, while alive, only set a flag that stop_check()
 // turns into an interrupted / terminated / hangup error at the engine's next

@@ -30,6 +30,8 @@ struct PlanOptions {
   std::string validation = "normal";
   bool allow_downgrade = false;
   std::string save;
+  bool allow_unsigned = false;
+  LiveCliOptions live;
 };
 
 } // namespace
@@ -158,7 +160,11 @@ void add_plan_command(CLI::App& app, Registry& registry)
   auto opts = std::make_shared<PlanOptions>();
   auto* plan = add_command(
       app, "plan", "Report whether an upgrade (or a batch of upgrades) is feasible, changing nothing",
-      "Exit 0 when feasible, 3 when not.", "noodle-upgrade plan jit_compiler 2.1.0 --constraint 'runtime_core@<2.1.0'");
+      "Checks everything the upgrade checks before its first change: the plan, version floors, the hot-swap rule, "
+      "each hop's archive, signature and catalog entry (read and verified, not extracted), and, unless --offline, "
+      "the running runtime and its strategy. Exit 0 when the upgrade would start, otherwise the code it would fail "
+      "with (3 refused, 4 archive or signature rejected, 6 no runtime: pass --offline).",
+      "noodle-upgrade plan jit_compiler 2.1.0 --offline --constraint 'runtime_core@<2.1.0'");
   plan->add_option("NAME", opts->name, "Component to upgrade");
   plan->add_option("VERSION", opts->version, "Target version");
   plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
@@ -171,6 +177,9 @@ void add_plan_command(CLI::App& app, Registry& registry)
       ->check(CLI::IsMember({"strict", "normal", "permissive"}))
       ->capture_default_str();
   plan->add_flag("--allow-downgrade", opts->allow_downgrade, "Plan a move to a lower version instead of refusing it");
+  add_live_options(plan, opts->live, true);
+  plan->add_flag("--allow-unsigned", opts->allow_unsigned,
+                 "Check as an upgrade with --allow-unsigned would (refused under --validation strict)");
   plan->add_option("--save", opts->save,
                    "Save a feasible plan with a digest of its inputs, for 'apply --plan' (refused if they drift)");
 
@@ -193,7 +202,31 @@ void add_plan_command(CLI::App& app, Registry& registry)
       return ctx.reporter.failure(built.error());
     }
     auto& [request, title] = *built;
-    auto result = graph::make_plan(loaded.result.catalog, installed, request, state::probe_machine(ctx.root()));
+    engine::ArchiveSource source;
+    source.archives_dir = ctx.archives_dir();
+    source.keyring_dir = ctx.keyring_dir();
+    source.limits = ctx.archive_limits();
+    if (opts->allow_unsigned) {
+      source.allow_unsigned = engine::AllowUnsigned::yes;
+      if (request.validation != graph::Validation::strict) {
+        ctx.reporter.warning("--allow-unsigned: archives without a signature would be installed; this is for "
+                             "development only");
+      }
+    }
+    auto preview = preview_change(ctx, opts->live, request, loaded.result.catalog, source);
+    if (preview.exit) {
+      return *preview.exit;
+    }
+    const auto& outcome = *preview.outcome;
+    if (outcome.refusal && (outcome.plan.feasible || outcome.plan.checks.empty())) {
+      return output::render_upgrade(outcome, title, ctx.reporter); // the run's refusal, before its first change
+    }
+    if (outcome.prepared) {
+      for (const auto& w : outcome.prepared->warnings) {
+        ctx.reporter.warning(w);
+      }
+    }
+    const auto& result = outcome.plan;
     if (!opts->save.empty() && result.feasible) {
       auto inputs = engine::digest_plan_inputs(ctx.catalog_dir(), installed, ctx.keyring_dir());
       if (!inputs) {

@@ -5,10 +5,12 @@
 
 #include <noodle/engine/install.hpp>
 #include <noodle/engine/plan_file.hpp>
+#include <noodle/engine/prepare.hpp>
 #include <noodle/engine/upgrade.hpp>
 #include <noodle/manifest/loader.hpp>
 #include <noodle/output/engine_view.hpp>
 #include <noodle/output/graph_view.hpp>
+#include <noodle/output/prepare_view.hpp>
 #include <noodle/output/text.hpp>
 #include <noodle/state/machine.hpp>
 
@@ -44,7 +46,9 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
       ->envname("NOODLE_STRATEGY")
       ->check(CLI::IsMember(strategy_names()))
       ->capture_default_str();
-  cmd->add_flag("--dry-run", o.dry_run, "Plan and locate the archives, change nothing");
+  cmd->add_flag("--dry-run", o.dry_run,
+                "Check everything the run checks before its first change and list what each hop would do; change "
+                "nothing");
   add_live_options(cmd, o.live, true);
   add_duration_option(cmd, "--timeout", o.timeout, "How long the change may take before it is rolled back (0: no limit)");
   cmd->add_option("--validation", o.plan.validation, "How strict the checks are")
@@ -74,26 +78,28 @@ engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
   return source;
 }
 
-// --dry-run: the plan, and whether every archive it needs is there.
-output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const state::InstalledState& installed,
-                         const graph::PlanRequest& request, const std::string& title, const ChangeOptions& o)
+constexpr std::string_view k_unsigned_warning =
+    "--allow-unsigned: archives without a signature will be installed; this is for development only and is "
+    "recorded in the audit trail";
+
+// --dry-run: everything the run checks before its first change (the
+// runtime, the plan, floors, the hot-swap rule, each hop's archive and
+// signature), then what each hop would do; the run's refusal otherwise.
+output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const graph::PlanRequest& request,
+                         const std::string& title, const ChangeOptions& o)
 {
-  auto plan = graph::make_plan(catalog, installed, request, state::probe_machine(ctx.root()));
-  if (plan.feasible) {
-    const auto source = archive_source(ctx, o);
-    for (const auto& step : plan.steps) {
-      if (step.manifest == nullptr) {
-        continue;
-      }
-      auto files = engine::locate_archive(*step.manifest, source);
-      if (!files) {
-        return ctx.reporter.failure(files.error());
-      }
-      ctx.reporter.note(fmt::format("{}@{}: archive '{}'\n", step.name, step.to.to_string(), files->archive.string()));
-    }
-    ctx.reporter.note("dry run: nothing was changed\n");
+  if (o.allow_unsigned && request.validation != graph::Validation::strict) {
+    ctx.reporter.warning(k_unsigned_warning);
   }
-  return output::render_plan(plan, title + " (dry run)", ctx.reporter);
+  auto preview = preview_change(ctx, o.live, request, catalog, archive_source(ctx, o));
+  if (preview.exit) {
+    return *preview.exit;
+  }
+  const auto& outcome = *preview.outcome;
+  if (outcome.refusal || outcome.no_op || !outcome.prepared) {
+    return output::render_upgrade(outcome, title, ctx.reporter);
+  }
+  return output::render_dry_run(*outcome.prepared, title + " (dry run)", ctx.reporter);
 }
 
 output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::string& kind)
@@ -112,11 +118,10 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
   }
   auto& [request, title] = *built;
   if (o.dry_run) {
-    return dry_run(ctx, loaded.result.catalog, loaded.installed, request, title, o);
+    return dry_run(ctx, loaded.result.catalog, request, title, o);
   }
   if (o.allow_unsigned && request.validation != graph::Validation::strict) {
-    ctx.reporter.warning("--allow-unsigned: archives without a signature will be installed; this is for development "
-                         "only and is recorded in the audit trail");
+    ctx.reporter.warning(k_unsigned_warning);
   }
   // The runtime first: with none listening nothing is locked or changed.
   std::optional<LiveConnection> connection;
@@ -179,15 +184,21 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
                                                              "(the validation the plan was saved with)"));
   }
   if (o.allow_unsigned) {
-    ctx.reporter.warning("--allow-unsigned: archives without a signature will be installed; this is for development "
-                         "only and is recorded in the audit trail");
+    ctx.reporter.warning(k_unsigned_warning);
   }
   auto loaded = load_catalog(ctx, WithInstalled::no);
   if (loaded.exit) {
     return *loaded.exit;
   }
+  // --dry-run asks the runtime as the run does.
   std::optional<LiveConnection> connection;
-  if (!o.dry_run && !o.live.offline) {
+  if (o.dry_run) {
+    auto connected = connect_as_the_run(ctx, o.live, o.plan.strategy);
+    if (!connected) {
+      return ctx.reporter.failure(connected.error());
+    }
+    connection = std::move(*connected);
+  } else if (!o.live.offline) {
     auto connected = connect_live(ctx, o.live, o.plan.strategy);
     if (!connected) {
       return ctx.reporter.failure(connected.error());
@@ -240,18 +251,21 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   if (auto same = engine::check_saved_steps(*saved, changes); !same) {
     return refuse(same.error());
   }
-  if (o.dry_run) {
-    ctx.reporter.text(output::format_text("{}: still current, {} step{} would run; nothing was changed\n", title,
-                                  changes.size(), changes.size() == 1 ? "" : "s"));
-    return ctx.reporter.success({{"drift", false}, {"steps", changes.size()}});
-  }
-  if (auto floors = engine::check_floors(session, changes, saved->request.allow_downgrade); !floors) {
-    return refuse(floors.error());
-  }
   if (connection) {
-    if (auto swappable = engine::check_hot_swappable(changes); !swappable) {
-      return refuse(swappable.error());
-    }
+    connection->path.runtime = connection->runtime.get();
+  }
+  // Everything up to the first change, as --dry-run checks it.
+  engine::PrepareRequest prepare;
+  prepare.changes = changes;
+  prepare.allow_downgrade = saved->request.allow_downgrade;
+  prepare.source = archive_source(ctx, o);
+  prepare.live = connection ? &connection->path : nullptr;
+  auto prepared = engine::prepare_changes(session, prepare);
+  if (!prepared) {
+    return refuse(prepared.error());
+  }
+  if (o.dry_run && !changes.empty()) {
+    return output::render_dry_run(*prepared, title + " (still current)", ctx.reporter);
   }
   if (changes.empty()) {
     ctx.reporter.text(output::format_text("{}: nothing to do\n", title));

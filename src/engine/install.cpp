@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <noodle/archive/digest.hpp>
 #include <noodle/archive/extract.hpp>
 #include <noodle/archive/keyring.hpp>
 #include <noodle/archive/tree_digest.hpp>
@@ -10,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace noodle::engine {
@@ -34,6 +37,9 @@ private:
 // Whether the version directory matches what extraction recorded.
 Result<bool> matches_record(Session& session, const std::string& name, const std::string& version)
 {
+  if (session.store() == nullptr) {
+    return false; // a root never changed has no records
+  }
   auto recorded = session.store()->files(name, version);
   if (!recorded) {
     return fail(recorded.error());
@@ -61,7 +67,67 @@ bool file_exists(const std::filesystem::path& path)
   return ::lstat(path.c_str(), &st) == 0;
 }
 
+// The sha256 of the archive the catalog names for `entry` now: its
+// archive.sha256, else the digest of the file locate_archive finds; "" when
+// there is neither.
+Result<std::string> expected_archive_sha256(const manifest::Manifest& entry, const ArchiveSource& source)
+{
+  if (entry.archive && !entry.archive->sha256.empty()) {
+    return entry.archive->sha256;
+  }
+  auto files = locate_archive(entry, source);
+  if (!files) {
+    return std::string();
+  }
+  const int fd = ::open(files->archive.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    return std::string(); // verification names the reason, if it comes to that
+  }
+  auto digest = archive::sha256_file(fd);
+  ::close(fd);
+  if (!digest) {
+    return fail(digest.error());
+  }
+  return digest->hex();
+}
+
 } // namespace
+
+Result<Installed::How> plan_install(Session& session, const manifest::Manifest& entry, const ArchiveSource& source)
+{
+  if (!session.has_root()) {
+    return Installed::How::extracted;
+  }
+  const std::string version = entry.version.to_string();
+  auto present = exists_no_follow(session.root(), rel::version(entry.name, version));
+  if (!present) {
+    return fail(present.error());
+  }
+  if (!*present) {
+    return Installed::How::extracted;
+  }
+  auto same = matches_record(session, entry.name, version);
+  if (!same) {
+    return fail(same.error());
+  }
+  if (!*same) {
+    return Installed::How::replaced;
+  }
+  // The tree is what was extracted; it must also come from the archive the
+  // catalog names now: a version re-packed and re-signed is installed anew.
+  auto expected = expected_archive_sha256(entry, source);
+  if (!expected) {
+    return fail(expected.error());
+  }
+  if (expected->empty()) {
+    return Installed::How::reused;
+  }
+  auto recorded = session.store()->recorded_archive(entry.name, version);
+  if (!recorded) {
+    return fail(recorded.error());
+  }
+  return *recorded && **recorded == *expected ? Installed::How::reused : Installed::How::replaced;
+}
 
 Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const ArchiveSource& source)
 {
@@ -101,21 +167,15 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   const auto target = rel::version(entry.name, version);
   Installed installed;
 
-  auto present = exists_no_follow(root, target);
-  if (!present) {
-    return fail(present.error());
+  auto how = plan_install(session, entry, source);
+  if (!how) {
+    return fail(how.error());
   }
-  if (*present) {
-    auto same = matches_record(session, entry.name, version);
-    if (!same) {
-      return fail(same.error());
-    }
-    if (*same) {
-      installed.how = Installed::How::reused;
-      return installed;
-    }
-    installed.how = Installed::How::replaced;
+  installed.how = *how;
+  if (*how == Installed::How::reused) {
+    return installed;
   }
+  const bool present = *how == Installed::How::replaced;
 
   auto files = locate_archive(entry, source);
   if (!files) {
@@ -193,7 +253,7 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   }
   // Recorded before the directory appears under versions/, so a version
   // there always has its record (a crash in between leaves only staging).
-  if (auto recorded = session.store()->record_files(entry.name, version, installed_tree); !recorded) {
+  if (auto recorded = session.store()->record_files(entry.name, version, installed_tree, installed.sha256); !recorded) {
     return fail(recorded.error());
   }
   if (auto made = make_dirs(root, rel::versions(entry.name), 0755); !made) {
@@ -209,7 +269,7 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
                                            root.shown(rel::staging()).string(),
                                            root.shown(rel::versions(entry.name)).string()));
   }
-  if (*present) {
+  if (present) {
     // An unrecorded or damaged directory is never `current` here (the
     // caller changes away from `current`); swap it out in one step.
     if (auto swapped = exchange_durable(root, tree, target); !swapped) {

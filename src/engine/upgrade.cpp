@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <noodle/engine/prepare.hpp>
 #include <noodle/engine/upgrade.hpp>
 #include <noodle/semver/version.hpp>
 #include <noodle/state/installed.hpp>
@@ -105,8 +106,14 @@ Result<void> check_floors(Session& session, const std::vector<Change>& changes, 
   return {};
 }
 
-Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
-                               const UpgradeOptions& options)
+namespace {
+
+enum class Audit { no, yes };
+
+// What upgrade() does before its first change: the outcome is a refusal, a
+// no-op, or `prepared` with `changes` to carry out.
+Result<UpgradeOutcome> decide(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
+                              const UpgradeOptions& options, Audit audit, std::vector<Change>& changes)
 {
   UpgradeOutcome outcome;
   auto installed = state::read_installed(session.layout().root());
@@ -117,7 +124,9 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
     Error e(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict");
     e.details.push_back("unsigned archives are for development only; sign the archive with `noodle-upgrade sign`");
     outcome.refusal = std::move(e);
-    audit_refusal(session, options, *installed, *outcome.refusal);
+    if (audit == Audit::yes) {
+      audit_refusal(session, options, *installed, *outcome.refusal);
+    }
     return outcome;
   }
   outcome.plan = graph::make_plan(catalog, *installed, options.plan, machine);
@@ -133,27 +142,52 @@ Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalo
       }
     }
     outcome.refusal = std::move(e);
-    audit_refusal(session, options, *installed, *outcome.refusal);
+    if (audit == Audit::yes) {
+      audit_refusal(session, options, *installed, *outcome.refusal);
+    }
     return outcome;
   }
-  auto changes = changes_from_plan(outcome.plan, catalog);
+  changes = changes_from_plan(outcome.plan, catalog);
   if (changes.empty()) {
     outcome.no_op = true;
     return outcome;
   }
-  if (options.live) {
-    if (auto swappable = check_hot_swappable(changes); !swappable) {
-      outcome.refusal = swappable.error();
+  // Everything up to the first change, as `plan` and --dry-run check it.
+  PrepareRequest prepare;
+  prepare.changes = changes;
+  prepare.allow_downgrade = options.plan.allow_downgrade;
+  prepare.source = options.source;
+  prepare.live = options.live ? &*options.live : nullptr;
+  auto prepared = prepare_changes(session, prepare);
+  if (!prepared) {
+    outcome.refusal = prepared.error();
+    if (audit == Audit::yes) {
       audit_refusal(session, options, *installed, *outcome.refusal);
-      return outcome;
     }
-  }
-  if (auto floors = check_floors(session, changes, options.plan.allow_downgrade); !floors) {
-    outcome.refusal = floors.error();
-    audit_refusal(session, options, *installed, *outcome.refusal);
     return outcome;
   }
+  outcome.prepared = std::move(*prepared);
+  return outcome;
+}
 
+} // namespace
+
+Result<UpgradeOutcome> preview_upgrade(Session& session, const manifest::Catalog& catalog,
+                                       const state::MachineInfo& machine, const UpgradeOptions& options)
+{
+  std::vector<Change> changes;
+  return decide(session, catalog, machine, options, Audit::no, changes);
+}
+
+Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
+                               const UpgradeOptions& options)
+{
+  std::vector<Change> changes;
+  auto decided = decide(session, catalog, machine, options, Audit::yes, changes);
+  if (!decided || decided->refusal || decided->no_op) {
+    return decided;
+  }
+  UpgradeOutcome outcome = std::move(*decided);
   TransactionRequest request;
   request.kind = options.kind;
   request.changes = std::move(changes);

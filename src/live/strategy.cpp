@@ -632,6 +632,37 @@ Timer& system_timer()
   return timer;
 }
 
+Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOptions& options)
+{
+  const auto wanted = strategy_named(options.name);
+  if (!wanted) {
+    return fail(unknown_strategy("strategy", options.name));
+  }
+  if (auto valid = validate(*wanted, options); !valid) {
+    return fail(valid.error());
+  }
+  auto refused = refusal(*wanted, hello, options);
+  if (!refused) {
+    return std::string(name_of(*wanted));
+  }
+  if (!options.fallback) {
+    return fail(std::move(*refused));
+  }
+  const auto fallback = strategy_named(*options.fallback);
+  if (!fallback) {
+    return fail(unknown_strategy("fallback strategy", *options.fallback));
+  }
+  if (auto valid = validate(*fallback, options); !valid) {
+    return fail(valid.error());
+  }
+  if (auto also = refusal(*fallback, hello, options)) {
+    refused->details.push_back(
+        fmt::format("the fallback strategy '{}' cannot run either: {}", *options.fallback, also->message));
+    return fail(std::move(*refused));
+  }
+  return std::string(name_of(*fallback));
+}
+
 Result<LiveResult> run_strategy(Runtime& runtime, const HelloInfo& hello, const LiveTarget& target,
                                 const StrategyOptions& options, Timer& timer, const EventSink& on_event,
                                 const std::function<std::optional<Error>()>& stop)

@@ -12,7 +12,7 @@ namespace noodle::store::detail {
 namespace {
 
 // Each entry takes the schema from version i + 1 to i + 2. Only ever append.
-constexpr std::array<const char*, 1> k_steps = {
+constexpr std::array<const char*, 2> k_steps = {
     // 2: links between upgrades, who cancelled, per-operation times and the
     // strategy that ran, the events of live rollouts, and where each floor
     // came from.
@@ -39,6 +39,12 @@ CREATE INDEX events_by_upgrade ON events (upgrade_id, id);
 ALTER TABLE floors ADD COLUMN set_at INTEGER;
 ALTER TABLE floors ADD COLUMN upgrade_id INTEGER;
 ALTER TABLE floors ADD COLUMN reason TEXT;
+)sql",
+    // 3: the sha256 of the archive an extraction came from, so a version is
+    // reused only while the catalog still names those bytes (NULL: unknown,
+    // never reused against a catalog that names an archive).
+    R"sql(
+ALTER TABLE file_records ADD COLUMN archive_sha256 TEXT;
 )sql",
 };
 

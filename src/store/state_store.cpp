@@ -1073,7 +1073,7 @@ Result<std::vector<Floor>> StateStore::floors()
 // ---- extraction records --------------------------------------------------
 
 Result<void> StateStore::record_files(std::string_view component, std::string_view version,
-                                      const std::vector<archive::TreeEntry>& entries)
+                                      const std::vector<archive::TreeEntry>& entries, std::string_view archive_sha256)
 {
   sqlite3* db = m_db.get();
   constexpr std::string_view what = "record extracted files";
@@ -1090,11 +1090,12 @@ Result<void> StateStore::record_files(std::string_view component, std::string_vi
   if (auto r = forget->run(); !r) {
     return r;
   }
-  auto record = Statement::prepare(db, "INSERT INTO file_records (component, version) VALUES (?1, ?2)", what);
+  auto record = Statement::prepare(
+      db, "INSERT INTO file_records (component, version, archive_sha256) VALUES (?1, ?2, NULLIF(?3, ''))", what);
   if (!record) {
     return fail(record.error());
   }
-  record->bind_text(1, component).bind_text(2, version);
+  record->bind_text(1, component).bind_text(2, version).bind_text(3, archive_sha256);
   if (auto r = record->run(); !r) {
     return r;
   }
@@ -1173,6 +1174,26 @@ StateStore::files(std::string_view component, std::string_view version)
     return std::optional<std::vector<archive::TreeEntry>>();
   }
   return std::optional<std::vector<archive::TreeEntry>>(std::move(entries));
+}
+
+Result<std::optional<std::string>> StateStore::recorded_archive(std::string_view component, std::string_view version)
+{
+  auto stmt = Statement::prepare(m_db.get(),
+                                 "SELECT coalesce(archive_sha256, '') FROM file_records WHERE component = ?1 AND "
+                                 "version = ?2",
+                                 "read the archive of an extraction record");
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  stmt->bind_text(1, component).bind_text(2, version);
+  auto row = stmt->step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (!*row) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(stmt->text_at(0));
 }
 
 Result<void> StateStore::forget_files(std::string_view component, std::string_view version)

@@ -2,6 +2,7 @@
 // The configuration file through the built binary: its settings are the
 // defaults, NOODLE_* variables override them and flags override both.
 #include "support/archive_builder.hpp"
+#include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -204,7 +205,11 @@ TEST_CASE("cli config file sets the default strategy; NOODLE_STRATEGY and --stra
   auto root = make_installed_root(dir);
   auto config = dir / "config.yaml";
   write(config, "strategy: canary\nroot: " + root.string() + "\n");
-  const std::vector<std::string> plan = {"--config", config.string(), "-o", "json", "plan", "telemetry_agent", "1.0.0"};
+  const auto& archives = noodle::test::example_archives();
+  const std::vector<std::string> plan = {"--config",   config.string(), "-o",        "json", "--keyring",
+                                         (archives / "keyring").string(), "--archives",
+                                         (archives / "archives").string(), "plan",    "telemetry_agent",
+                                         "1.0.0",      "--offline"};
 
   auto file = run_binary(plan);
   REQUIRE(file.exit_code == 0);

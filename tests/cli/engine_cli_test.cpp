@@ -115,7 +115,7 @@ TEST_CASE("upgrade then rollback restores the old version and config/ byte for b
   CHECK(history["history"][2]["kind"] == "upgrade");
 }
 
-TEST_CASE("an all-or-nothing batch whose third step has a tampered archive leaves every component as it was",
+TEST_CASE("an all-or-nothing batch whose third step has a tampered archive is refused before its first step",
           "[engine]")
 {
   Root r;
@@ -124,7 +124,7 @@ TEST_CASE("an all-or-nothing batch whose third step has a tampered archive leave
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: model_gateway, version: 1.2.0, priority: 8}\n"
                "  - {component: code_assistant, version: 1.1.0, priority: 1}\n");
-  auto plan = r.json({"plan", "-f", batch.string()});
+  auto plan = r.json({"plan", "-f", batch.string(), "--offline"});
   REQUIRE(plan["steps"].size() == 3);
   const std::string third = plan["steps"][2]["component"];
   const std::string third_version = plan["steps"][2]["to"];
@@ -136,13 +136,40 @@ TEST_CASE("an all-or-nothing batch whose third step has a tampered archive leave
 
   const auto before = r.links();
   const auto config_before = tree(r.root / "components");
+  const auto history_before = r.json({"history"})["history"].size();
+  auto applied = r.nu({"-o", "json", "apply", batch.string(), "--offline"});
+  INFO(applied.out << applied.err);
+  CHECK(applied.exit_code == 4);
+  CHECK(r.links() == before);
+  CHECK(tree(r.root / "components") == config_before);
+  auto j = nlohmann::json::parse(applied.out);
+  CHECK(j["ok"] == false);
+  CHECK(j["error"]["code"] == "integrity");
+  CHECK(!j.contains("steps")); // no step ran, none was rolled back
+  CHECK(r.json({"history"})["history"].size() == history_before);
+  auto audit = r.json({"history", "--audit", "--limit", "1"});
+  CHECK(audit["audit"][0]["outcome"] == "refused");
+}
+
+TEST_CASE("an all-or-nothing batch whose third archive cannot be extracted rolls back the first two", "[engine]")
+{
+  Root r;
+  const fs::path batch = r.dir / "batch.yaml";
+  write(batch, "upgrades:\n"
+               "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
+               "  - {component: model_gateway, version: 1.2.0, priority: 8}\n"
+               "  - {component: code_assistant, version: 1.1.0, priority: 1}\n");
+  auto plan = r.json({"plan", "-f", batch.string(), "--offline"});
+  REQUIRE(plan["steps"].size() == 3);
+  // Signed and matching its catalog entry, so only extraction refuses it.
+  noodle::test::plant_unextractable(r, plan["steps"][2]["component"], plan["steps"][2]["to"]);
+  const auto before = r.links();
   auto applied = r.nu({"-o", "json", "apply", batch.string(), "--offline"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 4);
   CHECK(r.links() == before);
   auto j = nlohmann::json::parse(applied.out);
   CHECK(j["ok"] == false);
-  CHECK(j["error"]["code"] == "integrity");
   CHECK(j["status"] == "rolled_back");
   REQUIRE(j["steps"].size() == 3);
   CHECK(j["steps"][0]["outcome"] == "rolled_back");
@@ -164,11 +191,11 @@ TEST_CASE("apply --no-atomic keeps the steps that succeeded before a failure", "
   write(batch, "upgrades:\n"
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: telemetry_agent, version: 1.0.0, priority: 1}\n");
-  fs::remove(r.archives / "telemetry_agent-1.0.0.tar.gz.sig");
+  noodle::test::plant_unextractable(r, "telemetry_agent", "1.0.0");
   auto applied = r.nu({"apply", batch.string(), "--offline", "--no-atomic"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 4);
-  CHECK(applied.err.find("has no signature") != std::string::npos);
+  CHECK(applied.err.find("character devices are not allowed") != std::string::npos);
   CHECK(r.current("gc_engine") == "versions/1.3.0");
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
 }
@@ -324,7 +351,7 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
 {
   Root r;
   const fs::path saved = r.dir / "plan.json";
-  auto plan = r.nu({"plan", "telemetry_agent", "1.0.0", "--save", saved.string()});
+  auto plan = r.nu({"plan", "telemetry_agent", "1.0.0", "--offline", "--save", saved.string()});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);
   auto j = nlohmann::json::parse(read(saved));
@@ -339,7 +366,7 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
   CHECK(stale.err.find("the installed versions changed") != std::string::npos);
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
 
-  REQUIRE(r.nu({"plan", "telemetry_agent", "1.0.0", "--save", saved.string()}).exit_code == 0);
+  REQUIRE(r.nu({"plan", "telemetry_agent", "1.0.0", "--offline", "--save", saved.string()}).exit_code == 0);
   auto applied = r.nu({"apply", "--plan", saved.string(), "--offline"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 0);
@@ -368,7 +395,7 @@ TEST_CASE("upgrade --allow-unsigned is refused under strict validation, and warn
   CHECK(audit["audit"][0]["detail"].get<std::string>().find("UNSIGNED") != std::string::npos);
 }
 
-TEST_CASE("without --offline and with no runtime listening an upgrade exits 6; --dry-run needs neither", "[engine]")
+TEST_CASE("without --offline and with no runtime listening an upgrade, its --dry-run and plan exit 6", "[engine]")
 {
   Root r;
   auto live = r.nu({"upgrade", "telemetry_agent", "1.0.0"});
@@ -378,7 +405,14 @@ TEST_CASE("without --offline and with no runtime listening an upgrade exits 6; -
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
   auto dry = r.nu({"upgrade", "telemetry_agent", "1.0.0", "--dry-run"});
   INFO(dry.out << dry.err);
-  CHECK(dry.exit_code == 0);
+  CHECK(dry.exit_code == 6);
+  CHECK(dry.err.find("the upgrade needs a running runtime, or --offline") != std::string::npos);
+  auto plan = r.nu({"plan", "telemetry_agent", "1.0.0"});
+  CHECK(plan.exit_code == 6);
+  CHECK(plan.err.find("the upgrade needs a running runtime, or --offline") != std::string::npos);
+  auto offline = r.nu({"upgrade", "telemetry_agent", "1.0.0", "--dry-run", "--offline"});
+  INFO(offline.out << offline.err);
+  CHECK(offline.exit_code == 0);
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
 }
 

@@ -182,11 +182,15 @@ TEST_CASE("offline steps are recorded as offline and rolled-back steps say no pe
   ExampleRoot r;
   // runtime_core is not hot-swappable: its first hop (to the required stop
   // 1.5.0) is done and would wait for a restart, then the second hop's
-  // archive has no signature, so the first is rolled back; it must not be
+  // archive cannot be extracted, so the first is rolled back; it must not be
   // left saying it waits for a restart.
+  const auto archive = r.archives / "runtime_core-2.1.0.tar.gz";
   const auto sig = r.archives / "runtime_core-2.1.0.tar.gz.sig";
-  const auto kept = r.dir / "runtime_core-2.1.0.tar.gz.sig";
-  fs::rename(sig, kept);
+  const auto kept = r.dir / "kept";
+  fs::create_directories(kept);
+  fs::copy_file(archive, kept / "archive");
+  fs::copy_file(sig, kept / "sig");
+  noodle::test::plant_unextractable(r, "runtime_core", "2.1.0");
   auto failed = r.nu({"-o", "json", "upgrade", "runtime_core", "2.1.0", "--offline"});
   INFO(failed.out << failed.err);
   CHECK(failed.exit_code == 4);
@@ -199,7 +203,8 @@ TEST_CASE("offline steps are recorded as offline and rolled-back steps say no pe
     }
   }
   CHECK(rolled_back >= 1);
-  fs::rename(kept, sig);
+  fs::copy_file(kept / "archive", archive, fs::copy_options::overwrite_existing);
+  fs::copy_file(kept / "sig", sig, fs::copy_options::overwrite_existing);
 
   auto up = r.json({"upgrade", "jit_compiler", "2.1.0", "--offline"});
   REQUIRE(up["ok"] == true);

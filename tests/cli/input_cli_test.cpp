@@ -285,7 +285,7 @@ struct EditedPlan {
 
   EditedPlan()
   {
-    auto plan = root.nu({"plan", "telemetry_agent", "1.0.0", "--save", file.string()});
+    auto plan = root.nu({"plan", "telemetry_agent", "1.0.0", "--offline", "--save", file.string()});
     INFO(plan.err);
     REQUIRE(plan.exit_code == 0);
     saved = nlohmann::json::parse(read_file(file));
@@ -398,9 +398,10 @@ TEST_CASE("plan --save reads only the keyring's *.pub files and revoked list, ea
   }
   fs::resize_file(keyring / "stray.tar", 400ull * 1024 * 1024);
   const auto plan = r.dir / "plan.json";
-  const std::vector<std::string> args = {"--root",    r.root.string(), "--catalog", noodle::test::source_path("manifests"),
-                                         "--keyring", keyring.string(),  "plan",      "telemetry_agent",
-                                         "1.0.0",     "--save",          plan.string()};
+  const std::vector<std::string> args = {"--root",     r.root.string(),     "--catalog", noodle::test::source_path("manifests"),
+                                         "--keyring",  keyring.string(),    "--archives", r.archives.string(),
+                                         "plan",       "telemetry_agent",   "1.0.0",     "--offline",
+                                         "--save",     plan.string()};
   auto saved = run_binary(args);
   INFO(saved.err);
   CHECK(saved.exit_code == 0);
@@ -413,7 +414,8 @@ TEST_CASE("plan --save reads only the keyring's *.pub files and revoked list, ea
   fs::resize_file(keyring / "big.pub", 400ull * 1024 * 1024);
   auto refused = run_binary(args);
   CHECK(refused.exit_code == 1);
-  CHECK(refused.err == "noodle-upgrade: error: '" + (keyring / "big.pub").string() +
+  // The keyring is loaded to check the archive's signature before its digest is taken.
+  CHECK(refused.err == "noodle-upgrade: error: key file '" + (keyring / "big.pub").string() +
                            "' is 419430400 bytes, over the 65536-byte limit\n");
   CHECK(refused.max_rss_kb < 64 * 1024);
 }
@@ -423,8 +425,15 @@ TEST_CASE("plan -f reads a pipe; a device is refused with exit 2 and its error p
   TempDir dir;
   const std::string catalog = noodle::test::source_path("manifests");
   const std::string batch = "upgrades:\n  - component: telemetry_agent\n    version: 1.0.0\n";
+  // plan checks archives and signatures as the upgrade would, offline.
+  const auto plan_f = [&](const std::string& file) {
+    const auto& archives = noodle::test::example_archives();
+    return std::vector<std::string>{"--root",     (dir / "root").string(),          "--catalog", catalog,
+                                    "--keyring",  (archives / "keyring").string(), "--archives",
+                                    (archives / "archives").string(), "plan", "-f", file, "--offline"};
+  };
   // /dev/stdin is the pipe run_binary feeds, as `plan -f <(...)` gives one.
-  auto piped = run_binary({"--root", (dir / "root").string(), "--catalog", catalog, "plan", "-f", "/dev/stdin"}, batch);
+  auto piped = run_binary(plan_f("/dev/stdin"), batch);
   INFO(piped.err);
   CHECK(piped.exit_code == 0);
   CHECK(piped.out.find("result: feasible") != std::string::npos);
@@ -433,16 +442,16 @@ TEST_CASE("plan -f reads a pipe; a device is refused with exit 2 and its error p
   const auto fifo = dir / "batch.fifo";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   std::thread writer([&] { std::ofstream(fifo) << batch; });
-  auto from_fifo = run_binary({"--root", (dir / "root").string(), "--catalog", catalog, "plan", "-f", fifo.string()});
+  auto from_fifo = run_binary(plan_f(fifo.string()));
   writer.join();
   CHECK(from_fifo.exit_code == 0);
 
-  auto device = run_binary({"--root", (dir / "root").string(), "--catalog", catalog, "plan", "-f", "/dev/zero"});
+  auto device = run_binary(plan_f("/dev/zero"));
   CHECK(device.exit_code == 2);
   CHECK(device.err == "noodle-upgrade: error: /dev/zero: '/dev/zero' is a character device, not a regular file or a "
                       "pipe\n");
 
-  auto bad = run_binary({"--root", (dir / "root").string(), "--catalog", catalog, "plan", "-f", "/dev/stdin"},
+  auto bad = run_binary(plan_f("/dev/stdin"),
                         "upgrades:\n  - component: telemetry_agent\n    version: two\n");
   CHECK(bad.exit_code == 2);
   CHECK(count(bad.err, "invalid version 'two'") == 1);

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -12,11 +14,18 @@ using noodle::test::TempDir;
 
 namespace {
 
+// plan checks the archives and signatures as the upgrade would, offline
+// (no runtime listens in these roots).
 std::vector<std::string> demo_args(const TempDir& root, std::vector<std::string> rest)
 {
   noodle::test::install_demo_state(root.path());
-  std::vector<std::string> a{"--root", root.path().string(), "--catalog", source_path("manifests")};
+  const auto& archives = noodle::test::example_archives();
+  std::vector<std::string> a{"--root",    root.path().string(),          "--catalog",  source_path("manifests"),
+                             "--keyring", (archives / "keyring").string(), "--archives", (archives / "archives").string()};
   a.insert(a.end(), rest.begin(), rest.end());
+  if (std::find(rest.begin(), rest.end(), "plan") != rest.end()) {
+    a.push_back("--offline");
+  }
   return a;
 }
 
@@ -80,7 +89,7 @@ TEST_CASE("cli plan reports a dependency cycle as a -> b -> c -> a and exits 3")
 {
   TempDir root;
   auto r = run_binary(
-      {"--root", root.path().string(), "--catalog", source_path("tests/data/catalogs/cycle"), "plan", "a", "1.0.0"});
+      {"--root", root.path().string(), "--catalog", source_path("tests/data/catalogs/cycle"), "plan", "a", "1.0.0", "--offline"});
   CHECK(r.exit_code == 3);
   CHECK(r.err == "noodle-upgrade: error: upgrade a to 1.0.0 is not feasible: dependency cycle: a -> b -> c -> a\n");
 }

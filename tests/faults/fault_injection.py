@@ -653,14 +653,14 @@ def part_drift(binary, source_dir, work, base, failures, report):
     # A saved plan, then the catalog changes: refused as drift.
     tool, root = fresh()
     plan = os.path.join(work, "drift.plan")
-    tool.must(root, ["plan", "jit_compiler", "2.1.0", "--save", plan])
+    tool.must(root, ["plan", "jit_compiler", "2.1.0", "--offline", "--save", plan])
     path = os.path.join(tool.catalog, "gc_engine.yaml")
     write(path, open(path).read().replace("description:", "description: changed", 1))
     expect("saved plan, catalog changed", tool.run(root, ["apply", "--plan", plan, "--offline"]), [3], root)
 
     # A saved plan, then an archive of the plan is tampered with: refused, nothing installed.
     tool, root = fresh()
-    tool.must(root, ["plan", "jit_compiler", "2.1.0", "--save", plan])
+    tool.must(root, ["plan", "jit_compiler", "2.1.0", "--offline", "--save", plan])
     flip_byte(os.path.join(tool.archives, "gc_engine-1.3.0.tar.gz"))
     expect("saved plan, archive tampered", tool.run(root, ["apply", "--plan", plan, "--offline"]), [3, 4], root)
 

@@ -7,18 +7,24 @@ Generates a catalog of COUNT independent components (c000 .. c199, versions
 (scripts/make-example-archives), installs 1.0.0 of all of them with one
 `apply` of a batch file, then tampers with the archive of the last step's
 1.1.0 (one byte: its signature no longer holds) and applies the batch that
-moves all of them to 1.1.0, offline. The step that fails must be the last
-one; then every component is back at 1.0.0, the history records the batch
-as rolled back with all its changes, `check` passes and the database is
-sound. Prints the wall time of both applies.
+moves all of them to 1.1.0, offline: it is refused before its first step
+(exit 4, nothing changed, nothing added to the history). Then that archive is
+replaced by a signed one that only extraction refuses (it holds a character
+device) and the batch applied again: the step that fails must be the last
+one; then every component is back at 1.0.0, the history records the batch as
+rolled back with all its changes, `check` passes and the database is sound.
+Prints the wall time of the applies.
 
 Exit 0 when all held, 1 otherwise.
 """
 
 import argparse
+import io
 import json
 import os
+import subprocess
 import sys
+import tarfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
@@ -77,9 +83,35 @@ def main():
 
         t0 = time.monotonic()
         r = tool.run(root, ["-o", "json", "apply", batch("1.1.0"), "--offline"], timeout=600)
+        refused_apply = time.monotonic() - t0
+        doc = json.loads(r.stdout)
+        if r.returncode != 4 or doc.get("error", {}).get("code") != "integrity" or "steps" in doc:
+            failures.append("the tampered batch was not refused before its first step (exit %d): %s"
+                            % (r.returncode, r.stdout[-400:]))
+        if links(root) != old:
+            failures.append("the refused batch changed links")
+        if db_query(root, "SELECT id, kind, status FROM upgrades ORDER BY id") != before:
+            failures.append("the refused batch added to the history")
+
+        # Signed and matching its catalog entry, so only extraction refuses it.
+        member = manifest(last, "1.1.0").encode()
+        with tarfile.open(path, "w:gz") as tar:
+            info = tarfile.TarInfo("manifest.yaml")
+            info.size = len(member)
+            tar.addfile(info, io.BytesIO(member))
+            device = tarfile.TarInfo("dev/null")
+            device.type = tarfile.CHRTYPE
+            device.devmajor, device.devminor = 1, 3
+            tar.addfile(device)
+        os.remove(path + ".sig")
+        subprocess.run([binary, "sign", path, "--key", os.path.join(work, "ex", "demo-test-key.key")], check=True,
+                       stdout=subprocess.DEVNULL)
+
+        t0 = time.monotonic()
+        r = tool.run(root, ["-o", "json", "apply", batch("1.1.0"), "--offline"], timeout=600)
         failed_apply = time.monotonic() - t0
         if r.returncode != 4:
-            failures.append("the apply exited %d, expected 4 (integrity)\n%s" % (r.returncode, r.stderr[-400:]))
+            failures.append("the apply exited %d, expected 4 (archive refused)\n%s" % (r.returncode, r.stderr[-400:]))
         doc = json.loads(r.stdout)
         steps = doc.get("steps", [])
         failed_at = [i for i, s in enumerate(steps) if s.get("outcome") == "failed"]
@@ -102,10 +134,11 @@ def main():
                            % ours[0][0])
             log("the batch's %d changes are recorded as %s" % (sum(c for _, c in ops), dict(ops)))
         failures += check_root(tool, root)
-        log("%d components: catalog and %d signed archives %.1f s; install apply %.2f s; failing apply "
-            "(%d verified, extracted and swapped, the last refused, all rolled back) %.2f s; total %.1f s" % (
-                args.count, 2 * args.count, setup, install, args.count - 1, failed_apply,
-                time.monotonic() - started))
+        log("%d components: catalog and %d signed archives %.1f s; install apply %.2f s; refused apply "
+            "(%d verified, the last refused, nothing changed) %.2f s; failing apply (%d verified, extracted and "
+            "swapped, the last refused, all rolled back) %.2f s; total %.1f s" % (
+                args.count, 2 * args.count, setup, install, args.count - 1, refused_apply, args.count - 1,
+                failed_apply, time.monotonic() - started))
     except (Failure, ValueError) as e:
         failures.append(str(e))
     finally:

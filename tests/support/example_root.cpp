@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support/example_root.hpp"
 
+#include "support/archive_builder.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -88,6 +90,20 @@ std::map<std::string, std::string> ExampleRoot::links() const
     all[e.path().filename().string()] = current(e.path().filename().string());
   }
   return all;
+}
+
+void plant_unextractable(const ExampleRoot& r, const std::string& name, const std::string& version)
+{
+  const fs::path archive = r.archives / (name + "-" + version + ".tar.gz");
+  ArchiveBuilder builder;
+  builder.file("manifest.yaml", "name: " + name + "\nversion: " + version + "\ndescription: x\ntype: system\n");
+  builder.device("dev/null");
+  fs::remove(archive);
+  fs::remove(archive.string() + ".sig");
+  write_bytes(archive, builder.finish());
+  auto signed_archive = run_binary({"sign", archive.string(), "--key", (example_archives() / "demo-test-key.key").string()});
+  INFO(signed_archive.out << signed_archive.err);
+  REQUIRE(signed_archive.exit_code == 0);
 }
 
 } // namespace noodle::test

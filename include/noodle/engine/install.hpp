@@ -44,13 +44,21 @@ struct Installed {
   std::uint64_t bytes = 0;
 };
 
+// How install_version will get `entry`'s version directory, changing
+// nothing: reused when it is there, matches its extraction record and that
+// record names the archive the catalog names now (its archive.sha256, else
+// the sha256 of the archive locate_archive finds; with neither, the tree
+// alone decides); replaced when it is there otherwise; extracted when absent.
+Result<Installed::How> plan_install(Session& session, const manifest::Manifest& entry, const ArchiveSource& source);
+
 // Makes <root>/components/<name>/versions/<version> hold exactly the verified
 // archive of `entry`:
-//  - already there and matching its extraction record: reused as it is;
+//  - already there, matching its extraction record and the archive's
+//    sha256 (plan_install): reused as it is;
 //  - otherwise the archive is verified (one read into a private copy under
 //    <root>/.noodle-upgrade/staging/<work>), checked against the catalog
 //    entry, extracted into staging on the same file system, its tree recorded
-//    in the state database, and renamed into place (an unrecorded or damaged
+//    in the state database with the archive's sha256, and renamed into place (an unrecorded or damaged
 //    directory already there is exchanged for it, then removed).
 // Staging is removed on success and on failure. Fails with the errors of
 // archive::verify_archive, check_catalog_entry and extract, or io.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <noodle/engine/change.hpp>
+#include <noodle/engine/prepare.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/graph/plan.hpp>
 #include <noodle/manifest/model.hpp>
@@ -28,11 +29,13 @@ struct UpgradeOptions {
 
 struct UpgradeOutcome {
   graph::Plan plan;
-  // Set when nothing was changed on purpose: the plan was refused, a version
-  // would go below its floor, or unsigned archives were asked for under
-  // strict validation.
+  // Set when nothing was changed on purpose: the plan was refused, unsigned
+  // archives were asked for under strict validation, or prepare_changes
+  // refused (hot-swap rule, floors, strategy, an archive or signature).
   std::optional<Error> refusal;
   bool no_op = false; // every requested component is already at its target
+  // What each hop will do, as found before the first change.
+  std::optional<Prepared> prepared;
   std::optional<TransactionReport> transaction;
 };
 
@@ -51,8 +54,16 @@ Result<void> check_floors(Session& session, const std::vector<Change>& changes, 
 Result<void> check_hot_swappable(const std::vector<Change>& changes);
 
 // Plans against what is installed under the locked root now, refuses (and
-// audits the refusal) or carries the plan out with run_transaction.
+// audits the refusal: the plan, or prepare_changes) or carries the plan out
+// with run_transaction.
 Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
                                const UpgradeOptions& options);
+
+// upgrade() up to its first change, changing nothing and auditing nothing:
+// the same refusal (plan, unsigned under strict validation, prepare_changes),
+// the same no-op, or `prepared` -- for `plan` and --dry-run. Works on a
+// session opened for reading.
+Result<UpgradeOutcome> preview_upgrade(Session& session, const manifest::Catalog& catalog,
+                                       const state::MachineInfo& machine, const UpgradeOptions& options);
 
 } // namespace noodle::engine

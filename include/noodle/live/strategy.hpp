@@ -91,6 +91,11 @@ Result<std::vector<int>> parse_steps(std::string_view text);
 // canary, blue-green, rolling); false for a plan's "install" or "restart".
 bool is_strategy(std::string_view name);
 
+// The strategy run_strategy would run for `options` on a runtime that said
+// `hello`, asking it nothing: options.name, or the fallback's name when the
+// runtime cannot run it. Fails exactly as run_strategy does before prepare.
+Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOptions& options);
+
 // Runs one strategy against `runtime` (hello already done: `hello`), from
 // prepare to commit. A runtime lacking an op the strategy needs fails with
 // ErrorCode::usage naming the op, unless options.fallback names a strategy

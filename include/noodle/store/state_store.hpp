@@ -235,8 +235,12 @@ public:
   // What extraction wrote for component@version, file by file, so `check`
   // can re-hash it. record_files replaces an earlier record, atomically; a
   // path listed twice fails with internal and keeps the earlier record.
+  // `archive_sha256` is the digest of the archive extracted ("" when unknown).
   Result<void> record_files(std::string_view component, std::string_view version,
-                            const std::vector<archive::TreeEntry>& entries);
+                            const std::vector<archive::TreeEntry>& entries, std::string_view archive_sha256 = {});
+  // The archive digest recorded with component@version's extraction: nullopt
+  // when there is no record, "" when the record holds none.
+  Result<std::optional<std::string>> recorded_archive(std::string_view component, std::string_view version);
   // nullopt when nothing was recorded for that version.
   Result<std::optional<std::vector<archive::TreeEntry>>> files(std::string_view component, std::string_view version);
   Result<void> forget_files(std::string_view component, std::string_view version);

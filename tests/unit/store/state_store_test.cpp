@@ -178,7 +178,7 @@ TEST_CASE("store::StateStore::open creates a private WAL database and a reopen k
   {
     RawDb raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "2");
+    CHECK(raw.text("PRAGMA user_version") == "3");
   }
   auto store = open_store(path, StateStore::Create::never);
   auto again = store.upgrade(id);
@@ -309,7 +309,7 @@ TEST_CASE("store::StateStore::open refuses an unknown schema version as corrupt_
   REQUIRE_FALSE(store);
   CHECK(store.error().code == ErrorCode::corrupt_state);
   CHECK(store.error().message ==
-        fmt::format("state database '{}' has schema version 7; this build knows 2", path.string()));
+        fmt::format("state database '{}' has schema version 7; this build knows 3", path.string()));
 }
 
 TEST_CASE("store::StateStore::open never lays a schema over a foreign database", "[store]")
@@ -787,4 +787,29 @@ TEST_CASE("store status names round-trip and unknown names are refused", "[store
   CHECK(noodle::store::to_string(UpgradeStatus::rolled_back) == "rolled_back");
   CHECK_FALSE(parse_upgrade_status("done"));
   CHECK_FALSE(parse_operation_status("cancelled"));
+}
+
+TEST_CASE("store::StateStore::recorded_archive gives the archive sha256 an extraction was recorded with", "[store]")
+{
+  TempDir dir;
+  auto store = open_store(dir / "state.db");
+  const std::string sha(64, 'a');
+  REQUIRE(store.record_files("lib", "1.0.0", make_tree(3, "a"), sha));
+  REQUIRE(store.record_files("lib", "1.1.0", make_tree(3, "b")));
+
+  auto with = store.recorded_archive("lib", "1.0.0");
+  REQUIRE(with);
+  CHECK(*with == std::optional<std::string>(sha));
+  // Recorded without one (as before schema 3): known to be unknown.
+  auto without = store.recorded_archive("lib", "1.1.0");
+  REQUIRE(without);
+  CHECK(*without == std::optional<std::string>(""));
+  auto none = store.recorded_archive("lib", "9.9.9");
+  REQUIRE(none);
+  CHECK_FALSE(none->has_value());
+
+  // A re-record replaces the digest with the new archive's.
+  const std::string other(64, 'b');
+  REQUIRE(store.record_files("lib", "1.0.0", make_tree(3, "c"), other));
+  CHECK(store.recorded_archive("lib", "1.0.0").value() == std::optional<std::string>(other));
 }
