@@ -103,7 +103,7 @@ class Contract:
         for e in found:
             out.append("%s: %s" % ("/".join(str(p) for p in e.absolute_path) or "(top)", e.message[:300]))
             # oneOf failures say little; the reasons of each branch do.
-            for sub in sorted(e.context or [], key=lambda s: len(list(s.relative_schema_path)))[:6]:
+            for sub in sorted(e.context or [], key=lambda s: len(list(s.relative_schema_path)))[:12]:
                 out.append("    %s: %s" % ("/".join(str(p) for p in sub.absolute_path) or "(top)",
                                            sub.message[:200]))
         return out
@@ -282,11 +282,13 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     run.run("sign.json", ["sign", archive], 2, False)
     run.run("verify.json", ["verify", archive], 4, False)  # signed by a key outside the keyring
 
-    # Plans.
-    run.run("plan.json", ["plan", "jit_compiler", "2.1.0"], 0, True)
-    run.run("plan.json", ["plan", "jit_compiler", "9.9.9"], 2, False)
-    run.run("plan.json", ["plan", "jit_compiler", "1.0.0"], 3, False)
+    # Plans (offline here; with the runtime asked below, and without one listening).
+    run.run("plan.json", ["plan", "jit_compiler", "2.1.0", "--offline"], 0, True)
+    run.run("plan.json", ["plan", "jit_compiler", "9.9.9", "--offline"], 2, False)
+    run.run("plan.json", ["plan", "jit_compiler", "1.0.0", "--offline"], 3, False)
     run.run("plan.json", ["plan"], 2, False)
+    run.run("plan.json", ["plan", "jit_compiler", "2.1.0"], 6, False)  # no runtime listens, as the run would say
+    run.run("upgrade.json", ["upgrade", "jit_compiler", "2.1.0", "--dry-run"], 6, False)
 
     # Offline changes, their refusals and no-ops.
     run.run("upgrade.json", ["upgrade", "jit_compiler", "1.4.0", "--offline"], 0, True)  # no-op
@@ -336,7 +338,7 @@ def scenario(tool, run, work, source_dir, demo_runtime):
         with open(altered, "wb") as f:
             f.write(signed_bytes)
     saved = os.path.join(work, "plan.json")
-    run.run("plan.json", ["plan", "model_gateway", "1.2.0", "--save", saved], 0, True)
+    run.run("plan.json", ["plan", "model_gateway", "1.2.0", "--offline", "--save", saved], 0, True)
     run.run("apply.json", ["apply", "--plan", saved, "--offline", "--dry-run"], 0, True)
     run.run("apply.json", ["apply", "--plan", saved, "--offline"], 0, True)
     run.run("apply.json", ["apply", "--plan", saved, "--offline"], 3, False)  # the root changed since: drift
@@ -404,8 +406,15 @@ def scenario(tool, run, work, source_dir, demo_runtime):
                                           "1"], 1, False, live=True)
         if failed.get("status") != "rolled_back":
             run.problems.append("the unhealthy upgrade's status is %r, not rolled_back" % failed.get("status"))
-        # deploy_controller is not hot-swappable: refused before anything changes.
+        unhealthy = os.path.join(work, "unhealthy.yaml")
+        rootkit.write(unhealthy, "upgrades:\n  - {component: model_gateway, version: 1.3.0}\n")
+        run.run("apply.json", ["apply", unhealthy, "--strategy", "canary", "--analysis", "1"], 1, False, live=True)
+        # deploy_controller is not hot-swappable: refused before anything changes, and plan and --dry-run say so.
         run.run("upgrade.json", ["upgrade", "deploy_controller", "3.2.0"], 3, False)
+        run.run("plan.json", ["plan", "deploy_controller", "3.2.0"], 3, False)
+        run.run("upgrade.json", ["upgrade", "deploy_controller", "3.2.0", "--dry-run"], 3, False)
+        run.run("plan.json", ["plan", "model_gateway", "1.3.0", "--strategy", "canary"], 0, True)
+        run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "canary", "--dry-run"], 0, True)
 
 
 def main():
