@@ -220,14 +220,17 @@ Result<void> undo_operation(Session& session, const store::OperationRecord& op)
 
 Result<void> record_completion(Session& session, std::int64_t upgrade_id, const std::string& kind,
                                const std::vector<store::OperationRecord>& ops, const std::string& action,
-                               const std::string& note, const std::string& detail)
+                               const std::string& note, const std::string& detail,
+                               std::optional<store::Millis> finished_at)
 {
   store::StateStore& db = *session.store();
   if (auto begun = db.begin(); !begun) {
     return fail(begun.error());
   }
   const auto record = [&]() -> Result<void> {
-    if (auto set = db.set_upgrade_status(upgrade_id, store::UpgradeStatus::completed, note, session.now()); !set) {
+    if (auto set = db.set_upgrade_status(upgrade_id, store::UpgradeStatus::completed, note,
+                                         finished_at.value_or(session.now()));
+        !set) {
       return set;
     }
     for (const auto& op : ops) {

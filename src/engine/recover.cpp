@@ -157,6 +157,21 @@ Result<std::string> finish_operation(Session& session, const store::OperationRec
 
 } // namespace
 
+namespace {
+
+// When an interrupted run last made progress: its duration ends there, not
+// at the later recovery.
+store::Millis last_progress(const store::UpgradeRecord& upgrade, const std::vector<store::OperationRecord>& ops)
+{
+  store::Millis last = upgrade.started_at;
+  for (const auto& op : ops) {
+    last = std::max({last, op.started_at.value_or(last), op.finished_at.value_or(last)});
+  }
+  return last;
+}
+
+} // namespace
+
 Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime)
 {
   RecoveryReport report;
@@ -184,7 +199,8 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
       // Every change is in place and recorded; only the final record is
       // missing (with the floors and audit entries that go with it).
       if (auto set = record_completion(session, upgrade.id, upgrade.kind, *ops, "recover",
-                                       "finished by recover after the process stopped", "finished an interrupted run");
+                                       "finished by recover after the process stopped", "finished an interrupted run",
+                                       last_progress(upgrade, *ops));
           !set) {
         return fail(set.error());
       }
@@ -272,7 +288,8 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
       }
       if (auto set = record_completion(session, upgrade.id, upgrade.kind, *ops, "recover",
                                        "finished by recover: the runtime had committed it",
-                                       "finished an interrupted run the runtime had committed");
+                                       "finished an interrupted run the runtime had committed",
+                                       last_progress(upgrade, *ops));
           !set) {
         return fail(set.error());
       }
@@ -306,7 +323,7 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
     if (recorded) {
       recorded = db.set_upgrade_status(
           upgrade.id, kept_count == 0 ? store::UpgradeStatus::rolled_back : store::UpgradeStatus::failed, why,
-          session.now());
+          last_progress(upgrade, *ops));
     }
     for (std::size_t i = 0; i < ops->size(); ++i) {
       const auto& op = (*ops)[i];

@@ -324,6 +324,10 @@ TEST_CASE("the tool killed mid-canary: the lease reverts the runtime and recover
   CHECK(rec.exit_code == 0);
   CHECK(r.current() == "versions/1.0.0");
   CHECK(r.last_status() == "rolled_back");
+  // Its duration stops where the run stopped (killed at 0.8 s), not at the
+  // recovery 1.5 s later.
+  auto last = nlohmann::json::parse(r.nu({"-o", "json", "history", "svc", "--limit", "1"}).out)["history"][0];
+  CHECK(last["duration_ms"].get<double>() < 1500.0);
 }
 
 TEST_CASE("with no runtime listening a live upgrade exits 6 and changes nothing", "[live]")
