@@ -176,7 +176,11 @@ struct ChangeSession {
   std::optional<engine::Session> session;
   std::optional<output::ExitCode> exit;
 };
-ChangeSession open_change_session(Context& ctx, const std::string& requested_by = {});
+// What recovery did is reported as warnings, except for `recover`, which
+// reports it as its result (once).
+enum class RecoveryNotes { warn, quiet };
+ChangeSession open_change_session(Context& ctx, const std::string& requested_by = {},
+                                  RecoveryNotes notes = RecoveryNotes::warn);
 
 // Opens the root for reading (no lock).
 ChangeSession open_read_session(Context& ctx);

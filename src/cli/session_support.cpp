@@ -91,7 +91,7 @@ private:
 
 } // namespace
 
-ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
+ChangeSession open_change_session(Context& ctx, const std::string& requested_by, RecoveryNotes notes)
 {
   ChangeSession result;
   const engine::Layout layout(ctx.root());
@@ -134,7 +134,9 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by)
     result.exit = ctx.reporter.failure(session.error());
     return result;
   }
-  output::render_recovery_notes(session->recovery(), ctx.reporter);
+  if (notes == RecoveryNotes::warn) {
+    output::render_recovery_notes(session->recovery(), ctx.reporter);
+  }
   result.session.emplace(std::move(*session));
   return result;
 }

@@ -297,7 +297,7 @@ void add_state_commands(CLI::App& app, Registry& registry)
                               "with the `running` op when it listens) is finished, never undone.",
                               "noodle-upgrade recover");
   on_run(recover, registry, [](Context& ctx) {
-    auto opened = open_change_session(ctx);
+    auto opened = open_change_session(ctx, {}, RecoveryNotes::quiet);
     if (opened.exit) {
       return *opened.exit;
     }

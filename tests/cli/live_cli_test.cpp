@@ -322,6 +322,9 @@ TEST_CASE("the tool killed mid-canary: the lease reverts the runtime and recover
   auto rec = r.nu({"recover"});
   INFO(rec.out << rec.err);
   CHECK(rec.exit_code == 0);
+  // Reported once: as recover's result, not also as a warning.
+  CHECK(rec.out.find(": undone\n") != std::string::npos);
+  CHECK(rec.err.find("recovered interrupted") == std::string::npos);
   CHECK(r.current() == "versions/1.0.0");
   CHECK(r.last_status() == "rolled_back");
   // Its duration stops where the run stopped (killed at 0.8 s), not at the
