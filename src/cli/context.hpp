@@ -176,6 +176,10 @@ struct ChangeSession {
   std::optional<engine::Session> session;
   std::optional<output::ExitCode> exit;
 };
+// What recovery asks the runtime through: connected to --socket on first
+// use (only for an interrupted live upgrade), then kept.
+engine::RuntimeConnector recovery_runtime(const Context& ctx);
+
 // What recovery did is reported as warnings, except for `recover`, which
 // reports it as its result (once).
 enum class RecoveryNotes { warn, quiet };

@@ -91,20 +91,11 @@ private:
 
 } // namespace
 
-ChangeSession open_change_session(Context& ctx, const std::string& requested_by, RecoveryNotes notes)
+engine::RuntimeConnector recovery_runtime(const Context& ctx)
 {
-  ChangeSession result;
-  const engine::Layout layout(ctx.root());
-  const auto timeout = ctx.global.lock_timeout;
-  const std::string seconds = util::seconds_text(timeout);
-  std::optional<LockWaitLine> wait_line;
-  if (ctx.progress != nullptr) {
-    wait_line.emplace(*ctx.progress);
-  }
-  // Recovery asks the runtime what it runs only for an interrupted live
-  // upgrade: connected on first use, kept for the rest of the recovery.
-  std::shared_ptr<std::unique_ptr<live::SocketRuntime>> held = std::make_shared<std::unique_ptr<live::SocketRuntime>>();
-  const engine::RuntimeConnector runtime = [&ctx, held]() -> Result<live::Runtime*> {
+  // Connected on first use, kept for the rest of the recovery.
+  auto held = std::make_shared<std::unique_ptr<live::SocketRuntime>>();
+  return [&ctx, held]() -> Result<live::Runtime*> {
     if (*held) {
       return held->get();
     }
@@ -115,6 +106,19 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by,
     *held = std::move(connected->first);
     return held->get();
   };
+}
+
+ChangeSession open_change_session(Context& ctx, const std::string& requested_by, RecoveryNotes notes)
+{
+  ChangeSession result;
+  const engine::Layout layout(ctx.root());
+  const auto timeout = ctx.global.lock_timeout;
+  const std::string seconds = util::seconds_text(timeout);
+  std::optional<LockWaitLine> wait_line;
+  if (ctx.progress != nullptr) {
+    wait_line.emplace(*ctx.progress);
+  }
+  const engine::RuntimeConnector runtime = recovery_runtime(ctx);
   auto session = engine::Session::open_for_change(
       layout, timeout, engine::Actor::current(ctx.command_line, requested_by), std::chrono::system_clock::now,
       [&](const std::optional<engine::LockHolder>& holder) {

@@ -32,6 +32,7 @@ struct StateOptions {
   std::uint32_t keep = 2;
   bool gc_dry_run = false;
   bool status_offline = false;
+  bool recover_dry_run = false;
   std::int64_t upgrade_id = 0;
   std::chrono::milliseconds wait{30'000};
   // history filters
@@ -296,7 +297,25 @@ void add_state_commands(CLI::App& app, Registry& registry)
                               "undone in reverse order; but a live change the runtime already committed (it is asked "
                               "with the `running` op when it listens) is finished, never undone.",
                               "noodle-upgrade recover");
-  on_run(recover, registry, [](Context& ctx) {
+  recover->add_flag("--dry-run", o->recover_dry_run,
+                    "Say what recovery would finish, undo and remove (asking the runtime as it would); change nothing");
+  on_run(recover, registry, [o](Context& ctx) {
+    if (o->recover_dry_run) {
+      auto reading = open_read_session(ctx);
+      if (reading.exit) {
+        return *reading.exit;
+      }
+      if (reading.session->store() == nullptr) {
+        engine::RecoveryReport none; // a root never changed has nothing to recover
+        none.dry_run = true;
+        return output::render_recover(none, ctx.reporter);
+      }
+      auto preview = engine::recover(*reading.session, recovery_runtime(ctx), true);
+      if (!preview) {
+        return ctx.reporter.failure(preview.error());
+      }
+      return output::render_recover(*preview, ctx.reporter);
+    }
     auto opened = open_change_session(ctx, {}, RecoveryNotes::quiet);
     if (opened.exit) {
       return *opened.exit;

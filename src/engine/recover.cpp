@@ -19,11 +19,24 @@ bool starts_with(const std::string& s, std::string_view prefix)
   return s.rfind(prefix, 0) == 0;
 }
 
-// Removes `rel` (a leftover) and notes it.
+// When an interrupted run last made progress: its duration ends there, not
+// at the later recovery.
+store::Millis last_progress(const store::UpgradeRecord& upgrade, const std::vector<store::OperationRecord>& ops)
+{
+  store::Millis last = upgrade.started_at;
+  for (const auto& op : ops) {
+    last = std::max({last, op.started_at.value_or(last), op.finished_at.value_or(last)});
+  }
+  return last;
+}
+
+// Removes `rel` (a leftover) and notes it (a dry run only notes it).
 Result<void> remove_leftover(const RootDir& root, const std::filesystem::path& rel, RecoveryReport& report)
 {
-  if (auto removed = remove_tree(root, rel); !removed) {
-    return fail(removed.error());
+  if (!report.dry_run) {
+    if (auto removed = remove_tree(root, rel); !removed) {
+      return fail(removed.error());
+    }
   }
   report.removed.push_back(root.shown(rel).string());
   return {};
@@ -137,7 +150,7 @@ ask_runtime(const std::vector<store::OperationRecord>& ops, const RuntimeConnect
 // Finishes an operation the runtime committed: `current` at its new version.
 // Returns the action taken ("" when the link was there already).
 Result<std::string> finish_operation(Session& session, const store::OperationRecord& op,
-                                     const std::optional<std::string>& link)
+                                     const std::optional<std::string>& link, bool dry_run)
 {
   if (link == op.to_version) {
     return fmt::format("{}: kept at {} (the runtime runs it)", op.component, op.to_version);
@@ -148,6 +161,9 @@ Result<std::string> finish_operation(Session& session, const store::OperationRec
   if (auto versioned = manifest::check_version(op.to_version); !versioned) {
     return fail(versioned.error());
   }
+  if (dry_run) {
+    return fmt::format("{}: current -> {} (the runtime runs it)", op.component, Layout::link_target(op.to_version));
+  }
   if (auto swapped = swap_link(session.root(), rel::current(op.component), Layout::link_target(op.to_version));
       !swapped) {
     return fail(swapped.error());
@@ -157,24 +173,10 @@ Result<std::string> finish_operation(Session& session, const store::OperationRec
 
 } // namespace
 
-namespace {
-
-// When an interrupted run last made progress: its duration ends there, not
-// at the later recovery.
-store::Millis last_progress(const store::UpgradeRecord& upgrade, const std::vector<store::OperationRecord>& ops)
-{
-  store::Millis last = upgrade.started_at;
-  for (const auto& op : ops) {
-    last = std::max({last, op.started_at.value_or(last), op.finished_at.value_or(last)});
-  }
-  return last;
-}
-
-} // namespace
-
-Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime)
+Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime, bool dry_run)
 {
   RecoveryReport report;
+  report.dry_run = dry_run;
   store::StateStore& db = *session.store();
   auto unfinished = db.unfinished();
   if (!unfinished) {
@@ -183,6 +185,13 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
   for (const auto& upgrade : *unfinished) {
     if (upgrade.pid == session.actor().pid) {
       continue; // our own (a nested call); never the case for a fresh run
+    }
+    // Without the lock a dry run may meet a run in progress: its state is
+    // not a leftover.
+    if (dry_run && process_matches(upgrade.pid, upgrade.pid_start)) {
+      report.upgrades.clear();
+      report.running_upgrade = upgrade.id;
+      return report;
     }
     auto ops = db.operations(upgrade.id);
     if (!ops) {
@@ -198,11 +207,13 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
     if (all_completed) {
       // Every change is in place and recorded; only the final record is
       // missing (with the floors and audit entries that go with it).
-      if (auto set = record_completion(session, upgrade.id, upgrade.kind, *ops, "recover",
-                                       "finished by recover after the process stopped", "finished an interrupted run",
-                                       last_progress(upgrade, *ops));
-          !set) {
-        return fail(set.error());
+      if (!dry_run) {
+        if (auto set = record_completion(session, upgrade.id, upgrade.kind, *ops, "recover",
+                                         "finished by recover after the process stopped",
+                                         "finished an interrupted run", last_progress(upgrade, *ops));
+            !set) {
+          return fail(set.error());
+        }
       }
       resolved.outcome = "completed";
       for (const auto& op : *ops) {
@@ -228,7 +239,7 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
       const std::optional<std::string>& now = *link;
       if (runs[i] && *runs[i] == op.to_version && op.from_version != op.to_version &&
           (!op.restores_config || now == op.to_version)) {
-        auto finished = finish_operation(session, op, now);
+        auto finished = finish_operation(session, op, now, dry_run);
         if (!finished) {
           Error e = finished.error();
           e.details.insert(e.details.begin(),
@@ -255,7 +266,7 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
         }
       }
       if (moved) {
-        if (auto undone = undo_operation(session, op); !undone) {
+        if (auto undone = dry_run ? Result<void>() : undo_operation(session, op); !undone) {
           Error e(ErrorCode::rollback_failed,
                   fmt::format("recovering upgrade {}: cannot put {} back to {}: {}", upgrade.id, op.component,
                               op.from_version.value_or("not installed"), undone.error().message));
@@ -268,6 +279,11 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
       }
     }
     const auto kept_count = static_cast<std::size_t>(std::count(kept.begin(), kept.end(), true));
+    if (kept_count == ops->size() && dry_run) {
+      resolved.outcome = "completed";
+      report.upgrades.push_back(std::move(resolved));
+      continue;
+    }
     if (kept_count == ops->size()) {
       // The runtime committed every change: the run is finished, not undone.
       if (auto begun = db.begin(); !begun) {
@@ -308,6 +324,11 @@ Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime
             : fmt::format("interrupted: process {} stopped before it finished; recover kept the changes the runtime "
                           "had committed and undid the rest",
                           upgrade.pid);
+    if (dry_run) {
+      resolved.outcome = kept_count == 0 ? "rolled_back" : "failed";
+      report.upgrades.push_back(std::move(resolved));
+      continue;
+    }
     if (auto begun = db.begin(); !begun) {
       return fail(begun.error());
     }

@@ -257,8 +257,17 @@ ExitCode render_recover(const engine::RecoveryReport& report, Reporter& r)
 {
   json upgrades = json::array();
   std::string text;
+  const bool dry = report.dry_run;
+  if (report.running_upgrade) {
+    r.text(format_text("upgrade {} is running: recover would wait for the root's lock; nothing to preview\n",
+                       *report.running_upgrade));
+    return r.success({{"dry_run", true},
+                      {"running_upgrade", *report.running_upgrade},
+                      {"upgrades", upgrades},
+                      {"removed", report.removed}});
+  }
   for (const auto& u : report.upgrades) {
-    text += format_text("{} {}: {}\n", u.kind, u.upgrade_id,
+    text += format_text("{} {}: {}{}\n", u.kind, u.upgrade_id, dry ? "would be " : "",
                         u.outcome == "completed" ? "finished"
                         : u.outcome == "failed"  ? "partly kept (the runtime had committed), partly undone"
                                                  : "undone");
@@ -275,13 +284,19 @@ ExitCode render_recover(const engine::RecoveryReport& report, Reporter& r)
                         {"notes", u.notes}});
   }
   for (const auto& path : report.removed) {
-    text += format_text("removed leftover '{}'\n", path);
+    text += format_text("{} leftover '{}'\n", dry ? "would remove" : "removed", path);
   }
   if (report.nothing_to_do()) {
     text += "nothing to recover: no interrupted upgrade, no leftovers\n";
   }
+  if (dry) {
+    text += "dry run: nothing was changed\n";
+  }
   r.text(text);
-  return r.success({{"upgrades", std::move(upgrades)}, {"removed", report.removed}});
+  return r.success({{"dry_run", dry},
+                    {"running_upgrade", nullptr},
+                    {"upgrades", std::move(upgrades)},
+                    {"removed", report.removed}});
 }
 
 ExitCode render_status(const engine::StatusReport& report, store::Millis now, Reporter& r)

@@ -313,18 +313,34 @@ TEST_CASE("the tool killed mid-canary: the lease reverts the runtime and recover
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(800));
   CHECK(r.active()["instances"]["i0"] == "1.1.0"); // the canary runs
+  // A preview meanwhile sees a run in progress, not leftovers to remove.
+  auto busy = nlohmann::json::parse(r.nu({"-o", "json", "recover", "--dry-run"}).out);
+  CHECK(busy["running_upgrade"].is_number());
+  CHECK(busy["removed"].empty());
   ::kill(child, SIGKILL);
   int status = 0;
   ::waitpid(child, &status, 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   CHECK(r.active()["active"] == "1.0.0");
   CHECK(r.active()["instances"]["i0"] == "1.0.0");
+  // The preview decides as recover does, asking the runtime too, and
+  // changes nothing.
+  auto preview = nlohmann::json::parse(r.nu({"-o", "json", "recover", "--dry-run"}).out);
+  CHECK(preview["dry_run"] == true);
+  REQUIRE(preview["upgrades"].size() == 1);
+  CHECK(preview["upgrades"][0]["outcome"] == "rolled_back");
+  auto still = nlohmann::json::parse(r.nu({"-o", "json", "status", "--offline"}).out);
+  REQUIRE(still["running"].size() == 1);
+  CHECK(still["running"][0]["state"] == "interrupted");
+  auto done = nlohmann::json::parse(r.nu({"-o", "json", "recover", "--dry-run"}).out);
+  CHECK(done == preview);
   auto rec = r.nu({"recover"});
   INFO(rec.out << rec.err);
   CHECK(rec.exit_code == 0);
   // Reported once: as recover's result, not also as a warning.
   CHECK(rec.out.find(": undone\n") != std::string::npos);
   CHECK(rec.err.find("recovered interrupted") == std::string::npos);
+  CHECK(rec.out.find("would") == std::string::npos);
   CHECK(r.current() == "versions/1.0.0");
   CHECK(r.last_status() == "rolled_back");
   // Its duration stops where the run stopped (killed at 0.8 s), not at the

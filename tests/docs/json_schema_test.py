@@ -357,6 +357,7 @@ def scenario(tool, run, work, source_dir, demo_runtime):
 
     run.run("check.json", ["check"], 0, True)
     run.run("check.json", ["check", "no_such_component"], 2, False)
+    run.run("recover.json", ["recover", "--dry-run"], 0, True)
     run.run("recover.json", ["recover"], 0, True)
     run.run("recover.json", ["recover", "extra"], 2, False)
     run.run("gc.json", ["gc", "--dry-run"], 0, True)

@@ -5,6 +5,7 @@
 #include <noodle/util/error.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <functional>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ struct RecoveryReport {
   };
   std::vector<Resolved> upgrades;
   std::vector<std::string> removed; // orphaned staging directories, temporary links, point copies
+  bool dry_run = false;             // nothing was done: the lists say what would be
+  // A dry run that found an upgrade whose process still runs: recover would
+  // wait for its lock, so there is nothing to preview.
+  std::optional<std::int64_t> running_upgrade;
   bool nothing_to_do() const { return upgrades.empty() && removed.empty(); }
 };
 
@@ -48,6 +53,9 @@ using RuntimeConnector = std::function<Result<live::Runtime*>()>;
 // listening, or one without the `running` op, the links alone decide and a
 // note says so. An upgrade some of whose changes are kept and others undone
 // ends failed (its kept steps completed).
-Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime = {});
+//
+// With `dry_run` (on a session opened for reading) the same decisions are
+// made, the runtime asked the same way, and nothing is changed or recorded.
+Result<RecoveryReport> recover(Session& session, const RuntimeConnector& runtime = {}, bool dry_run = false);
 
 } // namespace noodle::engine
