@@ -632,7 +632,16 @@ Timer& system_timer()
   return timer;
 }
 
-Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOptions& options)
+namespace {
+
+// The strategy that will run: the one asked for, or the fallback when the
+// runtime cannot run it (with why, for the fallback event).
+struct Choice {
+  Strategy strategy;
+  std::optional<std::string> fell_back; // why the wanted strategy did not run
+};
+
+Result<Choice> choose(const HelloInfo& hello, const StrategyOptions& options)
 {
   const auto wanted = strategy_named(options.name);
   if (!wanted) {
@@ -643,7 +652,7 @@ Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOption
   }
   auto refused = refusal(*wanted, hello, options);
   if (!refused) {
-    return std::string(name_of(*wanted));
+    return Choice{*wanted, std::nullopt};
   }
   if (!options.fallback) {
     return fail(std::move(*refused));
@@ -660,42 +669,33 @@ Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOption
         fmt::format("the fallback strategy '{}' cannot run either: {}", *options.fallback, also->message));
     return fail(std::move(*refused));
   }
-  return std::string(name_of(*fallback));
+  return Choice{*fallback, fmt::format("{}: running {} instead", refused->message, name_of(*fallback))};
+}
+
+} // namespace
+
+Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOptions& options)
+{
+  auto chosen = choose(hello, options);
+  if (!chosen) {
+    return fail(chosen.error());
+  }
+  return std::string(name_of(chosen->strategy));
 }
 
 Result<LiveResult> run_strategy(Runtime& runtime, const HelloInfo& hello, const LiveTarget& target,
                                 const StrategyOptions& options, Timer& timer, const EventSink& on_event,
                                 const std::function<std::optional<Error>()>& stop)
 {
-  const auto wanted = strategy_named(options.name);
-  if (!wanted) {
-    return fail(unknown_strategy("strategy", options.name));
-  }
-  if (auto valid = validate(*wanted, options); !valid) {
-    return fail(valid.error());
+  auto chosen = choose(hello, options);
+  if (!chosen) {
+    return fail(chosen.error());
   }
   Run run(runtime, hello, target, options, timer, on_event, stop);
-  auto refused = refusal(*wanted, hello, options);
-  if (!refused) {
-    return run.execute(*wanted);
+  if (chosen->fell_back) {
+    run.fallback(*chosen->fell_back);
   }
-  if (!options.fallback) {
-    return fail(std::move(*refused));
-  }
-  const auto fallback = strategy_named(*options.fallback);
-  if (!fallback) {
-    return fail(unknown_strategy("fallback strategy", *options.fallback));
-  }
-  if (auto valid = validate(*fallback, options); !valid) {
-    return fail(valid.error());
-  }
-  if (auto also = refusal(*fallback, hello, options)) {
-    refused->details.push_back(
-        fmt::format("the fallback strategy '{}' cannot run either: {}", *options.fallback, also->message));
-    return fail(std::move(*refused));
-  }
-  run.fallback(fmt::format("{}: running {} instead", refused->message, name_of(*fallback)));
-  return run.execute(*fallback);
+  return run.execute(chosen->strategy);
 }
 
 } // namespace noodle::live
