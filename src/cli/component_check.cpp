@@ -4,6 +4,7 @@
 // answer that reads as "nothing there".
 #include "context.hpp"
 
+#include <noodle/manifest/names.hpp>
 #include <noodle/util/spellcheck.hpp>
 
 #include <fmt/format.h>
@@ -70,6 +71,24 @@ Result<void> check_known_component(Context& ctx, engine::Session& session, const
   }
   return fail(unknown(name, std::vector<std::string>(known.begin(), known.end()),
                       fmt::format("'{}' or in catalog '{}'", ctx.root().string(), ctx.catalog_dir().string())));
+}
+
+// Opens the root for reading and refuses a component name nothing knows.
+ChangeSession open_for_component(Context& ctx, const std::string& name)
+{
+  if (auto named = (name.empty() ? Result<void>() : manifest::check_name(name)); !named) {
+    ChangeSession refused;
+    refused.exit = ctx.reporter.failure(named.error());
+    return refused;
+  }
+  auto opened = open_read_session(ctx);
+  if (opened.exit || name.empty()) {
+    return opened;
+  }
+  if (auto known = check_known_component(ctx, *opened.session, name); !known) {
+    opened.exit = ctx.reporter.failure(known.error());
+  }
+  return opened;
 }
 
 } // namespace noodle::cli

@@ -192,6 +192,10 @@ ChangeSession open_read_session(Context& ctx);
 // Refuses (not_found: exit 2, with a did-you-mean) a component name that
 // neither the installed components, the root's history nor the catalog
 // knows. Called before a lock is taken or a runtime contacted.
+// Checks `name` (when given) against the name rule, opens the root for
+// reading and refuses a name nothing knows; on failure reports it and sets
+// `exit`.
+ChangeSession open_for_component(Context& ctx, const std::string& name);
 Result<void> check_known_component(Context& ctx, engine::Session& session, const std::string& name);
 
 // How a changing command reaches the running runtime (or --offline).

@@ -3,7 +3,6 @@
 #include "context.hpp"
 
 #include <noodle/engine/floor.hpp>
-#include <noodle/manifest/names.hpp>
 #include <noodle/output/floor_view.hpp>
 
 namespace noodle::cli {
@@ -32,23 +31,12 @@ void add_floor_commands(CLI::App& app, Registry& registry)
                            "noodle-upgrade floor list runtime_core");
   list->add_option("NAME", o->list_name, "Only this component");
   on_run(list, registry, [o](Context& ctx) {
-    if (!o->list_name.empty()) {
-      if (auto named = manifest::check_name(o->list_name); !named) {
-        return ctx.reporter.failure(named.error());
-      }
-    }
-    auto opened = open_read_session(ctx);
+    auto opened = open_for_component(ctx, o->list_name);
     if (opened.exit) {
       return *opened.exit;
     }
-    std::optional<std::string> only;
-    if (!o->list_name.empty()) {
-      if (auto known = check_known_component(ctx, *opened.session, o->list_name); !known) {
-        return ctx.reporter.failure(known.error());
-      }
-      only = o->list_name;
-    }
-    auto floors = engine::floors(*opened.session, only);
+    auto floors = engine::floors(*opened.session, o->list_name.empty() ? std::nullopt
+                                                                        : std::optional<std::string>(o->list_name));
     if (!floors) {
       return ctx.reporter.failure(floors.error());
     }
@@ -64,20 +52,11 @@ void add_floor_commands(CLI::App& app, Registry& registry)
   reset->add_option("NAME", o->reset_name, "Component")->required();
   reset->add_option("--reason", o->reason, "Why (kept in the audit trail)")->required();
   on_run(reset, registry, [o](Context& ctx) {
-    if (auto named = manifest::check_name(o->reset_name); !named) {
-      return ctx.reporter.failure(named.error());
-    }
     if (o->reason.empty()) {
       return ctx.reporter.failure(Error(ErrorCode::usage, "--reason must not be empty: it is kept in the audit trail"));
     }
-    {
-      auto reading = open_read_session(ctx);
-      if (reading.exit) {
-        return *reading.exit;
-      }
-      if (auto known = check_known_component(ctx, *reading.session, o->reset_name); !known) {
-        return ctx.reporter.failure(known.error());
-      }
+    if (auto reading = open_for_component(ctx, o->reset_name); reading.exit) {
+      return *reading.exit;
     }
     auto opened = open_change_session(ctx);
     if (opened.exit) {

@@ -86,12 +86,8 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
       return ctx.reporter.failure(metadata.error());
     }
     if (!o->name.empty()) {
-      auto reading = open_read_session(ctx);
-      if (reading.exit) {
+      if (auto reading = open_for_component(ctx, o->name); reading.exit) {
         return *reading.exit;
-      }
-      if (auto known = check_known_component(ctx, *reading.session, o->name); !known) {
-        return ctx.reporter.failure(known.error());
       }
     }
     std::optional<LiveConnection> connection;
@@ -152,21 +148,11 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
   list->add_option("NAME", o->list_name, "Only this component's points");
   list->add_option("--limit", o->list_limit, "Show at most this many (newest)")->check(CLI::PositiveNumber);
   on_run(list, registry, [o](Context& ctx) {
-    if (!o->list_name.empty()) {
-      if (auto named = manifest::check_name(o->list_name); !named) {
-        return ctx.reporter.failure(named.error());
-      }
-    }
-    auto opened = open_read_session(ctx);
+    auto opened = open_for_component(ctx, o->list_name);
     if (opened.exit) {
       return *opened.exit;
     }
     engine::Session& session = *opened.session;
-    if (!o->list_name.empty()) {
-      if (auto known = check_known_component(ctx, session, o->list_name); !known) {
-        return ctx.reporter.failure(known.error());
-      }
-    }
     std::vector<store::RollbackPoint> points;
     if (session.store() != nullptr) {
       auto found = session.store()->points(o->list_name.empty() ? std::nullopt
@@ -187,17 +173,8 @@ void add_rollback_commands(CLI::App& app, Registry& registry)
                                "", "noodle-upgrade snapshot jit_compiler");
   snapshot->add_option("NAME", *snap_name, "Component")->required();
   on_run(snapshot, registry, [snap_name](Context& ctx) {
-    if (auto named = manifest::check_name(*snap_name); !named) {
-      return ctx.reporter.failure(named.error());
-    }
-    {
-      auto reading = open_read_session(ctx);
-      if (reading.exit) {
-        return *reading.exit;
-      }
-      if (auto known = check_known_component(ctx, *reading.session, *snap_name); !known) {
-        return ctx.reporter.failure(known.error());
-      }
+    if (auto reading = open_for_component(ctx, *snap_name); reading.exit) {
+      return *reading.exit;
     }
     auto opened = open_change_session(ctx);
     if (opened.exit) {

@@ -50,29 +50,7 @@ std::optional<std::string> maybe(const std::string& s)
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-// NAME, when given, must be a component name: a usage error otherwise.
-Result<void> check_optional_name(const std::string& name)
-{
-  return name.empty() ? Result<void>() : manifest::check_name(name);
-}
 
-// Opens the root for reading and refuses a component name nothing knows.
-ChangeSession open_for_component(Context& ctx, const std::string& name)
-{
-  if (auto named = check_optional_name(name); !named) {
-    ChangeSession refused;
-    refused.exit = ctx.reporter.failure(named.error());
-    return refused;
-  }
-  auto opened = open_read_session(ctx);
-  if (opened.exit || name.empty()) {
-    return opened;
-  }
-  if (auto known = check_known_component(ctx, *opened.session, name); !known) {
-    opened.exit = ctx.reporter.failure(known.error());
-  }
-  return opened;
-}
 
 // --since: a date (2026-12-01), an RFC 3339 time (2026-12-01T08:00:00Z), or
 // a span back from now (30m, 12h, 7d).

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/cancel.hpp>
+#include <noodle/engine/status.hpp>
 
 #include <fmt/format.h>
 
@@ -10,18 +11,12 @@ namespace noodle::engine {
 
 Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::milliseconds wait)
 {
-  store::StateStore* db = session.store();
-  if (db == nullptr) {
-    return fail(ErrorCode::not_found, fmt::format("upgrade {} does not exist: this root has no history", id));
-  }
-  auto record = db->upgrade(id);
+  auto record = find_upgrade(session, id);
   if (!record) {
     return fail(record.error());
   }
-  if (!*record) {
-    return fail(ErrorCode::not_found, fmt::format("upgrade {} does not exist", id));
-  }
-  const auto& r = **record;
+  store::StateStore* db = session.store();
+  const auto& r = *record;
   if (r.status != store::UpgradeStatus::pending && r.status != store::UpgradeStatus::in_progress) {
     return fail(ErrorCode::usage, fmt::format("upgrade {} is not running: it is {}", id, store::to_string(r.status)));
   }

@@ -110,7 +110,7 @@ Result<std::vector<HistoryEntry>> history(Session& session, store::UpgradeFilter
   return entries;
 }
 
-Result<UpgradeDetail> upgrade_detail(Session& session, std::int64_t id)
+Result<store::UpgradeRecord> find_upgrade(Session& session, std::int64_t id)
 {
   store::StateStore* db = session.store();
   if (db == nullptr) {
@@ -123,8 +123,18 @@ Result<UpgradeDetail> upgrade_detail(Session& session, std::int64_t id)
   if (!*record) {
     return fail(ErrorCode::not_found, fmt::format("upgrade {} does not exist", id));
   }
+  return std::move(**record);
+}
+
+Result<UpgradeDetail> upgrade_detail(Session& session, std::int64_t id)
+{
+  auto record = find_upgrade(session, id);
+  if (!record) {
+    return fail(record.error());
+  }
+  store::StateStore* db = session.store();
   UpgradeDetail detail;
-  detail.record = std::move(**record);
+  detail.record = std::move(*record);
   auto ops = db->operations(id);
   if (!ops) {
     return fail(ops.error());

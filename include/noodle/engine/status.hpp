@@ -35,6 +35,9 @@ struct StatusReport {
   std::string runtime_note;   // why the running versions are unknown, when they are
 };
 
+// Upgrade `id` (not_found when it does not exist or the root has no history).
+Result<store::UpgradeRecord> find_upgrade(Session& session, std::int64_t id);
+
 // What is installed under the root (the links are the truth) and what the
 // state database says about it; `component` narrows everything to one.
 // A root that was never changed has empty counts.
