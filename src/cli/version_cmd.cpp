@@ -29,7 +29,37 @@ struct VersionOptions {
   std::string b;
   std::string range;
   std::vector<std::string> versions;
+  semver::Options semver;
 };
+
+// npm semver's --loose and --include-prerelease (-p), on every subcommand.
+void add_semver_flags(CLI::App* cmd, VersionOptions& opts)
+{
+  cmd->add_flag("--loose", opts.semver.loose, "Parse versions and ranges as npm semver's loose mode does");
+  cmd->add_flag("-p,--include-prerelease", opts.semver.include_prerelease,
+                "Let ranges match prereleases of any MAJOR.MINOR.PATCH");
+}
+
+// Each text read loosely and written in canonical form, so that the fast
+// list reads it back unchanged.
+Result<semver::VersionList> parse_loose_each(const std::vector<std::string>& texts, std::string_view source,
+                                             const std::vector<std::size_t>& lines)
+{
+  std::vector<std::string> canonical;
+  canonical.reserve(texts.size());
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    auto v = semver::Version::parse(texts[i], semver::Options{.loose = true});
+    if (!v) {
+      Error e = v.error();
+      if (!source.empty()) {
+        e.where = SourceLocation{std::string(source), static_cast<std::uint32_t>(lines[i]), 0};
+      }
+      return fail(std::move(e));
+    }
+    canonical.push_back(v->to_string());
+  }
+  return semver::VersionList::parse_each(canonical);
+}
 
 // All of standard input. The process's own stdin is read with read(2) into
 // one buffer, sized from fstat when it is a file, so that large inputs are
@@ -97,26 +127,48 @@ private:
 // stdin (blank lines skipped). The first invalid one is an error naming its
 // line. The list refers into `input`, which must outlive it.
 Result<semver::VersionList> read_versions(Context& ctx, const std::vector<std::string>& args,
-                                          std::optional<InputText>& input)
+                                          std::optional<InputText>& input, const semver::Options& options)
 {
   if (!args.empty()) {
-    return semver::VersionList::parse_each(args);
+    return options.loose ? parse_loose_each(args, {}, {}) : semver::VersionList::parse_each(args);
   }
   auto read = InputText::read(ctx);
   if (!read) {
     return fail(read.error());
   }
   input = std::move(*read);
-  return semver::VersionList::parse_lines_borrowed(input->text(), "<stdin>");
+  if (!options.loose) {
+    return semver::VersionList::parse_lines_borrowed(input->text(), "<stdin>");
+  }
+  // The same lines as parse_lines: '\n' ends one, a '\r' before it is
+  // dropped, lines of only spaces and tabs are skipped.
+  std::vector<std::string> texts;
+  std::vector<std::size_t> lines;
+  std::string_view rest = input->text();
+  for (std::size_t line = 1; !rest.empty(); ++line) {
+    const auto nl = rest.find('\n');
+    auto text = rest.substr(0, nl);
+    rest.remove_prefix(nl == std::string_view::npos ? rest.size() : nl + 1);
+    if (!text.empty() && text.back() == '\r') {
+      text.remove_suffix(1);
+    }
+    if (text.find_first_not_of(" \t") == std::string_view::npos) {
+      continue;
+    }
+    texts.emplace_back(text);
+    lines.push_back(line);
+  }
+  return parse_loose_each(texts, "<stdin>", lines);
 }
 
-Result<std::pair<semver::Version, semver::Version>> parse_two(const std::string& a, const std::string& b)
+Result<std::pair<semver::Version, semver::Version>> parse_two(const std::string& a, const std::string& b,
+                                                              const semver::Options& options)
 {
-  auto x = semver::Version::parse(a);
+  auto x = semver::Version::parse(a, options);
   if (!x) {
     return fail(x.error());
   }
-  auto y = semver::Version::parse(b);
+  auto y = semver::Version::parse(b, options);
   if (!y) {
     return fail(y.error());
   }
@@ -135,8 +187,9 @@ void add_version_commands(CLI::App& app, Registry& registry)
   auto* parse = add_command(*version, "parse", "Parse a version and print its parts", "",
                             "noodle-upgrade version parse 2.1.0-rc.1+build.7");
   parse->add_option("VERSION", opts->a, "A SemVer 2.0.0 version")->required();
+  add_semver_flags(parse, *opts);
   on_run(parse, registry, [opts](Context& ctx) {
-    auto v = semver::Version::parse(opts->a);
+    auto v = semver::Version::parse(opts->a, opts->semver);
     return v ? output::render_version(*v, ctx.reporter) : ctx.reporter.failure(v.error());
   });
 
@@ -144,8 +197,9 @@ void add_version_commands(CLI::App& app, Registry& registry)
                               "noodle-upgrade version compare 1.10.0 1.9.0");
   compare->add_option("A", opts->a, "First version")->required();
   compare->add_option("B", opts->b, "Second version")->required();
+  add_semver_flags(compare, *opts);
   on_run(compare, registry, [opts](Context& ctx) {
-    auto ab = parse_two(opts->a, opts->b);
+    auto ab = parse_two(opts->a, opts->b, opts->semver);
     if (!ab) {
       return ctx.reporter.failure(ab.error());
     }
@@ -159,13 +213,14 @@ void add_version_commands(CLI::App& app, Registry& registry)
                   "noodle-upgrade version match '^1.2.0' 1.1.0 1.4.2 2.0.0");
   match->add_option("RANGE", opts->range, "A range in npm semver syntax")->required();
   match->add_option("VERSION", opts->versions, "Versions to test");
+  add_semver_flags(match, *opts);
   on_run(match, registry, [opts](Context& ctx) {
-    auto range = semver::Range::parse(opts->range);
+    auto range = semver::Range::parse(opts->range, opts->semver);
     if (!range) {
       return ctx.reporter.failure(range.error());
     }
     std::optional<InputText> input;
-    auto versions = read_versions(ctx, opts->versions, input);
+    auto versions = read_versions(ctx, opts->versions, input, opts->semver);
     if (!versions) {
       return ctx.reporter.failure(versions.error());
     }
@@ -179,9 +234,10 @@ void add_version_commands(CLI::App& app, Registry& registry)
                            "Versions come from the arguments or, when none are given, one per line on stdin.",
                            "noodle-upgrade version sort 1.10.0 1.2.0 1.2.0-rc.1");
   sort->add_option("VERSION", opts->versions, "Versions to sort");
+  add_semver_flags(sort, *opts);
   on_run(sort, registry, [opts](Context& ctx) {
     std::optional<InputText> input;
-    auto versions = read_versions(ctx, opts->versions, input);
+    auto versions = read_versions(ctx, opts->versions, input, opts->semver);
     if (!versions) {
       return ctx.reporter.failure(versions.error());
     }
@@ -194,8 +250,9 @@ void add_version_commands(CLI::App& app, Registry& registry)
                              "noodle-upgrade version compat 1.4.0 2.0.0");
   compat->add_option("A", opts->a, "Version upgraded from")->required();
   compat->add_option("B", opts->b, "Version upgraded to")->required();
+  add_semver_flags(compat, *opts);
   on_run(compat, registry, [opts](Context& ctx) {
-    auto ab = parse_two(opts->a, opts->b);
+    auto ab = parse_two(opts->a, opts->b, opts->semver);
     if (!ab) {
       return ctx.reporter.failure(ab.error());
     }

@@ -60,6 +60,31 @@ TEST_CASE("cli version match rejects an invalid range with exit 2 and a JSON err
   CHECK(j["error"]["code"] == "invalid_range");
 }
 
+TEST_CASE("cli version --loose and --include-prerelease read versions and ranges as npm semver's options do")
+{
+  auto loose = run_binary({"version", "sort", "--loose"}, "=01.2.3\n\nv1.2.3beta\n");
+  CHECK(loose.exit_code == 0);
+  CHECK(loose.out == "1.2.3-beta\n1.2.3\n");
+
+  auto strict = run_binary({"version", "compare", "01.2.3", "1.2.3"});
+  CHECK(strict.exit_code == 2);
+  CHECK(run_binary({"version", "compare", "--loose", "01.2.3", "1.2.3"}).out == "0\n");
+
+  auto bad_line = run_binary({"version", "sort", "--loose"}, "1.2.3\nfoo\n");
+  CHECK(bad_line.exit_code == 2);
+  CHECK(bad_line.err.rfind("noodle-upgrade: error: <stdin>:2: invalid version 'foo'", 0) == 0);
+
+  auto pre = run_binary({"version", "match", "-p", "^1.2.0", "1.3.0-rc.1", "1.2.0", "2.0.0-0"});
+  CHECK(pre.exit_code == 0);
+  CHECK(pre.out == "1.2.0\n1.3.0-rc.1\n");
+
+  auto json = run_binary({"-o", "json", "version", "match", "--loose", "--include-prerelease", ">=01.2 junk", "1.2.0-0"});
+  CHECK(json.exit_code == 0);
+  auto j = nlohmann::json::parse(json.out);
+  CHECK(j["range"] == ">=1.2.0-0");
+  CHECK(j["matches"] == nlohmann::json({"1.2.0-0"}));
+}
+
 TEST_CASE("cli version parse shows the parts of a version")
 {
   auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});

@@ -12,6 +12,8 @@
 //   add_version V    -> "ok" or "null"; valid versions join the matrix list
 //   row R            -> one '0'/'1' per matrix version, or "null"
 //   sort_matrix      -> matrix indices in npm sort() order (stable), by spaces
+// With npm's options: F is "l" (loose), "p" (includePrerelease) or "lp".
+//   valid_o F V, compare_o F A B, range_o F R, satisfies_o F V R
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 
@@ -88,7 +90,23 @@ int main()
       static const std::string empty;
       return i < args.size() ? args[i] : empty;
     };
-    if (cmd == "valid") {
+    const noodle::semver::Options o{.loose = arg(1).find('l') != std::string::npos,
+                                    .include_prerelease = arg(1).find('p') != std::string::npos};
+    if (cmd == "valid_o") {
+      const auto v = Version::parse(arg(2), o);
+      out += v ? v->to_string(BuildMetadata::omit) : "null";
+    } else if (cmd == "compare_o") {
+      const auto a = Version::parse(arg(2), o);
+      const auto b = Version::parse(arg(3), o);
+      out += (a && b) ? std::to_string(noodle::semver::compare(*a, *b)) : "null";
+    } else if (cmd == "range_o") {
+      const auto r = Range::parse(arg(2), o);
+      out += r ? r->to_string() : "null";
+    } else if (cmd == "satisfies_o") {
+      const auto v = Version::parse(arg(2), o);
+      const auto r = Range::parse(arg(3), o);
+      out += (v && r && r->satisfies(*v)) ? "true" : "false";
+    } else if (cmd == "valid") {
       const auto v = Version::parse(arg(1));
       out += v ? v->to_string(BuildMetadata::omit) : "null";
     } else if (cmd == "compare") {
