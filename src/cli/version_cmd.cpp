@@ -3,6 +3,7 @@
 #include "context.hpp"
 
 #include <noodle/output/version_view.hpp>
+#include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 #include <noodle/semver/version_list.hpp>
@@ -30,6 +31,9 @@ struct VersionOptions {
   std::string range;
   std::vector<std::string> versions;
   semver::Options semver;
+  std::string release;
+  std::optional<std::string> preid;
+  std::string identifier_base = "0";
 };
 
 // npm semver's --loose and --include-prerelease (-p), on every subcommand.
@@ -243,6 +247,34 @@ void add_version_commands(CLI::App& app, Registry& registry)
     }
     versions->sort();
     return output::render_version_list(*versions, nullptr, ctx.reporter);
+  });
+
+  auto* inc = add_command(*version, "inc", "Print the version that follows VERSION by RELEASE, as npm semver's inc()",
+                          "RELEASE is major, minor, patch, premajor, preminor, prepatch, prerelease or release.",
+                          "noodle-upgrade version inc 1.2.3 prerelease --preid beta");
+  inc->add_option("VERSION", opts->a, "The version to increment")->required();
+  inc->add_option("RELEASE", opts->release, "What to increment")
+      ->required()
+      ->check(CLI::IsMember({"major", "minor", "patch", "premajor", "preminor", "prepatch", "prerelease", "release"}));
+  inc->add_option("--preid", opts->preid, "Prerelease identifier for the pre* releases, e.g. beta");
+  inc->add_option("--identifier-base", opts->identifier_base,
+                  "Where a new prerelease counter starts: 0, 1, or false for none")
+      ->check(CLI::IsMember({"0", "1", "false"}))
+      ->capture_default_str();
+  add_semver_flags(inc, *opts);
+  on_run(inc, registry, [opts](Context& ctx) {
+    auto v = semver::Version::parse(opts->a, opts->semver);
+    if (!v) {
+      return ctx.reporter.failure(v.error());
+    }
+    semver::Increment how;
+    how.release = *semver::release_from(opts->release);
+    how.preid = opts->preid;
+    how.base = opts->identifier_base == "1"       ? semver::IdentifierBase::one
+               : opts->identifier_base == "false" ? semver::IdentifierBase::none
+                                                  : semver::IdentifierBase::zero;
+    auto next = semver::increment(*v, how, opts->semver);
+    return next ? output::render_increment(*v, how, *next, ctx.reporter) : ctx.reporter.failure(next.error());
   });
 
   auto* compat = add_command(*version, "compat",

@@ -94,4 +94,14 @@ ExitCode render_compat(const semver::Version& from, const semver::Version& to, c
                    c.breaking ? ExitCode::failed : ExitCode::ok);
 }
 
+ExitCode render_increment(const semver::Version& from, const semver::Increment& how, const semver::Version& to,
+                          Reporter& r)
+{
+  r.text(format_text("{}\n", to.to_string()));
+  return r.success({{"version", from.to_string()},
+                    {"release", semver::release_name(how.release)},
+                    {"preid", how.preid ? nlohmann::json(*how.preid) : nlohmann::json(nullptr)},
+                    {"result", to.to_string()}});
+}
+
 } // namespace noodle::output

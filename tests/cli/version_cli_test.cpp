@@ -85,6 +85,30 @@ TEST_CASE("cli version --loose and --include-prerelease read versions and ranges
   CHECK(j["matches"] == nlohmann::json({"1.2.0-0"}));
 }
 
+TEST_CASE("cli version inc prints the next version, with --preid and --identifier-base, exit 2 when refused")
+{
+  auto r = run_binary({"version", "inc", "1.2.3", "prerelease", "--preid", "beta"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "1.2.4-beta.0\n");
+  CHECK(run_binary({"version", "inc", "1.2.3-beta.0", "prerelease", "--preid", "beta"}).out == "1.2.3-beta.1\n");
+  CHECK(run_binary({"version", "inc", "1.2.3", "premajor", "--identifier-base", "1"}).out == "2.0.0-1\n");
+  CHECK(run_binary({"version", "inc", "--loose", "=01.2.3", "minor"}).out == "1.3.0\n");
+
+  auto j = nlohmann::json::parse(
+      run_binary({"-o", "json", "version", "inc", "1.2.3+b", "prepatch", "--preid", "rc", "--identifier-base", "false"})
+          .out);
+  CHECK(j == nlohmann::json::parse(
+                 R"({"api_version":1,"ok":true,"version":"1.2.3+b","release":"prepatch","preid":"rc","result":"1.2.4-rc"})"));
+
+  auto refused = run_binary({"version", "inc", "1.2.3", "release"});
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err == "noodle-upgrade: error: version '1.2.3' is not a prerelease\n");
+  auto bad = run_binary({"version", "inc", "1.2.3", "prerelease", "--preid", "a..b"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err == "noodle-upgrade: error: invalid identifier 'a..b'\n");
+  CHECK(run_binary({"version", "inc", "1.2.3", "micro"}).exit_code == 2);
+}
+
 TEST_CASE("cli version parse shows the parts of a version")
 {
   auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});

@@ -35,7 +35,7 @@ for (const line of lines) {
   if (line === '') continue;
   const a = line.split('\t');
   const cmd = a[0];
-  const o = { loose: (a[1] || '').includes('l'), includePrerelease: (a[1] || '').includes('p') };
+  const o = { loose: (a[1] || "").includes("l"), includePrerelease: (a[1] || "").includes("p") };
   if (cmd === 'valid_o') {
     out.push(String(semver.valid(dec(a[2]), o)));
   } else if (cmd === 'compare_o') {
@@ -45,6 +45,10 @@ for (const line of lines) {
     out.push(String(semver.validRange(dec(a[2]), o)));
   } else if (cmd === 'satisfies_o') {
     out.push(String(semver.satisfies(dec(a[2]), dec(a[3]), o)));
+  } else if (cmd === 'inc_o') {
+    const pre = a[4] === '~' ? undefined : dec(a[4]);
+    const base = a[5] === '~' ? undefined : (a[5] === 'false' ? false : a[5]);
+    out.push(String(semver.inc(dec(a[2]), a[3], o, pre, base)));
   } else if (cmd === 'valid') {
     out.push(String(semver.valid(dec(a[1]))));
   } else if (cmd === 'compare') {
@@ -331,6 +335,8 @@ def loose_version(rng):
     return prefix + v
 
 
+RELEASES = ["major", "minor", "patch", "premajor", "preminor", "prepatch", "prerelease", "release"]
+
 LOOSE_EDGE_VERSIONS = ["=1.2.3", "==1.2.3", "v=1.2.3", "v 1.2.3", "= v 1.2.3", "01.02.03", "1.2.3beta", "1.2.3-",
                        "1.2.3--", "1.2.3-.a", "1.2.3-+b", "1.2.3.4", "1.2.3-01", "1.2.3-00.01", "1.2", "1.2.3 beta",
                        "001.2.3-a.b+c", "1.2.3-0009007199254740990", "1.2.3-09007199254740991",
@@ -436,8 +442,27 @@ def main():
     commands += [("row", (r,)) for r in ranges]
     commands += [("sort_matrix", ())]
 
-    # npm's options: loose and includePrerelease, alone and together.
     loose_versions = LOOSE_EDGE_VERSIONS + [loose_version(rng) for _ in range(1500)]
+
+    # Increments: every release type, with and without identifiers and bases.
+    inc_versions = [v for v in versions if len(v) < 40][:600] + [
+        "1.2.3", "1.2.3-beta", "1.2.3-beta.1", "1.2.3-beta.0.a", "1.2.3-alpha.beta", "1.0.0-rc.1+build.5",
+        "0.0.0", "1.2.0-0", "1.0.0-beta.x.1", "1.2.3-9007199254740990", "1.2.3-beta.9007199254740991",
+        "9007199254740991.0.0", "1.2.3-a.b.c", "1.2.3-1.beta"]
+    preids = ["~", "~", "", "beta", "alpha", "alpha.1", "rc", "01", "a.b", "1", "0", "-", "beta.", "x y",
+              "alpha.beta", "beta.1", "a+b"]
+    for _ in range(6000):
+        flags = rng.choice(["-", "-", "l"])
+        vs = loose_versions if flags == "l" else inc_versions
+        commands.append(("inc_o", (flags, rng.choice(vs), rng.choice(RELEASES), rng.choice(preids),
+                                   rng.choice(["~", "~", "0", "1", "false"]))))
+    for v in inc_versions[-14:]:
+        for release in RELEASES:
+            for preid in ("~", "beta", "alpha.beta"):
+                for base in ("~", "1", "false"):
+                    commands.append(("inc_o", ("-", v, release, preid, base)))
+
+    # npm's options: loose and includePrerelease, alone and together.
     option_versions = loose_versions + versions[:1500]
     commands += [("valid_o", ("l", v)) for v in option_versions]
     commands += [("valid_o", ("p", v)) for v in versions[:300]]
@@ -511,9 +536,9 @@ def main():
         documented = False
         if cat.endswith("_o"):
             loose = "l" in a[0]
-            cat = {"valid_o": "valid", "compare_o": "compare", "range_o": "range",
-                   "satisfies_o": "satisfies"}[cat] + " (" + {"l": "loose", "p": "includePrerelease",
-                                                              "lp": "loose+includePrerelease"}[a[0]] + ")"
+            cat = {"valid_o": "valid", "compare_o": "compare", "range_o": "range", "inc_o": "inc",
+                   "satisfies_o": "satisfies"}[cat] + {"l": " (loose)", "p": " (includePrerelease)",
+                                                       "lp": " (loose+includePrerelease)", "-": ""}[a[0]]
             documented = any(huge_numeric_pre(x.strip(), loose) or (loose and loose_text_has_huge_pre(x))
                              for x in a[1:]) or range_has_huge_numeric_pre(ref, loose)
             record(cat, mine == ref, documented, tuple(a) + (mine, ref))

@@ -14,6 +14,9 @@
 //   sort_matrix      -> matrix indices in npm sort() order (stable), by spaces
 // With npm's options: F is "l" (loose), "p" (includePrerelease) or "lp".
 //   valid_o F V, compare_o F A B, range_o F R, satisfies_o F V R
+//   inc_o F V RELEASE PREID BASE -> npm inc() or "null"; PREID and BASE are
+//                      "~" when not given, BASE is 0, 1 or false
+#include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 
@@ -106,6 +109,23 @@ int main()
       const auto v = Version::parse(arg(2), o);
       const auto r = Range::parse(arg(3), o);
       out += (v && r && r->satisfies(*v)) ? "true" : "false";
+    } else if (cmd == "inc_o") {
+      const auto v = Version::parse(arg(2), o);
+      const auto release = noodle::semver::release_from(arg(3));
+      noodle::semver::Increment how;
+      if (arg(4) != "~") {
+        how.preid = arg(4);
+      }
+      how.base = arg(5) == "1"       ? noodle::semver::IdentifierBase::one
+                 : arg(5) == "false" ? noodle::semver::IdentifierBase::none
+                                     : noodle::semver::IdentifierBase::zero;
+      if (v && release) {
+        how.release = *release;
+        const auto next = noodle::semver::increment(*v, how, o);
+        out += next ? next->to_string() : "null";
+      } else {
+        out += "null";
+      }
     } else if (cmd == "valid") {
       const auto v = Version::parse(arg(1));
       out += v ? v->to_string(BuildMetadata::omit) : "null";

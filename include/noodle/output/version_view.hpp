@@ -2,6 +2,7 @@
 #pragma once
 
 #include <noodle/output/reporter.hpp>
+#include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 #include <noodle/semver/version_list.hpp>
@@ -17,5 +18,8 @@ ExitCode render_compare(const semver::Version& a, const semver::Version& b, int 
 ExitCode render_version_list(const semver::VersionList& versions, const semver::Range* range, Reporter& r);
 ExitCode render_compat(const semver::Version& from, const semver::Version& to, const semver::Compatibility& c,
                        Reporter& r);
+// `version inc`: the new version; JSON also names the input and the release.
+ExitCode render_increment(const semver::Version& from, const semver::Increment& how, const semver::Version& to,
+                          Reporter& r);
 
 } // namespace noodle::output

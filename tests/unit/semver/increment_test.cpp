@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/semver/increment.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+using noodle::ErrorCode;
+using noodle::semver::IdentifierBase;
+using noodle::semver::Increment;
+using noodle::semver::Release;
+using noodle::semver::Version;
+
+namespace {
+
+std::string inc(const std::string& version, Release release, std::optional<std::string> preid = std::nullopt,
+                IdentifierBase base = IdentifierBase::zero)
+{
+  auto v = Version::parse(version);
+  REQUIRE(v.has_value());
+  auto next = noodle::semver::increment(*v, Increment{release, std::move(preid), base});
+  INFO(version << (next ? "" : " -> " + next.error().message));
+  REQUIRE(next.has_value());
+  return next->to_string();
+}
+
+} // namespace
+
+TEST_CASE("semver::increment bumps as npm's inc(), a prerelease counting towards its release")
+{
+  CHECK(inc("1.2.3+build", Release::patch) == "1.2.4");
+  CHECK(inc("1.2.3-rc.1", Release::patch) == "1.2.3");
+  CHECK(inc("1.2.0-rc.1", Release::minor) == "1.2.0");
+  CHECK(inc("1.2.3-rc.1", Release::minor) == "1.3.0");
+  CHECK(inc("2.0.0-rc.1", Release::major) == "2.0.0");
+  CHECK(inc("1.2.3", Release::premajor) == "2.0.0-0");
+  CHECK(inc("1.2.3", Release::preminor, "beta") == "1.3.0-beta.0");
+  CHECK(inc("1.2.3", Release::prepatch, "rc", IdentifierBase::one) == "1.2.4-rc.1");
+  CHECK(inc("1.2.3-beta.1", Release::prerelease, "beta") == "1.2.3-beta.2");
+  CHECK(inc("1.2.3-beta.1", Release::prerelease, "rc") == "1.2.3-rc.0");
+  CHECK(inc("1.2.3-beta", Release::prerelease) == "1.2.3-beta.0");
+  CHECK(inc("1.2.3", Release::prerelease, "dev", IdentifierBase::none) == "1.2.4-dev");
+  CHECK(inc("1.2.3-rc.1", Release::release) == "1.2.3");
+}
+
+TEST_CASE("semver::increment refuses what npm's inc() refuses")
+{
+  auto v = Version::parse("1.2.3").value();
+  auto not_pre = noodle::semver::increment(v, Increment{Release::release, std::nullopt, IdentifierBase::zero});
+  REQUIRE_FALSE(not_pre.has_value());
+  CHECK(not_pre.error().code == ErrorCode::invalid_version);
+  CHECK(not_pre.error().message == "version '1.2.3' is not a prerelease");
+  auto bad_id = noodle::semver::increment(v, Increment{Release::prerelease, "01", IdentifierBase::zero});
+  REQUIRE_FALSE(bad_id.has_value());
+  CHECK(bad_id.error().message == "invalid identifier '01'");
+  CHECK(noodle::semver::increment(v, Increment{Release::prerelease, "01", IdentifierBase::zero}, {.loose = true})
+            .has_value());
+  CHECK_FALSE(noodle::semver::increment(v, Increment{Release::prerelease, std::nullopt, IdentifierBase::none}));
+  auto dev = Version::parse("1.2.3-dev").value();
+  CHECK_FALSE(noodle::semver::increment(dev, Increment{Release::prerelease, "dev", IdentifierBase::none}));
+}
