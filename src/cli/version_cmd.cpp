@@ -34,6 +34,7 @@ struct VersionOptions {
   std::string release;
   std::optional<std::string> preid;
   std::string identifier_base = "0";
+  bool rtl = false;
 };
 
 // npm semver's --loose and --include-prerelease (-p), on every subcommand.
@@ -275,6 +276,33 @@ void add_version_commands(CLI::App& app, Registry& registry)
                                                   : semver::IdentifierBase::zero;
     auto next = semver::increment(*v, how, opts->semver);
     return next ? output::render_increment(*v, how, *next, ctx.reporter) : ctx.reporter.failure(next.error());
+  });
+
+  auto* diff = add_command(*version, "diff",
+                           "Print the release type between A and B (major, premajor, minor, ...); exit 1 when equal", "",
+                           "noodle-upgrade version diff 1.2.3 1.3.0-rc.1");
+  diff->add_option("A", opts->a, "First version")->required();
+  diff->add_option("B", opts->b, "Second version")->required();
+  add_semver_flags(diff, *opts);
+  on_run(diff, registry, [opts](Context& ctx) {
+    auto ab = parse_two(opts->a, opts->b, opts->semver);
+    if (!ab) {
+      return ctx.reporter.failure(ab.error());
+    }
+    const auto& [a, b] = *ab;
+    return output::render_difference(a, b, semver::difference(a, b), ctx.reporter);
+  });
+
+  auto* coerce = add_command(*version, "coerce", "Find a version in TEXT, as npm semver's coerce(); exit 1 when none",
+                             "The first run of digits (with up to two more after dots) is read as "
+                             "MAJOR.MINOR.PATCH, missing parts 0; --rtl takes the last.",
+                             "noodle-upgrade version coerce 'release v2.4 (final)'");
+  coerce->add_option("TEXT", opts->a, "Text holding a version")->required();
+  coerce->add_flag("--rtl", opts->rtl, "Take the rightmost version in TEXT");
+  coerce->add_flag("--loose", opts->semver.loose, "Accept leading zeros in the numbers found");
+  on_run(coerce, registry, [opts](Context& ctx) {
+    const auto from = opts->rtl ? semver::CoerceFrom::right : semver::CoerceFrom::left;
+    return output::render_coerce(opts->a, semver::coerce(opts->a, from, opts->semver), ctx.reporter);
   });
 
   auto* compat = add_command(*version, "compat",

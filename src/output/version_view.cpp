@@ -104,4 +104,25 @@ ExitCode render_increment(const semver::Version& from, const semver::Increment& 
                     {"result", to.to_string()}});
 }
 
+ExitCode render_difference(const semver::Version& a, const semver::Version& b, std::optional<semver::Release> kind,
+                           Reporter& r)
+{
+  if (kind) {
+    r.text(format_text("{}\n", semver::release_name(*kind)));
+  }
+  return r.success({{"a", a.to_string()},
+                    {"b", b.to_string()},
+                    {"difference", kind ? nlohmann::json(semver::release_name(*kind)) : nlohmann::json(nullptr)}},
+                   kind ? ExitCode::ok : ExitCode::failed);
+}
+
+ExitCode render_coerce(const std::string& text, const std::optional<semver::Version>& found, Reporter& r)
+{
+  if (found) {
+    r.text(format_text("{}\n", found->to_string()));
+  }
+  return r.success({{"text", text}, {"version", found ? nlohmann::json(found->to_string()) : nlohmann::json(nullptr)}},
+                   found ? ExitCode::ok : ExitCode::failed);
+}
+
 } // namespace noodle::output

@@ -228,4 +228,134 @@ Result<Version> increment(const Version& from, const Increment& how, const Optio
   return v;
 }
 
+std::optional<Release> difference(const Version& a, const Version& b)
+{
+  const int c = compare(a, b);
+  if (c == 0) {
+    return std::nullopt;
+  }
+  const Version& high = c > 0 ? a : b;
+  const Version& low = c > 0 ? b : a;
+  if (low.is_prerelease() && !high.is_prerelease()) {
+    if (low.patch == 0 && low.minor == 0) {
+      return Release::major;
+    }
+    if (low.major == high.major && low.minor == high.minor && low.patch == high.patch) {
+      return low.minor != 0 && low.patch == 0 ? Release::minor : Release::patch;
+    }
+  }
+  const bool pre = high.is_prerelease();
+  if (a.major != b.major) {
+    return pre ? Release::premajor : Release::major;
+  }
+  if (a.minor != b.minor) {
+    return pre ? Release::preminor : Release::minor;
+  }
+  if (a.patch != b.patch) {
+    return pre ? Release::prepatch : Release::patch;
+  }
+  return Release::prerelease;
+}
+
+namespace {
+
+// One match of npm's COERCE pattern,
+// (^|[^\d])(\d{1,16})(?:\.(\d{1,16}))?(?:\.(\d{1,16}))?(?:$|[^\d]).
+struct CoerceMatch {
+  std::size_t index = 0;  // where the match starts
+  std::size_t end = 0;    // one past it (a trailing non-digit included)
+  std::size_t resume = 0; // index + the lead character + the major digits
+  std::string_view parts[3];
+};
+
+constexpr std::size_t k_coerce_digits = 16;
+
+std::size_t digits_at(std::string_view s, std::size_t i)
+{
+  std::size_t e = i;
+  while (e < s.size() && detail::is_digit(s[e])) {
+    ++e;
+  }
+  return e - i;
+}
+
+// The match whose digits start at `d`, if any. A run of digits must be
+// taken whole: a shorter one leaves a digit where the pattern needs a dot or
+// a non-digit.
+bool coerce_at(std::string_view s, std::size_t d, CoerceMatch& m)
+{
+  const auto major = digits_at(s, d);
+  if (major == 0 || major > k_coerce_digits) {
+    return false;
+  }
+  m.parts[0] = s.substr(d, major);
+  m.parts[1] = m.parts[2] = {};
+  auto e = d + major;
+  for (int k = 1; k < 3; ++k) {
+    if (e < s.size() && s[e] == '.') {
+      const auto n = digits_at(s, e + 1);
+      if (n >= 1 && n <= k_coerce_digits) {
+        m.parts[k] = s.substr(e + 1, n);
+        e += 1 + n;
+        continue;
+      }
+    }
+    break;
+  }
+  m.end = e < s.size() ? e + 1 : e; // the next character is never a digit
+  return true;
+}
+
+// RegExp.exec from `from`: the first match starting at or after it.
+std::optional<CoerceMatch> coerce_exec(std::string_view s, std::size_t from)
+{
+  for (std::size_t p = from; p < s.size(); ++p) {
+    CoerceMatch m;
+    if (p == 0 && coerce_at(s, 0, m)) {
+      m.index = 0;
+      m.resume = m.parts[0].size();
+      return m;
+    }
+    if (!detail::is_digit(s[p]) && coerce_at(s, p + 1, m)) {
+      m.index = p;
+      m.resume = p + 1 + m.parts[0].size();
+      return m;
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+std::optional<Version> coerce(std::string_view text, CoerceFrom from, const Options& options)
+{
+  std::optional<CoerceMatch> match;
+  if (from == CoerceFrom::left) {
+    match = coerce_exec(text, 0);
+  } else {
+    // npm's loop: later matches replace earlier ones unless they end at the
+    // same place; it stops once a match reaches the end of the text.
+    std::size_t last = 0;
+    while (!match || match->end != text.size()) {
+      auto next = coerce_exec(text, last);
+      if (!next) {
+        break;
+      }
+      if (!match || next->end != match->end) {
+        match = next;
+      }
+      last = next->resume;
+    }
+  }
+  if (!match) {
+    return std::nullopt;
+  }
+  const auto part = [&](int k) { return match->parts[k].empty() ? std::string_view("0") : match->parts[k]; };
+  auto v = Version::parse(fmt::format("{}.{}.{}", part(0), part(1), part(2)), options);
+  if (!v) {
+    return std::nullopt;
+  }
+  return std::move(*v);
+}
+
 } // namespace noodle::semver

@@ -109,6 +109,32 @@ TEST_CASE("cli version inc prints the next version, with --preid and --identifie
   CHECK(run_binary({"version", "inc", "1.2.3", "micro"}).exit_code == 2);
 }
 
+TEST_CASE("cli version diff prints the release type and exits 1 for equal versions")
+{
+  auto r = run_binary({"version", "diff", "1.2.3", "1.3.0-rc.1"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "preminor\n");
+  auto same = run_binary({"version", "diff", "1.2.3+a", "1.2.3+b"});
+  CHECK(same.exit_code == 1);
+  CHECK(same.out.empty());
+  auto j = nlohmann::json::parse(run_binary({"-o", "json", "version", "diff", "1.2.3", "1.2.3"}).out);
+  CHECK(j == nlohmann::json::parse(R"({"api_version":1,"ok":true,"a":"1.2.3","b":"1.2.3","difference":null})"));
+  CHECK(run_binary({"version", "diff", "1.2", "1.2.3"}).exit_code == 2);
+}
+
+TEST_CASE("cli version coerce finds a version in text, from the right with --rtl, exit 1 when none")
+{
+  auto r = run_binary({"version", "coerce", "release v2.4 (final)"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "2.4.0\n");
+  CHECK(run_binary({"version", "coerce", "--rtl", "1.2.3.4"}).out == "2.3.4\n");
+  CHECK(run_binary({"version", "coerce", "--loose", "v01.2"}).out == "1.2.0\n");
+  auto none = run_binary({"-o", "json", "version", "coerce", "no digits"});
+  CHECK(none.exit_code == 1);
+  CHECK(nlohmann::json::parse(none.out)
+        == nlohmann::json::parse(R"({"api_version":1,"ok":true,"text":"no digits","version":null})"));
+}
+
 TEST_CASE("cli version parse shows the parts of a version")
 {
   auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});

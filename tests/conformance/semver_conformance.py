@@ -49,6 +49,12 @@ for (const line of lines) {
     const pre = a[4] === '~' ? undefined : dec(a[4]);
     const base = a[5] === '~' ? undefined : (a[5] === 'false' ? false : a[5]);
     out.push(String(semver.inc(dec(a[2]), a[3], o, pre, base)));
+  } else if (cmd === 'diff_o') {
+    const x = semver.parse(dec(a[2]), o), y = semver.parse(dec(a[3]), o);
+    out.push(x === null || y === null ? 'invalid' : String(semver.diff(x, y)));
+  } else if (cmd === 'coerce_o') {
+    const v = semver.coerce(dec(a[2]), { loose: o.loose, rtl: a[1].includes('r') });
+    out.push(v === null ? 'null' : v.version);
   } else if (cmd === 'valid') {
     out.push(String(semver.valid(dec(a[1]))));
   } else if (cmd === 'compare') {
@@ -335,6 +341,11 @@ def loose_version(rng):
     return prefix + v
 
 
+COERCE_EDGE = ["", ".", "1", "1.2", "1.2.3", "1.2.3.4", "v2", "a1b2c3", "1.2.3-rc.1", "version 1.22.333 final",
+               "12345678901234567", "1234567890123456", "1.12345678901234567", "1.2.12345678901234567",
+               "123456789012345678.1.2 3.4", "01.02.03", "9007199254740992", "9007199254740991.1",
+               "1.2.3.4.5.6", "x1.2.y3.4", "1.2.3/4.5.6", "1..2", "a.1.b.2", "\u00a01.2", "1.2.3 4.5.6 7"]
+
 RELEASES = ["major", "minor", "patch", "premajor", "preminor", "prepatch", "prerelease", "release"]
 
 LOOSE_EDGE_VERSIONS = ["=1.2.3", "==1.2.3", "v=1.2.3", "v 1.2.3", "= v 1.2.3", "01.02.03", "1.2.3beta", "1.2.3-",
@@ -462,6 +473,15 @@ def main():
                 for base in ("~", "1", "false"):
                     commands.append(("inc_o", ("-", v, release, preid, base)))
 
+    # diff, and coerce from the left and from the right.
+    diff_versions = inc_versions + ["1.2.3-rc.1", "1.2.0-rc.1", "1.0.0-0", "2.0.0", "1.2.3", "1.2.4-0", "0.0.1-a"]
+    commands += [("diff_o", ("-", rng.choice(diff_versions), rng.choice(diff_versions))) for _ in range(4000)]
+    commands += [("diff_o", ("l", rng.choice(loose_versions), rng.choice(loose_versions))) for _ in range(1000)]
+    coerce_texts = COERCE_EDGE + [mutate(rng, rng.choice(versions)) for _ in range(1500)] + \
+        [soup(rng) + rng.choice(["", " ", "v", "x"]) + soup(rng) for _ in range(1500)]
+    for flags in ("-", "r", "l", "lr"):
+        commands += [("coerce_o", (flags, t)) for t in coerce_texts]
+
     # npm's options: loose and includePrerelease, alone and together.
     option_versions = loose_versions + versions[:1500]
     commands += [("valid_o", ("l", v)) for v in option_versions]
@@ -537,8 +557,9 @@ def main():
         if cat.endswith("_o"):
             loose = "l" in a[0]
             cat = {"valid_o": "valid", "compare_o": "compare", "range_o": "range", "inc_o": "inc",
+                   "diff_o": "diff", "coerce_o": "coerce",
                    "satisfies_o": "satisfies"}[cat] + {"l": " (loose)", "p": " (includePrerelease)",
-                                                       "lp": " (loose+includePrerelease)", "-": ""}[a[0]]
+                                                       "lp": " (loose+includePrerelease)", "-": "", "r": " (rtl)", "lr": " (loose, rtl)"}[a[0]]
             documented = any(huge_numeric_pre(x.strip(), loose) or (loose and loose_text_has_huge_pre(x))
                              for x in a[1:]) or range_has_huge_numeric_pre(ref, loose)
             record(cat, mine == ref, documented, tuple(a) + (mine, ref))

@@ -16,6 +16,9 @@
 //   valid_o F V, compare_o F A B, range_o F R, satisfies_o F V R
 //   inc_o F V RELEASE PREID BASE -> npm inc() or "null"; PREID and BASE are
 //                      "~" when not given, BASE is 0, 1 or false
+//   diff_o F A B     -> npm diff() of the two versions parsed with F, "null"
+//                      when equal, "invalid" when either is not a version
+//   coerce_o F T     -> npm coerce() (F may hold "r" for rtl) or "null"
 #include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
@@ -126,6 +129,20 @@ int main()
       } else {
         out += "null";
       }
+    } else if (cmd == "diff_o") {
+      const auto a = Version::parse(arg(2), o);
+      const auto b = Version::parse(arg(3), o);
+      if (a && b) {
+        const auto d = noodle::semver::difference(*a, *b);
+        out += d ? noodle::semver::release_name(*d) : "null";
+      } else {
+        out += "invalid";
+      }
+    } else if (cmd == "coerce_o") {
+      const auto from =
+          arg(1).find('r') != std::string::npos ? noodle::semver::CoerceFrom::right : noodle::semver::CoerceFrom::left;
+      const auto v = noodle::semver::coerce(arg(2), from, o);
+      out += v ? v->to_string() : "null";
     } else if (cmd == "valid") {
       const auto v = Version::parse(arg(1));
       out += v ? v->to_string(BuildMetadata::omit) : "null";

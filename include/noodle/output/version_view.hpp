@@ -7,6 +7,8 @@
 #include <noodle/semver/version.hpp>
 #include <noodle/semver/version_list.hpp>
 
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace noodle::output {
@@ -21,5 +23,12 @@ ExitCode render_compat(const semver::Version& from, const semver::Version& to, c
 // `version inc`: the new version; JSON also names the input and the release.
 ExitCode render_increment(const semver::Version& from, const semver::Increment& how, const semver::Version& to,
                           Reporter& r);
+
+// `version diff`: the release type between A and B; exit 1 when they are
+// equal in precedence (no output in text mode, null in JSON).
+ExitCode render_difference(const semver::Version& a, const semver::Version& b, std::optional<semver::Release> kind,
+                           Reporter& r);
+// `version coerce`: the version found in `text`; exit 1 when none.
+ExitCode render_coerce(const std::string& text, const std::optional<semver::Version>& found, Reporter& r);
 
 } // namespace noodle::output

@@ -59,3 +59,35 @@ TEST_CASE("semver::increment refuses what npm's inc() refuses")
   auto dev = Version::parse("1.2.3-dev").value();
   CHECK_FALSE(noodle::semver::increment(dev, Increment{Release::prerelease, "dev", IdentifierBase::none}));
 }
+
+TEST_CASE("semver::difference names the release type between two versions as npm's diff()")
+{
+  auto diff = [](const std::string& a, const std::string& b) {
+    auto d = noodle::semver::difference(Version::parse(a).value(), Version::parse(b).value());
+    return d ? std::string(noodle::semver::release_name(*d)) : std::string("null");
+  };
+  CHECK(diff("1.2.3", "2.0.0") == "major");
+  CHECK(diff("1.2.3", "1.3.0-rc.1") == "preminor");
+  CHECK(diff("1.2.3-rc.1", "1.2.3-rc.2") == "prerelease");
+  CHECK(diff("1.2.0-rc.1", "1.2.0") == "minor");
+  CHECK(diff("1.0.0-0", "1.0.0") == "major");
+  CHECK(diff("1.2.3-rc.1", "1.2.3") == "patch");
+  CHECK(diff("1.2.3+a", "1.2.3+b") == "null");
+}
+
+TEST_CASE("semver::coerce finds the first or last version in text as npm's coerce()")
+{
+  using noodle::semver::CoerceFrom;
+  auto coerce = [](const std::string& text, CoerceFrom from, noodle::semver::Options o = {}) {
+    auto v = noodle::semver::coerce(text, from, o);
+    return v ? v->to_string() : std::string("null");
+  };
+  CHECK(coerce("release v2.4 (final)", CoerceFrom::left) == "2.4.0");
+  CHECK(coerce("1.2.3.4", CoerceFrom::left) == "1.2.3");
+  CHECK(coerce("1.2.3.4", CoerceFrom::right) == "2.3.4");
+  CHECK(coerce("12345678901234567 8", CoerceFrom::left) == "8.0.0");
+  CHECK(coerce("1.2.12345678901234567", CoerceFrom::left) == "1.2.0");
+  CHECK(coerce("no digits", CoerceFrom::left) == "null");
+  CHECK(coerce("01.2", CoerceFrom::left) == "null");
+  CHECK(coerce("01.2", CoerceFrom::left, {.loose = true}) == "1.2.0");
+}
