@@ -5,6 +5,7 @@
 #include <noodle/output/version_view.hpp>
 #include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
+#include <noodle/semver/range_relations.hpp>
 #include <noodle/semver/version.hpp>
 #include <noodle/semver/version_list.hpp>
 
@@ -35,6 +36,9 @@ struct VersionOptions {
   std::optional<std::string> preid;
   std::string identifier_base = "0";
   bool rtl = false;
+  std::string range2;
+  bool gtr = false;
+  bool ltr = false;
 };
 
 // npm semver's --loose and --include-prerelease (-p), on every subcommand.
@@ -303,6 +307,101 @@ void add_version_commands(CLI::App& app, Registry& registry)
   on_run(coerce, registry, [opts](Context& ctx) {
     const auto from = opts->rtl ? semver::CoerceFrom::right : semver::CoerceFrom::left;
     return output::render_coerce(opts->a, semver::coerce(opts->a, from, opts->semver), ctx.reporter);
+  });
+
+  auto* inter = add_command(*version, "intersects",
+                            "Say whether some version could satisfy both ranges; exit 1 when none can", "",
+                            "noodle-upgrade version intersects '^1.2.0' '>=1.5.0 <3.0.0'");
+  inter->add_option("RANGE1", opts->range, "First range")->required();
+  inter->add_option("RANGE2", opts->range2, "Second range")->required();
+  add_semver_flags(inter, *opts);
+  on_run(inter, registry, [opts](Context& ctx) {
+    auto a = semver::Range::parse(opts->range, opts->semver);
+    if (!a) {
+      return ctx.reporter.failure(a.error());
+    }
+    auto b = semver::Range::parse(opts->range2, opts->semver);
+    if (!b) {
+      return ctx.reporter.failure(b.error());
+    }
+    return output::render_answer(semver::intersects(*a, *b), "intersects",
+                                 {{"range1", a->to_string()}, {"range2", b->to_string()}}, ctx.reporter);
+  });
+
+  auto* outside = add_command(*version, "outside",
+                              "Say whether VERSION is above (--gtr) or below (--ltr) every version RANGE admits; "
+                              "exit 1 when not",
+                              "", "noodle-upgrade version outside 3.0.0 '^2.1.0' --gtr");
+  outside->add_option("VERSION", opts->a, "The version")->required();
+  outside->add_option("RANGE", opts->range, "The range")->required();
+  auto* gtr = outside->add_flag("--gtr", opts->gtr, "Above every version of RANGE");
+  auto* ltr = outside->add_flag("--ltr", opts->ltr, "Below every version of RANGE");
+  gtr->excludes(ltr);
+  add_semver_flags(outside, *opts);
+  on_run(outside, registry, [opts](Context& ctx) {
+    if (!opts->gtr && !opts->ltr) {
+      return ctx.reporter.failure(Error(ErrorCode::usage, "version outside needs --gtr or --ltr"));
+    }
+    auto v = semver::Version::parse(opts->a, opts->semver);
+    if (!v) {
+      return ctx.reporter.failure(v.error());
+    }
+    auto range = semver::Range::parse(opts->range, opts->semver);
+    if (!range) {
+      return ctx.reporter.failure(range.error());
+    }
+    const auto side = opts->gtr ? semver::Side::above : semver::Side::below;
+    return output::render_answer(semver::outside(*v, *range, side), "outside",
+                                 {{"version", v->to_string()},
+                                  {"range", range->to_string()},
+                                  {"side", opts->gtr ? "above" : "below"}},
+                                 ctx.reporter);
+  });
+
+  for (const bool highest : {false, true}) {
+    auto* pick = add_command(*version, highest ? "max-satisfying" : "min-satisfying",
+                             highest ? "Print the highest version that satisfies RANGE; exit 1 when none does"
+                                     : "Print the lowest version that satisfies RANGE; exit 1 when none does",
+                             "Versions come from the arguments or, when none are given, one per line on stdin.",
+                             highest ? "noodle-upgrade version max-satisfying '^1.2.0' 1.2.0 1.4.2 2.0.0"
+                                     : "noodle-upgrade version min-satisfying '^1.2.0' 1.1.0 1.2.5 1.4.2");
+    pick->add_option("RANGE", opts->range, "A range in npm semver syntax")->required();
+    pick->add_option("VERSION", opts->versions, "Versions to choose from");
+    add_semver_flags(pick, *opts);
+    on_run(pick, registry, [opts, highest](Context& ctx) {
+      auto range = semver::Range::parse(opts->range, opts->semver);
+      if (!range) {
+        return ctx.reporter.failure(range.error());
+      }
+      std::optional<InputText> input;
+      auto versions = read_versions(ctx, opts->versions, input, opts->semver);
+      if (!versions) {
+        return ctx.reporter.failure(versions.error());
+      }
+      versions->keep_satisfying(*range);
+      // npm keeps the first of versions equal in precedence.
+      std::optional<semver::Version> best;
+      for (std::size_t i = 0; i < versions->size(); ++i) {
+        auto v = versions->version(i);
+        if (!best || (highest ? semver::compare(*best, v) < 0 : semver::compare(*best, v) > 0)) {
+          best = std::move(v);
+        }
+      }
+      return output::render_found_version(*range, best, ctx.reporter);
+    });
+  }
+
+  auto* min_version = add_command(*version, "min-version", "Print the lowest version that satisfies RANGE; exit 1 "
+                                                           "when there is none",
+                                  "", "noodle-upgrade version min-version '>=1.2.3 <2.0.0'");
+  min_version->add_option("RANGE", opts->range, "A range in npm semver syntax")->required();
+  add_semver_flags(min_version, *opts);
+  on_run(min_version, registry, [opts](Context& ctx) {
+    auto range = semver::Range::parse(opts->range, opts->semver);
+    if (!range) {
+      return ctx.reporter.failure(range.error());
+    }
+    return output::render_found_version(*range, semver::min_version(*range), ctx.reporter);
   });
 
   auto* compat = add_command(*version, "compat",

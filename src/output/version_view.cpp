@@ -125,4 +125,21 @@ ExitCode render_coerce(const std::string& text, const std::optional<semver::Vers
                    found ? ExitCode::ok : ExitCode::failed);
 }
 
+ExitCode render_answer(bool answer, const char* answer_key, nlohmann::ordered_json fields, Reporter& r)
+{
+  r.text(answer ? "true\n" : "false\n");
+  fields[answer_key] = answer;
+  return r.success(std::move(fields), answer ? ExitCode::ok : ExitCode::failed);
+}
+
+ExitCode render_found_version(const semver::Range& range, const std::optional<semver::Version>& found, Reporter& r)
+{
+  if (found) {
+    r.text(format_text("{}\n", found->to_string()));
+  }
+  return r.success({{"range", range.to_string()},
+                    {"version", found ? nlohmann::json(found->to_string()) : nlohmann::json(nullptr)}},
+                   found ? ExitCode::ok : ExitCode::failed);
+}
+
 } // namespace noodle::output

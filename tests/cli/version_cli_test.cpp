@@ -135,6 +135,46 @@ TEST_CASE("cli version coerce finds a version in text, from the right with --rtl
         == nlohmann::json::parse(R"({"api_version":1,"ok":true,"text":"no digits","version":null})"));
 }
 
+TEST_CASE("cli version intersects and outside print true or false and exit 1 for false")
+{
+  auto yes = run_binary({"version", "intersects", "^1.2.0", ">=1.5.0 <3.0.0"});
+  CHECK(yes.exit_code == 0);
+  CHECK(yes.out == "true\n");
+  auto no = run_binary({"-o", "json", "version", "intersects", "^1.2.0", ">=2.0.0"});
+  CHECK(no.exit_code == 1);
+  CHECK(nlohmann::json::parse(no.out)
+        == nlohmann::json::parse(
+            R"({"api_version":1,"ok":true,"range1":">=1.2.0 <2.0.0-0","range2":">=2.0.0","intersects":false})"));
+
+  CHECK(run_binary({"version", "outside", "3.0.0", "^2.1.0", "--gtr"}).out == "true\n");
+  auto below = run_binary({"version", "outside", "3.0.0", "^2.1.0", "--ltr"});
+  CHECK(below.exit_code == 1);
+  CHECK(below.out == "false\n");
+  auto neither = run_binary({"version", "outside", "3.0.0", "^2.1.0"});
+  CHECK(neither.exit_code == 2);
+  CHECK(neither.err == "noodle-upgrade: error: version outside needs --gtr or --ltr\n");
+  CHECK(run_binary({"version", "outside", "3.0.0", "^2.1.0", "--gtr", "--ltr"}).exit_code == 2);
+}
+
+TEST_CASE("cli version min-satisfying, max-satisfying and min-version print one version, exit 1 when none")
+{
+  CHECK(run_binary({"version", "max-satisfying", "^1.2.0", "1.2.0", "1.4.2", "2.0.0"}).out == "1.4.2\n");
+  auto stdin_min = run_binary({"version", "min-satisfying", "^1.2.0"}, "1.4.2\n\n1.2.5\n1.1.0\n");
+  CHECK(stdin_min.exit_code == 0);
+  CHECK(stdin_min.out == "1.2.5\n");
+  CHECK(run_binary({"version", "max-satisfying", "-p", "^1.2.0", "1.2.0", "1.9.0-rc.1"}).out == "1.9.0-rc.1\n");
+  auto none = run_binary({"-o", "json", "version", "max-satisfying", ">=3.0.0", "1.0.0"});
+  CHECK(none.exit_code == 1);
+  CHECK(nlohmann::json::parse(none.out)
+        == nlohmann::json::parse(R"({"api_version":1,"ok":true,"range":">=3.0.0","version":null})"));
+  CHECK(run_binary({"version", "min-satisfying", "^1.0.0"}, "1.0.0\nnope\n").exit_code == 2);
+
+  CHECK(run_binary({"version", "min-version", ">1.2.3 <2"}).out == "1.2.4\n");
+  auto empty = run_binary({"version", "min-version", ">4.0.0 <3.0.0"});
+  CHECK(empty.exit_code == 1);
+  CHECK(empty.out.empty());
+}
+
 TEST_CASE("cli version parse shows the parts of a version")
 {
   auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});

@@ -19,8 +19,13 @@
 //   diff_o F A B     -> npm diff() of the two versions parsed with F, "null"
 //                      when equal, "invalid" when either is not a version
 //   coerce_o F T     -> npm coerce() (F may hold "r" for rtl) or "null"
+//   intersects_o F R1 R2 -> "true", "false", or "null" when a range is invalid
+//   outside_o F V R S -> npm outside(V, R, S) for S ">" or "<", or "null"
+//   min_version_o F R -> npm minVersion(), "null" when none, "invalid"
+//   min_sat_o F R V..., max_sat_o F R V... -> npm min/maxSatisfying() or "null"
 #include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
+#include <noodle/semver/range_relations.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <cstdio>
@@ -143,6 +148,35 @@ int main()
           arg(1).find('r') != std::string::npos ? noodle::semver::CoerceFrom::right : noodle::semver::CoerceFrom::left;
       const auto v = noodle::semver::coerce(arg(2), from, o);
       out += v ? v->to_string() : "null";
+    } else if (cmd == "intersects_o") {
+      const auto a = Range::parse(arg(2), o);
+      const auto b = Range::parse(arg(3), o);
+      out += (a && b) ? (noodle::semver::intersects(*a, *b) ? "true" : "false") : "null";
+    } else if (cmd == "outside_o") {
+      const auto v = Version::parse(arg(2), o);
+      const auto r = Range::parse(arg(3), o);
+      const auto side = arg(4) == ">" ? noodle::semver::Side::above : noodle::semver::Side::below;
+      out += (v && r) ? (noodle::semver::outside(*v, *r, side) ? "true" : "false") : "null";
+    } else if (cmd == "min_version_o") {
+      const auto r = Range::parse(arg(2), o);
+      if (r) {
+        const auto v = noodle::semver::min_version(*r);
+        out += v ? v->to_string() : "null";
+      } else {
+        out += "invalid";
+      }
+    } else if (cmd == "min_sat_o" || cmd == "max_sat_o") {
+      const bool highest = cmd == "max_sat_o";
+      const auto r = Range::parse(arg(2), o);
+      std::optional<Version> best;
+      for (std::size_t i = 3; r && i < args.size(); ++i) {
+        auto v = Version::parse(args[i], o);
+        if (v && r->satisfies(*v) &&
+            (!best || (highest ? noodle::semver::compare(*best, *v) < 0 : noodle::semver::compare(*best, *v) > 0))) {
+          best = std::move(*v);
+        }
+      }
+      out += best ? best->to_string(BuildMetadata::omit) : "null";
     } else if (cmd == "valid") {
       const auto v = Version::parse(arg(1));
       out += v ? v->to_string(BuildMetadata::omit) : "null";

@@ -31,4 +31,11 @@ ExitCode render_difference(const semver::Version& a, const semver::Version& b, s
 // `version coerce`: the version found in `text`; exit 1 when none.
 ExitCode render_coerce(const std::string& text, const std::optional<semver::Version>& found, Reporter& r);
 
+// `version intersects` and `version outside`: prints true or false, exit 1
+// when false; `fields` name the inputs in JSON, `answer_key` the answer.
+ExitCode render_answer(bool answer, const char* answer_key, nlohmann::ordered_json fields, Reporter& r);
+// `version min-version`, `min-satisfying`, `max-satisfying`: the version
+// found, exit 1 when none; JSON holds the normalized range and the version.
+ExitCode render_found_version(const semver::Range& range, const std::optional<semver::Version>& found, Reporter& r);
+
 } // namespace noodle::output
