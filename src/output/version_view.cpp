@@ -8,11 +8,14 @@ namespace noodle::output {
 
 namespace {
 
+// Numeric identifiers as JSON numbers, except those past 2^53-1: a
+// JavaScript reader would get a different number, so they are written as
+// strings, as node-semver keeps them.
 nlohmann::ordered_json identifiers_json(const std::vector<semver::Identifier>& ids)
 {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const auto& id : ids) {
-    if (id.numeric) {
+    if (id.numeric && id.text.size() <= 16 && id.number <= semver::k_max_safe_integer) {
       j.push_back(id.number);
     } else {
       j.push_back(id.text);

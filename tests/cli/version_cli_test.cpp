@@ -175,6 +175,18 @@ TEST_CASE("cli version min-satisfying, max-satisfying and min-version print one 
   CHECK(empty.out.empty());
 }
 
+TEST_CASE("cli version parse writes numeric identifiers past 2^53-1 as JSON strings")
+{
+  auto r = run_binary({"-o", "json", "version", "parse", "1.2.3-beta.90071992547409910.9007199254740991.9007199254740992"});
+  CHECK(r.exit_code == 0);
+  // Compared as text: a JSON reader that rounds through doubles must not
+  // decide the outcome.
+  CHECK(r.out.find(R"("prerelease":["beta","90071992547409910",9007199254740991,"9007199254740992"])")
+        != std::string::npos);
+  auto huge = run_binary({"-o", "json", "version", "parse", "1.0.0-99999999999999999999"});
+  CHECK(huge.out.find(R"("prerelease":["99999999999999999999"])") != std::string::npos);
+}
+
 TEST_CASE("cli version parse shows the parts of a version")
 {
   auto r = run_binary({"version", "parse", "2.1.0-rc.1+build.7"});
