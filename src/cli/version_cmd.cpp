@@ -303,7 +303,7 @@ void add_version_commands(CLI::App& app, Registry& registry)
                              "noodle-upgrade version coerce 'release v2.4 (final)'");
   coerce->add_option("TEXT", opts->a, "Text holding a version")->required();
   coerce->add_flag("--rtl", opts->rtl, "Take the rightmost version in TEXT");
-  coerce->add_flag("--loose", opts->semver.loose, "Accept leading zeros in the numbers found");
+  add_semver_flags(coerce, *opts);
   on_run(coerce, registry, [opts](Context& ctx) {
     const auto from = opts->rtl ? semver::CoerceFrom::right : semver::CoerceFrom::left;
     return output::render_coerce(opts->a, semver::coerce(opts->a, from, opts->semver), ctx.reporter);

@@ -121,10 +121,12 @@ ExitCode render_difference(const semver::Version& a, const semver::Version& b, s
 
 ExitCode render_coerce(const std::string& text, const std::optional<semver::Version>& found, Reporter& r)
 {
+  // npm's semver command prints coerce()'s `version`: no build metadata.
+  const auto version = found ? found->to_string(semver::BuildMetadata::omit) : std::string();
   if (found) {
-    r.text(format_text("{}\n", found->to_string()));
+    r.text(format_text("{}\n", version));
   }
-  return r.success({{"text", text}, {"version", found ? nlohmann::json(found->to_string()) : nlohmann::json(nullptr)}},
+  return r.success({{"text", text}, {"version", found ? nlohmann::json(version) : nlohmann::json(nullptr)}},
                    found ? ExitCode::ok : ExitCode::failed);
 }
 

@@ -129,6 +129,9 @@ TEST_CASE("cli version coerce finds a version in text, from the right with --rtl
   CHECK(r.out == "2.4.0\n");
   CHECK(run_binary({"version", "coerce", "--rtl", "1.2.3.4"}).out == "2.3.4\n");
   CHECK(run_binary({"version", "coerce", "--loose", "v01.2"}).out == "1.2.0\n");
+  // Like npm's semver command: the prerelease with -p, never the build.
+  CHECK(run_binary({"version", "coerce", "-p", "pkg-1.2.3-rc.1+b7.tgz"}).out == "1.2.3-rc.1\n");
+  CHECK(run_binary({"version", "coerce", "pkg-1.2.3-rc.1+b7.tgz"}).out == "1.2.3\n");
   auto none = run_binary({"-o", "json", "version", "coerce", "no digits"});
   CHECK(none.exit_code == 1);
   CHECK(nlohmann::json::parse(none.out)

@@ -53,7 +53,8 @@ for (const line of lines) {
     const x = semver.parse(dec(a[2]), o), y = semver.parse(dec(a[3]), o);
     out.push(x === null || y === null ? 'invalid' : String(semver.diff(x, y)));
   } else if (cmd === 'coerce_o') {
-    const v = semver.coerce(dec(a[2]), { loose: o.loose, rtl: a[1].includes('r') });
+    const v = semver.coerce(dec(a[2]), { loose: o.loose, includePrerelease: o.includePrerelease,
+                                          rtl: a[1].includes('r') });
     out.push(v === null ? 'null' : v.version);
   } else if (cmd === 'intersects_o') {
     let r = 'null';
@@ -500,7 +501,10 @@ def main():
     commands += [("diff_o", ("l", rng.choice(loose_versions), rng.choice(loose_versions))) for _ in range(1000)]
     coerce_texts = COERCE_EDGE + [mutate(rng, rng.choice(versions)) for _ in range(1500)] + \
         [soup(rng) + rng.choice(["", " ", "v", "x"]) + soup(rng) for _ in range(1500)]
-    for flags in ("-", "r", "l", "lr"):
+    coerce_texts += ["1.2.3-01", "1.2.3-a.01", "1.2.3-a.0b", "v1-beta.1+b.2 x", "1.2.3-0.0.01", "1.2-rc.1",
+                     "1.2.3+b..c", "1.2.3-+b", "1.2.3-a+b-c.d9"] + \
+        [good_version(rng) + rng.choice(["", " ", "1", ".", "-", "+"]) for _ in range(500)]
+    for flags in ("-", "r", "l", "lr", "p", "pr", "lp"):
         commands += [("coerce_o", (flags, t)) for t in coerce_texts]
 
     # Relations between ranges and versions: intersects, outside (gtr/ltr),
@@ -597,7 +601,8 @@ def main():
                    "outside_o": "outside", "min_version_o": "minVersion", "min_sat_o": "minSatisfying",
                    "max_sat_o": "maxSatisfying",
                    "satisfies_o": "satisfies"}[cat] + {"l": " (loose)", "p": " (includePrerelease)",
-                                                       "lp": " (loose+includePrerelease)", "-": "", "r": " (rtl)", "lr": " (loose, rtl)"}[a[0]]
+                                                       "lp": " (loose+includePrerelease)", "-": "", "r": " (rtl)",
+                                                       "lr": " (loose, rtl)", "pr": " (includePrerelease, rtl)"}[a[0]]
             documented = any(huge_numeric_pre(x.strip(), loose) or (loose and loose_text_has_huge_pre(x))
                              for x in a[1:]) or range_has_huge_numeric_pre(ref, loose)
             # npm's minVersion re-reads a loose range's versions strictly and

@@ -147,7 +147,7 @@ int main()
       const auto from =
           arg(1).find('r') != std::string::npos ? noodle::semver::CoerceFrom::right : noodle::semver::CoerceFrom::left;
       const auto v = noodle::semver::coerce(arg(2), from, o);
-      out += v ? v->to_string() : "null";
+      out += v ? v->to_string(BuildMetadata::omit) : "null";
     } else if (cmd == "intersects_o") {
       const auto a = Range::parse(arg(2), o);
       const auto b = Range::parse(arg(3), o);

@@ -91,3 +91,21 @@ TEST_CASE("semver::coerce finds the first or last version in text as npm's coerc
   CHECK(coerce("01.2", CoerceFrom::left) == "null");
   CHECK(coerce("01.2", CoerceFrom::left, {.loose = true}) == "1.2.0");
 }
+
+TEST_CASE("semver::coerce with include_prerelease keeps the prerelease and build that follow, as npm does")
+{
+  using noodle::semver::CoerceFrom;
+  const noodle::semver::Options pre{.include_prerelease = true};
+  auto coerce = [&](const std::string& text, CoerceFrom from) {
+    auto v = noodle::semver::coerce(text, from, pre);
+    return v ? v->to_string() : std::string("null");
+  };
+  CHECK(coerce("v1-beta.1+b.2 x", CoerceFrom::left) == "1.0.0-beta.1+b.2");
+  // The pattern must end at a non-digit: "0" before a digit is backed off.
+  CHECK(coerce("1.2.3-a.01", CoerceFrom::left) == "1.2.3-a");
+  CHECK(coerce("1.2.3-01", CoerceFrom::left) == "1.2.3");
+  CHECK(coerce("1.2.3-rc.1 then 2.0.0-beta", CoerceFrom::right) == "2.0.0-beta");
+  // A whole non-ASCII character ends the match, so the text's end is reached.
+  CHECK(coerce("v4.3.0-11.dev.z0\u3000", CoerceFrom::right) == "4.3.0-11.dev.z0");
+  CHECK(noodle::semver::coerce("1.2.3-rc.1", CoerceFrom::left)->to_string() == "1.2.3");
+}
