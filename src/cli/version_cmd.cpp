@@ -3,6 +3,7 @@
 #include "context.hpp"
 
 #include <noodle/output/version_view.hpp>
+#include <noodle/semver/coerce.hpp>
 #include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/range_relations.hpp>

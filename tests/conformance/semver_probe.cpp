@@ -23,6 +23,7 @@
 //   outside_o F V R S -> npm outside(V, R, S) for S ">" or "<", or "null"
 //   min_version_o F R -> npm minVersion(), "null" when none, "invalid"
 //   min_sat_o F R V..., max_sat_o F R V... -> npm min/maxSatisfying() or "null"
+#include <noodle/semver/coerce.hpp>
 #include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/range_relations.hpp>

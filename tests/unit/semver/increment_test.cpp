@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <noodle/semver/coerce.hpp>
 #include <noodle/semver/increment.hpp>
 
 #include <catch2/catch.hpp>
