@@ -4,11 +4,18 @@
 // in a canonical form that re-parses to an equal version (build metadata
 // included); a range's normalized form re-parses to the same form and the
 // same answers; for a release version, satisfies() agrees with testing each
-// comparator set by hand.
+// comparator set by hand. Loosely: a version's canonical form is a strict
+// version equal to it, a range's normalized form re-parses loosely and its
+// own normal form is stable;
+// the npm toolkit functions (inc, diff, coerce, intersects, outside,
+// minVersion) run on the same inputs, and a minimum found satisfies.
 
 #include "check.hpp"
 
+#include <noodle/semver/coerce.hpp>
+#include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
+#include <noodle/semver/range_relations.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <algorithm>
@@ -49,6 +56,45 @@ bool satisfies_by_hand(const semver::Range& r, const semver::Version& v)
   });
 }
 
+void check_loose(std::string_view version_text, std::string_view range_text)
+{
+  const semver::Options loose{.loose = true};
+  const semver::Options both{.loose = true, .include_prerelease = true};
+  auto v = semver::Version::parse(version_text, loose);
+  if (v) {
+    auto strict = semver::Version::parse(v->to_string());
+    NOODLE_FUZZ_CHECK(strict.has_value());
+    NOODLE_FUZZ_CHECK(*strict == *v);
+    for (const auto release : {semver::Release::major, semver::Release::prerelease, semver::Release::release}) {
+      (void)semver::increment(*v, semver::Increment{release, std::string("beta"), semver::IdentifierBase::one});
+    }
+    (void)semver::difference(*v, *strict);
+  }
+  for (const auto& options : {loose, both}) {
+    auto r = semver::Range::parse(range_text, options);
+    (void)semver::coerce(range_text, semver::CoerceFrom::right, options);
+    if (!r) {
+      continue;
+    }
+    // As in npm, a loose normal form need not be its own normal form
+    // (">=0.00 >=0.0.0" gives ">=0.0.0", which gives "*"), but the second
+    // one is.
+    auto again = semver::Range::parse(r->to_string(), options);
+    NOODLE_FUZZ_CHECK(again.has_value());
+    const std::string normalized = again->to_string();
+    auto third = semver::Range::parse(normalized, options);
+    NOODLE_FUZZ_CHECK(third.has_value());
+    NOODLE_FUZZ_CHECK(third->to_string() == normalized);
+    (void)semver::intersects(*r, *again);
+    if (const auto min = semver::min_version(*r)) {
+      NOODLE_FUZZ_CHECK(r->satisfies(*min));
+    }
+    if (v) {
+      (void)semver::outside(*v, *r, semver::Side::above);
+    }
+  }
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -57,6 +103,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto newline = input.find('\n');
   const std::string_view first = input.substr(0, newline);
   const std::string_view second = newline == std::string_view::npos ? input : input.substr(newline + 1);
+
+  check_loose(first, second);
+  (void)semver::coerce(input, semver::CoerceFrom::left);
 
   const auto v = check_version(first);
   auto r = semver::Range::parse(second);

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Side-by-side benchmark: `noodle-upgrade version sort|match` vs npm semver.
+"""Side-by-side benchmark: `noodle-upgrade version sort|match|max-satisfying|inc` vs npm semver.
 
 Generates 200,000 versions (seeded, realistic mix with prereleases and some
 build metadata) into bench/out/versions.txt, then for each task runs both
@@ -10,6 +10,10 @@ sides N times and reports medians and ratios:
          vs node: parse every line with semver.parse, semver.sort, print
   match  <binary> version match RANGE < versions.txt
          vs node: parse, keep semver.satisfies(v, RANGE), semver.sort, print
+  max-satisfying  <binary> version max-satisfying RANGE < versions.txt
+         vs node: parse, semver.maxSatisfying(versions, RANGE), print
+  inc    <binary> version inc VERSION prerelease --preid beta (one version:
+         what a release script runs) vs node: semver.inc once, print
 
 Whole processes are timed by wall clock (startup included) on both sides;
 node also reports its in-process time (after startup and require), so the
@@ -43,6 +47,13 @@ const fs = require('fs');
 const t0 = process.hrtime.bigint();
 const task = process.argv[3];
 const range = process.argv[5];
+if (task === 'inc') {
+  const next = semver.inc(process.argv[4], 'prerelease', 'beta');
+  fs.writeSync(1, next + '\n');
+  const t1 = process.hrtime.bigint();
+  process.stderr.write(`inprocess_ms=${Number(t1 - t0) / 1e6} require_ms=${Number(t0 - started) / 1e6}\n`);
+  process.exit(0);
+}
 const lines = fs.readFileSync(process.argv[4], 'utf8').split('\n');
 let vs = [];
 for (const line of lines) {
@@ -51,7 +62,10 @@ for (const line of lines) {
   if (v === null) { process.stderr.write(`invalid version '${line}'\n`); process.exit(2); }
   vs.push(v);
 }
-if (task === 'match') {
+if (task === 'max-satisfying') {
+  const max = semver.maxSatisfying(vs, range);
+  vs = max === null ? [] : [max];
+} else if (task === 'match') {
   vs = vs.filter((v) => semver.satisfies(v, range));
 }
 semver.sort(vs);
@@ -119,6 +133,7 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--range", default="^1.2.0 || >=3.0.0 <4.0.0-0")
+    ap.add_argument("--inc-version", default="1.2.3-beta.4", help="the version `inc` increments")
     ap.add_argument("--out", default=common.OUT)
     ap.add_argument("--peak-rss", help="the peak_rss launcher (default: bench/peak_rss next to the binary, if built)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
@@ -142,10 +157,14 @@ def main():
     tasks = [
         ("sort", [binary, "version", "sort"], [node, script, args.semver, "sort", versions]),
         ("match", [binary, "version", "match", args.range], [node, script, args.semver, "match", versions, args.range]),
+        ("max-satisfying", [binary, "version", "max-satisfying", args.range],
+         [node, script, args.semver, "max-satisfying", versions, args.range]),
+        ("inc", [binary, "version", "inc", args.inc_version, "prerelease", "--preid", "beta"],
+         [node, script, args.semver, "inc", args.inc_version]),
     ]
     print("semver benchmark: {} versions ({}), {} repetitions each, medians; range '{}'"
           .format(args.count, os.path.relpath(versions, ROOT), args.reps, args.range))
-    print("{:<6} {:>12} {:>12} {:>14} {:>10} {:>12}  {}".format(
+    print("{:<15} {:>12} {:>12} {:>14} {:>10} {:>12}  {}".format(
         "task", "ours (ms)", "node (ms)", "node in-proc", "ratio", "ratio (in)", "outputs"))
     worst = None
     figures = []
@@ -173,7 +192,7 @@ def main():
                                  "inprocess_median_ms": ni, "peak_rss_mb": node_mb}})
         ratio_in = ni / o
         worst = ratio_in if worst is None else min(worst, ratio_in)
-        print("{:<6} {:>12.1f} {:>12.1f} {:>14.1f} {:>9.1f}x {:>11.1f}x  {} ({} lines)".format(
+        print("{:<15} {:>12.1f} {:>12.1f} {:>14.1f} {:>9.1f}x {:>11.1f}x  {} ({} lines)".format(
             name, o, n, ni, n / o, ratio_in, "identical" if same else "DIFFER", lines))
     print("ratio = node whole process / ours whole process; ratio (in) = node in-process only / ours whole process")
     if launcher:

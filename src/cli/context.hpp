@@ -142,8 +142,13 @@ CLI::App* add_command(CLI::App& parent, const std::string& name, const std::stri
 void on_run(CLI::App* cmd, Registry& registry, Action action);
 
 // "NAME@RANGE", or a bare RANGE applying to `requested` (the one named
-// component); usage error otherwise.
-Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested);
+// component); usage error otherwise. The range is read with `options`
+// (--loose, --include-prerelease).
+Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested,
+                                           const semver::Options& options = {});
+// --loose and -p/--include-prerelease for the ranges of --constraint, as
+// npm semver reads them.
+void add_constraint_semver_flags(CLI::App* cmd, semver::Options& options);
 // "strict", "normal" or "permissive" (checked by CLI11 beforehand).
 graph::Validation validation_from(const std::string& s);
 
@@ -156,6 +161,7 @@ struct PlanRequestOptions {
   std::string strategy = "gradual";
   std::string validation = "normal";
   bool allow_downgrade = false;
+  semver::Options constraint_semver; // how --constraint ranges are read
 };
 // The plan request and a title ("upgrade jit_compiler to 2.1.0"); batch
 // diagnostics are reported. A component (or constraint) the catalog does not

@@ -32,6 +32,7 @@ struct PlanOptions {
   std::string save;
   bool allow_unsigned = false;
   LiveCliOptions live;
+  semver::Options constraint_semver;
 };
 
 } // namespace
@@ -112,7 +113,7 @@ Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& c
     title = fmt::format("upgrade {} to {}", opts.name, version->to_string());
   }
   for (const auto& c : opts.constraints) {
-    auto constraint = parse_constraint(c, batch ? std::string() : opts.name);
+    auto constraint = parse_constraint(c, batch ? std::string() : opts.name, opts.constraint_semver);
     if (!constraint) {
       return fail(constraint.error());
     }
@@ -125,7 +126,8 @@ Result<std::pair<graph::PlanRequest, std::string>> build_plan_request(Context& c
 }
 
 // "NAME@RANGE", or a bare RANGE for the single requested component.
-Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested)
+Result<graph::Constraint> parse_constraint(const std::string& text, const std::string& requested,
+                                           const semver::Options& options)
 {
   std::string name = requested;
   std::string range_text = text;
@@ -137,11 +139,18 @@ Result<graph::Constraint> parse_constraint(const std::string& text, const std::s
         ErrorCode::usage,
         fmt::format("constraint '{}' names no component; expected NAME@RANGE, e.g. 'runtime_core@^2.0.0'", text));
   }
-  auto range = semver::Range::parse(range_text);
+  auto range = semver::Range::parse(range_text, options);
   if (!range) {
     return fail(range.error());
   }
   return graph::Constraint{name, *range};
+}
+
+void add_constraint_semver_flags(CLI::App* cmd, semver::Options& options)
+{
+  cmd->add_flag("--loose", options.loose, "Read --constraint ranges as npm semver's loose mode does");
+  cmd->add_flag("-p,--include-prerelease", options.include_prerelease,
+                "Let --constraint ranges match prereleases of any MAJOR.MINOR.PATCH");
 }
 
 graph::Validation validation_from(const std::string& s)
@@ -169,6 +178,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
   plan->add_option("VERSION", opts->version, "Target version");
   plan->add_option("-f,--file", opts->batch_file, "Plan a batch file instead (upgrades: [...])");
   plan->add_option("--constraint", opts->constraints, "Limit the versions chosen for a component: NAME@RANGE");
+  add_constraint_semver_flags(plan, opts->constraint_semver);
   plan->add_option("--strategy", opts->strategy, "Rollout strategy")
       ->envname("NOODLE_STRATEGY")
       ->check(CLI::IsMember(strategy_names()))
@@ -196,7 +206,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
     const auto& installed = loaded.installed;
 
     PlanRequestOptions what{opts->name,       opts->version,    opts->batch_file,     opts->constraints,
-                            opts->strategy,   opts->validation, opts->allow_downgrade};
+                            opts->strategy,   opts->validation, opts->allow_downgrade, opts->constraint_semver};
     auto built = build_plan_request(ctx, what, loaded.result.catalog);
     if (!built) {
       return ctx.reporter.failure(built.error());

@@ -63,6 +63,7 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
     cmd->add_flag("--no-atomic", o.no_atomic, "Keep the steps that succeeded when a later one fails");
   } else {
     cmd->add_option("--constraint", o.plan.constraints, "Limit the versions chosen for a component: NAME@RANGE");
+    add_constraint_semver_flags(cmd, o.plan.constraint_semver);
     cmd->add_option("--priority", o.priority, "Priority 1-10, recorded with the change")->check(whole_number(1, 10));
     cmd->add_flag("--no-rollback", o.no_rollback, "On failure keep the steps already done");
   }

@@ -263,10 +263,18 @@ void read_request(PlanFields& f, const json& j, graph::PlanRequest& request)
       const std::string at = fmt::format("request.constraints[{}]", i);
       const std::string name = f.text(c, "component", at + ".component");
       const std::string range_text = f.text(c, "range", at + ".range");
+      // Written only when set, so plans without them read as before.
+      semver::Options options;
+      if (c.is_object() && c.contains("loose")) {
+        options.loose = f.boolean(c, "loose", at + ".loose");
+      }
+      if (c.is_object() && c.contains("include_prerelease")) {
+        options.include_prerelease = f.boolean(c, "include_prerelease", at + ".include_prerelease");
+      }
       if (!f.problem.empty()) {
         return;
       }
-      auto range = semver::Range::parse(range_text);
+      auto range = semver::Range::parse(range_text, options);
       if (!range) {
         f.problem = fmt::format("{}.range {} is not a range: {}", at, quoted(json(range_text)), range.error().message);
         return;
@@ -349,7 +357,14 @@ std::string serialize(const SavedPlan& plan)
   }
   auto constraints = ojson::array();
   for (const auto& c : r.constraints) {
-    constraints.push_back({{"component", c.name}, {"range", c.range.raw()}});
+    ojson constraint = {{"component", c.name}, {"range", c.range.raw()}};
+    if (c.range.options().loose) {
+      constraint["loose"] = true;
+    }
+    if (c.range.options().include_prerelease) {
+      constraint["include_prerelease"] = true;
+    }
+    constraints.push_back(std::move(constraint));
   }
   j["request"] = {{"items", std::move(items)}, {"constraints", std::move(constraints)}, {"strategy", r.default_strategy}};
   j["inputs"] = {{"catalog_sha256", plan.inputs.catalog},

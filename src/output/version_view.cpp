@@ -8,11 +8,14 @@ namespace noodle::output {
 
 namespace {
 
+// Numeric identifiers as JSON numbers, except those past 2^53-1: a
+// JavaScript reader would get a different number, so they are written as
+// strings, as node-semver keeps them.
 nlohmann::ordered_json identifiers_json(const std::vector<semver::Identifier>& ids)
 {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const auto& id : ids) {
-    if (id.numeric) {
+    if (id.numeric && id.text.size() <= 16 && id.number <= semver::k_max_safe_integer) {
       j.push_back(id.number);
     } else {
       j.push_back(id.text);
@@ -92,6 +95,56 @@ ExitCode render_compat(const semver::Version& from, const semver::Version& to, c
                     {"breaking", c.breaking},
                     {"reason", c.reason}},
                    c.breaking ? ExitCode::failed : ExitCode::ok);
+}
+
+ExitCode render_increment(const semver::Version& from, const semver::Increment& how, const semver::Version& to,
+                          Reporter& r)
+{
+  r.text(format_text("{}\n", to.to_string()));
+  return r.success({{"version", from.to_string()},
+                    {"release", semver::release_name(how.release)},
+                    {"preid", how.preid ? nlohmann::json(*how.preid) : nlohmann::json(nullptr)},
+                    {"result", to.to_string()}});
+}
+
+ExitCode render_difference(const semver::Version& a, const semver::Version& b, std::optional<semver::Release> kind,
+                           Reporter& r)
+{
+  if (kind) {
+    r.text(format_text("{}\n", semver::release_name(*kind)));
+  }
+  return r.success({{"a", a.to_string()},
+                    {"b", b.to_string()},
+                    {"difference", kind ? nlohmann::json(semver::release_name(*kind)) : nlohmann::json(nullptr)}},
+                   kind ? ExitCode::ok : ExitCode::failed);
+}
+
+ExitCode render_coerce(const std::string& text, const std::optional<semver::Version>& found, Reporter& r)
+{
+  // npm's semver command prints coerce()'s `version`: no build metadata.
+  const auto version = found ? found->to_string(semver::BuildMetadata::omit) : std::string();
+  if (found) {
+    r.text(format_text("{}\n", version));
+  }
+  return r.success({{"text", text}, {"version", found ? nlohmann::json(version) : nlohmann::json(nullptr)}},
+                   found ? ExitCode::ok : ExitCode::failed);
+}
+
+ExitCode render_answer(bool answer, const char* answer_key, nlohmann::ordered_json fields, Reporter& r)
+{
+  r.text(answer ? "true\n" : "false\n");
+  fields[answer_key] = answer;
+  return r.success(std::move(fields), answer ? ExitCode::ok : ExitCode::failed);
+}
+
+ExitCode render_found_version(const semver::Range& range, const std::optional<semver::Version>& found, Reporter& r)
+{
+  if (found) {
+    r.text(format_text("{}\n", found->to_string()));
+  }
+  return r.success({{"range", range.to_string()},
+                    {"version", found ? nlohmann::json(found->to_string()) : nlohmann::json(nullptr)}},
+                   found ? ExitCode::ok : ExitCode::failed);
 }
 
 } // namespace noodle::output

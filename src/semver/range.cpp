@@ -48,10 +48,14 @@ std::size_t digit_run(std::string_view s, std::size_t i)
 
 // ---- pieces of npm's XRANGEPLAIN / FULLPLAIN patterns (strict) ----------
 
-// XRANGEIDENTIFIER: 0 | [1-9]\d{0,256} | x | X | *. Returns the end, or i.
-std::size_t xid_end(std::string_view s, std::size_t i)
+// XRANGEIDENTIFIER: 0 | [1-9]\d{0,256} | x | X | *; loose: \d{1,256} | x | X
+// | *. Returns the end, or i.
+std::size_t xid_end(std::string_view s, std::size_t i, bool loose)
 {
   const char c = at(s, i);
+  if (loose && is_digit(c)) {
+    return i + std::min(digit_run(s, i), k_max_version_length);
+  }
   if (c == '0' || c == 'x' || c == 'X' || c == '*') {
     return i + 1;
   }
@@ -80,6 +84,49 @@ std::size_t pre_identifier_end(std::string_view s, std::size_t i)
     return i + 1;
   }
   return i + std::min(digits, k_max_number_digits);
+}
+
+// PRERELEASEIDENTIFIERLOOSE: the alphanumeric form, else \d{1,256}.
+std::size_t loose_pre_identifier_end(std::string_view s, std::size_t i)
+{
+  const auto digits = digit_run(s, i);
+  if (digits <= k_max_pre_digits) {
+    const char c = at(s, i + digits);
+    if (is_letter(c) || c == '-') {
+      std::size_t e = i + digits + 1;
+      const auto limit = e + k_max_identifier_tail;
+      while (e < limit && e < s.size() && is_identifier_char(s[e])) {
+        ++e;
+      }
+      return e;
+    }
+  }
+  return i + std::min(digits, k_max_version_length);
+}
+
+// PRERELEASELOOSE: "-"? id ("." id)*. Returns the end, or i when absent;
+// `pre_begin` is where the captured identifiers start.
+std::size_t loose_prerelease_end(std::string_view s, std::size_t i, std::size_t& pre_begin)
+{
+  pre_begin = i;
+  if (at(s, i) == '-') {
+    const auto e = loose_pre_identifier_end(s, i + 1);
+    if (e != i + 1) {
+      pre_begin = i + 1;
+    }
+  }
+  auto e = loose_pre_identifier_end(s, pre_begin);
+  if (e == pre_begin) {
+    return i;
+  }
+  while (at(s, e) == '.') {
+    const auto next = loose_pre_identifier_end(s, e + 1);
+    if (next == e + 1) {
+      break;
+    }
+    e = next;
+  }
+  return e;
 }
 
 // PRERELEASE: "-" id ("." id)*. Returns the end, or i when absent.
@@ -131,8 +178,8 @@ std::size_t build_end(std::string_view s, std::size_t i, std::size_t limit)
   return e;
 }
 
-// A match of XRANGEPLAIN: [v=\s]* M(.m(.p(-pre)?(+build)?)?)?; absent parts
-// are empty.
+// A match of XRANGEPLAIN (XRANGEPLAINLOOSE when loose):
+// [v=\s]* M(.m(.p(-pre)?(+build)?)?)?; absent parts are empty.
 struct XPlain {
   std::size_t begin = 0; // where the [v=\s]* prefix starts
   std::size_t end = 0;   // one past the match; == begin when there is none
@@ -145,7 +192,15 @@ struct XPlain {
 // The first match in the pattern's priority order. In every anchored use
 // below, only that one can succeed: any other alternative ends earlier, in
 // the middle of [0-9A-Za-z.+*-] text, where the continuation cannot match.
-XPlain scan_xplain(std::string_view s, std::size_t i)
+// Where a match may end: anchored uses need the end of the text.
+using AcceptEnd = bool (*)(std::string_view s, std::size_t end);
+
+bool at_text_end(std::string_view s, std::size_t end)
+{
+  return end == s.size();
+}
+
+XPlain scan_xplain(std::string_view s, std::size_t i, bool loose, AcceptEnd accept = at_text_end)
 {
   XPlain x;
   x.begin = i;
@@ -154,25 +209,48 @@ XPlain scan_xplain(std::string_view s, std::size_t i)
   while (j < s.size() && (s[j] == 'v' || s[j] == '=' || s[j] == ' ')) {
     ++j;
   }
-  auto e = xid_end(s, j);
+  auto e = xid_end(s, j, loose);
   if (e == j) {
     return x;
   }
   x.major = s.substr(j, e - j);
   if (at(s, e) == '.') {
-    const auto e2 = xid_end(s, e + 1);
+    const auto e2 = xid_end(s, e + 1, loose);
     if (e2 != e + 1) {
       x.minor = s.substr(e + 1, e2 - e - 1);
       e = e2;
       if (at(s, e) == '.') {
-        const auto e3 = xid_end(s, e + 1);
+        const auto e3 = xid_end(s, e + 1, loose);
         if (e3 != e + 1) {
           x.patch = s.substr(e + 1, e3 - e - 1);
           e = e3;
-          const auto p = prerelease_end(s, e);
-          if (p != e) {
-            x.pre = s.substr(e + 1, p - e - 1);
-            e = p;
+          if (loose) {
+            // The loose pattern backtracks into the patch digits when the
+            // rest does not match otherwise ("^1.2.100.01": patch 10,
+            // prerelease 0.01); longest patch first.
+            const auto patch_begin = e - x.patch.size();
+            for (auto patch_end = e; patch_end > patch_begin; --patch_end) {
+              std::size_t pre_begin = patch_end;
+              const auto p = loose_prerelease_end(s, patch_end, pre_begin);
+              const auto b = build_end(s, p, k_max_identifier_tail);
+              if (accept(s, b) || patch_end == patch_begin + 1) {
+                if (!accept(s, b)) {
+                  patch_end = e; // no split matches: the greedy reading
+                  pre_begin = e;
+                }
+                const auto p2 = loose_prerelease_end(s, patch_end, pre_begin);
+                x.patch = s.substr(patch_begin, patch_end - patch_begin);
+                x.pre = p2 != patch_end ? s.substr(pre_begin, p2 - pre_begin) : std::string_view();
+                e = p2;
+                break;
+              }
+            }
+          } else {
+            const auto p = prerelease_end(s, e);
+            if (p != e) {
+              x.pre = s.substr(e + 1, p - e - 1);
+              e = p;
+            }
           }
           e = build_end(s, e, k_max_identifier_tail);
         }
@@ -194,6 +272,9 @@ bool is_x(std::string_view id)
 // such result is represented by 2^53.
 std::string increment(std::string_view digits)
 {
+  while (digits.size() > 1 && digits[0] == '0') {
+    digits.remove_prefix(1); // loose mode keeps leading zeros up to here
+  }
   if (digits.size() > 16) {
     return std::to_string(k_max_safe_integer + 1);
   }
@@ -312,26 +393,32 @@ std::string strip_builds(std::string_view s)
 }
 
 // `1.2.3 - 2.3.4` => `>=1.2.3 <=2.3.4`, with partial versions on either side.
-std::string replace_hyphen(std::string s)
+std::string replace_hyphen(std::string s, const Options& o)
 {
   const std::string_view v = s;
   const std::size_t start = at(v, 0) == ' ' ? 1 : 0;
-  const auto from = scan_xplain(v, start);
+  const auto from = scan_xplain(v, start, o.loose,
+                               [](std::string_view t, std::size_t e) { return t.substr(e, 3) == " - "; });
   if (from.end == from.begin || v.substr(from.end, 3) != " - ") {
     return s;
   }
-  const auto to = scan_xplain(v, from.end + 3);
+  const auto to = scan_xplain(v, from.end + 3, o.loose, [](std::string_view t, std::size_t e) {
+    return e == t.size() || (e + 1 == t.size() && t[e] == ' ');
+  });
   if (to.end == to.begin || !(to.end == v.size() || (to.end + 1 == v.size() && v[to.end] == ' '))) {
     return s;
   }
+  const char* z = o.include_prerelease ? "-0" : "";
   std::string lo;
   if (is_x(from.major)) {
   } else if (is_x(from.minor)) {
-    lo = fmt::format(">={}.0.0", from.major);
+    lo = fmt::format(">={}.0.0{}", from.major, z);
   } else if (is_x(from.patch)) {
-    lo = fmt::format(">={}.{}.0", from.major, from.minor);
-  } else {
+    lo = fmt::format(">={}.{}.0{}", from.major, from.minor, z);
+  } else if (!from.pre.empty()) {
     lo = fmt::format(">={}", v.substr(from.begin, from.end - from.begin));
+  } else {
+    lo = fmt::format(">={}{}", v.substr(from.begin, from.end - from.begin), z);
   }
   std::string hi;
   if (is_x(to.major)) {
@@ -341,6 +428,8 @@ std::string replace_hyphen(std::string s)
     hi = fmt::format("<{}.{}.0-0", to.major, increment(to.minor));
   } else if (!to.pre.empty()) {
     hi = fmt::format("<={}.{}.{}-{}", to.major, to.minor, to.patch, to.pre);
+  } else if (o.include_prerelease) {
+    hi = fmt::format("<{}.{}.{}-0", to.major, to.minor, increment(to.patch));
   } else {
     hi = fmt::format("<={}", v.substr(to.begin, to.end - to.begin));
   }
@@ -545,12 +634,12 @@ std::string strip_first_build(std::string_view s)
 }
 
 // ^1.2.3 => >=1.2.3 <2.0.0-0, and the other caret forms.
-std::string replace_caret(std::string_view c)
+std::string replace_caret(std::string_view c, const Options& o)
 {
   if (at(c, 0) != '^') {
     return std::string(c);
   }
-  const auto x = scan_xplain(c, 1);
+  const auto x = scan_xplain(c, 1, o.loose);
   if (x.end == x.begin || x.end != c.size()) {
     return std::string(c);
   }
@@ -560,14 +649,15 @@ std::string replace_caret(std::string_view c)
   if (is_x(M)) {
     return {};
   }
+  const char* z = o.include_prerelease ? "-0" : "";
   if (is_x(m)) {
-    return fmt::format(">={}.0.0 <{}.0.0-0", M, increment(M));
+    return fmt::format(">={}.0.0{} <{}.0.0-0", M, z, increment(M));
   }
   if (is_x(p)) {
     if (M == "0") {
-      return fmt::format(">={}.{}.0 <{}.{}.0-0", M, m, M, increment(m));
+      return fmt::format(">={}.{}.0{} <{}.{}.0-0", M, m, z, M, increment(m));
     }
-    return fmt::format(">={}.{}.0 <{}.0.0-0", M, m, increment(M));
+    return fmt::format(">={}.{}.0{} <{}.0.0-0", M, m, z, increment(M));
   }
   const std::string pre = x.pre.empty() ? std::string() : fmt::format("-{}", x.pre);
   if (M == "0") {
@@ -580,12 +670,12 @@ std::string replace_caret(std::string_view c)
 }
 
 // ~1.2.3 => >=1.2.3 <1.3.0-0, and the other tilde forms (also "~>").
-std::string replace_tilde(std::string_view c)
+std::string replace_tilde(std::string_view c, const Options& o)
 {
   if (at(c, 0) != '~') {
     return std::string(c);
   }
-  const auto x = scan_xplain(c, at(c, 1) == '>' ? 2 : 1);
+  const auto x = scan_xplain(c, at(c, 1) == '>' ? 2 : 1, o.loose);
   if (x.end == x.begin || x.end != c.size()) {
     return std::string(c);
   }
@@ -595,11 +685,12 @@ std::string replace_tilde(std::string_view c)
   if (is_x(M)) {
     return {};
   }
+  const char* z = o.include_prerelease ? "-0" : "";
   if (is_x(m)) {
-    return fmt::format(">={}.0.0 <{}.0.0-0", M, increment(M));
+    return fmt::format(">={}.0.0{} <{}.0.0-0", M, z, increment(M));
   }
   if (is_x(p)) {
-    return fmt::format(">={}.{}.0 <{}.{}.0-0", M, m, M, increment(m));
+    return fmt::format(">={}.{}.0{} <{}.{}.0-0", M, m, z, M, increment(m));
   }
   const std::string pre = x.pre.empty() ? std::string() : fmt::format("-{}", x.pre);
   return fmt::format(">={}.{}.{}{} <{}.{}.0-0", M, m, p, pre, M, increment(m));
@@ -623,10 +714,10 @@ struct XRangeMatch {
   XPlain x;
 };
 
-std::optional<XRangeMatch> match_xrange(std::string_view c)
+std::optional<XRangeMatch> match_xrange(std::string_view c, bool loose)
 {
   const auto op = operator_end(c);
-  const auto x = scan_xplain(c, op);
+  const auto x = scan_xplain(c, op, loose);
   if (x.end == x.begin || x.end != c.size()) {
     return std::nullopt;
   }
@@ -639,10 +730,10 @@ bool invalid_x_order(const XPlain& x)
 }
 
 // 1.2.x => >=1.2.0 <1.3.0-0, >1 => >=2.0.0, <=1.2 => <1.3.0-0, * and so on.
-std::string replace_xrange(std::string_view token)
+std::string replace_xrange(std::string_view token, const Options& o)
 {
   const auto c = trim_spaces(token);
-  const auto match = match_xrange(c);
+  const auto match = match_xrange(c, o.loose);
   if (!match) {
     return std::string(c);
   }
@@ -657,6 +748,7 @@ std::string replace_xrange(std::string_view token)
   if (gtlt == "=" && xp) {
     gtlt.clear();
   }
+  const std::string z = o.include_prerelease ? "-0" : "";
   if (xM) {
     return (gtlt == ">" || gtlt == "<") ? "<0.0.0-0" : "*";
   }
@@ -678,13 +770,13 @@ std::string replace_xrange(std::string_view token)
         m = increment(m);
       }
     }
-    return fmt::format("{}{}.{}.0{}", gtlt, M, m, gtlt == "<" ? "-0" : "");
+    return fmt::format("{}{}.{}.0{}", gtlt, M, m, gtlt == "<" ? "-0" : z);
   }
   if (xm) {
-    return fmt::format(">={}.0.0 <{}.0.0-0", x.major, increment(x.major));
+    return fmt::format(">={}.0.0{} <{}.0.0-0", x.major, z, increment(x.major));
   }
   if (xp) {
-    return fmt::format(">={}.{}.0 <{}.{}.0-0", x.major, x.minor, x.major, increment(x.minor));
+    return fmt::format(">={}.{}.0{} <{}.{}.0-0", x.major, x.minor, z, x.major, increment(x.minor));
   }
   return std::string(c);
 }
@@ -712,23 +804,36 @@ std::string replace_star(std::string_view comp)
 }
 
 template <typename F>
-std::string map_tokens(std::string_view s, F f)
+std::string map_tokens(std::string_view s, F f, const Options& o)
 {
   std::vector<std::string> out;
   for (auto t : split_spaces(s)) {
-    out.push_back(f(t));
+    out.push_back(f(t, o));
   }
   return join(out, " ");
 }
 
 // npm's parseComparator: caret, tilde, x-range and star replacement.
-std::string desugar(std::string_view token)
+std::string desugar(std::string_view token, const Options& o)
 {
   auto comp = strip_first_build(token);
-  comp = map_tokens(trim_spaces(comp), replace_caret);
-  comp = map_tokens(trim_spaces(comp), replace_tilde);
-  comp = map_tokens(comp, replace_xrange);
+  comp = map_tokens(trim_spaces(comp), replace_caret, o);
+  comp = map_tokens(trim_spaces(comp), replace_tilde, o);
+  comp = map_tokens(comp, replace_xrange, o);
   return replace_star(comp);
+}
+
+// Whether a comparator matches npm's COMPARATORLOOSE pattern
+// (operator, [v=\s]*, a loose full version; or nothing); loose mode drops
+// the others.
+bool loose_comparator_shape(std::string_view c)
+{
+  if (c.empty()) {
+    return true;
+  }
+  const auto x = scan_xplain(c, operator_end(c), true);
+  return x.end == c.size() && x.end != x.begin && is_digit(at(x.major, 0)) && is_digit(at(x.minor, 0)) &&
+         is_digit(at(x.patch, 0));
 }
 
 const char* op_text(Op op)
@@ -820,7 +925,7 @@ std::string explain_partial(std::string_view v)
 // Why a comparator the pipeline produced is refused.
 std::string explain_comparator(std::string_view c, std::string_view why_version)
 {
-  if (const auto match = match_xrange(c); match && invalid_x_order(match->x)) {
+  if (const auto match = match_xrange(c, false); match && invalid_x_order(match->x)) {
     return fmt::format("'{}' has a number after a wildcard", c);
   }
   if (c == "-") {
@@ -843,7 +948,7 @@ std::string explain_comparator(std::string_view c, std::string_view why_version)
 }
 
 // npm's Comparator constructor (strict): ((?:<|>)?=?) then a full version.
-bool make_comparator(std::string_view c, Comparator& out, std::string& why)
+bool make_comparator(std::string_view c, Comparator& out, std::string& why, const Options& o)
 {
   if (c.empty()) {
     out = Comparator{};
@@ -863,6 +968,12 @@ bool make_comparator(std::string_view c, Comparator& out, std::string& why)
   // The version must be bare here: no whitespace is left to trim.
   if (rest.empty()) {
     why_version = "expected a version after the operator";
+  } else if (o.loose) {
+    if (detail::scan_version_loose(rest, out.version, why_version)) {
+      return true;
+    }
+    why = fmt::format("'{}' is not a valid comparator: {}", c, why_version);
+    return false;
   } else if (detail::scan_version(rest, out.version, why_version)) {
     return true;
   }
@@ -871,28 +982,31 @@ bool make_comparator(std::string_view c, Comparator& out, std::string& why)
 }
 
 // npm's Range.parseRange for one "||" alternative.
-bool parse_alternative(std::string_view part, std::vector<Comparator>& set, std::string& why)
+bool parse_alternative(std::string_view part, std::vector<Comparator>& set, std::string& why, const Options& o)
 {
   auto s = strip_builds(part);
-  s = replace_hyphen(std::move(s));
+  s = replace_hyphen(std::move(s), o);
   s = trim_comparator_whitespace(s);
   s = trim_after_operator(s, '~', true);
   s = trim_after_operator(s, '^', false);
 
   std::vector<std::string> desugared;
   for (auto token : split_on(s, ' ')) {
-    desugared.push_back(desugar(token));
+    desugared.push_back(desugar(token, o));
   }
   const auto joined = join(desugared, " ");
 
   std::vector<Comparator> comparators;
   for (auto token : split_spaces(joined)) {
     token = trim_spaces(token);
-    if (token == ">=0.0.0") {
+    if (token == (o.include_prerelease ? ">=0.0.0-0" : ">=0.0.0")) {
       token = {};
     }
+    if (o.loose && !loose_comparator_shape(token)) {
+      continue;
+    }
     Comparator c;
-    if (!make_comparator(token, c, why)) {
+    if (!make_comparator(token, c, why, o)) {
       return false;
     }
     comparators.push_back(std::move(c));
@@ -906,7 +1020,7 @@ bool parse_alternative(std::string_view part, std::vector<Comparator>& set, std:
     }
   }
   for (auto& c : comparators) {
-    const bool seen = std::any_of(set.begin(), set.end(), [&](const Comparator& o) { return same_value(o, c); });
+    const bool seen = std::any_of(set.begin(), set.end(), [&](const Comparator& other) { return same_value(other, c); });
     if (!seen) {
       set.push_back(std::move(c));
     }
@@ -950,7 +1064,7 @@ Range::Range() : m_raw("*")
   m_sets.push_back({any});
 }
 
-Result<Range> Range::parse(std::string_view text)
+Result<Range> Range::parse(std::string_view text, const Options& options)
 {
   const auto raw = collapse_whitespace(text);
   std::vector<std::vector<Comparator>> sets;
@@ -960,14 +1074,20 @@ Result<Range> Range::parse(std::string_view text)
     const auto part = trim_spaces(rest.substr(0, bar));
     std::vector<Comparator> set;
     std::string why;
-    if (!parse_alternative(part, set, why)) {
+    if (!parse_alternative(part, set, why, options)) {
       return fail(ErrorCode::invalid_range, fmt::format("invalid range '{}': {}", text, why));
     }
-    sets.push_back(std::move(set));
+    // Loose mode may leave an alternative without comparators; npm drops it.
+    if (!set.empty()) {
+      sets.push_back(std::move(set));
+    }
     if (bar == std::string_view::npos) {
       break;
     }
     rest.remove_prefix(bar + 2);
+  }
+  if (sets.empty()) {
+    return fail(ErrorCode::invalid_range, fmt::format("invalid range '{}': no valid comparator", text));
   }
   if (sets.size() > 1) {
     auto first = sets.front();
@@ -986,6 +1106,7 @@ Result<Range> Range::parse(std::string_view text)
   Range r;
   r.m_raw.assign(text);
   r.m_sets = std::move(sets);
+  r.m_options = options;
   return r;
 }
 
@@ -1002,7 +1123,7 @@ bool Range::satisfies(const Version& v) const
     if (!ok) {
       continue;
     }
-    if (!v.is_prerelease()) {
+    if (!v.is_prerelease() || m_options.include_prerelease) {
       return true;
     }
     // A prerelease passes only through a set that names a prerelease of the

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -182,6 +183,131 @@ bool scan_version(std::string_view text, Version& out, std::string& why)
   return true;
 }
 
+// What follows PATCH in npm's loose pattern: an optional prerelease (its
+// hyphen optional too), an optional build, then the end.
+bool scan_loose_tail(std::string_view s, std::size_t pos, Version& out, std::string& why)
+{
+  out.prerelease.clear();
+  out.build.clear();
+  if (pos < s.size() && s[pos] != '+') {
+    // A hyphen not followed by an identifier starts one ("1.2.3-" has the
+    // prerelease "-"), as npm's pattern backtracks.
+    if (s[pos] == '-' && pos + 1 < s.size() && is_identifier_char(s[pos + 1])) {
+      ++pos;
+    }
+    const bool ok = scan_identifiers(s, pos, "prerelease", '+', why, [&](std::string_view id) {
+      Identifier ident;
+      ident.numeric = std::all_of(id.begin(), id.end(), is_digit);
+      if (ident.numeric) {
+        while (id.size() > 1 && id[0] == '0') {
+          id.remove_prefix(1);
+        }
+        ident.number = digits_value(id);
+      }
+      ident.text.assign(id);
+      out.prerelease.push_back(std::move(ident));
+      return true;
+    });
+    if (!ok) {
+      return false;
+    }
+  }
+  if (pos < s.size() && s[pos] == '+') {
+    ++pos;
+    const bool ok = scan_identifiers(s, pos, "build", '\0', why, [&](std::string_view id) {
+      out.build.emplace_back(id);
+      return true;
+    });
+    if (!ok) {
+      return false;
+    }
+  }
+  if (pos != s.size()) {
+    why = fmt::format("unexpected character {} after patch", quote_char(s, pos));
+    return false;
+  }
+  return true;
+}
+
+bool scan_version_loose(std::string_view text, Version& out, std::string& why)
+{
+  if (text.size() > k_max_version_length && utf16_length(text) > k_max_version_length) {
+    why = fmt::format("longer than {} characters", k_max_version_length);
+    return false;
+  }
+  const auto s = js_trim(text);
+  if (s.empty()) {
+    why = "empty version";
+    return false;
+  }
+  // [v=\s]* before the numbers.
+  std::size_t pos = 0;
+  while (pos < s.size()) {
+    if (s[pos] == 'v' || s[pos] == '=') {
+      ++pos;
+    } else if (const auto k = js_space_at(s, pos); k != 0) {
+      pos += k;
+    } else {
+      break;
+    }
+  }
+  static constexpr const char* k_names[] = {"major", "minor", "patch"};
+  std::uint64_t* parts[] = {&out.major, &out.minor, &out.patch};
+  std::size_t starts[3] = {};
+  std::size_t ends[3] = {};
+  for (int k = 0; k < 3; ++k) {
+    if (k > 0) {
+      if (pos >= s.size() || s[pos] != '.') {
+        why = pos >= s.size() ? std::string("expected MAJOR.MINOR.PATCH")
+                              : fmt::format("unexpected character {} after {}", quote_char(s, pos), k_names[k - 1]);
+        return false;
+      }
+      ++pos;
+    }
+    const auto start = pos;
+    while (pos < s.size() && is_digit(s[pos])) {
+      ++pos;
+    }
+    if (pos == start) {
+      why = pos >= s.size() ? std::string("expected MAJOR.MINOR.PATCH")
+                            : fmt::format("unexpected character {} in {}", quote_char(s, pos), k_names[k]);
+      return false;
+    }
+    starts[k] = start;
+    ends[k] = pos;
+  }
+  // npm's pattern backtracks into the patch digits when the rest does not
+  // match otherwise: "1.2.100.01" is 1.2.10-0.1. Longest patch first.
+  std::string first_why;
+  for (auto patch_end = pos; patch_end > starts[2]; --patch_end) {
+    if (scan_loose_tail(s, patch_end, out, why)) {
+      ends[2] = patch_end;
+      first_why.clear();
+      break;
+    }
+    if (first_why.empty()) {
+      first_why = why;
+    }
+  }
+  if (!first_why.empty()) {
+    why = first_why;
+    return false;
+  }
+  // The numbers, now that the patch has its extent.
+  for (int k = 0; k < 3; ++k) {
+    auto digits = s.substr(starts[k], ends[k] - starts[k]);
+    while (digits.size() > 1 && digits[0] == '0') {
+      digits.remove_prefix(1);
+    }
+    *parts[k] = digits_value(digits);
+    if (digits.size() > 16 || *parts[k] > k_max_safe_integer) {
+      why = fmt::format("{} exceeds {}", k_names[k], k_max_safe_integer);
+      return false;
+    }
+  }
+  return true;
+}
+
 } // namespace detail
 
 std::strong_ordering operator<=>(const Identifier& a, const Identifier& b)
@@ -224,11 +350,12 @@ int compare(const Version& a, const Version& b)
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
 
-Result<Version> Version::parse(std::string_view text)
+Result<Version> Version::parse(std::string_view text, const Options& options)
 {
   Version v;
   std::string why;
-  if (!detail::scan_version(text, v, why)) {
+  const bool ok = options.loose ? detail::scan_version_loose(text, v, why) : detail::scan_version(text, v, why);
+  if (!ok) {
     return fail(ErrorCode::invalid_version, fmt::format("invalid version '{}': {}", text, why));
   }
   return v;

@@ -659,8 +659,9 @@ void VersionList::sort()
 
 void VersionList::keep_satisfying(const Range& range)
 {
-  // A prerelease can satisfy the range only through a comparator naming a
-  // prerelease of its own MAJOR.MINOR.PATCH; others are refused unread.
+  // Without include_prerelease, a prerelease can satisfy the range only
+  // through a comparator naming a prerelease of its own MAJOR.MINOR.PATCH;
+  // others are refused unread.
   std::vector<Tuple> prerelease_tuples;
   for (const auto& set : range.sets()) {
     for (const auto& c : set) {
@@ -681,7 +682,8 @@ void VersionList::keep_satisfying(const Range& range)
       release.minor = t.minor;
       release.patch = t.patch;
       ok = range.satisfies(release);
-    } else if (std::any_of(prerelease_tuples.begin(), prerelease_tuples.end(), [&](const Tuple& p) {
+    } else if (range.options().include_prerelease ||
+               std::any_of(prerelease_tuples.begin(), prerelease_tuples.end(), [&](const Tuple& p) {
                  return p.major == t.major && p.minor == t.minor && p.patch == t.patch;
                })) {
       ok = detail::scan_version(entry_text(e), scratch, why) && range.satisfies(scratch);

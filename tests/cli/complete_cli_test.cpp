@@ -172,3 +172,19 @@ TEST_CASE("cli __complete offers the running upgrades to cancel and the rollback
         == std::vector<std::string>{std::to_string(*point_id)});
   CHECK(candidates({"cancel", ""}, {{"NOODLE_ROOT", r}}) == std::vector<std::string>{std::to_string(*running_id)});
 }
+
+TEST_CASE("cli __complete offers the npm semver subcommands of version and their options")
+{
+  const auto subcommands = candidates({"version", ""});
+  for (const char* name : {"inc", "diff", "coerce", "intersects", "outside", "min-satisfying", "max-satisfying",
+                           "min-version"}) {
+    CHECK(has(subcommands, name));
+  }
+  CHECK(candidates({"version", "inc", "--identifier-base", ""}) == std::vector<std::string>{"0", "1", "false"});
+  const auto outside = candidates({"version", "outside", "--"});
+  CHECK(has(outside, "--gtr"));
+  CHECK(has(outside, "--ltr"));
+  CHECK(has(outside, "--loose"));
+  CHECK(has(outside, "--include-prerelease"));
+  CHECK(has(candidates({"plan", "--"}), "--loose"));
+}

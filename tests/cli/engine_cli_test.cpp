@@ -373,6 +373,24 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
   CHECK(r.current("telemetry_agent") == "versions/1.0.0");
 }
 
+TEST_CASE("a saved plan keeps a --loose constraint loose, so apply --plan reads it back", "[engine]")
+{
+  Root r;
+  const fs::path saved = r.dir / "plan.json";
+  auto plan = r.nu({"plan", "telemetry_agent", "1.0.0", "--loose", "--constraint", "telemetry_agent@<=01.0.0", "--save",
+                    saved.string()});
+  INFO(plan.out << plan.err);
+  REQUIRE(plan.exit_code == 0);
+  auto j = nlohmann::json::parse(read(saved));
+  CHECK(j["request"]["constraints"][0]["range"] == "<=01.0.0");
+  CHECK(j["request"]["constraints"][0]["loose"] == true);
+  CHECK_FALSE(j["request"]["constraints"][0].contains("include_prerelease"));
+  auto applied = r.nu({"apply", "--plan", saved.string(), "--offline"});
+  INFO(applied.out << applied.err);
+  CHECK(applied.exit_code == 0);
+  CHECK(r.current("telemetry_agent") == "versions/1.0.0");
+}
+
 TEST_CASE("upgrade --allow-unsigned is refused under strict validation, and warned about and audited otherwise", "[engine]")
 {
   Root r;

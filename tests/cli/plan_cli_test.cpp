@@ -172,3 +172,19 @@ TEST_CASE("cli plan -f of the example batch file plans both upgrades")
   CHECK(strategy["telemetry_agent"] == "gradual"); // the default
   CHECK(strategy["runtime_core"] == "restart");    // not hot-swappable
 }
+
+TEST_CASE("cli plan reads --constraint ranges loosely only with --loose")
+{
+  TempDir root;
+  // "<02.0.0" is a range only in npm's loose mode.
+  auto strict = run_binary(demo_args(root, {"plan", "jit_compiler", "2.1.0", "--constraint", "runtime_core@<02.0.0"}));
+  CHECK(strict.exit_code == 2);
+  CHECK(strict.err.rfind("noodle-upgrade: error: invalid range '<02.0.0'", 0) == 0);
+  auto loose = run_binary(
+      demo_args(root, {"plan", "jit_compiler", "2.1.0", "--loose", "--constraint", "runtime_core@<02.0.0"}));
+  CHECK(loose.exit_code == 3);
+  CHECK(loose.out.find("constraint 'runtime_core@<02.0.0'") != std::string::npos);
+  auto fine = run_binary(demo_args(root, {"plan", "jit_compiler", "2.1.0", "--loose", "-p", "--constraint",
+                                          "runtime_core@>=02.0.0 junk"}));
+  CHECK(fine.exit_code == 0);
+}

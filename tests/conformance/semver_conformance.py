@@ -35,7 +35,46 @@ for (const line of lines) {
   if (line === '') continue;
   const a = line.split('\t');
   const cmd = a[0];
-  if (cmd === 'valid') {
+  const o = { loose: (a[1] || "").includes("l"), includePrerelease: (a[1] || "").includes("p") };
+  if (cmd === 'valid_o') {
+    out.push(String(semver.valid(dec(a[2]), o)));
+  } else if (cmd === 'compare_o') {
+    const x = dec(a[2]), y = dec(a[3]);
+    out.push(semver.valid(x, o) !== null && semver.valid(y, o) !== null ? String(semver.compare(x, y, o)) : 'null');
+  } else if (cmd === 'range_o') {
+    out.push(String(semver.validRange(dec(a[2]), o)));
+  } else if (cmd === 'satisfies_o') {
+    out.push(String(semver.satisfies(dec(a[2]), dec(a[3]), o)));
+  } else if (cmd === 'inc_o') {
+    const pre = a[4] === '~' ? undefined : dec(a[4]);
+    const base = a[5] === '~' ? undefined : (a[5] === 'false' ? false : a[5]);
+    out.push(String(semver.inc(dec(a[2]), a[3], o, pre, base)));
+  } else if (cmd === 'diff_o') {
+    const x = semver.parse(dec(a[2]), o), y = semver.parse(dec(a[3]), o);
+    out.push(x === null || y === null ? 'invalid' : String(semver.diff(x, y)));
+  } else if (cmd === 'coerce_o') {
+    const v = semver.coerce(dec(a[2]), { loose: o.loose, includePrerelease: o.includePrerelease,
+                                          rtl: a[1].includes('r') });
+    out.push(v === null ? 'null' : v.version);
+  } else if (cmd === 'intersects_o') {
+    let r = 'null';
+    try { r = String(semver.intersects(dec(a[2]), dec(a[3]), o)); } catch (e) { r = 'null'; }
+    out.push(r);
+  } else if (cmd === 'outside_o') {
+    let r = 'null';
+    try { r = String(semver.outside(dec(a[2]), dec(a[3]), dec(a[4]), o)); } catch (e) { r = 'null'; }
+    out.push(r);
+  } else if (cmd === 'min_version_o') {
+    if (semver.validRange(dec(a[2]), o) === null) { out.push('invalid'); continue; }
+    let v = null;
+    try { v = semver.minVersion(dec(a[2]), o); } catch (e) { out.push('throws'); continue; }
+    out.push(v === null ? 'null' : v.version);
+  } else if (cmd === 'min_sat_o' || cmd === 'max_sat_o') {
+    const list = a.slice(3).map(dec);
+    const f = cmd === 'max_sat_o' ? semver.maxSatisfying : semver.minSatisfying;
+    const v = f(list, dec(a[2]), o);
+    out.push(v === null ? 'null' : semver.parse(v, o).version);
+  } else if (cmd === 'valid') {
     out.push(String(semver.valid(dec(a[1]))));
   } else if (cmd === 'compare') {
     const x = dec(a[1]), y = dec(a[2]);
@@ -302,25 +341,81 @@ def gen_compare_pairs(rng, versions, n):
     return pairs
 
 
+def loose_version(rng):
+    """A version as npm's loose mode reads it: leading zeros, prefixes, a
+    prerelease without its hyphen."""
+    v = good_version(rng)
+    r = rng.random()
+    if r < 0.3:
+        parts = v.split(".", 2)
+        i = rng.randrange(3)
+        parts[i] = "0" * rng.choice([1, 2]) + parts[i]
+        v = ".".join(parts)
+    elif r < 0.5:
+        v = v.replace("-", "", 1) if "-" in v else v + rng.choice(["beta", "rc.1", "-", "--", "0", "01", "a-b", "x"])
+    elif r < 0.65:
+        v = v.split("+")[0] + "-" + ".".join(rng.choice(["01", "00", "007", "0", "a", "0009007199254740991"])
+                                             for _ in range(rng.choice([1, 2])))
+    prefix = rng.choice(["", "", "=", "v", "==v", "v=v", " = ", "vv", "=\u00a0v", "V"])
+    return prefix + v
+
+
+COERCE_EDGE = ["", ".", "1", "1.2", "1.2.3", "1.2.3.4", "v2", "a1b2c3", "1.2.3-rc.1", "version 1.22.333 final",
+               "12345678901234567", "1234567890123456", "1.12345678901234567", "1.2.12345678901234567",
+               "123456789012345678.1.2 3.4", "01.02.03", "9007199254740992", "9007199254740991.1",
+               "1.2.3.4.5.6", "x1.2.y3.4", "1.2.3/4.5.6", "1..2", "a.1.b.2", "\u00a01.2", "1.2.3 4.5.6 7"]
+
+RELEASES = ["major", "minor", "patch", "premajor", "preminor", "prepatch", "prerelease", "release"]
+
+LOOSE_EDGE_VERSIONS = ["=1.2.3", "==1.2.3", "v=1.2.3", "v 1.2.3", "= v 1.2.3", "01.02.03", "1.2.3beta", "1.2.3-",
+                       "1.2.3--", "1.2.3-.a", "1.2.3-+b", "1.2.3.4", "1.2.3-01", "1.2.3-00.01", "1.2", "1.2.3 beta",
+                       "001.2.3-a.b+c", "1.2.3-0009007199254740990", "1.2.3-09007199254740991",
+                       "0000000000000000009.0.0", "9007199254740992.0.0", "1.2.3x", "1.2.3-x-y"]
+
+
+def loose_range(rng, versions):
+    r = rng.random()
+    if r < 0.3:
+        op = rng.choice(["", "^", "~", ">=", "<", "<=", ">", "=", "~>"])
+        return op + rng.choice(versions)
+    if r < 0.5:
+        return "{} - {}".format(rng.choice(versions), rng.choice(versions))
+    if r < 0.7:
+        return " ".join(rng.choice(["^", "~", ">=", "<", ""]) + rng.choice(versions + ["1.x", "01.x", "x", "*"])
+                        for _ in range(rng.choice([1, 2, 3])))
+    if r < 0.85:
+        return rng.choice(["junk", ">=1.2.3 junk", "a || 1.2.3", "a || b", "01.x", "^01.2", "~01.02.03beta",
+                           ">01.2", "<=1.2.3foo", "^1.2.3-01", "1.2.3beta - 2", ">=01.0.0 <02.0.0-0"])
+    return mutate(rng, rng.choice(versions))
+
+
 # ----------------------------------------------------------- documented gaps
 
-def huge_numeric_pre(text):
+def huge_numeric_pre(text, loose=False):
     """True when a version text has a numeric prerelease identifier > 2^53-1.
-    See DIVERGENCES.md: npm compares those as IEEE doubles, we compare exactly."""
+    See DIVERGENCES.md: npm compares those as IEEE doubles, we compare exactly.
+    In loose mode npm also keeps such identifiers (and 2^53-1 itself) with
+    their leading zeros; noodle writes every numeric identifier without."""
     text = text.split("+", 1)[0]
     if "-" not in text:
         return False
     pre = text.split("-", 1)[1]
-    return any(p.isdigit() and int(p) > MAX_SAFE for p in pre.split("."))
+    return any(p.isdigit() and (int(p) > MAX_SAFE or (loose and int(p) >= MAX_SAFE)) for p in pre.split("."))
 
 
-def range_has_huge_numeric_pre(normalized):
+def range_has_huge_numeric_pre(normalized, loose=False):
     if normalized in (None, "null"):
         return False
     for token in normalized.replace("||", " ").split():
-        if huge_numeric_pre(token.lstrip("<>=")):
+        if huge_numeric_pre(token.lstrip("<>="), loose):
             return True
     return False
+
+
+def loose_text_has_huge_pre(text):
+    """A loose input whose digits, read as npm reads them, reach 2^53-1."""
+    return any(len(run.lstrip("0")) >= 16 and int(run) >= MAX_SAFE for run in "".join(
+        c if c.isdigit() else " " for c in text).split())
 
 
 # ------------------------------------------------------------------ running
@@ -376,6 +471,69 @@ def main():
     commands += [("add_version", (v,)) for v in versions]
     commands += [("row", (r,)) for r in ranges]
     commands += [("sort_matrix", ())]
+
+    loose_versions = LOOSE_EDGE_VERSIONS + [loose_version(rng) for _ in range(1500)]
+
+    loose_ranges_base = [loose_range(rng, loose_versions) for _ in range(800)]
+    pre_versions_base = [v for v in versions if "-" in v][:400] + ["1.2.3-rc.1", "2.0.0-0", "0.0.0-0", "1.3.0-beta"]
+
+    # Increments: every release type, with and without identifiers and bases.
+    inc_versions = [v for v in versions if len(v) < 40][:600] + [
+        "1.2.3", "1.2.3-beta", "1.2.3-beta.1", "1.2.3-beta.0.a", "1.2.3-alpha.beta", "1.0.0-rc.1+build.5",
+        "0.0.0", "1.2.0-0", "1.0.0-beta.x.1", "1.2.3-9007199254740990", "1.2.3-beta.9007199254740991",
+        "9007199254740991.0.0", "1.2.3-a.b.c", "1.2.3-1.beta"]
+    preids = ["~", "~", "", "beta", "alpha", "alpha.1", "rc", "01", "a.b", "1", "0", "-", "beta.", "x y",
+              "alpha.beta", "beta.1", "a+b"]
+    for _ in range(6000):
+        flags = rng.choice(["-", "-", "l"])
+        vs = loose_versions if flags == "l" else inc_versions
+        commands.append(("inc_o", (flags, rng.choice(vs), rng.choice(RELEASES), rng.choice(preids),
+                                   rng.choice(["~", "~", "0", "1", "false"]))))
+    for v in inc_versions[-14:]:
+        for release in RELEASES:
+            for preid in ("~", "beta", "alpha.beta"):
+                for base in ("~", "1", "false"):
+                    commands.append(("inc_o", ("-", v, release, preid, base)))
+
+    # diff, and coerce from the left and from the right.
+    diff_versions = inc_versions + ["1.2.3-rc.1", "1.2.0-rc.1", "1.0.0-0", "2.0.0", "1.2.3", "1.2.4-0", "0.0.1-a"]
+    commands += [("diff_o", ("-", rng.choice(diff_versions), rng.choice(diff_versions))) for _ in range(4000)]
+    commands += [("diff_o", ("l", rng.choice(loose_versions), rng.choice(loose_versions))) for _ in range(1000)]
+    coerce_texts = COERCE_EDGE + [mutate(rng, rng.choice(versions)) for _ in range(1500)] + \
+        [soup(rng) + rng.choice(["", " ", "v", "x"]) + soup(rng) for _ in range(1500)]
+    coerce_texts += ["1.2.3-01", "1.2.3-a.01", "1.2.3-a.0b", "v1-beta.1+b.2 x", "1.2.3-0.0.01", "1.2-rc.1",
+                     "1.2.3+b..c", "1.2.3-+b", "1.2.3-a+b-c.d9"] + \
+        [good_version(rng) + rng.choice(["", " ", "1", ".", "-", "+"]) for _ in range(500)]
+    for flags in ("-", "r", "l", "lr", "p", "pr", "lp"):
+        commands += [("coerce_o", (flags, t)) for t in coerce_texts]
+
+    # Relations between ranges and versions: intersects, outside (gtr/ltr),
+    # minVersion, min/maxSatisfying.
+    rel_ranges = ranges[:700] + [conjunction(rng) for _ in range(300)]
+    rel_versions = [v for v in versions if len(v) < 40] + pre_versions_base
+    for flags in ("-", "p", "l"):
+        rs = rel_ranges + (loose_ranges_base if flags == "l" else [])
+        vs = rel_versions + (loose_versions if flags == "l" else [])
+        commands += [("intersects_o", (flags, rng.choice(rs), rng.choice(rs))) for _ in range(4000)]
+        commands += [("outside_o", (flags, rng.choice(vs), rng.choice(rs), rng.choice([">", "<"])))
+                     for _ in range(4000)]
+        commands += [("min_version_o", (flags, r)) for r in rs]
+        for cat in ("min_sat_o", "max_sat_o"):
+            commands += [(cat, (flags, rng.choice(rs)) + tuple(rng.choice(vs) for _ in range(rng.randint(1, 12))))
+                         for _ in range(1500)]
+
+    # npm's options: loose and includePrerelease, alone and together.
+    option_versions = loose_versions + versions[:1500]
+    commands += [("valid_o", ("l", v)) for v in option_versions]
+    commands += [("valid_o", ("p", v)) for v in versions[:300]]
+    commands += [("compare_o", ("l", rng.choice(loose_versions), rng.choice(loose_versions))) for _ in range(3000)]
+    loose_ranges = loose_ranges_base
+    pre_versions = pre_versions_base
+    for flags in ("l", "p", "lp"):
+        rs = ranges[:600] + loose_ranges if "l" in flags else ranges[:800]
+        commands += [("range_o", (flags, r)) for r in rs]
+        vs = option_versions if "l" in flags else versions + pre_versions
+        commands += [("satisfies_o", (flags, rng.choice(vs + pre_versions), rng.choice(rs))) for _ in range(4000)]
 
     with tempfile.TemporaryDirectory() as tmp:
         cmd_path = os.path.join(tmp, "commands.txt")
@@ -436,6 +594,22 @@ def main():
                 record("satisfies (matrix)", m == t, documented, (v, a[0], m, t))
             continue
         documented = False
+        if cat.endswith("_o"):
+            loose = "l" in a[0]
+            cat = {"valid_o": "valid", "compare_o": "compare", "range_o": "range", "inc_o": "inc",
+                   "diff_o": "diff", "coerce_o": "coerce", "intersects_o": "intersects",
+                   "outside_o": "outside", "min_version_o": "minVersion", "min_sat_o": "minSatisfying",
+                   "max_sat_o": "maxSatisfying",
+                   "satisfies_o": "satisfies"}[cat] + {"l": " (loose)", "p": " (includePrerelease)",
+                                                       "lp": " (loose+includePrerelease)", "-": "", "r": " (rtl)",
+                                                       "lr": " (loose, rtl)", "pr": " (includePrerelease, rtl)"}[a[0]]
+            documented = any(huge_numeric_pre(x.strip(), loose) or (loose and loose_text_has_huge_pre(x))
+                             for x in a[1:]) or range_has_huge_numeric_pre(ref, loose)
+            # npm's minVersion re-reads a loose range's versions strictly and
+            # throws where one is not strictly valid (DIVERGENCES.md).
+            documented = documented or (cat.startswith("minVersion") and ref == "throws")
+            record(cat, mine == ref, documented, tuple(a) + (mine, ref))
+            continue
         if cat in ("compare", "compare_build"):
             documented = huge_numeric_pre(a[0].strip()) or huge_numeric_pre(a[1].strip())
         elif cat == "satisfies":

@@ -12,7 +12,21 @@
 //   add_version V    -> "ok" or "null"; valid versions join the matrix list
 //   row R            -> one '0'/'1' per matrix version, or "null"
 //   sort_matrix      -> matrix indices in npm sort() order (stable), by spaces
+// With npm's options: F is "l" (loose), "p" (includePrerelease) or "lp".
+//   valid_o F V, compare_o F A B, range_o F R, satisfies_o F V R
+//   inc_o F V RELEASE PREID BASE -> npm inc() or "null"; PREID and BASE are
+//                      "~" when not given, BASE is 0, 1 or false
+//   diff_o F A B     -> npm diff() of the two versions parsed with F, "null"
+//                      when equal, "invalid" when either is not a version
+//   coerce_o F T     -> npm coerce() (F may hold "r" for rtl) or "null"
+//   intersects_o F R1 R2 -> "true", "false", or "null" when a range is invalid
+//   outside_o F V R S -> npm outside(V, R, S) for S ">" or "<", or "null"
+//   min_version_o F R -> npm minVersion(), "null" when none, "invalid"
+//   min_sat_o F R V..., max_sat_o F R V... -> npm min/maxSatisfying() or "null"
+#include <noodle/semver/coerce.hpp>
+#include <noodle/semver/increment.hpp>
 #include <noodle/semver/range.hpp>
+#include <noodle/semver/range_relations.hpp>
 #include <noodle/semver/version.hpp>
 
 #include <cstdio>
@@ -88,7 +102,83 @@ int main()
       static const std::string empty;
       return i < args.size() ? args[i] : empty;
     };
-    if (cmd == "valid") {
+    const noodle::semver::Options o{.loose = arg(1).find('l') != std::string::npos,
+                                    .include_prerelease = arg(1).find('p') != std::string::npos};
+    if (cmd == "valid_o") {
+      const auto v = Version::parse(arg(2), o);
+      out += v ? v->to_string(BuildMetadata::omit) : "null";
+    } else if (cmd == "compare_o") {
+      const auto a = Version::parse(arg(2), o);
+      const auto b = Version::parse(arg(3), o);
+      out += (a && b) ? std::to_string(noodle::semver::compare(*a, *b)) : "null";
+    } else if (cmd == "range_o") {
+      const auto r = Range::parse(arg(2), o);
+      out += r ? r->to_string() : "null";
+    } else if (cmd == "satisfies_o") {
+      const auto v = Version::parse(arg(2), o);
+      const auto r = Range::parse(arg(3), o);
+      out += (v && r && r->satisfies(*v)) ? "true" : "false";
+    } else if (cmd == "inc_o") {
+      const auto v = Version::parse(arg(2), o);
+      const auto release = noodle::semver::release_from(arg(3));
+      noodle::semver::Increment how;
+      if (arg(4) != "~") {
+        how.preid = arg(4);
+      }
+      how.base = arg(5) == "1"       ? noodle::semver::IdentifierBase::one
+                 : arg(5) == "false" ? noodle::semver::IdentifierBase::none
+                                     : noodle::semver::IdentifierBase::zero;
+      if (v && release) {
+        how.release = *release;
+        const auto next = noodle::semver::increment(*v, how, o);
+        out += next ? next->to_string() : "null";
+      } else {
+        out += "null";
+      }
+    } else if (cmd == "diff_o") {
+      const auto a = Version::parse(arg(2), o);
+      const auto b = Version::parse(arg(3), o);
+      if (a && b) {
+        const auto d = noodle::semver::difference(*a, *b);
+        out += d ? noodle::semver::release_name(*d) : "null";
+      } else {
+        out += "invalid";
+      }
+    } else if (cmd == "coerce_o") {
+      const auto from =
+          arg(1).find('r') != std::string::npos ? noodle::semver::CoerceFrom::right : noodle::semver::CoerceFrom::left;
+      const auto v = noodle::semver::coerce(arg(2), from, o);
+      out += v ? v->to_string(BuildMetadata::omit) : "null";
+    } else if (cmd == "intersects_o") {
+      const auto a = Range::parse(arg(2), o);
+      const auto b = Range::parse(arg(3), o);
+      out += (a && b) ? (noodle::semver::intersects(*a, *b) ? "true" : "false") : "null";
+    } else if (cmd == "outside_o") {
+      const auto v = Version::parse(arg(2), o);
+      const auto r = Range::parse(arg(3), o);
+      const auto side = arg(4) == ">" ? noodle::semver::Side::above : noodle::semver::Side::below;
+      out += (v && r) ? (noodle::semver::outside(*v, *r, side) ? "true" : "false") : "null";
+    } else if (cmd == "min_version_o") {
+      const auto r = Range::parse(arg(2), o);
+      if (r) {
+        const auto v = noodle::semver::min_version(*r);
+        out += v ? v->to_string() : "null";
+      } else {
+        out += "invalid";
+      }
+    } else if (cmd == "min_sat_o" || cmd == "max_sat_o") {
+      const bool highest = cmd == "max_sat_o";
+      const auto r = Range::parse(arg(2), o);
+      std::optional<Version> best;
+      for (std::size_t i = 3; r && i < args.size(); ++i) {
+        auto v = Version::parse(args[i], o);
+        if (v && r->satisfies(*v) &&
+            (!best || (highest ? noodle::semver::compare(*best, *v) < 0 : noodle::semver::compare(*best, *v) > 0))) {
+          best = std::move(*v);
+        }
+      }
+      out += best ? best->to_string(BuildMetadata::omit) : "null";
+    } else if (cmd == "valid") {
       const auto v = Version::parse(arg(1));
       out += v ? v->to_string(BuildMetadata::omit) : "null";
     } else if (cmd == "compare") {

@@ -36,12 +36,18 @@ public:
   Range();
 
   // Fails with ErrorCode::invalid_range and the message
-  // "invalid range '<text>': <why>".
-  static Result<Range> parse(std::string_view text);
+  // "invalid range '<text>': <why>". `options` are npm's (see Options):
+  // loose parsing drops invalid comparators (the range fails only when no
+  // alternative keeps one); include_prerelease changes the desugaring and
+  // satisfies().
+  static Result<Range> parse(std::string_view text, const Options& options = {});
 
   // npm's rule: a prerelease version satisfies only a comparator set that
-  // names a prerelease on the same major.minor.patch. Never allocates.
+  // names a prerelease on the same major.minor.patch, unless the range was
+  // parsed with include_prerelease. Never allocates.
   bool satisfies(const Version& v) const;
+
+  const Options& options() const { return m_options; }
 
   // The range as written, and its normalized form: npm's validRange() (the
   // Range.range string, or "*" when that is empty), e.g. ">=1.2.3 <2.0.0-0".
@@ -53,6 +59,7 @@ public:
 private:
   std::string m_raw;
   std::vector<std::vector<Comparator>> m_sets; // OR of ANDs
+  Options m_options;
 };
 
 } // namespace noodle::semver

@@ -30,6 +30,18 @@ struct Identifier {
 
 enum class BuildMetadata { include, omit };
 
+// npm semver's options, for the parsers and the range test.
+struct Options {
+  // npm's `loose`: versions may carry leading zeros ("01.002.3" = 1.2.3),
+  // any run of "v", "=" and whitespace before them, and a prerelease without
+  // its hyphen ("1.2.3beta" = 1.2.3-beta); invalid comparators of a range are
+  // dropped instead of refusing the range.
+  bool loose = false;
+  // npm's `includePrerelease`: a range admits prereleases of any
+  // MAJOR.MINOR.PATCH, and its x-ranges, carets and tildes start at "-0".
+  bool include_prerelease = false;
+};
+
 // A SemVer 2.0.0 version.
 //
 // parse() accepts exactly what npm semver 7's valid() accepts (strict mode):
@@ -54,7 +66,9 @@ public:
 
   // Fails with ErrorCode::invalid_version and the message
   // "invalid version '<text>': <why>".
-  static Result<Version> parse(std::string_view text);
+  // With Options::loose, parses as npm's loose mode (see Options); numeric
+  // identifiers are then written without their leading zeros.
+  static Result<Version> parse(std::string_view text, const Options& options = {});
 
   bool is_prerelease() const { return !prerelease.empty(); }
 

@@ -221,3 +221,39 @@ TEST_CASE("semver::Range::parse refuses invalid ranges with a specific reason")
         "invalid range '^9007199254740991': '<9007199254740992.0.0-0': major exceeds 9007199254740991");
   CHECK(why(">=1.2.3 <=a") == "invalid range '>=1.2.3 <=a': '<=a': unexpected character 'a' in major");
 }
+
+TEST_CASE("semver::Range loose parsing drops invalid comparators and fails only when none is left")
+{
+  const noodle::semver::Options loose{.loose = true};
+  auto norm_loose = [&](const std::string& text) {
+    auto x = Range::parse(text, loose);
+    INFO(text << (x ? "" : " -> " + x.error().message));
+    REQUIRE(x.has_value());
+    return x->to_string();
+  };
+  CHECK(norm_loose(">=01.2.3 junk") == ">=1.2.3");
+  CHECK(norm_loose("~01.02.03beta") == ">=1.2.3-beta <1.3.0-0");
+  CHECK(norm_loose("a || 1.2.3") == "1.2.3");
+  CHECK(norm_loose("^1.2.100.01") == ">=1.2.10-0.1 <2.0.0-0");
+  auto none = Range::parse("a || b", loose);
+  REQUIRE_FALSE(none.has_value());
+  CHECK(none.error().message == "invalid range 'a || b': no valid comparator");
+  CHECK_FALSE(Range::parse(">=1.2.3 junk").has_value());
+}
+
+TEST_CASE("semver::Range with include_prerelease starts ranges at -0 and admits prereleases of any tuple")
+{
+  const noodle::semver::Options pre{.include_prerelease = true};
+  auto range = [&](const std::string& text) {
+    auto x = Range::parse(text, pre);
+    REQUIRE(x.has_value());
+    return *x;
+  };
+  CHECK(range("^1.2").to_string() == ">=1.2.0-0 <2.0.0-0");
+  CHECK(range("1.x").to_string() == ">=1.0.0-0 <2.0.0-0");
+  CHECK(range("1.2.3 - 2.3.4").to_string() == ">=1.2.3-0 <2.3.5-0");
+  CHECK(range(">=0.0.0-0").to_string() == "*");
+  CHECK(range("^1.2.0").satisfies(Version::parse("1.3.0-rc.1").value()));
+  CHECK(range("*").satisfies(Version::parse("3.0.0-alpha").value()));
+  CHECK_FALSE(r("^1.2.0").satisfies(Version::parse("1.3.0-rc.1").value()));
+}

@@ -229,3 +229,25 @@ TEST_CASE("semver::Version::append_to appends the canonical text")
   v("1.2.3-rc.1+b.5").append_to(out, BuildMetadata::omit);
   CHECK(out == "> 1.2.3-rc.1+b.5 1.2.3-rc.1");
 }
+
+TEST_CASE("semver::Version loose parsing reads leading zeros, prefixes and hyphenless prereleases as npm does")
+{
+  const noodle::semver::Options loose{.loose = true};
+  auto text = [&](const std::string& s) {
+    auto v = noodle::semver::Version::parse(s, loose);
+    INFO(s << (v ? "" : " -> " + v.error().message));
+    REQUIRE(v.has_value());
+    return v->to_string();
+  };
+  CHECK(text("=01.002.3") == "1.2.3");
+  CHECK(text("== v 1.2.3") == "1.2.3");
+  CHECK(text("1.2.3beta") == "1.2.3-beta");
+  CHECK(text("1.2.3-") == "1.2.3--");
+  CHECK(text("1.2.3-01.00") == "1.2.3-1.0");
+  // The pattern backtracks into the patch digits when nothing else matches.
+  CHECK(text("1.2.100.01") == "1.2.10-0.1");
+  CHECK_FALSE(noodle::semver::Version::parse("1.2", loose).has_value());
+  CHECK_FALSE(noodle::semver::Version::parse("9007199254740992.0.0", loose).has_value());
+  // Strict parsing is unchanged.
+  CHECK_FALSE(noodle::semver::Version::parse("=01.002.3").has_value());
+}

@@ -12,5 +12,7 @@ namespace noodle::semver::detail {
 // returns true; on failure sets `why` (e.g. "leading zero in minor") and
 // returns false. Shared with the range parser, which needs the bare reason.
 bool scan_version(std::string_view text, Version& out, std::string& why);
+// The same for npm's loose mode (Options::loose).
+bool scan_version_loose(std::string_view text, Version& out, std::string& why);
 
 } // namespace noodle::semver::detail
