@@ -377,7 +377,7 @@ TEST_CASE("a saved plan keeps a --loose constraint loose, so apply --plan reads 
 {
   Root r;
   const fs::path saved = r.dir / "plan.json";
-  auto plan = r.nu({"plan", "telemetry_agent", "1.0.0", "--loose", "--constraint", "telemetry_agent@<=01.0.0", "--save",
+  auto plan = r.nu({"plan", "telemetry_agent", "1.0.0", "--offline", "--loose", "--constraint", "telemetry_agent@<=01.0.0", "--save",
                     saved.string()});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);

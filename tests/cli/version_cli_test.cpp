@@ -250,7 +250,8 @@ TEST_CASE("cli a missing or misspelt subcommand lists the commands expected ther
   CHECK(nested.exit_code == 2);
   CHECK(nested.err
         == "noodle-upgrade: error: unknown command 'sortt' for 'version' (did you mean 'sort'?); expected "
-           "one of: parse, compare, match, sort, compat\n");
+           "one of: parse, compare, match, sort, inc, diff, coerce, intersects, outside, min-satisfying, "
+                    "max-satisfying, min-version, compat\n");
   auto valued = run_binary({"--root", "/x"});
   CHECK(valued.exit_code == 2);
   CHECK(valued.err.rfind("noodle-upgrade: error: expected a command after 'noodle-upgrade': ", 0) == 0);
