@@ -233,6 +233,25 @@ Result<void> record_completion(Session& session, std::int64_t upgrade_id, const 
         !set) {
       return set;
     }
+    // A rollback of a whole upgrade marks that upgrade rolled back in the
+    // same transaction, so recover finishing it leaves the same record.
+    auto self = db.upgrade(upgrade_id);
+    if (!self) {
+      return fail(self.error());
+    }
+    if (*self && (*self)->undoes) {
+      auto undone = db.upgrade(*(*self)->undoes);
+      if (!undone) {
+        return fail(undone.error());
+      }
+      if (*undone && (*undone)->status == store::UpgradeStatus::completed) {
+        if (auto set = db.set_upgrade_status((*undone)->id, store::UpgradeStatus::rolled_back, "",
+                                             (*undone)->finished_at);
+            !set) {
+          return set;
+        }
+      }
+    }
     for (const auto& op : ops) {
       if (kind != "rollback") {
         auto floor = db.floor(op.component);

@@ -268,16 +268,8 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
     }
     return planned;
   }
-  auto report = run_transaction(session, request);
-  if (report && options.upgrade && report->status == store::UpgradeStatus::completed) {
-    auto original = session.store()->upgrade(*options.upgrade);
-    if (original && *original) {
-      // The link is the rollback's `undoes`; no text is needed.
-      (void)session.store()->set_upgrade_status(*options.upgrade, store::UpgradeStatus::rolled_back, "",
-                                                (*original)->finished_at);
-    }
-  }
-  return report;
+  // run_transaction records the undone upgrade as rolled back (record_completion).
+  return run_transaction(session, request);
 }
 
 Result<store::RollbackPoint> snapshot(Session& session, const std::string& component, store::Millis retention_ms)
