@@ -58,25 +58,17 @@ Result<std::vector<EventRecord>> StateStore::events(std::int64_t upgrade_id)
     return fail(stmt.error());
   }
   stmt->bind_int(1, upgrade_id);
-  std::vector<EventRecord> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) {
-      return fail(row.error());
-    }
-    if (!*row) {
-      return out;
-    }
+  return detail::collect<EventRecord>(*stmt, [](const Statement& row) {
     EventRecord e;
-    e.id = stmt->int_at(0);
-    e.upgrade_id = stmt->int_at(1);
-    e.operation_id = stmt->optional_int_at(2);
-    e.time = stmt->int_at(3);
-    e.at_ms = stmt->real_at(4);
-    e.phase = stmt->text_at(5);
-    e.detail = stmt->text_at(6);
-    e.weight = stmt->optional_int_at(7);
-    const auto instances = nlohmann::json::parse(stmt->text_at(8), nullptr, false);
+    e.id = row.int_at(0);
+    e.upgrade_id = row.int_at(1);
+    e.operation_id = row.optional_int_at(2);
+    e.time = row.int_at(3);
+    e.at_ms = row.real_at(4);
+    e.phase = row.text_at(5);
+    e.detail = row.text_at(6);
+    e.weight = row.optional_int_at(7);
+    const auto instances = nlohmann::json::parse(row.text_at(8), nullptr, false);
     if (instances.is_array()) {
       for (const auto& i : instances) {
         if (i.is_string()) {
@@ -84,33 +76,19 @@ Result<std::vector<EventRecord>> StateStore::events(std::int64_t upgrade_id)
         }
       }
     }
-    if (auto healthy = stmt->optional_int_at(9)) {
+    if (auto healthy = row.optional_int_at(9)) {
       e.healthy = *healthy != 0;
     }
-    out.push_back(std::move(e));
-  }
+    return Result<EventRecord>(std::move(e));
+  });
 }
 
 Result<std::vector<std::string>> StateStore::known_components()
 {
-  auto stmt = Statement::prepare(m_db.get(),
-                                 "SELECT component FROM operations UNION SELECT component FROM audit WHERE component "
-                                 "<> '' ORDER BY 1",
-                                 "list the components of the history");
-  if (!stmt) {
-    return fail(stmt.error());
-  }
-  std::vector<std::string> out;
-  for (;;) {
-    auto row = stmt->step();
-    if (!row) {
-      return fail(row.error());
-    }
-    if (!*row) {
-      return out;
-    }
-    out.push_back(stmt->text_at(0));
-  }
+  return detail::query_texts(m_db.get(),
+                             "SELECT component FROM operations UNION SELECT component FROM audit WHERE component "
+                             "<> '' ORDER BY 1",
+                             "list the components of the history");
 }
 
 } // namespace noodle::store

@@ -7,15 +7,11 @@
 
 namespace noodle::store::detail {
 
-namespace {
-
 std::string db_path(sqlite3* db)
 {
   const char* name = db != nullptr ? sqlite3_db_filename(db, "main") : nullptr;
   return name != nullptr ? std::string(name) : std::string();
 }
-
-} // namespace
 
 Error corrupt_error(std::string_view path, std::string_view why)
 {
@@ -253,6 +249,42 @@ Result<void> Transaction::commit(std::string_view what)
     m_state = State::done;
   }
   return r;
+}
+
+
+Result<std::int64_t> query_int(sqlite3* db, const char* sql, std::string_view what)
+{
+  auto stmt = Statement::prepare(db, sql, what);
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  auto row = stmt->step();
+  if (!row) {
+    return fail(row.error());
+  }
+  if (!*row) {
+    return fail(ErrorCode::io, fmt::format("state database: {}: no result", what));
+  }
+  return stmt->int_at(0);
+}
+
+Result<std::vector<std::string>> query_texts(sqlite3* db, const char* sql, std::string_view what)
+{
+  auto stmt = Statement::prepare(db, sql, what);
+  if (!stmt) {
+    return fail(stmt.error());
+  }
+  std::vector<std::string> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return out;
+    }
+    out.push_back(stmt->text_at(0));
+  }
 }
 
 } // namespace noodle::store::detail

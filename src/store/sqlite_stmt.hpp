@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace noodle::store::detail {
 
@@ -95,5 +96,33 @@ private:
   bool m_savepoint = false;
   State m_state = State::idle;
 };
+
+// The file the connection has open (absolute, as SQLite names it).
+std::string db_path(sqlite3* db);
+
+// Runs a statement that yields one integer.
+Result<std::int64_t> query_int(sqlite3* db, const char* sql, std::string_view what);
+// Runs a statement and collects the first column of every row.
+Result<std::vector<std::string>> query_texts(sqlite3* db, const char* sql, std::string_view what);
+
+// Steps `stmt` to the end, turning every row into a T with `read`.
+template <typename T, typename Read> Result<std::vector<T>> collect(Statement& stmt, Read read)
+{
+  std::vector<T> out;
+  for (;;) {
+    auto row = stmt.step();
+    if (!row) {
+      return fail(row.error());
+    }
+    if (!*row) {
+      return out;
+    }
+    Result<T> item = read(stmt);
+    if (!item) {
+      return fail(item.error());
+    }
+    out.push_back(std::move(*item));
+  }
+}
 
 } // namespace noodle::store::detail
