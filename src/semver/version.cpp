@@ -96,6 +96,27 @@ bool scan_identifiers(std::string_view s, std::size_t& pos, const char* what, ch
   }
 }
 
+// An optional build ("+" identifiers), then the end of the text: what
+// follows the prerelease in the strict and the loose pattern alike.
+bool scan_build_to_end(std::string_view s, std::size_t pos, Version& out, std::string& why)
+{
+  if (pos < s.size() && s[pos] == '+') {
+    ++pos;
+    const bool ok = scan_identifiers(s, pos, "build", '\0', why, [&](std::string_view id) {
+      out.build.emplace_back(id);
+      return true;
+    });
+    if (!ok) {
+      return false;
+    }
+  }
+  if (pos != s.size()) {
+    why = fmt::format("unexpected character {} after patch", quote_char(s, pos));
+    return false;
+  }
+  return true;
+}
+
 } // namespace
 
 namespace detail {
@@ -166,21 +187,7 @@ bool scan_version(std::string_view text, Version& out, std::string& why)
       return false;
     }
   }
-  if (pos < s.size() && s[pos] == '+') {
-    ++pos;
-    const bool ok = scan_identifiers(s, pos, "build", '\0', why, [&](std::string_view id) {
-      out.build.emplace_back(id);
-      return true;
-    });
-    if (!ok) {
-      return false;
-    }
-  }
-  if (pos != s.size()) {
-    why = fmt::format("unexpected character {} after patch", quote_char(s, pos));
-    return false;
-  }
-  return true;
+  return scan_build_to_end(s, pos, out, why);
 }
 
 // What follows PATCH in npm's loose pattern: an optional prerelease (its
@@ -212,21 +219,7 @@ bool scan_loose_tail(std::string_view s, std::size_t pos, Version& out, std::str
       return false;
     }
   }
-  if (pos < s.size() && s[pos] == '+') {
-    ++pos;
-    const bool ok = scan_identifiers(s, pos, "build", '\0', why, [&](std::string_view id) {
-      out.build.emplace_back(id);
-      return true;
-    });
-    if (!ok) {
-      return false;
-    }
-  }
-  if (pos != s.size()) {
-    why = fmt::format("unexpected character {} after patch", quote_char(s, pos));
-    return false;
-  }
-  return true;
+  return scan_build_to_end(s, pos, out, why);
 }
 
 bool scan_version_loose(std::string_view text, Version& out, std::string& why)
