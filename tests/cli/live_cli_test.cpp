@@ -85,32 +85,8 @@ struct LiveRoot {
 
   void start(const std::vector<std::string>& extra = {})
   {
-    const fs::path log = dir / "runtime.log";
-    std::vector<std::string> args = {NOODLE_DEMO_RUNTIME, "--root", root.string(), "--instances", "3"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    runtime = fork();
-    REQUIRE(runtime >= 0);
-    if (runtime == 0) {
-      std::vector<char*> argv;
-      for (auto& a : args) {
-        argv.push_back(a.data());
-      }
-      argv.push_back(nullptr);
-      const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      ::dup2(out, 1);
-      ::dup2(out, 2);
-      ::execv(argv[0], argv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 100; ++i) {
-      std::ifstream in(log);
-      std::string text((std::istreambuf_iterator<char>(in)), {});
-      if (text.find("listening on") != std::string::npos) {
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    FAIL("the demo runtime did not start");
+    runtime = noodle::test::start_demo_runtime(root.string(), (dir / "runtime.log").string(), extra);
+    REQUIRE(runtime > 0);
   }
 
   ~LiveRoot()

@@ -2,6 +2,10 @@
 #include "process.hpp"
 
 #include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -129,6 +133,39 @@ ProcessResult run_binary(const std::vector<std::string>& args, const std::string
   result.max_rss_kb = usage.ru_maxrss;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+int start_demo_runtime(const std::string& root, const std::string& log, const std::vector<std::string>& extra)
+{
+  std::vector<std::string> args = {NOODLE_DEMO_RUNTIME, "--root", root, "--instances", "3"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  const pid_t pid = fork();
+  if (pid < 0) {
+    return -1;
+  }
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    const int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(out, 1);
+    ::dup2(out, 2);
+    ::execv(argv[0], argv.data());
+    _exit(127);
+  }
+  for (int i = 0; i < 200; ++i) {
+    std::ifstream in(log);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    if (text.find("listening on") != std::string::npos) {
+      return pid;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  return -1;
 }
 
 } // namespace noodle::test

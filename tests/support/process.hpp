@@ -21,6 +21,11 @@ struct ProcessResult {
 ProcessResult run_binary(const std::vector<std::string>& args, const std::string& input = "",
                          const std::map<std::string, std::string>& env = {});
 
+// Starts the demo runtime serving `root` on <root>/control.sock (its output
+// in `log`), `extra` arguments after the defaults, and waits until it
+// listens. Returns its pid, or -1 when it did not start in time.
+int start_demo_runtime(const std::string& root, const std::string& log, const std::vector<std::string>& extra = {});
+
 // Path of a file or directory in the source tree, e.g. "manifests".
 std::string source_path(const std::string& relative);
 
