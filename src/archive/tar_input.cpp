@@ -47,31 +47,45 @@ TarInput::~TarInput()
   if (m_archive != nullptr) {
     archive_read_free(m_archive);
   }
+  if (m_raw != nullptr) {
+    archive_read_free(m_raw);
+  }
 }
 
 Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits)
 {
   std::unique_ptr<TarInput> in(new TarInput(fd, limits));
+  in->m_raw = archive_read_new();
   in->m_archive = archive_read_new();
-  if (in->m_archive == nullptr) {
+  if (in->m_raw == nullptr || in->m_archive == nullptr) {
     return fail(ErrorCode::internal, "cannot allocate an archive reader");
   }
-  // Only tar (ustar, pax, gnutar) and only gzip or zstd: never _all, which
+  // Only gzip or zstd, and only tar (ustar, pax, gnutar): never _all, which
   // would expose every format parser libarchive has to hostile input.
-  if (archive_read_support_format_tar(in->m_archive) != ARCHIVE_OK
-      || archive_read_support_filter_gzip(in->m_archive) != ARCHIVE_OK
-      || archive_read_support_filter_zstd(in->m_archive) != ARCHIVE_OK) {
+  if (archive_read_support_format_raw(in->m_raw) != ARCHIVE_OK
+      || archive_read_support_filter_gzip(in->m_raw) != ARCHIVE_OK
+      || archive_read_support_filter_zstd(in->m_raw) != ARCHIVE_OK
+      || archive_read_support_format_tar(in->m_archive) != ARCHIVE_OK) {
     return fail(ErrorCode::internal,
-                "libarchive lacks tar, gzip or zstd support: " + libarchive_message(in->m_archive));
+                "libarchive lacks tar, gzip or zstd support: " + libarchive_message(in->m_raw));
   }
-  // Opening already reads the first blocks to recognise the format.
-  if (archive_read_open(in->m_archive, in.get(), nullptr, &TarInput::read_callback, nullptr) != ARCHIVE_OK) {
-    if (in->m_over_archive_limit || in->m_read_errno != 0) {
-      return fail(in->failure(""));
+  const auto not_tar = [&](struct archive* which) {
+    if (in->m_scan_error || in->m_over_archive_limit || in->m_read_errno != 0) {
+      return in->failure("");
     }
     Error e(ErrorCode::archive_invalid, std::string(k_not_tar));
-    e.details.push_back("libarchive: " + libarchive_message(in->m_archive));
-    return fail(std::move(e));
+    e.details.push_back("libarchive: " + libarchive_message(which));
+    return e;
+  };
+  // Opening reads the first blocks to recognise the compression; the raw
+  // format's one entry is the whole uncompressed stream.
+  archive_entry* stream = nullptr;
+  if (archive_read_open(in->m_raw, in.get(), nullptr, &TarInput::read_callback, nullptr) != ARCHIVE_OK
+      || archive_read_next_header(in->m_raw, &stream) != ARCHIVE_OK) {
+    return fail(not_tar(in->m_raw));
+  }
+  if (archive_read_open(in->m_archive, in.get(), nullptr, &TarInput::tar_callback, nullptr) != ARCHIVE_OK) {
+    return fail(not_tar(in->m_archive));
   }
   return in;
 }
@@ -98,8 +112,41 @@ ssize_t TarInput::read_callback(struct archive* a, void* self, const void** buff
   return n;
 }
 
+ssize_t TarInput::tar_callback(struct archive* a, void* self, const void** buffer)
+{
+  auto* in = static_cast<TarInput*>(self);
+  const void* block = nullptr;
+  std::size_t size = 0;
+  la_int64_t offset = 0;
+  const int r = archive_read_data_block(in->m_raw, &block, &size, &offset);
+  if (r == ARCHIVE_EOF) {
+    if (auto refused = in->m_scan.finish()) {
+      in->m_scan_error = std::move(refused);
+      archive_set_error(a, EINVAL, "refused");
+      return -1;
+    }
+    return 0;
+  }
+  if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+    archive_set_error(a, archive_errno(in->m_raw) != 0 ? archive_errno(in->m_raw) : EINVAL, "%s",
+                      libarchive_message(in->m_raw).c_str());
+    return -1;
+  }
+  const std::span<const char> bytes(static_cast<const char*>(block), size);
+  if (auto refused = in->m_scan.feed(bytes)) {
+    in->m_scan_error = std::move(refused);
+    archive_set_error(a, EINVAL, "refused");
+    return -1;
+  }
+  *buffer = block;
+  return static_cast<ssize_t>(size);
+}
+
 Error TarInput::failure(std::string context) const
 {
+  if (m_scan_error) {
+    return *m_scan_error;
+  }
   if (m_over_archive_limit) {
     return {ErrorCode::archive_limit,
             fmt::format("archive is larger than the {}-byte limit", m_limits.max_archive_bytes)};
@@ -116,11 +163,11 @@ Result<archive_entry*> TarInput::next()
   const int r = archive_read_next_header(m_archive, &entry);
   if (!m_started) {
     m_started = true;
-    if (m_over_archive_limit || m_read_errno != 0) {
+    if (m_scan_error || m_over_archive_limit || m_read_errno != 0) {
       return fail(failure(""));
     }
-    const int layers = archive_filter_count(m_archive);
-    const int code = archive_filter_code(m_archive, 0);
+    const int layers = archive_filter_count(m_raw);
+    const int code = archive_filter_code(m_raw, 0);
     const bool ok_filter = layers == 2 && (code == ARCHIVE_FILTER_GZIP || code == ARCHIVE_FILTER_ZSTD);
     const bool ok_format = (r == ARCHIVE_OK || r == ARCHIVE_WARN || r == ARCHIVE_EOF)
                            && (archive_format(m_archive) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR;
@@ -167,9 +214,12 @@ Result<std::span<const char>> TarInput::read_block(const std::string& shown)
                             m_limits.max_total_bytes));
   }
   if (m_unpacked > m_limits.ratio_grace_bytes && m_unpacked > saturating_multiply(m_offset, m_limits.max_ratio)) {
-    return fail(ErrorCode::archive_limit,
-                fmt::format("entry '{}': compression ratio exceeds the {}:1 limit (likely a decompression bomb)", shown,
-                            m_limits.max_ratio));
+    Error e(ErrorCode::archive_limit,
+            fmt::format("entry '{}': compression ratio exceeds the {}:1 limit (likely a decompression bomb)", shown,
+                        m_limits.max_ratio));
+    e.details.push_back("an archive this compressible on purpose passes with a higher limits.max_ratio "
+                        "in the configuration file");
+    return fail(std::move(e));
   }
   return std::span<const char>(m_output.data(), static_cast<std::size_t>(n));
 }

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // A libarchive reader restricted to tar + gzip/zstd, reading an fd with
 // pread from offset 0, that accounts every byte it hands out against Limits.
+// Two stages: one reader only decompresses (raw format), and the tar reader
+// parses what it hands out, which TarScan watches on the way.
 #pragma once
+
+#include "tar_scan.hpp"
 
 #include <noodle/archive/limits.hpp>
 #include <noodle/util/error.hpp>
@@ -9,6 +13,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -49,11 +54,15 @@ public:
 
 private:
   TarInput(int fd, const Limits& limits);
+  // The compressed input, read with pread (the raw stage's source).
   static ssize_t read_callback(struct archive* a, void* self, const void** buffer);
+  // The uncompressed stream, from the raw stage (the tar stage's source).
+  static ssize_t tar_callback(struct archive* a, void* self, const void** buffer);
   // A failure of libarchive: our own limit or read error if one caused it.
   Error failure(std::string context) const;
 
-  struct archive* m_archive = nullptr;
+  struct archive* m_raw = nullptr;     // decompresses
+  struct archive* m_archive = nullptr; // parses tar
   int m_fd;
   Limits m_limits;
   std::uint64_t m_offset = 0;
@@ -62,6 +71,8 @@ private:
   bool m_over_archive_limit = false;
   int m_read_errno = 0;
   bool m_started = false;
+  TarScan m_scan;
+  std::optional<Error> m_scan_error;
   std::string m_last_entry;
   std::array<char, k_block> m_input{};
   std::array<char, k_block> m_output{};

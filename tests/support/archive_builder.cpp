@@ -137,12 +137,54 @@ void ArchiveBuilder::header(const std::string& name, char type, std::uint64_t si
     octal(&h[329], 8, 1); // devmajor
     octal(&h[337], 8, 3); // devminor
   }
+  seal(h);
+}
+
+void ArchiveBuilder::seal(std::array<char, k_block>& h)
+{
+  std::memset(&h[148], ' ', 8);
   unsigned sum = 0;
   for (char c : h) {
     sum += static_cast<unsigned char>(c);
   }
   octal(&h[148], 7, sum); // six digits and a NUL; the eighth byte stays ' '
   emit(h.data(), h.size());
+}
+
+ArchiveBuilder& ArchiveBuilder::file_with_header_size(const std::string& path, const std::string& content,
+                                                      std::uint64_t header_size)
+{
+  header(path, '0', header_size, 0644);
+  emit(content.data(), content.size());
+  pad(content.size());
+  return *this;
+}
+
+ArchiveBuilder& ArchiveBuilder::raw_extended(char type, const std::string& body)
+{
+  extended(type, type == 'L' ? "././@LongLink" : "PaxHeader/entry", body);
+  return *this;
+}
+
+ArchiveBuilder& ArchiveBuilder::gnu_sparse(const std::string& path, std::uint64_t hole, const std::string& data)
+{
+  std::array<char, k_block> h{};
+  copy_field(&h[0], 100, path);
+  octal(&h[100], 8, 0644);
+  octal(&h[108], 8, 0);
+  octal(&h[116], 8, 0);
+  octal(&h[124], 12, data.size()); // the bytes stored
+  octal(&h[136], 12, 0);
+  h[156] = 'S';
+  std::memcpy(&h[257], "ustar  ", 8); // the GNU magic
+  octal(&h[386], 12, hole);           // the one region of the map
+  octal(&h[398], 12, data.size());
+  h[482] = '\0';                     // no extension blocks
+  octal(&h[483], 12, hole + data.size()); // the real size
+  seal(h);
+  emit(data.data(), data.size());
+  pad(data.size());
+  return *this;
 }
 
 ArchiveBuilder& ArchiveBuilder::file(const std::string& path, const std::string& content)

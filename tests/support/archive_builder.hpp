@@ -9,6 +9,7 @@
 
 #include <noodle/archive/extract.hpp>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -46,11 +47,24 @@ public:
   // A regular file named by a GNU 'L' long-name record (ustar name truncated).
   ArchiveBuilder& gnu_long_name(const std::string& path, const std::string& content);
 
+  // An extended header of `type` ('x' pax, 'g' global pax, 'L' GNU long
+  // name) whose body is written exactly as given, malformed or not; it
+  // describes the entry added next.
+  ArchiveBuilder& raw_extended(char type, const std::string& body);
+  // A GNU sparse ('S') entry: `data` stored at offset `hole` of a file of
+  // hole + data.size() bytes, so hole 0 is a sparse entry without a hole.
+  ArchiveBuilder& gnu_sparse(const std::string& path, std::uint64_t hole, const std::string& data);
+
+  // A regular file whose ustar size field says `header_size` whatever the
+  // content's length (a preceding pax 'size' record gives the real one).
+  ArchiveBuilder& file_with_header_size(const std::string& path, const std::string& content, std::uint64_t header_size);
+
   // Ends the archive (two zero blocks) and returns the compressed bytes.
   std::string finish();
 
 private:
   void header(const std::string& name, char type, std::uint64_t size, unsigned mode, const std::string& link = {});
+  void seal(std::array<char, 512>& h); // the checksum, then emit
   void extended(char type, const std::string& name, const std::string& body);
   void emit(const void* data, std::size_t size);
   void pad(std::uint64_t size);

@@ -37,7 +37,9 @@ struct ExtractReport {
 //
 // Fails, leaving `staging_dir` empty again, with archive_invalid for a
 // disallowed format or entry ('..', absolute path, backslash, control
-// character, hardlink, device, FIFO, socket, sparse file, duplicate path,
+// character, hardlink, device, FIFO, socket, any sparse entry (even one
+// without a hole), a malformed pax record, a NUL in a pax path or GNU long
+// name, duplicate path,
 // escaping symlink, write through a symlink, truncated or corrupt data, no
 // manifest.yaml), archive_limit when `limits` are exceeded (entries and
 // implied directories, file and total bytes, ratio, path length and depth,

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: Apache-2.0
+// Tar details libarchive accepts without a word, each built byte by byte:
+// sparse entries without holes, a NUL inside a pax path or a GNU long name,
+// malformed pax records, and the compression-ratio limit and its setting.
+#include <noodle/archive/extract.hpp>
+#include <noodle/archive/reader.hpp>
+
+#include "support/archive_builder.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+using noodle::ErrorCode;
+using noodle::archive::Limits;
+using noodle::test::ArchiveBuilder;
+using noodle::test::ExtractSandbox;
+
+namespace {
+
+const std::string k_manifest = "name: demo\nversion: 1.0.0\n";
+
+std::string pax_record(const std::string& key, const std::string& value)
+{
+  const std::size_t body = key.size() + value.size() + 3; // ' ', '=', '\n'
+  std::size_t len = body + 1;
+  while (std::to_string(len).size() + body != len) {
+    len = std::to_string(len).size() + body;
+  }
+  return std::to_string(len) + " " + key + "=" + value + "\n";
+}
+
+void require_refused(const ExtractSandbox& box, const noodle::Result<noodle::archive::ExtractReport>& result,
+                     ErrorCode code, const std::string& message)
+{
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == message);
+  CHECK(noodle::error_code_name(result.error().code) == noodle::error_code_name(code));
+  CHECK(box.outside() == box.outside_before());
+  CHECK(box.staged().empty());
+}
+
+std::string read_text(const fs::path& path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+} // namespace
+
+TEST_CASE("a GNU sparse entry is refused even when its map has no hole")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest).gnu_sparse("data.bin", 0, std::string(1000, 'x'));
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'data.bin': sparse files are not allowed, even without holes (GNU sparse header)");
+}
+
+TEST_CASE("a GNU sparse entry with a hole is refused")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest).gnu_sparse("holey.bin", 4096, std::string(512, 'y'));
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'holey.bin': sparse files are not allowed, even without holes (GNU sparse header)");
+}
+
+TEST_CASE("a pax GNU.sparse entry is refused even when its map has no hole")
+{
+  ExtractSandbox box;
+  const std::string data(1000, 'z');
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest)
+      .raw_extended('x', pax_record("GNU.sparse.size", "1000") + pax_record("GNU.sparse.numblocks", "1")
+                             + pax_record("GNU.sparse.map", "0,1000"))
+      .file("data.bin", data);
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'data.bin': sparse files are not allowed, even without holes (pax GNU.sparse records)");
+}
+
+TEST_CASE("a pax path with a NUL inside is refused and named whole, never cut at the NUL")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest)
+      .raw_extended('x', pax_record("path", std::string("bin/tool\0.sh", 12)))
+      .file("plain-name", "#!/bin/sh\n");
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'bin/tool\\x00.sh': its pax 'path' record contains a NUL byte");
+}
+
+TEST_CASE("a pax linkpath with a NUL inside is refused")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest)
+      .raw_extended('x', pax_record("linkpath", std::string("target\0x", 8)))
+      .symlink("link", "target");
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'link': its pax 'linkpath' record contains a NUL byte");
+}
+
+TEST_CASE("a pax header with a malformed record is refused naming the entry, not read past")
+{
+  ExtractSandbox box;
+  // Each body breaks the "LENGTH key=value\n" form differently.
+  const std::vector<std::pair<std::string, std::string>> bodies = {
+      {"99 path=evil\n", "its length does not fit the header"},
+      {"14 path=evil!!", "it does not end with a newline"},
+      {"path=evil\n", "no length field"},
+      {"9 =value\n", "it has no keyword"},
+      {"11 size=1x\n", "the size is not a number"},
+      {pax_record("path", "ok-name") + "\n", "no length field"},
+  };
+  for (const auto& [body, why] : bodies) {
+    INFO(body);
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest).raw_extended('x', body).file("plain-name", "data");
+    const auto result = box.extract(b.finish());
+    REQUIRE_FALSE(result);
+    CHECK(result.error().message.find("its pax header has a malformed record at byte ") != std::string::npos);
+    CHECK(result.error().message.find(why) != std::string::npos);
+    CHECK(result.error().message.rfind("entry '", 0) == 0);
+    CHECK(box.staged().empty());
+    CHECK(box.outside() == box.outside_before());
+  }
+}
+
+TEST_CASE("a malformed global pax header is refused naming the header")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.raw_extended('g', "5 x\n").file("manifest.yaml", k_manifest);
+  const auto result = box.extract(b.finish());
+  require_refused(box, result, ErrorCode::archive_invalid,
+                  "entry 'PaxHeader/entry': its pax header has a malformed record at byte 0 (its length does not fit "
+                  "the header)");
+}
+
+TEST_CASE("a GNU long name with a NUL inside is refused")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest).raw_extended('L', std::string("safe\0../../evil\0", 16)).file("plain", "x");
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'plain': its GNU long name contains a NUL byte");
+}
+
+TEST_CASE("well-formed pax records and GNU long names still extract")
+{
+  ExtractSandbox box;
+  const std::string long_name = std::string(150, 'n') + "/file.txt";
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest)
+      .raw_extended('g', pax_record("comment", "made by a test"))
+      .raw_extended('x', pax_record("path", "real.txt") + pax_record("mtime", "1700000000.5"))
+      .file("header-name.txt", "pax")
+      .gnu_long_name("gnu/" + std::string(120, 'g'), "gnu")
+      .file(long_name, "long");
+  const auto result = box.extract(b.finish());
+  REQUIRE(result);
+  CHECK(read_text(box.staging() / "real.txt") == "pax");
+  CHECK_FALSE(fs::exists(box.staging() / "header-name.txt"));
+  CHECK(read_text(box.staging() / "gnu" / std::string(120, 'g')) == "gnu");
+  CHECK(read_text(box.staging() / long_name) == "long");
+}
+
+TEST_CASE("a pax size record is followed to the next header")
+{
+  // The ustar size says 0, the pax record 700 bytes: libarchive reads 700,
+  // and so must the scan, or the next header would be judged from data.
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  const std::string payload(700, 'p');
+  b.file("manifest.yaml", k_manifest).raw_extended('x', pax_record("size", "700"));
+  b.file_with_header_size("big.bin", payload, 0).gnu_sparse("after.bin", 0, "s");
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+                  "entry 'after.bin': sparse files are not allowed, even without holes (GNU sparse header)");
+}
+
+TEST_CASE("reading one member refuses the same hidden pax damage as extraction")
+{
+  noodle::test::TempDir dir;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest)
+      .raw_extended('x', pax_record("path", std::string("a\0b", 3)))
+      .file("other", "x");
+  noodle::test::write_bytes(dir.path() / "a.tgz", b.finish());
+  noodle::test::OpenFile file(dir.path() / "a.tgz");
+  const auto member = noodle::archive::read_member(file.fd(), "other", 1024, Limits{});
+  REQUIRE_FALSE(member);
+  CHECK(member.error().message == "entry 'a\\x00b': its pax 'path' record contains a NUL byte");
+}
+
+TEST_CASE("the compression-ratio limit names its setting, and raising it lets the archive through")
+{
+  ExtractSandbox box;
+  ArchiveBuilder b;
+  b.file("manifest.yaml", k_manifest).zeros("zeros.bin", 8U << 20);
+  const std::string bytes = b.finish();
+  const auto refused = box.extract(bytes);
+  REQUIRE_FALSE(refused);
+  CHECK(noodle::error_code_name(refused.error().code) == noodle::error_code_name(ErrorCode::archive_limit));
+  CHECK(refused.error().message
+        == "entry 'zeros.bin': compression ratio exceeds the 200:1 limit (likely a decompression bomb)");
+  REQUIRE_FALSE(refused.error().details.empty());
+  CHECK(refused.error().details.back().find("limits.max_ratio") != std::string::npos);
+
+  Limits raised;
+  raised.max_ratio = 100'000;
+  const auto accepted = box.extract(bytes, raised);
+  REQUIRE(accepted);
+  CHECK(fs::file_size(box.staging() / "zeros.bin") == (8U << 20));
+}
