@@ -12,6 +12,7 @@ Usage: semver_conformance.py --probe build/tests/semver_probe [--seed N]
 """
 
 import argparse
+import collections
 import os
 import random
 import shutil
@@ -20,6 +21,8 @@ import sys
 import tempfile
 import time
 import urllib.parse
+
+import fixture_calls
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MAX_SAFE = 2**53 - 1
@@ -433,26 +436,8 @@ def run(cmd, stdin_path=None, timeout=120):
     return res.stdout.decode("utf-8", errors="replace").split("\n")[:-1]
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--probe", required=True, help="path to the semver_probe executable")
-    ap.add_argument("--node", default="node")
-    ap.add_argument("--semver", default=os.path.join(HERE, "node_modules", "semver"),
-                    help="npm semver package directory")
-    ap.add_argument("--seed", type=int, default=20240601)
-    ap.add_argument("--versions", type=int, default=4000)
-    ap.add_argument("--ranges", type=int, default=1200)
-    ap.add_argument("--pairs", type=int, default=40000)
-    ap.add_argument("--examples", type=int, default=5, help="disagreements shown per category")
-    args = ap.parse_args()
-
-    node = shutil.which(args.node)
-    if node is None or not os.path.isfile(os.path.join(args.semver, "package.json")):
-        sys.stderr.write("error: node and npm semver are required for this check; "
-                         "run `npm ci --prefix tests/conformance` (node: {}, semver: {})\n"
-                         .format(node or "not found", args.semver))
-        return 2
-
+def generated_commands(args):
+    """The seeded corpus: (commands, versions, ranges)."""
     rng = random.Random(args.seed)
     versions = gen_versions(rng, args.versions)
     ranges = gen_ranges(rng, args.ranges)
@@ -534,6 +519,47 @@ def main():
         commands += [("range_o", (flags, r)) for r in rs]
         vs = option_versions if "l" in flags else versions + pre_versions
         commands += [("satisfies_o", (flags, rng.choice(vs + pre_versions), rng.choice(rs))) for _ in range(4000)]
+    return commands, versions, ranges
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--probe", required=True, help="path to the semver_probe executable")
+    ap.add_argument("--node", default="node")
+    ap.add_argument("--semver", default=os.path.join(HERE, "node_modules", "semver"),
+                    help="npm semver package directory")
+    ap.add_argument("--seed", type=int, default=20240601)
+    ap.add_argument("--versions", type=int, default=4000)
+    ap.add_argument("--ranges", type=int, default=1200)
+    ap.add_argument("--pairs", type=int, default=40000)
+    ap.add_argument("--examples", type=int, default=5, help="disagreements shown per category")
+    ap.add_argument("--fixtures", metavar="NODE_SEMVER_CHECKOUT",
+                    help="instead of the seeded corpus, ask every call node-semver's own tests make "
+                         "(test/functions, test/ranges of a checkout of its repository)")
+    ap.add_argument("--fixtures-from-env", metavar="VAR",
+                    help="--fixtures from this environment variable; exit 77 (skipped) when it is unset")
+    args = ap.parse_args()
+    if args.fixtures_from_env:
+        args.fixtures = os.environ.get(args.fixtures_from_env)
+        if not args.fixtures or not os.path.isdir(os.path.join(args.fixtures, "test", "functions")):
+            print("skipped: {} does not name a checkout of node-semver's repository".format(args.fixtures_from_env))
+            return 77
+
+    node = shutil.which(args.node)
+    if node is None or not os.path.isfile(os.path.join(args.semver, "package.json")):
+        sys.stderr.write("error: node and npm semver are required for this check; "
+                         "run `npm ci --prefix tests/conformance` (node: {}, semver: {})\n"
+                         .format(node or "not found", args.semver))
+        return 2
+
+    unasked = collections.Counter()
+    asked = collections.Counter()
+    if args.fixtures:
+        with tempfile.TemporaryDirectory() as tmp:
+            commands, asked, unasked = fixture_calls.fixture_commands(node, os.path.abspath(args.fixtures), tmp)
+        versions, ranges = [], []
+    else:
+        commands, versions, ranges = generated_commands(args)
 
     with tempfile.TemporaryDirectory() as tmp:
         cmd_path = os.path.join(tmp, "commands.txt")
@@ -602,7 +628,8 @@ def main():
                    "max_sat_o": "maxSatisfying",
                    "satisfies_o": "satisfies"}[cat] + {"l": " (loose)", "p": " (includePrerelease)",
                                                        "lp": " (loose+includePrerelease)", "-": "", "r": " (rtl)",
-                                                       "lr": " (loose, rtl)", "pr": " (includePrerelease, rtl)"}[a[0]]
+                                                       "lr": " (loose, rtl)", "pr": " (includePrerelease, rtl)",
+                                                       "lpr": " (loose+includePrerelease, rtl)"}[a[0]]
             documented = any(huge_numeric_pre(x.strip(), loose) or (loose and loose_text_has_huge_pre(x))
                              for x in a[1:]) or range_has_huge_numeric_pre(ref, loose)
             # npm's minVersion re-reads a loose range's versions strictly and
@@ -620,6 +647,13 @@ def main():
     print("semver conformance with npm semver (seed {}): {} versions ({} valid), {} ranges ({} valid), "
           "node {:.1f}s, probe {:.1f}s".format(args.seed, len(versions), len(valid_versions), len(ranges),
                                                valid_ranges, t1 - t0, t2 - t1))
+    if args.fixtures:
+        print("node-semver's tests at {}: {} calls asked, {} cannot be asked".format(
+            args.fixtures, sum(asked.values()), sum(unasked.values())))
+        for fn, n in sorted(asked.items()):
+            print("  asked          {:<26} {:>6}".format(fn, n))
+        for (fn, why), n in sorted(unasked.items()):
+            print("  cannot be asked {:<25} {:>6}  {}".format(fn, n, why))
     for cat in checks:
         print("  {:<20} {:>9} checks  {:>6} disagreements  {:>6} documented divergences"
               .format(cat, checks[cat], len(bad.get(cat, [])), len(known.get(cat, []))))
