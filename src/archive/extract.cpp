@@ -80,6 +80,13 @@ std::optional<std::string> refused_type(mode_t type)
 class Extractor {
 public:
   Extractor(int root, const Limits& limits) : m_root(root), m_limits(limits) { m_nodes.push_back(Node{}); }
+  // Judges every entry by the same rules and writes nothing (root -1).
+  static Extractor checker(const Limits& limits)
+  {
+    Extractor e(-1, limits);
+    e.m_check_only = true;
+    return e;
+  }
 
   Result<void> run(int fd);
   // Removes everything run() created, children first; returns what remained.
@@ -93,6 +100,10 @@ private:
                                      std::size_t existing, const std::string& shown);
   Result<void> write_file(detail::TarInput& in, archive_entry* e, std::uint32_t node, const std::string& shown);
   Result<void> sync_all();
+  // entry()'s last part when nothing is written.
+  Result<void> check_entry(detail::TarInput& in, archive_entry* e, std::uint32_t parent,
+                           std::optional<std::uint32_t> earlier, const std::string& name, const char* target,
+                           const std::string& shown);
 
   std::optional<std::uint32_t> child(std::uint32_t parent, std::string_view name) const;
   Result<std::uint32_t> add_node(std::uint32_t parent, std::string_view name, NodeKind kind, bool from_entry,
@@ -117,6 +128,7 @@ private:
   std::uint32_t m_cached_node = k_root;
   UniqueFd m_cached_fd;
   bool m_have_openat2 = true;
+  bool m_check_only = false;
 };
 
 std::string child_key(std::uint32_t parent, std::string_view name)
@@ -227,6 +239,14 @@ Result<std::uint32_t> Extractor::make_parents(const std::vector<std::string_view
                                               std::size_t existing, const std::string& shown)
 {
   for (std::size_t i = existing; i + 1 < parts.size(); ++i) {
+    if (m_check_only) {
+      auto made = add_node(parent, parts[i], NodeKind::directory, false, shown);
+      if (!made) {
+        return made;
+      }
+      parent = *made;
+      continue;
+    }
     auto parent_fd = directory_fd(parent);
     if (!parent_fd) {
       return fail(io_error(shown, "open directory", parent, parent_fd.error()));
@@ -257,6 +277,26 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     return fail(ErrorCode::archive_limit,
                 fmt::format("entry '{}': file is larger than the {}-byte limit", shown, m_limits.max_file_bytes));
   };
+  if (m_check_only) {
+    std::uint64_t size = 0;
+    for (;;) {
+      auto block = in.read_block(shown);
+      if (!block) {
+        return fail(std::move(block.error()));
+      }
+      if (block->empty()) {
+        break;
+      }
+      size += block->size();
+      if (size > m_limits.max_file_bytes) {
+        return too_big();
+      }
+    }
+    ++m_report.files;
+    m_report.bytes += size;
+    m_nodes[node].size = size;
+    return {};
+  }
   auto parent_fd = directory_fd(m_nodes[node].parent);
   if (!parent_fd) {
     return fail(io_error(shown, "open directory", m_nodes[node].parent, parent_fd.error()));
@@ -394,11 +434,14 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
     return fail(std::move(made_parent.error()));
   }
   parent = *made_parent;
+  const std::string name(parts.back());
+  if (m_check_only) {
+    return check_entry(in, e, parent, earlier, name, target, shown);
+  }
   auto parent_fd = directory_fd(parent);
   if (!parent_fd) {
     return fail(io_error(shown, "open directory", parent, parent_fd.error()));
   }
-  const std::string name(parts.back());
 
   std::uint32_t directory = k_root;
   if (type == AE_IFDIR && earlier) {
@@ -449,6 +492,33 @@ Result<void> Extractor::entry(detail::TarInput& in, archive_entry* e)
     m_nodes[directory].mode = static_cast<std::uint32_t>(mode);
   }
   // Directories and symlinks carry no data; anything there is still counted.
+  auto drained = in.drain(shown);
+  return drained ? Result<void>() : fail(std::move(drained.error()));
+}
+
+Result<void> Extractor::check_entry(detail::TarInput& in, archive_entry* e, std::uint32_t parent,
+                                    std::optional<std::uint32_t> earlier, const std::string& name, const char* target,
+                                    const std::string& shown)
+{
+  const auto type = archive_entry_filetype(e);
+  if (type == AE_IFDIR && earlier) {
+    m_nodes[*earlier].from_entry = true;
+  } else if (type == AE_IFDIR || type == AE_IFLNK) {
+    auto made = add_node(parent, name, type == AE_IFDIR ? NodeKind::directory : NodeKind::symlink, true, shown);
+    if (!made) {
+      return fail(std::move(made.error()));
+    }
+    if (type == AE_IFLNK) {
+      ++m_report.symlinks;
+      m_nodes[*made].digest = target;
+    }
+  } else {
+    auto made = add_node(parent, name, NodeKind::file, true, shown);
+    if (!made) {
+      return fail(std::move(made.error()));
+    }
+    return write_file(in, e, *made, shown);
+  }
   auto drained = in.drain(shown);
   return drained ? Result<void>() : fail(std::move(drained.error()));
 }
@@ -584,7 +654,7 @@ Result<void> Extractor::run(int fd)
   if (!manifest || m_nodes[*manifest].kind != NodeKind::file) {
     return fail(ErrorCode::archive_invalid, fmt::format("archive has no regular file '{}' at its root", k_manifest));
   }
-  return sync_all();
+  return m_check_only ? Result<void>() : sync_all();
 }
 
 ExtractReport Extractor::take_report()
@@ -682,6 +752,15 @@ Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& s
     return fail(std::move(error));
   }
   return extractor.take_report();
+}
+
+Result<ExtractReport> check_extraction(int fd, const Limits& limits)
+{
+  auto checker = Extractor::checker(limits);
+  if (auto done = checker.run(fd); !done) {
+    return fail(std::move(done.error()));
+  }
+  return checker.take_report();
 }
 
 } // namespace noodle::archive

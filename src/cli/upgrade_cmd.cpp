@@ -261,6 +261,7 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   prepare.allow_downgrade = saved->request.allow_downgrade;
   prepare.source = archive_source(ctx, o);
   prepare.live = connection ? &connection->path : nullptr;
+  prepare.check_extraction = o.dry_run;
   auto prepared = engine::prepare_changes(session, prepare);
   if (!prepared) {
     return refuse(prepared.error());

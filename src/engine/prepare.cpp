@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/keyring.hpp>
+#include <noodle/archive/extract.hpp>
 #include <noodle/archive/verify.hpp>
 #include <noodle/engine/prepare.hpp>
 #include <noodle/engine/upgrade.hpp>
@@ -51,7 +52,7 @@ bool file_exists(const std::filesystem::path& path)
 
 // Verifies the archive of `entry` as install_version will, reading it into a
 // private temporary copy that is removed before returning.
-Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& source,
+Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& source, bool check_extraction,
                         std::optional<archive::Keyring>& keyring, HopAction& action, std::vector<std::string>& warnings)
 {
   auto files = locate_archive(entry, source);
@@ -89,6 +90,11 @@ Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& so
   }
   if (auto matches = archive::check_catalog_entry(*verified, entry); !matches) {
     return fail(matches.error());
+  }
+  if (check_extraction) {
+    if (auto judged = archive::check_extraction(verified->fd, source.limits); !judged) {
+      return fail(judged.error());
+    }
   }
   action.is_signed = verified->is_signed;
   action.sha256 = verified->sha256;
@@ -186,7 +192,7 @@ Result<Prepared> prepare_changes(Session& session, const PrepareRequest& request
       }
       continue;
     }
-    if (auto verified = verify_hop(*change.entry, request.source, keyring, action, prepared.warnings); !verified) {
+    if (auto verified = verify_hop(*change.entry, request.source, request.check_extraction, keyring, action, prepared.warnings); !verified) {
       return fail(verified.error());
     }
   }

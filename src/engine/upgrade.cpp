@@ -108,12 +108,12 @@ Result<void> check_floors(Session& session, const std::vector<Change>& changes, 
 
 namespace {
 
-enum class Audit { no, yes };
+enum class Purpose { preview, run }; // a run audits its refusals
 
 // What upgrade() does before its first change: the outcome is a refusal, a
 // no-op, or `prepared` with `changes` to carry out.
 Result<UpgradeOutcome> decide(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
-                              const UpgradeOptions& options, Audit audit, std::vector<Change>& changes)
+                              const UpgradeOptions& options, Purpose purpose, std::vector<Change>& changes)
 {
   UpgradeOutcome outcome;
   auto installed = state::read_installed(session.layout().root());
@@ -124,7 +124,7 @@ Result<UpgradeOutcome> decide(Session& session, const manifest::Catalog& catalog
     Error e(ErrorCode::infeasible, "--allow-unsigned is refused under --validation strict");
     e.details.push_back("unsigned archives are for development only; sign the archive with `noodle-upgrade sign`");
     outcome.refusal = std::move(e);
-    if (audit == Audit::yes) {
+    if (purpose == Purpose::run) {
       audit_refusal(session, options, *installed, *outcome.refusal);
     }
     return outcome;
@@ -142,7 +142,7 @@ Result<UpgradeOutcome> decide(Session& session, const manifest::Catalog& catalog
       }
     }
     outcome.refusal = std::move(e);
-    if (audit == Audit::yes) {
+    if (purpose == Purpose::run) {
       audit_refusal(session, options, *installed, *outcome.refusal);
     }
     return outcome;
@@ -158,10 +158,11 @@ Result<UpgradeOutcome> decide(Session& session, const manifest::Catalog& catalog
   prepare.allow_downgrade = options.plan.allow_downgrade;
   prepare.source = options.source;
   prepare.live = options.live ? &*options.live : nullptr;
+  prepare.check_extraction = purpose == Purpose::preview;
   auto prepared = prepare_changes(session, prepare);
   if (!prepared) {
     outcome.refusal = prepared.error();
-    if (audit == Audit::yes) {
+    if (purpose == Purpose::run) {
       audit_refusal(session, options, *installed, *outcome.refusal);
     }
     return outcome;
@@ -176,14 +177,14 @@ Result<UpgradeOutcome> preview_upgrade(Session& session, const manifest::Catalog
                                        const state::MachineInfo& machine, const UpgradeOptions& options)
 {
   std::vector<Change> changes;
-  return decide(session, catalog, machine, options, Audit::no, changes);
+  return decide(session, catalog, machine, options, Purpose::preview, changes);
 }
 
 Result<UpgradeOutcome> upgrade(Session& session, const manifest::Catalog& catalog, const state::MachineInfo& machine,
                                const UpgradeOptions& options)
 {
   std::vector<Change> changes;
-  auto decided = decide(session, catalog, machine, options, Audit::yes, changes);
+  auto decided = decide(session, catalog, machine, options, Purpose::run, changes);
   if (!decided || decided->refusal || decided->no_op) {
     return decided;
   }

@@ -3,6 +3,7 @@
 // root, each refusal and success scenario gives the same exit code and JSON
 // error code from `plan`, `--dry-run` and the real run, and a run that
 // refuses has changed nothing.
+#include "support/archive_builder.hpp"
 #include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -225,6 +226,9 @@ struct Scenario {
   Verdict expected;
   Runtime runtime = Runtime::none;
   std::function<void(Copy&)> setup = [](Copy&) {};
+  // The run meets the refusal inside its transaction (extraction), so it
+  // keeps a record of the failed attempt; links and versions stay as they were.
+  bool run_records_attempt = false;
 };
 
 // upgrade NAME VERSION [options] as plan, --dry-run and the run.
@@ -306,6 +310,26 @@ std::vector<Scenario> scenarios()
       std::ofstream(c.catalog / "telemetry_agent.yaml", std::ios::app)
           << "archive:\n  file: ../archives/telemetry_agent-1.0.0.tar.gz\n  sha256: \"" << std::string(64, 'a')
           << "\"\n";
+    };
+    all.push_back(std::move(s));
+  }
+  {
+    // Signed and listed correctly, but extraction refuses an entry: the
+    // preview reads the entries as extraction will.
+    auto s = upgrade_scenario("a signed archive holding a device node", "telemetry_agent", "1.0.0", {"--offline"},
+                              {4, "archive_invalid"});
+    s.run_records_attempt = true;
+    s.setup = [](Copy& c) {
+      const fs::path archive = c.archives / "telemetry_agent-1.0.0.tar.gz";
+      noodle::test::ArchiveBuilder b;
+      b.file("manifest.yaml", "name: telemetry_agent\nversion: 1.0.0\ntype: system\nhot_swappable: true\n")
+          .file("bin/telemetry_agent", "#!/bin/sh\n")
+          .device("dev/null");
+      fs::remove(archive);
+      fs::remove(fs::path(archive.string() + ".sig"));
+      write_file(archive, b.finish());
+      const fs::path key = example_archives() / "demo-test-key.key";
+      REQUIRE(run_binary({"sign", archive.string(), "--key", key.string()}).exit_code == 0);
     };
     all.push_back(std::move(s));
   }
@@ -417,7 +441,13 @@ TEST_CASE("plan, --dry-run and the run agree on exit code and error code, and a 
       auto run = c.nu(resolve(s.run, c));
       INFO("run: " << run.out << run.err);
       CHECK(verdict_of(run) == s.expected);
-      if (s.expected.exit != 0) {
+      if (s.run_records_attempt) {
+        const auto without_history = [](const std::string& snap) { return snap.substr(0, snap.rfind("history: ")); };
+        const std::string after = c.snapshot();
+        CHECK(without_history(after) == without_history(before));
+        auto last = nlohmann::json::parse(c.nu({"-o", "json", "history", "--limit", "1"}).out)["history"][0];
+        CHECK(last["status"] == "failed");
+      } else if (s.expected.exit != 0) {
         CHECK(c.snapshot() == before);
       } else {
         CHECK(c.snapshot() != before);

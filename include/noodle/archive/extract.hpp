@@ -53,4 +53,10 @@ Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, 
 // errors name it `shown`.
 Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& shown, const Limits& limits);
 
+// Reads the whole archive on `fd` and judges every entry by the rules and
+// limits extract() applies, writing nothing: the same refusals, in the same
+// words, and the report without digests (files, bytes, symlinks, tree).
+// What extract() could still fail on is only the disk (io).
+Result<ExtractReport> check_extraction(int fd, const Limits& limits);
+
 } // namespace noodle::archive

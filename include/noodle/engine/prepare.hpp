@@ -40,6 +40,11 @@ struct PrepareRequest {
   ArchiveSource source;
   // The connected runtime's hello and the strategy options; null: offline.
   const LivePath* live = nullptr;
+  // A preview (plan, --dry-run) also reads each archive to extract through
+  // the extraction rules, writing nothing, so it refuses what extraction
+  // would (a device node, a sparse entry, a limit); the run meets the same
+  // refusal when it extracts, and does not read the archive twice.
+  bool check_extraction = false;
 };
 
 struct Prepared {
@@ -57,7 +62,8 @@ struct Prepared {
 //  - each hop's version directory (plan_install): a version to extract or
 //    replace has its archive located (not_found), its signature verified and
 //    its catalog entry (sha256, size) checked, reading the archive into a
-//    private temporary copy that is removed again -- nothing is extracted;
+//    private temporary copy that is removed again -- nothing is extracted,
+//    but with check_extraction every entry is judged as extraction would;
 //    an archive without a .sig is signature_invalid unless
 //    source.allow_unsigned, which warns.
 // Changes nothing under the root; the upgrade, `plan` and `--dry-run` call it

@@ -217,3 +217,68 @@ TEST_CASE("the compression-ratio limit names its setting, and raising it lets th
   REQUIRE(accepted);
   CHECK(fs::file_size(box.staging() / "zeros.bin") == (8U << 20));
 }
+
+TEST_CASE("archive::check_extraction refuses with extract's very words and writes nothing")
+{
+  std::vector<std::string> archives;
+  {
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest).device("dev/null");
+    archives.push_back(b.finish());
+  }
+  {
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest).file("../escape", "x");
+    archives.push_back(b.finish());
+  }
+  {
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest).symlink("link", "../../out").file("a", "x");
+    archives.push_back(b.finish());
+  }
+  {
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest).file("a", "1").file("a", "2");
+    archives.push_back(b.finish());
+  }
+  {
+    ArchiveBuilder b;
+    b.file("manifest.yaml", k_manifest).symlink("d", "x").file("d/f", "through the link");
+    archives.push_back(b.finish());
+  }
+  {
+    ArchiveBuilder b;
+    b.file("only.txt", "no manifest");
+    archives.push_back(b.finish());
+  }
+  noodle::test::TempDir dir;
+  for (std::size_t i = 0; i < archives.size(); ++i) {
+    INFO("archive " << i);
+    ExtractSandbox box;
+    const auto extracted = box.extract(archives[i]);
+    REQUIRE_FALSE(extracted);
+    const fs::path file = dir.path() / ("a" + std::to_string(i) + ".tgz");
+    noodle::test::write_bytes(file, archives[i]);
+    noodle::test::OpenFile open(file);
+    const auto checked = noodle::archive::check_extraction(open.fd(), Limits{});
+    REQUIRE_FALSE(checked);
+    CHECK(checked.error().message == extracted.error().message);
+    CHECK(noodle::error_code_name(checked.error().code) == noodle::error_code_name(extracted.error().code));
+  }
+  // And a good archive passes, reporting what extraction would create.
+  ArchiveBuilder good;
+  good.file("manifest.yaml", k_manifest).dir("bin").file("bin/tool", "#!/bin/sh\n").symlink("latest", "bin/tool");
+  const fs::path file = dir.path() / "good.tgz";
+  noodle::test::write_bytes(file, good.finish());
+  noodle::test::OpenFile open(file);
+  const auto checked = noodle::archive::check_extraction(open.fd(), Limits{});
+  REQUIRE(checked);
+  CHECK(checked->files == 2);
+  CHECK(checked->symlinks == 1);
+  // Nothing beside the archives themselves.
+  for (const auto& e : fs::directory_iterator(dir.path())) {
+    CHECK(e.path().extension() == ".tgz");
+    CHECK(e.is_regular_file());
+  }
+  CHECK(std::distance(fs::directory_iterator(dir.path()), fs::directory_iterator()) == static_cast<std::ptrdiff_t>(archives.size() + 1));
+}
