@@ -88,6 +88,20 @@ void append_control(std::string& out, unsigned char b)
 // Walks `text`, calling `plain(at, decoded)` for each character shown as it
 // is and `escaped(at, decoded)` for each that is not; stops when a callback
 // returns false.
+// How many leading bytes are printable ASCII (and kept newlines): text that
+// needs no decoding, the common case, is passed over a byte at a time.
+std::size_t plain_ascii(std::string_view text, std::size_t at, Newlines newlines)
+{
+  while (at < text.size()) {
+    const auto b = static_cast<unsigned char>(text[at]);
+    if ((b < 0x20u || b >= 0x7fu) && !(b == '\n' && newlines == Newlines::keep)) {
+      break;
+    }
+    ++at;
+  }
+  return at;
+}
+
 template <typename Plain, typename Escaped>
 void walk(std::string_view text, Newlines newlines, const Plain& plain, const Escaped& escaped)
 {
@@ -159,16 +173,21 @@ std::string escape_text(std::string_view text, Newlines newlines)
 {
   std::string out;
   out.reserve(text.size());
+  // Plain characters are copied a run at a time, up to the next escape.
+  if (plain_ascii(text, 0, newlines) == text.size()) {
+    out.assign(text);
+    return out;
+  }
+  std::size_t run = 0;
   walk(
-      text, newlines,
+      text, newlines, [](std::size_t, const Decoded&) { return true; },
       [&](std::size_t at, const Decoded& d) {
-        out.append(text.substr(at, d.length));
-        return true;
-      },
-      [&](std::size_t at, const Decoded& d) {
+        out.append(text.substr(run, at - run));
         append_escape(out, text, at, d);
+        run = at + (d.length == 0 ? 1 : d.length);
         return true;
       });
+  out.append(text.substr(run));
   return out;
 }
 
