@@ -277,34 +277,17 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     return fail(ErrorCode::archive_limit,
                 fmt::format("entry '{}': file is larger than the {}-byte limit", shown, m_limits.max_file_bytes));
   };
-  if (m_check_only) {
-    std::uint64_t size = 0;
-    for (;;) {
-      auto block = in.read_block(shown);
-      if (!block) {
-        return fail(std::move(block.error()));
-      }
-      if (block->empty()) {
-        break;
-      }
-      size += block->size();
-      if (size > m_limits.max_file_bytes) {
-        return too_big();
-      }
+  UniqueFd out;
+  if (!m_check_only) {
+    auto parent_fd = directory_fd(m_nodes[node].parent);
+    if (!parent_fd) {
+      return fail(io_error(shown, "open directory", m_nodes[node].parent, parent_fd.error()));
     }
-    ++m_report.files;
-    m_report.bytes += size;
-    m_nodes[node].size = size;
-    return {};
-  }
-  auto parent_fd = directory_fd(m_nodes[node].parent);
-  if (!parent_fd) {
-    return fail(io_error(shown, "open directory", m_nodes[node].parent, parent_fd.error()));
-  }
-  UniqueFd out(
-      ::openat(*parent_fd, m_nodes[node].name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!out.valid()) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot create file: {}", shown, std::strerror(errno)));
+    out = UniqueFd(
+        ::openat(*parent_fd, m_nodes[node].name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!out.valid()) {
+      return fail(ErrorCode::io, fmt::format("entry '{}': cannot create file: {}", shown, std::strerror(errno)));
+    }
   }
   std::uint64_t written = 0;
   Sha256 hash; // over the blocks already in memory: no second read of the file
@@ -320,11 +303,20 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     if (written > m_limits.max_file_bytes) {
       return too_big();
     }
+    if (m_check_only) {
+      continue;
+    }
     if (const int err = util::write_all(out.get(), block->data(), block->size()); err != 0) {
       return fail(ErrorCode::io, fmt::format("entry '{}': cannot write file: {}", shown, std::strerror(err)));
     }
     hash.update(std::string_view(block->data(), block->size()));
     report_progress(in);
+  }
+  if (m_check_only) {
+    ++m_report.files;
+    m_report.bytes += written;
+    m_nodes[node].size = written;
+    return {};
   }
   auto digest = hash.final();
   if (!digest) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "archive_builder.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -51,6 +53,9 @@ void copy_field(char* field, std::size_t width, const std::string& text)
   std::copy_n(text.data(), std::min(width, text.size()), field);
 }
 
+
+} // namespace
+
 // One pax record: "<len> key=value\n", where len counts itself.
 std::string pax_record(const std::string& key, const std::string& value)
 {
@@ -61,8 +66,6 @@ std::string pax_record(const std::string& key, const std::string& value)
   }
   return std::to_string(len) + " " + key + "=" + value + "\n";
 }
-
-} // namespace
 
 ArchiveBuilder::ArchiveBuilder(Compression compression) : m_writer(archive_write_new())
 {
@@ -383,6 +386,16 @@ std::vector<std::string> ExtractSandbox::outside() const
 std::vector<std::string> ExtractSandbox::staged() const
 {
   return listing(m_staging, {});
+}
+
+void require_refused(const ExtractSandbox& box, const Result<archive::ExtractReport>& result, ErrorCode code,
+                     const std::string& message)
+{
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == message);
+  CHECK(error_code_name(result.error().code) == error_code_name(code));
+  CHECK(box.outside() == box.outside_before());
+  CHECK(box.staged().empty());
 }
 
 } // namespace noodle::test

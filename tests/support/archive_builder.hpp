@@ -74,6 +74,9 @@ private:
   bool m_finished = false;
 };
 
+// One pax record: "<len> key=value\n", where len counts itself.
+std::string pax_record(const std::string& key, const std::string& value);
+
 // A zip archive holding one stored file, written with libarchive's zip writer.
 std::string zip_bytes(const std::string& name, const std::string& content);
 
@@ -120,5 +123,11 @@ private:
   std::vector<std::string> m_before;
   int m_count = 0;
 };
+
+// Extraction failed with exactly `code` and `message`, wrote nothing outside
+// staging and left staging empty.
+void require_refused(const ExtractSandbox& box, const Result<archive::ExtractReport>& result, ErrorCode code,
+                     const std::string& message);
+
 
 } // namespace noodle::test

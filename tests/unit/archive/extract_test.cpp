@@ -16,6 +16,7 @@ using noodle::archive::Limits;
 using noodle::test::ArchiveBuilder;
 using noodle::test::Compression;
 using noodle::test::ExtractSandbox;
+using noodle::test::require_refused;
 
 namespace {
 
@@ -34,18 +35,6 @@ unsigned mode_of(const fs::path& path)
   struct stat st {};
   REQUIRE(::lstat(path.c_str(), &st) == 0);
   return st.st_mode & 07777;
-}
-
-// The extraction failed with exactly `code` and `message`, wrote nothing
-// outside staging and left staging empty.
-void require_rejected(const ExtractSandbox& box, const noodle::Result<noodle::archive::ExtractReport>& result,
-                      ErrorCode code, const std::string& message)
-{
-  REQUIRE_FALSE(result);
-  CHECK(result.error().message == message);
-  CHECK(noodle::error_code_name(result.error().code) == noodle::error_code_name(code));
-  CHECK(box.outside() == box.outside_before());
-  CHECK(box.staged().empty());
 }
 
 ArchiveBuilder& with_manifest(ArchiveBuilder& b)
@@ -96,12 +85,12 @@ TEST_CASE("archive::extract refuses a '..' path")
   ExtractSandbox box;
   ArchiveBuilder b;
   with_manifest(b).file("../evil", "gotcha");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry '../evil': path escapes the component directory ('..')");
 
   ArchiveBuilder deeper;
   with_manifest(deeper).file("a/b/../../../evil", "gotcha");
-  require_rejected(box, box.extract(deeper.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(deeper.finish()), ErrorCode::archive_invalid,
                    "entry 'a/b/../../../evil': path escapes the component directory ('..')");
 }
 
@@ -111,7 +100,7 @@ TEST_CASE("archive::extract refuses an absolute path")
   const std::string target = (box.root() / "abs-evil").string();
   ArchiveBuilder b;
   with_manifest(b).file(target, "gotcha");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry '" + target + "': absolute paths are not allowed");
   CHECK_FALSE(fs::exists(target));
 }
@@ -122,7 +111,7 @@ TEST_CASE("archive::extract refuses an absolute path hidden in a pax extended he
   const std::string target = (box.root() / "pax-evil").string();
   ArchiveBuilder b;
   with_manifest(b).pax_path("innocent.txt", target, "gotcha");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry '" + target + "': absolute paths are not allowed");
   CHECK_FALSE(fs::exists(target));
 }
@@ -133,7 +122,7 @@ TEST_CASE("archive::extract refuses an absolute path hidden in a GNU long-name h
   const std::string target = (box.root() / std::string(120, 'g')).string();
   ArchiveBuilder b;
   with_manifest(b).gnu_long_name(target, "gotcha");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry '" + target + "': absolute paths are not allowed");
 }
 
@@ -142,18 +131,18 @@ TEST_CASE("archive::extract refuses a symlink escaping the component, so nothing
   ExtractSandbox box;
   ArchiveBuilder b;
   with_manifest(b).symlink("link", "../..").file("link/x", "gotcha");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry 'link': symlink target '../..' escapes the component directory");
 
   ArchiveBuilder absolute;
   with_manifest(absolute).symlink("etc", "/etc");
-  require_rejected(box, box.extract(absolute.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(absolute.finish()), ErrorCode::archive_invalid,
                    "entry 'etc': symlink target '/etc' is absolute; only relative targets are allowed");
 
   // "s -> ." is inside, but "t -> s/.." would climb out of the component.
   ArchiveBuilder climb;
   with_manifest(climb).symlink("s", ".").symlink("t", "s/..");
-  require_rejected(box, box.extract(climb.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(climb.finish()), ErrorCode::archive_invalid,
                    "entry 't': symlink target 's/..' has '..' after a name; only leading '..' are allowed");
 }
 
@@ -162,7 +151,7 @@ TEST_CASE("archive::extract never writes through a symlink, even one pointing in
   ExtractSandbox box;
   ArchiveBuilder b;
   with_manifest(b).dir("sub").symlink("link", "sub").file("link/x", "through");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry 'link/x': parent 'link' is a symlink; nothing is written through a symlink");
 }
 
@@ -171,7 +160,7 @@ TEST_CASE("archive::extract refuses a symlink at the path of an earlier director
   ExtractSandbox box;
   ArchiveBuilder b;
   with_manifest(b).dir("d").symlink("d", "..");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry 'd': duplicate path ('d' appears earlier in the archive as a directory)");
 }
 
@@ -180,22 +169,22 @@ TEST_CASE("archive::extract refuses duplicate paths")
   ExtractSandbox box;
   ArchiveBuilder file_then_dir;
   with_manifest(file_then_dir).file("a", "x").dir("a");
-  require_rejected(box, box.extract(file_then_dir.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(file_then_dir.finish()), ErrorCode::archive_invalid,
                    "entry 'a': duplicate path ('a' appears earlier in the archive as a regular file)");
 
   ArchiveBuilder dot_slash;
   with_manifest(dot_slash).file("a", "x").file("./a", "y");
-  require_rejected(box, box.extract(dot_slash.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(dot_slash.finish()), ErrorCode::archive_invalid,
                    "entry './a': duplicate path ('a' appears earlier in the archive as a regular file)");
 
   ArchiveBuilder implied;
   with_manifest(implied).file("d/x", "x").file("d", "y");
-  require_rejected(box, box.extract(implied.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(implied.finish()), ErrorCode::archive_invalid,
                    "entry 'd': duplicate path ('d' is already a directory holding earlier entries)");
 
   ArchiveBuilder manifest_twice;
   with_manifest(manifest_twice).file("manifest.yaml", "name: other\n");
-  require_rejected(box, box.extract(manifest_twice.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(manifest_twice.finish()), ErrorCode::archive_invalid,
                    "entry 'manifest.yaml': duplicate path ('manifest.yaml' appears earlier in the archive as a "
                    "regular file)");
 }
@@ -216,7 +205,7 @@ TEST_CASE("archive::extract refuses hard links")
   ExtractSandbox box;
   ArchiveBuilder b;
   with_manifest(b).hardlink("h", "manifest.yaml");
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "entry 'h': hard links are not allowed (link to 'manifest.yaml')");
 }
 
@@ -225,13 +214,13 @@ TEST_CASE("archive::extract refuses device nodes and FIFOs")
   ExtractSandbox box;
   ArchiveBuilder device;
   with_manifest(device).device("dev/null");
-  require_rejected(box, box.extract(device.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(device.finish()), ErrorCode::archive_invalid,
                    "entry 'dev/null': character devices are not allowed (only regular files, directories and "
                    "symlinks)");
 
   ArchiveBuilder fifo;
   with_manifest(fifo).fifo("f");
-  require_rejected(box, box.extract(fifo.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(fifo.finish()), ErrorCode::archive_invalid,
                    "entry 'f': FIFOs are not allowed (only regular files, directories and symlinks)");
 }
 
@@ -240,22 +229,22 @@ TEST_CASE("archive::extract refuses backslashes, control characters and empty pa
   ExtractSandbox box;
   ArchiveBuilder backslash;
   with_manifest(backslash).file("..\\evil", "x");
-  require_rejected(box, box.extract(backslash.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(backslash.finish()), ErrorCode::archive_invalid,
                    "entry '..\\evil': path contains a backslash");
 
   ArchiveBuilder control;
   with_manifest(control).file("bad\nname", "x");
-  require_rejected(box, box.extract(control.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(control.finish()), ErrorCode::archive_invalid,
                    "entry 'bad\\x0aname': path contains a control character");
 
   ArchiveBuilder root_file;
   with_manifest(root_file).file(".", "x");
-  require_rejected(box, box.extract(root_file.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(root_file.finish()), ErrorCode::archive_invalid,
                    "entry '.': path names the component directory itself");
 
   ArchiveBuilder empty;
   with_manifest(empty).file("", "x");
-  require_rejected(box, box.extract(empty.finish()), ErrorCode::archive_invalid, "entry '': path is empty");
+  require_refused(box, box.extract(empty.finish()), ErrorCode::archive_invalid, "entry '': path is empty");
 }
 
 TEST_CASE("archive::extract drops setuid, setgid, sticky and world-writable bits")
@@ -281,7 +270,7 @@ TEST_CASE("archive::extract stops a gzip bomb early")
   with_manifest(b).zeros("zeros.bin", 64ULL << 20);
   const std::string bytes = b.finish();
   CHECK(bytes.size() < 100'000);
-  require_rejected(box, box.extract(bytes), ErrorCode::archive_limit,
+  require_refused(box, box.extract(bytes), ErrorCode::archive_limit,
                    "entry 'zeros.bin': compression ratio exceeds the 200:1 limit (likely a decompression bomb)");
 }
 
@@ -292,7 +281,7 @@ TEST_CASE("archive::extract stops a zstd bomb early")
   with_manifest(b).zeros("zeros.bin", 64ULL << 20);
   const std::string bytes = b.finish();
   CHECK(bytes.size() < 100'000);
-  require_rejected(box, box.extract(bytes), ErrorCode::archive_limit,
+  require_refused(box, box.extract(bytes), ErrorCode::archive_limit,
                    "entry 'zeros.bin': compression ratio exceeds the 200:1 limit (likely a decompression bomb)");
 }
 
@@ -314,13 +303,13 @@ TEST_CASE("archive::extract refuses a truncated archive and removes the partial 
 TEST_CASE("archive::extract refuses a zip or an uncompressed tar")
 {
   ExtractSandbox box;
-  require_rejected(box, box.extract(noodle::test::zip_bytes("manifest.yaml", k_manifest)), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(noodle::test::zip_bytes("manifest.yaml", k_manifest)), ErrorCode::archive_invalid,
                    "not a tar archive compressed with gzip or zstd");
 
   ArchiveBuilder plain(Compression::none);
   with_manifest(plain);
   const auto result = box.extract(plain.finish());
-  require_rejected(box, result, ErrorCode::archive_invalid, "not a tar archive compressed with gzip or zstd");
+  require_refused(box, result, ErrorCode::archive_invalid, "not a tar archive compressed with gzip or zstd");
   CHECK(result.error().details == std::vector<std::string>{"the tar archive is not compressed"});
 }
 
@@ -331,7 +320,7 @@ TEST_CASE("archive::extract enforces the entry count limit")
   with_manifest(b).file("a", "a").file("b", "b").file("c", "c").file("d", "d");
   Limits limits;
   limits.max_entries = 3;
-  require_rejected(box, box.extract(b.finish(), limits), ErrorCode::archive_limit, "archive has more than 3 entries");
+  require_refused(box, box.extract(b.finish(), limits), ErrorCode::archive_limit, "archive has more than 3 entries");
 }
 
 TEST_CASE("archive::extract enforces the per-file and total byte limits")
@@ -341,13 +330,13 @@ TEST_CASE("archive::extract enforces the per-file and total byte limits")
   limits.max_file_bytes = 1000;
   ArchiveBuilder big;
   with_manifest(big).noise("big.bin", 1001);
-  require_rejected(box, box.extract(big.finish(), limits), ErrorCode::archive_limit,
+  require_refused(box, box.extract(big.finish(), limits), ErrorCode::archive_limit,
                    "entry 'big.bin': file is larger than the 1000-byte limit");
 
   limits.max_total_bytes = 1500;
   ArchiveBuilder many;
   with_manifest(many).noise("a.bin", 1000).noise("b.bin", 1000);
-  require_rejected(box, box.extract(many.finish(), limits), ErrorCode::archive_limit,
+  require_refused(box, box.extract(many.finish(), limits), ErrorCode::archive_limit,
                    "entry 'b.bin': archive unpacks to more than the 1500-byte total limit");
 }
 
@@ -358,7 +347,7 @@ TEST_CASE("archive::extract counts directories implied by a path against the ent
   limits.max_entries = 10;
   ArchiveBuilder b;
   with_manifest(b).file("a/b/c/d/e/f/g/h/i/j/k", "deep");
-  require_rejected(box, box.extract(b.finish(), limits), ErrorCode::archive_limit,
+  require_refused(box, box.extract(b.finish(), limits), ErrorCode::archive_limit,
                    "entry 'a/b/c/d/e/f/g/h/i/j/k': archive creates more than 10 files, directories and symlinks");
 }
 
@@ -382,7 +371,7 @@ TEST_CASE("archive::extract enforces the path depth limit")
   shallow.max_path_depth = 3;
   ArchiveBuilder too_deep;
   with_manifest(too_deep).file("d/d/d/f", "x");
-  require_rejected(box, box.extract(too_deep.finish(), shallow), ErrorCode::archive_limit,
+  require_refused(box, box.extract(too_deep.finish(), shallow), ErrorCode::archive_limit,
                    "entry 'd/d/d/f': path is deeper than 3 components");
   ArchiveBuilder ok;
   with_manifest(ok).file("d/d/f", "x");
@@ -397,21 +386,21 @@ TEST_CASE("archive::extract enforces the path length and archive size limits")
   limits.max_path_bytes = 20;
   ArchiveBuilder b;
   with_manifest(b).file("directory/some-long-name", "x");
-  require_rejected(box, box.extract(b.finish(), limits), ErrorCode::archive_limit,
+  require_refused(box, box.extract(b.finish(), limits), ErrorCode::archive_limit,
                    "entry 'directory/some-long-name': path is longer than 20 bytes");
 
   // A long name is cut in the message, so it stays readable.
   const std::string huge(5000, 'x');
   ArchiveBuilder long_name;
   with_manifest(long_name).file(huge, "x");
-  require_rejected(box, box.extract(long_name.finish()), ErrorCode::archive_limit,
+  require_refused(box, box.extract(long_name.finish()), ErrorCode::archive_limit,
                    "entry '" + huge.substr(0, 200) + "...': path is longer than 4096 bytes");
 
   Limits small;
   small.max_archive_bytes = 1024;
   ArchiveBuilder noisy;
   with_manifest(noisy).noise("n.bin", 8192);
-  require_rejected(box, box.extract(noisy.finish(), small), ErrorCode::archive_limit,
+  require_refused(box, box.extract(noisy.finish(), small), ErrorCode::archive_limit,
                    "archive is larger than the 1024-byte limit");
 }
 
@@ -420,12 +409,12 @@ TEST_CASE("archive::extract requires manifest.yaml at the root")
   ExtractSandbox box;
   ArchiveBuilder b;
   b.file("sub/manifest.yaml", k_manifest);
-  require_rejected(box, box.extract(b.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "archive has no regular file 'manifest.yaml' at its root");
 
   ArchiveBuilder link;
   link.file("real.yaml", k_manifest).symlink("manifest.yaml", "real.yaml");
-  require_rejected(box, box.extract(link.finish()), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(link.finish()), ErrorCode::archive_invalid,
                    "archive has no regular file 'manifest.yaml' at its root");
 }
 

@@ -17,30 +17,12 @@ using noodle::ErrorCode;
 using noodle::archive::Limits;
 using noodle::test::ArchiveBuilder;
 using noodle::test::ExtractSandbox;
+using noodle::test::pax_record;
+using noodle::test::require_refused;
 
 namespace {
 
 const std::string k_manifest = "name: demo\nversion: 1.0.0\n";
-
-std::string pax_record(const std::string& key, const std::string& value)
-{
-  const std::size_t body = key.size() + value.size() + 3; // ' ', '=', '\n'
-  std::size_t len = body + 1;
-  while (std::to_string(len).size() + body != len) {
-    len = std::to_string(len).size() + body;
-  }
-  return std::to_string(len) + " " + key + "=" + value + "\n";
-}
-
-void require_refused(const ExtractSandbox& box, const noodle::Result<noodle::archive::ExtractReport>& result,
-                     ErrorCode code, const std::string& message)
-{
-  REQUIRE_FALSE(result);
-  CHECK(result.error().message == message);
-  CHECK(noodle::error_code_name(result.error().code) == noodle::error_code_name(code));
-  CHECK(box.outside() == box.outside_before());
-  CHECK(box.staged().empty());
-}
 
 std::string read_text(const fs::path& path)
 {
