@@ -6,11 +6,10 @@
 #include <noodle/archive/reader.hpp>
 
 #include "support/archive_builder.hpp"
+#include "support/example_root.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <fstream>
-#include <sstream>
 
 namespace fs = std::filesystem;
 using noodle::ErrorCode;
@@ -23,14 +22,6 @@ using noodle::test::require_refused;
 namespace {
 
 const std::string k_manifest = "name: demo\nversion: 1.0.0\n";
-
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 } // namespace
 
@@ -146,10 +137,10 @@ TEST_CASE("well-formed pax records and GNU long names still extract")
       .file(long_name, "long");
   const auto result = box.extract(b.finish());
   REQUIRE(result);
-  CHECK(read_text(box.staging() / "real.txt") == "pax");
+  CHECK(noodle::test::read_file(box.staging() / "real.txt") == "pax");
   CHECK_FALSE(fs::exists(box.staging() / "header-name.txt"));
-  CHECK(read_text(box.staging() / "gnu" / std::string(120, 'g')) == "gnu");
-  CHECK(read_text(box.staging() / long_name) == "long");
+  CHECK(noodle::test::read_file(box.staging() / "gnu" / std::string(120, 'g')) == "gnu");
+  CHECK(noodle::test::read_file(box.staging() / long_name) == "long");
 }
 
 TEST_CASE("a pax size record is followed to the next header")
