@@ -8,7 +8,7 @@ sides N times and reports medians and ratios:
 
   sort   <binary> version sort < versions.txt
          vs node: parse every line with semver.parse, semver.sort, print
-  match  <binary> version match RANGE < versions.txt
+  match  <binary> version match RANGE < versions.txt, for each range of a set
          vs node: parse, keep semver.satisfies(v, RANGE), semver.sort, print
   max-satisfying  <binary> version max-satisfying RANGE < versions.txt
          vs node: parse, semver.maxSatisfying(versions, RANGE), print
@@ -77,6 +77,17 @@ process.exit(out.length ? 0 : 1);
 """
 
 
+# Ranges of the shapes release tooling uses: a caret with a comparator pair,
+# three alternatives mixing a comparator pair, a prerelease caret and a
+# tilde, a prerelease tilde, and an x-range beside a prerelease window.
+DEFAULT_RANGES = [
+    "^1.2.0 || >=3.0.0 <4.0.0-0",
+    ">=1.2.3 <2.0.0 || ^3.1.0-beta.2 || ~4.5.6",
+    "~2.3.0-rc.1",
+    "1.x || >=5.0.0-alpha.3 <5.1.0",
+]
+
+
 def generate(path, count, seed):
     rng = random.Random(seed)
     tags = ["alpha", "beta", "rc", "next", "canary", "dev"]
@@ -132,7 +143,8 @@ def main():
     ap.add_argument("--count", type=int, default=200000)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--range", default="^1.2.0 || >=3.0.0 <4.0.0-0")
+    ap.add_argument("--range", action="append", dest="ranges", metavar="RANGE",
+                    help="a range for match and max-satisfying (repeatable; default: the set in DEFAULT_RANGES)")
     ap.add_argument("--inc-version", default="1.2.3-beta.4", help="the version `inc` increments")
     ap.add_argument("--out", default=common.OUT)
     ap.add_argument("--peak-rss", help="the peak_rss launcher (default: bench/peak_rss next to the binary, if built)")
@@ -154,21 +166,22 @@ def main():
     with open(script, "w") as f:
         f.write(NODE_SCRIPT)
 
-    tasks = [
-        ("sort", [binary, "version", "sort"], [node, script, args.semver, "sort", versions]),
-        ("match", [binary, "version", "match", args.range], [node, script, args.semver, "match", versions, args.range]),
-        ("max-satisfying", [binary, "version", "max-satisfying", args.range],
-         [node, script, args.semver, "max-satisfying", versions, args.range]),
-        ("inc", [binary, "version", "inc", args.inc_version, "prerelease", "--preid", "beta"],
-         [node, script, args.semver, "inc", args.inc_version]),
-    ]
-    print("semver benchmark: {} versions ({}), {} repetitions each, medians; range '{}'"
-          .format(args.count, os.path.relpath(versions, ROOT), args.reps, args.range))
+    ranges = args.ranges or DEFAULT_RANGES
+    tasks = [("sort", None, [binary, "version", "sort"], [node, script, args.semver, "sort", versions])]
+    for r in ranges:
+        tasks.append(("match", r, [binary, "version", "match", r], [node, script, args.semver, "match", versions, r]))
+    for r in ranges:
+        tasks.append(("max-satisfying", r, [binary, "version", "max-satisfying", r],
+                      [node, script, args.semver, "max-satisfying", versions, r]))
+    tasks.append(("inc", None, [binary, "version", "inc", args.inc_version, "prerelease", "--preid", "beta"],
+                  [node, script, args.semver, "inc", args.inc_version]))
+    print("semver benchmark: {} versions ({}), {} repetitions each, medians; ranges: {}"
+          .format(args.count, os.path.relpath(versions, ROOT), args.reps, " | ".join(repr(r) for r in ranges)))
     print("{:<15} {:>12} {:>12} {:>14} {:>10} {:>12}  {}".format(
         "task", "ours (ms)", "node (ms)", "node in-proc", "ratio", "ratio (in)", "outputs"))
     worst = None
     figures = []
-    for name, ours_cmd, node_cmd in tasks:
+    for name, task_range, ours_cmd, node_cmd in tasks:
         # one untimed run each to warm caches and to compare outputs
         _, ours_res = timed(ours_cmd, versions, capture=True)
         _, node_res = timed(node_cmd, versions, capture=True)
@@ -186,24 +199,25 @@ def main():
         if launcher:  # peak RSS from one more run of each, outside the timing
             ours_mb = peak_rss_mb(launcher, ours_cmd, versions)
             node_mb = peak_rss_mb(launcher, node_cmd, versions)
-        figures.append({"task": name, "lines": lines, "identical": same,
+        figures.append({"task": name, "range": task_range, "lines": lines, "identical": same,
                         "ours": {"wall_ms": ours_t, "median_ms": o, "peak_rss_mb": ours_mb},
                         "peer": {"wall_ms": node_t, "median_ms": n, "inprocess_ms": node_in,
                                  "inprocess_median_ms": ni, "peak_rss_mb": node_mb}})
         ratio_in = ni / o
         worst = ratio_in if worst is None else min(worst, ratio_in)
-        print("{:<15} {:>12.1f} {:>12.1f} {:>14.1f} {:>9.1f}x {:>11.1f}x  {} ({} lines)".format(
-            name, o, n, ni, n / o, ratio_in, "identical" if same else "DIFFER", lines))
+        print("{:<15} {:>12.1f} {:>12.1f} {:>14.1f} {:>9.1f}x {:>11.1f}x  {} ({} lines){}".format(
+            name, o, n, ni, n / o, ratio_in, "identical" if same else "DIFFER", lines,
+            "  range " + repr(task_range) if task_range else ""))
     print("ratio = node whole process / ours whole process; ratio (in) = node in-process only / ours whole process")
     if launcher:
         print("peak RSS (MB): " + "; ".join("%s ours %.1f, node %.1f" % (f["task"], f["ours"]["peak_rss_mb"],
                                                                         f["peer"]["peak_rss_mb"]) for f in figures))
     common.write_json(args.json, {"benchmark": "semver", "count": args.count, "reps": args.reps,
-                                  "range": args.range, "tasks": figures})
+                                  "ranges": ranges, "tasks": figures})
     if args.micro:
         print()
         res = subprocess.run([os.path.abspath(args.micro), "--file", versions, "--reps", str(args.reps),
-                              "--range", args.range], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                              "--range", ranges[0]], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         sys.stdout.write(res.stdout.decode())
     return 0
 
