@@ -13,6 +13,7 @@ Scenarios, in order, each checked on every host's root and history:
                (the lock is retried), hosts already done are unchanged;
   third-run    the same command again changes nothing anywhere; the report (JSON and Markdown) shows
                every host at the version with its last upgrade;
+  gate         a file of the canary's version changed: the gate after the first wave stops the rollout;
   tampered     the canary's archive of the next version is corrupted: integrity, nothing else is touched;
   unreachable  a host of the second wave is unreachable (ssh to a closed loopback port): its wave's peer
                is rolled back, the canary keeps the version, later waves are untouched;
@@ -357,11 +358,23 @@ def scenarios(fleet):
 
     # Fixed, and one root of the last wave held locked for a while: the same command completes.
     fleet.install_release(bad, fleet.good)
-    locked = w3[len(w3) // 2]
+    # The lock is let go 2 s after the first host of the last wave is upgraded: its neighbour, which
+    # started at the same time, has found its root locked by then, whatever the fleet's size.
+    peer, locked = w3[0], w3[1]
     lock_file = open(os.path.join(fleet.root(locked), ".noodle-upgrade", "lock"), "a")
     fcntl.flock(lock_file, fcntl.LOCK_EX)
-    threading.Timer(5.0, lambda: (fcntl.flock(lock_file, fcntl.LOCK_UN), lock_file.close())).start()
+
+    def release_after_peer():
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and fleet.version(peer) != FIRST:
+            time.sleep(0.05)
+        time.sleep(2)
+        lock_file.close()
+
+    releaser = threading.Thread(target=release_after_peer, daemon=True)
+    releaser.start()
     rc, doc, r = fleet.playbook(rollout, first, name="resume")
+    releaser.join()
     expect(rc == 0, "resume: the re-run should complete (exit %d)" % rc, r)
     ups = results(doc, "Upgrade ")
     expect(not ups[w1[0]]["changed"], "resume: the canary, already done, should be unchanged", r)
@@ -390,6 +403,22 @@ def scenarios(fleet):
     md = open(os.path.join(report_dir, "r1.md")).read()
     expect(md.count("\n| node") == len(fleet.names) and "| %s |" % COMPONENT in md, "report: the table:\n" + md)
     log("ok: the report lists %d hosts at %s with their last upgrade" % (len(rows), FIRST))
+
+    # The gate: a file of the canary's active version changed behind the tool's back makes it unhealthy,
+    # and the gate after the first wave stops the rollout before the second.
+    victim_dir = os.path.join(fleet.root(w1[0]), "components", COMPONENT, "versions", FIRST)
+    victim = os.path.join(victim_dir, sorted(n for n in os.listdir(victim_dir)
+                                             if os.path.isfile(os.path.join(victim_dir, n)))[0])
+    shutil.copy(victim, victim + ".keep")
+    with open(victim, "a") as f:
+        f.write("changed behind the tool's back\n")
+    rc, doc, r = fleet.playbook(rollout, dict(first, min_healthy_ratio="1.0"), name="gate")
+    gate = results(doc, "Check that enough of the fleet is healthy")
+    expect(rc != 0 and any("only 0 of the 1" in (res.get("msg") or "") for res in gate.values()),
+           "gate: the gate after the first wave should stop the rollout: %s" % gate, r)
+    expect(set(results(doc, "Upgrade ")) == set(w1), "gate: the second wave should not start", r)
+    os.replace(victim + ".keep", victim)
+    log("ok: a changed file on the canary failed the gate after the first wave")
 
     # A tampered archive on the canary stops everything.
     second = dict(first, version=NEXT, rollout_id="r2")

@@ -124,7 +124,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.noodle.fleet.plugins.module_utils.noodle import WHERE_ARGS, fail_with_outcome, run_tool
 
 
-def main():
+def argument_spec():
     spec = dict(
         rollout_id=dict(type='str'),
         component=dict(type='str'),
@@ -133,7 +133,11 @@ def main():
         check=dict(type='bool', default=True),
     )
     spec.update(WHERE_ARGS)
-    module = AnsibleModule(argument_spec=spec, supports_check_mode=True)
+    return spec
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
     p = module.params
     only = [p['component']] if p['component'] else []
 

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # SPDX-License-Identifier: Apache-2.0
-"""Running a noodle.fleet module in-process against the stand-in binary (tests/unit/standin-noodle-upgrade),
+"""Running a noodle.fleet module in-process against the stand-in binary (tests/unit/standin_noodle_upgrade.py),
 which replays the real tool's documents named by a scenario."""
 
 from __future__ import absolute_import, division, print_function
@@ -18,7 +18,7 @@ import unittest
 
 UNIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COLLECTION = os.path.dirname(os.path.dirname(UNIT))
-STANDIN = os.path.join(UNIT, 'standin-noodle-upgrade')
+STANDIN = os.path.join(UNIT, 'standin_noodle_upgrade.py')
 
 
 def _importable_collection():
@@ -50,7 +50,7 @@ class StandInCase(unittest.TestCase):
         # a slow shim); it reads its fixtures beside the original.
         self.standin = os.path.join(self.work, 'noodle-upgrade')
         with open(STANDIN) as f:
-            text = f.read().split('\n', 1)[1]
+            text = f.read()
         with open(self.standin, 'w') as f:
             f.write('#!%s\n' % sys.executable + text.replace(
                 'os.path.dirname(os.path.abspath(__file__))', repr(UNIT)))

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 """A stand-in for noodle-upgrade in the modules' unit tests: it replays documents the real binary printed
 (fixtures/tool-json.json), chosen per subcommand by the scenario file named in NOODLE_STANDIN_SCENARIO:
