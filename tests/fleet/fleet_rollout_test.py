@@ -271,6 +271,21 @@ def tree(top):
     return out
 
 
+def upgrade_process(root):
+    """The pid of a running `noodle-upgrade ... upgrade` on root, or None."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if root.encode() in argv and b"upgrade" in argv and os.path.basename(argv[0]) == b"noodle-upgrade":
+            return int(entry)
+    return None
+
+
 def closed_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -358,20 +373,23 @@ def scenarios(fleet):
 
     # Fixed, and one root of the last wave held locked for a while: the same command completes.
     fleet.install_release(bad, fleet.good)
-    # The lock is let go 2 s after the first host of the last wave is upgraded: its neighbour, which
-    # started at the same time, has found its root locked by then, whatever the fleet's size.
-    peer, locked = w3[0], w3[1]
+    # The lock is let go once the first attempt at the locked root has given up (it waits --lock-timeout,
+    # 1 s, then exits 5): the module must then have retried, whatever the fleet's size or the load.
+    locked = w3[len(w3) // 2]
     lock_file = open(os.path.join(fleet.root(locked), ".noodle-upgrade", "lock"), "a")
     fcntl.flock(lock_file, fcntl.LOCK_EX)
 
-    def release_after_peer():
+    def release_after_first_attempt():
         deadline = time.monotonic() + 300
-        while time.monotonic() < deadline and fleet.version(peer) != FIRST:
-            time.sleep(0.05)
-        time.sleep(2)
+        pid = None
+        while time.monotonic() < deadline and pid is None:
+            pid = upgrade_process(fleet.root(locked))
+            time.sleep(0.02)
+        while pid is not None and time.monotonic() < deadline and os.path.exists("/proc/%d" % pid):
+            time.sleep(0.02)
         lock_file.close()
 
-    releaser = threading.Thread(target=release_after_peer, daemon=True)
+    releaser = threading.Thread(target=release_after_first_attempt, daemon=True)
     releaser.start()
     rc, doc, r = fleet.playbook(rollout, first, name="resume")
     releaser.join()
@@ -389,20 +407,30 @@ def scenarios(fleet):
     expect(rc == 0 and not changed, "third-run: should change nothing (exit %d, changed %s)" % (rc, changed), r)
     log("ok: a third run changed nothing on %d hosts" % len(doc["stats"]))
 
-    # The report of the rollout.
+    # The report of the rollout, one host unreachable (ssh to a closed loopback port): a row of its own.
+    gone = w2[0]
+    unreachable_inventory = fleet.write_inventory(os.path.join(fleet.work, "inventory-unreachable.yml"),
+                                                  unreachable=gone)
     report_dir = os.path.join(fleet.work, "report")
     rc, doc, r = fleet.playbook("noodle.fleet.report", dict(rollout_id="r1", noodle_report_dir=report_dir),
-                                name="report")
+                                inventory=unreachable_inventory, name="report")
     expect(rc == 0, "report: should pass", r)
     report = json.load(open(os.path.join(report_dir, "r1.json")))
     rows = {row["host"]: row for row in report["hosts"]}
     expect(sorted(rows) == fleet.names, "report: rows %s" % sorted(rows))
     for name, row in rows.items():
+        if name == gone:
+            expect(not row["reachable"] and row["error"] and row["last_upgrade"] is None, "report: %s" % row)
+            continue
         expect(row["versions"][COMPONENT] == FIRST and row["last_upgrade"]["status"] == "completed"
-               and row["last_upgrade"]["kind"] == "upgrade", "report: %s: %s" % (name, row))
+               and row["last_upgrade"]["kind"] == "upgrade" and row["error"] is None
+               and row["last_upgrade"]["changes"] == ["%s %s -> %s" % (COMPONENT, START, FIRST)],
+               "report: %s: %s" % (name, row))
     md = open(os.path.join(report_dir, "r1.md")).read()
-    expect(md.count("\n| node") == len(fleet.names) and "| %s |" % COMPONENT in md, "report: the table:\n" + md)
-    log("ok: the report lists %d hosts at %s with their last upgrade" % (len(rows), FIRST))
+    expect(md.count("\n| node") == len(fleet.names) and "| %s |" % COMPONENT in md
+           and "| %s | unreachable |" % gone in md, "report: the table:\n" + md)
+    log("ok: the report lists %d hosts at %s with their last upgrade, and %s unreachable"
+        % (len(rows) - 1, FIRST, gone))
 
     # The gate: a file of the canary's active version changed behind the tool's back makes it unhealthy,
     # and the gate after the first wave stops the rollout before the second.
@@ -439,9 +467,7 @@ def scenarios(fleet):
     log("ok: a tampered archive on the canary stopped the rollout before any other host")
 
     # An unreachable host of the second wave.
-    gone = w2[0]
-    inventory = fleet.write_inventory(os.path.join(fleet.work, "inventory-unreachable.yml"), unreachable=gone)
-    rc, doc, r = fleet.playbook(rollout, second, inventory=inventory, name="unreachable")
+    rc, doc, r = fleet.playbook(rollout, second, inventory=unreachable_inventory, name="unreachable")
     expect(rc != 0, "unreachable: the rollout should stop", r)
     ups = results(doc, "Upgrade ")
     expect(ups[gone].get("unreachable"), "unreachable: %s: %s" % (gone, ups.get(gone)), r)
