@@ -10,7 +10,11 @@ a stopped runtime (6) and a rollback that fails itself under strace fault inject
 history, check and rollback.
 
 Usage: tests/fleet/capture_tool_json.py --binary build/noodle-upgrade --demo-runtime
-       build/examples/noodle-demo-runtime --source-dir . [--out FILE]
+       build/examples/noodle-demo-runtime --source-dir . [--out FILE | --compare]
+
+--compare captures anew and checks that every document still has the exit code and the shape (the keys,
+at every depth) of the one the unit tests replay: a change of the tool's JSON that the modules read
+fails here until the fixtures are captured again.
 """
 
 import argparse
@@ -37,13 +41,50 @@ metadata:
 """
 
 
+def shape(value):
+    """The keys of a document at every depth; a list is the union of its items' shapes."""
+    if isinstance(value, dict):
+        return {k: shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        merged = {}
+        for item in value:
+            s = shape(item)
+            if isinstance(s, dict):
+                merged.update(s)
+        return [merged]
+    return None
+
+
+def compare(path, captured):
+    with open(path) as f:
+        kept = json.load(f)
+    problems = []
+    for name in sorted(set(kept) | set(captured)):
+        if name not in kept or name not in captured:
+            problems.append("%s: only in the %s" % (name, "fixtures" if name in kept else "new capture"))
+            continue
+        if kept[name]["rc"] != captured[name]["rc"]:
+            problems.append("%s: exit %d, the fixture says %d" % (name, captured[name]["rc"], kept[name]["rc"]))
+        old, new = shape(json.loads(kept[name]["stdout"])), shape(json.loads(captured[name]["stdout"]))
+        if old != new:
+            problems.append("%s: the document's shape changed:\n  fixture %s\n  now     %s" % (name, old, new))
+    for p in problems:
+        print("drift: " + p)
+    print("%d documents compared with %s, %d differ" % (len(captured), path, len(problems)))
+    return 1 if problems else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--demo-runtime", required=True)
     ap.add_argument("--source-dir", required=True)
     ap.add_argument("--out")
+    ap.add_argument("--compare", action="store_true")
     args = ap.parse_args()
+    if not shutil.which("strace"):
+        print("skipped: strace is needed to capture exit 7 (scripts/install-deps installs it)")
+        return rootkit.SKIP
     out = args.out or os.path.join(args.source_dir, "ansible", "tests", "unit", "fixtures", "tool-json.json")
     work = tempfile.mkdtemp(prefix="noodle-capture-")
     captured = {}
@@ -115,22 +156,22 @@ def main():
         capture("check_changed", ["check"], 4)
 
         # Exit 7: a multi-hop upgrade whose second swap fails, and so does the undo of the first.
-        if shutil.which("strace"):
-            root7 = os.path.join(work, "root7")
-            rootkit.build_demo_root(tool, root7, args.source_dir)
-            capture("upgrade_needs_operator", ["upgrade", "jit_compiler", "2.1.0", "--offline"], 7,
-                    prefix=["strace", "-f", "-o", "/dev/null", "-e", "trace=renameat", "-e",
-                            "inject=renameat:error=EIO:when=2+"], at=root7)
-        else:
-            raise rootkit.Failure("strace is needed to capture exit 7")
+        root7 = os.path.join(work, "root7")
+        rootkit.build_demo_root(tool, root7, args.source_dir)
+        capture("upgrade_needs_operator", ["upgrade", "jit_compiler", "2.1.0", "--offline"], 7,
+                prefix=["strace", "-f", "-o", "/dev/null", "-e", "trace=renameat", "-e",
+                        "inject=renameat:error=EIO:when=2+"], at=root7)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if args.compare:
+        return compare(out, captured)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w") as f:
         json.dump(captured, f, indent=1, sort_keys=True)
         f.write("\n")
     print("captured %d documents into %s" % (len(captured), out))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
