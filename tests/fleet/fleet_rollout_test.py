@@ -26,6 +26,7 @@ Exit 77 (skipped) without ansible-playbook or ansible-galaxy.
 """
 
 import argparse
+import ctypes
 import fcntl
 import glob
 import importlib.util
@@ -124,7 +125,8 @@ class Fleet:
         log_path = os.path.join(self.host_dir(name), "runtime.log")
         out = open(log_path, "w")
         proc = subprocess.Popen([self.args.demo_runtime, "--root", self.root(name), "--instances", "2"],
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                preexec_fn=die_with_parent)
         out.close()
         self.runtimes[name] = proc
         deadline = time.monotonic() + 30
@@ -272,6 +274,14 @@ def tree(top):
                 body = None
             out[os.path.relpath(full, top)] = (st.st_mode, body)
     return out
+
+
+def die_with_parent():
+    """In the child before exec: SIGKILL when the test process dies, even by SIGKILL (a CTest timeout),
+    which no handler of ours can see."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
 
 
 def upgrade_process(root):
