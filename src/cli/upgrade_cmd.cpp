@@ -76,6 +76,7 @@ engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
   source.keyring_dir = ctx.keyring_dir();
   source.limits = ctx.archive_limits();
   source.allow_unsigned = o.allow_unsigned ? engine::AllowUnsigned::yes : engine::AllowUnsigned::no;
+  attach_repository(ctx, source);
   return source;
 }
 
