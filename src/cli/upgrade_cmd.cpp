@@ -104,6 +104,51 @@ output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const g
   return output::render_dry_run(*outcome.prepared, title + " (dry run)", ctx.reporter);
 }
 
+// With a repository, the archives the plan needs are fetched and checked
+// against the index before the root is locked: a mirror's failure or attack
+// then changes nothing under the root, not even its history.
+bool is_repository_error(ErrorCode code)
+{
+  switch (code) {
+  case ErrorCode::repo_unreachable:
+  case ErrorCode::repo_invalid:
+  case ErrorCode::repo_rollback:
+  case ErrorCode::repo_expired:
+  case ErrorCode::repo_too_large:
+  case ErrorCode::repo_digest_mismatch: return true;
+  default: return false;
+  }
+}
+
+std::optional<output::ExitCode> prefetch_from_repository(Context& ctx, const std::optional<LiveConnection>& connection,
+                                                         const graph::PlanRequest& request,
+                                                         const manifest::Catalog& catalog, const ChangeOptions& o)
+{
+  if (!ctx.repository) {
+    return std::nullopt;
+  }
+  auto opened = open_read_session(ctx);
+  if (opened.exit) {
+    return opened.exit;
+  }
+  engine::UpgradeOptions options;
+  options.plan = request;
+  options.source = archive_source(ctx, o);
+  if (connection) {
+    options.live = connection->path;
+    options.live->runtime = connection->runtime.get();
+  }
+  auto outcome = engine::preview_upgrade(*opened.session, catalog, state::probe_machine(ctx.root()), options);
+  if (!outcome) {
+    return is_repository_error(outcome.error().code) ? std::optional(ctx.reporter.failure(outcome.error()))
+                                                     : std::nullopt;
+  }
+  if (outcome->refusal && is_repository_error(outcome->refusal->code)) {
+    return ctx.reporter.failure(*outcome->refusal);
+  }
+  return std::nullopt; // any other refusal is the run's to record and report
+}
+
 output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::string& kind)
 {
   auto metadata = metadata_json(o.metadata);
@@ -133,6 +178,9 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
       return ctx.reporter.failure(connected.error());
     }
     connection.emplace(std::move(*connected));
+  }
+  if (auto exit = prefetch_from_repository(ctx, connection, request, loaded.result.catalog, o)) {
+    return *exit;
   }
   auto opened = open_change_session(ctx, o.requested_by);
   if (opened.exit) {

@@ -239,6 +239,9 @@ Result<Repository> Repository::open(const CatalogSource& source, const ClientOpt
       accepted = std::move(*got);
       break;
     }
+    if (got.error().code == ErrorCode::repo_unreachable) {
+      repo.m_unreachable.insert(mirror);
+    }
     failures.push_back({mirror, got.error()});
   }
   if (!accepted) {
@@ -322,7 +325,20 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
   }
   const fs::path partial = cache_dir(m_options.root) / "partial";
   std::vector<MirrorFailure> failures;
+  // A mirror that did not answer is asked last for the rest of the run, so a
+  // dead or stalled one costs its deadline once, not once per archive.
+  std::vector<std::string> order;
   for (const auto& mirror : m_source.mirrors) {
+    if (m_unreachable.count(mirror) == 0) {
+      order.push_back(mirror);
+    }
+  }
+  for (const auto& mirror : m_source.mirrors) {
+    if (m_unreachable.count(mirror) != 0) {
+      order.push_back(mirror);
+    }
+  }
+  for (const auto& mirror : order) {
     auto one = [&](const IndexFile& f, const fs::path& into) -> Result<void> {
       if (auto ok = matches(into, f); ok && *ok) {
         return {};
@@ -356,6 +372,9 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
     if (got) {
       ++m_fetched;
       return files;
+    }
+    if (got.error().code == ErrorCode::repo_unreachable) {
+      m_unreachable.insert(mirror);
     }
     failures.push_back({mirror, got.error()});
   }

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -90,6 +91,7 @@ private:
   std::vector<std::string> m_notes;
   std::uint64_t m_fetched = 0;
   std::uint64_t m_reused = 0;
+  std::set<std::string> m_unreachable; // mirrors that did not answer during this run
 };
 
 } // namespace noodle::repo
