@@ -63,6 +63,7 @@ share/fish/vendor_completions.d/noodle-upgrade.fish
 share/zsh/vendor-completions/_noodle-upgrade
 share/man/man1/noodle-upgrade.1${man_suffix}
 share/man/man5/noodle-manifest.5${man_suffix}
+share/man/man5/noodle-repository.5${man_suffix}
 share/man/man5/noodle-signature.5${man_suffix}
 share/man/man7/noodle-upgrade-protocol.7${man_suffix}
 EOF
