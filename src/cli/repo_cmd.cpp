@@ -249,7 +249,7 @@ void add_repo_commands(CLI::App& app, Registry& registry)
                            "Without arguments every archive the index lists; else those of each NAME (every "
                            "version) or NAME@VERSION. An upgrade then needs no network.",
                            "noodle-upgrade --catalog https://mirror.example/noodle repo sync jit_compiler@2.1.0");
-  sync->add_option("COMPONENT", opts->targets, "NAME or NAME@VERSION");
+  sync->add_option("NAME[@VERSION]", opts->targets, "Components (every version) or component versions to fetch");
   on_run(sync, registry, [opts](Context& ctx) { return run_sync(ctx, *opts); });
 }
 
