@@ -219,9 +219,11 @@ void add_repo_options(CLI::App& app, GlobalOptions& global)
 void add_repo_commands(CLI::App& app, Registry& registry)
 {
   auto opts = std::make_shared<RepoOptions>();
-  auto* group = app.add_subcommand("repo", "Publish, verify and prefetch a signed component repository");
+  auto* group = add_command(app, "repo", "Publish, verify and prefetch a signed component repository",
+                            "A repository is a catalog and its signed archives behind one signed index, served from "
+                            "any static web server; --catalog URL[,URL...] consumes it. See noodle-repository(5).",
+                            "noodle-upgrade repo verify /srv/noodle");
   group->require_subcommand(1);
-  group->footer("See noodle-repository(5).");
 
   auto* index = add_command(*group, "index", "Publish a catalog and its signed archives as a signed repository",
                             "Writes DIR/index.json (every manifest; each archive's path, sha256 and size), its "
