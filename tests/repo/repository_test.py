@@ -21,14 +21,15 @@ Cases, each with its exit code, its JSON error code where it fails, and, for eve
   revoked-key           an index signed by a revoked key: 4, revoked_key
   wrong-bytes           a mirror serving other bytes for a digest: 4, repo_digest_mismatch; as the first of two
                         mirrors the second is used
-  endless               an endless body stops at its cap: 4, repo_too_large, quickly
+  endless               an endless body (archive or index) or a Content-Length over the cap stops there: 4,
+                        repo_too_large, quickly
   not-found             a 404 mirror: 8; as the first of two mirrors the second is used
   resume                a body cut short is resumed with a Range request and the upgrade succeeds
   stall                 a server that stalls past --fetch-timeout: 8 within the deadline; failover to the next
   https                 nginx over TLS: works with --ca-file, refused (8) without it
 
-Exit 0 when every case held, 1 otherwise, 77 when nginx or openssl is missing (HTTPS case only is skipped then,
-reported) -- the other cases still run and count.
+Exit 0 when every case held, 1 otherwise. Without nginx or openssl only the https case is skipped, and the
+summary says so.
 """
 
 import argparse
@@ -122,6 +123,16 @@ class Misbehaving:
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
                     time.sleep(8)
+                    return
+                if mode == "oversized":
+                    # A Content-Length far past the cap, then the bytes start coming.
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(1 << 40))
+                    self.end_headers()
+                    try:
+                        self.wfile.write(b"x" * 65536)
+                    except OSError:
+                        pass
                     return
                 if mode == "endless":
                     self.send_response(200)
@@ -461,6 +472,9 @@ def main():
                 raise rootkit.Failure("the endless body was not stopped at its cap: %.1f s" % took)
             bad_index = serve(Misbehaving(srv2, "endless", everything=True))
             refused_unchanged(env, root, bad_index.url, 4, "repo_too_large", "an endless index body",
+                              command=["repo", "sync"])
+            huge = serve(Misbehaving(srv2, "oversized", everything=True))
+            refused_unchanged(env, root, huge.url, 4, "repo_too_large", "a Content-Length over the cap",
                               command=["repo", "sync"])
         case("endless", endless)
 
