@@ -177,12 +177,14 @@ if [[ -n $deb ]]; then
   echo "Depends: $depends"
   # The package names alone, without version constraints, sorted.
   depends_names=$(tr ',' '\n' <<<"$depends" | sed 's/(.*)//; s/[[:space:]]//g' | { grep -v '^$' || true; } | sort)
-  # What the binary links on Debian 12: the five libraries it uses plus the
-  # C/C++ runtime. yaml-cpp, fmt, libarchive, OpenSSL and SQLite are shared;
+  # What the binary links on Debian 12: the six libraries it uses plus the
+  # C/C++ runtime. yaml-cpp, fmt, libarchive, OpenSSL, SQLite and libcurl
+  # (fetching from repository mirrors) are shared;
   # CLI11, nlohmann-json and tl-expected are header-only and bring nothing.
   expected_depends=$(sort <<EOF
 libarchive13
 libc6
+libcurl4
 libfmt9
 libgcc-s1
 libsqlite3-0
