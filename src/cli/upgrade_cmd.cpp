@@ -105,7 +105,7 @@ output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const g
 }
 
 // With a repository, the archives the plan needs are fetched and checked
-// against the index before the root is locked: a mirror's failure or attack
+// against the index (their signatures are the run's) before the root is locked: a mirror's failure or attack
 // then changes nothing under the root, not even its history.
 bool is_repository_error(ErrorCode code)
 {
@@ -120,33 +120,23 @@ bool is_repository_error(ErrorCode code)
   }
 }
 
-std::optional<output::ExitCode> prefetch_from_repository(Context& ctx, const std::optional<LiveConnection>& connection,
-                                                         const graph::PlanRequest& request,
-                                                         const manifest::Catalog& catalog, const ChangeOptions& o)
+std::optional<output::ExitCode> prefetch_from_repository(Context& ctx, const LoadedCatalog& loaded,
+                                                         const graph::PlanRequest& request)
 {
   if (!ctx.repository) {
     return std::nullopt;
   }
-  auto opened = open_read_session(ctx);
-  if (opened.exit) {
-    return opened.exit;
+  const auto plan = graph::make_plan(loaded.result.catalog, loaded.installed, request, state::probe_machine(ctx.root()));
+  for (const auto& change : engine::changes_from_plan(plan, loaded.result.catalog)) {
+    if (change.entry == nullptr) {
+      continue;
+    }
+    auto files = ctx.repository->fetch_archive(change.entry->name, change.entry->version.to_string());
+    if (!files && is_repository_error(files.error().code)) {
+      return ctx.reporter.failure(files.error());
+    }
   }
-  engine::UpgradeOptions options;
-  options.plan = request;
-  options.source = archive_source(ctx, o);
-  if (connection) {
-    options.live = connection->path;
-    options.live->runtime = connection->runtime.get();
-  }
-  auto outcome = engine::preview_upgrade(*opened.session, catalog, state::probe_machine(ctx.root()), options);
-  if (!outcome) {
-    return is_repository_error(outcome.error().code) ? std::optional(ctx.reporter.failure(outcome.error()))
-                                                     : std::nullopt;
-  }
-  if (outcome->refusal && is_repository_error(outcome->refusal->code)) {
-    return ctx.reporter.failure(*outcome->refusal);
-  }
-  return std::nullopt; // any other refusal is the run's to record and report
+  return std::nullopt; // anything else is the run's to refuse, record and report
 }
 
 output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::string& kind)
@@ -179,7 +169,7 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
     }
     connection.emplace(std::move(*connected));
   }
-  if (auto exit = prefetch_from_repository(ctx, connection, request, loaded.result.catalog, o)) {
+  if (auto exit = prefetch_from_repository(ctx, loaded, request)) {
     return *exit;
   }
   auto opened = open_change_session(ctx, o.requested_by);

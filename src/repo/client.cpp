@@ -311,6 +311,12 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
   const std::string stem = fmt::format("{}-{}", entry->component, entry->version);
   const std::string ext = extension_of(entry->archive.path);
   engine::ArchiveFiles files{archives_dir() / (stem + ext), archives_dir() / (stem + ext + ".sig")};
+  // Checked once a run: the engine asks again for the same archive (plan,
+  // checks, install), and hashing a large one each time is waste. The cache
+  // is ours (0700), so the bytes do not change under us.
+  if (m_checked.count(entry->archive.sha256) != 0) {
+    return files;
+  }
   auto have_archive = matches(files.archive, entry->archive);
   auto have_sig = matches(files.signature, entry->signature);
   if (!have_archive || !have_sig) {
@@ -318,6 +324,7 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
   }
   if (*have_archive && *have_sig) {
     ++m_reused;
+    m_checked.insert(entry->archive.sha256);
     return files;
   }
   if (m_source.mirrors.empty()) {
@@ -371,6 +378,7 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
     }
     if (got) {
       ++m_fetched;
+      m_checked.insert(entry->archive.sha256);
       return files;
     }
     if (got.error().code == ErrorCode::repo_unreachable) {

@@ -92,6 +92,7 @@ private:
   std::uint64_t m_fetched = 0;
   std::uint64_t m_reused = 0;
   std::set<std::string> m_unreachable; // mirrors that did not answer during this run
+  std::set<std::string> m_checked;     // sha256 of archives found in the cache as the index lists them
 };
 
 } // namespace noodle::repo
