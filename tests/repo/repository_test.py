@@ -23,7 +23,8 @@ Cases, each with its exit code, its JSON error code where it fails, and, for eve
                         mirrors the second is used
   endless               an endless body (archive or index) or a Content-Length over the cap stops there: 4,
                         repo_too_large, quickly
-  not-found             a 404 mirror: 8; as the first of two mirrors the second is used
+  not-found             a 404 mirror: 8; as the first of two mirrors (two --catalog flags, or the configuration
+                        file's catalog list) the second is used
   resume                a body cut short is resumed with a Range request and the upgrade succeeds
   stall                 a server that stalls past --fetch-timeout: 8 within the deadline; failover to the next
   https                 nginx over TLS: works with --ca-file, refused (8) without it
@@ -483,6 +484,13 @@ def main():
             refused_unchanged(env, base_root(env, "not-found"), missing.url, 8, "repo_unreachable", "a 404 mirror")
             root = env.fresh_root("not-found-failover")
             expect(env.run(root, [missing.url, plain2.url], UPGRADE), 0, "failover past a 404 mirror")
+            # The configuration file's catalog setting takes the same list, separated by commas or spaces.
+            config = os.path.join(work, "config.yaml")
+            rootkit.write(config, "catalog: %s, %s\n" % (missing.url, plain2.url))
+            root = env.fresh_root("not-found-config")
+            expect(env.run(root, [], ["--config", config] + UPGRADE), 0, "mirrors from the configuration file")
+            if not installed(root, "jit_compiler", "2.1.0"):
+                raise rootkit.Failure("jit_compiler 2.1.0 is not current after the upgrade from configured mirrors")
         case("not-found", not_found)
 
         def resume():
