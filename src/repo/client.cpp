@@ -351,10 +351,20 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
         return {};
       }
       const fs::path part = partial / (f.sha256 + (f.path.ends_with(".sig") ? ".sig" : ext));
+      std::error_code size_ec;
+      const bool resumed = fs::exists(part, size_ec) && fs::file_size(part, size_ec) > 0;
       if (auto got = get(mirror, f.path, part, f.size, m_options.fetch); !got) {
         return fail(got.error());
       }
       auto ok = matches(part, f);
+      if (ok && !*ok && resumed) {
+        // The partial file may hold another mirror's bad bytes: once more from the start.
+        fs::remove(part, size_ec);
+        if (auto got = get(mirror, f.path, part, f.size, m_options.fetch); !got) {
+          return fail(got.error());
+        }
+        ok = matches(part, f);
+      }
       if (!ok || !*ok) {
         std::error_code ec;
         fs::remove(part, ec);
