@@ -5,6 +5,9 @@
 #include "option_checks.hpp"
 
 #include <noodle/archive/keys.hpp>
+#include <noodle/engine/upgrade.hpp>
+#include <noodle/graph/plan.hpp>
+#include <noodle/state/machine.hpp>
 #include <noodle/output/repo_view.hpp>
 #include <noodle/repo/client.hpp>
 #include <noodle/repo/publish.hpp>
@@ -26,6 +29,7 @@ struct RepoOptions {
   std::uint64_t index_version = 0; // 0: one more than the index in DIR
   std::string dir;
   std::vector<std::string> targets; // repo sync: NAME or NAME@VERSION
+  std::string plan_for;             // repo sync --for NAME@VERSION
 };
 
 // "7d", or any duration util::parse_duration reads ("12h", "90m").
@@ -111,7 +115,40 @@ output::ExitCode run_sync(Context& ctx, const RepoOptions& opts)
   repo::Repository& repository = *ctx.repository;
   const auto& index = repository.index();
   std::vector<const repo::IndexArchive*> wanted;
-  if (opts.targets.empty()) {
+  if (!opts.plan_for.empty()) {
+    // What upgrading this root to NAME@VERSION needs: every hop of the plan.
+    auto loaded = load_catalog(ctx, WithInstalled::yes);
+    if (loaded.exit) {
+      return *loaded.exit;
+    }
+    const auto at = opts.plan_for.find('@');
+    if (at == std::string::npos) {
+      return ctx.reporter.failure(
+          Error(ErrorCode::usage, fmt::format("--for '{}': expected NAME@VERSION", opts.plan_for)));
+    }
+    PlanRequestOptions p;
+    p.name = opts.plan_for.substr(0, at);
+    p.version = opts.plan_for.substr(at + 1);
+    auto built = build_plan_request(ctx, p, loaded.result.catalog);
+    if (!built) {
+      return ctx.reporter.failure(built.error());
+    }
+    const auto plan = graph::make_plan(loaded.result.catalog, loaded.installed, built->first,
+                                       state::probe_machine(ctx.root()));
+    for (const auto& change : engine::changes_from_plan(plan, loaded.result.catalog)) {
+      if (change.entry == nullptr) {
+        continue;
+      }
+      const auto* a = index.find(change.entry->name, change.entry->version.to_string());
+      if (a == nullptr) {
+        return ctx.reporter.failure(Error(ErrorCode::not_found,
+                                          fmt::format("repository index version {} lists no archive for {}@{}",
+                                                      index.version, change.entry->name,
+                                                      change.entry->version.to_string())));
+      }
+      wanted.push_back(a);
+    }
+  } else if (opts.targets.empty()) {
     for (const auto& a : index.archives) {
       wanted.push_back(&a);
     }
@@ -249,9 +286,13 @@ void add_repo_commands(CLI::App& app, Registry& registry)
 
   auto* sync = add_command(*group, "sync", "Fetch the repository index and archives into the root's cache",
                            "Without arguments every archive the index lists; else those of each NAME (every "
-                           "version) or NAME@VERSION. An upgrade then needs no network.",
-                           "noodle-upgrade --catalog https://mirror.example/noodle repo sync jit_compiler@2.1.0");
+                           "version) or NAME@VERSION; with --for NAME@VERSION what upgrading this root to it needs. "
+                           "An upgrade then needs no network.",
+                           "noodle-upgrade --catalog https://mirror.example/noodle repo sync --for jit_compiler@2.1.0");
   sync->add_option("NAME[@VERSION]", opts->targets, "Components (every version) or component versions to fetch");
+  sync->add_option("--for", opts->plan_for,
+                   "Fetch what upgrading this root to NAME@VERSION needs: the archive of every hop of the plan")
+      ->excludes("NAME[@VERSION]");
   on_run(sync, registry, [opts](Context& ctx) { return run_sync(ctx, *opts); });
 }
 

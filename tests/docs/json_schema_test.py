@@ -318,6 +318,8 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     run.tool = rootkit.Tool(tool.binary, repository, ex)
     run.run("repo-sync.json", ["repo", "sync", "jit_compiler@2.1.0"], 0, True)
     run.run("repo-sync.json", ["repo", "sync", "no_such_component"], 2, False)
+    run.run("repo-sync.json", ["repo", "sync", "--for", "code_assistant@1.1.0"], 0, True)
+    run.run("repo-sync.json", ["repo", "sync", "--for", "code_assistant"], 2, False)
     run.tool = rootkit.Tool(tool.binary, "http://127.0.0.1:1/", ex)
     run.run("repo-sync.json", ["repo", "sync", "--connect-timeout", "1s"], 8, False)  # repo_unreachable
     run.tool = plain_tool

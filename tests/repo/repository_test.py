@@ -13,7 +13,8 @@ Cases, each with its exit code, its JSON error code where it fails, and, for eve
 
   publish-verify        repo index writes a repository that repo verify accepts; a tampered archive fails it (4)
   upgrade-from-url      a fresh root upgrades jit_compiler to 2.1.0 from the URL
-  cache-offline         after repo sync, the server stopped: the upgrade runs from the cache and says so
+  cache-offline         after repo sync --for (exactly the plan's archives), the server stopped: the upgrade runs
+                        from the cache and says so
   unreachable           no server and no cache: exit 8, repo_unreachable
   rollback              an index older than the one seen under the root: 4, repo_rollback
   freeze                an expired index: 4, repo_expired; offline with an expired cache too; --allow-expired works
@@ -397,7 +398,11 @@ def main():
 
         def cache_offline():
             root = env.fresh_root("cache")
-            expect(env.run(root, plain.url, ["repo", "sync"]), 0, "repo sync")
+            r = env.run(root, plain.url, ["-o", "json", "repo", "sync", "--for", "jit_compiler@2.1.0"])
+            expect(r, 0, "repo sync --for")
+            synced = sorted(json.loads(r.stdout)["archives"])
+            if synced != ["gc_engine@2.0.0", "jit_compiler@2.1.0", "runtime_core@2.1.0"]:
+                raise rootkit.Failure("repo sync --for fetched %s, not the plan's archives" % synced)
             dead = "http://127.0.0.1:%d/" % free_port()
             expect(env.run(root, dead, UPGRADE), 0, "upgrade from the cache, no server",
                    stderr_has="no mirror answered: using the cached repository index version 1")
