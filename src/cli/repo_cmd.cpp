@@ -7,10 +7,10 @@
 #include <noodle/archive/keys.hpp>
 #include <noodle/engine/upgrade.hpp>
 #include <noodle/graph/plan.hpp>
-#include <noodle/state/machine.hpp>
 #include <noodle/output/repo_view.hpp>
 #include <noodle/repo/client.hpp>
 #include <noodle/repo/publish.hpp>
+#include <noodle/state/machine.hpp>
 #include <noodle/util/duration.hpp>
 
 #include <fmt/format.h>
@@ -41,8 +41,8 @@ Result<std::chrono::milliseconds> parse_expiry(const std::string& text)
     if (ec == std::errc() && end == text.data() + text.size() - 1 && days >= 1 && days <= 3650) {
       return std::chrono::milliseconds(static_cast<std::int64_t>(days) * 24 * 3600 * 1000);
     }
-    return fail(ErrorCode::usage, fmt::format("--expires '{}': expected 1d to 3650d, or a duration such as '12h'",
-                                              text));
+    return fail(ErrorCode::usage,
+                fmt::format("--expires '{}': expected 1d to 3650d, or a duration such as '12h'", text));
   }
   auto d = util::parse_duration(text, util::k_positive_duration);
   if (!d) {
@@ -133,18 +133,17 @@ output::ExitCode run_sync(Context& ctx, const RepoOptions& opts)
     if (!built) {
       return ctx.reporter.failure(built.error());
     }
-    const auto plan = graph::make_plan(loaded.result.catalog, loaded.installed, built->first,
-                                       state::probe_machine(ctx.root()));
+    const auto plan =
+        graph::make_plan(loaded.result.catalog, loaded.installed, built->first, state::probe_machine(ctx.root()));
     for (const auto& change : engine::changes_from_plan(plan, loaded.result.catalog)) {
       if (change.entry == nullptr) {
         continue;
       }
       const auto* a = index.find(change.entry->name, change.entry->version.to_string());
       if (a == nullptr) {
-        return ctx.reporter.failure(Error(ErrorCode::not_found,
-                                          fmt::format("repository index version {} lists no archive for {}@{}",
-                                                      index.version, change.entry->name,
-                                                      change.entry->version.to_string())));
+        return ctx.reporter.failure(Error(
+            ErrorCode::not_found, fmt::format("repository index version {} lists no archive for {}@{}", index.version,
+                                              change.entry->name, change.entry->version.to_string())));
       }
       wanted.push_back(a);
     }
@@ -191,8 +190,8 @@ output::ExitCode run_sync(Context& ctx, const RepoOptions& opts)
 
 bool is_repository(const Context& ctx)
 {
-  return !ctx.global.catalog.empty() &&
-         repo::classify_catalog(ctx.global.catalog).kind == repo::CatalogSource::Kind::repository;
+  return !ctx.global.catalog.empty()
+         && repo::classify_catalog(ctx.global.catalog).kind == repo::CatalogSource::Kind::repository;
 }
 
 std::optional<output::ExitCode> open_repository(Context& ctx)
@@ -220,8 +219,7 @@ std::optional<output::ExitCode> open_repository(Context& ctx)
     ctx.reporter.warning(note);
   }
   ctx.reporter.detail(fmt::format("repository index version {} (expires {}), catalog cached in '{}'\n",
-                                  opened->index().version, opened->index().expires,
-                                  opened->catalog_dir().string()));
+                                  opened->index().version, opened->index().expires, opened->catalog_dir().string()));
   ctx.repository = std::make_shared<repo::Repository>(std::move(*opened));
   return std::nullopt;
 }
@@ -243,8 +241,8 @@ void add_repo_options(CLI::App& app, GlobalOptions& global)
   app.add_option("--ca-file", global.ca_file,
                  "PEM certificates that verify https mirrors (default: the system's); verification is always on")
       ->envname("NOODLE_CA_FILE");
-  add_duration_option(&app, "--connect-timeout", global.connect_timeout,
-                      "How long to wait for a mirror's connection", util::k_positive_duration)
+  add_duration_option(&app, "--connect-timeout", global.connect_timeout, "How long to wait for a mirror's connection",
+                      util::k_positive_duration)
       ->envname("NOODLE_CONNECT_TIMEOUT");
   add_duration_option(&app, "--fetch-timeout", global.fetch_timeout,
                       "How long one file of a repository may take to fetch", util::k_positive_duration)
@@ -272,8 +270,9 @@ void add_repo_commands(CLI::App& app, Registry& registry)
   index->add_option("--out", opts->out, "Repository directory to write")->required();
   index->add_option("--key", opts->key, "Private key that signs the index (PREFIX.key from keygen)")->required();
   index->add_option("--expires", opts->expires, "How long the index is valid: 7d, 12h, ...")->capture_default_str();
-  index->add_option("--index-version", opts->index_version,
-                    "The index version (default: one more than the index already in the directory)")
+  index
+      ->add_option("--index-version", opts->index_version,
+                   "The index version (default: one more than the index already in the directory)")
       ->check(whole_number(1, 1'000'000'000'000));
   on_run(index, registry, [opts](Context& ctx) { return run_index(ctx, *opts); });
 

@@ -35,8 +35,8 @@ namespace {
 
 constexpr const char* k_exit_codes =
     "Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by validation,\n4 integrity failure, "
-    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n8 repository unreachable, 129/130/143 stopped by "
-    "SIGHUP/SIGINT/SIGTERM and rolled back. See noodle-upgrade(1).";
+    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n8 repository unreachable, "
+    "129/130/143 stopped by SIGHUP/SIGINT/SIGTERM and rolled back. See noodle-upgrade(1).";
 
 // Before parsing, find out whether the caller asked for JSON (flag, then
 // NOODLE_OUTPUT, then the configuration file), so that even a usage error

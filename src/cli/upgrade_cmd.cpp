@@ -126,7 +126,8 @@ std::optional<output::ExitCode> prefetch_from_repository(Context& ctx, const Loa
   if (!ctx.repository) {
     return std::nullopt;
   }
-  const auto plan = graph::make_plan(loaded.result.catalog, loaded.installed, request, state::probe_machine(ctx.root()));
+  const auto plan =
+      graph::make_plan(loaded.result.catalog, loaded.installed, request, state::probe_machine(ctx.root()));
   for (const auto& change : engine::changes_from_plan(plan, loaded.result.catalog)) {
     if (change.entry == nullptr) {
       continue;

@@ -69,8 +69,8 @@ ExitCode render_repo_sync(const SyncReport& report, Reporter& r)
   }
   r.text(format_text("repository index version {} (expires {}){}\n", report.index_version, report.expires,
                      report.from_cache ? ", from the cache" : ""));
-  r.text(format_text("{} archive(s) in '{}': {} fetched, {} already cached\n", report.archives.size(),
-                     report.cache_dir, report.fetched, report.reused));
+  r.text(format_text("{} archive(s) in '{}': {} fetched, {} already cached\n", report.archives.size(), report.cache_dir,
+                     report.fetched, report.reused));
   return r.success();
 }
 

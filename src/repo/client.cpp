@@ -58,8 +58,8 @@ Result<void> make_private_dir(const fs::path& dir)
 Result<void> make_cache(const fs::path& root)
 {
   const engine::Layout layout(root);
-  for (const fs::path& dir : {layout.state_dir(), cache_dir(root), cache_dir(root) / "partial",
-                              cache_dir(root) / "archives"}) {
+  for (const fs::path& dir :
+       {layout.state_dir(), cache_dir(root), cache_dir(root) / "partial", cache_dir(root) / "archives"}) {
     if (auto made = make_private_dir(dir); !made) {
       return fail(made.error());
     }
@@ -211,8 +211,7 @@ Result<Repository> Repository::open(const CatalogSource& source, const ClientOpt
     fs::remove(index_part, ec);
     fs::remove(sig_part, ec);
     auto attempt = [&]() -> Result<std::pair<std::string, std::string>> {
-      if (auto got = get(mirror, k_index_signature_file, sig_part, k_max_index_signature_bytes, options.fetch);
-          !got) {
+      if (auto got = get(mirror, k_index_signature_file, sig_part, k_max_index_signature_bytes, options.fetch); !got) {
         return fail(got.error());
       }
       if (auto got = get(mirror, k_index_file, index_part, k_max_index_bytes, options.fetch); !got) {
@@ -288,8 +287,8 @@ Result<Repository> Repository::open(const CatalogSource& source, const ClientOpt
       return fail(w.error());
     }
     if (repo.m_index.version > seen) {
-      if (auto w = util::write_file_atomic(seen_version_file(options.root),
-                                           fmt::format("{}\n", repo.m_index.version), 0600);
+      if (auto w =
+              util::write_file_atomic(seen_version_file(options.root), fmt::format("{}\n", repo.m_index.version), 0600);
           !w) {
         return fail(w.error());
       }
@@ -372,8 +371,8 @@ Result<engine::ArchiveFiles> Repository::fetch_archive(std::string_view componen
           return fail(ok.error());
         }
         return fail(ErrorCode::repo_digest_mismatch,
-                    fmt::format("'{}' from mirror '{}' does not have the sha256 {} and size {} the index lists",
-                                f.path, mirror, f.sha256, f.size));
+                    fmt::format("'{}' from mirror '{}' does not have the sha256 {} and size {} the index lists", f.path,
+                                mirror, f.sha256, f.size));
       }
       std::error_code ec;
       fs::rename(part, into, ec);

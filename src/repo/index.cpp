@@ -142,8 +142,8 @@ bool is_safe_relative_path(std::string_view path)
 std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text)
 {
   // YYYY-MM-DDTHH:MM:SSZ
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
-      text[16] != ':' || text[19] != 'Z') {
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':'
+      || text[19] != 'Z') {
     return std::nullopt;
   }
   auto num = [&](std::size_t at, std::size_t len) -> int {
@@ -163,8 +163,8 @@ std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view 
   tm.tm_hour = num(11, 2);
   tm.tm_min = num(14, 2);
   tm.tm_sec = num(17, 2);
-  if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0 ||
-      tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
+  if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0
+      || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
     return std::nullopt;
   }
   const std::time_t t = ::timegm(&tm);
@@ -212,8 +212,8 @@ Result<Index> parse_index(std::string_view text)
   }
   auto format_version = count_field(j, "format_version", "");
   if (!format_version || *format_version != static_cast<std::uint64_t>(k_index_format)) {
-    return fail(invalid(fmt::format("unsupported repository index format: this version reads format {}",
-                                    k_index_format)));
+    return fail(
+        invalid(fmt::format("unsupported repository index format: this version reads format {}", k_index_format)));
   }
   Index index;
   auto version = count_field(j, "version", "");
@@ -310,8 +310,8 @@ Result<IndexSignature> parse_index_signature(std::string_view text)
   }
   static constexpr const char* k_fields[] = {"key-id", "index-version", "expires", "sha256", "size", "signature"};
   if (lines.size() != 1 + std::size(k_fields)) {
-    return fail(invalid(fmt::format("index signature file has {} lines, expected {}", lines.size(),
-                                    1 + std::size(k_fields))));
+    return fail(
+        invalid(fmt::format("index signature file has {} lines, expected {}", lines.size(), 1 + std::size(k_fields))));
   }
   std::string_view values[std::size(k_fields)];
   for (std::size_t i = 0; i < std::size(k_fields); ++i) {
@@ -326,8 +326,8 @@ Result<IndexSignature> parse_index_signature(std::string_view text)
   sig.sha256 = std::string(values[3]);
   auto size = whole_number(values[4]);
   auto raw = archive::base64_decode(values[5]);
-  if (!archive::is_lower_hex(sig.key_id, archive::k_key_id_length) || !version || !is_utc_time(sig.expires) ||
-      !archive::is_lower_hex(sig.sha256, 64) || !size || !raw || raw->size() != archive::k_ed25519_signature_bytes) {
+  if (!archive::is_lower_hex(sig.key_id, archive::k_key_id_length) || !version || !is_utc_time(sig.expires)
+      || !archive::is_lower_hex(sig.sha256, 64) || !size || !raw || raw->size() != archive::k_ed25519_signature_bytes) {
     return fail(invalid("index signature file has a malformed value (key id, version, expiry, sha256, size or "
                         "signature)"));
   }
@@ -394,8 +394,8 @@ Result<Index> verify_index(std::string_view index_text, std::string_view signatu
   return index;
 }
 
-Result<void> check_freshness(const Index& index, std::chrono::system_clock::time_point now,
-                             std::uint64_t seen_version, AllowExpired allow_expired)
+Result<void> check_freshness(const Index& index, std::chrono::system_clock::time_point now, std::uint64_t seen_version,
+                             AllowExpired allow_expired)
 {
   if (index.version < seen_version) {
     Error e(ErrorCode::repo_rollback, fmt::format("repository index version {} is older than version {}, the last "
@@ -406,9 +406,8 @@ Result<void> check_freshness(const Index& index, std::chrono::system_clock::time
   }
   auto expires = parse_utc(index.expires);
   if (allow_expired == AllowExpired::no && (!expires || now > *expires)) {
-    Error e(ErrorCode::repo_expired,
-            fmt::format("repository index version {} expired at {}: refusing a frozen index", index.version,
-                        index.expires));
+    Error e(ErrorCode::repo_expired, fmt::format("repository index version {} expired at {}: refusing a frozen index",
+                                                 index.version, index.expires));
     e.details.push_back("publish a new index (repo index --expires), or pass --allow-expired to use it anyway");
     return fail(std::move(e));
   }

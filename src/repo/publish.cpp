@@ -106,8 +106,8 @@ Result<IndexArchive> checked_archive(const manifest::Manifest& m, const fs::path
     return fail(digest.error());
   }
   const auto& st = sig->statement;
-  if (st.component != m.name || st.version.to_string() != m.version.to_string() || st.sha256 != digest->hex() ||
-      st.size != digest->size) {
+  if (st.component != m.name || st.version.to_string() != m.version.to_string() || st.sha256 != digest->hex()
+      || st.size != digest->size) {
     return fail(ErrorCode::integrity,
                 fmt::format("signature '{}' does not name archive '{}' of {}@{} (signed: {}@{}, sha256 {})",
                             sig_path.string(), archive_path.string(), m.name, m.version.to_string(), st.component,
@@ -174,8 +174,7 @@ Result<std::string> read_capped(const fs::path& path, std::uint64_t max_bytes)
     out.append(buf, static_cast<std::size_t>(n));
     if (out.size() > max_bytes) {
       ::close(fd);
-      return fail(ErrorCode::repo_too_large,
-                  fmt::format("'{}' is over its {}-byte cap", path.string(), max_bytes));
+      return fail(ErrorCode::repo_too_large, fmt::format("'{}' is over its {}-byte cap", path.string(), max_bytes));
     }
   }
   ::close(fd);
@@ -277,8 +276,8 @@ Result<PublishResult> publish(const PublishOptions& options)
   if (auto written = util::write_file_atomic(index_path, text, 0644); !written) {
     return fail(written.error());
   }
-  if (auto written = util::write_file_atomic(options.out_dir / k_index_signature_file,
-                                             serialize_index_signature(*sig), 0644);
+  if (auto written =
+          util::write_file_atomic(options.out_dir / k_index_signature_file, serialize_index_signature(*sig), 0644);
       !written) {
     return fail(written.error());
   }
@@ -337,8 +336,8 @@ Result<RepositoryCheck> verify_repository(const fs::path& dir, const archive::Ke
       return fail(sig.error());
     }
     const auto& st = sig->statement;
-    if (st.component != a.component || st.version.to_string() != a.version || st.sha256 != a.archive.sha256 ||
-        st.size != a.archive.size) {
+    if (st.component != a.component || st.version.to_string() != a.version || st.sha256 != a.archive.sha256
+        || st.size != a.archive.size) {
       return fail(ErrorCode::integrity, fmt::format("signature '{}' does not name the archive the index lists for "
                                                     "{}@{}",
                                                     a.signature.path, a.component, a.version));

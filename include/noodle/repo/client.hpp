@@ -23,8 +23,8 @@ namespace noodle::repo {
 // a local repository directory may be listed among them too).
 struct CatalogSource {
   enum class Kind { catalog, repository } kind = Kind::catalog;
-  std::filesystem::path catalog_dir;  // Kind::catalog
-  std::vector<std::string> mirrors;   // Kind::repository: URLs or directories, tried in order
+  std::filesystem::path catalog_dir; // Kind::catalog
+  std::vector<std::string> mirrors;  // Kind::repository: URLs or directories, tried in order
 };
 CatalogSource classify_catalog(std::string_view value);
 

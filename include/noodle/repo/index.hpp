@@ -105,8 +105,8 @@ Result<Index> verify_index(std::string_view index_text, std::string_view signatu
 enum class AllowExpired { no, yes };
 // repo_expired when `now` is past `index.expires` (unless AllowExpired::yes);
 // repo_rollback when index.version is lower than `seen_version`.
-Result<void> check_freshness(const Index& index, std::chrono::system_clock::time_point now,
-                             std::uint64_t seen_version, AllowExpired allow_expired);
+Result<void> check_freshness(const Index& index, std::chrono::system_clock::time_point now, std::uint64_t seen_version,
+                             AllowExpired allow_expired);
 
 // "YYYY-MM-DDTHH:MM:SSZ" read back; nullopt when malformed.
 std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view text);
