@@ -113,6 +113,9 @@ void add_validate_command(CLI::App& app, Registry& registry)
   on_run(validate, registry, [opts](Context& ctx) {
     manifest::LoadResult result;
     if (opts->paths.empty()) {
+      if (auto exit = open_repository(ctx)) {
+        return *exit;
+      }
       result = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
     } else {
       std::vector<std::filesystem::path> paths(opts->paths.begin(), opts->paths.end());

@@ -6,6 +6,7 @@
 #include <noodle/engine/layout.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/manifest/loader.hpp>
+#include <noodle/repo/client.hpp>
 #include <noodle/util/text.hpp>
 
 #include <algorithm>
@@ -181,9 +182,12 @@ public:
   {
     if (!m_loaded) {
       m_loaded = true;
-      std::filesystem::path dir = global_value(m_app, m_parsed, "--catalog");
+      const std::string value = global_value(m_app, m_parsed, "--catalog");
+      std::filesystem::path dir = value;
       if (dir.empty()) {
         dir = root() / "manifests";
+      } else if (repo::classify_catalog(value).kind == repo::CatalogSource::Kind::repository) {
+        dir = repo::cache_dir(root()) / "catalog"; // what the last verified index carried; never fetched here
       }
       std::error_code ec;
       if (!std::filesystem::is_directory(dir, ec)) {

@@ -106,7 +106,9 @@ std::vector<Setting> effective_settings(const Context& ctx)
   const CLI::App& app = *ctx.app;
   std::vector<Setting> out;
   out.push_back(from_option(ctx, app, "root", "--root", c.root.has_value(), ctx.root().string()));
-  out.push_back(from_option(ctx, app, "catalog", "--catalog", c.catalog.has_value(), ctx.catalog_dir().string()));
+  // A repository is shown as configured (its mirrors), not as its cache.
+  const std::string catalog = is_repository(ctx) ? ctx.global.catalog : ctx.catalog_dir().string();
+  out.push_back(from_option(ctx, app, "catalog", "--catalog", c.catalog.has_value(), catalog));
   out.push_back(from_option(ctx, app, "keyring", "--keyring", c.keyring.has_value(), ctx.keyring_dir().string()));
   out.push_back(from_option(ctx, app, "archives", "--archives", c.archives.has_value(), ctx.archives_dir().string()));
   out.push_back(from_option(ctx, app, "socket", "--socket", c.socket.has_value(), ctx.socket_path().string()));

@@ -12,6 +12,7 @@
 #include <noodle/manifest/config.hpp>
 #include <noodle/manifest/loader.hpp>
 #include <noodle/output/reporter.hpp>
+#include <noodle/repo/client.hpp>
 #include <noodle/state/installed.hpp>
 
 #include <CLI/CLI.hpp>
@@ -32,7 +33,7 @@ namespace noodle::cli {
 // or the configuration file.
 struct GlobalOptions {
   std::string root = "/var/lib/noodle";
-  std::string catalog; // empty = <root>/manifests
+  std::string catalog; // empty = <root>/manifests; or a repository: a directory with index.json, mirror URLs
   std::string keyring; // empty = <root>/keys
   std::string archives; // empty = <root>/archives
   std::chrono::milliseconds lock_timeout{30'000}; // how long a changing command waits for the root's lock
@@ -44,6 +45,11 @@ struct GlobalOptions {
   bool no_progress = false;
   bool strict = false;
   std::string config; // the configuration file given; read before parsing
+  // Fetching from a repository's mirrors.
+  std::string ca_file;
+  std::chrono::milliseconds connect_timeout{10'000};
+  std::chrono::milliseconds fetch_timeout{300'000};
+  bool allow_expired = false;
   // Set only by the configuration file.
   archive::Limits limits;
   store::Millis point_retention_ms = 30LL * 24 * 3600 * 1000;
@@ -77,6 +83,8 @@ struct Context {
   std::string config_path;
   std::vector<std::string> args;
   const CLI::App* app = nullptr;
+  // The repository --catalog names, once open_repository verified its index.
+  std::shared_ptr<repo::Repository> repository;
 };
 
 using Action = std::function<output::ExitCode(Context&)>;
@@ -99,6 +107,20 @@ void add_state_commands(CLI::App& app, Registry& registry);
 void add_help_commands(CLI::App& app, Registry& registry);
 void add_config_commands(CLI::App& app, Registry& registry);
 void add_floor_commands(CLI::App& app, Registry& registry);
+void add_repo_commands(CLI::App& app, Registry& registry);
+// --ca-file, --connect-timeout, --fetch-timeout, --allow-expired.
+void add_repo_options(CLI::App& app, GlobalOptions& global);
+
+// Whether --catalog names a repository (mirror URLs or a directory holding
+// index.json) rather than a catalog directory.
+bool is_repository(const Context& ctx);
+// When --catalog names a repository and it is not open yet: fetches and
+// verifies its index (repo::Repository::open), so that catalog_dir() is the
+// catalog it carries. On failure the error is reported and its exit code
+// returned.
+std::optional<output::ExitCode> open_repository(Context& ctx);
+// Archives of an open repository are fetched into the cache on demand.
+void attach_repository(const Context& ctx, engine::ArchiveSource& source);
 // `help A B ...` (after any global options) as `A B ... --help`; other
 // command lines unchanged.
 std::vector<std::string> rewrite_help_request(const CLI::App& app, const std::vector<std::string>& args);

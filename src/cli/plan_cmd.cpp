@@ -216,6 +216,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
     source.archives_dir = ctx.archives_dir();
     source.keyring_dir = ctx.keyring_dir();
     source.limits = ctx.archive_limits();
+    attach_repository(ctx, source);
     if (opts->allow_unsigned) {
       source.allow_unsigned = engine::AllowUnsigned::yes;
       if (request.validation != graph::Validation::strict) {

@@ -35,8 +35,8 @@ namespace {
 
 constexpr const char* k_exit_codes =
     "Exit codes: 0 ok, 1 operation failed, 2 usage or input error, 3 refused by validation,\n4 integrity failure, "
-    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n129/130/143 stopped by "
-    "SIGHUP/SIGINT/SIGTERM and rolled back. See noodle-upgrade(1).";
+    "5 root locked, 6 runtime unreachable, 7 rollback failed (act now),\n8 repository unreachable, "
+    "129/130/143 stopped by SIGHUP/SIGINT/SIGTERM and rolled back. See noodle-upgrade(1).";
 
 // Before parsing, find out whether the caller asked for JSON (flag, then
 // NOODLE_OUTPUT, then the configuration file), so that even a usage error
@@ -269,6 +269,12 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& app, const s
 
 std::filesystem::path Context::catalog_dir() const
 {
+  if (repository) {
+    return repository->catalog_dir();
+  }
+  if (is_repository(*this)) {
+    return repo::cache_dir(root()) / "catalog"; // the last catalog verified, until open_repository runs
+  }
   if (!global.catalog.empty()) {
     return global.catalog;
   }
@@ -293,6 +299,9 @@ std::filesystem::path Context::socket_path() const
 
 std::filesystem::path Context::archives_dir() const
 {
+  if (repository) {
+    return repository->archives_dir();
+  }
   if (!global.archives.empty()) {
     return global.archives;
   }
@@ -316,6 +325,10 @@ manifest::LoadOptions Context::load_options() const
 LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
 {
   LoadedCatalog loaded;
+  if (auto exit = open_repository(ctx)) {
+    loaded.exit = exit;
+    return loaded;
+  }
   loaded.result = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
   const auto& ds = loaded.result.diagnostics;
   if (!loaded.result.has_errors()) {
@@ -386,8 +399,11 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.footer(k_exit_codes);
 
   app.add_option("--root", global.root, "Runtime root directory")->envname("NOODLE_ROOT")->capture_default_str();
-  app.add_option("--catalog", global.catalog, "Manifest catalog directory (default: <root>/manifests)")
-      ->envname("NOODLE_CATALOG");
+  app.add_option("--catalog", global.catalog,
+                 "Manifest catalog directory (default: <root>/manifests), or a repository: a directory holding "
+                 "index.json, or http(s) mirror URLs tried in order (repeat the option, or separate them by commas)")
+      ->envname("NOODLE_CATALOG")
+      ->multi_option_policy(CLI::MultiOptionPolicy::Join);
   app.add_option("--keyring", global.keyring, "Directory of trusted public keys (default: <root>/keys)")
       ->envname("NOODLE_KEYRING");
   app.add_option("--archives", global.archives,
@@ -412,6 +428,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.add_flag("--no-color", global.no_color, "Never color diagnostics");
   app.add_flag("--no-progress", global.no_progress, "Never draw a progress line on a terminal's stderr");
   app.add_flag("--strict", global.strict, "Treat manifest warnings (unknown fields) as errors");
+  add_repo_options(app, global);
 
   add_archive_commands(app, registry);
   add_catalog_commands(app, registry);
@@ -422,6 +439,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_upgrade_commands(app, registry);
   add_rollback_commands(app, registry);
   add_floor_commands(app, registry);
+  add_repo_commands(app, registry);
   add_state_commands(app, registry);
   add_config_commands(app, registry);
   add_help_commands(app, registry);
@@ -488,7 +506,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
       !global.no_color && std::getenv("NO_COLOR") == nullptr && &err == &std::cerr && isatty(STDERR_FILENO) == 1;
   style.color = color_ok ? output::Color::yes : output::Color::no;
   output::Reporter reporter(out, err, style);
-  Context ctx{global, in, out, err, reporter, {}, nullptr, nullptr, nullptr, {}, {}, nullptr};
+  Context ctx{global, in, out, err, reporter, {}, nullptr, nullptr, nullptr, {}, {}, nullptr, nullptr};
   // Progress redraws one line in place: only for a person at a terminal.
   std::optional<TerminalProgress> progress;
   if (style.format == output::Format::text && !global.quiet && !global.no_progress && &err == &std::cerr &&

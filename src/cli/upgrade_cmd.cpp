@@ -76,6 +76,7 @@ engine::ArchiveSource archive_source(const Context& ctx, const ChangeOptions& o)
   source.keyring_dir = ctx.keyring_dir();
   source.limits = ctx.archive_limits();
   source.allow_unsigned = o.allow_unsigned ? engine::AllowUnsigned::yes : engine::AllowUnsigned::no;
+  attach_repository(ctx, source);
   return source;
 }
 
@@ -101,6 +102,42 @@ output::ExitCode dry_run(Context& ctx, const manifest::Catalog& catalog, const g
     return output::render_upgrade(outcome, title, ctx.reporter);
   }
   return output::render_dry_run(*outcome.prepared, title + " (dry run)", ctx.reporter);
+}
+
+// With a repository, the archives the plan needs are fetched and checked
+// against the index (their signatures are the run's) before the root is locked: a mirror's failure or attack
+// then changes nothing under the root, not even its history.
+bool is_repository_error(ErrorCode code)
+{
+  switch (code) {
+  case ErrorCode::repo_unreachable:
+  case ErrorCode::repo_invalid:
+  case ErrorCode::repo_rollback:
+  case ErrorCode::repo_expired:
+  case ErrorCode::repo_too_large:
+  case ErrorCode::repo_digest_mismatch: return true;
+  default: return false;
+  }
+}
+
+std::optional<output::ExitCode> prefetch_from_repository(Context& ctx, const LoadedCatalog& loaded,
+                                                         const graph::PlanRequest& request)
+{
+  if (!ctx.repository) {
+    return std::nullopt;
+  }
+  const auto plan =
+      graph::make_plan(loaded.result.catalog, loaded.installed, request, state::probe_machine(ctx.root()));
+  for (const auto& change : engine::changes_from_plan(plan, loaded.result.catalog)) {
+    if (change.entry == nullptr) {
+      continue;
+    }
+    auto files = ctx.repository->fetch_archive(change.entry->name, change.entry->version.to_string());
+    if (!files && is_repository_error(files.error().code)) {
+      return ctx.reporter.failure(files.error());
+    }
+  }
+  return std::nullopt; // anything else is the run's to refuse, record and report
 }
 
 output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::string& kind)
@@ -132,6 +169,9 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
       return ctx.reporter.failure(connected.error());
     }
     connection.emplace(std::move(*connected));
+  }
+  if (auto exit = prefetch_from_repository(ctx, loaded, request)) {
+    return *exit;
   }
   auto opened = open_change_session(ctx, o.requested_by);
   if (opened.exit) {

@@ -131,6 +131,9 @@ Result<Installed::How> plan_install(Session& session, const manifest::Manifest& 
 
 Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const ArchiveSource& source)
 {
+  if (source.fetch) {
+    return source.fetch(entry);
+  }
   if (entry.archive && !entry.archive->file.empty()) {
     ArchiveFiles files{entry.archive->file, entry.archive->file};
     files.signature += ".sig";

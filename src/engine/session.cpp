@@ -26,7 +26,8 @@ Error missing_database(const Layout& layout)
 }
 
 // Whether the state directory holds only what a first run that died early
-// leaves (the lock, staging): then it is still a first use.
+// leaves (the lock, staging), or what a repository left before it (the
+// fetch cache and its high-water mark): then it is still a first use.
 Result<bool> only_first_use_leftovers(const RootDir& root)
 {
   auto names = list_names(root, rel::state());
@@ -34,7 +35,7 @@ Result<bool> only_first_use_leftovers(const RootDir& root)
     return fail(names.error());
   }
   for (const auto& name : *names) {
-    if (name != "lock" && name != "staging") {
+    if (name != "lock" && name != "staging" && name != "repository" && name != "repository-version") {
       return false;
     }
   }

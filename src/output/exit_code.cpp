@@ -45,6 +45,12 @@ ExitCode exit_code_for(ErrorCode code)
   case ErrorCode::interrupted: return ExitCode::interrupted;
   case ErrorCode::terminated: return ExitCode::terminated;
   case ErrorCode::hangup: return ExitCode::hangup;
+  case ErrorCode::repo_unreachable: return ExitCode::repo_unreachable;
+  case ErrorCode::repo_invalid:
+  case ErrorCode::repo_rollback:
+  case ErrorCode::repo_expired:
+  case ErrorCode::repo_too_large:
+  case ErrorCode::repo_digest_mismatch: return ExitCode::integrity;
   case ErrorCode::timeout: return ExitCode::failed;
   case ErrorCode::io:
   case ErrorCode::corrupt_state:

@@ -37,6 +37,12 @@ std::string_view error_code_name(ErrorCode code)
   case ErrorCode::interrupted: return "interrupted";
   case ErrorCode::terminated: return "terminated";
   case ErrorCode::hangup: return "hangup";
+  case ErrorCode::repo_unreachable: return "repo_unreachable";
+  case ErrorCode::repo_invalid: return "repo_invalid";
+  case ErrorCode::repo_rollback: return "repo_rollback";
+  case ErrorCode::repo_expired: return "repo_expired";
+  case ErrorCode::repo_too_large: return "repo_too_large";
+  case ErrorCode::repo_digest_mismatch: return "repo_digest_mismatch";
   case ErrorCode::rollback_failed: return "rollback_failed";
   case ErrorCode::drift: return "drift";
   case ErrorCode::timeout: return "timeout";

@@ -188,3 +188,16 @@ TEST_CASE("cli __complete offers the npm semver subcommands of version and their
   CHECK(has(outside, "--include-prerelease"));
   CHECK(has(candidates({"plan", "--"}), "--loose"));
 }
+
+TEST_CASE("cli __complete offers the repo commands, their options and the repository options")
+{
+  CHECK(candidates({"repo", ""}) == std::vector<std::string>{"index", "verify", "sync"});
+  const auto index = candidates({"repo", "index", "--"});
+  CHECK(has(index, "--key"));
+  CHECK(has(index, "--expires"));
+  CHECK(has(index, "--index-version"));
+  const auto global = candidates({"upgrade", "--"});
+  CHECK(has(global, "--ca-file"));
+  CHECK(has(global, "--fetch-timeout"));
+  CHECK(has(global, "--allow-expired"));
+}

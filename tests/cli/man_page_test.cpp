@@ -72,7 +72,7 @@ std::set<std::string> long_options(const std::string& help)
 
 TEST_CASE("man pages render with no groff warnings")
 {
-  for (const char* page : {"noodle-upgrade.1", "noodle-manifest.5", "noodle-signature.5"}) {
+  for (const char* page : {"noodle-upgrade.1", "noodle-manifest.5", "noodle-signature.5", "noodle-repository.5"}) {
     INFO(page);
     CHECK(shell_stderr("groff -ww -z -man " + source_path(std::string("man/") + page)) == "");
   }

@@ -296,6 +296,35 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     run.run("sign.json", ["sign", archive], 2, False)
     run.run("verify.json", ["verify", archive], 4, False)  # signed by a key outside the keyring
 
+    # A repository: published from the catalog, verified whole and tampered with, synced into the root's cache
+    # from its directory, and asked of a mirror that does not answer.
+    repository = os.path.join(work, "repository")
+    release_key = os.path.join(ex, "demo-test-key.key")
+    run.run("repo-index.json", ["repo", "index", tool.catalog, "--out", repository, "--key", release_key], 0, True)
+    run.run("repo-index.json", ["repo", "index", tool.catalog, "--out", repository, "--key", release_key,
+                                "--index-version", "1"], 4, False)  # repo_rollback: versions only go up
+    run.run("repo-index.json", ["repo", "index", tool.catalog], 2, False)
+    run.run("repo-verify.json", ["repo", "verify", repository], 0, True)
+    run.run("repo-verify.json", ["repo", "verify", work], 2, False)  # no index.json
+    tampered = os.path.join(work, "repository-tampered")
+    shutil.copytree(repository, tampered)
+    with open(os.path.join(tampered, "archives", "gc_engine", "1.3.0", "gc_engine-1.3.0.tar.gz"), "r+b") as f:
+        f.write(b"\0")
+    run.run("repo-verify.json", ["repo", "verify", tampered], 4, False)  # repo_digest_mismatch
+    with open(os.path.join(tampered, "index.json.sig"), "w") as f:
+        f.write("noodle-signature 1\n")
+    run.run("repo-verify.json", ["repo", "verify", tampered], 4, False)  # repo_invalid: not an index signature
+    plain_tool = run.tool
+    run.tool = rootkit.Tool(tool.binary, repository, ex)
+    run.run("repo-sync.json", ["repo", "sync", "jit_compiler@2.1.0"], 0, True)
+    run.run("repo-sync.json", ["repo", "sync", "no_such_component"], 2, False)
+    run.run("repo-sync.json", ["repo", "sync", "--for", "code_assistant@1.1.0"], 0, True)
+    run.run("repo-sync.json", ["repo", "sync", "--for", "code_assistant"], 2, False)
+    run.tool = rootkit.Tool(tool.binary, "http://127.0.0.1:1/", ex)
+    run.run("repo-sync.json", ["repo", "sync", "--connect-timeout", "1s"], 8, False)  # repo_unreachable
+    run.tool = plain_tool
+    run.run("repo-sync.json", ["repo", "sync"], 2, False)  # --catalog names no repository
+
     # Plans (offline here; with the runtime asked below, and without one listening).
     run.run("plan.json", ["plan", "jit_compiler", "2.1.0", "--offline"], 0, True)
     run.run("plan.json", ["plan", "jit_compiler", "9.9.9", "--offline"], 2, False)

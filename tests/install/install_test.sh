@@ -63,6 +63,7 @@ share/fish/vendor_completions.d/noodle-upgrade.fish
 share/zsh/vendor-completions/_noodle-upgrade
 share/man/man1/noodle-upgrade.1${man_suffix}
 share/man/man5/noodle-manifest.5${man_suffix}
+share/man/man5/noodle-repository.5${man_suffix}
 share/man/man5/noodle-signature.5${man_suffix}
 share/man/man7/noodle-upgrade-protocol.7${man_suffix}
 EOF
@@ -176,12 +177,14 @@ if [[ -n $deb ]]; then
   echo "Depends: $depends"
   # The package names alone, without version constraints, sorted.
   depends_names=$(tr ',' '\n' <<<"$depends" | sed 's/(.*)//; s/[[:space:]]//g' | { grep -v '^$' || true; } | sort)
-  # What the binary links on Debian 12: the five libraries it uses plus the
-  # C/C++ runtime. yaml-cpp, fmt, libarchive, OpenSSL and SQLite are shared;
+  # What the binary links on Debian 12: the six libraries it uses plus the
+  # C/C++ runtime. yaml-cpp, fmt, libarchive, OpenSSL, SQLite and libcurl
+  # (fetching from repository mirrors) are shared;
   # CLI11, nlohmann-json and tl-expected are header-only and bring nothing.
   expected_depends=$(sort <<EOF
 libarchive13
 libc6
+libcurl4
 libfmt9
 libgcc-s1
 libsqlite3-0

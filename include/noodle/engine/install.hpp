@@ -7,6 +7,7 @@
 #include <noodle/util/error.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <string>
 
 namespace noodle::engine {
@@ -14,6 +15,11 @@ namespace noodle::engine {
 enum class AllowUnsigned { no, yes };
 
 // Where archives come from and how they are checked.
+struct ArchiveFiles {
+  std::filesystem::path archive;
+  std::filesystem::path signature;
+};
+
 struct ArchiveSource {
   // Searched for NAME-VERSION.tar.gz, then NAME-VERSION.tar.zst, when the
   // catalog entry names no archive.file; the signature is ARCHIVE.sig.
@@ -23,11 +29,10 @@ struct ArchiveSource {
   // Development only: an archive without a .sig is installed (a present
   // signature is still checked). Refused under strict validation by callers.
   AllowUnsigned allow_unsigned = AllowUnsigned::no;
-};
-
-struct ArchiveFiles {
-  std::filesystem::path archive;
-  std::filesystem::path signature;
+  // When set (a repository), asked first for an entry's archive: it brings
+  // the archive and its signature into a local cache and names them, or
+  // fails (that failure is locate_archive's).
+  std::function<Result<ArchiveFiles>(const manifest::Manifest&)> fetch;
 };
 
 // The archive and signature for `entry`. Fails with not_found naming every

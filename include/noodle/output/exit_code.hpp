@@ -15,6 +15,7 @@ enum class ExitCode : int {
   locked = 5,    // another invocation holds the root's lock
   unreachable = 6,      // the runtime's control socket does not answer
   rollback_failed = 7,  // a rollback itself failed: the root needs the operator
+  repo_unreachable = 8, // no mirror of the repository answered and no usable cached index
   hangup = 129,         // SIGHUP (128 + 1), after rolling back
   interrupted = 130,    // SIGINT (128 + 2), after rolling back
   terminated = 143,     // SIGTERM or `cancel` (128 + 15), after rolling back

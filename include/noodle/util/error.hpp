@@ -52,6 +52,12 @@ enum class ErrorCode {
   unhealthy,              // a health gate failed
   unsafe_path,            // a root path another user could change, or a symlink where a directory must be
   hangup,                 // stopped by SIGHUP (the terminal or SSH session went away); what was done is rolled back
+  repo_unreachable,       // no mirror of a repository answered, and no usable cached index
+  repo_invalid,           // a repository index or its signature file is malformed
+  repo_rollback,          // a repository index older than the last one seen under the root (rollback attack)
+  repo_expired,           // a repository index past its expiry time (freeze attack)
+  repo_too_large,         // a repository file over its size cap (endless-data attack)
+  repo_digest_mismatch,   // a mirror served bytes whose sha256 or size differ from the index's
 };
 
 std::string_view error_code_name(ErrorCode code);
