@@ -3,6 +3,7 @@
 #include <noodle/util/unique_fd.hpp>
 
 #include "fields.hpp"
+#include "loader_files.hpp"
 #include "yaml_doc.hpp"
 
 #include <fmt/format.h>
@@ -12,7 +13,9 @@
 #include <cerrno>
 #include <cstring>
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace noodle::manifest {
@@ -44,8 +47,9 @@ ParseLimits limits_of(const LoadOptions& o)
 // Reads one YAML document into a Manifest, reporting every problem.
 class ManifestReader {
 public:
-  ManifestReader(Sink& sink, const std::filesystem::path& base_dir, const LoadOptions& options)
-    : m_sink(sink), m_base_dir(base_dir), m_options(options)
+  ManifestReader(Sink& sink, const std::filesystem::path& base_dir, const LoadOptions& options,
+                 std::vector<ArchiveProbe>* probes)
+    : m_sink(sink), m_base_dir(base_dir), m_options(options), m_probes(probes)
   {
   }
 
@@ -151,6 +155,7 @@ private:
   Sink& m_sink;
   const std::filesystem::path& m_base_dir;
   const LoadOptions& m_options;
+  std::vector<ArchiveProbe>* m_probes; // the archive files looked at, when asked
 
   Diagnostic::Severity unknown_severity() const
   {
@@ -425,8 +430,15 @@ private:
     if (ec) {
       resolved = (m_base_dir / rel).lexically_normal();
     }
-    if (m_options.check_archive_files == LoadOptions::CheckArchiveFiles::yes &&
-        !std::filesystem::is_regular_file(resolved, ec)) {
+    if (m_options.check_archive_files == LoadOptions::CheckArchiveFiles::no) {
+      archive.file = std::move(resolved);
+      return true;
+    }
+    const bool found = std::filesystem::is_regular_file(resolved, ec);
+    if (m_probes != nullptr) {
+      m_probes->push_back(ArchiveProbe{resolved.string(), found});
+    }
+    if (!found) {
       m_sink.error(ErrorCode::not_found,
                    fmt::format("archive file '{}' not found (resolved to '{}')", text, resolved.string()), at, field);
       return false;
@@ -474,76 +486,147 @@ Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::files
   return d;
 }
 
-bool has_yaml_extension(const std::filesystem::path& p)
-{
-  std::string ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml";
-}
 
-// Collects the YAML files under `dir` in sorted order, skipping dot names.
-std::vector<std::filesystem::path> scan_directory(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
+} // namespace
+
+namespace detail {
+
+namespace {
+
+struct DirEntry {
+  std::string name;
+  unsigned char type;
+};
+
+// Walks one directory through its descriptor: names sorted, so that the
+// depth-first order is that of whole paths compared part by part; regular
+// files stat(2)ed relative to the directory (no path lookup from the top).
+// Links to directories are not followed, as std::filesystem's iterator
+// does not.
+bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::path& top, std::vector<ScannedFile>& files,
+               std::vector<Diagnostic>& out)
 {
-  namespace fs = std::filesystem;
-  std::vector<fs::path> files;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(dir, ec);
-  if (ec) {
-    out.push_back(file_diagnostic(ErrorCode::io,
-                                  fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(ec.message())),
-                                  dir));
-    return files;
+  DIR* d = ::fdopendir(dir_fd);
+  if (d == nullptr) {
+    ::close(dir_fd);
+    out.push_back(file_diagnostic(
+      ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(errno))),
+      top));
+    return false;
   }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      break;
+  std::vector<DirEntry> entries;
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') {
+      continue; // ".", ".." and every dot name
     }
-    const fs::path& p = it->path();
-    if (p.filename().string().rfind('.', 0) == 0) {
-      if (it->is_directory(ec)) {
-        it.disable_recursion_pending();
+    entries.push_back(DirEntry{e->d_name, e->d_type});
+  }
+  if (errno != 0) {
+    const int error = errno;
+    ::closedir(d);
+    out.push_back(file_diagnostic(
+      ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
+      top));
+    return false;
+  }
+  std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  const int fd = ::dirfd(d);
+  for (DirEntry& e : entries) {
+    unsigned char type = e.type;
+    if (type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(fd, e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+      }
+    }
+    std::string path = prefix.empty() ? (top / e.name).native() : prefix + "/" + e.name;
+    if (type == DT_DIR) {
+      const int sub = ::openat(fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (sub < 0) {
+        const int error = errno;
+        ::closedir(d);
+        out.push_back(file_diagnostic(
+          ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
+          top));
+        return false;
+      }
+      if (!scan_into(sub, path, top, files, out)) {
+        ::closedir(d);
+        return false;
       }
       continue;
     }
-    if (!has_yaml_extension(p)) {
+    const std::size_t dot = e.name.rfind('.');
+    const std::string_view ext = dot == std::string::npos ? std::string_view() : std::string_view(e.name).substr(dot);
+    if (ext != ".yaml" && ext != ".yml") {
       continue;
     }
     // Only regular files are read; anything else named like a manifest (a
     // FIFO, which would block, a link to /dev/zero) is reported, never
     // skipped in silence nor opened.
-    struct stat st {};
-    const bool found = ::stat(p.c_str(), &st) == 0;
-    if (found && S_ISREG(st.st_mode)) {
-      files.push_back(p);
-    } else if (!found || !S_ISDIR(st.st_mode)) {
+    ScannedFile file;
+    const bool found = ::fstatat(fd, e.name.c_str(), &file.st, 0) == 0;
+    if (found && S_ISREG(file.st.st_mode)) {
+      file.path = std::move(path);
+      files.push_back(std::move(file));
+    } else if (!found || !S_ISDIR(file.st.st_mode)) {
       out.push_back(file_diagnostic(ErrorCode::io,
-                                    found ? fmt::format("'{}' is {}, not a regular file: not read", p.string(),
-                                                        file_kind(st.st_mode))
-                                          : fmt::format("cannot read '{}': {}", p.string(),
+                                    found ? fmt::format("'{}' is {}, not a regular file: not read", path,
+                                                        file_kind(file.st.st_mode))
+                                          : fmt::format("cannot read '{}': {}", path,
                                                         lower_first(std::strerror(errno))),
-                                    p));
+                                    path));
     }
   }
-  if (ec) {
-    out.push_back(file_diagnostic(ErrorCode::io,
-                                  fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(ec.message())),
-                                  dir));
+  ::closedir(d);
+  return true;
+}
+
+} // namespace
+
+std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
+{
+  std::vector<ScannedFile> files;
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    out.push_back(file_diagnostic(
+      ErrorCode::io, fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(std::strerror(errno))),
+      dir));
+    return files;
   }
-  std::sort(files.begin(), files.end());
+  scan_into(fd, {}, dir, files, out);
   return files;
 }
 
-// Parses one file and adds its manifests to the result's catalog.
-void load_one_unguarded(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
+FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options)
 {
-  auto text = read_input_file(path, options.max_file_bytes, result.diagnostics);
-  if (!text) {
-    return;
+  FileLoad file;
+  try {
+    auto bytes = read_file_bytes(path, options.max_file_bytes, file.diagnostics);
+    if (!bytes) {
+      return file;
+    }
+    file.read = true;
+    file.manifests = parse_manifests_probed(bytes->view(), path.string(), path.parent_path(), options,
+                                            file.diagnostics, &file.probes);
+  } catch (const std::exception& e) {
+    // Allocation or filesystem failures only; never let them escape.
+    file.diagnostics.push_back(
+      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", path.string(), e.what()), path));
   }
-  ++result.files;
-  const std::string file_name = path.string();
-  auto manifests = parse_manifests(*text, file_name, path.parent_path(), options, result.diagnostics);
-  SourceText source(*text, file_name);
-  for (Manifest& m : manifests) {
+  return file;
+}
+
+void add_file(FileLoad&& file, LoadResult& result)
+{
+  if (file.read) {
+    ++result.files;
+  }
+  result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(file.diagnostics.begin()),
+                            std::make_move_iterator(file.diagnostics.end()));
+  std::vector<Diagnostic> duplicates;
+  for (Manifest& m : file.manifests) {
     SourceLocation where = m.where;
     auto added = result.catalog.add(std::move(m));
     if (!added) {
@@ -551,29 +634,21 @@ void load_one_unguarded(const std::filesystem::path& path, const LoadOptions& op
       d.code = added.error().code;
       d.message = added.error().message;
       d.where = where;
-      d.source_line = source.line(where.line);
       d.field = "version";
-      result.diagnostics.push_back(std::move(d));
+      duplicates.push_back(std::move(d));
     }
   }
-}
-
-void load_one(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
-{
-  try {
-    load_one_unguarded(path, options, result);
-  } catch (const std::exception& e) {
-    // Allocation or filesystem failures only; never let them escape.
-    result.diagnostics.push_back(
-      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", path.string(), e.what()), path));
+  if (!duplicates.empty()) {
+    // Rare, so the file is read again for the source lines rather than kept.
+    attach_source_lines(duplicates);
+    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(duplicates.begin()),
+                              std::make_move_iterator(duplicates.end()));
   }
 }
 
-} // namespace
-
-std::vector<Manifest> parse_manifests(std::string_view text, const std::string& file_name,
-                                      const std::filesystem::path& base_dir, const LoadOptions& options,
-                                      std::vector<Diagnostic>& diagnostics)
+std::vector<Manifest> parse_manifests_probed(std::string_view text, const std::string& file_name,
+                                             const std::filesystem::path& base_dir, const LoadOptions& options,
+                                             std::vector<Diagnostic>& diagnostics, std::vector<ArchiveProbe>* probes)
 {
   std::vector<Manifest> out;
   try {
@@ -581,7 +656,7 @@ std::vector<Manifest> parse_manifests(std::string_view text, const std::string& 
     Sink sink(source, diagnostics);
     const std::size_t diagnostics_before = diagnostics.size();
     std::vector<Document> documents = parse_yaml(source, limits_of(options), sink);
-    ManifestReader reader(sink, base_dir, options);
+    ManifestReader reader(sink, base_dir, options, probes);
     for (const Document& doc : documents) {
       if (doc.root->kind == NodeKind::null) {
         continue; // an empty document, e.g. after a trailing "---"
@@ -614,8 +689,8 @@ std::vector<Manifest> parse_manifests(std::string_view text, const std::string& 
   return out;
 }
 
-std::optional<std::string> read_input_file(const std::filesystem::path& path, std::size_t max_file_bytes,
-                                           std::vector<Diagnostic>& diagnostics)
+std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std::size_t max_file_bytes,
+                                         std::vector<Diagnostic>& diagnostics)
 {
   const auto refuse = [&](ErrorCode code, std::string message) {
     diagnostics.push_back(file_diagnostic(code, std::move(message), path));
@@ -644,12 +719,24 @@ std::optional<std::string> read_input_file(const std::filesystem::path& path, st
     return refuse(ErrorCode::manifest_parse,
                   fmt::format("file is {} bytes, over the {}-byte limit", st.st_size, max_file_bytes));
   }
-  // Read at most one byte past the limit: the file may have grown, and a
-  // pipe has no size to check first.
-  std::string text(max_file_bytes + 1, '\0');
-  std::size_t used = 0;
-  while (used < text.size()) {
-    const ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
+  // A regular file's buffer is its size plus one byte, to see that it grew
+  // while read; a pipe's grows as it is read. Never past the limit plus one.
+  FileBytes bytes;
+  std::size_t capacity =
+    S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::min<std::size_t>(max_file_bytes + 1, 65536);
+  bytes.data.reset(new char[capacity]);
+  while (true) {
+    if (bytes.size == capacity) {
+      if (capacity > max_file_bytes) {
+        break;
+      }
+      const std::size_t grown = std::min<std::size_t>(max_file_bytes + 1, capacity * 2);
+      std::unique_ptr<char[]> larger(new char[grown]);
+      std::memcpy(larger.get(), bytes.data.get(), bytes.size);
+      bytes.data = std::move(larger);
+      capacity = grown;
+    }
+    const ssize_t n = ::read(fd.get(), bytes.data.get() + bytes.size, capacity - bytes.size);
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -660,13 +747,45 @@ std::optional<std::string> read_input_file(const std::filesystem::path& path, st
     if (n == 0) {
       break;
     }
-    used += static_cast<std::size_t>(n);
+    bytes.size += static_cast<std::size_t>(n);
   }
-  if (used > max_file_bytes) {
+  if (bytes.size > max_file_bytes) {
     return refuse(ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes));
   }
-  text.resize(used);
-  return text;
+  return bytes;
+}
+
+bool check_catalog_dir(const std::filesystem::path& dir, std::vector<Diagnostic>& diagnostics)
+{
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    return true;
+  }
+  bool missing = !std::filesystem::exists(dir, ec);
+  diagnostics.push_back(file_diagnostic(missing ? ErrorCode::not_found : ErrorCode::io,
+                                        missing ? fmt::format("catalog directory '{}' does not exist", dir.string())
+                                                : fmt::format("catalog path '{}' is not a directory", dir.string()),
+                                        dir));
+  return false;
+}
+
+} // namespace detail
+
+std::vector<Manifest> parse_manifests(std::string_view text, const std::string& file_name,
+                                      const std::filesystem::path& base_dir, const LoadOptions& options,
+                                      std::vector<Diagnostic>& diagnostics)
+{
+  return parse_manifests_probed(text, file_name, base_dir, options, diagnostics, nullptr);
+}
+
+std::optional<std::string> read_input_file(const std::filesystem::path& path, std::size_t max_file_bytes,
+                                           std::vector<Diagnostic>& diagnostics)
+{
+  auto bytes = read_file_bytes(path, max_file_bytes, diagnostics);
+  if (!bytes) {
+    return std::nullopt;
+  }
+  return std::string(bytes->view());
 }
 
 bool LoadResult::has_errors() const
@@ -677,18 +796,11 @@ bool LoadResult::has_errors() const
 LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& options)
 {
   LoadResult result;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    bool missing = !std::filesystem::exists(dir, ec);
-    result.diagnostics.push_back(file_diagnostic(
-      missing ? ErrorCode::not_found : ErrorCode::io,
-      missing ? fmt::format("catalog directory '{}' does not exist", dir.string())
-              : fmt::format("catalog path '{}' is not a directory", dir.string()),
-      dir));
+  if (!check_catalog_dir(dir, result.diagnostics)) {
     return result;
   }
-  for (const auto& file : scan_directory(dir, result.diagnostics)) {
-    load_one(file, options, result);
+  for (const auto& file : scan_catalog(dir, result.diagnostics)) {
+    add_file(load_file(file.path, options), result);
   }
   return result;
 }
@@ -699,11 +811,11 @@ LoadResult load_files(const std::vector<std::filesystem::path>& paths, const Loa
   for (const auto& path : paths) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-      for (const auto& file : scan_directory(path, result.diagnostics)) {
-        load_one(file, options, result);
+      for (const auto& file : scan_catalog(path, result.diagnostics)) {
+        add_file(load_file(file.path, options), result);
       }
     } else {
-      load_one(path, options, result);
+      add_file(load_file(path, options), result);
     }
   }
   return result;
