@@ -560,49 +560,63 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   const bool usable = u.why_rebuilt.empty();
 
   const std::vector<ScannedFile> files = detail::scan_catalog(catalog_dir, result.diagnostics);
-  Writer out;
-  out.str(real_dir);
-  out.u64(fingerprint);
-  out.u32(0); // the count, set below
-  std::uint32_t written = 0;
+  // First what the cache holds for each file (nullopt: read it), then the
+  // files to read, all at once, then everything in the catalog's order.
+  std::vector<std::optional<FileLoad>> loads(files.size());
+  std::vector<std::string_view> records(files.size());
+  std::vector<const std::filesystem::path*> to_read;
+  std::vector<std::size_t> read_at;
   RangeMemo memo;
-  bool changed = !usable;
-  for (const ScannedFile& scanned : files) {
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const ScannedFile& scanned = files[i];
     const std::string_view rel = relative_to(catalog_dir, scanned.path);
-    const FileKey key = key_of(scanned.st);
-    std::optional<FileLoad> file;
     auto it = cache.entries.find(rel);
-    if (it != cache.entries.end() && it->second.key == key) {
-      try {
-        file = decode_body(it->second.body, scanned.path.string(), memo);
-      } catch (const Damaged&) {
-        // The checksum matched, so this is a bug or a foreign writer: read
-        // the file itself.
-        file.reset();
-      } catch (const std::exception&) {
-        file.reset();
-      }
-      if (file) {
-        out.bytes += it->second.record;
-        ++written;
-      }
-    }
-    if (!file) {
-      file = detail::load_file(scanned.path, options);
-      ++u.reread;
-      changed = true;
-      // A file that could not be read is tried again on the next run.
-      if (file->read) {
-        encode_entry(out, rel, key, *file);
-        ++written;
-      }
-    }
     if (it != cache.entries.end()) {
+      if (it->second.key == key_of(scanned.st)) {
+        try {
+          loads[i] = decode_body(it->second.body, scanned.path.string(), memo);
+        } catch (const std::exception&) {
+          // The checksum matched, so this is a bug or a foreign writer:
+          // read the file itself.
+          loads[i].reset();
+        }
+        if (loads[i]) {
+          records[i] = it->second.record;
+        }
+      }
       cache.entries.erase(it);
     }
-    detail::add_file(std::move(*file), result);
+    if (!loads[i]) {
+      to_read.push_back(&scanned.path);
+      read_at.push_back(i);
+    }
   }
-  changed = changed || !cache.entries.empty(); // files removed since
+  const bool removed = !cache.entries.empty(); // files gone since
+  std::vector<FileLoad> read = detail::load_many(to_read, options);
+  for (std::size_t k = 0; k < read.size(); ++k) {
+    loads[read_at[k]] = std::move(read[k]);
+  }
+  u.reread = read.size();
+  const bool changed = !usable || removed || !read.empty();
+  Writer out;
+  if (changed) {
+    out.str(real_dir);
+    out.u64(fingerprint);
+    out.u32(0); // the count, set below
+  }
+  std::uint32_t written = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    FileLoad& file = *loads[i];
+    if (changed && !records[i].empty()) {
+      out.bytes += records[i];
+      ++written;
+    } else if (changed && file.read) {
+      // A file that could not be read is tried again on the next run.
+      encode_entry(out, relative_to(catalog_dir, files[i].path), key_of(files[i].st), file);
+      ++written;
+    }
+    detail::add_file(std::move(file), result);
+  }
   u.state = !usable ? CacheUse::State::rebuilt : changed ? CacheUse::State::updated : CacheUse::State::fresh;
   if (!changed) {
     return result;

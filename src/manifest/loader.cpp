@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
+#include <system_error>
+#include <thread>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -618,6 +621,36 @@ FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options
   return file;
 }
 
+std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>& paths, const LoadOptions& options)
+{
+  std::vector<FileLoad> out(paths.size());
+  // Small catalogs are not worth a thread; large ones are read by a few at
+  // once, so that a cold disk sees several requests in flight and parsing
+  // uses every core. Each file is parsed alone, so the order of the result
+  // does not depend on the threads.
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t workers = std::min<std::size_t>({std::size_t{8}, std::size_t{cores} * 4, paths.size() / 32});
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < paths.size(); i = next.fetch_add(1)) {
+      out[i] = load_file(*paths[i], options);
+    }
+  };
+  std::vector<std::thread> threads;
+  try {
+    for (std::size_t t = 1; t < workers; ++t) {
+      threads.emplace_back(work);
+    }
+  } catch (const std::system_error&) {
+    // No more threads: the ones started and this one do the rest.
+  }
+  work();
+  for (auto& t : threads) {
+    t.join();
+  }
+  return out;
+}
+
 void add_file(FileLoad&& file, LoadResult& result)
 {
   if (file.read) {
@@ -799,8 +832,14 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
   if (!check_catalog_dir(dir, result.diagnostics)) {
     return result;
   }
-  for (const auto& file : scan_catalog(dir, result.diagnostics)) {
-    add_file(load_file(file.path, options), result);
+  const std::vector<ScannedFile> files = scan_catalog(dir, result.diagnostics);
+  std::vector<const std::filesystem::path*> paths;
+  paths.reserve(files.size());
+  for (const auto& file : files) {
+    paths.push_back(&file.path);
+  }
+  for (FileLoad& loaded : load_many(paths, options)) {
+    add_file(std::move(loaded), result);
   }
   return result;
 }

@@ -63,6 +63,10 @@ struct FileLoad {
 // Reads and parses one file; never throws.
 FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options);
 
+// load_file for each path, several at once on a large catalog; the result
+// is in the order of `paths`.
+std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>& paths, const LoadOptions& options);
+
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
 // then adds its manifests to the catalog, a duplicate name@version (defined
 // by an earlier file) being an error diagnostic with its source line.
