@@ -121,12 +121,16 @@ bool takes_value(const CLI::Option* opt);
 // With WithInstalled::yes the installed state under the root is read too,
 // and a corrupt one ends the command the same way.
 enum class WithInstalled { no, yes };
+// Read commands load through the compiled catalog cache; changing commands
+// read the files, so that a change never writes anything but its own steps.
+enum class CatalogCache { use, bypass };
 struct LoadedCatalog {
   manifest::LoadResult result;
   state::InstalledState installed;
   std::optional<output::ExitCode> exit;
 };
-LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed = WithInstalled::no);
+LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed = WithInstalled::no,
+                           CatalogCache cache = CatalogCache::use);
 
 // Where the compiled catalog cache of `catalog_dir` lives: in the root's
 // state directory (<root>/.noodle-upgrade) when it exists and belongs to the

@@ -379,12 +379,13 @@ manifest::LoadResult load_catalog_files(const std::filesystem::path& root, const
   return result;
 }
 
-LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
+LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed, CatalogCache cache)
 {
   LoadedCatalog loaded;
   std::string note;
   loaded.result =
-    load_catalog_files(ctx.root(), ctx.catalog_dir(), ctx.load_options(), ctx.global.no_catalog_cache, &note);
+    load_catalog_files(ctx.root(), ctx.catalog_dir(), ctx.load_options(),
+                       ctx.global.no_catalog_cache || cache == CatalogCache::bypass, &note);
   if (!note.empty()) {
     ctx.reporter.detail(note + "\n");
   }
