@@ -17,6 +17,13 @@
 
 namespace noodle::manifest::detail {
 
+// `s` with its first letter lowered (for strerror and std::error_code messages).
+std::string lower_first(std::string s);
+// "a FIFO", "a character device", ... for a file that is not a regular one.
+const char* file_kind(mode_t mode);
+// An error diagnostic about a whole file (line 0).
+Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::filesystem::path& path);
+
 // An archive file a manifest names, and whether it was a regular file when
 // the manifest was read (the loader's check_archive_files).
 struct ArchiveProbe {
