@@ -177,6 +177,11 @@ public:
   Sources(const CLI::App& app, const Parsed& parsed) : m_app(app), m_parsed(parsed) {}
 
   std::filesystem::path root() const { return global_value(m_app, m_parsed, "--root"); }
+  bool no_cache() const
+  {
+    const std::string v = global_value(m_app, m_parsed, "--no-catalog-cache");
+    return !v.empty() && v != "false" && v != "0";
+  }
 
   const manifest::Catalog* catalog()
   {
@@ -193,7 +198,7 @@ public:
       if (!std::filesystem::is_directory(dir, ec)) {
         return nullptr;
       }
-      auto loaded = manifest::load_catalog(dir, manifest::LoadOptions{});
+      auto loaded = load_catalog_files(root(), dir, manifest::LoadOptions{}, no_cache());
       if (!loaded.has_errors()) {
         m_catalog = std::move(loaded.catalog);
       }

@@ -44,6 +44,7 @@ struct GlobalOptions {
   bool no_color = false;
   bool no_progress = false;
   bool strict = false;
+  bool no_catalog_cache = false; // read every manifest file, neither using nor writing the catalog cache
   std::string config; // the configuration file given; read before parsing
   // Fetching from a repository's mirrors.
   std::string ca_file;
@@ -142,12 +143,31 @@ bool takes_value(const CLI::Option* opt);
 // With WithInstalled::yes the installed state under the root is read too,
 // and a corrupt one ends the command the same way.
 enum class WithInstalled { no, yes };
+// Read commands load through the compiled catalog cache; changing commands
+// read the files, so that a change never writes anything but its own steps.
+enum class CatalogCache { use, bypass };
 struct LoadedCatalog {
   manifest::LoadResult result;
   state::InstalledState installed;
   std::optional<output::ExitCode> exit;
 };
-LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed = WithInstalled::no);
+LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed = WithInstalled::no,
+                           CatalogCache cache = CatalogCache::use);
+
+// Where the compiled catalog cache of `catalog_dir` lives: in the root's
+// state directory (<root>/.noodle-upgrade) when it exists and belongs to the
+// effective user, else in the user's cache directory ($XDG_CACHE_HOME or
+// ~/.cache, then noodle-upgrade/, created 0700); empty when neither is
+// usable.
+std::filesystem::path catalog_cache_file(const std::filesystem::path& root, const std::filesystem::path& catalog_dir,
+                                         const manifest::LoadOptions& options);
+
+// The catalog as the read commands load it: through the cache unless
+// `no_cache` or no cache place is usable. `note` receives why the cache
+// could not be saved, when it could not (a note for --verbose, never an
+// error).
+manifest::LoadResult load_catalog_files(const std::filesystem::path& root, const std::filesystem::path& catalog_dir,
+                                        const manifest::LoadOptions& options, bool no_cache, std::string* note = nullptr);
 
 // Finds NAME or NAME@VERSION in the catalog; without a version, the installed
 // one when `installed` knows it, else the latest. Unknown names get a

@@ -4,6 +4,8 @@
 #include "context.hpp"
 #include "option_checks.hpp"
 
+#include <noodle/engine/layout.hpp>
+#include <noodle/manifest/catalog_cache.hpp>
 #include <noodle/manifest/config.hpp>
 #include <noodle/output/exit_code.hpp>
 #include <noodle/output/reporter.hpp>
@@ -25,6 +27,7 @@
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern char** environ;
@@ -322,14 +325,83 @@ manifest::LoadOptions Context::load_options() const
   return options;
 }
 
-LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed)
+namespace {
+
+// A directory the cache may live in: a real directory (no link) of the
+// effective user that no one else may write to.
+bool private_directory(const std::filesystem::path& dir)
+{
+  struct stat st {};
+  return ::lstat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+         (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+std::filesystem::path user_cache_dir()
+{
+  std::filesystem::path base;
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg != nullptr && xdg[0] == '/') {
+    base = xdg;
+  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
+    base = std::filesystem::path(home) / ".cache";
+  } else {
+    return {};
+  }
+  std::filesystem::path dir = base / "noodle-upgrade";
+  std::error_code ec;
+  std::filesystem::create_directories(base, ec);
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+    return {};
+  }
+  return private_directory(dir) ? dir : std::filesystem::path();
+}
+
+} // namespace
+
+std::filesystem::path catalog_cache_file(const std::filesystem::path& root, const std::filesystem::path& catalog_dir,
+                                         const manifest::LoadOptions& options)
+{
+  // Never beside the catalog: it may be read-only, shared, or another
+  // user's. A root's own state directory keeps the cache with the root it
+  // serves; without one (or when it is another user's), the user's cache.
+  std::filesystem::path dir = root / engine::rel::state();
+  if (root.empty() || !private_directory(dir)) {
+    dir = user_cache_dir();
+  }
+  if (dir.empty()) {
+    return {};
+  }
+  return dir / manifest::catalog_cache_name(catalog_dir, options);
+}
+
+manifest::LoadResult load_catalog_files(const std::filesystem::path& root, const std::filesystem::path& catalog_dir,
+                                        const manifest::LoadOptions& options, bool no_cache, std::string* note)
+{
+  const std::filesystem::path cache = no_cache ? std::filesystem::path() : catalog_cache_file(root, catalog_dir, options);
+  if (cache.empty()) {
+    return manifest::load_catalog(catalog_dir, options);
+  }
+  manifest::CacheUse use;
+  auto result = manifest::load_catalog_cached(catalog_dir, options, cache, &use);
+  if (note != nullptr && use.write_error) {
+    *note = fmt::format("catalog cache not saved: {}", *use.write_error);
+  }
+  return result;
+}
+
+LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed, CatalogCache cache)
 {
   LoadedCatalog loaded;
   if (auto exit = open_repository(ctx)) {
     loaded.exit = exit;
     return loaded;
   }
-  loaded.result = manifest::load_catalog(ctx.catalog_dir(), ctx.load_options());
+  std::string note;
+  loaded.result =
+    load_catalog_files(ctx.root(), ctx.catalog_dir(), ctx.load_options(),
+                       ctx.global.no_catalog_cache || cache == CatalogCache::bypass, &note);
+  if (!note.empty()) {
+    ctx.reporter.detail(note + "\n");
+  }
   const auto& ds = loaded.result.diagnostics;
   if (!loaded.result.has_errors()) {
     ctx.reporter.diagnostics(ds);
@@ -429,6 +501,9 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   app.add_flag("--no-progress", global.no_progress, "Never draw a progress line on a terminal's stderr");
   app.add_flag("--strict", global.strict, "Treat manifest warnings (unknown fields) as errors");
   add_repo_options(app, global);
+  app.add_flag("--no-catalog-cache", global.no_catalog_cache,
+               "Read every manifest file, neither using nor updating the compiled catalog cache")
+      ->envname("NOODLE_NO_CATALOG_CACHE");
 
   add_archive_commands(app, registry);
   add_catalog_commands(app, registry);

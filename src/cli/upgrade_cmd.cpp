@@ -146,7 +146,7 @@ output::ExitCode run_change(Context& ctx, const ChangeOptions& o, const std::str
   if (!metadata) {
     return ctx.reporter.failure(metadata.error());
   }
-  auto loaded = load_catalog(ctx, WithInstalled::yes);
+  auto loaded = load_catalog(ctx, WithInstalled::yes, CatalogCache::bypass);
   if (loaded.exit) {
     return *loaded.exit;
   }
@@ -227,7 +227,7 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   if (o.allow_unsigned) {
     ctx.reporter.warning(k_unsigned_warning);
   }
-  auto loaded = load_catalog(ctx, WithInstalled::no);
+  auto loaded = load_catalog(ctx, WithInstalled::no, CatalogCache::bypass);
   if (loaded.exit) {
     return *loaded.exit;
   }

@@ -3,6 +3,7 @@
 #include <noodle/util/unique_fd.hpp>
 
 #include "fields.hpp"
+#include "loader_files.hpp"
 #include "yaml_doc.hpp"
 
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 namespace noodle::manifest {
@@ -44,8 +46,9 @@ ParseLimits limits_of(const LoadOptions& o)
 // Reads one YAML document into a Manifest, reporting every problem.
 class ManifestReader {
 public:
-  ManifestReader(Sink& sink, const std::filesystem::path& base_dir, const LoadOptions& options)
-    : m_sink(sink), m_base_dir(base_dir), m_options(options)
+  ManifestReader(Sink& sink, const std::filesystem::path& base_dir, const LoadOptions& options,
+                 std::vector<ArchiveProbe>* probes)
+    : m_sink(sink), m_base_dir(base_dir), m_options(options), m_probes(probes)
   {
   }
 
@@ -151,6 +154,7 @@ private:
   Sink& m_sink;
   const std::filesystem::path& m_base_dir;
   const LoadOptions& m_options;
+  std::vector<ArchiveProbe>* m_probes; // the archive files looked at, when asked
 
   Diagnostic::Severity unknown_severity() const
   {
@@ -425,8 +429,15 @@ private:
     if (ec) {
       resolved = (m_base_dir / rel).lexically_normal();
     }
-    if (m_options.check_archive_files == LoadOptions::CheckArchiveFiles::yes &&
-        !std::filesystem::is_regular_file(resolved, ec)) {
+    if (m_options.check_archive_files == LoadOptions::CheckArchiveFiles::no) {
+      archive.file = std::move(resolved);
+      return true;
+    }
+    const bool found = std::filesystem::is_regular_file(resolved, ec);
+    if (m_probes != nullptr) {
+      m_probes->push_back(ArchiveProbe{resolved.string(), found});
+    }
+    if (!found) {
       m_sink.error(ErrorCode::not_found,
                    fmt::format("archive file '{}' not found (resolved to '{}')", text, resolved.string()), at, field);
       return false;
@@ -436,144 +447,32 @@ private:
   }
 };
 
-std::string lower_first(std::string s)
-{
-  if (!s.empty()) {
-    s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
-  }
-  return s;
-}
-
-// "a FIFO", "a character device", ... for a file that is not a regular one.
-const char* file_kind(mode_t mode)
-{
-  if (S_ISFIFO(mode)) {
-    return "a FIFO";
-  }
-  if (S_ISCHR(mode)) {
-    return "a character device";
-  }
-  if (S_ISBLK(mode)) {
-    return "a block device";
-  }
-  if (S_ISSOCK(mode)) {
-    return "a socket";
-  }
-  if (S_ISDIR(mode)) {
-    return "a directory";
-  }
-  return "a special file";
-}
-
-Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::filesystem::path& path)
-{
-  Diagnostic d;
-  d.code = code;
-  d.message = std::move(message);
-  d.where = SourceLocation{path.string(), 0, 0};
-  return d;
-}
-
-bool has_yaml_extension(const std::filesystem::path& p)
-{
-  std::string ext = p.extension().string();
-  return ext == ".yaml" || ext == ".yml";
-}
-
-// Collects the YAML files under `dir` in sorted order, skipping dot names.
-std::vector<std::filesystem::path> scan_directory(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
-{
-  namespace fs = std::filesystem;
-  std::vector<fs::path> files;
-  std::error_code ec;
-  fs::recursive_directory_iterator it(dir, ec);
-  if (ec) {
-    out.push_back(file_diagnostic(ErrorCode::io,
-                                  fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(ec.message())),
-                                  dir));
-    return files;
-  }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      break;
-    }
-    const fs::path& p = it->path();
-    if (p.filename().string().rfind('.', 0) == 0) {
-      if (it->is_directory(ec)) {
-        it.disable_recursion_pending();
-      }
-      continue;
-    }
-    if (!has_yaml_extension(p)) {
-      continue;
-    }
-    // Only regular files are read; anything else named like a manifest (a
-    // FIFO, which would block, a link to /dev/zero) is reported, never
-    // skipped in silence nor opened.
-    struct stat st {};
-    const bool found = ::stat(p.c_str(), &st) == 0;
-    if (found && S_ISREG(st.st_mode)) {
-      files.push_back(p);
-    } else if (!found || !S_ISDIR(st.st_mode)) {
-      out.push_back(file_diagnostic(ErrorCode::io,
-                                    found ? fmt::format("'{}' is {}, not a regular file: not read", p.string(),
-                                                        file_kind(st.st_mode))
-                                          : fmt::format("cannot read '{}': {}", p.string(),
-                                                        lower_first(std::strerror(errno))),
-                                    p));
-    }
-  }
-  if (ec) {
-    out.push_back(file_diagnostic(ErrorCode::io,
-                                  fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(ec.message())),
-                                  dir));
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-// Parses one file and adds its manifests to the result's catalog.
-void load_one_unguarded(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
-{
-  auto text = read_input_file(path, options.max_file_bytes, result.diagnostics);
-  if (!text) {
-    return;
-  }
-  ++result.files;
-  const std::string file_name = path.string();
-  auto manifests = parse_manifests(*text, file_name, path.parent_path(), options, result.diagnostics);
-  SourceText source(*text, file_name);
-  for (Manifest& m : manifests) {
-    SourceLocation where = m.where;
-    auto added = result.catalog.add(std::move(m));
-    if (!added) {
-      Diagnostic d;
-      d.code = added.error().code;
-      d.message = added.error().message;
-      d.where = where;
-      d.source_line = source.line(where.line);
-      d.field = "version";
-      result.diagnostics.push_back(std::move(d));
-    }
-  }
-}
-
-void load_one(const std::filesystem::path& path, const LoadOptions& options, LoadResult& result)
-{
-  try {
-    load_one_unguarded(path, options, result);
-  } catch (const std::exception& e) {
-    // Allocation or filesystem failures only; never let them escape.
-    result.diagnostics.push_back(
-      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", path.string(), e.what()), path));
-  }
-}
-
 } // namespace
 
-std::vector<Manifest> parse_manifests(std::string_view text, const std::string& file_name,
-                                      const std::filesystem::path& base_dir, const LoadOptions& options,
-                                      std::vector<Diagnostic>& diagnostics)
+namespace detail {
+
+FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options)
+{
+  FileLoad file;
+  try {
+    auto bytes = read_file_bytes(path, options.max_file_bytes, file.diagnostics);
+    if (!bytes) {
+      return file;
+    }
+    file.read = true;
+    file.manifests = parse_manifests_probed(bytes->view(), path.string(), path.parent_path(), options,
+                                            file.diagnostics, &file.probes);
+  } catch (const std::exception& e) {
+    // Allocation or filesystem failures only; never let them escape.
+    file.diagnostics.push_back(
+      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", path.string(), e.what()), path));
+  }
+  return file;
+}
+
+std::vector<Manifest> parse_manifests_probed(std::string_view text, const std::string& file_name,
+                                             const std::filesystem::path& base_dir, const LoadOptions& options,
+                                             std::vector<Diagnostic>& diagnostics, std::vector<ArchiveProbe>* probes)
 {
   std::vector<Manifest> out;
   try {
@@ -581,7 +480,7 @@ std::vector<Manifest> parse_manifests(std::string_view text, const std::string& 
     Sink sink(source, diagnostics);
     const std::size_t diagnostics_before = diagnostics.size();
     std::vector<Document> documents = parse_yaml(source, limits_of(options), sink);
-    ManifestReader reader(sink, base_dir, options);
+    ManifestReader reader(sink, base_dir, options, probes);
     for (const Document& doc : documents) {
       if (doc.root->kind == NodeKind::null) {
         continue; // an empty document, e.g. after a trailing "---"
@@ -614,59 +513,23 @@ std::vector<Manifest> parse_manifests(std::string_view text, const std::string& 
   return out;
 }
 
+} // namespace detail
+
+std::vector<Manifest> parse_manifests(std::string_view text, const std::string& file_name,
+                                      const std::filesystem::path& base_dir, const LoadOptions& options,
+                                      std::vector<Diagnostic>& diagnostics)
+{
+  return parse_manifests_probed(text, file_name, base_dir, options, diagnostics, nullptr);
+}
+
 std::optional<std::string> read_input_file(const std::filesystem::path& path, std::size_t max_file_bytes,
                                            std::vector<Diagnostic>& diagnostics)
 {
-  const auto refuse = [&](ErrorCode code, std::string message) {
-    diagnostics.push_back(file_diagnostic(code, std::move(message), path));
+  auto bytes = read_file_bytes(path, max_file_bytes, diagnostics);
+  if (!bytes) {
     return std::nullopt;
-  };
-  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd.valid()) {
-    const int error = errno;
-    return refuse(error == ENOENT ? ErrorCode::not_found : ErrorCode::io,
-                  fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(error))));
   }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    return refuse(ErrorCode::io, fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(errno))));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    return refuse(ErrorCode::io, fmt::format("'{}' is a directory", path.string()));
-  }
-  // A pipe (`plan -f <(...)`) is read to its end, up to the limit; a device
-  // (/dev/zero) or a socket is no input file.
-  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
-    return refuse(ErrorCode::usage,
-                  fmt::format("'{}' is {}, not a regular file or a pipe", path.string(), file_kind(st.st_mode)));
-  }
-  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_file_bytes) {
-    return refuse(ErrorCode::manifest_parse,
-                  fmt::format("file is {} bytes, over the {}-byte limit", st.st_size, max_file_bytes));
-  }
-  // Read at most one byte past the limit: the file may have grown, and a
-  // pipe has no size to check first.
-  std::string text(max_file_bytes + 1, '\0');
-  std::size_t used = 0;
-  while (used < text.size()) {
-    const ssize_t n = ::read(fd.get(), text.data() + used, text.size() - used);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return refuse(ErrorCode::io,
-                    fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(errno))));
-    }
-    if (n == 0) {
-      break;
-    }
-    used += static_cast<std::size_t>(n);
-  }
-  if (used > max_file_bytes) {
-    return refuse(ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes));
-  }
-  text.resize(used);
-  return text;
+  return std::string(bytes->view());
 }
 
 bool LoadResult::has_errors() const
@@ -677,18 +540,17 @@ bool LoadResult::has_errors() const
 LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& options)
 {
   LoadResult result;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) {
-    bool missing = !std::filesystem::exists(dir, ec);
-    result.diagnostics.push_back(file_diagnostic(
-      missing ? ErrorCode::not_found : ErrorCode::io,
-      missing ? fmt::format("catalog directory '{}' does not exist", dir.string())
-              : fmt::format("catalog path '{}' is not a directory", dir.string()),
-      dir));
+  if (!check_catalog_dir(dir, result.diagnostics)) {
     return result;
   }
-  for (const auto& file : scan_directory(dir, result.diagnostics)) {
-    load_one(file, options, result);
+  const std::vector<ScannedFile> files = scan_catalog(dir, result.diagnostics);
+  std::vector<const std::filesystem::path*> paths;
+  paths.reserve(files.size());
+  for (const auto& file : files) {
+    paths.push_back(&file.path);
+  }
+  for (FileLoad& loaded : load_many(paths, options)) {
+    add_file(std::move(loaded), result);
   }
   return result;
 }
@@ -699,11 +561,11 @@ LoadResult load_files(const std::vector<std::filesystem::path>& paths, const Loa
   for (const auto& path : paths) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-      for (const auto& file : scan_directory(path, result.diagnostics)) {
-        load_one(file, options, result);
+      for (const auto& file : scan_catalog(path, result.diagnostics)) {
+        add_file(load_file(file.path, options), result);
       }
     } else {
-      load_one(path, options, result);
+      add_file(load_file(path, options), result);
     }
   }
   return result;

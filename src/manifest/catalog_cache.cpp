@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <noodle/manifest/catalog_cache.hpp>
+#include <noodle/util/atomic_file.hpp>
+#include <noodle/util/unique_fd.hpp>
+
+#include "loader_files.hpp"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace noodle::manifest {
+
+namespace {
+
+using detail::ArchiveProbe;
+using detail::FileLoad;
+using detail::ScannedFile;
+
+// Bump whenever the layout below, or what a manifest or a diagnostic holds,
+// changes: a cache of another format is rebuilt.
+constexpr std::uint32_t k_format_version = 1;
+constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
+// magic, format version, flags, payload size, payload checksum.
+constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
+constexpr auto k_last_code = static_cast<std::uint32_t>(ErrorCode::hangup);
+
+// A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
+// multiplication and a shift. It finds damage, not forgery: the cache is
+// trusted only when its owner is the user who runs the tool.
+std::uint64_t checksum(std::string_view data)
+{
+  constexpr std::uint64_t k_mul = 0x9E3779B97F4A7C15ULL;
+  std::uint64_t h = 0xCBF29CE484222325ULL ^ data.size();
+  std::size_t i = 0;
+  for (; i + 8 <= data.size(); i += 8) {
+    std::uint64_t w = 0;
+    std::memcpy(&w, data.data() + i, 8);
+    h = (h ^ w) * k_mul;
+    h ^= h >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, data.data() + i, data.size() - i);
+  h = (h ^ tail) * k_mul;
+  h ^= h >> 32;
+  return h;
+}
+
+std::uint64_t options_fingerprint(const LoadOptions& o)
+{
+  std::string key = fmt::format("{}/{}/{}/{}/{}/{}/{}", static_cast<int>(o.strictness), o.max_file_bytes, o.max_depth,
+                                o.max_documents, o.max_aliases, o.max_nodes, static_cast<int>(o.check_archive_files));
+  return checksum(key);
+}
+
+std::string real_path(const std::filesystem::path& dir)
+{
+  std::error_code ec;
+  auto real = std::filesystem::canonical(dir, ec);
+  return ec ? std::filesystem::absolute(dir, ec).lexically_normal().string() : real.string();
+}
+
+// ---- encoding ----
+
+class Writer {
+public:
+  std::string bytes;
+
+  void u8(std::uint8_t v) { bytes.push_back(static_cast<char>(v)); }
+  void u32(std::uint32_t v) { raw(&v, sizeof v); }
+  void u64(std::uint64_t v) { raw(&v, sizeof v); }
+  void f64(double v) { raw(&v, sizeof v); }
+  void str(std::string_view s)
+  {
+    u32(static_cast<std::uint32_t>(s.size()));
+    bytes.append(s.data(), s.size());
+  }
+  void where(const SourceLocation& w)
+  {
+    u32(w.line);
+    u32(w.column);
+  }
+
+private:
+  void raw(const void* p, std::size_t n) { bytes.append(static_cast<const char*>(p), n); }
+};
+
+struct Damaged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+class Reader {
+public:
+  Reader(std::string_view data) : m_data(data) {}
+
+  std::uint8_t u8()
+  {
+    need(1);
+    return static_cast<std::uint8_t>(m_data[m_at++]);
+  }
+  std::uint32_t u32() { return fixed<std::uint32_t>(); }
+  std::uint64_t u64() { return fixed<std::uint64_t>(); }
+  double f64() { return fixed<double>(); }
+  std::string_view view()
+  {
+    const std::uint32_t n = u32();
+    need(n);
+    std::string_view s = m_data.substr(m_at, n);
+    m_at += n;
+    return s;
+  }
+  std::string str() { return std::string(view()); }
+  SourceLocation where(const std::string& file)
+  {
+    SourceLocation w;
+    w.file = file;
+    w.line = u32();
+    w.column = u32();
+    return w;
+  }
+  std::size_t at() const { return m_at; }
+  bool done() const { return m_at == m_data.size(); }
+  void skip(std::size_t n)
+  {
+    need(n);
+    m_at += n;
+  }
+  // A count of items each at least `min_size` bytes long, checked against
+  // what is left so that a damaged count cannot ask for a huge allocation.
+  std::uint32_t count(std::size_t min_size)
+  {
+    const std::uint32_t n = u32();
+    if (static_cast<std::uint64_t>(n) * min_size > m_data.size() - m_at) {
+      throw Damaged("count past the end");
+    }
+    return n;
+  }
+
+private:
+  template <typename T>
+  T fixed()
+  {
+    need(sizeof(T));
+    T v;
+    std::memcpy(&v, m_data.data() + m_at, sizeof(T));
+    m_at += sizeof(T);
+    return v;
+  }
+  void need(std::size_t n) const
+  {
+    if (n > m_data.size() - m_at) {
+      throw Damaged("truncated");
+    }
+  }
+  std::string_view m_data;
+  std::size_t m_at = 0;
+};
+
+void encode_manifest(Writer& w, const Manifest& m)
+{
+  w.str(m.name);
+  w.str(m.version.to_string());
+  w.str(m.description);
+  w.u8(static_cast<std::uint8_t>(m.type));
+  w.u32(static_cast<std::uint32_t>(m.dependencies.size()));
+  for (const Dependency& d : m.dependencies) {
+    w.str(d.name);
+    w.str(d.range.raw());
+    w.where(d.where);
+  }
+  w.u32(static_cast<std::uint32_t>(m.upgrade_from.size()));
+  for (const semver::Range& r : m.upgrade_from) {
+    w.str(r.raw());
+  }
+  w.u8(m.required_stop ? 1 : 0);
+  w.u8(m.hot_swappable ? 1 : 0);
+  w.u32(static_cast<std::uint32_t>(m.compatibility.size()));
+  for (const CompatibilityRule& rule : m.compatibility) {
+    w.str(rule.component);
+    w.u32(static_cast<std::uint32_t>(rule.ranges.size()));
+    for (const semver::Range& r : rule.ranges) {
+      w.str(r.raw());
+    }
+    w.where(rule.where);
+  }
+  w.u64(m.resources.memory_mb);
+  w.f64(m.resources.cpu_cores);
+  w.u64(m.resources.disk_mb);
+  w.u64(m.health_check.timeout_ms);
+  w.u32(m.health_check.retries);
+  w.str(m.entry_point);
+  w.str(m.configuration_schema.is_null() ? std::string() : m.configuration_schema.dump());
+  w.str(m.metadata.is_null() ? std::string() : m.metadata.dump());
+  w.u8(m.archive ? 1 : 0);
+  if (m.archive) {
+    w.str(m.archive->file.string());
+    w.str(m.archive->sha256);
+    w.u64(m.archive->size);
+  }
+  w.where(m.where);
+  w.u32(static_cast<std::uint32_t>(m.field_where.size()));
+  for (const auto& [field, where] : m.field_where) {
+    w.str(field);
+    w.where(where);
+  }
+}
+
+// The ranges decoded so far, by their text: a catalog spells few distinct
+// ranges many times, and a copy costs less than a parse.
+using RangeMemo = std::unordered_map<std::string_view, semver::Range>;
+
+semver::Range decode_range(Reader& r, RangeMemo& memo)
+{
+  const std::string_view text = r.view();
+  if (auto it = memo.find(text); it != memo.end()) {
+    return it->second;
+  }
+  auto range = semver::Range::parse(text);
+  if (!range) {
+    throw Damaged("a range that does not parse");
+  }
+  return memo.emplace(text, std::move(*range)).first->second;
+}
+
+nlohmann::json decode_json(Reader& r)
+{
+  const std::string_view text = r.view();
+  if (text.empty()) {
+    return nullptr;
+  }
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) {
+    throw Damaged("JSON that does not parse");
+  }
+  return j;
+}
+
+Manifest decode_manifest(Reader& r, const std::string& file, RangeMemo& memo)
+{
+  Manifest m;
+  m.name = r.str();
+  auto version = semver::Version::parse(r.view());
+  if (!version) {
+    throw Damaged("a version that does not parse");
+  }
+  m.version = std::move(*version);
+  m.description = r.str();
+  const std::uint8_t type = r.u8();
+  if (type > static_cast<std::uint8_t>(ComponentType::system)) {
+    throw Damaged("an unknown component type");
+  }
+  m.type = static_cast<ComponentType>(type);
+  const std::uint32_t deps = r.count(4 + 4 + 8);
+  m.dependencies.reserve(deps);
+  for (std::uint32_t i = 0; i < deps; ++i) {
+    std::string name = r.str();
+    semver::Range range = decode_range(r, memo);
+    m.dependencies.push_back(Dependency{std::move(name), std::move(range), r.where(file)});
+  }
+  const std::uint32_t upgrades = r.count(4);
+  for (std::uint32_t i = 0; i < upgrades; ++i) {
+    m.upgrade_from.push_back(decode_range(r, memo));
+  }
+  m.required_stop = r.u8() != 0;
+  m.hot_swappable = r.u8() != 0;
+  const std::uint32_t rules = r.count(4 + 4 + 8);
+  for (std::uint32_t i = 0; i < rules; ++i) {
+    CompatibilityRule rule;
+    rule.component = r.str();
+    const std::uint32_t ranges = r.count(4);
+    for (std::uint32_t j = 0; j < ranges; ++j) {
+      rule.ranges.push_back(decode_range(r, memo));
+    }
+    rule.where = r.where(file);
+    m.compatibility.push_back(std::move(rule));
+  }
+  m.resources.memory_mb = r.u64();
+  m.resources.cpu_cores = r.f64();
+  m.resources.disk_mb = r.u64();
+  m.health_check.timeout_ms = r.u64();
+  m.health_check.retries = r.u32();
+  m.entry_point = r.str();
+  m.configuration_schema = decode_json(r);
+  m.metadata = decode_json(r);
+  if (r.u8() != 0) {
+    ArchiveRef archive;
+    archive.file = r.str();
+    archive.sha256 = r.str();
+    archive.size = r.u64();
+    m.archive = std::move(archive);
+  }
+  m.where = r.where(file);
+  const std::uint32_t fields = r.count(4 + 8);
+  for (std::uint32_t i = 0; i < fields; ++i) {
+    std::string field = r.str();
+    m.field_where.emplace_hint(m.field_where.end(), std::move(field), r.where(file));
+  }
+  return m;
+}
+
+void encode_diagnostic(Writer& w, const Diagnostic& d)
+{
+  w.u8(static_cast<std::uint8_t>(d.severity));
+  w.u32(static_cast<std::uint32_t>(d.code));
+  w.str(d.message);
+  w.str(d.where.file);
+  w.where(d.where);
+  w.str(d.source_line);
+  w.str(d.field);
+}
+
+Diagnostic decode_diagnostic(Reader& r)
+{
+  Diagnostic d;
+  const std::uint8_t severity = r.u8();
+  const std::uint32_t code = r.u32();
+  if (severity > static_cast<std::uint8_t>(Diagnostic::Severity::error) || code > k_last_code) {
+    throw Damaged("an unknown severity or error code");
+  }
+  d.severity = static_cast<Diagnostic::Severity>(severity);
+  d.code = static_cast<ErrorCode>(code);
+  d.message = r.str();
+  d.where = r.where(r.str());
+  d.source_line = r.str();
+  d.field = r.str();
+  return d;
+}
+
+// What makes a cached file the same file: any change to its content moves
+// its size, mtime or ctime, a replaced file has a new inode, and a write
+// within the clock's resolution still moves ctime when anything else does.
+struct FileKey {
+  std::uint64_t size = 0;
+  std::uint64_t mtime_ns = 0;
+  std::uint64_t ctime_ns = 0;
+  std::uint64_t ino = 0;
+  std::uint64_t dev = 0;
+
+  friend bool operator==(const FileKey&, const FileKey&) = default;
+};
+
+std::uint64_t nanoseconds(const struct timespec& t)
+{
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(t.tv_nsec);
+}
+
+FileKey key_of(const struct stat& st)
+{
+  return FileKey{static_cast<std::uint64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim),
+                 static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_dev)};
+}
+
+// One file's record: its path relative to the catalog, its key, then its
+// body (probes, diagnostics, manifests), which is copied as it is into the
+// next cache when the file has not changed.
+void encode_entry(Writer& w, std::string_view rel, const FileKey& key, const FileLoad& file)
+{
+  w.str(rel);
+  w.u64(key.size);
+  w.u64(key.mtime_ns);
+  w.u64(key.ctime_ns);
+  w.u64(key.ino);
+  w.u64(key.dev);
+  Writer body;
+  body.u32(static_cast<std::uint32_t>(file.probes.size()));
+  for (const ArchiveProbe& p : file.probes) {
+    body.str(p.path);
+    body.u8(p.found ? 1 : 0);
+  }
+  body.u32(static_cast<std::uint32_t>(file.diagnostics.size()));
+  for (const Diagnostic& d : file.diagnostics) {
+    encode_diagnostic(body, d);
+  }
+  body.u32(static_cast<std::uint32_t>(file.manifests.size()));
+  for (const Manifest& m : file.manifests) {
+    encode_manifest(body, m);
+  }
+  w.u64(body.bytes.size());
+  w.bytes += body.bytes;
+}
+
+struct CachedEntry {
+  FileKey key;
+  std::string_view record; // the whole record, path and key included
+  std::string_view body;
+};
+
+struct CacheFile {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::unordered_map<std::string_view, CachedEntry> entries;
+};
+
+// Reads and checks the cache; an empty reason means it is usable.
+std::string open_cache(const std::filesystem::path& path, const std::string& real_dir, std::uint64_t fingerprint,
+                       CacheFile& cache)
+{
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  if (!fd.valid()) {
+    return errno == ENOENT ? "missing" : fmt::format("cannot open it: {}", std::strerror(errno));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return "not a regular file";
+  }
+  if (st.st_uid != ::geteuid()) {
+    return fmt::format("owned by uid {}, not {}", st.st_uid, ::geteuid());
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return "writable by others";
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  if (size < k_header_size) {
+    return "truncated";
+  }
+  cache.data.reset(new char[size]);
+  std::size_t used = 0;
+  while (used < size) {
+    const ssize_t n = ::read(fd.get(), cache.data.get() + used, size - used);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      return "truncated";
+    }
+    used += static_cast<std::size_t>(n);
+  }
+  cache.size = size;
+  const std::string_view all(cache.data.get(), size);
+  if (std::memcmp(all.data(), k_magic, sizeof k_magic) != 0) {
+    return "not a catalog cache";
+  }
+  Reader header(all.substr(sizeof k_magic, k_header_size - sizeof k_magic));
+  if (header.u32() != k_format_version) {
+    return "another format version";
+  }
+  header.u32(); // flags, none yet
+  const std::uint64_t payload_size = header.u64();
+  const std::uint64_t sum = header.u64();
+  const std::string_view payload = all.substr(k_header_size);
+  if (payload.size() != payload_size) {
+    return "truncated";
+  }
+  if (checksum(payload) != sum) {
+    return "checksum mismatch";
+  }
+  try {
+    Reader r(payload);
+    if (r.view() != real_dir) {
+      return "another catalog";
+    }
+    if (r.u64() != fingerprint) {
+      return "other load options";
+    }
+    const std::uint32_t files = r.count(4 + 6 * 8);
+    cache.entries.reserve(files);
+    for (std::uint32_t i = 0; i < files; ++i) {
+      const std::size_t start = r.at();
+      const std::string_view rel = r.view();
+      CachedEntry e;
+      e.key = FileKey{r.u64(), r.u64(), r.u64(), r.u64(), r.u64()};
+      const std::uint64_t body_size = r.u64();
+      const std::size_t body_start = r.at();
+      r.skip(body_size);
+      e.body = payload.substr(body_start, body_size);
+      e.record = payload.substr(start, r.at() - start);
+      cache.entries.emplace(rel, e);
+    }
+    if (!r.done()) {
+      return "trailing bytes";
+    }
+  } catch (const Damaged& e) {
+    return e.what();
+  }
+  return {};
+}
+
+// The file's outcome from its cached body; nullopt when an archive file it
+// names changed since (the file must be read again). Throws Damaged.
+std::optional<FileLoad> decode_body(std::string_view body, const std::string& file_name, RangeMemo& memo)
+{
+  Reader r(body);
+  FileLoad file;
+  file.read = true;
+  const std::uint32_t probes = r.count(5);
+  for (std::uint32_t i = 0; i < probes; ++i) {
+    ArchiveProbe p;
+    p.path = r.str();
+    p.found = r.u8() != 0;
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p.path, ec) != p.found) {
+      return std::nullopt;
+    }
+    file.probes.push_back(std::move(p));
+  }
+  const std::uint32_t diagnostics = r.count(1 + 4 + 4 + 4 + 8 + 4 + 4);
+  for (std::uint32_t i = 0; i < diagnostics; ++i) {
+    file.diagnostics.push_back(decode_diagnostic(r));
+  }
+  const std::uint32_t manifests = r.count(16);
+  file.manifests.reserve(manifests);
+  for (std::uint32_t i = 0; i < manifests; ++i) {
+    file.manifests.push_back(decode_manifest(r, file_name, memo));
+  }
+  if (!r.done()) {
+    throw Damaged("trailing bytes in a record");
+  }
+  return file;
+}
+
+std::string_view relative_to(const std::filesystem::path& dir, const std::filesystem::path& file)
+{
+  // scan_catalog's paths are `dir` / relative part.
+  std::string_view full = file.native();
+  std::string_view base = dir.native();
+  if (full.size() > base.size() && full.substr(0, base.size()) == base) {
+    full.remove_prefix(base.size());
+    while (!full.empty() && full.front() == '/') {
+      full.remove_prefix(1);
+    }
+  }
+  return full;
+}
+
+} // namespace
+
+std::string catalog_cache_name(const std::filesystem::path& catalog_dir, const LoadOptions& options)
+{
+  // The spelling of the directory is part of the key as well as its real
+  // path: diagnostics name files as the catalog was given.
+  const std::string key =
+    fmt::format("{}\n{}\n{:016x}", real_path(catalog_dir), catalog_dir.string(), options_fingerprint(options));
+  return fmt::format("catalog-{:016x}.cache", checksum(key));
+}
+
+LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const LoadOptions& options,
+                               const std::filesystem::path& cache_file, CacheUse* use)
+{
+  CacheUse local;
+  CacheUse& u = use != nullptr ? *use : local;
+  LoadResult result;
+  if (!detail::check_catalog_dir(catalog_dir, result.diagnostics)) {
+    return result;
+  }
+  const std::string real_dir = real_path(catalog_dir);
+  const std::uint64_t fingerprint = options_fingerprint(options);
+  CacheFile cache;
+  u.why_rebuilt = open_cache(cache_file, real_dir, fingerprint, cache);
+  if (!u.why_rebuilt.empty()) {
+    cache.entries.clear();
+  }
+  const bool usable = u.why_rebuilt.empty();
+
+  const std::vector<ScannedFile> files = detail::scan_catalog(catalog_dir, result.diagnostics);
+  // First what the cache holds for each file (nullopt: read it), then the
+  // files to read, all at once, then everything in the catalog's order.
+  std::vector<std::optional<FileLoad>> loads(files.size());
+  std::vector<std::string_view> records(files.size());
+  std::vector<const std::filesystem::path*> to_read;
+  std::vector<std::size_t> read_at;
+  RangeMemo memo;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    const ScannedFile& scanned = files[i];
+    const std::string_view rel = relative_to(catalog_dir, scanned.path);
+    auto it = cache.entries.find(rel);
+    if (it != cache.entries.end()) {
+      if (it->second.key == key_of(scanned.st)) {
+        try {
+          loads[i] = decode_body(it->second.body, scanned.path.string(), memo);
+        } catch (const std::exception&) {
+          // The checksum matched, so this is a bug or a foreign writer:
+          // read the file itself.
+          loads[i].reset();
+        }
+        if (loads[i]) {
+          records[i] = it->second.record;
+        }
+      }
+      cache.entries.erase(it);
+    }
+    if (!loads[i]) {
+      to_read.push_back(&scanned.path);
+      read_at.push_back(i);
+    }
+  }
+  const bool removed = !cache.entries.empty(); // files gone since
+  std::vector<FileLoad> read = detail::load_many(to_read, options);
+  for (std::size_t k = 0; k < read.size(); ++k) {
+    loads[read_at[k]] = std::move(read[k]);
+  }
+  u.reread = read.size();
+  const bool changed = !usable || removed || !read.empty();
+  Writer out;
+  if (changed) {
+    out.str(real_dir);
+    out.u64(fingerprint);
+    out.u32(0); // the count, set below
+  }
+  std::uint32_t written = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    FileLoad& file = *loads[i];
+    if (changed && !records[i].empty()) {
+      out.bytes += records[i];
+      ++written;
+    } else if (changed && file.read) {
+      // A file that could not be read is tried again on the next run.
+      encode_entry(out, relative_to(catalog_dir, files[i].path), key_of(files[i].st), file);
+      ++written;
+    }
+    detail::add_file(std::move(file), result);
+  }
+  u.state = !usable ? CacheUse::State::rebuilt : changed ? CacheUse::State::updated : CacheUse::State::fresh;
+  if (!changed) {
+    return result;
+  }
+  const std::size_t count_at = 4 + real_dir.size() + 8;
+  std::memcpy(out.bytes.data() + count_at, &written, sizeof written);
+  Writer header;
+  header.bytes.append(k_magic, sizeof k_magic);
+  header.u32(k_format_version);
+  header.u32(0);
+  header.u64(out.bytes.size());
+  header.u64(checksum(out.bytes));
+  header.bytes += out.bytes;
+  if (auto wrote = util::write_file_atomic(cache_file, header.bytes, 0600); !wrote) {
+    u.write_error = wrote.error().message;
+  }
+  return result;
+}
+
+} // namespace noodle::manifest

@@ -1,0 +1,308 @@
+// SPDX-License-Identifier: Apache-2.0
+// The loader's file-level steps: scanning a catalog, reading a file, loading
+// many files at once, adding a file's outcome to a result.
+#include "loader_files.hpp"
+
+#include <noodle/util/unique_fd.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <system_error>
+#include <thread>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace noodle::manifest::detail {
+
+std::string lower_first(std::string s)
+{
+  if (!s.empty()) {
+    s[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(s[0])));
+  }
+  return s;
+}
+
+const char* file_kind(mode_t mode)
+{
+  if (S_ISFIFO(mode)) {
+    return "a FIFO";
+  }
+  if (S_ISCHR(mode)) {
+    return "a character device";
+  }
+  if (S_ISBLK(mode)) {
+    return "a block device";
+  }
+  if (S_ISSOCK(mode)) {
+    return "a socket";
+  }
+  if (S_ISDIR(mode)) {
+    return "a directory";
+  }
+  return "a special file";
+}
+
+Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::filesystem::path& path)
+{
+  Diagnostic d;
+  d.code = code;
+  d.message = std::move(message);
+  d.where = SourceLocation{path.string(), 0, 0};
+  return d;
+}
+
+namespace {
+
+struct DirEntry {
+  std::string name;
+  unsigned char type;
+};
+
+// Walks one directory through its descriptor: names sorted, so that the
+// depth-first order is that of whole paths compared part by part; regular
+// files stat(2)ed relative to the directory (no path lookup from the top).
+// Links to directories are not followed, as std::filesystem's iterator
+// does not.
+bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::path& top, std::vector<ScannedFile>& files,
+               std::vector<Diagnostic>& out)
+{
+  DIR* d = ::fdopendir(dir_fd);
+  if (d == nullptr) {
+    ::close(dir_fd);
+    out.push_back(file_diagnostic(
+      ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(errno))),
+      top));
+    return false;
+  }
+  std::vector<DirEntry> entries;
+  errno = 0;
+  while (const dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') {
+      continue; // ".", ".." and every dot name
+    }
+    entries.push_back(DirEntry{e->d_name, e->d_type});
+  }
+  if (errno != 0) {
+    const int error = errno;
+    ::closedir(d);
+    out.push_back(file_diagnostic(
+      ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
+      top));
+    return false;
+  }
+  std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  const int fd = ::dirfd(d);
+  for (DirEntry& e : entries) {
+    unsigned char type = e.type;
+    if (type == DT_UNKNOWN) {
+      struct stat st {};
+      if (::fstatat(fd, e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
+      }
+    }
+    std::string path = prefix.empty() ? (top / e.name).native() : prefix + "/" + e.name;
+    if (type == DT_DIR) {
+      const int sub = ::openat(fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+      if (sub < 0) {
+        const int error = errno;
+        ::closedir(d);
+        out.push_back(file_diagnostic(
+          ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
+          top));
+        return false;
+      }
+      if (!scan_into(sub, path, top, files, out)) {
+        ::closedir(d);
+        return false;
+      }
+      continue;
+    }
+    const std::size_t dot = e.name.rfind('.');
+    const std::string_view ext = dot == std::string::npos ? std::string_view() : std::string_view(e.name).substr(dot);
+    if (ext != ".yaml" && ext != ".yml") {
+      continue;
+    }
+    // Only regular files are read; anything else named like a manifest (a
+    // FIFO, which would block, a link to /dev/zero) is reported, never
+    // skipped in silence nor opened.
+    ScannedFile file;
+    const bool found = ::fstatat(fd, e.name.c_str(), &file.st, 0) == 0;
+    if (found && S_ISREG(file.st.st_mode)) {
+      file.path = std::move(path);
+      files.push_back(std::move(file));
+    } else if (!found || !S_ISDIR(file.st.st_mode)) {
+      out.push_back(file_diagnostic(ErrorCode::io,
+                                    found ? fmt::format("'{}' is {}, not a regular file: not read", path,
+                                                        file_kind(file.st.st_mode))
+                                          : fmt::format("cannot read '{}': {}", path,
+                                                        lower_first(std::strerror(errno))),
+                                    path));
+    }
+  }
+  ::closedir(d);
+  return true;
+}
+
+} // namespace
+
+std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
+{
+  std::vector<ScannedFile> files;
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    out.push_back(file_diagnostic(
+      ErrorCode::io, fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(std::strerror(errno))),
+      dir));
+    return files;
+  }
+  scan_into(fd, {}, dir, files, out);
+  return files;
+}
+
+std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>& paths, const LoadOptions& options)
+{
+  std::vector<FileLoad> out(paths.size());
+  // Small catalogs are not worth a thread; large ones are read by a few at
+  // once, so that a cold disk sees several requests in flight and parsing
+  // uses every core. Each file is parsed alone, so the order of the result
+  // does not depend on the threads.
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t workers = std::min<std::size_t>({std::size_t{8}, std::size_t{cores} * 4, paths.size() / 32});
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < paths.size(); i = next.fetch_add(1)) {
+      out[i] = load_file(*paths[i], options);
+    }
+  };
+  std::vector<std::thread> threads;
+  try {
+    for (std::size_t t = 1; t < workers; ++t) {
+      threads.emplace_back(work);
+    }
+  } catch (const std::system_error&) {
+    // No more threads: the ones started and this one do the rest.
+  }
+  work();
+  for (auto& t : threads) {
+    t.join();
+  }
+  return out;
+}
+
+void add_file(FileLoad&& file, LoadResult& result)
+{
+  if (file.read) {
+    ++result.files;
+  }
+  result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(file.diagnostics.begin()),
+                            std::make_move_iterator(file.diagnostics.end()));
+  std::vector<Diagnostic> duplicates;
+  for (Manifest& m : file.manifests) {
+    SourceLocation where = m.where;
+    auto added = result.catalog.add(std::move(m));
+    if (!added) {
+      Diagnostic d;
+      d.code = added.error().code;
+      d.message = added.error().message;
+      d.where = where;
+      d.field = "version";
+      duplicates.push_back(std::move(d));
+    }
+  }
+  if (!duplicates.empty()) {
+    // Rare, so the file is read again for the source lines rather than kept.
+    attach_source_lines(duplicates);
+    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(duplicates.begin()),
+                              std::make_move_iterator(duplicates.end()));
+  }
+}
+
+std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std::size_t max_file_bytes,
+                                         std::vector<Diagnostic>& diagnostics)
+{
+  const auto refuse = [&](ErrorCode code, std::string message) {
+    diagnostics.push_back(file_diagnostic(code, std::move(message), path));
+    return std::nullopt;
+  };
+  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  if (!fd.valid()) {
+    const int error = errno;
+    return refuse(error == ENOENT ? ErrorCode::not_found : ErrorCode::io,
+                  fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(error))));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    return refuse(ErrorCode::io, fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(errno))));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    return refuse(ErrorCode::io, fmt::format("'{}' is a directory", path.string()));
+  }
+  // A pipe (`plan -f <(...)`) is read to its end, up to the limit; a device
+  // (/dev/zero) or a socket is no input file.
+  if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+    return refuse(ErrorCode::usage,
+                  fmt::format("'{}' is {}, not a regular file or a pipe", path.string(), file_kind(st.st_mode)));
+  }
+  if (S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > max_file_bytes) {
+    return refuse(ErrorCode::manifest_parse,
+                  fmt::format("file is {} bytes, over the {}-byte limit", st.st_size, max_file_bytes));
+  }
+  // A regular file's buffer is its size plus one byte, to see that it grew
+  // while read; a pipe's grows as it is read. Never past the limit plus one.
+  FileBytes bytes;
+  std::size_t capacity =
+    S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::min<std::size_t>(max_file_bytes + 1, 65536);
+  bytes.data.reset(new char[capacity]);
+  while (true) {
+    if (bytes.size == capacity) {
+      if (capacity > max_file_bytes) {
+        break;
+      }
+      const std::size_t grown = std::min<std::size_t>(max_file_bytes + 1, capacity * 2);
+      std::unique_ptr<char[]> larger(new char[grown]);
+      std::memcpy(larger.get(), bytes.data.get(), bytes.size);
+      bytes.data = std::move(larger);
+      capacity = grown;
+    }
+    const ssize_t n = ::read(fd.get(), bytes.data.get() + bytes.size, capacity - bytes.size);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return refuse(ErrorCode::io,
+                    fmt::format("cannot read '{}': {}", path.string(), lower_first(std::strerror(errno))));
+    }
+    if (n == 0) {
+      break;
+    }
+    bytes.size += static_cast<std::size_t>(n);
+  }
+  if (bytes.size > max_file_bytes) {
+    return refuse(ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes));
+  }
+  return bytes;
+}
+
+bool check_catalog_dir(const std::filesystem::path& dir, std::vector<Diagnostic>& diagnostics)
+{
+  std::error_code ec;
+  if (std::filesystem::is_directory(dir, ec)) {
+    return true;
+  }
+  bool missing = !std::filesystem::exists(dir, ec);
+  diagnostics.push_back(file_diagnostic(missing ? ErrorCode::not_found : ErrorCode::io,
+                                        missing ? fmt::format("catalog directory '{}' does not exist", dir.string())
+                                                : fmt::format("catalog path '{}' is not a directory", dir.string()),
+                                        dir));
+  return false;
+}
+
+} // namespace noodle::manifest::detail

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+// The loader's file-level steps, shared by load_catalog and the compiled
+// catalog cache (catalog_cache.cpp), so that both produce the same catalog
+// and the same diagnostics in the same order.
+
+#include <noodle/manifest/loader.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/stat.h>
+
+namespace noodle::manifest::detail {
+
+// `s` with its first letter lowered (for strerror and std::error_code messages).
+std::string lower_first(std::string s);
+// "a FIFO", "a character device", ... for a file that is not a regular one.
+const char* file_kind(mode_t mode);
+// An error diagnostic about a whole file (line 0).
+Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::filesystem::path& path);
+
+// An archive file a manifest names, and whether it was a regular file when
+// the manifest was read (the loader's check_archive_files).
+struct ArchiveProbe {
+  std::string path;
+  bool found = false;
+};
+
+// A regular file found by scan_catalog, with the stat(2) it was found with.
+struct ScannedFile {
+  std::filesystem::path path;
+  struct stat st {};
+};
+
+// The *.yaml / *.yml regular files under `dir` in sorted path order, dot
+// names skipped; anything else named like a manifest and unreadable
+// directories are diagnostics appended to `out`.
+std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out);
+
+// Whether `dir` is a directory; if not, a diagnostic saying why (missing:
+// not_found, else io).
+bool check_catalog_dir(const std::filesystem::path& dir, std::vector<Diagnostic>& diagnostics);
+
+// One file's bytes, read once into a buffer sized from fstat(2) (not
+// zeroed first).
+struct FileBytes {
+  std::unique_ptr<char[]> data;
+  std::size_t size = 0;
+  std::string_view view() const { return {data.get(), size}; }
+};
+
+// read_input_file's checks and reading, without the copy into a string.
+std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std::size_t max_file_bytes,
+                                         std::vector<Diagnostic>& diagnostics);
+
+// What one manifest file gives: whether it could be read, its manifests and
+// its diagnostics (reading and parsing), and the archive files it looked at.
+struct FileLoad {
+  bool read = false;
+  std::vector<Manifest> manifests;
+  std::vector<Diagnostic> diagnostics;
+  std::vector<ArchiveProbe> probes;
+};
+
+// Reads and parses one file; never throws.
+FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options);
+
+// load_file for each path, several at once on a large catalog; the result
+// is in the order of `paths`.
+std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>& paths, const LoadOptions& options);
+
+// Adds one file's outcome to `result`: counts it, appends its diagnostics,
+// then adds its manifests to the catalog, a duplicate name@version (defined
+// by an earlier file) being an error diagnostic with its source line.
+void add_file(FileLoad&& file, LoadResult& result);
+
+// parse_manifests, also recording the archive files looked at.
+std::vector<Manifest> parse_manifests_probed(std::string_view text, const std::string& file_name,
+                                             const std::filesystem::path& base_dir, const LoadOptions& options,
+                                             std::vector<Diagnostic>& diagnostics, std::vector<ArchiveProbe>* probes);
+
+} // namespace noodle::manifest::detail

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support/temp_dir.hpp"
+
+#include <noodle/manifest/catalog_cache.hpp>
+#include <noodle/manifest/loader.hpp>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using namespace noodle::manifest;
+using noodle::test::TempDir;
+
+namespace {
+
+// Everything a load gives that a command can show, as text: every
+// component version with each field and recorded location, then every
+// diagnostic, then the number of files read.
+std::string rendered(const LoadResult& r)
+{
+  std::ostringstream s;
+  const auto where = [](const noodle::SourceLocation& w) { return w.to_string(); };
+  for (const auto& [name, versions] : r.catalog.components()) {
+    for (const Manifest& m : versions) {
+      s << m.id() << " " << to_string(m.type) << " '" << m.description << "' at " << where(m.where) << "\n";
+      for (const auto& d : m.dependencies) {
+        s << "  dep " << d.name << " " << d.range.raw() << " " << d.range.to_string() << " at " << where(d.where)
+          << "\n";
+      }
+      for (const auto& u : m.upgrade_from) {
+        s << "  upgrade_from " << u.raw() << "\n";
+      }
+      for (const auto& c : m.compatibility) {
+        s << "  compat " << c.component << " at " << where(c.where);
+        for (const auto& range : c.ranges) {
+          s << " " << range.raw();
+        }
+        s << "\n";
+      }
+      s << "  stop " << m.required_stop << " hot " << m.hot_swappable << " mem " << m.resources.memory_mb << " cpu "
+        << m.resources.cpu_cores << " disk " << m.resources.disk_mb << " health " << m.health_check.timeout_ms << "/"
+        << m.health_check.retries << " entry '" << m.entry_point << "'\n";
+      s << "  schema " << m.configuration_schema.dump() << " metadata " << m.metadata.dump() << "\n";
+      if (m.archive) {
+        s << "  archive " << m.archive->file.string() << " " << m.archive->sha256 << " " << m.archive->size << "\n";
+      }
+      for (const auto& [field, at] : m.field_where) {
+        s << "  field " << field << " at " << where(at) << "\n";
+      }
+    }
+  }
+  for (const Diagnostic& d : r.diagnostics) {
+    s << to_string(d) << " [" << d.field << "] |" << d.source_line << "|\n";
+  }
+  s << r.files << " file(s)\n";
+  return s.str();
+}
+
+struct Fixture {
+  TempDir tmp;
+  fs::path catalog = tmp / "catalog";
+  fs::path cache = tmp / "cache" / "catalog.cache";
+  LoadOptions options;
+
+  Fixture()
+  {
+    fs::create_directories(cache.parent_path());
+    tmp.write("catalog/core.yaml", "name: core\nversion: 1.0.0\ntype: runtime\nresources: {memory_mb: 64}\n---\n"
+                                   "name: core\nversion: 2.0.0\nupgrade_from: ^1.0.0\nmetadata: {tier: 1, x: [1.5, true]}\n");
+    tmp.write("catalog/sub/app.yaml", "name: app\nversion: 1.2.0\ndependencies:\n  core: \">=1.0.0 <3.0.0\"\n"
+                                      "compatibility:\n  core: [^1.0.0, ^2.0.0]\nunknown_field: 1\n");
+    tmp.write("catalog/sub/broken.yaml", "name: broken\nversion: not-a-version\n");
+    tmp.write("catalog/tool.yml", "name: tool\nversion: 0.1.0\ndependencies: [core]\nrequired_stop: true\n");
+  }
+
+  LoadResult cached(CacheUse* use = nullptr) const { return load_catalog_cached(catalog, options, cache, use); }
+  std::string cold() const { return rendered(load_catalog(catalog, options)); }
+
+  // A cached load, its CacheUse, and the check that it equals a cold read.
+  CacheUse expect_same_as_cold() const
+  {
+    CacheUse use;
+    const std::string warm = rendered(cached(&use));
+    CHECK(warm == cold());
+    return use;
+  }
+};
+
+void set_mtime(const fs::path& p, const struct timespec& mtime)
+{
+  const struct timespec times[2] = {{0, UTIME_OMIT}, mtime};
+  REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
+}
+
+struct stat stat_of(const fs::path& p)
+{
+  struct stat st {};
+  REQUIRE(::stat(p.c_str(), &st) == 0);
+  return st;
+}
+
+std::string read_all(const fs::path& p)
+{
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_all(const fs::path& p, const std::string& bytes)
+{
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+} // namespace
+
+TEST_CASE("catalog cache: a second load reads no file and gives what a cold read gives, warnings and errors too")
+{
+  Fixture f;
+  CacheUse first = f.expect_same_as_cold();
+  CHECK(first.state == CacheUse::State::rebuilt);
+  CHECK(first.why_rebuilt == "missing");
+  CHECK(first.reread == 4);
+  CHECK(fs::exists(f.cache));
+  CacheUse second = f.expect_same_as_cold();
+  CHECK(second.state == CacheUse::State::fresh);
+  CHECK(second.reread == 0);
+  // The fixture holds a warning (unknown field) and an error (bad version).
+  const LoadResult r = f.cached();
+  CHECK(count(r.diagnostics, Diagnostic::Severity::warning) == 1);
+  CHECK(count(r.diagnostics, Diagnostic::Severity::error) == 1);
+}
+
+TEST_CASE("catalog cache: an edited manifest is seen on the very next load")
+{
+  Fixture f;
+  f.cached();
+  f.tmp.write("catalog/tool.yml", "name: tool\nversion: 0.2.0\ndependencies: [core, app]\n");
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.state == CacheUse::State::updated);
+  CHECK(use.reread == 1);
+  CHECK(f.cached().catalog.find("tool", noodle::semver::Version::parse("0.2.0").value()) != nullptr);
+}
+
+TEST_CASE("catalog cache: an added manifest is read, the others come from the cache")
+{
+  Fixture f;
+  f.cached();
+  f.tmp.write("catalog/sub/deeper/new.yaml", "name: newcomer\nversion: 3.0.0\n");
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.state == CacheUse::State::updated);
+  CHECK(use.reread == 1);
+  CHECK(f.cached().catalog.contains("newcomer"));
+}
+
+TEST_CASE("catalog cache: a removed manifest is dropped")
+{
+  Fixture f;
+  f.cached();
+  fs::remove(f.catalog / "tool.yml");
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.state == CacheUse::State::updated);
+  CHECK(use.reread == 0);
+  CHECK_FALSE(f.cached().catalog.contains("tool"));
+  CHECK(f.expect_same_as_cold().state == CacheUse::State::fresh);
+}
+
+TEST_CASE("catalog cache: a renamed manifest is known by its new path in locations and diagnostics")
+{
+  Fixture f;
+  f.cached();
+  fs::rename(f.catalog / "sub" / "app.yaml", f.catalog / "app-renamed.yaml");
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.reread == 1);
+  const LoadResult r = f.cached();
+  const Manifest* app = r.catalog.latest("app");
+  REQUIRE(app != nullptr);
+  CHECK(app->where.file == (f.catalog / "app-renamed.yaml").string());
+}
+
+TEST_CASE("catalog cache: a change within the same mtime is seen by its size")
+{
+  Fixture f;
+  const fs::path tool = f.catalog / "tool.yml";
+  const struct timespec mtime = stat_of(tool).st_mtim;
+  f.cached();
+  f.tmp.write("catalog/tool.yml", "name: tool\nversion: 0.1.0\ndependencies: [core, app]\nrequired_stop: true\n");
+  set_mtime(tool, mtime);
+  REQUIRE(stat_of(tool).st_mtim.tv_nsec == mtime.tv_nsec);
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.reread == 1);
+}
+
+TEST_CASE("catalog cache: a file replaced by one of the same size and mtime is seen by its inode")
+{
+  Fixture f;
+  const fs::path tool = f.catalog / "tool.yml";
+  const struct stat before = stat_of(tool);
+  f.cached();
+  // Same length, another version; written beside it, given the old mtime,
+  // then renamed over it.
+  const std::string text = read_all(tool);
+  std::string changed = text;
+  changed.replace(changed.find("0.1.0"), 5, "0.9.0");
+  REQUIRE(changed.size() == text.size());
+  const fs::path next = f.catalog / ".tool.next";
+  write_all(next, changed);
+  set_mtime(next, before.st_mtim);
+  fs::rename(next, tool);
+  const struct stat after = stat_of(tool);
+  REQUIRE(after.st_size == before.st_size);
+  REQUIRE(after.st_mtim.tv_sec == before.st_mtim.tv_sec);
+  REQUIRE(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec);
+  REQUIRE(after.st_ino != before.st_ino);
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.reread == 1);
+  CHECK(f.cached().catalog.find("tool", noodle::semver::Version::parse("0.9.0").value()) != nullptr);
+}
+
+TEST_CASE("catalog cache: a cache with a flipped byte is rebuilt, never trusted")
+{
+  Fixture f;
+  f.cached();
+  std::string bytes = read_all(f.cache);
+  REQUIRE(bytes.size() > 200);
+  // Anywhere in the payload: say the stored description of a version.
+  const auto at = bytes.find("core");
+  REQUIRE(at != std::string::npos);
+  bytes[at] = 'k';
+  write_all(f.cache, bytes);
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.state == CacheUse::State::rebuilt);
+  CHECK(use.why_rebuilt == "checksum mismatch");
+  CHECK(f.expect_same_as_cold().state == CacheUse::State::fresh);
+}
+
+TEST_CASE("catalog cache: a truncated cache is rebuilt")
+{
+  Fixture f;
+  f.cached();
+  const std::string bytes = read_all(f.cache);
+  for (const std::size_t size : {std::size_t{0}, std::size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
+    write_all(f.cache, bytes.substr(0, size));
+    CacheUse use = f.expect_same_as_cold();
+    CHECK(use.state == CacheUse::State::rebuilt);
+    CHECK(use.why_rebuilt == "truncated");
+  }
+}
+
+TEST_CASE("catalog cache: a cache of another format version or another file is rebuilt")
+{
+  Fixture f;
+  f.cached();
+  std::string bytes = read_all(f.cache);
+  bytes[8] = static_cast<char>(bytes[8] + 1); // the format version, after the magic
+  write_all(f.cache, bytes);
+  CHECK(f.expect_same_as_cold().why_rebuilt == "another format version");
+  write_all(f.cache, "name: not a cache at all, but long enough to have a header\n");
+  CHECK(f.expect_same_as_cold().why_rebuilt == "not a catalog cache");
+}
+
+TEST_CASE("catalog cache: a cache owned by another user or writable by others is rebuilt")
+{
+  Fixture f;
+  f.cached();
+  REQUIRE(::chmod(f.cache.c_str(), 0620) == 0);
+  CacheUse writable = f.expect_same_as_cold();
+  CHECK(writable.state == CacheUse::State::rebuilt);
+  CHECK(writable.why_rebuilt == "writable by others");
+  // The rebuilt cache is the user's own again.
+  CHECK((stat_of(f.cache).st_mode & 077) == 0);
+  if (::geteuid() != 0) {
+    WARN("not root: cannot give the cache to another user");
+    return;
+  }
+  REQUIRE(::chown(f.cache.c_str(), 65534, 65534) == 0); // nobody
+  CacheUse foreign = f.expect_same_as_cold();
+  CHECK(foreign.state == CacheUse::State::rebuilt);
+  CHECK(foreign.why_rebuilt == fmt::format("owned by uid 65534, not {}", ::geteuid()));
+  CHECK(stat_of(f.cache).st_uid == ::geteuid());
+}
+
+TEST_CASE("catalog cache: an archive file that appears or goes away is checked again")
+{
+  Fixture f;
+  f.tmp.write("catalog/packed.yaml", "name: packed\nversion: 1.0.0\narchive: {file: packed-1.0.0.tar.gz}\n");
+  f.tmp.write("catalog/packed-1.0.0.tar.gz", "not really an archive");
+  CHECK(f.expect_same_as_cold().state == CacheUse::State::rebuilt);
+  fs::remove(f.catalog / "packed-1.0.0.tar.gz");
+  CacheUse gone = f.expect_same_as_cold();
+  CHECK(gone.reread == 1);
+  CHECK_FALSE(f.cached().catalog.contains("packed"));
+  f.tmp.write("catalog/packed-1.0.0.tar.gz", "back");
+  CHECK(f.expect_same_as_cold().reread == 1);
+  CHECK(f.cached().catalog.contains("packed"));
+}
+
+TEST_CASE("catalog cache: a cache that cannot be written is no error")
+{
+  Fixture f;
+  f.cache = f.tmp / "no-such-directory" / "catalog.cache";
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.write_error.has_value());
+  CHECK_FALSE(fs::exists(f.cache));
+}
+
+TEST_CASE("catalog cache: other load options or another catalog spelling use another cache file")
+{
+  Fixture f;
+  LoadOptions strict;
+  strict.strictness = Strictness::strict;
+  CHECK(catalog_cache_name(f.catalog, f.options) != catalog_cache_name(f.catalog, strict));
+  CHECK(catalog_cache_name(f.catalog, f.options) != catalog_cache_name(f.catalog / "sub" / "..", f.options));
+  CHECK(catalog_cache_name(f.catalog, f.options) == catalog_cache_name(f.catalog, f.options));
+  // The same file under other options is rebuilt, not misread.
+  f.cached();
+  f.options = strict;
+  CacheUse use = f.expect_same_as_cold();
+  CHECK(use.why_rebuilt == "other load options");
+}
