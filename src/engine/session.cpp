@@ -17,25 +17,32 @@ namespace {
 
 Error missing_database(const Layout& layout)
 {
-  Error e(ErrorCode::corrupt_state,
-          fmt::format("state directory '{}' has no state database '{}'", layout.state_dir().string(),
-                      layout.database().string()));
+  Error e(ErrorCode::corrupt_state, fmt::format("state directory '{}' has no state database '{}'",
+                                                layout.state_dir().string(), layout.database().string()));
   e.details.push_back("the history, rollback points and audit trail of this root are missing; "
                       "restore the database from a backup, or move the state directory aside to start a new history");
   return e;
 }
 
 // Whether the state directory holds only what a first run that died early
-// leaves (the lock, staging), or what a repository left before it (the
-// fetch cache and its high-water mark): then it is still a first use.
+// leaves (the lock, staging), what a repository left before it (the fetch
+// cache and its high-water mark), or what read commands keep there (compiled
+// catalog caches, "catalog-*.cache"): then it is still a first use.
 Result<bool> only_first_use_leftovers(const RootDir& root)
 {
   auto names = list_names(root, rel::state());
   if (!names) {
     return fail(names.error());
   }
+  // A cache, or the temporary of one whose writer was killed.
+  const auto catalog_cache = [](const std::string& name) {
+    const bool cache =
+        name.rfind("catalog-", 0) == 0 && name.size() > 6 && name.compare(name.size() - 6, 6, ".cache") == 0;
+    return cache || (name.rfind(".catalog-", 0) == 0 && name.find(".cache.tmp-") != std::string::npos);
+  };
   for (const auto& name : *names) {
-    if (name != "lock" && name != "staging" && name != "repository" && name != "repository-version") {
+    if (name != "lock" && name != "staging" && name != "repository" && name != "repository-version"
+        && !catalog_cache(name)) {
       return false;
     }
   }
@@ -198,9 +205,9 @@ Result<Session> Session::open_for_reading(const Layout& layout, Clock clock, Act
   // when the connection closes.
   const auto database = database_path(dir);
   const bool writable = ::access(database.c_str(), W_OK) == 0 && ::access(database.parent_path().c_str(), W_OK) == 0;
-  auto store = store::StateStore::open(database, store::StateStore::Create::never,
-                                       writable ? store::StateStore::Access::read_write
-                                                : store::StateStore::Access::read_only);
+  auto store =
+      store::StateStore::open(database, store::StateStore::Create::never,
+                              writable ? store::StateStore::Access::read_write : store::StateStore::Access::read_only);
   if (!store) {
     return fail(store.error());
   }
@@ -209,8 +216,8 @@ Result<Session> Session::open_for_reading(const Layout& layout, Clock clock, Act
 }
 
 Result<void> Session::audit(std::string action, std::string component, std::optional<std::string> from,
-                            std::optional<std::string> to, std::string outcome,
-                            std::optional<std::int64_t> upgrade_id, std::string detail)
+                            std::optional<std::string> to, std::string outcome, std::optional<std::int64_t> upgrade_id,
+                            std::string detail)
 {
   if (!m_store) {
     return {};
