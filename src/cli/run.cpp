@@ -423,6 +423,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_rollback_commands(app, registry);
   add_floor_commands(app, registry);
   add_state_commands(app, registry);
+  add_steer_commands(app, registry);
   add_config_commands(app, registry);
   add_help_commands(app, registry);
   add_complete_command(app, registry);

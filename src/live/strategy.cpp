@@ -232,6 +232,20 @@ class SteadyTimer final : public Timer {
 public:
   Clock::time_point now() override { return Clock::now(); }
   void sleep_for(milliseconds d) override { std::this_thread::sleep_for(d); }
+  bool wait_for(milliseconds d, const std::function<bool()>& wake) override
+  {
+    const auto end = Clock::now() + d;
+    for (;;) {
+      if (wake && wake()) {
+        return true;
+      }
+      const auto left = std::chrono::duration_cast<milliseconds>(end - Clock::now());
+      if (left <= milliseconds{0}) {
+        return false;
+      }
+      std::this_thread::sleep_for(std::min(left, k_steering_poll));
+    }
+  }
 };
 
 // One run of one strategy: the steps it takes and what it must undo.
@@ -299,15 +313,35 @@ private:
   Result<void> gradual()
   {
     for (const int weight : m_options.steps) {
+      if (m_promoted) {
+        break;
+      }
       if (auto r = activate({}, weight); !r) {
         return r;
       }
-      m_timer.sleep_for(m_options.step_interval);
+      if (auto r = wait(m_options.step_interval); !r) {
+        return r;
+      }
+      if (m_promoted && weight != 100) {
+        break; // straight to full traffic, whose gate is the last word
+      }
       if (auto r = gate(fmt::format("weight {}", weight), {}); !r) {
         return r;
       }
+      if (weight == 100) {
+        return {};
+      }
     }
-    return {};
+    return promoted_to_full({});
+  }
+
+  // After a promote: every instance at once, through the final gate.
+  Result<void> promoted_to_full(const std::vector<std::string>& instances)
+  {
+    if (auto r = activate(instances, std::nullopt); !r) {
+      return r;
+    }
+    return gate("all instances (promoted)", instances);
   }
 
   // The failure budget follows Argo Rollouts' analysis: the canary fails as
@@ -329,13 +363,21 @@ private:
       return r;
     }
     const auto watch_start = m_timer.now();
+    const auto paused_before = m_paused_total;
+    // Analysis time: a pause stops its clock.
+    const auto watched_for = [&] { return m_timer.now() - watch_start - (m_paused_total - paused_before); };
     int checks = 0;
     int failures = 0;
     int consecutive = 0;
     std::optional<Error> last_failure;
     do {
-      const auto elapsed = std::chrono::duration_cast<milliseconds>(m_timer.now() - watch_start);
-      m_timer.sleep_for(std::clamp(m_options.analysis - elapsed, milliseconds{0}, m_options.health_interval));
+      const auto elapsed = std::chrono::duration_cast<milliseconds>(watched_for());
+      if (auto r = wait(std::clamp(m_options.analysis - elapsed, milliseconds{0}, m_options.health_interval)); !r) {
+        return r;
+      }
+      if (m_promoted) {
+        break; // the rest of the analysis is skipped
+      }
       auto report = check(watched);
       if (!report) {
         return fail(report.error());
@@ -359,7 +401,7 @@ private:
                                                     checks, ratio, m_options.max_failure_ratio));
         return fail(std::move(*last_failure));
       }
-    } while (m_timer.now() - watch_start < m_options.analysis);
+    } while (!m_promoted && watched_for() < m_options.analysis);
     if (auto r = activate({}, std::nullopt); !r) {
       return r;
     }
@@ -387,6 +429,9 @@ private:
     const auto group_size = static_cast<std::size_t>(m_options.max_unavailable);
     std::vector<std::string> switched;
     for (std::size_t first = 0; first < all.size(); first += group_size) {
+      if (m_promoted) {
+        return promoted_to_full(all);
+      }
       const auto last = std::min(all.size(), first + group_size);
       const std::vector<std::string> group(all.begin() + static_cast<std::ptrdiff_t>(first),
                                            all.begin() + static_cast<std::ptrdiff_t>(last));
@@ -404,6 +449,121 @@ private:
       }
       if (auto r = gate(scope.label, switched, scope); !r) {
         return r;
+      }
+    }
+    return {};
+  }
+
+  // Waits `d` (a step interval, the time to the next analysis check), or
+  // less after a promote; a pause stops the clock of `d` until resumed. A
+  // stop or a steering request wakes it within k_steering_poll.
+  Result<void> wait(milliseconds d)
+  {
+    auto left = d;
+    for (;;) {
+      if (auto r = steer_point(); !r) {
+        return r;
+      }
+      if (m_promoted) {
+        return {};
+      }
+      if (m_paused) {
+        m_timer.wait_for(k_steering_poll, {});
+        continue;
+      }
+      if (left <= milliseconds{0}) {
+        return {};
+      }
+      const auto before = m_timer.now();
+      const bool woken = m_timer.wait_for(left, [this] { return wants_attention(); });
+      if (!woken) {
+        left = milliseconds{0};
+      } else {
+        left -= std::chrono::duration_cast<milliseconds>(m_timer.now() - before);
+      }
+    }
+  }
+
+  // A step boundary: holds while paused.
+  Result<void> hold() { return wait(milliseconds{0}); }
+
+  // Whether a wait must end early: a stop, or steering that changes what runs.
+  bool wants_attention()
+  {
+    if (m_stop) {
+      if (auto error = m_stop()) {
+        return true;
+      }
+    }
+    if (!m_options.steer) {
+      return false;
+    }
+    const Steering now = m_options.steer();
+    return now.paused != m_paused || (now.promote && !m_promoted);
+  }
+
+  // Applies what the operator asked, and bounds a pause.
+  Result<void> steer_point()
+  {
+    if (auto r = check_stop(); !r) {
+      return r;
+    }
+    if (!m_options.steer) {
+      return {};
+    }
+    const Steering asked = m_options.steer();
+    const std::string by = asked.by.empty() ? std::string() : fmt::format(" by {}", asked.by);
+    if (asked.promote && !m_promoted) {
+      m_promoted = true;
+      if (m_paused) {
+        m_paused = false;
+        m_paused_total += m_timer.now() - m_paused_since;
+      }
+      StrategyEvent event;
+      event.phase = "promote";
+      event.detail = fmt::format("promoted{}: the remaining steps and analysis are skipped", by);
+      emit(std::move(event));
+      return {};
+    }
+    if (m_promoted) {
+      return {};
+    }
+    if (asked.paused && !m_paused) {
+      m_paused = true;
+      m_paused_since = m_timer.now();
+      m_last_renewal = m_paused_since;
+      StrategyEvent event;
+      event.phase = "pause";
+      event.detail = fmt::format("paused{}", by);
+      emit(std::move(event));
+    } else if (!asked.paused && m_paused) {
+      m_paused = false;
+      const auto paused_for = m_timer.now() - m_paused_since;
+      m_paused_total += paused_for;
+      StrategyEvent event;
+      event.phase = "resume";
+      event.detail = fmt::format("resumed{} after {:.1f} s", by, std::chrono::duration<double>(paused_for).count());
+      emit(std::move(event));
+      // The rest of the step starts with a whole lease.
+      if (m_last_activate) {
+        if (auto r = m_runtime.activate(*m_last_activate); !r) {
+          return fail(r.error());
+        }
+      }
+    }
+    if (!m_paused) {
+      return {};
+    }
+    const auto now = m_timer.now();
+    if (m_options.max_pause.count() > 0 && now - m_paused_since > m_options.max_pause) {
+      return fail(ErrorCode::timeout, fmt::format("the rollout stayed paused longer than --max-pause of {} s",
+                                                  std::chrono::duration<double>(m_options.max_pause).count()));
+    }
+    // The lease must outlive the pause: each activate renews it.
+    if (m_last_activate && now - m_last_renewal >= m_options.lease / 3) {
+      m_last_renewal = now;
+      if (auto r = m_runtime.activate(*m_last_activate); !r) {
+        return fail(r.error());
       }
     }
     return {};
@@ -443,7 +603,7 @@ private:
 
   Result<void> activate(std::vector<std::string> instances, std::optional<int> weight, const Scope& scope)
   {
-    if (auto r = check_stop(); !r) {
+    if (auto r = hold(); !r) {
       return r;
     }
     ActivateRequest request;
@@ -455,6 +615,7 @@ private:
     // Whatever the reply, the runtime may have switched: only a rollback undoes it.
     m_reached = Reached::activated;
     m_result.activated = true;
+    m_last_activate = request;
     const auto before = m_timer.now();
     auto r = m_runtime.activate(request);
     m_result.switch_ms = std::chrono::duration<double, std::milli>(m_timer.now() - before).count();
@@ -517,7 +678,7 @@ private:
 
   Result<void> commit()
   {
-    if (auto r = check_stop(); !r) {
+    if (auto r = hold(); !r) {
       return r;
     }
     // The caller's last word before the commit (the engine swaps the link).
@@ -590,6 +751,13 @@ private:
   Clock::time_point m_start;
   Reached m_reached = Reached::nothing;
   LiveResult m_result;
+  // Steering: what was applied, since when, and the activate a pause renews.
+  bool m_paused = false;
+  bool m_promoted = false;
+  Clock::time_point m_paused_since{};
+  Clock::duration m_paused_total{};
+  Clock::time_point m_last_renewal{};
+  std::optional<ActivateRequest> m_last_activate;
 };
 
 } // namespace
