@@ -410,11 +410,10 @@ private:
 
   Result<void> blue_green()
   {
-    // Assumption of the protocol (it does not say what `health` reports
-    // before any activate): with nothing activated, the runtime answers about
-    // the prepared version, so green is checked before it gets any traffic.
-    // A failure here aborts: blue never stopped serving.
-    if (auto r = gate("the prepared version before traffic", {}); !r) {
+    // The preview: the protocol requires `health` with "preview" to report
+    // on the prepared version before it gets any traffic. A failure here
+    // aborts: blue never stopped serving, green never served.
+    if (auto r = preview_gate(); !r) {
       return r;
     }
     if (auto r = activate({}, std::nullopt); !r) {
@@ -656,6 +655,34 @@ private:
     }
     emit(std::move(event));
     return report;
+  }
+
+  // The health of the prepared version before any activate.
+  Result<void> preview_gate()
+  {
+    if (auto r = hold(); !r) {
+      return r;
+    }
+    auto report = m_runtime.preview_health(m_target.component, m_target.to_version, {});
+    StrategyEvent event;
+    event.phase = "health";
+    if (!report) {
+      event.detail = fmt::format("preview of {} failed: {}", m_target.to_version, report.error().message);
+    } else {
+      event.healthy = report->healthy;
+      const auto lines = failing_instances(*report);
+      event.detail = fmt::format("preview of {}: {}", m_target.to_version,
+                                 lines.empty() ? std::string(report->healthy ? "healthy" : "unhealthy")
+                                               : fmt::format("{}", fmt::join(named(lines), "; ")));
+    }
+    emit(std::move(event));
+    if (!report) {
+      return fail(report.error());
+    }
+    if (!report->healthy) {
+      return fail(unhealthy("the preview of the prepared version, before traffic", *report));
+    }
+    return {};
   }
 
   // A health gate: an unhealthy report or any runtime error fails it.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-// Steering a live rollout through the built binary against the demo runtime:
-// pause, resume, promote and abort, each measured from the request to the
-// moment the running process took it, in the middle of a step interval or
-// an analysis.
+// Rollouts an operator can steer and trust, through the built binary against
+// the demo runtime: pause, resume, promote and abort, each measured from the
+// request to the moment the running process took it, in the middle of a step
+// interval or an analysis; and blue-green's preview of the prepared version.
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -377,4 +377,66 @@ TEST_CASE("steering an upgrade that is not running is refused", "[live][steer]")
     auto refused = r.nu({action, "9999"});
     CHECK(refused.exit_code == 2);
   }
+}
+
+namespace {
+
+// The phases of the JSON lines a live run wrote to stderr.
+std::vector<std::string> phases_of(const std::string& err)
+{
+  std::vector<std::string> phases;
+  std::istringstream in(err);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto e = json::parse(line, nullptr, false);
+    if (!e.is_discarded() && e.contains("event")) {
+      phases.push_back(e["event"].get<std::string>() + (e["event"] == "health" ? ":" + e["detail"].get<std::string>() : ""));
+    }
+  }
+  return phases;
+}
+
+} // namespace
+
+TEST_CASE("blue-green: a version failing its preview never receives traffic; one passing it takes all of it",
+          "[live][blue-green]")
+{
+  SteeredRoot r;
+  // svc 1.2.0's manifest makes it unhealthy: the preview says so before any activate.
+  auto failed = r.nu({"-o", "json", "upgrade", "svc", "1.2.0", "--strategy", "blue-green"});
+  INFO(failed.out << failed.err);
+  CHECK(failed.exit_code == 1);
+  auto result = json::parse(failed.out);
+  CHECK(result["error"]["code"] == "unhealthy");
+  CHECK(result["error"]["message"].get<std::string>().find("preview") != std::string::npos);
+  const auto phases = phases_of(failed.err);
+  REQUIRE(phases.size() == 3);
+  CHECK(phases[0] == "prepare");
+  CHECK(phases[1].find("health:preview of 1.2.0: ") == 0);
+  CHECK(phases[2] == "abort");
+  // Nothing ever routed to it: every request served by the old version, and it is gone.
+  auto served = ask(r.socket, {{"op", "serve"}, {"component", "svc"}, {"requests", 40}});
+  INFO(served.dump());
+  CHECK(served["served"]["1.0.0"] == 40);
+  CHECK(!served["served"].contains("1.2.0"));
+  CHECK(r.svc()["prepared"].is_null());
+  CHECK(fs::read_symlink(r.root / "components/svc/current").string() == "versions/1.0.0");
+
+  // 1.1.0 passes its preview, then takes every instance.
+  auto passed = r.nu({"-o", "json", "upgrade", "svc", "1.1.0", "--strategy", "blue-green"});
+  INFO(passed.out << passed.err);
+  REQUIRE(passed.exit_code == 0);
+  CHECK(phases_of(passed.err) == std::vector<std::string>{"prepare", "health:preview of 1.1.0: healthy", "activate",
+                                                          "health:healthy", "commit"});
+  served = ask(r.socket, {{"op", "serve"}, {"component", "svc"}, {"requests", 40}});
+  CHECK(served["served"]["1.1.0"] == 40);
+}
+
+TEST_CASE("the demo runtime refuses a preview of a version that is not the prepared one", "[live][blue-green]")
+{
+  SteeredRoot r;
+  auto reply = ask(r.socket, {{"op", "health"}, {"component", "svc"}, {"version", "1.1.0"}, {"preview", true}});
+  INFO(reply.dump());
+  CHECK(reply["ok"] == false);
+  CHECK(reply["error"]["code"] == "not_prepared");
 }
