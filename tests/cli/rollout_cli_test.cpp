@@ -398,7 +398,7 @@ std::vector<std::string> phases_of(const std::string& err)
 
 } // namespace
 
-TEST_CASE("blue-green: a version failing its preview never receives traffic; one passing it takes all of it",
+TEST_CASE("blue-green: a version failing its preview never receives traffic, and one passing it takes all of it",
           "[live][blue-green]")
 {
   SteeredRoot r;
