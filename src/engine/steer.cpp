@@ -17,7 +17,10 @@ namespace {
 
 using json = nlohmann::json;
 
-std::filesystem::path steering_dir(const Layout& layout) { return layout.state_dir() / "steering"; }
+std::filesystem::path steering_dir(const Layout& layout)
+{
+  return layout.state_dir() / "steering";
+}
 
 std::filesystem::path request_file(const Layout& layout, std::int64_t id)
 {
@@ -106,7 +109,8 @@ Result<SteerReport> steer(Session& session, std::int64_t id, SteerAction action,
   switch (action) {
   case SteerAction::pause:
     if (asked.promote) {
-      return fail(ErrorCode::usage, fmt::format("upgrade {} was promoted: it goes to full traffic and cannot pause", id));
+      return fail(ErrorCode::usage,
+                  fmt::format("upgrade {} was promoted: it goes to full traffic and cannot pause", id));
     }
     asked.paused = true;
     break;
@@ -126,12 +130,9 @@ Result<SteerReport> steer(Session& session, std::int64_t id, SteerAction action,
   asked.requested_at = session.now();
   std::error_code ec;
   std::filesystem::create_directories(steering_dir(layout), ec);
-  const json body = {{"seq", asked.seq},
-                     {"paused", asked.paused},
-                     {"promote", asked.promote},
-                     {"action", to_string(action)},
-                     {"by", asked.by},
-                     {"requested_at", asked.requested_at}};
+  const json body = {{"seq", asked.seq},         {"paused", asked.paused},
+                     {"promote", asked.promote}, {"action", to_string(action)},
+                     {"by", asked.by},           {"requested_at", asked.requested_at}};
   if (auto written = util::write_file_atomic(path, body.dump() + "\n", 0644); !written) {
     return fail(written.error());
   }

@@ -41,9 +41,9 @@ const fs::path& archives()
   static TempDir dir;
   static bool made = false;
   if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
-                            " --catalog " + source_path("tests/data/live-catalog") + " --out " +
-                            (dir / "out").string() + " >/dev/null";
+    const std::string cmd = "python3 " + source_path("scripts/make-example-archives")
+                            + " --binary " NOODLE_BINARY " --catalog " + source_path("tests/data/live-catalog")
+                            + " --out " + (dir / "out").string() + " >/dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
     made = true;
   }
@@ -89,7 +89,8 @@ double parse_time(const std::string& text)
   std::tm tm{};
   int ms = 0;
   REQUIRE(std::sscanf(text.c_str(), "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-                      &tm.tm_min, &tm.tm_sec, &ms) == 7);
+                      &tm.tm_min, &tm.tm_sec, &ms)
+          == 7);
   tm.tm_year -= 1900;
   tm.tm_mon -= 1;
   return static_cast<double>(::timegm(&tm)) * 1000.0 + ms;
@@ -126,8 +127,10 @@ struct SteeredRoot {
 
   std::vector<std::string> base() const
   {
-    return {"--root",     root.string(), "--catalog", source_path("tests/data/live-catalog"), "--keyring",
-            (archives() / "keyring").string(), "--archives", (archives() / "archives").string()};
+    return {"--root",     root.string(),
+            "--catalog",  source_path("tests/data/live-catalog"),
+            "--keyring",  (archives() / "keyring").string(),
+            "--archives", (archives() / "archives").string()};
   }
 
   noodle::test::ProcessResult nu(std::vector<std::string> args)
@@ -359,8 +362,7 @@ TEST_CASE("abort and cancel in a step interval roll back within 100 ms", "[live]
 TEST_CASE("a pause longer than --max-pause rolls the rollout back", "[live][steer]")
 {
   SteeredRoot r;
-  const auto id = r.start({"--strategy", "gradual", "--steps", "50,100", "--step-interval", "5", "--max-pause",
-                           "0.3"});
+  const auto id = r.start({"--strategy", "gradual", "--steps", "50,100", "--step-interval", "5", "--max-pause", "0.3"});
   r.steer("pause", id);
   auto [code, result] = r.finish(5s);
   INFO(result.dump());
@@ -390,7 +392,8 @@ std::vector<std::string> phases_of(const std::string& err)
   while (std::getline(in, line)) {
     auto e = json::parse(line, nullptr, false);
     if (!e.is_discarded() && e.contains("event")) {
-      phases.push_back(e["event"].get<std::string>() + (e["event"] == "health" ? ":" + e["detail"].get<std::string>() : ""));
+      phases.push_back(e["event"].get<std::string>()
+                       + (e["event"] == "health" ? ":" + e["detail"].get<std::string>() : ""));
     }
   }
   return phases;
@@ -426,8 +429,9 @@ TEST_CASE("blue-green: a version failing its preview never receives traffic, and
   auto passed = r.nu({"-o", "json", "upgrade", "svc", "1.1.0", "--strategy", "blue-green"});
   INFO(passed.out << passed.err);
   REQUIRE(passed.exit_code == 0);
-  CHECK(phases_of(passed.err) == std::vector<std::string>{"prepare", "health:preview of 1.1.0: healthy", "activate",
-                                                          "health:healthy", "commit"});
+  CHECK(phases_of(passed.err)
+        == std::vector<std::string>{"prepare", "health:preview of 1.1.0: healthy", "activate", "health:healthy",
+                                    "commit"});
   served = ask(r.socket, {{"op", "serve"}, {"component", "svc"}, {"requests", 40}});
   CHECK(served["served"]["1.1.0"] == 40);
 }
