@@ -51,6 +51,7 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
   add_duration_option(cmd, "--max-pause", o.max_pause,
                       "How long the rollout may stay paused before it rolls back (0: no bound)");
   cmd->add_option("--fallback-strategy", o.fallback, "Strategy to use when the runtime cannot run the chosen one")
+      ->transform(strategy_alias())
       ->check(CLI::IsMember(strategy_names()));
 }
 

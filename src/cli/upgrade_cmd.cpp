@@ -44,6 +44,7 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
 {
   cmd->add_option("--strategy", o.plan.strategy, "Rollout strategy on the running runtime (offline: at once)")
       ->envname("NOODLE_STRATEGY")
+      ->transform(strategy_alias())
       ->check(CLI::IsMember(strategy_names()))
       ->capture_default_str();
   cmd->add_flag("--dry-run", o.dry_run,

@@ -103,7 +103,7 @@ void read_config(const Node& root, Sink& sink, Config& config)
     } else if (k == "output") {
       config.output = read_choice(v, sink, k, {"text", "json"});
     } else if (k == "strategy") {
-      config.strategy = read_choice(v, sink, k, batch_strategies());
+      config.strategy = read_strategy(v, sink, k);
     } else if (k == "lock_timeout") {
       config.lock_timeout = read_duration(v, sink, k, Sign::non_negative);
     } else if (k == "request_timeout") {

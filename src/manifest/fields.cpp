@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fields.hpp"
 
+#include <noodle/manifest/batch.hpp>
 #include <noodle/manifest/model.hpp>
 #include <noodle/manifest/names.hpp>
 #include <noodle/util/spellcheck.hpp>
@@ -184,6 +185,17 @@ std::optional<std::string> read_choice(const Node& n, Sink& sink, const std::str
   }
   sink.error(ErrorCode::manifest_invalid, std::move(message), n, field);
   return std::nullopt;
+}
+
+std::optional<std::string> read_strategy(const Node& n, Sink& sink, const std::string& field)
+{
+  if (n.kind == NodeKind::scalar && scalar_type(n) == ScalarType::string) {
+    const std::string name = strategy_alias(n.text);
+    if (name != n.text) {
+      return name;
+    }
+  }
+  return read_choice(n, sink, field, batch_strategies());
 }
 
 void report_unknown_field(const Entry& e, Sink& sink, const std::string& prefix,

@@ -30,6 +30,9 @@ struct Batch {
 // The accepted `strategy` values: immediate, gradual, canary, blue-green, rolling.
 const std::vector<std::string>& batch_strategies();
 
+// The strategy an alias stands for (blue_green: blue-green), else `name`.
+std::string strategy_alias(std::string_view name);
+
 // Parses a batch file:
 //   upgrades:
 //     - {component: NAME, version: X.Y.Z, strategy: canary, priority: 10}
