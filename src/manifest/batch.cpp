@@ -43,7 +43,7 @@ std::optional<BatchItem> read_item(const Node& n, const std::string& field, Sink
     } else if (e.key == "strategy") {
       item.strategy = read_strategy(*e.value, sink, f);
     } else if (e.key == "priority") {
-      if (auto p = read_signed(*e.value, sink, f, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())) {
+      if (auto p = read_signed(*e.value, sink, f, k_min_priority, k_max_priority)) {
         item.priority = static_cast<int>(*p);
       }
     } else {

@@ -72,8 +72,10 @@ std::optional<std::int64_t> read_signed(const Node& n, Sink& sink, const std::st
     return std::nullopt;
   }
   // Compare magnitudes so no value overflows on the way.
-  bool fits = i->negative ? i->magnitude <= static_cast<std::uint64_t>(-(min + 1)) + 1
-                          : i->magnitude <= static_cast<std::uint64_t>(max);
+  // A positive `min` (priorities: 1 to 10) refuses every negative value.
+  bool fits = i->negative ? min < 0 && i->magnitude <= static_cast<std::uint64_t>(-(min + 1)) + 1
+                          : i->magnitude <= static_cast<std::uint64_t>(max) &&
+                                (min <= 0 || i->magnitude >= static_cast<std::uint64_t>(min));
   if (!fits) {
     sink.error(ErrorCode::manifest_invalid,
                fmt::format("field '{}' must be an integer from {} to {}, {}", field, min, max, got(n)), n, field);

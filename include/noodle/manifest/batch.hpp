@@ -14,12 +14,18 @@
 
 namespace noodle::manifest {
 
+// Priorities, as --priority takes them: among steps that do not depend on
+// each other, higher goes first.
+inline constexpr int k_min_priority = 1;
+inline constexpr int k_max_priority = 10;
+inline constexpr int k_default_priority = 5;
+
 // One requested upgrade of a batch file (`plan -f`, `apply`).
 struct BatchItem {
   std::string component;
   semver::Version version;
   std::optional<std::string> strategy; // one of batch_strategies()
-  int priority = 0;                    // higher goes first; may be negative
+  int priority = k_default_priority;   // k_min_priority-k_max_priority; higher goes first
   SourceLocation where;                // the item's mapping
 };
 
