@@ -163,6 +163,7 @@ void apply_configuration(CLI::App& app, GlobalOptions& global, const manifest::C
     }
     default_from(cmd, "--strategy", config.strategy);
     default_from(cmd, "--request-timeout", config.request_timeout);
+    default_from(cmd, "--timeout", config.timeout);
     default_from(cmd, "--lease", config.lease);
     default_from(cmd, "--step-interval", config.step_interval);
     default_from(cmd, "--analysis", config.analysis);

@@ -469,3 +469,21 @@ TEST_CASE("blue_green is accepted wherever blue-green is: --strategy, --fallback
   REQUIRE(configured.exit_code == 0);
   CHECK(json::parse(configured.out)["steps"][0]["live"]["strategy"] == "blue-green");
 }
+
+TEST_CASE("the configuration's timeout bounds a live rollout, which rolls back past it", "[live]")
+{
+  SteeredRoot r;
+  const auto config = r.dir / "config.yaml";
+  std::ofstream(config) << "timeout: 0.5\n";
+  const auto before = std::chrono::steady_clock::now();
+  auto up = r.nu({"--config", config.string(), "-o", "json", "upgrade", "svc", "1.1.0", "--strategy", "gradual",
+                  "--steps", "50,100", "--step-interval", "20"});
+  const auto took = std::chrono::steady_clock::now() - before;
+  INFO(up.out << up.err);
+  CHECK(up.exit_code == 1);
+  auto j = json::parse(up.out);
+  CHECK(j["error"]["code"] == "timeout");
+  CHECK(j["status"] == "rolled_back");
+  CHECK(took < 10s); // not the 20 s step interval
+  CHECK(r.svc()["active"] == "1.0.0");
+}
