@@ -379,6 +379,20 @@ Json Runtime::op_health(const Json& request, Outcome& outcome)
   if (instances.empty()) {
     instances = m_instance_names;
   }
+  // The preview: the prepared version's own health, before any traffic.
+  // Honest about a version its manifest makes unhealthy.
+  if (request.contains("preview") && request["preview"].is_boolean() && request["preview"].get<bool>()) {
+    const std::string version = string_field(request, "version");
+    if (!c.prepared || c.prepared->version != version) {
+      throw Refusal{"not_prepared", fmt::format("{} {} is not prepared", string_field(request, "component"), version)};
+    }
+    const bool sick = c.prepared->demo_health == "unhealthy";
+    Json details = Json::object();
+    for (const auto& instance : instances) {
+      details[instance] = sick ? fmt::format("{} is unhealthy in preview (demo_health: unhealthy)", version) : "ok";
+    }
+    return {{"healthy", !sick}, {"details", details}};
+  }
   // Failure injection starts with the first activate of the prepared version.
   const std::string mode = c.activated ? c.prepared->demo_health : "";
   if (mode == "reset") {

@@ -119,6 +119,7 @@ std::vector<Setting> effective_settings(const Context& ctx)
   const CLI::App* upgrade = subcommand(app, "upgrade");
   if (upgrade != nullptr) {
     out.push_back(from_option(ctx, *upgrade, "strategy", "--strategy", c.strategy.has_value(), ""));
+    out.push_back(from_option(ctx, *upgrade, "timeout", "--timeout", c.timeout.has_value(), ""));
     out.push_back(from_option(ctx, *upgrade, "request_timeout", "--request-timeout",
                               c.request_timeout.has_value(), ""));
     out.push_back(from_option(ctx, *upgrade, "lease", "--lease", c.lease.has_value(), ""));

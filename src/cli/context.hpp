@@ -105,6 +105,7 @@ void add_archive_commands(CLI::App& app, Registry& registry);
 void add_upgrade_commands(CLI::App& app, Registry& registry);
 void add_rollback_commands(CLI::App& app, Registry& registry);
 void add_state_commands(CLI::App& app, Registry& registry);
+void add_steer_commands(CLI::App& app, Registry& registry);
 void add_help_commands(CLI::App& app, Registry& registry);
 void add_config_commands(CLI::App& app, Registry& registry);
 void add_floor_commands(CLI::App& app, Registry& registry);
@@ -261,6 +262,7 @@ struct LiveCliOptions {
   std::chrono::milliseconds lease{30'000};
   std::chrono::milliseconds request_timeout{5000};
   std::string events; // --events FILE: live progress as JSON lines
+  std::chrono::milliseconds max_pause{0}; // --max-pause: 0 = a pause is not bounded
 };
 // --offline always; the strategy tuning options when `strategies`.
 void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies);

@@ -48,7 +48,10 @@ void add_live_options(CLI::App* cmd, LiveCliOptions& o, bool strategies)
   cmd->add_option("--max-unavailable", o.max_unavailable, "rolling: instances switched at once")
       ->check(whole_number(1, k_max_count))
       ->capture_default_str();
+  add_duration_option(cmd, "--max-pause", o.max_pause,
+                      "How long the rollout may stay paused before it rolls back (0: no bound)");
   cmd->add_option("--fallback-strategy", o.fallback, "Strategy to use when the runtime cannot run the chosen one")
+      ->transform(strategy_alias())
       ->check(CLI::IsMember(strategy_names()));
 }
 
@@ -100,6 +103,7 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
   connection.path.strategy.max_failure_ratio = o.max_failure_ratio;
   connection.path.strategy.max_unavailable = o.max_unavailable;
   connection.path.strategy.lease = o.lease;
+  connection.path.strategy.max_pause = o.max_pause;
   if (!o.fallback.empty()) {
     connection.path.strategy.fallback = o.fallback;
   }

@@ -2,14 +2,26 @@
 #include "option_checks.hpp"
 
 #include <noodle/live/strategy.hpp>
+#include <noodle/manifest/batch.hpp>
 #include <noodle/util/text.hpp>
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
 namespace noodle::cli {
+
+CLI::Validator strategy_alias()
+{
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        value = manifest::strategy_alias(value);
+        return {};
+      },
+      "");
+}
 
 namespace {
 

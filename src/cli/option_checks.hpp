@@ -34,4 +34,8 @@ CLI::Validator number_between(double min, double max);
 // Gradual weights, checked by live::parse_steps.
 CLI::Validator gradual_steps();
 
+// Turns a strategy's alias (blue_green) into its name, before the check of
+// the names (manifest::strategy_alias).
+CLI::Validator strategy_alias();
+
 } // namespace noodle::cli

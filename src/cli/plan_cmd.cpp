@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `plan`: the feasibility and validation report of an upgrade or a batch.
 #include "context.hpp"
+#include "option_checks.hpp"
 
 #include <noodle/engine/plan_file.hpp>
 #include <noodle/engine/upgrade.hpp>
@@ -181,6 +182,7 @@ void add_plan_command(CLI::App& app, Registry& registry)
   add_constraint_semver_flags(plan, opts->constraint_semver);
   plan->add_option("--strategy", opts->strategy, "Rollout strategy")
       ->envname("NOODLE_STRATEGY")
+      ->transform(strategy_alias())
       ->check(CLI::IsMember(strategy_names()))
       ->capture_default_str();
   plan->add_option("--validation", opts->validation, "How strict the checks are")

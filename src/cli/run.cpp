@@ -166,6 +166,7 @@ void apply_configuration(CLI::App& app, GlobalOptions& global, const manifest::C
     }
     default_from(cmd, "--strategy", config.strategy);
     default_from(cmd, "--request-timeout", config.request_timeout);
+    default_from(cmd, "--timeout", config.timeout);
     default_from(cmd, "--lease", config.lease);
     default_from(cmd, "--step-interval", config.step_interval);
     default_from(cmd, "--analysis", config.analysis);
@@ -516,6 +517,7 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
   add_floor_commands(app, registry);
   add_repo_commands(app, registry);
   add_state_commands(app, registry);
+  add_steer_commands(app, registry);
   add_config_commands(app, registry);
   add_help_commands(app, registry);
   add_complete_command(app, registry);

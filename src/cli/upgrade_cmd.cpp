@@ -29,7 +29,7 @@ struct ChangeOptions {
   PlanRequestOptions plan;
   bool dry_run = false;
   LiveCliOptions live;
-  std::chrono::milliseconds timeout{0}; // 0: none
+  std::chrono::milliseconds timeout{300'000}; // 0: none
   int priority = 5;
   bool no_rollback = false;
   bool allow_unsigned = false;
@@ -44,13 +44,15 @@ void add_change_options(CLI::App* cmd, ChangeOptions& o, bool batch)
 {
   cmd->add_option("--strategy", o.plan.strategy, "Rollout strategy on the running runtime (offline: at once)")
       ->envname("NOODLE_STRATEGY")
+      ->transform(strategy_alias())
       ->check(CLI::IsMember(strategy_names()))
       ->capture_default_str();
   cmd->add_flag("--dry-run", o.dry_run,
                 "Check everything the run checks before its first change and list what each hop would do; change "
                 "nothing");
   add_live_options(cmd, o.live, true);
-  add_duration_option(cmd, "--timeout", o.timeout, "How long the change may take before it is rolled back (0: no limit)");
+  add_duration_option(cmd, "--timeout", o.timeout,
+                      "How long the change may take before it is rolled back (0: no limit)");
   cmd->add_option("--validation", o.plan.validation, "How strict the checks are")
       ->check(CLI::IsMember({"strict", "normal", "permissive"}))
       ->capture_default_str();

@@ -9,7 +9,7 @@
 
 namespace noodle::engine {
 
-Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::milliseconds wait)
+Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::milliseconds wait, std::string_view action)
 {
   auto record = find_upgrade(session, id);
   if (!record) {
@@ -47,11 +47,11 @@ Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::mill
     if (std::chrono::steady_clock::now() >= until) {
       break;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  (void)session.audit("cancel", "", std::nullopt, std::nullopt,
+  (void)session.audit(std::string(action), "", std::nullopt, std::nullopt,
                       report.finished ? std::string(store::to_string(report.status)) : "requested", id,
-                      fmt::format("cancel of upgrade {} ({} by {}) requested by {}", id, r.kind, r.requested_by,
+                      fmt::format("{} of upgrade {} ({} by {}) requested by {}", action, id, r.kind, r.requested_by,
                                   session.actor().requested_by));
   return report;
 }

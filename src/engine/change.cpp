@@ -2,6 +2,7 @@
 #include <noodle/archive/tree_digest.hpp>
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/steer.hpp>
 #include <noodle/manifest/names.hpp>
 #include <noodle/semver/version.hpp>
 
@@ -367,6 +368,13 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     return std::nullopt;
   };
 
+  // Operators steer a live rollout (pause, resume, promote) through files
+  // the strategy polls while it waits.
+  std::optional<SteeringInbox> steering;
+  if (request.live) {
+    steering.emplace(session.layout(), report.upgrade_id, [&session] { return session.now(); });
+  }
+
   // Live events carry the upgrade they belong to and the wall-clock time;
   // each is kept for the history, recorded with its step's outcome.
   std::vector<store::EventRecord> events;
@@ -498,6 +506,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         options.name = change.strategy; // the plan's: a batch step's own, else --strategy
       }
       options.before_commit = switch_files;
+      options.steer = [&steering] { return steering->poll(); };
       // The runtime runs the new version for good from here: the step and
       // its events so far are recorded before the commit event is shown, so
       // a tool killed now leaves a record that matches the runtime. Should

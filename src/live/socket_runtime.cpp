@@ -677,6 +677,25 @@ Result<HealthReport> SocketRuntime::health(const std::string& component, const s
   }
 }
 
+Result<HealthReport> SocketRuntime::preview_health(const std::string& component, const std::string& version,
+                                                   const std::vector<std::string>& instances)
+{
+  constexpr std::string_view op = "health";
+  try {
+    json fields{{"component", component}, {"version", version}, {"preview", true}};
+    if (!instances.empty()) {
+      fields["instances"] = instances;
+    }
+    auto reply = request(op, std::move(fields));
+    if (!reply) {
+      return fail(std::move(reply.error()));
+    }
+    return health_from(*reply);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::internal, fmt::format("{}: {}", op, e.what()));
+  }
+}
+
 Result<void> SocketRuntime::commit(const std::string& component, const std::string& version)
 {
   try {

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "strategy_choice.hpp"
+
 #include <noodle/live/strategy.hpp>
-#include <noodle/util/text.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <array>
 #include <string_view>
 #include <thread>
@@ -15,152 +15,13 @@ namespace noodle::live {
 
 namespace {
 
+using detail::Strategy;
+using detail::name_of;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-enum class Strategy { immediate, gradual, canary, blue_green, rolling };
-
-struct StrategyName {
-  Strategy kind;
-  std::string_view name;
-};
-
-constexpr std::array k_strategies{
-    StrategyName{Strategy::immediate, "immediate"}, StrategyName{Strategy::gradual, "gradual"},
-    StrategyName{Strategy::canary, "canary"},       StrategyName{Strategy::blue_green, "blue-green"},
-    StrategyName{Strategy::rolling, "rolling"},
-};
-
-// Every strategy switches, watches, then commits or rolls back.
-constexpr std::array<std::string_view, 5> k_required_ops{"prepare", "activate", "health", "commit", "rollback"};
-
 // The canary's failure ratio is no verdict before this many checks.
 constexpr int k_min_checks_for_ratio = 3;
-
-std::optional<Strategy> strategy_named(std::string_view name)
-{
-  for (const auto& entry : k_strategies) {
-    if (entry.name == name) {
-      return entry.kind;
-    }
-  }
-  return std::nullopt;
-}
-
-std::string_view name_of(Strategy kind)
-{
-  for (const auto& entry : k_strategies) {
-    if (entry.kind == kind) {
-      return entry.name;
-    }
-  }
-  return "?";
-}
-
-Error unknown_strategy(std::string_view what, std::string_view name)
-{
-  Error e(ErrorCode::usage, fmt::format("unknown {} '{}'", what, name));
-  e.details.emplace_back("expected immediate, gradual, canary, blue-green or rolling");
-  return e;
-}
-
-// HelloInfo::can lives with the socket client; the strategies need only this.
-bool has_op(const HelloInfo& hello, std::string_view op)
-{
-  return std::find(hello.capabilities.begin(), hello.capabilities.end(), op) != hello.capabilities.end();
-}
-
-// The rules of gradual weights; `shown` is how they were written.
-Result<void> check_steps(const std::vector<int>& steps, std::string_view shown)
-{
-  if (steps.empty()) {
-    return fail(ErrorCode::usage, "invalid gradual steps '': expected weights ending with 100");
-  }
-  for (std::size_t i = 0; i < steps.size(); ++i) {
-    const int weight = steps[i];
-    if (weight < 1 || weight > 100) {
-      return fail(ErrorCode::usage,
-                  fmt::format("invalid gradual steps '{}': weight '{}' is not within 1-100", shown, weight));
-    }
-    if (i > 0 && weight <= steps[i - 1]) {
-      return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': weights must increase", shown));
-    }
-  }
-  if (steps.back() != 100) {
-    return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': the last weight must be 100", shown));
-  }
-  return {};
-}
-
-// Why `hello` cannot run `kind` (a missing op, or no instances to switch one
-// by one), or nothing when it can.
-std::optional<Error> refusal(Strategy kind, const HelloInfo& hello, const StrategyOptions& options)
-{
-  const auto listed = fmt::format("capabilities: {}", fmt::join(hello.capabilities, ", "));
-  for (const auto op : k_required_ops) {
-    if (!has_op(hello, op)) {
-      Error e(ErrorCode::usage, fmt::format("runtime '{}' does not support '{}', which the {} strategy needs",
-                                            hello.runtime, op, name_of(kind)));
-      e.details.push_back(listed);
-      return e;
-    }
-  }
-  const bool needs_instances = kind == Strategy::rolling || (kind == Strategy::canary && options.canary_weight == 0);
-  if (needs_instances && hello.instances.empty()) {
-    Error e(ErrorCode::usage, fmt::format("runtime '{}' reports no instances, which the {} strategy needs",
-                                          hello.runtime, name_of(kind)));
-    e.details.push_back(listed);
-    return e;
-  }
-  return std::nullopt;
-}
-
-Result<void> validate(Strategy kind, const StrategyOptions& options)
-{
-  if (options.lease.count() <= 0) {
-    return fail(ErrorCode::usage, fmt::format("invalid lease '{}ms': must be positive", options.lease.count()));
-  }
-  switch (kind) {
-  case Strategy::gradual: {
-    if (auto steps = check_steps(options.steps, fmt::format("{}", fmt::join(options.steps, ","))); !steps) {
-      return steps;
-    }
-    if (options.step_interval.count() < 0) {
-      return fail(ErrorCode::usage, "invalid step interval: must not be negative");
-    }
-    return {};
-  }
-  case Strategy::canary:
-    if (options.canary_weight < 0 || options.canary_weight > 99) {
-      return fail(ErrorCode::usage, fmt::format("invalid canary weight '{}': expected 1-99, or 0 for one instance",
-                                                options.canary_weight));
-    }
-    if (options.health_interval.count() <= 0) {
-      return fail(ErrorCode::usage,
-                  fmt::format("invalid health interval '{}ms': must be positive", options.health_interval.count()));
-    }
-    if (options.analysis.count() < 0) {
-      return fail(ErrorCode::usage, "invalid analysis time: must not be negative");
-    }
-    if (options.max_consecutive_failures < 1) {
-      return fail(ErrorCode::usage, fmt::format("invalid consecutive failure budget '{}': must be at least 1",
-                                                options.max_consecutive_failures));
-    }
-    if (!(options.max_failure_ratio >= 0.0 && options.max_failure_ratio <= 1.0)) {
-      return fail(ErrorCode::usage, fmt::format("invalid failure ratio '{}': expected 0-1", options.max_failure_ratio));
-    }
-    return {};
-  case Strategy::rolling:
-    if (options.max_unavailable < 1) {
-      return fail(ErrorCode::usage,
-                  fmt::format("invalid max unavailable '{}': must be at least 1", options.max_unavailable));
-    }
-    return {};
-  case Strategy::immediate:
-  case Strategy::blue_green: return {};
-  }
-  return {};
-}
 
 // At most this many instance names in an event or message: a runtime may
 // run thousands, and an event must not grow with them.
@@ -232,6 +93,20 @@ class SteadyTimer final : public Timer {
 public:
   Clock::time_point now() override { return Clock::now(); }
   void sleep_for(milliseconds d) override { std::this_thread::sleep_for(d); }
+  bool wait_for(milliseconds d, const std::function<bool()>& wake) override
+  {
+    const auto end = Clock::now() + d;
+    for (;;) {
+      if (wake && wake()) {
+        return true;
+      }
+      const auto left = std::chrono::duration_cast<milliseconds>(end - Clock::now());
+      if (left <= milliseconds{0}) {
+        return false;
+      }
+      std::this_thread::sleep_for(std::min(left, k_steering_poll));
+    }
+  }
 };
 
 // One run of one strategy: the steps it takes and what it must undo.
@@ -299,15 +174,35 @@ private:
   Result<void> gradual()
   {
     for (const int weight : m_options.steps) {
+      if (m_promoted) {
+        break;
+      }
       if (auto r = activate({}, weight); !r) {
         return r;
       }
-      m_timer.sleep_for(m_options.step_interval);
+      if (auto r = wait(m_options.step_interval); !r) {
+        return r;
+      }
+      if (m_promoted && weight != 100) {
+        break; // straight to full traffic, whose gate is the last word
+      }
       if (auto r = gate(fmt::format("weight {}", weight), {}); !r) {
         return r;
       }
+      if (weight == 100) {
+        return {};
+      }
     }
-    return {};
+    return promoted_to_full({});
+  }
+
+  // After a promote: every instance at once, through the final gate.
+  Result<void> promoted_to_full(const std::vector<std::string>& instances)
+  {
+    if (auto r = activate(instances, std::nullopt); !r) {
+      return r;
+    }
+    return gate("all instances (promoted)", instances);
   }
 
   // The failure budget follows Argo Rollouts' analysis: the canary fails as
@@ -329,13 +224,21 @@ private:
       return r;
     }
     const auto watch_start = m_timer.now();
+    const auto paused_before = m_paused_total;
+    // Analysis time: a pause stops its clock.
+    const auto watched_for = [&] { return m_timer.now() - watch_start - (m_paused_total - paused_before); };
     int checks = 0;
     int failures = 0;
     int consecutive = 0;
     std::optional<Error> last_failure;
     do {
-      const auto elapsed = std::chrono::duration_cast<milliseconds>(m_timer.now() - watch_start);
-      m_timer.sleep_for(std::clamp(m_options.analysis - elapsed, milliseconds{0}, m_options.health_interval));
+      const auto elapsed = std::chrono::duration_cast<milliseconds>(watched_for());
+      if (auto r = wait(std::clamp(m_options.analysis - elapsed, milliseconds{0}, m_options.health_interval)); !r) {
+        return r;
+      }
+      if (m_promoted) {
+        break; // the rest of the analysis is skipped
+      }
       auto report = check(watched);
       if (!report) {
         return fail(report.error());
@@ -359,7 +262,7 @@ private:
                                                     checks, ratio, m_options.max_failure_ratio));
         return fail(std::move(*last_failure));
       }
-    } while (m_timer.now() - watch_start < m_options.analysis);
+    } while (!m_promoted && watched_for() < m_options.analysis);
     if (auto r = activate({}, std::nullopt); !r) {
       return r;
     }
@@ -368,11 +271,10 @@ private:
 
   Result<void> blue_green()
   {
-    // Assumption of the protocol (it does not say what `health` reports
-    // before any activate): with nothing activated, the runtime answers about
-    // the prepared version, so green is checked before it gets any traffic.
-    // A failure here aborts: blue never stopped serving.
-    if (auto r = gate("the prepared version before traffic", {}); !r) {
+    // The preview: the protocol requires `health` with "preview" to report
+    // on the prepared version before it gets any traffic. A failure here
+    // aborts: blue never stopped serving, green never served.
+    if (auto r = preview_gate(); !r) {
       return r;
     }
     if (auto r = activate({}, std::nullopt); !r) {
@@ -387,6 +289,9 @@ private:
     const auto group_size = static_cast<std::size_t>(m_options.max_unavailable);
     std::vector<std::string> switched;
     for (std::size_t first = 0; first < all.size(); first += group_size) {
+      if (m_promoted) {
+        return promoted_to_full(all);
+      }
       const auto last = std::min(all.size(), first + group_size);
       const std::vector<std::string> group(all.begin() + static_cast<std::ptrdiff_t>(first),
                                            all.begin() + static_cast<std::ptrdiff_t>(last));
@@ -404,6 +309,121 @@ private:
       }
       if (auto r = gate(scope.label, switched, scope); !r) {
         return r;
+      }
+    }
+    return {};
+  }
+
+  // Waits `d` (a step interval, the time to the next analysis check), or
+  // less after a promote; a pause stops the clock of `d` until resumed. A
+  // stop or a steering request wakes it within k_steering_poll.
+  Result<void> wait(milliseconds d)
+  {
+    auto left = d;
+    for (;;) {
+      if (auto r = steer_point(); !r) {
+        return r;
+      }
+      if (m_promoted) {
+        return {};
+      }
+      if (m_paused) {
+        m_timer.wait_for(k_steering_poll, {});
+        continue;
+      }
+      if (left <= milliseconds{0}) {
+        return {};
+      }
+      const auto before = m_timer.now();
+      const bool woken = m_timer.wait_for(left, [this] { return wants_attention(); });
+      if (!woken) {
+        left = milliseconds{0};
+      } else {
+        left -= std::chrono::duration_cast<milliseconds>(m_timer.now() - before);
+      }
+    }
+  }
+
+  // A step boundary: holds while paused.
+  Result<void> hold() { return wait(milliseconds{0}); }
+
+  // Whether a wait must end early: a stop, or steering that changes what runs.
+  bool wants_attention()
+  {
+    if (m_stop) {
+      if (auto error = m_stop()) {
+        return true;
+      }
+    }
+    if (!m_options.steer) {
+      return false;
+    }
+    const Steering now = m_options.steer();
+    return now.paused != m_paused || (now.promote && !m_promoted);
+  }
+
+  // Applies what the operator asked, and bounds a pause.
+  Result<void> steer_point()
+  {
+    if (auto r = check_stop(); !r) {
+      return r;
+    }
+    if (!m_options.steer) {
+      return {};
+    }
+    const Steering asked = m_options.steer();
+    const std::string by = asked.by.empty() ? std::string() : fmt::format(" by {}", asked.by);
+    if (asked.promote && !m_promoted) {
+      m_promoted = true;
+      if (m_paused) {
+        m_paused = false;
+        m_paused_total += m_timer.now() - m_paused_since;
+      }
+      StrategyEvent event;
+      event.phase = "promote";
+      event.detail = fmt::format("promoted{}: the remaining steps and analysis are skipped", by);
+      emit(std::move(event));
+      return {};
+    }
+    if (m_promoted) {
+      return {};
+    }
+    if (asked.paused && !m_paused) {
+      m_paused = true;
+      m_paused_since = m_timer.now();
+      m_last_renewal = m_paused_since;
+      StrategyEvent event;
+      event.phase = "pause";
+      event.detail = fmt::format("paused{}", by);
+      emit(std::move(event));
+    } else if (!asked.paused && m_paused) {
+      m_paused = false;
+      const auto paused_for = m_timer.now() - m_paused_since;
+      m_paused_total += paused_for;
+      StrategyEvent event;
+      event.phase = "resume";
+      event.detail = fmt::format("resumed{} after {:.1f} s", by, std::chrono::duration<double>(paused_for).count());
+      emit(std::move(event));
+      // The rest of the step starts with a whole lease.
+      if (m_last_activate) {
+        if (auto r = m_runtime.activate(*m_last_activate); !r) {
+          return fail(r.error());
+        }
+      }
+    }
+    if (!m_paused) {
+      return {};
+    }
+    const auto now = m_timer.now();
+    if (m_options.max_pause.count() > 0 && now - m_paused_since > m_options.max_pause) {
+      return fail(ErrorCode::timeout, fmt::format("the rollout stayed paused longer than --max-pause of {} s",
+                                                  std::chrono::duration<double>(m_options.max_pause).count()));
+    }
+    // The lease must outlive the pause: each activate renews it.
+    if (m_last_activate && now - m_last_renewal >= m_options.lease / 3) {
+      m_last_renewal = now;
+      if (auto r = m_runtime.activate(*m_last_activate); !r) {
+        return fail(r.error());
       }
     }
     return {};
@@ -443,7 +463,7 @@ private:
 
   Result<void> activate(std::vector<std::string> instances, std::optional<int> weight, const Scope& scope)
   {
-    if (auto r = check_stop(); !r) {
+    if (auto r = hold(); !r) {
       return r;
     }
     ActivateRequest request;
@@ -455,6 +475,7 @@ private:
     // Whatever the reply, the runtime may have switched: only a rollback undoes it.
     m_reached = Reached::activated;
     m_result.activated = true;
+    m_last_activate = request;
     const auto before = m_timer.now();
     auto r = m_runtime.activate(request);
     m_result.switch_ms = std::chrono::duration<double, std::milli>(m_timer.now() - before).count();
@@ -497,6 +518,34 @@ private:
     return report;
   }
 
+  // The health of the prepared version before any activate.
+  Result<void> preview_gate()
+  {
+    if (auto r = hold(); !r) {
+      return r;
+    }
+    auto report = m_runtime.preview_health(m_target.component, m_target.to_version, {});
+    StrategyEvent event;
+    event.phase = "health";
+    if (!report) {
+      event.detail = fmt::format("preview of {} failed: {}", m_target.to_version, report.error().message);
+    } else {
+      event.healthy = report->healthy;
+      const auto lines = failing_instances(*report);
+      event.detail = fmt::format("preview of {}: {}", m_target.to_version,
+                                 lines.empty() ? std::string(report->healthy ? "healthy" : "unhealthy")
+                                               : fmt::format("{}", fmt::join(named(lines), "; ")));
+    }
+    emit(std::move(event));
+    if (!report) {
+      return fail(report.error());
+    }
+    if (!report->healthy) {
+      return fail(unhealthy("the preview of the prepared version, before traffic", *report));
+    }
+    return {};
+  }
+
   // A health gate: an unhealthy report or any runtime error fails it.
   Result<void> gate(std::string_view step, const std::vector<std::string>& instances)
   {
@@ -517,7 +566,7 @@ private:
 
   Result<void> commit()
   {
-    if (auto r = check_stop(); !r) {
+    if (auto r = hold(); !r) {
       return r;
     }
     // The caller's last word before the commit (the engine swaps the link).
@@ -590,41 +639,16 @@ private:
   Clock::time_point m_start;
   Reached m_reached = Reached::nothing;
   LiveResult m_result;
+  // Steering: what was applied, since when, and the activate a pause renews.
+  bool m_paused = false;
+  bool m_promoted = false;
+  Clock::time_point m_paused_since{};
+  Clock::duration m_paused_total{};
+  Clock::time_point m_last_renewal{};
+  std::optional<ActivateRequest> m_last_activate;
 };
 
 } // namespace
-
-bool is_strategy(std::string_view name)
-{
-  return strategy_named(name).has_value();
-}
-
-Result<std::vector<int>> parse_steps(std::string_view text)
-{
-  const std::string shown = util::escape_text(text);
-  std::vector<int> steps;
-  std::size_t start = 0;
-  for (;;) {
-    const auto comma = text.find(',', start);
-    const std::string_view part = text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
-    int weight = 0;
-    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), weight);
-    if (part.empty() || ec != std::errc() || end != part.data() + part.size()) {
-      return fail(ErrorCode::usage, fmt::format("invalid gradual steps '{}': expected whole numbers from 1 to 100 "
-                                                "separated by commas, e.g. '10,25,50,100'",
-                                                shown));
-    }
-    steps.push_back(weight);
-    if (comma == std::string_view::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  if (auto checked = check_steps(steps, shown); !checked) {
-    return fail(checked.error());
-  }
-  return steps;
-}
 
 Timer& system_timer()
 {
@@ -632,62 +656,11 @@ Timer& system_timer()
   return timer;
 }
 
-namespace {
-
-// The strategy that will run: the one asked for, or the fallback when the
-// runtime cannot run it (with why, for the fallback event).
-struct Choice {
-  Strategy strategy;
-  std::optional<std::string> fell_back; // why the wanted strategy did not run
-};
-
-Result<Choice> choose(const HelloInfo& hello, const StrategyOptions& options)
-{
-  const auto wanted = strategy_named(options.name);
-  if (!wanted) {
-    return fail(unknown_strategy("strategy", options.name));
-  }
-  if (auto valid = validate(*wanted, options); !valid) {
-    return fail(valid.error());
-  }
-  auto refused = refusal(*wanted, hello, options);
-  if (!refused) {
-    return Choice{*wanted, std::nullopt};
-  }
-  if (!options.fallback) {
-    return fail(std::move(*refused));
-  }
-  const auto fallback = strategy_named(*options.fallback);
-  if (!fallback) {
-    return fail(unknown_strategy("fallback strategy", *options.fallback));
-  }
-  if (auto valid = validate(*fallback, options); !valid) {
-    return fail(valid.error());
-  }
-  if (auto also = refusal(*fallback, hello, options)) {
-    refused->details.push_back(
-        fmt::format("the fallback strategy '{}' cannot run either: {}", *options.fallback, also->message));
-    return fail(std::move(*refused));
-  }
-  return Choice{*fallback, fmt::format("{}: running {} instead", refused->message, name_of(*fallback))};
-}
-
-} // namespace
-
-Result<std::string> choose_strategy(const HelloInfo& hello, const StrategyOptions& options)
-{
-  auto chosen = choose(hello, options);
-  if (!chosen) {
-    return fail(chosen.error());
-  }
-  return std::string(name_of(chosen->strategy));
-}
-
 Result<LiveResult> run_strategy(Runtime& runtime, const HelloInfo& hello, const LiveTarget& target,
                                 const StrategyOptions& options, Timer& timer, const EventSink& on_event,
                                 const std::function<std::optional<Error>()>& stop)
 {
-  auto chosen = choose(hello, options);
+  auto chosen = detail::choose(hello, options);
   if (!chosen) {
     return fail(chosen.error());
   }

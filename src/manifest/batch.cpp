@@ -41,9 +41,9 @@ std::optional<BatchItem> read_item(const Node& n, const std::string& field, Sink
         item.version = std::move(*v);
       }
     } else if (e.key == "strategy") {
-      item.strategy = read_choice(*e.value, sink, f, batch_strategies());
+      item.strategy = read_strategy(*e.value, sink, f);
     } else if (e.key == "priority") {
-      if (auto p = read_signed(*e.value, sink, f, std::numeric_limits<int>::min(), std::numeric_limits<int>::max())) {
+      if (auto p = read_signed(*e.value, sink, f, k_min_priority, k_max_priority)) {
         item.priority = static_cast<int>(*p);
       }
     } else {
@@ -110,6 +110,11 @@ void read_batch(const Node& root, Sink& sink, Batch& batch)
 }
 
 } // namespace
+
+std::string strategy_alias(std::string_view name)
+{
+  return name == "blue_green" ? std::string("blue-green") : std::string(name);
+}
 
 const std::vector<std::string>& batch_strategies()
 {

@@ -21,7 +21,7 @@ using namespace detail;
 
 const std::vector<std::string> k_fields = {
     "root",     "catalog",       "keyring",  "archives", "socket", "output",  "strategy",
-    "lock_timeout", "request_timeout", "lease", "step_interval", "analysis", "limits", "gc_keep",
+    "lock_timeout", "timeout", "request_timeout", "lease", "step_interval", "analysis", "limits", "gc_keep",
     "point_retention_days"};
 struct LimitField {
   const char* name;
@@ -103,9 +103,11 @@ void read_config(const Node& root, Sink& sink, Config& config)
     } else if (k == "output") {
       config.output = read_choice(v, sink, k, {"text", "json"});
     } else if (k == "strategy") {
-      config.strategy = read_choice(v, sink, k, batch_strategies());
+      config.strategy = read_strategy(v, sink, k);
     } else if (k == "lock_timeout") {
       config.lock_timeout = read_duration(v, sink, k, Sign::non_negative);
+    } else if (k == "timeout") {
+      config.timeout = read_duration(v, sink, k, Sign::non_negative);
     } else if (k == "request_timeout") {
       config.request_timeout = read_duration(v, sink, k, Sign::positive);
     } else if (k == "lease") {

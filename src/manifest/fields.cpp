@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fields.hpp"
 
+#include <noodle/manifest/batch.hpp>
 #include <noodle/manifest/model.hpp>
 #include <noodle/manifest/names.hpp>
 #include <noodle/util/spellcheck.hpp>
@@ -71,8 +72,10 @@ std::optional<std::int64_t> read_signed(const Node& n, Sink& sink, const std::st
     return std::nullopt;
   }
   // Compare magnitudes so no value overflows on the way.
-  bool fits = i->negative ? i->magnitude <= static_cast<std::uint64_t>(-(min + 1)) + 1
-                          : i->magnitude <= static_cast<std::uint64_t>(max);
+  // A positive `min` (priorities: 1 to 10) refuses every negative value.
+  bool fits = i->negative ? min < 0 && i->magnitude <= static_cast<std::uint64_t>(-(min + 1)) + 1
+                          : i->magnitude <= static_cast<std::uint64_t>(max) &&
+                                (min <= 0 || i->magnitude >= static_cast<std::uint64_t>(min));
   if (!fits) {
     sink.error(ErrorCode::manifest_invalid,
                fmt::format("field '{}' must be an integer from {} to {}, {}", field, min, max, got(n)), n, field);
@@ -184,6 +187,17 @@ std::optional<std::string> read_choice(const Node& n, Sink& sink, const std::str
   }
   sink.error(ErrorCode::manifest_invalid, std::move(message), n, field);
   return std::nullopt;
+}
+
+std::optional<std::string> read_strategy(const Node& n, Sink& sink, const std::string& field)
+{
+  if (n.kind == NodeKind::scalar && scalar_type(n) == ScalarType::string) {
+    const std::string name = strategy_alias(n.text);
+    if (name != n.text) {
+      return name;
+    }
+  }
+  return read_choice(n, sink, field, batch_strategies());
 }
 
 void report_unknown_field(const Entry& e, Sink& sink, const std::string& prefix,

@@ -45,6 +45,10 @@ bool check_component_name(const std::string& name, const Node& at, Sink& sink, c
 std::optional<std::string> read_choice(const Node& n, Sink& sink, const std::string& field,
                                        const std::vector<std::string>& allowed);
 
+// read_choice of manifest::batch_strategies(), an alias (blue_green) read
+// as the strategy it stands for.
+std::optional<std::string> read_strategy(const Node& n, Sink& sink, const std::string& field);
+
 // "unknown field 'x' (did you mean 'y'?)" at the key.
 void report_unknown_field(const Entry& e, Sink& sink, const std::string& prefix,
                           const std::vector<std::string>& known, Diagnostic::Severity severity);

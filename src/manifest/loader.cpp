@@ -27,7 +27,31 @@ const std::vector<std::string> k_top_fields = {
   "name",          "version",       "description",  "type",     "dependencies",
   "upgrade_from",  "required_stop", "hot_swappable", "compatibility", "resources",
   "health_check",  "entry_point",   "configuration_schema", "metadata", "archive",
+  "health_check_endpoint", "location",
+  // The descriptor's own names, aliases of the fields above (see field_alias).
+  "component_type", "upgrade_path", "compatibility_matrix", "resource_requirements",
 };
+
+// The field a descriptor written in the original system's names means:
+// component_type is type, upgrade_path (the versions it upgrades from) is
+// upgrade_from, compatibility_matrix is compatibility and
+// resource_requirements is resources; any other name is itself.
+std::string field_alias(const std::string& key)
+{
+  if (key == "component_type") {
+    return "type";
+  }
+  if (key == "upgrade_path") {
+    return "upgrade_from";
+  }
+  if (key == "compatibility_matrix") {
+    return "compatibility";
+  }
+  if (key == "resource_requirements") {
+    return "resources";
+  }
+  return key;
+}
 const std::vector<std::string> k_resource_fields = {"memory_mb", "cpu_cores", "disk_mb"};
 const std::vector<std::string> k_health_fields = {"timeout_ms", "retries"};
 const std::vector<std::string> k_archive_fields = {"file", "sha256", "size"};
@@ -66,7 +90,7 @@ public:
     bool have_version = false;
     for (const Entry& e : entries_of(root, m_sink, "")) {
       const Node& v = *e.value;
-      const std::string& k = e.key;
+      const std::string k = field_alias(e.key);
       if (k == "name") {
         have_name = true;
         if (auto name = read_component_name(v, m_sink, k)) {
@@ -111,6 +135,14 @@ public:
       } else if (k == "entry_point") {
         if (auto s = read_string(v, m_sink, k)) {
           m.entry_point = *s;
+        }
+      } else if (k == "health_check_endpoint") {
+        if (auto s = read_string(v, m_sink, k)) {
+          m.health_check.endpoint = *s;
+        }
+      } else if (k == "location") {
+        if (auto s = read_string(v, m_sink, k)) {
+          m.location = *s;
         }
       } else if (k == "configuration_schema") {
         m.configuration_schema = to_json(v, m_sink, k);

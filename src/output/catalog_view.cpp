@@ -66,8 +66,13 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
       {"compatibility", compat},
       {"resources",
        {{"memory_mb", m.resources.memory_mb}, {"cpu_cores", m.resources.cpu_cores}, {"disk_mb", m.resources.disk_mb}}},
-      {"health_check", {{"timeout_ms", m.health_check.timeout_ms}, {"retries", m.health_check.retries}}},
+      {"health_check",
+       {{"timeout_ms", m.health_check.timeout_ms},
+        {"retries", m.health_check.retries},
+        {"endpoint", m.health_check.endpoint.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(m.health_check.endpoint)}}},
       {"entry_point", m.entry_point},
+      {"location", m.location},
       {"configuration_schema", m.configuration_schema},
       {"metadata", m.metadata},
       {"source", m.where.to_string()},
@@ -165,8 +170,14 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
     row("resources", format_text("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb, m.resources.cpu_cores,
                                  m.resources.disk_mb));
     row("health check", format_text("timeout {} ms, {} retries", m.health_check.timeout_ms, m.health_check.retries));
+    if (!m.health_check.endpoint.empty()) {
+      row("health endpoint", m.health_check.endpoint);
+    }
     if (!m.entry_point.empty()) {
       row("entry point", m.entry_point);
+    }
+    if (!m.location.empty()) {
+      row("location", m.location);
     }
     if (m.archive) {
       row("archive",

@@ -633,4 +633,21 @@ ExitCode render_cancel(const engine::CancelReport& report, Reporter& r)
   return r.success(std::move(body));
 }
 
+ExitCode render_steer(const engine::SteerReport& report, Reporter& r)
+{
+  json body = {{"upgrade_id", report.upgrade_id},
+               {"action", engine::to_string(report.action)},
+               {"state", report.state},
+               {"acknowledged", report.acknowledged},
+               {"reaction_ms", report.reaction_ms ? json(*report.reaction_ms) : json(nullptr)}};
+  if (!report.acknowledged) {
+    return r.refusal(Error(ErrorCode::timeout,
+                           fmt::format("upgrade {} was asked to {} but has not taken it yet; see `status`",
+                                       report.upgrade_id, engine::to_string(report.action))),
+                     std::move(body), ExitCode::failed);
+  }
+  r.text(format_text("upgrade {}: {} (taken in {:.0f} ms)\n", report.upgrade_id, report.state, *report.reaction_ms));
+  return r.success(std::move(body));
+}
+
 } // namespace noodle::output

@@ -204,3 +204,26 @@ TEST_CASE("cli validate refuses a version or a name longer than a directory unde
                    "...': longer than 128 characters")
         != std::string::npos);
 }
+
+TEST_CASE("cli validate loads a jit_compiler descriptor written in the original system's field names with no warning")
+{
+  const std::string dir = source_path("tests/data/seed-catalog");
+  auto strict = run_binary({"--catalog", dir, "--strict", "validate"});
+  INFO(strict.out << strict.err);
+  CHECK(strict.exit_code == 0);
+  CHECK(strict.err.empty());
+  auto shown = run_binary({"--catalog", dir, "-o", "json", "components", "show", "jit_compiler"});
+  INFO(shown.out << shown.err);
+  REQUIRE(shown.exit_code == 0);
+  auto j = nlohmann::json::parse(shown.out);
+  INFO(j.dump(2));
+  auto m = j["component"];
+  CHECK(m["type"] == "compiler");
+  CHECK(m["upgrade_from"].size() == 2);
+  CHECK(m["compatibility"].contains("runtime_core"));
+  CHECK(m["resources"]["memory_mb"] == 384);
+  CHECK(m["health_check"]["endpoint"] == "http://127.0.0.1:8080/{instance}/healthz");
+  CHECK(m["location"] == "/opt/noodle/components/jit_compiler");
+  CHECK(m["entry_point"] == "bin/jit_compiler");
+  CHECK(m["configuration_schema"]["properties"].contains("tier_threshold"));
+}

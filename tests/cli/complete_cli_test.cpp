@@ -142,7 +142,7 @@ TEST_CASE("cli __complete offers nothing from a root without state and never fai
   CHECK(candidates({"no-such-command", "--x", "y", ""}).empty());
 }
 
-TEST_CASE("cli __complete offers the running upgrades to cancel and the rollback points of a component")
+TEST_CASE("cli __complete offers the running upgrades to cancel or steer and the rollback points of a component")
 {
   TempDir root;
   std::filesystem::create_directories(root.path() / ".noodle-upgrade");
@@ -168,6 +168,9 @@ TEST_CASE("cli __complete offers the running upgrades to cancel and the rollback
 
   const std::string r = root.path().string();
   CHECK(candidates({"--root", r, "cancel", ""}) == std::vector<std::string>{std::to_string(*running_id)});
+  for (const char* steering : {"pause", "resume", "promote", "abort"}) {
+    CHECK(candidates({"--root", r, steering, ""}) == std::vector<std::string>{std::to_string(*running_id)});
+  }
   CHECK(candidates({"--root", r, "rollback", "gc_engine", "--point", ""})
         == std::vector<std::string>{std::to_string(*point_id)});
   CHECK(candidates({"cancel", ""}, {{"NOODLE_ROOT", r}}) == std::vector<std::string>{std::to_string(*running_id)});

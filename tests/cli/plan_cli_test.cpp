@@ -8,6 +8,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 using noodle::test::run_binary;
 using noodle::test::source_path;
 using noodle::test::TempDir;
@@ -187,4 +189,23 @@ TEST_CASE("cli plan reads --constraint ranges loosely only with --loose")
   auto fine = run_binary(demo_args(root, {"plan", "jit_compiler", "2.1.0", "--loose", "-p", "--constraint",
                                           "runtime_core@>=02.0.0 junk"}));
   CHECK(fine.exit_code == 0);
+}
+
+TEST_CASE("cli plan -f orders steps of equal dependency rank by priority, 5 when a step names none")
+{
+  TempDir root;
+  const auto batch = root.path() / "prio.yaml";
+  std::ofstream(batch) << "upgrades:\n"
+                          "  - {component: telemetry_agent, version: 1.0.0, priority: 1}\n"
+                          "  - {component: gc_engine, version: 1.3.0}\n"
+                          "  - {component: runtime_core, version: 1.5.0, priority: 9}\n";
+  auto r = run_binary(demo_args(root, {"-o", "json", "plan", "-f", batch.string()}));
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  std::vector<std::pair<std::string, int>> order;
+  for (const auto& s : j["steps"]) {
+    order.emplace_back(s["component"].get<std::string>(), s["priority"].get<int>());
+  }
+  CHECK(order == std::vector<std::pair<std::string, int>>{{"runtime_core", 9}, {"gc_engine", 5}, {"telemetry_agent", 1}});
 }

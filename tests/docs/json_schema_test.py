@@ -56,6 +56,11 @@ UNREACHED = {
     ("rollback.json", "failed"): "upgrade.json failed",
     # A cancelled upgrade that does not stop within --wait: needs a runtime that hangs.
     ("cancel.json", "still_running"): "a hung runtime",
+    ("abort.json", "still_running"): "a hung runtime",
+    # A steering request the run does not take within --wait: needs a runtime that hangs.
+    ("pause.json", "not_taken"): "a hung runtime",
+    ("resume.json", "not_taken"): "a hung runtime",
+    ("promote.json", "not_taken"): "a hung runtime",
 }
 
 # Commands that print text by design, never JSON.
@@ -417,34 +422,57 @@ def scenario(tool, run, work, source_dir, demo_runtime):
     run.run("check.json", ["check"], 4, False)
     run.run("check.json", ["check", "jit_compiler"], 4, False)
 
-    # Live: a canary upgrade on the demo runtime, a failing one, and one cancelled while it watches health.
+    # Live: canary upgrades on the demo runtime steered while they watch health (paused, resumed, cancelled,
+    # aborted, promoted), and a failing one.
     with rootkit.DemoRuntime(demo_runtime, root):
-        slow = tool.start(root, ["-o", "json", "upgrade", "telemetry_agent", "1.0.0", "--strategy", "canary",
-                                 "--analysis", "60"])
-        running_id = None
-        deadline = time.monotonic() + 30
-        while running_id is None and time.monotonic() < deadline and slow.poll() is None:
-            status = json.loads(tool.must(root, ["-o", "json", "status"]).stdout)
-            if status["running"]:
-                running_id = status["running"][0]["id"]
-                run.check_stdout("status (an upgrade running)", "status.json",
-                                 tool.must(root, ["-o", "json", "status"]).stdout, True)
-            else:
-                time.sleep(0.05)
-        if running_id is None:
-            slow.kill()
-            out, err = slow.communicate()
-            raise rootkit.Failure("the slow upgrade never showed as running: %s%s" % (out[-500:], err[-500:]))
+        def start_slow():
+            slow = tool.start(root, ["-o", "json", "upgrade", "telemetry_agent", "1.0.0", "--strategy", "canary",
+                                     "--analysis", "60"])
+            running_id = None
+            deadline = time.monotonic() + 30
+            while running_id is None and time.monotonic() < deadline and slow.poll() is None:
+                status = json.loads(tool.must(root, ["-o", "json", "status"]).stdout)
+                if status["running"]:
+                    running_id = status["running"][0]["id"]
+                    run.check_stdout("status (an upgrade running)", "status.json",
+                                     tool.must(root, ["-o", "json", "status"]).stdout, True)
+                else:
+                    time.sleep(0.05)
+            if running_id is None:
+                slow.kill()
+                out, err = slow.communicate()
+                raise rootkit.Failure("the slow upgrade never showed as running: %s%s" % (out[-500:], err[-500:]))
+            return slow, running_id
+
+        def stopped(slow, how):
+            out, err = slow.communicate(timeout=rootkit.STEP_TIMEOUT)
+            if slow.returncode != 143:
+                run.problems.append("the %s upgrade exited %d, expected 143" % (how, slow.returncode))
+            document = run.check_stdout("upgrade telemetry_agent (%s)" % how, "upgrade.json", out, False)
+            if document and document.get("status") != "cancelled":
+                run.problems.append("the %s upgrade's status is %r" % (how, document.get("status")))
+            run.check_events("upgrade telemetry_agent (%s)" % how, err)
+
+        # Steered: paused, resumed, then cancelled; another aborted; a third promoted to the end.
+        slow, running_id = start_slow()
+        run.run("pause.json", ["pause", str(running_id)], 0, True)
+        run.run("pause.json", ["pause", "9999"], 2, False)
+        run.run("resume.json", ["resume", str(running_id)], 0, True)
+        run.run("resume.json", ["resume", str(running_id)], 2, False)
         run.run("cancel.json", ["cancel", str(running_id), "--wait", "60s"], 0, True)
+        stopped(slow, "cancelled")
+        slow, running_id = start_slow()
+        run.run("abort.json", ["abort", str(running_id), "--wait", "60s"], 0, True)
+        run.run("abort.json", ["abort", str(running_id)], 2, False)
+        stopped(slow, "aborted")
+        slow, running_id = start_slow()
+        run.run("promote.json", ["promote", str(running_id)], 0, True)
+        run.run("promote.json", ["promote", "0"], 2, False)
         out, err = slow.communicate(timeout=rootkit.STEP_TIMEOUT)
-        if slow.returncode != 143:
-            run.problems.append("the cancelled upgrade exited %d, expected 143" % slow.returncode)
-        document = run.check_stdout("upgrade telemetry_agent (cancelled)", "upgrade.json", out, False)
-        if document and document.get("status") != "cancelled":
-            run.problems.append("the cancelled upgrade's status is %r" % document.get("status"))
-        run.check_events("upgrade telemetry_agent (cancelled)", err)
-        run.run("upgrade.json", ["upgrade", "telemetry_agent", "1.0.0", "--strategy", "canary", "--analysis", "1"],
-                0, True, live=True)
+        if slow.returncode != 0:
+            run.problems.append("the promoted upgrade exited %d, expected 0" % slow.returncode)
+        run.check_stdout("upgrade telemetry_agent (promoted)", "upgrade.json", out, True)
+        run.check_events("upgrade telemetry_agent (promoted)", err)
         run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "no-such-strategy"], 2, False)
         failed = run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "canary", "--analysis",
                                           "1"], 1, False, live=True)

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <string_view>
 
 namespace noodle::engine {
 
@@ -23,7 +24,9 @@ struct CancelReport {
 // that recorded the upgrade). Then waits up to `wait` for the final status.
 // Fails with not_found (no such upgrade), usage (already finished: its
 // status is named), or corrupt_state-free io errors. A process that is gone
-// is reported with a detail pointing at `recover`.
-Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::milliseconds wait);
+// is reported with a detail pointing at `recover`. Audited as `action`
+// ("cancel", or "abort", its steering name).
+Result<CancelReport> cancel(Session& session, std::int64_t id, std::chrono::milliseconds wait,
+                            std::string_view action = "cancel");
 
 } // namespace noodle::engine

@@ -29,7 +29,7 @@ struct Change {
   // be extracted and match its record.
   std::optional<std::int64_t> restore_point;
   std::string strategy;
-  int priority = 0;
+  int priority = 5; // 1-10, as --priority
 };
 
 enum class OnFailure { roll_back, keep };
@@ -57,7 +57,7 @@ struct TransactionRequest {
   std::string kind = "upgrade"; // "upgrade", "apply" or "rollback"
   std::vector<Change> changes;  // carried out in this order
   std::string strategy;
-  int priority = 0;
+  int priority = 5; // 1-10, as --priority
   std::string metadata_json = "{}";
   OnFailure on_failure = OnFailure::roll_back;
   std::optional<std::chrono::milliseconds> timeout;

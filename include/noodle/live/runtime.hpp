@@ -58,6 +58,17 @@ public:
                                const std::string& path) = 0;
   virtual Result<void> activate(const ActivateRequest& request) = 0;
   virtual Result<HealthReport> health(const std::string& component, const std::vector<std::string>& instances) = 0;
+  // The health of `version`, prepared and not yet activated (the preview of
+  // blue-green): the protocol's health op with "version" and "preview":
+  // true. A runtime refuses it with not_prepared when `version` is not the
+  // prepared one. The default asks plain health (for runtimes in tests that
+  // stand for one whose health reports the prepared version).
+  virtual Result<HealthReport> preview_health(const std::string& component, const std::string& version,
+                                              const std::vector<std::string>& instances)
+  {
+    (void)version;
+    return health(component, instances);
+  }
   virtual Result<void> commit(const std::string& component, const std::string& version) = 0;
   virtual Result<void> rollback(const std::string& component, const std::string& version) = 0;
   virtual Result<void> abort(const std::string& component) = 0;

@@ -41,6 +41,8 @@ public:
   Result<void> prepare(const std::string& component, const std::string& version, const std::string& path) override;
   Result<void> activate(const ActivateRequest& request) override;
   Result<HealthReport> health(const std::string& component, const std::vector<std::string>& instances) override;
+  Result<HealthReport> preview_health(const std::string& component, const std::string& version,
+                                      const std::vector<std::string>& instances) override;
   Result<void> commit(const std::string& component, const std::string& version) override;
   Result<void> rollback(const std::string& component, const std::string& version) override;
   Result<void> abort(const std::string& component) override;

@@ -14,6 +14,14 @@
 
 namespace noodle::live {
 
+// What an operator asks of a running rollout (pause, resume, promote), as
+// the engine last read it. `promote` never goes back to false.
+struct Steering {
+  bool paused = false;
+  bool promote = false;
+  std::string by; // who asked, for the events
+};
+
 struct StrategyOptions {
   std::string name = "gradual"; // immediate, gradual, canary, blue-green, rolling
   std::vector<int> steps{10, 25, 50, 100};        // gradual weights
@@ -26,6 +34,12 @@ struct StrategyOptions {
   int max_unavailable = 1;                        // rolling: instances switched at once
   std::chrono::milliseconds lease{30000};         // sent with every activate
   std::optional<std::string> fallback;            // --fallback-strategy when the runtime lacks an op
+  // Read at every step boundary and while the strategy waits (a step
+  // interval, between analysis checks, while paused): at least every
+  // k_steering_poll on the real clock. May be empty: nothing steers.
+  std::function<Steering()> steer;
+  // How long a pause may last before the rollout rolls back; 0: no bound.
+  std::chrono::milliseconds max_pause{0};
   // Called after the last gate, just before commit (the engine swaps the
   // `current` link there); an error fails the rollout like a failed gate.
   std::function<Result<void>()> before_commit;
@@ -41,7 +55,20 @@ public:
   virtual ~Timer() = default;
   virtual std::chrono::steady_clock::time_point now() = 0;
   virtual void sleep_for(std::chrono::milliseconds d) = 0;
+  // Waits up to `d`, returning true as soon as `wake` does (checked at
+  // least every k_steering_poll), false when `d` ran out. The default
+  // sleeps all of `d` and never wakes early (clocks of tests).
+  virtual bool wait_for(std::chrono::milliseconds d, const std::function<bool()>& wake)
+  {
+    (void)wake;
+    sleep_for(d);
+    return false;
+  }
 };
+
+// How often a waiting strategy looks for a stop or a steering request: a
+// request takes effect within this (plus the time of one poll).
+inline constexpr std::chrono::milliseconds k_steering_poll{20};
 // The real clock.
 Timer& system_timer();
 

@@ -14,12 +14,18 @@
 
 namespace noodle::manifest {
 
+// Priorities, as --priority takes them: among steps that do not depend on
+// each other, higher goes first.
+inline constexpr int k_min_priority = 1;
+inline constexpr int k_max_priority = 10;
+inline constexpr int k_default_priority = 5;
+
 // One requested upgrade of a batch file (`plan -f`, `apply`).
 struct BatchItem {
   std::string component;
   semver::Version version;
   std::optional<std::string> strategy; // one of batch_strategies()
-  int priority = 0;                    // higher goes first; may be negative
+  int priority = k_default_priority;   // k_min_priority-k_max_priority; higher goes first
   SourceLocation where;                // the item's mapping
 };
 
@@ -29,6 +35,9 @@ struct Batch {
 
 // The accepted `strategy` values: immediate, gradual, canary, blue-green, rolling.
 const std::vector<std::string>& batch_strategies();
+
+// The strategy an alias stands for (blue_green: blue-green), else `name`.
+std::string strategy_alias(std::string_view name);
 
 // Parses a batch file:
 //   upgrades:

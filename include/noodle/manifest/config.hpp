@@ -30,6 +30,7 @@ struct Config {
   std::optional<std::chrono::milliseconds> lease;           // > 0
   std::optional<std::chrono::milliseconds> step_interval;   // >= 0
   std::optional<std::chrono::milliseconds> analysis;        // >= 0
+  std::optional<std::chrono::milliseconds> timeout;         // a change's --timeout, >= 0 (0: none)
   // Extraction limits (see archive::Limits), each >= 1.
   struct Limits {
     std::optional<std::uint64_t> max_entries;

@@ -55,6 +55,7 @@ struct Resources {
 struct HealthCheck {
   std::uint64_t timeout_ms = 5000;
   std::uint32_t retries = 3;
+  std::string endpoint; // health_check_endpoint: a URL to GET; "" when absent
 };
 
 struct ArchiveRef {
@@ -78,6 +79,7 @@ struct Manifest {
   Resources resources;
   HealthCheck health_check;
   std::string entry_point;
+  std::string location;                // where the component lives, as its descriptor says; stored and shown
   nlohmann::json configuration_schema; // free-form, null when absent
   nlohmann::json metadata;             // free-form, null when absent
   std::optional<ArchiveRef> archive;

@@ -7,6 +7,7 @@
 #include <noodle/engine/gc.hpp>
 #include <noodle/engine/recover.hpp>
 #include <noodle/engine/status.hpp>
+#include <noodle/engine/steer.hpp>
 #include <noodle/engine/upgrade.hpp>
 #include <noodle/output/reporter.hpp>
 #include <noodle/output/timestamp.hpp>
@@ -42,5 +43,6 @@ ExitCode render_snapshot(const store::RollbackPoint& point, Reporter& r);
 ExitCode render_check(const engine::CheckReport& report, Reporter& r);
 ExitCode render_gc(const engine::GcReport& report, Reporter& r);
 ExitCode render_cancel(const engine::CancelReport& report, Reporter& r);
+ExitCode render_steer(const engine::SteerReport& report, Reporter& r);
 
 } // namespace noodle::output

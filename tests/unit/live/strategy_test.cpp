@@ -463,7 +463,8 @@ TEST_CASE("live::run_strategy blue-green aborts without any switch when the prep
   CHECK(h.runtime.calls == Calls{"prepare web 2.0.0 /v/2.0.0", "health web all", "abort web"});
   REQUIRE(result.error);
   CHECK(result.error->code == ErrorCode::unhealthy);
-  CHECK(result.error->message == "health gate failed at the prepared version before traffic: i0: does not start");
+  CHECK(result.error->message
+        == "health gate failed at the preview of the prepared version, before traffic: i0: does not start");
   CHECK(result.events.back().phase == "abort");
 }
 

@@ -30,7 +30,7 @@ ParsedBatch batch_of(std::string_view text)
 TEST_CASE("parse_batch reads components, versions, strategies and priorities")
 {
   auto p = batch_of("upgrades:\n  - component: jit_compiler\n    version: 2.1.0\n    strategy: blue-green\n"
-                    "    priority: -3\n  - {component: telemetry_agent, version: 1.0.0}\n");
+                    "    priority: 3\n  - {component: telemetry_agent, version: 1.0.0}\n");
   REQUIRE(p.batch);
   CHECK(p.diagnostics.empty());
   REQUIRE(p.batch->items.size() == 2);
@@ -38,11 +38,11 @@ TEST_CASE("parse_batch reads components, versions, strategies and priorities")
   CHECK(a.component == "jit_compiler");
   CHECK(a.version.to_string() == "2.1.0");
   CHECK(a.strategy == "blue-green");
-  CHECK(a.priority == -3);
+  CHECK(a.priority == 3);
   CHECK(a.where.to_string() == "b.yaml:2:5");
   const auto& b = p.batch->items[1];
   CHECK_FALSE(b.strategy);
-  CHECK(b.priority == 0);
+  CHECK(b.priority == 5); // the default, as --priority's
   CHECK(b.where.to_string() == "b.yaml:6:5");
 }
 
@@ -92,9 +92,12 @@ TEST_CASE("parse_batch refuses files that are not a single upgrades mapping")
         std::vector<std::string>{"1:11 error: field 'upgrades' must be a list, got a mapping"});
   CHECK(lines(batch_of("upgrades: [{component: a, version: 1.0.0}]\n---\nupgrades: []\n").diagnostics) ==
         std::vector<std::string>{"3:1 error: a batch file holds a single YAML document"});
-  CHECK(lines(batch_of("upgrades: [{component: a, version: 1.0.0, priority: 2147483648}]\n").diagnostics) ==
-        std::vector<std::string>{"1:53 error: field 'upgrades[0].priority' must be an integer from -2147483648 to "
-                                 "2147483647, got '2147483648'"});
+  CHECK(lines(batch_of("upgrades: [{component: a, version: 1.0.0, priority: 11}]\n").diagnostics) ==
+        std::vector<std::string>{"1:53 error: field 'upgrades[0].priority' must be an integer from 1 to 10, got '11'"});
+  CHECK(lines(batch_of("upgrades: [{component: a, version: 1.0.0, priority: 0}]\n").diagnostics) ==
+        std::vector<std::string>{"1:53 error: field 'upgrades[0].priority' must be an integer from 1 to 10, got '0'"});
+  CHECK(lines(batch_of("upgrades: [{component: a, version: 1.0.0, priority: -3}]\n").diagnostics) ==
+        std::vector<std::string>{"1:53 error: field 'upgrades[0].priority' must be an integer from 1 to 10, got '-3'"});
 }
 
 TEST_CASE("parse_batch applies the depth limit and reports YAML syntax errors")
