@@ -661,28 +661,19 @@ Result<void> SocketRuntime::activate(const ActivateRequest& request_fields)
 
 Result<HealthReport> SocketRuntime::health(const std::string& component, const std::vector<std::string>& instances)
 {
-  constexpr std::string_view op = "health";
-  try {
-    json fields{{"component", component}};
-    if (!instances.empty()) {
-      fields["instances"] = instances;
-    }
-    auto reply = request(op, std::move(fields));
-    if (!reply) {
-      return fail(std::move(reply.error()));
-    }
-    return health_from(*reply);
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::internal, fmt::format("{}: {}", op, e.what()));
-  }
+  return health_request({{"component", component}}, instances);
 }
 
 Result<HealthReport> SocketRuntime::preview_health(const std::string& component, const std::string& version,
                                                    const std::vector<std::string>& instances)
 {
+  return health_request({{"component", component}, {"version", version}, {"preview", true}}, instances);
+}
+
+Result<HealthReport> SocketRuntime::health_request(json fields, const std::vector<std::string>& instances)
+{
   constexpr std::string_view op = "health";
   try {
-    json fields{{"component", component}, {"version", version}, {"preview", true}};
     if (!instances.empty()) {
       fields["instances"] = instances;
     }

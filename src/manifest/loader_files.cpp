@@ -90,13 +90,17 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     }
     entries.push_back(DirEntry{e->d_name, e->d_type});
   }
-  if (errno != 0) {
+  // Closes the directory and reports it unreadable with errno's reason.
+  const auto unreadable = [&] {
     const int error = errno;
     ::closedir(d);
     out.push_back(file_diagnostic(
       ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
       top));
     return false;
+  };
+  if (errno != 0) {
+    return unreadable();
   }
   std::sort(entries.begin(), entries.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   const int fd = ::dirfd(d);
@@ -112,12 +116,7 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     if (type == DT_DIR) {
       const int sub = ::openat(fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       if (sub < 0) {
-        const int error = errno;
-        ::closedir(d);
-        out.push_back(file_diagnostic(
-          ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
-          top));
-        return false;
+        return unreadable();
       }
       if (!scan_into(sub, path, top, files, out)) {
         ::closedir(d);

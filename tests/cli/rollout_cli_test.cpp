@@ -4,6 +4,7 @@
 // request to the moment the running process took it, in the middle of a step
 // interval or an analysis; and blue-green's preview of the prepared version.
 #include "support/process.hpp"
+#include "support/runtime_ask.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,6 +23,7 @@
 #include <thread>
 #include <unistd.h>
 
+using noodle::test::ask;
 using noodle::test::run_binary;
 using noodle::test::source_path;
 using noodle::test::TempDir;
@@ -49,33 +51,6 @@ const fs::path& archives()
   }
   static const fs::path out = dir / "out";
   return out;
-}
-
-// One request to the demo runtime on a fresh connection, after hello.
-json ask(const fs::path& socket, json request)
-{
-  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket.c_str());
-  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  request["id"] = 2;
-  const std::string lines = json({{"id", 1}, {"op", "hello"}, {"protocol", 1}}).dump() + "\n" + request.dump() + "\n";
-  REQUIRE(::write(fd, lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()));
-  std::string in;
-  char buf[4096];
-  while (std::count(in.begin(), in.end(), '\n') < 2) {
-    const ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n <= 0) {
-      break;
-    }
-    in.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  const auto first = in.find('\n');
-  REQUIRE(first != std::string::npos);
-  return json::parse(in.substr(first + 1, in.find('\n', first + 1) - first - 1));
 }
 
 double wall_ms()

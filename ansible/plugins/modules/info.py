@@ -33,28 +33,6 @@ options:
     description: Run C(check) too.
     type: bool
     default: true
-  binary:
-    description: The noodle-upgrade executable.
-    type: str
-    default: noodle-upgrade
-  root:
-    description: The runtime root.
-    type: path
-  catalog:
-    description: Manifest catalog directory.
-    type: path
-  keyring:
-    description: Directory of trusted public keys.
-    type: path
-  archives:
-    description: Directory of signed archives.
-    type: path
-  socket:
-    description: The runtime's control socket.
-    type: path
-  config:
-    description: The tool's configuration file.
-    type: path
   lock_timeout:
     description: Passed to the tool; the reading commands do not take the lock.
     type: str
@@ -67,6 +45,8 @@ options:
     description: Seconds before the first retry of a locked run; doubled each time.
     type: float
     default: 2.0
+extends_documentation_fragment:
+  - noodle.fleet.tool
 attributes:
   check_mode:
     support: full

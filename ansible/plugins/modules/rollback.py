@@ -49,40 +49,9 @@ options:
     description: More C(KEY=VALUE) pairs recorded with the rollback (I(rollout_id) is added as one).
     type: dict
     default: {}
-  binary:
-    description: The noodle-upgrade executable.
-    type: str
-    default: noodle-upgrade
-  root:
-    description: The runtime root.
-    type: path
-  catalog:
-    description: Manifest catalog directory.
-    type: path
-  keyring:
-    description: Directory of trusted public keys.
-    type: path
-  archives:
-    description: Directory of signed archives.
-    type: path
-  socket:
-    description: The runtime's control socket.
-    type: path
-  config:
-    description: The tool's configuration file.
-    type: path
-  lock_timeout:
-    description: How long one run waits for the root's lock before it exits 5.
-    type: str
-    default: 5s
-  lock_retries:
-    description: How many times a run that found the root locked is tried again.
-    type: int
-    default: 3
-  lock_backoff:
-    description: Seconds before the first retry of a locked run; doubled each time, at most 60.
-    type: float
-    default: 2.0
+extends_documentation_fragment:
+  - noodle.fleet.tool
+  - noodle.fleet.tool.lock
 attributes:
   check_mode:
     support: full

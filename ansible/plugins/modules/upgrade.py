@@ -113,40 +113,9 @@ options:
     description: More C(KEY=VALUE) pairs recorded with the change.
     type: dict
     default: {}
-  binary:
-    description: The noodle-upgrade executable.
-    type: str
-    default: noodle-upgrade
-  root:
-    description: The runtime root (the tool's default C(/var/lib/noodle) when unset).
-    type: path
-  catalog:
-    description: Manifest catalog directory.
-    type: path
-  keyring:
-    description: Directory of trusted public keys.
-    type: path
-  archives:
-    description: Directory of signed archives.
-    type: path
-  socket:
-    description: The runtime's control socket.
-    type: path
-  config:
-    description: The tool's configuration file.
-    type: path
-  lock_timeout:
-    description: How long one run waits for the root's lock before it exits 5.
-    type: str
-    default: 5s
-  lock_retries:
-    description: How many times a run that found the root locked is tried again.
-    type: int
-    default: 3
-  lock_backoff:
-    description: Seconds before the first retry of a locked run; doubled each time, at most 60.
-    type: float
-    default: 2.0
+extends_documentation_fragment:
+  - noodle.fleet.tool
+  - noodle.fleet.tool.lock
 notes:
   - Needs noodle-upgrade on the host. Supports check mode and diff mode.
 attributes:

@@ -58,6 +58,9 @@ private:
   SocketRuntime(int fd, ConnectOptions options);
   // One round trip: sends `fields` plus id and op, returns the ok=true reply.
   Result<nlohmann::json> request(std::string_view op, nlohmann::json fields);
+  // A health request with `fields` (the component, and for a preview its
+  // version), limited to `instances` when some are named.
+  Result<HealthReport> health_request(nlohmann::json fields, const std::vector<std::string>& instances);
   Result<void> expect_quiet(std::string_view op, long long id);
   Result<void> send_all(std::string_view op, const std::string& data, Deadline deadline);
   Result<std::string> read_line(std::string_view op, Deadline deadline);

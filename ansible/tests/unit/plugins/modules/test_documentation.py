@@ -7,12 +7,28 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import importlib
 import unittest
 
 import yaml
 
 from .standin import StandInCase  # noqa: F401  (makes the collection importable)
 from ansible_collections.noodle.fleet.plugins.modules import info, rollback, upgrade
+
+
+def with_fragments(doc):
+    """The module's options with those of its documentation fragments, merged as Ansible merges them:
+    noodle.fleet.NAME is the fragment's DOCUMENTATION, noodle.fleet.NAME.PART its attribute PART."""
+    options = dict(doc.get('options') or {})
+    for fragment in doc.get('extends_documentation_fragment', []):
+        parts = fragment.split('.')
+        assert parts[:2] == ['noodle', 'fleet'], fragment
+        holder = importlib.import_module('ansible_collections.noodle.fleet.plugins.doc_fragments.' + parts[2])
+        text = getattr(holder.ModuleDocFragment, parts[3].upper() if len(parts) > 3 else 'DOCUMENTATION')
+        for name, option in yaml.safe_load(text)['options'].items():
+            assert name not in options, '%s is in the module and in %s' % (name, fragment)
+            options[name] = option
+    return options
 
 
 class DocumentationTest(unittest.TestCase):
@@ -25,8 +41,9 @@ class DocumentationTest(unittest.TestCase):
                 returned = yaml.safe_load(module.RETURN)
                 self.assertTrue(returned)
                 spec = module.argument_spec()
-                self.assertEqual(sorted(doc['options']), sorted(spec))
-                for name, option in doc['options'].items():
+                options = with_fragments(doc)
+                self.assertEqual(sorted(options), sorted(spec))
+                for name, option in options.items():
                     arg = spec[name]
                     self.assertTrue(option.get('description'), name)
                     self.assertEqual(option.get('type', 'str'), arg.get('type', 'str'), name)
