@@ -163,11 +163,19 @@ std::optional<std::chrono::system_clock::time_point> parse_utc(std::string_view 
   tm.tm_hour = num(11, 2);
   tm.tm_min = num(14, 2);
   tm.tm_sec = num(17, 2);
-  if (tm.tm_year < 70 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour < 0
-      || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60) {
+  // The clock counts nanoseconds in 64 bits, so it ends in 2262: a later
+  // year is refused, not overflowed.
+  if (tm.tm_year < 70 || tm.tm_year > 2200 - 1900 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1
+      || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0 || tm.tm_min > 59 || tm.tm_sec < 0
+      || tm.tm_sec > 60) {
     return std::nullopt;
   }
+  const int mday = tm.tm_mday;
+  const int mon = tm.tm_mon;
   const std::time_t t = ::timegm(&tm);
+  if (tm.tm_mday != mday || tm.tm_mon != mon) {
+    return std::nullopt; // a day the month does not have (timegm moved it on): 2026-02-30
+  }
   return std::chrono::system_clock::from_time_t(t);
 }
 

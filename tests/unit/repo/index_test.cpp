@@ -152,3 +152,14 @@ TEST_CASE("repo::classify_catalog tells a catalog directory from mirror URLs")
   auto list = repo::classify_catalog("https://a.example/x, http://b.example/y\nhttps://c.example/z");
   CHECK(list.mirrors == std::vector<std::string>{"https://a.example/x", "http://b.example/y", "https://c.example/z"});
 }
+
+TEST_CASE("repo::parse_utc refuses a day the month lacks and a year past the clock's range")
+{
+  CHECK(repo::parse_utc("2026-12-11T17:09:16Z").has_value());
+  CHECK(repo::parse_utc("2028-02-29T00:00:00Z").has_value());
+  CHECK_FALSE(repo::parse_utc("2026-02-29T00:00:00Z").has_value());
+  CHECK_FALSE(repo::parse_utc("2026-04-31T00:00:00Z").has_value());
+  CHECK(repo::parse_utc("2200-12-31T23:59:59Z").has_value());
+  CHECK_FALSE(repo::parse_utc("4052-12-31T23:59:59Z").has_value()); // once an overflow of the nanosecond clock
+  CHECK_FALSE(repo::parse_utc("9999-01-01T00:00:00Z").has_value());
+}
