@@ -5,21 +5,38 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
 namespace noodle::output {
+
+namespace {
+
+// The fields `repo index` and `repo verify` share; `expired` only for verify.
+nlohmann::ordered_json index_summary(const std::filesystem::path& dir, const repo::Index& index,
+                                     std::optional<bool> expired, const std::string& key_id,
+                                     std::uint64_t archive_bytes)
+{
+  nlohmann::ordered_json j;
+  j["repository"] = dir.string();
+  j["index_version"] = index.version;
+  j["expires"] = index.expires;
+  if (expired) {
+    j["expired"] = *expired;
+  }
+  j["key_id"] = key_id;
+  j["manifests"] = index.manifests.size();
+  j["archives"] = index.archives.size();
+  j["archive_bytes"] = archive_bytes;
+  return j;
+}
+
+} // namespace
 
 ExitCode render_repo_index(const repo::PublishResult& result, const std::filesystem::path& dir, Reporter& r)
 {
   const auto& index = result.index;
   if (r.json()) {
-    nlohmann::ordered_json j;
-    j["repository"] = dir.string();
-    j["index_version"] = index.version;
-    j["expires"] = index.expires;
-    j["key_id"] = result.key_id;
-    j["manifests"] = index.manifests.size();
-    j["archives"] = index.archives.size();
-    j["archive_bytes"] = result.archive_bytes;
-    return r.success(std::move(j));
+    return r.success(index_summary(dir, index, std::nullopt, result.key_id, result.archive_bytes));
   }
   r.text(format_text("repository '{}': index version {}, expires {}, signed by key {}\n", dir.string(), index.version,
                      index.expires, result.key_id));
@@ -36,16 +53,7 @@ ExitCode render_repo_verify(const repo::RepositoryCheck& check, const std::files
                           index.version, index.expires));
   }
   if (r.json()) {
-    nlohmann::ordered_json j;
-    j["repository"] = dir.string();
-    j["index_version"] = index.version;
-    j["expires"] = index.expires;
-    j["expired"] = check.expired;
-    j["key_id"] = check.key_id;
-    j["manifests"] = index.manifests.size();
-    j["archives"] = index.archives.size();
-    j["archive_bytes"] = check.archive_bytes;
-    return r.success(std::move(j));
+    return r.success(index_summary(dir, index, check.expired, check.key_id, check.archive_bytes));
   }
   r.text(format_text("repository '{}' verified: index version {}, expires {}, signed by key {}\n", dir.string(),
                      index.version, index.expires, check.key_id));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "range_scan.hpp"
 
+#include <optional>
+
 namespace noodle::semver::range_scan {
 
 using detail::is_digit;
@@ -36,19 +38,34 @@ std::size_t xid_end(std::string_view s, std::size_t i, bool loose)
   return i;
 }
 
+namespace {
+
+// Where an identifier with a letter or '-' after its leading digits ends
+// (npm's bounded alphanumeric piece); nullopt when it is all digits.
+std::optional<std::size_t> alphanumeric_end(std::string_view s, std::size_t i, std::size_t digits)
+{
+  if (digits > k_max_pre_digits) {
+    return std::nullopt;
+  }
+  const char c = at(s, i + digits);
+  if (!is_letter(c) && c != '-') {
+    return std::nullopt;
+  }
+  std::size_t e = i + digits + 1;
+  const auto limit = e + k_max_identifier_tail;
+  while (e < limit && e < s.size() && is_identifier_char(s[e])) {
+    ++e;
+  }
+  return e;
+}
+
+} // namespace
+
 std::size_t pre_identifier_end(std::string_view s, std::size_t i)
 {
   const auto digits = digit_run(s, i);
-  if (digits <= k_max_pre_digits) {
-    const char c = at(s, i + digits);
-    if (is_letter(c) || c == '-') {
-      std::size_t e = i + digits + 1;
-      const auto limit = e + k_max_identifier_tail;
-      while (e < limit && e < s.size() && is_identifier_char(s[e])) {
-        ++e;
-      }
-      return e;
-    }
+  if (const auto e = alphanumeric_end(s, i, digits)) {
+    return *e;
   }
   if (at(s, i) == '0') {
     return i + 1;
@@ -59,16 +76,8 @@ std::size_t pre_identifier_end(std::string_view s, std::size_t i)
 std::size_t loose_pre_identifier_end(std::string_view s, std::size_t i)
 {
   const auto digits = digit_run(s, i);
-  if (digits <= k_max_pre_digits) {
-    const char c = at(s, i + digits);
-    if (is_letter(c) || c == '-') {
-      std::size_t e = i + digits + 1;
-      const auto limit = e + k_max_identifier_tail;
-      while (e < limit && e < s.size() && is_identifier_char(s[e])) {
-        ++e;
-      }
-      return e;
-    }
+  if (const auto e = alphanumeric_end(s, i, digits)) {
+    return *e;
   }
   return i + std::min(digits, k_max_version_length);
 }

@@ -162,7 +162,7 @@ TEST_CASE("an all-or-nothing batch whose third archive cannot be extracted rolls
   auto plan = r.json({"plan", "-f", batch.string(), "--offline"});
   REQUIRE(plan["steps"].size() == 3);
   // Signed and matching its catalog entry, so only extraction refuses it.
-  noodle::test::plant_unextractable(r, plan["steps"][2]["component"], plan["steps"][2]["to"]);
+  noodle::test::plant_unextractable(r.archives, plan["steps"][2]["component"], plan["steps"][2]["to"]);
   const auto before = r.links();
   auto applied = r.nu({"-o", "json", "apply", batch.string(), "--offline"});
   INFO(applied.out << applied.err);
@@ -191,7 +191,7 @@ TEST_CASE("apply --no-atomic keeps the steps that succeeded before a failure", "
   write(batch, "upgrades:\n"
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: telemetry_agent, version: 1.0.0, priority: 1}\n");
-  noodle::test::plant_unextractable(r, "telemetry_agent", "1.0.0");
+  noodle::test::plant_unextractable(r.archives, "telemetry_agent", "1.0.0");
   auto applied = r.nu({"apply", batch.string(), "--offline", "--no-atomic"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 4);

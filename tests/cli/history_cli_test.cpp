@@ -190,7 +190,7 @@ TEST_CASE("offline steps are recorded as offline and rolled-back steps say no pe
   fs::create_directories(kept);
   fs::copy_file(archive, kept / "archive");
   fs::copy_file(sig, kept / "sig");
-  noodle::test::plant_unextractable(r, "runtime_core", "2.1.0");
+  noodle::test::plant_unextractable(r.archives, "runtime_core", "2.1.0");
   auto failed = r.nu({"-o", "json", "upgrade", "runtime_core", "2.1.0", "--offline"});
   INFO(failed.out << failed.err);
   CHECK(failed.exit_code == 4);

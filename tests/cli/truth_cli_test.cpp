@@ -3,7 +3,6 @@
 // root, each refusal and success scenario gives the same exit code and JSON
 // error code from `plan`, `--dry-run` and the real run, and a run that
 // refuses has changed nothing.
-#include "support/archive_builder.hpp"
 #include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -319,18 +318,7 @@ std::vector<Scenario> scenarios()
     auto s = upgrade_scenario("a signed archive holding a device node", "telemetry_agent", "1.0.0", {"--offline"},
                               {4, "archive_invalid"});
     s.run_records_attempt = true;
-    s.setup = [](Copy& c) {
-      const fs::path archive = c.archives / "telemetry_agent-1.0.0.tar.gz";
-      noodle::test::ArchiveBuilder b;
-      b.file("manifest.yaml", "name: telemetry_agent\nversion: 1.0.0\ntype: system\nhot_swappable: true\n")
-          .file("bin/telemetry_agent", "#!/bin/sh\n")
-          .device("dev/null");
-      fs::remove(archive);
-      fs::remove(fs::path(archive.string() + ".sig"));
-      write_file(archive, b.finish());
-      const fs::path key = example_archives() / "demo-test-key.key";
-      REQUIRE(run_binary({"sign", archive.string(), "--key", key.string()}).exit_code == 0);
-    };
+    s.setup = [](Copy& c) { noodle::test::plant_unextractable(c.archives, "telemetry_agent", "1.0.0"); };
     all.push_back(std::move(s));
   }
   {

@@ -92,9 +92,9 @@ std::map<std::string, std::string> ExampleRoot::links() const
   return all;
 }
 
-void plant_unextractable(const ExampleRoot& r, const std::string& name, const std::string& version)
+void plant_unextractable(const fs::path& archives, const std::string& name, const std::string& version)
 {
-  const fs::path archive = r.archives / (name + "-" + version + ".tar.gz");
+  const fs::path archive = archives / (name + "-" + version + ".tar.gz");
   ArchiveBuilder builder;
   builder.file("manifest.yaml", "name: " + name + "\nversion: " + version + "\ndescription: x\ntype: system\n");
   builder.device("dev/null");

@@ -52,9 +52,9 @@ struct ExampleRoot {
   std::filesystem::path config(const std::string& name) const { return root / "components" / name / "config"; }
 };
 
-// Replaces NAME-VERSION's archive under r.archives with one that is signed
-// and matches its catalog entry but holds a character device, which only
-// extraction refuses: an upgrade's pre-checks pass and its step fails.
-void plant_unextractable(const ExampleRoot& r, const std::string& name, const std::string& version);
+// Replaces NAME-VERSION's archive in `archives` with one that is signed and
+// matches its catalog entry but holds a character device, which only the
+// extraction rules refuse.
+void plant_unextractable(const std::filesystem::path& archives, const std::string& name, const std::string& version);
 
 } // namespace noodle::test
