@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/repo/fetch.hpp>
 
-#include <curl/curl.h>
+#include "curl_library.hpp"
+
 #include <fmt/format.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <memory>
-#include <mutex>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,13 +16,8 @@ namespace noodle::repo {
 
 namespace {
 
-void init_curl_once()
-{
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Sink {
+  const detail::CurlLibrary* api = nullptr;
   int fd = -1;
   CURL* curl = nullptr;
   std::uint64_t offset = 0;    // bytes in the file before this transfer
@@ -40,7 +35,7 @@ std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user)
   if (!sink->checked_status) {
     sink->checked_status = true;
     long status = 0;
-    curl_easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
+    sink->api->easy_getinfo(sink->curl, CURLINFO_RESPONSE_CODE, &status);
     if (sink->offset > 0 && status == 200) {
       // The server ignored the Range: the body starts over.
       if (::ftruncate(sink->fd, 0) != 0 || ::lseek(sink->fd, 0, SEEK_SET) != 0) {
@@ -71,7 +66,8 @@ std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user)
 }
 
 struct CurlFree {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
+  const detail::CurlLibrary* api;
+  void operator()(CURL* c) const { api->easy_cleanup(c); }
 };
 
 enum class Attempt { done, resume, failed };
@@ -81,8 +77,8 @@ struct AttemptResult {
   Error error;
 };
 
-AttemptResult transfer(const std::string& url, const std::filesystem::path& dest, std::uint64_t max_bytes,
-                       const FetchOptions& options)
+AttemptResult transfer(const detail::CurlLibrary& api, const std::string& url, const std::filesystem::path& dest,
+                       std::uint64_t max_bytes, const FetchOptions& options)
 {
   AttemptResult result;
   const int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -92,13 +88,14 @@ AttemptResult transfer(const std::string& url, const std::filesystem::path& dest
   }
   struct stat st {};
   ::fstat(fd, &st);
-  std::unique_ptr<CURL, CurlFree> curl(curl_easy_init());
+  std::unique_ptr<CURL, CurlFree> curl(api.easy_init(), CurlFree{&api});
   if (!curl) {
     ::close(fd);
     result.error = Error(ErrorCode::internal, "libcurl could not start a transfer");
     return result;
   }
   Sink sink;
+  sink.api = &api;
   sink.fd = fd;
   sink.curl = curl.get();
   sink.offset = static_cast<std::uint64_t>(st.st_size);
@@ -110,31 +107,31 @@ AttemptResult transfer(const std::string& url, const std::filesystem::path& dest
   }
   char curl_error[CURL_ERROR_SIZE] = {};
   CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L);
-  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+  api.easy_setopt(c, CURLOPT_URL, url.c_str());
+  api.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  api.easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+  api.easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+  api.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  api.easy_setopt(c, CURLOPT_FAILONERROR, 1L);
+  api.easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count()));
+  api.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(options.total_timeout.count()));
+  api.easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+  api.easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
   if (!options.ca_file.empty()) {
-    curl_easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
+    api.easy_setopt(c, CURLOPT_CAINFO, options.ca_file.c_str());
   }
-  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_bytes - sink.offset));
+  api.easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(max_bytes - sink.offset));
   if (sink.offset > 0) {
-    curl_easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(sink.offset));
+    api.easy_setopt(c, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(sink.offset));
   }
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, &sink);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
-  curl_easy_setopt(c, CURLOPT_USERAGENT, "noodle-upgrade/" NOODLE_VERSION);
-  const CURLcode rc = curl_easy_perform(c);
+  api.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+  api.easy_setopt(c, CURLOPT_WRITEDATA, &sink);
+  api.easy_setopt(c, CURLOPT_ERRORBUFFER, curl_error);
+  api.easy_setopt(c, CURLOPT_USERAGENT, "noodle-upgrade/" NOODLE_VERSION);
+  const CURLcode rc = api.easy_perform(c);
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  api.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   const bool synced = ::fsync(fd) == 0;
   ::close(fd);
   if (rc == CURLE_OK && !sink.write_failed) {
@@ -155,7 +152,7 @@ AttemptResult transfer(const std::string& url, const std::filesystem::path& dest
     result.error = Error(ErrorCode::io, fmt::format("cannot write '{}': {}", dest.string(), std::strerror(errno)));
     return result;
   }
-  const std::string reason = curl_error[0] != '\0' ? std::string(curl_error) : curl_easy_strerror(rc);
+  const std::string reason = curl_error[0] != '\0' ? std::string(curl_error) : api.easy_strerror(rc);
   result.error = Error(ErrorCode::repo_unreachable, fmt::format("cannot fetch '{}': {}", url, reason));
   if (rc == CURLE_HTTP_RETURNED_ERROR) {
     // A 416 means the partial file is not a prefix the server knows: start over.
@@ -180,18 +177,22 @@ bool is_url(std::string_view text)
 Result<void> fetch_file(const std::string& url, const std::filesystem::path& dest, std::uint64_t max_bytes,
                         const FetchOptions& options)
 {
-  init_curl_once();
   if (!is_url(url)) {
     return fail(ErrorCode::usage, fmt::format("'{}' is not an http:// or https:// URL", url));
   }
-  auto first = transfer(url, dest, max_bytes, options);
+  std::string why;
+  const detail::CurlLibrary* api = detail::curl_library(why);
+  if (api == nullptr) {
+    return fail(ErrorCode::internal, fmt::format("cannot fetch '{}': libcurl is not usable: {}", url, why));
+  }
+  auto first = transfer(*api, url, dest, max_bytes, options);
   if (first.what == Attempt::done) {
     return {};
   }
   if (first.what != Attempt::resume) {
     return fail(std::move(first.error));
   }
-  auto second = transfer(url, dest, max_bytes, options);
+  auto second = transfer(*api, url, dest, max_bytes, options);
   if (second.what == Attempt::done) {
     return {};
   }
