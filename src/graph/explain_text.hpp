@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The explanations' text, built for every change into a reused buffer.
+// The explanations' text, built into a reused buffer.
 #pragma once
 
 #include "resolver_state.hpp"
@@ -214,6 +214,45 @@ inline void put_trigger(TextBuffer& out, const TriggerText& d)
     put_location(out, " ("sv, d.file, d.line, d.column);
     out.put(')');
   }
+}
+
+inline DemandText demand_text(const DemandRef& d)
+{
+  const manifest::Dependency& dependency = d.by->dependencies[d.index];
+  const SourceLocation& where = dependency.where;
+  return DemandText{d.by->name, &d.by->version, where.file, where.line, where.column, dependency.range.raw()};
+}
+
+// The words for `why`, of the change of `name` from `installed` (nullptr for
+// a new install).
+inline void put_why(TextBuffer& out, const ChangeWhy& why, std::string_view name, const semver::Version* installed)
+{
+  using namespace std::string_view_literals;
+  using Kind = ChangeWhy::Kind;
+  std::string_view fixed;
+  switch (why.kind) {
+  case Kind::requested: fixed = "requested"sv; break;
+  case Kind::requested_newest: fixed = "requested (newest allowed version)"sv; break;
+  case Kind::installed_dependent: fixed = "an installed dependent requires it"sv; break;
+  case Kind::a_dependency: fixed = "required by a dependency"sv; break;
+  case Kind::trigger: {
+    const manifest::Dependency& dependency = why.rejecting.by->dependencies[why.rejecting.index];
+    const SourceLocation& where = dependency.where;
+    put_trigger(out, TriggerText{why.trigger->name, &why.trigger->version, name, installed, where.file, where.line,
+                                 where.column, dependency.range.raw()});
+    return;
+  }
+  case Kind::demands:
+    put_demand(out, demand_text(why.first));
+    for (const DemandRef& d : why.more) {
+      out.room(2);
+      out.put("; "sv);
+      put_demand(out, demand_text(d));
+    }
+    return;
+  }
+  out.room(fixed.size());
+  out.put(fixed);
 }
 
 } // namespace noodle::graph::detail

@@ -353,7 +353,7 @@ std::vector<PlanStep> make_steps(const Resolution& resolution, const std::vector
     s.to = c.to;
     s.hot_swappable = c.manifest->hot_swappable;
     s.reason = c.reason;
-    s.explanation = c.explanation;
+    s.explanation = c.explanation();
     s.priority = c.priority;
     s.manifest = c.manifest;
     if (c.from) {

@@ -118,6 +118,7 @@ void Resolver::seed_installed()
   }
   // Who among the installed components depends on what.
   const auto count = static_cast<Index>(m_nodes.size());
+  m_dependents.reserve(2 * std::size_t{count}); // a guess: a list may grow past it
   for (Index i = 0; i < count; ++i) {
     if (const auto* m = m_nodes[i].installed_manifest) {
       const auto refs = dependencies_of(m_nodes[i], *m);
@@ -532,10 +533,16 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
 
 Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 {
-  const std::size_t expected = m_installed.components.size() + requests.size() * 4 + 16;
+  // Room for every component the catalog knows, and for the lists a
+  // cascade through all of them builds: reserving costs only address space
+  // until used, where growing copies what was built and faults in pages twice.
+  const std::size_t expected = std::max(m_installed.components.size(), m_catalog.id_count()) + requests.size() + 16;
   m_nodes.reserve(expected);
   m_live.reserve(expected);
   m_live_key.reserve(expected);
+  m_demands.reserve(2 * expected);
+  m_targets.reserve(2 * expected);
+  m_links.reserve(expected);
   m_node_of_component.assign(m_catalog.id_count(), k_none);
   seed_installed();
 
@@ -577,14 +584,12 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 
   Resolution resolution;
   const std::vector<Index>& ids = *sequence;
-  // Changes are built in passes over blocks of them: the many reads of one
-  // pass do not wait on one another, where building each change in turn
-  // would wait on each, and a block is small enough that what one pass reads
-  // ahead stays cached for the next. First the changes without their
-  // explanations, and which demands explain each dependency.
+  // Changes are built in blocks: the reads one block needs are started
+  // together, so that they overlap instead of each waiting on the last.
+  // Only references are kept of why each change is made; the words are
+  // built when shown (Change::explanation).
   constexpr std::size_t k_block = 256;
-  std::vector<Index> first_part(ids.size() + 1);
-  std::vector<Index> part_demands;
+  std::vector<Index> demands;
   resolution.changes.resize(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i % k_block == 0) {
@@ -594,12 +599,12 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
         prefetch(&n);
         prefetch(&n.name);
         prefetch(&n.priority);
+        prefetch(&resolution.changes[k]);
       }
       for (std::size_t k = i; k < end; ++k) {
         const Node& n = m_nodes[ids[k]];
         prefetch(n.installed);
         prefetch(&n.selected->version);
-        prefetch(n.name.data());
         if (n.demands.head != k_none) {
           prefetch(&m_demands[n.demands.head]);
         }
@@ -607,7 +612,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     }
     const Node& n = m_nodes[ids[i]];
     Change& c = resolution.changes[i];
-    c.name = std::string(n.name);
+    c.name.assign(n.name);
     if (n.installed != nullptr) {
       c.from = n.installed->version;
     }
@@ -617,68 +622,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
                                              : ChangeReason::dependency;
     c.manifest = n.selected;
     c.priority = n.priority;
-    first_part[i] = static_cast<Index>(part_demands.size());
-    if (n.origin == Mode::dependency) {
-      explaining_demands(ids[i], part_demands);
-    }
-  }
-  first_part[ids.size()] = static_cast<Index>(part_demands.size());
-  // Then, block by block, what those demands and the dependents' triggers
-  // show, and the explanations: each built in a reused buffer, then copied
-  // once at its exact size.
-  std::vector<DemandText> parts;
-  std::vector<TriggerText> triggers(k_block);
-  TextBuffer text;
-  for (std::size_t begin = 0; begin < ids.size(); begin += k_block) {
-    const std::size_t end = std::min(begin + k_block, ids.size());
-    const Index first = first_part[begin];
-    parts.resize(first_part[end] - first);
-    // Level by level along demand -> manifest -> dependency -> file name.
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      prefetch(&m_demands[part_demands[first + k]]);
-    }
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      const Demand& d = m_demands[part_demands[first + k]];
-      prefetch(d.manifest);
-      prefetch(&d.manifest->version.build);
-      prefetch(&d.manifest->dependencies);
-    }
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      const Demand& d = m_demands[part_demands[first + k]];
-      prefetch(&d.dependency().where);
-    }
-    for (std::size_t k = 0; k < parts.size(); ++k) {
-      parts[k] = demand_text(m_demands[part_demands[first + k]]);
-      prefetch(parts[k].file.data());
-    }
-    for (std::size_t i = begin; i < end; ++i) {
-      const Node& n = m_nodes[ids[i]];
-      TriggerText& t = triggers[i - begin];
-      t = TriggerText{};
-      if (n.origin == Mode::dependent && n.trigger != k_none && n.trigger_manifest != nullptr
-          && n.installed != nullptr) {
-        t = trigger_text(n);
-        prefetch(t.file.data());
-        prefetch(&t.trigger_version->build);
-      }
-    }
-    for (std::size_t i = begin; i < end; ++i) {
-      text.clear();
-      if (triggers[i - begin].trigger_version != nullptr) {
-        put_trigger(text, triggers[i - begin]);
-      } else if (first_part[i] == first_part[i + 1]) {
-        explain(ids[i], text);
-      } else {
-        for (Index k = first_part[i]; k < first_part[i + 1]; ++k) {
-          if (k != first_part[i]) {
-            text.room(2);
-            text.put("; ");
-          }
-          put_demand(text, parts[k - first]);
-        }
-      }
-      resolution.changes[i].explanation.assign(text.view());
-    }
+    why(ids[i], demands, c.why);
   }
   for (const auto& r : requests) {
     const Node& n = m_nodes[find(r.name)];

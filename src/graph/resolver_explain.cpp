@@ -22,58 +22,42 @@ std::string Resolver::id_of(Index id) const
 
 void Resolver::explain(Index id, TextBuffer& out) const
 {
-  using namespace std::string_view_literals;
+  ChangeWhy w;
+  std::vector<Index> scratch;
+  why(id, scratch, w);
   const Node& n = m_nodes[id];
+  put_why(out, w, n.name, n.installed != nullptr ? &n.installed->version : nullptr);
+}
+
+void Resolver::why(Index id, std::vector<Index>& scratch, ChangeWhy& out) const
+{
+  using Kind = ChangeWhy::Kind;
+  const Node& n = m_nodes[id];
+  out.more.clear();
   switch (n.origin) {
-  case Mode::requested: {
-    const std::string_view text = n.pinned != nullptr ? "requested"sv : "requested (newest allowed version)"sv;
-    out.room(text.size());
-    out.put(text);
-    return;
-  }
+  case Mode::requested: out.kind = n.pinned != nullptr ? Kind::requested : Kind::requested_newest; return;
   case Mode::dependent:
     if (n.trigger != k_none && n.trigger_manifest != nullptr && n.installed != nullptr) {
-      put_trigger(out, trigger_text(n));
+      out.kind = Kind::trigger;
+      out.trigger = m_nodes[n.trigger].selected;
+      out.rejecting = DemandRef{n.trigger_manifest, n.trigger_index};
     } else {
-      const std::string_view text = "an installed dependent requires it"sv;
-      out.room(text.size());
-      out.put(text);
+      out.kind = Kind::installed_dependent;
     }
     return;
   case Mode::dependency: break;
   }
-  const std::size_t start = out.size();
-  std::vector<Index> demands;
-  explaining_demands(id, demands);
-  for (const Index d : demands) {
-    if (out.size() != start) {
-      out.room(2);
-      out.put("; "sv);
-    }
-    put_demand(out, demand_text(m_demands[d]));
+  scratch.clear();
+  explaining_demands(id, scratch);
+  if (scratch.empty()) {
+    out.kind = Kind::a_dependency;
+    return;
   }
-  if (out.size() == start) {
-    const std::string_view text = "required by a dependency"sv;
-    out.room(text.size());
-    out.put(text);
+  out.kind = Kind::demands;
+  out.first = DemandRef{m_demands[scratch[0]].manifest, m_demands[scratch[0]].index};
+  for (std::size_t k = 1; k < scratch.size(); ++k) {
+    out.more.push_back(DemandRef{m_demands[scratch[k]].manifest, m_demands[scratch[k]].index});
   }
-}
-
-// For a dependent with a trigger, a trigger dependency and an installed version.
-TriggerText Resolver::trigger_text(const Node& n) const
-{
-  const Node& t = m_nodes[n.trigger];
-  const manifest::Dependency& dependency = n.trigger_manifest->dependencies[n.trigger_index];
-  const SourceLocation& where = dependency.where;
-  return TriggerText{t.name,     &t.selected->version, n.name,       &n.installed->version,
-                     where.file, where.line,           where.column, dependency.range.raw()};
-}
-
-DemandText Resolver::demand_text(const Demand& d) const
-{
-  const SourceLocation& where = d.dependency().where;
-  return DemandText{d.manifest->name, &d.manifest->version, where.file, where.line, where.column,
-                    m_catalog.range(d.range).raw()};
 }
 
 // The demands whose "required by" parts explain why node `id` (a change
@@ -241,3 +225,14 @@ Error Resolver::downgrade(Index id, const manifest::Manifest& best) const
 // Drops new installs that no remaining change needs (their demanders moved
 // to other versions during the fixpoint).
 } // namespace noodle::graph::detail
+
+namespace noodle::graph {
+
+std::string Change::explanation() const
+{
+  detail::TextBuffer out;
+  detail::put_why(out, why, name, from ? &*from : nullptr);
+  return std::string(out.view());
+}
+
+} // namespace noodle::graph

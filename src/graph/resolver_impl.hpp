@@ -66,14 +66,14 @@ private:
   std::string id_of(Index id) const;
   void explain(Index id, TextBuffer& out) const;
   void explaining_demands(Index id, std::vector<Index>& out) const;
-  DemandText demand_text(const Demand& d) const;
-  TriggerText trigger_text(const Node& n) const;
   std::string explain(Index id) const
   {
     TextBuffer out;
     explain(id, out);
     return std::string(out.view());
   }
+  // Why node `id` (changed, in the final state) changes; `scratch` is reused.
+  void why(Index id, std::vector<Index>& scratch, ChangeWhy& out) const;
   std::vector<std::string> demand_lines(Index id) const;
   std::string exclusion(const Node& n, const semver::Version& v) const;
   Error unsatisfiable(Index id) const;

@@ -7,6 +7,7 @@
 #include <noodle/state/installed.hpp>
 #include <noodle/util/error.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,15 +36,47 @@ enum class ChangeReason {
 
 std::string_view to_string(ChangeReason reason);
 
+// A manifest's dependency that explains a change: the dependency
+// `by->dependencies[index]`.
+struct DemandRef {
+  const manifest::Manifest* by = nullptr; // owned by the catalog
+  std::uint32_t index = 0;
+};
+
+// Why a change is made, as references into the catalog; Change::explanation()
+// puts it into words. Kept this way because the words are built only for
+// the changes shown, and a cascade can hold 100,000 changes.
+struct ChangeWhy {
+  enum class Kind : std::uint8_t {
+    requested,           // "requested"
+    requested_newest,    // "requested (newest allowed version)"
+    trigger,             // an installed dependent's manifest rejects `trigger`'s new version
+    installed_dependent, // "an installed dependent requires it", when the trigger is unknown
+    demands,             // "required by ..." for each of `first` and `more`
+    a_dependency,        // "required by a dependency", when no demand is known
+  };
+  Kind kind = Kind::requested;
+  // Kind::trigger: the trigger's new manifest, and the installed dependent's
+  // manifest and the index of its dependency that rejects it.
+  const manifest::Manifest* trigger = nullptr;
+  DemandRef rejecting;
+  // Kind::demands: the first demand, then any others.
+  DemandRef first;
+  std::vector<DemandRef> more;
+};
+
 struct Change {
   std::string name;
   std::optional<semver::Version> from; // empty for a new install
   semver::Version to;
   ChangeReason reason = ChangeReason::requested;
-  // Why, in words: "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler.yaml:12:5)".
-  std::string explanation;
   const manifest::Manifest* manifest = nullptr; // the catalog entry of `to`; owned by the catalog
   int priority = 0;                             // the request's, or the highest of the requests that pulled it in
+  ChangeWhy why;
+
+  // Why, in words: "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler.yaml:12:5)".
+  // Built from `why`, `name` and `from` on each call; the catalog must be alive.
+  std::string explanation() const;
 };
 
 struct Resolution {

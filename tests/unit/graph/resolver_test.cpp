@@ -65,10 +65,10 @@ TEST_CASE("graph::resolve installs missing dependencies first and says who requi
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core -->2.2.0", "jit_compiler -->2.1.0"});
   const auto& core = change(*r, "runtime_core");
   CHECK(core.reason == ChangeReason::dependency);
-  CHECK(core.explanation == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
+  CHECK(core.explanation() == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
   CHECK(core.manifest == catalog.find("runtime_core", ver("2.2.0")));
   CHECK(change(*r, "jit_compiler").reason == ChangeReason::requested);
-  CHECK(change(*r, "jit_compiler").explanation == "requested");
+  CHECK(change(*r, "jit_compiler").explanation() == "requested");
 }
 
 TEST_CASE("graph::resolve keeps an installed dependency that satisfies the range")
@@ -87,7 +87,7 @@ TEST_CASE("graph::resolve upgrades an installed dependency that fails the range"
                           {Request{"jit_compiler", ver("2.1.0"), 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.5.0->2.2.0", "jit_compiler 1.0.0->2.1.0"});
-  CHECK(change(*r, "runtime_core").explanation
+  CHECK(change(*r, "runtime_core").explanation()
         == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
 }
 
@@ -100,7 +100,7 @@ TEST_CASE("graph::resolve moves an installed dependent that rejects a dependency
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.5.0->2.0.0", "gc_engine 1.3.0->2.0.0"});
   const auto& gc = change(*r, "gc_engine");
   CHECK(gc.reason == ChangeReason::dependent);
-  CHECK(gc.explanation
+  CHECK(gc.explanation()
         == "runtime_core changes to 2.0.0, but installed gc_engine@1.3.0 requires runtime_core "
            "^1.0.0 (manifests/gc_engine-1.3.0.yaml:5:5)");
 }
@@ -289,7 +289,7 @@ TEST_CASE("graph::resolve takes the newest release for an unversioned request an
                           {Request{"runtime_core", std::nullopt, 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"runtime_core 1.0.0->2.2.0"});
-  CHECK(change(*r, "runtime_core").explanation == "requested (newest allowed version)");
+  CHECK(change(*r, "runtime_core").explanation() == "requested (newest allowed version)");
 
   auto same = graph::resolve(catalog, installed_of({{"runtime_core", "2.2.0"}}),
                              {Request{"runtime_core", std::nullopt, 0}}, {});
@@ -364,7 +364,7 @@ TEST_CASE("graph::resolve handles a 100000-long dependency chain without deep re
   REQUIRE(r->changes.size() == k_length);
   CHECK(r->changes.front().name == "c99999");
   CHECK(r->changes.back().name == "c0");
-  CHECK(r->changes[1].explanation == "required by c99997@1.0.0 (range ^1.0.0, manifests/c99997-1.0.0.yaml:5:5)");
+  CHECK(r->changes[1].explanation() == "required by c99997@1.0.0 (range ^1.0.0, manifests/c99997-1.0.0.yaml:5:5)");
 }
 
 TEST_CASE("graph::resolve explains an upgrade by the demands the installed version fails")
@@ -381,7 +381,7 @@ TEST_CASE("graph::resolve explains an upgrade by the demands the installed versi
   CHECK(summary(*r)
         == std::vector<std::string>{"runtime_core 1.5.0->2.0.0", "jit_compiler -->2.1.0", "logger -->1.0.0"});
   // logger's "*" accepts the installed 1.5.0, so it is no reason to move.
-  CHECK(change(*r, "runtime_core").explanation
+  CHECK(change(*r, "runtime_core").explanation()
         == "required by jit_compiler@2.1.0 (range >=2.0.0, manifests/jit_compiler-2.1.0.yaml:5:5)");
 }
 
@@ -427,7 +427,7 @@ TEST_CASE("graph::resolve explains a new dependency by every component that dema
   auto r = graph::resolve(catalog, {}, {Request{"app", std::nullopt, 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"base -->2.0.0", "tool -->1.0.0", "app -->1.0.0"});
-  CHECK(change(*r, "base").explanation ==
+  CHECK(change(*r, "base").explanation() ==
         "required by app@1.0.0 (range *, manifests/app-1.0.0.yaml:5:5); required by tool@1.0.0 (range ^2.0.0, "
         "manifests/tool-1.0.0.yaml:5:5)");
 }
@@ -446,6 +446,6 @@ TEST_CASE("graph::resolve drops a new install that a later choice no longer need
   auto r = graph::resolve(catalog, {}, {Request{"x", std::nullopt, 0}}, {});
   REQUIRE(r);
   CHECK(summary(*r) == std::vector<std::string>{"a -->1.0.0", "b -->1.0.0", "x -->1.0.0"});
-  CHECK(change(*r, "a").explanation == "required by x@1.0.0 (range *, manifests/x-1.0.0.yaml:5:5); required by "
+  CHECK(change(*r, "a").explanation() == "required by x@1.0.0 (range *, manifests/x-1.0.0.yaml:5:5); required by "
                                        "b@1.0.0 (range <2.0.0, manifests/b-1.0.0.yaml:5:5)");
 }
