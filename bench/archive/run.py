@@ -3,8 +3,8 @@
 """Side-by-side benchmark: verify + extract of one component archive.
 
 Ours:  noodle-upgrade verify ARCHIVE --extract-to DIR
-       (one read into a private copy while hashing, signature and digest
-       checks, the archive rules, every file fsynced)
+       (the signature, then one read of the archive hashed and extracted
+       together under the archive rules, the digest checked, one syncfs)
 Peer:  what an operator would script by hand:
        openssl dgst -sha256 -binary ARCHIVE > digest
        openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in digest -sigfile digest.sig

@@ -3,9 +3,10 @@
 """Side-by-side benchmark: one whole offline upgrade, 1.0.0 -> 2.0.0.
 
 Ours:  noodle-upgrade upgrade bench_component 2.0.0 --offline -o json
-       (the root lock and recovery check, the plan, the signed archive read
-       once into a private copy while hashing, extraction into staging with
-       every file and directory fsynced, the tree's digests recorded in the
+       (the root lock and recovery check, the plan, the archive checked in
+       one read with no copy, then read once more, hashed and extracted into
+       staging together, checked against the signature, made durable by one
+       syncfs of the file system, the tree's digests recorded in the
        state database, the rename into versions/2.0.0, a rollback point with
        a copy of config/, the swap of `current`, the history and audit rows)
 Peer:  what an operator would script by hand, in the component directory:

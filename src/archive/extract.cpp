@@ -4,6 +4,7 @@
 
 #include <noodle/archive/digest.hpp>
 
+#include "extract_pass.hpp"
 #include "tar_input.hpp"
 #include "tar_path.hpp"
 
@@ -12,7 +13,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
@@ -22,7 +22,6 @@
 #include <string>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -79,11 +78,15 @@ std::optional<std::string> refused_type(mode_t type)
 
 class Extractor {
 public:
-  Extractor(int root, const Limits& limits) : m_root(root), m_limits(limits) { m_nodes.push_back(Node{}); }
-  // Judges every entry by the same rules and writes nothing (root -1).
-  static Extractor checker(const Limits& limits)
+  Extractor(int root, const Limits& limits, const detail::ExtractPass& pass = {})
+    : m_root(root), m_limits(limits), m_pass(pass)
   {
-    Extractor e(-1, limits);
+    m_nodes.push_back(Node{});
+  }
+  // Judges every entry by the same rules and writes nothing (root -1).
+  static Extractor checker(const Limits& limits, const detail::ExtractPass& pass = {})
+  {
+    Extractor e(-1, limits, pass);
     e.m_check_only = true;
     return e;
   }
@@ -99,7 +102,7 @@ private:
   Result<std::uint32_t> make_parents(const std::vector<std::string_view>& parts, std::uint32_t parent,
                                      std::size_t existing, const std::string& shown);
   Result<void> write_file(detail::TarInput& in, archive_entry* e, std::uint32_t node, const std::string& shown);
-  Result<void> sync_all();
+  Result<void> sync_tree();
   // entry()'s last part when nothing is written.
   Result<void> check_entry(detail::TarInput& in, archive_entry* e, std::uint32_t parent,
                            std::optional<std::uint32_t> earlier, const std::string& name, const char* target,
@@ -121,6 +124,7 @@ private:
 
   int m_root;
   Limits m_limits;
+  detail::ExtractPass m_pass;
   std::uint64_t m_archive_size = 0; // for progress only
   ExtractReport m_report;
   std::vector<Node> m_nodes;                                 // [0]: the staging root; parents come before children
@@ -291,6 +295,8 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
   }
   std::uint64_t written = 0;
   Sha256 hash; // over the blocks already in memory: no second read of the file
+  const bool capture =
+      m_pass.manifest != nullptr && m_nodes[node].parent == k_root && m_nodes[node].name == k_manifest;
   for (;;) {
     auto block = in.read_block(shown);
     if (!block) {
@@ -302,6 +308,13 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     written += block->size();
     if (written > m_limits.max_file_bytes) {
       return too_big();
+    }
+    if (capture) {
+      if (m_pass.manifest->size() + block->size() > m_pass.manifest_limit) {
+        return fail(ErrorCode::archive_limit, fmt::format("member '{}' is larger than {} bytes", k_manifest,
+                                                          m_pass.manifest_limit));
+      }
+      m_pass.manifest->append(block->data(), block->size());
     }
     if (m_check_only) {
       continue;
@@ -327,8 +340,8 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
   if (::fchmod(out.get(), mode) != 0) {
     return fail(ErrorCode::io, fmt::format("entry '{}': cannot set the file's mode: {}", shown, std::strerror(errno)));
   }
-  // Start writeback now; sync_all() waits for it, so the many fsyncs of a
-  // large tree share journal commits instead of paying one each.
+  // Start writeback now, while the next entries are decompressed; the one
+  // syncfs in sync_tree() then mostly waits for writes already under way.
   ::sync_file_range(out.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
   if (const int err = out.close_checked(); err != 0) {
     return fail(ErrorCode::io, fmt::format("entry '{}': cannot close file: {}", shown, std::strerror(err)));
@@ -515,97 +528,17 @@ Result<void> Extractor::check_entry(detail::TarInput& in, archive_entry* e, std:
   return drained ? Result<void>() : fail(std::move(drained.error()));
 }
 
-// fsyncs `fds` from a few threads at once: each fsync waits for its own
-// journal commit, and concurrent ones share commits, so a tree of thousands
-// of files costs a few commits instead of one each. A small batch stays on
-// the calling thread, where threads would cost more than they save (and the
-// syscall sequence stays deterministic for fault injection). Returns the
-// index of the first fd that failed and its errno, or nullopt.
-std::optional<std::pair<std::size_t, int>> fsync_all(const std::vector<int>& fds)
+Result<void> Extractor::sync_tree()
 {
-  constexpr std::size_t k_parallel_from = 64;
-  const std::size_t k_threads = fds.size() < k_parallel_from ? 1 : 8;
-  std::atomic<std::size_t> next{0};
-  std::atomic<std::size_t> failed{fds.size()};
-  std::atomic<int> failed_errno{0};
-  const auto work = [&] {
-    for (std::size_t i = next++; i < fds.size(); i = next++) {
-      if (::fsync(fds[i]) != 0) {
-        std::size_t expected = fds.size();
-        if (failed.compare_exchange_strong(expected, i)) {
-          failed_errno = errno;
-        }
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (std::size_t t = 1; t < k_threads && t < fds.size(); ++t) {
-    threads.emplace_back(work);
-  }
-  work();
-  for (auto& t : threads) {
-    t.join();
-  }
-  if (failed < fds.size()) {
-    return std::make_pair(failed.load(), failed_errno.load());
-  }
-  return std::nullopt;
-}
-
-Result<void> Extractor::sync_all()
-{
-  // Batches bound the descriptors open at once.
-  constexpr std::size_t k_batch = 256;
-  std::vector<UniqueFd> open;
-  std::vector<int> fds;
-  std::vector<std::uint32_t> nodes;
-  const auto flush = [&]() -> Result<void> {
-    if (auto bad = fsync_all(fds)) {
-      const std::uint32_t n = nodes[bad->first];
-      return fail(ErrorCode::io, fmt::format("cannot sync {} '{}': {}",
-                                             m_nodes[n].kind == NodeKind::directory ? "directory" : "file",
-                                             detail::printable(path_of(n)), std::strerror(bad->second)));
-    }
-    open.clear();
-    fds.clear();
-    nodes.clear();
-    return {};
-  };
-  for (std::uint32_t i = 1; i < m_nodes.size(); ++i) {
-    const Node& node = m_nodes[i];
-    if (node.kind == NodeKind::symlink) {
-      continue; // made durable by its directory's fsync
-    }
-    UniqueFd fd;
-    if (node.kind == NodeKind::directory) {
-      auto dir = directory_fd(i);
-      fd = UniqueFd(dir ? ::fcntl(*dir, F_DUPFD_CLOEXEC, 0) : -1);
-      if (!fd.valid()) {
-        return fail(ErrorCode::io, fmt::format("cannot sync directory '{}': {}", detail::printable(path_of(i)),
-                                               std::strerror(dir ? errno : dir.error())));
-      }
-    } else {
-      auto parent_fd = directory_fd(node.parent);
-      fd = UniqueFd(parent_fd ? ::openat(*parent_fd, node.name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1);
-      if (!fd.valid()) {
-        return fail(ErrorCode::io, fmt::format("cannot sync file '{}': {}", detail::printable(path_of(i)),
-                                               std::strerror(parent_fd ? errno : parent_fd.error())));
-      }
-    }
-    fds.push_back(fd.get());
-    nodes.push_back(i);
-    open.push_back(std::move(fd));
-    if (fds.size() == k_batch) {
-      if (auto flushed = flush(); !flushed) {
-        return flushed;
-      }
-    }
-  }
-  if (auto flushed = flush(); !flushed) {
-    return flushed;
-  }
-  if (::fsync(m_root) != 0) {
-    return fail(ErrorCode::io, fmt::format("cannot sync the staging directory: {}", std::strerror(errno)));
+  // One syncfs of the file system holding the tree: every file, directory
+  // and symlink written above (their data started on its way to the disk as
+  // each file was closed) and every directory entry naming them is durable
+  // when it returns, at the cost of one journal commit and one cache flush
+  // instead of one per object. Since Linux 5.8 it reports a writeback error
+  // of any file of that file system.
+  if (::syncfs(m_root) != 0) {
+    return fail(ErrorCode::io, fmt::format("cannot sync the file system of the staging directory: {}",
+                                           std::strerror(errno)));
   }
   return {};
 }
@@ -624,7 +557,7 @@ Result<void> Extractor::run(int fd)
   if (struct stat st {}; m_limits.progress != nullptr && ::fstat(fd, &st) == 0 && st.st_size > 0) {
     m_archive_size = static_cast<std::uint64_t>(st.st_size);
   }
-  auto input = detail::TarInput::open(fd, m_limits);
+  auto input = detail::TarInput::open(fd, m_limits, m_pass.input_hash);
   if (!input) {
     return fail(std::move(input.error()));
   }
@@ -646,7 +579,17 @@ Result<void> Extractor::run(int fd)
   if (!manifest || m_nodes[*manifest].kind != NodeKind::file) {
     return fail(ErrorCode::archive_invalid, fmt::format("archive has no regular file '{}' at its root", k_manifest));
   }
-  return m_check_only ? Result<void>() : sync_all();
+  if (m_pass.input_hash != nullptr) {
+    if (auto rest = (*input)->hash_rest(); !rest) {
+      return rest;
+    }
+  }
+  if (m_pass.check) {
+    if (auto checked = m_pass.check(); !checked) {
+      return checked;
+    }
+  }
+  return m_check_only ? Result<void>() : sync_tree();
 }
 
 ExtractReport Extractor::take_report()
@@ -727,6 +670,19 @@ Result<ExtractReport> extract(int fd, const std::filesystem::path& staging_dir, 
 
 Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& shown, const Limits& limits)
 {
+  return detail::extract(fd, dir_fd, shown, limits, {});
+}
+
+Result<ExtractReport> check_extraction(int fd, const Limits& limits)
+{
+  return detail::check_extraction(fd, limits, {});
+}
+
+namespace detail {
+
+Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& shown, const Limits& limits,
+                              const ExtractPass& pass)
+{
   auto empty = is_empty_directory(dir_fd);
   if (!empty) {
     return fail(ErrorCode::io, fmt::format("cannot read staging directory '{}': {}", shown.string(),
@@ -735,7 +691,7 @@ Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& s
   if (!*empty) {
     return fail(ErrorCode::io, fmt::format("staging directory '{}' is not empty", shown.string()));
   }
-  Extractor extractor(dir_fd, limits);
+  Extractor extractor(dir_fd, limits, pass);
   if (auto done = extractor.run(fd); !done) {
     Error error = std::move(done.error());
     for (const auto& left : extractor.remove_created()) {
@@ -746,13 +702,15 @@ Result<ExtractReport> extract(int fd, int dir_fd, const std::filesystem::path& s
   return extractor.take_report();
 }
 
-Result<ExtractReport> check_extraction(int fd, const Limits& limits)
+Result<ExtractReport> check_extraction(int fd, const Limits& limits, const ExtractPass& pass)
 {
-  auto checker = Extractor::checker(limits);
+  auto checker = Extractor::checker(limits, pass);
   if (auto done = checker.run(fd); !done) {
     return fail(std::move(done.error()));
   }
   return checker.take_report();
 }
+
+} // namespace detail
 
 } // namespace noodle::archive

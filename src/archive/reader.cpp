@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/reader.hpp>
 
+#include "extract_pass.hpp"
 #include "tar_input.hpp"
 #include "tar_path.hpp"
 
@@ -12,11 +13,19 @@ namespace noodle::archive {
 
 Result<std::string> read_member(int fd, std::string_view member, std::uint64_t max_bytes, const Limits& limits)
 {
+  return detail::read_member(fd, member, max_bytes, limits, nullptr);
+}
+
+namespace detail {
+
+Result<std::string> read_member(int fd, std::string_view member, std::uint64_t max_bytes, const Limits& limits,
+                                Sha256* hash)
+{
   auto wanted = detail::normalise_entry_path(member, limits);
   if (!wanted || wanted->empty()) {
     return fail(ErrorCode::usage, fmt::format("invalid member name '{}'", detail::printable(member)));
   }
-  auto input = detail::TarInput::open(fd, limits);
+  auto input = detail::TarInput::open(fd, limits, hash);
   if (!input) {
     return fail(std::move(input.error()));
   }
@@ -57,6 +66,11 @@ Result<std::string> read_member(int fd, std::string_view member, std::uint64_t m
         return fail(std::move(block.error()));
       }
       if (block->empty()) {
+        if (hash != nullptr) {
+          if (auto rest = in.hash_rest(); !rest) {
+            return fail(std::move(rest.error()));
+          }
+        }
         return out;
       }
       if (out.size() + block->size() > max_bytes) {
@@ -66,5 +80,7 @@ Result<std::string> read_member(int fd, std::string_view member, std::uint64_t m
     }
   }
 }
+
+} // namespace detail
 
 } // namespace noodle::archive

@@ -52,9 +52,10 @@ TarInput::~TarInput()
   }
 }
 
-Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits)
+Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits, Sha256* hash)
 {
   std::unique_ptr<TarInput> in(new TarInput(fd, limits));
+  in->m_hash = hash;
   in->m_raw = archive_read_new();
   in->m_archive = archive_read_new();
   if (in->m_raw == nullptr || in->m_archive == nullptr) {
@@ -109,7 +110,34 @@ ssize_t TarInput::read_callback(struct archive* a, void* self, const void** buff
     archive_set_error(a, EFBIG, "archive too large");
     return -1;
   }
+  if (in->m_hash != nullptr) {
+    in->m_hash->update(std::string_view(in->m_input.data(), static_cast<std::size_t>(n)));
+  }
   return n;
+}
+
+Result<void> TarInput::hash_rest()
+{
+  for (;;) {
+    ssize_t n = 0;
+    do {
+      n = pread(m_fd, m_input.data(), m_input.size(), static_cast<off_t>(m_offset));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+      return fail(ErrorCode::io, fmt::format("cannot read the archive: {}", std::strerror(errno)));
+    }
+    if (n == 0) {
+      return {};
+    }
+    m_offset += static_cast<std::uint64_t>(n);
+    if (m_offset > m_limits.max_archive_bytes) {
+      return fail(ErrorCode::archive_limit,
+                  fmt::format("archive is larger than the {}-byte limit", m_limits.max_archive_bytes));
+    }
+    if (m_hash != nullptr) {
+      m_hash->update(std::string_view(m_input.data(), static_cast<std::size_t>(n)));
+    }
+  }
 }
 
 ssize_t TarInput::tar_callback(struct archive* a, void* self, const void** buffer)

@@ -7,6 +7,7 @@
 
 #include "tar_scan.hpp"
 
+#include <noodle/archive/digest.hpp>
 #include <noodle/archive/limits.hpp>
 #include <noodle/util/error.hpp>
 
@@ -28,8 +29,11 @@ class TarInput {
 public:
   static constexpr std::size_t k_block = std::size_t{64} * 1024;
 
-  // Opens the archive on `fd` (not owned, not closed). Nothing is read yet.
-  static Result<std::unique_ptr<TarInput>> open(int fd, const Limits& limits);
+  // Opens the archive on `fd` (not owned, not closed); this reads its first
+  // blocks. With `hash` (not owned), every byte read from `fd` is fed to it,
+  // in order, exactly as handed to the decompressor: the bytes hashed are the
+  // bytes parsed, whatever happens to the file meanwhile.
+  static Result<std::unique_ptr<TarInput>> open(int fd, const Limits& limits, Sha256* hash = nullptr);
 
   ~TarInput();
   TarInput(const TarInput&) = delete;
@@ -48,6 +52,12 @@ public:
   // read_block (libarchive's own skip would decompress unchecked).
   Result<std::uint64_t> drain(const std::string& shown);
 
+  // Reads the rest of the file (what lies past the point the decompressor
+  // stopped at) through the same descriptor into the hash, so that it covers
+  // the whole file, bounded by max_archive_bytes (archive_limit); io when
+  // reading fails. compressed_bytes() is then the file's size as read.
+  Result<void> hash_rest();
+
   std::uint64_t unpacked_bytes() const { return m_unpacked; }
   std::uint64_t compressed_bytes() const { return m_offset; }
   std::uint64_t entries() const { return m_entries; }
@@ -65,6 +75,7 @@ private:
   struct archive* m_archive = nullptr; // parses tar
   int m_fd;
   Limits m_limits;
+  Sha256* m_hash = nullptr;
   std::uint64_t m_offset = 0;
   std::uint64_t m_unpacked = 0;
   std::uint64_t m_entries = 0;

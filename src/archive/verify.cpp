@@ -4,6 +4,8 @@
 
 #include <noodle/archive/digest.hpp>
 #include <noodle/archive/reader.hpp>
+
+#include "extract_pass.hpp"
 #include <noodle/manifest/diagnostic.hpp>
 #include <noodle/manifest/loader.hpp>
 
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <cerrno>
 #include <cstring>
 #include <utility>
@@ -203,21 +206,29 @@ Result<Digest> copy_and_hash(int in, int out, const std::filesystem::path& archi
   return hash.final();
 }
 
-Result<manifest::Manifest> archive_manifest(int fd, const std::filesystem::path& archive, const Limits& limits)
+Result<manifest::Manifest> parse_archive_manifest(const std::string& text, const std::filesystem::path& archive);
+
+Result<manifest::Manifest> archive_manifest(int fd, const std::filesystem::path& archive, const Limits& limits,
+                                            Sha256* hash = nullptr)
 {
-  auto text = read_member(fd, "manifest.yaml", k_max_archive_manifest_bytes, limits);
+  auto text = detail::read_member(fd, "manifest.yaml", k_max_archive_manifest_bytes, limits, hash);
   if (!text) {
     if (text.error().code == ErrorCode::not_found) {
       return fail(ErrorCode::archive_invalid, fmt::format("archive '{}' holds no manifest.yaml", archive.string()));
     }
     return fail(text.error());
   }
+  return parse_archive_manifest(*text, archive);
+}
+
+Result<manifest::Manifest> parse_archive_manifest(const std::string& text, const std::filesystem::path& archive)
+{
   manifest::LoadOptions options;
   options.check_archive_files = manifest::LoadOptions::CheckArchiveFiles::no;
   options.max_file_bytes = k_max_archive_manifest_bytes;
   std::vector<manifest::Diagnostic> diagnostics;
   const std::string file_name = archive.string() + ":manifest.yaml";
-  auto manifests = manifest::parse_manifests(*text, file_name, archive.parent_path(), options, diagnostics);
+  auto manifests = manifest::parse_manifests(text, file_name, archive.parent_path(), options, diagnostics);
   if (manifest::has_errors(diagnostics)) {
     Error e(ErrorCode::archive_invalid, "");
     for (const auto& d : diagnostics) {
@@ -438,6 +449,185 @@ Result<VerifiedArchive> copy_unsigned_archive(const std::filesystem::path& archi
     copied->is_signed = false;
   }
   return copied;
+}
+
+namespace {
+
+// Step 5: the bytes read are the signed bytes.
+Result<void> check_digest(const Digest& digest, const Statement& statement)
+{
+  const std::string hex = digest.hex();
+  if (hex != statement.sha256) {
+    Error e(ErrorCode::integrity, fmt::format("archive sha256 {} does not match the signed {}", hex, statement.sha256));
+    if (digest.size != statement.size) {
+      e.details.push_back(fmt::format("the archive is {} bytes, the signed size is {}", digest.size, statement.size));
+    }
+    return fail(std::move(e));
+  }
+  if (digest.size != statement.size) {
+    return fail(ErrorCode::integrity,
+                fmt::format("archive size {} does not match the signed size {}", digest.size, statement.size));
+  }
+  return {};
+}
+
+// Step 6: the archive is the component version the signature names.
+Result<void> check_named(const manifest::Manifest& found, const Statement& statement)
+{
+  if (found.name != statement.component || found.version.to_string() != statement.version.to_string()) {
+    return fail(ErrorCode::integrity,
+                fmt::format("archive holds {} but the signature is for {}", id_of(found.name, found.version),
+                            id_of(statement.component, statement.version)));
+  }
+  return {};
+}
+
+// The verified signature file of `source`, or none for an unsigned archive.
+Result<std::optional<SignatureFile>> signature_of(const SignatureSource& source)
+{
+  if (source.path.empty()) {
+    return std::optional<SignatureFile>();
+  }
+  if (source.keyring == nullptr) {
+    return fail(ErrorCode::internal, "a signature is checked without a keyring");
+  }
+  auto file = verify_signature_file(source.path, *source.keyring);
+  if (!file) {
+    return fail(file.error());
+  }
+  return std::optional<SignatureFile>(std::move(*file));
+}
+
+// The pass's checks once the whole file is hashed: steps 5 and 6 over the
+// digest and the manifest bytes read in that pass; fills `verified`.
+Result<void> finish_pass(Sha256& hash, const std::string& manifest_text, const std::optional<SignatureFile>& signature,
+                         const std::filesystem::path& archive, VerifiedArchive& verified)
+{
+  auto digest = hash.final();
+  if (!digest) {
+    return fail(digest.error());
+  }
+  if (signature) {
+    if (auto same = check_digest(*digest, signature->statement); !same) {
+      return same;
+    }
+  }
+  auto found = parse_archive_manifest(manifest_text, archive);
+  if (!found) {
+    return fail(found.error());
+  }
+  if (signature) {
+    if (auto named = check_named(*found, signature->statement); !named) {
+      return named;
+    }
+    verified.signature = *signature;
+  }
+  verified.is_signed = signature.has_value();
+  verified.sha256 = digest->hex();
+  verified.size = digest->size;
+  verified.component = found->name;
+  verified.version = found->version;
+  verified.manifest = std::move(*found);
+  return {};
+}
+
+// The error for a pass that failed before its checks: an archive that is not
+// the signed one says so (its digest read again, on this failure path only),
+// else the pass's own error.
+Error pass_error(Error error, int fd, const std::optional<SignatureFile>& signature, bool checked)
+{
+  if (!signature || checked || (error.code != ErrorCode::archive_invalid && error.code != ErrorCode::archive_limit)) {
+    return error;
+  }
+  auto whole = sha256_file(fd);
+  if (whole) {
+    if (auto same = check_digest(*whole, signature->statement); !same) {
+      return same.error();
+    }
+  }
+  return error;
+}
+
+} // namespace
+
+Result<VerifiedExtraction> verify_and_extract(const std::filesystem::path& archive, const SignatureSource& source,
+                                              int dir_fd, const std::filesystem::path& shown, const Limits& limits)
+{
+  auto archive_fd = open_archive(archive, limits);
+  if (!archive_fd) {
+    return fail(archive_fd.error());
+  }
+  Fd in(*archive_fd);
+  auto signature = signature_of(source);
+  if (!signature) {
+    return fail(signature.error());
+  }
+  Sha256 hash;
+  std::string manifest_text;
+  VerifiedExtraction out;
+  bool checked = false;
+  detail::ExtractPass pass;
+  pass.input_hash = &hash;
+  pass.manifest = &manifest_text;
+  pass.manifest_limit = k_max_archive_manifest_bytes;
+  pass.check = [&]() -> Result<void> {
+    checked = true;
+    return finish_pass(hash, manifest_text, *signature, archive, out.archive);
+  };
+  auto report = detail::extract(in.get(), dir_fd, shown, limits, pass);
+  if (!report) {
+    return fail(pass_error(std::move(report.error()), in.get(), *signature, checked));
+  }
+  out.report = std::move(*report);
+  return out;
+}
+
+Result<VerifiedArchive> inspect_archive(const std::filesystem::path& archive, const SignatureSource& source,
+                                        InspectDepth depth, const Limits& limits, ExtractReport* judged)
+{
+  auto archive_fd = open_archive(archive, limits);
+  if (!archive_fd) {
+    return fail(archive_fd.error());
+  }
+  Fd in(*archive_fd);
+  auto signature = signature_of(source);
+  if (!signature) {
+    return fail(signature.error());
+  }
+  Sha256 hash;
+  std::string manifest_text;
+  VerifiedArchive verified;
+  if (depth == InspectDepth::every_entry) {
+    bool checked = false;
+    detail::ExtractPass pass;
+    pass.input_hash = &hash;
+    pass.manifest = &manifest_text;
+    pass.manifest_limit = k_max_archive_manifest_bytes;
+    pass.check = [&]() -> Result<void> {
+      checked = true;
+      return finish_pass(hash, manifest_text, *signature, archive, verified);
+    };
+    auto report = detail::check_extraction(in.get(), limits, pass);
+    if (!report) {
+      return fail(pass_error(std::move(report.error()), in.get(), *signature, checked));
+    }
+    if (judged != nullptr) {
+      *judged = std::move(*report);
+    }
+    return verified;
+  }
+  auto text = detail::read_member(in.get(), "manifest.yaml", k_max_archive_manifest_bytes, limits, &hash);
+  if (!text) {
+    Error e = std::move(text.error());
+    if (e.code == ErrorCode::not_found) {
+      e = Error(ErrorCode::archive_invalid, fmt::format("archive '{}' holds no manifest.yaml", archive.string()));
+    }
+    return fail(pass_error(std::move(e), in.get(), *signature, false));
+  }
+  if (auto done = finish_pass(hash, *text, *signature, archive, verified); !done) {
+    return fail(done.error());
+  }
+  return verified;
 }
 
 Result<void> check_catalog_entry(const VerifiedArchive& verified, const manifest::Manifest& catalog_entry)

@@ -10,6 +10,7 @@
 #include <noodle/archive/verify.hpp>
 #include <noodle/output/archive_view.hpp>
 #include <noodle/util/atomic_file.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include <fmt/format.h>
 
@@ -17,6 +18,8 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 namespace noodle::cli {
@@ -93,21 +96,53 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
   if (!keyring) {
     return ctx.reporter.failure(keyring.error());
   }
-  auto staging = util::PrivateTempDir::create("noodle-verify");
-  if (!staging) {
-    return ctx.reporter.failure(staging.error());
-  }
   const std::filesystem::path sig_path = opts.sig.empty() ? opts.archive + ".sig" : opts.sig;
-  auto verified = archive::verify_archive(opts.archive, sig_path, *keyring, staging->path(), ctx.archive_limits());
-  if (!verified) {
-    return ctx.reporter.failure(verified.error());
+  const archive::SignatureSource signature{sig_path, &*keyring};
+  // One read of the archive, hashed and parsed together: every entry judged
+  // as extraction would (nothing written), or extracted into --extract-to
+  // for the operator to keep (removed again unless everything verified).
+  const bool keep = !opts.extract_to.empty();
+  const std::filesystem::path dest = keep ? std::filesystem::path(opts.extract_to) : std::filesystem::path();
+  std::optional<archive::VerifiedArchive> verified;
+  archive::ExtractReport extracted;
+  std::error_code ec;
+  if (keep) {
+    if (::mkdir(dest.c_str(), 0700) != 0) {
+      return ctx.reporter.failure(
+          Error(ErrorCode::io,
+                fmt::format("cannot create '{}': {}{}", dest.string(), std::strerror(errno),
+                            errno == EEXIST ? " (--extract-to needs a directory that does not exist yet)" : "")));
+    }
+    util::UniqueFd dest_fd(::open(dest.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dest_fd.valid()) {
+      const int err = errno;
+      std::filesystem::remove_all(dest, ec);
+      return ctx.reporter.failure(
+          Error(ErrorCode::io, fmt::format("cannot open '{}': {}", dest.string(), std::strerror(err))));
+    }
+    auto done = archive::verify_and_extract(opts.archive, signature, dest_fd.get(), dest, ctx.archive_limits());
+    if (!done) {
+      std::filesystem::remove_all(dest, ec);
+      return ctx.reporter.failure(done.error());
+    }
+    verified.emplace(std::move(done->archive));
+    extracted = std::move(done->report);
+  } else {
+    auto done = archive::inspect_archive(opts.archive, signature, archive::InspectDepth::every_entry,
+                                         ctx.archive_limits(), &extracted);
+    if (!done) {
+      return ctx.reporter.failure(done.error());
+    }
+    verified.emplace(std::move(*done));
   }
   // The catalog, when there is one, must agree on name, version, digest and size.
   output::CatalogMatch match;
-  std::error_code ec;
   if (!ctx.global.catalog.empty() || std::filesystem::is_directory(ctx.catalog_dir(), ec)) {
     auto loaded = load_catalog(ctx);
     if (loaded.exit) {
+      if (keep) {
+        std::filesystem::remove_all(dest, ec);
+      }
       return *loaded.exit;
     }
     const auto* entry = loaded.result.catalog.find(verified->component, verified->version);
@@ -115,29 +150,17 @@ output::ExitCode run_verify(Context& ctx, const ArchiveOptions& opts)
       match.state = output::CatalogMatch::State::no_entry;
     } else {
       if (auto checked = archive::check_catalog_entry(*verified, *entry); !checked) {
+        if (keep) {
+          std::filesystem::remove_all(dest, ec);
+        }
         return ctx.reporter.failure(checked.error());
       }
       match.state = output::CatalogMatch::State::matches;
       match.where = entry->where.to_string();
     }
   }
-  // The verified copy must also extract under every rule: into private
-  // staging (then removed), or into --extract-to for the operator to keep.
-  const bool keep = !opts.extract_to.empty();
-  const std::filesystem::path dest = keep ? std::filesystem::path(opts.extract_to) : staging->path() / "component";
-  if (::mkdir(dest.c_str(), 0700) != 0) {
-    return ctx.reporter.failure(
-        Error(ErrorCode::io,
-              fmt::format("cannot create '{}': {}{}", dest.string(), std::strerror(errno),
-                          errno == EEXIST ? " (--extract-to needs a directory that does not exist yet)" : "")));
-  }
-  auto extracted = archive::extract(verified->fd, dest, ctx.archive_limits());
-  if (!extracted) {
-    std::filesystem::remove_all(dest, ec);
-    return ctx.reporter.failure(extracted.error());
-  }
   const auto* key = keyring->find(verified->signature.key_id);
-  return output::render_verify(*verified, key != nullptr ? key->file : std::filesystem::path(), match, *extracted,
+  return output::render_verify(*verified, key != nullptr ? key->file : std::filesystem::path(), match, extracted,
                                keep ? dest : std::filesystem::path(), ctx.reporter);
 }
 

@@ -339,6 +339,15 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         return fail(op_id.error());
       }
       op.id = *op_id;
+      // The first step starts in the same commit: one fewer sync, and a
+      // crash right after it leaves what a crash after a commit of its own
+      // would (an operation in progress whose link has not moved).
+      if (op.seq == 0) {
+        if (auto first = db.start_operation(op.id, record.started_at); !first) {
+          (void)db.rollback();
+          return fail(first.error());
+        }
+      }
       ops.push_back(std::move(op));
       StepReport step;
       step.component = change.component;
@@ -424,12 +433,17 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       failure = std::move(e);
     };
     if (auto stop = should_stop()) {
+      if (i == 0) {
+        (void)db.set_operation_status(op.id, store::OperationStatus::pending, ""); // started with the record
+      }
       failure = std::move(*stop);
       break;
     }
-    if (auto begun = db.start_operation(op.id, session.now()); !begun) {
-      step_failed(begun.error());
-      break;
+    if (i > 0) {
+      if (auto begun = db.start_operation(op.id, session.now()); !begun) {
+        step_failed(begun.error());
+        break;
+      }
     }
     // 1. The version to switch to, extracted and verified.
     if (change.entry != nullptr) {

@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -193,14 +194,13 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
     return fail(made.error());
   }
 
-  Result<archive::VerifiedArchive> verified = tl::unexpected(Error());
   const bool has_signature = file_exists(files->signature);
-  if (!has_signature && source.allow_unsigned == AllowUnsigned::yes) {
-    verified = archive::copy_unsigned_archive(files->archive, dir.path() / "archive", source.limits);
-  } else {
-    auto keyring = archive::load_keyring(source.keyring_dir);
-    if (!keyring) {
-      return fail(keyring.error());
+  std::optional<archive::Keyring> keyring;
+  archive::SignatureSource signature;
+  if (has_signature || source.allow_unsigned != AllowUnsigned::yes) {
+    auto loaded = archive::load_keyring(source.keyring_dir);
+    if (!loaded) {
+      return fail(loaded.error());
     }
     if (!has_signature) {
       Error e(ErrorCode::signature_invalid, fmt::format("archive '{}' has no signature '{}'", files->archive.string(),
@@ -208,21 +208,14 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
       e.details.push_back("every installed archive must be signed by a key in the keyring");
       return fail(std::move(e));
     }
-    verified = archive::verify_archive(files->archive, files->signature, *keyring, dir.path() / "archive",
-                                       source.limits);
+    keyring.emplace(std::move(*loaded));
+    signature.path = files->signature;
+    signature.keyring = &*keyring;
   }
-  if (!verified) {
-    return fail(verified.error());
-  }
-  if (auto matches = archive::check_catalog_entry(*verified, entry); !matches) {
-    return fail(matches.error());
-  }
-  installed.is_signed = verified->is_signed;
-  installed.key_id = verified->signature.key_id;
-  installed.sha256 = verified->sha256;
 
+  // The tree is readable by the runtime from the start (0755); its parent,
+  // the work directory, stays private until it is renamed into versions/.
   const auto tree = dir.rel() / "tree";
-  std::vector<archive::TreeEntry> installed_tree;
   {
     auto work_dir = root.open_dir(dir.rel());
     if (!work_dir) {
@@ -233,26 +226,32 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
                   fmt::format("cannot create '{}': {}", root.shown(tree).string(), std::strerror(errno)));
     }
   }
+  std::vector<archive::TreeEntry> installed_tree;
   {
     auto tree_fd = root.open_dir(tree);
     if (!tree_fd) {
       return fail(tree_fd.error());
     }
-    auto extracted = archive::extract(verified->fd, tree_fd->get(), root.shown(tree), source.limits);
-    if (!extracted) {
-      return fail(extracted.error());
-    }
-    installed.files = extracted->files;
-    installed.bytes = extracted->bytes;
-    installed_tree = std::move(extracted->tree);
-    // The runtime reads the version; only the staging area is private.
     if (::fchmod(tree_fd->get(), 0755) != 0) {
       return fail(ErrorCode::io, fmt::format("cannot set the mode of '{}': {}", root.shown(tree).string(),
                                              std::strerror(errno)));
     }
-  }
-  if (auto synced = fsync_dir(root, tree); !synced) {
-    return fail(synced.error());
+    // One read of the archive: hashed and extracted together, checked
+    // against the signature before anything is synced or leaves staging.
+    auto verified = archive::verify_and_extract(files->archive, signature, tree_fd->get(), root.shown(tree),
+                                                source.limits);
+    if (!verified) {
+      return fail(verified.error());
+    }
+    if (auto matches = archive::check_catalog_entry(verified->archive, entry); !matches) {
+      return fail(matches.error());
+    }
+    installed.is_signed = verified->archive.is_signed;
+    installed.key_id = verified->archive.signature.key_id;
+    installed.sha256 = verified->archive.sha256;
+    installed.files = verified->report.files;
+    installed.bytes = verified->report.bytes;
+    installed_tree = std::move(verified->report.tree);
   }
   // Recorded before the directory appears under versions/, so a version
   // there always has its record (a crash in between leaves only staging).

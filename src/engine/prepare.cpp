@@ -50,8 +50,9 @@ bool file_exists(const std::filesystem::path& path)
   return ::lstat(path.c_str(), &st) == 0;
 }
 
-// Verifies the archive of `entry` as install_version will, reading it into a
-// private temporary copy that is removed before returning.
+// Verifies the archive of `entry` as install_version will, in one read of
+// the file and without writing anything; `check_extraction` also judges
+// every entry as extraction would.
 Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& source, bool check_extraction,
                         std::optional<archive::Keyring>& keyring, HopAction& action, std::vector<std::string>& warnings)
 {
@@ -60,15 +61,9 @@ Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& so
     return fail(files.error());
   }
   action.archive = files->archive.string();
-  auto scratch = util::PrivateTempDir::create("noodle-upgrade-verify");
-  if (!scratch) {
-    return fail(scratch.error());
-  }
   const bool has_signature = file_exists(files->signature);
-  Result<archive::VerifiedArchive> verified = tl::unexpected(Error());
-  if (!has_signature && source.allow_unsigned == AllowUnsigned::yes) {
-    verified = archive::copy_unsigned_archive(files->archive, scratch->path() / "archive", source.limits);
-  } else {
+  archive::SignatureSource signature;
+  if (has_signature || source.allow_unsigned != AllowUnsigned::yes) {
     if (!keyring) {
       auto loaded = archive::load_keyring(source.keyring_dir);
       if (!loaded) {
@@ -82,19 +77,17 @@ Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& so
       e.details.push_back("every installed archive must be signed by a key in the keyring");
       return fail(std::move(e));
     }
-    verified = archive::verify_archive(files->archive, files->signature, *keyring, scratch->path() / "archive",
-                                       source.limits);
+    signature.path = files->signature;
+    signature.keyring = &*keyring;
   }
+  auto verified = archive::inspect_archive(
+      files->archive, signature,
+      check_extraction ? archive::InspectDepth::every_entry : archive::InspectDepth::manifest, source.limits);
   if (!verified) {
     return fail(verified.error());
   }
   if (auto matches = archive::check_catalog_entry(*verified, entry); !matches) {
     return fail(matches.error());
-  }
-  if (check_extraction) {
-    if (auto judged = archive::check_extraction(verified->fd, source.limits); !judged) {
-      return fail(judged.error());
-    }
   }
   action.is_signed = verified->is_signed;
   action.sha256 = verified->sha256;

@@ -59,7 +59,7 @@ import tempfile
 import time
 
 # The syscalls that change the file system or make a change durable.
-CORE_SYSCALLS = ["rename", "renameat", "renameat2", "fsync", "fdatasync", "unlink", "unlinkat", "rmdir",
+CORE_SYSCALLS = ["rename", "renameat", "renameat2", "fsync", "fdatasync", "syncfs", "unlink", "unlinkat", "rmdir",
                  "symlink", "symlinkat", "mkdir", "mkdirat"]
 # --full adds the data writes (SQLite's WAL frames, extracted and copied files).
 DATA_SYSCALLS = ["write", "pwrite64", "ftruncate", "copy_file_range"]

@@ -7,7 +7,7 @@ Parts (each on copies of roots built from the example catalog, offline):
 
   inject    upgrade, rollback (config/ restore), gc and recover (of an upgrade
             killed half way), each run once under
-            strace to count write, pwrite64, fsync, fdatasync, rename,
+            strace to count write, pwrite64, fsync, fdatasync, syncfs, rename,
             renameat, renameat2; then, for points spread over those calls
             (every call with --full), a run where that one call fails with
             EIO or ENOSPC (`strace -e inject=S:error=E:when=N`). After it:
@@ -55,7 +55,7 @@ from rootkit import (DEMO_UPGRADE, DEMO_UPGRADE_CHANGES, SKIP, Failure, Snapshot
                      describe, links, log, make_examples, make_workdir, strace_works, trace_calls, tree,
                      tree_diff, write, release_workdir)
 
-FAULT_SYSCALLS = ["write", "pwrite64", "fsync", "fdatasync", "rename", "renameat", "renameat2"]
+FAULT_SYSCALLS = ["write", "pwrite64", "fsync", "fdatasync", "syncfs", "rename", "renameat", "renameat2"]
 ERRNOS = ["EIO", "ENOSPC"]
 # What an error line must say: the cause, in the kernel's or SQLite's words.
 CAUSES = ["Input/output error", "No space left on device", "disk I/O error", "database or disk is full",

@@ -32,8 +32,10 @@ struct ExtractReport {
 // without following any symlink, so nothing is ever written through a
 // symlink. Files get mode & 0755, directories (mode & 0755) | 0700;
 // ownership and times are not restored. The archive's root must hold a
-// regular file manifest.yaml. Every written file and directory is fsynced
-// before success.
+// regular file manifest.yaml. Each file's writeback starts as it is closed;
+// before success one syncfs(2) of the file system holding `staging_dir` makes
+// every written file, directory and symlink durable (one journal commit
+// instead of an fsync per object).
 //
 // Fails, leaving `staging_dir` empty again, with archive_invalid for a
 // disallowed format or entry ('..', absolute path, backslash, control

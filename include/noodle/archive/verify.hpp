@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/archive/extract.hpp>
 #include <noodle/archive/keyring.hpp>
 #include <noodle/archive/limits.hpp>
 #include <noodle/archive/signature.hpp>
@@ -101,6 +102,53 @@ Result<SignatureFile> verify_signature_file(const std::filesystem::path& signatu
 // ErrorCode::io when reading fails.
 Result<Statement> statement_for_archive(const std::filesystem::path& archive, const Limits& limits,
                                         std::chrono::system_clock::time_point now);
+
+// Where an archive's signature comes from: its detached signature file,
+// checked against `keyring`, or nothing (`path` empty: --allow-unsigned,
+// development only; component and version then come from the archive's own
+// manifest.yaml, and check_catalog_entry is the only binding left).
+struct SignatureSource {
+  std::filesystem::path path;
+  const Keyring* keyring = nullptr; // required with a path
+};
+
+// An archive verified and extracted in one pass.
+struct VerifiedExtraction {
+  VerifiedArchive archive; // fd -1 and no private_copy: the bytes were used as they were read
+  ExtractReport report;
+};
+
+// Installs in one pass: opens `archive` once (step 1 of verify_archive),
+// checks the signature file (step 2) before reading the archive, then reads
+// the file once through that one descriptor, feeding each block both to the
+// SHA-256 and to the extractor, which writes into the empty private
+// directory `dir_fd` (see extract()); the rest of the file past the end of
+// the tar stream is hashed too. Only then are the digest and size compared
+// with the signed statement (step 5's errors) and manifest.yaml -- the bytes
+// extracted, kept in memory as read -- parsed and compared with it (step 6's
+// errors); only after that is the tree made durable (one syncfs). So the
+// bytes verified are exactly the bytes extracted, whatever happens to the
+// file meanwhile, and nothing unverified is ever synced or kept: on any
+// failure everything created in `dir_fd` is removed. An archive that fails
+// extraction and is not the signed one (its digest, read again, differs)
+// fails with integrity as step 5 words it, not with the extraction error.
+Result<VerifiedExtraction> verify_and_extract(const std::filesystem::path& archive, const SignatureSource& signature,
+                                              int dir_fd, const std::filesystem::path& shown, const Limits& limits);
+
+// How much of an archive inspect_archive reads through the parser.
+enum class InspectDepth {
+  manifest,    // entries up to manifest.yaml; the rest of the file is only hashed
+  every_entry, // every entry judged as extraction would (check_extraction), nothing written
+};
+
+// Verifies `archive` as verify_and_extract does, in one pass over one open
+// descriptor and without any copy or write: the signature first, then the
+// file read once into the digest and the parser together (to `depth`),
+// then the digest, size and manifest checks. For checking before a change
+// (`plan`, --dry-run, an upgrade's preparation); installing verifies again.
+// With `judged`, every_entry's report goes there.
+Result<VerifiedArchive> inspect_archive(const std::filesystem::path& archive, const SignatureSource& signature,
+                                        InspectDepth depth, const Limits& limits, ExtractReport* judged = nullptr);
 
 // Checks that the catalog's manifest describes the verified archive: same
 // name and exact version (integrity: "catalog entry <n>@<v> does not match

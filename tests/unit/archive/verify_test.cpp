@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/digest.hpp>
 #include <noodle/archive/verify.hpp>
+#include <noodle/util/unique_fd.hpp>
 
 #include "support/recording_progress.hpp"
 #include "support/temp_dir.hpp"
@@ -612,4 +613,62 @@ TEST_CASE("archive::verify_archive reports the bytes copied to Limits::progress 
   }
   CHECK(progress.updates.back().done == size);
   CHECK(progress.finishes == 1);
+}
+
+TEST_CASE("archive::verify_and_extract hashes exactly the bytes it extracts and keeps nothing that does not verify")
+{
+  Release rel;
+  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
+  fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
+  const std::string good = slurp(a);
+  const std::string signed_hex = sha256(good).value().hex();
+  const fs::path tree = rel.dir / "tree";
+  fs::create_directory(tree);
+  const SignatureSource source{sig, &rel.keyring};
+  const auto run = [&]() {
+    util::UniqueFd fd(::open(tree.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return verify_and_extract(a, source, fd.get(), tree, rel.limits);
+  };
+  // A one-byte change anywhere: refused as not the signed archive (whatever
+  // else it breaks), and nothing it extracted is left.
+  for (std::size_t at = 0; at < good.size(); ++at) {
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x01);
+    spit(a, bad);
+    auto r = run();
+    REQUIRE_FALSE(r);
+    INFO("byte " << at);
+    CHECK(r.error().code == ErrorCode::integrity);
+    CHECK(r.error().message
+          == "archive sha256 " + sha256(bad).value().hex() + " does not match the signed " + signed_hex);
+    CHECK(empty_dir(tree));
+    for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
+      auto inspected = inspect_archive(a, source, depth, rel.limits);
+      REQUIRE_FALSE(inspected);
+      CHECK(inspected.error().code == ErrorCode::integrity);
+    }
+  }
+  // Bytes past the end of the compressed stream are part of the file signed.
+  spit(a, good + "x");
+  auto appended = run();
+  REQUIRE_FALSE(appended);
+  CHECK(appended.error().code == ErrorCode::integrity);
+  CHECK(empty_dir(tree));
+
+  spit(a, good);
+  auto ok = run();
+  REQUIRE(ok);
+  CHECK(ok->archive.sha256 == signed_hex);
+  CHECK(ok->archive.size == good.size());
+  CHECK(ok->archive.fd == -1);
+  CHECK(ok->archive.component == "jit_compiler");
+  CHECK(ok->archive.version.to_string() == "2.1.0");
+  CHECK(ok->report.files == 2);
+  CHECK(slurp(tree / "bin" / "jit_compiler") == "#!/bin/sh\necho hello\n");
+  CHECK(slurp(tree / "manifest.yaml") == test::manifest_yaml("jit_compiler", "2.1.0"));
+  for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
+    auto inspected = inspect_archive(a, source, depth, rel.limits);
+    REQUIRE(inspected);
+    CHECK(inspected->sha256 == signed_hex);
+  }
 }
