@@ -64,6 +64,9 @@ template <typename Visit> void for_each_field(std::string_view packed, Visit vis
     std::memcpy(&item.line, packed.data() + at, 4);
     std::memcpy(&item.column, packed.data() + at + 4, 4);
     const auto size = static_cast<unsigned char>(packed[at + 8]);
+    if (at + k_field_head + size > packed.size()) {
+      return; // a damaged buffer: from_packed() refuses it
+    }
     item.field = packed.substr(at + k_field_head, size);
     if (!visit(item, at)) {
       return;
@@ -103,7 +106,7 @@ std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packe
   std::size_t end = 0;
   for_each_field(packed, [&](const Item& item, std::size_t at) {
     end = at + k_field_head + item.field.size();
-    return end <= packed.size();
+    return true;
   });
   if (end != packed.size()) {
     return std::nullopt;
