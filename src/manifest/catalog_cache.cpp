@@ -372,7 +372,9 @@ struct CachedEntry {
 struct CacheFile {
   std::unique_ptr<char[]> data;
   std::size_t size = 0;
-  std::unordered_map<std::string_view, CachedEntry> entries;
+  // By path, in the order written: the catalog's, so a run over an
+  // unchanged catalog meets them one after another.
+  std::vector<std::pair<std::string_view, CachedEntry>> entries;
 };
 
 // Reads and checks the cache; an empty reason means it is usable.
@@ -448,7 +450,7 @@ std::string open_cache(const std::filesystem::path& path, const std::string& rea
       r.skip(body_size);
       e.body = payload.substr(body_start, body_size);
       e.record = payload.substr(start, r.at() - start);
-      cache.entries.emplace(rel, e);
+      cache.entries.emplace_back(rel, e);
     }
     if (!r.done()) {
       return "trailing bytes";
@@ -541,15 +543,33 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   // just before it is added, so that no more than one file's manifests are
   // held twice.
   std::vector<const CachedEntry*> hits(files.size(), nullptr);
+  // The next entry in order when it is the file's, else (once a file was
+  // added, removed or renamed) a lookup by path.
+  std::size_t cursor = 0;
+  bool by_path_built = false;
+  std::unordered_map<std::string_view, const CachedEntry*> by_path;
+  const auto find_entry = [&](std::string_view rel) -> const CachedEntry* {
+    if (!by_path_built && cursor < cache.entries.size() && cache.entries[cursor].first == rel) {
+      return &cache.entries[cursor++].second;
+    }
+    if (!by_path_built) {
+      by_path.reserve(cache.entries.size());
+      for (const auto& [path, entry] : cache.entries) {
+        by_path.emplace(path, &entry);
+      }
+      by_path_built = true;
+    }
+    auto it = by_path.find(rel);
+    return it == by_path.end() ? nullptr : it->second;
+  };
   std::vector<const std::filesystem::path*> to_read;
   std::size_t known = 0; // files the cache has a record of
   for (std::size_t i = 0; i < files.size(); ++i) {
     const ScannedFile& scanned = files[i];
-    auto it = cache.entries.find(relative_to(catalog_dir, scanned.path));
-    if (it != cache.entries.end()) {
+    if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, scanned.path))) {
       ++known;
-      if (it->second.key == scanned.stamp) {
-        hits[i] = &it->second;
+      if (entry->key == scanned.stamp) {
+        hits[i] = entry;
         continue;
       }
     }
