@@ -27,7 +27,7 @@ using detail::ScannedFile;
 
 // Bump whenever the layout below, or what a manifest or a diagnostic holds,
 // changes: a cache of another format is rebuilt.
-constexpr std::uint32_t k_format_version = 1;
+constexpr std::uint32_t k_format_version = 2;
 constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
@@ -206,11 +206,7 @@ void encode_manifest(Writer& w, const Manifest& m)
     w.u64(m.archive->size);
   }
   w.where(m.where);
-  w.u32(static_cast<std::uint32_t>(m.field_where.size()));
-  for (const auto& [field, where] : m.field_where) {
-    w.str(field);
-    w.where(where);
-  }
+  w.str(m.field_where.packed());
 }
 
 // The ranges decoded so far, by their text: a catalog spells few distinct
@@ -298,11 +294,11 @@ Manifest decode_manifest(Reader& r, const std::string& file, RangeMemo& memo)
     m.archive = std::move(archive);
   }
   m.where = r.where(file);
-  const std::uint32_t fields = r.count(4 + 8);
-  for (std::uint32_t i = 0; i < fields; ++i) {
-    std::string field = r.str();
-    m.field_where.emplace_hint(m.field_where.end(), std::move(field), r.where(file));
+  auto fields = FieldLocations::from_packed(r.view());
+  if (!fields) {
+    throw Damaged("field locations that do not parse");
   }
+  m.field_where = std::move(*fields);
   return m;
 }
 
@@ -334,29 +330,9 @@ Diagnostic decode_diagnostic(Reader& r)
   return d;
 }
 
-// What makes a cached file the same file: any change to its content moves
-// its size, mtime or ctime, a replaced file has a new inode, and a write
-// within the clock's resolution still moves ctime when anything else does.
-struct FileKey {
-  std::uint64_t size = 0;
-  std::uint64_t mtime_ns = 0;
-  std::uint64_t ctime_ns = 0;
-  std::uint64_t ino = 0;
-  std::uint64_t dev = 0;
-
-  friend bool operator==(const FileKey&, const FileKey&) = default;
-};
-
-std::uint64_t nanoseconds(const struct timespec& t)
-{
-  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(t.tv_nsec);
-}
-
-FileKey key_of(const struct stat& st)
-{
-  return FileKey{static_cast<std::uint64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim),
-                 static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_dev)};
-}
+// What makes a cached file the same file (see FileStamp): a write within
+// the clock's resolution still moves ctime when anything else does.
+using FileKey = detail::FileStamp;
 
 // One file's record: its path relative to the catalog, its key, then its
 // body (probes, diagnostics, manifests), which is copied as it is into the
@@ -396,7 +372,9 @@ struct CachedEntry {
 struct CacheFile {
   std::unique_ptr<char[]> data;
   std::size_t size = 0;
-  std::unordered_map<std::string_view, CachedEntry> entries;
+  // By path, in the order written: the catalog's, so a run over an
+  // unchanged catalog meets them one after another.
+  std::vector<std::pair<std::string_view, CachedEntry>> entries;
 };
 
 // Reads and checks the cache; an empty reason means it is usable.
@@ -472,7 +450,7 @@ std::string open_cache(const std::filesystem::path& path, const std::string& rea
       r.skip(body_size);
       e.body = payload.substr(body_start, body_size);
       e.record = payload.substr(start, r.at() - start);
-      cache.entries.emplace(rel, e);
+      cache.entries.emplace_back(rel, e);
     }
     if (!r.done()) {
       return "trailing bytes";
@@ -560,77 +538,112 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   const bool usable = u.why_rebuilt.empty();
 
   const std::vector<ScannedFile> files = detail::scan_catalog(catalog_dir, result.diagnostics);
-  // First what the cache holds for each file (nullopt: read it), then the
-  // files to read, all at once, then everything in the catalog's order.
-  std::vector<std::optional<FileLoad>> loads(files.size());
-  std::vector<std::string_view> records(files.size());
+  // First which files the cache holds unchanged; then the others, read all
+  // at once; then every file in the catalog's order, a cached one decoded
+  // just before it is added, so that no more than one file's manifests are
+  // held twice.
+  std::vector<const CachedEntry*> hits(files.size(), nullptr);
+  // The next entry in order when it is the file's, else (once a file was
+  // added, removed or renamed) a lookup by path.
+  std::size_t cursor = 0;
+  bool by_path_built = false;
+  std::unordered_map<std::string_view, const CachedEntry*> by_path;
+  const auto find_entry = [&](std::string_view rel) -> const CachedEntry* {
+    if (!by_path_built && cursor < cache.entries.size() && cache.entries[cursor].first == rel) {
+      return &cache.entries[cursor++].second;
+    }
+    if (!by_path_built) {
+      by_path.reserve(cache.entries.size());
+      for (const auto& [path, entry] : cache.entries) {
+        by_path.emplace(path, &entry);
+      }
+      by_path_built = true;
+    }
+    auto it = by_path.find(rel);
+    return it == by_path.end() ? nullptr : it->second;
+  };
   std::vector<const std::filesystem::path*> to_read;
-  std::vector<std::size_t> read_at;
-  RangeMemo memo;
+  std::size_t known = 0; // files the cache has a record of
   for (std::size_t i = 0; i < files.size(); ++i) {
     const ScannedFile& scanned = files[i];
-    const std::string_view rel = relative_to(catalog_dir, scanned.path);
-    auto it = cache.entries.find(rel);
-    if (it != cache.entries.end()) {
-      if (it->second.key == key_of(scanned.st)) {
-        try {
-          loads[i] = decode_body(it->second.body, scanned.path.string(), memo);
-        } catch (const std::exception&) {
-          // The checksum matched, so this is a bug or a foreign writer:
-          // read the file itself.
-          loads[i].reset();
-        }
-        if (loads[i]) {
-          records[i] = it->second.record;
-        }
+    if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, scanned.path))) {
+      ++known;
+      if (entry->key == scanned.stamp) {
+        hits[i] = entry;
+        continue;
       }
-      cache.entries.erase(it);
     }
-    if (!loads[i]) {
-      to_read.push_back(&scanned.path);
-      read_at.push_back(i);
-    }
+    to_read.push_back(&scanned.path);
   }
-  const bool removed = !cache.entries.empty(); // files gone since
+  const bool removed = known < cache.entries.size(); // files gone since
   std::vector<FileLoad> read = detail::load_many(to_read, options);
-  for (std::size_t k = 0; k < read.size(); ++k) {
-    loads[read_at[k]] = std::move(read[k]);
-  }
   u.reread = read.size();
-  const bool changed = !usable || removed || !read.empty();
-  Writer out;
-  if (changed) {
-    out.str(real_dir);
-    out.u64(fingerprint);
-    out.u32(0); // the count, set below
-  }
-  std::uint32_t written = 0;
+  bool changed = !usable || removed || !read.empty();
+  // What the next cache holds for each file: its record as it is, or the
+  // record of what was read now ("" for a file that could not be read: it
+  // is tried again on the next run).
+  std::vector<std::string_view> records(files.size());
+  std::vector<std::string> encoded(files.size());
+  RangeMemo memo;
+  std::size_t next_read = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    FileLoad& file = *loads[i];
-    if (changed && !records[i].empty()) {
-      out.bytes += records[i];
-      ++written;
-    } else if (changed && file.read) {
-      // A file that could not be read is tried again on the next run.
-      encode_entry(out, relative_to(catalog_dir, files[i].path), key_of(files[i].st), file);
-      ++written;
+    std::optional<FileLoad> file;
+    if (hits[i] != nullptr) {
+      try {
+        file = decode_body(hits[i]->body, files[i].path.string(), memo);
+      } catch (const std::exception&) {
+        // The checksum matched, so this is a bug or a foreign writer: read
+        // the file itself.
+        file.reset();
+      }
+      if (file) {
+        records[i] = hits[i]->record;
+      } else {
+        file = detail::load_file(files[i].path, options);
+        ++u.reread;
+        changed = true;
+      }
+    } else {
+      file = std::move(read[next_read++]);
     }
-    detail::add_file(std::move(file), result);
+    if (records[i].empty() && file->read) {
+      Writer entry;
+      encode_entry(entry, relative_to(catalog_dir, files[i].path), files[i].stamp, *file);
+      encoded[i] = std::move(entry.bytes);
+    }
+    detail::add_file(std::move(*file), result);
   }
   u.state = !usable ? CacheUse::State::rebuilt : changed ? CacheUse::State::updated : CacheUse::State::fresh;
   if (!changed) {
     return result;
   }
-  const std::size_t count_at = 4 + real_dir.size() + 8;
+  // The header first, filled in once the payload is known.
+  Writer out;
+  out.bytes.assign(k_header_size, '\0');
+  out.str(real_dir);
+  out.u64(fingerprint);
+  out.u32(0); // the count, set below
+  std::uint32_t written = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    if (!records[i].empty()) {
+      out.bytes += records[i];
+      ++written;
+    } else if (!encoded[i].empty()) {
+      out.bytes += encoded[i];
+      ++written;
+    }
+  }
+  const std::size_t count_at = k_header_size + 4 + real_dir.size() + 8;
   std::memcpy(out.bytes.data() + count_at, &written, sizeof written);
+  const std::string_view payload = std::string_view(out.bytes).substr(k_header_size);
   Writer header;
   header.bytes.append(k_magic, sizeof k_magic);
   header.u32(k_format_version);
   header.u32(0);
-  header.u64(out.bytes.size());
-  header.u64(checksum(out.bytes));
-  header.bytes += out.bytes;
-  if (auto wrote = util::write_file_atomic(cache_file, header.bytes, 0600); !wrote) {
+  header.u64(payload.size());
+  header.u64(checksum(payload));
+  std::memcpy(out.bytes.data(), header.bytes.data(), k_header_size);
+  if (auto wrote = util::write_file_atomic(cache_file, out.bytes, 0600); !wrote) {
     u.write_error = wrote.error().message;
   }
   return result;

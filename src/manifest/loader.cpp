@@ -195,7 +195,7 @@ private:
 
   void note(Manifest& m, const std::string& field, const Node& at) const
   {
-    m.field_where[field] = m_sink.location(at);
+    m.field_where.set(field, at.line, at.column);
   }
 
   void read_dependencies(const Node& v, Manifest& m)

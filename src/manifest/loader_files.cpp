@@ -61,18 +61,46 @@ Diagnostic file_diagnostic(ErrorCode code, std::string message, const std::files
 
 namespace {
 
+std::uint64_t nanoseconds(const struct timespec& t)
+{
+  return static_cast<std::uint64_t>(t.tv_sec) * 1'000'000'000ULL + static_cast<std::uint64_t>(t.tv_nsec);
+}
+
+} // namespace
+
+FileStamp stamp_of(const struct stat& st)
+{
+  return FileStamp{static_cast<std::uint64_t>(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim),
+                   static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_dev)};
+}
+
+namespace {
+
 struct DirEntry {
   std::string name;
   unsigned char type;
+};
+
+// A subdirectory whose scan was deferred (see scan_into), with where its
+// files and diagnostics go among its parent's, and what scanning it gave.
+struct SubScan {
+  std::size_t files_at = 0;
+  std::size_t out_at = 0;
+  int fd = -1;
+  std::string path;
+  std::vector<ScannedFile> files;
+  std::vector<Diagnostic> out;
+  bool ok = true;
 };
 
 // Walks one directory through its descriptor: names sorted, so that the
 // depth-first order is that of whole paths compared part by part; regular
 // files stat(2)ed relative to the directory (no path lookup from the top).
 // Links to directories are not followed, as std::filesystem's iterator
-// does not.
+// does not. With `defer`, subdirectories are opened and left there to be
+// scanned later instead of at once.
 bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::path& top, std::vector<ScannedFile>& files,
-               std::vector<Diagnostic>& out)
+               std::vector<Diagnostic>& out, std::vector<SubScan>* defer = nullptr)
 {
   DIR* d = ::fdopendir(dir_fd);
   if (d == nullptr) {
@@ -118,6 +146,10 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
       if (sub < 0) {
         return unreadable();
       }
+      if (defer != nullptr) {
+        defer->push_back(SubScan{files.size(), out.size(), sub, std::move(path), {}, {}, true});
+        continue;
+      }
       if (!scan_into(sub, path, top, files, out)) {
         ::closedir(d);
         return false;
@@ -132,15 +164,14 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     // Only regular files are read; anything else named like a manifest (a
     // FIFO, which would block, a link to /dev/zero) is reported, never
     // skipped in silence nor opened.
-    ScannedFile file;
-    const bool found = ::fstatat(fd, e.name.c_str(), &file.st, 0) == 0;
-    if (found && S_ISREG(file.st.st_mode)) {
-      file.path = std::move(path);
-      files.push_back(std::move(file));
-    } else if (!found || !S_ISDIR(file.st.st_mode)) {
+    struct stat st {};
+    const bool found = ::fstatat(fd, e.name.c_str(), &st, 0) == 0;
+    if (found && S_ISREG(st.st_mode)) {
+      files.push_back(ScannedFile{std::move(path), stamp_of(st)});
+    } else if (!found || !S_ISDIR(st.st_mode)) {
       out.push_back(file_diagnostic(ErrorCode::io,
                                     found ? fmt::format("'{}' is {}, not a regular file: not read", path,
-                                                        file_kind(file.st.st_mode))
+                                                        file_kind(st.st_mode))
                                           : fmt::format("cannot read '{}': {}", path,
                                                         lower_first(std::strerror(errno))),
                                     path));
@@ -154,15 +185,71 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
 
 std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
 {
-  std::vector<ScannedFile> files;
+  std::vector<ScannedFile> top_files;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     out.push_back(file_diagnostic(
       ErrorCode::io, fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(std::strerror(errno))),
       dir));
-    return files;
+    return top_files;
   }
-  scan_into(fd, {}, dir, files, out);
+  // The top directory's subdirectories are scanned by a few threads at once
+  // (a large catalog's scan is a stat(2) per file), then everything is put
+  // back in the order of a scan by one: each subdirectory's files and
+  // diagnostics where it stands among the top's, and nothing after the
+  // first one that could not be read.
+  std::vector<Diagnostic> top_out;
+  std::vector<SubScan> subs;
+  scan_into(fd, {}, dir, top_files, top_out, &subs);
+  if (subs.empty()) {
+    out.insert(out.end(), std::make_move_iterator(top_out.begin()), std::make_move_iterator(top_out.end()));
+    return top_files;
+  }
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < subs.size(); i = next.fetch_add(1)) {
+      subs[i].ok = scan_into(subs[i].fd, subs[i].path, dir, subs[i].files, subs[i].out);
+    }
+  };
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  const std::size_t workers = std::min<std::size_t>({std::size_t{4}, std::size_t{cores}, subs.size()});
+  std::vector<std::thread> threads;
+  try {
+    for (std::size_t t = 1; t < workers; ++t) {
+      threads.emplace_back(work);
+    }
+  } catch (const std::system_error&) {
+    // No more threads: the ones started and this one do the rest.
+  }
+  work();
+  for (auto& t : threads) {
+    t.join();
+  }
+  std::vector<ScannedFile> files;
+  std::size_t total = top_files.size();
+  for (const SubScan& sub : subs) {
+    total += sub.files.size();
+  }
+  files.reserve(total);
+  std::size_t files_done = 0;
+  std::size_t out_done = 0;
+  const auto top_part = [&](std::size_t files_to, std::size_t out_to) {
+    files.insert(files.end(), std::make_move_iterator(top_files.begin() + static_cast<std::ptrdiff_t>(files_done)),
+                 std::make_move_iterator(top_files.begin() + static_cast<std::ptrdiff_t>(files_to)));
+    out.insert(out.end(), std::make_move_iterator(top_out.begin() + static_cast<std::ptrdiff_t>(out_done)),
+               std::make_move_iterator(top_out.begin() + static_cast<std::ptrdiff_t>(out_to)));
+    files_done = files_to;
+    out_done = out_to;
+  };
+  for (SubScan& sub : subs) {
+    top_part(sub.files_at, sub.out_at);
+    files.insert(files.end(), std::make_move_iterator(sub.files.begin()), std::make_move_iterator(sub.files.end()));
+    out.insert(out.end(), std::make_move_iterator(sub.out.begin()), std::make_move_iterator(sub.out.end()));
+    if (!sub.ok) {
+      return files;
+    }
+  }
+  top_part(top_files.size(), top_out.size());
   return files;
 }
 
@@ -222,6 +309,9 @@ void add_file(FileLoad&& file, LoadResult& result)
     result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(duplicates.begin()),
                               std::make_move_iterator(duplicates.end()));
   }
+  // The moved-from shells go now: with every file's held to the end, a large
+  // catalog's peak memory would hold its manifests twice.
+  file = FileLoad{};
 }
 
 std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std::size_t max_file_bytes,

@@ -7,6 +7,7 @@
 
 #include <noodle/manifest/loader.hpp>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -31,10 +32,25 @@ struct ArchiveProbe {
   bool found = false;
 };
 
-// A regular file found by scan_catalog, with the stat(2) it was found with.
+// What identifies one version of a file, from stat(2): any change to its
+// content moves its size, mtime or ctime (in nanoseconds), and a replaced
+// file has a new inode.
+struct FileStamp {
+  std::uint64_t size = 0;
+  std::uint64_t mtime_ns = 0;
+  std::uint64_t ctime_ns = 0;
+  std::uint64_t ino = 0;
+  std::uint64_t dev = 0;
+
+  friend bool operator==(const FileStamp&, const FileStamp&) = default;
+};
+
+FileStamp stamp_of(const struct stat& st);
+
+// A regular file found by scan_catalog, with the stamp it was found with.
 struct ScannedFile {
   std::filesystem::path path;
-  struct stat st {};
+  FileStamp stamp;
 };
 
 // The *.yaml / *.yml regular files under `dir` in sorted path order, dot
@@ -77,6 +93,7 @@ std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>&
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
 // then adds its manifests to the catalog, a duplicate name@version (defined
 // by an earlier file) being an error diagnostic with its source line.
+// `file` is left empty, its memory freed.
 void add_file(FileLoad&& file, LoadResult& result);
 
 // parse_manifests, also recording the archive files looked at.

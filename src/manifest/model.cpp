@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <limits>
 
@@ -43,10 +44,110 @@ std::string Manifest::id() const
   return fmt::format("{}@{}", name, version.to_string());
 }
 
-const SourceLocation& Manifest::location_of(std::string_view field) const
+SourceLocation Manifest::location_of(std::string_view field) const
 {
-  auto it = field_where.find(field);
-  return it == field_where.end() ? where : it->second;
+  if (auto found = field_where.find(field)) {
+    return SourceLocation{where.file, found->line, found->column};
+  }
+  return where;
+}
+
+namespace {
+
+constexpr std::size_t k_field_head = 4 + 4 + 1;
+
+template <typename Visit> void for_each_field(std::string_view packed, Visit visit)
+{
+  std::size_t at = 0;
+  while (at + k_field_head <= packed.size()) {
+    FieldLocations::Item item;
+    std::memcpy(&item.line, packed.data() + at, 4);
+    std::memcpy(&item.column, packed.data() + at + 4, 4);
+    const auto size = static_cast<unsigned char>(packed[at + 8]);
+    if (at + k_field_head + size > packed.size()) {
+      return; // a damaged buffer: from_packed() refuses it
+    }
+    item.field = packed.substr(at + k_field_head, size);
+    if (!visit(item, at)) {
+      return;
+    }
+    at += k_field_head + size;
+  }
+}
+
+} // namespace
+
+void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32_t column)
+{
+  field = field.substr(0, 255);
+  std::size_t existing = std::string::npos;
+  for_each_field(m_packed, [&](const Item& item, std::size_t at) {
+    if (item.field == field) {
+      existing = at;
+      return false;
+    }
+    return true;
+  });
+  if (existing != std::string::npos) {
+    std::memcpy(m_packed.data() + existing, &line, 4);
+    std::memcpy(m_packed.data() + existing + 4, &column, 4);
+    return;
+  }
+  char head[k_field_head];
+  std::memcpy(head, &line, 4);
+  std::memcpy(head + 4, &column, 4);
+  head[8] = static_cast<char>(static_cast<unsigned char>(field.size()));
+  m_packed.append(head, k_field_head);
+  m_packed.append(field);
+}
+
+std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packed)
+{
+  std::size_t end = 0;
+  for_each_field(packed, [&](const Item& item, std::size_t at) {
+    end = at + k_field_head + item.field.size();
+    return true;
+  });
+  if (end != packed.size()) {
+    return std::nullopt;
+  }
+  FieldLocations out;
+  out.m_packed.assign(packed);
+  return out;
+}
+
+std::optional<FieldLocations::Item> FieldLocations::find(std::string_view field) const
+{
+  field = field.substr(0, 255);
+  std::optional<Item> found;
+  for_each_field(m_packed, [&](const Item& item, std::size_t) {
+    if (item.field == field) {
+      found = item;
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+std::size_t FieldLocations::size() const
+{
+  std::size_t n = 0;
+  for_each_field(m_packed, [&](const Item&, std::size_t) {
+    ++n;
+    return true;
+  });
+  return n;
+}
+
+std::vector<FieldLocations::Item> FieldLocations::items() const
+{
+  std::vector<Item> out;
+  for_each_field(m_packed, [&](const Item& item, std::size_t) {
+    out.push_back(item);
+    return true;
+  });
+  return out;
 }
 
 namespace {

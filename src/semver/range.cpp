@@ -605,11 +605,17 @@ std::string Comparator::to_string() const
   return op_text(op) + version.to_string(BuildMetadata::omit);
 }
 
-Range::Range() : m_raw("*")
+Range::Range()
 {
-  Comparator any;
-  any.any_version = true;
-  m_sets.push_back({any});
+  static const std::shared_ptr<const Data> k_any = [] {
+    auto data = std::make_shared<Data>();
+    data->raw = "*";
+    Comparator any;
+    any.any_version = true;
+    data->sets.push_back({any});
+    return data;
+  }();
+  m_data = k_any;
 }
 
 Result<Range> Range::parse(std::string_view text, const Options& options)
@@ -651,16 +657,18 @@ Result<Range> Range::parse(std::string_view text, const Options& options)
       }
     }
   }
+  auto data = std::make_shared<Data>();
+  data->raw.assign(text);
+  data->sets = std::move(sets);
+  data->options = options;
   Range r;
-  r.m_raw.assign(text);
-  r.m_sets = std::move(sets);
-  r.m_options = options;
+  r.m_data = std::move(data);
   return r;
 }
 
 bool Range::satisfies(const Version& v) const
 {
-  for (const auto& set : m_sets) {
+  for (const auto& set : m_data->sets) {
     bool ok = true;
     for (const auto& c : set) {
       if (!c.test(v)) {
@@ -671,7 +679,7 @@ bool Range::satisfies(const Version& v) const
     if (!ok) {
       continue;
     }
-    if (!v.is_prerelease() || m_options.include_prerelease) {
+    if (!v.is_prerelease() || m_data->options.include_prerelease) {
       return true;
     }
     // A prerelease passes only through a set that names a prerelease of the
@@ -688,16 +696,17 @@ bool Range::satisfies(const Version& v) const
 
 std::string Range::to_string() const
 {
+  const auto& sets = m_data->sets;
   std::string out;
-  for (std::size_t i = 0; i < m_sets.size(); ++i) {
+  for (std::size_t i = 0; i < sets.size(); ++i) {
     if (i > 0) {
       out += "||";
     }
-    for (std::size_t k = 0; k < m_sets[i].size(); ++k) {
+    for (std::size_t k = 0; k < sets[i].size(); ++k) {
       if (k > 0) {
         out += ' ';
       }
-      out += m_sets[i][k].to_string();
+      out += sets[i][k].to_string();
     }
   }
   return out.empty() ? std::string("*") : out;

@@ -64,6 +64,41 @@ struct ArchiveRef {
   std::uint64_t size = 0;
 };
 
+// Where the loader found each field's value of one manifest, by path:
+// "name", "version", "upgrade_from[0]", "dependencies.<name>", ... All in the
+// manifest's own file, so only lines and columns are kept, packed with the
+// paths into one buffer (a catalog holds hundreds of thousands of these).
+class FieldLocations {
+public:
+  struct Item {
+    std::string_view field;
+    std::uint32_t line = 0;
+    std::uint32_t column = 0;
+  };
+
+  // Records `field` at line:column, replacing an earlier record of it.
+  void set(std::string_view field, std::uint32_t line, std::uint32_t column);
+  // nullopt when `field` has no record.
+  std::optional<Item> find(std::string_view field) const;
+  bool empty() const { return m_packed.empty(); }
+  std::size_t size() const;
+  // Every record, in the order first set.
+  std::vector<Item> items() const;
+  // Room for `bytes` of records: each takes 9 bytes and its path.
+  void reserve(std::size_t bytes) { m_packed.reserve(bytes); }
+  // All records as one buffer, to be stored as it is and given back to
+  // from_packed(), which refuses (nullopt) what is not such a buffer.
+  std::string_view packed() const { return m_packed; }
+  static std::optional<FieldLocations> from_packed(std::string_view packed);
+
+  friend bool operator==(const FieldLocations&, const FieldLocations&) = default;
+
+private:
+  // Per record: line and column (4 bytes each), the path's length (1 byte,
+  // paths are at most 255 bytes), then the path.
+  std::string m_packed;
+};
+
 // One component version: one YAML document of the catalog.
 struct Manifest {
   std::string name;
@@ -89,13 +124,15 @@ struct Manifest {
   // Where the loader found each field's value, by path: "name", "version",
   // "type", "required_stop", "hot_swappable", "upgrade_from[0]",
   // "dependencies.<name>", "compatibility.<name>", "resources.memory_mb", ...
-  std::map<std::string, SourceLocation, std::less<>> field_where;
+  // in the file of `where`.
+  FieldLocations field_where;
 
   // "name@version".
   std::string id() const;
 
-  // The location recorded for `field`, or the document's when there is none.
-  const SourceLocation& location_of(std::string_view field) const;
+  // The location recorded for `field` (in where.file), or the document's
+  // when there is none.
+  SourceLocation location_of(std::string_view field) const;
 };
 
 // A component's place in a Catalog's dense index (see Catalog::id_of).

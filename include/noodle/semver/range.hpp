@@ -4,6 +4,7 @@
 #include <noodle/semver/version.hpp>
 #include <noodle/util/error.hpp>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -47,19 +48,24 @@ public:
   // parsed with include_prerelease. Never allocates.
   bool satisfies(const Version& v) const;
 
-  const Options& options() const { return m_options; }
+  const Options& options() const { return m_data->options; }
 
   // The range as written, and its normalized form: npm's validRange() (the
   // Range.range string, or "*" when that is empty), e.g. ">=1.2.3 <2.0.0-0".
-  const std::string& raw() const { return m_raw; }
+  const std::string& raw() const { return m_data->raw; }
   std::string to_string() const;
 
-  const std::vector<std::vector<Comparator>>& sets() const { return m_sets; }
+  const std::vector<std::vector<Comparator>>& sets() const { return m_data->sets; }
 
 private:
-  std::string m_raw;
-  std::vector<std::vector<Comparator>> m_sets; // OR of ANDs
-  Options m_options;
+  // Never changed once parsed, so copies share it: a catalog holds the same
+  // few ranges hundreds of thousands of times.
+  struct Data {
+    std::string raw;
+    std::vector<std::vector<Comparator>> sets; // OR of ANDs
+    Options options;
+  };
+  std::shared_ptr<const Data> m_data;
 };
 
 } // namespace noodle::semver

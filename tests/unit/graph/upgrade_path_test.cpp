@@ -201,11 +201,13 @@ TEST_CASE("graph::find_upgrade_path points at the upgrade_from and required_stop
   test::add(catalog, test::manifest_of({"engine", "1.0.0"}));
   auto stop = test::manifest_of({"engine", "2.0.0"});
   stop.required_stop = true;
-  stop.field_where["required_stop"] = SourceLocation{"manifests/engine.yaml", 14, 16};
+  stop.where.file = "manifests/engine.yaml";
+  stop.field_where.set("required_stop", 14, 16);
   test::add(catalog, std::move(stop));
   auto target = test::manifest_of({"engine", "3.0.0"});
   target.upgrade_from.push_back(test::range("^1.0.0"));
-  target.field_where["upgrade_from[0]"] = SourceLocation{"manifests/engine.yaml", 23, 15};
+  target.where.file = "manifests/engine.yaml";
+  target.field_where.set("upgrade_from[0]", 23, 15);
   test::add(catalog, std::move(target));
 
   auto p = graph::find_upgrade_path(catalog, "engine", ver("1.0.0"), ver("3.0.0"));

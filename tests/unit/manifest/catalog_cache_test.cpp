@@ -51,8 +51,8 @@ std::string rendered(const LoadResult& r)
       if (m.archive) {
         s << "  archive " << m.archive->file.string() << " " << m.archive->sha256 << " " << m.archive->size << "\n";
       }
-      for (const auto& [field, at] : m.field_where) {
-        s << "  field " << field << " at " << where(at) << "\n";
+      for (const auto& field : m.field_where.items()) {
+        s << "  field " << field.field << " at " << where(m.location_of(field.field)) << "\n";
       }
     }
   }

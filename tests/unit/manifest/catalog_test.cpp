@@ -7,9 +7,13 @@
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
+
 
 #include <filesystem>
 #include <fstream>
+
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 using noodle::ErrorCode;
@@ -94,6 +98,36 @@ TEST_CASE("load_catalog reads *.yaml and *.yml recursively in sorted path order"
   CHECK(r.diagnostics[1].message == "unknown field 'bad_z'");
   CHECK(r.diagnostics[2].message == "unknown field 'bad_b'");
   CHECK(r.catalog.names() == std::vector<std::string>{"b", "c", "z"});
+}
+
+TEST_CASE("load_catalog keeps the path order of one scan when several subdirectories are scanned at once")
+{
+  TempDir dir;
+  // Top-level files between subdirectories, nested ones, a FIFO named like a
+  // manifest and enough subdirectories for several scanning threads.
+  std::vector<std::string> expected;
+  for (int i = 0; i < 12; ++i) {
+    const std::string sub = fmt::format("d{:02}", i);
+    if (i % 3 == 0) {
+      dir.write(sub + "/deeper/n.yaml", fmt::format("name: n{0}\nversion: 1.0.0\nbad_n{0}: 1\n", i));
+      expected.push_back(fmt::format("unknown field 'bad_n{}'", i));
+    }
+    dir.write(sub + "/m.yaml", fmt::format("name: m{0}\nversion: 1.0.0\nbad_{0}: 1\n", i));
+    expected.push_back(fmt::format("unknown field 'bad_{}'", i));
+    dir.write(sub + "x.yaml", fmt::format("name: t{0}\nversion: 1.0.0\nbad_t{0}: 1\n", i));
+    expected.push_back(fmt::format("unknown field 'bad_t{}'", i));
+  }
+  REQUIRE(::mkfifo((dir.path() / "d05" / "pipe.yaml").c_str(), 0600) == 0);
+  // The scan's own diagnostics come before those of reading the files.
+  expected.insert(expected.begin(),
+                  fmt::format("'{}' is a FIFO, not a regular file: not read", (dir.path() / "d05/pipe.yaml").string()));
+  auto r = load_catalog(dir.path(), LoadOptions{});
+  std::vector<std::string> got;
+  for (const Diagnostic& d : r.diagnostics) {
+    got.push_back(d.message);
+  }
+  CHECK(got == expected);
+  CHECK(r.files == 28);
 }
 
 TEST_CASE("load_catalog reports a missing directory as an error diagnostic")
@@ -187,4 +221,24 @@ TEST_CASE("manifest::is_valid_component_name accepts lowercase names up to 128 c
   CHECK_FALSE(noodle::manifest::is_valid_component_name(".."));
   CHECK_FALSE(noodle::manifest::is_valid_component_name("a/b"));
   CHECK_FALSE(noodle::manifest::is_valid_component_name("A"));
+}
+
+TEST_CASE("FieldLocations keeps the last location set per field and refuses a damaged packed buffer")
+{
+  noodle::manifest::Manifest m;
+  m.where = noodle::SourceLocation{"cat/m.yaml", 1, 1};
+  m.field_where.set("version", 2, 10);
+  m.field_where.set("dependencies.core", 5, 3);
+  m.field_where.set("version", 3, 11);
+  CHECK(m.field_where.size() == 2);
+  CHECK(m.location_of("version").to_string() == "cat/m.yaml:3:11");
+  CHECK(m.location_of("dependencies.core").to_string() == "cat/m.yaml:5:3");
+  CHECK(m.location_of("dependencies.cor").to_string() == "cat/m.yaml:1:1");
+  auto copy = noodle::manifest::FieldLocations::from_packed(m.field_where.packed());
+  REQUIRE(copy);
+  CHECK(*copy == m.field_where);
+  std::string packed(m.field_where.packed());
+  CHECK_FALSE(noodle::manifest::FieldLocations::from_packed(packed.substr(0, packed.size() - 1)));
+  packed[8] = static_cast<char>(200); // the first path's length, past the end
+  CHECK_FALSE(noodle::manifest::FieldLocations::from_packed(packed));
 }
