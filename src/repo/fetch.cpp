@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/repo/fetch.hpp>
 
+#include "curl_init.hpp"
+
 #include <curl/curl.h>
 #include <fmt/format.h>
 
@@ -14,13 +16,13 @@
 
 namespace noodle::repo {
 
-namespace {
-
-void init_curl_once()
+void detail::init_curl_once()
 {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
+
+namespace {
 
 struct Sink {
   int fd = -1;
@@ -180,7 +182,7 @@ bool is_url(std::string_view text)
 Result<void> fetch_file(const std::string& url, const std::filesystem::path& dest, std::uint64_t max_bytes,
                         const FetchOptions& options)
 {
-  init_curl_once();
+  detail::init_curl_once();
   if (!is_url(url)) {
     return fail(ErrorCode::usage, fmt::format("'{}' is not an http:// or https:// URL", url));
   }
