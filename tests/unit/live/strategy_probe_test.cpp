@@ -129,7 +129,7 @@ struct ProbeHarness {
 
 } // namespace
 
-TEST_CASE("live::run_strategy fails the gate and rolls back when a probe fails though the runtime says healthy")
+TEST_CASE("live::run_strategy fails the gate and rolls back when a probe fails though the runtime says healthy", "[probe]")
 {
   for (const char* strategy : {"immediate", "gradual", "canary", "blue-green", "rolling"}) {
     DYNAMIC_SECTION(strategy)
@@ -151,7 +151,7 @@ TEST_CASE("live::run_strategy fails the gate and rolls back when a probe fails t
   }
 }
 
-TEST_CASE("live::run_strategy runs the probes at every gate and commits when they pass")
+TEST_CASE("live::run_strategy runs the probes at every gate and commits when they pass", "[probe]")
 {
   ProbeHarness gradual("gradual");
   CHECK(gradual.run().committed);
@@ -168,7 +168,7 @@ TEST_CASE("live::run_strategy runs the probes at every gate and commits when the
   CHECK(blue_green.prober->asked.size() == 2); // the preview and the gate after the switch
 }
 
-TEST_CASE("live::run_strategy fails at the gradual step whose probes fail, after passing the earlier one")
+TEST_CASE("live::run_strategy fails at the gradual step whose probes fail, after passing the earlier one", "[probe]")
 {
   ProbeHarness h("gradual");
   h.prober->script = {true, false};
@@ -179,7 +179,7 @@ TEST_CASE("live::run_strategy fails at the gradual step whose probes fail, after
   CHECK(h.runtime.calls.back() == "rollback");
 }
 
-TEST_CASE("live::run_strategy probes again from the start when a run of its probes was interrupted")
+TEST_CASE("live::run_strategy probes again from the start when a run of its probes was interrupted", "[probe]")
 {
   ProbeHarness h("immediate");
   h.prober->interrupt_first = true;
