@@ -168,7 +168,7 @@ TEST_CASE("an http probe that passes at every gate lets the upgrade complete, an
   CHECK(passed == static_cast<int>(paths.size()));
 }
 
-TEST_CASE("--dry-run lists the probes the gates will run, and runs none", "[live][probe]")
+TEST_CASE("upgrade --dry-run and plan list the probes the gates will run, and run none", "[live][probe]")
 {
   HttpServer server([](int, const std::string&) { return HttpServer::Reply{200, "ok"}; });
   ProbeRoot r(server.url("/{instance}/health"));
@@ -180,6 +180,12 @@ TEST_CASE("--dry-run lists the probes the gates will run, and runs none", "[live
   auto json = r.nu({"-o", "json", "upgrade", "svc", "1.1.0", "--dry-run"});
   const auto j = nlohmann::json::parse(json.out);
   REQUIRE(j["actions"][0]["probes"].size() == 1);
+  // plan says the same, on standard error beside the plan.
+  auto plan = r.nu({"plan", "svc", "1.1.0"});
+  INFO(plan.out << plan.err);
+  CHECK(plan.exit_code == 0);
+  CHECK(plan.err.find("svc@1.1.0 gates will probe: api (http): GET " + server.url("/{instance}/health")) !=
+        std::string::npos);
   CHECK(server.paths().empty());
   CHECK(r.current() == "versions/1.0.0");
 }
