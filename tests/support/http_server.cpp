@@ -134,10 +134,10 @@ void HttpServer::serve()
   }
 }
 
-TcpListener::TcpListener()
+TcpListener::TcpListener(int backlog)
 {
   m_fd = bound_socket(m_port);
-  ::listen(m_fd, 16);
+  ::listen(m_fd, backlog);
 }
 
 TcpListener::~TcpListener()

@@ -51,7 +51,7 @@ private:
 // handshakes); closed on destruction.
 class TcpListener {
 public:
-  TcpListener();
+  explicit TcpListener(int backlog = 16);
   ~TcpListener();
   TcpListener(const TcpListener&) = delete;
   TcpListener& operator=(const TcpListener&) = delete;
