@@ -7,8 +7,8 @@ namespace noodle::live {
 
 bool ProbeVerdict::passed() const
 {
-  return !interrupted &&
-         std::all_of(outcomes.begin(), outcomes.end(), [](const ProbeOutcome& outcome) { return outcome.passed; });
+  return !interrupted
+         && std::all_of(outcomes.begin(), outcomes.end(), [](const ProbeOutcome& outcome) { return outcome.passed; });
 }
 
 } // namespace noodle::live

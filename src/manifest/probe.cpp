@@ -71,12 +71,11 @@ std::string describe_probe(const Probe& probe)
   case ProbeKind::tcp: what = fmt::format("connect {}", probe.address); break;
   case ProbeKind::exec: what = fmt::format("run {} expecting exit 0", probe_target(probe)); break;
   }
-  return fmt::format("{} ({}): {}; {}every {} ms, timeout {} ms, {} pass{} / {} failure{}", probe.name,
-                     to_string(probe.kind), what,
-                     probe.initial_delay_ms > 0 ? fmt::format("after {} ms, ", probe.initial_delay_ms) : "",
-                     probe.period_ms, probe.timeout_ms, probe.success_threshold,
-                     probe.success_threshold == 1 ? "" : "es", probe.failure_threshold,
-                     probe.failure_threshold == 1 ? "" : "s");
+  return fmt::format(
+      "{} ({}): {}; {}every {} ms, timeout {} ms, {} pass{} / {} failure{}", probe.name, to_string(probe.kind), what,
+      probe.initial_delay_ms > 0 ? fmt::format("after {} ms, ", probe.initial_delay_ms) : "", probe.period_ms,
+      probe.timeout_ms, probe.success_threshold, probe.success_threshold == 1 ? "" : "es", probe.failure_threshold,
+      probe.failure_threshold == 1 ? "" : "s");
 }
 
 bool names_instance(std::string_view text)

@@ -14,13 +14,13 @@ namespace {
 
 const std::vector<std::string> k_kinds = {"http", "tcp", "exec"};
 const std::vector<std::string> k_probe_fields = {
-  "kind",      "name",      "url",              "expect_status",     "body_contains",     "address", "command",
-  "timeout_ms", "period_ms", "initial_delay_ms", "success_threshold", "failure_threshold",
+    "kind",    "name",       "url",       "expect_status",    "body_contains",     "address",
+    "command", "timeout_ms", "period_ms", "initial_delay_ms", "success_threshold", "failure_threshold",
 };
 // The fields only one kind takes.
 const std::vector<std::pair<std::string, ProbeKind>> k_kind_fields = {
-  {"url", ProbeKind::http},     {"expect_status", ProbeKind::http}, {"body_contains", ProbeKind::http},
-  {"address", ProbeKind::tcp}, {"command", ProbeKind::exec},
+    {"url", ProbeKind::http},    {"expect_status", ProbeKind::http}, {"body_contains", ProbeKind::http},
+    {"address", ProbeKind::tcp}, {"command", ProbeKind::exec},
 };
 
 // The shortest period: a probe is no busy loop.

@@ -22,11 +22,10 @@ Attempt attempt_http(const std::string& url, const HttpExpect& expect, std::chro
     }
   }
   if (reply->status < expect.status_min || reply->status > expect.status_max) {
-    return {Attempt::Outcome::failed,
-            fmt::format("status {}, expected {}", reply->status,
-                        expect.status_min == expect.status_max
-                            ? fmt::format("{}", expect.status_min)
-                            : fmt::format("{}-{}", expect.status_min, expect.status_max))};
+    return {Attempt::Outcome::failed, fmt::format("status {}, expected {}", reply->status,
+                                                  expect.status_min == expect.status_max
+                                                      ? fmt::format("{}", expect.status_min)
+                                                      : fmt::format("{}-{}", expect.status_min, expect.status_max))};
   }
   if (!expect.body_contains.empty() && reply->body.find(expect.body_contains) == std::string::npos) {
     return {Attempt::Outcome::failed,

@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <memory>
 #include <cerrno>
+#include <memory>
 
 #include <fcntl.h>
 #include <netdb.h>

@@ -26,9 +26,9 @@ const fs::path& probe_archives()
   static TempDir dir;
   static bool made = false;
   if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
-                            " --catalog " + source_path("tests/data/live-catalog") + " --out " +
-                            (dir / "out").string() + " >/dev/null";
+    const std::string cmd = "python3 " + source_path("scripts/make-example-archives")
+                            + " --binary " NOODLE_BINARY " --catalog " + source_path("tests/data/live-catalog")
+                            + " --out " + (dir / "out").string() + " >/dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
     made = true;
   }
@@ -49,8 +49,10 @@ struct ProbeRoot {
     dir.write("catalog/svc.yaml", "name: svc\nversion: 1.0.0\ntype: system\nhot_swappable: true\n---\n"
                                   "name: svc\nversion: 1.1.0\ntype: system\nhot_swappable: true\n"
                                   "health_check:\n  probes:\n    - kind: http\n      name: api\n"
-                                  "      url: " + url + "\n      period_ms: 20\n      timeout_ms: 500\n"
-                                  "      failure_threshold: 2\n");
+                                  "      url: "
+                                      + url
+                                      + "\n      period_ms: 20\n      timeout_ms: 500\n"
+                                        "      failure_threshold: 2\n");
     REQUIRE(nu({"upgrade", "svc", "1.0.0", "--offline"}).exit_code == 0);
     runtime = noodle::test::start_demo_runtime(root.string(), (dir / "runtime.log").string());
     REQUIRE(runtime > 0);
@@ -116,8 +118,8 @@ TEST_CASE("an http probe that fails fails the gate though the runtime says healt
   CHECK(j["error"]["code"] == "unhealthy");
   CHECK(j["status"] == "rolled_back");
   const std::string message = j["error"]["message"];
-  CHECK(message.starts_with("health gate failed at weight 50: probe 'api' (http " + server.url("/i0/health") +
-                            ") at i0 failed after 2 attempts: status 503, expected 200-399"));
+  CHECK(message.starts_with("health gate failed at weight 50: probe 'api' (http " + server.url("/i0/health")
+                            + ") at i0 failed after 2 attempts: status 503, expected 200-399"));
   CHECK(r.current() == "versions/1.0.0");
   // The runtime's own answer was healthy; the probe was asked twice for i0.
   const auto paths = server.paths();
@@ -130,9 +132,10 @@ TEST_CASE("an http probe that fails fails the gate though the runtime says healt
   bool rolled_back = false;
   for (const auto& e : shown["upgrade"]["events"]) {
     healthy_runtime = healthy_runtime || (e["phase"] == "health" && e["healthy"] == true);
-    failed_probe = failed_probe || (e["phase"] == "probe" && e["healthy"] == false &&
-                                    e["detail"].get<std::string>().find("status 503") != std::string::npos &&
-                                    e["instances"] == nlohmann::json::array({"i0"}));
+    failed_probe = failed_probe
+                   || (e["phase"] == "probe" && e["healthy"] == false
+                       && e["detail"].get<std::string>().find("status 503") != std::string::npos
+                       && e["instances"] == nlohmann::json::array({"i0"}));
     rolled_back = rolled_back || e["phase"] == "rollback";
   }
   CHECK(healthy_runtime);
@@ -175,8 +178,9 @@ TEST_CASE("upgrade --dry-run and plan list the probes the gates will run, and ru
   auto dry = r.nu({"upgrade", "svc", "1.1.0", "--dry-run"});
   INFO(dry.out << dry.err);
   CHECK(dry.exit_code == 0);
-  CHECK(dry.out.find("     probe:    api (http): GET " + server.url("/{instance}/health") +
-                     " expecting 200-399; every 20 ms, timeout 500 ms, 1 pass / 2 failures\n") != std::string::npos);
+  CHECK(dry.out.find("     probe:    api (http): GET " + server.url("/{instance}/health")
+                     + " expecting 200-399; every 20 ms, timeout 500 ms, 1 pass / 2 failures\n")
+        != std::string::npos);
   auto json = r.nu({"-o", "json", "upgrade", "svc", "1.1.0", "--dry-run"});
   const auto j = nlohmann::json::parse(json.out);
   REQUIRE(j["actions"][0]["probes"].size() == 1);
@@ -184,8 +188,8 @@ TEST_CASE("upgrade --dry-run and plan list the probes the gates will run, and ru
   auto plan = r.nu({"plan", "svc", "1.1.0"});
   INFO(plan.out << plan.err);
   CHECK(plan.exit_code == 0);
-  CHECK(plan.err.find("svc@1.1.0 gates will probe: api (http): GET " + server.url("/{instance}/health")) !=
-        std::string::npos);
+  CHECK(plan.err.find("svc@1.1.0 gates will probe: api (http): GET " + server.url("/{instance}/health"))
+        != std::string::npos);
   CHECK(server.paths().empty());
   CHECK(r.current() == "versions/1.0.0");
 }

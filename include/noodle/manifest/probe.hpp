@@ -16,8 +16,8 @@ enum class ProbeKind { http, tcp, exec };
 std::string_view to_string(ProbeKind kind);
 
 // Limits the loader holds every probe to (noodle-manifest(5)).
-inline constexpr std::uint64_t k_probe_max_ms = 600'000;      // timeout, period, initial delay
-inline constexpr std::uint32_t k_probe_max_threshold = 100;  // success and failure thresholds
+inline constexpr std::uint64_t k_probe_max_ms = 600'000;    // timeout, period, initial delay
+inline constexpr std::uint32_t k_probe_max_threshold = 100; // success and failure thresholds
 
 // One independent health probe of `health_check.probes`, after Kubernetes'
 // probes: the tool runs it itself at every health gate of a live rollout.
@@ -25,9 +25,9 @@ inline constexpr std::uint32_t k_probe_max_threshold = 100;  // success and fail
 // refuses any other "{...}".
 struct Probe {
   ProbeKind kind = ProbeKind::http;
-  std::string name;                 // as written, or the default: "<kind> <target>"
-  std::string url;                  // http: the URL to GET (http:// only)
-  int expect_status_min = 200;      // http: the statuses that pass, inclusive
+  std::string name;            // as written, or the default: "<kind> <target>"
+  std::string url;             // http: the URL to GET (http:// only)
+  int expect_status_min = 200; // http: the statuses that pass, inclusive
   int expect_status_max = 399;
   std::string body_contains;        // http: "" = any body
   std::string address;              // tcp: host:port

@@ -91,7 +91,12 @@ public:
     }
     const std::size_t n = asked.size() - 1;
     const bool pass = n >= script.size() || script[n];
-    ProbeOutcome outcome{"api", "http", "http://127.0.0.1:1/health", "", pass, pass ? 1 : 2,
+    ProbeOutcome outcome{"api",
+                         "http",
+                         "http://127.0.0.1:1/health",
+                         "",
+                         pass,
+                         pass ? 1 : 2,
                          pass ? "status 200" : "status 503, expected 200-399"};
     verdict.outcomes.push_back(outcome);
     return verdict;
@@ -102,7 +107,8 @@ public:
 struct ProbeHarness {
   StillTimer timer;
   HealthyRuntime runtime;
-  HelloInfo hello{1, "demo", "1.0.0", {"i0", "i1"}, {"hello", "prepare", "activate", "health", "commit", "rollback", "abort"}};
+  HelloInfo hello{
+      1, "demo", "1.0.0", {"i0", "i1"}, {"hello", "prepare", "activate", "health", "commit", "rollback", "abort"}};
   LiveTarget target{"web", "1.0.0", "2.0.0", "/v/2.0.0"};
   StrategyOptions options;
   std::shared_ptr<ScriptedProber> prober = std::make_shared<ScriptedProber>();
@@ -129,7 +135,8 @@ struct ProbeHarness {
 
 } // namespace
 
-TEST_CASE("live::run_strategy fails the gate and rolls back when a probe fails though the runtime says healthy", "[probe]")
+TEST_CASE("live::run_strategy fails the gate and rolls back when a probe fails though the runtime says healthy",
+          "[probe]")
 {
   for (const char* strategy : {"immediate", "gradual", "canary", "blue-green", "rolling"}) {
     DYNAMIC_SECTION(strategy)
@@ -141,7 +148,8 @@ TEST_CASE("live::run_strategy fails the gate and rolls back when a probe fails t
       REQUIRE(result.error);
       CHECK(result.error->code == ErrorCode::unhealthy);
       CHECK(result.error->message.find("probe 'api' (http http://127.0.0.1:1/health) failed after 2 attempts: status "
-                                       "503, expected 200-399") != std::string::npos);
+                                       "503, expected 200-399")
+            != std::string::npos);
       CHECK(std::find(h.runtime.calls.begin(), h.runtime.calls.end(), "commit") == h.runtime.calls.end());
       const bool probe_event = std::any_of(h.seen.begin(), h.seen.end(), [](const StrategyEvent& e) {
         return e.phase == "probe" && e.healthy == false;

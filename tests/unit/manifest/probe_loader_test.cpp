@@ -7,9 +7,9 @@
 
 #include <catch2/catch.hpp>
 
-using noodle::manifest::ProbeKind;
 using manifest_test::lines;
 using manifest_test::parse;
+using noodle::manifest::ProbeKind;
 
 namespace {
 
@@ -119,45 +119,47 @@ TEST_CASE("parse_manifests refuses bad probe values at their line and column", "
       success_threshold: 101
 )");
   CHECK(p.manifests.empty());
-  CHECK(lines(p.diagnostics) == std::vector<std::string>{
-                                   "6:12 error: field 'health_check.probes[0].url' must be an http:// URL (a probe "
-                                   "speaks plain HTTP), got 'https://example.org/health'",
-                                   "8:12 error: field 'health_check.probes[1].url': unknown placeholder '{host}' (the "
-                                   "placeholders are {instance} and {version})",
-                                   "10:16 error: field 'health_check.probes[2].address' must be host:port with a port "
-                                   "from 1 to 65535, got '127.0.0.1'",
-                                   "12:16 error: field 'health_check.probes[3].command' must be a non-empty list of "
-                                   "strings, the program and its arguments (no shell runs it), got 'check --all'",
-                                   "15:18 error: field 'health_check.probes[4].period_ms' must be an integer from 10 "
-                                   "to 600000, got '5'",
-                                   "16:26 error: field 'health_check.probes[4].failure_threshold' must be an integer "
-                                   "from 1 to 100, got '0'",
-                                   "17:22 error: field 'health_check.probes[4].expect_status' must be a status (200), a "
-                                   "class (2xx) or a range (200-399) of statuses from 100 to 599, got '2yy'",
-                                   "18:13 error: field 'health_check.probes[5].kind' must be one of http, tcp, exec, got "
-                                   "'grpc'",
-                                   "21:7 error: field 'health_check.probes[6].url' belongs to http probes, not to tcp "
-                                   "probes",
-                                   "23:16 error: field 'health_check.probes[7].command' must be a non-empty list of "
-                                   "strings, the program and its arguments (no shell runs it), got an empty list",
-                                   "26:19 error: field 'health_check.probes[8].timeout_ms' must be an integer from 1 to "
-                                   "600000, got '600001'",
-                                   "27:26 error: field 'health_check.probes[8].success_threshold' must be an integer "
-                                   "from 1 to 100, got '101'",
-                                 });
+  CHECK(lines(p.diagnostics)
+        == std::vector<std::string>{
+            "6:12 error: field 'health_check.probes[0].url' must be an http:// URL (a probe "
+            "speaks plain HTTP), got 'https://example.org/health'",
+            "8:12 error: field 'health_check.probes[1].url': unknown placeholder '{host}' (the "
+            "placeholders are {instance} and {version})",
+            "10:16 error: field 'health_check.probes[2].address' must be host:port with a port "
+            "from 1 to 65535, got '127.0.0.1'",
+            "12:16 error: field 'health_check.probes[3].command' must be a non-empty list of "
+            "strings, the program and its arguments (no shell runs it), got 'check --all'",
+            "15:18 error: field 'health_check.probes[4].period_ms' must be an integer from 10 "
+            "to 600000, got '5'",
+            "16:26 error: field 'health_check.probes[4].failure_threshold' must be an integer "
+            "from 1 to 100, got '0'",
+            "17:22 error: field 'health_check.probes[4].expect_status' must be a status (200), a "
+            "class (2xx) or a range (200-399) of statuses from 100 to 599, got '2yy'",
+            "18:13 error: field 'health_check.probes[5].kind' must be one of http, tcp, exec, got "
+            "'grpc'",
+            "21:7 error: field 'health_check.probes[6].url' belongs to http probes, not to tcp "
+            "probes",
+            "23:16 error: field 'health_check.probes[7].command' must be a non-empty list of "
+            "strings, the program and its arguments (no shell runs it), got an empty list",
+            "26:19 error: field 'health_check.probes[8].timeout_ms' must be an integer from 1 to "
+            "600000, got '600001'",
+            "27:26 error: field 'health_check.probes[8].success_threshold' must be an integer "
+            "from 1 to 100, got '101'",
+        });
 }
 
 TEST_CASE("parse_manifests refuses an unknown placeholder in health_check_endpoint and in exec arguments", "[probe]")
 {
   auto p = parse(k_head + "health_check_endpoint: http://h/{component}\n");
   CHECK(p.manifests.empty());
-  CHECK(lines(p.diagnostics) ==
-        std::vector<std::string>{"3:24 error: field 'health_check_endpoint': unknown placeholder '{component}' (the "
-                                 "placeholders are {instance} and {version})"});
+  CHECK(lines(p.diagnostics)
+        == std::vector<std::string>{"3:24 error: field 'health_check_endpoint': unknown placeholder '{component}' (the "
+                                    "placeholders are {instance} and {version})"});
   auto e = parse(k_head + "health_check:\n  probes:\n    - {kind: exec, command: [check, '{instance']}\n");
   CHECK(e.manifests.empty());
   REQUIRE(e.diagnostics.size() == 1);
-  CHECK(e.diagnostics[0].message ==
-        "field 'health_check.probes[0].command[1]': an unclosed '{' at offset 0 (the placeholders are {instance} and "
-        "{version})");
+  CHECK(
+      e.diagnostics[0].message
+      == "field 'health_check.probes[0].command[1]': an unclosed '{' at offset 0 (the placeholders are {instance} and "
+         "{version})");
 }

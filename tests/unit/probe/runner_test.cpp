@@ -12,15 +12,15 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <chrono>
-#include <thread>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <netinet/in.h>
 #include <string>
+#include <sys/socket.h>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 using namespace std::chrono_literals;
@@ -144,8 +144,8 @@ TEST_CASE("probe http checks the expected status range and the body's text", "[p
   body.failure_threshold = 1;
   auto ran = run({body});
   REQUIRE(ran.verdict.outcomes.size() == 1);
-  CHECK(ran.verdict.outcomes[0].detail ==
-        "status 200 but the body lacks 'ready' (1 failure in a row reach failure_threshold 1)");
+  CHECK(ran.verdict.outcomes[0].detail
+        == "status 200 but the body lacks 'ready' (1 failure in a row reach failure_threshold 1)");
 
   Probe exact = http_probe(server.url("/health"));
   exact.expect_status_min = 201;
@@ -303,8 +303,8 @@ TEST_CASE("probe exec that sleeps is killed with its whole process group at its 
   p.failure_threshold = 1;
   const auto ran = run({p});
   REQUIRE(ran.verdict.outcomes.size() == 1);
-  CHECK(ran.verdict.outcomes[0].detail ==
-        "timed out after 150 ms (its process group was killed) (1 failure in a row reach failure_threshold 1)");
+  CHECK(ran.verdict.outcomes[0].detail
+        == "timed out after 150 ms (its process group was killed) (1 failure in a row reach failure_threshold 1)");
   CHECK(ran.took < 1000ms);
   std::ifstream in(pid_file);
   pid_t child = 0;
