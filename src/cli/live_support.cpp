@@ -5,6 +5,7 @@
 
 #include <noodle/live/strategy.hpp>
 #include <noodle/output/engine_view.hpp>
+#include <noodle/probe/runner.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -108,6 +109,7 @@ Result<LiveConnection> connect_live(Context& ctx, const LiveCliOptions& o, const
     connection.path.strategy.fallback = o.fallback;
   }
   connection.path.timer = &live::system_timer();
+  connection.path.probers = probe::make_prober;
   connection.path.rollback_timeout = std::max(o.request_timeout, std::chrono::milliseconds(10000));
   auto* raw = runtime->get();
   connection.path.set_request_timeout = [raw](std::chrono::milliseconds t) { raw->set_request_timeout(t); };

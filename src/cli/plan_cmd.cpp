@@ -238,6 +238,12 @@ void add_plan_command(CLI::App& app, Registry& registry)
       for (const auto& w : outcome.prepared->warnings) {
         ctx.reporter.warning(w);
       }
+      // The probes the gates will run, as --dry-run lists them.
+      for (const auto& action : outcome.prepared->actions) {
+        for (const auto& probe : action.probes) {
+          ctx.reporter.note(fmt::format("{}@{} gates will probe: {}\n", action.component, action.to, probe));
+        }
+      }
     }
     const auto& result = outcome.plan;
     if (!opts->save.empty() && result.feasible) {

@@ -57,6 +57,14 @@ std::string describe_link(const RootDir& root, const std::string& component)
 
 } // namespace
 
+std::shared_ptr<live::Prober> gate_prober(const LivePath& live, const Change& change)
+{
+  if (!live.probers || change.entry == nullptr || change.restore_point) {
+    return nullptr;
+  }
+  return live.probers(change.entry->health_check.probes, change.component, change.to);
+}
+
 std::string_view to_string(StepReport::Outcome outcome)
 {
   switch (outcome) {
@@ -520,6 +528,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         options.name = change.strategy; // the plan's: a batch step's own, else --strategy
       }
       options.before_commit = switch_files;
+      options.prober = gate_prober(*request.live, change);
       options.steer = [&steering] { return steering->poll(); };
       // The runtime runs the new version for good from here: the step and
       // its events so far are recorded before the commit event is shown, so

@@ -154,6 +154,9 @@ Result<Prepared> prepare_changes(Session& session, const PrepareRequest& request
       }
       action.strategy = *chosen;
       action.runtime = describe_rollout(*chosen, request.live->hello, options);
+      if (const auto prober = gate_prober(*request.live, change)) {
+        action.probes = prober->describe();
+      }
     } else {
       action.strategy = "offline";
       action.runtime = change.from && change.entry != nullptr && !change.entry->hot_swappable

@@ -81,6 +81,31 @@ Error unhealthy(std::string_view step, const HealthReport& report)
   return e;
 }
 
+// "probe 'api' (http http://127.0.0.1:8080/i1/health) at i1 failed after 2
+// attempts: status 503, expected 200-399 (2 failures in a row reach
+// failure_threshold 2)".
+std::string probe_line(const ProbeOutcome& outcome)
+{
+  return fmt::format("probe '{}' ({} {}){} {} after {} attempt{}: {}", outcome.probe, outcome.kind, outcome.target,
+                     outcome.instance.empty() ? std::string() : fmt::format(" at {}", outcome.instance),
+                     outcome.passed ? "passed" : "failed", outcome.attempts, outcome.attempts == 1 ? "" : "s",
+                     outcome.detail);
+}
+
+Error probe_failed(std::string_view step, const ProbeVerdict& verdict)
+{
+  std::vector<std::string> lines;
+  for (const auto& outcome : verdict.outcomes) {
+    if (!outcome.passed) {
+      lines.push_back(probe_line(outcome));
+    }
+  }
+  const std::string first = lines.empty() ? std::string("a probe failed") : lines.front();
+  Error e(ErrorCode::unhealthy, fmt::format("health gate failed at {}: {}", step, first));
+  e.details = std::move(lines);
+  return e;
+}
+
 // Whether a prepare that failed may have left a version loaded: a refusal
 // loaded nothing (and may be "busy" with someone else's upgrade, which an
 // abort would drop); a lost or garbled reply leaves it unknown.
@@ -543,7 +568,7 @@ private:
     if (!report->healthy) {
       return fail(unhealthy("the preview of the prepared version, before traffic", *report));
     }
-    return {};
+    return probe_gate("the preview of the prepared version, before traffic", {});
   }
 
   // A health gate: an unhealthy report or any runtime error fails it.
@@ -561,7 +586,45 @@ private:
     if (!report->healthy) {
       return fail(unhealthy(step, *report));
     }
-    return {};
+    return probe_gate(step, instances);
+  }
+
+  // The independent probes of a gate, at `instances` (all of them when
+  // none are named). A stop or steering request interrupts them: the
+  // rollout applies it (holding while paused) and probes again from the
+  // start, so no verdict is drawn from probes cut short.
+  Result<void> probe_gate(std::string_view step, const std::vector<std::string>& instances)
+  {
+    if (!m_options.prober) {
+      return {};
+    }
+    const auto& targets = instances.empty() ? m_hello.instances : instances;
+    for (;;) {
+      if (auto r = check_stop(); !r) {
+        return r;
+      }
+      const auto verdict = m_options.prober->run(targets, m_timer, [this] { return wants_attention(); });
+      for (const auto& outcome : verdict.outcomes) {
+        StrategyEvent event;
+        event.phase = "probe";
+        event.healthy = outcome.passed;
+        if (!outcome.instance.empty()) {
+          event.instances.push_back(outcome.instance);
+        }
+        event.detail = probe_line(outcome);
+        emit(std::move(event));
+      }
+      if (verdict.interrupted) {
+        if (auto r = hold(); !r) {
+          return r;
+        }
+        continue;
+      }
+      if (!verdict.passed()) {
+        return fail(probe_failed(step, verdict));
+      }
+      return {};
+    }
   }
 
   Result<void> commit()

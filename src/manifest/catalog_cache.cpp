@@ -27,7 +27,7 @@ using detail::ScannedFile;
 
 // Bump whenever the layout below, or what a manifest or a diagnostic holds,
 // changes: a cache of another format is rebuilt.
-constexpr std::uint32_t k_format_version = 2;
+constexpr std::uint32_t k_format_version = 3;
 constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
@@ -164,6 +164,54 @@ private:
   std::size_t m_at = 0;
 };
 
+void write_probe(Writer& w, const Probe& p)
+{
+  w.u8(static_cast<std::uint8_t>(p.kind));
+  w.str(p.name);
+  w.str(p.url);
+  w.u32(static_cast<std::uint32_t>(p.expect_status_min));
+  w.u32(static_cast<std::uint32_t>(p.expect_status_max));
+  w.str(p.body_contains);
+  w.str(p.address);
+  w.u32(static_cast<std::uint32_t>(p.command.size()));
+  for (const std::string& word : p.command) {
+    w.str(word);
+  }
+  w.u64(p.timeout_ms);
+  w.u64(p.period_ms);
+  w.u64(p.initial_delay_ms);
+  w.u32(p.success_threshold);
+  w.u32(p.failure_threshold);
+  w.where(p.where);
+}
+
+Probe read_probe(Reader& r, const std::string& file)
+{
+  Probe p;
+  const std::uint8_t kind = r.u8();
+  if (kind > static_cast<std::uint8_t>(ProbeKind::exec)) {
+    throw Damaged("an unknown probe kind");
+  }
+  p.kind = static_cast<ProbeKind>(kind);
+  p.name = r.str();
+  p.url = r.str();
+  p.expect_status_min = static_cast<int>(r.u32());
+  p.expect_status_max = static_cast<int>(r.u32());
+  p.body_contains = r.str();
+  p.address = r.str();
+  const std::uint32_t words = r.count(4);
+  for (std::uint32_t i = 0; i < words; ++i) {
+    p.command.push_back(r.str());
+  }
+  p.timeout_ms = r.u64();
+  p.period_ms = r.u64();
+  p.initial_delay_ms = r.u64();
+  p.success_threshold = r.u32();
+  p.failure_threshold = r.u32();
+  p.where = r.where(file);
+  return p;
+}
+
 void encode_manifest(Writer& w, const Manifest& m)
 {
   w.str(m.name);
@@ -196,6 +244,10 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.u64(m.resources.disk_mb);
   w.u64(m.health_check.timeout_ms);
   w.u32(m.health_check.retries);
+  w.u32(static_cast<std::uint32_t>(m.health_check.probes.size()));
+  for (const Probe& p : m.health_check.probes) {
+    write_probe(w, p);
+  }
   w.str(m.entry_point);
   w.str(m.configuration_schema.is_null() ? std::string() : m.configuration_schema.dump());
   w.str(m.metadata.is_null() ? std::string() : m.metadata.dump());
@@ -283,6 +335,10 @@ Manifest decode_manifest(Reader& r, const std::string& file, RangeMemo& memo)
   m.resources.disk_mb = r.u64();
   m.health_check.timeout_ms = r.u64();
   m.health_check.retries = r.u32();
+  const std::uint32_t probes = r.count(8);
+  for (std::uint32_t i = 0; i < probes; ++i) {
+    m.health_check.probes.push_back(read_probe(r, file));
+  }
   m.entry_point = r.str();
   m.configuration_schema = decode_json(r);
   m.metadata = decode_json(r);

@@ -4,6 +4,7 @@
 
 #include "fields.hpp"
 #include "loader_files.hpp"
+#include "probe_reader.hpp"
 #include "yaml_doc.hpp"
 
 #include <fmt/format.h>
@@ -53,7 +54,7 @@ std::string field_alias(const std::string& key)
   return key;
 }
 const std::vector<std::string> k_resource_fields = {"memory_mb", "cpu_cores", "disk_mb"};
-const std::vector<std::string> k_health_fields = {"timeout_ms", "retries"};
+const std::vector<std::string> k_health_fields = {"timeout_ms", "retries", "probes"};
 const std::vector<std::string> k_archive_fields = {"file", "sha256", "size"};
 const std::vector<std::string> k_types = {"runtime", "compiler", "ai_agent", "deployment", "system"};
 
@@ -88,6 +89,7 @@ public:
     m.where = m_sink.location(root);
     bool have_name = false;
     bool have_version = false;
+    const Node* endpoint_node = nullptr;
     for (const Entry& e : entries_of(root, m_sink, "")) {
       const Node& v = *e.value;
       const std::string k = field_alias(e.key);
@@ -139,6 +141,7 @@ public:
       } else if (k == "health_check_endpoint") {
         if (auto s = read_string(v, m_sink, k)) {
           m.health_check.endpoint = *s;
+          endpoint_node = &v;
         }
       } else if (k == "location") {
         if (auto s = read_string(v, m_sink, k)) {
@@ -152,6 +155,12 @@ public:
         read_archive(v, m);
       } else {
         report_unknown_field(e, m_sink, "", k_top_fields, unknown_severity());
+      }
+    }
+    if (endpoint_node != nullptr) {
+      // The descriptor's health_check_endpoint is one more http probe.
+      if (auto probe = endpoint_probe(*endpoint_node, m_sink, m.health_check.endpoint, probe_defaults(m))) {
+        m.health_check.probes.push_back(std::move(*probe));
       }
     }
     if (!have_name) {
@@ -373,6 +382,7 @@ private:
     if (!expect_mapping(v, m_sink, field)) {
       return;
     }
+    const Node* probes = nullptr;
     for (const Entry& e : entries_of(v, m_sink, field)) {
       std::string f = join_field(field, e.key);
       if (e.key == "timeout_ms") {
@@ -380,13 +390,27 @@ private:
           m.health_check.timeout_ms = *n;
         }
       } else if (e.key == "retries") {
-        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative, UINT32_MAX)) {
+        // failure_threshold is retries + 1, at most k_probe_max_threshold.
+        if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative, k_probe_max_threshold - 1)) {
           m.health_check.retries = static_cast<std::uint32_t>(*n);
         }
+      } else if (e.key == "probes") {
+        probes = e.value; // read last: timeout_ms and retries are its defaults, wherever they stand
       } else {
         report_unknown_field(e, m_sink, field, k_health_fields, unknown_severity());
       }
     }
+    if (probes != nullptr) {
+      std::vector<Probe> read;
+      read_probes(*probes, m_sink, join_field(field, "probes"), probe_defaults(m), unknown_severity(), read);
+      // Before any endpoint probe, which the document's end adds.
+      m.health_check.probes.insert(m.health_check.probes.begin(), read.begin(), read.end());
+    }
+  }
+
+  static ProbeDefaults probe_defaults(const Manifest& m)
+  {
+    return ProbeDefaults{m.health_check.timeout_ms, m.health_check.retries + 1};
   }
 
   void read_archive(const Node& v, Manifest& m)

@@ -35,7 +35,8 @@ json hop_actions_json(const engine::Prepared& prepared)
                        {"swap", a.swap},
                        {"config", a.config},
                        {"strategy", a.strategy},
-                       {"runtime", a.runtime}});
+                       {"runtime", a.runtime},
+                       {"probes", a.probes}});
   }
   return actions;
 }
@@ -73,6 +74,9 @@ ExitCode render_dry_run(const engine::Prepared& prepared, const std::string& tit
     text += format_text("     swap:     {}\n", a.swap);
     text += format_text("     config/:  {}\n", a.config);
     text += format_text("     runtime:  {}\n", a.runtime);
+    for (const auto& probe : a.probes) {
+      text += format_text("     probe:    {}\n", probe);
+    }
   }
   text += "\ndry run: nothing was changed\n";
   r.text(text);

@@ -46,7 +46,14 @@ Loaded load()
       || !bind(handle, "curl_easy_setopt", c.easy_setopt, l.why)
       || !bind(handle, "curl_easy_perform", c.easy_perform, l.why)
       || !bind(handle, "curl_easy_getinfo", c.easy_getinfo, l.why)
-      || !bind(handle, "curl_easy_strerror", c.easy_strerror, l.why)) {
+      || !bind(handle, "curl_easy_strerror", c.easy_strerror, l.why)
+      || !bind(handle, "curl_multi_init", c.multi_init, l.why)
+      || !bind(handle, "curl_multi_cleanup", c.multi_cleanup, l.why)
+      || !bind(handle, "curl_multi_add_handle", c.multi_add_handle, l.why)
+      || !bind(handle, "curl_multi_remove_handle", c.multi_remove_handle, l.why)
+      || !bind(handle, "curl_multi_perform", c.multi_perform, l.why)
+      || !bind(handle, "curl_multi_poll", c.multi_poll, l.why)
+      || !bind(handle, "curl_multi_info_read", c.multi_info_read, l.why)) {
     return l;
   }
   if (global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {

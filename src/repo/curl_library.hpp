@@ -13,7 +13,7 @@
 
 namespace noodle::repo::detail {
 
-// libcurl's entry points that fetch uses, with curl_global_init() done.
+// libcurl's entry points that fetch and http_get use, with curl_global_init() done.
 struct CurlLibrary {
   CURL* (*easy_init)() = nullptr;
   void (*easy_cleanup)(CURL*) = nullptr;
@@ -21,6 +21,14 @@ struct CurlLibrary {
   CURLcode (*easy_perform)(CURL*) = nullptr;
   CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...) = nullptr;
   const char* (*easy_strerror)(CURLcode) = nullptr;
+  // The multi interface: a transfer that asks its stop check between polls.
+  CURLM* (*multi_init)() = nullptr;
+  CURLMcode (*multi_cleanup)(CURLM*) = nullptr;
+  CURLMcode (*multi_add_handle)(CURLM*, CURL*) = nullptr;
+  CURLMcode (*multi_remove_handle)(CURLM*, CURL*) = nullptr;
+  CURLMcode (*multi_perform)(CURLM*, int*) = nullptr;
+  CURLMcode (*multi_poll)(CURLM*, struct curl_waitfd*, unsigned int, int, int*) = nullptr;
+  CURLMsg* (*multi_info_read)(CURLM*, int*) = nullptr;
 };
 
 // The library, loaded and initialised once (thread-safe); nullptr when it

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,7 +52,18 @@ struct LivePath {
   // A rollback on the runtime gets this budget, never what is left of --timeout.
   std::chrono::milliseconds rollback_timeout{10000};
   std::function<void(std::chrono::milliseconds)> set_request_timeout; // may be empty
+  // The independent probes of a version's health gates, from its manifest's
+  // health_check.probes (the CLI fills it with probe::make_prober); null
+  // when none. May be empty: the runtime's answer alone.
+  std::function<std::shared_ptr<live::Prober>(const std::vector<manifest::Probe>& probes,
+                                              const std::string& component, const std::string& version)>
+      probers;
 };
+
+// The prober the health gates of `change` run, one code path for the run,
+// `plan` and --dry-run: the manifest's probes of the version it brings; null
+// for a rollback (no catalog entry) or when `live` has no probers.
+std::shared_ptr<live::Prober> gate_prober(const LivePath& live, const Change& change);
 
 struct TransactionRequest {
   std::string kind = "upgrade"; // "upgrade", "apply" or "rollback"

@@ -32,6 +32,7 @@ struct HopAction {
   std::string config;    // what happens to config/
   std::string strategy;  // what runs on the runtime ("offline": nothing does)
   std::string runtime;   // the same, in words
+  std::vector<std::string> probes; // the independent probes its health gates run, one line each
 };
 
 struct PrepareRequest {

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/live/prober.hpp>
 #include <noodle/live/runtime.hpp>
 #include <noodle/util/error.hpp>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +49,11 @@ struct StrategyOptions {
   // emitted, with the strategy that ran: the engine records the step there,
   // so that nothing is shown about a commit the state database does not hold.
   std::function<void(const std::string& strategy)> after_commit;
+  // The independent probes every health gate runs once the runtime's own
+  // answer is healthy (the preview of blue-green included; not the canary's
+  // analysis checks, which are the runtime's): a failed probe fails the
+  // gate. Null: the runtime's answer alone.
+  std::shared_ptr<Prober> prober;
 };
 
 // Time for the strategies: tests run them without waiting.
@@ -73,7 +80,8 @@ inline constexpr std::chrono::milliseconds k_steering_poll{20};
 Timer& system_timer();
 
 struct StrategyEvent {
-  std::string phase;   // "prepare", "activate", "health", "commit", "rollback", "abort", "fallback"
+  std::string phase;   // "prepare", "activate", "health", "probe", "commit", "rollback", "abort", "fallback",
+                       // "pause", "resume", "promote"
   std::string detail;  // e.g. "weight 25", "i1: unhealthy: slow replies"
   std::optional<int> weight;
   std::vector<std::string> instances;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/manifest/probe.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 #include <noodle/util/error.hpp>
@@ -53,9 +54,12 @@ struct Resources {
 };
 
 struct HealthCheck {
-  std::uint64_t timeout_ms = 5000;
-  std::uint32_t retries = 3;
+  std::uint64_t timeout_ms = 5000; // each probe's default timeout_ms
+  std::uint32_t retries = 3;       // each probe's default failure_threshold, less one
   std::string endpoint; // health_check_endpoint: a URL to GET; "" when absent
+  // The probes every health gate of a live rollout runs (`probes`, then the
+  // endpoint's as one http probe named "health_check_endpoint").
+  std::vector<Probe> probes;
 };
 
 struct ArchiveRef {

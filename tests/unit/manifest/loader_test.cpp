@@ -239,7 +239,7 @@ TEST_CASE("parse_manifests rejects integers beyond their field's range")
                  "resources: {memory_mb: 99999999999999999999}\n");
   CHECK(lines(p.diagnostics) ==
         std::vector<std::string>{
-          "3:25 error: field 'health_check.retries' must be at most 4294967295, got '4294967296'",
+          "3:25 error: field 'health_check.retries' must be at most 99, got '4294967296'",
           "4:24 error: field 'resources.memory_mb' must be a non-negative integer, got '99999999999999999999'",
         });
 }
