@@ -178,7 +178,7 @@ TEST_CASE("store::StateStore::open creates a private WAL database and a reopen k
   {
     RawDb raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "3");
+    CHECK(raw.text("PRAGMA user_version") == "4");
   }
   auto store = open_store(path, StateStore::Create::never);
   auto again = store.upgrade(id);
