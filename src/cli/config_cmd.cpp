@@ -207,6 +207,10 @@ void add_config_commands(CLI::App& app, Registry& registry)
           in_limits = true;
         }
         text += fmt::format("  {}: {}\n", s.key.substr(7), yaml_scalar(s.value));
+      } else if (s.value.empty()) {
+        // Not set (metrics_file): a comment, so the output still reads back.
+        in_limits = false;
+        text += fmt::format("# {}: not set\n", s.key);
       } else {
         in_limits = false;
         text += fmt::format("{}: {}\n", s.key, yaml_scalar(s.value));
