@@ -11,6 +11,12 @@ to end), of the traffic switch (the activate round trip, `switch_ms`) and of
 the link swap (`swap_ms`), against the 50-200 ms the system's description
 gives for a swap; targets: end to end under 20 ms, switch under 1 ms.
 
+Steering: a gradual rollout with a 10 s step interval is paused in the middle
+of that interval (`pause` reports its `reaction_ms`: the request written to
+the running process's acknowledgment) and then aborted (the time from
+`abort` to the upgrade's process having rolled back and exited); target
+100 ms each, medians of --steer-runs.
+
 Usage: bench/live/run.py --binary build-rel/noodle-upgrade --runtime build-rel/examples/noodle-demo-runtime
        [--runs 15] [--json FILE]
 """
@@ -94,11 +100,87 @@ def series(work, binary, runtime, launcher, runs):
     return total, switch, swap, rss
 
 
+def wait_event(path, kind, timeout=60):
+    """The first event `kind` in the JSON lines of `path`."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.endswith("\n"):
+                        e = json.loads(line)
+                        if e["event"] == kind:
+                            return e
+        except FileNotFoundError:
+            pass
+        time.sleep(0.005)
+    sys.exit("no %s event in %s" % (kind, path))
+
+
+def steering(work, binary, runtime, runs):
+    """Pause and abort in the middle of a gradual step interval: (pause reaction ms, abort-to-rolled-back ms)."""
+    shutil.rmtree(work, ignore_errors=True)
+    catalog, archives, keyring, root = (os.path.join(work, d) for d in ("catalog", "archives", "keyring", "root"))
+    for d in (catalog, archives, keyring):
+        os.makedirs(d)
+    key = os.path.join(work, "bench")
+    run([binary, "keygen", "--out", key])
+    shutil.move(key + ".pub", os.path.join(keyring, "bench.pub"))
+    docs = []
+    for i in range(2):
+        version = "1.%d.0" % i
+        src = os.path.join(work, "src-" + version)
+        common.make_component(src, 1, 20, name=NAME, version=version, seed=i)
+        doc = "name: %s\nversion: %s\ntype: runtime\nhot_swappable: true\n" % (NAME, version)
+        with open(os.path.join(src, "manifest.yaml"), "w") as f:
+            f.write(doc)
+        docs.append(doc)
+        archive = os.path.join(archives, "%s-%s.tar.gz" % (NAME, version))
+        run([binary, "pack", src, "--out", archive])
+        run([binary, "sign", archive, "--key", key + ".key"])
+        shutil.rmtree(src)
+    with open(os.path.join(catalog, NAME + ".yaml"), "w") as f:
+        f.write("---\n".join(docs))
+    nu = [binary, "--root", root, "--catalog", catalog, "--keyring", keyring, "--archives", archives]
+    run(nu + ["upgrade", NAME, "1.0.0", "--offline"])
+    server = subprocess.Popen([runtime, "--root", root, "--instances", "3"], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True)
+    pauses, aborts = [], []
+    try:
+        if "listening on" not in server.stdout.readline():
+            sys.exit("the demo runtime did not start")
+        for i in range(runs):
+            events = os.path.join(work, "events-%d.jsonl" % i)
+            proc = subprocess.Popen(nu + ["upgrade", NAME, "1.1.0", "--strategy", "gradual", "--steps", "10,50,100",
+                                          "--step-interval", "10", "--events", events],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            try:
+                first = wait_event(events, "activate")  # the first step is live; its interval has begun
+                time.sleep(0.05)
+                paused = json.loads(run(nu + ["-o", "json", "pause", str(first["upgrade_id"])]))
+                pauses.append(paused["reaction_ms"])
+                started = time.perf_counter()
+                run(nu + ["-o", "json", "abort", str(first["upgrade_id"])])
+                proc.wait(timeout=60)
+                proc.stderr.close()
+                aborts.append((time.perf_counter() - started) * 1000)
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+    finally:
+        server.terminate()
+        server.wait()
+    shutil.rmtree(work, ignore_errors=True)
+    return pauses, aborts
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--runtime", required=True)
     ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--steer-runs", type=int, default=7, help="rollouts paused and aborted (0: none)")
     ap.add_argument("--peak-rss", help="the peak_rss launcher (default: bench/peak_rss next to the binary, if built)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
@@ -114,6 +196,7 @@ def main():
     if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
         tmpfs_total = series(os.path.join("/dev/shm", "noodle-bench-live-%d" % os.getpid()), binary, runtime, None,
                              args.runs)[0]
+    pauses, aborts = steering(WORK + "-steer", binary, runtime, args.steer_runs) if args.steer_runs else ([], [])
     med = statistics.median
     print("live upgrade benchmark: %s, 1 MB in 20 files, immediate strategy, %d runs, medians" % (NAME, args.runs))
     print("  end to end (whole process):      %8.1f ms   target < 20 ms; the description's swap: 50-200 ms" % med(total))
@@ -124,12 +207,18 @@ def main():
               % med(tmpfs_total))
     if rss:
         print("  peak RSS of noodle-upgrade:      %8.1f MB" % med(rss))
+    if pauses:
+        print("  pause mid step interval, acked:  %8.1f ms   target < 100 ms (%d rollouts)" % (med(pauses), len(pauses)))
+        print("  abort mid pause, rolled back:    %8.1f ms   target < 100 ms (abort's whole process to the "
+              "upgrade's exit)" % med(aborts))
     print("  runs (ms): %s" % " ".join("%.1f" % t for t in total))
     common.write_json(args.json, {
         "benchmark": "live", "runs": args.runs,
         "ours": {"wall_ms": total, "median_ms": med(total), "peak_rss_mb": med(rss) if rss else None,
                  "switch_ms": switch, "switch_median_ms": med(switch), "swap_ms": swap, "swap_median_ms": med(swap),
-                 "tmpfs_ms": tmpfs_total, "tmpfs_median_ms": med(tmpfs_total) if tmpfs_total else None},
+                 "tmpfs_ms": tmpfs_total, "tmpfs_median_ms": med(tmpfs_total) if tmpfs_total else None,
+                 "pause_ms": pauses, "pause_median_ms": med(pauses) if pauses else None,
+                 "abort_ms": aborts, "abort_median_ms": med(aborts) if aborts else None},
         "peer": {"stated_swap_ms": [50, 200]},
     })
 

@@ -115,6 +115,8 @@ std::vector<Setting> effective_settings(const Context& ctx)
   out.push_back(from_option(ctx, app, "output", "--output", c.output.has_value(), ctx.global.output));
   out.push_back(from_option(ctx, app, "lock_timeout", "--lock-timeout", c.lock_timeout.has_value(),
                             util::duration_text(ctx.global.lock_timeout)));
+  out.push_back(from_option(ctx, app, "metrics_file", "--metrics-file", c.metrics_file.has_value(),
+                            ctx.global.metrics_file));
   // The per-command settings, as `upgrade` (and `gc`) would run with them.
   const CLI::App* upgrade = subcommand(app, "upgrade");
   if (upgrade != nullptr) {
@@ -205,6 +207,10 @@ void add_config_commands(CLI::App& app, Registry& registry)
           in_limits = true;
         }
         text += fmt::format("  {}: {}\n", s.key.substr(7), yaml_scalar(s.value));
+      } else if (s.value.empty()) {
+        // Not set (metrics_file): a comment, so the output still reads back.
+        in_limits = false;
+        text += fmt::format("# {}: not set\n", s.key);
       } else {
         in_limits = false;
         text += fmt::format("{}: {}\n", s.key, yaml_scalar(s.value));

@@ -46,6 +46,7 @@ struct GlobalOptions {
   bool strict = false;
   bool no_catalog_cache = false; // read every manifest file, neither using nor writing the catalog cache
   std::string config; // the configuration file given; read before parsing
+  std::string metrics_file; // --metrics-file: rewritten after every change (empty: none)
   // Fetching from a repository's mirrors.
   std::string ca_file;
   std::chrono::milliseconds connect_timeout{10'000};
@@ -86,6 +87,10 @@ struct Context {
   const CLI::App* app = nullptr;
   // The repository --catalog names, once open_repository verified its index.
   std::shared_ptr<repo::Repository> repository;
+  // Set once open_change_session has the root locked: the command may have
+  // changed its history, so the metrics file is written when it ends.
+  bool opened_for_change = false;
+  bool metrics_written = false; // write_metrics_file runs once
 };
 
 using Action = std::function<output::ExitCode(Context&)>;
@@ -298,6 +303,13 @@ struct Preview {
 };
 Preview preview_change(Context& ctx, const LiveCliOptions& live, const graph::PlanRequest& request,
                        const manifest::Catalog& catalog, const engine::ArchiveSource& source);
+
+// When --metrics-file (or metrics_file) is set and the command opened the
+// root for change: the metrics of the root's history, rendered as the
+// Prometheus text format, written to the file whole (temporary file, then
+// rename). A failure is only a warning: the change stands and so does the
+// exit code. Runs once per command; later calls do nothing.
+void write_metrics_file(Context& ctx);
 
 // SIGINT, SIGTERM and SIGHUP, while alive, only set a flag that stop_check()
 // turns into an interrupted / terminated / hangup error at the engine's next

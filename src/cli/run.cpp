@@ -160,6 +160,7 @@ void apply_configuration(CLI::App& app, GlobalOptions& global, const manifest::C
   default_from(app, "--socket", config.socket);
   default_from(app, "--output", config.output);
   default_from(app, "--lock-timeout", config.lock_timeout);
+  default_from(app, "--metrics-file", config.metrics_file);
   each_command(app, [&](CLI::App& cmd) {
     if (&cmd == &app) {
       return;
@@ -496,6 +497,10 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
                              "(default: {}, if present)",
                              manifest::k_default_config_path))
       ->envname("NOODLE_CONFIG");
+  app.add_option("--metrics-file", global.metrics_file,
+                 "After every change, write the root's metrics to FILE in the Prometheus text format "
+                 "(node_exporter's textfile collector)")
+      ->envname("NOODLE_METRICS_FILE");
   app.add_flag("-q,--quiet", global.quiet, "Print only results and errors");
   app.add_flag("-v,--verbose", global.verbose, "Print more detail on stderr");
   app.add_flag("--no-color", global.no_color, "Never color diagnostics");
@@ -605,7 +610,13 @@ int run(const std::vector<std::string>& args, std::istream& in, std::ostream& ou
     return output::to_int(reporter.failure(Error(ErrorCode::internal, "no command was selected")));
   }
   try {
-    return output::to_int((*registry.action)(ctx));
+    // The metrics are written as the command ends, before its result, so a
+    // warning about them reaches the JSON document; a command that ends
+    // without a result written through the reporter still writes them here.
+    reporter.before_end([&ctx] { write_metrics_file(ctx); });
+    const output::ExitCode code = (*registry.action)(ctx);
+    write_metrics_file(ctx);
+    return output::to_int(code);
   } catch (const std::exception& e) {
     // "Cannot continue": the only place an exception becomes a message.
     return output::to_int(

@@ -142,6 +142,7 @@ ChangeSession open_change_session(Context& ctx, const std::string& requested_by,
     output::render_recovery_notes(session->recovery(), ctx.reporter);
   }
   result.session.emplace(std::move(*session));
+  ctx.opened_for_change = true;
   return result;
 }
 

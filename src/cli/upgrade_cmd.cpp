@@ -267,10 +267,10 @@ output::ExitCode run_saved_plan(Context& ctx, const ChangeOptions& o)
   const auto refuse = [&](const Error& error) {
     if (!o.dry_run) {
       for (const auto& step : saved->steps) {
-        (void)session.audit("apply", step.component, step.from, step.to, "refused", std::nullopt, error.message);
+        (void)session.audit("apply", step.component, step.from, step.to, "refused", std::nullopt, error.message, error.code);
       }
       if (saved->steps.empty()) {
-        (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, error.message);
+        (void)session.audit("apply", "", std::nullopt, std::nullopt, "refused", std::nullopt, error.message, error.code);
       }
     }
     return ctx.reporter.failure(error);

@@ -318,6 +318,9 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   record.metadata_json = request.metadata_json;
   record.offline = !request.live;
   record.undoes = request.undoes;
+  if (session.locked()) {
+    record.lock_wait_ms = session.lock_wait().count();
+  }
 
   TransactionReport report;
   report.kind = request.kind;

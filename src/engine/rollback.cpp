@@ -198,7 +198,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
     if (!changes) {
       if (!options.dry_run) {
         (void)session.audit("rollback", "", std::nullopt, std::nullopt, "refused", options.upgrade,
-                            changes.error().message);
+                            changes.error().message, changes.error().code);
       }
       return fail(changes.error());
     }
@@ -211,7 +211,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
       auto active = current_version(session.root(), options.component);
       if (!options.dry_run) {
         (void)session.audit("rollback", options.component, active ? *active : std::nullopt, options.to_version,
-                            "refused", std::nullopt, point.error().message);
+                            "refused", std::nullopt, point.error().message, point.error().code);
       }
       return fail(point.error());
     }
@@ -238,7 +238,7 @@ Result<TransactionReport> rollback(Session& session, const RollbackOptions& opti
       e.details.push_back("roll back the whole upgrade with --upgrade ID (see `history`), or pass --force");
       for (const auto& c : request.changes) {
         if (!options.dry_run) {
-          (void)session.audit("rollback", c.component, c.from, c.to, "refused", options.upgrade, e.message);
+          (void)session.audit("rollback", c.component, c.from, c.to, "refused", options.upgrade, e.message, e.code);
         }
       }
       return fail(std::move(e));

@@ -136,10 +136,13 @@ Result<Session> Session::open_for_change(const Layout& layout, std::chrono::mill
   session.m_root.emplace(std::move(*root));
   const RootDir& dir = *session.m_root;
   LockHolder me{actor.pid, actor.user, actor.command, session.now()};
+  const auto asked = std::chrono::steady_clock::now();
   auto lock = RootLock::acquire(dir, rel::lock(), lock_timeout, me, on_wait, waiting);
   if (!lock) {
     return fail(lock.error());
   }
+  session.m_lock_wait =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
   session.m_lock.emplace(std::move(*lock));
   // A first run may have died between creating the directory and the
   // database: an empty state directory (only the lock) is still a first use.
@@ -217,7 +220,7 @@ Result<Session> Session::open_for_reading(const Layout& layout, Clock clock, Act
 
 Result<void> Session::audit(std::string action, std::string component, std::optional<std::string> from,
                             std::optional<std::string> to, std::string outcome, std::optional<std::int64_t> upgrade_id,
-                            std::string detail)
+                            std::string detail, std::optional<ErrorCode> code)
 {
   if (!m_store) {
     return {};
@@ -234,6 +237,9 @@ Result<void> Session::audit(std::string action, std::string component, std::opti
   e.outcome = std::move(outcome);
   e.upgrade_id = upgrade_id;
   e.detail = std::move(detail);
+  if (code) {
+    e.error_code = std::string(error_code_name(*code));
+  }
   auto appended = m_store->append_audit(e);
   if (!appended) {
     return fail(appended.error());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/status.hpp>
+#include <noodle/engine/steer.hpp>
 #include <noodle/state/installed.hpp>
 
 #include <fmt/format.h>
@@ -78,6 +79,9 @@ Result<StatusReport> status(Session& session, const std::optional<std::string>& 
     }
     RunningUpgrade r;
     r.alive = process_matches(record.pid, record.pid_start);
+    if (r.alive) {
+      r.steering = steering_state(session.layout(), record.id);
+    }
     r.record = std::move(record);
     r.operations = std::move(*ops);
     report.running.push_back(std::move(r));

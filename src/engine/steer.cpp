@@ -180,6 +180,25 @@ Result<SteerReport> steer(Session& session, std::int64_t id, SteerAction action,
   return report;
 }
 
+std::optional<std::string> steering_state(const Layout& layout, std::int64_t id)
+{
+  const Request asked = read_request(request_file(layout, id));
+  if (asked.seq == 0) {
+    return std::nullopt;
+  }
+  const json ack = read_json(ack_file(layout, id));
+  if (ack.is_null() || ack.value("seq", std::int64_t{0}) < asked.seq) {
+    return std::nullopt;
+  }
+  if (asked.promote) {
+    return "promoted";
+  }
+  if (asked.paused) {
+    return "paused";
+  }
+  return std::nullopt;
+}
+
 SteeringInbox::SteeringInbox(const Layout& layout, std::int64_t id, std::function<store::Millis()> now)
   : m_request(request_file(layout, id)), m_ack(ack_file(layout, id)), m_now(std::move(now))
 {

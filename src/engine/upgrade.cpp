@@ -22,7 +22,7 @@ void audit_refusal(Session& session, const UpgradeOptions& options, const state:
     (void)session.audit(options.kind, item.component,
                         current != nullptr ? std::optional(current->version.to_string()) : std::nullopt,
                         item.version ? std::optional(item.version->to_string()) : std::nullopt, "refused", std::nullopt,
-                        refusal.message);
+                        refusal.message, refusal.code);
   }
 }
 

@@ -22,7 +22,7 @@ using namespace detail;
 const std::vector<std::string> k_fields = {
     "root",     "catalog",       "keyring",  "archives", "socket", "output",  "strategy",
     "lock_timeout", "timeout", "request_timeout", "lease", "step_interval", "analysis", "limits", "gc_keep",
-    "point_retention_days"};
+    "point_retention_days", "metrics_file"};
 struct LimitField {
   const char* name;
   std::optional<std::uint64_t> Config::Limits::*member;
@@ -100,6 +100,8 @@ void read_config(const Node& root, Sink& sink, Config& config)
       config.archives = read_path(v, sink, k);
     } else if (k == "socket") {
       config.socket = read_path(v, sink, k);
+    } else if (k == "metrics_file") {
+      config.metrics_file = read_path(v, sink, k);
     } else if (k == "output") {
       config.output = read_choice(v, sink, k, {"text", "json"});
     } else if (k == "strategy") {

@@ -330,7 +330,8 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
   }
   json running = json::array();
   for (const auto& u : report.running) {
-    text += format_text("\n{} {} {} by {} (pid {}, started {}): {}\n", u.alive ? "ACTIVE" : "INTERRUPTED",
+    text += format_text("\n{}{} {} {} by {} (pid {}, started {}): {}\n", u.alive ? "ACTIVE" : "INTERRUPTED",
+                        u.steering ? " (" + *u.steering + ")" : std::string(),
                         u.record.kind, u.record.id, u.record.requested_by, u.record.pid,
                         format_age(u.record.started_at, now), changes_text(u.operations));
     if (!u.alive) {
@@ -338,6 +339,7 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
     }
     json j = upgrade_json(u.record, u.operations);
     j["state"] = u.alive ? "active" : "interrupted";
+    j["steering"] = u.steering ? json(*u.steering) : json(nullptr);
     running.push_back(std::move(j));
   }
   const auto& n = report.counts;

@@ -171,8 +171,18 @@ nlohmann::ordered_json Reporter::error_json(const Error& error)
   return j;
 }
 
+void Reporter::run_before_end()
+{
+  if (m_before_end) {
+    auto hook = std::move(m_before_end);
+    m_before_end = nullptr;
+    hook();
+  }
+}
+
 ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
 {
+  run_before_end();
   if (json()) {
     nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", true}};
     j.update(body);
@@ -186,6 +196,7 @@ ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
 
 ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, ExitCode code)
 {
+  run_before_end();
   if (json()) {
     nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", false}};
     j.update(body);

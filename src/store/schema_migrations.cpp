@@ -12,7 +12,7 @@ namespace noodle::store::detail {
 namespace {
 
 // Each entry takes the schema from version i + 1 to i + 2. Only ever append.
-constexpr std::array<const char*, 2> k_steps = {
+constexpr std::array<const char*, 3> k_steps = {
     // 2: links between upgrades, who cancelled, per-operation times and the
     // strategy that ran, the events of live rollouts, and where each floor
     // came from.
@@ -45,6 +45,13 @@ ALTER TABLE floors ADD COLUMN reason TEXT;
     // never reused against a catalog that names an archive).
     R"sql(
 ALTER TABLE file_records ADD COLUMN archive_sha256 TEXT;
+)sql",
+    // 4: what the metrics file reports that history did not keep: the error
+    // code of a refusal in the audit trail, and how long a change waited for
+    // the root's lock.
+    R"sql(
+ALTER TABLE audit ADD COLUMN error_code TEXT;
+ALTER TABLE upgrades ADD COLUMN lock_wait_ms INTEGER;
 )sql",
 };
 

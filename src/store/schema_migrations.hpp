@@ -13,7 +13,7 @@
 namespace noodle::store::detail {
 
 // The schema version this build writes (PRAGMA user_version).
-inline constexpr std::int64_t k_current_schema_version = 3;
+inline constexpr std::int64_t k_current_schema_version = 4;
 
 // Brings a database at schema version `from` (>= 1) to the current one, each
 // step in its own transaction with the new user_version, so a crash leaves a

@@ -33,7 +33,8 @@ Error no_row(std::string_view what, std::int64_t id)
 constexpr const char* k_upgrade_columns =
     "u.id, u.kind, u.status, u.started_at, u.finished_at, u.requested_by, u.uid, u.user, u.command, u.pid, "
     "u.pid_start, u.strategy, u.priority, u.metadata_json, u.error, u.cancel_requested, u.offline, u.undoes, "
-    "u.cancelled_by, (SELECT max(r.id) FROM upgrades r WHERE r.undoes = u.id AND r.status = 'completed')";
+    "u.cancelled_by, (SELECT max(r.id) FROM upgrades r WHERE r.undoes = u.id AND r.status = 'completed'), "
+    "u.lock_wait_ms";
 
 Result<UpgradeRecord> read_upgrade(sqlite3* db, const Statement& s)
 {
@@ -63,6 +64,7 @@ Result<UpgradeRecord> read_upgrade(sqlite3* db, const Statement& s)
   r.undoes = s.optional_int_at(17);
   r.cancelled_by = s.optional_text_at(18);
   r.rolled_back_by = s.optional_int_at(19);
+  r.lock_wait_ms = s.optional_int_at(20);
   return r;
 }
 
@@ -109,7 +111,8 @@ RollbackPoint read_point(const Statement& s)
 }
 
 constexpr const char* k_audit_columns =
-    "id, time, uid, user, command, action, component, from_version, to_version, outcome, upgrade_id, detail";
+    "id, time, uid, user, command, action, component, from_version, to_version, outcome, upgrade_id, detail, "
+    "error_code";
 
 AuditEntry read_audit(const Statement& s)
 {
@@ -126,6 +129,7 @@ AuditEntry read_audit(const Statement& s)
   a.outcome = s.text_at(9);
   a.upgrade_id = s.optional_int_at(10);
   a.detail = s.text_at(11);
+  a.error_code = s.optional_text_at(12);
   return a;
 }
 
@@ -226,8 +230,8 @@ Result<std::int64_t> StateStore::begin_upgrade(const UpgradeRecord& record)
   auto stmt = Statement::prepare(db,
                                  "INSERT INTO upgrades (kind, status, started_at, finished_at, requested_by, uid, "
                                  "user, command, pid, pid_start, strategy, priority, metadata_json, error, "
-                                 "cancel_requested, offline, undoes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                 "?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                                 "cancel_requested, offline, undoes, lock_wait_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                 "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
                                  "record an upgrade");
   if (!stmt) {
     return fail(stmt.error());
@@ -248,7 +252,8 @@ Result<std::int64_t> StateStore::begin_upgrade(const UpgradeRecord& record)
       .bind_text(14, record.error)
       .bind_int(15, record.cancel_requested ? 1 : 0)
       .bind_int(16, record.offline ? 1 : 0)
-      .bind_optional_int(17, record.undoes);
+      .bind_optional_int(17, record.undoes)
+      .bind_optional_int(18, record.lock_wait_ms);
   if (auto r = stmt->run(); !r) {
     return fail(r.error());
   }
@@ -541,8 +546,8 @@ Result<std::int64_t> StateStore::append_audit(const AuditEntry& entry)
   sqlite3* db = m_db.get();
   auto stmt = Statement::prepare(db,
                                  "INSERT INTO audit (time, uid, user, command, action, component, from_version, "
-                                 "to_version, outcome, upgrade_id, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-                                 "?10, ?11)",
+                                 "to_version, outcome, upgrade_id, detail, error_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                                 "?8, ?9, ?10, ?11, ?12)",
                                  "append to the audit trail");
   if (!stmt) {
     return fail(stmt.error());
@@ -557,7 +562,8 @@ Result<std::int64_t> StateStore::append_audit(const AuditEntry& entry)
       .bind_optional_text(8, entry.to_version)
       .bind_text(9, entry.outcome)
       .bind_optional_int(10, entry.upgrade_id)
-      .bind_text(11, entry.detail);
+      .bind_text(11, entry.detail)
+      .bind_optional_text(12, entry.error_code);
   if (auto r = stmt->run(); !r) {
     return fail(r.error());
   }

@@ -249,6 +249,11 @@ TEST_CASE("pause holds a gradual rollout in its step interval within 100 ms, the
   INFO(svc.dump());
   CHECK(svc["weight"] == 50);
   CHECK(svc["active"] == "1.0.0");
+  // `status` says it is paused.
+  auto status = json::parse(r.nu({"-o", "json", "status", "--offline"}).out);
+  REQUIRE(status["running"].size() == 1);
+  CHECK(status["running"][0]["steering"] == "paused");
+  CHECK(r.nu({"status", "--offline"}).out.find("ACTIVE (paused) upgrade") != std::string::npos);
 
   auto [resumed, took2] = r.steer("resume", id);
   CHECK(resumed["state"] == "running");

@@ -457,6 +457,7 @@ def scenario(tool, run, work, source_dir, demo_runtime):
         slow, running_id = start_slow()
         run.run("pause.json", ["pause", str(running_id)], 0, True)
         run.run("pause.json", ["pause", "9999"], 2, False)
+        run.run("status.json", ["status", "--offline"], 0, True)  # a running upgrade that is paused
         run.run("resume.json", ["resume", str(running_id)], 0, True)
         run.run("resume.json", ["resume", str(running_id)], 2, False)
         run.run("cancel.json", ["cancel", str(running_id), "--wait", "60s"], 0, True)

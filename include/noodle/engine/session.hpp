@@ -82,10 +82,15 @@ public:
   // What the recovery run by open_for_change did.
   const RecoveryReport& recovery() const { return m_recovery; }
 
-  // An audit entry stamped with now() and the actor; `to` and `from` optional.
+  // An audit entry stamped with now() and the actor; `to` and `from`
+  // optional; `code` is kept with a refusal or failure (the metrics count
+  // refusals by it).
   Result<void> audit(std::string action, std::string component, std::optional<std::string> from,
                      std::optional<std::string> to, std::string outcome, std::optional<std::int64_t> upgrade_id,
-                     std::string detail);
+                     std::string detail, std::optional<ErrorCode> code = std::nullopt);
+  // How long open_for_change waited for the root's lock (zero for a read
+  // session); recorded with each change.
+  std::chrono::milliseconds lock_wait() const { return m_lock_wait; }
 
   Session(Session&&) noexcept = default;
   Session& operator=(Session&&) noexcept = default;
@@ -99,6 +104,7 @@ private:
   std::optional<RootLock> m_lock;
   std::optional<store::StateStore> m_store;
   RecoveryReport m_recovery;
+  std::chrono::milliseconds m_lock_wait{0};
 };
 
 } // namespace noodle::engine

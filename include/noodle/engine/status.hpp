@@ -25,6 +25,7 @@ struct RunningUpgrade {
   store::UpgradeRecord record;
   std::vector<store::OperationRecord> operations;
   bool alive = false; // its process still runs; otherwise it is interrupted (recover finishes it)
+  std::optional<std::string> steering; // "paused" or "promoted" as the run applied it (steer.hpp)
 };
 
 struct StatusReport {

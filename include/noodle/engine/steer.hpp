@@ -43,6 +43,11 @@ struct SteerReport {
 // paused, a pause after a promote), or io.
 Result<SteerReport> steer(Session& session, std::int64_t id, SteerAction action, std::chrono::milliseconds wait);
 
+// What the running upgrade `id` applied of the operators' last request:
+// "paused" or "promoted" once the run acknowledged it; nullopt when nothing
+// was asked, the run has not applied the last request yet, or it runs on.
+std::optional<std::string> steering_state(const Layout& layout, std::int64_t id);
+
 // The running side: what operators asked of upgrade `id`. poll() reads the
 // request file (absent: nothing asked) and acknowledges a request it sees
 // for the first time, stamped with `now`. The files go with the inbox.

@@ -22,6 +22,7 @@ struct Config {
   std::optional<std::string> archives;
   std::optional<std::string> socket;
   std::optional<std::string> output;   // text | json
+  std::optional<std::string> metrics_file; // the Prometheus text file written after every change
   std::optional<std::string> strategy; // one of batch_strategies()
   // Durations (util::parse_duration: "30", "1.5", "500ms", "5s", "2m",
   // "1h"), each at most util::k_max_duration.

@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -62,6 +63,11 @@ public:
   void diagnostic(const manifest::Diagnostic& d);
   void diagnostics(const std::vector<manifest::Diagnostic>& ds);
 
+  // Runs `hook` once, when the command ends (success, refusal or failure),
+  // before its result is written: what it warns about still goes into the
+  // JSON document.
+  void before_end(std::function<void()> hook) { m_before_end = std::move(hook); }
+
   // Ends a successful command: JSON mode prints {"ok": true, ...body}.
   ExitCode success(nlohmann::ordered_json body = nlohmann::ordered_json::object(), ExitCode code = ExitCode::ok);
   // Ends a command whose result is a refusal or failure but still carries a
@@ -81,6 +87,8 @@ private:
   std::ostream* m_events = nullptr;
   Style m_style;
   nlohmann::ordered_json m_warnings = nlohmann::ordered_json::array();
+  std::function<void()> m_before_end;
+  void run_before_end();
 };
 
 } // namespace noodle::output

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <noodle/archive/tree_digest.hpp>
+#include <noodle/store/history_totals.hpp>
 #include <noodle/util/error.hpp>
 
 #include <cstdint>
@@ -51,6 +52,7 @@ struct UpgradeRecord {
   std::optional<std::int64_t> undoes;         // a rollback of that upgrade (`rollback --upgrade`)
   std::optional<std::string> cancelled_by;    // who asked `cancel` (the requester, else the user)
   std::optional<std::int64_t> rolled_back_by; // read only: the completed rollback that undid this one
+  std::optional<Millis> lock_wait_ms;         // how long it waited for the root's lock (unknown before schema 4)
 };
 
 // One component change inside an upgrade, carried out in `seq` order.
@@ -112,6 +114,7 @@ struct AuditEntry {
   std::string outcome; // "completed", "failed", "refused", "cancelled", "rolled_back", ...
   std::optional<std::int64_t> upgrade_id;
   std::string detail; // the error message, a warning such as "unsigned archive", ...
+  std::optional<std::string> error_code; // a refusal's or failure's ErrorCode name
 };
 
 // A component's version floor and where it came from: the upgrade that
@@ -251,6 +254,10 @@ public:
   Result<Counts> counts(std::optional<std::string_view> component);
   // The newest finished_at of a completed upgrade touching `component`.
   Result<std::optional<Millis>> last_completed(std::string_view component);
+
+  // Every total a metrics file reports, in one read transaction
+  // (history_totals.cpp).
+  Result<HistoryTotals> history_totals();
 
   // PRAGMA integrity_check: "ok" or the problems it lists, one per line.
   Result<std::string> integrity_check();

@@ -178,7 +178,7 @@ TEST_CASE("store::StateStore::open creates a private WAL database and a reopen k
   {
     RawDb raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "wal");
-    CHECK(raw.text("PRAGMA user_version") == "3");
+    CHECK(raw.text("PRAGMA user_version") == "4");
   }
   auto store = open_store(path, StateStore::Create::never);
   auto again = store.upgrade(id);
@@ -309,7 +309,7 @@ TEST_CASE("store::StateStore::open refuses an unknown schema version as corrupt_
   REQUIRE_FALSE(store);
   CHECK(store.error().code == ErrorCode::corrupt_state);
   CHECK(store.error().message ==
-        fmt::format("state database '{}' has schema version 7; this build knows 3", path.string()));
+        fmt::format("state database '{}' has schema version 7; this build knows 4", path.string()));
 }
 
 TEST_CASE("store::StateStore::open never lays a schema over a foreign database", "[store]")
