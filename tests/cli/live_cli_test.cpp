@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Live upgrades through the built binary against the demo runtime on a real
 // Unix socket: every strategy, and each way a rollout can fail.
+#include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/runtime_ask.hpp"
 #include "support/temp_dir.hpp"
@@ -24,25 +25,10 @@ using noodle::test::ask;
 using noodle::test::run_binary;
 using noodle::test::source_path;
 using noodle::test::TempDir;
+using noodle::test::live_archives;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path& live_archives()
-{
-  static TempDir dir;
-  static bool made = false;
-  if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
-                            " --catalog " + source_path("tests/data/live-catalog") + " --out " +
-                            (dir / "out").string() + " >/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    made = true;
-  }
-  static const fs::path out = dir / "out";
-  return out;
-}
-
 
 // A root with svc 1.0.0 (and legacy 1.0.0) and the demo runtime serving it.
 struct LiveRoot {

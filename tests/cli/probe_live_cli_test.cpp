@@ -3,6 +3,7 @@
 // demo runtime on a real socket: the runtime says healthy, an http probe to a
 // server of the test decides.
 #include "support/http_server.hpp"
+#include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -17,24 +18,10 @@ using noodle::test::HttpServer;
 using noodle::test::run_binary;
 using noodle::test::source_path;
 using noodle::test::TempDir;
+using noodle::test::live_archives;
 namespace fs = std::filesystem;
 
 namespace {
-
-const fs::path& probe_archives()
-{
-  static TempDir dir;
-  static bool made = false;
-  if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives")
-                            + " --binary " NOODLE_BINARY " --catalog " + source_path("tests/data/live-catalog")
-                            + " --out " + (dir / "out").string() + " >/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    made = true;
-  }
-  static const fs::path out = dir / "out";
-  return out;
-}
 
 // A root with svc 1.0.0 under the demo runtime, and a catalog whose svc
 // 1.1.0 (healthy to the runtime) carries an http probe to `url`.
@@ -71,8 +58,8 @@ struct ProbeRoot {
   {
     std::vector<std::string> full = {"--root",     root.string(),
                                      "--catalog",  catalog.string(),
-                                     "--keyring",  (probe_archives() / "keyring").string(),
-                                     "--archives", (probe_archives() / "archives").string()};
+                                     "--keyring",  (live_archives() / "keyring").string(),
+                                     "--archives", (live_archives() / "archives").string()};
     full.insert(full.end(), args.begin(), args.end());
     return run_binary(full);
   }

@@ -3,6 +3,7 @@
 // the demo runtime: pause, resume, promote and abort, each measured from the
 // request to the moment the running process took it, in the middle of a step
 // interval or an analysis; and blue-green's preview of the prepared version.
+#include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/runtime_ask.hpp"
 #include "support/temp_dir.hpp"
@@ -29,6 +30,7 @@ using noodle::test::source_path;
 using noodle::test::TempDir;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
+using noodle::test::live_archives;
 namespace fs = std::filesystem;
 
 namespace {
@@ -37,21 +39,6 @@ namespace {
 // machine (two cores shared with other builds) gets on top.
 constexpr double k_promised_ms = 100;
 constexpr double k_loaded_machine_ms = 150;
-
-const fs::path& archives()
-{
-  static TempDir dir;
-  static bool made = false;
-  if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives")
-                            + " --binary " NOODLE_BINARY " --catalog " + source_path("tests/data/live-catalog")
-                            + " --out " + (dir / "out").string() + " >/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    made = true;
-  }
-  static const fs::path out = dir / "out";
-  return out;
-}
 
 double wall_ms()
 {
@@ -104,8 +91,8 @@ struct SteeredRoot {
   {
     return {"--root",     root.string(),
             "--catalog",  source_path("tests/data/live-catalog"),
-            "--keyring",  (archives() / "keyring").string(),
-            "--archives", (archives() / "archives").string()};
+            "--keyring",  (live_archives() / "keyring").string(),
+            "--archives", (live_archives() / "archives").string()};
   }
 
   noodle::test::ProcessResult nu(std::vector<std::string> args)

@@ -25,18 +25,31 @@ void write_file(const fs::path& p, const std::string& text)
   std::ofstream(p, std::ios::binary) << text;
 }
 
+namespace {
+
+// Every version of the catalog at `catalog` (relative to the source tree)
+// packed and signed once into a directory that lives for the test run.
+fs::path pack_catalog(const std::string& catalog, TempDir& dir)
+{
+  const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
+                          " --catalog " + source_path(catalog) + " --out " + (dir / "out").string() + " >/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return dir / "out";
+}
+
+} // namespace
+
 const fs::path& example_archives()
 {
   static TempDir dir;
-  static bool made = false;
-  if (!made) {
-    const std::string cmd = "python3 " + source_path("scripts/make-example-archives") + " --binary " NOODLE_BINARY
-                            " --catalog " + source_path("manifests") + " --out " + (dir / "out").string() +
-                            " >/dev/null";
-    REQUIRE(std::system(cmd.c_str()) == 0);
-    made = true;
-  }
-  static const fs::path out = dir / "out";
+  static const fs::path out = pack_catalog("manifests", dir);
+  return out;
+}
+
+const fs::path& live_archives()
+{
+  static TempDir dir;
+  static const fs::path out = pack_catalog("tests/data/live-catalog", dir);
   return out;
 }
 

@@ -25,6 +25,8 @@ void write_file(const std::filesystem::path& p, const std::string& text);
 // Every example catalog version packed and signed once per test run:
 // archives/ and keyring/ under the returned directory.
 const std::filesystem::path& example_archives();
+// The same for the live tests' catalog (tests/data/live-catalog).
+const std::filesystem::path& live_archives();
 
 // Versions to install, one (component, version) each.
 using Versions = std::vector<std::pair<std::string, std::string>>;
