@@ -594,3 +594,73 @@ TEST_CASE("status --watch -o json streams a JSON line per refresh: the weight ri
   // The progress file went with the change.
   CHECK(!fs::exists(r.root / ".noodle-upgrade" / "steering" / (std::to_string(id) + ".progress")));
 }
+
+TEST_CASE("status --watch off a terminal prints each refresh after a separator line, and SIGINT ends it with 130",
+          "[live][steer][watch]")
+{
+  SteeredRoot r;
+  r.start({"--strategy", "canary", "--analysis", "30", "--health-interval", "5"});
+  const fs::path text_file = r.dir / "watch.txt";
+  const fs::path err_file = r.dir / "watch.err";
+  std::vector<std::string> args = r.base();
+  for (const char* a : {"status", "--watch", "--interval", "50ms", "--offline"}) {
+    args.emplace_back(a);
+  }
+  const pid_t watcher = fork();
+  REQUIRE(watcher >= 0);
+  if (watcher == 0) {
+    const int fd = ::open(text_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    std::string binary = NOODLE_BINARY;
+    argv.push_back(binary.data());
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    ::execv(NOODLE_BINARY, argv.data());
+    _exit(127);
+  }
+  const auto read_all = [](const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const auto separators = [&] {
+    const std::string text = read_all(text_file);
+    std::size_t n = 0;
+    for (std::size_t at = text.find("\n---\n"); at != std::string::npos; at = text.find("\n---\n", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (separators() < 3 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(separators() >= 3);
+  REQUIRE(::kill(watcher, SIGINT) == 0);
+  int status = 0;
+  const auto stop_until = std::chrono::steady_clock::now() + 2s;
+  while (::waitpid(watcher, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > stop_until) {
+      ::kill(watcher, SIGKILL);
+      ::waitpid(watcher, &status, 0);
+      FAIL("status --watch did not stop at SIGINT");
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  const std::string text = read_all(text_file);
+  INFO(text);
+  // No terminal: no escape sequences, and each refresh is whole.
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find("ACTIVE upgrade") != std::string::npos);
+  CHECK(text.find("canary: step 1") != std::string::npos);
+  CHECK(text.find("s to the next gate") != std::string::npos);
+  CHECK(read_all(err_file).empty());
+}
