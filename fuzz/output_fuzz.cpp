@@ -165,7 +165,7 @@ Rendered render_all(std::string_view data, bool benign, output::Format format)
   status.components.push_back({f.next(), f.next(), record.started_at, f.maybe(), f.maybe(), true});
   status.runtime_asked = f.maybe().has_value();
   status.runtime_note = f.next();
-  status.running.push_back({record, ops, false, std::nullopt});
+  status.running.push_back({record, ops, false, std::nullopt, std::nullopt});
   run([&](output::Reporter& r) { output::render_status(status, record.started_at + 60'000, r); });
   store::AuditEntry audit;
   audit.user = f.next();

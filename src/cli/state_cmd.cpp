@@ -18,6 +18,9 @@
 #include <ctime>
 #include <limits>
 #include <memory>
+#include <thread>
+
+#include <unistd.h>
 
 namespace noodle::cli {
 
@@ -32,6 +35,8 @@ struct StateOptions {
   std::uint32_t keep = 2;
   bool gc_dry_run = false;
   bool status_offline = false;
+  bool watch = false;
+  std::chrono::milliseconds interval{1000};
   bool recover_dry_run = false;
   std::int64_t upgrade_id = 0;
   std::chrono::milliseconds wait{30'000};
@@ -153,6 +158,10 @@ void add_state_commands(CLI::App& app, Registry& registry)
                              "noodle-upgrade status jit_compiler");
   status->add_option("NAME", o->name, "Only this component");
   status->add_flag("--offline", o->status_offline, "Do not ask the runtime what it runs");
+  status->add_flag("--watch", o->watch,
+                   "Refresh until no upgrade runs: step, weight, time to the next gate, health (-o json: a line each)");
+  add_duration_option(status, "--interval", o->interval, "Time between --watch refreshes (default 1s)",
+                      util::k_positive_duration);
   on_run(status, registry, [o](Context& ctx) {
     auto opened = open_for_component(ctx, o->name);
     if (opened.exit) {
@@ -170,14 +179,56 @@ void add_state_commands(CLI::App& app, Registry& registry)
         unreachable = connected.error().message;
       }
     }
-    auto report = engine::status(*opened.session, maybe(o->name), runtime.get());
-    if (report && !runtime) {
-      report->runtime_note = o->status_offline ? "not asked (--offline)" : unreachable;
+    const auto compute = [&]() {
+      auto report = engine::status(*opened.session, maybe(o->name), runtime.get());
+      if (report && !runtime) {
+        report->runtime_note = o->status_offline ? "not asked (--offline)" : unreachable;
+      }
+      return report;
+    };
+    if (!o->watch) {
+      auto report = compute();
+      if (!report) {
+        return ctx.reporter.failure(report.error());
+      }
+      return output::render_status(*report, opened.session->now(), ctx.reporter);
     }
-    if (!report) {
-      return ctx.reporter.failure(report.error());
+    // --watch: compute and render again every --interval until no upgrade
+    // runs (one last refresh shows that), or SIGINT. A terminal is redrawn
+    // in place; anything else gets each refresh whole after a separator
+    // line; -o json gets one JSON line per refresh.
+    StopSignals signals;
+    const auto stop = signals.stop_check();
+    const bool redraw = !ctx.reporter.json() && &ctx.out == &std::cout && isatty(STDOUT_FILENO) == 1;
+    for (int refresh = 0;; ++refresh) {
+      auto report = compute();
+      if (!report) {
+        return ctx.reporter.failure(report.error());
+      }
+      if (redraw) {
+        ctx.out << "\x1b[H\x1b[2J";
+      } else if (refresh > 0 && !ctx.reporter.json()) {
+        ctx.out << "---\n";
+      }
+      const output::ExitCode code = output::render_status(*report, opened.session->now(), ctx.reporter);
+      ctx.out << std::flush;
+      const bool running = std::any_of(report->running.begin(), report->running.end(),
+                                       [](const engine::RunningUpgrade& u) { return u.alive; });
+      if (code != output::ExitCode::ok || !running) {
+        return code;
+      }
+      const auto until = std::chrono::steady_clock::now() + o->interval;
+      while (std::chrono::steady_clock::now() < until) {
+        if (stop()) {
+          return output::ExitCode::interrupted;
+        }
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(10), until - std::chrono::steady_clock::now()));
+      }
+      if (stop()) {
+        return output::ExitCode::interrupted;
+      }
     }
-    return output::render_status(*report, opened.session->now(), ctx.reporter);
   });
 
   auto* history = add_command(app, "history", "Show finished upgrades and rollbacks, or the audit trail",

@@ -2,6 +2,7 @@
 #include <noodle/archive/tree_digest.hpp>
 #include <noodle/engine/change.hpp>
 #include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/progress.hpp>
 #include <noodle/engine/steer.hpp>
 #include <noodle/manifest/names.hpp>
 #include <noodle/semver/version.hpp>
@@ -391,8 +392,11 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   // Operators steer a live rollout (pause, resume, promote) through files
   // the strategy polls while it waits.
   std::optional<SteeringInbox> steering;
+  // Where the rollout is, for `status` (the file goes with the change).
+  std::optional<ProgressTracker> progress;
   if (request.live) {
     steering.emplace(session.layout(), report.upgrade_id, [&session] { return session.now(); });
+    progress.emplace(session.layout(), report.upgrade_id);
   }
 
   // Live events carry the upgrade they belong to and the wall-clock time;
@@ -416,6 +420,9 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     kept.instances = event.instances;
     kept.healthy = event.healthy;
     events.push_back(std::move(kept));
+    if (progress) {
+      progress->on_event(event, event.time_ms);
+    }
     if (request.live && request.live->on_event) {
       request.live->on_event(event);
     }
@@ -558,6 +565,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
                                     std::filesystem::absolute(
                                         session.layout().version_dir(change.component, change.to))
                                         .string()};
+      progress->begin(options, change.component, change.from.value_or(""), change.to, session.now());
       // Signals, `cancel` and --timeout stop a rollout between its requests too.
       auto rollout = live::run_strategy(*request.live->runtime, request.live->hello, target, options,
                                         *request.live->timer, stamped, should_stop);

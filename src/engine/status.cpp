@@ -81,6 +81,7 @@ Result<StatusReport> status(Session& session, const std::optional<std::string>& 
     r.alive = process_matches(record.pid, record.pid_start);
     if (r.alive) {
       r.steering = steering_state(session.layout(), record.id);
+      r.progress = read_progress(session.layout(), record.id);
     }
     r.record = std::move(record);
     r.operations = std::move(*ops);

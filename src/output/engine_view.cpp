@@ -299,6 +299,62 @@ ExitCode render_recover(const engine::RecoveryReport& report, Reporter& r)
                     {"removed", report.removed}});
 }
 
+namespace {
+
+// The analysis or step-interval time left, never below zero.
+std::optional<store::Millis> time_left(const engine::Progress& p, store::Millis now)
+{
+  if (!p.analysis_until) {
+    return std::nullopt;
+  }
+  return std::max<store::Millis>(0, *p.analysis_until - now);
+}
+
+std::string progress_text(const engine::Progress& p, store::Millis now)
+{
+  std::string line = format_text("  {} {} -> {} {}: step {}", p.component, p.from_version.empty() ? "-" : p.from_version,
+                                 p.to_version, p.strategy, p.step);
+  if (p.steps > 0) {
+    line += format_text("/{}", p.steps);
+  }
+  if (p.weight) {
+    line += format_text(", weight {}%", *p.weight);
+  }
+  if (const auto left = time_left(p, now)) {
+    line += format_text(", {:.1f} s to the next gate", static_cast<double>(*left) / 1000.0);
+  }
+  line += "\n";
+  if (!p.health.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [instance, healthy] : p.health) {
+      parts.push_back(format_text("{} {}", instance == "*" ? "all" : instance, healthy ? "healthy" : "UNHEALTHY"));
+    }
+    line += format_text("  health: {}\n", fmt::format("{}", fmt::join(parts, ", ")));
+  }
+  return line;
+}
+
+json progress_json(const engine::Progress& p, store::Millis now)
+{
+  json health = json::array();
+  for (const auto& [instance, healthy] : p.health) {
+    health.push_back({{"instance", instance == "*" ? json(nullptr) : json(instance)}, {"healthy", healthy}});
+  }
+  const auto left = time_left(p, now);
+  return {{"component", p.component},
+          {"from_version", p.from_version.empty() ? json(nullptr) : json(p.from_version)},
+          {"to_version", p.to_version},
+          {"strategy", p.strategy},
+          {"step", p.step},
+          {"steps", p.steps > 0 ? json(p.steps) : json(nullptr)},
+          {"weight", p.weight ? json(*p.weight) : json(nullptr)},
+          {"analysis_left_ms", left ? json(*left) : json(nullptr)},
+          {"health", std::move(health)},
+          {"updated_at", time_or_null(p.updated)}};
+}
+
+} // namespace
+
 ExitCode render_status(const engine::StatusReport& report, store::Millis now, Reporter& r)
 {
   std::string text;
@@ -337,9 +393,13 @@ ExitCode render_status(const engine::StatusReport& report, store::Millis now, Re
     if (!u.alive) {
       text += "  its process is gone; the next changing command (or `noodle-upgrade recover`) finishes or undoes it\n";
     }
+    if (u.progress) {
+      text += progress_text(*u.progress, now);
+    }
     json j = upgrade_json(u.record, u.operations);
     j["state"] = u.alive ? "active" : "interrupted";
     j["steering"] = u.steering ? json(*u.steering) : json(nullptr);
+    j["progress"] = u.progress ? progress_json(*u.progress, now) : json(nullptr);
     running.push_back(std::move(j));
   }
   const auto& n = report.counts;

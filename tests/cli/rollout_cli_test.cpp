@@ -11,7 +11,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <functional>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
@@ -453,4 +455,199 @@ TEST_CASE("the configuration's timeout bounds a live rollout, which rolls back p
   CHECK(j["status"] == "rolled_back");
   CHECK(took < 10s); // not the 20 s step interval
   CHECK(r.svc()["active"] == "1.0.0");
+}
+
+TEST_CASE("status --watch -o json streams a JSON line per refresh: the weight rises, a pause shows, and it exits 0 "
+          "when the rollout ends",
+          "[live][steer][watch]")
+{
+  SteeredRoot r;
+  const auto id =
+      r.start({"--strategy", "gradual", "--steps", "20,40,60,80,100", "--step-interval", "0.4", "--lease", "5"});
+  // The watcher, in the background, its lines in a file.
+  const fs::path lines_file = r.dir / "watch.jsonl";
+  std::vector<std::string> args = r.base();
+  for (const char* a : {"-o", "json", "status", "--watch", "--interval", "50ms", "--offline"}) {
+    args.emplace_back(a);
+  }
+  const pid_t watcher = fork();
+  REQUIRE(watcher >= 0);
+  if (watcher == 0) {
+    const int fd = ::open(lines_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    std::vector<char*> argv;
+    std::string binary = NOODLE_BINARY;
+    argv.push_back(binary.data());
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    ::execv(NOODLE_BINARY, argv.data());
+    _exit(127);
+  }
+  const auto read_lines = [&] {
+    std::vector<std::string> lines;
+    std::ifstream in(lines_file);
+    std::string line;
+    while (std::getline(in, line)) {
+      lines.push_back(line);
+    }
+    return lines;
+  };
+  const auto weight_of = [](const json& line) -> int {
+    if (!line.contains("running") || line["running"].empty() || line["running"][0]["progress"].is_null()) {
+      return -1;
+    }
+    const auto& w = line["running"][0]["progress"]["weight"];
+    return w.is_null() ? -1 : w.get<int>();
+  };
+  const auto wait_for_line = [&](const std::function<bool(const json&)>& wanted) {
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < until) {
+      auto lines = read_lines();
+      // The last line may be half written: only whole lines count.
+      for (const auto& line : lines) {
+        auto parsed = json::parse(line, nullptr, false);
+        if (!parsed.is_discarded() && wanted(parsed)) {
+          return true;
+        }
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  // On the way: at weight 40 or more, a pause; the watcher shows it paused.
+  CHECK(wait_for_line([&](const json& l) { return weight_of(l) >= 40; }));
+  // The plain status shows the step too.
+  const auto text = r.nu({"status", "--offline"}).out;
+  INFO(text);
+  CHECK(text.find("gradual: step ") != std::string::npos);
+  CHECK(text.find("/5, weight ") != std::string::npos);
+  r.steer("pause", id);
+  CHECK(wait_for_line([](const json& l) { return !l["running"].empty() && l["running"][0]["steering"] == "paused"; }));
+  std::this_thread::sleep_for(200ms);
+  r.steer("resume", id);
+  auto [code, result] = r.finish(10s);
+  INFO(result.dump());
+  CHECK(code == 0);
+
+  // The watcher ends by itself once nothing runs, with exit 0.
+  int status = 0;
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (::waitpid(watcher, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > until) {
+      ::kill(watcher, SIGKILL);
+      ::waitpid(watcher, &status, 0);
+      FAIL("status --watch did not end after the rollout");
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+
+  const auto lines = read_lines();
+  REQUIRE(lines.size() >= 5);
+  std::vector<int> weights;
+  bool paused = false;
+  bool time_left = false;
+  bool health = false;
+  for (const auto& line : lines) {
+    INFO(line);
+    auto parsed = json::parse(line, nullptr, false);
+    REQUIRE(!parsed.is_discarded());
+    CHECK(parsed["ok"] == true);
+    if (const int w = weight_of(parsed); w >= 0) {
+      weights.push_back(w);
+    }
+    if (!parsed["running"].empty()) {
+      const auto& u = parsed["running"][0];
+      paused = paused || u["steering"] == "paused";
+      if (!u["progress"].is_null()) {
+        CHECK(u["progress"]["strategy"] == "gradual");
+        CHECK(u["progress"]["steps"] == 5);
+        time_left = time_left || !u["progress"]["analysis_left_ms"].is_null();
+        health = health || !u["progress"]["health"].empty();
+      }
+    }
+  }
+  CHECK(paused);
+  CHECK(time_left);
+  CHECK(health);
+  REQUIRE(weights.size() >= 2);
+  CHECK(std::is_sorted(weights.begin(), weights.end()));
+  CHECK(weights.back() > weights.front());
+  // The last refresh shows nothing running.
+  CHECK(json::parse(lines.back())["running"].empty());
+  // The progress file went with the change.
+  CHECK(!fs::exists(r.root / ".noodle-upgrade" / "steering" / (std::to_string(id) + ".progress")));
+}
+
+TEST_CASE("status --watch off a terminal prints each refresh after a separator line, and SIGINT ends it with 130",
+          "[live][steer][watch]")
+{
+  SteeredRoot r;
+  r.start({"--strategy", "canary", "--analysis", "30", "--health-interval", "5"});
+  const fs::path text_file = r.dir / "watch.txt";
+  const fs::path err_file = r.dir / "watch.err";
+  std::vector<std::string> args = r.base();
+  for (const char* a : {"status", "--watch", "--interval", "50ms", "--offline"}) {
+    args.emplace_back(a);
+  }
+  const pid_t watcher = fork();
+  REQUIRE(watcher >= 0);
+  if (watcher == 0) {
+    const int fd = ::open(text_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(err, 2);
+    std::vector<char*> argv;
+    std::string binary = NOODLE_BINARY;
+    argv.push_back(binary.data());
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    ::execv(NOODLE_BINARY, argv.data());
+    _exit(127);
+  }
+  const auto read_all = [](const fs::path& path) {
+    std::ifstream in(path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const auto separators = [&] {
+    const std::string text = read_all(text_file);
+    std::size_t n = 0;
+    for (std::size_t at = text.find("\n---\n"); at != std::string::npos; at = text.find("\n---\n", at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  const auto until = std::chrono::steady_clock::now() + 5s;
+  while (separators() < 3 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(10ms);
+  }
+  CHECK(separators() >= 3);
+  REQUIRE(::kill(watcher, SIGINT) == 0);
+  int status = 0;
+  const auto stop_until = std::chrono::steady_clock::now() + 2s;
+  while (::waitpid(watcher, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > stop_until) {
+      ::kill(watcher, SIGKILL);
+      ::waitpid(watcher, &status, 0);
+      FAIL("status --watch did not stop at SIGINT");
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  const std::string text = read_all(text_file);
+  INFO(text);
+  // No terminal: no escape sequences, and each refresh is whole.
+  CHECK(text.find('\x1b') == std::string::npos);
+  CHECK(text.find("ACTIVE upgrade") != std::string::npos);
+  CHECK(text.find("canary: step 1") != std::string::npos);
+  CHECK(text.find("s to the next gate") != std::string::npos);
+  CHECK(read_all(err_file).empty());
 }

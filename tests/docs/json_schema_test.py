@@ -177,6 +177,23 @@ class Runner:
         self.forms.setdefault(schema, set()).add(self.contract.form_of(schema, document))
         return document
 
+    def check_lines(self, label, schema, stdout, ok=None, at_least=1):
+        """A stream of JSON lines (status --watch): each one compact document, api_version first, valid against
+        `schema`; returns them."""
+        documents = []
+        lines = stdout.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        else:
+            self.problems.append("%s: the stream does not end with a newline: %r" % (label, stdout[-200:]))
+        for line in lines:
+            document = self.check_stdout(label + " (a line)", schema, line + "\n", ok)
+            if document is not None:
+                documents.append(document)
+        if len(documents) < at_least:
+            self.problems.append("%s: expected at least %d JSON lines, got %d" % (label, at_least, len(documents)))
+        return documents
+
     def check_events(self, label, stderr, at_least=1):
         lines = [line for line in stderr.split("\n") if line.strip()]
         for line in lines:
@@ -467,6 +484,10 @@ def scenario(tool, run, work, source_dir, demo_runtime):
         run.run("abort.json", ["abort", str(running_id)], 2, False)
         stopped(slow, "aborted")
         slow, running_id = start_slow()
+        # Watched while it runs: a JSON line per refresh until the promoted rollout ends.
+        watcher = tool.start(root, ["-o", "json", "status", "--watch", "--interval", "50ms", "--offline"])
+        run.commands.add("status")
+        time.sleep(0.3)
         run.run("promote.json", ["promote", str(running_id)], 0, True)
         run.run("promote.json", ["promote", "0"], 2, False)
         out, err = slow.communicate(timeout=rootkit.STEP_TIMEOUT)
@@ -474,6 +495,20 @@ def scenario(tool, run, work, source_dir, demo_runtime):
             run.problems.append("the promoted upgrade exited %d, expected 0" % slow.returncode)
         run.check_stdout("upgrade telemetry_agent (promoted)", "upgrade.json", out, True)
         run.check_events("upgrade telemetry_agent (promoted)", err)
+        try:
+            out, err = watcher.communicate(timeout=rootkit.STEP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            watcher.kill()
+            out, err = watcher.communicate()
+            run.problems.append("status --watch did not end after the upgrade it watched")
+        if watcher.returncode != 0:
+            run.problems.append("status --watch exited %d, expected 0: %s" % (watcher.returncode, err[-300:]))
+        lines = run.check_lines("status --watch", "status-watch.json", out, True, at_least=2)
+        if not any(d.get("running") and d["running"][0].get("progress") for d in lines):
+            run.problems.append("status --watch never showed the rollout's progress")
+        if lines and lines[-1].get("running"):
+            run.problems.append("status --watch's last line still shows a running upgrade")
+        run.run("status-watch.json", ["status", "--watch", "--interval", "0"], 2, False)
         run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "no-such-strategy"], 2, False)
         failed = run.run("upgrade.json", ["upgrade", "model_gateway", "1.3.0", "--strategy", "canary", "--analysis",
                                           "1"], 1, False, live=True)

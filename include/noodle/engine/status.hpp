@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/engine/progress.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/live/runtime.hpp>
 #include <noodle/store/state_store.hpp>
@@ -26,6 +27,7 @@ struct RunningUpgrade {
   std::vector<store::OperationRecord> operations;
   bool alive = false; // its process still runs; otherwise it is interrupted (recover finishes it)
   std::optional<std::string> steering; // "paused" or "promoted" as the run applied it (steer.hpp)
+  std::optional<Progress> progress;    // where its live rollout is (progress.hpp), for display only
 };
 
 struct StatusReport {
