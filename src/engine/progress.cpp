@@ -123,7 +123,7 @@ void ProgressTracker::on_event(const live::StrategyEvent& event, store::Millis n
   } else if (event.phase == "activate") {
     ++p.step;
     p.weight = event.weight;
-    p.health.clear();
+    // The last gate's health stays shown until the next gate replaces it.
     const auto wait = m_step_interval.count() > 0 ? m_step_interval : m_analysis;
     if (wait.count() > 0) {
       p.analysis_until = now + wait.count();
