@@ -13,9 +13,10 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -174,7 +175,7 @@ Result<Digest> copy_and_hash(int in, int out, const std::filesystem::path& archi
   Sha256 hash;
   std::uint64_t total = 0;
   std::uint64_t expected = 0;
-  if (struct stat st {}; progress != nullptr && ::fstat(in, &st) == 0 && st.st_size > 0) {
+  if (struct stat st{}; progress != nullptr && ::fstat(in, &st) == 0 && st.st_size > 0) {
     expected = static_cast<std::uint64_t>(st.st_size);
   }
   const util::ProgressScope scope(progress);
@@ -376,7 +377,8 @@ Result<VerifiedArchive> copy_privately(Fd in, const std::filesystem::path& archi
   // 5. The copied bytes are the signed bytes.
   const std::string hex = digest->hex();
   if (statement != nullptr && hex != statement->sha256) {
-    Error e(ErrorCode::integrity, fmt::format("archive sha256 {} does not match the signed {}", hex, statement->sha256));
+    Error e(ErrorCode::integrity,
+            fmt::format("archive sha256 {} does not match the signed {}", hex, statement->sha256));
     if (digest->size != statement->size) {
       e.details.push_back(fmt::format("the archive is {} bytes, the signed size is {}", digest->size, statement->size));
     }
@@ -550,33 +552,65 @@ Error pass_error(Error error, int fd, const std::optional<SignatureFile>& signat
 
 } // namespace
 
-Result<VerifiedExtraction> verify_and_extract(const std::filesystem::path& archive, const SignatureSource& source,
-                                              int dir_fd, const std::filesystem::path& shown, const Limits& limits)
+namespace {
+
+// One pass over an archive against its signature: the archive opened once,
+// the signature (if any) verified, and what the pass fills as it reads.
+struct SignedPass {
+  Fd in;
+  std::optional<SignatureFile> signature;
+  Sha256 hash;
+  std::string manifest_text;
+  bool checked = false;
+
+  // The extractor's pass: every byte into the hash, manifest.yaml kept, and
+  // steps 5 and 6 (finish_pass) once the whole file is read.
+  detail::ExtractPass extract_pass(const std::filesystem::path& archive, VerifiedArchive& verified)
+  {
+    detail::ExtractPass pass;
+    pass.input_hash = &hash;
+    pass.manifest = &manifest_text;
+    pass.manifest_limit = k_max_archive_manifest_bytes;
+    pass.check = [this, &archive, &verified]() -> Result<void> {
+      checked = true;
+      return finish_pass(hash, manifest_text, signature, archive, verified);
+    };
+    return pass;
+  }
+  Error error(Error e) { return pass_error(std::move(e), in.get(), signature, checked); }
+};
+
+Result<std::unique_ptr<SignedPass>> open_signed(const std::filesystem::path& archive, const SignatureSource& source,
+                                                const Limits& limits)
 {
   auto archive_fd = open_archive(archive, limits);
   if (!archive_fd) {
     return fail(archive_fd.error());
   }
-  Fd in(*archive_fd);
+  auto pass = std::make_unique<SignedPass>();
+  pass->in = Fd(*archive_fd);
   auto signature = signature_of(source);
   if (!signature) {
     return fail(signature.error());
   }
-  Sha256 hash;
-  std::string manifest_text;
+  pass->signature = std::move(*signature);
+  return pass;
+}
+
+} // namespace
+
+Result<VerifiedExtraction> verify_and_extract(const std::filesystem::path& archive, const SignatureSource& source,
+                                              int dir_fd, const std::filesystem::path& shown, const Limits& limits)
+{
+  auto signed_pass = open_signed(archive, source, limits);
+  if (!signed_pass) {
+    return fail(signed_pass.error());
+  }
+  SignedPass& sp = **signed_pass;
   VerifiedExtraction out;
-  bool checked = false;
-  detail::ExtractPass pass;
-  pass.input_hash = &hash;
-  pass.manifest = &manifest_text;
-  pass.manifest_limit = k_max_archive_manifest_bytes;
-  pass.check = [&]() -> Result<void> {
-    checked = true;
-    return finish_pass(hash, manifest_text, *signature, archive, out.archive);
-  };
-  auto report = detail::extract(in.get(), dir_fd, shown, limits, pass);
+  auto report = detail::extract(sp.in.get(), dir_fd, shown, limits, sp.extract_pass(archive, out.archive));
   if (!report) {
-    return fail(pass_error(std::move(report.error()), in.get(), *signature, checked));
+    return fail(sp.error(std::move(report.error())));
   }
   out.report = std::move(*report);
   return out;
@@ -585,46 +619,31 @@ Result<VerifiedExtraction> verify_and_extract(const std::filesystem::path& archi
 Result<VerifiedArchive> inspect_archive(const std::filesystem::path& archive, const SignatureSource& source,
                                         InspectDepth depth, const Limits& limits, ExtractReport* judged)
 {
-  auto archive_fd = open_archive(archive, limits);
-  if (!archive_fd) {
-    return fail(archive_fd.error());
+  auto signed_pass = open_signed(archive, source, limits);
+  if (!signed_pass) {
+    return fail(signed_pass.error());
   }
-  Fd in(*archive_fd);
-  auto signature = signature_of(source);
-  if (!signature) {
-    return fail(signature.error());
-  }
-  Sha256 hash;
-  std::string manifest_text;
+  SignedPass& sp = **signed_pass;
   VerifiedArchive verified;
   if (depth == InspectDepth::every_entry) {
-    bool checked = false;
-    detail::ExtractPass pass;
-    pass.input_hash = &hash;
-    pass.manifest = &manifest_text;
-    pass.manifest_limit = k_max_archive_manifest_bytes;
-    pass.check = [&]() -> Result<void> {
-      checked = true;
-      return finish_pass(hash, manifest_text, *signature, archive, verified);
-    };
-    auto report = detail::check_extraction(in.get(), limits, pass);
+    auto report = detail::check_extraction(sp.in.get(), limits, sp.extract_pass(archive, verified));
     if (!report) {
-      return fail(pass_error(std::move(report.error()), in.get(), *signature, checked));
+      return fail(sp.error(std::move(report.error())));
     }
     if (judged != nullptr) {
       *judged = std::move(*report);
     }
     return verified;
   }
-  auto text = detail::read_member(in.get(), "manifest.yaml", k_max_archive_manifest_bytes, limits, &hash);
+  auto text = detail::read_member(sp.in.get(), "manifest.yaml", k_max_archive_manifest_bytes, limits, &sp.hash);
   if (!text) {
     Error e = std::move(text.error());
     if (e.code == ErrorCode::not_found) {
       e = Error(ErrorCode::archive_invalid, fmt::format("archive '{}' holds no manifest.yaml", archive.string()));
     }
-    return fail(pass_error(std::move(e), in.get(), *signature, false));
+    return fail(sp.error(std::move(e)));
   }
-  if (auto done = finish_pass(hash, *text, *signature, archive, verified); !done) {
+  if (auto done = finish_pass(sp.hash, *text, sp.signature, archive, verified); !done) {
     return fail(done.error());
   }
   return verified;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/progress.hpp>
+#include <noodle/engine/steer.hpp>
 #include <noodle/util/atomic_file.hpp>
 
 #include <fmt/format.h>
@@ -18,7 +19,7 @@ using json = nlohmann::json;
 
 std::filesystem::path progress_file(const Layout& layout, std::int64_t id)
 {
-  return layout.state_dir() / "steering" / fmt::format("{}.progress", id);
+  return steering_dir(layout) / fmt::format("{}.progress", id);
 }
 
 json to_json(const Progress& p)
@@ -96,8 +97,8 @@ ProgressTracker::~ProgressTracker()
   std::filesystem::remove(m_path, ec);
 }
 
-void ProgressTracker::begin(const live::StrategyOptions& options, const std::string& component,
-                            const std::string& from, const std::string& to, store::Millis now)
+void ProgressTracker::begin(const live::StrategyOptions& options, const std::string& component, const std::string& from,
+                            const std::string& to, store::Millis now)
 {
   const std::int64_t id = m_progress.upgrade_id;
   m_progress = Progress();

@@ -13,14 +13,14 @@
 
 namespace noodle::engine {
 
-namespace {
-
-using json = nlohmann::json;
-
 std::filesystem::path steering_dir(const Layout& layout)
 {
   return layout.state_dir() / "steering";
 }
+
+namespace {
+
+using json = nlohmann::json;
 
 std::filesystem::path request_file(const Layout& layout, std::int64_t id)
 {

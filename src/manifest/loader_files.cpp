@@ -8,10 +8,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cctype>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <system_error>
 #include <thread>
 
@@ -93,6 +94,24 @@ struct SubScan {
   bool ok = true;
 };
 
+// Runs `work` on `workers` threads, this one included, until each returns;
+// with fewer threads than asked when the system gives no more.
+void run_workers(std::size_t workers, const std::function<void()>& work)
+{
+  std::vector<std::thread> threads;
+  try {
+    for (std::size_t t = 1; t < workers; ++t) {
+      threads.emplace_back(work);
+    }
+  } catch (const std::system_error&) {
+    // No more threads: the ones started and this one do the rest.
+  }
+  work();
+  for (auto& t : threads) {
+    t.join();
+  }
+}
+
 // Walks one directory through its descriptor: names sorted, so that the
 // depth-first order is that of whole paths compared part by part; regular
 // files stat(2)ed relative to the directory (no path lookup from the top).
@@ -106,8 +125,8 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
   if (d == nullptr) {
     ::close(dir_fd);
     out.push_back(file_diagnostic(
-      ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(errno))),
-      top));
+        ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(errno))),
+        top));
     return false;
   }
   std::vector<DirEntry> entries;
@@ -123,8 +142,8 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     const int error = errno;
     ::closedir(d);
     out.push_back(file_diagnostic(
-      ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
-      top));
+        ErrorCode::io, fmt::format("cannot read directory '{}': {}", top.string(), lower_first(std::strerror(error))),
+        top));
     return false;
   };
   if (errno != 0) {
@@ -169,12 +188,11 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     if (found && S_ISREG(st.st_mode)) {
       files.push_back(ScannedFile{std::move(path), stamp_of(st)});
     } else if (!found || !S_ISDIR(st.st_mode)) {
-      out.push_back(file_diagnostic(ErrorCode::io,
-                                    found ? fmt::format("'{}' is {}, not a regular file: not read", path,
-                                                        file_kind(st.st_mode))
-                                          : fmt::format("cannot read '{}': {}", path,
-                                                        lower_first(std::strerror(errno))),
-                                    path));
+      out.push_back(
+          file_diagnostic(ErrorCode::io,
+                          found ? fmt::format("'{}' is {}, not a regular file: not read", path, file_kind(st.st_mode))
+                                : fmt::format("cannot read '{}': {}", path, lower_first(std::strerror(errno))),
+                          path));
     }
   }
   ::closedir(d);
@@ -189,8 +207,8 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     out.push_back(file_diagnostic(
-      ErrorCode::io, fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(std::strerror(errno))),
-      dir));
+        ErrorCode::io, fmt::format("cannot read directory '{}': {}", dir.string(), lower_first(std::strerror(errno))),
+        dir));
     return top_files;
   }
   // The top directory's subdirectories are scanned by a few threads at once
@@ -213,18 +231,7 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
   };
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const std::size_t workers = std::min<std::size_t>({std::size_t{4}, std::size_t{cores}, subs.size()});
-  std::vector<std::thread> threads;
-  try {
-    for (std::size_t t = 1; t < workers; ++t) {
-      threads.emplace_back(work);
-    }
-  } catch (const std::system_error&) {
-    // No more threads: the ones started and this one do the rest.
-  }
-  work();
-  for (auto& t : threads) {
-    t.join();
-  }
+  run_workers(workers, work);
   std::vector<ScannedFile> files;
   std::size_t total = top_files.size();
   for (const SubScan& sub : subs) {
@@ -268,18 +275,7 @@ std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>&
       out[i] = load_file(*paths[i], options);
     }
   };
-  std::vector<std::thread> threads;
-  try {
-    for (std::size_t t = 1; t < workers; ++t) {
-      threads.emplace_back(work);
-    }
-  } catch (const std::system_error&) {
-    // No more threads: the ones started and this one do the rest.
-  }
-  work();
-  for (auto& t : threads) {
-    t.join();
-  }
+  run_workers(workers, work);
   return out;
 }
 
@@ -348,7 +344,7 @@ std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std:
   // while read; a pipe's grows as it is read. Never past the limit plus one.
   FileBytes bytes;
   std::size_t capacity =
-    S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::min<std::size_t>(max_file_bytes + 1, 65536);
+      S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::min<std::size_t>(max_file_bytes + 1, 65536);
   bytes.data.reset(new char[capacity]);
   while (true) {
     if (bytes.size == capacity) {

@@ -48,6 +48,10 @@ Result<SteerReport> steer(Session& session, std::int64_t id, SteerAction action,
 // was asked, the run has not applied the last request yet, or it runs on.
 std::optional<std::string> steering_state(const Layout& layout, std::int64_t id);
 
+// Where a root's steering requests, acknowledgments and rollout progress
+// files live.
+std::filesystem::path steering_dir(const Layout& layout);
+
 // The running side: what operators asked of upgrade `id`. poll() reads the
 // request file (absent: nothing asked) and acknowledges a request it sees
 // for the first time, stamped with `now`. The files go with the inbox.
