@@ -13,12 +13,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <functional>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <fcntl.h>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -36,6 +36,30 @@ using noodle::test::live_archives;
 namespace fs = std::filesystem;
 
 namespace {
+
+// Starts the binary with `args` in the background, its stdout written to
+// `out` and its stderr to `err` (left as the test's when empty).
+pid_t spawn_binary(std::vector<std::string> args, const fs::path& out, const fs::path& err = {})
+{
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 1);
+    if (!err.empty()) {
+      ::dup2(::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+    }
+    std::vector<char*> argv;
+    std::string binary = NOODLE_BINARY;
+    argv.push_back(binary.data());
+    for (auto& a : args) {
+      argv.push_back(a.data());
+    }
+    argv.push_back(nullptr);
+    ::execv(NOODLE_BINARY, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
 
 // The reaction the steering commands promise, and the slack a loaded
 // machine (two cores shared with other builds) gets on top.
@@ -114,23 +138,7 @@ struct SteeredRoot {
     }
     full.push_back(events.string());
     full.insert(full.end(), args.begin(), args.end());
-    upgrade = fork();
-    REQUIRE(upgrade >= 0);
-    if (upgrade == 0) {
-      const int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      const int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 2);
-      std::vector<char*> argv;
-      std::string binary = NOODLE_BINARY;
-      argv.push_back(binary.data());
-      for (auto& a : full) {
-        argv.push_back(a.data());
-      }
-      argv.push_back(nullptr);
-      ::execv(NOODLE_BINARY, argv.data());
-      _exit(127);
-    }
+    upgrade = spawn_binary(full, out, "/dev/null");
     const auto until = std::chrono::steady_clock::now() + 30s;
     while (std::chrono::steady_clock::now() < until) {
       if (!phases_with("activate").empty()) {
@@ -470,21 +478,7 @@ TEST_CASE("status --watch -o json streams a JSON line per refresh: the weight ri
   for (const char* a : {"-o", "json", "status", "--watch", "--interval", "50ms", "--offline"}) {
     args.emplace_back(a);
   }
-  const pid_t watcher = fork();
-  REQUIRE(watcher >= 0);
-  if (watcher == 0) {
-    const int fd = ::open(lines_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    std::vector<char*> argv;
-    std::string binary = NOODLE_BINARY;
-    argv.push_back(binary.data());
-    for (auto& a : args) {
-      argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    ::execv(NOODLE_BINARY, argv.data());
-    _exit(127);
-  }
+  const pid_t watcher = spawn_binary(args, lines_file);
   const auto read_lines = [&] {
     std::vector<std::string> lines;
     std::ifstream in(lines_file);
@@ -593,23 +587,7 @@ TEST_CASE("status --watch off a terminal prints each refresh after a separator l
   for (const char* a : {"status", "--watch", "--interval", "50ms", "--offline"}) {
     args.emplace_back(a);
   }
-  const pid_t watcher = fork();
-  REQUIRE(watcher >= 0);
-  if (watcher == 0) {
-    const int fd = ::open(text_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    const int err = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(err, 2);
-    std::vector<char*> argv;
-    std::string binary = NOODLE_BINARY;
-    argv.push_back(binary.data());
-    for (auto& a : args) {
-      argv.push_back(a.data());
-    }
-    argv.push_back(nullptr);
-    ::execv(NOODLE_BINARY, argv.data());
-    _exit(127);
-  }
+  const pid_t watcher = spawn_binary(args, text_file, err_file);
   const auto read_all = [](const fs::path& path) {
     std::ifstream in(path);
     std::stringstream text;
