@@ -153,7 +153,9 @@ void ProgressTracker::write()
 {
   std::error_code ec;
   std::filesystem::create_directories(m_path.parent_path(), ec);
-  (void)util::write_file_atomic(m_path, to_json(m_progress).dump() + "\n", 0644);
+  // Shown only, never trusted after a crash: written whole, not synced, so a
+  // rollout's events do not wait for the disk.
+  (void)util::write_file_atomic(m_path, to_json(m_progress).dump() + "\n", 0644, util::Overwrite::yes, util::Sync::no);
 }
 
 } // namespace noodle::engine

@@ -37,7 +37,7 @@ Result<void> fsync_dir(const std::filesystem::path& dir)
 } // namespace
 
 Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
-                               Overwrite overwrite)
+                               Overwrite overwrite, Sync sync)
 {
   const auto dir = path.parent_path();
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
@@ -65,7 +65,7 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
     }
     done += static_cast<std::size_t>(n);
   }
-  if (::fsync(fd) != 0) {
+  if (sync == Sync::yes && ::fsync(fd) != 0) {
     return abandon(io_error("sync", tmpl, errno));
   }
   ::close(fd);
@@ -83,6 +83,9 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
     int err = errno;
     ::unlink(tmpl.c_str());
     return fail(io_error("replace", path, err));
+  }
+  if (sync == Sync::no) {
+    return {};
   }
   return fsync_dir(dir);
 }

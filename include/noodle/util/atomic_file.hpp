@@ -10,6 +10,9 @@
 namespace noodle::util {
 
 enum class Overwrite { no, yes };
+// Sync::no keeps the whole-or-nothing rename but skips both fsyncs: for files
+// only shown, never trusted after a crash (a rollout's progress).
+enum class Sync { no, yes };
 
 // Writes `content` to `path` so that readers see the old file or the whole
 // new one, never a part: a temporary file in the same directory, fsync, then
@@ -19,7 +22,7 @@ enum class Overwrite { no, yes };
 // ErrorCode::io + exists; with Overwrite::no an existing `path` fails with
 // ErrorCode::io "'<path>' already exists".
 Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
-                               Overwrite overwrite = Overwrite::yes);
+                               Overwrite overwrite = Overwrite::yes, Sync sync = Sync::yes);
 
 // A private (0700) temporary directory, removed with its contents on
 // destruction.
