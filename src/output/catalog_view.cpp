@@ -87,56 +87,68 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
 
 ExitCode render_component_list(const manifest::Catalog& catalog, const state::InstalledState& installed, Reporter& r)
 {
-  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  // Only the form asked for is built: for a large catalog either one costs
+  // more than loading it from the cache.
+  if (r.json()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& [name, versions] : catalog.components()) {
+      const auto& latest = versions.back();
+      const auto* inst = installed.find(name);
+      nlohmann::ordered_json vs = nlohmann::ordered_json::array();
+      for (const auto& m : versions) {
+        vs.push_back(m.version.to_string());
+      }
+      list.push_back(
+          {{"name", name},
+           {"type", manifest::to_string(latest.type)},
+           {"description", latest.description},
+           {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
+           {"latest", latest.version.to_string()},
+           {"versions", std::move(vs)}});
+    }
+    // Installed components the catalog does not know are shown too: hiding
+    // them would misreport what the runtime runs.
+    for (const auto& [name, inst] : installed.components) {
+      if (!catalog.contains(name)) {
+        list.push_back({{"name", name},
+                        {"type", nullptr},
+                        {"description", ""},
+                        {"installed", inst.version.to_string()},
+                        {"latest", nullptr},
+                        {"versions", nlohmann::ordered_json::array()}});
+      }
+    }
+    nlohmann::ordered_json body = nlohmann::ordered_json::object();
+    body["components"] = std::move(list);
+    return r.success(std::move(body));
+  }
   std::vector<std::array<std::string, 5>> rows;
   rows.push_back({"NAME", "TYPE", "INSTALLED", "LATEST", "VERSIONS"});
   for (const auto& [name, versions] : catalog.components()) {
     const auto& latest = versions.back();
     const auto* inst = installed.find(name);
-    std::string inst_text = inst != nullptr ? inst->version.to_string() : "-";
-    rows.push_back({name, std::string(manifest::to_string(latest.type)), inst_text, latest.version.to_string(),
+    rows.push_back({name, std::string(manifest::to_string(latest.type)),
+                    inst != nullptr ? inst->version.to_string() : "-", latest.version.to_string(),
                     std::to_string(versions.size())});
-    nlohmann::ordered_json vs = nlohmann::ordered_json::array();
-    for (const auto& m : versions) {
-      vs.push_back(m.version.to_string());
-    }
-    list.push_back(
-        {{"name", name},
-         {"type", manifest::to_string(latest.type)},
-         {"description", latest.description},
-         {"installed", inst != nullptr ? nlohmann::ordered_json(inst->version.to_string()) : nlohmann::ordered_json()},
-         {"latest", latest.version.to_string()},
-         {"versions", vs}});
   }
-  // Installed components the catalog does not know are shown too: hiding them
-  // would misreport what the runtime runs.
   for (const auto& [name, inst] : installed.components) {
-    if (catalog.contains(name)) {
-      continue;
+    if (!catalog.contains(name)) {
+      rows.push_back({name, "?", inst.version.to_string(), "-", "0"});
     }
-    rows.push_back({name, "?", inst.version.to_string(), "-", "0"});
-    list.push_back({{"name", name},
-                    {"type", nullptr},
-                    {"description", ""},
-                    {"installed", inst.version.to_string()},
-                    {"latest", nullptr},
-                    {"versions", nlohmann::ordered_json::array()}});
   }
-  if (!r.json()) {
-    std::array<std::size_t, 5> width{};
-    for (const auto& row : rows) {
-      for (std::size_t i = 0; i < row.size(); ++i) {
-        width[i] = std::max(width[i], shown_width(row[i]));
-      }
+  std::array<std::size_t, 5> width{};
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      width[i] = std::max(width[i], shown_width(row[i]));
     }
-    std::string text;
-    for (const auto& row : rows) {
-      text += format_text("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2], width[2],
-                          row[3], width[3], row[4]);
-    }
-    r.text(text);
   }
-  return r.success({{"components", list}});
+  std::string text;
+  for (const auto& row : rows) {
+    text += format_text("{:<{}}  {:<{}}  {:<{}}  {:<{}}  {}\n", row[0], width[0], row[1], width[1], row[2], width[2],
+                        row[3], width[3], row[4]);
+  }
+  r.text(text);
+  return r.success();
 }
 
 ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& catalog,

@@ -43,6 +43,14 @@ std::string one_line(std::string_view s)
   return escape_text(s);
 }
 
+// update() without the copy: a body may hold a whole catalog's listing.
+void merge_into(nlohmann::ordered_json& j, nlohmann::ordered_json&& body)
+{
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    j[it.key()] = std::move(it.value());
+  }
+}
+
 // The one place JSON becomes bytes. Strings that are not UTF-8 (a name on
 // disk, an old database row) have each bad byte replaced by U+FFFD rather
 // than failing the command.
@@ -185,7 +193,7 @@ ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
   run_before_end();
   if (json()) {
     nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", true}};
-    j.update(body);
+    merge_into(j, std::move(body));
     if (!m_warnings.empty()) {
       j["diagnostics"] = m_warnings;
     }
@@ -199,7 +207,7 @@ ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, Exit
   run_before_end();
   if (json()) {
     nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", false}};
-    j.update(body);
+    merge_into(j, std::move(body));
     j["error"] = error_json(error);
     if (!m_warnings.empty()) {
       j["diagnostics"] = m_warnings;
