@@ -7,10 +7,13 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
+#include <system_error>
+#include <thread>
 #include <unordered_map>
 
 #include <fcntl.h>
@@ -32,6 +35,9 @@ constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
 constexpr auto k_last_code = static_cast<std::uint32_t>(ErrorCode::hangup);
+// Below this many cached files, decoding them on this thread costs less than
+// starting another.
+constexpr std::size_t k_decode_ahead_minimum = 256;
 
 // A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
 // multiplication and a shift. It finds damage, not forgery: the cache is
@@ -564,6 +570,46 @@ std::string_view relative_to(const std::filesystem::path& dir, const std::filesy
   return full;
 }
 
+// The catalog as the cache holds it, built without looking at the files
+// (see load_catalog_cached).
+struct Speculation {
+  LoadResult result;
+  std::vector<std::string> names; // each cached file's path, as a scan spells it
+  bool ok = true;
+
+  void build(const std::filesystem::path& catalog_dir, const CacheFile& cache)
+  {
+    RangeMemo memo;
+    names.reserve(cache.entries.size());
+    try {
+      for (const auto& [rel, entry] : cache.entries) {
+        names.push_back((catalog_dir / rel).native());
+        std::optional<FileLoad> file = decode_body(entry.body, names.back(), memo);
+        if (!file) {
+          ok = false; // an archive file it names changed
+          return;
+        }
+        detail::add_file(std::move(*file), result);
+      }
+    } catch (const std::exception&) {
+      ok = false;
+    }
+  }
+
+  bool matches(const std::vector<ScannedFile>& files, const CacheFile& cache) const
+  {
+    if (!ok || files.size() != cache.entries.size() || names.size() != files.size()) {
+      return false;
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (files[i].path.native() != names[i] || !(cache.entries[i].second.key == files[i].stamp)) {
+        return false;
+      }
+    }
+    return true;
+  }
+};
+
 } // namespace
 
 std::string catalog_cache_name(const std::filesystem::path& catalog_dir, const LoadOptions& options)
@@ -593,11 +639,33 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   }
   const bool usable = u.why_rebuilt.empty();
 
+  // While the catalog is scanned (a stat(2) of every file: most of a warm
+  // run), another thread builds the catalog the cache holds as it is. It is
+  // the answer only when the scan then finds exactly the cached files with
+  // the same keys and nothing to report; else it is dropped.
+  Speculation guess;
+  std::optional<std::jthread> guesser; // joined however this ends
+  if (usable && result.diagnostics.empty() && cache.entries.size() >= k_decode_ahead_minimum) {
+    try {
+      guesser.emplace([&] { guess.build(catalog_dir, cache); });
+    } catch (const std::system_error&) {
+      guesser.reset();
+    }
+  }
   const std::vector<ScannedFile> files = detail::scan_catalog(catalog_dir, result.diagnostics);
+  if (guesser) {
+    guesser->join();
+    guesser.reset();
+    if (result.diagnostics.empty() && guess.matches(files, cache)) {
+      u.state = CacheUse::State::fresh;
+      return std::move(guess.result);
+    }
+    guess = Speculation{}; // freed before the files are read, not held beside them
+  }
   // First which files the cache holds unchanged; then the others, read all
   // at once; then every file in the catalog's order, a cached one decoded
-  // just before it is added, so that no more than one file's manifests are
-  // held twice.
+  // (by another thread, a little ahead) and moved into the catalog, so that
+  // no file's manifests are held twice.
   std::vector<const CachedEntry*> hits(files.size(), nullptr);
   // The next entry in order when it is the file's, else (once a file was
   // added, removed or renamed) a lookup by path.
@@ -640,18 +708,48 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   // is tried again on the next run).
   std::vector<std::string_view> records(files.size());
   std::vector<std::string> encoded(files.size());
-  RangeMemo memo;
+  // The cached files are decoded one thread ahead of the adding below, in
+  // the same order, each into its own slot; a slot left empty is a cached
+  // file to read again.
+  std::vector<std::optional<FileLoad>> decoded(files.size());
+  std::atomic<std::size_t> ready{0};
+  const auto decode_all = [&] {
+    RangeMemo memo;
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      if (hits[i] != nullptr) {
+        try {
+          decoded[i] = decode_body(hits[i]->body, files[i].path.string(), memo);
+        } catch (const std::exception&) {
+          // The checksum matched, so this is a bug or a foreign writer: the
+          // file itself is read instead.
+          decoded[i].reset();
+        }
+      }
+      ready.store(i + 1, std::memory_order_release);
+      ready.notify_one();
+    }
+  };
+  std::optional<std::jthread> decoder; // joined however this ends
+  if (files.size() - read.size() >= k_decode_ahead_minimum) {
+    try {
+      decoder.emplace(decode_all);
+    } catch (const std::system_error&) {
+      decoder.reset();
+    }
+  }
+  if (!decoder) {
+    decode_all();
+  }
   std::size_t next_read = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
+    for (std::size_t seen = ready.load(std::memory_order_acquire); seen <= i;
+         seen = ready.load(std::memory_order_acquire)) {
+      ready.wait(seen, std::memory_order_acquire);
+    }
     std::optional<FileLoad> file;
     if (hits[i] != nullptr) {
-      try {
-        file = decode_body(hits[i]->body, files[i].path.string(), memo);
-      } catch (const std::exception&) {
-        // The checksum matched, so this is a bug or a foreign writer: read
-        // the file itself.
-        file.reset();
-      }
+      file = std::move(decoded[i]);
+      decoded[i].reset();
       if (file) {
         records[i] = hits[i]->record;
       } else {
@@ -668,6 +766,9 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
       encoded[i] = std::move(entry.bytes);
     }
     detail::add_file(std::move(*file), result);
+  }
+  if (decoder) {
+    decoder->join();
   }
   u.state = !usable ? CacheUse::State::rebuilt : changed ? CacheUse::State::updated : CacheUse::State::fresh;
   if (!changed) {

@@ -230,7 +230,7 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
     }
   };
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t workers = std::min<std::size_t>({std::size_t{4}, std::size_t{cores}, subs.size()});
+  const std::size_t workers = std::min<std::size_t>({std::size_t{8}, std::size_t{cores} * 4, subs.size()});
   run_workers(workers, work);
   std::vector<ScannedFile> files;
   std::size_t total = top_files.size();

@@ -324,3 +324,91 @@ TEST_CASE("catalog cache: other load options or another catalog spelling use ano
   CacheUse use = f.expect_same_as_cold();
   CHECK(use.why_rebuilt == "other load options");
 }
+
+// A catalog large enough that the cached catalog is built while the files
+// are scanned (and then used only when every key matches): each change
+// must still give what a cold read gives.
+TEST_CASE("catalog cache: on a large catalog, built while it is scanned, every change is seen as a cold read sees it")
+{
+  Fixture f;
+  for (int i = 0; i < 400; ++i) {
+    f.tmp.write(fmt::format("catalog/bulk/d{}/b{:03}.yaml", i / 100, i),
+                fmt::format("name: b{:03}\nversion: 1.{}.0\ndescription: bulk {}\ndependencies:\n  core: ^1.0.0\n", i,
+                            i % 7, i));
+  }
+  f.tmp.write("catalog/bulk/packed.yaml", "name: packed\nversion: 1.0.0\narchive: {file: packed-1.0.0.tar.gz}\n");
+  f.tmp.write("catalog/bulk/packed-1.0.0.tar.gz", "not really an archive");
+  CHECK(f.expect_same_as_cold().state == CacheUse::State::rebuilt);
+  CacheUse warm = f.expect_same_as_cold();
+  CHECK(warm.state == CacheUse::State::fresh);
+  CHECK(warm.reread == 0);
+  const fs::path b7 = f.catalog / "bulk" / "d0" / "b007.yaml";
+
+  SECTION("an edited manifest")
+  {
+    f.tmp.write("catalog/bulk/d0/b007.yaml", "name: b007\nversion: 9.0.0\n");
+    CHECK(f.expect_same_as_cold().reread == 1);
+    CHECK(f.cached().catalog.find("b007", noodle::semver::Version::parse("9.0.0").value()) != nullptr);
+  }
+  SECTION("an added manifest")
+  {
+    f.tmp.write("catalog/bulk/d1/b150a.yaml", "name: newcomer\nversion: 3.0.0\n");
+    CHECK(f.expect_same_as_cold().reread == 1);
+    CHECK(f.cached().catalog.contains("newcomer"));
+  }
+  SECTION("a removed manifest")
+  {
+    fs::remove(b7);
+    CHECK(f.expect_same_as_cold().state == CacheUse::State::updated);
+    CHECK_FALSE(f.cached().catalog.contains("b007"));
+  }
+  SECTION("a renamed manifest")
+  {
+    fs::rename(b7, f.catalog / "bulk" / "d3" / "moved.yaml");
+    CHECK(f.expect_same_as_cold().reread == 1);
+    const LoadResult r = f.cached();
+    const Manifest* moved = r.catalog.latest("b007");
+    REQUIRE(moved != nullptr);
+    CHECK(moved->where.file == (f.catalog / "bulk" / "d3" / "moved.yaml").string());
+  }
+  SECTION("a change within the same mtime, seen by its size")
+  {
+    const struct timespec mtime = stat_of(b7).st_mtim;
+    f.tmp.write("catalog/bulk/d0/b007.yaml", "name: b007\nversion: 1.7.1\n");
+    set_mtime(b7, mtime);
+    CHECK(f.expect_same_as_cold().reread == 1);
+  }
+  SECTION("a file replaced by one of the same size and mtime, seen by its inode")
+  {
+    const struct stat before = stat_of(b7);
+    std::string changed = read_all(b7);
+    changed.replace(changed.find("1.0.0"), 5, "1.0.9");
+    const fs::path next = f.catalog / "bulk" / ".next";
+    write_all(next, changed);
+    set_mtime(next, before.st_mtim);
+    fs::rename(next, b7);
+    REQUIRE(stat_of(b7).st_size == before.st_size);
+    CHECK(f.expect_same_as_cold().reread == 1);
+    CHECK(f.cached().catalog.find("b007", noodle::semver::Version::parse("1.0.9").value()) != nullptr);
+  }
+  SECTION("an archive file that goes away")
+  {
+    fs::remove(f.catalog / "bulk" / "packed-1.0.0.tar.gz");
+    CHECK(f.expect_same_as_cold().reread == 1);
+    CHECK_FALSE(f.cached().catalog.contains("packed"));
+  }
+  SECTION("a file that becomes unreadable as a manifest (a FIFO)")
+  {
+    REQUIRE(::mkfifo((f.catalog / "bulk" / "d2" / "pipe.yaml").c_str(), 0600) == 0);
+    const LoadResult r = f.cached();
+    CHECK(rendered(r) == f.cold());
+    CHECK(r.has_errors());
+  }
+  SECTION("a damaged cache")
+  {
+    std::string bytes = read_all(f.cache);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x20);
+    write_all(f.cache, bytes);
+    CHECK(f.expect_same_as_cold().why_rebuilt == "checksum mismatch");
+  }
+}
