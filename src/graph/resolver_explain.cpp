@@ -109,7 +109,7 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
     const auto* constraint = m_constraints[c].constraint;
     lines.push_back(fmt::format("constraint '{}@{}'", constraint->name, constraint->range.raw()));
   }
-  for (Index i = n.dependents.head; i != k_none; i = m_dependents[i].next) {
+  for (Index i = n.dependents.begin; i < n.dependents.end; ++i) {
     const auto& d = m_dependents[i];
     if (!m_nodes[d.source].changed) {
       const auto& dep = m_nodes[d.source].installed_manifest->dependencies[d.index];
