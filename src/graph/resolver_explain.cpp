@@ -55,6 +55,7 @@ void Resolver::why(Index id, std::vector<Index>& scratch, ChangeWhy& out) const
   }
   out.kind = Kind::demands;
   out.first = DemandRef{m_demands[scratch[0]].manifest, m_demands[scratch[0]].index};
+  out.more.reserve(scratch.size() - 1); // one allocation, not one per doubling
   for (std::size_t k = 1; k < scratch.size(); ++k) {
     out.more.push_back(DemandRef{m_demands[scratch[k]].manifest, m_demands[scratch[k]].index});
   }
