@@ -83,6 +83,16 @@ Index Resolver::node_of(std::string_view name)
 // Every installed component becomes a node first, in name order.
 void Resolver::seed_installed()
 {
+  // Who among the installed components depends on what: each installed
+  // manifest's dependencies are read here, while its index entry is in
+  // cache from the search, and laid out below as one run per node.
+  struct Edge {
+    Index source;
+    manifest::DependencyRef ref;
+    std::uint32_t index;
+  };
+  std::vector<Edge> edges;
+  edges.reserve(2 * m_installed.components.size()); // a guess: may grow past it
   for (const auto& [name, component] : m_installed.components) {
     Node n;
     n.name = name;
@@ -110,24 +120,36 @@ void Resolver::seed_installed()
       if (low < versions.size()
           && same(Keyed{&versions[low].version, m_catalog.release_key_of(n.component, low)}, wanted)) {
         n.installed_manifest = &versions[low];
+        const auto source = static_cast<Index>(m_nodes.size());
+        const auto refs = m_catalog.dependencies_of(n.component, low);
+        for (std::size_t k = 0; k < refs.size(); ++k) {
+          edges.push_back(Edge{source, refs[k], static_cast<std::uint32_t>(k)});
+        }
       }
     }
     n.selected = n.installed_manifest;
     n.selected_key = n.installed_key;
     add_node(n);
   }
-  // Who among the installed components depends on what.
-  const auto count = static_cast<Index>(m_nodes.size());
-  m_dependents.reserve(2 * std::size_t{count}); // a guess: a list may grow past it
-  for (Index i = 0; i < count; ++i) {
-    if (const auto* m = m_nodes[i].installed_manifest) {
-      const auto refs = dependencies_of(m_nodes[i], *m);
-      for (std::size_t k = 0; k < refs.size(); ++k) {
-        const Index t = node_of(refs[k].component);
-        append(m_dependents, m_nodes[t].dependents,
-               InstalledDependent{i, k_none, refs[k].range, static_cast<std::uint32_t>(k)});
-      }
-    }
+  // Nodes for the targets, made in the order the edges name them; then
+  // the runs, laid out by counting, keep the order of (source, dependency).
+  std::vector<Index> target(edges.size());
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    target[e] = node_of(edges[e].ref.component);
+  }
+  std::vector<Index> start(m_nodes.size() + 1, 0);
+  for (const Index t : target) {
+    ++start[t + 1];
+  }
+  for (std::size_t t = 0; t < m_nodes.size(); ++t) {
+    start[t + 1] += start[t];
+  }
+  m_dependents.resize(edges.size());
+  for (std::size_t t = 0; t < m_nodes.size(); ++t) {
+    m_nodes[t].dependents = Run{start[t], start[t + 1]};
+  }
+  for (std::size_t e = 0; e < edges.size(); ++e) {
+    m_dependents[start[target[e]]++] = InstalledDependent{edges[e].source, edges[e].ref.range, edges[e].index};
   }
 }
 
@@ -265,7 +287,7 @@ bool Resolver::accepts_changed(Index id, const manifest::Manifest& m, const std:
 
 bool Resolver::accepted_by_installed(const Node& n, Keyed v) const
 {
-  for (Index d = n.dependents.head; d != k_none; d = m_dependents[d].next) {
+  for (Index d = n.dependents.begin; d < n.dependents.end; ++d) {
     const auto& dep = m_dependents[d];
     if (m_live[dep.source] == nullptr && !admits(dep.range, v)) {
       return false;
@@ -519,7 +541,7 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
     enqueue(target);
   }
   const Keyed chosen{&manifest->version, m_nodes[id].selected_key};
-  for (Index d = m_nodes[id].dependents.head; d != k_none; d = m_dependents[d].next) {
+  for (Index d = m_nodes[id].dependents.begin; d < m_nodes[id].dependents.end; ++d) {
     // Sources are installed components with manifests; while unchanged they
     // stay selected at them.
     const auto& dep = m_dependents[d];
@@ -558,8 +580,8 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
       if (soon.demands.head != k_none) {
         prefetch(&m_demands[soon.demands.head]);
       }
-      if (soon.dependents.head != k_none) {
-        prefetch(&m_dependents[soon.dependents.head]);
+      if (soon.dependents.begin < soon.dependents.end) {
+        prefetch(&m_dependents[soon.dependents.begin]);
       }
       if (soon.component != manifest::k_no_component) {
         m_catalog.prefetch(soon.component, manifest::Catalog::IndexPart::entry);
@@ -590,7 +612,9 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   // built when shown (Change::explanation).
   constexpr std::size_t k_block = 256;
   std::vector<Index> demands;
-  resolution.changes.resize(ids.size());
+  // Each change is made where it is filled, not zeroed in a pass of its
+  // own first: a cascade's changes are far larger than the cache.
+  resolution.changes.reserve(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i % k_block == 0) {
       const std::size_t end = std::min(i + k_block, ids.size());
@@ -599,7 +623,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
         prefetch(&n);
         prefetch(&n.name);
         prefetch(&n.priority);
-        prefetch(&resolution.changes[k]);
+        prefetch(resolution.changes.data() + k);
       }
       for (std::size_t k = i; k < end; ++k) {
         const Node& n = m_nodes[ids[k]];
@@ -611,7 +635,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
       }
     }
     const Node& n = m_nodes[ids[i]];
-    Change& c = resolution.changes[i];
+    Change& c = resolution.changes.emplace_back();
     c.name.assign(n.name);
     if (n.installed != nullptr) {
       c.from = n.installed->version;

@@ -55,6 +55,7 @@ void Resolver::why(Index id, std::vector<Index>& scratch, ChangeWhy& out) const
   }
   out.kind = Kind::demands;
   out.first = DemandRef{m_demands[scratch[0]].manifest, m_demands[scratch[0]].index};
+  out.more.reserve(scratch.size() - 1); // one allocation, not one per doubling
   for (std::size_t k = 1; k < scratch.size(); ++k) {
     out.more.push_back(DemandRef{m_demands[scratch[k]].manifest, m_demands[scratch[k]].index});
   }
@@ -109,7 +110,7 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
     const auto* constraint = m_constraints[c].constraint;
     lines.push_back(fmt::format("constraint '{}@{}'", constraint->name, constraint->range.raw()));
   }
-  for (Index i = n.dependents.head; i != k_none; i = m_dependents[i].next) {
+  for (Index i = n.dependents.begin; i < n.dependents.end; ++i) {
     const auto& d = m_dependents[i];
     if (!m_nodes[d.source].changed) {
       const auto& dep = m_nodes[d.source].installed_manifest->dependencies[d.index];

@@ -47,12 +47,18 @@ struct Demand {
   const manifest::Dependency& dependency() const { return manifest->dependencies[index]; }
 };
 
-// An installed component's manifest asking something of another.
+// An installed component's manifest asking something of another. Built
+// once, before the fixpoint, so each node's are one contiguous run.
 struct InstalledDependent {
   Index source;
-  Index next;
   manifest::RangeId range; // the dependency's range in the catalog's index
   std::uint32_t index;     // in the source's installed manifest's dependencies
+};
+
+// A run [begin, end) of one of the resolver's arrays.
+struct Run {
+  Index begin = 0;
+  Index end = 0;
 };
 
 struct ConstraintLink {
@@ -119,7 +125,7 @@ struct Node {
   const std::vector<manifest::Manifest>* versions = nullptr; // nullptr when not in the catalog
   const manifest::Manifest* first_version = nullptr;         // versions->data(), without reading the vector
   List demands;
-  List dependents; // installed components depending on this one
+  Run dependents; // installed components depending on this one, in Resolver::m_dependents
   const manifest::Manifest* targets_of = nullptr;             // the manifest whose targets are cached
   Index targets_begin = 0;                                    // in Resolver::m_targets, one per dependency
   Index targets_count = 0;
