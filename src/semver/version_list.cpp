@@ -353,6 +353,15 @@ std::uint64_t read_number(std::string_view text, std::size_t& pos)
   return v;
 }
 
+// A version's precedence against a release's as one integer: MAJOR.MINOR.PATCH
+// (each below k_raw_limit) then 1 for a release, 0 for a prerelease, which
+// sorts below the release of the same numbers. Exact when one side is a
+// release: two prereleases of the same numbers would compare equal here.
+std::uint64_t release_key(std::uint64_t major, std::uint64_t minor, std::uint64_t patch, bool prerelease)
+{
+  return (major << (2 * k_raw_bits) | minor << k_raw_bits | patch) << 1 | (prerelease ? 0 : 1);
+}
+
 } // namespace
 
 std::string_view VersionList::entry_text(const Entry& e) const
@@ -670,6 +679,45 @@ void VersionList::keep_satisfying(const Range& range)
       }
     }
   }
+  // Releases are tested against the range compiled to integer bounds (see
+  // release_key), when its versions fit.
+  struct Bound {
+    Op op;
+    std::uint64_t key;
+  };
+  std::vector<std::vector<Bound>> bounds;
+  bool compiled = true;
+  for (const auto& set : range.sets()) {
+    auto& b = bounds.emplace_back();
+    for (const auto& c : set) {
+      if (c.any_version) {
+        continue;
+      }
+      const auto& v = c.version;
+      compiled = compiled && v.major < k_raw_limit && v.minor < k_raw_limit && v.patch < k_raw_limit;
+      b.push_back(Bound{c.op, release_key(v.major, v.minor, v.patch, v.is_prerelease())});
+    }
+  }
+  const auto release_satisfies = [&](std::uint64_t key) {
+    for (const auto& set : bounds) {
+      bool ok = true;
+      for (const auto& b : set) {
+        const bool pass = b.op == Op::lt ? key < b.key
+                          : b.op == Op::le ? key <= b.key
+                          : b.op == Op::gt ? key > b.key
+                          : b.op == Op::ge ? key >= b.key
+                                           : key == b.key;
+        if (!pass) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) {
+        return true;
+      }
+    }
+    return false;
+  };
   Version release;
   Version scratch;
   std::string why;
@@ -678,10 +726,14 @@ void VersionList::keep_satisfying(const Range& range)
     const Tuple t = tuple(e);
     bool ok = false;
     if ((loc_flags(e.loc) & k_flag_prerelease) == 0) {
-      release.major = t.major;
-      release.minor = t.minor;
-      release.patch = t.patch;
-      ok = range.satisfies(release);
+      if (compiled && t.major < k_raw_limit && t.minor < k_raw_limit && t.patch < k_raw_limit) {
+        ok = release_satisfies(release_key(t.major, t.minor, t.patch, false));
+      } else {
+        release.major = t.major;
+        release.minor = t.minor;
+        release.patch = t.patch;
+        ok = range.satisfies(release);
+      }
     } else if (range.options().include_prerelease ||
                std::any_of(prerelease_tuples.begin(), prerelease_tuples.end(), [&](const Tuple& p) {
                  return p.major == t.major && p.minor == t.minor && p.patch == t.patch;
