@@ -72,9 +72,9 @@ Result<semver::VersionList> parse_loose_each(const std::vector<std::string>& tex
   return semver::VersionList::parse_each(canonical);
 }
 
-// All of standard input. The process's own stdin is read with read(2) into
-// one buffer, sized from fstat when it is a file, so that large inputs are
-// neither copied through the stream nor regrown; any other stream (run()
+// All of standard input. The process's own stdin is mapped when it is a
+// regular file, else read with read(2) into one buffer, so that large inputs
+// are neither copied through the stream nor regrown; any other stream (run()
 // driven in process) is read through the istream.
 struct Unmap {
   std::size_t length = 0;
