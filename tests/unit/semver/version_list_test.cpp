@@ -193,6 +193,30 @@ TEST_CASE("semver::VersionList::keep_satisfying agrees with semver::Range::satis
   }
 }
 
+TEST_CASE("semver::VersionList::keep_satisfying decides releases at every bound as semver::Range::satisfies does")
+{
+  // Releases on, just below and just above each comparator's version, and
+  // numbers on both sides of 2^21, where the packed bounds give way to the
+  // general test.
+  const std::vector<std::string> lines = {"1.2.2", "1.2.3", "1.2.4", "2.0.0", "1.99.99", "3.0.0", "0.0.0",
+                                          "2097151.0.0", "2097152.0.0", "1.2097151.1", "1.2097152.0", "4.0.0"};
+  const std::string text = join_lines(lines);
+  for (const char* r : {"<1.2.3", "<=1.2.3", ">1.2.3", ">=1.2.3", "=1.2.3", "<1.2.3-0", "<=1.2.3-rc.1", ">1.2.3-rc.1",
+                        ">=1.2.3-rc.1", "=1.2.3-rc.1", ">=2097151.0.0", "<2097152.0.0", ">1.2097151.0 <1.2097152.1",
+                        ">=3.0.0 <4.0.0-0 || <=1.2.2", "^1.2.3 || >=2097152.0.0"}) {
+    INFO(r);
+    auto range = Range::parse(r);
+    REQUIRE(range.has_value());
+    auto list = list_of(text);
+    list.keep_satisfying(*range);
+    auto versions = parse_all(lines);
+    versions.erase(std::remove_if(versions.begin(), versions.end(),
+                                  [&](const Version& v) { return !range->satisfies(v); }),
+                   versions.end());
+    CHECK(texts(list) == texts(versions));
+  }
+}
+
 TEST_CASE("semver::VersionList::keep_satisfying keeps prereleases only through a comparator on their tuple")
 {
   auto range = Range::parse(">=1.2.3-rc.1 <2.0.0");
