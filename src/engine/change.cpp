@@ -231,13 +231,18 @@ Result<void> undo_operation(Session& session, const store::OperationRecord& op)
 Result<void> record_completion(Session& session, std::int64_t upgrade_id, const std::string& kind,
                                const std::vector<store::OperationRecord>& ops, const std::string& action,
                                const std::string& note, const std::string& detail,
-                               std::optional<store::Millis> finished_at)
+                               std::optional<store::Millis> finished_at, const std::function<Result<void>()>& first)
 {
   store::StateStore& db = *session.store();
   if (auto begun = db.begin(); !begun) {
     return fail(begun.error());
   }
   const auto record = [&]() -> Result<void> {
+    if (first) {
+      if (auto done = first(); !done) {
+        return done;
+      }
+    }
     if (auto set = db.set_upgrade_status(upgrade_id, store::UpgradeStatus::completed, note,
                                          finished_at.value_or(session.now()));
         !set) {
@@ -431,6 +436,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
   std::size_t done = 0; // changes whose link may have moved: [0, done)
   std::vector<bool> live_committed(request.changes.size(), false); // the runtime committed the new version
   std::optional<Error> failure;
+  bool last_step_deferred = false; // recorded with the completion below
   for (std::size_t i = 0; i < request.changes.size() && !failure; ++i) {
     const Change& change = request.changes[i];
     StepReport& step = report.steps[i];
@@ -515,6 +521,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
     op.point_id = *point;
     // 3. The switch. From here on this change counts as done for rollback.
     done = i + 1;
+    bool recorded_early = false; // the runtime committed and the step is recorded completed
     const auto switch_files = [&]() -> Result<void> {
       LinkSwapTiming timing;
       if (auto swapped = set_current(session.root(), change.component, change.to, &timing); !swapped) {
@@ -545,6 +552,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       // a tool killed now leaves a record that matches the runtime. Should
       // this fail, the record after the rollout fails too and undoes it.
       options.after_commit = [&](const std::string& strategy) {
+        recorded_early = false;
         Result<void> early = db.begin();
         if (early) {
           early = db.finish_operation(op.id, store::OperationStatus::completed, "", session.now(), strategy);
@@ -560,6 +568,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
           return;
         }
         events.clear();
+        recorded_early = true;
       };
       const live::LiveTarget target{change.component, change.from.value_or(""), change.to,
                                     std::filesystem::absolute(
@@ -613,6 +622,14 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         step.message = "pending restart: not hot-swappable, the runtime loads it at its next start";
       }
     }
+    if (recorded_early && i + 1 == request.changes.size()) {
+      // The step is recorded completed already; its later events and its
+      // finish time go with the upgrade's completion, in the same commit.
+      last_step_deferred = true;
+      step.outcome = StepReport::Outcome::completed;
+      step.seconds = seconds_since(step_started);
+      break;
+    }
     // The step and its events commit together.
     Result<void> recorded = db.begin();
     if (recorded) {
@@ -636,9 +653,32 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
 
   if (!failure) {
     report.status = store::UpgradeStatus::completed;
-    if (auto recorded = record_completion(session, report.upgrade_id, request.kind, ops, request.kind, "",
-                                          report.warnings.empty() ? "" : report.warnings.front());
-        !recorded) {
+    const store::OperationRecord* last = last_step_deferred ? &ops.back() : nullptr;
+    const auto record_last = [&]() -> Result<void> {
+      if (auto finished = db.finish_operation(last->id, store::OperationStatus::completed, "", session.now(),
+                                              report.steps.back().live->strategy);
+          !finished) {
+        return finished;
+      }
+      return db.append_events(events);
+    };
+    auto recorded = record_completion(session, report.upgrade_id, request.kind, ops, request.kind, "",
+                                      report.warnings.empty() ? "" : report.warnings.front(), std::nullopt,
+                                      last != nullptr ? std::function<Result<void>()>(record_last) : nullptr);
+    if (!recorded && last != nullptr) {
+      // The step alone, as it would have been recorded before the completion.
+      Result<void> step = db.begin();
+      if (step) {
+        step = record_last();
+      }
+      if (step) {
+        step = db.commit();
+      }
+      if (!step) {
+        (void)db.rollback();
+      }
+    }
+    if (!recorded) {
       // Every change is in place and recorded as completed: recover finishes the record.
       report.warnings.push_back(fmt::format("the completion could not be recorded ({}); the next command "
                                             "records it",

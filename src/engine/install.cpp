@@ -190,8 +190,20 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   }
   WorkDir dir(root, rel::staging() / work);
   (void)remove_tree(root, dir.rel()); // a leftover of the same name from an earlier run
-  if (auto made = make_dirs(root, dir.rel(), 0700); !made) {
-    return fail(made.error());
+  {
+    // Not synced on its own: the extraction's syncfs makes it durable with
+    // the tree, and a crash before that leaves a staging leftover recover removes.
+    if (auto checked = RootDir::check(dir.rel()); !checked) {
+      return fail(checked.error());
+    }
+    auto staging = root.open_dir(rel::staging());
+    if (!staging) {
+      return fail(staging.error());
+    }
+    if (::mkdirat(staging->get(), work.c_str(), 0700) != 0) {
+      return fail(ErrorCode::io,
+                  fmt::format("cannot create '{}': {}", root.shown(dir.rel()).string(), std::strerror(errno)));
+    }
   }
 
   const bool has_signature = file_exists(files->signature);

@@ -137,10 +137,13 @@ Result<std::string> check_version_dir(Session& session, const std::string& compo
 // transaction, so a crash leaves all of it or none of it. Shared by
 // run_transaction and recover, which finishes such a run after a crash.
 // `finished_at` defaults to now; recover passes the run's last progress.
+// `first`, when given, runs first in the same transaction (run_transaction's
+// record of its last step: one commit, one sync fewer).
 Result<void> record_completion(Session& session, std::int64_t upgrade_id, const std::string& kind,
                                const std::vector<store::OperationRecord>& ops, const std::string& action,
                                const std::string& note, const std::string& detail,
-                               std::optional<store::Millis> finished_at = std::nullopt);
+                               std::optional<store::Millis> finished_at = std::nullopt,
+                               const std::function<Result<void>()>& first = {});
 
 // Undoes one recorded operation: `current` back to `from` (removed when
 // `from` is empty), config/ from the operation's point when it restored
