@@ -12,7 +12,6 @@
 
 #include <fmt/format.h>
 
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,15 +71,10 @@ Result<semver::VersionList> parse_loose_each(const std::vector<std::string>& tex
   return semver::VersionList::parse_each(canonical);
 }
 
-// All of standard input. The process's own stdin is mapped when it is a
-// regular file, else read with read(2) into one buffer, so that large inputs
-// are neither copied through the stream nor regrown; any other stream (run()
+// All of standard input. The process's own stdin is read with read(2) into
+// one buffer, sized from fstat when it is a file, so that large inputs are
+// neither copied through the stream nor regrown; any other stream (run()
 // driven in process) is read through the istream.
-struct Unmap {
-  std::size_t length = 0;
-  void operator()(void* p) const { ::munmap(p, length); }
-};
-
 class InputText {
 public:
   static Result<InputText> read(Context& ctx)
@@ -98,12 +92,6 @@ public:
     if (::fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode)) {
       const auto at = ::lseek(STDIN_FILENO, 0, SEEK_CUR);
       if (at >= 0 && st.st_size > at) {
-        // A file is mapped rather than copied: its pages are already in the
-        // page cache, and faulting in a private copy page by page costs more
-        // than parsing it.
-        if (input.map_file(static_cast<std::size_t>(st.st_size), static_cast<std::size_t>(at))) {
-          return input;
-        }
         // One byte more, so that reaching the end takes no regrowth.
         capacity = static_cast<std::size_t>(st.st_size - at) + 1;
       }
@@ -137,32 +125,9 @@ public:
   }
 
   // Computed on each call: moving m_stream may move its bytes.
-  std::string_view text() const
-  {
-    if (m_map) {
-      return {static_cast<const char*>(m_map.get()) + m_map_from, m_map.get_deleter().length - m_map_from};
-    }
-    return m_buffer ? std::string_view(m_buffer.get(), m_size) : m_stream;
-  }
+  std::string_view text() const { return m_buffer ? std::string_view(m_buffer.get(), m_size) : m_stream; }
 
 private:
-  // Maps stdin, a regular file of `length` bytes read from `from` on, and
-  // moves its offset to the end as reading would. False when it cannot be
-  // mapped; nothing is consumed then.
-  bool map_file(std::size_t length, std::size_t from)
-  {
-    void* p = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE | MAP_POPULATE, STDIN_FILENO, 0);
-    if (p == MAP_FAILED) {
-      return false;
-    }
-    m_map = std::unique_ptr<void, Unmap>(p, Unmap{length});
-    m_map_from = from;
-    ::lseek(STDIN_FILENO, static_cast<off_t>(length), SEEK_SET);
-    return true;
-  }
-
-  std::unique_ptr<void, Unmap> m_map; // stdin when it is a file
-  std::size_t m_map_from = 0;
   std::unique_ptr<char[]> m_buffer; // from stdin itself
   std::size_t m_size = 0;
   std::string m_stream; // from another stream
