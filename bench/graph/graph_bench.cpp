@@ -13,6 +13,8 @@
 //            installed dependent of a moved component must follow
 #include <noodle/graph/resolver.hpp>
 
+#include "support/split_mix.hpp"
+
 #include <fmt/format.h>
 
 #include <time.h>
@@ -28,6 +30,7 @@
 namespace {
 
 using namespace noodle;
+using test::SplitMix;
 
 constexpr int k_runs = 5;
 
@@ -35,23 +38,6 @@ constexpr int k_runs = 5;
 enum class Row { load, timed };
 
 double cpu_now_ms();
-
-// A small fixed generator, so every platform builds the same catalog.
-class SplitMix {
-public:
-  explicit SplitMix(std::uint64_t seed) : m_state(seed) {}
-  std::uint64_t next()
-  {
-    std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-
-private:
-  std::uint64_t m_state;
-};
 
 std::string name_of(std::size_t i)
 {

@@ -6,6 +6,8 @@
 
 #include <noodle/graph/resolver.hpp>
 
+#include "support/split_mix.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -15,23 +17,6 @@
 #include <vector>
 
 namespace noodle::test {
-
-// A small fixed generator, so every platform builds the same catalog.
-class SplitMix {
-public:
-  explicit SplitMix(std::uint64_t seed) : m_state(seed) {}
-  std::uint64_t next()
-  {
-    std::uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
-
-private:
-  std::uint64_t m_state;
-};
 
 inline std::string cascade_name(std::size_t i)
 {
