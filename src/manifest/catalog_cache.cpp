@@ -3,6 +3,7 @@
 #include <noodle/util/atomic_file.hpp>
 #include <noodle/util/unique_fd.hpp>
 
+#include "cache_codec.hpp"
 #include "loader_files.hpp"
 
 #include <fmt/format.h>
@@ -25,6 +26,14 @@ namespace noodle::manifest {
 namespace {
 
 using detail::ArchiveProbe;
+using detail::Damaged;
+using detail::RangeMemo;
+using detail::Reader;
+using detail::Writer;
+using detail::decode_diagnostic;
+using detail::decode_manifest;
+using detail::encode_diagnostic;
+using detail::encode_manifest;
 using detail::FileLoad;
 using detail::ScannedFile;
 
@@ -34,7 +43,6 @@ constexpr std::uint32_t k_format_version = 3;
 constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
-constexpr auto k_last_code = static_cast<std::uint32_t>(ErrorCode::hangup);
 // Below this many cached files, decoding them on this thread costs less than
 // starting another.
 constexpr std::size_t k_decode_ahead_minimum = 256;
@@ -74,323 +82,6 @@ std::string real_path(const std::filesystem::path& dir)
   return ec ? std::filesystem::absolute(dir, ec).lexically_normal().string() : real.string();
 }
 
-// ---- encoding ----
-
-class Writer {
-public:
-  std::string bytes;
-
-  void u8(std::uint8_t v) { bytes.push_back(static_cast<char>(v)); }
-  void u32(std::uint32_t v) { raw(&v, sizeof v); }
-  void u64(std::uint64_t v) { raw(&v, sizeof v); }
-  void f64(double v) { raw(&v, sizeof v); }
-  void str(std::string_view s)
-  {
-    u32(static_cast<std::uint32_t>(s.size()));
-    bytes.append(s.data(), s.size());
-  }
-  void where(const SourceLocation& w)
-  {
-    u32(w.line);
-    u32(w.column);
-  }
-
-private:
-  void raw(const void* p, std::size_t n) { bytes.append(static_cast<const char*>(p), n); }
-};
-
-struct Damaged : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-class Reader {
-public:
-  Reader(std::string_view data) : m_data(data) {}
-
-  std::uint8_t u8()
-  {
-    need(1);
-    return static_cast<std::uint8_t>(m_data[m_at++]);
-  }
-  std::uint32_t u32() { return fixed<std::uint32_t>(); }
-  std::uint64_t u64() { return fixed<std::uint64_t>(); }
-  double f64() { return fixed<double>(); }
-  std::string_view view()
-  {
-    const std::uint32_t n = u32();
-    need(n);
-    std::string_view s = m_data.substr(m_at, n);
-    m_at += n;
-    return s;
-  }
-  std::string str() { return std::string(view()); }
-  SourceLocation where(const std::string& file)
-  {
-    SourceLocation w;
-    w.file = file;
-    w.line = u32();
-    w.column = u32();
-    return w;
-  }
-  std::size_t at() const { return m_at; }
-  bool done() const { return m_at == m_data.size(); }
-  void skip(std::size_t n)
-  {
-    need(n);
-    m_at += n;
-  }
-  // A count of items each at least `min_size` bytes long, checked against
-  // what is left so that a damaged count cannot ask for a huge allocation.
-  std::uint32_t count(std::size_t min_size)
-  {
-    const std::uint32_t n = u32();
-    if (static_cast<std::uint64_t>(n) * min_size > m_data.size() - m_at) {
-      throw Damaged("count past the end");
-    }
-    return n;
-  }
-
-private:
-  template <typename T>
-  T fixed()
-  {
-    need(sizeof(T));
-    T v;
-    std::memcpy(&v, m_data.data() + m_at, sizeof(T));
-    m_at += sizeof(T);
-    return v;
-  }
-  void need(std::size_t n) const
-  {
-    if (n > m_data.size() - m_at) {
-      throw Damaged("truncated");
-    }
-  }
-  std::string_view m_data;
-  std::size_t m_at = 0;
-};
-
-void write_probe(Writer& w, const Probe& p)
-{
-  w.u8(static_cast<std::uint8_t>(p.kind));
-  w.str(p.name);
-  w.str(p.url);
-  w.u32(static_cast<std::uint32_t>(p.expect_status_min));
-  w.u32(static_cast<std::uint32_t>(p.expect_status_max));
-  w.str(p.body_contains);
-  w.str(p.address);
-  w.u32(static_cast<std::uint32_t>(p.command.size()));
-  for (const std::string& word : p.command) {
-    w.str(word);
-  }
-  w.u64(p.timeout_ms);
-  w.u64(p.period_ms);
-  w.u64(p.initial_delay_ms);
-  w.u32(p.success_threshold);
-  w.u32(p.failure_threshold);
-  w.where(p.where);
-}
-
-Probe read_probe(Reader& r, const std::string& file)
-{
-  Probe p;
-  const std::uint8_t kind = r.u8();
-  if (kind > static_cast<std::uint8_t>(ProbeKind::exec)) {
-    throw Damaged("an unknown probe kind");
-  }
-  p.kind = static_cast<ProbeKind>(kind);
-  p.name = r.str();
-  p.url = r.str();
-  p.expect_status_min = static_cast<int>(r.u32());
-  p.expect_status_max = static_cast<int>(r.u32());
-  p.body_contains = r.str();
-  p.address = r.str();
-  const std::uint32_t words = r.count(4);
-  for (std::uint32_t i = 0; i < words; ++i) {
-    p.command.push_back(r.str());
-  }
-  p.timeout_ms = r.u64();
-  p.period_ms = r.u64();
-  p.initial_delay_ms = r.u64();
-  p.success_threshold = r.u32();
-  p.failure_threshold = r.u32();
-  p.where = r.where(file);
-  return p;
-}
-
-void encode_manifest(Writer& w, const Manifest& m)
-{
-  w.str(m.name);
-  w.str(m.version.to_string());
-  w.str(m.description);
-  w.u8(static_cast<std::uint8_t>(m.type));
-  w.u32(static_cast<std::uint32_t>(m.dependencies.size()));
-  for (const Dependency& d : m.dependencies) {
-    w.str(d.name);
-    w.str(d.range.raw());
-    w.where(d.where);
-  }
-  w.u32(static_cast<std::uint32_t>(m.upgrade_from.size()));
-  for (const semver::Range& r : m.upgrade_from) {
-    w.str(r.raw());
-  }
-  w.u8(m.required_stop ? 1 : 0);
-  w.u8(m.hot_swappable ? 1 : 0);
-  w.u32(static_cast<std::uint32_t>(m.compatibility.size()));
-  for (const CompatibilityRule& rule : m.compatibility) {
-    w.str(rule.component);
-    w.u32(static_cast<std::uint32_t>(rule.ranges.size()));
-    for (const semver::Range& r : rule.ranges) {
-      w.str(r.raw());
-    }
-    w.where(rule.where);
-  }
-  w.u64(m.resources.memory_mb);
-  w.f64(m.resources.cpu_cores);
-  w.u64(m.resources.disk_mb);
-  w.u64(m.health_check.timeout_ms);
-  w.u32(m.health_check.retries);
-  w.u32(static_cast<std::uint32_t>(m.health_check.probes.size()));
-  for (const Probe& p : m.health_check.probes) {
-    write_probe(w, p);
-  }
-  w.str(m.entry_point);
-  w.str(m.configuration_schema.is_null() ? std::string() : m.configuration_schema.dump());
-  w.str(m.metadata.is_null() ? std::string() : m.metadata.dump());
-  w.u8(m.archive ? 1 : 0);
-  if (m.archive) {
-    w.str(m.archive->file.string());
-    w.str(m.archive->sha256);
-    w.u64(m.archive->size);
-  }
-  w.where(m.where);
-  w.str(m.field_where.packed());
-}
-
-// The ranges decoded so far, by their text: a catalog spells few distinct
-// ranges many times, and a copy costs less than a parse.
-using RangeMemo = std::unordered_map<std::string_view, semver::Range>;
-
-semver::Range decode_range(Reader& r, RangeMemo& memo)
-{
-  const std::string_view text = r.view();
-  if (auto it = memo.find(text); it != memo.end()) {
-    return it->second;
-  }
-  auto range = semver::Range::parse(text);
-  if (!range) {
-    throw Damaged("a range that does not parse");
-  }
-  return memo.emplace(text, std::move(*range)).first->second;
-}
-
-nlohmann::json decode_json(Reader& r)
-{
-  const std::string_view text = r.view();
-  if (text.empty()) {
-    return nullptr;
-  }
-  auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    throw Damaged("JSON that does not parse");
-  }
-  return j;
-}
-
-Manifest decode_manifest(Reader& r, const std::string& file, RangeMemo& memo)
-{
-  Manifest m;
-  m.name = r.str();
-  auto version = semver::Version::parse(r.view());
-  if (!version) {
-    throw Damaged("a version that does not parse");
-  }
-  m.version = std::move(*version);
-  m.description = r.str();
-  const std::uint8_t type = r.u8();
-  if (type > static_cast<std::uint8_t>(ComponentType::system)) {
-    throw Damaged("an unknown component type");
-  }
-  m.type = static_cast<ComponentType>(type);
-  const std::uint32_t deps = r.count(4 + 4 + 8);
-  m.dependencies.reserve(deps);
-  for (std::uint32_t i = 0; i < deps; ++i) {
-    std::string name = r.str();
-    semver::Range range = decode_range(r, memo);
-    m.dependencies.push_back(Dependency{std::move(name), std::move(range), r.where(file)});
-  }
-  const std::uint32_t upgrades = r.count(4);
-  for (std::uint32_t i = 0; i < upgrades; ++i) {
-    m.upgrade_from.push_back(decode_range(r, memo));
-  }
-  m.required_stop = r.u8() != 0;
-  m.hot_swappable = r.u8() != 0;
-  const std::uint32_t rules = r.count(4 + 4 + 8);
-  for (std::uint32_t i = 0; i < rules; ++i) {
-    CompatibilityRule rule;
-    rule.component = r.str();
-    const std::uint32_t ranges = r.count(4);
-    for (std::uint32_t j = 0; j < ranges; ++j) {
-      rule.ranges.push_back(decode_range(r, memo));
-    }
-    rule.where = r.where(file);
-    m.compatibility.push_back(std::move(rule));
-  }
-  m.resources.memory_mb = r.u64();
-  m.resources.cpu_cores = r.f64();
-  m.resources.disk_mb = r.u64();
-  m.health_check.timeout_ms = r.u64();
-  m.health_check.retries = r.u32();
-  const std::uint32_t probes = r.count(8);
-  for (std::uint32_t i = 0; i < probes; ++i) {
-    m.health_check.probes.push_back(read_probe(r, file));
-  }
-  m.entry_point = r.str();
-  m.configuration_schema = decode_json(r);
-  m.metadata = decode_json(r);
-  if (r.u8() != 0) {
-    ArchiveRef archive;
-    archive.file = r.str();
-    archive.sha256 = r.str();
-    archive.size = r.u64();
-    m.archive = std::move(archive);
-  }
-  m.where = r.where(file);
-  auto fields = FieldLocations::from_packed(r.view());
-  if (!fields) {
-    throw Damaged("field locations that do not parse");
-  }
-  m.field_where = std::move(*fields);
-  return m;
-}
-
-void encode_diagnostic(Writer& w, const Diagnostic& d)
-{
-  w.u8(static_cast<std::uint8_t>(d.severity));
-  w.u32(static_cast<std::uint32_t>(d.code));
-  w.str(d.message);
-  w.str(d.where.file);
-  w.where(d.where);
-  w.str(d.source_line);
-  w.str(d.field);
-}
-
-Diagnostic decode_diagnostic(Reader& r)
-{
-  Diagnostic d;
-  const std::uint8_t severity = r.u8();
-  const std::uint32_t code = r.u32();
-  if (severity > static_cast<std::uint8_t>(Diagnostic::Severity::error) || code > k_last_code) {
-    throw Damaged("an unknown severity or error code");
-  }
-  d.severity = static_cast<Diagnostic::Severity>(severity);
-  d.code = static_cast<ErrorCode>(code);
-  d.message = r.str();
-  d.where = r.where(r.str());
-  d.source_line = r.str();
-  d.field = r.str();
-  return d;
-}
 
 // What makes a cached file the same file (see FileStamp): a write within
 // the clock's resolution still moves ctime when anything else does.

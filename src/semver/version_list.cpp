@@ -3,9 +3,7 @@
 #include <noodle/semver/detail/scan.hpp>
 #include <noodle/semver/detail/text.hpp>
 #include <noodle/semver/version_list.hpp>
-
-#include <sys/mman.h>
-#include <unistd.h>
+#include <noodle/util/prefault.hpp>
 
 #include <bit>
 #include <algorithm>
@@ -300,28 +298,6 @@ std::uint64_t loc_flags(std::uint64_t loc)
   return loc & 0xf;
 }
 
-// Asks the kernel to map the pages of a large buffer in one call
-// (MADV_POPULATE_WRITE, Linux 5.14), instead of one fault per page on first
-// touch. Best effort: older kernels refuse it and the pages fault as usual.
-void prefault(void* data, std::size_t bytes)
-{
-#ifdef MADV_POPULATE_WRITE
-  constexpr std::size_t k_worth_it = std::size_t{256} << 10;
-  if (bytes < k_worth_it) {
-    return;
-  }
-  const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<std::uintptr_t>(data) + page - 1) & ~(page - 1);
-  const auto end = (reinterpret_cast<std::uintptr_t>(data) + bytes) & ~(page - 1);
-  if (end > begin) {
-    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-  }
-#else
-  (void)data;
-  (void)bytes;
-#endif
-}
-
 // Stable LSD radix sort of entries on the low `bits` bits of their keys, in
 // passes of at most 11 bits; passes whose digit is the same for every key
 // are skipped. All histograms come from one read of the entries.
@@ -343,7 +319,7 @@ void radix_sort(std::vector<Entry>& entries, unsigned bits)
     }
   }
   auto buffer = std::make_unique_for_overwrite<Entry[]>(n);
-  prefault(buffer.get(), n * sizeof(Entry));
+  util::prefault(buffer.get(), n * sizeof(Entry));
   Entry* src = entries.data();
   Entry* dst = buffer.get();
   for (unsigned p = 0; p < passes; ++p) {
@@ -492,7 +468,7 @@ Result<void> VersionList::add_lines(std::string_view source)
   // can be faulted in at once, which on a virtual machine costs much less
   // than one page fault after another.
   m_entries.reserve(static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
-  prefault(m_entries.data(), m_entries.capacity() * sizeof(Entry));
+  util::prefault(m_entries.data(), m_entries.capacity() * sizeof(Entry));
   const char* const data = text.data();
   const char* const end = data + text.size();
   std::string why;
