@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
-// A small fixed pseudo-random generator (SplitMix64), so that the generated
-// catalogs of the tests and of bench/graph are the same on every platform.
+// A small fixed pseudo-random generator (SplitMix64) and the dependency
+// picks made with it, so that the generated catalogs of the tests and of
+// bench/graph are the same on every platform.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 namespace noodle::test {
 
@@ -23,5 +26,23 @@ public:
 private:
   std::uint64_t m_state;
 };
+
+// What component `i` of a generated catalog depends on: one of the ten
+// components below it, and up to two more anywhere below it (none for 0).
+inline std::vector<std::size_t> lower_dependencies(SplitMix& rng, std::size_t i)
+{
+  std::vector<std::size_t> deps;
+  if (i > 0) {
+    deps.push_back(i - 1 - rng.below(std::min<std::size_t>(i, 10)));
+    const std::size_t extra = rng.below(3);
+    for (std::size_t k = 0; k < extra; ++k) {
+      const std::size_t d = rng.below(i);
+      if (std::find(deps.begin(), deps.end(), d) == deps.end()) {
+        deps.push_back(d);
+      }
+    }
+  }
+  return deps;
+}
 
 } // namespace noodle::test

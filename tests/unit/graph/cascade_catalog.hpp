@@ -32,17 +32,7 @@ inline manifest::Catalog cascade_catalog(std::size_t count, std::uint64_t seed, 
   const char* const ranges2[] = {"^2.0.0", ">=1.1.0 <3.0.0", "~2.0.0"};
   manifest::Catalog catalog;
   for (std::size_t i = 0; i < count; ++i) {
-    std::vector<std::size_t> deps;
-    if (i > 0) {
-      deps.push_back(i - 1 - rng.below(std::min<std::size_t>(i, 10)));
-      const std::size_t extra = rng.below(3);
-      for (std::size_t k = 0; k < extra; ++k) {
-        const std::size_t d = rng.below(i);
-        if (std::find(deps.begin(), deps.end(), d) == deps.end()) {
-          deps.push_back(d);
-        }
-      }
-    }
+    const std::vector<std::size_t> deps = test::lower_dependencies(rng, i);
     std::vector<std::string> versions{"1.0.0", "2.0.0"};
     if (rng.below(3) != 0) {
       versions.emplace_back("1.1.0");
