@@ -32,7 +32,6 @@ namespace {
 using util::UniqueFd;
 
 constexpr int k_dir_flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
-constexpr std::string_view k_manifest = "manifest.yaml";
 constexpr std::uint32_t k_root = 0;
 
 enum class NodeKind { file, directory, symlink };
@@ -296,7 +295,7 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
   std::uint64_t written = 0;
   Sha256 hash; // over the blocks already in memory: no second read of the file
   const bool capture =
-      m_pass.manifest != nullptr && m_nodes[node].parent == k_root && m_nodes[node].name == k_manifest;
+      m_pass.manifest != nullptr && m_nodes[node].parent == k_root && m_nodes[node].name == k_manifest_member;
   for (;;) {
     auto block = in.read_block(shown);
     if (!block) {
@@ -311,7 +310,7 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
     }
     if (capture) {
       if (m_pass.manifest->size() + block->size() > m_pass.manifest_limit) {
-        return fail(ErrorCode::archive_limit, fmt::format("member '{}' is larger than {} bytes", k_manifest,
+        return fail(ErrorCode::archive_limit, fmt::format("member '{}' is larger than {} bytes", k_manifest_member,
                                                           m_pass.manifest_limit));
       }
       m_pass.manifest->append(block->data(), block->size());
@@ -575,9 +574,9 @@ Result<void> Extractor::run(int fd)
     }
     report_progress(**input);
   }
-  const auto manifest = child(k_root, k_manifest);
+  const auto manifest = child(k_root, k_manifest_member);
   if (!manifest || m_nodes[*manifest].kind != NodeKind::file) {
-    return fail(ErrorCode::archive_invalid, fmt::format("archive has no regular file '{}' at its root", k_manifest));
+    return fail(ErrorCode::archive_invalid, fmt::format("archive has no regular file '{}' at its root", k_manifest_member));
   }
   if (m_pass.input_hash != nullptr) {
     if (auto rest = (*input)->hash_rest(); !rest) {

@@ -3,6 +3,7 @@
 #include <noodle/util/unique_fd.hpp>
 
 #include <noodle/archive/digest.hpp>
+#include <noodle/archive/extract.hpp>
 
 #include <noodle/archive/limits.hpp>
 
@@ -31,7 +32,6 @@ namespace {
 namespace fs = std::filesystem;
 using util::UniqueFd;
 
-constexpr std::string_view k_manifest = "manifest.yaml";
 constexpr std::size_t k_block = std::size_t{64} * 1024;
 
 enum class Compression { gzip, zstd };
@@ -120,8 +120,8 @@ Result<std::vector<Item>> collect(const fs::path& dir)
   }
   // manifest.yaml first, so reading it needs only the archive's first blocks.
   std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-    const bool a_manifest = a.path == k_manifest;
-    const bool b_manifest = b.path == k_manifest;
+    const bool a_manifest = a.path == k_manifest_member;
+    const bool b_manifest = b.path == k_manifest_member;
     if (a_manifest != b_manifest) {
       return a_manifest;
     }
@@ -305,12 +305,12 @@ Result<void> check_input(const fs::path& dir, const fs::path& out)
   if (!fs::is_directory(status)) {
     return fail(ErrorCode::usage, fmt::format("'{}' is not a directory", dir.string()));
   }
-  const auto manifest = fs::symlink_status(dir / k_manifest, ec);
+  const auto manifest = fs::symlink_status(dir / k_manifest_member, ec);
   if (!fs::exists(manifest)) {
-    return fail(ErrorCode::not_found, fmt::format("'{}' has no {} at its root", dir.string(), k_manifest));
+    return fail(ErrorCode::not_found, fmt::format("'{}' has no {} at its root", dir.string(), k_manifest_member));
   }
   if (!fs::is_regular_file(manifest)) {
-    return fail(ErrorCode::archive_invalid, fmt::format("'{}' is not a regular file", (dir / k_manifest).string()));
+    return fail(ErrorCode::archive_invalid, fmt::format("'{}' is not a regular file", (dir / k_manifest_member).string()));
   }
   const fs::path dir_real = fs::weakly_canonical(fs::absolute(dir, ec), ec);
   const fs::path out_parent = fs::weakly_canonical(fs::absolute(out, ec).parent_path(), ec);

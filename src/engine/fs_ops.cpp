@@ -384,6 +384,12 @@ Result<bool> exists_no_follow(const RootDir& root, const fs::path& rel)
   return st->has_value();
 }
 
+bool exists_unrooted(const fs::path& path)
+{
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
 Result<std::vector<std::string>> list_names(const RootDir& root, const fs::path& rel)
 {
   if (auto checked = RootDir::check(rel); !checked) {

@@ -14,7 +14,6 @@
 #include <optional>
 #include <fcntl.h>
 #include <unistd.h>
-#include <sys/stat.h>
 
 namespace noodle::engine {
 
@@ -59,13 +58,6 @@ Result<bool> matches_record(Session& session, const std::string& name, const std
     return false; // an unreadable tree is replaced like a damaged one
   }
   return archive::compare_trees(**recorded, *actual).empty();
-}
-
-// Whether anything is at `path`, a file outside the root (an archive).
-bool file_exists(const std::filesystem::path& path)
-{
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
 }
 
 // The sha256 of the archive the catalog names for `entry` now: its
@@ -138,7 +130,7 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
   if (entry.archive && !entry.archive->file.empty()) {
     ArchiveFiles files{entry.archive->file, entry.archive->file};
     files.signature += ".sig";
-    if (!file_exists(files.archive)) {
+    if (!exists_unrooted(files.archive)) {
       return fail(ErrorCode::not_found, fmt::format("archive '{}' of {}@{} (named by the catalog) does not exist",
                                                     files.archive.string(), entry.name, entry.version.to_string()));
     }
@@ -148,7 +140,7 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
   std::vector<std::string> looked;
   for (const char* ext : {".tar.gz", ".tar.zst"}) {
     const auto candidate = source.archives_dir / (stem + ext);
-    if (file_exists(candidate)) {
+    if (exists_unrooted(candidate)) {
       ArchiveFiles files{candidate, candidate};
       files.signature += ".sig";
       return files;
@@ -206,7 +198,7 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
     }
   }
 
-  const bool has_signature = file_exists(files->signature);
+  const bool has_signature = exists_unrooted(files->signature);
   std::optional<archive::Keyring> keyring;
   archive::SignatureSource signature;
   if (has_signature || source.allow_unsigned != AllowUnsigned::yes) {

@@ -2,6 +2,7 @@
 #include <noodle/archive/keyring.hpp>
 #include <noodle/archive/extract.hpp>
 #include <noodle/archive/verify.hpp>
+#include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/prepare.hpp>
 #include <noodle/engine/upgrade.hpp>
 #include <noodle/util/atomic_file.hpp>
@@ -43,13 +44,6 @@ std::string describe_rollout(const std::string& strategy, const live::HelloInfo&
                      hello.instances.size() == 1 ? "" : "s", how);
 }
 
-// Whether anything is at `path`, a file outside the root (a signature).
-bool file_exists(const std::filesystem::path& path)
-{
-  struct stat st {};
-  return ::lstat(path.c_str(), &st) == 0;
-}
-
 // Verifies the archive of `entry` as install_version will, in one read of
 // the file and without writing anything; `check_extraction` also judges
 // every entry as extraction would.
@@ -61,7 +55,7 @@ Result<void> verify_hop(const manifest::Manifest& entry, const ArchiveSource& so
     return fail(files.error());
   }
   action.archive = files->archive.string();
-  const bool has_signature = file_exists(files->signature);
+  const bool has_signature = exists_unrooted(files->signature);
   archive::SignatureSource signature;
   if (has_signature || source.allow_unsigned != AllowUnsigned::yes) {
     if (!keyring) {

@@ -421,13 +421,13 @@ bool is_any(const std::vector<Comparator>& set)
 // an empty string when it looks well formed.
 std::string explain_partial(std::string_view v)
 {
-  static constexpr const char* k_names[] = {"major", "minor", "patch"};
+  static constexpr const char* k_part_names[] = {"major", "minor", "patch"};
   std::size_t i = 0;
   while (i < v.size() && (v[i] == 'v' || v[i] == '=')) {
     ++i;
   }
   for (int k = 0; k < 3; ++k) {
-    const char* name = k_names[k];
+    const char* name = k_part_names[k];
     const char c = at(v, i);
     if (c == 'x' || c == 'X' || c == '*') {
       ++i;

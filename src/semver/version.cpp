@@ -244,7 +244,7 @@ bool scan_version_loose(std::string_view text, Version& out, std::string& why)
       break;
     }
   }
-  static constexpr const char* k_names[] = {"major", "minor", "patch"};
+  static constexpr const char* k_part_names[] = {"major", "minor", "patch"};
   std::uint64_t* parts[] = {&out.major, &out.minor, &out.patch};
   std::size_t starts[3] = {};
   std::size_t ends[3] = {};
@@ -252,7 +252,7 @@ bool scan_version_loose(std::string_view text, Version& out, std::string& why)
     if (k > 0) {
       if (pos >= s.size() || s[pos] != '.') {
         why = pos >= s.size() ? std::string("expected MAJOR.MINOR.PATCH")
-                              : fmt::format("unexpected character {} after {}", quote_char(s, pos), k_names[k - 1]);
+                              : fmt::format("unexpected character {} after {}", quote_char(s, pos), k_part_names[k - 1]);
         return false;
       }
       ++pos;
@@ -263,7 +263,7 @@ bool scan_version_loose(std::string_view text, Version& out, std::string& why)
     }
     if (pos == start) {
       why = pos >= s.size() ? std::string("expected MAJOR.MINOR.PATCH")
-                            : fmt::format("unexpected character {} in {}", quote_char(s, pos), k_names[k]);
+                            : fmt::format("unexpected character {} in {}", quote_char(s, pos), k_part_names[k]);
       return false;
     }
     starts[k] = start;
@@ -294,7 +294,7 @@ bool scan_version_loose(std::string_view text, Version& out, std::string& why)
     }
     *parts[k] = digits_value(digits);
     if (digits.size() > 16 || *parts[k] > k_max_safe_integer) {
-      why = fmt::format("{} exceeds {}", k_names[k], k_max_safe_integer);
+      why = fmt::format("{} exceeds {}", k_part_names[k], k_max_safe_integer);
       return false;
     }
   }

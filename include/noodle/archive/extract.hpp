@@ -7,9 +7,13 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string_view>
 #include <vector>
 
 namespace noodle::archive {
+
+// The member every component archive holds at its root.
+inline constexpr std::string_view k_manifest_member = "manifest.yaml";
 
 struct ExtractReport {
   std::uint64_t entries = 0;     // archive entries read, "./" included

@@ -22,6 +22,10 @@ namespace noodle::engine {
 // Whether anything (a symlink included) is at `rel`; lstat(2).
 Result<bool> exists_no_follow(const RootDir& root, const std::filesystem::path& rel);
 
+// Whether anything is at `path`, not followed: a file outside any root (an
+// archive, a signature), where a failed lookup only means "no".
+bool exists_unrooted(const std::filesystem::path& path);
+
 // The names in directory `rel` except "." and "..", sorted; empty when there
 // is no directory there (nothing, or not a directory).
 Result<std::vector<std::string>> list_names(const RootDir& root, const std::filesystem::path& rel);
