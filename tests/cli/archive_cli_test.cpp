@@ -2,6 +2,7 @@
 // keygen, pack, sign and verify through the built binary: real keys, real
 // archives, and hostile archives signed with a trusted key, so that only the
 // archive rules stand between them and the disk.
+#include "support/files.hpp"
 #include "support/archive_builder.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -19,13 +20,9 @@ using noodle::test::TempDir;
 
 namespace {
 
-std::string read(const std::filesystem::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using noodle::test::read_file;
 
-const std::string k_manifest = "name: jit_compiler\nversion: 2.1.0\ntype: compiler\n";
+const std::string k_jit_manifest = "name: jit_compiler\nversion: 2.1.0\ntype: compiler\n";
 
 // A workspace with a trusted key in its keyring and a place for archives.
 struct Workspace {
@@ -76,7 +73,7 @@ struct Workspace {
 std::string good_archive()
 {
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest).dir("bin").file_mode("bin/jit", "#!/bin/sh\n", 0755);
+  b.file("manifest.yaml", k_jit_manifest).dir("bin").file_mode("bin/jit", "#!/bin/sh\n", 0755);
   return b.finish();
 }
 
@@ -92,7 +89,7 @@ TEST_CASE("cli keygen writes a 0600 private key, prints the key id and refuses t
   struct stat st {};
   REQUIRE(::stat((dir / "k.key").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  CHECK(read(dir / "k.pub").rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
+  CHECK(read_file(dir / "k.pub").rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
 
   auto again = run_binary({"keygen", "--out", (dir / "k").string()});
   CHECK(again.exit_code == 1);
@@ -102,12 +99,12 @@ TEST_CASE("cli keygen writes a 0600 private key, prints the key id and refuses t
 TEST_CASE("cli pack is reproducible and prints the catalog archive section")
 {
   TempDir dir;
-  dir.write("comp/manifest.yaml", k_manifest);
+  dir.write("comp/manifest.yaml", k_jit_manifest);
   dir.write("comp/bin/jit", "#!/bin/sh\n");
   auto a = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "a.tar.gz").string()});
   auto b = run_binary({"pack", (dir / "comp").string(), "--out", (dir / "b.tar.gz").string()});
   REQUIRE(a.exit_code == 0);
-  CHECK(read(dir / "a.tar.gz") == read(dir / "b.tar.gz"));
+  CHECK(read_file(dir / "a.tar.gz") == read_file(dir / "b.tar.gz"));
   // Without --manifest-dir, relative to the catalog directory, and it says so.
   CHECK(a.out.rfind("# archive.file is relative to the manifest's directory, here '", 0) == 0);
   CHECK(a.out.find("(--manifest-dir)\narchive:\n  file: ") != std::string::npos);
@@ -123,7 +120,7 @@ TEST_CASE("cli pack is reproducible and prints the catalog archive section")
 TEST_CASE("cli pack prints archive.file relative to where the manifest will live, and the catalog loads it")
 {
   TempDir dir;
-  dir.write("comp/manifest.yaml", k_manifest);
+  dir.write("comp/manifest.yaml", k_jit_manifest);
   dir.write("comp/bin/jit", "#!/bin/sh\n");
   std::filesystem::create_directories(dir / "dist");
   std::filesystem::create_directories(dir / "catalog");
@@ -133,7 +130,7 @@ TEST_CASE("cli pack prints archive.file relative to where the manifest will live
   REQUIRE(packed.exit_code == 0);
   CHECK(packed.out.find("\narchive:\n  file: ../dist/jit.tar.gz\n") != std::string::npos);
   // The snippet, pasted as printed under the manifest, names the archive.
-  const std::string manifest = std::string(k_manifest) + packed.out;
+  const std::string manifest = std::string(k_jit_manifest) + packed.out;
   dir.write("catalog/jit.yaml", manifest);
   auto loaded = run_binary({"--catalog", (dir / "catalog").string(), "-o", "json", "components", "show",
                             "jit_compiler"});
@@ -173,8 +170,8 @@ TEST_CASE("cli verify --extract-to keeps exactly the verified files")
   auto out = ws.dir / "unpacked";
   auto v = ws.verify(archive, {"--extract-to", out.string()});
   REQUIRE(v.exit_code == 0);
-  CHECK(read(out / "manifest.yaml") == k_manifest);
-  CHECK(read(out / "bin/jit") == "#!/bin/sh\n");
+  CHECK(read_file(out / "manifest.yaml") == k_jit_manifest);
+  CHECK(read_file(out / "bin/jit") == "#!/bin/sh\n");
   auto again = ws.verify(archive, {"--extract-to", out.string()});
   CHECK(again.exit_code == 1);
   CHECK(again.err.find("--extract-to needs a directory that does not exist yet") != std::string::npos);
@@ -185,7 +182,7 @@ TEST_CASE("cli verify refuses a one-byte change with exit 4")
   Workspace ws;
   auto archive = ws.write_archive("jit.tar.gz", good_archive());
   REQUIRE(ws.sign(archive).exit_code == 0);
-  auto bytes = read(archive);
+  auto bytes = read_file(archive);
   bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
   noodle::test::write_bytes(archive, bytes);
   auto v = ws.verify(archive, {"-o", "json"});
@@ -212,7 +209,7 @@ TEST_CASE("cli verify refuses an unknown key, a revoked key and a truncated sign
   CHECK(nlohmann::json::parse(revoked.out)["error"]["code"] == "revoked_key");
   std::filesystem::remove(ws.keyring / "revoked");
 
-  auto sig = read(archive.string() + ".sig");
+  auto sig = read_file(archive.string() + ".sig");
   noodle::test::write_bytes(archive.string() + ".sig", sig.substr(0, sig.size() / 2));
   auto truncated = ws.verify(archive, {"-o", "json"});
   CHECK(truncated.exit_code == 4);
@@ -234,7 +231,7 @@ TEST_CASE("cli verify refuses a validly signed archive relabelled as another ver
   }());
   REQUIRE(ws.sign(old_archive).exit_code == 0);
   // The 1.0.0 signature file now stands next to an archive that says 2.1.0.
-  auto sig = read(old_archive.string() + ".sig");
+  auto sig = read_file(old_archive.string() + ".sig");
   auto archive = ws.write_archive("jit.tar.gz", good_archive());
   noodle::test::write_bytes(archive.string() + ".sig", sig);
   auto v = ws.verify(archive, {"-o", "json"});
@@ -248,7 +245,7 @@ TEST_CASE("cli verify checks the catalog's digest for that component version")
   auto archive = ws.write_archive("jit.tar.gz", good_archive());
   REQUIRE(ws.sign(archive).exit_code == 0);
   ws.dir.write("catalog/jit.yaml",
-               k_manifest + "archive:\n  file: ../jit.tar.gz\n  sha256: " + std::string(64, 'a') + "\n  size: 10\n");
+               k_jit_manifest + "archive:\n  file: ../jit.tar.gz\n  sha256: " + std::string(64, 'a') + "\n  size: 10\n");
   auto v = run_binary({"--keyring", ws.keyring.string(), "--catalog", (ws.dir / "catalog").string(), "-o", "json",
                        "verify", archive.string()});
   CHECK(v.exit_code == 4);
@@ -286,7 +283,7 @@ TEST_CASE("cli verify of signed hostile archives names the entry and the rule, e
     INFO(c.what);
     Workspace ws;
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest);
+    b.file("manifest.yaml", k_jit_manifest);
     c.add(b);
     auto archive = ws.write_archive("hostile.tar.gz", b.finish());
     REQUIRE(ws.sign(archive).exit_code == 0);
@@ -304,7 +301,7 @@ TEST_CASE("cli verify stops a signed gzip bomb at the ratio limit")
 {
   Workspace ws;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest);
+  b.file("manifest.yaml", k_jit_manifest);
   b.zeros("bomb", 64ULL << 20);
   auto archive = ws.write_archive("bomb.tar.gz", b.finish());
   REQUIRE(ws.sign(archive).exit_code == 0);
@@ -333,7 +330,7 @@ TEST_CASE("cli verify --extract-to of a 96 MB archive stays under 40 MB of memor
     // Freed before the child runs: a fork copies this process's resident
     // pages, and the child's peak would count them.
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest);
+    b.file("manifest.yaml", k_jit_manifest);
     // Incompressible, so the archive itself is 96 MB: memory must not follow the size.
     for (int i = 0; i < 3; ++i) {
       b.noise("data/blob" + std::to_string(i), 32ULL << 20);

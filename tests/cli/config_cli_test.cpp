@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The configuration file through the built binary: its settings are the
 // defaults, NOODLE_* variables override them and flags override both.
+#include "support/files.hpp"
 #include "support/archive_builder.hpp"
 #include "support/example_root.hpp"
 #include "support/process.hpp"
@@ -21,17 +22,13 @@ using noodle::test::TempDir;
 
 namespace {
 
-void write(const std::filesystem::path& p, const std::string& text)
-{
-  std::filesystem::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
+using noodle::test::write_file;
 
 // A root whose catalog holds one component named `name`.
 std::filesystem::path make_root(const TempDir& dir, const std::string& name)
 {
   auto root = dir / ("root-" + name);
-  write(root / "manifests" / (name + ".yaml"), "name: " + name + "\nversion: 1.0.0\ntype: compiler\n");
+  write_file(root / "manifests" / (name + ".yaml"), "name: " + name + "\nversion: 1.0.0\ntype: compiler\n");
   return root;
 }
 
@@ -49,7 +46,7 @@ TEST_CASE("cli config file sets the root; NOODLE_ROOT overrides it and --root ov
   auto from_env = make_root(dir, "beta_env");
   auto from_flag = make_root(dir, "gamma_flag");
   auto config = dir / "config.yaml";
-  write(config, "root: " + from_file.string() + "\n");
+  write_file(config, "root: " + from_file.string() + "\n");
 
   auto file = run_binary({"--config", config.string(), "components", "list"});
   REQUIRE(file.exit_code == 0);
@@ -77,7 +74,7 @@ TEST_CASE("cli config file sets the output format; NOODLE_OUTPUT and -o override
   TempDir dir;
   auto root = make_root(dir, "alpha");
   auto config = dir / "config.yaml";
-  write(config, "output: json\nroot: " + root.string() + "\n");
+  write_file(config, "output: json\nroot: " + root.string() + "\n");
 
   auto file = run_binary({"--config", config.string(), "components", "list"});
   REQUIRE(file.exit_code == 0);
@@ -107,7 +104,7 @@ TEST_CASE("cli config file sets the lock timeout; NOODLE_LOCK_TIMEOUT and --lock
   REQUIRE(fd >= 0);
   REQUIRE(::flock(fd, LOCK_EX | LOCK_NB) == 0);
   auto config = dir / "config.yaml";
-  write(config, "lock_timeout: 0.3\nroot: " + root.string() + "\n");
+  write_file(config, "lock_timeout: 0.3\nroot: " + root.string() + "\n");
 
   auto file = run_binary({"--config", config.string(), "recover"});
   CHECK(file.exit_code == 5);
@@ -128,13 +125,13 @@ TEST_CASE("cli a bad config file is a usage error naming file:line:col")
 {
   TempDir dir;
   auto config = dir / "config.yaml";
-  write(config, "root: /tmp\nlock_timout: 5\n");
+  write_file(config, "root: /tmp\nlock_timout: 5\n");
   auto r = run_binary({"--config", config.string(), "components", "list"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find(config.string() + ":2:1") != std::string::npos);
   CHECK(r.err.find("did you mean 'lock_timeout'?") != std::string::npos);
 
-  write(config, "lease: 0\n");
+  write_file(config, "lease: 0\n");
   auto range = run_binary({"components", "list"}, "", {{"NOODLE_CONFIG", config.string()}});
   CHECK(range.exit_code == 2);
   CHECK(range.err.find(config.string() + ":1:8") != std::string::npos);
@@ -158,7 +155,7 @@ TEST_CASE("cli extraction limits from the config file stop verify --extract-to")
   REQUIRE(run_binary({"sign", archive.string(), "--key", (dir / "release.key").string()}).exit_code == 0);
 
   auto config = dir / "config.yaml";
-  write(config, "keyring: " + keyring.string() + "\nroot: " + (dir / "no-root").string() +
+  write_file(config, "keyring: " + keyring.string() + "\nroot: " + (dir / "no-root").string() +
                     "\nlimits:\n  max_file_bytes: 4\n");
   auto limited = run_binary(
       {"--config", config.string(), "-o", "json", "verify", archive.string(), "--extract-to", (dir / "x").string()});
@@ -166,7 +163,7 @@ TEST_CASE("cli extraction limits from the config file stop verify --extract-to")
   REQUIRE(is_json(limited.out));
   CHECK(nlohmann::json::parse(limited.out)["error"]["code"] == "archive_limit");
 
-  write(config, "keyring: " + keyring.string() + "\nroot: " + (dir / "no-root").string() + "\n");
+  write_file(config, "keyring: " + keyring.string() + "\nroot: " + (dir / "no-root").string() + "\n");
   auto unlimited = run_binary(
       {"--config", config.string(), "verify", archive.string(), "--extract-to", (dir / "y").string()});
   CHECK(unlimited.exit_code == 0);
@@ -185,7 +182,7 @@ std::filesystem::path make_installed_root(const TempDir& dir)
   std::filesystem::copy_file(std::filesystem::path(NOODLE_SOURCE_DIR) / "manifests/telemetry_agent.yaml",
                              root / "manifests/telemetry_agent.yaml");
   for (const char* v : {"0.4.0", "0.5.0", "1.0.0"}) {
-    write(root / "components/telemetry_agent/versions" / v / "bin/agent", v);
+    write_file(root / "components/telemetry_agent/versions" / v / "bin/agent", v);
   }
   std::filesystem::create_directory_symlink("versions/0.5.0", root / "components/telemetry_agent/current");
   return root;
@@ -204,7 +201,7 @@ TEST_CASE("cli config file sets the default strategy; NOODLE_STRATEGY and --stra
   TempDir dir;
   auto root = make_installed_root(dir);
   auto config = dir / "config.yaml";
-  write(config, "strategy: canary\nroot: " + root.string() + "\n");
+  write_file(config, "strategy: canary\nroot: " + root.string() + "\n");
   const auto& archives = noodle::test::example_archives();
   const std::vector<std::string> plan = {"--config",   config.string(), "-o",        "json", "--keyring",
                                          (archives / "keyring").string(), "--archives",
@@ -235,7 +232,7 @@ TEST_CASE("cli config file sets gc's keep count; NOODLE_GC_KEEP overrides it")
   TempDir dir;
   auto root = make_installed_root(dir);
   auto config = dir / "config.yaml";
-  write(config, "gc_keep: 3\nroot: " + root.string() + "\n");
+  write_file(config, "gc_keep: 3\nroot: " + root.string() + "\n");
   const auto versions = root / "components/telemetry_agent/versions";
 
   // keep 3 keeps everything: 0.5.0 is current, 1.0.0 and 0.4.0 are the newest others.
@@ -256,7 +253,7 @@ TEST_CASE("cli config file sets how long rollback points are kept")
   TempDir dir;
   auto root = make_installed_root(dir);
   auto config = dir / "config.yaml";
-  write(config, "point_retention_days: 2\nroot: " + root.string() + "\n");
+  write_file(config, "point_retention_days: 2\nroot: " + root.string() + "\n");
   auto r = run_binary({"--config", config.string(), "-o", "json", "snapshot", "telemetry_agent"});
   REQUIRE(r.exit_code == 0);
   auto point = nlohmann::json::parse(r.out).at("point");
@@ -274,7 +271,7 @@ TEST_CASE("cli --help and --version work with a broken config file; commands sti
 {
   TempDir dir;
   auto config = dir / "config.yaml";
-  write(config, "root: [unclosed\n");
+  write_file(config, "root: [unclosed\n");
   auto help = run_binary({"--help"}, "", {{"NOODLE_CONFIG", config.string()}});
   CHECK(help.exit_code == 0);
   CHECK(help.out.find("Usage:") != std::string::npos);

@@ -2,6 +2,7 @@
 // upgrade, apply, rollback, snapshot, status, history, check, gc, recover and
 // the root lock, through the built binary on temporary roots built from the
 // example catalog and its real signed archives.
+#include "support/files.hpp"
 #include "support/example_root.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -26,27 +27,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using noodle::test::read_file;
+using noodle::test::write_file;
+
 // LeakSanitizer cannot run under ptrace: a binary built with it and traced by
 // strace turns its leak check off (other sanitizer checks stay on; the
 // variable means nothing to other builds).
 const std::string k_untraced_leak_check = "ASAN_OPTIONS=\"${ASAN_OPTIONS:-}:detect_leaks=0\" ";
-
-std::string read(const fs::path& p)
-{
-  return noodle::test::read_file(p);
-}
-
-void write(const fs::path& p, const std::string& s)
-{
-  noodle::test::write_file(p, s);
-}
 
 
 // A root with the demo's starting state, installed by the tool itself.
 using Root = noodle::test::ExampleRoot;
 using noodle::test::example_archives;
 
-std::vector<noodle::archive::TreeEntry> tree(const fs::path& dir)
+std::vector<noodle::archive::TreeEntry> tree_of(const fs::path& dir)
 {
   auto t = noodle::archive::hash_tree(dir);
   REQUIRE(t);
@@ -68,7 +62,7 @@ TEST_CASE("upgrade installs a dependency chain in one transaction and swaps each
   CHECK(r.current("deploy_controller") == "versions/3.1.0");
   // The extracted tree is the archive's, executable bit kept.
   const fs::path bin = r.root / "components/jit_compiler/versions/2.1.0/bin/jit_compiler";
-  CHECK(read(bin).find("jit_compiler 2.1.0") != std::string::npos);
+  CHECK(read_file(bin).find("jit_compiler 2.1.0") != std::string::npos);
   CHECK((fs::status(bin).permissions() & fs::perms::owner_exec) != fs::perms::none);
 
   auto history = r.json({"history", "jit_compiler"});
@@ -87,28 +81,28 @@ TEST_CASE("upgrade installs a dependency chain in one transaction and swaps each
 TEST_CASE("upgrade then rollback restores the old version and config/ byte for byte", "[engine]")
 {
   Root r;
-  write(r.config("telemetry_agent") / "agent.yaml", "endpoint: a\n");
-  write(r.config("telemetry_agent") / "nested/keys.txt", "k1\n");
-  const auto before = tree(r.config("telemetry_agent"));
+  write_file(r.config("telemetry_agent") / "agent.yaml", "endpoint: a\n");
+  write_file(r.config("telemetry_agent") / "nested/keys.txt", "k1\n");
+  const auto before = tree_of(r.config("telemetry_agent"));
   REQUIRE(r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"}).exit_code == 0);
   CHECK(r.current("telemetry_agent") == "versions/1.0.0");
   // The operator edits config/ under the new version.
-  write(r.config("telemetry_agent") / "agent.yaml", "endpoint: b\n");
+  write_file(r.config("telemetry_agent") / "agent.yaml", "endpoint: b\n");
   fs::remove(r.config("telemetry_agent") / "nested/keys.txt");
-  write(r.config("telemetry_agent") / "new.txt", "x\n");
+  write_file(r.config("telemetry_agent") / "new.txt", "x\n");
 
   auto back = r.nu({"rollback", "telemetry_agent", "--offline"});
   INFO(back.out << back.err);
   REQUIRE(back.exit_code == 0);
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
-  CHECK(tree(r.config("telemetry_agent")) == before);
+  CHECK(tree_of(r.config("telemetry_agent")) == before);
 
   // The rollback is itself recorded and can be rolled back.
   auto again = r.nu({"rollback", "telemetry_agent", "--offline"});
   INFO(again.out << again.err);
   REQUIRE(again.exit_code == 0);
   CHECK(r.current("telemetry_agent") == "versions/1.0.0");
-  CHECK(read(r.config("telemetry_agent") / "agent.yaml") == "endpoint: b\n");
+  CHECK(read_file(r.config("telemetry_agent") / "agent.yaml") == "endpoint: b\n");
   auto history = r.json({"history", "telemetry_agent"});
   CHECK(history["history"][0]["kind"] == "rollback");
   CHECK(history["history"][1]["kind"] == "rollback");
@@ -120,7 +114,7 @@ TEST_CASE("an all-or-nothing batch whose third step has a tampered archive is re
 {
   Root r;
   const fs::path batch = r.dir / "batch.yaml";
-  write(batch, "upgrades:\n"
+  write_file(batch, "upgrades:\n"
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: model_gateway, version: 1.2.0, priority: 8}\n"
                "  - {component: code_assistant, version: 1.1.0, priority: 1}\n");
@@ -130,18 +124,18 @@ TEST_CASE("an all-or-nothing batch whose third step has a tampered archive is re
   const std::string third_version = plan["steps"][2]["to"];
   // One flipped byte in the middle of the third step's archive.
   const fs::path victim = r.archives / (third + "-" + third_version + ".tar.gz");
-  std::string bytes = read(victim);
+  std::string bytes = read_file(victim);
   bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x01);
-  write(victim, bytes);
+  write_file(victim, bytes);
 
   const auto before = r.links();
-  const auto config_before = tree(r.root / "components");
+  const auto config_before = tree_of(r.root / "components");
   const auto history_before = r.json({"history"})["history"].size();
   auto applied = r.nu({"-o", "json", "apply", batch.string(), "--offline"});
   INFO(applied.out << applied.err);
   CHECK(applied.exit_code == 4);
   CHECK(r.links() == before);
-  CHECK(tree(r.root / "components") == config_before);
+  CHECK(tree_of(r.root / "components") == config_before);
   auto j = nlohmann::json::parse(applied.out);
   CHECK(j["ok"] == false);
   CHECK(j["error"]["code"] == "integrity");
@@ -155,7 +149,7 @@ TEST_CASE("an all-or-nothing batch whose third archive cannot be extracted rolls
 {
   Root r;
   const fs::path batch = r.dir / "batch.yaml";
-  write(batch, "upgrades:\n"
+  write_file(batch, "upgrades:\n"
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: model_gateway, version: 1.2.0, priority: 8}\n"
                "  - {component: code_assistant, version: 1.1.0, priority: 1}\n");
@@ -188,7 +182,7 @@ TEST_CASE("apply --no-atomic keeps the steps that succeeded before a failure", "
 {
   Root r;
   const fs::path batch = r.dir / "batch.yaml";
-  write(batch, "upgrades:\n"
+  write_file(batch, "upgrades:\n"
                "  - {component: gc_engine, version: 1.3.0, priority: 9}\n"
                "  - {component: telemetry_agent, version: 1.0.0, priority: 1}\n");
   noodle::test::plant_unextractable(r.archives, "telemetry_agent", "1.0.0");
@@ -272,8 +266,8 @@ TEST_CASE("check reports a changed, a missing and an extra file of the active ve
 {
   Root r;
   const fs::path v = r.root / "components/telemetry_agent/versions/0.5.0";
-  write(v / "bin/telemetry_agent", "#!/bin/sh\necho evil\n");
-  write(v / "extra.so", "x");
+  write_file(v / "bin/telemetry_agent", "#!/bin/sh\necho evil\n");
+  write_file(v / "extra.so", "x");
   fs::remove(v / "manifest.yaml");
   auto check = r.nu({"-o", "json", "check", "telemetry_agent"});
   INFO(check.out << check.err);
@@ -293,7 +287,7 @@ TEST_CASE("rollback refuses a damaged target and changes nothing", "[engine]")
 {
   Root r;
   REQUIRE(r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"}).exit_code == 0);
-  write(r.root / "components/telemetry_agent/versions/0.5.0/bin/telemetry_agent", "tampered\n");
+  write_file(r.root / "components/telemetry_agent/versions/0.5.0/bin/telemetry_agent", "tampered\n");
   auto back = r.nu({"rollback", "telemetry_agent", "--offline"});
   INFO(back.out << back.err);
   CHECK(back.exit_code == 4);
@@ -306,9 +300,9 @@ TEST_CASE("an upgrade re-extracts a version directory that does not match its re
   Root r;
   REQUIRE(r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"}).exit_code == 0);
   REQUIRE(r.nu({"rollback", "telemetry_agent", "--offline"}).exit_code == 0);
-  write(r.root / "components/telemetry_agent/versions/1.0.0/bin/telemetry_agent", "tampered\n");
+  write_file(r.root / "components/telemetry_agent/versions/1.0.0/bin/telemetry_agent", "tampered\n");
   REQUIRE(r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"}).exit_code == 0);
-  CHECK(read(r.root / "components/telemetry_agent/versions/1.0.0/bin/telemetry_agent").find("telemetry_agent 1.0.0")
+  CHECK(read_file(r.root / "components/telemetry_agent/versions/1.0.0/bin/telemetry_agent").find("telemetry_agent 1.0.0")
         != std::string::npos);
   CHECK(r.nu({"check", "telemetry_agent"}).exit_code == 0);
 }
@@ -316,10 +310,10 @@ TEST_CASE("an upgrade re-extracts a version directory that does not match its re
 TEST_CASE("snapshot, rollback list and rollback --point restore a chosen config", "[engine]")
 {
   Root r;
-  write(r.config("gc_engine") / "gc.conf", "heap=1g\n");
+  write_file(r.config("gc_engine") / "gc.conf", "heap=1g\n");
   auto snap = r.json({"snapshot", "gc_engine"});
   const auto id = snap["point"]["id"].get<std::int64_t>();
-  write(r.config("gc_engine") / "gc.conf", "heap=8g\n");
+  write_file(r.config("gc_engine") / "gc.conf", "heap=8g\n");
   auto list = r.json({"rollback", "list", "gc_engine"});
   REQUIRE(!list["points"].empty());
   CHECK(list["points"][0]["id"] == id);
@@ -328,7 +322,7 @@ TEST_CASE("snapshot, rollback list and rollback --point restore a chosen config"
   auto back = r.nu({"rollback", "gc_engine", "--point", std::to_string(id), "--offline"});
   INFO(back.out << back.err);
   REQUIRE(back.exit_code == 0);
-  CHECK(read(r.config("gc_engine") / "gc.conf") == "heap=1g\n");
+  CHECK(read_file(r.config("gc_engine") / "gc.conf") == "heap=1g\n");
   CHECK(r.current("gc_engine") == "versions/1.1.0");
 }
 
@@ -354,7 +348,7 @@ TEST_CASE("plan --save then apply --plan carries out the plan, and refuses it on
   auto plan = r.nu({"plan", "telemetry_agent", "1.0.0", "--offline", "--save", saved.string()});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);
-  auto j = nlohmann::json::parse(read(saved));
+  auto j = nlohmann::json::parse(read_file(saved));
   CHECK(j["format"] == "noodle-plan 2");
   CHECK(j["steps"][0]["to"] == "1.0.0");
 
@@ -381,7 +375,7 @@ TEST_CASE("a saved plan keeps a --loose constraint loose, so apply --plan reads 
                     saved.string()});
   INFO(plan.out << plan.err);
   REQUIRE(plan.exit_code == 0);
-  auto j = nlohmann::json::parse(read(saved));
+  auto j = nlohmann::json::parse(read_file(saved));
   CHECK(j["request"]["constraints"][0]["range"] == "<=01.0.0");
   CHECK(j["request"]["constraints"][0]["loose"] == true);
   CHECK_FALSE(j["request"]["constraints"][0].contains("include_prerelease"));
@@ -474,10 +468,10 @@ TEST_CASE("SIGINT during an upgrade rolls back and exits 130", "[engine]")
   std::system(("pkill -INT -f '^" NOODLE_BINARY " --root " + r.root.string() + "'").c_str());
   int status = 0;
   waitpid(child, &status, 0);
-  INFO(read(out));
+  INFO(read_file(out));
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
-  CHECK(read(out).find("interrupted by SIGINT") != std::string::npos);
+  CHECK(read_file(out).find("interrupted by SIGINT") != std::string::npos);
   CHECK(r.current("telemetry_agent") == "versions/0.5.0");
   auto history = r.json({"history", "--limit", "1"});
   CHECK(history["history"][0]["status"] == "cancelled");
@@ -488,9 +482,9 @@ TEST_CASE("rollback of one component that would break a dependency is refused; r
 {
   Root r;
   const auto before = r.links();
-  write(r.config("jit_compiler") / "jit.yaml", "tier: 1\n");
+  write_file(r.config("jit_compiler") / "jit.yaml", "tier: 1\n");
   REQUIRE(r.nu({"upgrade", "jit_compiler", "2.1.0", "--offline"}).exit_code == 0);
-  write(r.config("jit_compiler") / "jit.yaml", "tier: 2\n");
+  write_file(r.config("jit_compiler") / "jit.yaml", "tier: 2\n");
 
   auto single = r.nu({"-o", "json", "rollback", "jit_compiler", "--offline"});
   INFO(single.out << single.err);
@@ -506,7 +500,7 @@ TEST_CASE("rollback of one component that would break a dependency is refused; r
   INFO(whole.out << whole.err);
   REQUIRE(whole.exit_code == 0);
   CHECK(r.links() == before);
-  CHECK(read(r.config("jit_compiler") / "jit.yaml") == "tier: 1\n");
+  CHECK(read_file(r.config("jit_compiler") / "jit.yaml") == "tier: 1\n");
   auto history = r.json({"history", "--limit", "2"});
   CHECK(history["history"][0]["kind"] == "rollback");
   CHECK(history["history"][1]["id"] == id);
@@ -556,7 +550,7 @@ TEST_CASE("cancel stops a running upgrade at its next safe point; it rolls back 
   CHECK(nlohmann::json::parse(cancel.out)["status"] == "cancelled");
   int status = 0;
   waitpid(child, &status, 0);
-  INFO(read(out));
+  INFO(read_file(out));
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 143);
   CHECK(r.current("jit_compiler") == "versions/1.4.0");
@@ -589,7 +583,7 @@ TEST_CASE("an upgrade past its --timeout is rolled back at the next safe point a
   const int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 1);
-  auto j = nlohmann::json::parse(read(r.dir / "out.json"));
+  auto j = nlohmann::json::parse(read_file(r.dir / "out.json"));
   CHECK(j["error"]["code"] == "timeout");
   CHECK(j["status"] == "rolled_back");
   CHECK(r.links() == before);
@@ -613,7 +607,7 @@ TEST_CASE("when the rollback itself fails the upgrade exits 7 and says where eac
   const int status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 7);
-  auto j = nlohmann::json::parse(read(r.dir / "out.json"));
+  auto j = nlohmann::json::parse(read_file(r.dir / "out.json"));
   INFO(j.dump(2));
   CHECK(j["error"]["code"] == "rollback_failed");
   CHECK(j["status"] == "failed");

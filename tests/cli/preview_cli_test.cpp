@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::set<std::string> tree(const fs::path& root)
+std::set<std::string> paths_under(const fs::path& root)
 {
   std::set<std::string> out;
   for (const auto& e : fs::recursive_directory_iterator(root)) {
@@ -30,13 +30,13 @@ TEST_CASE("gc --dry-run names exactly what gc then removes, and removes nothing"
   ExampleRoot r(noodle::test::Versions{{"telemetry_agent", "0.5.0"}});
   REQUIRE(r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"}).exit_code == 0);
   REQUIRE(r.nu({"rollback", "telemetry_agent", "--offline"}).exit_code == 0);
-  const auto before = tree(r.root);
+  const auto before = paths_under(r.root);
   const auto audited = r.json({"history", "--audit"})["audit"].size();
 
   auto preview = r.json({"gc", "--keep", "0", "--dry-run"});
   CHECK(preview["ok"] == true);
   CHECK(preview["dry_run"] == true);
-  CHECK(tree(r.root) == before);
+  CHECK(paths_under(r.root) == before);
   CHECK(r.json({"history", "--audit"})["audit"].size() == audited);
   auto text = r.nu({"gc", "--keep", "0", "--dry-run"});
   CHECK(text.exit_code == 0);
@@ -54,7 +54,7 @@ TEST_CASE("rollback --dry-run lists the steps, refuses as the run would, and cha
   ExampleRoot r(noodle::test::Versions{{"telemetry_agent", "0.5.0"}});
   REQUIRE(r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"}).exit_code == 0);
   const auto id = r.json({"history", "--limit", "1"})["history"][0]["id"].get<std::int64_t>();
-  const auto before = tree(r.root);
+  const auto before = paths_under(r.root);
   const auto entries = r.json({"history"})["history"].size();
   const auto audited = r.json({"history", "--audit"})["audit"].size();
 
@@ -77,7 +77,7 @@ TEST_CASE("rollback --dry-run lists the steps, refuses as the run would, and cha
   // The run audited its refusal; the preview did not.
   CHECK(r.json({"history", "--audit"})["audit"].size() == audited + 1);
 
-  CHECK(tree(r.root).size() == before.size());
+  CHECK(paths_under(r.root).size() == before.size());
   CHECK(r.json({"history"})["history"].size() == entries);
   CHECK(r.current("telemetry_agent") == "versions/1.0.0");
 

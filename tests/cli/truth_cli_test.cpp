@@ -248,7 +248,7 @@ Scenario upgrade_scenario(std::string name, const std::string& component, const 
 
 const std::vector<std::string> k_live = {"--strategy", "immediate", "--request-timeout", "5"};
 
-std::vector<std::string> with(std::vector<std::string> a, const std::vector<std::string>& b)
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b)
 {
   a.insert(a.end(), b.begin(), b.end());
   return a;
@@ -537,7 +537,7 @@ TEST_CASE("an archive re-signed for the same version after a failed attempt is i
 
   rebuild("unhealthy", "first build");
   c.start_demo_runtime();
-  auto failed = c.nu(with({"-o", "json", "upgrade", "telemetry_agent", "1.0.0"}, k_live));
+  auto failed = c.nu(concat({"-o", "json", "upgrade", "telemetry_agent", "1.0.0"}, k_live));
   INFO(failed.out << failed.err);
   REQUIRE(failed.exit_code != 0);
   CHECK(c.current_link("telemetry_agent") == "versions/0.5.0");
@@ -546,12 +546,12 @@ TEST_CASE("an archive re-signed for the same version after a failed attempt is i
   REQUIRE(read_file(installed).find("first build") != std::string::npos);
 
   const std::string sha = rebuild("", "second build");
-  auto dry = c.nu(with({"-o", "json", "upgrade", "telemetry_agent", "1.0.0", "--dry-run"}, k_live));
+  auto dry = c.nu(concat({"-o", "json", "upgrade", "telemetry_agent", "1.0.0", "--dry-run"}, k_live));
   INFO(dry.out << dry.err);
   REQUIRE(dry.exit_code == 0);
   CHECK(nlohmann::json::parse(dry.out)["actions"][0]["version_dir"] == "replace");
 
-  auto again = c.nu(with({"-o", "json", "upgrade", "telemetry_agent", "1.0.0"}, k_live));
+  auto again = c.nu(concat({"-o", "json", "upgrade", "telemetry_agent", "1.0.0"}, k_live));
   INFO(again.out << again.err);
   REQUIRE(again.exit_code == 0);
   auto j = nlohmann::json::parse(again.out);

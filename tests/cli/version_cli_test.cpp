@@ -45,8 +45,8 @@ TEST_CASE("cli version match prints satisfying versions ascending and exits 1 wh
   CHECK(none.exit_code == 1);
   CHECK(none.out.empty());
 
-  auto json = run_binary({"--output", "json", "version", "match", "1.x || >=3.0.0", "3.1.0", "1.0.5"});
-  auto j = nlohmann::json::parse(json.out);
+  auto ran = run_binary({"--output", "json", "version", "match", "1.x || >=3.0.0", "3.1.0", "1.0.5"});
+  auto j = nlohmann::json::parse(ran.out);
   CHECK(j["ok"] == true);
   CHECK(j["matches"] == nlohmann::json({"1.0.5", "3.1.0"}));
 }
@@ -78,9 +78,9 @@ TEST_CASE("cli version --loose and --include-prerelease read versions and ranges
   CHECK(pre.exit_code == 0);
   CHECK(pre.out == "1.2.0\n1.3.0-rc.1\n");
 
-  auto json = run_binary({"-o", "json", "version", "match", "--loose", "--include-prerelease", ">=01.2 junk", "1.2.0-0"});
-  CHECK(json.exit_code == 0);
-  auto j = nlohmann::json::parse(json.out);
+  auto ran = run_binary({"-o", "json", "version", "match", "--loose", "--include-prerelease", ">=01.2 junk", "1.2.0-0"});
+  CHECK(ran.exit_code == 0);
+  auto j = nlohmann::json::parse(ran.out);
   CHECK(j["range"] == ">=1.2.0-0");
   CHECK(j["matches"] == nlohmann::json({"1.2.0-0"}));
 }
@@ -225,9 +225,9 @@ TEST_CASE("cli usage errors say what was expected and exit 2")
   CHECK(typo.exit_code == 2);
   CHECK(typo.err.find("unknown command 'verison' (did you mean 'version'?)") != std::string::npos);
 
-  auto json = run_binary({"--output", "json", "plna"});
-  CHECK(json.exit_code == 2);
-  auto j = nlohmann::json::parse(json.out);
+  auto ran = run_binary({"--output", "json", "plna"});
+  CHECK(ran.exit_code == 2);
+  auto j = nlohmann::json::parse(ran.out);
   CHECK(j["error"]["code"] == "usage");
 }
 

@@ -19,6 +19,9 @@ struct archive;
 
 namespace noodle::test {
 
+// The smallest manifest.yaml an archive can hold.
+inline const std::string k_demo_manifest = "name: demo\nversion: 1.0.0\n";
+
 enum class Compression { none, gzip, zstd };
 
 class ArchiveBuilder {

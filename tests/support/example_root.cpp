@@ -13,18 +13,6 @@ namespace noodle::test {
 
 namespace fs = std::filesystem;
 
-std::string read_file(const fs::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
-void write_file(const fs::path& p, const std::string& text)
-{
-  fs::create_directories(p.parent_path());
-  std::ofstream(p, std::ios::binary) << text;
-}
-
 namespace {
 
 // Every version of the catalog at `catalog` (relative to the source tree)

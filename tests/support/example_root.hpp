@@ -4,6 +4,7 @@
 // binary through upgrades, rollbacks and the history.
 #pragma once
 
+#include "support/files.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -16,11 +17,6 @@
 #include <vector>
 
 namespace noodle::test {
-
-// The bytes of a file ("" when it cannot be read).
-std::string read_file(const std::filesystem::path& p);
-// Writes `text` to `p`, creating its parent directories.
-void write_file(const std::filesystem::path& p, const std::string& text);
 
 // Every example catalog version packed and signed once per test run:
 // archives/ and keyring/ under the returned directory.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/archive/extract.hpp>
 
+#include "support/files.hpp"
 #include "support/archive_builder.hpp"
 #include "support/recording_progress.hpp"
 
@@ -20,26 +21,15 @@ using noodle::test::require_refused;
 
 namespace {
 
-const std::string k_manifest = "name: demo\nversion: 1.0.0\n";
+using noodle::test::k_demo_manifest;
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using noodle::test::mode_of;
+using noodle::test::read_file;
 
-unsigned mode_of(const fs::path& path)
-{
-  struct stat st {};
-  REQUIRE(::lstat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 ArchiveBuilder& with_manifest(ArchiveBuilder& b)
 {
-  return b.file("manifest.yaml", k_manifest);
+  return b.file("manifest.yaml", k_demo_manifest);
 }
 
 } // namespace
@@ -48,7 +38,7 @@ TEST_CASE("archive::extract writes files, directories and symlinks and reports t
 {
   ExtractSandbox box;
   ArchiveBuilder b(Compression::gzip);
-  b.dir("./").file("./manifest.yaml", k_manifest).dir("bin/").file_mode("bin/tool", "#!/bin/sh\n", 0755);
+  b.dir("./").file("./manifest.yaml", k_demo_manifest).dir("bin/").file_mode("bin/tool", "#!/bin/sh\n", 0755);
   b.file("share/doc/readme", "hello\n").symlink("lib", "bin").symlink("share/doc/tool", "../../bin/tool");
   const auto report = box.extract(b.finish());
   REQUIRE(report);
@@ -56,16 +46,16 @@ TEST_CASE("archive::extract writes files, directories and symlinks and reports t
   CHECK(report->files == 3);
   CHECK(report->directories == 3); // bin, share, share/doc
   CHECK(report->symlinks == 2);
-  CHECK(report->bytes == k_manifest.size() + 10 + 6);
+  CHECK(report->bytes == k_demo_manifest.size() + 10 + 6);
 
   const auto& s = box.staging();
-  CHECK(read_text(s / "manifest.yaml") == k_manifest);
-  CHECK(read_text(s / "share/doc/readme") == "hello\n");
+  CHECK(read_file(s / "manifest.yaml") == k_demo_manifest);
+  CHECK(read_file(s / "share/doc/readme") == "hello\n");
   CHECK(mode_of(s / "bin/tool") == 0755);
   CHECK(mode_of(s / "manifest.yaml") == 0644);
   CHECK(mode_of(s / "share") == 0755);
   CHECK(fs::read_symlink(s / "lib") == "bin");
-  CHECK(read_text(s / "share/doc/tool") == "#!/bin/sh\n");
+  CHECK(read_file(s / "share/doc/tool") == "#!/bin/sh\n");
   CHECK(box.outside() == box.outside_before());
 }
 
@@ -77,7 +67,7 @@ TEST_CASE("archive::extract accepts zstd archives")
   const auto report = box.extract(b.finish());
   REQUIRE(report);
   CHECK(report->files == 2);
-  CHECK(read_text(box.staging() / "data/x") == "x");
+  CHECK(read_file(box.staging() / "data/x") == "x");
 }
 
 TEST_CASE("archive::extract refuses a '..' path")
@@ -303,7 +293,7 @@ TEST_CASE("archive::extract refuses a truncated archive and removes the partial 
 TEST_CASE("archive::extract refuses a zip or an uncompressed tar")
 {
   ExtractSandbox box;
-  require_refused(box, box.extract(noodle::test::zip_bytes("manifest.yaml", k_manifest)), ErrorCode::archive_invalid,
+  require_refused(box, box.extract(noodle::test::zip_bytes("manifest.yaml", k_demo_manifest)), ErrorCode::archive_invalid,
                    "not a tar archive compressed with gzip or zstd");
 
   ArchiveBuilder plain(Compression::none);
@@ -408,12 +398,12 @@ TEST_CASE("archive::extract requires manifest.yaml at the root")
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("sub/manifest.yaml", k_manifest);
+  b.file("sub/manifest.yaml", k_demo_manifest);
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                    "archive has no regular file 'manifest.yaml' at its root");
 
   ArchiveBuilder link;
-  link.file("real.yaml", k_manifest).symlink("manifest.yaml", "real.yaml");
+  link.file("real.yaml", k_demo_manifest).symlink("manifest.yaml", "real.yaml");
   require_refused(box, box.extract(link.finish()), ErrorCode::archive_invalid,
                    "archive has no regular file 'manifest.yaml' at its root");
 }
@@ -467,7 +457,7 @@ TEST_CASE("archive::extract reports the compressed bytes read to Limits::progres
 {
   ExtractSandbox box;
   ArchiveBuilder b(Compression::gzip);
-  b.file("manifest.yaml", k_manifest).file("a", std::string(300'000, 'a')).file("b", "b\n");
+  b.file("manifest.yaml", k_demo_manifest).file("a", std::string(300'000, 'a')).file("b", "b\n");
   const std::string bytes = b.finish();
   noodle::test::RecordingProgress progress;
   Limits limits;
@@ -490,7 +480,7 @@ TEST_CASE("archive::extract finishes Limits::progress when it refuses an archive
 {
   ExtractSandbox box;
   ArchiveBuilder b(Compression::gzip);
-  b.file("manifest.yaml", k_manifest).file("../evil", "x");
+  b.file("manifest.yaml", k_demo_manifest).file("../evil", "x");
   noodle::test::RecordingProgress progress;
   Limits limits;
   limits.progress = &progress;

@@ -2,6 +2,7 @@
 #include <noodle/archive/digest.hpp>
 #include <noodle/archive/keys.hpp>
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,6 +18,9 @@ using namespace noodle::archive;
 namespace fs = std::filesystem;
 
 namespace {
+
+using noodle::test::mode_of;
+using noodle::test::read_file;
 
 // RFC 8032, section 7.1, TEST 1.
 const char* const k_rfc8032_private_pem = "-----BEGIN PRIVATE KEY-----\n"
@@ -34,21 +38,6 @@ const char* const k_p256_public_pem = "-----BEGIN PUBLIC KEY-----\n"
                                       "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEDv4xdeoS8fhizzsrSs+nAFeGKEuZ\n"
                                       "bQeQkaLdFA5ndCBa2+2TbqIv2Am1Z+ZeJsH6NOTd98rk57x7aJWzwJ7EQQ==\n"
                                       "-----END PUBLIC KEY-----\n";
-
-std::string slurp(const fs::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-mode_t mode_of(const fs::path& p)
-{
-  struct stat st {};
-  REQUIRE(::lstat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
 
 class UmaskGuard {
 public:
@@ -131,8 +120,8 @@ TEST_CASE("archive::write_key_pair writes PREFIX.key 0600 and PREFIX.pub 0644 wh
     CHECK(files->public_file == fs::path(prefix.string() + ".pub"));
     CHECK(mode_of(files->private_file) == 0600);
     CHECK(mode_of(files->public_file) == 0644);
-    CHECK(slurp(files->private_file).rfind("-----BEGIN PRIVATE KEY-----\n", 0) == 0);
-    CHECK(slurp(files->public_file).rfind("-----BEGIN PUBLIC KEY-----\n", 0) == 0);
+    CHECK(read_file(files->private_file).rfind("-----BEGIN PRIVATE KEY-----\n", 0) == 0);
+    CHECK(read_file(files->public_file).rfind("-----BEGIN PUBLIC KEY-----\n", 0) == 0);
     CHECK(is_lower_hex(files->key_id, k_key_id_length));
   }
 }
@@ -166,16 +155,16 @@ TEST_CASE("archive::write_key_pair refuses to overwrite either file and leaves b
   test::TempDir dir;
   auto first = write_key_pair(dir / "release");
   REQUIRE(first);
-  std::string old_key = slurp(first->private_file);
-  std::string old_pub = slurp(first->public_file);
+  std::string old_key = read_file(first->private_file);
+  std::string old_pub = read_file(first->public_file);
 
   auto second = write_key_pair(dir / "release");
   REQUIRE_FALSE(second);
   CHECK(second.error().code == ErrorCode::key_exists);
   CHECK(second.error().message
         == "key file '" + first->private_file.string() + "' already exists, refusing to overwrite it");
-  CHECK(slurp(first->private_file) == old_key);
-  CHECK(slurp(first->public_file) == old_pub);
+  CHECK(read_file(first->private_file) == old_key);
+  CHECK(read_file(first->public_file) == old_pub);
 
   SECTION("only the public key exists: no private key is created")
   {
@@ -185,7 +174,7 @@ TEST_CASE("archive::write_key_pair refuses to overwrite either file and leaves b
     CHECK(r.error().code == ErrorCode::key_exists);
     CHECK(r.error().message.find("lonely.pub") != std::string::npos);
     CHECK_FALSE(fs::exists(dir / "lonely.key"));
-    CHECK(slurp(dir / "lonely.pub") == "keep me");
+    CHECK(read_file(dir / "lonely.pub") == "keep me");
   }
   SECTION("a symlink in place of the private key is not written through")
   {
@@ -194,7 +183,7 @@ TEST_CASE("archive::write_key_pair refuses to overwrite either file and leaves b
     auto r = write_key_pair(dir / "linked");
     REQUIRE_FALSE(r);
     CHECK(r.error().code == ErrorCode::key_exists);
-    CHECK(slurp(target) == "victim");
+    CHECK(read_file(target) == "victim");
     CHECK_FALSE(fs::exists(dir / "linked.pub"));
   }
 }

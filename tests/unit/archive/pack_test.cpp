@@ -2,6 +2,7 @@
 #include <noodle/archive/pack.hpp>
 #include <noodle/archive/reader.hpp>
 
+#include "support/files.hpp"
 #include "support/archive_builder.hpp"
 #include "support/temp_dir.hpp"
 
@@ -25,15 +26,11 @@ using noodle::test::TempDir;
 
 namespace {
 
-const std::string k_manifest = "name: demo\nversion: 1.0.0\n";
+using noodle::test::k_demo_manifest;
 
-std::string read_bytes(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+using noodle::test::mode_of;
+using noodle::test::read_file;
+
 
 std::string sha256_hex(const std::string& data)
 {
@@ -49,19 +46,12 @@ std::string sha256_hex(const std::string& data)
   return hex;
 }
 
-unsigned mode_of(const fs::path& path)
-{
-  struct stat st {};
-  REQUIRE(::lstat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
-
 // A component tree: manifest, an executable, a private file, an empty
 // directory and an inner symlink.
-fs::path make_component(const TempDir& tmp)
+fs::path make_component_dir(const TempDir& tmp)
 {
   fs::path dir = tmp / "component";
-  tmp.write("component/manifest.yaml", k_manifest);
+  tmp.write("component/manifest.yaml", k_demo_manifest);
   tmp.write("component/bin/tool", "#!/bin/sh\necho hi\n");
   fs::permissions(dir / "bin/tool", fs::perms::owner_all);
   tmp.write("component/data/readme", "read me\n");
@@ -115,11 +105,11 @@ std::vector<std::string> files_below(const fs::path& root)
 TEST_CASE("archive::pack stores sorted entries with fixed metadata and returns the archive's sha256")
 {
   TempDir tmp;
-  const fs::path dir = make_component(tmp);
+  const fs::path dir = make_component_dir(tmp);
   const fs::path out = tmp / "demo-1.0.0.tar.gz";
   const auto result = pack(dir, out);
   REQUIRE(result);
-  const std::string bytes = read_bytes(out);
+  const std::string bytes = read_file(out);
   CHECK(result->size == bytes.size());
   CHECK(result->sha256 == sha256_hex(bytes));
   CHECK(result->entries == 7);
@@ -155,7 +145,7 @@ TEST_CASE("archive::pack is reproducible: two packs are byte-identical whatever 
 {
   for (const std::string name : {"c.tar.gz", "c.tgz", "c.tar.zst"}) {
     TempDir tmp;
-    const fs::path dir = make_component(tmp);
+    const fs::path dir = make_component_dir(tmp);
     fs::create_directories(tmp / "one");
     fs::create_directories(tmp / "two");
     const auto first = pack(dir, tmp / "one" / name);
@@ -165,7 +155,7 @@ TEST_CASE("archive::pack is reproducible: two packs are byte-identical whatever 
     const auto second = pack(dir, tmp / "two" / name);
     REQUIRE(second);
     CHECK(first->sha256 == second->sha256);
-    CHECK(read_bytes(tmp / "one" / name) == read_bytes(tmp / "two" / name));
+    CHECK(read_file(tmp / "one" / name) == read_file(tmp / "two" / name));
   }
 }
 
@@ -173,18 +163,18 @@ TEST_CASE("archive::pack output extracts back to the same tree with normalised m
 {
   for (const std::string name : {"c.tar.gz", "c.tar.zst"}) {
     TempDir tmp;
-    const fs::path dir = make_component(tmp);
+    const fs::path dir = make_component_dir(tmp);
     REQUIRE(pack(dir, tmp / name));
     ExtractSandbox box;
-    const auto report = box.extract(read_bytes(tmp / name));
+    const auto report = box.extract(read_file(tmp / name));
     REQUIRE(report);
     CHECK(report->files == 3);
     CHECK(report->directories == 3);
     CHECK(report->symlinks == 1);
     CHECK(files_below(box.staging()) == files_below(dir));
     const auto& s = box.staging();
-    CHECK(read_bytes(s / "bin/tool") == read_bytes(dir / "bin/tool"));
-    CHECK(read_bytes(s / "manifest.yaml") == k_manifest);
+    CHECK(read_file(s / "bin/tool") == read_file(dir / "bin/tool"));
+    CHECK(read_file(s / "manifest.yaml") == k_demo_manifest);
     CHECK(mode_of(s / "bin/tool") == 0755);
     CHECK(mode_of(s / "data/readme") == 0644);
     CHECK(mode_of(s / "empty") == 0755);
@@ -193,14 +183,14 @@ TEST_CASE("archive::pack output extracts back to the same tree with normalised m
     const OpenFile file(tmp / name);
     const auto manifest = noodle::archive::read_member(file.fd(), "manifest.yaml", 4096, {});
     REQUIRE(manifest);
-    CHECK(*manifest == k_manifest);
+    CHECK(*manifest == k_demo_manifest);
   }
 }
 
 TEST_CASE("archive::pack refuses an unknown extension and a missing manifest")
 {
   TempDir tmp;
-  const fs::path dir = make_component(tmp);
+  const fs::path dir = make_component_dir(tmp);
   const auto tar = pack(dir, tmp / "c.tar");
   REQUIRE_FALSE(tar);
   CHECK(tar.error().code == ErrorCode::usage);
@@ -218,7 +208,7 @@ TEST_CASE("archive::pack refuses an unknown extension and a missing manifest")
 TEST_CASE("archive::pack refuses special files and escaping symlinks, leaving no output behind")
 {
   TempDir tmp;
-  const fs::path dir = make_component(tmp);
+  const fs::path dir = make_component_dir(tmp);
   REQUIRE(::mkfifo((dir / "pipe").c_str(), 0644) == 0);
   const auto fifo = pack(dir, tmp / "c.tar.gz");
   REQUIRE_FALSE(fifo);
@@ -245,7 +235,7 @@ TEST_CASE("archive::pack refuses special files and escaping symlinks, leaving no
 TEST_CASE("archive::pack refuses to write its output inside the packed directory")
 {
   TempDir tmp;
-  const fs::path dir = make_component(tmp);
+  const fs::path dir = make_component_dir(tmp);
   const auto result = pack(dir, dir / "data" / "self.tar.gz");
   REQUIRE_FALSE(result);
   CHECK(result.error().code == ErrorCode::usage);
@@ -257,24 +247,24 @@ TEST_CASE("archive::pack refuses to write its output inside the packed directory
 TEST_CASE("archive::pack replaces an existing output atomically")
 {
   TempDir tmp;
-  const fs::path dir = make_component(tmp);
+  const fs::path dir = make_component_dir(tmp);
   tmp.write("c.tar.zst", "old contents");
   const auto result = pack(dir, tmp / "c.tar.zst");
   REQUIRE(result);
-  CHECK(read_bytes(tmp / "c.tar.zst").substr(0, 4) == std::string("\x28\xb5\x2f\xfd", 4));
+  CHECK(read_file(tmp / "c.tar.zst").substr(0, 4) == std::string("\x28\xb5\x2f\xfd", 4));
   CHECK(files_below(tmp.path()).back() == "component/tool"); // sorted: "c.tar.zst" < "component"
 }
 
 TEST_CASE("archive::pack stores hard-linked files as separate regular files")
 {
   TempDir tmp;
-  const fs::path dir = make_component(tmp);
+  const fs::path dir = make_component_dir(tmp);
   fs::create_hard_link(dir / "data/readme", dir / "data/readme-again");
   REQUIRE(pack(dir, tmp / "c.tar.gz"));
   ExtractSandbox box;
-  const auto report = box.extract(read_bytes(tmp / "c.tar.gz"));
+  const auto report = box.extract(read_file(tmp / "c.tar.gz"));
   REQUIRE(report);
   CHECK(report->files == 4);
-  CHECK(read_bytes(box.staging() / "data/readme-again") == "read me\n");
+  CHECK(read_file(box.staging() / "data/readme-again") == "read me\n");
   CHECK(fs::hard_link_count(box.staging() / "data/readme-again") == 1);
 }

@@ -15,7 +15,7 @@ namespace {
 
 // RFC 8032, section 7.1, TEST 1: Ed25519 signatures are deterministic, so
 // the whole file is fixed.
-const char* const k_rfc8032_private_pem = "-----BEGIN PRIVATE KEY-----\n"
+const char* const k_rfc8032_private = "-----BEGIN PRIVATE KEY-----\n"
                                           "MC4CAQAwBQYDK2VwBCIEIJ1hsZ3v/VpguoRK9JLsLMREScVpezJpGXA7rAMcrn9g\n"
                                           "-----END PRIVATE KEY-----\n";
 
@@ -34,7 +34,7 @@ Statement statement()
 
 PrivateKey rfc_key()
 {
-  auto key = parse_private_key(k_rfc8032_private_pem);
+  auto key = parse_private_key(k_rfc8032_private);
   REQUIRE(key);
   return *key;
 }

@@ -21,7 +21,8 @@ using noodle::test::require_refused;
 
 namespace {
 
-const std::string k_manifest = "name: demo\nversion: 1.0.0\n";
+using noodle::test::k_demo_manifest;
+
 
 } // namespace
 
@@ -29,7 +30,7 @@ TEST_CASE("a GNU sparse entry is refused even when its map has no hole")
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest).gnu_sparse("data.bin", 0, std::string(1000, 'x'));
+  b.file("manifest.yaml", k_demo_manifest).gnu_sparse("data.bin", 0, std::string(1000, 'x'));
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                   "entry 'data.bin': sparse files are not allowed, even without holes (GNU sparse header)");
 }
@@ -38,7 +39,7 @@ TEST_CASE("a GNU sparse entry with a hole is refused")
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest).gnu_sparse("holey.bin", 4096, std::string(512, 'y'));
+  b.file("manifest.yaml", k_demo_manifest).gnu_sparse("holey.bin", 4096, std::string(512, 'y'));
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                   "entry 'holey.bin': sparse files are not allowed, even without holes (GNU sparse header)");
 }
@@ -48,7 +49,7 @@ TEST_CASE("a pax GNU.sparse entry is refused even when its map has no hole")
   ExtractSandbox box;
   const std::string data(1000, 'z');
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest)
+  b.file("manifest.yaml", k_demo_manifest)
       .raw_extended('x', pax_record("GNU.sparse.size", "1000") + pax_record("GNU.sparse.numblocks", "1")
                              + pax_record("GNU.sparse.map", "0,1000"))
       .file("data.bin", data);
@@ -60,7 +61,7 @@ TEST_CASE("a pax path with a NUL inside is refused and named whole, never cut at
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest)
+  b.file("manifest.yaml", k_demo_manifest)
       .raw_extended('x', pax_record("path", std::string("bin/tool\0.sh", 12)))
       .file("plain-name", "#!/bin/sh\n");
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
@@ -71,7 +72,7 @@ TEST_CASE("a pax linkpath with a NUL inside is refused")
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest)
+  b.file("manifest.yaml", k_demo_manifest)
       .raw_extended('x', pax_record("linkpath", std::string("target\0x", 8)))
       .symlink("link", "target");
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
@@ -93,7 +94,7 @@ TEST_CASE("a pax header with a malformed record is refused naming the entry, not
   for (const auto& [body, why] : bodies) {
     INFO(body);
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest).raw_extended('x', body).file("plain-name", "data");
+    b.file("manifest.yaml", k_demo_manifest).raw_extended('x', body).file("plain-name", "data");
     const auto result = box.extract(b.finish());
     REQUIRE_FALSE(result);
     CHECK(result.error().message.find("its pax header has a malformed record at byte ") != std::string::npos);
@@ -108,7 +109,7 @@ TEST_CASE("a malformed global pax header is refused naming the header")
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.raw_extended('g', "5 x\n").file("manifest.yaml", k_manifest);
+  b.raw_extended('g', "5 x\n").file("manifest.yaml", k_demo_manifest);
   const auto result = box.extract(b.finish());
   require_refused(box, result, ErrorCode::archive_invalid,
                   "entry 'PaxHeader/entry': its pax header has a malformed record at byte 0 (its length does not fit "
@@ -119,7 +120,7 @@ TEST_CASE("a GNU long name with a NUL inside is refused")
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest).raw_extended('L', std::string("safe\0../../evil\0", 16)).file("plain", "x");
+  b.file("manifest.yaml", k_demo_manifest).raw_extended('L', std::string("safe\0../../evil\0", 16)).file("plain", "x");
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                   "entry 'plain': its GNU long name contains a NUL byte");
 }
@@ -129,7 +130,7 @@ TEST_CASE("well-formed pax records and GNU long names still extract")
   ExtractSandbox box;
   const std::string long_name = std::string(150, 'n') + "/file.txt";
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest)
+  b.file("manifest.yaml", k_demo_manifest)
       .raw_extended('g', pax_record("comment", "made by a test"))
       .raw_extended('x', pax_record("path", "real.txt") + pax_record("mtime", "1700000000.5"))
       .file("header-name.txt", "pax")
@@ -150,7 +151,7 @@ TEST_CASE("a pax size record is followed to the next header")
   ExtractSandbox box;
   ArchiveBuilder b;
   const std::string payload(700, 'p');
-  b.file("manifest.yaml", k_manifest).raw_extended('x', pax_record("size", "700"));
+  b.file("manifest.yaml", k_demo_manifest).raw_extended('x', pax_record("size", "700"));
   b.file_with_header_size("big.bin", payload, 0).gnu_sparse("after.bin", 0, "s");
   require_refused(box, box.extract(b.finish()), ErrorCode::archive_invalid,
                   "entry 'after.bin': sparse files are not allowed, even without holes (GNU sparse header)");
@@ -160,7 +161,7 @@ TEST_CASE("reading one member refuses the same hidden pax damage as extraction")
 {
   noodle::test::TempDir dir;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest)
+  b.file("manifest.yaml", k_demo_manifest)
       .raw_extended('x', pax_record("path", std::string("a\0b", 3)))
       .file("other", "x");
   noodle::test::write_bytes(dir.path() / "a.tgz", b.finish());
@@ -174,7 +175,7 @@ TEST_CASE("the compression-ratio limit names its setting, and raising it lets th
 {
   ExtractSandbox box;
   ArchiveBuilder b;
-  b.file("manifest.yaml", k_manifest).zeros("zeros.bin", 8U << 20);
+  b.file("manifest.yaml", k_demo_manifest).zeros("zeros.bin", 8U << 20);
   const std::string bytes = b.finish();
   const auto refused = box.extract(bytes);
   REQUIRE_FALSE(refused);
@@ -196,27 +197,27 @@ TEST_CASE("archive::check_extraction refuses with extract's very words and write
   std::vector<std::string> archives;
   {
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest).device("dev/null");
+    b.file("manifest.yaml", k_demo_manifest).device("dev/null");
     archives.push_back(b.finish());
   }
   {
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest).file("../escape", "x");
+    b.file("manifest.yaml", k_demo_manifest).file("../escape", "x");
     archives.push_back(b.finish());
   }
   {
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest).symlink("link", "../../out").file("a", "x");
+    b.file("manifest.yaml", k_demo_manifest).symlink("link", "../../out").file("a", "x");
     archives.push_back(b.finish());
   }
   {
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest).file("a", "1").file("a", "2");
+    b.file("manifest.yaml", k_demo_manifest).file("a", "1").file("a", "2");
     archives.push_back(b.finish());
   }
   {
     ArchiveBuilder b;
-    b.file("manifest.yaml", k_manifest).symlink("d", "x").file("d/f", "through the link");
+    b.file("manifest.yaml", k_demo_manifest).symlink("d", "x").file("d/f", "through the link");
     archives.push_back(b.finish());
   }
   {
@@ -240,7 +241,7 @@ TEST_CASE("archive::check_extraction refuses with extract's very words and write
   }
   // And a good archive passes, reporting what extraction would create.
   ArchiveBuilder good;
-  good.file("manifest.yaml", k_manifest).dir("bin").file("bin/tool", "#!/bin/sh\n").symlink("latest", "bin/tool");
+  good.file("manifest.yaml", k_demo_manifest).dir("bin").file("bin/tool", "#!/bin/sh\n").symlink("latest", "bin/tool");
   const fs::path file = dir.path() / "good.tgz";
   noodle::test::write_bytes(file, good.finish());
   noodle::test::OpenFile open(file);

@@ -3,6 +3,7 @@
 #include <noodle/archive/extract.hpp>
 #include <noodle/archive/tree_digest.hpp>
 
+#include "support/files.hpp"
 #include "support/archive_builder.hpp"
 #include "support/temp_dir.hpp"
 
@@ -23,14 +24,11 @@ using noodle::test::TempDir;
 
 namespace {
 
+using noodle::test::set_mode;
+
 std::string sha(const std::string& content)
 {
   return noodle::archive::sha256(content)->hex();
-}
-
-void set_mode(const fs::path& path, unsigned mode)
-{
-  REQUIRE(::chmod(path.c_str(), mode) == 0);
 }
 
 std::vector<std::string> paths_of(const std::vector<TreeEntry>& tree)

@@ -3,6 +3,7 @@
 #include <noodle/archive/verify.hpp>
 #include <noodle/util/unique_fd.hpp>
 
+#include "support/files.hpp"
 #include "support/recording_progress.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/archive/archive_builder.hpp"
@@ -23,13 +24,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p)
-{
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using noodle::test::mode_of;
+using noodle::test::read_file;
 
 void spit(const fs::path& p, const std::string& content)
 {
@@ -52,13 +48,6 @@ std::string read_fd(int fd)
     out.append(buffer, static_cast<std::size_t>(n));
     at += n;
   }
-}
-
-mode_t mode_of(const fs::path& p)
-{
-  struct stat st {};
-  REQUIRE(::lstat(p.c_str(), &st) == 0);
-  return st.st_mode & 07777;
 }
 
 bool empty_dir(const fs::path& p)
@@ -94,7 +83,7 @@ struct Release {
     Statement s;
     s.component = name;
     s.version = semver::Version::parse(version).value();
-    std::string bytes = slurp(archive);
+    std::string bytes = read_file(archive);
     s.sha256 = sha256(bytes).value().hex();
     s.size = bytes.size();
     s.signed_at = "2026-11-26T23:00:00Z";
@@ -133,7 +122,7 @@ TEST_CASE("archive::verify_archive accepts a signed archive and hands over a pri
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string original = slurp(a);
+  const std::string original = read_file(a);
 
   auto v = rel.verify(a, sig);
   REQUIRE(v);
@@ -150,7 +139,7 @@ TEST_CASE("archive::verify_archive accepts a signed archive and hands over a pri
   REQUIRE(v->fd >= 0);
   CHECK((::fcntl(v->fd, F_GETFL) & O_ACCMODE) == O_RDONLY);
   CHECK(read_fd(v->fd) == original);
-  CHECK(slurp(v->private_copy) == original);
+  CHECK(read_file(v->private_copy) == original);
 }
 
 TEST_CASE("archive::verify_archive result keeps reading the verified bytes after the original is rewritten")
@@ -158,7 +147,7 @@ TEST_CASE("archive::verify_archive result keeps reading the verified bytes after
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string signed_bytes = slurp(a);
+  const std::string signed_bytes = read_file(a);
   auto v = rel.verify(a, sig);
   REQUIRE(v);
 
@@ -172,17 +161,17 @@ TEST_CASE("archive::verify_archive result keeps reading the verified bytes after
     REQUIRE(fd >= 0);
     REQUIRE(::pwrite(fd, evil.data(), evil.size(), 0) == static_cast<ssize_t>(evil.size()));
     ::close(fd);
-    REQUIRE(slurp(a) == evil);
+    REQUIRE(read_file(a) == evil);
   }
   SECTION("replaced by another archive through rename")
   {
     fs::path other = rel.archive("other.tar.gz", "jit_compiler", "6.6.6", "malicious");
     fs::rename(other, a);
-    REQUIRE(slurp(a) != signed_bytes);
+    REQUIRE(read_file(a) != signed_bytes);
   }
   CHECK(read_fd(v->fd) == signed_bytes);
   CHECK(sha256_file(v->fd).value().hex() == v->sha256);
-  CHECK(slurp(v->private_copy) == signed_bytes);
+  CHECK(read_file(v->private_copy) == signed_bytes);
 }
 
 TEST_CASE("archive::verify_archive names a signing key that is not in the keyring")
@@ -216,7 +205,7 @@ TEST_CASE("archive::verify_archive refuses a signature made by another key under
   SECTION("the impostor's file with its key-id line edited")
   {
     fs::path sig = rel.sign_file(a, Release::statement_for(a, "jit_compiler", "2.1.0"), impostor.private_key);
-    std::string text = slurp(sig);
+    std::string text = read_file(sig);
     auto at = text.find(impostor.public_key.id());
     REQUIRE(at != std::string::npos);
     text.replace(at, k_key_id_length, rel.key.public_key.id());
@@ -225,7 +214,7 @@ TEST_CASE("archive::verify_archive refuses a signature made by another key under
   SECTION("the impostor's public key put in the keyring under the trusted key's file name")
   {
     fs::path sig = rel.sign_file(a, Release::statement_for(a, "jit_compiler", "2.1.0"), impostor.private_key);
-    std::string text = slurp(sig);
+    std::string text = read_file(sig);
     text.replace(text.find(impostor.public_key.id()), k_key_id_length, rel.key.public_key.id());
     spit(sig, text);
     test::keyring_write(rel.dir, "keys/" + rel.key.public_key.id() + ".pub", impostor.public_key.to_pem().value());
@@ -257,7 +246,7 @@ TEST_CASE("archive::verify_archive catches a one-byte change anywhere in the arc
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string good = slurp(a);
+  const std::string good = read_file(a);
   const std::string signed_hex = sha256(good).value().hex();
   REQUIRE(good.size() > 100);
   for (std::size_t at = 0; at < good.size(); ++at) {
@@ -292,7 +281,7 @@ TEST_CASE("archive::verify_archive binds the signature to one component name and
   SECTION("a relabelled statement no longer verifies")
   {
     fs::path sig = rel.sign_file(a, "jit_compiler", "1.0.0");
-    std::string text = slurp(sig);
+    std::string text = read_file(sig);
     text.replace(text.find("version: 1.0.0"), 14, "version: 2.1.0");
     spit(sig, text);
     Error e = verify_error(rel.verify(a, sig));
@@ -338,7 +327,7 @@ TEST_CASE("archive::verify_archive refuses truncated, oversized and malformed si
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string text = slurp(sig);
+  const std::string text = read_file(sig);
 
   SECTION("cut before the signature line")
   {
@@ -573,7 +562,7 @@ TEST_CASE("archive::statement_for_archive describes an archive from its own mani
   using namespace std::chrono;
   auto statement = statement_for_archive(a, rel.limits, system_clock::time_point(seconds(1795734000)));
   REQUIRE(statement);
-  const std::string bytes = slurp(a);
+  const std::string bytes = read_file(a);
   CHECK(statement->component == "jit_compiler");
   CHECK(statement->version.to_string() == "2.1.0-rc.1+build.7");
   CHECK(statement->sha256 == sha256(bytes).value().hex());
@@ -620,7 +609,7 @@ TEST_CASE("archive::verify_and_extract hashes exactly the bytes it extracts and 
   Release rel;
   fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
   fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string good = slurp(a);
+  const std::string good = read_file(a);
   const std::string signed_hex = sha256(good).value().hex();
   const fs::path tree = rel.dir / "tree";
   fs::create_directory(tree);
@@ -664,8 +653,8 @@ TEST_CASE("archive::verify_and_extract hashes exactly the bytes it extracts and 
   CHECK(ok->archive.component == "jit_compiler");
   CHECK(ok->archive.version.to_string() == "2.1.0");
   CHECK(ok->report.files == 2);
-  CHECK(slurp(tree / "bin" / "jit_compiler") == "#!/bin/sh\necho hello\n");
-  CHECK(slurp(tree / "manifest.yaml") == test::manifest_yaml("jit_compiler", "2.1.0"));
+  CHECK(read_file(tree / "bin" / "jit_compiler") == "#!/bin/sh\necho hello\n");
+  CHECK(read_file(tree / "manifest.yaml") == test::manifest_yaml("jit_compiler", "2.1.0"));
   for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
     auto inspected = inspect_archive(a, source, depth, rel.limits);
     REQUIRE(inspected);

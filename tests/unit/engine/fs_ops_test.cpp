@@ -3,6 +3,7 @@
 #include <noodle/engine/fs_ops.hpp>
 #include <noodle/util/dir_fd.hpp>
 
+#include "support/files.hpp"
 #include "support/resolution_under_test.hpp"
 #include "support/temp_dir.hpp"
 
@@ -24,25 +25,9 @@ namespace engine = noodle::engine;
 
 namespace {
 
-std::string read_text(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-unsigned mode_of(const fs::path& path)
-{
-  struct stat st {};
-  REQUIRE(::lstat(path.c_str(), &st) == 0);
-  return st.st_mode & 07777;
-}
-
-void set_mode(const fs::path& path, unsigned mode)
-{
-  REQUIRE(::chmod(path.c_str(), mode) == 0);
-}
+using noodle::test::mode_of;
+using noodle::test::set_mode;
+using noodle::test::read_file;
 
 std::vector<std::string> names_in(const fs::path& dir)
 {
@@ -115,7 +100,7 @@ TEST_CASE("engine::swap_link refuses to replace a real file or directory and cle
   REQUIRE_FALSE(over_file);
   CHECK(over_file.error().code == ErrorCode::io);
   CHECK(over_file.error().message == "cannot replace '" + (dir / "current").string() + "': not a symlink");
-  CHECK(read_text(dir / "current") == "a file, not a link");
+  CHECK(read_file(dir / "current") == "a file, not a link");
 
   const auto over_dir = engine::swap_link(root, "dir", "elsewhere");
   REQUIRE_FALSE(over_dir);
@@ -169,11 +154,11 @@ TEST_CASE("engine::rename_durable moves a directory and refuses an existing dest
   CHECK(refused.error().code == ErrorCode::io);
   CHECK(refused.error().message
         == "cannot rename '" + (dir / "staging").string() + "': '" + (dir / "taken").string() + "' already exists");
-  CHECK(read_text(dir / "staging/file") == "new");
-  CHECK(read_text(dir / "taken/file") == "old");
+  CHECK(read_file(dir / "staging/file") == "new");
+  CHECK(read_file(dir / "taken/file") == "old");
 
   REQUIRE(engine::rename_durable(root, "staging", "versions"));
-  CHECK(read_text(dir / "versions/file") == "new");
+  CHECK(read_file(dir / "versions/file") == "new");
   CHECK_FALSE(exists_no_follow(dir / "staging"));
 
   const auto missing = engine::rename_durable(root, "staging", "again");
@@ -191,14 +176,14 @@ TEST_CASE("engine::exchange_durable swaps two directories' contents")
   dir.write("b/x", "B");
   dir.write("b/only-b", "");
   REQUIRE(engine::exchange_durable(root, "a", "b"));
-  CHECK(read_text(dir / "a/x") == "B");
-  CHECK(read_text(dir / "b/x") == "A");
+  CHECK(read_file(dir / "a/x") == "B");
+  CHECK(read_file(dir / "b/x") == "A");
   CHECK(names_in(dir / "a") == std::vector<std::string>{"only-b", "x"});
 
   const auto missing = engine::exchange_durable(root, "a", "c");
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == ErrorCode::io);
-  CHECK(read_text(dir / "a/x") == "B");
+  CHECK(read_file(dir / "a/x") == "B");
 }
 
 TEST_CASE("engine::copy_tree copies files, modes and symlinks exactly")
@@ -336,7 +321,7 @@ TEST_CASE("engine::remove_tree does not follow a symlink to an outside directory
 
   REQUIRE(engine::remove_tree(root, "victim"));
   CHECK_FALSE(exists_no_follow(dir / "victim"));
-  CHECK(read_text(outside / "keep/me") == "precious");
+  CHECK(read_file(outside / "keep/me") == "precious");
   CHECK(names_in(outside.path()) == std::vector<std::string>{"keep"});
 }
 
@@ -348,7 +333,7 @@ TEST_CASE("engine::remove_tree removes a symlink itself, not its target, and acc
   fs::create_symlink("real", dir / "link");
   REQUIRE(engine::remove_tree(root, "link"));
   CHECK_FALSE(exists_no_follow(dir / "link"));
-  CHECK(read_text(dir / "real/file") == "x");
+  CHECK(read_file(dir / "real/file") == "x");
 
   REQUIRE(engine::remove_tree(root, "never-was"));
   REQUIRE(engine::remove_tree(root, "never/was"));

@@ -28,14 +28,14 @@ using test::ResolutionUnderTest;
 
 namespace {
 
-struct Fixture {
+struct HostileRoot {
   test::TempDir dir;
   test::TempDir outside_dir;
   engine::Layout layout{dir / "root"};
   fs::path outside = outside_dir.path();
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
 
-  Fixture()
+  HostileRoot()
   {
     // What a followed link would let the engine change: a tree that passes
     // for a component directory, leftovers included.
@@ -91,7 +91,7 @@ TEST_CASE("gc never follows a symlinked component directory planted after the se
 {
   const ResolutionUnderTest resolution;
   INFO(resolution.name());
-  Fixture f;
+  HostileRoot f;
   auto s = f.open();
   f.add_version(s, "a", "1.0.0");
   f.add_version(s, "a", "2.0.0");
@@ -110,7 +110,7 @@ TEST_CASE("gc never follows a symlinked versions/ planted after the session open
 {
   const ResolutionUnderTest resolution;
   INFO(resolution.name());
-  Fixture f;
+  HostileRoot f;
   auto s = f.open();
   f.add_version(s, "a", "1.0.0");
   f.point_at(s, "a", "1.0.0");
@@ -129,7 +129,7 @@ TEST_CASE("recover never removes leftovers behind a symlinked component director
 {
   const ResolutionUnderTest resolution;
   INFO(resolution.name());
-  Fixture f;
+  HostileRoot f;
   auto s = f.open();
   const auto before = f.outside_tree();
   fs::create_directories(f.layout.components_dir());
@@ -146,7 +146,7 @@ TEST_CASE("a rollback point never copies or restores config/ through a symlink",
 {
   const ResolutionUnderTest resolution;
   INFO(resolution.name());
-  Fixture f;
+  HostileRoot f;
   auto s = f.open();
   f.add_version(s, "a", "1.0.0");
   f.point_at(s, "a", "1.0.0");
@@ -167,7 +167,7 @@ TEST_CASE("a rollback point never copies or restores config/ through a symlink",
 
 TEST_CASE("names read back from the state database never become paths that leave the root", "[engine]")
 {
-  Fixture f;
+  HostileRoot f;
   auto s = f.open();
   f.add_version(s, "a", "1.0.0");
   f.add_version(s, "a", "2.0.0");
@@ -221,7 +221,7 @@ TEST_CASE("names read back from the state database never become paths that leave
 
 TEST_CASE("a changing session refuses a root with a link where a directory must be, before it locks", "[engine]")
 {
-  Fixture f;
+  HostileRoot f;
   {
     auto s = f.open();
     f.add_version(s, "a", "1.0.0");
@@ -263,7 +263,7 @@ TEST_CASE("a changing session refuses a root with a link where a directory must 
 
 TEST_CASE("a changing session refuses a root that others may write, naming its mode and the fix", "[engine]")
 {
-  Fixture f;
+  HostileRoot f;
   {
     auto s = f.open();
     f.add_version(s, "a", "1.0.0");
@@ -297,7 +297,7 @@ TEST_CASE("a changing session refuses a root, component or state directory anoth
     WARN("only root can give a directory to another user; not run");
     return;
   }
-  Fixture f;
+  HostileRoot f;
   {
     auto s = f.open();
     f.add_version(s, "a", "1.0.0");
@@ -319,7 +319,7 @@ TEST_CASE("a changing session refuses a root, component or state directory anoth
 
 TEST_CASE("gc leaves a stray file in components/ alone", "[engine]")
 {
-  Fixture f;
+  HostileRoot f;
   auto s = f.open();
   f.add_version(s, "a", "1.0.0");
   f.add_version(s, "a", "2.0.0");
@@ -337,7 +337,7 @@ TEST_CASE("check reports every link where a directory must be and checks nothing
 {
   const ResolutionUnderTest resolution;
   INFO(resolution.name());
-  Fixture f;
+  HostileRoot f;
   {
     auto s = f.open();
     f.add_version(s, "a", "1.0.0");
@@ -364,7 +364,7 @@ TEST_CASE("check reports every link where a directory must be and checks nothing
 TEST_CASE("a root reached through a symlinked parent directory works, its database where the root is",
           "[engine]")
 {
-  Fixture f;
+  HostileRoot f;
   fs::create_directories(f.dir / "real");
   fs::create_directory_symlink(f.dir / "real", f.dir / "link");
   const engine::Layout layout(f.dir / "link" / "root");

@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Fixture {
+struct RecoverRoot {
   test::TempDir dir;
   engine::Layout layout{dir / "root"};
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
@@ -93,7 +93,7 @@ std::int64_t interrupted_upgrade(engine::Session& s, const std::vector<std::pair
 // a and b at 1.0.0 with 2.0.0 extracted beside them, and an upgrade of both
 // to 2.0.0 by a process that died after swapping a, before recording b (b
 // never moved). Returns the upgrade's id.
-std::int64_t half_done_upgrade(Fixture& f)
+std::int64_t half_done_upgrade(RecoverRoot& f)
 {
   auto s = f.open();
   for (const char* name : {"a", "b"}) {
@@ -147,7 +147,7 @@ engine::RuntimeConnector connector(RunningRuntime& runtime)
 
 // half_done_upgrade, run live: a's link moved (and its step was recorded),
 // b's did not.
-std::int64_t half_done_live_upgrade(Fixture& f)
+std::int64_t half_done_live_upgrade(RecoverRoot& f)
 {
   auto s = f.open();
   for (const char* name : {"a", "b"}) {
@@ -164,7 +164,7 @@ std::int64_t half_done_live_upgrade(Fixture& f)
 
 TEST_CASE("engine::recover keeps a live change the runtime committed and undoes one it did not", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   const std::int64_t id = half_done_live_upgrade(f);
   RunningRuntime runtime;
   runtime.runs = {{"a", "2.0.0"}, {"b", "1.0.0"}};
@@ -188,7 +188,7 @@ TEST_CASE("engine::recover keeps a live change the runtime committed and undoes 
 
 TEST_CASE("engine::recover finishes a live change the runtime committed before its link moved", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   const std::int64_t id = half_done_live_upgrade(f);
   RunningRuntime runtime;
   runtime.runs = {{"a", "2.0.0"}, {"b", "2.0.0"}};
@@ -210,7 +210,7 @@ TEST_CASE("engine::recover judges by the links alone, and says so, without a run
 {
   SECTION("the runtime lacks the op")
   {
-    Fixture f;
+    RecoverRoot f;
     half_done_live_upgrade(f);
     RunningRuntime runtime;
     runtime.knows_running = false;
@@ -225,7 +225,7 @@ TEST_CASE("engine::recover judges by the links alone, and says so, without a run
   }
   SECTION("no runtime listens")
   {
-    Fixture f;
+    RecoverRoot f;
     half_done_live_upgrade(f);
     auto s = f.open([]() -> Result<live::Runtime*> {
       return fail(ErrorCode::runtime_unreachable, "no runtime listens on 'control.sock'");
@@ -242,7 +242,7 @@ TEST_CASE("engine::recover judges by the links alone, and says so, without a run
 
 TEST_CASE("engine::recover undoes an interrupted upgrade judged by where the links point", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   const std::int64_t id = half_done_upgrade(f);
   // Leftovers of the dead process: a staging tree and a temporary link.
   fs::create_directories(f.layout.staging_dir() / "7-0-a" / "tree");
@@ -264,7 +264,7 @@ TEST_CASE("engine::recover undoes an interrupted upgrade judged by where the lin
 
 TEST_CASE("engine::recover records as completed an upgrade whose operations all completed", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   std::int64_t id = 0;
   {
     auto s = f.open();
@@ -283,7 +283,7 @@ TEST_CASE("engine::recover records as completed an upgrade whose operations all 
 
 TEST_CASE("engine::recover refuses to go back to a version that no longer matches its record", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   {
     auto s = f.open();
     f.add_version(s, "a", "1.0.0");
@@ -302,7 +302,7 @@ TEST_CASE("engine::recover refuses to go back to a version that no longer matche
 
 TEST_CASE("engine::collect_garbage removes expired points and versions nothing needs, keeps the rest", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   auto s = f.open();
   for (const char* v : {"1.0.0", "2.0.0", "3.0.0", "4.0.0"}) {
     f.add_version(s, "a", v);
@@ -337,7 +337,7 @@ TEST_CASE("engine::collect_garbage removes expired points and versions nothing n
 
 TEST_CASE("engine::recover records an undone upgrade whole or not at all", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   const std::int64_t id = half_done_upgrade(f);
   // The audit trail refuses recover's entries, as a full disk would refuse the write.
   const auto db_path = f.layout.database();
@@ -382,7 +382,7 @@ TEST_CASE("engine::recover records an undone upgrade whole or not at all", "[eng
 
 TEST_CASE("engine::collect_garbage fails when it cannot audit a removal, and the next gc finishes it", "[engine]")
 {
-  Fixture f;
+  RecoverRoot f;
   {
     auto s = f.open();
     f.add_version(s, "a", "1.0.0");

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "support/files.hpp"
+
 #include <noodle/graph/plan.hpp>
 
 #include "catalog_builder.hpp"
@@ -18,6 +20,8 @@ using Status = Check::Status;
 
 namespace {
 
+using noodle::test::has_line;
+
 const state::MachineInfo k_big_machine{16384, 8, 100000};
 
 struct Options {
@@ -35,7 +39,7 @@ manifest::Manifest make(const test::Spec& spec, const Options& o = {})
   return m;
 }
 
-manifest::Catalog catalog_of(std::vector<manifest::Manifest> manifests)
+manifest::Catalog catalog_from(std::vector<manifest::Manifest> manifests)
 {
   manifest::Catalog catalog;
   for (auto& m : manifests) {
@@ -44,9 +48,9 @@ manifest::Catalog catalog_of(std::vector<manifest::Manifest> manifests)
   return catalog;
 }
 
-manifest::Catalog runtime_catalog()
+manifest::Catalog plan_catalog()
 {
-  return catalog_of({
+  return catalog_from({
       make({"runtime_core", "1.5.0"}),
       make({"runtime_core", "1.6.0"}),
       make({"runtime_core", "2.0.0"}),
@@ -71,16 +75,11 @@ Status status_of(const graph::Plan& plan, std::string_view name)
   return c->status;
 }
 
-bool has_line(const std::vector<std::string>& lines, std::string_view line)
-{
-  return std::find(lines.begin(), lines.end(), line) != lines.end();
-}
-
 } // namespace
 
 TEST_CASE("graph::make_plan reports ordered steps with paths, strategies and breaking flags")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
   auto plan =
       graph::make_plan(catalog, installed, request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}}), k_big_machine);
@@ -121,7 +120,7 @@ TEST_CASE("graph::make_plan reports ordered steps with paths, strategies and bre
 
 TEST_CASE("graph::make_plan under strict validation turns warnings into failures")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
   auto plan =
       graph::make_plan(catalog, installed,
@@ -140,7 +139,7 @@ TEST_CASE("graph::make_plan under strict validation turns warnings into failures
 
 TEST_CASE("graph::make_plan keeps a refused resolution as a failed check")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   auto plan = graph::make_plan(catalog, {}, request({{"jit_compilr", std::nullopt, std::nullopt, 0}}), k_big_machine);
   CHECK_FALSE(plan.feasible);
   REQUIRE(plan.checks.size() == 2);
@@ -153,7 +152,7 @@ TEST_CASE("graph::make_plan keeps a refused resolution as a failed check")
   CHECK(plan.steps.empty());
 
   // Structural failures stay failures under permissive validation.
-  const auto cyclic = catalog_of({make({"a", "1.0.0", {{"b", "*"}}}), make({"b", "1.0.0", {{"a", "*"}}})});
+  const auto cyclic = catalog_from({make({"a", "1.0.0", {{"b", "*"}}}), make({"b", "1.0.0", {{"a", "*"}}})});
   auto cycle = graph::make_plan(cyclic, {}, request({{"a", std::nullopt, std::nullopt, 0}}, Validation::permissive),
                                 k_big_machine);
   CHECK_FALSE(cycle.feasible);
@@ -165,7 +164,7 @@ TEST_CASE("graph::make_plan keeps a refused resolution as a failed check")
 
 TEST_CASE("graph::make_plan maps unsatisfiable demands and refused downgrades to their checks")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   const auto installed = installed_of({{"runtime_core", "2.0.0"}});
   auto down =
       graph::make_plan(catalog, installed, request({{"runtime_core", ver("1.5.0"), std::nullopt, 0}}), k_big_machine);
@@ -197,7 +196,7 @@ TEST_CASE("graph::make_plan maps unsatisfiable demands and refused downgrades to
 
 TEST_CASE("graph::make_plan fails the constraints check on an unknown component")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   auto r = request({{"jit_compiler", std::nullopt, std::nullopt, 0}});
   r.constraints.push_back(graph::Constraint{"gc_engin", test::range("^1")});
   auto plan = graph::make_plan(catalog, {}, r, k_big_machine);
@@ -210,7 +209,7 @@ TEST_CASE("graph::make_plan fails the constraints check on an unknown component"
 
 TEST_CASE("graph::make_plan checks compatibility rules of the final state; permissive only warns")
 {
-  auto catalog = runtime_catalog();
+  auto catalog = plan_catalog();
   auto agent = make({"agent", "1.0.0"});
   agent.compatibility.push_back(manifest::CompatibilityRule{
       "runtime_core", {test::range("^1.0.0"), test::range("~2.5.0")}, SourceLocation{"manifests/agent.yaml", 9, 3}});
@@ -243,7 +242,7 @@ TEST_CASE("graph::make_plan checks compatibility rules of the final state; permi
 
 TEST_CASE("graph::make_plan only warns about a compatibility rule broken before the plan")
 {
-  auto catalog = runtime_catalog();
+  auto catalog = plan_catalog();
   auto agent = make({"agent", "1.0.0"});
   agent.compatibility.push_back(
       manifest::CompatibilityRule{"gc_engine", {test::range("^2.0.0")}, SourceLocation{"manifests/agent.yaml", 4, 3}});
@@ -260,7 +259,7 @@ TEST_CASE("graph::make_plan only warns about a compatibility rule broken before 
 
 TEST_CASE("graph::make_plan compares resource needs with the machine")
 {
-  const auto catalog = catalog_of({
+  const auto catalog = catalog_from({
       make({"big", "1.0.0"}, Options{true, 6000, 4, 500}),
       make({"small", "1.0.0"}, Options{true, 1000, 2, 100}),
   });
@@ -296,7 +295,7 @@ TEST_CASE("graph::make_plan compares resource needs with the machine")
 
 TEST_CASE("graph::make_plan restarts a component that cannot hot-swap whatever the strategy, failing under strict")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}});
   const std::vector<graph::PlanItem> items = {{"runtime_core", ver("2.0.0"), std::nullopt, 0},
                                               {"gc_engine", ver("2.0.0"), std::string("canary"), 0}};
@@ -314,7 +313,7 @@ TEST_CASE("graph::make_plan restarts a component that cannot hot-swap whatever t
 
 TEST_CASE("graph::make_plan fails a step without an upgrade path, even under permissive validation")
 {
-  auto catalog = runtime_catalog();
+  auto catalog = plan_catalog();
   auto blocked = make({"runtime_core", "3.0.0"});
   blocked.upgrade_from.push_back(test::range("^2.0.0"));
   test::add(catalog, std::move(blocked));
@@ -328,7 +327,7 @@ TEST_CASE("graph::make_plan fails a step without an upgrade path, even under per
   CHECK(plan.steps[0].hops == std::vector<semver::Version>{ver("2.0.0"), ver("3.0.0")});
 
   // ...until 2.0.0 can no longer be reached from 1.5.0.
-  auto closed = catalog_of({make({"runtime_core", "1.5.0"}), make({"runtime_core", "3.0.0"})});
+  auto closed = catalog_from({make({"runtime_core", "1.5.0"}), make({"runtime_core", "3.0.0"})});
   auto only = make({"runtime_core", "2.0.0"});
   only.upgrade_from.push_back(test::range("^1.8.0"));
   test::add(closed, std::move(only));
@@ -343,7 +342,7 @@ TEST_CASE("graph::make_plan fails a step without an upgrade path, even under per
 
 TEST_CASE("graph::make_plan with nothing to change is feasible and says so")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   auto plan = graph::make_plan(catalog, installed_of({{"runtime_core", "2.0.0"}}),
                                request({{"runtime_core", std::nullopt, std::nullopt, 0}}), k_big_machine);
   CHECK(plan.feasible);
@@ -355,7 +354,7 @@ TEST_CASE("graph::make_plan with nothing to change is feasible and says so")
 
 TEST_CASE("graph::make_plan warns when an untouched installed version lies outside its constraint")
 {
-  const auto catalog = runtime_catalog();
+  const auto catalog = plan_catalog();
   auto r = request({{"jit_compiler", ver("2.1.0"), std::nullopt, 0}});
   r.constraints.push_back(graph::Constraint{"gc_engine", test::range("^2.0.0")});
   r.constraints.push_back(graph::Constraint{"runtime_core", test::range("^2.0.0")});

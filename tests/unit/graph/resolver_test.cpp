@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "support/files.hpp"
+
 #include <noodle/graph/resolver.hpp>
 
 #include "catalog_builder.hpp"
@@ -18,6 +20,8 @@ using test::ver;
 
 namespace {
 
+using noodle::test::has_line;
+
 // "name from->to" for each change, in order.
 std::vector<std::string> summary(const graph::Resolution& r)
 {
@@ -33,11 +37,6 @@ const graph::Change& change(const graph::Resolution& r, std::string_view name)
   auto it = std::find_if(r.changes.begin(), r.changes.end(), [&](const auto& c) { return c.name == name; });
   REQUIRE(it != r.changes.end());
   return *it;
-}
-
-bool has_line(const std::vector<std::string>& lines, std::string_view line)
-{
-  return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
 manifest::Catalog runtime_catalog()

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "support/files.hpp"
+
 #include <noodle/graph/upgrade_path.hpp>
 
 #include "catalog_builder.hpp"
@@ -12,6 +14,8 @@ using graph::AllowDowngrade;
 using test::ver;
 
 namespace {
+
+using noodle::test::has_line;
 
 struct VersionSpec {
   std::string version;
@@ -40,11 +44,6 @@ std::vector<std::string> route(const graph::UpgradePath& path)
     out.push_back(hop.to.to_string());
   }
   return out;
-}
-
-bool has_line(const std::vector<std::string>& lines, std::string_view line)
-{
-  return std::find(lines.begin(), lines.end(), line) != lines.end();
 }
 
 } // namespace

@@ -23,7 +23,7 @@ using noodle::live::StrategyOptions;
 namespace {
 
 // Time that never passes: nothing here waits.
-class StillTimer final : public noodle::live::Timer {
+class FrozenTimer final : public noodle::live::Timer {
 public:
   std::chrono::steady_clock::time_point now() override { return {}; }
   void sleep_for(std::chrono::milliseconds) override {}
@@ -61,7 +61,7 @@ public:
 TEST_CASE("live::run_strategy rolling over 2,000 instances keeps every progress event small")
 {
   constexpr std::size_t k_instances = 2000;
-  StillTimer timer;
+  FrozenTimer timer;
   SilentRuntime runtime;
   HelloInfo hello{1, "demo", "1.0.0", {}, {"hello", "prepare", "activate", "health", "commit", "rollback"}};
   for (std::size_t i = 0; i < k_instances; ++i) {

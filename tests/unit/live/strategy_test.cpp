@@ -251,7 +251,7 @@ Calls through_first_activate(const Calls& calls)
   return Calls(calls.begin(), it + 1);
 }
 
-Calls with(Calls calls, const std::string& last)
+Calls with_call(Calls calls, const std::string& last)
 {
   calls.push_back(last);
   return calls;
@@ -511,7 +511,7 @@ TEST_CASE("live::run_strategy rolls back every strategy when an activate times o
   Harness h(strategy);
   h.runtime.fail_on("activate", 0, timeout());
   const auto result = h.run_ok();
-  CHECK(h.runtime.calls == with(through_first_activate(success_calls(strategy)), k_rollback));
+  CHECK(h.runtime.calls == with_call(through_first_activate(success_calls(strategy)), k_rollback));
   REQUIRE(result.error);
   CHECK(result.error->code == ErrorCode::timeout);
   CHECK_FALSE(result.committed);
@@ -524,7 +524,7 @@ TEST_CASE("live::run_strategy rolls back every strategy when the commit fails")
   Harness h(strategy);
   h.runtime.fail_on("commit", 0, Error(ErrorCode::runtime_refused, "runtime refused commit: lease_expired: late"));
   const auto result = h.run_ok();
-  CHECK(h.runtime.calls == with(success_calls(strategy), k_rollback));
+  CHECK(h.runtime.calls == with_call(success_calls(strategy), k_rollback));
   REQUIRE(result.error);
   CHECK(result.error->code == ErrorCode::runtime_refused);
   CHECK_FALSE(result.committed);
@@ -537,7 +537,7 @@ TEST_CASE("live::run_strategy stopped after the first switch rolls back with the
   const auto before = through_first_activate(success_calls(strategy));
   h.stop_after(before.size());
   const auto result = h.run_ok();
-  CHECK(h.runtime.calls == with(before, k_rollback));
+  CHECK(h.runtime.calls == with_call(before, k_rollback));
   REQUIRE(result.error);
   CHECK(result.error->code == ErrorCode::interrupted);
   CHECK_FALSE(result.committed);
@@ -551,7 +551,7 @@ TEST_CASE("live::run_strategy stopped just before the commit rolls back instead"
   calls.pop_back();
   h.stop_after(calls.size(), Error(ErrorCode::terminated, "terminated"));
   const auto result = h.run_ok();
-  CHECK(h.runtime.calls == with(calls, k_rollback));
+  CHECK(h.runtime.calls == with_call(calls, k_rollback));
   REQUIRE(result.error);
   CHECK(result.error->code == ErrorCode::terminated);
 }

@@ -63,13 +63,13 @@ std::string rendered(const LoadResult& r)
   return s.str();
 }
 
-struct Fixture {
+struct CacheFixture {
   TempDir tmp;
   fs::path catalog = tmp / "catalog";
   fs::path cache = tmp / "cache" / "catalog.cache";
   LoadOptions options;
 
-  Fixture()
+  CacheFixture()
   {
     fs::create_directories(cache.parent_path());
     tmp.write("catalog/core.yaml", "name: core\nversion: 1.0.0\ntype: runtime\nresources: {memory_mb: 64}\n---\n"
@@ -122,7 +122,7 @@ void write_all(const fs::path& p, const std::string& bytes)
 
 TEST_CASE("catalog cache: a second load reads no file and gives what a cold read gives, warnings and errors too")
 {
-  Fixture f;
+  CacheFixture f;
   CacheUse first = f.expect_same_as_cold();
   CHECK(first.state == CacheUse::State::rebuilt);
   CHECK(first.why_rebuilt == "missing");
@@ -139,7 +139,7 @@ TEST_CASE("catalog cache: a second load reads no file and gives what a cold read
 
 TEST_CASE("catalog cache: an edited manifest is seen on the very next load")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   f.tmp.write("catalog/tool.yml", "name: tool\nversion: 0.2.0\ndependencies: [core, app]\n");
   CacheUse use = f.expect_same_as_cold();
@@ -150,7 +150,7 @@ TEST_CASE("catalog cache: an edited manifest is seen on the very next load")
 
 TEST_CASE("catalog cache: an added manifest is read, the others come from the cache")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   f.tmp.write("catalog/sub/deeper/new.yaml", "name: newcomer\nversion: 3.0.0\n");
   CacheUse use = f.expect_same_as_cold();
@@ -161,7 +161,7 @@ TEST_CASE("catalog cache: an added manifest is read, the others come from the ca
 
 TEST_CASE("catalog cache: a removed manifest is dropped")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   fs::remove(f.catalog / "tool.yml");
   CacheUse use = f.expect_same_as_cold();
@@ -173,7 +173,7 @@ TEST_CASE("catalog cache: a removed manifest is dropped")
 
 TEST_CASE("catalog cache: a renamed manifest is known by its new path in locations and diagnostics")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   fs::rename(f.catalog / "sub" / "app.yaml", f.catalog / "app-renamed.yaml");
   CacheUse use = f.expect_same_as_cold();
@@ -186,7 +186,7 @@ TEST_CASE("catalog cache: a renamed manifest is known by its new path in locatio
 
 TEST_CASE("catalog cache: a change within the same mtime is seen by its size")
 {
-  Fixture f;
+  CacheFixture f;
   const fs::path tool = f.catalog / "tool.yml";
   const struct timespec mtime = stat_of(tool).st_mtim;
   f.cached();
@@ -199,7 +199,7 @@ TEST_CASE("catalog cache: a change within the same mtime is seen by its size")
 
 TEST_CASE("catalog cache: a file replaced by one of the same size and mtime is seen by its inode")
 {
-  Fixture f;
+  CacheFixture f;
   const fs::path tool = f.catalog / "tool.yml";
   const struct stat before = stat_of(tool);
   f.cached();
@@ -225,7 +225,7 @@ TEST_CASE("catalog cache: a file replaced by one of the same size and mtime is s
 
 TEST_CASE("catalog cache: a cache with a flipped byte is rebuilt, never trusted")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   std::string bytes = read_all(f.cache);
   REQUIRE(bytes.size() > 200);
@@ -242,7 +242,7 @@ TEST_CASE("catalog cache: a cache with a flipped byte is rebuilt, never trusted"
 
 TEST_CASE("catalog cache: a truncated cache is rebuilt")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   const std::string bytes = read_all(f.cache);
   for (const std::size_t size : {std::size_t{0}, std::size_t{10}, bytes.size() / 2, bytes.size() - 1}) {
@@ -255,7 +255,7 @@ TEST_CASE("catalog cache: a truncated cache is rebuilt")
 
 TEST_CASE("catalog cache: a cache of another format version or another file is rebuilt")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   std::string bytes = read_all(f.cache);
   bytes[8] = static_cast<char>(bytes[8] + 1); // the format version, after the magic
@@ -267,7 +267,7 @@ TEST_CASE("catalog cache: a cache of another format version or another file is r
 
 TEST_CASE("catalog cache: a cache owned by another user or writable by others is rebuilt")
 {
-  Fixture f;
+  CacheFixture f;
   f.cached();
   REQUIRE(::chmod(f.cache.c_str(), 0620) == 0);
   CacheUse writable = f.expect_same_as_cold();
@@ -288,7 +288,7 @@ TEST_CASE("catalog cache: a cache owned by another user or writable by others is
 
 TEST_CASE("catalog cache: an archive file that appears or goes away is checked again")
 {
-  Fixture f;
+  CacheFixture f;
   f.tmp.write("catalog/packed.yaml", "name: packed\nversion: 1.0.0\narchive: {file: packed-1.0.0.tar.gz}\n");
   f.tmp.write("catalog/packed-1.0.0.tar.gz", "not really an archive");
   CHECK(f.expect_same_as_cold().state == CacheUse::State::rebuilt);
@@ -303,7 +303,7 @@ TEST_CASE("catalog cache: an archive file that appears or goes away is checked a
 
 TEST_CASE("catalog cache: a cache that cannot be written is no error")
 {
-  Fixture f;
+  CacheFixture f;
   f.cache = f.tmp / "no-such-directory" / "catalog.cache";
   CacheUse use = f.expect_same_as_cold();
   CHECK(use.write_error.has_value());
@@ -312,7 +312,7 @@ TEST_CASE("catalog cache: a cache that cannot be written is no error")
 
 TEST_CASE("catalog cache: other load options or another catalog spelling use another cache file")
 {
-  Fixture f;
+  CacheFixture f;
   LoadOptions strict;
   strict.strictness = Strictness::strict;
   CHECK(catalog_cache_name(f.catalog, f.options) != catalog_cache_name(f.catalog, strict));
@@ -330,7 +330,7 @@ TEST_CASE("catalog cache: other load options or another catalog spelling use ano
 // must still give what a cold read gives.
 TEST_CASE("catalog cache: on a large catalog, built while it is scanned, every change is seen as a cold read sees it")
 {
-  Fixture f;
+  CacheFixture f;
   for (int i = 0; i < 400; ++i) {
     f.tmp.write(fmt::format("catalog/bulk/d{}/b{:03}.yaml", i / 100, i),
                 fmt::format("name: b{:03}\nversion: 1.{}.0\ndescription: bulk {}\ndependencies:\n  core: ^1.0.0\n", i,

@@ -15,7 +15,7 @@ using manifest_test::parse;
 
 namespace {
 
-Catalog catalog_of(const std::string& text)
+Catalog catalog_from_text(const std::string& text)
 {
   auto p = parse(text);
   REQUIRE(p.diagnostics.empty());
@@ -30,7 +30,7 @@ Catalog catalog_of(const std::string& text)
 
 TEST_CASE("validate_catalog reports a dependency on an unknown component with a suggestion")
 {
-  auto c = catalog_of("name: runtime_core\nversion: 1.0.0\n---\nname: app\nversion: 1.0.0\n"
+  auto c = catalog_from_text("name: runtime_core\nversion: 1.0.0\n---\nname: app\nversion: 1.0.0\n"
                       "dependencies:\n  runtme_core: ^1.0.0\n  zzz: '*'\n");
   auto d = validate_catalog(c);
   CHECK(lines(d) == std::vector<std::string>{
@@ -45,7 +45,7 @@ TEST_CASE("validate_catalog reports a dependency on an unknown component with a 
 
 TEST_CASE("validate_catalog warns when no catalog version satisfies a dependency range")
 {
-  auto c = catalog_of("name: lib\nversion: 1.0.0\n---\nname: lib\nversion: 1.1.0\n---\nname: app\nversion: 1.0.0\n"
+  auto c = catalog_from_text("name: lib\nversion: 1.0.0\n---\nname: lib\nversion: 1.1.0\n---\nname: app\nversion: 1.0.0\n"
                       "dependencies: {lib: ^2.0.0}\n");
   auto d = validate_catalog(c);
   CHECK(lines(d) == std::vector<std::string>{
@@ -56,7 +56,7 @@ TEST_CASE("validate_catalog warns when no catalog version satisfies a dependency
 
 TEST_CASE("validate_catalog checks the components and ranges of compatibility rules")
 {
-  auto c = catalog_of("name: lib\nversion: 1.0.0\n---\nname: app\nversion: 1.0.0\n"
+  auto c = catalog_from_text("name: lib\nversion: 1.0.0\n---\nname: app\nversion: 1.0.0\n"
                       "compatibility:\n  lbi: ^1.0.0\n  lib: [^3.0.0, ^4.0.0]\n");
   auto d = validate_catalog(c);
   CHECK(lines(d) == std::vector<std::string>{
@@ -70,7 +70,7 @@ TEST_CASE("validate_catalog checks the components and ranges of compatibility ru
 
 TEST_CASE("validate_catalog warns about upgrade_from ranges that match no lower version")
 {
-  auto c = catalog_of("name: rt\nversion: 1.0.0\n---\nname: rt\nversion: 1.5.0\n---\nname: rt\nversion: 2.0.0\n"
+  auto c = catalog_from_text("name: rt\nversion: 1.0.0\n---\nname: rt\nversion: 1.5.0\n---\nname: rt\nversion: 2.0.0\n"
                       "upgrade_from: [^1.5.0, ^1.7.0, ^2.0.0]\n");
   auto d = validate_catalog(c);
   CHECK(lines(d) == std::vector<std::string>{

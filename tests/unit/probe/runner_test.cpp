@@ -65,17 +65,17 @@ Probe exec_probe(std::vector<std::string> command)
   return p;
 }
 
-struct Ran {
+struct ProbeRan {
   ProbeVerdict verdict;
   std::chrono::milliseconds took{};
 };
 
-Ran run(const std::vector<Probe>& probes, const std::vector<std::string>& instances = {"i0"},
+ProbeRan run(const std::vector<Probe>& probes, const std::vector<std::string>& instances = {"i0"},
         const std::function<bool()>& wake = {})
 {
   noodle::probe::ManifestProber prober(probes, "svc", "1.1.0");
   const auto start = Clock::now();
-  Ran ran;
+  ProbeRan ran;
   ran.verdict = prober.run(instances, noodle::live::system_timer(), wake);
   ran.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
   return ran;

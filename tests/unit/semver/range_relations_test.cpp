@@ -12,7 +12,7 @@ using noodle::semver::Version;
 
 namespace {
 
-Range r(const std::string& text, Options o = {})
+Range range_of(const std::string& text, Options o = {})
 {
   auto x = Range::parse(text, o);
   INFO(text);
@@ -20,7 +20,7 @@ Range r(const std::string& text, Options o = {})
   return *x;
 }
 
-Version v(const std::string& text)
+Version version_of(const std::string& text)
 {
   return Version::parse(text).value();
 }
@@ -29,30 +29,30 @@ Version v(const std::string& text)
 
 TEST_CASE("semver::intersects says whether two ranges can share a version, as npm's intersects()")
 {
-  CHECK(noodle::semver::intersects(r("^1.2.0"), r(">=1.5.0 <3.0.0")));
-  CHECK_FALSE(noodle::semver::intersects(r("^1.2.0"), r(">=2.0.0")));
-  CHECK(noodle::semver::intersects(r("1.x || 3.x"), r("3.1.0")));
+  CHECK(noodle::semver::intersects(range_of("^1.2.0"), range_of(">=1.5.0 <3.0.0")));
+  CHECK_FALSE(noodle::semver::intersects(range_of("^1.2.0"), range_of(">=2.0.0")));
+  CHECK(noodle::semver::intersects(range_of("1.x || 3.x"), range_of("3.1.0")));
   // An unsatisfiable set never intersects anything.
-  CHECK_FALSE(noodle::semver::intersects(r(">2.0.0 <1.0.0"), r("*")));
+  CHECK_FALSE(noodle::semver::intersects(range_of(">2.0.0 <1.0.0"), range_of("*")));
   // npm tests an exact version against "*" with the prerelease rule.
-  CHECK_FALSE(noodle::semver::intersects(r("1.2.3-rc.1"), r("*")));
-  CHECK(noodle::semver::intersects(r("1.2.3-rc.1", {.include_prerelease = true}), r("*")));
+  CHECK_FALSE(noodle::semver::intersects(range_of("1.2.3-rc.1"), range_of("*")));
+  CHECK(noodle::semver::intersects(range_of("1.2.3-rc.1", {.include_prerelease = true}), range_of("*")));
 }
 
 TEST_CASE("semver::outside says whether a version is above or below every version of a range")
 {
-  CHECK(noodle::semver::outside(v("3.0.0"), r("^2.1.0"), Side::above));
-  CHECK_FALSE(noodle::semver::outside(v("3.0.0"), r("^2.1.0"), Side::below));
-  CHECK(noodle::semver::outside(v("1.0.0"), r("^2.1.0"), Side::below));
-  CHECK_FALSE(noodle::semver::outside(v("2.2.0"), r("^2.1.0"), Side::above));
-  CHECK_FALSE(noodle::semver::outside(v("3.0.0"), r(">=2.0.0"), Side::above));
-  CHECK_FALSE(noodle::semver::outside(v("1.5.0"), r("<1.0.0 || >2.0.0"), Side::above));
+  CHECK(noodle::semver::outside(version_of("3.0.0"), range_of("^2.1.0"), Side::above));
+  CHECK_FALSE(noodle::semver::outside(version_of("3.0.0"), range_of("^2.1.0"), Side::below));
+  CHECK(noodle::semver::outside(version_of("1.0.0"), range_of("^2.1.0"), Side::below));
+  CHECK_FALSE(noodle::semver::outside(version_of("2.2.0"), range_of("^2.1.0"), Side::above));
+  CHECK_FALSE(noodle::semver::outside(version_of("3.0.0"), range_of(">=2.0.0"), Side::above));
+  CHECK_FALSE(noodle::semver::outside(version_of("1.5.0"), range_of("<1.0.0 || >2.0.0"), Side::above));
 }
 
 TEST_CASE("semver::min_version gives the lowest version a range admits, as npm's minVersion()")
 {
   auto min = [](const std::string& text, Options o = {}) {
-    auto m = noodle::semver::min_version(r(text, o));
+    auto m = noodle::semver::min_version(range_of(text, o));
     return m ? m->to_string() : std::string("null");
   };
   CHECK(min("*") == "0.0.0");

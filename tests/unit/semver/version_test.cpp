@@ -22,7 +22,7 @@ Version v(const std::string& text)
   return *r;
 }
 
-std::string why(const std::string& text)
+std::string version_error(const std::string& text)
 {
   auto r = Version::parse(text);
   INFO(text);
@@ -75,37 +75,37 @@ TEST_CASE("semver::Version::parse tolerates what npm valid() tolerates and nothi
 
 TEST_CASE("semver::Version::parse refuses malformed versions with a specific reason")
 {
-  CHECK(why("") == "invalid version '': empty version");
-  CHECK(why("1.2") == "invalid version '1.2': expected MAJOR.MINOR.PATCH");
-  CHECK(why("1") == "invalid version '1': expected MAJOR.MINOR.PATCH");
-  CHECK(why("1..3") == "invalid version '1..3': expected MAJOR.MINOR.PATCH");
-  CHECK(why("1.2.3.4") == "invalid version '1.2.3.4': unexpected character '.' after patch");
-  CHECK(why("01.2.3") == "invalid version '01.2.3': leading zero in major");
-  CHECK(why("1.02.3") == "invalid version '1.02.3': leading zero in minor");
-  CHECK(why("1.2.03") == "invalid version '1.2.03': leading zero in patch");
-  CHECK(why("=1.2.3") == "invalid version '=1.2.3': unexpected character '=' before major");
-  CHECK(why("1.x.3") == "invalid version '1.x.3': unexpected character 'x' in minor");
-  CHECK(why("1.2.3-") == "invalid version '1.2.3-': empty prerelease identifier");
-  CHECK(why("1.2.3-a..b") == "invalid version '1.2.3-a..b': empty prerelease identifier");
-  CHECK(why("1.2.3-01") == "invalid version '1.2.3-01': leading zero in numeric prerelease identifier '01'");
-  CHECK(why("1.2.3-a_b") == "invalid version '1.2.3-a_b': unexpected character '_' in prerelease");
-  CHECK(why("1.2.3+") == "invalid version '1.2.3+': empty build identifier");
-  CHECK(why("1.2.3+a+b") == "invalid version '1.2.3+a+b': unexpected character '+' in build");
-  CHECK(why("1.2.3 x") == "invalid version '1.2.3 x': unexpected character ' ' after patch");
-  CHECK(why("1.2.3-\xc3\xbc") == "invalid version '1.2.3-\xc3\xbc': unexpected character '\xc3\xbc' in prerelease");
+  CHECK(version_error("") == "invalid version '': empty version");
+  CHECK(version_error("1.2") == "invalid version '1.2': expected MAJOR.MINOR.PATCH");
+  CHECK(version_error("1") == "invalid version '1': expected MAJOR.MINOR.PATCH");
+  CHECK(version_error("1..3") == "invalid version '1..3': expected MAJOR.MINOR.PATCH");
+  CHECK(version_error("1.2.3.4") == "invalid version '1.2.3.4': unexpected character '.' after patch");
+  CHECK(version_error("01.2.3") == "invalid version '01.2.3': leading zero in major");
+  CHECK(version_error("1.02.3") == "invalid version '1.02.3': leading zero in minor");
+  CHECK(version_error("1.2.03") == "invalid version '1.2.03': leading zero in patch");
+  CHECK(version_error("=1.2.3") == "invalid version '=1.2.3': unexpected character '=' before major");
+  CHECK(version_error("1.x.3") == "invalid version '1.x.3': unexpected character 'x' in minor");
+  CHECK(version_error("1.2.3-") == "invalid version '1.2.3-': empty prerelease identifier");
+  CHECK(version_error("1.2.3-a..b") == "invalid version '1.2.3-a..b': empty prerelease identifier");
+  CHECK(version_error("1.2.3-01") == "invalid version '1.2.3-01': leading zero in numeric prerelease identifier '01'");
+  CHECK(version_error("1.2.3-a_b") == "invalid version '1.2.3-a_b': unexpected character '_' in prerelease");
+  CHECK(version_error("1.2.3+") == "invalid version '1.2.3+': empty build identifier");
+  CHECK(version_error("1.2.3+a+b") == "invalid version '1.2.3+a+b': unexpected character '+' in build");
+  CHECK(version_error("1.2.3 x") == "invalid version '1.2.3 x': unexpected character ' ' after patch");
+  CHECK(version_error("1.2.3-\xc3\xbc") == "invalid version '1.2.3-\xc3\xbc': unexpected character '\xc3\xbc' in prerelease");
 }
 
 TEST_CASE("semver::Version::parse refuses numbers above 2^53-1 and inputs over 256 characters")
 {
-  CHECK(why("9007199254740992.0.0") == "invalid version '9007199254740992.0.0': major exceeds 9007199254740991");
-  CHECK(why("0.9007199254740992.0") == "invalid version '0.9007199254740992.0': minor exceeds 9007199254740991");
-  CHECK(why("0.0.99999999999999999999999") ==
+  CHECK(version_error("9007199254740992.0.0") == "invalid version '9007199254740992.0.0': major exceeds 9007199254740991");
+  CHECK(version_error("0.9007199254740992.0") == "invalid version '0.9007199254740992.0': minor exceeds 9007199254740991");
+  CHECK(version_error("0.0.99999999999999999999999") ==
         "invalid version '0.0.99999999999999999999999': patch exceeds 9007199254740991");
 
   const std::string at_limit = "1.2.3-" + std::string(250, 'a');
   REQUIRE(at_limit.size() == 256);
   CHECK(Version::parse(at_limit));
-  CHECK(why(at_limit + "a") == "invalid version '" + at_limit + "a': longer than 256 characters");
+  CHECK(version_error(at_limit + "a") == "invalid version '" + at_limit + "a': longer than 256 characters");
   // npm counts the untrimmed input, in UTF-16 units
   CHECK(Version::parse(std::string(251, ' ') + "1.2.3"));
   CHECK_FALSE(Version::parse(std::string(252, ' ') + "1.2.3"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/store/state_store.hpp>
 
+#include "support/files.hpp"
 #include "support/temp_dir.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,6 +26,8 @@ using noodle::store::UpgradeStatus;
 using noodle::test::TempDir;
 
 namespace {
+
+using noodle::test::read_file;
 
 StateStore open_store(const fs::path& path, StateStore::Create create = StateStore::Create::if_missing)
 {
@@ -83,12 +86,6 @@ unsigned file_mode(const fs::path& path)
   struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   return st.st_mode & 07777;
-}
-
-std::string read_bytes(const fs::path& path)
-{
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 UpgradeRecord make_upgrade(std::string kind, noodle::store::Millis started_at,
@@ -216,7 +213,7 @@ TEST_CASE("store::StateStore::open with Access::read_only reads, writes nothing 
     RawDb raw(path);
     REQUIRE(raw.text("PRAGMA journal_mode = DELETE") == "delete");
   }
-  const auto before = read_bytes(path);
+  const auto before = read_file(path);
   {
     auto store = StateStore::open(path, StateStore::Create::never, StateStore::Access::read_only);
     REQUIRE(store);
@@ -227,7 +224,7 @@ TEST_CASE("store::StateStore::open with Access::read_only reads, writes nothing 
     auto refused = store->begin_upgrade(make_upgrade("upgrade", 2000));
     REQUIRE_FALSE(refused);
   }
-  CHECK(read_bytes(path) == before);
+  CHECK(read_file(path) == before);
   {
     RawDb raw(path);
     CHECK(raw.text("PRAGMA journal_mode") == "delete");
@@ -270,7 +267,7 @@ TEST_CASE("store::StateStore::open refuses a file of garbage bytes as corrupt_st
     CHECK_THAT(store.error().details[0], Catch::Contains("do not delete it blindly"));
     CHECK_THAT(store.error().details[1], Catch::Contains("backup"));
   }
-  CHECK(read_bytes(path) == garbage);
+  CHECK(read_file(path) == garbage);
 }
 
 TEST_CASE("store::StateStore::open refuses a database with damaged pages as corrupt_state", "[store]")
@@ -281,7 +278,7 @@ TEST_CASE("store::StateStore::open refuses a database with damaged pages as corr
     auto store = open_store(path);
     REQUIRE(store.record_files("lib", "1.0.0", make_tree(500, "a")));
   }
-  std::string bytes = read_bytes(path);
+  std::string bytes = read_file(path);
   REQUIRE(bytes.size() > 3 * 4096);
   // Keep page 1 (the header and the schema), scribble over every other page.
   for (std::size_t i = 4096; i < bytes.size(); ++i) {
