@@ -62,7 +62,7 @@ struct HostileRoot {
     fs::create_directories(d / "bin");
     std::ofstream(d / "bin" / name) << name << " " << v << "\n";
     fs::create_directories(layout.config_dir(name));
-    auto t = archive::hash_tree(d);
+    auto t = noodle::archive::hash_tree(d);
     REQUIRE(t);
     REQUIRE(s.store()->record_files(name, v, *t));
   }
@@ -72,9 +72,9 @@ struct HostileRoot {
     REQUIRE(engine::swap_link(s.root(), engine::rel::current(name), engine::Layout::link_target(v)));
   }
 
-  std::vector<archive::TreeEntry> outside_tree() const
+  std::vector<noodle::archive::TreeEntry> outside_tree() const
   {
-    auto t = archive::hash_tree(outside);
+    auto t = noodle::archive::hash_tree(outside);
     REQUIRE(t);
     return *t;
   }
