@@ -247,10 +247,10 @@ std::optional<FileLoad> decode_body(std::string_view body, const std::string& fi
   return file;
 }
 
-std::string_view relative_to(const std::filesystem::path& dir, const std::filesystem::path& file)
+std::string_view relative_to(const std::filesystem::path& dir, std::string_view file)
 {
   // scan_catalog's paths are `dir` / relative part.
-  std::string_view full = file.native();
+  std::string_view full = file;
   std::string_view base = dir.native();
   if (full.size() > base.size() && full.substr(0, base.size()) == base) {
     full.remove_prefix(base.size());
@@ -274,7 +274,7 @@ struct Speculation {
     names.reserve(cache.entries.size());
     try {
       for (const auto& [rel, entry] : cache.entries) {
-        names.push_back((catalog_dir / rel).native());
+        names.push_back(detail::join_path(catalog_dir.native(), rel));
         std::optional<FileLoad> file = decode_body(entry.body, names.back(), memo);
         if (!file) {
           ok = false; // an archive file it names changed
@@ -293,7 +293,7 @@ struct Speculation {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (files[i].path.native() != names[i] || !(cache.entries[i].second.key == files[i].stamp)) {
+      if (files[i].path != names[i] || !(cache.entries[i].second.key == files[i].stamp)) {
         return false;
       }
     }
@@ -377,7 +377,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     auto it = by_path.find(rel);
     return it == by_path.end() ? nullptr : it->second;
   };
-  std::vector<const std::filesystem::path*> to_read;
+  std::vector<const std::string*> to_read;
   std::size_t known = 0; // files the cache has a record of
   for (std::size_t i = 0; i < files.size(); ++i) {
     const ScannedFile& scanned = files[i];
@@ -409,7 +409,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (hits[i] != nullptr) {
         try {
-          decoded[i] = decode_body(hits[i]->body, files[i].path.string(), memo);
+          decoded[i] = decode_body(hits[i]->body, files[i].path, memo);
         } catch (const std::exception&) {
           // The checksum matched, so this is a bug or a foreign writer: the
           // file itself is read instead.

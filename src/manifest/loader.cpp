@@ -600,7 +600,7 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
     return result;
   }
   const std::vector<ScannedFile> files = scan_catalog(dir, result.diagnostics);
-  std::vector<const std::filesystem::path*> paths;
+  std::vector<const std::string*> paths;
   paths.reserve(files.size());
   for (const auto& file : files) {
     paths.push_back(&file.path);

@@ -75,6 +75,18 @@ FileStamp stamp_of(const struct stat& st)
                    static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_dev)};
 }
 
+std::string join_path(std::string_view dir, std::string_view name)
+{
+  std::string out;
+  out.reserve(dir.size() + 1 + name.size());
+  out.append(dir);
+  if (!dir.empty() && dir.back() != '/') {
+    out.push_back('/');
+  }
+  out.append(name);
+  return out;
+}
+
 namespace {
 
 struct DirEntry {
@@ -159,7 +171,7 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
         type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISLNK(st.st_mode) ? DT_LNK : DT_REG;
       }
     }
-    std::string path = prefix.empty() ? (top / e.name).native() : prefix + "/" + e.name;
+    std::string path = prefix.empty() ? join_path(top.native(), e.name) : prefix + "/" + e.name;
     if (type == DT_DIR) {
       const int sub = ::openat(fd, e.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
       if (sub < 0) {
@@ -260,7 +272,7 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
   return files;
 }
 
-std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>& paths, const LoadOptions& options)
+std::vector<FileLoad> load_many(const std::vector<const std::string*>& paths, const LoadOptions& options)
 {
   std::vector<FileLoad> out(paths.size());
   // Small catalogs are not worth a thread; large ones are read by a few at

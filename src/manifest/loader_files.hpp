@@ -48,10 +48,16 @@ struct FileStamp {
 FileStamp stamp_of(const struct stat& st);
 
 // A regular file found by scan_catalog, with the stamp it was found with.
+// The path is a plain string: a large catalog has a path per file, and
+// std::filesystem::path splits each into parts as it is made.
 struct ScannedFile {
-  std::filesystem::path path;
+  std::string path;
   FileStamp stamp;
 };
+
+// `dir` / `name` as std::filesystem::path's operator/ spells it, for a
+// relative `name`, without making a path.
+std::string join_path(std::string_view dir, std::string_view name);
 
 // The *.yaml / *.yml regular files under `dir` in sorted path order, dot
 // names skipped; anything else named like a manifest and unreadable
@@ -88,7 +94,7 @@ FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options
 
 // load_file for each path, several at once on a large catalog; the result
 // is in the order of `paths`.
-std::vector<FileLoad> load_many(const std::vector<const std::filesystem::path*>& paths, const LoadOptions& options);
+std::vector<FileLoad> load_many(const std::vector<const std::string*>& paths, const LoadOptions& options);
 
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
 // then adds its manifests to the catalog, a duplicate name@version (defined
