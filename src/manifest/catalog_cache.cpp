@@ -46,6 +46,9 @@ constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
 // Below this many cached files, decoding them on this thread costs less than
 // starting another.
 constexpr std::size_t k_decode_ahead_minimum = 256;
+// Below this size the cache holds too few files for the scan to be worth a
+// thread of its own (a generated manifest's record is about 400 bytes).
+constexpr std::int64_t k_scan_ahead_minimum_bytes = 64 * 1024;
 
 // A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
 // multiplication and a shift. It finds damage, not forgery: the cache is
@@ -323,30 +326,46 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   }
   const std::string real_dir = real_path(catalog_dir);
   const std::uint64_t fingerprint = options_fingerprint(options);
+
+  // The catalog is scanned (a stat(2) of every file: most of a warm run)
+  // while this thread reads the cache and builds the catalog it holds as it
+  // is. That catalog is the answer only when the scan then finds exactly the
+  // cached files with the same keys and nothing to report; else it is
+  // dropped. A small cache is not worth a thread.
+  std::vector<ScannedFile> files;
+  std::vector<Diagnostic> scan_out;
+  std::optional<std::jthread> scanner; // joined however this ends
+  if (struct stat st {}; ::stat(cache_file.c_str(), &st) == 0 && st.st_size >= k_scan_ahead_minimum_bytes) {
+    try {
+      scanner.emplace([&] { files = detail::scan_catalog(catalog_dir, scan_out); });
+    } catch (const std::system_error&) {
+      scanner.reset();
+    }
+  }
+  const auto finish_scan = [&] {
+    if (scanner) {
+      scanner->join();
+      scanner.reset();
+    } else {
+      files = detail::scan_catalog(catalog_dir, scan_out);
+    }
+    result.diagnostics.insert(result.diagnostics.end(), std::make_move_iterator(scan_out.begin()),
+                              std::make_move_iterator(scan_out.end()));
+  };
+
   CacheFile cache;
   u.why_rebuilt = open_cache(cache_file, real_dir, fingerprint, cache);
   if (!u.why_rebuilt.empty()) {
     cache.entries.clear();
   }
   const bool usable = u.why_rebuilt.empty();
-
-  // While the catalog is scanned (a stat(2) of every file: most of a warm
-  // run), another thread builds the catalog the cache holds as it is. It is
-  // the answer only when the scan then finds exactly the cached files with
-  // the same keys and nothing to report; else it is dropped.
   Speculation guess;
-  std::optional<std::jthread> guesser; // joined however this ends
-  if (usable && result.diagnostics.empty() && cache.entries.size() >= k_decode_ahead_minimum) {
-    try {
-      guesser.emplace([&] { guess.build(catalog_dir, cache); });
-    } catch (const std::system_error&) {
-      guesser.reset();
-    }
+  const bool guessed = scanner && usable && cache.entries.size() >= k_decode_ahead_minimum;
+  if (guessed) {
+    guess.build(catalog_dir, cache);
   }
-  const std::vector<ScannedFile> files = detail::scan_catalog(catalog_dir, result.diagnostics);
-  if (guesser) {
-    guesser->join();
-    guesser.reset();
+  finish_scan();
+  if (guessed) {
     if (result.diagnostics.empty() && guess.matches(files, cache)) {
       u.state = CacheUse::State::fresh;
       return std::move(guess.result);

@@ -377,7 +377,13 @@ Result<void> Catalog::add(Manifest m)
     const DependencyRef ref{intern(dep.name), intern(dep.range)};
     m_entries[id].deps[first + k] = ref;
   }
-  list.insert(it, std::move(m));
+  if (list.size() == list.capacity() && list.size() == 1) {
+    // A component with a second version usually has more: room for four
+    // at once rather than growing by doubling, which moves every manifest
+    // each time.
+    list.reserve(4);
+  }
+  list.insert(list.begin() + static_cast<std::ptrdiff_t>(at), std::move(m));
   m_entries[id].first = list.data();
   m_entries[id].count = static_cast<std::uint32_t>(list.size());
   return {};
