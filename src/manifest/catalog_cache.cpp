@@ -43,12 +43,14 @@ constexpr std::uint32_t k_format_version = 3;
 constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
-// Below this many cached files, decoding them on this thread costs less than
-// starting another.
+// Below this many cached files, the catalog the cache holds is not built
+// while the files are scanned, and cached files are decoded on the calling
+// thread rather than a little ahead by another.
 constexpr std::size_t k_decode_ahead_minimum = 256;
 // Below this size the cache holds too few files for the scan to be worth a
-// thread of its own (a generated manifest's record is about 400 bytes).
-constexpr std::int64_t k_scan_ahead_minimum_bytes = 64 * 1024;
+// thread of its own, let alone the cached catalog built beside it (a
+// record is 150 to 400 bytes; see k_decode_ahead_minimum).
+constexpr std::int64_t k_scan_ahead_minimum_bytes = 32 * 1024;
 
 // A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
 // multiplication and a shift. It finds damage, not forgery: the cache is
@@ -268,17 +270,16 @@ std::string_view relative_to(const std::filesystem::path& dir, std::string_view 
 // (see load_catalog_cached).
 struct Speculation {
   LoadResult result;
-  std::vector<std::string> names; // each cached file's path, as a scan spells it
   bool ok = true;
 
   void build(const std::filesystem::path& catalog_dir, const CacheFile& cache)
   {
     RangeMemo memo;
-    names.reserve(cache.entries.size());
+    std::string name; // each cached file's path, as a scan spells it
     try {
       for (const auto& [rel, entry] : cache.entries) {
-        names.push_back(detail::join_path(catalog_dir.native(), rel));
-        std::optional<FileLoad> file = decode_body(entry.body, names.back(), memo);
+        detail::join_path_into(name, catalog_dir.native(), rel);
+        std::optional<FileLoad> file = decode_body(entry.body, name, memo);
         if (!file) {
           ok = false; // an archive file it names changed
           return;
@@ -290,13 +291,15 @@ struct Speculation {
     }
   }
 
-  bool matches(const std::vector<ScannedFile>& files, const CacheFile& cache) const
+  bool matches(const std::filesystem::path& catalog_dir, const std::vector<ScannedFile>& files,
+               const CacheFile& cache) const
   {
-    if (!ok || files.size() != cache.entries.size() || names.size() != files.size()) {
+    if (!ok || files.size() != cache.entries.size()) {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (files[i].path != names[i] || !(cache.entries[i].second.key == files[i].stamp)) {
+      const auto& [rel, entry] = cache.entries[i];
+      if (!detail::is_joined_path(files[i].path, catalog_dir.native(), rel) || !(entry.key == files[i].stamp)) {
         return false;
       }
     }
@@ -366,8 +369,9 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   }
   finish_scan();
   if (guessed) {
-    if (result.diagnostics.empty() && guess.matches(files, cache)) {
+    if (result.diagnostics.empty() && guess.matches(catalog_dir, files, cache)) {
       u.state = CacheUse::State::fresh;
+      u.built_during_scan = true;
       return std::move(guess.result);
     }
     guess = Speculation{}; // freed before the files are read, not held beside them

@@ -75,16 +75,38 @@ FileStamp stamp_of(const struct stat& st)
                    static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_dev)};
 }
 
-std::string join_path(std::string_view dir, std::string_view name)
+namespace {
+
+bool needs_separator(std::string_view dir)
 {
-  std::string out;
+  return !dir.empty() && dir.back() != '/';
+}
+
+} // namespace
+
+void join_path_into(std::string& out, std::string_view dir, std::string_view name)
+{
+  out.clear();
   out.reserve(dir.size() + 1 + name.size());
   out.append(dir);
-  if (!dir.empty() && dir.back() != '/') {
+  if (needs_separator(dir)) {
     out.push_back('/');
   }
   out.append(name);
+}
+
+std::string join_path(std::string_view dir, std::string_view name)
+{
+  std::string out;
+  join_path_into(out, dir, name);
   return out;
+}
+
+bool is_joined_path(std::string_view path, std::string_view dir, std::string_view name)
+{
+  const std::size_t separator = needs_separator(dir) ? 1 : 0;
+  return path.size() == dir.size() + separator + name.size() && path.substr(0, dir.size()) == dir
+         && (separator == 0 || path[dir.size()] == '/') && path.substr(dir.size() + separator) == name;
 }
 
 namespace {

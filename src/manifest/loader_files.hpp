@@ -56,8 +56,11 @@ struct ScannedFile {
 };
 
 // `dir` / `name` as std::filesystem::path's operator/ spells it, for a
-// relative `name`, without making a path.
+// relative `name`, without making a path; into `out`, reusing its memory.
 std::string join_path(std::string_view dir, std::string_view name);
+void join_path_into(std::string& out, std::string_view dir, std::string_view name);
+// Whether `path` is join_path(dir, name), without building it.
+bool is_joined_path(std::string_view path, std::string_view dir, std::string_view name);
 
 // The *.yaml / *.yml regular files under `dir` in sorted path order, dot
 // names skipped; anything else named like a manifest and unreadable

@@ -37,6 +37,9 @@ struct CacheUse {
   std::size_t reread = 0;        // files parsed in this run
   std::string why_rebuilt;       // for State::rebuilt: "missing", "checksum mismatch", ...
   std::optional<std::string> write_error; // when the new cache could not be written
+  // For State::fresh: the catalog was built from the cache while the files
+  // were scanned, and the scan confirmed it (the fast path of a large cache).
+  bool built_during_scan = false;
 };
 
 // load_catalog through the cache file `cache_file` (whose directory must

@@ -342,6 +342,18 @@ TEST_CASE("catalog cache: on a large catalog, built while it is scanned, every c
   CacheUse warm = f.expect_same_as_cold();
   CHECK(warm.state == CacheUse::State::fresh);
   CHECK(warm.reread == 0);
+  CHECK(warm.built_during_scan); // the scan's paths matched the cache's, spelled alike
+  SECTION("the catalog given with a trailing slash")
+  {
+    const LoadResult cold_with_slash = load_catalog(fs::path(f.catalog.string() + "/"), f.options);
+    CacheUse use;
+    const LoadResult r = load_catalog_cached(fs::path(f.catalog.string() + "/"), f.options, f.cache, &use);
+    CHECK(rendered(r) == rendered(cold_with_slash));
+    CacheUse again;
+    CHECK(rendered(load_catalog_cached(fs::path(f.catalog.string() + "/"), f.options, f.cache, &again)) ==
+          rendered(cold_with_slash));
+    CHECK(again.built_during_scan);
+  }
   const fs::path b7 = f.catalog / "bulk" / "d0" / "b007.yaml";
 
   SECTION("an edited manifest")
