@@ -7,6 +7,7 @@
 #include "extract_pass.hpp"
 #include "tar_input.hpp"
 #include "tar_path.hpp"
+#include "writeback.hpp"
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -18,6 +19,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <memory>
 #include <optional>
 #include <string>
 #include <sys/stat.h>
@@ -124,7 +126,7 @@ private:
   int m_root;
   Limits m_limits;
   detail::ExtractPass m_pass;
-  std::uint64_t m_archive_size = 0; // for progress only
+  std::uint64_t m_archive_size = 0; // for progress, and whether to close files on another thread
   ExtractReport m_report;
   std::vector<Node> m_nodes;                                 // [0]: the staging root; parents come before children
   std::unordered_map<std::string, std::uint32_t> m_children; // "<parent index>/<name>" -> node
@@ -132,6 +134,7 @@ private:
   UniqueFd m_cached_fd;
   bool m_have_openat2 = true;
   bool m_check_only = false;
+  std::unique_ptr<detail::Writeback> m_writeback; // made with the first file
 };
 
 std::string child_key(std::uint32_t parent, std::string_view name)
@@ -339,12 +342,13 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
   if (::fchmod(out.get(), mode) != 0) {
     return fail(ErrorCode::io, fmt::format("entry '{}': cannot set the file's mode: {}", shown, std::strerror(errno)));
   }
-  // Start writeback now, while the next entries are decompressed; the one
-  // syncfs in sync_tree() then mostly waits for writes already under way.
-  ::sync_file_range(out.get(), 0, 0, SYNC_FILE_RANGE_WRITE);
-  if (const int err = out.close_checked(); err != 0) {
-    return fail(ErrorCode::io, fmt::format("entry '{}': cannot close file: {}", shown, std::strerror(err)));
+  // Its writeback starts now, on another thread, while the next entries are
+  // extracted; the one syncfs in sync_tree() then mostly waits for writes
+  // already under way. A close error surfaces after the last entry.
+  if (!m_writeback) {
+    m_writeback = std::make_unique<detail::Writeback>(m_archive_size >= detail::TarInput::k_threaded_from);
   }
+  m_writeback->close_later(std::move(out), shown);
   ++m_report.files;
   m_report.bytes += written;
   Node& made = m_nodes[node];
@@ -553,7 +557,7 @@ void Extractor::report_progress(const detail::TarInput& in) const
 Result<void> Extractor::run(int fd)
 {
   const util::ProgressScope scope(m_limits.progress);
-  if (struct stat st {}; m_limits.progress != nullptr && ::fstat(fd, &st) == 0 && st.st_size > 0) {
+  if (struct stat st {}; ::fstat(fd, &st) == 0 && st.st_size > 0) {
     m_archive_size = static_cast<std::uint64_t>(st.st_size);
   }
   auto input = detail::TarInput::open(fd, m_limits, m_pass.input_hash);
@@ -573,6 +577,11 @@ Result<void> Extractor::run(int fd)
       return done;
     }
     report_progress(**input);
+  }
+  if (m_writeback) {
+    if (auto closed = m_writeback->finish(); !closed) {
+      return closed;
+    }
   }
   const auto manifest = child(k_root, k_manifest_member);
   if (!manifest || m_nodes[*manifest].kind != NodeKind::file) {

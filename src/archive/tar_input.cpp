@@ -9,9 +9,15 @@
 
 #include <cctype>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <limits>
+#include <mutex>
+#include <system_error>
+#include <sys/stat.h>
 #include <unistd.h>
+#include <vector>
 
 namespace noodle::archive::detail {
 
@@ -40,10 +46,33 @@ std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b)
 
 } // namespace
 
-TarInput::TarInput(int fd, const Limits& limits) : m_fd(fd), m_limits(limits) {}
+// Decompressed blocks on their way from the decompression thread to the tar
+// stage, in order, and how the stream ended. A few blocks ahead are enough to
+// keep both threads busy; their buffers are reused.
+struct TarInput::Pipe {
+  static constexpr std::size_t k_depth = 8;
+  using End = StepEnd;
+  struct Block {
+    std::vector<char> bytes;
+    std::uint64_t offset = 0; // compressed bytes read when it was decompressed
+  };
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<Block> ready;
+  std::vector<std::vector<char>> spare;
+  Block current; // what the tar stage reads now: valid until its next call
+  End end = End::none;
+  int error_errno = 0;
+  std::string error_message;
+  bool stop = false;
+};
+
+TarInput::TarInput(int fd, const Limits& limits) : m_fd(fd), m_limits(limits), m_pipe(std::make_unique<Pipe>()) {}
 
 TarInput::~TarInput()
 {
+  stop_decompressing();
   if (m_archive != nullptr) {
     archive_read_free(m_archive);
   }
@@ -85,6 +114,15 @@ Result<std::unique_ptr<TarInput>> TarInput::open(int fd, const Limits& limits, S
       || archive_read_next_header(in->m_raw, &stream) != ARCHIVE_OK) {
     return fail(not_tar(in->m_raw));
   }
+  // A small archive is decompressed on the caller's thread: starting a
+  // thread (and its allocator arena) would cost more than it saves.
+  if (struct stat st {}; ::fstat(fd, &st) == 0 && st.st_size >= static_cast<off_t>(k_threaded_from)) {
+    try {
+      in->m_decompressor = std::thread(&TarInput::decompress, in.get());
+    } catch (const std::system_error&) {
+      // No thread to be had: decompressed on the caller's thread instead.
+    }
+  }
   if (archive_read_open(in->m_archive, in.get(), nullptr, &TarInput::tar_callback, nullptr) != ARCHIVE_OK) {
     return fail(not_tar(in->m_archive));
   }
@@ -116,8 +154,81 @@ ssize_t TarInput::read_callback(struct archive* a, void* self, const void** buff
   return n;
 }
 
+void TarInput::decompress()
+{
+  Pipe& p = *m_pipe;
+  for (;;) {
+    Pipe::Block out;
+    {
+      std::unique_lock lock(p.mutex);
+      p.changed.wait(lock, [&] { return p.stop || p.ready.size() < Pipe::k_depth; });
+      if (p.stop) {
+        return;
+      }
+      if (!p.spare.empty()) {
+        out.bytes = std::move(p.spare.back());
+        p.spare.pop_back();
+      }
+    }
+    const void* block = nullptr;
+    std::size_t size = 0;
+    la_int64_t offset = 0;
+    const int r = archive_read_data_block(m_raw, &block, &size, &offset);
+    Pipe::End end = Pipe::End::none;
+    int err = 0;
+    std::string message;
+    try {
+      if (r == ARCHIVE_EOF) {
+        end = Pipe::End::eof;
+      } else if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        end = Pipe::End::error;
+        err = archive_errno(m_raw);
+        message = libarchive_message(m_raw);
+      } else {
+        out.bytes.assign(static_cast<const char*>(block), static_cast<const char*>(block) + size);
+        out.offset = m_offset;
+      }
+    } catch (const std::bad_alloc&) {
+      end = Pipe::End::error;
+      err = ENOMEM;
+      message.clear(); // the message below says it
+    }
+    {
+      const std::lock_guard lock(p.mutex);
+      if (end == Pipe::End::none) {
+        p.ready.push_back(std::move(out));
+      } else {
+        p.end = end;
+        p.error_errno = err;
+        p.error_message = std::move(message);
+      }
+    }
+    p.changed.notify_all();
+    if (end != Pipe::End::none) {
+      return;
+    }
+  }
+}
+
+void TarInput::stop_decompressing()
+{
+  if (!m_decompressor.joinable()) {
+    return;
+  }
+  {
+    const std::lock_guard lock(m_pipe->mutex);
+    m_pipe->stop = true;
+  }
+  m_pipe->changed.notify_all();
+  m_decompressor.join();
+}
+
 Result<void> TarInput::hash_rest()
 {
+  // The decompression thread stops after the block it is on; the rest of the
+  // file is read from where it stopped.
+  stop_decompressing();
+  m_seen_offset = m_offset;
   for (;;) {
     ssize_t n = 0;
     do {
@@ -130,6 +241,7 @@ Result<void> TarInput::hash_rest()
       return {};
     }
     m_offset += static_cast<std::uint64_t>(n);
+    m_seen_offset = m_offset;
     if (m_offset > m_limits.max_archive_bytes) {
       return fail(ErrorCode::archive_limit,
                   fmt::format("archive is larger than the {}-byte limit", m_limits.max_archive_bytes));
@@ -140,34 +252,61 @@ Result<void> TarInput::hash_rest()
   }
 }
 
-ssize_t TarInput::tar_callback(struct archive* a, void* self, const void** buffer)
+TarInput::Step TarInput::step_here()
 {
-  auto* in = static_cast<TarInput*>(self);
   const void* block = nullptr;
   std::size_t size = 0;
   la_int64_t offset = 0;
-  const int r = archive_read_data_block(in->m_raw, &block, &size, &offset);
+  const int r = archive_read_data_block(m_raw, &block, &size, &offset);
+  m_seen_offset = m_offset;
   if (r == ARCHIVE_EOF) {
-    if (auto refused = in->m_scan.finish()) {
-      in->m_scan_error = std::move(refused);
-      archive_set_error(a, EINVAL, "refused");
-      return -1;
-    }
-    return 0;
+    return {StepEnd::eof, {}, 0, {}};
   }
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-    archive_set_error(a, archive_errno(in->m_raw) != 0 ? archive_errno(in->m_raw) : EINVAL, "%s",
-                      libarchive_message(in->m_raw).c_str());
+    return {StepEnd::error, {}, archive_errno(m_raw), libarchive_message(m_raw)};
+  }
+  return {StepEnd::none, std::span<const char>(static_cast<const char*>(block), size), 0, {}};
+}
+
+TarInput::Step TarInput::step_from_thread()
+{
+  Pipe& p = *m_pipe;
+  std::unique_lock lock(p.mutex);
+  if (p.current.bytes.capacity() != 0) {
+    p.spare.push_back(std::move(p.current.bytes)); // libarchive is done with it
+    p.current.bytes = {};
+  }
+  p.changed.wait(lock, [&] { return !p.ready.empty() || p.end != Pipe::End::none; });
+  if (!p.ready.empty()) {
+    p.current = std::move(p.ready.front());
+    p.ready.pop_front();
+    lock.unlock();
+    p.changed.notify_all();
+    m_seen_offset = p.current.offset;
+    return {StepEnd::none, std::span<const char>(p.current.bytes.data(), p.current.bytes.size()), 0, {}};
+  }
+  if (p.end == Pipe::End::eof) {
+    return {StepEnd::eof, {}, 0, {}};
+  }
+  return {StepEnd::error, {}, p.error_errno, p.error_message.empty() ? std::strerror(p.error_errno) : p.error_message};
+}
+
+ssize_t TarInput::tar_callback(struct archive* a, void* self, const void** buffer)
+{
+  auto* in = static_cast<TarInput*>(self);
+  const Step step = in->m_decompressor.joinable() ? in->step_from_thread() : in->step_here();
+  if (step.end == StepEnd::error) {
+    archive_set_error(a, step.err != 0 ? step.err : EINVAL, "%s", step.message.c_str());
     return -1;
   }
-  const std::span<const char> bytes(static_cast<const char*>(block), size);
-  if (auto refused = in->m_scan.feed(bytes)) {
+  auto refused = step.end == StepEnd::eof ? in->m_scan.finish() : in->m_scan.feed(step.bytes);
+  if (refused) {
     in->m_scan_error = std::move(refused);
     archive_set_error(a, EINVAL, "refused");
     return -1;
   }
-  *buffer = block;
-  return static_cast<ssize_t>(size);
+  *buffer = step.bytes.data();
+  return static_cast<ssize_t>(step.bytes.size());
 }
 
 Error TarInput::failure(std::string context) const
@@ -241,7 +380,8 @@ Result<std::span<const char>> TarInput::read_block(const std::string& shown)
                 fmt::format("entry '{}': archive unpacks to more than the {}-byte total limit", shown,
                             m_limits.max_total_bytes));
   }
-  if (m_unpacked > m_limits.ratio_grace_bytes && m_unpacked > saturating_multiply(m_offset, m_limits.max_ratio)) {
+  if (m_unpacked > m_limits.ratio_grace_bytes
+      && m_unpacked > saturating_multiply(m_seen_offset, m_limits.max_ratio)) {
     Error e(ErrorCode::archive_limit,
             fmt::format("entry '{}': compression ratio exceeds the {}:1 limit (likely a decompression bomb)", shown,
                         m_limits.max_ratio));

@@ -2,7 +2,11 @@
 // A libarchive reader restricted to tar + gzip/zstd, reading an fd with
 // pread from offset 0, that accounts every byte it hands out against Limits.
 // Two stages: one reader only decompresses (raw format), and the tar reader
-// parses what it hands out, which TarScan watches on the way.
+// parses what it hands out, which TarScan watches on the way. For an archive
+// of k_threaded_from bytes or more, the first stage (read, hash, decompress)
+// runs on a thread of its own, a few blocks ahead, so that decompression
+// overlaps with what the caller does with the entries (writing files,
+// mostly); the caller's thread sees the stream in order either way.
 #pragma once
 
 #include "tar_scan.hpp"
@@ -12,11 +16,13 @@
 #include <noodle/util/error.hpp>
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 
 #include <sys/types.h>
 
@@ -28,6 +34,7 @@ namespace noodle::archive::detail {
 class TarInput {
 public:
   static constexpr std::size_t k_block = std::size_t{64} * 1024;
+  static constexpr std::uint64_t k_threaded_from = std::uint64_t{1} << 20;
 
   // Opens the archive on `fd` (not owned, not closed); this reads its first
   // blocks. With `hash` (not owned), every byte read from `fd` is fed to it,
@@ -59,15 +66,33 @@ public:
   Result<void> hash_rest();
 
   std::uint64_t unpacked_bytes() const { return m_unpacked; }
-  std::uint64_t compressed_bytes() const { return m_offset; }
+  // The compressed bytes read when the block being parsed was decompressed
+  // (after hash_rest: the file's size).
+  std::uint64_t compressed_bytes() const { return m_seen_offset; }
   std::uint64_t entries() const { return m_entries; }
 
 private:
+  struct Pipe; // the decompressed blocks between the two threads
+  enum class StepEnd { none, eof, error };
+  // The raw stage's next block, or how its stream ended.
+  struct Step {
+    StepEnd end = StepEnd::none;
+    std::span<const char> bytes;
+    int err = 0;
+    std::string message;
+  };
+  Step step_here();        // decompressed now, on this thread
+  Step step_from_thread(); // from the decompression thread
+
   TarInput(int fd, const Limits& limits);
-  // The compressed input, read with pread (the raw stage's source).
+  // The compressed input, read with pread (the raw stage's source; runs on
+  // the decompression thread).
   static ssize_t read_callback(struct archive* a, void* self, const void** buffer);
-  // The uncompressed stream, from the raw stage (the tar stage's source).
+  // The uncompressed stream (the tar stage's source).
   static ssize_t tar_callback(struct archive* a, void* self, const void** buffer);
+  // The decompression thread's body; stop_decompressing() ends it.
+  void decompress();
+  void stop_decompressing();
   // A failure of libarchive: our own limit or read error if one caused it.
   Error failure(std::string context) const;
 
@@ -75,13 +100,16 @@ private:
   struct archive* m_archive = nullptr; // parses tar
   int m_fd;
   Limits m_limits;
-  Sha256* m_hash = nullptr;
-  std::uint64_t m_offset = 0;
+  Sha256* m_hash = nullptr;             // fed on the decompression thread
+  std::uint64_t m_offset = 0;           // the decompression thread's, until it ends
+  std::uint64_t m_seen_offset = 0;
   std::uint64_t m_unpacked = 0;
   std::uint64_t m_entries = 0;
-  bool m_over_archive_limit = false;
-  int m_read_errno = 0;
+  std::atomic<bool> m_over_archive_limit = false;
+  std::atomic<int> m_read_errno = 0;
   bool m_started = false;
+  std::unique_ptr<Pipe> m_pipe;
+  std::thread m_decompressor;
   TarScan m_scan;
   std::optional<Error> m_scan_error;
   std::string m_last_entry;

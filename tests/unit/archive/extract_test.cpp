@@ -453,6 +453,76 @@ TEST_CASE("archive::extract leaves nothing behind at any truncation or corruptio
   }
 }
 
+TEST_CASE("archive::extract writes every byte of a long archive in order and leaves no descriptor open")
+{
+  // Longer than the blocks decompressed ahead and than the files queued for
+  // closing, so both hand-overs between threads wait on each other.
+  const auto open_fds = [] {
+    return std::distance(fs::directory_iterator("/proc/self/fd"), fs::directory_iterator{});
+  };
+  for (auto compression : {Compression::gzip, Compression::zstd}) {
+    ExtractSandbox box;
+    ArchiveBuilder b(compression);
+    with_manifest(b);
+    std::vector<std::pair<std::string, std::string>> files;
+    std::uint64_t x = 88172645463325252ULL;
+    for (int i = 0; i < 150; ++i) {
+      std::string content(i == 75 ? 3'000'000 : 7'000 + 97 * i, '\0');
+      for (char& c : content) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        c = static_cast<char>(x);
+      }
+      files.emplace_back("d" + std::to_string(i % 7) + "/f" + std::to_string(i), std::move(content));
+      b.file(files.back().first, files.back().second);
+    }
+    const std::string bytes = b.finish();
+    const auto before = open_fds();
+    const auto report = box.extract(bytes);
+    REQUIRE(report);
+    CHECK(open_fds() == before);
+    CHECK(report->files == files.size() + 1);
+    for (const auto& [path, content] : files) {
+      INFO(path);
+      CHECK(read_file(box.staging() / path) == content);
+    }
+  }
+}
+
+TEST_CASE("archive::extract of a long archive cut short or corrupted leaves nothing behind")
+{
+  // Long enough to be decompressed on a thread of its own, which is then
+  // still reading ahead when the entries stop at the damage.
+  ExtractSandbox box;
+  for (auto compression : {Compression::gzip, Compression::zstd}) {
+    ArchiveBuilder b(compression);
+    with_manifest(b).noise("data/a", 1'500'000).file("data/b", std::string(50'000, 'b')).noise("data/c", 900'000);
+    const std::string good = b.finish();
+    REQUIRE(good.size() > (std::size_t{1} << 20));
+    for (std::size_t cut : {good.size() / 5, good.size() / 2, good.size() - 100}) {
+      INFO("cut at " << cut << " of " << good.size());
+      const auto result = box.extract(good.substr(0, cut));
+      REQUIRE_FALSE(result);
+      CHECK(result.error().code == ErrorCode::archive_invalid);
+      CHECK(box.staged().empty());
+    }
+    for (std::size_t at : {good.size() / 4, good.size() / 2}) {
+      INFO("byte " << at << " of " << good.size() << " flipped");
+      std::string bad = good;
+      bad[at] = static_cast<char>(bad[at] ^ 0x5a);
+      const auto result = box.extract(bad);
+      if (result) {
+        fs::remove_all(box.staging());
+        fs::create_directory(box.staging());
+      } else {
+        CHECK(box.staged().empty());
+      }
+    }
+    CHECK(box.outside() == box.outside_before());
+  }
+}
+
 TEST_CASE("archive::extract reports the compressed bytes read to Limits::progress and finishes once")
 {
   ExtractSandbox box;

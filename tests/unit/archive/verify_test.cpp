@@ -661,3 +661,63 @@ TEST_CASE("archive::verify_and_extract hashes exactly the bytes it extracts and 
     CHECK(inspected->sha256 == signed_hex);
   }
 }
+
+TEST_CASE("archive::verify_and_extract and inspect_archive hash a long archive whole, wherever they stop parsing")
+{
+  // Incompressible, so the archive is long enough to be decompressed on a
+  // thread of its own: the digest must still cover every byte, in order,
+  // whether parsing stops at manifest.yaml or at the end.
+  Release rel;
+  std::string payload(std::size_t{3} << 20, '\0');
+  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
+  for (char& c : payload) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0", payload);
+  fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
+  const std::string good = read_file(a);
+  REQUIRE(good.size() > (std::size_t{1} << 20));
+  const std::string signed_hex = sha256(good).value().hex();
+  const fs::path tree = rel.dir / "tree";
+  fs::create_directory(tree);
+  const SignatureSource source{sig, &rel.keyring};
+  const auto run = [&]() {
+    util::UniqueFd fd(::open(tree.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return verify_and_extract(a, source, fd.get(), tree, rel.limits);
+  };
+  for (std::size_t at : {good.size() / 3, good.size() / 2, good.size() - 40}) {
+    INFO("byte " << at << " of " << good.size() << " flipped");
+    std::string bad = good;
+    bad[at] = static_cast<char>(bad[at] ^ 0x01);
+    spit(a, bad);
+    auto r = run();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == ErrorCode::integrity);
+    CHECK(empty_dir(tree));
+    for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
+      auto inspected = inspect_archive(a, source, depth, rel.limits);
+      REQUIRE_FALSE(inspected);
+      CHECK(inspected.error().code == ErrorCode::integrity);
+    }
+  }
+  spit(a, good.substr(0, good.size() / 2));
+  auto cut = run();
+  REQUIRE_FALSE(cut);
+  CHECK(empty_dir(tree));
+
+  spit(a, good);
+  auto ok = run();
+  REQUIRE(ok);
+  CHECK(ok->archive.sha256 == signed_hex);
+  CHECK(ok->archive.size == good.size());
+  CHECK(read_file(tree / "bin" / "jit_compiler") == payload);
+  for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
+    auto inspected = inspect_archive(a, source, depth, rel.limits);
+    REQUIRE(inspected);
+    CHECK(inspected->sha256 == signed_hex);
+    CHECK(inspected->size == good.size());
+  }
+}
