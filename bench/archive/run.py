@@ -4,7 +4,9 @@
 
 Ours:  noodle-upgrade verify ARCHIVE --extract-to DIR
        (the signature, then one read of the archive hashed and extracted
-       together under the archive rules, the digest checked, one syncfs)
+       together under the archive rules, decompression and each file's
+       writeback and close on threads of their own, the digest checked,
+       one syncfs)
 Peer:  what an operator would script by hand:
        openssl dgst -sha256 -binary ARCHIVE > digest
        openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in digest -sigfile digest.sig
@@ -15,7 +17,7 @@ bytes incompressible, the rest text. Each side runs N times in alternation;
 medians of wall time and of peak RSS (the largest process) are printed with
 the ratio.
 
-Usage: bench/archive/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 60] [--files 1500] [--json FILE]
+Usage: bench/archive/run.py --binary build-rel/noodle-upgrade [--runs 5] [--mb 60] [--files 1500] [--keep] [--json FILE]
 (build the peak_rss target too: ninja -C build-rel noodle-upgrade peak_rss)
 """
 
@@ -40,6 +42,8 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mb", type=int, default=60)
     ap.add_argument("--files", type=int, default=1500)
+    ap.add_argument("--keep", action="store_true", help="leave bench/out/archive (archive, key, extracted trees) "
+                    "for profiling")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
@@ -68,13 +72,18 @@ def main():
     size = os.path.getsize(archive)
     nfiles, unpacked = tree_size(src)
 
+    # Every run's tree stays until the end. ext4 does not hand out an inode
+    # freed in the last minute or so again (recently_deleted(), up to 300 s),
+    # and looks through the inode table for each create instead: right after
+    # ~1,500 deletions, creating 1,500 files here cost 1,000-1,300 ms of
+    # kernel CPU against 60-120 ms five minutes later (perf, strace -c). Removing
+    # one run's tree before the next would bill that to whichever side came next.
     ours_t, ours_m, peer_t, peer_m = [], [], [], []
     for i in range(args.runs):
         out = os.path.join(WORK, "ours-%d" % i)
         t, m = measure(launcher, "argv", [binary, "--keyring", keyring, "--root", WORK, "verify", archive, "--extract-to", out])
         ours_t.append(t)
         ours_m.append(m)
-        shutil.rmtree(out)
         out = os.path.join(WORK, "peer-%d" % i)
         os.makedirs(out)
         line = ("openssl dgst -sha256 -binary '{a}' > '{d}.now' && "
@@ -83,7 +92,6 @@ def main():
         t, m = measure(launcher, "sh", [line])
         peer_t.append(t)
         peer_m.append(m)
-        shutil.rmtree(out)
 
     mt, pt = statistics.median(ours_t), statistics.median(peer_t)
     print("archive benchmark: %d files, %.1f MB unpacked, %.1f MB archive (tar.gz), %d runs each, medians"
@@ -98,7 +106,8 @@ def main():
         "ours": {"wall_ms": ours_t, "median_ms": mt, "peak_rss_mb": statistics.median(ours_m)},
         "peer": {"wall_ms": peer_t, "median_ms": pt, "peak_rss_mb": statistics.median(peer_m)},
     })
-    shutil.rmtree(WORK, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(WORK, ignore_errors=True)
 
 
 if __name__ == "__main__":
