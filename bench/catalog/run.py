@@ -77,6 +77,16 @@ def series(launcher, argv, env, runs, cold, ok=(0,), before=None):
     return {"median_ms": statistics.median(times), "runs_ms": times, "peak_rss_mb": rss}
 
 
+def list_file_name(repo):
+    """The name apt gives the list of `deb file:REPO ./`: the URI without its
+    scheme, a few characters quoted as %xx (lowercase, '_' among them), then
+    every '/' made '_' (apt-pkg's URItoFileName). A name it would not look
+    for leaves apt with no packages at all, answering in no time."""
+    quoted = "".join("%%%02x" % ord(c) if c in '\\|{}[]<>"^~_=!@#$%^&*' or ord(c) <= 0x20 or ord(c) >= 0x7f else c
+                     for c in repo + "/./")
+    return quoted.replace("/", "_") + "Packages"
+
+
 class Apt:
     """apt-cache over a private directory holding one Packages list."""
 
@@ -88,8 +98,7 @@ class Apt:
         repo = os.path.join(self.dir, "repo")
         with open(os.path.join(self.dir, "etc", "sources.list"), "w") as f:
             f.write("deb [trusted=yes] file:%s ./\n" % repo)
-        # apt names a list after its URI: file:/a/b ./ -> _a_b_._Packages
-        shutil.copy(packages, os.path.join(self.dir, "lists", repo.replace("/", "_") + "_._Packages"))
+        shutil.copy(packages, os.path.join(self.dir, "lists", list_file_name(repo)))
         open(os.path.join(self.dir, "status"), "w").close()
         d = self.dir
         self.base = ["apt-cache", "-o", "Dir::Etc=%s/etc" % d, "-o", "Dir::Etc::SourceList=%s/etc/sources.list" % d,
@@ -136,6 +145,12 @@ def bench_size(args, launcher, count, versions):
          ["pkgnames", prefix]),
     ]
     apt = Apt(work, packages)
+    # The peer must hold every package, or its figures mean nothing.
+    names = subprocess.run(apt.without_cache + ["pkgnames"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    if names.returncode != 0 or len(names.stdout.split()) != count:
+        sys.exit("apt-cache sees %d packages of %d in %s: %s" % (len(names.stdout.split()), count, apt.dir,
+                                                                 names.stderr.strip()))
     # The floors of a warm read, measured here and now: the process alone
     # (a one-file catalog through its cache), and one stat(2) of every
     # manifest file, which the cache's key needs (find -printf of the fields
