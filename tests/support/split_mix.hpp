@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <string>
 #include <vector>
 
 namespace noodle::test {
@@ -26,6 +28,19 @@ public:
 private:
   std::uint64_t m_state;
 };
+
+// `size` bytes from the generator seeded with `seed`: incompressible data,
+// the same on every platform.
+inline std::string noise_bytes(std::uint64_t seed, std::size_t size)
+{
+  SplitMix rng(seed);
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; i += 8) {
+    const std::uint64_t v = rng.next();
+    std::memcpy(out.data() + i, &v, std::min<std::size_t>(8, size - i));
+  }
+  return out;
+}
 
 // What component `i` of a generated catalog depends on: one of the ten
 // components below it, and up to two more anywhere below it (none for 0).

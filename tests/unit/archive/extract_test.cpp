@@ -4,6 +4,7 @@
 #include "support/files.hpp"
 #include "support/archive_builder.hpp"
 #include "support/recording_progress.hpp"
+#include "support/split_mix.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -465,16 +466,9 @@ TEST_CASE("archive::extract writes every byte of a long archive in order and lea
     ArchiveBuilder b(compression);
     with_manifest(b);
     std::vector<std::pair<std::string, std::string>> files;
-    std::uint64_t x = 88172645463325252ULL;
     for (int i = 0; i < 150; ++i) {
-      std::string content(i == 75 ? 3'000'000 : 7'000 + 97 * i, '\0');
-      for (char& c : content) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c = static_cast<char>(x);
-      }
-      files.emplace_back("d" + std::to_string(i % 7) + "/f" + std::to_string(i), std::move(content));
+      files.emplace_back("d" + std::to_string(i % 7) + "/f" + std::to_string(i),
+                         noodle::test::noise_bytes(static_cast<std::uint64_t>(i), i == 75 ? 3'000'000 : 7'000 + 97 * i));
       b.file(files.back().first, files.back().second);
     }
     const std::string bytes = b.finish();

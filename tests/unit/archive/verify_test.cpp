@@ -5,6 +5,7 @@
 
 #include "support/files.hpp"
 #include "support/recording_progress.hpp"
+#include "support/split_mix.hpp"
 #include "support/temp_dir.hpp"
 #include "unit/archive/archive_builder.hpp"
 
@@ -114,6 +115,50 @@ Error verify_error(const Result<VerifiedArchive>& r)
   REQUIRE_FALSE(r);
   return r.error();
 }
+
+// jit_compiler 2.1.0 packed with `payload`, signed by `rel`'s key, and an
+// empty tree to extract it into.
+struct SignedExtraction {
+  SignedExtraction(const Release& release, const std::string& payload) : rel(release)
+  {
+    archive = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0", payload);
+    source = SignatureSource{rel.sign_file(archive, "jit_compiler", "2.1.0"), &rel.keyring};
+    good = read_file(archive);
+    signed_hex = sha256(good).value().hex();
+    fs::create_directory(tree);
+  }
+  Result<VerifiedExtraction> run() const
+  {
+    util::UniqueFd fd(::open(tree.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    return verify_and_extract(archive, source, fd.get(), tree, rel.limits);
+  }
+  // The archive's file rewritten as `bytes`: refused, with nothing left.
+  Error refused(const std::string& bytes) const
+  {
+    spit(archive, bytes);
+    auto r = run();
+    REQUIRE_FALSE(r);
+    CHECK(empty_dir(tree));
+    return r.error();
+  }
+  // The archive as signed: extracted, with its digest and size.
+  VerifiedExtraction accepted() const
+  {
+    spit(archive, good);
+    auto r = run();
+    REQUIRE(r);
+    CHECK(r->archive.sha256 == signed_hex);
+    CHECK(r->archive.size == good.size());
+    return std::move(*r);
+  }
+
+  const Release& rel;
+  fs::path archive;
+  SignatureSource source;
+  std::string good; // the archive's bytes as signed
+  std::string signed_hex;
+  fs::path tree = rel.dir / "tree";
+};
 
 } // namespace
 
@@ -607,58 +652,36 @@ TEST_CASE("archive::verify_archive reports the bytes copied to Limits::progress 
 TEST_CASE("archive::verify_and_extract hashes exactly the bytes it extracts and keeps nothing that does not verify")
 {
   Release rel;
-  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0");
-  fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string good = read_file(a);
-  const std::string signed_hex = sha256(good).value().hex();
-  const fs::path tree = rel.dir / "tree";
-  fs::create_directory(tree);
-  const SignatureSource source{sig, &rel.keyring};
-  const auto run = [&]() {
-    util::UniqueFd fd(::open(tree.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    return verify_and_extract(a, source, fd.get(), tree, rel.limits);
-  };
+  const SignedExtraction x(rel, "#!/bin/sh\necho hello\n");
   // A one-byte change anywhere: refused as not the signed archive (whatever
   // else it breaks), and nothing it extracted is left.
-  for (std::size_t at = 0; at < good.size(); ++at) {
-    std::string bad = good;
+  for (std::size_t at = 0; at < x.good.size(); ++at) {
+    std::string bad = x.good;
     bad[at] = static_cast<char>(bad[at] ^ 0x01);
-    spit(a, bad);
-    auto r = run();
-    REQUIRE_FALSE(r);
     INFO("byte " << at);
-    CHECK(r.error().code == ErrorCode::integrity);
-    CHECK(r.error().message
-          == "archive sha256 " + sha256(bad).value().hex() + " does not match the signed " + signed_hex);
-    CHECK(empty_dir(tree));
+    const Error e = x.refused(bad);
+    CHECK(e.code == ErrorCode::integrity);
+    CHECK(e.message == "archive sha256 " + sha256(bad).value().hex() + " does not match the signed " + x.signed_hex);
     for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
-      auto inspected = inspect_archive(a, source, depth, rel.limits);
+      auto inspected = inspect_archive(x.archive, x.source, depth, rel.limits);
       REQUIRE_FALSE(inspected);
       CHECK(inspected.error().code == ErrorCode::integrity);
     }
   }
   // Bytes past the end of the compressed stream are part of the file signed.
-  spit(a, good + "x");
-  auto appended = run();
-  REQUIRE_FALSE(appended);
-  CHECK(appended.error().code == ErrorCode::integrity);
-  CHECK(empty_dir(tree));
+  CHECK(x.refused(x.good + "x").code == ErrorCode::integrity);
 
-  spit(a, good);
-  auto ok = run();
-  REQUIRE(ok);
-  CHECK(ok->archive.sha256 == signed_hex);
-  CHECK(ok->archive.size == good.size());
-  CHECK(ok->archive.fd == -1);
-  CHECK(ok->archive.component == "jit_compiler");
-  CHECK(ok->archive.version.to_string() == "2.1.0");
-  CHECK(ok->report.files == 2);
-  CHECK(read_file(tree / "bin" / "jit_compiler") == "#!/bin/sh\necho hello\n");
-  CHECK(read_file(tree / "manifest.yaml") == test::manifest_yaml("jit_compiler", "2.1.0"));
+  const auto ok = x.accepted();
+  CHECK(ok.archive.fd == -1);
+  CHECK(ok.archive.component == "jit_compiler");
+  CHECK(ok.archive.version.to_string() == "2.1.0");
+  CHECK(ok.report.files == 2);
+  CHECK(read_file(x.tree / "bin" / "jit_compiler") == "#!/bin/sh\necho hello\n");
+  CHECK(read_file(x.tree / "manifest.yaml") == test::manifest_yaml("jit_compiler", "2.1.0"));
   for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
-    auto inspected = inspect_archive(a, source, depth, rel.limits);
+    auto inspected = inspect_archive(x.archive, x.source, depth, rel.limits);
     REQUIRE(inspected);
-    CHECK(inspected->sha256 == signed_hex);
+    CHECK(inspected->sha256 == x.signed_hex);
   }
 }
 
@@ -668,56 +691,28 @@ TEST_CASE("archive::verify_and_extract and inspect_archive hash a long archive w
   // thread of its own: the digest must still cover every byte, in order,
   // whether parsing stops at manifest.yaml or at the end.
   Release rel;
-  std::string payload(std::size_t{3} << 20, '\0');
-  std::uint64_t x = 0x9e3779b97f4a7c15ULL;
-  for (char& c : payload) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    c = static_cast<char>(x);
-  }
-  fs::path a = rel.archive("jit.tar.gz", "jit_compiler", "2.1.0", payload);
-  fs::path sig = rel.sign_file(a, "jit_compiler", "2.1.0");
-  const std::string good = read_file(a);
-  REQUIRE(good.size() > (std::size_t{1} << 20));
-  const std::string signed_hex = sha256(good).value().hex();
-  const fs::path tree = rel.dir / "tree";
-  fs::create_directory(tree);
-  const SignatureSource source{sig, &rel.keyring};
-  const auto run = [&]() {
-    util::UniqueFd fd(::open(tree.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    return verify_and_extract(a, source, fd.get(), tree, rel.limits);
-  };
-  for (std::size_t at : {good.size() / 3, good.size() / 2, good.size() - 40}) {
-    INFO("byte " << at << " of " << good.size() << " flipped");
-    std::string bad = good;
+  const std::string payload = test::noise_bytes(7, std::size_t{3} << 20);
+  const SignedExtraction x(rel, payload);
+  REQUIRE(x.good.size() > (std::size_t{1} << 20));
+  for (std::size_t at : {x.good.size() / 3, x.good.size() / 2, x.good.size() - 40}) {
+    INFO("byte " << at << " of " << x.good.size() << " flipped");
+    std::string bad = x.good;
     bad[at] = static_cast<char>(bad[at] ^ 0x01);
-    spit(a, bad);
-    auto r = run();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == ErrorCode::integrity);
-    CHECK(empty_dir(tree));
+    CHECK(x.refused(bad).code == ErrorCode::integrity);
     for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
-      auto inspected = inspect_archive(a, source, depth, rel.limits);
+      auto inspected = inspect_archive(x.archive, x.source, depth, rel.limits);
       REQUIRE_FALSE(inspected);
       CHECK(inspected.error().code == ErrorCode::integrity);
     }
   }
-  spit(a, good.substr(0, good.size() / 2));
-  auto cut = run();
-  REQUIRE_FALSE(cut);
-  CHECK(empty_dir(tree));
+  x.refused(x.good.substr(0, x.good.size() / 2));
 
-  spit(a, good);
-  auto ok = run();
-  REQUIRE(ok);
-  CHECK(ok->archive.sha256 == signed_hex);
-  CHECK(ok->archive.size == good.size());
-  CHECK(read_file(tree / "bin" / "jit_compiler") == payload);
+  x.accepted();
+  CHECK(read_file(x.tree / "bin" / "jit_compiler") == payload);
   for (auto depth : {InspectDepth::manifest, InspectDepth::every_entry}) {
-    auto inspected = inspect_archive(a, source, depth, rel.limits);
+    auto inspected = inspect_archive(x.archive, x.source, depth, rel.limits);
     REQUIRE(inspected);
-    CHECK(inspected->sha256 == signed_hex);
-    CHECK(inspected->size == good.size());
+    CHECK(inspected->sha256 == x.signed_hex);
+    CHECK(inspected->size == x.good.size());
   }
 }
