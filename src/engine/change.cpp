@@ -547,6 +547,7 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       options.before_commit = switch_files;
       options.prober = gate_prober(*request.live, change);
       options.steer = [&steering] { return steering->poll(); };
+      options.steer_applied = [&steering] { steering->acknowledge(); };
       // The runtime runs the new version for good from here: the step and
       // its events so far are recorded before the commit event is shown, so
       // a tool killed now leaves a record that matches the runtime. Should

@@ -219,12 +219,20 @@ live::Steering SteeringInbox::poll()
     m_last.paused = asked.paused;
     m_last.promote = m_last.promote || asked.promote;
     m_last.by = asked.by;
-    const json ack = {{"seq", asked.seq}, {"applied_at", m_now()}};
-    // An acknowledgement that cannot be written leaves the requester
-    // waiting, not the rollout unsteered.
-    (void)util::write_file_atomic(m_ack, ack.dump() + "\n", 0644);
   }
   return m_last;
+}
+
+void SteeringInbox::acknowledge()
+{
+  if (m_seen <= m_acked) {
+    return;
+  }
+  m_acked = m_seen;
+  const json ack = {{"seq", m_seen}, {"applied_at", m_now()}};
+  // An acknowledgement that cannot be written leaves the requester
+  // waiting, not the rollout unsteered.
+  (void)util::write_file_atomic(m_ack, ack.dump() + "\n", 0644);
 }
 
 } // namespace noodle::engine

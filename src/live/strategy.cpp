@@ -397,6 +397,16 @@ private:
       return {};
     }
     const Steering asked = m_options.steer();
+    // Acknowledged on the way out, whichever way that is: after the event.
+    const struct Applied {
+      const std::function<void()>& done;
+      ~Applied()
+      {
+        if (done) {
+          done();
+        }
+      }
+    } applied{m_options.steer_applied};
     const std::string by = asked.by.empty() ? std::string() : fmt::format(" by {}", asked.by);
     if (asked.promote && !m_promoted) {
       m_promoted = true;

@@ -53,8 +53,9 @@ std::optional<std::string> steering_state(const Layout& layout, std::int64_t id)
 std::filesystem::path steering_dir(const Layout& layout);
 
 // The running side: what operators asked of upgrade `id`. poll() reads the
-// request file (absent: nothing asked) and acknowledges a request it sees
-// for the first time, stamped with `now`. The files go with the inbox.
+// request file (absent: nothing asked); acknowledge(), called once the
+// rollout has applied what poll() returned (and emitted its event), answers
+// the newest request seen, stamped with `now`. The files go with the inbox.
 class SteeringInbox {
 public:
   SteeringInbox(const Layout& layout, std::int64_t id, std::function<store::Millis()> now);
@@ -63,12 +64,14 @@ public:
   ~SteeringInbox();
 
   live::Steering poll();
+  void acknowledge();
 
 private:
   std::filesystem::path m_request;
   std::filesystem::path m_ack;
   std::function<store::Millis()> m_now;
   std::int64_t m_seen = 0;
+  std::int64_t m_acked = 0;
   live::Steering m_last;
 };
 

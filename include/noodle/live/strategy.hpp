@@ -40,6 +40,10 @@ struct StrategyOptions {
   // interval, between analysis checks, while paused): at least every
   // k_steering_poll on the real clock. May be empty: nothing steers.
   std::function<Steering()> steer;
+  // Called at each step boundary and wait once what steer() returned has
+  // been applied and its event emitted: an acknowledged request is then
+  // already in the events. May be empty.
+  std::function<void()> steer_applied;
   // How long a pause may last before the rollout rolls back; 0: no bound.
   std::chrono::milliseconds max_pause{0};
   // Called after the last gate, just before commit (the engine swaps the

@@ -296,6 +296,38 @@ TEST_CASE("live::run_strategy records a commit (after_commit) before it emits th
   CHECK(order.back() == "event commit");
 }
 
+TEST_CASE("live::run_strategy acknowledges a steering request only once its event is emitted")
+{
+  // An operator's `pause` returns at the acknowledgment: by then the pause
+  // must be in the events, or a reader of the events would not see it yet.
+  Harness h("gradual");
+  h.options.step_interval = 1000ms;
+  int polls = 0;
+  std::vector<std::string> acks; // the events emitted when each acknowledgment was made
+  h.options.steer = [&] {
+    noodle::live::Steering asked;
+    asked.paused = ++polls < 6;
+    return asked;
+  };
+  h.options.steer_applied = [&] {
+    std::string phases_so_far;
+    for (const auto& e : h.seen) {
+      phases_so_far += e.phase + " ";
+    }
+    acks.push_back(phases_so_far);
+  };
+  const auto result = h.run_ok();
+  CHECK(result.committed);
+  REQUIRE_FALSE(acks.empty());
+  for (const auto& seen : acks) {
+    INFO(seen);
+    CHECK(seen.find("pause ") != std::string::npos);
+  }
+  CHECK(std::any_of(acks.begin(), acks.end(), [](const std::string& seen) {
+    return seen.find("resume ") != std::string::npos;
+  }));
+}
+
 TEST_CASE("live::run_strategy never calls after_commit when the runtime refuses the commit")
 {
   Harness h("immediate");
