@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import atexit
 import contextlib
 import io
 import json
@@ -30,6 +31,7 @@ def _importable_collection():
     except ImportError:
         pass
     top = tempfile.mkdtemp(prefix='noodle-fleet-unit-')
+    atexit.register(shutil.rmtree, top, True)  # the link tree outlives every test, not the process
     os.makedirs(os.path.join(top, 'ansible_collections', 'noodle'))
     os.symlink(COLLECTION, os.path.join(top, 'ansible_collections', 'noodle', 'fleet'))
     sys.path.insert(0, top)
