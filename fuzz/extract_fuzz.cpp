@@ -35,12 +35,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Scratch {
-  fs::path base;
-  fs::path staging;
-  fs::path beside;
-};
-
 fs::path scratch_parent()
 {
   if (const char* tmp = std::getenv("TMPDIR"); tmp != nullptr && *tmp != '\0') {
@@ -53,32 +47,33 @@ fs::path scratch_parent()
   return "/tmp";
 }
 
-void remove_scratch();
-
-const Scratch& scratch()
-{
-  static const Scratch s = [] {
+// A private directory for one input, removed with it: libFuzzer ends a run
+// with _Exit, so an atexit handler would never remove one kept for the run.
+struct Scratch {
+  Scratch()
+  {
     std::string pattern = (scratch_parent() / "noodle-extract-fuzz.XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
       std::perror("extract_fuzz: mkdtemp");
       std::abort();
     }
-    Scratch made;
-    made.base = fs::canonical(pattern);
-    made.staging = made.base / "staging";
-    made.beside = made.base / "beside";
-    fs::create_directory(made.beside);
-    std::atexit(remove_scratch);
-    return made;
-  }();
-  return s;
-}
+    base = fs::canonical(pattern);
+    staging = base / "staging";
+    beside = base / "beside";
+    fs::create_directory(beside);
+  }
+  ~Scratch()
+  {
+    std::error_code ec;
+    fs::remove_all(base, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
 
-void remove_scratch()
-{
-  std::error_code ec;
-  fs::remove_all(scratch().base, ec);
-}
+  fs::path base;
+  fs::path staging;
+  fs::path beside;
+};
 
 std::uint32_t crc32(std::string_view bytes)
 {
@@ -163,7 +158,7 @@ void check_symlinks(const fs::path& staging)
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
-  const Scratch& s = scratch();
+  const Scratch s;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const std::string archive = compressed(input) ? std::string(input) : stored_gzip(input);
   const int fd = ::memfd_create("noodle-extract-fuzz", MFD_CLOEXEC);
