@@ -72,12 +72,10 @@ def main():
     size = os.path.getsize(archive)
     nfiles, unpacked = tree_size(src)
 
-    # Every run's tree stays until the end. ext4 does not hand out an inode
-    # freed in the last minute or so again (recently_deleted(), up to 300 s),
-    # and looks through the inode table for each create instead: right after
-    # ~1,500 deletions, creating 1,500 files here cost 1,000-1,300 ms of
-    # kernel CPU against 60-120 ms five minutes later (perf, strace -c). Removing
-    # one run's tree before the next would bill that to whichever side came next.
+    # Every run's tree stays until the end: on ext4 without a journal each
+    # create soon after many deletions costs up to about 1 ms of kernel CPU
+    # (bench/README.md, "A note on ext4"), which removing one run's tree
+    # before the next would bill to whichever side came next.
     ours_t, ours_m, peer_t, peer_m = [], [], [], []
     for i in range(args.runs):
         out = os.path.join(WORK, "ours-%d" % i)

@@ -157,9 +157,7 @@ def main():
         os.remove(digest + ".now")
         return t, m, mv_ms
 
-    # Every run's root stays until the end (see bench/archive/run.py: ext4
-    # makes each create after many recent deletions cost about 1 ms of
-    # kernel CPU, which would land on whichever side ran next).
+    # Every run's root stays until the end, as in bench/archive/run.py.
     ours_t, ours_m, ours_swap, peer_t, peer_m, peer_mv = [], [], [], [], [], []
     for i in range(args.runs):
         order = (run_ours, run_peer) if i % 2 == 0 else (run_peer, run_ours)

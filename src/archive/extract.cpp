@@ -126,7 +126,7 @@ private:
   int m_root;
   Limits m_limits;
   detail::ExtractPass m_pass;
-  std::uint64_t m_archive_size = 0; // for progress, and whether to close files on another thread
+  std::uint64_t m_archive_size = 0; // for progress only
   ExtractReport m_report;
   std::vector<Node> m_nodes;                                 // [0]: the staging root; parents come before children
   std::unordered_map<std::string, std::uint32_t> m_children; // "<parent index>/<name>" -> node
@@ -346,7 +346,7 @@ Result<void> Extractor::write_file(detail::TarInput& in, archive_entry* e, std::
   // extracted; the one syncfs in sync_tree() then mostly waits for writes
   // already under way. A close error surfaces after the last entry.
   if (!m_writeback) {
-    m_writeback = std::make_unique<detail::Writeback>(m_archive_size >= detail::TarInput::k_threaded_from);
+    m_writeback = std::make_unique<detail::Writeback>(in.threaded());
   }
   m_writeback->close_later(std::move(out), shown);
   ++m_report.files;
@@ -557,7 +557,7 @@ void Extractor::report_progress(const detail::TarInput& in) const
 Result<void> Extractor::run(int fd)
 {
   const util::ProgressScope scope(m_limits.progress);
-  if (struct stat st {}; ::fstat(fd, &st) == 0 && st.st_size > 0) {
+  if (struct stat st {}; m_limits.progress != nullptr && ::fstat(fd, &st) == 0 && st.st_size > 0) {
     m_archive_size = static_cast<std::uint64_t>(st.st_size);
   }
   auto input = detail::TarInput::open(fd, m_limits, m_pass.input_hash);

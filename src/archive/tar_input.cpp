@@ -51,7 +51,6 @@ std::uint64_t saturating_multiply(std::uint64_t a, std::uint64_t b)
 // keep both threads busy; their buffers are reused.
 struct TarInput::Pipe {
   static constexpr std::size_t k_depth = 8;
-  using End = StepEnd;
   struct Block {
     std::vector<char> bytes;
     std::uint64_t offset = 0; // compressed bytes read when it was decompressed
@@ -61,10 +60,8 @@ struct TarInput::Pipe {
   std::condition_variable changed;
   std::deque<Block> ready;
   std::vector<std::vector<char>> spare;
-  Block current; // what the tar stage reads now: valid until its next call
-  End end = End::none;
-  int error_errno = 0;
-  std::string error_message;
+  Block current;              // what the tar stage reads now: valid until its next call
+  std::optional<Step> ended;  // the end of the stream or its error, after the last block
   bool stop = false;
 };
 
@@ -170,41 +167,26 @@ void TarInput::decompress()
         p.spare.pop_back();
       }
     }
-    const void* block = nullptr;
-    std::size_t size = 0;
-    la_int64_t offset = 0;
-    const int r = archive_read_data_block(m_raw, &block, &size, &offset);
-    Pipe::End end = Pipe::End::none;
-    int err = 0;
-    std::string message;
-    try {
-      if (r == ARCHIVE_EOF) {
-        end = Pipe::End::eof;
-      } else if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-        end = Pipe::End::error;
-        err = archive_errno(m_raw);
-        message = libarchive_message(m_raw);
-      } else {
-        out.bytes.assign(static_cast<const char*>(block), static_cast<const char*>(block) + size);
-        out.offset = m_offset;
+    Step step = step_here();
+    if (step.end == StepEnd::none) {
+      try {
+        out.bytes.assign(step.bytes.begin(), step.bytes.end());
+        out.offset = step.offset;
+      } catch (const std::bad_alloc&) {
+        step = {StepEnd::error, {}, step.offset, ENOMEM, std::strerror(ENOMEM)};
       }
-    } catch (const std::bad_alloc&) {
-      end = Pipe::End::error;
-      err = ENOMEM;
-      message.clear(); // the message below says it
     }
+    const bool last = step.end != StepEnd::none;
     {
       const std::lock_guard lock(p.mutex);
-      if (end == Pipe::End::none) {
-        p.ready.push_back(std::move(out));
+      if (last) {
+        p.ended = std::move(step);
       } else {
-        p.end = end;
-        p.error_errno = err;
-        p.error_message = std::move(message);
+        p.ready.push_back(std::move(out));
       }
     }
     p.changed.notify_all();
-    if (end != Pipe::End::none) {
+    if (last) {
       return;
     }
   }
@@ -258,14 +240,13 @@ TarInput::Step TarInput::step_here()
   std::size_t size = 0;
   la_int64_t offset = 0;
   const int r = archive_read_data_block(m_raw, &block, &size, &offset);
-  m_seen_offset = m_offset;
   if (r == ARCHIVE_EOF) {
-    return {StepEnd::eof, {}, 0, {}};
+    return {StepEnd::eof, {}, m_offset, 0, {}};
   }
   if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-    return {StepEnd::error, {}, archive_errno(m_raw), libarchive_message(m_raw)};
+    return {StepEnd::error, {}, m_offset, archive_errno(m_raw), libarchive_message(m_raw)};
   }
-  return {StepEnd::none, std::span<const char>(static_cast<const char*>(block), size), 0, {}};
+  return {StepEnd::none, std::span<const char>(static_cast<const char*>(block), size), m_offset, 0, {}};
 }
 
 TarInput::Step TarInput::step_from_thread()
@@ -276,25 +257,23 @@ TarInput::Step TarInput::step_from_thread()
     p.spare.push_back(std::move(p.current.bytes)); // libarchive is done with it
     p.current.bytes = {};
   }
-  p.changed.wait(lock, [&] { return !p.ready.empty() || p.end != Pipe::End::none; });
-  if (!p.ready.empty()) {
-    p.current = std::move(p.ready.front());
-    p.ready.pop_front();
-    lock.unlock();
-    p.changed.notify_all();
-    m_seen_offset = p.current.offset;
-    return {StepEnd::none, std::span<const char>(p.current.bytes.data(), p.current.bytes.size()), 0, {}};
+  p.changed.wait(lock, [&] { return !p.ready.empty() || p.ended; });
+  if (p.ready.empty()) {
+    return *p.ended;
   }
-  if (p.end == Pipe::End::eof) {
-    return {StepEnd::eof, {}, 0, {}};
-  }
-  return {StepEnd::error, {}, p.error_errno, p.error_message.empty() ? std::strerror(p.error_errno) : p.error_message};
+  p.current = std::move(p.ready.front());
+  p.ready.pop_front();
+  lock.unlock();
+  p.changed.notify_all();
+  return {StepEnd::none, std::span<const char>(p.current.bytes.data(), p.current.bytes.size()), p.current.offset,
+          0, {}};
 }
 
 ssize_t TarInput::tar_callback(struct archive* a, void* self, const void** buffer)
 {
   auto* in = static_cast<TarInput*>(self);
   const Step step = in->m_decompressor.joinable() ? in->step_from_thread() : in->step_here();
+  in->m_seen_offset = step.offset;
   if (step.end == StepEnd::error) {
     archive_set_error(a, step.err != 0 ? step.err : EINVAL, "%s", step.message.c_str());
     return -1;

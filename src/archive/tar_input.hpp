@@ -70,6 +70,8 @@ public:
   // (after hash_rest: the file's size).
   std::uint64_t compressed_bytes() const { return m_seen_offset; }
   std::uint64_t entries() const { return m_entries; }
+  // Whether the first stage runs on a thread of its own.
+  bool threaded() const { return m_decompressor.joinable(); }
 
 private:
   struct Pipe; // the decompressed blocks between the two threads
@@ -78,10 +80,11 @@ private:
   struct Step {
     StepEnd end = StepEnd::none;
     std::span<const char> bytes;
+    std::uint64_t offset = 0; // compressed bytes read by then
     int err = 0;
     std::string message;
   };
-  Step step_here();        // decompressed now, on this thread
+  Step step_here();        // decompressed now, on the calling thread
   Step step_from_thread(); // from the decompression thread
 
   TarInput(int fd, const Limits& limits);

@@ -11,6 +11,17 @@
 
 namespace noodle::archive::detail {
 
+Writeback::Writeback(bool threaded)
+{
+  if (threaded) {
+    try {
+      m_thread = std::thread(&Writeback::run, this);
+    } catch (const std::system_error&) {
+      // No thread: m_thread stays empty and every file is closed in close_later.
+    }
+  }
+}
+
 Writeback::~Writeback()
 {
   (void)finish();
@@ -31,20 +42,11 @@ void Writeback::close_one(Item& item)
 void Writeback::close_later(util::UniqueFd fd, std::string shown)
 {
   Item item{fd.release(), std::move(shown)};
-  std::unique_lock lock(m_mutex);
-  if (!m_started) {
-    m_started = true;
-    try {
-      m_thread = std::thread(&Writeback::run, this);
-    } catch (const std::system_error&) {
-      // No thread: m_thread stays empty and every file is closed here.
-    }
-  }
   if (!m_thread.joinable()) {
-    lock.unlock();
     close_one(item);
     return;
   }
+  std::unique_lock lock(m_mutex);
   m_changed.wait(lock, [&] { return m_queue.size() < k_queue; });
   m_queue.push_back(std::move(item));
   lock.unlock();

@@ -22,7 +22,7 @@ class Writeback {
 public:
   // Without `threaded`, each file is handled in close_later itself: for a
   // few small files a thread costs more than it saves.
-  explicit Writeback(bool threaded) : m_started(!threaded) {}
+  explicit Writeback(bool threaded);
   ~Writeback(); // closes whatever is still queued
   Writeback(const Writeback&) = delete;
   Writeback& operator=(const Writeback&) = delete;
@@ -50,7 +50,6 @@ private:
   std::condition_variable m_changed;
   std::deque<Item> m_queue;
   bool m_done = false;
-  bool m_started = false;
   std::optional<Error> m_error;
   std::thread m_thread;
 };
