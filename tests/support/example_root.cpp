@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 namespace noodle::test {
 
@@ -25,19 +26,34 @@ fs::path pack_catalog(const std::string& catalog, TempDir& dir)
   return dir / "out";
 }
 
+// Under ctest every test case is a process of its own, so the archives are
+// packed once for the whole run by the `test_archives` fixture, which names
+// its directory in NOODLE_TEST_ARCHIVES (`sub` of it for this catalog); a
+// test binary run by hand packs its own.
+fs::path archives_for(const std::string& catalog, const char* sub, std::optional<TempDir>& dir)
+{
+  if (const char* shared = std::getenv("NOODLE_TEST_ARCHIVES"); shared != nullptr && *shared != '\0') {
+    const fs::path out = fs::path(shared) / sub;
+    INFO("NOODLE_TEST_ARCHIVES names " << out << ", which the test_archives fixture did not fill");
+    REQUIRE(fs::is_directory(out / "keyring"));
+    return out;
+  }
+  return pack_catalog(catalog, dir.emplace());
+}
+
 } // namespace
 
 const fs::path& example_archives()
 {
-  static TempDir dir;
-  static const fs::path out = pack_catalog("manifests", dir);
+  static std::optional<TempDir> dir;
+  static const fs::path out = archives_for("manifests", "example", dir);
   return out;
 }
 
 const fs::path& live_archives()
 {
-  static TempDir dir;
-  static const fs::path out = pack_catalog("tests/data/live-catalog", dir);
+  static std::optional<TempDir> dir;
+  static const fs::path out = archives_for("tests/data/live-catalog", "live", dir);
   return out;
 }
 
