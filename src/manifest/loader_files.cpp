@@ -403,6 +403,12 @@ std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std:
       break;
     }
     bytes.size += static_cast<std::size_t>(n);
+    if (S_ISREG(st.st_mode) && bytes.size == static_cast<std::size_t>(st.st_size)) {
+      // Exactly the size fstat gave, and not the extra byte asked for: no
+      // second read(2) to learn what that one already said (a catalog is
+      // tens of thousands of files, each a few system calls).
+      break;
+    }
   }
   if (bytes.size > max_file_bytes) {
     return refuse(ErrorCode::manifest_parse, fmt::format("file is over the {}-byte limit", max_file_bytes));
