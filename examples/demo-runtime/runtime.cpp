@@ -2,11 +2,15 @@
 #include "runtime.hpp"
 
 #include <fmt/core.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <climits>
+#include <cstdio>
+#include <cstring>
+#include <memory>
 #include <string_view>
 #include <system_error>
 
@@ -105,6 +109,81 @@ std::chrono::milliseconds slowness(const Component& c)
   return std::chrono::milliseconds(suffix_number(c.prepared->demo_health, "slow_").value_or(0));
 }
 
+// The first document's top-level `name` and `version` and
+// `metadata.demo_health` scalars, read with libyaml's event parser; returns
+// why not when the file cannot be read or parsed.
+std::string read_fields(const std::filesystem::path& file, std::string& name, std::string& version,
+                        std::string& demo_health)
+{
+  std::unique_ptr<FILE, int (*)(FILE*)> in(std::fopen(file.c_str(), "rb"), &std::fclose);
+  if (!in) {
+    return std::strerror(errno);
+  }
+  yaml_parser_t parser;
+  if (yaml_parser_initialize(&parser) == 0) {
+    return "out of memory";
+  }
+  std::unique_ptr<yaml_parser_t, void (*)(yaml_parser_t*)> guard(&parser, &yaml_parser_delete);
+  yaml_parser_set_input_file(&parser, in.get());
+  // One frame per open collection: whether a mapping's next node is a key,
+  // the last key read, and the key under which the collection itself sits.
+  struct Frame {
+    bool mapping;
+    bool at_key;
+    std::string key;
+    std::string under;
+  };
+  std::vector<Frame> frames;
+  // A node ended in the innermost collection: a mapping's key and value take turns.
+  const auto ended = [&] {
+    if (!frames.empty() && frames.back().mapping) {
+      frames.back().at_key = !frames.back().at_key;
+    }
+  };
+  while (true) {
+    yaml_event_t event;
+    if (yaml_parser_parse(&parser, &event) == 0) {
+      return fmt::format("{} at line {}", parser.problem != nullptr ? parser.problem : "invalid YAML",
+                         parser.problem_mark.line + 1);
+    }
+    std::unique_ptr<yaml_event_t, void (*)(yaml_event_t*)> owned(&event, &yaml_event_delete);
+    switch (event.type) {
+    case YAML_DOCUMENT_END_EVENT:
+    case YAML_STREAM_END_EVENT: return {};
+    case YAML_MAPPING_START_EVENT:
+    case YAML_SEQUENCE_START_EVENT: {
+      std::string under = !frames.empty() && frames.back().mapping && !frames.back().at_key ? frames.back().key : "";
+      frames.push_back(Frame{event.type == YAML_MAPPING_START_EVENT, true, "", std::move(under)});
+      break;
+    }
+    case YAML_MAPPING_END_EVENT:
+    case YAML_SEQUENCE_END_EVENT:
+      frames.pop_back();
+      ended();
+      break;
+    case YAML_SCALAR_EVENT: {
+      const std::string value(reinterpret_cast<const char*>(event.data.scalar.value), event.data.scalar.length);
+      if (!frames.empty() && frames.back().mapping) {
+        Frame& f = frames.back();
+        if (f.at_key) {
+          f.key = value;
+        } else if (frames.size() == 1 && f.key == "name") {
+          name = value;
+        } else if (frames.size() == 1 && f.key == "version") {
+          version = value;
+        } else if (frames.size() == 2 && f.under == "metadata" && f.key == "demo_health") {
+          demo_health = value;
+        }
+      }
+      ended();
+      break;
+    }
+    case YAML_ALIAS_EVENT: ended(); break;
+    default: break;
+    }
+  }
+}
+
 } // namespace
 
 std::optional<Loaded> load_version(const std::filesystem::path& dir, const std::string& name,
@@ -120,18 +199,8 @@ std::optional<Loaded> load_version(const std::filesystem::path& dir, const std::
   std::string found_name;
   std::string found_version;
   Loaded loaded{version, dir, ""};
-  try {
-    const YAML::Node doc = YAML::LoadFile(file.string());
-    if (doc.IsMap() && doc["name"] && doc["version"]) {
-      found_name = doc["name"].as<std::string>();
-      found_version = doc["version"].as<std::string>();
-    }
-    const YAML::Node metadata = doc.IsMap() ? doc["metadata"] : YAML::Node();
-    if (metadata && metadata.IsMap() && metadata["demo_health"]) {
-      loaded.demo_health = metadata["demo_health"].as<std::string>();
-    }
-  } catch (const YAML::Exception& e) {
-    why = fmt::format("cannot read '{}': {}", file.string(), e.what());
+  if (std::string error = read_fields(file, found_name, found_version, loaded.demo_health); !error.empty()) {
+    why = fmt::format("cannot read '{}': {}", file.string(), error);
     return std::nullopt;
   }
   if (found_name.empty() || found_version.empty()) {

@@ -1,19 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "yaml_doc.hpp"
 
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/exceptions.h>
-#include <yaml-cpp/mark.h>
-#include <yaml-cpp/parser.h>
+#include <yaml.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <unordered_map>
 
 namespace noodle::manifest::detail {
@@ -30,6 +26,32 @@ SourceText::SourceText(std::string_view text, std::string file_name)
       m_line_starts.push_back(i + 1);
     }
   }
+}
+
+std::uint32_t SourceText::byte_column(std::size_t line, std::size_t characters) const
+{
+  if (line >= m_line_starts.size()) {
+    return static_cast<std::uint32_t>(std::min<std::size_t>(characters, UINT32_MAX - 1) + 1);
+  }
+  std::size_t at = m_line_starts[line];
+  const std::size_t begin = at;
+  if (line == 0 && m_text.substr(0, 3) == "\xEF\xBB\xBF") {
+    at = 3; // the byte order mark is no character of the line
+  }
+  for (std::size_t i = 0; i < characters && at < m_text.size(); ++i) {
+    const auto lead = static_cast<unsigned char>(m_text[at]);
+    at += lead < 0xC0 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+  }
+  return static_cast<std::uint32_t>(std::min<std::size_t>(std::min(at, m_text.size()) - begin, UINT32_MAX - 1) + 1);
+}
+
+std::pair<std::uint32_t, std::uint32_t> SourceText::position_of(std::size_t offset) const
+{
+  offset = std::min(offset, m_text.size());
+  const auto after = std::upper_bound(m_line_starts.begin(), m_line_starts.end(), offset);
+  const auto line = static_cast<std::size_t>(after - m_line_starts.begin()); // 1-based
+  return {static_cast<std::uint32_t>(std::min<std::size_t>(line, UINT32_MAX)),
+          static_cast<std::uint32_t>(std::min<std::size_t>(offset - m_line_starts[line - 1], UINT32_MAX - 1) + 1)};
 }
 
 std::string SourceText::line(std::uint32_t line) const
@@ -65,8 +87,9 @@ void Sink::report(Diagnostic::Severity severity, ErrorCode code, std::string mes
 }
 
 // ---------------------------------------------------------------------------
-// Pre-scan of the raw text for nesting depth. yaml-cpp recurses once per
-// nesting level, so the depth is bounded here, before it parses anything.
+// Pre-scan of the raw text for nesting depth. The walks over the tree built
+// from the parser's events recurse once per nesting level, so the depth is
+// bounded here, before anything is parsed.
 // This is a lexer-level approximation of YAML's structure: block levels from
 // indentation, "- " entries and "key:" lines; flow levels from [ and {
 // outside quotes and comments; block scalars and plain-scalar continuation
@@ -389,21 +412,58 @@ std::optional<ScanProblem> prescan(std::string_view text, std::size_t max_depth)
 }
 
 // ---------------------------------------------------------------------------
-// Tree building from yaml-cpp events.
+// Tree building from libyaml's events.
 
 namespace {
-
-std::uint32_t to_u32(int v)
-{
-  return v < 0 ? 0U : static_cast<std::uint32_t>(v) + 1U;
-}
 
 std::size_t add_saturating(std::size_t a, std::size_t b)
 {
   return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max() : a + b;
 }
 
-class TreeBuilder final : public YAML::EventHandler {
+// A libyaml position as diagnostics give it: libyaml counts lines and
+// columns from 0 and columns in characters; ours count from 1, columns in
+// bytes, as the depth pre-scan and the caret display do.
+struct Position {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+};
+
+// One libyaml event, freed however the step that reads it ends.
+class Event {
+public:
+  Event() = default;
+  Event(const Event&) = delete;
+  Event& operator=(const Event&) = delete;
+  ~Event()
+  {
+    if (m_filled) {
+      yaml_event_delete(&m_event);
+    }
+  }
+  // False on a syntax error, reported by the parser.
+  bool next(yaml_parser_t& parser)
+  {
+    if (m_filled) {
+      yaml_event_delete(&m_event);
+      m_filled = false;
+    }
+    m_filled = yaml_parser_parse(&parser, &m_event) != 0;
+    return m_filled;
+  }
+  const yaml_event_t& get() const { return m_event; }
+
+private:
+  yaml_event_t m_event{};
+  bool m_filled = false;
+};
+
+std::string_view text_of(const yaml_char_t* s)
+{
+  return s == nullptr ? std::string_view() : std::string_view(reinterpret_cast<const char*>(s));
+}
+
+class TreeBuilder {
 public:
   TreeBuilder(const SourceText& source, const ParseLimits& limits, Sink& sink)
     : m_source(source), m_limits(limits), m_sink(sink)
@@ -413,102 +473,54 @@ public:
   bool stopped() const { return m_stop; }
   std::vector<Document>& documents() { return m_documents; }
 
-  void OnDocumentStart(const YAML::Mark& mark) override
+  void on(const yaml_event_t& e)
   {
-    reset_document();
-    ++m_document_count;
-    if (m_document_count > m_limits.max_documents) {
-      fail(mark, fmt::format("file has more than {} documents", m_limits.max_documents));
-      m_stop = true;
+    switch (e.type) {
+    case YAML_DOCUMENT_START_EVENT: document_start(e.start_mark); break;
+    case YAML_DOCUMENT_END_EVENT: document_end(); break;
+    case YAML_SCALAR_EVENT: scalar(e); break;
+    case YAML_ALIAS_EVENT: alias(e.start_mark, text_of(e.data.alias.anchor)); break;
+    case YAML_SEQUENCE_START_EVENT:
+      open(NodeKind::sequence, e.start_mark, text_of(e.data.sequence_start.anchor));
+      break;
+    case YAML_MAPPING_START_EVENT: open(NodeKind::mapping, e.start_mark, text_of(e.data.mapping_start.anchor)); break;
+    case YAML_SEQUENCE_END_EVENT:
+    case YAML_MAPPING_END_EVENT: close(); break;
+    default: break; // stream start and end
     }
   }
 
-  void OnDocumentEnd() override
+  // The parser's own error: where it found the problem and, when it says,
+  // what construct it was reading and where that started.
+  void syntax_error(const yaml_parser_t& parser)
   {
-    if (!m_failed && m_root) {
-      m_documents.push_back(Document{m_root});
+    std::string message = fmt::format("invalid YAML: {}", parser.problem != nullptr ? parser.problem : "cannot parse");
+    Position at;
+    if (parser.error == YAML_READER_ERROR) {
+      // The reader counts bytes of the input, not lines.
+      const auto [line, column] = m_source.position_of(parser.problem_offset);
+      at = Position{line, column};
+      // The value is a byte where the UTF-8 is broken, else a character.
+      if (parser.problem_value >= 0) {
+        const bool octet = parser.problem != nullptr && std::strstr(parser.problem, "octet") != nullptr;
+        message += octet ? fmt::format(" (byte {:#04x})", parser.problem_value)
+                         : fmt::format(" (U+{:04X})", parser.problem_value);
+      }
+    } else {
+      at = position(parser.problem_mark);
+      if (parser.context != nullptr) {
+        const Position from = position(parser.context_mark);
+        message += fmt::format(" ({} that starts at {}:{})", parser.context, from.line, from.column);
+      }
     }
-    reset_document();
+    m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, std::move(message), at.line, at.column);
   }
-
-  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override
-  {
-    if (m_failed) {
-      return;
-    }
-    auto n = std::make_shared<Node>();
-    set_mark(*n, mark);
-    if (!explicit_null_at(mark) && !m_frames.empty() && m_frames.back().key) {
-      // "key:" with nothing after it: yaml-cpp marks the next token, so
-      // point at the key instead.
-      n->line = m_frames.back().key->line;
-      n->column = m_frames.back().key->column;
-    }
-    leaf(std::move(n), anchor, mark);
-  }
-
-  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
-                const std::string& value) override
-  {
-    if (m_failed) {
-      return;
-    }
-    auto n = std::make_shared<Node>();
-    n->kind = NodeKind::scalar;
-    n->quoted = tag == "!" || tag == "tag:yaml.org,2002:str";
-    n->text = value;
-    set_mark(*n, mark);
-    leaf(std::move(n), anchor, mark);
-  }
-
-  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override
-  {
-    if (m_failed) {
-      return;
-    }
-    ++m_aliases;
-    if (m_aliases > m_limits.max_aliases) {
-      fail(mark, fmt::format("more than {} aliases in one document", m_limits.max_aliases));
-      return;
-    }
-    auto it = m_anchors.find(anchor);
-    if (it == m_anchors.end()) {
-      fail(mark, "alias refers to a node that contains it");
-      return;
-    }
-    const Anchored& target = it->second;
-    if (m_frames.size() + target.height > m_limits.max_depth) {
-      fail(mark, fmt::format("nesting depth exceeds the limit of {} through an alias", m_limits.max_depth));
-      return;
-    }
-    if (!count_nodes(target.size, mark)) {
-      return;
-    }
-    // A shallow copy placed at the alias, so problems point where it is used.
-    auto n = std::make_shared<Node>(*target.node);
-    set_mark(*n, mark);
-    attach(std::move(n), target.size, target.height);
-  }
-
-  void OnSequenceStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
-                       YAML::EmitterStyle::value /*style*/) override
-  {
-    open(NodeKind::sequence, mark, anchor);
-  }
-  void OnSequenceEnd() override { close(); }
-
-  void OnMapStart(const YAML::Mark& mark, const std::string& /*tag*/, YAML::anchor_t anchor,
-                  YAML::EmitterStyle::value /*style*/) override
-  {
-    open(NodeKind::mapping, mark, anchor);
-  }
-  void OnMapEnd() override { close(); }
 
 private:
   struct Frame {
     std::shared_ptr<Node> node;
-    YAML::anchor_t anchor = 0;
-    NodePtr key; // a mapping's key waiting for its value
+    std::string anchor; // "" when none
+    NodePtr key;        // a mapping's key waiting for its value
     std::size_t size = 1;
     std::size_t height = 1;
   };
@@ -527,11 +539,95 @@ private:
 
   // Per document.
   std::vector<Frame> m_frames;
-  std::unordered_map<YAML::anchor_t, Anchored> m_anchors;
+  std::unordered_map<std::string, Anchored> m_anchors;
   NodePtr m_root;
   bool m_failed = false;
   std::size_t m_aliases = 0;
   std::size_t m_nodes = 0;
+
+  Position position(const yaml_mark_t& mark) const
+  {
+    return Position{static_cast<std::uint32_t>(std::min<std::size_t>(mark.line, UINT32_MAX - 1) + 1),
+                    m_source.byte_column(mark.line, mark.column)};
+  }
+
+  void document_start(const yaml_mark_t& mark)
+  {
+    reset_document();
+    ++m_document_count;
+    if (m_document_count > m_limits.max_documents) {
+      fail(mark, fmt::format("file has more than {} documents", m_limits.max_documents));
+      m_stop = true;
+    }
+  }
+
+  void document_end()
+  {
+    if (!m_failed && m_root) {
+      m_documents.push_back(Document{m_root});
+    }
+    reset_document();
+  }
+
+  void scalar(const yaml_event_t& e)
+  {
+    if (m_failed) {
+      return;
+    }
+    const auto& s = e.data.scalar;
+    const std::string_view value(reinterpret_cast<const char*>(s.value), s.length);
+    const std::string_view tag = text_of(s.tag);
+    const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+    auto n = std::make_shared<Node>();
+    set_position(*n, e.start_mark);
+    if (plain && s.tag == nullptr
+        && (value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL")) {
+      if (value.empty() && !m_frames.empty() && m_frames.back().key) {
+        // "key:" with nothing after it: libyaml marks the next token, so
+        // point at the key instead.
+        n->line = m_frames.back().key->line;
+        n->column = m_frames.back().key->column;
+      }
+    } else {
+      n->kind = NodeKind::scalar;
+      // Quoted, a block scalar, or tagged as a string: never resolved to a
+      // number, boolean or null.
+      n->quoted = s.tag == nullptr ? !plain : tag == "!" || tag == YAML_STR_TAG;
+      n->text = value;
+    }
+    leaf(std::move(n), text_of(s.anchor), e.start_mark);
+  }
+
+  void alias(const yaml_mark_t& mark, std::string_view anchor)
+  {
+    if (m_failed) {
+      return;
+    }
+    ++m_aliases;
+    if (m_aliases > m_limits.max_aliases) {
+      fail(mark, fmt::format("more than {} aliases in one document", m_limits.max_aliases));
+      return;
+    }
+    auto it = m_anchors.find(std::string(anchor));
+    const bool open = std::any_of(m_frames.begin(), m_frames.end(), [&](const Frame& f) { return f.anchor == anchor; });
+    if (open || it == m_anchors.end()) {
+      fail(mark, open ? std::string("alias refers to a node that contains it")
+                      : fmt::format("alias '*{}' names no anchor defined before it", anchor));
+      return;
+    }
+    const Anchored& target = it->second;
+    if (m_frames.size() + target.height > m_limits.max_depth) {
+      fail(mark, fmt::format("nesting depth exceeds the limit of {} through an alias", m_limits.max_depth));
+      return;
+    }
+    if (!count_nodes(target.size, mark)) {
+      return;
+    }
+    // A shallow copy placed at the alias, so problems point where it is used.
+    auto n = std::make_shared<Node>(*target.node);
+    set_position(*n, mark);
+    attach(std::move(n), target.size, target.height);
+  }
 
   void reset_document()
   {
@@ -543,34 +639,24 @@ private:
     m_nodes = 0;
   }
 
-  void fail(const YAML::Mark& mark, std::string message)
+  void fail(const yaml_mark_t& mark, std::string message)
   {
-    m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, std::move(message), to_u32(mark.line),
-                  to_u32(mark.column));
+    const Position at = position(mark);
+    m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, std::move(message), at.line, at.column);
     m_failed = true;
     m_frames.clear();
     m_anchors.clear();
     m_root.reset();
   }
 
-  static void set_mark(Node& n, const YAML::Mark& mark)
+  void set_position(Node& n, const yaml_mark_t& mark) const
   {
-    n.line = to_u32(mark.line);
-    n.column = to_u32(mark.column);
+    const Position at = position(mark);
+    n.line = at.line;
+    n.column = at.column;
   }
 
-  bool explicit_null_at(const YAML::Mark& mark) const
-  {
-    if (mark.pos < 0) {
-      return false;
-    }
-    std::string_view rest = m_source.text().substr(std::min<std::size_t>(static_cast<std::size_t>(mark.pos),
-                                                                         m_source.text().size()));
-    return rest.substr(0, 1) == "~" || rest.substr(0, 4) == "null" || rest.substr(0, 4) == "Null" ||
-           rest.substr(0, 4) == "NULL";
-  }
-
-  bool count_nodes(std::size_t n, const YAML::Mark& mark)
+  bool count_nodes(std::size_t n, const yaml_mark_t& mark)
   {
     m_nodes = add_saturating(m_nodes, n);
     if (m_nodes > m_limits.max_nodes) {
@@ -580,13 +666,13 @@ private:
     return true;
   }
 
-  void leaf(std::shared_ptr<Node> n, YAML::anchor_t anchor, const YAML::Mark& mark)
+  void leaf(std::shared_ptr<Node> n, std::string_view anchor, const yaml_mark_t& mark)
   {
     if (!count_nodes(1, mark)) {
       return;
     }
-    if (anchor != 0) {
-      m_anchors[anchor] = Anchored{n, 1, 0};
+    if (!anchor.empty()) {
+      m_anchors[std::string(anchor)] = Anchored{n, 1, 0};
     }
     attach(std::move(n), 1, 0);
   }
@@ -610,7 +696,7 @@ private:
     }
   }
 
-  void open(NodeKind kind, const YAML::Mark& mark, YAML::anchor_t anchor)
+  void open(NodeKind kind, const yaml_mark_t& mark, std::string_view anchor)
   {
     if (m_failed) {
       return;
@@ -624,8 +710,8 @@ private:
     }
     auto n = std::make_shared<Node>();
     n->kind = kind;
-    set_mark(*n, mark);
-    m_frames.push_back(Frame{std::move(n), anchor, nullptr, 1, 1});
+    set_position(*n, mark);
+    m_frames.push_back(Frame{std::move(n), std::string(anchor), nullptr, 1, 1});
   }
 
   void close()
@@ -635,11 +721,31 @@ private:
     }
     Frame f = std::move(m_frames.back());
     m_frames.pop_back();
-    if (f.anchor != 0) {
+    if (!f.anchor.empty()) {
       m_anchors[f.anchor] = Anchored{f.node, f.size, f.height};
     }
     attach(std::move(f.node), f.size, f.height);
   }
+};
+
+// The parser, deleted however the parse ends.
+class Parser {
+public:
+  Parser() : m_ready(yaml_parser_initialize(&m_parser) != 0) {}
+  Parser(const Parser&) = delete;
+  Parser& operator=(const Parser&) = delete;
+  ~Parser()
+  {
+    if (m_ready) {
+      yaml_parser_delete(&m_parser);
+    }
+  }
+  bool ready() const { return m_ready; }
+  yaml_parser_t& get() { return m_parser; }
+
+private:
+  yaml_parser_t m_parser{};
+  bool m_ready;
 };
 
 } // namespace
@@ -663,16 +769,23 @@ std::vector<Document> parse_yaml(const SourceText& source, const ParseLimits& li
 
   TreeBuilder builder(source, limits, sink);
   try {
-    std::istringstream in{std::string(text)};
-    YAML::Parser parser(in);
-    while (!builder.stopped() && parser.HandleNextDocument(builder)) {
+    Parser parser;
+    if (!parser.ready()) {
+      throw std::bad_alloc();
     }
-  } catch (const YAML::DeepRecursion& e) {
-    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, "nesting depth exceeds the parser's limit",
-                to_u32(e.mark.line), to_u32(e.mark.column));
-  } catch (const YAML::Exception& e) {
-    sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, fmt::format("invalid YAML: {}", e.msg),
-                to_u32(e.mark.line), to_u32(e.mark.column));
+    // libyaml reads the text in place: no copy of it is made.
+    yaml_parser_set_input_string(&parser.get(), reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    Event event;
+    while (!builder.stopped()) {
+      if (!event.next(parser.get())) {
+        builder.syntax_error(parser.get());
+        break;
+      }
+      if (event.get().type == YAML_STREAM_END_EVENT) {
+        break;
+      }
+      builder.on(event.get());
+    }
   } catch (const std::exception& e) {
     sink.report(Diagnostic::Severity::error, ErrorCode::manifest_parse, fmt::format("invalid YAML: {}", e.what()),
                 0, 0);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// Internal to src/manifest: a small YAML document tree built from yaml-cpp's
+// Internal to src/manifest: a small YAML document tree built from libyaml's
 // parser events, with source positions on every node and bounded work. No
-// yaml-cpp type appears here, so yaml-cpp stays inside yaml_doc.cpp.
+// libyaml type appears here, so libyaml stays inside yaml_doc.cpp.
 #pragma once
 
 #include <noodle/manifest/diagnostic.hpp>
@@ -58,6 +58,11 @@ public:
   // Line `line` (1-based) without its line break, cut at 1024 bytes; empty
   // when out of range.
   std::string line(std::uint32_t line) const;
+  // The 1-based byte column of the character `characters` characters into
+  // line `line` (0-based), as a parser counting characters gives them.
+  std::uint32_t byte_column(std::size_t line, std::size_t characters) const;
+  // The 1-based line and byte column of a byte offset.
+  std::pair<std::uint32_t, std::uint32_t> position_of(std::size_t offset) const;
 
 private:
   std::string_view m_text;
@@ -92,7 +97,7 @@ private:
 };
 
 // Parses every document of `source`, enforcing the limits: size and nesting
-// depth are checked on the raw text before yaml-cpp sees it; alias use,
+// depth are checked on the raw text before libyaml sees it; alias use,
 // node count and document count while building. A document with a problem
 // is reported and left out; a syntax error ends the parse (the documents
 // completed before it are kept). Never throws.

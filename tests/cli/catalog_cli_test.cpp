@@ -34,7 +34,8 @@ TEST_CASE("cli validate reports a YAML syntax error with file:line:col, the line
   CHECK(r.out.empty());
   CHECK(r.err
         == "noodle-upgrade: error: " + dir
-               + "/broken.yaml:4:12: invalid YAML: end of sequence flow not found\n"
+               + "/broken.yaml:4:12: invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence that "
+                 "starts at 3:15)\n"
                  "  description: the list above is never closed\n"
                  "             ^\n"
                  "noodle-upgrade: error: 1 error and 0 warnings in 1 file\n");

@@ -181,7 +181,7 @@ if [[ -n $deb ]]; then
   # C/C++ runtime. libcurl (fetching from repository mirrors) is loaded when
   # first used and always named. With NOODLE_STATIC_DEPS (the default outside
   # sanitizer builds) the others are linked in and only libc remains; else
-  # yaml-cpp, fmt, libarchive, OpenSSL and SQLite are shared.
+  # libyaml, fmt, libarchive, OpenSSL and SQLite are shared.
   # CLI11, nlohmann-json and tl-expected are header-only and bring nothing.
   if grep -q '^NOODLE_STATIC_DEPS:BOOL=ON$' "$build_dir/CMakeCache.txt"; then
     expected_depends=$(sort <<EOF
@@ -199,7 +199,7 @@ libgcc-s1
 libsqlite3-0
 libssl3
 libstdc++6
-libyaml-cpp0.7
+libyaml-0-2
 EOF
 )
   fi

@@ -66,7 +66,7 @@ TEST_CASE("parse_manifests refuses block nesting over max_depth where the limit 
   CHECK(ok.manifests.size() == 1);
 }
 
-TEST_CASE("parse_manifests survives nesting far beyond what yaml-cpp could recurse into")
+TEST_CASE("parse_manifests survives nesting far beyond what a recursive walk could go into")
 {
   auto p = parse(nested_flow(200000));
   CHECK(lines(p.diagnostics) == std::vector<std::string>{"3:42 error: nesting depth exceeds the limit of 32"});
@@ -161,9 +161,13 @@ TEST_CASE("parse_manifests limits the number of documents in a file")
   CHECK(lines(p.diagnostics) == std::vector<std::string>{"6:1 error: file has more than 2 documents"});
 }
 
-TEST_CASE("parse_manifests rejects an alias before its anchor is defined")
+TEST_CASE("parse_manifests rejects an alias before its anchor is defined, and only that document")
 {
-  auto p = parse("name: a\nversion: 1.0.0\nmetadata: *nowhere\n");
-  CHECK(lines(p.diagnostics) ==
-        std::vector<std::string>{"3:11 error: invalid YAML: the referenced anchor is not defined"});
+  auto p = parse("name: a\nversion: 1.0.0\nmetadata: *nowhere\n---\nname: b\nversion: 1.0.0\n");
+  CHECK(lines(p.diagnostics) == std::vector<std::string>{"3:11 error: alias '*nowhere' names no anchor defined before it"});
+  REQUIRE(p.manifests.size() == 1);
+  CHECK(p.manifests[0].name == "b");
+  // An anchor of the same name on an enclosing node is no definition either.
+  auto q = parse("name: a\nversion: 1.0.0\nmetadata: &m {k: *m}\n");
+  CHECK(lines(q.diagnostics) == std::vector<std::string>{"3:18 error: alias refers to a node that contains it"});
 }

@@ -380,10 +380,49 @@ TEST_CASE("parse_manifests reports YAML syntax errors with their location")
   CHECK(p.manifests.empty());
   REQUIRE(p.diagnostics.size() == 1);
   CHECK(p.diagnostics[0].code == ErrorCode::manifest_parse);
-  CHECK(p.diagnostics[0].message == "invalid YAML: end of map flow not found");
+  CHECK(p.diagnostics[0].message
+        == "invalid YAML: did not find expected ',' or '}' (while parsing a flow mapping that starts at 3:12)");
   CHECK(p.diagnostics[0].where.to_string() == "m.yaml:4:1");
   auto q = parse("name: a\nversion: 1.0.0\nkey: value: other\n");
-  CHECK(lines(q.diagnostics) == std::vector<std::string>{"3:11 error: invalid YAML: illegal map value"});
+  CHECK(lines(q.diagnostics)
+        == std::vector<std::string>{"3:11 error: invalid YAML: mapping values are not allowed in this context"});
+}
+
+TEST_CASE("parse_manifests gives columns in bytes after characters of several bytes")
+{
+  // "é" and "ü" are two bytes each: the parser counts characters, the
+  // diagnostic counts bytes, as the caret under the line needs.
+  const std::string text = "name: a\nversion: 1.0.0\nmetadata: {\u00e9t\u00fc: [x}\n";
+  auto p = parse(text);
+  REQUIRE(p.diagnostics.size() == 1);
+  const std::size_t line_start = text.find("metadata");
+  CHECK(p.diagnostics[0].where.line == 3);
+  CHECK(p.diagnostics[0].where.column == text.find("}", line_start) - line_start + 1);
+  CHECK(p.diagnostics[0].source_line == "metadata: {\u00e9t\u00fc: [x}");
+
+  // A node's position too: the wrongly typed value after the description.
+  const std::string flow = "{name: a, version: 1.0.0, description: \u00e9\u00e9, hot_swappable: maybe}\n";
+  auto q = parse(flow);
+  REQUIRE(q.diagnostics.size() == 1);
+  CHECK(q.diagnostics[0].where.line == 1);
+  CHECK(q.diagnostics[0].where.column == flow.find("maybe") + 1);
+}
+
+TEST_CASE("parse_manifests refuses bytes that are not UTF-8 and raw control characters, saying where")
+{
+  auto p = parse("name: a\nversion: 1.0.0\ndescription: bad \xff byte\n");
+  CHECK(p.manifests.empty());
+  CHECK(lines(p.diagnostics)
+        == std::vector<std::string>{"3:18 error: invalid YAML: invalid leading UTF-8 octet (byte 0xff)"});
+  auto q = parse("name: a\nversion: 1.0.0\ndescription: \x1b[2J\n");
+  CHECK(q.manifests.empty());
+  CHECK(lines(q.diagnostics)
+        == std::vector<std::string>{"3:14 error: invalid YAML: control characters are not allowed (U+001B)"});
+  // Written as an escape in a double-quoted string, the same character is a value like any other.
+  auto r = parse("name: a\nversion: 1.0.0\ndescription: \"\\e[2J\"\n");
+  CHECK(r.diagnostics.empty());
+  REQUIRE(r.manifests.size() == 1);
+  CHECK(r.manifests[0].description == "\x1b[2J");
 }
 
 TEST_CASE("parse_manifests keeps documents completed before a syntax error")
