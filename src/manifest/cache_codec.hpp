@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -111,8 +112,13 @@ private:
 };
 
 // The ranges decoded so far, by their text: a catalog spells few distinct
-// ranges many times, and a copy costs less than a parse.
-using RangeMemo = std::unordered_map<std::string_view, semver::Range>;
+// ranges many times, and a copy costs less than a parse. The texts are
+// copied in: the bytes they were read from may be gone by the next lookup.
+struct TextHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using RangeMemo = std::unordered_map<std::string, semver::Range, TextHash, std::equal_to<>>;
 
 void encode_manifest(Writer& w, const Manifest& m);
 // Throws Damaged.

@@ -43,34 +43,73 @@ constexpr std::uint32_t k_format_version = 4;
 constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
-// Below this many cached files, the catalog the cache holds is not built
-// while the files are scanned, and cached files are decoded on the calling
+// Below this many cached files, cached files are decoded on the calling
 // thread rather than a little ahead by another.
 constexpr std::size_t k_decode_ahead_minimum = 256;
 // Below this size the cache holds too few files for the scan to be worth a
-// thread of its own, let alone the cached catalog built beside it (a
-// record is 150 to 400 bytes; see k_decode_ahead_minimum).
+// thread of its own, with the cached catalog built beside it (a record is
+// 150 to 400 bytes: a few hundred files).
 constexpr std::int64_t k_scan_ahead_minimum_bytes = 32 * 1024;
 
 // A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
 // multiplication and a shift. It finds damage, not forgery: the cache is
-// trusted only when its owner is the user who runs the tool.
+// trusted only when its owner is the user who runs the tool. Fed in pieces
+// of any size, it gives what one call over the whole would.
+class Checksum {
+public:
+  explicit Checksum(std::uint64_t size) : m_h(0xCBF29CE484222325ULL ^ size) {}
+
+  void update(std::string_view data)
+  {
+    if (m_pending > 0) {
+      const std::size_t n = std::min(data.size(), 8 - m_pending);
+      std::memcpy(m_word + m_pending, data.data(), n);
+      m_pending += n;
+      data.remove_prefix(n);
+      if (m_pending < 8) {
+        return;
+      }
+      mix(m_word);
+      m_pending = 0;
+    }
+    std::size_t i = 0;
+    for (; i + 8 <= data.size(); i += 8) {
+      mix(data.data() + i);
+    }
+    m_pending = data.size() - i;
+    std::memcpy(m_word, data.data() + i, m_pending);
+  }
+
+  std::uint64_t finish() const
+  {
+    std::uint64_t tail = 0;
+    std::memcpy(&tail, m_word, m_pending);
+    std::uint64_t h = (m_h ^ tail) * k_mul;
+    h ^= h >> 32;
+    return h;
+  }
+
+private:
+  static constexpr std::uint64_t k_mul = 0x9E3779B97F4A7C15ULL;
+
+  void mix(const char* bytes)
+  {
+    std::uint64_t w = 0;
+    std::memcpy(&w, bytes, 8);
+    m_h = (m_h ^ w) * k_mul;
+    m_h ^= m_h >> 29;
+  }
+
+  std::uint64_t m_h;
+  char m_word[8] = {};
+  std::size_t m_pending = 0;
+};
+
 std::uint64_t checksum(std::string_view data)
 {
-  constexpr std::uint64_t k_mul = 0x9E3779B97F4A7C15ULL;
-  std::uint64_t h = 0xCBF29CE484222325ULL ^ data.size();
-  std::size_t i = 0;
-  for (; i + 8 <= data.size(); i += 8) {
-    std::uint64_t w = 0;
-    std::memcpy(&w, data.data() + i, 8);
-    h = (h ^ w) * k_mul;
-    h ^= h >> 29;
-  }
-  std::uint64_t tail = 0;
-  std::memcpy(&tail, data.data() + i, data.size() - i);
-  h = (h ^ tail) * k_mul;
-  h ^= h >> 32;
-  return h;
+  Checksum sum(data.size());
+  sum.update(data);
+  return sum.finish();
 }
 
 std::uint64_t options_fingerprint(const LoadOptions& o)
@@ -128,23 +167,47 @@ struct CachedEntry {
 };
 
 struct CacheFile {
-  std::unique_ptr<char[]> data;
+  std::unique_ptr<char[]> data; // the payload
   std::size_t size = 0;
   // By path, in the order written: the catalog's, so a run over an
   // unchanged catalog meets them one after another.
   std::vector<std::pair<std::string_view, CachedEntry>> entries;
 };
 
-// Reads and checks the cache; an empty reason means it is usable.
-std::string open_cache(const std::filesystem::path& path, const std::string& real_dir, std::uint64_t fingerprint,
-                       CacheFile& cache)
+// Reads exactly `n` bytes; false at an error or an early end.
+bool read_exactly(int fd, char* into, std::size_t n)
 {
-  util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
-  if (!fd.valid()) {
+  std::size_t used = 0;
+  while (used < n) {
+    const ssize_t got = ::read(fd, into + used, n - used);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got <= 0) {
+      return false;
+    }
+    used += static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+// The cache file, opened and its header checked; the descriptor is left at
+// the start of the payload.
+struct CacheHead {
+  util::UniqueFd fd;
+  std::uint64_t payload_size = 0;
+  std::uint64_t sum = 0;
+};
+
+// An empty reason means the header is usable.
+std::string open_head(const std::filesystem::path& path, CacheHead& head)
+{
+  head.fd = util::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY));
+  if (!head.fd.valid()) {
     return errno == ENOENT ? "missing" : fmt::format("cannot open it: {}", std::strerror(errno));
   }
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+  if (::fstat(head.fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return "not a regular file";
   }
   if (st.st_uid != ::geteuid()) {
@@ -153,39 +216,43 @@ std::string open_cache(const std::filesystem::path& path, const std::string& rea
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     return "writable by others";
   }
-  const auto size = static_cast<std::size_t>(st.st_size);
-  if (size < k_header_size) {
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  char bytes[k_header_size];
+  if (size < k_header_size || !read_exactly(head.fd.get(), bytes, k_header_size)) {
     return "truncated";
   }
-  cache.data.reset(new char[size]);
-  std::size_t used = 0;
-  while (used < size) {
-    const ssize_t n = ::read(fd.get(), cache.data.get() + used, size - used);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return "truncated";
-    }
-    used += static_cast<std::size_t>(n);
-  }
-  cache.size = size;
-  const std::string_view all(cache.data.get(), size);
-  if (std::memcmp(all.data(), k_magic, sizeof k_magic) != 0) {
+  if (std::memcmp(bytes, k_magic, sizeof k_magic) != 0) {
     return "not a catalog cache";
   }
-  Reader header(all.substr(sizeof k_magic, k_header_size - sizeof k_magic));
+  Reader header(std::string_view(bytes + sizeof k_magic, k_header_size - sizeof k_magic));
   if (header.u32() != k_format_version) {
     return "another format version";
   }
   header.u32(); // flags, none yet
-  const std::uint64_t payload_size = header.u64();
-  const std::uint64_t sum = header.u64();
-  const std::string_view payload = all.substr(k_header_size);
-  if (payload.size() != payload_size) {
+  head.payload_size = header.u64();
+  head.sum = header.u64();
+  if (size - k_header_size != head.payload_size) {
     return "truncated";
   }
-  if (checksum(payload) != sum) {
+  return {};
+}
+
+// Reads and checks the cache; an empty reason means it is usable.
+std::string open_cache(const std::filesystem::path& path, const std::string& real_dir, std::uint64_t fingerprint,
+                       CacheFile& cache)
+{
+  CacheHead head;
+  if (std::string why = open_head(path, head); !why.empty()) {
+    return why;
+  }
+  const auto size = static_cast<std::size_t>(head.payload_size);
+  cache.data.reset(new char[size]);
+  if (!read_exactly(head.fd.get(), cache.data.get(), size)) {
+    return "truncated";
+  }
+  cache.size = size;
+  const std::string_view payload(cache.data.get(), size);
+  if (checksum(payload) != head.sum) {
     return "checksum mismatch";
   }
   try {
@@ -218,6 +285,85 @@ std::string open_cache(const std::filesystem::path& path, const std::string& rea
   }
   return {};
 }
+
+// The payload read front to back through a window of 512 KiB and
+// checksummed as it is read, so that a large cache is never held whole
+// (at 400,000 manifests it is over 150 MB). What take() returns stays valid
+// until the next call. Throws Damaged at an early end.
+class PayloadStream {
+public:
+  PayloadStream(int fd, std::uint64_t size) : m_fd(fd), m_left(size), m_sum(size) {}
+
+  std::string_view take(std::size_t n)
+  {
+    ensure(n);
+    const std::string_view out(m_buffer.get() + m_at, n);
+    m_at += n;
+    return out;
+  }
+  std::uint32_t u32() { return fixed<std::uint32_t>(); }
+  std::uint64_t u64() { return fixed<std::uint64_t>(); }
+  std::string_view view() { return take(u32()); }
+
+  // Everything read, and its checksum.
+  bool done() const { return m_left == 0 && m_at == m_end; }
+  std::uint64_t sum() const { return m_sum.finish(); }
+
+private:
+  static constexpr std::size_t k_window = 512 << 10;
+
+  template <typename T> T fixed()
+  {
+    T v;
+    std::memcpy(&v, take(sizeof v).data(), sizeof v);
+    return v;
+  }
+
+  void ensure(std::size_t n)
+  {
+    const std::size_t have = m_end - m_at;
+    if (n <= have) {
+      return;
+    }
+    if (n - have > m_left) {
+      throw Damaged("truncated");
+    }
+    // The unread bytes go to the front; one item larger than the window
+    // gets a window of its size.
+    const std::size_t wanted = std::max(n, std::min<std::uint64_t>(k_window, have + m_left));
+    if (wanted > m_capacity) {
+      std::unique_ptr<char[]> larger(new char[wanted]);
+      std::memcpy(larger.get(), m_buffer.get() + m_at, have);
+      m_buffer = std::move(larger);
+      m_capacity = wanted;
+    } else {
+      std::memmove(m_buffer.get(), m_buffer.get() + m_at, have);
+    }
+    m_at = 0;
+    m_end = have;
+    while (m_end < n) {
+      const std::size_t room = std::min<std::uint64_t>(m_capacity - m_end, m_left);
+      const ssize_t got = ::read(m_fd, m_buffer.get() + m_end, room);
+      if (got < 0 && errno == EINTR) {
+        continue;
+      }
+      if (got <= 0) {
+        throw Damaged("truncated");
+      }
+      m_sum.update(std::string_view(m_buffer.get() + m_end, static_cast<std::size_t>(got)));
+      m_end += static_cast<std::size_t>(got);
+      m_left -= static_cast<std::uint64_t>(got);
+    }
+  }
+
+  int m_fd;
+  std::uint64_t m_left; // payload bytes not read yet
+  Checksum m_sum;
+  std::unique_ptr<char[]> m_buffer;
+  std::size_t m_capacity = 0;
+  std::size_t m_at = 0;
+  std::size_t m_end = 0;
+};
 
 // The file's outcome from its cached body; nullopt when an archive file it
 // names changed since (the file must be read again). Throws Damaged.
@@ -267,39 +413,63 @@ std::string_view relative_to(const std::filesystem::path& dir, std::string_view 
 }
 
 // The catalog as the cache holds it, built without looking at the files
-// (see load_catalog_cached).
+// (see load_catalog_cached), from the cache read front to back.
 struct Speculation {
   LoadResult result;
-  bool ok = true;
+  bool ok = false;
+  // Each cached file's path relative to the catalog, one after another in
+  // `paths`, and its key.
+  struct Known {
+    std::size_t path_at;
+    std::size_t path_size;
+    FileKey key;
+  };
+  std::string paths;
+  std::vector<Known> known;
 
-  void build(const std::filesystem::path& catalog_dir, const CacheFile& cache)
+  void build(const std::filesystem::path& catalog_dir, const std::string& real_dir, std::uint64_t fingerprint,
+             CacheHead& head)
   {
     RangeMemo memo;
     std::string name; // each cached file's path, as a scan spells it
     try {
-      for (const auto& [rel, entry] : cache.entries) {
+      PayloadStream in(head.fd.get(), head.payload_size);
+      if (in.view() != real_dir || in.u64() != fingerprint) {
+        return;
+      }
+      const std::uint32_t files = in.u32();
+      known.reserve(std::min<std::uint64_t>(files, head.payload_size / (4 + 6 * 8)));
+      for (std::uint32_t i = 0; i < files; ++i) {
+        // Each view the stream gives is used before the next read from it.
+        const std::string_view rel = in.view();
+        Known k{paths.size(), rel.size(), {}};
+        paths += rel;
         detail::join_path_into(name, catalog_dir.native(), rel);
-        std::optional<FileLoad> file = decode_body(entry.body, name, memo);
+        k.key = FileKey{in.u64(), in.u64(), in.u64(), in.u64(), in.u64()};
+        known.push_back(k);
+        const std::string_view body = in.take(in.u64());
+        std::optional<FileLoad> file = decode_body(body, name, memo);
         if (!file) {
-          ok = false; // an archive file it names changed
-          return;
+          return; // an archive file it names changed
         }
         detail::add_file(std::move(*file), result);
       }
+      ok = in.done() && in.sum() == head.sum;
     } catch (const std::exception&) {
       ok = false;
     }
   }
 
-  bool matches(const std::filesystem::path& catalog_dir, const std::vector<ScannedFile>& files,
-               const CacheFile& cache) const
+  bool matches(const std::filesystem::path& catalog_dir, const std::vector<ScannedFile>& files) const
   {
-    if (!ok || files.size() != cache.entries.size()) {
+    if (!ok || files.size() != known.size()) {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      const auto& [rel, entry] = cache.entries[i];
-      if (!detail::is_joined_path(files[i].path, catalog_dir.native(), rel) || !(entry.key == files[i].stamp)) {
+      const Known& k = known[i];
+      if (!detail::is_joined_path(files[i].path, catalog_dir.native(),
+                                  std::string_view(paths).substr(k.path_at, k.path_size))
+          || !(k.key == files[i].stamp)) {
         return false;
       }
     }
@@ -356,26 +526,32 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
                               std::make_move_iterator(scan_out.end()));
   };
 
-  CacheFile cache;
-  u.why_rebuilt = open_cache(cache_file, real_dir, fingerprint, cache);
-  if (!u.why_rebuilt.empty()) {
-    cache.entries.clear();
-  }
-  const bool usable = u.why_rebuilt.empty();
+  // While the scan runs, the catalog the cache holds is built from the cache
+  // read in pieces; when the scan then finds anything else, the cache is
+  // read again, whole, for the records of the files that did not change.
   Speculation guess;
-  const bool guessed = scanner && usable && cache.entries.size() >= k_decode_ahead_minimum;
-  if (guessed) {
-    guess.build(catalog_dir, cache);
+  bool guessed = false;
+  if (scanner) {
+    if (CacheHead head; open_head(cache_file, head).empty()) {
+      guessed = true;
+      guess.build(catalog_dir, real_dir, fingerprint, head);
+    }
   }
   finish_scan();
   if (guessed) {
-    if (result.diagnostics.empty() && guess.matches(catalog_dir, files, cache)) {
+    if (result.diagnostics.empty() && guess.matches(catalog_dir, files)) {
       u.state = CacheUse::State::fresh;
       u.built_during_scan = true;
       return std::move(guess.result);
     }
     guess = Speculation{}; // freed before the files are read, not held beside them
   }
+  CacheFile cache;
+  u.why_rebuilt = open_cache(cache_file, real_dir, fingerprint, cache);
+  if (!u.why_rebuilt.empty()) {
+    cache.entries.clear();
+  }
+  const bool usable = u.why_rebuilt.empty();
   // First which files the cache holds unchanged; then the others, read all
   // at once; then every file in the catalog's order, a cached one decoded
   // (by another thread, a little ahead) and moved into the catalog, so that

@@ -424,3 +424,45 @@ TEST_CASE("catalog cache: on a large catalog, built while it is scanned, every c
     CHECK(f.expect_same_as_cold().why_rebuilt == "checksum mismatch");
   }
 }
+
+TEST_CASE("catalog cache: a cache read in pieces is exact across their edges and for a record larger than one")
+{
+  // The cache is read through a window of 512 KiB: records of 100 KB and
+  // one of 700 KB straddle its edges or outgrow it.
+  CacheFixture f;
+  for (int i = 0; i < 300; ++i) {
+    f.tmp.write(fmt::format("catalog/many/m{:03}.yaml", i), fmt::format("name: m{:03}\nversion: 1.0.{}\n", i, i % 5));
+  }
+  for (int i = 0; i < 12; ++i) {
+    f.tmp.write(fmt::format("catalog/wide/w{:02}.yaml", i),
+                fmt::format("name: w{:02}\nversion: 2.0.0\ndescription: {}\n", i, std::string(100000, static_cast<char>('a' + i))));
+  }
+  f.tmp.write("catalog/wide/x.yaml", "name: x\nversion: 1.0.0\ndescription: " + std::string(700000, 'x') + "\n");
+  CHECK(f.expect_same_as_cold().state == CacheUse::State::rebuilt);
+  REQUIRE(fs::file_size(f.cache) > 3 * 512 * 1024);
+  CacheUse warm = f.expect_same_as_cold();
+  CHECK(warm.state == CacheUse::State::fresh);
+  CHECK(warm.reread == 0);
+  CHECK(warm.built_during_scan);
+  const LoadResult r = f.cached();
+  const Manifest* x = r.catalog.latest("x");
+  REQUIRE(x != nullptr);
+  CHECK(x->description == std::string(700000, 'x'));
+
+  SECTION("a byte flipped in a later piece")
+  {
+    std::string bytes = read_all(f.cache);
+    const std::size_t at = bytes.size() - 1000;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x01);
+    write_all(f.cache, bytes);
+    CacheUse use = f.expect_same_as_cold();
+    CHECK(use.why_rebuilt == "checksum mismatch");
+    CHECK_FALSE(use.built_during_scan);
+  }
+  SECTION("the cache cut short in a later piece")
+  {
+    const std::string bytes = read_all(f.cache);
+    write_all(f.cache, bytes.substr(0, bytes.size() - 3));
+    CHECK(f.expect_same_as_cold().why_rebuilt == "truncated");
+  }
+}
