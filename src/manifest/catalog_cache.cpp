@@ -61,6 +61,9 @@ public:
 
   void update(std::string_view data)
   {
+    if (data.empty()) {
+      return;
+    }
     if (m_pending > 0) {
       const std::size_t n = std::min(data.size(), 8 - m_pending);
       std::memcpy(m_word + m_pending, data.data(), n);
@@ -77,7 +80,9 @@ public:
       mix(data.data() + i);
     }
     m_pending = data.size() - i;
-    std::memcpy(m_word, data.data() + i, m_pending);
+    if (m_pending > 0) {
+      std::memcpy(m_word, data.data() + i, m_pending);
+    }
   }
 
   std::uint64_t finish() const
