@@ -338,10 +338,12 @@ private:
     const std::size_t wanted = std::max(n, std::min<std::uint64_t>(k_window, have + m_left));
     if (wanted > m_capacity) {
       std::unique_ptr<char[]> larger(new char[wanted]);
-      std::memcpy(larger.get(), m_buffer.get() + m_at, have);
+      if (have > 0) {
+        std::memcpy(larger.get(), m_buffer.get() + m_at, have);
+      }
       m_buffer = std::move(larger);
       m_capacity = wanted;
-    } else {
+    } else if (have > 0) {
       std::memmove(m_buffer.get(), m_buffer.get() + m_at, have);
     }
     m_at = 0;
