@@ -126,7 +126,9 @@ void add_validate_command(CLI::App& app, Registry& registry)
     auto cross = manifest::validate_catalog(result.catalog);
     manifest::attach_source_lines(cross);
     result.diagnostics.insert(result.diagnostics.end(), cross.begin(), cross.end());
-    return output::render_validation(result, ctx.reporter);
+    const output::ExitCode code = output::render_validation(result, ctx.reporter);
+    keep_until_exit(std::move(result)); // a large catalog is not freed piece by piece just before exit
+    return code;
   });
 }
 
