@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/engine_view.hpp>
+
 #include <noodle/output/exit_code.hpp>
 #include <noodle/output/graph_view.hpp>
 #include <noodle/output/text.hpp>
+
+#include "json_values.hpp"
 
 #include <fmt/format.h>
 
@@ -13,21 +16,12 @@ namespace noodle::output {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-json opt(const std::optional<std::string>& s)
-{
-  return s ? json(*s) : json(nullptr);
-}
+using detail::opt;
+using detail::text_or_null;
 
 json opt_int(const std::optional<std::int64_t>& v)
 {
   return v ? json(*v) : json(nullptr);
-}
-
-// Empty text is an absent value.
-json text_or_null(const std::string& s)
-{
-  return s.empty() ? json(nullptr) : json(s);
 }
 
 json time_or_null(const std::optional<store::Millis>& t)

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/floor_view.hpp>
+
 #include <noodle/output/text.hpp>
 #include <noodle/output/timestamp.hpp>
+
+#include "json_values.hpp"
 
 namespace noodle::output {
 
 namespace {
 
 using json = nlohmann::ordered_json;
-
-json opt(const std::optional<std::string>& s)
-{
-  return s ? json(*s) : json(nullptr);
-}
+using detail::opt;
 
 std::string origin(const store::Floor& f)
 {

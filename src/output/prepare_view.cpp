@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/output/prepare_view.hpp>
+
 #include <noodle/output/text.hpp>
+
+#include "json_values.hpp"
 
 namespace noodle::output {
 
 namespace {
 
 using json = nlohmann::ordered_json;
-
-json text_or_null(const std::string& s)
-{
-  return s.empty() ? json(nullptr) : json(s);
-}
+using detail::text_or_null;
 
 } // namespace
 
