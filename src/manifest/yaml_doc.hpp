@@ -6,6 +6,8 @@
 
 #include <noodle/manifest/diagnostic.hpp>
 
+#include "yaml_prescan.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
@@ -109,16 +111,6 @@ std::vector<Document> parse_yaml(const SourceText& source, const ParseLimits& li
 // document's root, or null when there is none or when there are several,
 // reported as "<what> holds a single YAML document" (`what`: "a batch file").
 NodePtr parse_single_document(const SourceText& source, Sink& sink, std::string_view what);
-
-// Pre-scan of raw YAML text: the first place where the nesting of block
-// collections plus flow collections ([ {) goes over `max_depth`, or where a
-// quoted scalar is left open at the end of the text.
-struct ScanProblem {
-  enum class Kind { too_deep, unterminated_quote } kind;
-  std::uint32_t line = 0;   // 1-based
-  std::uint32_t column = 0; // 1-based
-};
-std::optional<ScanProblem> prescan(std::string_view text, std::size_t max_depth);
 
 // Scalar resolution by the YAML 1.2 core schema. Quoted scalars are strings.
 enum class ScalarType { null, boolean, integer, floating, string };
