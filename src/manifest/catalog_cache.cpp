@@ -348,19 +348,15 @@ private:
     }
     m_at = 0;
     m_end = have;
-    while (m_end < n) {
-      const std::size_t room = std::min<std::uint64_t>(m_capacity - m_end, m_left);
-      const ssize_t got = ::read(m_fd, m_buffer.get() + m_end, room);
-      if (got < 0 && errno == EINTR) {
-        continue;
-      }
-      if (got <= 0) {
-        throw Damaged("truncated");
-      }
-      m_sum.update(std::string_view(m_buffer.get() + m_end, static_cast<std::size_t>(got)));
-      m_end += static_cast<std::size_t>(got);
-      m_left -= static_cast<std::uint64_t>(got);
+    // The window filled as far as the payload goes: at least `n` bytes,
+    // since the window holds `n` and the payload was checked to.
+    const std::size_t room = std::min<std::uint64_t>(m_capacity - m_end, m_left);
+    if (!read_exactly(m_fd, m_buffer.get() + m_end, room)) {
+      throw Damaged("truncated");
     }
+    m_sum.update(std::string_view(m_buffer.get() + m_end, room));
+    m_end += room;
+    m_left -= room;
   }
 
   int m_fd;
@@ -463,7 +459,7 @@ struct Speculation {
       }
       ok = in.done() && in.sum() == head.sum;
     } catch (const std::exception&) {
-      ok = false;
+      // A damaged cache: `ok` stays false and the cache is read whole.
     }
   }
 

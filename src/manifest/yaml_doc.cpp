@@ -91,6 +91,12 @@ void Sink::report(Diagnostic::Severity severity, ErrorCode code, std::string mes
 
 namespace {
 
+// A null by the YAML 1.2 core schema, when written plain and untagged.
+bool is_core_null(std::string_view t)
+{
+  return t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL";
+}
+
 std::size_t add_saturating(std::size_t a, std::size_t b)
 {
   return a > std::numeric_limits<std::size_t>::max() - b ? std::numeric_limits<std::size_t>::max() : a + b;
@@ -255,8 +261,7 @@ private:
     const bool plain = s.style == YAML_PLAIN_SCALAR_STYLE;
     auto n = std::make_shared<Node>();
     set_position(*n, e.start_mark);
-    if (plain && s.tag == nullptr
-        && (value.empty() || value == "~" || value == "null" || value == "Null" || value == "NULL")) {
+    if (plain && s.tag == nullptr && is_core_null(value)) {
       if (value.empty() && !m_frames.empty() && m_frames.back().key) {
         // "key:" with nothing after it: libyaml marks the next token, so
         // point at the key instead.
@@ -489,11 +494,6 @@ bool is_octal(char c)
 bool is_hex(char c)
 {
   return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-bool is_core_null(std::string_view t)
-{
-  return t.empty() || t == "~" || t == "null" || t == "Null" || t == "NULL";
 }
 
 std::optional<bool> core_bool(std::string_view t)
