@@ -513,7 +513,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   std::optional<std::jthread> scanner; // joined however this ends
   if (struct stat st {}; ::stat(cache_file.c_str(), &st) == 0 && st.st_size >= k_scan_ahead_minimum_bytes) {
     try {
-      scanner.emplace([&] { files = detail::scan_catalog(catalog_dir, scan_out); });
+      scanner.emplace([&] { files = detail::scan_catalog(catalog_dir, scan_out, true); });
     } catch (const std::system_error&) {
       scanner.reset();
     }

@@ -235,7 +235,8 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
 
 } // namespace
 
-std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out)
+std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out,
+                                      bool beside_other_work)
 {
   std::vector<ScannedFile> top_files;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -263,8 +264,14 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
       subs[i].ok = scan_into(subs[i].fd, subs[i].path, dir, subs[i].files, subs[i].out);
     }
   };
+  // Alone, a few threads per core keep a cold disk busy; beside other busy
+  // threads, one per core: with more, each thread's fair share of the CPU
+  // starves the others (a 100,000-component catalog built from its cache
+  // beside the scan took 1.4 s with 8 scanning threads on 2 cores, 0.85 s
+  // with 2).
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t workers = std::min<std::size_t>({std::size_t{8}, std::size_t{cores} * 4, subs.size()});
+  const std::size_t per_core = beside_other_work ? 1 : 4;
+  const std::size_t workers = std::min<std::size_t>({std::size_t{8}, std::size_t{cores} * per_core, subs.size()});
   run_workers(workers, work);
   std::vector<ScannedFile> files;
   std::size_t total = top_files.size();

@@ -65,7 +65,11 @@ bool is_joined_path(std::string_view path, std::string_view dir, std::string_vie
 // The *.yaml / *.yml regular files under `dir` in sorted path order, dot
 // names skipped; anything else named like a manifest and unreadable
 // directories are diagnostics appended to `out`.
-std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out);
+// With `beside_other_work`, another thread of this process is busy
+// meanwhile, and the scan leaves it a core (a warm scan is CPU-bound, and a
+// thread starved of its share ends last).
+std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out,
+                                      bool beside_other_work = false);
 
 // Whether `dir` is a directory; if not, a diagnostic saying why (missing:
 // not_found, else io).
