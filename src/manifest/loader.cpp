@@ -188,6 +188,7 @@ public:
     if (m_sink.errors() != errors_before) {
       return std::nullopt;
     }
+    m.field_where.shrink_to_fit(); // kept for the catalog's lifetime
     return m;
   }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -54,65 +55,268 @@ SourceLocation Manifest::location_of(std::string_view field) const
 
 namespace {
 
-constexpr std::size_t k_field_head = 4 + 4 + 1;
+// The paths most manifests record, each written as the one byte
+// k_known_code + its index, and the prefixes of the paths of named entries,
+// written as k_prefix_code + index, the rest's length and the rest. Any
+// other path is written as its length (below k_known_code, or
+// k_long_literal and a length byte) and itself.
+constexpr std::array<std::string_view, 26> k_known_fields = {
+  "name", "version", "description", "type", "required_stop", "hot_swappable", "upgrade_from", "upgrade_from[0]",
+  "upgrade_from[1]", "upgrade_from[2]", "dependencies", "compatibility", "resources", "resources.memory_mb",
+  "resources.cpu_cores", "resources.disk_mb", "health_check", "health_check.timeout_ms", "health_check.retries",
+  "health_check_endpoint", "entry_point", "location", "archive.file", "archive.sha256", "archive.size",
+  "configuration_schema"};
+constexpr std::array<std::string_view, 4> k_known_prefixes = {"dependencies.", "compatibility.", "resources.",
+                                                              "health_check."};
+constexpr unsigned char k_known_code = 0x80;
+constexpr unsigned char k_prefix_code = 0xF0;
+constexpr unsigned char k_long_literal = 0xFF;
+static_assert(k_known_code + k_known_fields.size() <= k_prefix_code);
+static_assert(k_prefix_code + k_known_prefixes.size() <= k_long_literal);
 
-template <typename Visit> void for_each_field(std::string_view packed, Visit visit)
+// The buffer's head: the records' size and capacity.
+constexpr std::size_t k_head = 8;
+
+// One record as read: its path is `head` then `tail` (a prefix and the
+// rest, or the whole path and nothing).
+struct Record {
+  std::uint32_t line = 0;
+  std::uint32_t column = 0;
+  std::string_view head;
+  std::string_view tail;
+  std::size_t end = 0; // the offset just past it
+
+  bool is(std::string_view field) const
+  {
+    return field.size() == head.size() + tail.size() && field.substr(0, head.size()) == head
+           && field.substr(head.size()) == tail;
+  }
+  std::string field() const { return std::string(head) + std::string(tail); }
+};
+
+bool read_number(std::string_view packed, std::size_t& at, std::uint32_t& out)
+{
+  std::uint64_t value = 0;
+  for (unsigned shift = 0; shift < 35; shift += 7) {
+    if (at >= packed.size()) {
+      return false;
+    }
+    const auto byte = static_cast<unsigned char>(packed[at++]);
+    value |= std::uint64_t{byte & 0x7FU} << shift;
+    if ((byte & 0x80U) == 0) {
+      if (value > std::numeric_limits<std::uint32_t>::max()) {
+        return false;
+      }
+      out = static_cast<std::uint32_t>(value);
+      return true;
+    }
+  }
+  return false;
+}
+
+void write_number(std::string& out, std::uint32_t value)
+{
+  while (value >= 0x80) {
+    out += static_cast<char>(static_cast<unsigned char>(0x80U | (value & 0x7FU)));
+    value >>= 7;
+  }
+  out += static_cast<char>(static_cast<unsigned char>(value));
+}
+
+// `n` bytes at `at` as a view, past them; nullopt when they run past the end.
+std::optional<std::string_view> take(std::string_view packed, std::size_t& at, std::size_t n)
+{
+  if (n > packed.size() - at) {
+    return std::nullopt;
+  }
+  const std::string_view out = packed.substr(at, n);
+  at += n;
+  return out;
+}
+
+// The record at `at`; nullopt when the buffer is damaged there.
+std::optional<Record> read_record(std::string_view packed, std::size_t at)
+{
+  Record r;
+  if (!read_number(packed, at, r.line) || !read_number(packed, at, r.column) || at >= packed.size()) {
+    return std::nullopt;
+  }
+  const auto code = static_cast<unsigned char>(packed[at++]);
+  std::optional<std::string_view> text;
+  if (code < k_known_code || code == k_long_literal) {
+    std::size_t n = code;
+    if (code == k_long_literal) {
+      if (at >= packed.size()) {
+        return std::nullopt;
+      }
+      n = static_cast<unsigned char>(packed[at++]);
+    }
+    if (!(text = take(packed, at, n))) {
+      return std::nullopt;
+    }
+    r.head = *text;
+  } else if (code >= k_prefix_code) {
+    const std::size_t index = code - k_prefix_code;
+    if (index >= k_known_prefixes.size() || at >= packed.size()) {
+      return std::nullopt;
+    }
+    const std::size_t n = static_cast<unsigned char>(packed[at++]);
+    if (!(text = take(packed, at, n))) {
+      return std::nullopt;
+    }
+    r.head = k_known_prefixes[index];
+    r.tail = *text;
+  } else {
+    const std::size_t index = code - k_known_code;
+    if (index >= k_known_fields.size()) {
+      return std::nullopt;
+    }
+    r.head = k_known_fields[index];
+  }
+  r.end = at;
+  return r;
+}
+
+// Calls visit(record, offset) for each record until it returns false;
+// false when the buffer is damaged before that.
+template <typename Visit> bool for_each_record(std::string_view packed, Visit visit)
 {
   std::size_t at = 0;
-  while (at + k_field_head <= packed.size()) {
-    FieldLocations::Item item;
-    std::memcpy(&item.line, packed.data() + at, 4);
-    std::memcpy(&item.column, packed.data() + at + 4, 4);
-    const auto size = static_cast<unsigned char>(packed[at + 8]);
-    if (at + k_field_head + size > packed.size()) {
-      return; // a damaged buffer: from_packed() refuses it
+  while (at < packed.size()) {
+    const std::optional<Record> r = read_record(packed, at);
+    if (!r) {
+      return false;
     }
-    item.field = packed.substr(at + k_field_head, size);
-    if (!visit(item, at)) {
-      return;
+    if (!visit(*r, at)) {
+      return true;
     }
-    at += k_field_head + size;
+    at = r->end;
   }
+  return true;
+}
+
+std::string encode_record(std::string_view field, std::uint32_t line, std::uint32_t column)
+{
+  std::string out;
+  write_number(out, line);
+  write_number(out, column);
+  if (const auto* known = std::find(k_known_fields.begin(), k_known_fields.end(), field);
+      known != k_known_fields.end()) {
+    out += static_cast<char>(k_known_code + (known - k_known_fields.begin()));
+    return out;
+  }
+  for (std::size_t i = 0; i < k_known_prefixes.size(); ++i) {
+    if (field.size() > k_known_prefixes[i].size() && field.substr(0, k_known_prefixes[i].size()) == k_known_prefixes[i]) {
+      const std::string_view rest = field.substr(k_known_prefixes[i].size());
+      out += static_cast<char>(k_prefix_code + i);
+      out += static_cast<char>(static_cast<unsigned char>(rest.size()));
+      out += rest;
+      return out;
+    }
+  }
+  if (field.size() >= k_known_code) {
+    out += static_cast<char>(k_long_literal);
+  }
+  out += static_cast<char>(static_cast<unsigned char>(field.size()));
+  out += field;
+  return out;
+}
+
+std::uint32_t head_value(const char* data, std::size_t at)
+{
+  std::uint32_t v = 0;
+  std::memcpy(&v, data + at, 4);
+  return v;
 }
 
 } // namespace
 
+FieldLocations::FieldLocations(const FieldLocations& other)
+{
+  assign(other.packed(), other.packed().size());
+}
+
+FieldLocations& FieldLocations::operator=(const FieldLocations& other)
+{
+  if (this != &other) {
+    assign(other.packed(), other.packed().size());
+  }
+  return *this;
+}
+
+std::string_view FieldLocations::packed() const
+{
+  if (!m_data) {
+    return {};
+  }
+  return {m_data.get() + k_head, head_value(m_data.get(), 0)};
+}
+
+void FieldLocations::assign(std::string_view packed, std::size_t capacity)
+{
+  if (capacity == 0) {
+    m_data.reset();
+    return;
+  }
+  auto data = std::make_unique_for_overwrite<char[]>(k_head + capacity);
+  const auto size = static_cast<std::uint32_t>(packed.size());
+  const auto room = static_cast<std::uint32_t>(capacity);
+  std::memcpy(data.get(), &size, 4);
+  std::memcpy(data.get() + 4, &room, 4);
+  if (!packed.empty()) {
+    std::memcpy(data.get() + k_head, packed.data(), packed.size());
+  }
+  m_data = std::move(data);
+}
+
 void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32_t column)
 {
   field = field.substr(0, 255);
-  std::size_t existing = std::string::npos;
-  for_each_field(m_packed, [&](const Item& item, std::size_t at) {
-    if (item.field == field) {
-      existing = at;
+  const std::string record = encode_record(field, line, column);
+  const std::string_view now = packed();
+  std::optional<std::pair<std::size_t, std::size_t>> existing;
+  for_each_record(now, [&](const Record& r, std::size_t at) {
+    if (r.is(field)) {
+      existing.emplace(at, r.end);
       return false;
     }
     return true;
   });
-  if (existing != std::string::npos) {
-    std::memcpy(m_packed.data() + existing, &line, 4);
-    std::memcpy(m_packed.data() + existing + 4, &column, 4);
+  if (existing) {
+    std::string rebuilt(now.substr(0, existing->first));
+    rebuilt += record;
+    rebuilt += now.substr(existing->second);
+    assign(rebuilt, rebuilt.size());
     return;
   }
-  char head[k_field_head];
-  std::memcpy(head, &line, 4);
-  std::memcpy(head + 4, &column, 4);
-  head[8] = static_cast<char>(static_cast<unsigned char>(field.size()));
-  m_packed.append(head, k_field_head);
-  m_packed.append(field);
+  const std::size_t size = now.size() + record.size();
+  if (m_data && size <= head_value(m_data.get(), 4)) {
+    std::memcpy(m_data.get() + k_head + now.size(), record.data(), record.size());
+    const auto new_size = static_cast<std::uint32_t>(size);
+    std::memcpy(m_data.get(), &new_size, 4);
+    return;
+  }
+  std::string grown(now);
+  grown += record;
+  assign(grown, std::max<std::size_t>(32, 2 * size));
+}
+
+void FieldLocations::shrink_to_fit()
+{
+  if (m_data && head_value(m_data.get(), 4) > head_value(m_data.get(), 0)) {
+    const std::string records(packed());
+    assign(records, records.size());
+  }
 }
 
 std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packed)
 {
-  std::size_t end = 0;
-  for_each_field(packed, [&](const Item& item, std::size_t at) {
-    end = at + k_field_head + item.field.size();
-    return true;
-  });
-  if (end != packed.size()) {
+  if (packed.size() > std::numeric_limits<std::uint32_t>::max()
+      || !for_each_record(packed, [](const Record&, std::size_t) { return true; })) {
     return std::nullopt;
   }
   FieldLocations out;
-  out.m_packed.assign(packed);
+  out.assign(packed, packed.size());
   return out;
 }
 
@@ -120,9 +324,9 @@ std::optional<FieldLocations::Item> FieldLocations::find(std::string_view field)
 {
   field = field.substr(0, 255);
   std::optional<Item> found;
-  for_each_field(m_packed, [&](const Item& item, std::size_t) {
-    if (item.field == field) {
-      found = item;
+  for_each_record(packed(), [&](const Record& r, std::size_t) {
+    if (r.is(field)) {
+      found = Item{r.field(), r.line, r.column};
       return false;
     }
     return true;
@@ -133,7 +337,7 @@ std::optional<FieldLocations::Item> FieldLocations::find(std::string_view field)
 std::size_t FieldLocations::size() const
 {
   std::size_t n = 0;
-  for_each_field(m_packed, [&](const Item&, std::size_t) {
+  for_each_record(packed(), [&](const Record&, std::size_t) {
     ++n;
     return true;
   });
@@ -143,8 +347,8 @@ std::size_t FieldLocations::size() const
 std::vector<FieldLocations::Item> FieldLocations::items() const
 {
   std::vector<Item> out;
-  for_each_field(m_packed, [&](const Item& item, std::size_t) {
-    out.push_back(item);
+  for_each_record(packed(), [&](const Record& r, std::size_t) {
+    out.push_back(Item{r.field(), r.line, r.column});
     return true;
   });
   return out;

@@ -4,6 +4,7 @@
 #include <noodle/manifest/probe.hpp>
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
+#include <noodle/util/boxed_optional.hpp>
 #include <noodle/util/error.hpp>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -71,36 +73,50 @@ struct ArchiveRef {
 // Where the loader found each field's value of one manifest, by path:
 // "name", "version", "upgrade_from[0]", "dependencies.<name>", ... All in the
 // manifest's own file, so only lines and columns are kept, packed with the
-// paths into one buffer (a catalog holds hundreds of thousands of these).
+// paths into one buffer behind one pointer (a catalog holds hundreds of
+// thousands of these): lines and columns as variable-length numbers, and
+// the usual paths and path prefixes as one-byte codes.
 class FieldLocations {
 public:
   struct Item {
-    std::string_view field;
+    std::string field;
     std::uint32_t line = 0;
     std::uint32_t column = 0;
   };
 
-  // Records `field` at line:column, replacing an earlier record of it.
+  FieldLocations() = default;
+  FieldLocations(const FieldLocations& other);
+  FieldLocations& operator=(const FieldLocations& other);
+  FieldLocations(FieldLocations&&) noexcept = default;
+  FieldLocations& operator=(FieldLocations&&) noexcept = default;
+  ~FieldLocations() = default;
+
+  // Records `field` (at most 255 bytes) at line:column, replacing an
+  // earlier record of it.
   void set(std::string_view field, std::uint32_t line, std::uint32_t column);
   // nullopt when `field` has no record.
   std::optional<Item> find(std::string_view field) const;
-  bool empty() const { return m_packed.empty(); }
+  bool empty() const { return packed().empty(); }
   std::size_t size() const;
   // Every record, in the order first set.
   std::vector<Item> items() const;
-  // Room for `bytes` of records: each takes 9 bytes and its path.
-  void reserve(std::size_t bytes) { m_packed.reserve(bytes); }
+  // Gives back the room set() keeps for more records.
+  void shrink_to_fit();
   // All records as one buffer, to be stored as it is and given back to
-  // from_packed(), which refuses (nullopt) what is not such a buffer.
-  std::string_view packed() const { return m_packed; }
+  // from_packed(), which refuses (nullopt) what is not such a buffer. The
+  // codes are part of the format: a cache that stores this buffer changes
+  // its version when they change.
+  std::string_view packed() const;
   static std::optional<FieldLocations> from_packed(std::string_view packed);
 
-  friend bool operator==(const FieldLocations&, const FieldLocations&) = default;
+  friend bool operator==(const FieldLocations& a, const FieldLocations& b) { return a.packed() == b.packed(); }
 
 private:
-  // Per record: line and column (4 bytes each), the path's length (1 byte,
-  // paths are at most 255 bytes), then the path.
-  std::string m_packed;
+  void assign(std::string_view packed, std::size_t capacity);
+
+  // Null when empty; else the size and the capacity of the records (4 bytes
+  // each), then the records.
+  std::unique_ptr<char[]> m_data;
 };
 
 // One component version: one YAML document of the catalog.
@@ -121,7 +137,7 @@ struct Manifest {
   std::string location;                // where the component lives, as its descriptor says; stored and shown
   nlohmann::json configuration_schema; // free-form, null when absent
   nlohmann::json metadata;             // free-form, null when absent
-  std::optional<ArchiveRef> archive;
+  util::BoxedOptional<ArchiveRef> archive; // rare in large catalogs: on the heap when set
 
   SourceLocation where; // start of the YAML document
 

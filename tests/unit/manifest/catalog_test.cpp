@@ -239,6 +239,50 @@ TEST_CASE("FieldLocations keeps the last location set per field and refuses a da
   CHECK(*copy == m.field_where);
   std::string packed(m.field_where.packed());
   CHECK_FALSE(noodle::manifest::FieldLocations::from_packed(packed.substr(0, packed.size() - 1)));
-  packed[8] = static_cast<char>(200); // the first path's length, past the end
+  // The second record's path, "dependencies." and "core": line 5, column 3,
+  // the prefix's code, then the rest's length, here made to run past the end.
+  const std::size_t rest = packed.find("core");
+  REQUIRE(rest != std::string::npos);
+  packed[rest - 1] = static_cast<char>(200);
   CHECK_FALSE(noodle::manifest::FieldLocations::from_packed(packed));
+  packed[rest - 1] = 4;
+  REQUIRE(noodle::manifest::FieldLocations::from_packed(packed));
+  packed[rest - 2] = static_cast<char>(0xFE); // no prefix has that code
+  CHECK_FALSE(noodle::manifest::FieldLocations::from_packed(packed));
+}
+
+TEST_CASE("FieldLocations packs usual paths into a byte and keeps any other path as written")
+{
+  noodle::manifest::FieldLocations f;
+  f.set("name", 1, 7);
+  f.set("dependencies.runtime_core", 300, 70000);
+  const std::string long_path = "metadata." + std::string(200, 'x');
+  f.set(long_path, 4, 1);
+  f.set("x", 0, 0);
+  // Lines and columns below 128 take a byte each, and "name" one more.
+  CHECK(f.packed().substr(0, 3) == std::string_view("\x01\x07\x80", 3));
+  REQUIRE(f.size() == 4);
+  const auto items = f.items();
+  CHECK(items[0].field == "name");
+  CHECK(items[1].field == "dependencies.runtime_core");
+  CHECK(items[1].line == 300);
+  CHECK(items[1].column == 70000);
+  CHECK(items[2].field == long_path);
+  CHECK(items[3].field == "x");
+  CHECK(f.find("dependencies.runtime_core")->column == 70000);
+  CHECK_FALSE(f.find("dependencies."));
+  CHECK_FALSE(f.find("dependencies.runtime_cor"));
+  // Replacing a record with wider numbers keeps the order and the others.
+  f.set("name", 100000, 3);
+  f.shrink_to_fit();
+  CHECK(f.items()[0].line == 100000);
+  CHECK(f.items()[3].field == "x");
+  auto copy = noodle::manifest::FieldLocations::from_packed(f.packed());
+  REQUIRE(copy);
+  CHECK(*copy == f);
+  noodle::manifest::FieldLocations assigned;
+  assigned = f;
+  CHECK(assigned == f);
+  CHECK(noodle::manifest::FieldLocations{}.empty());
+  CHECK(noodle::manifest::FieldLocations::from_packed("")->empty());
 }
