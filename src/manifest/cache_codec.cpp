@@ -28,7 +28,7 @@ void write_probe(Writer& w, const Probe& p)
   w.where(p.where);
 }
 
-Probe read_probe(Reader& r, const std::string& file)
+Probe read_probe(Reader& r, const util::SharedString& file)
 {
   Probe p;
   const std::uint8_t kind = r.u8();
@@ -132,7 +132,7 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.str(m.field_where.packed());
 }
 
-Manifest decode_manifest(Reader& r, const std::string& file, RangeMemo& memo)
+Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& memo)
 {
   Manifest m;
   m.name = r.str();

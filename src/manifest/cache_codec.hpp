@@ -65,7 +65,7 @@ public:
     return s;
   }
   std::string str() { return std::string(view()); }
-  SourceLocation where(const std::string& file)
+  SourceLocation where(const util::SharedString& file)
   {
     SourceLocation w;
     w.file = file;
@@ -122,7 +122,8 @@ using RangeMemo = std::unordered_map<std::string, semver::Range, TextHash, std::
 
 void encode_manifest(Writer& w, const Manifest& m);
 // Throws Damaged.
-Manifest decode_manifest(Reader& r, const std::string& file, RangeMemo& memo);
+// Every location it holds shares `file`.
+Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& memo);
 void encode_diagnostic(Writer& w, const Diagnostic& d);
 // Throws Damaged.
 Diagnostic decode_diagnostic(Reader& r);

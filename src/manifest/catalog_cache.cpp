@@ -392,8 +392,9 @@ std::optional<FileLoad> decode_body(std::string_view body, const std::string& fi
   }
   const std::uint32_t manifests = r.count(16);
   file.manifests.reserve(manifests);
+  const util::SharedString shared_name(file_name); // one copy for every location
   for (std::uint32_t i = 0; i < manifests; ++i) {
-    file.manifests.push_back(decode_manifest(r, file_name, memo));
+    file.manifests.push_back(decode_manifest(r, shared_name, memo));
   }
   if (!r.done()) {
     throw Damaged("trailing bytes in a record");

@@ -51,13 +51,14 @@ void attach_source_lines(std::vector<Diagnostic>& diagnostics, std::size_t max_f
     if (!d.source_line.empty() || d.where.line == 0 || d.where.file.empty()) {
       continue;
     }
-    auto it = files.find(d.where.file);
+    const std::string& file = d.where.file;
+    auto it = files.find(file);
     if (it == files.end()) {
       std::vector<std::string> lines;
       std::error_code ec;
-      auto size = std::filesystem::file_size(d.where.file, ec);
+      auto size = std::filesystem::file_size(file, ec);
       if (!ec && size <= max_file_bytes) {
-        std::ifstream in(d.where.file, std::ios::binary);
+        std::ifstream in(file, std::ios::binary);
         std::string line;
         while (std::getline(in, line)) {
           if (!line.empty() && line.back() == '\r') {
@@ -66,7 +67,7 @@ void attach_source_lines(std::vector<Diagnostic>& diagnostics, std::size_t max_f
           lines.push_back(std::move(line));
         }
       }
-      it = files.emplace(d.where.file, std::move(lines)).first;
+      it = files.emplace(file, std::move(lines)).first;
     }
     if (d.where.line <= it->second.size()) {
       d.source_line = it->second[d.where.line - 1];

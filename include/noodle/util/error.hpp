@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/util/shared_string.hpp>
+
 #include <tl/expected.hpp>
 
 #include <cstdint>
@@ -64,7 +66,8 @@ std::string_view error_code_name(ErrorCode code);
 
 // Where in a source file something is; line and column are 1-based, 0 = unknown.
 struct SourceLocation {
-  std::string file;
+  // Shared by the copies: every location read from one file names it.
+  util::SharedString file;
   std::uint32_t line = 0;
   std::uint32_t column = 0;
 
