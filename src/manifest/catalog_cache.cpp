@@ -35,7 +35,7 @@ using detail::decode_manifest;
 using detail::encode_diagnostic;
 using detail::encode_manifest;
 using detail::FileLoad;
-using detail::ScannedFile;
+using detail::ScannedFiles;
 
 // Bump whenever the layout below, or what a manifest or a diagnostic holds,
 // changes: a cache of another format is rebuilt.
@@ -370,7 +370,7 @@ private:
 
 // The file's outcome from its cached body; nullopt when an archive file it
 // names changed since (the file must be read again). Throws Damaged.
-std::optional<FileLoad> decode_body(std::string_view body, const std::string& file_name, RangeMemo& memo)
+std::optional<FileLoad> decode_body(std::string_view body, std::string_view file_name, RangeMemo& memo)
 {
   Reader r(body);
   FileLoad file;
@@ -464,16 +464,16 @@ struct Speculation {
     }
   }
 
-  bool matches(const std::filesystem::path& catalog_dir, const std::vector<ScannedFile>& files) const
+  bool matches(const std::filesystem::path& catalog_dir, const ScannedFiles& files) const
   {
     if (!ok || files.size() != known.size()) {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
       const Known& k = known[i];
-      if (!detail::is_joined_path(files[i].path, catalog_dir.native(),
+      if (!detail::is_joined_path(files.path(i), catalog_dir.native(),
                                   std::string_view(paths).substr(k.path_at, k.path_size))
-          || !(k.key == files[i].stamp)) {
+          || !(k.key == files.stamp(i))) {
         return false;
       }
     }
@@ -509,7 +509,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   // is. That catalog is the answer only when the scan then finds exactly the
   // cached files with the same keys and nothing to report; else it is
   // dropped. A small cache is not worth a thread.
-  std::vector<ScannedFile> files;
+  ScannedFiles files;
   std::vector<Diagnostic> scan_out;
   std::optional<std::jthread> scanner; // joined however this ends
   if (struct stat st {}; ::stat(cache_file.c_str(), &st) == 0 && st.st_size >= k_scan_ahead_minimum_bytes) {
@@ -580,18 +580,17 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     auto it = by_path.find(rel);
     return it == by_path.end() ? nullptr : it->second;
   };
-  std::vector<const std::string*> to_read;
+  std::vector<std::string_view> to_read;
   std::size_t known = 0; // files the cache has a record of
   for (std::size_t i = 0; i < files.size(); ++i) {
-    const ScannedFile& scanned = files[i];
-    if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, scanned.path))) {
+    if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, files.path(i)))) {
       ++known;
-      if (entry->key == scanned.stamp) {
+      if (entry->key == files.stamp(i)) {
         hits[i] = entry;
         continue;
       }
     }
-    to_read.push_back(&scanned.path);
+    to_read.push_back(files.path(i));
   }
   const bool removed = known < cache.entries.size(); // files gone since
   std::vector<FileLoad> read = detail::load_many(to_read, options);
@@ -612,7 +611,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     for (std::size_t i = 0; i < files.size(); ++i) {
       if (hits[i] != nullptr) {
         try {
-          decoded[i] = decode_body(hits[i]->body, files[i].path, memo);
+          decoded[i] = decode_body(hits[i]->body, files.path(i), memo);
         } catch (const std::exception&) {
           // The checksum matched, so this is a bug or a foreign writer: the
           // file itself is read instead.
@@ -647,7 +646,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
       if (file) {
         records[i] = hits[i]->record;
       } else {
-        file = detail::load_file(files[i].path, options);
+        file = detail::load_file(files.path(i), options);
         ++u.reread;
         changed = true;
       }
@@ -656,7 +655,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     }
     if (records[i].empty() && file->read) {
       Writer entry;
-      encode_entry(entry, relative_to(catalog_dir, files[i].path), files[i].stamp, *file);
+      encode_entry(entry, relative_to(catalog_dir, files.path(i)), files.stamp(i), *file);
       encoded[i] = std::move(entry.bytes);
     }
     detail::add_file(std::move(*file), result);

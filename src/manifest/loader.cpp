@@ -600,11 +600,11 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
   if (!check_catalog_dir(dir, result.diagnostics)) {
     return result;
   }
-  const std::vector<ScannedFile> files = scan_catalog(dir, result.diagnostics);
-  std::vector<const std::string*> paths;
+  const ScannedFiles files = scan_catalog(dir, result.diagnostics);
+  std::vector<std::string_view> paths;
   paths.reserve(files.size());
-  for (const auto& file : files) {
-    paths.push_back(&file.path);
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    paths.push_back(files.path(i));
   }
   for (FileLoad& loaded : load_many(paths, options)) {
     add_file(std::move(loaded), result);
@@ -618,8 +618,9 @@ LoadResult load_files(const std::vector<std::filesystem::path>& paths, const Loa
   for (const auto& path : paths) {
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-      for (const auto& file : scan_catalog(path, result.diagnostics)) {
-        add_file(load_file(file.path, options), result);
+      const ScannedFiles files = scan_catalog(path, result.diagnostics);
+      for (std::size_t i = 0; i < files.size(); ++i) {
+        add_file(load_file(files.path(i), options), result);
       }
     } else {
       add_file(load_file(path, options), result);

@@ -123,7 +123,7 @@ struct SubScan {
   std::size_t out_at = 0;
   int fd = -1;
   std::string path;
-  std::vector<ScannedFile> files;
+  ScannedFiles files;
   std::vector<Diagnostic> out;
   bool ok = true;
 };
@@ -152,7 +152,7 @@ void run_workers(std::size_t workers, const std::function<void()>& work)
 // Links to directories are not followed, as std::filesystem's iterator
 // does not. With `defer`, subdirectories are opened and left there to be
 // scanned later instead of at once.
-bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::path& top, std::vector<ScannedFile>& files,
+bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::path& top, ScannedFiles& files,
                std::vector<Diagnostic>& out, std::vector<SubScan>* defer = nullptr)
 {
   DIR* d = ::fdopendir(dir_fd);
@@ -220,7 +220,7 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     struct stat st {};
     const bool found = ::fstatat(fd, e.name.c_str(), &st, 0) == 0;
     if (found && S_ISREG(st.st_mode)) {
-      files.push_back(ScannedFile{std::move(path), stamp_of(st)});
+      files.push_back(path, stamp_of(st));
     } else if (!found || !S_ISDIR(st.st_mode)) {
       out.push_back(
           file_diagnostic(ErrorCode::io,
@@ -235,10 +235,28 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
 
 } // namespace
 
-std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out,
-                                      bool beside_other_work)
+void ScannedFiles::push_back(std::string_view path, const FileStamp& stamp)
 {
-  std::vector<ScannedFile> top_files;
+  m_entries.push_back(Entry{m_paths.size(), path.size(), stamp});
+  m_paths += path;
+}
+
+void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size_t to)
+{
+  for (std::size_t i = from; i < to; ++i) {
+    push_back(other.path(i), other.stamp(i));
+  }
+}
+
+void ScannedFiles::reserve(std::size_t files, std::size_t path_bytes)
+{
+  m_entries.reserve(files);
+  m_paths.reserve(path_bytes);
+}
+
+ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out, bool beside_other_work)
+{
+  ScannedFiles top_files;
   const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) {
     out.push_back(file_diagnostic(
@@ -273,17 +291,18 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
   const std::size_t per_core = beside_other_work ? 1 : 4;
   const std::size_t workers = std::min<std::size_t>({std::size_t{8}, std::size_t{cores} * per_core, subs.size()});
   run_workers(workers, work);
-  std::vector<ScannedFile> files;
+  ScannedFiles files;
   std::size_t total = top_files.size();
+  std::size_t bytes = top_files.path_bytes();
   for (const SubScan& sub : subs) {
     total += sub.files.size();
+    bytes += sub.files.path_bytes();
   }
-  files.reserve(total);
+  files.reserve(total, bytes);
   std::size_t files_done = 0;
   std::size_t out_done = 0;
   const auto top_part = [&](std::size_t files_to, std::size_t out_to) {
-    files.insert(files.end(), std::make_move_iterator(top_files.begin() + static_cast<std::ptrdiff_t>(files_done)),
-                 std::make_move_iterator(top_files.begin() + static_cast<std::ptrdiff_t>(files_to)));
+    files.append(top_files, files_done, files_to);
     out.insert(out.end(), std::make_move_iterator(top_out.begin() + static_cast<std::ptrdiff_t>(out_done)),
                std::make_move_iterator(top_out.begin() + static_cast<std::ptrdiff_t>(out_to)));
     files_done = files_to;
@@ -291,7 +310,8 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
   };
   for (SubScan& sub : subs) {
     top_part(sub.files_at, sub.out_at);
-    files.insert(files.end(), std::make_move_iterator(sub.files.begin()), std::make_move_iterator(sub.files.end()));
+    files.append(sub.files, 0, sub.files.size());
+    sub.files = ScannedFiles{}; // freed as it is merged, not held twice
     out.insert(out.end(), std::make_move_iterator(sub.out.begin()), std::make_move_iterator(sub.out.end()));
     if (!sub.ok) {
       return files;
@@ -301,7 +321,7 @@ std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vec
   return files;
 }
 
-std::vector<FileLoad> load_many(const std::vector<const std::string*>& paths, const LoadOptions& options)
+std::vector<FileLoad> load_many(const std::vector<std::string_view>& paths, const LoadOptions& options)
 {
   std::vector<FileLoad> out(paths.size());
   // Small catalogs are not worth a thread; large ones are read by a few at
@@ -313,7 +333,7 @@ std::vector<FileLoad> load_many(const std::vector<const std::string*>& paths, co
   std::atomic<std::size_t> next{0};
   const auto work = [&] {
     for (std::size_t i = next.fetch_add(1); i < paths.size(); i = next.fetch_add(1)) {
-      out[i] = load_file(*paths[i], options);
+      out[i] = load_file(paths[i], options);
     }
   };
   run_workers(workers, work);

@@ -47,12 +47,33 @@ struct FileStamp {
 
 FileStamp stamp_of(const struct stat& st);
 
-// A regular file found by scan_catalog, with the stamp it was found with.
-// The path is a plain string: a large catalog has a path per file, and
-// std::filesystem::path splits each into parts as it is made.
-struct ScannedFile {
-  std::string path;
-  FileStamp stamp;
+// The regular files scan_catalog found, each with the stamp it was found
+// with. The paths are kept one after another in one buffer: a large
+// catalog has a path per file, and a string each would cost more than the
+// path (std::filesystem::path, further, splits each into parts as it is
+// made).
+class ScannedFiles {
+public:
+  std::size_t size() const { return m_entries.size(); }
+  bool empty() const { return m_entries.empty(); }
+  // Valid until the next change to this object.
+  std::string_view path(std::size_t i) const { return std::string_view(m_paths).substr(m_entries[i].at, m_entries[i].size); }
+  const FileStamp& stamp(std::size_t i) const { return m_entries[i].stamp; }
+
+  void push_back(std::string_view path, const FileStamp& stamp);
+  // Appends files [from, to) of `other`.
+  void append(const ScannedFiles& other, std::size_t from, std::size_t to);
+  void reserve(std::size_t files, std::size_t path_bytes);
+  std::size_t path_bytes() const { return m_paths.size(); }
+
+private:
+  struct Entry {
+    std::size_t at;
+    std::size_t size;
+    FileStamp stamp;
+  };
+  std::string m_paths;
+  std::vector<Entry> m_entries;
 };
 
 // `dir` / `name` as std::filesystem::path's operator/ spells it, for a
@@ -68,8 +89,8 @@ bool is_joined_path(std::string_view path, std::string_view dir, std::string_vie
 // With `beside_other_work`, another thread of this process is busy
 // meanwhile, and the scan leaves it a core (a warm scan is CPU-bound, and a
 // thread starved of its share ends last).
-std::vector<ScannedFile> scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out,
-                                      bool beside_other_work = false);
+ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out,
+                          bool beside_other_work = false);
 
 // Whether `dir` is a directory; if not, a diagnostic saying why (missing:
 // not_found, else io).
@@ -101,7 +122,7 @@ FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options
 
 // load_file for each path, several at once on a large catalog; the result
 // is in the order of `paths`.
-std::vector<FileLoad> load_many(const std::vector<const std::string*>& paths, const LoadOptions& options);
+std::vector<FileLoad> load_many(const std::vector<std::string_view>& paths, const LoadOptions& options);
 
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
 // then adds its manifests to the catalog, a duplicate name@version (defined
