@@ -136,6 +136,12 @@ std::string real_path(const std::filesystem::path& dir)
 // the clock's resolution still moves ctime when anything else does.
 using FileKey = detail::FileStamp;
 
+// A key as encode_entry writes it, from a Reader or a PayloadStream.
+template <typename In> FileKey read_key(In& in)
+{
+  return FileKey{in.u64(), in.u64(), in.u64(), in.u64(), in.u64()}; // braces: read in order
+}
+
 // One file's record: its path relative to the catalog, its key, then its
 // body (probes, diagnostics, manifests), which is copied as it is into the
 // next cache when the file has not changed.
@@ -274,7 +280,7 @@ std::string open_cache(const std::filesystem::path& path, const std::string& rea
       const std::size_t start = r.at();
       const std::string_view rel = r.view();
       CachedEntry e;
-      e.key = FileKey{r.u64(), r.u64(), r.u64(), r.u64(), r.u64()};
+      e.key = read_key(r);
       const std::uint64_t body_size = r.u64();
       const std::size_t body_start = r.at();
       r.skip(body_size);
@@ -421,15 +427,8 @@ std::string_view relative_to(const std::filesystem::path& dir, std::string_view 
 struct Speculation {
   LoadResult result;
   bool ok = false;
-  // Each cached file's path relative to the catalog, one after another in
-  // `paths`, and its key.
-  struct Known {
-    std::size_t path_at;
-    std::size_t path_size;
-    FileKey key;
-  };
-  std::string paths;
-  std::vector<Known> known;
+  // Each cached file's path relative to the catalog, and its key.
+  ScannedFiles known;
 
   void build(const std::filesystem::path& catalog_dir, const std::string& real_dir, std::uint64_t fingerprint,
              CacheHead& head)
@@ -442,15 +441,12 @@ struct Speculation {
         return;
       }
       const std::uint32_t files = in.u32();
-      known.reserve(std::min<std::uint64_t>(files, head.payload_size / (4 + 6 * 8)));
+      known.reserve(std::min<std::uint64_t>(files, head.payload_size / (4 + 6 * 8)), 0);
       for (std::uint32_t i = 0; i < files; ++i) {
         // Each view the stream gives is used before the next read from it.
         const std::string_view rel = in.view();
-        Known k{paths.size(), rel.size(), {}};
-        paths += rel;
         detail::join_path_into(name, catalog_dir.native(), rel);
-        k.key = FileKey{in.u64(), in.u64(), in.u64(), in.u64(), in.u64()};
-        known.push_back(k);
+        known.push_back(rel, read_key(in));
         const std::string_view body = in.take(in.u64());
         std::optional<FileLoad> file = decode_body(body, name, memo);
         if (!file) {
@@ -470,10 +466,8 @@ struct Speculation {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      const Known& k = known[i];
-      if (!detail::is_joined_path(files.path(i), catalog_dir.native(),
-                                  std::string_view(paths).substr(k.path_at, k.path_size))
-          || !(k.key == files.stamp(i))) {
+      if (!detail::is_joined_path(files.path(i), catalog_dir.native(), known.path(i))
+          || !(known.stamp(i) == files.stamp(i))) {
         return false;
       }
     }

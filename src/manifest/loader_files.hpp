@@ -48,7 +48,8 @@ struct FileStamp {
 FileStamp stamp_of(const struct stat& st);
 
 // The regular files scan_catalog found, each with the stamp it was found
-// with. The paths are kept one after another in one buffer: a large
+// with (also what a catalog cache says it holds: paths relative to the
+// catalog, with their keys). The paths are kept one after another in one buffer: a large
 // catalog has a path per file, and a string each would cost more than the
 // path (std::filesystem::path, further, splits each into parts as it is
 // made).
@@ -57,7 +58,10 @@ public:
   std::size_t size() const { return m_entries.size(); }
   bool empty() const { return m_entries.empty(); }
   // Valid until the next change to this object.
-  std::string_view path(std::size_t i) const { return std::string_view(m_paths).substr(m_entries[i].at, m_entries[i].size); }
+  std::string_view path(std::size_t i) const
+  {
+    return std::string_view(m_paths).substr(m_entries[i].at, m_entries[i].size);
+  }
   const FileStamp& stamp(std::size_t i) const { return m_entries[i].stamp; }
 
   void push_back(std::string_view path, const FileStamp& stamp);

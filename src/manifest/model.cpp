@@ -206,8 +206,9 @@ std::string encode_record(std::string_view field, std::uint32_t line, std::uint3
     return out;
   }
   for (std::size_t i = 0; i < k_known_prefixes.size(); ++i) {
-    if (field.size() > k_known_prefixes[i].size() && field.substr(0, k_known_prefixes[i].size()) == k_known_prefixes[i]) {
-      const std::string_view rest = field.substr(k_known_prefixes[i].size());
+    const std::string_view prefix = k_known_prefixes[i];
+    if (field.size() > prefix.size() && field.substr(0, prefix.size()) == prefix) {
+      const std::string_view rest = field.substr(prefix.size());
       out += static_cast<char>(k_prefix_code + i);
       out += static_cast<char>(static_cast<unsigned char>(rest.size()));
       out += rest;
