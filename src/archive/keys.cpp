@@ -2,6 +2,7 @@
 #include <noodle/archive/keys.hpp>
 
 #include <noodle/archive/digest.hpp>
+#include <noodle/archive/signature.hpp>
 
 #include <fmt/format.h>
 #include <openssl/crypto.h>
@@ -10,6 +11,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <climits>
@@ -24,6 +26,14 @@ namespace noodle::archive {
 namespace {
 
 constexpr std::size_t k_ed25519_raw_bytes = 32;
+
+// An Ed25519 SubjectPublicKeyInfo in DER is always these 12 bytes (SEQUENCE,
+// AlgorithmIdentifier with OID 1.3.101.112, BIT STRING of 33 bytes) and then
+// the 32 raw key bytes.
+constexpr std::array<unsigned char, 12> k_ed25519_spki_prefix = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03,
+                                                                 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+constexpr std::string_view k_public_pem_begin = "-----BEGIN PUBLIC KEY-----\n";
+constexpr std::string_view k_public_pem_end = "\n-----END PUBLIC KEY-----\n";
 
 struct BioFree {
   void operator()(BIO* b) const { BIO_free(b); }
@@ -254,6 +264,35 @@ std::filesystem::path with_suffix(const std::filesystem::path& prefix, const cha
   return p;
 }
 
+// The key of a public key file exactly as write_key_pair writes it (one
+// Ed25519 SubjectPublicKeyInfo, base64 on one line, canonical padding), read
+// without OpenSSL's PEM decoders, whose set-up costs about 2 ms of a process;
+// nullptr for any other text, which then goes to OpenSSL as it is.
+std::shared_ptr<evp_pkey_st> canonical_ed25519_key(std::string_view pem)
+{
+  if (pem.size() <= k_public_pem_begin.size() + k_public_pem_end.size() || !pem.starts_with(k_public_pem_begin)
+      || !pem.ends_with(k_public_pem_end)) {
+    return nullptr;
+  }
+  const std::string_view body =
+      pem.substr(k_public_pem_begin.size(), pem.size() - k_public_pem_begin.size() - k_public_pem_end.size());
+  const auto der = base64_decode(body);
+  if (!der || der->size() != k_ed25519_spki_prefix.size() + k_ed25519_raw_bytes
+      || !std::equal(k_ed25519_spki_prefix.begin(), k_ed25519_spki_prefix.end(), der->begin(),
+                     [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); })
+      || base64_encode(*der) != body) {
+    return nullptr;
+  }
+  EVP_PKEY* key = EVP_PKEY_new_raw_public_key(
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(der->data()) + k_ed25519_spki_prefix.size(),
+      k_ed25519_raw_bytes);
+  if (key == nullptr) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  return own(key);
+}
+
 } // namespace
 
 PublicKey::PublicKey(std::shared_ptr<evp_pkey_st> key) : m_key(std::move(key))
@@ -373,6 +412,9 @@ Result<PrivateKey> parse_private_key(std::string_view pem, std::string_view orig
 
 Result<PublicKey> parse_public_key(std::string_view pem, std::string_view origin)
 {
+  if (auto key = canonical_ed25519_key(pem)) {
+    return PublicKey(std::move(key));
+  }
   BioPtr bio = mem_bio(pem);
   if (!bio) {
     return fail(ErrorCode::internal, "cannot allocate a memory buffer");
@@ -419,6 +461,18 @@ std::string key_id(const PublicKey& key)
   if (key.empty()) {
     return {};
   }
+  // The DER of an Ed25519 key is its fixed prefix and its raw bytes; built
+  // here, it spares OpenSSL's encoder set-up (about 0.4 ms of a process).
+  std::array<unsigned char, k_ed25519_spki_prefix.size() + k_ed25519_raw_bytes> spki{};
+  std::size_t raw_length = k_ed25519_raw_bytes;
+  if (EVP_PKEY_is_a(key.get(), "ED25519") == 1
+      && EVP_PKEY_get_raw_public_key(key.get(), spki.data() + k_ed25519_spki_prefix.size(), &raw_length) == 1
+      && raw_length == k_ed25519_raw_bytes) {
+    std::copy(k_ed25519_spki_prefix.begin(), k_ed25519_spki_prefix.end(), spki.begin());
+    auto digest = sha256(std::span<const std::uint8_t>(spki.data(), spki.size()));
+    return digest ? to_hex(std::span(digest->bytes).first(k_key_id_length / 2)) : std::string();
+  }
+  ERR_clear_error();
   unsigned char* der = nullptr;
   int length = i2d_PUBKEY(key.get(), &der);
   if (length <= 0 || der == nullptr) {

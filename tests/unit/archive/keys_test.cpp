@@ -74,6 +74,41 @@ TEST_CASE("archive::key_id is the first 8 bytes of SHA-256 of the SubjectPublicK
   CHECK(priv->id() == k_rfc8032_key_id);
 }
 
+TEST_CASE("archive::parse_public_key reads a key file's own layout and any other PEM layout to the same key")
+{
+  auto canonical = parse_public_key(k_rfc8032_public_pem);
+  REQUIRE(canonical);
+  auto priv = parse_private_key(k_rfc8032_private_pem);
+  REQUIRE(priv);
+  auto sig = sign_message(*priv, "component: jit_compiler\n");
+  REQUIRE(sig);
+  const std::string pem = k_rfc8032_public_pem;
+  std::string crlf;
+  for (char c : pem) {
+    crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+  }
+  // Layouts the short path leaves to OpenSSL's PEM reader.
+  for (const std::string& text : {pem + "\n", "comment\n" + pem, crlf, pem.substr(0, pem.size() - 1)}) {
+    CAPTURE(text);
+    auto other = parse_public_key(text);
+    REQUIRE(other);
+    CHECK(other->id() == canonical->id());
+    CHECK(*other->to_pem() == *canonical->to_pem());
+    CHECK(verify_message(*other, "component: jit_compiler\n", *sig));
+  }
+  CHECK(*canonical->to_pem() == pem);
+  // Same length and layout, another algorithm (X25519): OpenSSL's reader names it.
+  auto x25519 = parse_public_key("-----BEGIN PUBLIC KEY-----\n"
+                                 "MCowBQYDK2VuAyEA11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\n"
+                                 "-----END PUBLIC KEY-----\n");
+  REQUIRE_FALSE(x25519);
+  CHECK(x25519.error().message == "public key is a X25519 key: only Ed25519 keys are supported");
+  // A damaged body is refused whichever path reads it.
+  std::string damaged = pem;
+  damaged[30] = '!';
+  CHECK_FALSE(parse_public_key(damaged));
+}
+
 TEST_CASE("archive::sign_message is plain Ed25519 (RFC 8032 test vector)")
 {
   auto priv = parse_private_key(k_rfc8032_private_pem);
