@@ -7,7 +7,12 @@
 #include "schema_migrations.hpp"
 #include "sqlite_stmt.hpp"
 
+#include <noodle/util/unique_fd.hpp>
+
 #include <fmt/format.h>
+
+#include <array>
+#include <iterator>
 
 #include <cerrno>
 #include <cstring>
@@ -196,8 +201,59 @@ Result<void> create_schema(sqlite3* db)
   return tx.commit("create the schema");
 }
 
-// Everything open() does once SQLite has opened the file.
-Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::Access access)
+// Where open() records the database's files as it left them (see
+// files_stamp): beside the database, as SQLite keeps its -wal and -shm.
+std::string checked_file(const std::string& path)
+{
+  return path + "-checked";
+}
+
+// The database and its log as stat(2) sees them: device, inode, size,
+// modification and change times. Any write to either file, ours or
+// anyone's, changes its change time, which no program can set back.
+std::string files_stamp(const std::string& path)
+{
+  std::string out = "noodle-upgrade state database files 1\n";
+  for (const char* suffix : {"", "-wal"}) {
+    const std::string file = path + suffix;
+    struct stat st {};
+    if (::lstat(file.c_str(), &st) != 0) {
+      fmt::format_to(std::back_inserter(out), "'{}' absent\n", suffix);
+      continue;
+    }
+    fmt::format_to(std::back_inserter(out), "'{}' {} {} {} {} {}.{:09} {}.{:09}\n", suffix, st.st_mode, st.st_dev,
+                   st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec, st.st_ctim.tv_sec,
+                   st.st_ctim.tv_nsec);
+  }
+  return out;
+}
+
+// Whether the database's files are exactly as a connection that had
+// checked them left them (checked_file holds `stamp`).
+bool unchanged_since_checked(const std::string& path, const std::string& stamp)
+{
+  util::UniqueFd fd(::open(checked_file(path).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) {
+    return false;
+  }
+  std::array<char, 1024> buffer{};
+  std::size_t have = 0;
+  while (have < buffer.size()) {
+    const ssize_t n = ::read(fd.get(), buffer.data() + have, buffer.size() - have);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    have += static_cast<std::size_t>(n);
+  }
+  return std::string_view(buffer.data(), have) == stamp;
+}
+
+// Everything open() does once SQLite has opened the file. `check` runs the
+// quick_check, which reads every page.
+Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::Access access, bool check)
 {
   const bool read_only = access == StateStore::Access::read_only;
   sqlite3_extended_result_codes(db, 1);
@@ -230,7 +286,8 @@ Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::
     return fail(ErrorCode::io, fmt::format("state database '{}': cannot enable foreign keys", path));
   }
 
-  auto problems = query_texts(db, "PRAGMA quick_check", "check the database");
+  auto problems = check ? query_texts(db, "PRAGMA quick_check", "check the database")
+                        : Result<std::vector<std::string>>(std::vector<std::string>{"ok"});
   if (!problems) {
     return fail(problems.error());
   }
@@ -320,7 +377,28 @@ void StateStore::Close::operator()(sqlite3* db) const
 StateStore::StateStore(sqlite3* db) : m_db(db) {}
 StateStore::StateStore(StateStore&&) noexcept = default;
 StateStore& StateStore::operator=(StateStore&&) noexcept = default;
-StateStore::~StateStore() = default;
+
+StateStore::~StateStore()
+{
+  if (!m_db || m_record_files_of.empty()) {
+    return;
+  }
+  m_db.reset(); // the last connection checkpoints its log here
+  // Recorded only when the files changed while this connection was open,
+  // so that a connection that only read leaves the state directory as it
+  // found it. Best effort: a record not written, torn or stale only costs
+  // the next open its quick_check. Written in place (no temporary file to
+  // leave behind) and not synced, for the same reason.
+  const std::string stamp = files_stamp(m_record_files_of);
+  if (stamp == m_files_at_open) {
+    return;
+  }
+  util::UniqueFd fd(
+      ::open(checked_file(m_record_files_of).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
+  if (fd.valid() && ::pwrite(fd.get(), stamp.data(), stamp.size(), 0) == static_cast<ssize_t>(stamp.size())) {
+    (void)::ftruncate(fd.get(), static_cast<off_t>(stamp.size()));
+  }
+}
 
 Result<StateStore> StateStore::open(const std::filesystem::path& path, Create create, Access access)
 {
@@ -339,6 +417,9 @@ Result<StateStore> StateStore::open(const std::filesystem::path& path, Create cr
     }
   }
 
+  // Taken before SQLite opens anything: the files as the last connection left them.
+  const std::string stamp = files_stamp(shown);
+  const bool check = !unchanged_since_checked(shown, stamp);
   int flags = (access == Access::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOFOLLOW;
   if (create == Create::if_missing && access == Access::read_write) {
     flags |= SQLITE_OPEN_CREATE;
@@ -353,8 +434,13 @@ Result<StateStore> StateStore::open(const std::filesystem::path& path, Create cr
     }
     return fail(ErrorCode::io, fmt::format("cannot open state database '{}': {}", shown, message));
   }
-  if (auto r = prepare_database(raw, shown, access); !r) {
+  if (auto r = prepare_database(raw, shown, access, check); !r) {
     return fail(as_given(std::move(r.error()), raw, shown));
+  }
+  store.m_checked_on_open = check;
+  if (access == Access::read_write) {
+    store.m_record_files_of = shown;
+    store.m_files_at_open = stamp;
   }
   return store;
 }

@@ -164,6 +164,14 @@ public:
   // build does not know ("state database '<p>' ..."); with not_found when it
   // is missing and Create::never; with io when it cannot be opened, or when
   // Access::read_only finds a database without its schema.
+  //
+  // The quick_check reads every page, so its cost grows with the history.
+  // It is skipped when the database and its log are exactly as a
+  // read-write connection that had checked them (or skipped so) and
+  // changed them left them when it closed: that connection records their
+  // stat(2) fields (device, inode, size, modification and change times) in
+  // `<path>-checked`. Any other write to either file changes its change
+  // time, so it is checked. A connection that only reads records nothing.
   static Result<StateStore> open(const std::filesystem::path& path, Create create,
                                  Access access = Access::read_write);
 
@@ -262,12 +270,21 @@ public:
   // PRAGMA integrity_check: "ok" or the problems it lists, one per line.
   Result<std::string> integrity_check();
 
+  // Whether open() ran the quick_check (false: the files were unchanged).
+  bool checked_on_open() const { return m_checked_on_open; }
+
 private:
   explicit StateStore(sqlite3* db);
   struct Close {
     void operator()(sqlite3* db) const;
   };
   std::unique_ptr<sqlite3, Close> m_db;
+  bool m_checked_on_open = false;
+  // The database whose files are recorded when this connection closes
+  // (read-write connections only), if they changed since they were as
+  // m_files_at_open says; empty: none.
+  std::string m_record_files_of;
+  std::string m_files_at_open;
 };
 
 } // namespace noodle::store

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 namespace fs = std::filesystem;
@@ -288,6 +289,102 @@ TEST_CASE("store::StateStore::open refuses a database with damaged pages as corr
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out << bytes;
   }
+  auto store = StateStore::open(path, StateStore::Create::never);
+  REQUIRE_FALSE(store);
+  CHECK(store.error().code == ErrorCode::corrupt_state);
+  CHECK_THAT(store.error().message, Catch::Contains("is corrupt"));
+}
+
+TEST_CASE("store::StateStore::open skips its quick_check while the files are as a read-write connection left them",
+          "[store]")
+{
+  TempDir dir;
+  const auto path = dir / "state.db";
+  {
+    auto store = open_store(path);
+    CHECK(store.checked_on_open());
+    REQUIRE(store.record_files("lib", "1.0.0", make_tree(20, "a")));
+  }
+  {
+    auto store = open_store(path, StateStore::Create::never);
+    CHECK_FALSE(store.checked_on_open());
+    REQUIRE(store.record_files("lib", "2.0.0", make_tree(20, "b")));
+  }
+  {
+    // Its own writes and its log's checkpoint at close are recorded too.
+    auto store = open_store(path, StateStore::Create::never);
+    CHECK_FALSE(store.checked_on_open());
+    auto files = store.files("lib", "2.0.0");
+    REQUIRE(files);
+    REQUIRE(*files);
+    CHECK((*files)->size() == 20);
+  }
+  // A connection that only read left the record as it was, and it holds.
+  CHECK_FALSE(open_store(path, StateStore::Create::never).checked_on_open());
+  {
+    // Another program's write: checked again, and again, since a connection
+    // that only reads records nothing.
+    RawDb raw(path);
+    REQUIRE(raw.exec("CREATE TABLE notes (body TEXT)") == SQLITE_OK);
+  }
+  const fs::path record(path.string() + "-checked");
+  struct stat record_before {};
+  REQUIRE(::stat(record.c_str(), &record_before) == 0);
+  const std::string record_text = read_file(record);
+  CHECK(open_store(path, StateStore::Create::never).checked_on_open());
+  struct stat record_read {};
+  REQUIRE(::stat(record.c_str(), &record_read) == 0);
+  CHECK(read_file(record) == record_text);
+  CHECK(record_read.st_mtim.tv_nsec == record_before.st_mtim.tv_nsec);
+  CHECK(record_read.st_mtim.tv_sec == record_before.st_mtim.tv_sec);
+  {
+    auto store = open_store(path, StateStore::Create::never);
+    CHECK(store.checked_on_open());
+    REQUIRE(store.record_files("lib", "3.0.0", make_tree(2, "c")));
+  }
+  CHECK(read_file(record) != record_text);
+  CHECK_FALSE(open_store(path, StateStore::Create::never).checked_on_open());
+  // A damaged record of the files: checked.
+  noodle::test::write_file(fs::path(path.string() + "-checked"), "noodle-upgrade state database files 1\n");
+  {
+    auto store = open_store(path, StateStore::Create::never);
+    CHECK(store.checked_on_open());
+  }
+  // A read-only connection checks but records nothing.
+  {
+    RawDb raw(path);
+    REQUIRE(raw.exec("DROP TABLE notes") == SQLITE_OK);
+  }
+  const std::string recorded = read_file(fs::path(path.string() + "-checked"));
+  {
+    auto store = StateStore::open(path, StateStore::Create::never, StateStore::Access::read_only);
+    REQUIRE(store);
+    CHECK(store->checked_on_open());
+  }
+  CHECK(read_file(fs::path(path.string() + "-checked")) == recorded);
+  CHECK(StateStore::open(path, StateStore::Create::never, StateStore::Access::read_only)->checked_on_open());
+}
+
+TEST_CASE("store::StateStore::open finds pages damaged in place with the modification time set back", "[store]")
+{
+  TempDir dir;
+  const auto path = dir / "state.db";
+  {
+    auto store = open_store(path);
+    REQUIRE(store.record_files("lib", "1.0.0", make_tree(500, "a")));
+  }
+  CHECK_FALSE(open_store(path, StateStore::Create::never).checked_on_open());
+  struct stat before {};
+  REQUIRE(::stat(path.c_str(), &before) == 0);
+  {
+    // Same size, same inode: every page but the first scribbled over.
+    std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+    REQUIRE(before.st_size > 3 * 4096);
+    file.seekp(4096);
+    file << std::string(static_cast<std::size_t>(before.st_size) - 4096, '\x5a');
+  }
+  const struct timespec times[2] = {before.st_atim, before.st_mtim};
+  REQUIRE(::utimensat(AT_FDCWD, path.c_str(), times, 0) == 0);
   auto store = StateStore::open(path, StateStore::Create::never);
   REQUIRE_FALSE(store);
   CHECK(store.error().code == ErrorCode::corrupt_state);
