@@ -11,6 +11,10 @@ to end), of the traffic switch (the activate round trip, `switch_ms`) and of
 the link swap (`swap_ms`), against the 50-200 ms the system's description
 gives for a swap; targets: end to end under 20 ms, switch under 1 ms.
 
+The same series runs again on a root whose state database holds a long
+history (--history audit and event rows, copies of the root's own): every
+command opens that database, so its cost must not grow with the history.
+
 Steering: a gradual rollout with a 10 s step interval is paused in the middle
 of that interval (`pause` reports its `reaction_ms`: the request written to
 the running process's acknowledgment) and then aborted (the time from
@@ -18,13 +22,14 @@ the running process's acknowledgment) and then aborted (the time from
 100 ms each, medians of --steer-runs.
 
 Usage: bench/live/run.py --binary build-rel/noodle-upgrade --runtime build-rel/examples/noodle-demo-runtime
-       [--runs 15] [--json FILE]
+       [--runs 15] [--history 60000] [--json FILE]
 """
 
 import argparse
 import json
 import os
 import shutil
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -45,8 +50,27 @@ def run(cmd, **kw):
     return r.stdout
 
 
-def series(work, binary, runtime, launcher, runs):
-    """One root in `work`, the demo runtime on it, `runs` live upgrades: the figures of each."""
+def add_history(root, rows):
+    """Copies the root's own audit and event rows until each table holds `rows`: the state database
+    of a root with a long history. Returns the database's size in bytes."""
+    db = os.path.join(root, ".noodle-upgrade", "state.db")
+    con = sqlite3.connect(db)
+    try:
+        for table in ("audit", "events"):
+            columns = ", ".join(r[1] for r in con.execute("PRAGMA table_info(%s)" % table) if r[1] != "id")
+            if con.execute("SELECT count(*) FROM %s" % table).fetchone()[0] == 0:
+                sys.exit("the root has no %s rows to copy" % table)
+            while con.execute("SELECT count(*) FROM %s" % table).fetchone()[0] < rows:
+                con.execute("INSERT INTO %s (%s) SELECT %s FROM %s LIMIT 5000" % (table, columns, columns, table))
+            con.commit()
+    finally:
+        con.close()
+    return os.path.getsize(db)
+
+
+def series(work, binary, runtime, launcher, runs, history=0):
+    """One root in `work`, the demo runtime on it, `runs` live upgrades: the figures of each. With
+    `history`, the state database first gets that many audit and event rows (add_history)."""
     shutil.rmtree(work, ignore_errors=True)
     catalog, archives, keyring, root = (os.path.join(work, d) for d in ("catalog", "archives", "keyring", "root"))
     for d in (catalog, archives, keyring):
@@ -54,7 +78,8 @@ def series(work, binary, runtime, launcher, runs):
     key = os.path.join(work, "bench")
     run([binary, "keygen", "--out", key])
     shutil.move(key + ".pub", os.path.join(keyring, "bench.pub"))
-    versions = runs + 1
+    first = 2 if history else 1  # with a history, 1.1.0 is a live upgrade that makes its first events
+    versions = runs + first
     # The sources stay until `work` goes: on ext4, creating files soon after
     # deleting others costs about 1 ms each (bench/README.md, "A note on
     # ext4"), which would be billed to the timed upgrades.
@@ -80,8 +105,13 @@ def series(work, binary, runtime, launcher, runs):
     try:
         if "listening on" not in server.stdout.readline():
             sys.exit("the demo runtime did not start")
+        db_bytes = None
+        if history:
+            run(nu + ["upgrade", NAME, "1.1.0", "--strategy", "immediate"])
+            db_bytes = add_history(root, history)
+            os.sync()  # its writes flushed now, not during the timed runs
         total, switch, swap, rss = [], [], [], []
-        for i in range(1, runs + 1):
+        for i in range(first, versions):
             argv = nu + ["-o", "json", "upgrade", NAME, "1.%d.0" % i, "--strategy", "immediate"]
             if launcher:
                 ms, mb, out = common.measure(launcher, "argv", argv, capture=True)
@@ -99,7 +129,7 @@ def series(work, binary, runtime, launcher, runs):
         server.terminate()
         server.wait()
     shutil.rmtree(work, ignore_errors=True)
-    return total, switch, swap, rss
+    return (total, switch, swap, rss) if not history else (total, db_bytes)
 
 
 def wait_event(path, kind, timeout=60):
@@ -182,6 +212,8 @@ def main():
     ap.add_argument("--runtime", required=True)
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--steer-runs", type=int, default=7, help="rollouts paused and aborted (0: none)")
+    ap.add_argument("--history", type=int, default=60000,
+                    help="audit and event rows of the long-history series (copies of the root's own)")
     ap.add_argument("--peak-rss", help="the peak_rss launcher (default: bench/peak_rss next to the binary, if built)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
@@ -197,6 +229,10 @@ def main():
     if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
         tmpfs_total = series(os.path.join("/dev/shm", "noodle-bench-live-%d" % os.getpid()), binary, runtime, None,
                              args.runs)[0]
+    # The same with a long history: every command opens the state database,
+    # whose quick_check reads every page unless the files are as the last
+    # change left them.
+    history_total, history_bytes = series(WORK + "-history", binary, runtime, None, args.runs, args.history)
     pauses, aborts = steering(WORK + "-steer", binary, runtime, args.steer_runs) if args.steer_runs else ([], [])
     med = statistics.median
     print("live upgrade benchmark: %s, 1 MB in 20 files, immediate strategy, %d runs, medians" % (NAME, args.runs))
@@ -206,6 +242,8 @@ def main():
     if tmpfs_total:
         print("  end to end on tmpfs (/dev/shm):  %8.1f ms   (a memory file system: the tool's own time)"
               % med(tmpfs_total))
+    print("  with a long history:             %8.1f ms   (%d audit and %d event rows, state database %.1f MB)"
+          % (med(history_total), args.history, args.history, history_bytes / 1e6))
     if rss:
         print("  peak RSS of noodle-upgrade:      %8.1f MB" % med(rss))
     if pauses:
@@ -218,6 +256,8 @@ def main():
         "ours": {"wall_ms": total, "median_ms": med(total), "peak_rss_mb": med(rss) if rss else None,
                  "switch_ms": switch, "switch_median_ms": med(switch), "swap_ms": swap, "swap_median_ms": med(swap),
                  "tmpfs_ms": tmpfs_total, "tmpfs_median_ms": med(tmpfs_total) if tmpfs_total else None,
+                 "history_rows": args.history, "history_db_bytes": history_bytes,
+                 "history_ms": history_total, "history_median_ms": med(history_total),
                  "pause_ms": pauses, "pause_median_ms": med(pauses) if pauses else None,
                  "abort_ms": aborts, "abort_median_ms": med(aborts) if aborts else None},
         "peer": {"stated_swap_ms": [50, 200]},
