@@ -435,6 +435,7 @@ struct Speculation {
   {
     RangeMemo memo;
     std::string name; // each cached file's path, as a scan spells it
+    std::string rel_copy;
     try {
       PayloadStream in(head.fd.get(), head.payload_size);
       if (in.view() != real_dir || in.u64() != fingerprint) {
@@ -443,10 +444,13 @@ struct Speculation {
       const std::uint32_t files = in.u32();
       known.reserve(std::min<std::uint64_t>(files, head.payload_size / (4 + 6 * 8)), 0);
       for (std::uint32_t i = 0; i < files; ++i) {
-        // Each view the stream gives is used before the next read from it.
+        // A view the stream gives is dead at the next read from it, which
+        // may move the window: the path is copied before its key is read.
         const std::string_view rel = in.view();
         detail::join_path_into(name, catalog_dir.native(), rel);
-        known.push_back(rel, read_key(in));
+        rel_copy.assign(rel);
+        const FileKey key = read_key(in);
+        known.push_back(rel_copy, key);
         const std::string_view body = in.take(in.u64());
         std::optional<FileLoad> file = decode_body(body, name, memo);
         if (!file) {

@@ -325,6 +325,34 @@ TEST_CASE("catalog cache: other load options or another catalog spelling use ano
   CHECK(use.why_rebuilt == "other load options");
 }
 
+// The cached catalog is built from the cache read through a 512 KiB window,
+// record by record: a file's path, its key, its manifests. A first file of
+// about 300 KB puts the window's first edge among 2,000 small records, and
+// a last one of 600 KB makes the next read fill the whole window again;
+// growing the first file 8 bytes at a time moves the edge across a whole
+// record, so that it falls in a path, in a key and in a body in turn. Each
+// time the cached catalog must be the one used.
+TEST_CASE("catalog cache: the catalog built during the scan is used wherever the cache's read window ends")
+{
+  CacheFixture f;
+  for (int i = 0; i < 2000; ++i) {
+    f.tmp.write(fmt::format("catalog/small/s{:04}.yaml", i), fmt::format("name: s{:04}\nversion: 1.0.0\n", i));
+  }
+  f.tmp.write("catalog/z-last.yaml", "name: last\nversion: 1.0.0\ndescription: " + std::string(600000, 'z') + "\n");
+  CHECK(f.expect_same_as_cold().state == CacheUse::State::rebuilt);
+  for (std::size_t pad = 0; pad <= 200; pad += 8) {
+    CAPTURE(pad);
+    f.tmp.write("catalog/a-first.yaml",
+                "name: first\nversion: 1.0.0\ndescription: " + std::string(300000 + pad, 'p') + "\n");
+    CacheUse updated = f.expect_same_as_cold();
+    CHECK(updated.reread == 1);
+    REQUIRE(fs::file_size(f.cache) > 1200 * 1024);
+    CacheUse warm = f.expect_same_as_cold();
+    CHECK(warm.state == CacheUse::State::fresh);
+    CHECK(warm.built_during_scan);
+  }
+}
+
 // A catalog large enough that the cached catalog is built while the files
 // are scanned (and then used only when every key matches): each change
 // must still give what a cold read gives.
