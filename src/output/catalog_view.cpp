@@ -90,24 +90,23 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
   // Only the form asked for is built: for a large catalog either one costs
   // more than loading it from the cache.
   if (r.json()) {
-    // Built in place, each container sized once: at 100,000 components the
-    // listing is a million JSON values.
+    // Written as text item by item: as one JSON tree, the listing of
+    // 100,000 components held about 230 MB more than its 17 MB of text.
     using json = nlohmann::ordered_json;
-    json list = json::array();
-    auto& items = list.get_ref<json::array_t&>();
-    items.reserve(catalog.component_count() + installed.components.size());
-    const auto add_item = [&items](std::string_view name, json type, std::string_view description, json inst,
-                                   json latest, json versions) {
-      json item = json::object();
+    JsonArray list;
+    list.reserve(192 * (catalog.component_count() + installed.components.size()));
+    json item = json::object();
+    const auto add_item = [&list, &item](std::string_view name, json type, std::string_view description, json inst,
+                                         json latest, json versions) {
       auto& fields = item.get_ref<json::object_t&>();
-      fields.reserve(6); // ordered_map is a vector of pairs: the keys are distinct
+      fields.clear();
       fields.emplace_back("name", name);
       fields.emplace_back("type", std::move(type));
       fields.emplace_back("description", description);
       fields.emplace_back("installed", std::move(inst));
       fields.emplace_back("latest", std::move(latest));
       fields.emplace_back("versions", std::move(versions));
-      items.push_back(std::move(item));
+      list.push(item);
     };
     for (const auto& [name, versions] : catalog.components()) {
       const auto& latest = versions.back();
@@ -129,9 +128,7 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
         add_item(name, nullptr, "", inst.version.to_string(), nullptr, json::array());
       }
     }
-    json body = json::object();
-    body["components"] = std::move(list);
-    return r.success(std::move(body));
+    return r.success(json::object(), "components", std::move(list));
   }
   std::vector<std::array<std::string, 5>> rows;
   rows.push_back({"NAME", "TYPE", "INSTALLED", "LATEST", "VERSIONS"});

@@ -202,6 +202,37 @@ ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
   return code;
 }
 
+void JsonArray::push(const nlohmann::ordered_json& value)
+{
+  if (m_count++ > 0) {
+    m_text += ',';
+  }
+  m_text += dump(value);
+}
+
+ExitCode Reporter::success(nlohmann::ordered_json body, std::string_view key, JsonArray array, ExitCode code)
+{
+  run_before_end();
+  if (json()) {
+    nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", true}};
+    merge_into(j, std::move(body));
+    // j's text with `key` added last, written in pieces: the array is most
+    // of the document and is not copied again.
+    std::string head = dump(j);
+    head.pop_back(); // its closing brace
+    head += ',';
+    head += dump(nlohmann::ordered_json(std::string(key)));
+    head += ':';
+    array.m_text += ']';
+    m_out << head << array.m_text;
+    if (!m_warnings.empty()) {
+      m_out << ",\"diagnostics\":" << dump(m_warnings);
+    }
+    m_out << "}\n";
+  }
+  return code;
+}
+
 ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, ExitCode code)
 {
   run_before_end();

@@ -30,6 +30,21 @@ struct Style {
 // a reader: a removed or renamed field, a changed type or meaning.
 inline constexpr int k_api_version = 1;
 
+// A JSON array made as text one element at a time, by the Reporter's own
+// rules: for a listing too large to hold as one JSON tree (a catalog of
+// 100,000 components lists a million values). Ended by Reporter::success.
+class JsonArray {
+public:
+  void reserve(std::size_t bytes) { m_text.reserve(bytes); }
+  void push(const nlohmann::ordered_json& value);
+  std::size_t size() const { return m_count; }
+
+private:
+  friend class Reporter;
+  std::string m_text = "["; // without its closing bracket
+  std::size_t m_count = 0;
+};
+
 // The one place where results, warnings and errors become bytes. Data goes to
 // `out`, diagnostics to `err`. In JSON mode exactly one object is written to
 // `out` per command (`{"api_version": 1, "ok": true, ...}` or
@@ -70,6 +85,10 @@ public:
 
   // Ends a successful command: JSON mode prints {"ok": true, ...body}.
   ExitCode success(nlohmann::ordered_json body = nlohmann::ordered_json::object(), ExitCode code = ExitCode::ok);
+  // The same with one more member after the body's, `key`: `array` (the
+  // body must not hold `key`). The same bytes as the array put in `body`.
+  ExitCode success(nlohmann::ordered_json body, std::string_view key, JsonArray array,
+                   ExitCode code = ExitCode::ok);
   // Ends a command whose result is a refusal or failure but still carries a
   // body (a plan that is not feasible): {"ok": false, "error": ..., ...body}.
   ExitCode refusal(const Error& error, nlohmann::ordered_json body, ExitCode code);

@@ -8,6 +8,7 @@
 
 #include <set>
 #include <sstream>
+#include <vector>
 
 using noodle::Error;
 using noodle::ErrorCode;
@@ -43,6 +44,45 @@ TEST_CASE("output::Reporter in JSON mode writes one object with api_version and 
   CHECK(out.str() ==
         "{\"api_version\":1,\"ok\":true,\"answer\":42,\"diagnostics\":[{\"message\":\"careful\"}]}\n");
   CHECK(err.str().empty());
+}
+
+TEST_CASE("output::Reporter writes an array made as text with the same bytes as the array in the body")
+{
+  using json = nlohmann::ordered_json;
+  const std::vector<json> items = {{{"name", "a"}, {"versions", {"1.0.0", "2.0.0"}}},
+                                   {{"name", "b\xff\n\"q\""}, {"installed", nullptr}},
+                                   json::array(),
+                                   42};
+  for (bool warned : {false, true}) {
+    for (std::size_t count : {std::size_t{0}, std::size_t{1}, items.size()}) {
+      CAPTURE(warned, count);
+      std::ostringstream tree_out;
+      std::ostringstream text_out;
+      std::ostringstream err;
+      noodle::output::Reporter tree(tree_out, err, {noodle::output::Format::json});
+      noodle::output::Reporter text(text_out, err, {noodle::output::Format::json});
+      if (warned) {
+        tree.warning("careful \xfe");
+        text.warning("careful \xfe");
+      }
+      json body = {{"first", "x"}, {"components", json::array()}};
+      noodle::output::JsonArray array;
+      for (std::size_t i = 0; i < count; ++i) {
+        body["components"].push_back(items[i]);
+        array.push(items[i]);
+      }
+      CHECK(array.size() == count);
+      CHECK(tree.success(body) == ExitCode::ok);
+      CHECK(text.success({{"first", "x"}}, "components", std::move(array)) == ExitCode::ok);
+      CHECK(text_out.str() == tree_out.str());
+      CHECK(nlohmann::json::parse(text_out.str())["components"].size() == count);
+    }
+  }
+  std::ostringstream out;
+  std::ostringstream err;
+  noodle::output::Reporter quiet(out, err, {noodle::output::Format::text});
+  CHECK(quiet.success({}, "components", noodle::output::JsonArray()) == ExitCode::ok);
+  CHECK(out.str().empty());
 }
 
 TEST_CASE("output::Reporter in text mode prints errors with their location and detail lines to stderr")
