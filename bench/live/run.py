@@ -56,6 +56,11 @@ def add_history(root, rows):
     db = os.path.join(root, ".noodle-upgrade", "state.db")
     con = sqlite3.connect(db)
     try:
+        # Through a rollback journal, which holds only the pages changed: in
+        # WAL mode all 30 MB would pass through a log that is then deleted,
+        # and on a file system mounted with `discard` the freed blocks slow
+        # the next runs' fsyncs for seconds.
+        con.execute("PRAGMA journal_mode = DELETE")
         for table in ("audit", "events"):
             columns = ", ".join(r[1] for r in con.execute("PRAGMA table_info(%s)" % table) if r[1] != "id")
             if con.execute("SELECT count(*) FROM %s" % table).fetchone()[0] == 0:
@@ -63,6 +68,7 @@ def add_history(root, rows):
             while con.execute("SELECT count(*) FROM %s" % table).fetchone()[0] < rows:
                 con.execute("INSERT INTO %s (%s) SELECT %s FROM %s LIMIT 5000" % (table, columns, columns, table))
             con.commit()
+        con.execute("PRAGMA journal_mode = WAL")
     finally:
         con.close()
     return os.path.getsize(db)
@@ -78,7 +84,9 @@ def series(work, binary, runtime, launcher, runs, history=0):
     key = os.path.join(work, "bench")
     run([binary, "keygen", "--out", key])
     shutil.move(key + ".pub", os.path.join(keyring, "bench.pub"))
-    first = 2 if history else 1  # with a history, 1.1.0 is a live upgrade that makes its first events
+    # With a history, 1.1.0 is a live upgrade that makes its first events and
+    # 1.2.0 the first after the history is added.
+    first = 3 if history else 1
     versions = runs + first
     # The sources stay until `work` goes: on ext4, creating files soon after
     # deleting others costs about 1 ms each (bench/README.md, "A note on
@@ -110,6 +118,9 @@ def series(work, binary, runtime, launcher, runs, history=0):
             run(nu + ["upgrade", NAME, "1.1.0", "--strategy", "immediate"])
             db_bytes = add_history(root, history)
             os.sync()  # its writes flushed now, not during the timed runs
+            # Not timed: the first open after another program wrote the
+            # database runs its quick_check, once (bench/README.md).
+            run(nu + ["upgrade", NAME, "1.2.0", "--strategy", "immediate"])
         total, switch, swap, rss = [], [], [], []
         for i in range(first, versions):
             argv = nu + ["-o", "json", "upgrade", NAME, "1.%d.0" % i, "--strategy", "immediate"]
