@@ -75,8 +75,9 @@ def add_history(root, rows):
 
 
 def series(work, binary, runtime, launcher, runs, history=0):
-    """One root in `work`, the demo runtime on it, `runs` live upgrades: the figures of each. With
-    `history`, the state database first gets that many audit and event rows (add_history)."""
+    """One root in `work`, the demo runtime on it, `runs` live upgrades: the figures of each, and the
+    state database's size (None without `history`). With `history`, the state database first gets
+    that many audit and event rows (add_history)."""
     shutil.rmtree(work, ignore_errors=True)
     catalog, archives, keyring, root = (os.path.join(work, d) for d in ("catalog", "archives", "keyring", "root"))
     for d in (catalog, archives, keyring):
@@ -140,7 +141,7 @@ def series(work, binary, runtime, launcher, runs, history=0):
         server.terminate()
         server.wait()
     shutil.rmtree(work, ignore_errors=True)
-    return (total, switch, swap, rss) if not history else (total, db_bytes)
+    return total, switch, swap, rss, db_bytes
 
 
 def wait_event(path, kind, timeout=60):
@@ -233,7 +234,7 @@ def main():
     if not os.access(launcher, os.X_OK):
         launcher = None  # no peak RSS then; the wall time is taken here
 
-    total, switch, swap, rss = series(WORK, binary, runtime, launcher, args.runs)
+    total, switch, swap, rss, _ = series(WORK, binary, runtime, launcher, args.runs)
     # The same on a memory file system, where creating a file or directory and
     # fsync cost next to nothing: what is left is the tool's own time.
     tmpfs_total = []
@@ -243,7 +244,7 @@ def main():
     # The same with a long history: every command opens the state database,
     # whose quick_check reads every page unless the files are as the last
     # change left them.
-    history_total, history_bytes = series(WORK + "-history", binary, runtime, None, args.runs, args.history)
+    history_total, _, _, _, history_bytes = series(WORK + "-history", binary, runtime, None, args.runs, args.history)
     pauses, aborts = steering(WORK + "-steer", binary, runtime, args.steer_runs) if args.steer_runs else ([], [])
     med = statistics.median
     print("live upgrade benchmark: %s, 1 MB in 20 files, immediate strategy, %d runs, medians" % (NAME, args.runs))

@@ -94,7 +94,7 @@ ExitCode render_component_list(const manifest::Catalog& catalog, const state::In
     // 100,000 components held about 230 MB more than its 17 MB of text.
     using json = nlohmann::ordered_json;
     JsonArray list;
-    list.reserve(192 * (catalog.component_count() + installed.components.size()));
+    list.reserve(192 * (catalog.component_count() + installed.components.size())); // an item is about 170 bytes
     json item = json::object();
     const auto add_item = [&list, &item](std::string_view name, json type, std::string_view description, json inst,
                                          json latest, json versions) {

@@ -51,6 +51,14 @@ void merge_into(nlohmann::ordered_json& j, nlohmann::ordered_json&& body)
   }
 }
 
+// {"api_version": 1, "ok": ok, ...body}: how every result document starts.
+nlohmann::ordered_json document_start(bool ok, nlohmann::ordered_json&& body)
+{
+  nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", ok}};
+  merge_into(j, std::move(body));
+  return j;
+}
+
 // The one place JSON becomes bytes. Strings that are not UTF-8 (a name on
 // disk, an old database row) have each bad byte replaced by U+FFFD rather
 // than failing the command.
@@ -188,16 +196,20 @@ void Reporter::run_before_end()
   }
 }
 
+void Reporter::write_document(nlohmann::ordered_json& j)
+{
+  if (!m_warnings.empty()) {
+    j["diagnostics"] = m_warnings;
+  }
+  m_out << dump(j) << '\n';
+}
+
 ExitCode Reporter::success(nlohmann::ordered_json body, ExitCode code)
 {
   run_before_end();
   if (json()) {
-    nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", true}};
-    merge_into(j, std::move(body));
-    if (!m_warnings.empty()) {
-      j["diagnostics"] = m_warnings;
-    }
-    m_out << dump(j) << '\n';
+    nlohmann::ordered_json j = document_start(true, std::move(body));
+    write_document(j);
   }
   return code;
 }
@@ -214,8 +226,7 @@ ExitCode Reporter::success(nlohmann::ordered_json body, std::string_view key, Js
 {
   run_before_end();
   if (json()) {
-    nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", true}};
-    merge_into(j, std::move(body));
+    const nlohmann::ordered_json j = document_start(true, std::move(body));
     // j's text with `key` added last, written in pieces: the array is most
     // of the document and is not copied again.
     std::string head = dump(j);
@@ -237,13 +248,9 @@ ExitCode Reporter::refusal(const Error& error, nlohmann::ordered_json body, Exit
 {
   run_before_end();
   if (json()) {
-    nlohmann::ordered_json j = {{"api_version", k_api_version}, {"ok", false}};
-    merge_into(j, std::move(body));
+    nlohmann::ordered_json j = document_start(false, std::move(body));
     j["error"] = error_json(error);
-    if (!m_warnings.empty()) {
-      j["diagnostics"] = m_warnings;
-    }
-    m_out << dump(j) << '\n';
+    write_document(j);
     return code;
   }
   m_err << label("error") << ' ';

@@ -251,8 +251,27 @@ bool unchanged_since_checked(const std::string& path, const std::string& stamp)
   return std::string_view(buffer.data(), have) == stamp;
 }
 
-// Everything open() does once SQLite has opened the file. `check` runs the
-// quick_check, which reads every page.
+// PRAGMA quick_check, which reads every page: corrupt_state with the
+// problems it lists.
+Result<void> quick_check(sqlite3* db, const std::string& path)
+{
+  auto problems = query_texts(db, "PRAGMA quick_check", "check the database");
+  if (!problems) {
+    return fail(problems.error());
+  }
+  if (problems->size() != 1 || (*problems)[0] != "ok") {
+    std::string why = problems->empty() ? std::string("quick_check returned nothing") : (*problems)[0];
+    auto e = detail::corrupt_error(path, why);
+    for (std::size_t i = 1; i < problems->size() && i < 10; ++i) {
+      e.details.insert(e.details.end() - 2, (*problems)[i]);
+    }
+    return fail(std::move(e));
+  }
+  return {};
+}
+
+// Everything open() does once SQLite has opened the file; `check`: with
+// the quick_check.
 Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::Access access, bool check)
 {
   const bool read_only = access == StateStore::Access::read_only;
@@ -286,18 +305,10 @@ Result<void> prepare_database(sqlite3* db, const std::string& path, StateStore::
     return fail(ErrorCode::io, fmt::format("state database '{}': cannot enable foreign keys", path));
   }
 
-  auto problems = check ? query_texts(db, "PRAGMA quick_check", "check the database")
-                        : Result<std::vector<std::string>>(std::vector<std::string>{"ok"});
-  if (!problems) {
-    return fail(problems.error());
-  }
-  if (problems->size() != 1 || (*problems)[0] != "ok") {
-    std::string why = problems->empty() ? std::string("quick_check returned nothing") : (*problems)[0];
-    auto e = detail::corrupt_error(path, why);
-    for (std::size_t i = 1; i < problems->size() && i < 10; ++i) {
-      e.details.insert(e.details.end() - 2, (*problems)[i]);
+  if (check) {
+    if (auto sound = quick_check(db, path); !sound) {
+      return sound;
     }
-    return fail(std::move(e));
   }
 
   auto version = query_int(db, "PRAGMA user_version", "read the schema version");
@@ -380,22 +391,22 @@ StateStore& StateStore::operator=(StateStore&&) noexcept = default;
 
 StateStore::~StateStore()
 {
-  if (!m_db || m_record_files_of.empty()) {
+  if (!m_db || m_files_at_open.empty()) {
     return;
   }
+  const std::string path = db_path(m_db.get());
   m_db.reset(); // the last connection checkpoints its log here
   // Recorded only when the files changed while this connection was open,
   // so that a connection that only read leaves the state directory as it
   // found it. Best effort: a record not written, torn or stale only costs
   // the next open its quick_check. Written in place (no temporary file to
   // leave behind) and not synced, for the same reason.
-  const std::string stamp = files_stamp(m_record_files_of);
+  const std::string stamp = files_stamp(path);
   if (stamp == m_files_at_open) {
     return;
   }
-  util::UniqueFd fd(
-      ::open(checked_file(m_record_files_of).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
-  if (fd.valid() && ::pwrite(fd.get(), stamp.data(), stamp.size(), 0) == static_cast<ssize_t>(stamp.size())) {
+  util::UniqueFd fd(::open(checked_file(path).c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600));
+  if (fd.valid() && util::write_all(fd.get(), stamp.data(), stamp.size()) == 0) {
     (void)::ftruncate(fd.get(), static_cast<off_t>(stamp.size()));
   }
 }
@@ -439,7 +450,6 @@ Result<StateStore> StateStore::open(const std::filesystem::path& path, Create cr
   }
   store.m_checked_on_open = check;
   if (access == Access::read_write) {
-    store.m_record_files_of = shown;
     store.m_files_at_open = stamp;
   }
   return store;

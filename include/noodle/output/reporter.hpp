@@ -108,6 +108,8 @@ private:
   nlohmann::ordered_json m_warnings = nlohmann::ordered_json::array();
   std::function<void()> m_before_end;
   void run_before_end();
+  // Writes `j` to `out` with the warnings gathered, as "diagnostics", last.
+  void write_document(nlohmann::ordered_json& j);
 };
 
 } // namespace noodle::output

@@ -280,10 +280,9 @@ private:
   };
   std::unique_ptr<sqlite3, Close> m_db;
   bool m_checked_on_open = false;
-  // The database whose files are recorded when this connection closes
-  // (read-write connections only), if they changed since they were as
-  // m_files_at_open says; empty: none.
-  std::string m_record_files_of;
+  // A read-write connection's stamp of the database's files when it opened
+  // them: when it closes, they are recorded if they changed since. Empty:
+  // nothing is recorded (a read-only connection).
   std::string m_files_at_open;
 };
 

@@ -300,6 +300,7 @@ TEST_CASE("store::StateStore::open skips its quick_check while the files are as 
 {
   TempDir dir;
   const auto path = dir / "state.db";
+  const fs::path record(path.string() + "-checked");
   {
     auto store = open_store(path);
     CHECK(store.checked_on_open());
@@ -327,7 +328,6 @@ TEST_CASE("store::StateStore::open skips its quick_check while the files are as 
     RawDb raw(path);
     REQUIRE(raw.exec("CREATE TABLE notes (body TEXT)") == SQLITE_OK);
   }
-  const fs::path record(path.string() + "-checked");
   struct stat record_before {};
   REQUIRE(::stat(record.c_str(), &record_before) == 0);
   const std::string record_text = read_file(record);
@@ -345,7 +345,7 @@ TEST_CASE("store::StateStore::open skips its quick_check while the files are as 
   CHECK(read_file(record) != record_text);
   CHECK_FALSE(open_store(path, StateStore::Create::never).checked_on_open());
   // A damaged record of the files: checked.
-  noodle::test::write_file(fs::path(path.string() + "-checked"), "noodle-upgrade state database files 1\n");
+  noodle::test::write_file(record, "noodle-upgrade state database files 1\n");
   {
     auto store = open_store(path, StateStore::Create::never);
     CHECK(store.checked_on_open());
@@ -355,13 +355,13 @@ TEST_CASE("store::StateStore::open skips its quick_check while the files are as 
     RawDb raw(path);
     REQUIRE(raw.exec("DROP TABLE notes") == SQLITE_OK);
   }
-  const std::string recorded = read_file(fs::path(path.string() + "-checked"));
+  const std::string recorded = read_file(record);
   {
     auto store = StateStore::open(path, StateStore::Create::never, StateStore::Access::read_only);
     REQUIRE(store);
     CHECK(store->checked_on_open());
   }
-  CHECK(read_file(fs::path(path.string() + "-checked")) == recorded);
+  CHECK(read_file(record) == recorded);
   CHECK(StateStore::open(path, StateStore::Create::never, StateStore::Access::read_only)->checked_on_open());
 }
 
