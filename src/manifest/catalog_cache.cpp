@@ -427,30 +427,33 @@ std::string_view relative_to(const std::filesystem::path& dir, std::string_view 
 struct Speculation {
   LoadResult result;
   bool ok = false;
-  // Each cached file's path relative to the catalog, and its key.
-  ScannedFiles known;
+  // Each cached file's path, as a scan spells it, by its checksum, and its
+  // key: the key is compared whole, and a file found under another name has
+  // a new ctime as well (a rename or a link changes it), so the checksum
+  // only keeps the order honest, at 48 bytes a file instead of the paths.
+  struct KnownFile {
+    std::uint64_t path_sum;
+    FileKey key;
+  };
+  std::vector<KnownFile> known;
 
   void build(const std::filesystem::path& catalog_dir, const std::string& real_dir, std::uint64_t fingerprint,
              CacheHead& head)
   {
     RangeMemo memo;
     std::string name; // each cached file's path, as a scan spells it
-    std::string rel_copy;
     try {
       PayloadStream in(head.fd.get(), head.payload_size);
       if (in.view() != real_dir || in.u64() != fingerprint) {
         return;
       }
       const std::uint32_t files = in.u32();
-      known.reserve(std::min<std::uint64_t>(files, head.payload_size / (4 + 6 * 8)), 0);
+      known.reserve(std::min<std::uint64_t>(files, head.payload_size / (4 + 6 * 8)));
       for (std::uint32_t i = 0; i < files; ++i) {
         // A view the stream gives is dead at the next read from it, which
-        // may move the window: the path is copied before its key is read.
-        const std::string_view rel = in.view();
-        detail::join_path_into(name, catalog_dir.native(), rel);
-        rel_copy.assign(rel);
-        const FileKey key = read_key(in);
-        known.push_back(rel_copy, key);
+        // may move the window: the path is joined before its key is read.
+        detail::join_path_into(name, catalog_dir.native(), in.view());
+        known.push_back(KnownFile{checksum(name), read_key(in)});
         const std::string_view body = in.take(in.u64());
         std::optional<FileLoad> file = decode_body(body, name, memo);
         if (!file) {
@@ -464,14 +467,13 @@ struct Speculation {
     }
   }
 
-  bool matches(const std::filesystem::path& catalog_dir, const ScannedFiles& files) const
+  bool matches(const ScannedFiles& files) const
   {
     if (!ok || files.size() != known.size()) {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (!detail::is_joined_path(files.path(i), catalog_dir.native(), known.path(i))
-          || !(known.stamp(i) == files.stamp(i))) {
+      if (!(known[i].key == files.stamp(i)) || known[i].path_sum != checksum(files.path(i))) {
         return false;
       }
     }
@@ -541,7 +543,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   }
   finish_scan();
   if (guessed) {
-    if (result.diagnostics.empty() && guess.matches(catalog_dir, files)) {
+    if (result.diagnostics.empty() && guess.matches(files)) {
       u.state = CacheUse::State::fresh;
       u.built_during_scan = true;
       return std::move(guess.result);

@@ -110,13 +110,6 @@ std::string join_path(std::string_view dir, std::string_view name)
   return out;
 }
 
-bool is_joined_path(std::string_view path, std::string_view dir, std::string_view name)
-{
-  const std::size_t separator = needs_separator(dir) ? 1 : 0;
-  return path.size() == dir.size() + separator + name.size() && path.substr(0, dir.size()) == dir
-         && (separator == 0 || path[dir.size()] == '/') && path.substr(dir.size() + separator) == name;
-}
-
 namespace {
 
 struct DirEntry {
@@ -245,8 +238,9 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
 
 void ScannedFiles::push_back(std::string_view path, const FileStamp& stamp)
 {
-  m_entries.push_back(Entry{m_paths.size(), path.size(), stamp});
+  m_entries.push_back(Entry{m_paths.size(), stamp});
   m_paths += path;
+  m_paths += '\0';
 }
 
 void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size_t to)

@@ -48,11 +48,11 @@ struct FileStamp {
 FileStamp stamp_of(const struct stat& st);
 
 // The regular files scan_catalog found, each with the stamp it was found
-// with (also what a catalog cache says it holds: paths relative to the
-// catalog, with their keys). The paths are kept one after another in one buffer: a large
-// catalog has a path per file, and a string each would cost more than the
-// path (std::filesystem::path, further, splits each into parts as it is
-// made).
+// with. The paths are kept one after another in one buffer, each ended by
+// a NUL (no file name holds one), so that an entry is its start and its
+// stamp: a large catalog has a path per file, and a string each would cost
+// more than the path (std::filesystem::path, further, splits each into
+// parts as it is made).
 class ScannedFiles {
 public:
   std::size_t size() const { return m_entries.size(); }
@@ -60,7 +60,8 @@ public:
   // Valid until the next change to this object.
   std::string_view path(std::size_t i) const
   {
-    return std::string_view(m_paths).substr(m_entries[i].at, m_entries[i].size);
+    const std::size_t end = i + 1 < m_entries.size() ? m_entries[i + 1].at : m_paths.size();
+    return std::string_view(m_paths).substr(m_entries[i].at, end - 1 - m_entries[i].at);
   }
   const FileStamp& stamp(std::size_t i) const { return m_entries[i].stamp; }
 
@@ -73,7 +74,6 @@ public:
 private:
   struct Entry {
     std::size_t at;
-    std::size_t size;
     FileStamp stamp;
   };
   std::string m_paths;
@@ -84,8 +84,6 @@ private:
 // relative `name`, without making a path; into `out`, reusing its memory.
 std::string join_path(std::string_view dir, std::string_view name);
 void join_path_into(std::string& out, std::string_view dir, std::string_view name);
-// Whether `path` is join_path(dir, name), without building it.
-bool is_joined_path(std::string_view path, std::string_view dir, std::string_view name);
 
 // The *.yaml / *.yml regular files under `dir` in sorted path order, dot
 // names skipped; anything else named like a manifest and unreadable
