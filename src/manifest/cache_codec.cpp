@@ -101,8 +101,8 @@ void encode_manifest(Writer& w, const Manifest& m)
   }
   w.u8(m.required_stop ? 1 : 0);
   w.u8(m.hot_swappable ? 1 : 0);
-  w.u32(static_cast<std::uint32_t>(m.compatibility.size()));
-  for (const CompatibilityRule& rule : m.compatibility) {
+  w.u32(static_cast<std::uint32_t>(m.compatibility->size()));
+  for (const CompatibilityRule& rule : *m.compatibility) {
     w.str(rule.component);
     w.u32(static_cast<std::uint32_t>(rule.ranges.size()));
     for (const semver::Range& r : rule.ranges) {
@@ -113,15 +113,15 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.u64(m.resources.memory_mb);
   w.f64(m.resources.cpu_cores);
   w.u64(m.resources.disk_mb);
-  w.u64(m.health_check.timeout_ms);
-  w.u32(m.health_check.retries);
-  w.u32(static_cast<std::uint32_t>(m.health_check.probes.size()));
-  for (const Probe& p : m.health_check.probes) {
+  w.u64(m.health_check->timeout_ms);
+  w.u32(m.health_check->retries);
+  w.u32(static_cast<std::uint32_t>(m.health_check->probes.size()));
+  for (const Probe& p : m.health_check->probes) {
     write_probe(w, p);
   }
-  w.str(m.entry_point);
-  w.str(m.configuration_schema.is_null() ? std::string() : m.configuration_schema.dump());
-  w.str(m.metadata.is_null() ? std::string() : m.metadata.dump());
+  w.str(*m.entry_point);
+  w.str(m.configuration_schema->is_null() ? std::string() : m.configuration_schema->dump());
+  w.str(m.metadata->is_null() ? std::string() : m.metadata->dump());
   w.u8(m.archive ? 1 : 0);
   if (m.archive) {
     w.str(m.archive->file.string());
@@ -169,20 +169,33 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
       rule.ranges.push_back(decode_range(r, memo));
     }
     rule.where = r.where(file);
-    m.compatibility.push_back(std::move(rule));
+    m.compatibility.edit().push_back(std::move(rule));
   }
   m.resources.memory_mb = r.u64();
   m.resources.cpu_cores = r.f64();
   m.resources.disk_mb = r.u64();
-  m.health_check.timeout_ms = r.u64();
-  m.health_check.retries = r.u32();
+  // The boxed fields are set only when they differ from their defaults,
+  // as the loader leaves them.
+  HealthCheck health;
+  health.timeout_ms = r.u64();
+  health.retries = r.u32();
   const std::uint32_t probes = r.count(8);
   for (std::uint32_t i = 0; i < probes; ++i) {
-    m.health_check.probes.push_back(read_probe(r, file));
+    health.probes.push_back(read_probe(r, file));
   }
-  m.entry_point = r.str();
-  m.configuration_schema = decode_json(r);
-  m.metadata = decode_json(r);
+  if (const HealthCheck defaults; health.timeout_ms != defaults.timeout_ms || health.retries != defaults.retries
+                                  || !health.probes.empty()) {
+    m.health_check = std::move(health);
+  }
+  if (std::string entry = r.str(); !entry.empty()) {
+    m.entry_point = std::move(entry);
+  }
+  if (nlohmann::json schema = decode_json(r); !schema.is_null()) {
+    m.configuration_schema = std::move(schema);
+  }
+  if (nlohmann::json metadata = decode_json(r); !metadata.is_null()) {
+    m.metadata = std::move(metadata);
+  }
   if (r.u8() != 0) {
     ArchiveRef archive;
     archive.file = r.str();

@@ -140,7 +140,7 @@ public:
         }
       } else if (k == "health_check_endpoint") {
         if (auto s = read_string(v, m_sink, k)) {
-          m.health_check.endpoint = *s;
+          m.health_check.edit().endpoint = *s;
           endpoint_node = &v;
         }
       } else if (k == "location") {
@@ -159,8 +159,8 @@ public:
     }
     if (endpoint_node != nullptr) {
       // The descriptor's health_check_endpoint is one more http probe.
-      if (auto probe = endpoint_probe(*endpoint_node, m_sink, m.health_check.endpoint, probe_defaults(m))) {
-        m.health_check.probes.push_back(std::move(*probe));
+      if (auto probe = endpoint_probe(*endpoint_node, m_sink, m.health_check->endpoint, probe_defaults(m))) {
+        m.health_check.edit().probes.push_back(std::move(*probe));
       }
     }
     if (!have_name) {
@@ -177,7 +177,7 @@ public:
                         join_field("dependencies", d.name));
         }
       }
-      for (const CompatibilityRule& r : m.compatibility) {
+      for (const CompatibilityRule& r : *m.compatibility) {
         if (r.component == m.name) {
           m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
                         "a component cannot have a compatibility rule on itself", r.where.line, r.where.column,
@@ -342,7 +342,7 @@ private:
       }
       if (ok) {
         note(m, entry_field, *e.key_node);
-        m.compatibility.push_back(std::move(rule));
+        m.compatibility.edit().push_back(std::move(rule));
       }
     }
   }
@@ -388,12 +388,12 @@ private:
       std::string f = join_field(field, e.key);
       if (e.key == "timeout_ms") {
         if (auto n = read_unsigned(*e.value, m_sink, f, Sign::positive)) {
-          m.health_check.timeout_ms = *n;
+          m.health_check.edit().timeout_ms = *n;
         }
       } else if (e.key == "retries") {
         // failure_threshold is retries + 1, at most k_probe_max_threshold.
         if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative, k_probe_max_threshold - 1)) {
-          m.health_check.retries = static_cast<std::uint32_t>(*n);
+          m.health_check.edit().retries = static_cast<std::uint32_t>(*n);
         }
       } else if (e.key == "probes") {
         probes = e.value; // read last: timeout_ms and retries are its defaults, wherever they stand
@@ -405,13 +405,14 @@ private:
       std::vector<Probe> read;
       read_probes(*probes, m_sink, join_field(field, "probes"), probe_defaults(m), unknown_severity(), read);
       // Before any endpoint probe, which the document's end adds.
-      m.health_check.probes.insert(m.health_check.probes.begin(), read.begin(), read.end());
+      auto& all = m.health_check.edit().probes;
+      all.insert(all.begin(), read.begin(), read.end());
     }
   }
 
   static ProbeDefaults probe_defaults(const Manifest& m)
   {
-    return ProbeDefaults{m.health_check.timeout_ms, m.health_check.retries + 1};
+    return ProbeDefaults{m.health_check->timeout_ms, m.health_check->retries + 1};
   }
 
   void read_archive(const Node& v, Manifest& m)

@@ -177,7 +177,7 @@ TEST_CASE("archive::verify_archive accepts a signed archive and hands over a pri
   CHECK(v->size == original.size());
   CHECK(v->signature.key_id == rel.key.public_key.id());
   CHECK(v->manifest.name == "jit_compiler");
-  CHECK(v->manifest.entry_point == "bin/jit_compiler");
+  CHECK(*v->manifest.entry_point == "bin/jit_compiler");
   CHECK(v->private_copy.parent_path() == rel.staging);
   CHECK(mode_of(rel.staging) == 0700);
   CHECK(mode_of(v->private_copy) == 0400);

@@ -37,7 +37,7 @@ std::string rendered(const LoadResult& r)
       for (const auto& u : m.upgrade_from) {
         s << "  upgrade_from " << u.raw() << "\n";
       }
-      for (const auto& c : m.compatibility) {
+      for (const auto& c : *m.compatibility) {
         s << "  compat " << c.component << " at " << where(c.where);
         for (const auto& range : c.ranges) {
           s << " " << range.raw();
@@ -45,9 +45,9 @@ std::string rendered(const LoadResult& r)
         s << "\n";
       }
       s << "  stop " << m.required_stop << " hot " << m.hot_swappable << " mem " << m.resources.memory_mb << " cpu "
-        << m.resources.cpu_cores << " disk " << m.resources.disk_mb << " health " << m.health_check.timeout_ms << "/"
-        << m.health_check.retries << " entry '" << m.entry_point << "'\n";
-      s << "  schema " << m.configuration_schema.dump() << " metadata " << m.metadata.dump() << "\n";
+        << m.resources.cpu_cores << " disk " << m.resources.disk_mb << " health " << m.health_check->timeout_ms << "/"
+        << m.health_check->retries << " entry '" << *m.entry_point << "'\n";
+      s << "  schema " << m.configuration_schema->dump() << " metadata " << m.metadata->dump() << "\n";
       if (m.archive) {
         s << "  archive " << m.archive->file.string() << " " << m.archive->sha256 << " " << m.archive->size << "\n";
       }
