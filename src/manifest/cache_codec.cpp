@@ -115,11 +115,13 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.u64(m.resources.disk_mb);
   w.u64(m.health_check->timeout_ms);
   w.u32(m.health_check->retries);
+  w.str(m.health_check->endpoint);
   w.u32(static_cast<std::uint32_t>(m.health_check->probes.size()));
   for (const Probe& p : m.health_check->probes) {
     write_probe(w, p);
   }
   w.str(*m.entry_point);
+  w.str(*m.location);
   w.str(m.configuration_schema->is_null() ? std::string() : m.configuration_schema->dump());
   w.str(m.metadata->is_null() ? std::string() : m.metadata->dump());
   w.u8(m.archive ? 1 : 0);
@@ -179,16 +181,20 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   HealthCheck health;
   health.timeout_ms = r.u64();
   health.retries = r.u32();
+  health.endpoint = r.str();
   const std::uint32_t probes = r.count(8);
   for (std::uint32_t i = 0; i < probes; ++i) {
     health.probes.push_back(read_probe(r, file));
   }
   if (const HealthCheck defaults; health.timeout_ms != defaults.timeout_ms || health.retries != defaults.retries
-                                  || !health.probes.empty()) {
+                                  || !health.endpoint.empty() || !health.probes.empty()) {
     m.health_check = std::move(health);
   }
   if (std::string entry = r.str(); !entry.empty()) {
     m.entry_point = std::move(entry);
+  }
+  if (std::string location = r.str(); !location.empty()) {
+    m.location = std::move(location);
   }
   if (nlohmann::json schema = decode_json(r); !schema.is_null()) {
     m.configuration_schema = std::move(schema);

@@ -39,7 +39,7 @@ using detail::ScannedFiles;
 
 // Bump whenever the layout below, or what a manifest or a diagnostic holds,
 // changes: a cache of another format is rebuilt.
-constexpr std::uint32_t k_format_version = 5;
+constexpr std::uint32_t k_format_version = 6;
 constexpr char k_magic[8] = {'N', 'O', 'O', 'D', 'L', 'E', 'C', 'C'};
 // magic, format version, flags, payload size, payload checksum.
 constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;

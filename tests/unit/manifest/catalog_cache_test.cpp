@@ -46,7 +46,12 @@ std::string rendered(const LoadResult& r)
       }
       s << "  stop " << m.required_stop << " hot " << m.hot_swappable << " mem " << m.resources.memory_mb << " cpu "
         << m.resources.cpu_cores << " disk " << m.resources.disk_mb << " health " << m.health_check->timeout_ms << "/"
-        << m.health_check->retries << " entry '" << *m.entry_point << "'\n";
+        << m.health_check->retries << " endpoint '" << m.health_check->endpoint << "' entry '" << *m.entry_point
+        << "' location '" << *m.location << "'\n";
+      for (const auto& p : m.health_check->probes) {
+        s << "  probe " << p.name << " " << p.url << " " << p.timeout_ms << " " << p.failure_threshold << " at "
+          << where(p.where) << "\n";
+      }
       s << "  schema " << m.configuration_schema->dump() << " metadata " << m.metadata->dump() << "\n";
       if (m.archive) {
         s << "  archive " << m.archive->file.string() << " " << m.archive->sha256 << " " << m.archive->size << "\n";
@@ -78,6 +83,14 @@ struct CacheFixture {
                                       "compatibility:\n  core: [^1.0.0, ^2.0.0]\nunknown_field: 1\n");
     tmp.write("catalog/sub/broken.yaml", "name: broken\nversion: not-a-version\n");
     tmp.write("catalog/tool.yml", "name: tool\nversion: 0.1.0\ndependencies: [core]\nrequired_stop: true\n");
+    // Every field a manifest can hold, so that each is seen to come back from the cache.
+    tmp.write("catalog/sub/full.yaml",
+              "name: full\nversion: 3.1.0\ndescription: every field\ntype: ai_agent\nhot_swappable: true\n"
+              "location: /opt/full\nentry_point: bin/full\nconfiguration_schema: {type: object}\n"
+              "resources: {memory_mb: 8, cpu_cores: 0.5, disk_mb: 2}\n"
+              "health_check:\n  timeout_ms: 700\n  retries: 1\n"
+              "  probes:\n    - {kind: tcp, address: \"127.0.0.1:9\"}\n"
+              "health_check_endpoint: http://127.0.0.1:9/healthz\n");
   }
 
   LoadResult cached(CacheUse* use = nullptr) const { return load_catalog_cached(catalog, options, cache, use); }
@@ -126,7 +139,7 @@ TEST_CASE("catalog cache: a second load reads no file and gives what a cold read
   CacheUse first = f.expect_same_as_cold();
   CHECK(first.state == CacheUse::State::rebuilt);
   CHECK(first.why_rebuilt == "missing");
-  CHECK(first.reread == 4);
+  CHECK(first.reread == 5);
   CHECK(fs::exists(f.cache));
   CacheUse second = f.expect_same_as_cold();
   CHECK(second.state == CacheUse::State::fresh);
