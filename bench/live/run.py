@@ -225,7 +225,8 @@ def main():
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--steer-runs", type=int, default=7, help="rollouts paused and aborted (0: none)")
     ap.add_argument("--history", type=int, default=60000,
-                    help="audit and event rows of the long-history series (copies of the root's own)")
+                    help="audit and event rows of the long-history series (copies of the root's own; "
+                         "0: no such series)")
     ap.add_argument("--peak-rss", help="the peak_rss launcher (default: bench/peak_rss next to the binary, if built)")
     ap.add_argument("--json", metavar="FILE", help="also write the figures to FILE as JSON")
     args = ap.parse_args()
@@ -244,7 +245,10 @@ def main():
     # The same with a long history: every command opens the state database,
     # whose quick_check reads every page unless the files are as the last
     # change left them.
-    history_total, _, _, _, history_bytes = series(WORK + "-history", binary, runtime, None, args.runs, args.history)
+    history_total, history_bytes = [], None
+    if args.history > 0:
+        history_total, _, _, _, history_bytes = series(WORK + "-history", binary, runtime, None, args.runs,
+                                                       args.history)
     pauses, aborts = steering(WORK + "-steer", binary, runtime, args.steer_runs) if args.steer_runs else ([], [])
     med = statistics.median
     print("live upgrade benchmark: %s, 1 MB in 20 files, immediate strategy, %d runs, medians" % (NAME, args.runs))
@@ -254,8 +258,9 @@ def main():
     if tmpfs_total:
         print("  end to end on tmpfs (/dev/shm):  %8.1f ms   (a memory file system: the tool's own time)"
               % med(tmpfs_total))
-    print("  with a long history:             %8.1f ms   (%d audit and %d event rows, state database %.1f MB)"
-          % (med(history_total), args.history, args.history, history_bytes / 1e6))
+    if history_total:
+        print("  with a long history:             %8.1f ms   (%d audit and %d event rows, state database %.1f MB)"
+              % (med(history_total), args.history, args.history, history_bytes / 1e6))
     if rss:
         print("  peak RSS of noodle-upgrade:      %8.1f MB" % med(rss))
     if pauses:
@@ -269,7 +274,7 @@ def main():
                  "switch_ms": switch, "switch_median_ms": med(switch), "swap_ms": swap, "swap_median_ms": med(swap),
                  "tmpfs_ms": tmpfs_total, "tmpfs_median_ms": med(tmpfs_total) if tmpfs_total else None,
                  "history_rows": args.history, "history_db_bytes": history_bytes,
-                 "history_ms": history_total, "history_median_ms": med(history_total),
+                 "history_ms": history_total, "history_median_ms": med(history_total) if history_total else None,
                  "pause_ms": pauses, "pause_median_ms": med(pauses) if pauses else None,
                  "abort_ms": aborts, "abort_median_ms": med(aborts) if aborts else None},
         "peer": {"stated_swap_ms": [50, 200]},
