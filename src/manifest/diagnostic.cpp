@@ -51,7 +51,7 @@ void attach_source_lines(std::vector<Diagnostic>& diagnostics, std::size_t max_f
     if (!d.source_line.empty() || d.where.line == 0 || d.where.file.empty()) {
       continue;
     }
-    const std::string& file = d.where.file;
+    const std::string file = d.where.file.string();
     auto it = files.find(file);
     if (it == files.end()) {
       std::vector<std::string> lines;

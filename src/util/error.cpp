@@ -59,7 +59,7 @@ std::string_view error_code_name(ErrorCode code)
 std::string SourceLocation::to_string() const
 {
   if (line == 0) {
-    return file;
+    return file.string();
   }
   if (column == 0) {
     return fmt::format("{}:{}", file, line);

@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <new>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -13,17 +15,15 @@ namespace noodle::util {
 
 // An immutable string whose copies share one buffer: one pointer wide, and a
 // copy allocates nothing. For a text repeated in many objects kept together,
-// such as the file of every location read from one manifest file. It reads
-// as a const std::string.
+// such as the file of every location read from one manifest file. The count
+// of copies, the length and the text (NUL-ended) are one allocation: a large
+// catalog holds one per manifest file. It reads as a std::string_view.
 class SharedString {
 public:
   SharedString() = default;
-  SharedString(std::string text) // NOLINT(google-explicit-constructor): stands for a std::string
-    : m_block(text.empty() ? nullptr : new Block{std::move(text)})
-  {
-  }
-  SharedString(std::string_view text) : SharedString(std::string(text)) {} // NOLINT(google-explicit-constructor)
-  SharedString(const char* text) : SharedString(std::string(text)) {}      // NOLINT(google-explicit-constructor)
+  SharedString(std::string_view text) : m_block(make(text)) {}           // NOLINT(google-explicit-constructor)
+  SharedString(const std::string& text) : SharedString(std::string_view(text)) {} // NOLINT(google-explicit-constructor)
+  SharedString(const char* text) : SharedString(std::string_view(text)) {} // NOLINT(google-explicit-constructor)
   SharedString(const SharedString& other) noexcept : m_block(other.m_block) { retain(); }
   SharedString(SharedString&& other) noexcept : m_block(other.m_block) { other.m_block = nullptr; }
   SharedString& operator=(const SharedString& other) noexcept
@@ -46,13 +46,13 @@ public:
   }
   ~SharedString() { release(); }
 
-  const std::string& str() const { return m_block != nullptr ? m_block->text : empty_text(); }
-  operator const std::string&() const { return str(); } // NOLINT(google-explicit-constructor)
-  operator std::string_view() const { return str(); }   // NOLINT(google-explicit-constructor)
+  std::string_view str() const { return m_block != nullptr ? std::string_view(text_of(m_block), m_block->size) : ""; }
+  operator std::string_view() const { return str(); } // NOLINT(google-explicit-constructor)
+  std::string string() const { return std::string(str()); }
   bool empty() const { return m_block == nullptr; }
   std::size_t size() const { return str().size(); }
-  const char* c_str() const { return str().c_str(); }
-  const char* data() const { return str().data(); }
+  const char* c_str() const { return m_block != nullptr ? text_of(m_block) : ""; }
+  const char* data() const { return c_str(); }
 
   friend bool operator==(const SharedString& a, const SharedString& b)
   {
@@ -65,15 +65,25 @@ public:
   friend std::ostream& operator<<(std::ostream& out, const SharedString& s) { return out << s.str(); }
 
 private:
+  // Followed in the same allocation by `size` bytes of text and a NUL.
   struct Block {
-    std::string text;
-    std::atomic<std::uint32_t> refs{1};
+    std::atomic<std::uint32_t> refs;
+    std::uint32_t size;
   };
 
-  static const std::string& empty_text()
+  static const char* text_of(const Block* block) { return reinterpret_cast<const char*>(block + 1); }
+
+  static Block* make(std::string_view text)
   {
-    static const std::string empty;
-    return empty;
+    if (text.empty()) {
+      return nullptr;
+    }
+    void* memory = ::operator new(sizeof(Block) + text.size() + 1);
+    Block* block = ::new (memory) Block{{1}, static_cast<std::uint32_t>(text.size())};
+    char* out = reinterpret_cast<char*>(block + 1);
+    std::memcpy(out, text.data(), text.size());
+    out[text.size()] = '\0';
+    return block;
   }
   void retain() const
   {
@@ -84,7 +94,8 @@ private:
   void release()
   {
     if (m_block != nullptr && m_block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      delete m_block;
+      m_block->~Block();
+      ::operator delete(m_block);
     }
     m_block = nullptr;
   }
@@ -98,6 +109,6 @@ template <>
 struct fmt::formatter<noodle::util::SharedString> : fmt::formatter<std::string_view> {
   auto format(const noodle::util::SharedString& s, format_context& ctx) const
   {
-    return fmt::formatter<std::string_view>::format(std::string_view(s.str()), ctx);
+    return fmt::formatter<std::string_view>::format(s.str(), ctx);
   }
 };

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <noodle/util/boxed.hpp>
 #include <noodle/util/boxed_optional.hpp>
 #include <noodle/util/error.hpp>
 #include <noodle/util/shared_string.hpp>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+using noodle::util::Boxed;
 using noodle::util::BoxedOptional;
 using noodle::util::SharedString;
 
@@ -22,8 +24,12 @@ TEST_CASE("SharedString copies share one buffer and read as the string they were
   CHECK(b == std::string("catalog/runtime_core.yaml"));
   CHECK(b.size() == 25);
   CHECK(fmt::format("{}:{}", b, 3) == "catalog/runtime_core.yaml:3");
-  const std::string& as_string = b;
-  CHECK(as_string == "catalog/runtime_core.yaml");
+  const std::string_view as_view = b;
+  CHECK(as_view == "catalog/runtime_core.yaml");
+  CHECK(b.string() == "catalog/runtime_core.yaml");
+  // The text is NUL-ended, for C interfaces.
+  CHECK(std::string(b.c_str()) == "catalog/runtime_core.yaml");
+  CHECK(b.c_str()[b.size()] == '\0');
   // Equal text in separate buffers is equal too.
   CHECK(SharedString("x.yaml") == SharedString(std::string_view("x.yaml")));
   CHECK_FALSE(SharedString("x.yaml") == SharedString("y.yaml"));
@@ -108,4 +114,44 @@ TEST_CASE("BoxedOptional behaves as std::optional with deep copies")
   y = 2;
   CHECK_FALSE(x == y);
   CHECK_FALSE(x == BoxedOptional<int>());
+}
+
+TEST_CASE("Boxed reads as T{} until set, allocates only when set, and copies deeply")
+{
+  struct Settings {
+    int timeout = 5000;
+    std::vector<std::string> names;
+  };
+  Boxed<Settings> box;
+  CHECK_FALSE(box.is_set());
+  CHECK(box->timeout == 5000); // the default, read without making one
+  CHECK(box->names.empty());
+  CHECK_FALSE(box.is_set());
+  CHECK(sizeof(box) == sizeof(void*));
+
+  box.edit().names.push_back("a");
+  REQUIRE(box.is_set());
+  CHECK(box->names == std::vector<std::string>{"a"});
+  CHECK(box->timeout == 5000);
+
+  Boxed<Settings> copy = box;
+  copy.edit().names.push_back("b");
+  CHECK(box->names.size() == 1); // a deep copy: the original is untouched
+  CHECK(copy->names.size() == 2);
+
+  Boxed<Settings> moved = std::move(copy);
+  CHECK(moved->names.size() == 2);
+
+  Boxed<std::string> text;
+  CHECK(text->empty());
+  text = std::string("bin/runtime");
+  CHECK(*text == "bin/runtime");
+  Boxed<std::string> other;
+  CHECK_FALSE(text == other);
+  other = std::string("bin/runtime");
+  CHECK(text == other);
+  // A default-valued box equals an unset one: they read the same.
+  Boxed<std::string> empty_set = std::string();
+  CHECK(empty_set.is_set());
+  CHECK(empty_set == Boxed<std::string>{});
 }
