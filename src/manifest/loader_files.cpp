@@ -238,9 +238,14 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
 
 void ScannedFiles::push_back(std::string_view path, const FileStamp& stamp)
 {
-  m_entries.push_back(Entry{m_paths.size(), stamp});
-  m_paths += path;
-  m_paths += '\0';
+  if (m_parts.empty()) {
+    m_parts.emplace_back();
+  }
+  Part& part = m_parts.back();
+  m_refs.push_back(Ref{static_cast<std::uint32_t>(m_parts.size() - 1), static_cast<std::uint32_t>(part.entries.size())});
+  part.entries.push_back(Entry{part.paths.size(), stamp});
+  part.paths += path;
+  part.paths += '\0';
 }
 
 void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size_t to)
@@ -250,10 +255,23 @@ void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size
   }
 }
 
-void ScannedFiles::reserve(std::size_t files, std::size_t path_bytes)
+void ScannedFiles::append(ScannedFiles&& other)
 {
-  m_entries.reserve(files);
-  m_paths.reserve(path_bytes);
+  if (other.empty()) {
+    return;
+  }
+  if (empty()) {
+    *this = std::move(other);
+    return;
+  }
+  const auto base = static_cast<std::uint32_t>(m_parts.size());
+  m_refs.reserve(m_refs.size() + other.m_refs.size());
+  for (const Ref& r : other.m_refs) {
+    m_refs.push_back(Ref{base + r.part, r.index});
+  }
+  m_parts.insert(m_parts.end(), std::make_move_iterator(other.m_parts.begin()),
+                 std::make_move_iterator(other.m_parts.end()));
+  other = ScannedFiles{};
 }
 
 ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out, bool beside_other_work)
@@ -295,13 +313,6 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
       std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * per_core, subs.size()});
   run_workers(workers, work);
   ScannedFiles files;
-  std::size_t total = top_files.size();
-  std::size_t bytes = top_files.path_bytes();
-  for (const SubScan& sub : subs) {
-    total += sub.files.size();
-    bytes += sub.files.path_bytes();
-  }
-  files.reserve(total, bytes);
   std::size_t files_done = 0;
   std::size_t out_done = 0;
   const auto top_part = [&](std::size_t files_to, std::size_t out_to) {
@@ -313,8 +324,7 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
   };
   for (SubScan& sub : subs) {
     top_part(sub.files_at, sub.out_at);
-    files.append(sub.files, 0, sub.files.size());
-    sub.files = ScannedFiles{}; // freed as it is merged, not held twice
+    files.append(std::move(sub.files));
     out.insert(out.end(), std::make_move_iterator(sub.out.begin()), std::make_move_iterator(sub.out.end()));
     if (!sub.ok) {
       return files;

@@ -48,36 +48,48 @@ struct FileStamp {
 FileStamp stamp_of(const struct stat& st);
 
 // The regular files scan_catalog found, each with the stamp it was found
-// with. The paths are kept one after another in one buffer, each ended by
-// a NUL (no file name holds one), so that an entry is its start and its
+// with. The paths are kept one after another in buffers, each ended by a
+// NUL (no file name holds one), so that an entry is its start and its
 // stamp: a large catalog has a path per file, and a string each would cost
 // more than the path (std::filesystem::path, further, splits each into
-// parts as it is made).
+// parts as it is made). Files scanned apart (a catalog's subdirectories,
+// by several threads) are joined by moving their buffers in, never copied.
 class ScannedFiles {
 public:
-  std::size_t size() const { return m_entries.size(); }
-  bool empty() const { return m_entries.empty(); }
+  std::size_t size() const { return m_refs.size(); }
+  bool empty() const { return m_refs.empty(); }
   // Valid until the next change to this object.
-  std::string_view path(std::size_t i) const
-  {
-    const std::size_t end = i + 1 < m_entries.size() ? m_entries[i + 1].at : m_paths.size();
-    return std::string_view(m_paths).substr(m_entries[i].at, end - 1 - m_entries[i].at);
-  }
-  const FileStamp& stamp(std::size_t i) const { return m_entries[i].stamp; }
+  std::string_view path(std::size_t i) const { return m_parts[m_refs[i].part].path(m_refs[i].index); }
+  const FileStamp& stamp(std::size_t i) const { return m_parts[m_refs[i].part].entries[m_refs[i].index].stamp; }
 
   void push_back(std::string_view path, const FileStamp& stamp);
-  // Appends files [from, to) of `other`.
+  // Appends files [from, to) of `other`, copied.
   void append(const ScannedFiles& other, std::size_t from, std::size_t to);
-  void reserve(std::size_t files, std::size_t path_bytes);
-  std::size_t path_bytes() const { return m_paths.size(); }
+  // Appends every file of `other`, whose buffers are moved in.
+  void append(ScannedFiles&& other);
 
 private:
   struct Entry {
     std::size_t at;
     FileStamp stamp;
   };
-  std::string m_paths;
-  std::vector<Entry> m_entries;
+  struct Part {
+    std::string paths;
+    std::vector<Entry> entries;
+
+    std::string_view path(std::size_t j) const
+    {
+      const std::size_t end = j + 1 < entries.size() ? entries[j + 1].at : paths.size();
+      return std::string_view(paths).substr(entries[j].at, end - 1 - entries[j].at);
+    }
+  };
+  // Where file i is: its part, and its place there.
+  struct Ref {
+    std::uint32_t part;
+    std::uint32_t index;
+  };
+  std::vector<Part> m_parts;
+  std::vector<Ref> m_refs;
 };
 
 // `dir` / `name` as std::filesystem::path's operator/ spells it, for a
