@@ -126,11 +126,11 @@ struct Manifest {
   semver::Version version;
   std::string description;
   ComponentType type = ComponentType::runtime;
+  bool required_stop = false; // beside `type`, where they fill its padding
+  bool hot_swappable = false;
   std::vector<Dependency> dependencies;
   // Versions that may upgrade directly to this one; empty = any lower version.
   std::vector<semver::Range> upgrade_from;
-  bool required_stop = false;
-  bool hot_swappable = false;
   Resources resources;
   // Rare in large catalogs, so each is on the heap when set (util::Boxed):
   // read through ->, changed through edit(). A catalog of 100,000
