@@ -11,7 +11,11 @@ struct ProcessResult {
   int exit_code = -1;
   std::string out;
   std::string err;
-  long max_rss_kb = 0; // the child's peak resident set (getrusage's ru_maxrss)
+  // The child's peak resident set (wait4's ru_maxrss). Linux counts in it
+  // the pages the child had between fork and exec, which are the test
+  // process's own: a bound on it holds only while the test process is small,
+  // as it is when ctest runs each test case in a process of its own.
+  long max_rss_kb = 0;
 };
 
 // Runs the built noodle-upgrade binary with `args`, feeding `input` on stdin,
