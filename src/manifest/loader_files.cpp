@@ -264,14 +264,24 @@ void ScannedFiles::append(ScannedFiles&& other)
     *this = std::move(other);
     return;
   }
+  // No reserve here: called once per subdirectory, an exact reserve would
+  // copy the references made so far each time; doubling copies each about once.
   const auto base = static_cast<std::uint32_t>(m_parts.size());
-  m_refs.reserve(m_refs.size() + other.m_refs.size());
   for (const Ref& r : other.m_refs) {
     m_refs.push_back(Ref{base + r.part, r.index});
   }
   m_parts.insert(m_parts.end(), std::make_move_iterator(other.m_parts.begin()),
                  std::make_move_iterator(other.m_parts.end()));
   other = ScannedFiles{};
+}
+
+void ScannedFiles::shrink_to_fit()
+{
+  for (Part& part : m_parts) {
+    part.paths.shrink_to_fit();
+    part.entries.shrink_to_fit();
+  }
+  m_refs.shrink_to_fit();
 }
 
 ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out, bool beside_other_work)
@@ -300,6 +310,7 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
   const auto work = [&] {
     for (std::size_t i = next.fetch_add(1); i < subs.size(); i = next.fetch_add(1)) {
       subs[i].ok = scan_into(subs[i].fd, subs[i].path, dir, subs[i].files, subs[i].out);
+      subs[i].files.shrink_to_fit(); // all subdirectories are held until they are joined
     }
   };
   // Alone, k_disk_threads_per_core keep a cold disk busy; beside other busy

@@ -67,6 +67,8 @@ public:
   void append(const ScannedFiles& other, std::size_t from, std::size_t to);
   // Appends every file of `other`, whose buffers are moved in.
   void append(ScannedFiles&& other);
+  // Gives back the room kept for more files.
+  void shrink_to_fit();
 
 private:
   struct Entry {
