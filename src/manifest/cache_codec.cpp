@@ -176,8 +176,6 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   m.resources.memory_mb = r.u64();
   m.resources.cpu_cores = r.f64();
   m.resources.disk_mb = r.u64();
-  // The boxed fields are set only when they differ from their defaults,
-  // as the loader leaves them.
   HealthCheck health;
   health.timeout_ms = r.u64();
   health.retries = r.u32();
@@ -186,22 +184,11 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   for (std::uint32_t i = 0; i < probes; ++i) {
     health.probes.push_back(read_probe(r, file));
   }
-  if (const HealthCheck defaults; health.timeout_ms != defaults.timeout_ms || health.retries != defaults.retries
-                                  || !health.endpoint.empty() || !health.probes.empty()) {
-    m.health_check = std::move(health);
-  }
-  if (std::string entry = r.str(); !entry.empty()) {
-    m.entry_point = std::move(entry);
-  }
-  if (std::string location = r.str(); !location.empty()) {
-    m.location = std::move(location);
-  }
-  if (nlohmann::json schema = decode_json(r); !schema.is_null()) {
-    m.configuration_schema = std::move(schema);
-  }
-  if (nlohmann::json metadata = decode_json(r); !metadata.is_null()) {
-    m.metadata = std::move(metadata);
-  }
+  m.health_check.set(std::move(health));
+  m.entry_point.set(r.str());
+  m.location.set(r.str());
+  m.configuration_schema.set(decode_json(r));
+  m.metadata.set(decode_json(r));
   if (r.u8() != 0) {
     ArchiveRef archive;
     archive.file = r.str();

@@ -136,7 +136,7 @@ public:
         read_health_check(v, m);
       } else if (k == "entry_point") {
         if (auto s = read_string(v, m_sink, k)) {
-          m.entry_point = *s;
+          m.entry_point.set(*s);
         }
       } else if (k == "health_check_endpoint") {
         if (auto s = read_string(v, m_sink, k)) {
@@ -145,12 +145,12 @@ public:
         }
       } else if (k == "location") {
         if (auto s = read_string(v, m_sink, k)) {
-          m.location = *s;
+          m.location.set(*s);
         }
       } else if (k == "configuration_schema") {
-        m.configuration_schema = to_json(v, m_sink, k);
+        m.configuration_schema.set(to_json(v, m_sink, k));
       } else if (k == "metadata") {
-        m.metadata = to_json(v, m_sink, k);
+        m.metadata.set(to_json(v, m_sink, k));
       } else if (k == "archive") {
         read_archive(v, m);
       } else {

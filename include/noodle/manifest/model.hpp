@@ -63,6 +63,8 @@ struct HealthCheck {
   // The probes every health gate of a live rollout runs (`probes`, then the
   // endpoint's as one http probe named "health_check_endpoint").
   std::vector<Probe> probes;
+
+  friend bool operator==(const HealthCheck&, const HealthCheck&) = default;
 };
 
 struct ArchiveRef {

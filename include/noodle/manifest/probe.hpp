@@ -38,6 +38,8 @@ struct Probe {
   std::uint32_t success_threshold = 1; // consecutive passes that pass the probe
   std::uint32_t failure_threshold = 3; // consecutive failures that fail it
   SourceLocation where;
+
+  friend bool operator==(const Probe&, const Probe&) = default;
 };
 
 // The probe's target as one text: the URL, the address, or the command

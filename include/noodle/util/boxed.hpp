@@ -34,6 +34,16 @@ public:
 
   const T& operator*() const { return m_value ? *m_value : fallback(); }
   const T* operator->() const { return &**this; }
+  // Holds `value`, on the heap only when it differs from T{}: for a value
+  // read from outside, which is mostly the default.
+  void set(T value)
+  {
+    if (value == T{}) {
+      m_value.reset();
+    } else {
+      m_value = std::make_unique<T>(std::move(value));
+    }
+  }
   // The value, made (as T{}) when none was set.
   T& edit()
   {

@@ -74,6 +74,8 @@ struct SourceLocation {
   bool known() const { return !file.empty(); }
   // "file:line:col", "file:line" or "file", as much as is known.
   std::string to_string() const;
+
+  friend bool operator==(const SourceLocation&, const SourceLocation&) = default;
 };
 
 struct Error {

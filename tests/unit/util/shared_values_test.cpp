@@ -154,4 +154,15 @@ TEST_CASE("Boxed reads as T{} until set, allocates only when set, and copies dee
   Boxed<std::string> empty_set = std::string();
   CHECK(empty_set.is_set());
   CHECK(empty_set == Boxed<std::string>{});
+
+  // set() keeps a box only for a value other than T{}.
+  Boxed<std::string> read;
+  read.set(std::string());
+  CHECK_FALSE(read.is_set());
+  read.set("bin/agent");
+  REQUIRE(read.is_set());
+  CHECK(*read == "bin/agent");
+  read.set(std::string());
+  CHECK_FALSE(read.is_set());
+  CHECK(read->empty());
 }
