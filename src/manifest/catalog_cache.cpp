@@ -54,10 +54,11 @@ constexpr std::int64_t k_scan_ahead_minimum_bytes = 32 * 1024;
 // A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
 // multiplication and a shift. It finds damage, not forgery: the cache is
 // trusted only when its owner is the user who runs the tool. Fed in pieces
-// of any size, it gives what one call over the whole would.
-class Checksum {
+// of any size, it gives what one call over the whole would. Another
+// multiplier and shift give an independent lane (see FileId).
+template <std::uint64_t k_mul, int k_shift> class BasicChecksum {
 public:
-  explicit Checksum(std::uint64_t size) : m_h(0xCBF29CE484222325ULL ^ size) {}
+  explicit BasicChecksum(std::uint64_t size) : m_h(0xCBF29CE484222325ULL ^ size) {}
 
   void update(std::string_view data)
   {
@@ -95,20 +96,20 @@ public:
   }
 
 private:
-  static constexpr std::uint64_t k_mul = 0x9E3779B97F4A7C15ULL;
-
   void mix(const char* bytes)
   {
     std::uint64_t w = 0;
     std::memcpy(&w, bytes, 8);
     m_h = (m_h ^ w) * k_mul;
-    m_h ^= m_h >> 29;
+    m_h ^= m_h >> k_shift;
   }
 
   std::uint64_t m_h;
   char m_word[8] = {};
   std::size_t m_pending = 0;
 };
+
+using Checksum = BasicChecksum<0x9E3779B97F4A7C15ULL, 29>;
 
 std::uint64_t checksum(std::string_view data)
 {
@@ -135,6 +136,31 @@ std::string real_path(const std::filesystem::path& dir)
 // What makes a cached file the same file (see FileStamp): a write within
 // the clock's resolution still moves ctime when anything else does.
 using FileKey = detail::FileStamp;
+
+// A file's path and key in 16 bytes: two independent 64-bit checksums of
+// both. Kept in place of the path and the key (48 bytes and a path) for
+// each file of a cache read while the scan runs; a changed file goes unseen
+// only if both lanes collide at once.
+struct FileId {
+  std::uint64_t a;
+  std::uint64_t b;
+
+  friend bool operator==(const FileId&, const FileId&) = default;
+};
+
+FileId file_id(std::string_view path, const FileKey& key)
+{
+  const std::uint64_t fields[] = {key.size, key.mtime_ns, key.ctime_ns, key.ino, key.dev};
+  const std::string_view key_bytes(reinterpret_cast<const char*>(fields), sizeof fields);
+  const std::uint64_t size = path.size() + sizeof fields;
+  Checksum a(size);
+  BasicChecksum<0xC2B2AE3D27D4EB4FULL, 31> b(size);
+  a.update(path);
+  a.update(key_bytes);
+  b.update(path);
+  b.update(key_bytes);
+  return FileId{a.finish(), b.finish()};
+}
 
 // A key as encode_entry writes it, from a Reader or a PayloadStream.
 template <typename In> FileKey read_key(In& in)
@@ -427,15 +453,10 @@ std::string_view relative_to(const std::filesystem::path& dir, std::string_view 
 struct Speculation {
   LoadResult result;
   bool ok = false;
-  // Each cached file's path, as a scan spells it, by its checksum, and its
-  // key: the key is compared whole, and a file found under another name has
-  // a new ctime as well (a rename or a link changes it), so the checksum
-  // only keeps the order honest, at 48 bytes a file instead of the paths.
-  struct KnownFile {
-    std::uint64_t path_sum;
-    FileKey key;
-  };
-  std::vector<KnownFile> known;
+  // Each cached file's path, as a scan spells it, with its key, as a
+  // FileId: 16 bytes a file where the paths and keys took 48 and more. At
+  // 400,000 files that is 13 MB less at the peak of a warm read.
+  std::vector<FileId> known;
 
   void build(const std::filesystem::path& catalog_dir, const std::string& real_dir, std::uint64_t fingerprint,
              CacheHead& head)
@@ -453,7 +474,7 @@ struct Speculation {
         // A view the stream gives is dead at the next read from it, which
         // may move the window: the path is joined before its key is read.
         detail::join_path_into(name, catalog_dir.native(), in.view());
-        known.push_back(KnownFile{checksum(name), read_key(in)});
+        known.push_back(file_id(name, read_key(in)));
         const std::string_view body = in.take(in.u64());
         std::optional<FileLoad> file = decode_body(body, name, memo);
         if (!file) {
@@ -473,7 +494,7 @@ struct Speculation {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (!(known[i].key == files.stamp(i)) || known[i].path_sum != checksum(files.path(i))) {
+      if (known[i] != file_id(files.path(i), files.stamp(i))) {
         return false;
       }
     }
