@@ -220,22 +220,36 @@ void JsonArray::push(const nlohmann::ordered_json& value)
     m_text += ',';
   }
   m_text += dump(value);
+  if (m_text.size() >= k_piece) {
+    m_out << m_text;
+    m_text.clear();
+  }
 }
 
-ExitCode Reporter::success(nlohmann::ordered_json body, std::string_view key, JsonArray array, ExitCode code)
+void JsonArray::finish()
+{
+  m_text += ']';
+  m_out << m_text;
+  m_text.clear();
+}
+
+ExitCode Reporter::success(nlohmann::ordered_json body, std::string_view key,
+                           const std::function<void(JsonArray&)>& fill, ExitCode code)
 {
   run_before_end();
   if (json()) {
     const nlohmann::ordered_json j = document_start(true, std::move(body));
-    // j's text with `key` added last, written in pieces: the array is most
-    // of the document and is not copied again.
+    // j's text with `key` added last, then the array as it is made: it is
+    // most of the document, and is never held whole.
     std::string head = dump(j);
     head.pop_back(); // its closing brace
     head += ',';
     head += dump(nlohmann::ordered_json(std::string(key)));
     head += ':';
-    array.m_text += ']';
-    m_out << head << array.m_text;
+    m_out << head;
+    JsonArray array(m_out);
+    fill(array);
+    array.finish();
     if (!m_warnings.empty()) {
       m_out << ",\"diagnostics\":" << dump(m_warnings);
     }

@@ -30,18 +30,29 @@ struct Style {
 // a reader: a removed or renamed field, a changed type or meaning.
 inline constexpr int k_api_version = 1;
 
-// A JSON array made as text one element at a time, by the Reporter's own
-// rules: for a listing too large to hold as one JSON tree (a catalog of
-// 100,000 components lists a million values). Ended by Reporter::success.
+// A JSON array written as text one element at a time, by the Reporter's own
+// rules, to the output in pieces as it is made: for a listing too large to
+// hold whole (a catalog of 100,000 components lists a million values, 17 MB
+// of text). Only Reporter::success makes one.
 class JsonArray {
 public:
-  void reserve(std::size_t bytes) { m_text.reserve(bytes); }
+  JsonArray(const JsonArray&) = delete;
+  JsonArray& operator=(const JsonArray&) = delete;
+  ~JsonArray() = default;
+
   void push(const nlohmann::ordered_json& value);
   std::size_t size() const { return m_count; }
 
 private:
   friend class Reporter;
-  std::string m_text = "["; // without its closing bracket
+  explicit JsonArray(std::ostream& out) : m_out(out) { m_text.reserve(k_piece + k_piece / 4); }
+  // Writes what is buffered, then the closing bracket.
+  void finish();
+
+  static constexpr std::size_t k_piece = 64 * 1024; // written once this much is buffered
+
+  std::ostream& m_out;
+  std::string m_text = "[";
   std::size_t m_count = 0;
 };
 
@@ -85,9 +96,11 @@ public:
 
   // Ends a successful command: JSON mode prints {"ok": true, ...body}.
   ExitCode success(nlohmann::ordered_json body = nlohmann::ordered_json::object(), ExitCode code = ExitCode::ok);
-  // The same with one more member after the body's, `key`: `array` (the
-  // body must not hold `key`). The same bytes as the array put in `body`.
-  ExitCode success(nlohmann::ordered_json body, std::string_view key, JsonArray array,
+  // The same with one more member after the body's, `key`: an array whose
+  // items `fill` pushes (the body must not hold `key`), written as they
+  // come. The same bytes as the array put in `body`. In text mode `fill` is
+  // not called.
+  ExitCode success(nlohmann::ordered_json body, std::string_view key, const std::function<void(JsonArray&)>& fill,
                    ExitCode code = ExitCode::ok);
   // Ends a command whose result is a refusal or failure but still carries a
   // body (a plan that is not feasible): {"ok": false, "error": ..., ...body}.

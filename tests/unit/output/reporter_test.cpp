@@ -66,14 +66,20 @@ TEST_CASE("output::Reporter writes an array made as text with the same bytes as 
         text.warning("careful \xfe");
       }
       json body = {{"first", "x"}, {"components", json::array()}};
-      noodle::output::JsonArray array;
       for (std::size_t i = 0; i < count; ++i) {
         body["components"].push_back(items[i]);
-        array.push(items[i]);
       }
-      CHECK(array.size() == count);
       CHECK(tree.success(body) == ExitCode::ok);
-      CHECK(text.success({{"first", "x"}}, "components", std::move(array)) == ExitCode::ok);
+      std::size_t pushed = 0;
+      CHECK(text.success({{"first", "x"}}, "components",
+                         [&](noodle::output::JsonArray& array) {
+                           for (std::size_t i = 0; i < count; ++i) {
+                             array.push(items[i]);
+                           }
+                           pushed = array.size();
+                         })
+            == ExitCode::ok);
+      CHECK(pushed == count);
       CHECK(text_out.str() == tree_out.str());
       CHECK(nlohmann::json::parse(text_out.str())["components"].size() == count);
     }
@@ -81,8 +87,39 @@ TEST_CASE("output::Reporter writes an array made as text with the same bytes as 
   std::ostringstream out;
   std::ostringstream err;
   noodle::output::Reporter quiet(out, err, {noodle::output::Format::text});
-  CHECK(quiet.success({}, "components", noodle::output::JsonArray()) == ExitCode::ok);
+  bool filled = false;
+  CHECK(quiet.success({}, "components", [&filled](noodle::output::JsonArray&) { filled = true; }) == ExitCode::ok);
+  CHECK_FALSE(filled);
   CHECK(out.str().empty());
+}
+
+TEST_CASE("output::Reporter writes a long array in pieces as it is made, the same bytes as one tree")
+{
+  using json = nlohmann::ordered_json;
+  // Far more than one piece (64 KiB) of text, so that the array reaches the
+  // output before it ends.
+  std::vector<json> items;
+  for (int i = 0; i < 20000; ++i) {
+    items.push_back(json{{"name", "component-" + std::to_string(i)}, {"n", i}});
+  }
+  std::ostringstream tree_out;
+  std::ostringstream piece_out;
+  std::ostringstream err;
+  noodle::output::Reporter tree(tree_out, err, {noodle::output::Format::json});
+  noodle::output::Reporter pieces(piece_out, err, {noodle::output::Format::json});
+  CHECK(tree.success({{"first", "x"}, {"components", items}}) == ExitCode::ok);
+  std::size_t written_before_end = 0;
+  CHECK(pieces.success({{"first", "x"}}, "components",
+                       [&](noodle::output::JsonArray& array) {
+                         for (const auto& item : items) {
+                           array.push(item);
+                         }
+                         written_before_end = piece_out.str().size();
+                       })
+        == ExitCode::ok);
+  CHECK(written_before_end > 64 * 1024);
+  CHECK(written_before_end < piece_out.str().size());
+  CHECK(piece_out.str() == tree_out.str());
 }
 
 TEST_CASE("output::Reporter in text mode prints errors with their location and detail lines to stderr")
