@@ -40,7 +40,7 @@ std::optional<semver::Version> check_version(std::string_view text)
   auto again = semver::Version::parse(canonical);
   NOODLE_FUZZ_CHECK(again.has_value());
   NOODLE_FUZZ_CHECK(*again == *v);
-  NOODLE_FUZZ_CHECK(again->build == v->build);
+  NOODLE_FUZZ_CHECK(again->build() == v->build());
   NOODLE_FUZZ_CHECK(again->to_string() == canonical);
   NOODLE_FUZZ_CHECK(semver::compare(*v, *again) == 0 && semver::compare_build(*v, *again) == 0);
   std::string appended;

@@ -86,10 +86,10 @@ constexpr std::size_t k_number_room = 20;
 inline std::size_t identifiers_room(const semver::Version& v)
 {
   std::size_t n = 0;
-  for (const auto& id : v.prerelease) {
+  for (const auto& id : v.prerelease()) {
     n += id.text.size() + 1 + k_number_room;
   }
-  for (const auto& b : v.build) {
+  for (const auto& b : v.build()) {
     n += b.size() + 1;
   }
   return n;
@@ -100,7 +100,7 @@ enum class NumericText { as_written, canonical };
 // Room put_version() needs.
 inline std::size_t version_room(const semver::Version& v)
 {
-  return 3 * k_number_room + 2 + (v.prerelease.empty() && v.build.empty() ? 0 : identifiers_room(v));
+  return 3 * k_number_room + 2 + (v.prerelease().empty() && v.build().empty() ? 0 : identifiers_room(v));
 }
 
 // NumericText::canonical is Version::to_string() (a numeric identifier with
@@ -113,18 +113,18 @@ inline void put_version(TextBuffer& out, const semver::Version& v, NumericText n
   out.put_number(v.minor);
   out.put('.');
   out.put_number(v.patch);
-  for (std::size_t i = 0; i < v.prerelease.size(); ++i) {
+  for (std::size_t i = 0; i < v.prerelease().size(); ++i) {
     out.put(i == 0 ? '-' : '.');
-    const auto& id = v.prerelease[i];
+    const auto& id = v.prerelease()[i];
     if (numeric == NumericText::canonical && id.text.empty() && id.numeric) {
       out.put_number(id.number);
     } else {
       out.put(id.text);
     }
   }
-  for (std::size_t i = 0; i < v.build.size(); ++i) {
+  for (std::size_t i = 0; i < v.build().size(); ++i) {
     out.put(i == 0 ? '+' : '.');
-    out.put(v.build[i]);
+    out.put(v.build()[i]);
   }
 }
 

@@ -418,7 +418,7 @@ template <typename Slot, typename KeyOf> void reserve_one(std::vector<Slot>& slo
 ReleaseKey release_key(const semver::Version& version)
 {
   constexpr std::uint64_t k_limit = std::uint64_t{1} << 21;
-  if (!version.prerelease.empty() || version.major >= k_limit || version.minor >= k_limit
+  if (!version.prerelease().empty() || version.major >= k_limit || version.minor >= k_limit
       || version.patch >= k_limit) {
     return k_no_release_key;
   }

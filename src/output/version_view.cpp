@@ -40,15 +40,15 @@ ExitCode render_version(const semver::Version& v, Reporter& r)
   if (!r.json()) {
     std::string text = format_text("version:    {}\nmajor:      {}\nminor:      {}\npatch:      {}\n", v.to_string(),
                                    v.major, v.minor, v.patch);
-    text += format_text("prerelease: {}\nbuild:      {}\n", dotted(v.prerelease), fmt::join(v.build, "."));
+    text += format_text("prerelease: {}\nbuild:      {}\n", dotted(v.prerelease()), fmt::join(v.build(), "."));
     r.text(text);
   }
   return r.success({{"version", v.to_string()},
                     {"major", v.major},
                     {"minor", v.minor},
                     {"patch", v.patch},
-                    {"prerelease", identifiers_json(v.prerelease)},
-                    {"build", v.build}});
+                    {"prerelease", identifiers_json(v.prerelease())},
+                    {"build", v.build()}});
 }
 
 ExitCode render_compare(const semver::Version& a, const semver::Version& b, int result, Reporter& r)

@@ -12,20 +12,20 @@ using detail::compare_build_identifier;
 
 int compare_build(const Version& a, const Version& b)
 {
-  const std::size_t n = std::min(a.build.size(), b.build.size());
+  const std::size_t n = std::min(a.build().size(), b.build().size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (a.build[i] == b.build[i]) {
+    if (a.build()[i] == b.build()[i]) {
       continue;
     }
     // As npm: the first differing identifier decides, even when it compares
     // equal ("001" against "1").
-    return compare_build_identifier(a.build[i], b.build[i]);
+    return compare_build_identifier(a.build()[i], b.build()[i]);
   }
-  if (a.build.size() == b.build.size()) {
+  if (a.build().size() == b.build().size()) {
     return 0;
   }
   // As npm: fewer identifiers sort first, so no build metadata sorts first.
-  return a.build.size() < b.build.size() ? -1 : 1;
+  return a.build().size() < b.build().size() ? -1 : 1;
 }
 
 namespace {
@@ -34,19 +34,19 @@ namespace {
 // equal as numbers ("001", "1") do not stop the comparison.
 int compare_build_for_sort(const Version& a, const Version& b)
 {
-  const std::size_t n = std::min(a.build.size(), b.build.size());
+  const std::size_t n = std::min(a.build().size(), b.build().size());
   for (std::size_t i = 0; i < n; ++i) {
-    if (a.build[i] == b.build[i]) {
+    if (a.build()[i] == b.build()[i]) {
       continue;
     }
-    if (const int c = compare_build_identifier(a.build[i], b.build[i]); c != 0) {
+    if (const int c = compare_build_identifier(a.build()[i], b.build()[i]); c != 0) {
       return c;
     }
   }
-  if (a.build.size() == b.build.size()) {
+  if (a.build().size() == b.build().size()) {
     return 0;
   }
-  return a.build.size() < b.build.size() ? -1 : 1;
+  return a.build().size() < b.build().size() ? -1 : 1;
 }
 
 } // namespace
@@ -145,8 +145,8 @@ void sort(std::vector<Version>& versions)
   for (std::size_t i = 0; i < versions.size(); ++i) {
     const auto& v = versions[i];
     std::uint8_t flags = 0;
-    if (v.prerelease.empty()) {
-      flags = v.build.empty() ? (k_release | k_plain) : k_release;
+    if (v.prerelease().empty()) {
+      flags = v.build().empty() ? (k_release | k_plain) : k_release;
     }
     // Shifts by 64 are undefined; a zero-width field only ever holds 0.
     const std::uint64_t tuple = (minor_bits + patch_bits < 64 ? v.major << (minor_bits + patch_bits) : 0) |

@@ -96,22 +96,23 @@ std::string dotted(const std::vector<Identifier>& ids)
 Result<void> bump_pre(Version& v, const Increment& how, const std::vector<Identifier>& preid)
 {
   const std::uint64_t base = how.base == IdentifierBase::one ? 1 : 0;
-  if (v.prerelease.empty()) {
-    v.prerelease = {number_identifier(base)};
+  std::vector<Identifier> pre = v.prerelease();
+  if (pre.empty()) {
+    pre = {number_identifier(base)};
   } else {
     bool counted = false;
-    for (auto i = v.prerelease.size(); i-- > 0;) {
-      if (is_js_number(v.prerelease[i])) {
-        v.prerelease[i] = number_identifier(v.prerelease[i].number + 1);
+    for (auto i = pre.size(); i-- > 0;) {
+      if (is_js_number(pre[i])) {
+        pre[i] = number_identifier(pre[i].number + 1);
         counted = true;
         break;
       }
     }
     if (!counted) {
-      if (how.preid && *how.preid == dotted(v.prerelease) && how.base == IdentifierBase::none) {
+      if (how.preid && *how.preid == dotted(pre) && how.base == IdentifierBase::none) {
         return fail(ErrorCode::usage, fmt::format("identifier '{}' is already the prerelease", *how.preid));
       }
-      v.prerelease.push_back(number_identifier(base));
+      pre.push_back(number_identifier(base));
     }
   }
   if (how.preid && !how.preid->empty()) {
@@ -119,16 +120,17 @@ Result<void> bump_pre(Version& v, const Increment& how, const std::vector<Identi
     if (how.base != IdentifierBase::none) {
       fresh.push_back(number_identifier(base));
     }
-    if (starts_with(v.prerelease, preid)) {
+    if (starts_with(pre, preid)) {
       // Keep the counter that follows the identifier, when there is one.
-      const bool has_counter = v.prerelease.size() > preid.size() && v.prerelease[preid.size()].numeric;
+      const bool has_counter = pre.size() > preid.size() && pre[preid.size()].numeric;
       if (!has_counter) {
-        v.prerelease = std::move(fresh);
+        pre = std::move(fresh);
       }
     } else {
-      v.prerelease = std::move(fresh);
+      pre = std::move(fresh);
     }
   }
+  v.set_prerelease(std::move(pre));
   return {};
 }
 
@@ -157,7 +159,7 @@ const char* release_name(Release r)
 Result<Version> increment(const Version& from, const Increment& how, const Options& options)
 {
   Version v = from;
-  v.build.clear();
+  v.set_build({});
   std::vector<Identifier> preid;
   const bool pre = how.release == Release::premajor || how.release == Release::preminor ||
                    how.release == Release::prepatch || how.release == Release::prerelease;
@@ -175,51 +177,51 @@ Result<Version> increment(const Version& from, const Increment& how, const Optio
   }
   switch (how.release) {
   case Release::premajor:
-    v.prerelease.clear();
+    v.set_prerelease({});
     v.patch = 0;
     v.minor = 0;
     ++v.major;
     break;
   case Release::preminor:
-    v.prerelease.clear();
+    v.set_prerelease({});
     v.patch = 0;
     ++v.minor;
     break;
   case Release::prepatch:
-    v.prerelease.clear();
+    v.set_prerelease({});
     ++v.patch;
     break;
   case Release::prerelease:
-    if (v.prerelease.empty()) {
+    if (v.prerelease().empty()) {
       ++v.patch;
     }
     break;
   case Release::release:
-    if (v.prerelease.empty()) {
+    if (v.prerelease().empty()) {
       return fail(ErrorCode::invalid_version, fmt::format("version '{}' is not a prerelease", from.to_string()));
     }
-    v.prerelease.clear();
+    v.set_prerelease({});
     return v;
   case Release::major:
-    if (v.minor != 0 || v.patch != 0 || v.prerelease.empty()) {
+    if (v.minor != 0 || v.patch != 0 || v.prerelease().empty()) {
       ++v.major;
     }
     v.minor = 0;
     v.patch = 0;
-    v.prerelease.clear();
+    v.set_prerelease({});
     return v;
   case Release::minor:
-    if (v.patch != 0 || v.prerelease.empty()) {
+    if (v.patch != 0 || v.prerelease().empty()) {
       ++v.minor;
     }
     v.patch = 0;
-    v.prerelease.clear();
+    v.set_prerelease({});
     return v;
   case Release::patch:
-    if (v.prerelease.empty()) {
+    if (v.prerelease().empty()) {
       ++v.patch;
     }
-    v.prerelease.clear();
+    v.set_prerelease({});
     return v;
   }
   if (auto r = bump_pre(v, how, preid); !r) {

@@ -409,7 +409,7 @@ bool is_null_set(const Comparator& c)
 {
   const auto& v = c.version;
   return !c.any_version && c.op == Op::lt && v.major == 0 && v.minor == 0 && v.patch == 0 &&
-         v.prerelease.size() == 1 && v.prerelease[0].numeric && v.prerelease[0].number == 0;
+         v.prerelease().size() == 1 && v.prerelease()[0].numeric && v.prerelease()[0].number == 0;
 }
 
 bool is_any(const std::vector<Comparator>& set)

@@ -45,8 +45,8 @@ bool below_zero(const Comparator& c)
 // npm's "<0.0.0-0", the null set.
 bool null_set(const Comparator& c)
 {
-  return below_zero(c) && c.version.prerelease.size() == 1 && c.version.prerelease[0].numeric &&
-         c.version.prerelease[0].number == 0 && c.version.prerelease[0].text == "0";
+  return below_zero(c) && c.version.prerelease().size() == 1 && c.version.prerelease()[0].numeric &&
+         c.version.prerelease()[0].number == 0 && c.version.prerelease()[0].text == "0";
 }
 
 // npm's Comparator.intersects.
@@ -186,7 +186,7 @@ std::optional<Version> min_version(const Range& range)
   Identifier id;
   id.numeric = true;
   id.text = "0";
-  zero_pre.prerelease.push_back(id);
+  zero_pre.set_prerelease({id});
   if (range.satisfies(zero_pre)) {
     return zero_pre;
   }
@@ -202,12 +202,14 @@ std::optional<Version> min_version(const Range& range)
         continue;
       }
       Version v = c.version;
-      v.build.clear();
+      v.set_build({});
       if (c.op == Op::gt) {
-        if (v.prerelease.empty()) {
+        if (v.prerelease().empty()) {
           ++v.patch;
         } else {
-          v.prerelease.push_back(id);
+          auto pre = v.prerelease();
+          pre.push_back(id);
+          v.set_prerelease(std::move(pre));
         }
       } else if (c.op != Op::ge && c.op != Op::eq) {
         continue;

@@ -98,12 +98,26 @@ bool scan_identifiers(std::string_view s, std::size_t& pos, const char* what, ch
 
 // An optional build ("+" identifiers), then the end of the text: what
 // follows the prerelease in the strict and the loose pattern alike.
-bool scan_build_to_end(std::string_view s, std::size_t pos, Version& out, std::string& why)
+// What a scan found after PATCH. With `keep`, the identifiers themselves;
+// else only whether there were any (a list of versions keeps the text).
+template <bool keep> struct Tail {
+  std::vector<Identifier> prerelease;
+  std::vector<std::string> build;
+  bool has_prerelease = false;
+  bool has_build = false;
+};
+
+// The identifiers are given to `out` only when all is well.
+template <bool keep>
+bool scan_build_to_end(std::string_view s, std::size_t pos, Version& out, Tail<keep>& tail, std::string& why)
 {
   if (pos < s.size() && s[pos] == '+') {
     ++pos;
     const bool ok = scan_identifiers(s, pos, "build", '\0', why, [&](std::string_view id) {
-      out.build.emplace_back(id);
+      if constexpr (keep) {
+        tail.build.emplace_back(id);
+      }
+      tail.has_build = true;
       return true;
     });
     if (!ok) {
@@ -114,21 +128,22 @@ bool scan_build_to_end(std::string_view s, std::size_t pos, Version& out, std::s
     why = fmt::format("unexpected character {} after patch", quote_char(s, pos));
     return false;
   }
+  if constexpr (keep) {
+    if (tail.has_prerelease || tail.has_build) {
+      out.set_identifiers(std::move(tail.prerelease), std::move(tail.build));
+    }
+  }
   return true;
 }
 
-} // namespace
-
-namespace detail {
-
-bool scan_version(std::string_view text, Version& out, std::string& why)
+template <bool keep> bool scan_strict(std::string_view text, Version& out, Tail<keep>& tail, std::string& why)
 {
   // npm measures the untrimmed input; a byte count bounds the UTF-16 count.
-  if (text.size() > k_max_version_length && utf16_length(text) > k_max_version_length) {
+  if (text.size() > k_max_version_length && detail::utf16_length(text) > k_max_version_length) {
     why = fmt::format("longer than {} characters", k_max_version_length);
     return false;
   }
-  const auto s = js_trim(text);
+  const auto s = detail::js_trim(text);
   if (s.empty()) {
     why = "empty version";
     return false;
@@ -159,43 +174,61 @@ bool scan_version(std::string_view text, Version& out, std::string& why)
       return false;
     }
   }
-  out.prerelease.clear();
-  out.build.clear();
+  out.set_identifiers({}, {});
   if (pos < s.size() && s[pos] == '-') {
     ++pos;
     const bool ok = scan_identifiers(s, pos, "prerelease", '+', why, [&](std::string_view id) {
-      Identifier ident;
-      ident.numeric = true;
-      for (char c : id) {
-        if (!is_digit(c)) {
-          ident.numeric = false;
-          break;
-        }
+      const bool numeric = std::all_of(id.begin(), id.end(), is_digit);
+      if (numeric && id.size() > 1 && id[0] == '0') {
+        why = fmt::format("leading zero in numeric prerelease identifier '{}'", id);
+        return false;
       }
-      if (ident.numeric) {
-        if (id.size() > 1 && id[0] == '0') {
-          why = fmt::format("leading zero in numeric prerelease identifier '{}'", id);
-          return false;
+      if constexpr (keep) {
+        Identifier ident;
+        ident.numeric = numeric;
+        if (numeric) {
+          ident.number = digits_value(id);
         }
-        ident.number = digits_value(id);
+        ident.text.assign(id);
+        tail.prerelease.push_back(std::move(ident));
       }
-      ident.text.assign(id);
-      out.prerelease.push_back(std::move(ident));
+      tail.has_prerelease = true;
       return true;
     });
     if (!ok) {
       return false;
     }
   }
-  return scan_build_to_end(s, pos, out, why);
+  return scan_build_to_end(s, pos, out, tail, why);
+}
+
+} // namespace
+
+namespace detail {
+
+bool scan_version(std::string_view text, Version& out, std::string& why)
+{
+  Tail<true> tail;
+  return scan_strict(text, out, tail, why);
+}
+
+bool scan_version_shape(std::string_view text, Version& numbers, VersionShape& shape, std::string& why)
+{
+  Tail<false> tail;
+  if (!scan_strict(text, numbers, tail, why)) {
+    return false;
+  }
+  shape.prerelease = tail.has_prerelease;
+  shape.build = tail.has_build;
+  return true;
 }
 
 // What follows PATCH in npm's loose pattern: an optional prerelease (its
 // hyphen optional too), an optional build, then the end.
 bool scan_loose_tail(std::string_view s, std::size_t pos, Version& out, std::string& why)
 {
-  out.prerelease.clear();
-  out.build.clear();
+  out.set_identifiers({}, {});
+  Tail<true> tail;
   if (pos < s.size() && s[pos] != '+') {
     // A hyphen not followed by an identifier starts one ("1.2.3-" has the
     // prerelease "-"), as npm's pattern backtracks.
@@ -212,14 +245,15 @@ bool scan_loose_tail(std::string_view s, std::size_t pos, Version& out, std::str
         ident.number = digits_value(id);
       }
       ident.text.assign(id);
-      out.prerelease.push_back(std::move(ident));
+      tail.prerelease.push_back(std::move(ident));
+      tail.has_prerelease = true;
       return true;
     });
     if (!ok) {
       return false;
     }
   }
-  return scan_build_to_end(s, pos, out, why);
+  return scan_build_to_end(s, pos, out, tail, why);
 }
 
 bool scan_version_loose(std::string_view text, Version& out, std::string& why)
@@ -320,17 +354,38 @@ std::strong_ordering operator<=>(const Identifier& a, const Identifier& b)
   return a.text.compare(b.text) <=> 0;
 }
 
+void Version::set_prerelease(std::vector<Identifier> prerelease)
+{
+  set_identifiers(std::move(prerelease), m_tail->build);
+}
+
+void Version::set_build(std::vector<std::string> build)
+{
+  set_identifiers(m_tail->prerelease, std::move(build));
+}
+
+void Version::set_identifiers(std::vector<Identifier> prerelease, std::vector<std::string> build)
+{
+  if (prerelease.empty() && build.empty()) {
+    m_tail = util::Boxed<Tail>();
+  } else {
+    m_tail = Tail{std::move(prerelease), std::move(build)};
+  }
+}
+
 std::strong_ordering Version::compare_prerelease(const Version& a, const Version& b)
 {
-  const auto na = a.prerelease.size();
-  const auto nb = b.prerelease.size();
+  const auto& pa = a.prerelease();
+  const auto& pb = b.prerelease();
+  const auto na = pa.size();
+  const auto nb = pb.size();
   // A release sorts above every prerelease of the same MAJOR.MINOR.PATCH.
   if (na == 0 || nb == 0) {
     return nb <=> na;
   }
   const auto n = na < nb ? na : nb;
   for (std::size_t i = 0; i < n; ++i) {
-    if (auto c = a.prerelease[i] <=> b.prerelease[i]; c != 0) {
+    if (auto c = pa[i] <=> pb[i]; c != 0) {
       return c;
     }
   }
@@ -372,15 +427,20 @@ void Version::append_to(std::string& out, BuildMetadata build_metadata) const
   append_number(out, minor);
   out += '.';
   append_number(out, patch);
-  for (std::size_t i = 0; i < prerelease.size(); ++i) {
+  if (!m_tail.is_set()) {
+    return;
+  }
+  const auto& pre = m_tail->prerelease;
+  for (std::size_t i = 0; i < pre.size(); ++i) {
     out += i == 0 ? '-' : '.';
-    if (prerelease[i].text.empty() && prerelease[i].numeric) {
-      append_number(out, prerelease[i].number);
+    if (pre[i].text.empty() && pre[i].numeric) {
+      append_number(out, pre[i].number);
     } else {
-      out += prerelease[i].text;
+      out += pre[i].text;
     }
   }
   if (build_metadata == BuildMetadata::include) {
+    const auto& build = m_tail->build;
     for (std::size_t i = 0; i < build.size(); ++i) {
       out += i == 0 ? '+' : '.';
       out += build[i];

@@ -423,7 +423,8 @@ void VersionList::push(std::uint64_t major, std::uint64_t minor, std::uint64_t p
 // when it is not a valid version.
 bool VersionList::add_general(std::string_view line, std::size_t offset, std::string& why)
 {
-  if (!detail::scan_version(line, m_scratch, why)) {
+  detail::VersionShape shape;
+  if (!detail::scan_version_shape(line, m_scratch, shape, why)) {
     return false;
   }
   const auto token = detail::js_trim(line);
@@ -431,7 +432,7 @@ bool VersionList::add_general(std::string_view line, std::size_t offset, std::st
   const std::size_t length = static_cast<std::size_t>(token.data() + token.size() - line.data()) - start;
   const auto& v = m_scratch;
   push(v.major, v.minor, v.patch,
-       (v.prerelease.empty() ? 0 : k_flag_prerelease) | (v.build.empty() ? 0 : k_flag_build), offset + start,
+       (shape.prerelease ? k_flag_prerelease : 0) | (shape.build ? k_flag_build : 0), offset + start,
        length);
   return true;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/util/boxed.hpp>
 #include <noodle/util/error.hpp>
 
 #include <compare>
@@ -58,11 +59,19 @@ public:
   std::uint64_t major = 0;
   std::uint64_t minor = 0;
   std::uint64_t patch = 0;
-  std::vector<Identifier> prerelease;
-  std::vector<std::string> build; // ignored for precedence
 
   Version() = default;
   Version(std::uint64_t ma, std::uint64_t mi, std::uint64_t pa) : major(ma), minor(mi), patch(pa) {}
+
+  // The prerelease identifiers, and the build identifiers (ignored for
+  // precedence). Most versions have neither: both are kept behind one
+  // pointer, set only when one is not empty, so that a version is 32 bytes
+  // where a catalog holds hundreds of thousands.
+  const std::vector<Identifier>& prerelease() const { return m_tail->prerelease; }
+  const std::vector<std::string>& build() const { return m_tail->build; }
+  void set_prerelease(std::vector<Identifier> prerelease);
+  void set_build(std::vector<std::string> build);
+  void set_identifiers(std::vector<Identifier> prerelease, std::vector<std::string> build);
 
   // Fails with ErrorCode::invalid_version and the message
   // "invalid version '<text>': <why>".
@@ -70,7 +79,7 @@ public:
   // identifiers are then written without their leading zeros.
   static Result<Version> parse(std::string_view text, const Options& options = {});
 
-  bool is_prerelease() const { return !prerelease.empty(); }
+  bool is_prerelease() const { return m_tail.is_set() && !m_tail->prerelease.empty(); }
 
   // Canonical form: "1.2.3-rc.1+build.5"; with BuildMetadata::omit it is
   // npm's `version` / valid() form "1.2.3-rc.1".
@@ -92,7 +101,7 @@ public:
     if (a.patch != b.patch) {
       return a.patch <=> b.patch;
     }
-    if (a.prerelease.empty() && b.prerelease.empty()) {
+    if (!a.is_prerelease() && !b.is_prerelease()) {
       return std::strong_ordering::equal;
     }
     return compare_prerelease(a, b);
@@ -100,8 +109,17 @@ public:
   friend bool operator==(const Version& a, const Version& b) { return (a <=> b) == 0; }
 
 private:
+  struct Tail {
+    std::vector<Identifier> prerelease;
+    std::vector<std::string> build;
+
+    friend bool operator==(const Tail&, const Tail&) = default;
+  };
+
   // Precedence of the prerelease parts alone (none sorts above any).
   static std::strong_ordering compare_prerelease(const Version& a, const Version& b);
+
+  util::Boxed<Tail> m_tail; // unset when both are empty
 };
 
 // -1, 0 or 1 by precedence.

@@ -120,7 +120,7 @@ TEST_CASE("semver::VersionList::parse_lines reads each line as Version::parse an
     CHECK(list.text(i) == versions[i].to_string());
     const auto back = list.version(i);
     CHECK(back == versions[i]);
-    CHECK(back.build == versions[i].build);
+    CHECK(back.build() == versions[i].build());
   }
 }
 

@@ -39,14 +39,14 @@ TEST_CASE("semver::Version::parse reads MAJOR.MINOR.PATCH, prerelease and build"
   CHECK(x.major == 1);
   CHECK(x.minor == 22);
   CHECK(x.patch == 333);
-  REQUIRE(x.prerelease.size() == 4);
-  CHECK_FALSE(x.prerelease[0].numeric);
-  CHECK(x.prerelease[0].text == "rc");
-  CHECK(x.prerelease[1].numeric);
-  CHECK(x.prerelease[1].number == 1);
-  CHECK(x.prerelease[2].text == "x-y");
-  CHECK_FALSE(x.prerelease[3].numeric); // digits then a letter: alphanumeric
-  CHECK(x.build == std::vector<std::string>{"build", "007"});
+  REQUIRE(x.prerelease().size() == 4);
+  CHECK_FALSE(x.prerelease()[0].numeric);
+  CHECK(x.prerelease()[0].text == "rc");
+  CHECK(x.prerelease()[1].numeric);
+  CHECK(x.prerelease()[1].number == 1);
+  CHECK(x.prerelease()[2].text == "x-y");
+  CHECK_FALSE(x.prerelease()[3].numeric); // digits then a letter: alphanumeric
+  CHECK(x.build() == std::vector<std::string>{"build", "007"});
   CHECK(x.is_prerelease());
   CHECK_FALSE(v("1.2.3").is_prerelease());
 }
@@ -66,7 +66,7 @@ TEST_CASE("semver::Version::parse tolerates what npm valid() tolerates and nothi
   CHECK(v("  1.2.3\t\n").to_string() == "1.2.3");
   CHECK(v("\xc2\xa0v1.2.3\xe3\x80\x80").to_string() == "1.2.3"); // U+00A0, U+3000
   CHECK(v("\xef\xbb\xbf" "1.2.3").to_string() == "1.2.3");       // U+FEFF
-  CHECK(v("1.2.3--").prerelease[0].text == "-");
+  CHECK(v("1.2.3--").prerelease()[0].text == "-");
   CHECK_FALSE(Version::parse("=1.2.3"));
   CHECK_FALSE(Version::parse("V1.2.3"));
   CHECK_FALSE(Version::parse("vv1.2.3"));
@@ -190,7 +190,7 @@ TEST_CASE("semver::sort orders like npm semver.sort: precedence, build, then inp
                         "1.2.0+001.z", "1.2.0+1.a"}) {
     vs.push_back(v(t));
   }
-  vs[4].build.clear(); // a second plain "1.2.0", after the first in input order
+  vs[4].set_build({}); // a second plain "1.2.0", after the first in input order
   noodle::semver::sort(vs);
   std::vector<std::string> got;
   for (const auto& x : vs) {
