@@ -51,6 +51,35 @@ TEST_CASE("semver::Version::parse reads MAJOR.MINOR.PATCH, prerelease and build"
   CHECK_FALSE(v("1.2.3").is_prerelease());
 }
 
+TEST_CASE("semver::Version keeps its identifiers apart, copied with it and changed one part at a time")
+{
+  // Four words: MAJOR.MINOR.PATCH and one pointer for the identifiers.
+  STATIC_REQUIRE(sizeof(Version) == 4 * sizeof(std::uint64_t));
+  const Version plain = v("1.2.3");
+  CHECK(plain.prerelease().empty());
+  CHECK(plain.build().empty());
+  CHECK_FALSE(plain.is_prerelease());
+
+  Version tagged = v("1.2.3-rc.1+b.7");
+  const Version copy = tagged;
+  tagged.set_build({});
+  CHECK(tagged.to_string() == "1.2.3-rc.1");
+  CHECK(copy.to_string() == "1.2.3-rc.1+b.7"); // the copy kept its own
+  tagged.set_prerelease({});
+  CHECK(tagged.to_string() == "1.2.3");
+  CHECK_FALSE(tagged.is_prerelease());
+  CHECK(tagged == plain);
+
+  Version built = plain;
+  built.set_build({"sha", "5114f85"});
+  CHECK(built.to_string() == "1.2.3+sha.5114f85");
+  CHECK_FALSE(built.is_prerelease());
+  CHECK(built == plain); // build metadata is ignored for precedence
+  built.set_identifiers(copy.prerelease(), {});
+  CHECK(built.to_string() == "1.2.3-rc.1");
+  CHECK(built < plain);
+}
+
 TEST_CASE("semver::Version::to_string gives the canonical form, with or without build")
 {
   CHECK(v("1.2.3-rc.1+build.5").to_string() == "1.2.3-rc.1+build.5");
