@@ -605,18 +605,20 @@ std::string Comparator::to_string() const
   return op_text(op) + version.to_string(BuildMetadata::omit);
 }
 
-Range::Range()
+const util::Shared<Range::Data>& Range::any()
 {
-  static const std::shared_ptr<const Data> k_any = [] {
-    auto data = std::make_shared<Data>();
-    data->raw = "*";
-    Comparator any;
-    any.any_version = true;
-    data->sets.push_back({any});
-    return data;
+  static const util::Shared<Data> k_any = [] {
+    Data data;
+    data.raw = "*";
+    Comparator any_version;
+    any_version.any_version = true;
+    data.sets.push_back({any_version});
+    return util::Shared<Data>(std::move(data));
   }();
-  m_data = k_any;
+  return k_any;
 }
+
+Range::Range() : m_data(any()) {}
 
 Result<Range> Range::parse(std::string_view text, const Options& options)
 {
@@ -657,12 +659,12 @@ Result<Range> Range::parse(std::string_view text, const Options& options)
       }
     }
   }
-  auto data = std::make_shared<Data>();
-  data->raw.assign(text);
-  data->sets = std::move(sets);
-  data->options = options;
+  Data data;
+  data.raw.assign(text);
+  data.sets = std::move(sets);
+  data.options = options;
   Range r;
-  r.m_data = std::move(data);
+  r.m_data = util::Shared<Data>(std::move(data));
   return r;
 }
 

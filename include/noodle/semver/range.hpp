@@ -3,6 +3,7 @@
 
 #include <noodle/semver/version.hpp>
 #include <noodle/util/error.hpp>
+#include <noodle/util/shared.hpp>
 
 #include <memory>
 #include <string>
@@ -65,7 +66,9 @@ private:
     std::vector<std::vector<Comparator>> sets; // OR of ANDs
     Options options;
   };
-  std::shared_ptr<const Data> m_data;
+  static const util::Shared<Data>& any();
+
+  util::Shared<Data> m_data; // one pointer: a large catalog holds a range per dependency
 };
 
 } // namespace noodle::semver

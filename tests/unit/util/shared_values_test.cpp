@@ -2,6 +2,7 @@
 #include <noodle/util/boxed.hpp>
 #include <noodle/util/boxed_optional.hpp>
 #include <noodle/util/error.hpp>
+#include <noodle/util/shared.hpp>
 #include <noodle/util/shared_string.hpp>
 
 #include <catch2/catch.hpp>
@@ -77,6 +78,60 @@ TEST_CASE("SharedString copies made and dropped on many threads at once free the
     t.join();
   }
   CHECK(shared.size() == 100);
+}
+
+TEST_CASE("Shared copies share one value, one pointer wide, and the last one frees it")
+{
+  using noodle::util::Shared;
+  STATIC_REQUIRE(sizeof(Shared<std::string>) == sizeof(void*));
+  // The count of live values, to see the value freed exactly once.
+  static int alive = 0;
+  struct Counted {
+    std::string text;
+    explicit Counted(std::string t) : text(std::move(t)) { ++alive; }
+    Counted(Counted&& other) noexcept : text(std::move(other.text)) { ++alive; }
+    Counted(const Counted&) = delete;
+    Counted& operator=(const Counted&) = delete;
+    Counted& operator=(Counted&&) = delete;
+    ~Counted() { --alive; }
+  };
+  {
+    const Shared<Counted> a(Counted("range"));
+    CHECK(alive == 1); // the temporary is gone; the shared value stays
+    Shared<Counted> b = a;
+    CHECK(&*b == &*a);
+    CHECK(b->text == "range");
+    Shared<Counted> c(Counted("other"));
+    CHECK(alive == 2);
+    c = b; // "other" has no copy left
+    CHECK(alive == 1);
+    CHECK(&c->text == &a->text);
+    Shared<Counted> moved = std::move(b);
+    CHECK(&*moved == &*a);
+    b = moved; // a moved-from value can be assigned again
+    CHECK(b->text == "range");
+  }
+  CHECK(alive == 0);
+}
+
+TEST_CASE("Shared copies made and dropped on many threads at once free their value once")
+{
+  const noodle::util::Shared<std::string> shared(std::string(100, 'r'));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&shared] {
+      for (int i = 0; i < 20000; ++i) {
+        const noodle::util::Shared<std::string> copy = shared;
+        if (copy->size() != 100) {
+          FAIL_CHECK("a copy lost its value");
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  CHECK(shared->size() == 100);
 }
 
 TEST_CASE("BoxedOptional behaves as std::optional with deep copies")
