@@ -4,6 +4,7 @@
 #include <noodle/util/unique_fd.hpp>
 
 #include "cache_codec.hpp"
+#include "checksum.hpp"
 #include "loader_files.hpp"
 
 #include <fmt/format.h>
@@ -26,6 +27,10 @@ namespace noodle::manifest {
 namespace {
 
 using detail::ArchiveProbe;
+using detail::Checksum;
+using detail::checksum;
+using detail::FileId;
+using detail::file_id;
 using detail::Damaged;
 using detail::RangeMemo;
 using detail::Reader;
@@ -51,73 +56,6 @@ constexpr std::size_t k_decode_ahead_minimum = 256;
 // 150 to 400 bytes: a few hundred files).
 constexpr std::int64_t k_scan_ahead_minimum_bytes = 32 * 1024;
 
-// A 64-bit checksum of the payload: eight bytes per step, each mixed in by a
-// multiplication and a shift. It finds damage, not forgery: the cache is
-// trusted only when its owner is the user who runs the tool. Fed in pieces
-// of any size, it gives what one call over the whole would. Another
-// multiplier and shift give an independent lane (see FileId).
-template <std::uint64_t k_mul, int k_shift> class BasicChecksum {
-public:
-  explicit BasicChecksum(std::uint64_t size) : m_h(0xCBF29CE484222325ULL ^ size) {}
-
-  void update(std::string_view data)
-  {
-    if (data.empty()) {
-      return;
-    }
-    if (m_pending > 0) {
-      const std::size_t n = std::min(data.size(), 8 - m_pending);
-      std::memcpy(m_word + m_pending, data.data(), n);
-      m_pending += n;
-      data.remove_prefix(n);
-      if (m_pending < 8) {
-        return;
-      }
-      mix(m_word);
-      m_pending = 0;
-    }
-    std::size_t i = 0;
-    for (; i + 8 <= data.size(); i += 8) {
-      mix(data.data() + i);
-    }
-    m_pending = data.size() - i;
-    if (m_pending > 0) {
-      std::memcpy(m_word, data.data() + i, m_pending);
-    }
-  }
-
-  std::uint64_t finish() const
-  {
-    std::uint64_t tail = 0;
-    std::memcpy(&tail, m_word, m_pending);
-    std::uint64_t h = (m_h ^ tail) * k_mul;
-    h ^= h >> 32;
-    return h;
-  }
-
-private:
-  void mix(const char* bytes)
-  {
-    std::uint64_t w = 0;
-    std::memcpy(&w, bytes, 8);
-    m_h = (m_h ^ w) * k_mul;
-    m_h ^= m_h >> k_shift;
-  }
-
-  std::uint64_t m_h;
-  char m_word[8] = {};
-  std::size_t m_pending = 0;
-};
-
-using Checksum = BasicChecksum<0x9E3779B97F4A7C15ULL, 29>;
-
-std::uint64_t checksum(std::string_view data)
-{
-  Checksum sum(data.size());
-  sum.update(data);
-  return sum.finish();
-}
-
 std::uint64_t options_fingerprint(const LoadOptions& o)
 {
   std::string key = fmt::format("{}/{}/{}/{}/{}/{}/{}", static_cast<int>(o.strictness), o.max_file_bytes, o.max_depth,
@@ -136,31 +74,6 @@ std::string real_path(const std::filesystem::path& dir)
 // What makes a cached file the same file (see FileStamp): a write within
 // the clock's resolution still moves ctime when anything else does.
 using FileKey = detail::FileStamp;
-
-// A file's path and key in 16 bytes: two independent 64-bit checksums of
-// both. Kept in place of the path and the key (48 bytes and a path) for
-// each file of a cache read while the scan runs; a changed file goes unseen
-// only if both lanes collide at once.
-struct FileId {
-  std::uint64_t a;
-  std::uint64_t b;
-
-  friend bool operator==(const FileId&, const FileId&) = default;
-};
-
-FileId file_id(std::string_view path, const FileKey& key)
-{
-  const std::uint64_t fields[] = {key.size, key.mtime_ns, key.ctime_ns, key.ino, key.dev};
-  const std::string_view key_bytes(reinterpret_cast<const char*>(fields), sizeof fields);
-  const std::uint64_t size = path.size() + sizeof fields;
-  Checksum a(size);
-  BasicChecksum<0xC2B2AE3D27D4EB4FULL, 31> b(size);
-  a.update(path);
-  a.update(key_bytes);
-  b.update(path);
-  b.update(key_bytes);
-  return FileId{a.finish(), b.finish()};
-}
 
 // A key as encode_entry writes it, from a Reader or a PayloadStream.
 template <typename In> FileKey read_key(In& in)
@@ -494,7 +407,7 @@ struct Speculation {
       return false;
     }
     for (std::size_t i = 0; i < files.size(); ++i) {
-      if (known[i] != file_id(files.path(i), files.stamp(i))) {
+      if (known[i] != files.id(i)) {
         return false;
       }
     }
@@ -606,7 +519,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   for (std::size_t i = 0; i < files.size(); ++i) {
     if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, files.path(i)))) {
       ++known;
-      if (entry->key == files.stamp(i)) {
+      if (file_id(files.path(i), entry->key) == files.id(i)) {
         hits[i] = entry;
         continue;
       }
@@ -676,7 +589,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     }
     if (records[i].empty() && file->read) {
       Writer entry;
-      encode_entry(entry, relative_to(catalog_dir, files.path(i)), files.stamp(i), *file);
+      encode_entry(entry, relative_to(catalog_dir, files.path(i)), file->stamp, *file);
       encoded[i] = std::move(entry.bytes);
     }
     detail::add_file(std::move(*file), result);

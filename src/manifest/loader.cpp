@@ -518,6 +518,7 @@ FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options
       return file;
     }
     file.read = true;
+    file.stamp = bytes->stamp;
     file.manifests = parse_manifests_probed(bytes->view(), path.string(), path.parent_path(), options,
                                             file.diagnostics, &file.probes);
   } catch (const std::exception& e) {

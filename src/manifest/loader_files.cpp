@@ -2,6 +2,7 @@
 // The loader's file-level steps: scanning a catalog, reading a file, loading
 // many files at once, adding a file's outcome to a result.
 #include "loader_files.hpp"
+#include "checksum.hpp"
 
 #include <noodle/util/unique_fd.hpp>
 
@@ -236,14 +237,28 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
 
 } // namespace
 
-void ScannedFiles::push_back(std::string_view path, const FileStamp& stamp)
+FileId file_id(std::string_view path, const FileStamp& stamp)
+{
+  const std::uint64_t fields[] = {stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino, stamp.dev};
+  const std::string_view stamp_bytes(reinterpret_cast<const char*>(fields), sizeof fields);
+  const std::uint64_t size = path.size() + sizeof fields;
+  Checksum a(size);
+  OtherChecksum b(size);
+  a.update(path);
+  a.update(stamp_bytes);
+  b.update(path);
+  b.update(stamp_bytes);
+  return FileId{a.finish(), b.finish()};
+}
+
+void ScannedFiles::push_back(std::string_view path, const FileId& id)
 {
   if (m_parts.empty()) {
     m_parts.emplace_back();
   }
   Part& part = m_parts.back();
   m_refs.push_back(Ref{static_cast<std::uint32_t>(m_parts.size() - 1), static_cast<std::uint32_t>(part.entries.size())});
-  part.entries.push_back(Entry{part.paths.size(), stamp});
+  part.entries.push_back(Entry{part.paths.size(), id});
   part.paths += path;
   part.paths += '\0';
 }
@@ -251,7 +266,7 @@ void ScannedFiles::push_back(std::string_view path, const FileStamp& stamp)
 void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size_t to)
 {
   for (std::size_t i = from; i < to; ++i) {
-    push_back(other.path(i), other.stamp(i));
+    push_back(other.path(i), other.id(i));
   }
 }
 
@@ -429,6 +444,7 @@ std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std:
   // A regular file's buffer is its size plus one byte, to see that it grew
   // while read; a pipe's grows as it is read. Never past the limit plus one.
   FileBytes bytes;
+  bytes.stamp = stamp_of(st);
   std::size_t capacity =
       S_ISREG(st.st_mode) ? static_cast<std::size_t>(st.st_size) + 1 : std::min<std::size_t>(max_file_bytes + 1, 65536);
   bytes.data.reset(new char[capacity]);

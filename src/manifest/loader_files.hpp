@@ -47,6 +47,19 @@ struct FileStamp {
 
 FileStamp stamp_of(const struct stat& st);
 
+// A file's path, as a scan spells it, and its stamp, in 16 bytes: two
+// independent 64-bit checksums of both. What a scan keeps of each file to
+// compare with a cache's record of it: a changed file goes unseen only if
+// both lanes collide at once.
+struct FileId {
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+
+  friend bool operator==(const FileId&, const FileId&) = default;
+};
+
+FileId file_id(std::string_view path, const FileStamp& stamp);
+
 // The regular files scan_catalog found, each with the stamp it was found
 // with. The paths are kept one after another in buffers, each ended by a
 // NUL (no file name holds one), so that an entry is its start and its
@@ -60,9 +73,10 @@ public:
   bool empty() const { return m_refs.empty(); }
   // Valid until the next change to this object.
   std::string_view path(std::size_t i) const { return m_parts[m_refs[i].part].path(m_refs[i].index); }
-  const FileStamp& stamp(std::size_t i) const { return m_parts[m_refs[i].part].entries[m_refs[i].index].stamp; }
+  const FileId& id(std::size_t i) const { return m_parts[m_refs[i].part].entries[m_refs[i].index].id; }
 
-  void push_back(std::string_view path, const FileStamp& stamp);
+  void push_back(std::string_view path, const FileStamp& stamp) { push_back(path, file_id(path, stamp)); }
+  void push_back(std::string_view path, const FileId& id);
   // Appends files [from, to) of `other`, copied.
   void append(const ScannedFiles& other, std::size_t from, std::size_t to);
   // Appends every file of `other`, whose buffers are moved in.
@@ -73,7 +87,7 @@ public:
 private:
   struct Entry {
     std::size_t at;
-    FileStamp stamp;
+    FileId id; // not the stamp: a file read again is stamped as it is read
   };
   struct Part {
     std::string paths;
@@ -117,6 +131,7 @@ bool check_catalog_dir(const std::filesystem::path& dir, std::vector<Diagnostic>
 struct FileBytes {
   std::unique_ptr<char[]> data;
   std::size_t size = 0;
+  FileStamp stamp; // fstat(2)'s, before the bytes were read
   std::string_view view() const { return {data.get(), size}; }
 };
 
@@ -128,6 +143,7 @@ std::optional<FileBytes> read_file_bytes(const std::filesystem::path& path, std:
 // its diagnostics (reading and parsing), and the archive files it looked at.
 struct FileLoad {
   bool read = false;
+  FileStamp stamp; // when read: the file's stamp as it was opened, the key of its cache record
   std::vector<Manifest> manifests;
   std::vector<Diagnostic> diagnostics;
   std::vector<ArchiveProbe> probes;
