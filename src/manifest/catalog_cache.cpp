@@ -396,6 +396,7 @@ struct Speculation {
         detail::add_file(std::move(*file), result);
       }
       ok = in.done() && in.sum() == head.sum;
+      result.catalog.shrink_to_fit(); // before the scan's files join it, at the load's peak
     } catch (const std::exception&) {
       // A damaged cache: `ok` stays false and the cache is read whole.
     }
@@ -597,6 +598,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   if (decoder) {
     decoder->join();
   }
+  result.catalog.shrink_to_fit();
   u.state = !usable ? CacheUse::State::rebuilt : changed ? CacheUse::State::updated : CacheUse::State::fresh;
   if (!changed) {
     return result;

@@ -611,6 +611,7 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
   for (FileLoad& loaded : load_many(paths, options)) {
     add_file(std::move(loaded), result);
   }
+  result.catalog.shrink_to_fit();
   return result;
 }
 
@@ -628,6 +629,7 @@ LoadResult load_files(const std::vector<std::filesystem::path>& paths, const Loa
       add_file(load_file(path, options), result);
     }
   }
+  result.catalog.shrink_to_fit();
   return result;
 }
 

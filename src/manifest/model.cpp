@@ -594,6 +594,18 @@ Result<void> Catalog::add(Manifest m)
   return {};
 }
 
+void Catalog::shrink_to_fit()
+{
+  for (Entry& e : m_entries) {
+    e.deps.shrink_to_fit();
+    if (e.versions != nullptr) {
+      e.versions->shrink_to_fit();
+      e.first = e.versions->data();
+    }
+  }
+  m_entries.shrink_to_fit();
+}
+
 const std::vector<Manifest>* Catalog::versions(std::string_view name) const
 {
   const ComponentId id = id_of(name);

@@ -203,6 +203,10 @@ public:
   // Fails with ErrorCode::duplicate_version when name@version already exists
   // (and then changes nothing).
   Result<void> add(Manifest m);
+  // Gives back the room kept for versions and dependencies yet to come:
+  // the loaders call it once a catalog is complete (add() grows by
+  // doubling, and a large catalog is hundreds of thousands of small lists).
+  void shrink_to_fit();
 
   // nullptr when unknown.
   const std::vector<Manifest>* versions(std::string_view name) const;
