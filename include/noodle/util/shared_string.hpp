@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/util/counted_ref.hpp>
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -21,42 +23,25 @@ namespace noodle::util {
 class SharedString {
 public:
   SharedString() = default;
-  SharedString(std::string_view text) : m_block(make(text)) {}           // NOLINT(google-explicit-constructor)
+  SharedString(std::string_view text) : m_ref(make(text)) {}                 // NOLINT(google-explicit-constructor)
   SharedString(const std::string& text) : SharedString(std::string_view(text)) {} // NOLINT(google-explicit-constructor)
   SharedString(const char* text) : SharedString(std::string_view(text)) {} // NOLINT(google-explicit-constructor)
-  SharedString(const SharedString& other) noexcept : m_block(other.m_block) { retain(); }
-  SharedString(SharedString&& other) noexcept : m_block(other.m_block) { other.m_block = nullptr; }
-  SharedString& operator=(const SharedString& other) noexcept
-  {
-    if (m_block != other.m_block) {
-      release();
-      m_block = other.m_block;
-      retain();
-    }
-    return *this;
-  }
-  SharedString& operator=(SharedString&& other) noexcept
-  {
-    if (this != &other) {
-      release();
-      m_block = other.m_block;
-      other.m_block = nullptr;
-    }
-    return *this;
-  }
-  ~SharedString() { release(); }
 
-  std::string_view str() const { return m_block != nullptr ? std::string_view(text_of(m_block), m_block->size) : ""; }
+  std::string_view str() const
+  {
+    const Block* block = m_ref.get();
+    return block != nullptr ? std::string_view(text_of(block), block->size) : "";
+  }
   operator std::string_view() const { return str(); } // NOLINT(google-explicit-constructor)
   std::string string() const { return std::string(str()); }
-  bool empty() const { return m_block == nullptr; }
+  bool empty() const { return m_ref.get() == nullptr; }
   std::size_t size() const { return str().size(); }
-  const char* c_str() const { return m_block != nullptr ? text_of(m_block) : ""; }
+  const char* c_str() const { return m_ref.get() != nullptr ? text_of(m_ref.get()) : ""; }
   const char* data() const { return c_str(); }
 
   friend bool operator==(const SharedString& a, const SharedString& b)
   {
-    return a.m_block == b.m_block || a.str() == b.str();
+    return a.m_ref.get() == b.m_ref.get() || a.str() == b.str();
   }
   friend bool operator==(const SharedString& a, const std::string& b) { return a.str() == b; }
   friend bool operator==(const SharedString& a, std::string_view b) { return a.str() == b; }
@@ -69,6 +54,14 @@ private:
   struct Block {
     std::atomic<std::uint32_t> refs;
     std::uint32_t size;
+  };
+  struct Traits {
+    using Block = SharedString::Block;
+    static void free(Block* block)
+    {
+      block->~Block();
+      ::operator delete(block);
+    }
   };
 
   static const char* text_of(const Block* block) { return reinterpret_cast<const char*>(block + 1); }
@@ -85,22 +78,8 @@ private:
     out[text.size()] = '\0';
     return block;
   }
-  void retain() const
-  {
-    if (m_block != nullptr) {
-      m_block->refs.fetch_add(1, std::memory_order_relaxed);
-    }
-  }
-  void release()
-  {
-    if (m_block != nullptr && m_block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-      m_block->~Block();
-      ::operator delete(m_block);
-    }
-    m_block = nullptr;
-  }
 
-  Block* m_block = nullptr;
+  detail::CountedRef<Traits> m_ref;
 };
 
 } // namespace noodle::util
