@@ -143,7 +143,7 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
     throw Damaged("a version that does not parse");
   }
   m.version = std::move(*version);
-  m.description = r.str();
+  m.description = util::SharedString(r.view());
   const std::uint8_t type = r.u8();
   if (type > static_cast<std::uint8_t>(ComponentType::system)) {
     throw Damaged("an unknown component type");

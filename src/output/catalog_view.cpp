@@ -59,7 +59,7 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
   nlohmann::ordered_json j = {
       {"name", m.name},
       {"version", m.version.to_string()},
-      {"description", m.description},
+      {"description", m.description.str()},
       {"type", manifest::to_string(m.type)},
       {"dependencies", deps},
       {"upgrade_from", ranges_json(m.upgrade_from)},

@@ -7,6 +7,7 @@
 #include <noodle/util/boxed.hpp>
 #include <noodle/util/boxed_optional.hpp>
 #include <noodle/util/error.hpp>
+#include <noodle/util/shared_string.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -126,7 +127,7 @@ private:
 struct Manifest {
   std::string name;
   semver::Version version;
-  std::string description;
+  util::SharedString description; // 8 bytes where a std::string is 32: set in most versions, never edited
   ComponentType type = ComponentType::runtime;
   bool required_stop = false; // beside `type`, where they fill its padding
   bool hot_swappable = false;

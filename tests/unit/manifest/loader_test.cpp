@@ -425,6 +425,21 @@ TEST_CASE("parse_manifests refuses bytes that are not UTF-8 and raw control char
   CHECK(r.manifests[0].description == "\x1b[2J");
 }
 
+TEST_CASE("a manifest's description is kept byte for byte, NULs included, and shared by the manifest's copies")
+{
+  auto p = parse("name: a\nversion: 1.0.0\ndescription: \"caf\\u00e9 \\0 end\"\n---\nname: b\nversion: 1.0.0\n");
+  CHECK(p.diagnostics.empty());
+  REQUIRE(p.manifests.size() == 2);
+  const auto& m = p.manifests[0];
+  CHECK(m.description == std::string("caf\xc3\xa9 \0 end", 11));
+  CHECK(m.description.size() == 11);
+  const noodle::manifest::Manifest copy = m;
+  CHECK(copy.description.data() == m.description.data());
+  // No description reads as an empty one.
+  CHECK(p.manifests[1].description.empty());
+  CHECK(p.manifests[1].description == std::string());
+}
+
 TEST_CASE("parse_manifests keeps documents completed before a syntax error")
 {
   auto p = parse("name: a\nversion: 1.0.0\n---\nname: b\nversion: [\n");
