@@ -578,8 +578,10 @@ Result<void> Catalog::add(Manifest m)
   }
   const std::size_t first = 2 * (n + 1) + 1 + m_entries[id].deps[at].component;
   for (std::size_t k = 0; k < m.dependencies.size(); ++k) {
-    const auto& dep = m.dependencies[k];
+    auto& dep = m.dependencies[k];
     const DependencyRef ref{intern(dep.name), intern(dep.range)};
+    // A name is named by many: every dependency on it keeps the one buffer.
+    dep.name = m_names[ref.component];
     m_entries[id].deps[first + k] = ref;
   }
   if (list.size() == list.capacity() && list.size() == 1) {
@@ -604,6 +606,7 @@ void Catalog::shrink_to_fit()
     }
   }
   m_entries.shrink_to_fit();
+  m_names.shrink_to_fit();
 }
 
 const std::vector<Manifest>* Catalog::versions(std::string_view name) const

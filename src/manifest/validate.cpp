@@ -24,7 +24,7 @@ Diagnostic make(Diagnostic::Severity severity, ErrorCode code, std::string messa
   return d;
 }
 
-std::string did_you_mean(const std::string& name, const std::vector<std::string>& names)
+std::string did_you_mean(std::string_view name, const std::vector<std::string>& names)
 {
   if (auto s = util::suggest(name, names)) {
     return fmt::format(" (did you mean '{}'?)", *s);

@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -38,7 +37,7 @@ bool is_valid_component_name(std::string_view name);
 // One entry of `dependencies`. The list form ("- runtime_core") means any
 // version, i.e. the range "*".
 struct Dependency {
-  std::string name;
+  util::SharedString name; // one buffer per distinct name once in a Catalog (add() shares it)
   semver::Range range;
   SourceLocation where;
 };
@@ -321,7 +320,7 @@ private:
   void relink();
 
   std::map<std::string, std::vector<Manifest>, std::less<>> m_components;
-  std::deque<std::string> m_names; // by id; a deque keeps the views of name_of() valid
+  std::vector<util::SharedString> m_names; // by id; each name's buffer stays put, and is shared by the dependencies naming it
   std::vector<Entry> m_entries;    // by id
   std::vector<Slot> m_slots;
   std::vector<semver::Range> m_ranges; // by RangeId

@@ -31,7 +31,7 @@ std::vector<std::string> written_dependencies(const manifest::Manifest& m)
 {
   std::vector<std::string> out;
   for (const auto& dep : m.dependencies) {
-    out.push_back(dep.name + " " + dep.range.raw());
+    out.push_back(dep.name.string() + " " + dep.range.raw());
   }
   return out;
 }

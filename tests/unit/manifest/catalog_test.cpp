@@ -286,3 +286,30 @@ TEST_CASE("FieldLocations packs usual paths into a byte and keeps any other path
   CHECK(noodle::manifest::FieldLocations{}.empty());
   CHECK(noodle::manifest::FieldLocations::from_packed("")->empty());
 }
+
+TEST_CASE("a catalog keeps one buffer per component name, shared by every dependency naming it")
+{
+  auto p = manifest_test::parse("name: a\nversion: 1.0.0\ndependencies: [core]\n---\n"
+                                "name: b\nversion: 1.0.0\ndependencies: {core: '^1'}\n---\n"
+                                "name: core\nversion: 1.2.0\n");
+  REQUIRE(p.diagnostics.empty());
+  REQUIRE(p.manifests.size() == 3);
+  // As parsed, each dependency holds its own copy of the name.
+  CHECK(p.manifests[0].dependencies[0].name.data() != p.manifests[1].dependencies[0].name.data());
+
+  noodle::manifest::Catalog catalog;
+  for (auto& m : p.manifests) {
+    REQUIRE(catalog.add(std::move(m)));
+  }
+  const auto& a = catalog.versions("a")->front().dependencies.at(0);
+  const auto& b = catalog.versions("b")->front().dependencies.at(0);
+  CHECK(a.name == "core");
+  CHECK(b.name == "core");
+  CHECK(b.range.raw() == "^1");
+  CHECK(a.name.data() == b.name.data());
+  CHECK(a.name.data() == catalog.name_of(catalog.id_of("core")).data());
+  // A copy of the catalog shares them too, and reads the same.
+  const noodle::manifest::Catalog copy = catalog;
+  CHECK(copy.versions("a")->front().dependencies.at(0).name.data() == a.name.data());
+  CHECK(copy.name_of(copy.id_of("core")) == "core");
+}
