@@ -55,7 +55,7 @@ private:
   std::string m_name;
 };
 
-std::string id_of(const std::string& name, const semver::Version& version)
+std::string id_of(std::string_view name, const semver::Version& version)
 {
   return fmt::format("{}@{}", name, version.to_string());
 }

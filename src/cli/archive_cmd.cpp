@@ -205,7 +205,7 @@ void add_archive_commands(CLI::App& app, Registry& registry)
     }
     // archive.file is read relative to the manifest's own directory.
     const std::filesystem::path base = opts->manifest_dir.empty() ? ctx.catalog_dir() : std::filesystem::path(opts->manifest_dir);
-    return output::render_pack(*packed, m->name, m->version.to_string(), opts->out, base, ctx.reporter);
+    return output::render_pack(*packed, m->name.string(), m->version.to_string(), opts->out, base, ctx.reporter);
   });
 
   auto* sign = add_command(app, "sign", "Sign an archive: binds its component name, version, sha256 and size",

@@ -99,7 +99,7 @@ Result<Installed::How> plan_install(Session& session, const manifest::Manifest& 
   if (!*present) {
     return Installed::How::extracted;
   }
-  auto same = matches_record(session, entry.name, version);
+  auto same = matches_record(session, entry.name.string(), version);
   if (!same) {
     return fail(same.error());
   }

@@ -543,8 +543,9 @@ Catalog::RangeSpan Catalog::compile(const semver::Range& range)
 Result<void> Catalog::add(Manifest m)
 {
   const ComponentId id = intern(m.name);
+  m.name = m_names[id]; // every version of a component keeps the one buffer
   if (m_entries[id].versions == nullptr) {
-    m_entries[id].versions = &m_components.try_emplace(m.name).first->second;
+    m_entries[id].versions = &m_components.try_emplace(m.name.string()).first->second;
     m_entries[id].deps.reserve(16); // room for a few versions without growing
     m_entries[id].deps.assign(1, DependencyRef{0, 0});
   }

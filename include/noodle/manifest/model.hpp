@@ -124,7 +124,7 @@ private:
 
 // One component version: one YAML document of the catalog.
 struct Manifest {
-  std::string name;
+  util::SharedString name; // the catalog's one buffer for the name, once added
   semver::Version version;
   util::SharedString description; // 8 bytes where a std::string is 32: set in most versions, never edited
   ComponentType type = ComponentType::runtime;

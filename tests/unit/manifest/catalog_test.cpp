@@ -287,13 +287,13 @@ TEST_CASE("FieldLocations packs usual paths into a byte and keeps any other path
   CHECK(noodle::manifest::FieldLocations::from_packed("")->empty());
 }
 
-TEST_CASE("a catalog keeps one buffer per component name, shared by every dependency naming it")
+TEST_CASE("a catalog keeps one buffer per component name, shared by its versions and every dependency naming it")
 {
   auto p = manifest_test::parse("name: a\nversion: 1.0.0\ndependencies: [core]\n---\n"
                                 "name: b\nversion: 1.0.0\ndependencies: {core: '^1'}\n---\n"
-                                "name: core\nversion: 1.2.0\n");
+                                "name: core\nversion: 1.2.0\n---\nname: core\nversion: 1.3.0\n");
   REQUIRE(p.diagnostics.empty());
-  REQUIRE(p.manifests.size() == 3);
+  REQUIRE(p.manifests.size() == 4);
   // As parsed, each dependency holds its own copy of the name.
   CHECK(p.manifests[0].dependencies[0].name.data() != p.manifests[1].dependencies[0].name.data());
 
@@ -308,6 +308,12 @@ TEST_CASE("a catalog keeps one buffer per component name, shared by every depend
   CHECK(b.range.raw() == "^1");
   CHECK(a.name.data() == b.name.data());
   CHECK(a.name.data() == catalog.name_of(catalog.id_of("core")).data());
+  const auto& core = *catalog.versions("core");
+  REQUIRE(core.size() == 2);
+  CHECK(core[0].name == "core");
+  CHECK(core[0].name.data() == a.name.data());
+  CHECK(core[1].name.data() == a.name.data());
+  CHECK(core[1].id() == "core@1.3.0");
   // A copy of the catalog shares them too, and reads the same.
   const noodle::manifest::Catalog copy = catalog;
   CHECK(copy.versions("a")->front().dependencies.at(0).name.data() == a.name.data());
