@@ -27,7 +27,7 @@ std::string list_versions(const std::vector<manifest::Manifest>& versions)
   return text.empty() ? std::string("none") : text;
 }
 
-std::string list_ranges(const std::vector<semver::Range>& ranges)
+std::string list_ranges(std::span<const semver::Range> ranges)
 {
   std::string text;
   for (const auto& r : ranges) {

@@ -4,6 +4,7 @@
 
 #include <noodle/manifest/model.hpp>
 
+#include <span>
 #include <string>
 #include <vector>
 
@@ -17,7 +18,7 @@ const manifest::Manifest* newest_release(const std::vector<manifest::Manifest>& 
 std::string list_versions(const std::vector<manifest::Manifest>& versions);
 
 // "'>=1.0.0' or '^2.0.0'"
-std::string list_ranges(const std::vector<semver::Range>& ranges);
+std::string list_ranges(std::span<const semver::Range> ranges);
 
 // " (file:line:col)" or "" when the location is unknown.
 std::string at(const SourceLocation& where);

@@ -7,12 +7,13 @@
 #include <algorithm>
 #include <array>
 #include <functional>
+#include <span>
 
 namespace noodle::output {
 
 namespace {
 
-std::string ranges_text(const std::vector<semver::Range>& ranges)
+std::string ranges_text(std::span<const semver::Range> ranges)
 {
   std::vector<std::string> parts;
   for (const auto& r : ranges) {
@@ -21,7 +22,7 @@ std::string ranges_text(const std::vector<semver::Range>& ranges)
   return format_text("{}", fmt::join(parts, " | "));
 }
 
-nlohmann::ordered_json ranges_json(const std::vector<semver::Range>& ranges)
+nlohmann::ordered_json ranges_json(std::span<const semver::Range> ranges)
 {
   nlohmann::ordered_json j = nlohmann::ordered_json::array();
   for (const auto& r : ranges) {

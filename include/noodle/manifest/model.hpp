@@ -6,6 +6,7 @@
 #include <noodle/semver/version.hpp>
 #include <noodle/util/boxed.hpp>
 #include <noodle/util/boxed_optional.hpp>
+#include <noodle/util/compact_vector.hpp>
 #include <noodle/util/error.hpp>
 #include <noodle/util/shared_string.hpp>
 
@@ -130,9 +131,9 @@ struct Manifest {
   ComponentType type = ComponentType::runtime;
   bool required_stop = false; // beside `type`, where they fill its padding
   bool hot_swappable = false;
-  std::vector<Dependency> dependencies;
+  util::CompactVector<Dependency> dependencies; // one pointer: most versions have few, many none
   // Versions that may upgrade directly to this one; empty = any lower version.
-  std::vector<semver::Range> upgrade_from;
+  util::CompactVector<semver::Range> upgrade_from;
   Resources resources;
   // Rare in large catalogs, so each is on the heap when set (util::Boxed):
   // read through ->, changed through edit(). A catalog of 100,000
