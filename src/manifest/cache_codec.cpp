@@ -137,7 +137,7 @@ void encode_manifest(Writer& w, const Manifest& m)
 Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& memo)
 {
   Manifest m;
-  m.name = r.str();
+  m.name = util::SharedString(r.view());
   auto version = semver::Version::parse(r.view());
   if (!version) {
     throw Damaged("a version that does not parse");
@@ -152,11 +152,12 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   const std::uint32_t deps = r.count(4 + 4 + 8);
   m.dependencies.reserve(deps);
   for (std::uint32_t i = 0; i < deps; ++i) {
-    std::string name = r.str();
+    util::SharedString name(r.view());
     semver::Range range = decode_range(r, memo);
     m.dependencies.push_back(Dependency{std::move(name), std::move(range), r.where(file)});
   }
   const std::uint32_t upgrades = r.count(4);
+  m.upgrade_from.reserve(upgrades);
   for (std::uint32_t i = 0; i < upgrades; ++i) {
     m.upgrade_from.push_back(decode_range(r, memo));
   }

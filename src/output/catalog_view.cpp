@@ -60,7 +60,7 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
   nlohmann::ordered_json j = {
       {"name", m.name},
       {"version", m.version.to_string()},
-      {"description", m.description.str()},
+      {"description", m.description},
       {"type", manifest::to_string(m.type)},
       {"dependencies", deps},
       {"upgrade_from", ranges_json(m.upgrade_from)},

@@ -321,7 +321,7 @@ private:
   void relink();
 
   std::map<std::string, std::vector<Manifest>, std::less<>> m_components;
-  std::vector<util::SharedString> m_names; // by id; each name's buffer stays put, and is shared by the dependencies naming it
+  std::vector<util::SharedString> m_names; // by id; each name's buffer stays put, shared by the versions and dependencies naming it
   std::vector<Entry> m_entries;    // by id
   std::vector<Slot> m_slots;
   std::vector<semver::Range> m_ranges; // by RangeId
