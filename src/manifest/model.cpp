@@ -74,9 +74,6 @@ constexpr unsigned char k_long_literal = 0xFF;
 static_assert(k_known_code + k_known_fields.size() <= k_prefix_code);
 static_assert(k_prefix_code + k_known_prefixes.size() <= k_long_literal);
 
-// The buffer's head: the records' size and capacity.
-constexpr std::size_t k_head = 8;
-
 // One record as read: its path is `head` then `tail` (a prefix and the
 // rest, or the whole path and nothing).
 struct Record {
@@ -223,51 +220,11 @@ std::string encode_record(std::string_view field, std::uint32_t line, std::uint3
   return out;
 }
 
-std::uint32_t head_value(const char* data, std::size_t at)
-{
-  std::uint32_t v = 0;
-  std::memcpy(&v, data + at, 4);
-  return v;
-}
-
 } // namespace
-
-FieldLocations::FieldLocations(const FieldLocations& other)
-{
-  assign(other.packed(), other.packed().size());
-}
-
-FieldLocations& FieldLocations::operator=(const FieldLocations& other)
-{
-  if (this != &other) {
-    assign(other.packed(), other.packed().size());
-  }
-  return *this;
-}
 
 std::string_view FieldLocations::packed() const
 {
-  if (!m_data) {
-    return {};
-  }
-  return {m_data.get() + k_head, head_value(m_data.get(), 0)};
-}
-
-void FieldLocations::assign(std::string_view packed, std::size_t capacity)
-{
-  if (capacity == 0) {
-    m_data.reset();
-    return;
-  }
-  auto data = std::make_unique_for_overwrite<char[]>(k_head + capacity);
-  const auto size = static_cast<std::uint32_t>(packed.size());
-  const auto room = static_cast<std::uint32_t>(capacity);
-  std::memcpy(data.get(), &size, 4);
-  std::memcpy(data.get() + 4, &room, 4);
-  if (!packed.empty()) {
-    std::memcpy(data.get() + k_head, packed.data(), packed.size());
-  }
-  m_data = std::move(data);
+  return m_records.empty() ? std::string_view() : std::string_view(m_records.data(), m_records.size());
 }
 
 void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32_t column)
@@ -284,31 +241,22 @@ void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32
     return true;
   });
   if (existing) {
-    std::string rebuilt(now.substr(0, existing->first));
-    rebuilt += record;
-    rebuilt += now.substr(existing->second);
-    assign(rebuilt, rebuilt.size());
+    util::CompactVector<char> rebuilt;
+    rebuilt.reserve(now.size() - (existing->second - existing->first) + record.size());
+    rebuilt.append(now.data(), existing->first);
+    rebuilt.append(record.data(), record.size());
+    rebuilt.append(now.data() + existing->second, now.size() - existing->second);
+    m_records = std::move(rebuilt);
     return;
   }
   const std::size_t size = now.size() + record.size();
-  if (m_data && size <= head_value(m_data.get(), 4)) {
-    std::memcpy(m_data.get() + k_head + now.size(), record.data(), record.size());
-    const auto new_size = static_cast<std::uint32_t>(size);
-    std::memcpy(m_data.get(), &new_size, 4);
-    return;
+  if (size > m_records.capacity()) {
+    m_records.reserve(std::max<std::size_t>(32, 2 * size));
   }
-  std::string grown(now);
-  grown += record;
-  assign(grown, std::max<std::size_t>(32, 2 * size));
+  m_records.append(record.data(), record.size());
 }
 
-void FieldLocations::shrink_to_fit()
-{
-  if (m_data && head_value(m_data.get(), 4) > head_value(m_data.get(), 0)) {
-    const std::string records(packed());
-    assign(records, records.size());
-  }
-}
+void FieldLocations::shrink_to_fit() { m_records.shrink_to_fit(); }
 
 std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packed)
 {
@@ -317,7 +265,8 @@ std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packe
     return std::nullopt;
   }
   FieldLocations out;
-  out.assign(packed, packed.size());
+  out.m_records.reserve(packed.size());
+  out.m_records.append(packed.data(), packed.size());
   return out;
 }
 

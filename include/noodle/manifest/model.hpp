@@ -88,13 +88,6 @@ public:
     std::uint32_t column = 0;
   };
 
-  FieldLocations() = default;
-  FieldLocations(const FieldLocations& other);
-  FieldLocations& operator=(const FieldLocations& other);
-  FieldLocations(FieldLocations&&) noexcept = default;
-  FieldLocations& operator=(FieldLocations&&) noexcept = default;
-  ~FieldLocations() = default;
-
   // Records `field` (at most 255 bytes) at line:column, replacing an
   // earlier record of it.
   void set(std::string_view field, std::uint32_t line, std::uint32_t column);
@@ -116,11 +109,9 @@ public:
   friend bool operator==(const FieldLocations& a, const FieldLocations& b) { return a.packed() == b.packed(); }
 
 private:
-  void assign(std::string_view packed, std::size_t capacity);
-
-  // Null when empty; else the size and the capacity of the records (4 bytes
-  // each), then the records.
-  std::unique_ptr<char[]> m_data;
+  // The records, packed; their size and capacity in front, in the same
+  // allocation, and none while empty.
+  util::CompactVector<char> m_records;
 };
 
 // One component version: one YAML document of the catalog.

@@ -98,6 +98,28 @@ public:
   }
   void push_back(const T& value) { emplace_back(value); }
   void push_back(T&& value) { emplace_back(std::move(value)); }
+  // Copies `n` elements from `first`, which must not point into this list.
+  void append(const T* first, std::size_t n)
+  {
+    if (n == 0) {
+      return;
+    }
+    if (size() + n > capacity()) {
+      regrow(std::max(size() + n, 2 * capacity()));
+    }
+    std::uninitialized_copy_n(first, n, items(m_block) + m_block->size);
+    m_block->size += static_cast<std::uint32_t>(n);
+  }
+
+  // Gives back the room kept for more elements.
+  void shrink_to_fit()
+  {
+    if (size() == 0) {
+      release();
+    } else if (capacity() > size()) {
+      regrow(size());
+    }
+  }
 
   void clear() { release(); }
 

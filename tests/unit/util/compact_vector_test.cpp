@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <vector>
 
 using noodle::util::CompactVector;
 
@@ -86,6 +87,43 @@ TEST_CASE("CompactVector keeps its elements in order through growth, and reads a
   exact.clear();
   CHECK(exact.empty());
   CHECK(exact.data() == nullptr);
+}
+
+TEST_CASE("CompactVector appends runs of elements, and gives back its spare room when asked")
+{
+  CompactVector<char> v;
+  v.append("abc", 0); // nothing to add: still nothing on the heap
+  CHECK(v.data() == nullptr);
+  const std::string text = "records";
+  v.append(text.data(), text.size());
+  v.append(text.data(), 3);
+  CHECK(std::string(v.data(), v.size()) == "recordsrec");
+  CHECK(v.capacity() >= v.size());
+
+  v.reserve(64);
+  CHECK(v.capacity() == 64);
+  v.shrink_to_fit();
+  CHECK(v.capacity() == v.size());
+  CHECK(std::string(v.data(), v.size()) == "recordsrec");
+  v.shrink_to_fit(); // already tight: nothing moves
+  CHECK(v.capacity() == 10);
+
+  CompactVector<char> none;
+  none.reserve(8);
+  CHECK(none.data() != nullptr);
+  none.shrink_to_fit(); // empty: the buffer itself is given back
+  CHECK(none.data() == nullptr);
+
+  Tracked::live = 0;
+  {
+    const std::vector<Tracked> source{Tracked("one"), Tracked("two")};
+    CompactVector<Tracked> copies;
+    copies.append(source.data(), source.size());
+    copies.append(source.data(), 1);
+    CHECK(Tracked::live == 5);
+    CHECK(copies[2].text == "one");
+  }
+  CHECK(Tracked::live == 0);
 }
 
 TEST_CASE("CompactVector copies deeply, moves by taking the buffer, and destroys every element once")
