@@ -135,12 +135,12 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
   // Copied under a temporary name, then the row, then the final name: a
   // crash leaves either an orphan copy or a row whose copy recovery checks.
   const auto tmp = rel::points() / fmt::format(".tmp-{}", ::getpid());
-  (void)remove_tree(root, tmp);
-  if (auto made = make_dirs(root, tmp, 0700); !made) {
+  (void)remove_tree(root, tmp, Sync::scratch);
+  if (auto made = make_dirs(root, tmp, 0700, Sync::scratch); !made) {
     return fail(made.error());
   }
   if (auto copied = copy_tree(root, rel::config(component), tmp / "config"); !copied) {
-    (void)remove_tree(root, tmp);
+    (void)remove_tree(root, tmp, Sync::scratch);
     return fail(copied.error());
   }
   store::RollbackPoint point;
@@ -152,7 +152,7 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
   point.reason = std::move(reason);
   store::StateStore& db = *session.store();
   if (auto begun = db.begin(); !begun) {
-    (void)remove_tree(root, tmp);
+    (void)remove_tree(root, tmp, Sync::scratch);
     return fail(begun.error());
   }
   auto id = db.add_point(point);
@@ -163,12 +163,12 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
   }
   if (!id) {
     (void)db.rollback();
-    (void)remove_tree(root, tmp);
+    (void)remove_tree(root, tmp, Sync::scratch);
     return fail(id.error());
   }
   if (auto moved = rename_durable(root, tmp, rel::point(*id)); !moved) {
     (void)db.rollback();
-    (void)remove_tree(root, tmp);
+    (void)remove_tree(root, tmp, Sync::scratch);
     return fail(moved.error());
   }
   if (auto committed = db.commit(); !committed) {
@@ -191,15 +191,15 @@ Result<void> restore_config(Session& session, const std::string& component, std:
                                                       point_id, root.shown(saved).string()));
   }
   const auto fresh = rel::component(component) / fmt::format(".config.restore-{}", ::getpid());
-  (void)remove_tree(root, fresh);
+  (void)remove_tree(root, fresh, Sync::scratch);
   if (auto copied = copy_tree(root, saved, fresh); !copied) {
-    (void)remove_tree(root, fresh);
+    (void)remove_tree(root, fresh, Sync::scratch);
     return fail(copied.error());
   }
   const auto config = rel::config(component);
   auto present = exists_no_follow(root, config);
   if (!present) {
-    (void)remove_tree(root, fresh);
+    (void)remove_tree(root, fresh, Sync::scratch);
     return fail(present.error());
   }
   if (!*present) {
@@ -208,10 +208,10 @@ Result<void> restore_config(Session& session, const std::string& component, std:
   // One atomic exchange: config/ is the old copy or the restored one, never
   // half of each; the old copy then sits under the temporary name.
   if (auto swapped = exchange_durable(root, fresh, config); !swapped) {
-    (void)remove_tree(root, fresh);
+    (void)remove_tree(root, fresh, Sync::scratch);
     return fail(swapped.error());
   }
-  return remove_tree(root, fresh);
+  return remove_tree(root, fresh, Sync::scratch);
 }
 
 Result<void> undo_operation(Session& session, const store::OperationRecord& op)

@@ -350,10 +350,10 @@ Result<void> empty_dir(int fd, const fs::path& shown)
 }
 
 // Renames `from` to `to` by renameat2(2) with `flags`, then fsyncs the
-// directory of `to` and, when another, that of `from`. `describe` turns the
-// errno of a failed rename into its error.
+// directory of `to` and, when another and not scratch, that of `from`.
+// `describe` turns the errno of a failed rename into its error.
 template <typename Describe>
-Result<void> rename_at(const RootDir& root, const fs::path& from, const fs::path& to, unsigned flags,
+Result<void> rename_at(const RootDir& root, const fs::path& from, const fs::path& to, unsigned flags, Sync from_dir,
                        Describe&& describe)
 {
   auto a = locate_existing(root, from);
@@ -370,7 +370,10 @@ Result<void> rename_at(const RootDir& root, const fs::path& from, const fs::path
   if (auto synced = sync_fd(b->dir.get(), root.shown(to.parent_path())); !synced) {
     return synced;
   }
-  return from.parent_path() == to.parent_path() ? Result<void>() : sync_fd(a->dir.get(), root.shown(from.parent_path()));
+  if (from_dir == Sync::scratch || from.parent_path() == to.parent_path()) {
+    return {};
+  }
+  return sync_fd(a->dir.get(), root.shown(from.parent_path()));
 }
 
 } // namespace
@@ -504,9 +507,9 @@ Result<void> remove_link(const RootDir& root, const fs::path& rel)
   return sync_fd(at->dir.get(), root.shown(rel.parent_path()));
 }
 
-Result<void> rename_durable(const RootDir& root, const fs::path& from, const fs::path& to)
+Result<void> rename_durable(const RootDir& root, const fs::path& from, const fs::path& to, Sync from_dir)
 {
-  return rename_at(root, from, to, RENAME_NOREPLACE, [&](int err) {
+  return rename_at(root, from, to, RENAME_NOREPLACE, from_dir, [&](int err) {
     if (err == EEXIST) {
       return Error(ErrorCode::io, fmt::format("cannot rename '{}': '{}' already exists", root.shown(from).string(),
                                               root.shown(to).string()));
@@ -516,9 +519,9 @@ Result<void> rename_durable(const RootDir& root, const fs::path& from, const fs:
   });
 }
 
-Result<void> exchange_durable(const RootDir& root, const fs::path& a, const fs::path& b)
+Result<void> exchange_durable(const RootDir& root, const fs::path& a, const fs::path& b, Sync a_dir)
 {
-  return rename_at(root, a, b, RENAME_EXCHANGE, [&](int err) {
+  return rename_at(root, a, b, RENAME_EXCHANGE, a_dir, [&](int err) {
     return Error(ErrorCode::io, fmt::format("cannot exchange '{}' and '{}': {}", root.shown(a).string(),
                                             root.shown(b).string(), std::strerror(err)));
   });
@@ -569,7 +572,7 @@ Result<void> copy_tree(const RootDir& root, const fs::path& from, const fs::path
   return copied;
 }
 
-Result<void> remove_tree(const RootDir& root, const fs::path& rel)
+Result<void> remove_tree(const RootDir& root, const fs::path& rel, Sync sync)
 {
   auto at = locate(root, rel);
   if (!at) {
@@ -606,10 +609,10 @@ Result<void> remove_tree(const RootDir& root, const fs::path& rel)
   } else if (::unlinkat(dir_fd, name, 0) != 0 && errno != ENOENT) {
     return fail(io_error("remove", shown, errno));
   }
-  return sync_fd(dir_fd, shown.parent_path());
+  return sync == Sync::scratch ? Result<void>() : sync_fd(dir_fd, shown.parent_path());
 }
 
-Result<void> make_dirs(const RootDir& root, const fs::path& rel, unsigned mode)
+Result<void> make_dirs(const RootDir& root, const fs::path& rel, unsigned mode, Sync sync)
 {
   if (auto checked = RootDir::check(rel); !checked) {
     return fail(checked.error());
@@ -653,8 +656,10 @@ Result<void> make_dirs(const RootDir& root, const fs::path& rel, unsigned mode)
       if (::fchmod(next.get(), static_cast<mode_t>(mode & 07777)) != 0) {
         return fail(io_error("set the mode of", shown, errno));
       }
-      if (auto synced = sync_fd(dir.get(), shown.parent_path()); !synced) {
-        return synced;
+      if (sync == Sync::durable) {
+        if (auto synced = sync_fd(dir.get(), shown.parent_path()); !synced) {
+          return synced;
+        }
       }
     }
     dir = std::move(next);

@@ -23,7 +23,7 @@ namespace {
 class WorkDir {
 public:
   WorkDir(const RootDir& root, std::filesystem::path rel) : m_root(root), m_rel(std::move(rel)) {}
-  ~WorkDir() { (void)remove_tree(m_root, m_rel); }
+  ~WorkDir() { (void)remove_tree(m_root, m_rel, Sync::scratch); }
   WorkDir(const WorkDir&) = delete;
   WorkDir& operator=(const WorkDir&) = delete;
   const std::filesystem::path& rel() const { return m_rel; }
@@ -181,7 +181,7 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
     return fail(made.error());
   }
   WorkDir dir(root, rel::staging() / work);
-  (void)remove_tree(root, dir.rel()); // a leftover of the same name from an earlier run
+  (void)remove_tree(root, dir.rel(), Sync::scratch); // a leftover of the same name from an earlier run
   {
     // Not synced on its own: the extraction's syncfs makes it durable with
     // the tree, and a crash before that leaves a staging leftover recover removes.
@@ -278,10 +278,10 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   if (present) {
     // An unrecorded or damaged directory is never `current` here (the
     // caller changes away from `current`); swap it out in one step.
-    if (auto swapped = exchange_durable(root, tree, target); !swapped) {
+    if (auto swapped = exchange_durable(root, tree, target, Sync::scratch); !swapped) {
       return fail(swapped.error());
     }
-  } else if (auto moved = rename_durable(root, tree, target); !moved) {
+  } else if (auto moved = rename_durable(root, tree, target, Sync::scratch); !moved) {
     return fail(moved.error());
   }
   return installed;

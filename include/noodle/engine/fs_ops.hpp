@@ -19,6 +19,12 @@
 // is ever read, removed, renamed or exchanged through one.
 namespace noodle::engine {
 
+// Whether a step's change to a directory must survive power loss on its own,
+// by an fsync of that directory. `scratch` is for a staging work directory or
+// a temporary name: whatever a power cut leaves of it, `recover` removes, and
+// what the step makes durable (the destination of a rename) is synced anyway.
+enum class Sync { durable, scratch };
+
 // Whether anything (a symlink included) is at `rel`; lstat(2).
 Result<bool> exists_no_follow(const RootDir& root, const std::filesystem::path& rel);
 
@@ -58,12 +64,15 @@ Result<void> swap_link(const RootDir& root, const std::filesystem::path& rel, co
 Result<void> remove_link(const RootDir& root, const std::filesystem::path& rel);
 
 // renameat2(2) `from` to `to` (RENAME_NOREPLACE: an existing `to` fails with
-// io "'<to>' already exists"), then fsync of both parent directories.
-Result<void> rename_durable(const RootDir& root, const std::filesystem::path& from, const std::filesystem::path& to);
+// io "'<to>' already exists"), then fsync of both parent directories; of the
+// destination's alone when `from_dir` is scratch.
+Result<void> rename_durable(const RootDir& root, const std::filesystem::path& from, const std::filesystem::path& to,
+                            Sync from_dir = Sync::durable);
 
 // Atomically exchanges two existing paths (renameat2 RENAME_EXCHANGE), then
-// fsyncs their parent directories.
-Result<void> exchange_durable(const RootDir& root, const std::filesystem::path& a, const std::filesystem::path& b);
+// fsyncs their parent directories; that of `b` alone when `a_dir` is scratch.
+Result<void> exchange_durable(const RootDir& root, const std::filesystem::path& a, const std::filesystem::path& b,
+                              Sync a_dir = Sync::durable);
 
 // Copies the tree at `from` (regular files, directories, symlinks as links)
 // to `to`, which must not exist, as it is: every node keeps its owner, group,
@@ -75,13 +84,15 @@ Result<void> exchange_durable(const RootDir& root, const std::filesystem::path& 
 Result<void> copy_tree(const RootDir& root, const std::filesystem::path& from, const std::filesystem::path& to);
 
 // Removes `rel` and everything under it without following symlinks; a
-// missing path is success. Then fsyncs the parent directory.
-Result<void> remove_tree(const RootDir& root, const std::filesystem::path& rel);
+// missing path is success. Then fsyncs the parent directory, unless `sync`
+// is scratch.
+Result<void> remove_tree(const RootDir& root, const std::filesystem::path& rel, Sync sync = Sync::durable);
 
 // Creates directory `rel` and its missing parents below the root with `mode`
 // (an existing directory is fine; a symlink or file there fails), fsyncing
-// each parent it changed.
-Result<void> make_dirs(const RootDir& root, const std::filesystem::path& rel, unsigned mode);
+// each parent it changed, unless `sync` is scratch.
+Result<void> make_dirs(const RootDir& root, const std::filesystem::path& rel, unsigned mode,
+                       Sync sync = Sync::durable);
 
 // Whether two existing paths are on the same file system (st_dev), so a
 // rename between them is atomic.

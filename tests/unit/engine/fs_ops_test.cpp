@@ -371,6 +371,35 @@ TEST_CASE("engine::make_dirs creates missing parents with the exact mode and acc
   CHECK(file.error().message == "cannot create directory '" + (dir / "file").string() + "': File exists");
 }
 
+TEST_CASE("engine fs steps on scratch change the tree exactly as durable ones do")
+{
+  // Only the fsync differs (tests/crash/power_cut_order.py watches that).
+  TempDir dir;
+  const auto root = open_root(dir);
+  REQUIRE(engine::make_dirs(root, "staging/work/tree", 0750, engine::Sync::scratch));
+  CHECK(mode_of(dir / "staging/work") == 0750);
+  CHECK(mode_of(dir / "staging/work/tree") == 0750);
+  dir.write("staging/work/tree/f", "new");
+  fs::create_directory(dir / "versions");
+  REQUIRE(engine::rename_durable(root, "staging/work/tree", "versions/2", engine::Sync::scratch));
+  CHECK(read_file(dir / "versions/2/f") == "new");
+  CHECK(names_in(dir / "staging/work").empty());
+
+  fs::create_directories(dir / "staging/work/tree");
+  dir.write("staging/work/tree/f", "newer");
+  REQUIRE(engine::exchange_durable(root, "staging/work/tree", "versions/2", engine::Sync::scratch));
+  CHECK(read_file(dir / "versions/2/f") == "newer");
+  CHECK(read_file(dir / "staging/work/tree/f") == "new");
+
+  REQUIRE(engine::remove_tree(root, "staging/work", engine::Sync::scratch));
+  CHECK(names_in(dir / "staging").empty());
+  REQUIRE(engine::remove_tree(root, "staging/work", engine::Sync::scratch)); // already gone: success
+
+  const auto refused = engine::remove_tree(root, "staging/../versions", engine::Sync::scratch);
+  REQUIRE_FALSE(refused);
+  CHECK(fs::exists(dir / "versions/2/f"));
+}
+
 TEST_CASE("engine::same_filesystem compares devices and fails for a missing path")
 {
   TempDir dir;
