@@ -120,9 +120,7 @@ Result<std::string> check_version_dir(Session& session, const std::string& compo
   return std::string();
 }
 
-Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
-                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
-                                std::optional<std::int64_t> operation_id)
+Result<PointCopy> copy_for_point(Session& session, const std::string& component, Sync sync)
 {
   const RootDir& root = session.root();
   auto version = current_version(root, component);
@@ -134,42 +132,64 @@ Result<std::int64_t> take_point(Session& session, const std::string& component, 
   }
   // Copied under a temporary name, then the row, then the final name: a
   // crash leaves either an orphan copy or a row whose copy recovery checks.
-  const auto tmp = rel::points() / fmt::format(".tmp-{}", ::getpid());
-  (void)remove_tree(root, tmp, Sync::scratch);
-  if (auto made = make_dirs(root, tmp, 0700, Sync::scratch); !made) {
+  PointCopy copy{component, *version, rel::points() / fmt::format(".tmp-{}", ::getpid())};
+  (void)remove_tree(root, copy.tmp, Sync::scratch);
+  if (auto made = make_dirs(root, copy.tmp, 0700, Sync::scratch); !made) {
     return fail(made.error());
   }
-  if (auto copied = copy_tree(root, rel::config(component), tmp / "config"); !copied) {
-    (void)remove_tree(root, tmp, Sync::scratch);
+  if (auto copied = copy_tree(root, rel::config(component), copy.tmp / "config", sync); !copied) {
+    (void)remove_tree(root, copy.tmp, Sync::scratch);
     return fail(copied.error());
   }
+  return copy;
+}
+
+Result<std::int64_t> add_point(Session& session, const PointCopy& copy, std::string reason,
+                               std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
+                               std::optional<std::int64_t> operation_id)
+{
   store::RollbackPoint point;
-  point.component = component;
-  point.version = *version;
+  point.component = copy.component;
+  point.version = copy.version;
   point.created_at = session.now();
   point.expires_at = point.created_at + retention_ms;
   point.upgrade_id = upgrade_id;
   point.reason = std::move(reason);
   store::StateStore& db = *session.store();
-  if (auto begun = db.begin(); !begun) {
-    (void)remove_tree(root, tmp, Sync::scratch);
-    return fail(begun.error());
-  }
   auto id = db.add_point(point);
-  if (id && operation_id) {
-    if (auto set = db.set_operation_point(*operation_id, *id); !set) {
-      id = fail(set.error());
-    }
-  }
   if (!id) {
-    (void)db.rollback();
-    (void)remove_tree(root, tmp, Sync::scratch);
     return fail(id.error());
   }
-  if (auto moved = rename_durable(root, tmp, rel::point(*id)); !moved) {
-    (void)db.rollback();
-    (void)remove_tree(root, tmp, Sync::scratch);
+  if (operation_id) {
+    if (auto set = db.set_operation_point(*operation_id, *id); !set) {
+      return fail(set.error());
+    }
+  }
+  if (auto moved = rename_durable(session.root(), copy.tmp, rel::point(*id)); !moved) {
     return fail(moved.error());
+  }
+  return *id;
+}
+
+Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
+                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
+                                std::optional<std::int64_t> operation_id)
+{
+  const RootDir& root = session.root();
+  auto copy = copy_for_point(session, component, Sync::durable);
+  if (!copy) {
+    return fail(copy.error());
+  }
+  store::StateStore& db = *session.store();
+  if (auto begun = db.begin(); !begun) {
+    (void)remove_tree(root, copy->tmp, Sync::scratch);
+    return fail(begun.error());
+  }
+  auto id = add_point(session, *copy, std::move(reason), upgrade_id, retention_ms, operation_id);
+  if (!id) {
+    (void)db.rollback();
+    (void)remove_tree(root, copy->tmp, Sync::scratch);
+    return fail(id.error());
   }
   if (auto committed = db.commit(); !committed) {
     (void)remove_tree(root, rel::point(*id));
@@ -300,6 +320,25 @@ Result<void> record_completion(Session& session, std::int64_t upgrade_id, const 
   }
   return db.commit();
 }
+
+namespace {
+
+// What is left of a rollback point taken along with an extraction that
+// failed: the copy under its temporary name, or under its final name when
+// the row did not commit. A committed point stays.
+void discard_point_copy(Session& session, const std::optional<PointCopy>& copy, std::optional<std::int64_t> point_id)
+{
+  if (point_id) {
+    auto row = session.store()->point(*point_id);
+    if (row && !*row) {
+      (void)remove_tree(session.root(), rel::point(*point_id));
+    }
+  } else if (copy) {
+    (void)remove_tree(session.root(), copy->tmp, Sync::scratch);
+  }
+}
+
+} // namespace
 
 Result<TransactionReport> run_transaction(Session& session, const TransactionRequest& request)
 {
@@ -469,11 +508,43 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
         break;
       }
     }
-    // 1. The version to switch to, extracted and verified.
+    const RootDir& root = session.root();
+    if (auto made = make_dirs(root, rel::component(change.component), 0755); !made) {
+      step_failed(made.error());
+      break;
+    }
+    if (auto made = make_dirs(root, rel::config(change.component), 0755); !made) {
+      step_failed(made.error());
+      break;
+    }
+    // 1. The version to switch to, extracted and verified. An extraction
+    //    takes the rollback point (2.) along: its copy of config/ made
+    //    durable by the extraction's syncfs, its row committed with the
+    //    extraction's record.
+    std::optional<PointCopy> copy;
+    std::optional<std::int64_t> point_id;
     if (change.entry != nullptr) {
+      AlongWithExtraction along;
+      along.before_sync = [&]() -> Result<void> {
+        auto made = copy_for_point(session, change.component, Sync::scratch);
+        if (!made) {
+          return fail(made.error());
+        }
+        copy = std::move(*made);
+        return {};
+      };
+      along.in_record = [&]() -> Result<void> {
+        auto id = add_point(session, *copy, request.kind, report.upgrade_id, request.point_retention_ms, op.id);
+        if (!id) {
+          return fail(id.error());
+        }
+        point_id = *id;
+        return {};
+      };
       auto installed = install_version(session, *change.entry, request.source,
-                                       fmt::format("{}-{}-{}", report.upgrade_id, op.seq, change.component));
+                                       fmt::format("{}-{}-{}", report.upgrade_id, op.seq, change.component), &along);
       if (!installed) {
+        discard_point_copy(session, copy, point_id);
         step_failed(installed.error());
         break;
       }
@@ -501,24 +572,19 @@ Result<TransactionReport> run_transaction(Session& session, const TransactionReq
       failure = std::move(*stop);
       break;
     }
-    // 2. The rollback point: what `current` and config/ are now.
-    const RootDir& root = session.root();
-    if (auto made = make_dirs(root, rel::component(change.component), 0755); !made) {
-      step_failed(made.error());
-      break;
+    // 2. The rollback point: what `current` and config/ are now (taken
+    //    above when the version was extracted).
+    if (!point_id) {
+      auto point = take_point(session, change.component, request.kind, report.upgrade_id,
+                              request.point_retention_ms, op.id);
+      if (!point) {
+        step_failed(point.error());
+        break;
+      }
+      point_id = *point;
     }
-    if (auto made = make_dirs(root, rel::config(change.component), 0755); !made) {
-      step_failed(made.error());
-      break;
-    }
-    auto point =
-        take_point(session, change.component, request.kind, report.upgrade_id, request.point_retention_ms, op.id);
-    if (!point) {
-      step_failed(point.error());
-      break;
-    }
-    step.point_id = *point;
-    op.point_id = *point;
+    step.point_id = *point_id;
+    op.point_id = *point_id;
     // 3. The switch. From here on this change counts as done for rollback.
     done = i + 1;
     bool recorded_early = false; // the runtime committed and the step is recorded completed

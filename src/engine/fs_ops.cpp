@@ -198,7 +198,8 @@ Result<void> copy_attributes(int from, const struct stat& st, int to, const fs::
   return {};
 }
 
-Result<void> copy_file(int from_dir, int to_dir, const std::string& name, const fs::path& from, const fs::path& to)
+Result<void> copy_file(int from_dir, int to_dir, const std::string& name, const fs::path& from, const fs::path& to,
+                       Sync sync)
 {
   // O_NONBLOCK: a node swapped for a FIFO since the fstatat must not hang us.
   UniqueFd in(::openat(from_dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
@@ -223,8 +224,10 @@ Result<void> copy_file(int from_dir, int to_dir, const std::string& name, const 
   if (auto kept = copy_attributes(in.get(), st, out.get(), from, to); !kept) {
     return kept;
   }
-  if (auto synced = sync_fd(out.get(), to); !synced) {
-    return synced;
+  if (sync == Sync::durable) {
+    if (auto synced = sync_fd(out.get(), to); !synced) {
+      return synced;
+    }
   }
   if (::close(out.release()) != 0) {
     return fail(io_error("close", to, errno));
@@ -260,8 +263,10 @@ Result<void> copy_symlink(int from_dir, int to_dir, const std::string& name, con
 }
 
 // Copies everything in directory `from_fd` into the empty directory `to_fd`,
-// then gives `to_fd` the attributes `st` of `from_fd` and fsyncs it.
-Result<void> copy_dir(int from_fd, const struct stat& st, int to_fd, const fs::path& from, const fs::path& to)
+// then gives `to_fd` the attributes `st` of `from_fd` and fsyncs it (unless
+// `sync` is scratch, as every file it copies).
+Result<void> copy_dir(int from_fd, const struct stat& st, int to_fd, const fs::path& from, const fs::path& to,
+                      Sync sync)
 {
   auto names = names_in(from_fd);
   if (!names) {
@@ -275,7 +280,7 @@ Result<void> copy_dir(int from_fd, const struct stat& st, int to_fd, const fs::p
       return fail(io_error("stat", src, errno));
     }
     if (S_ISREG(child.st_mode)) {
-      if (auto copied = copy_file(from_fd, to_fd, name, src, dst); !copied) {
+      if (auto copied = copy_file(from_fd, to_fd, name, src, dst, sync); !copied) {
         return copied;
       }
     } else if (S_ISLNK(child.st_mode)) {
@@ -295,7 +300,7 @@ Result<void> copy_dir(int from_fd, const struct stat& st, int to_fd, const fs::p
       if (!sub_to.valid()) {
         return fail(io_error("open directory", dst, errno));
       }
-      if (auto copied = copy_dir(sub_from.get(), child, sub_to.get(), src, dst); !copied) {
+      if (auto copied = copy_dir(sub_from.get(), child, sub_to.get(), src, dst, sync); !copied) {
         return copied;
       }
     } else {
@@ -306,7 +311,7 @@ Result<void> copy_dir(int from_fd, const struct stat& st, int to_fd, const fs::p
   if (auto kept = copy_attributes(from_fd, st, to_fd, from, to); !kept) {
     return kept;
   }
-  return sync_fd(to_fd, to);
+  return sync == Sync::scratch ? Result<void>() : sync_fd(to_fd, to);
 }
 
 // Removes everything inside the directory open on `fd`, never following a
@@ -527,7 +532,7 @@ Result<void> exchange_durable(const RootDir& root, const fs::path& a, const fs::
   });
 }
 
-Result<void> copy_tree(const RootDir& root, const fs::path& from, const fs::path& to)
+Result<void> copy_tree(const RootDir& root, const fs::path& from, const fs::path& to, Sync sync)
 {
   if (auto checked = RootDir::check(from); !checked) {
     return fail(checked.error());
@@ -554,18 +559,19 @@ Result<void> copy_tree(const RootDir& root, const fs::path& from, const fs::path
   if (!target.valid()) {
     copied = fail(io_error("open directory", shown_to, errno));
   } else if (source.valid()) {
-    copied = copy_dir(source.get(), st, target.get(), shown_from, shown_to);
-  } else {
+    copied = copy_dir(source.get(), st, target.get(), shown_from, shown_to, sync);
+  } else if (::fchmod(target.get(), 0755) != 0) {
     // Nothing to copy: an empty directory, as a fresh one would be.
-    copied = ::fchmod(target.get(), 0755) == 0 ? sync_fd(target.get(), shown_to)
-                                               : fail(io_error("set the mode of", shown_to, errno));
+    copied = fail(io_error("set the mode of", shown_to, errno));
+  } else if (sync == Sync::durable) {
+    copied = sync_fd(target.get(), shown_to);
   }
   target.reset();
-  if (copied) {
+  if (copied && sync == Sync::durable) {
     copied = sync_fd(at->dir.get(), shown_to.parent_path());
   }
   if (!copied) {
-    if (auto removed = remove_tree(root, to); !removed) {
+    if (auto removed = remove_tree(root, to, sync); !removed) {
       copied.error().details.push_back(fmt::format("could not remove the partial copy: {}", removed.error().message));
     }
   }

@@ -156,7 +156,7 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
 }
 
 Result<Installed> install_version(Session& session, const manifest::Manifest& entry, const ArchiveSource& source,
-                                  const std::string& work)
+                                  const std::string& work, const AlongWithExtraction* along)
 {
   const RootDir& root = session.root();
   const std::string version = entry.version.to_string();
@@ -240,6 +240,11 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
       return fail(ErrorCode::io, fmt::format("cannot set the mode of '{}': {}", root.shown(tree).string(),
                                              std::strerror(errno)));
     }
+    if (along != nullptr && along->before_sync) {
+      if (auto done = along->before_sync(); !done) {
+        return fail(done.error());
+      }
+    }
     // One read of the archive: hashed and extracted together, checked
     // against the signature before anything is synced or leaves staging.
     auto verified = archive::verify_and_extract(files->archive, signature, tree_fd->get(), root.shown(tree),
@@ -257,11 +262,6 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
     installed.bytes = verified->report.bytes;
     installed_tree = std::move(verified->report.tree);
   }
-  // Recorded before the directory appears under versions/, so a version
-  // there always has its record (a crash in between leaves only staging).
-  if (auto recorded = session.store()->record_files(entry.name, version, installed_tree, installed.sha256); !recorded) {
-    return fail(recorded.error());
-  }
   if (auto made = make_dirs(root, rel::versions(entry.name), 0755); !made) {
     return fail(made.error());
   }
@@ -274,6 +274,28 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
                                            "one file system so versions appear atomically",
                                            root.shown(rel::staging()).string(),
                                            root.shown(rel::versions(entry.name)).string()));
+  }
+  // Recorded before the directory appears under versions/, so a version
+  // there always has its record (a crash in between leaves only staging).
+  store::StateStore& db = *session.store();
+  const bool with = along != nullptr && along->in_record;
+  if (with) {
+    if (auto begun = db.begin(); !begun) {
+      return fail(begun.error());
+    }
+  }
+  Result<void> recorded = db.record_files(entry.name, version, installed_tree, installed.sha256);
+  if (recorded && with) {
+    recorded = along->in_record();
+  }
+  if (recorded && with) {
+    recorded = db.commit();
+  }
+  if (!recorded) {
+    if (with) {
+      (void)db.rollback(); // a failed COMMIT may have rolled back already
+    }
+    return fail(recorded.error());
   }
   if (present) {
     // An unrecorded or damaged directory is never `current` here (the

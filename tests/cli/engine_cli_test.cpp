@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <set>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -176,6 +177,49 @@ TEST_CASE("an all-or-nothing batch whose third archive cannot be extracted rolls
   CHECK(history["history"][0]["operations"][2]["status"] == "failed");
   auto audit = r.json({"history", "--audit", "--limit", "3"});
   CHECK(audit["audit"][2]["outcome"] == "rolled_back");
+}
+
+TEST_CASE("an extraction that fails leaves no rollback point behind, under any name", "[engine]")
+{
+  // The point's copy of config/ is made before the extraction (its syncfs
+  // makes both durable) and its row committed with the extraction's record.
+  Root r;
+  const fs::path points = r.root / ".noodle-upgrade/points";
+  const auto names = [&] {
+    std::set<std::string> out;
+    if (fs::exists(points)) {
+      for (const auto& e : fs::directory_iterator(points)) {
+        out.insert(e.path().filename().string());
+      }
+    }
+    return out;
+  };
+  const auto before = names();
+  const auto listed = r.json({"rollback", "list"})["points"].size();
+  noodle::test::plant_unextractable(r.archives, "telemetry_agent", "1.0.0");
+  auto up = r.nu({"upgrade", "telemetry_agent", "1.0.0", "--offline"});
+  INFO(up.out << up.err);
+  CHECK(up.exit_code == 4);
+  CHECK(r.current("telemetry_agent") == "versions/0.5.0");
+  CHECK(names() == before);
+  CHECK(r.json({"rollback", "list"})["points"].size() == listed);
+  CHECK(fs::is_empty(r.root / ".noodle-upgrade/staging"));
+
+  // The same upgrade from a good archive takes its point along.
+  for (const char* ext : {".tar.gz", ".tar.gz.sig"}) {
+    const std::string file = std::string("telemetry_agent-1.0.0") + ext;
+    fs::copy_file(noodle::test::example_archives() / "archives" / file, r.archives / file,
+                  fs::copy_options::overwrite_existing);
+  }
+  auto again = r.json({"upgrade", "telemetry_agent", "1.0.0", "--offline"});
+  REQUIRE(again["steps"].size() == 1);
+  const auto point = again["steps"][0]["rollback_point"];
+  REQUIRE(point.is_number());
+  CHECK(fs::is_directory(points / std::to_string(point.get<int>()) / "config"));
+  CHECK(r.json({"rollback", "list"})["points"].size() == listed + 1);
+  for (const auto& name : names()) {
+    CHECK(name.rfind(".tmp-", 0) != 0);
+  }
 }
 
 TEST_CASE("apply --no-atomic keeps the steps that succeeded before a failure", "[engine]")

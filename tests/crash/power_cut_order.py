@@ -232,7 +232,7 @@ def traced(tool, root, command, trace, what):
     model = replay(root, trace, what)
     if model.commits == 0:
         raise Failure("%s: no commit of the state database was seen; the trace is not what this test reads" % what)
-    log("%-28s %3d commits, %s" % (what, model.commits,
+    log("%-28s %3d syncs of the state database's log, %s" % (what, model.commits,
                                    "every change synced before its commit" if not model.violations
                                    else "%d unsynced" % len(model.violations)))
     return ["%s: %s" % (what, v) for v in model.violations]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/install.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/live/runtime.hpp>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -157,8 +159,24 @@ Result<void> restore_config(Session& session, const std::string& component, std:
 // A rollback point for `component` now: the version `current` points at and
 // a copy of config/. Returns its id. With `operation_id`, that operation's
 // point is set in the same database transaction (one commit, not two).
+// copy_for_point then add_point, in a transaction of its own.
 Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
                                 std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
                                 std::optional<std::int64_t> operation_id = std::nullopt);
+
+// The halves of take_point, for a change that takes its point along with an
+// extraction (AlongWithExtraction): the copy of config/ under the temporary
+// name points/.tmp-<pid> (with `sync` scratch, not fsynced: the extraction's
+// syncfs makes it durable), then, inside an open transaction, the point's
+// row and the copy under its final name (synced).
+struct PointCopy {
+  std::string component;
+  std::optional<std::string> version; // what `current` points at (none: nothing yet)
+  std::filesystem::path tmp;
+};
+Result<PointCopy> copy_for_point(Session& session, const std::string& component, Sync sync);
+Result<std::int64_t> add_point(Session& session, const PointCopy& copy, std::string reason,
+                               std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
+                               std::optional<std::int64_t> operation_id);
 
 } // namespace noodle::engine

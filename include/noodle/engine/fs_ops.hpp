@@ -78,10 +78,13 @@ Result<void> exchange_durable(const RootDir& root, const std::filesystem::path& 
 // to `to`, which must not exist, as it is: every node keeps its owner, group,
 // mode and modification and access times; files and directories keep their
 // extended attributes too (the POSIX ACLs among them). Every file and
-// directory is fsynced before return. A missing `from` makes `to` an empty
-// directory (0755). Other node kinds fail with io, and so does an owner or
-// attribute that cannot be set (never a copy that is silently less).
-Result<void> copy_tree(const RootDir& root, const std::filesystem::path& from, const std::filesystem::path& to);
+// directory is fsynced before return, unless `sync` is scratch: a copy under
+// a temporary name that a later syncfs makes durable before it is renamed.
+// A missing `from` makes `to` an empty directory (0755). Other node kinds
+// fail with io, and so does an owner or attribute that cannot be set (never
+// a copy that is silently less).
+Result<void> copy_tree(const RootDir& root, const std::filesystem::path& from, const std::filesystem::path& to,
+                       Sync sync = Sync::durable);
 
 // Removes `rel` and everything under it without following symlinks; a
 // missing path is success. Then fsyncs the parent directory, unless `sync`

@@ -67,7 +67,17 @@ Result<Installed::How> plan_install(Session& session, const manifest::Manifest& 
 //    directory already there is exchanged for it, then removed).
 // Staging is removed on success and on failure. Fails with the errors of
 // archive::verify_archive, check_catalog_entry and extract, or io.
+//
+// `along`, when given, rides on an extraction (never on a reuse): its
+// `before_sync` runs before the extraction's syncfs, which makes what it
+// wrote durable, and its `in_record` inside the transaction that records the
+// tree, before that commit. A change's rollback point is taken this way: one
+// sync and one commit serve both.
+struct AlongWithExtraction {
+  std::function<Result<void>()> before_sync;
+  std::function<Result<void>()> in_record;
+};
 Result<Installed> install_version(Session& session, const manifest::Manifest& entry, const ArchiveSource& source,
-                                  const std::string& work);
+                                  const std::string& work, const AlongWithExtraction* along = nullptr);
 
 } // namespace noodle::engine
