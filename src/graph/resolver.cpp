@@ -2,6 +2,7 @@
 #include <noodle/graph/resolver.hpp>
 
 #include <noodle/graph/suggest.hpp>
+#include <noodle/util/prefault.hpp>
 
 #include "common.hpp"
 #include "resolver_impl.hpp"
@@ -615,6 +616,9 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   // Each change is made where it is filled, not zeroed in a pass of its
   // own first: a cascade's changes are far larger than the cache.
   resolution.changes.reserve(ids.size());
+  // Every one of those pages is written below: mapped in one call, not one
+  // page fault each (a fault is costly on a virtual machine).
+  util::prefault(resolution.changes.data(), ids.size() * sizeof(Change));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (i % k_block == 0) {
       const std::size_t end = std::min(i + k_block, ids.size());
