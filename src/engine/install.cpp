@@ -277,24 +277,20 @@ Result<Installed> install_version(Session& session, const manifest::Manifest& en
   }
   // Recorded before the directory appears under versions/, so a version
   // there always has its record (a crash in between leaves only staging).
+  // One transaction with what rides along (a change's rollback point).
   store::StateStore& db = *session.store();
-  const bool with = along != nullptr && along->in_record;
-  if (with) {
-    if (auto begun = db.begin(); !begun) {
-      return fail(begun.error());
-    }
+  if (auto begun = db.begin(); !begun) {
+    return fail(begun.error());
   }
   Result<void> recorded = db.record_files(entry.name, version, installed_tree, installed.sha256);
-  if (recorded && with) {
+  if (recorded && along != nullptr && along->in_record) {
     recorded = along->in_record();
   }
-  if (recorded && with) {
+  if (recorded) {
     recorded = db.commit();
   }
   if (!recorded) {
-    if (with) {
-      (void)db.rollback(); // a failed COMMIT may have rolled back already
-    }
+    (void)db.rollback(); // a failed COMMIT may have rolled back already
     return fail(recorded.error());
   }
   if (present) {

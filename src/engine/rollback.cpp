@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/engine/fs_ops.hpp>
+#include <noodle/engine/point.hpp>
 #include <noodle/engine/rollback.hpp>
 
 #include <noodle/semver/version.hpp>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <noodle/engine/fs_ops.hpp>
 #include <noodle/engine/install.hpp>
+#include <noodle/engine/point.hpp>
 #include <noodle/engine/session.hpp>
 #include <noodle/live/runtime.hpp>
 #include <noodle/live/strategy.hpp>
@@ -12,7 +12,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -151,32 +150,5 @@ Result<void> record_completion(Session& session, std::int64_t upgrade_id, const 
 // `from` is empty), config/ from the operation's point when it restored
 // config. Shared by run_transaction and recover.
 Result<void> undo_operation(Session& session, const store::OperationRecord& op);
-
-// Replaces <component>/config with the copy kept by point `point_id`
-// (exchange, then removal of the old copy).
-Result<void> restore_config(Session& session, const std::string& component, std::int64_t point_id);
-
-// A rollback point for `component` now: the version `current` points at and
-// a copy of config/. Returns its id. With `operation_id`, that operation's
-// point is set in the same database transaction (one commit, not two).
-// copy_for_point then add_point, in a transaction of its own.
-Result<std::int64_t> take_point(Session& session, const std::string& component, std::string reason,
-                                std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
-                                std::optional<std::int64_t> operation_id = std::nullopt);
-
-// The halves of take_point, for a change that takes its point along with an
-// extraction (AlongWithExtraction): the copy of config/ under the temporary
-// name points/.tmp-<pid> (with `sync` scratch, not fsynced: the extraction's
-// syncfs makes it durable), then, inside an open transaction, the point's
-// row and the copy under its final name (synced).
-struct PointCopy {
-  std::string component;
-  std::optional<std::string> version; // what `current` points at (none: nothing yet)
-  std::filesystem::path tmp;
-};
-Result<PointCopy> copy_for_point(Session& session, const std::string& component, Sync sync);
-Result<std::int64_t> add_point(Session& session, const PointCopy& copy, std::string reason,
-                               std::optional<std::int64_t> upgrade_id, store::Millis retention_ms,
-                               std::optional<std::int64_t> operation_id);
 
 } // namespace noodle::engine
