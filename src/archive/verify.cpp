@@ -657,10 +657,10 @@ Result<void> check_catalog_entry(const VerifiedArchive& verified, const manifest
     return fail(ErrorCode::integrity,
                 fmt::format("catalog entry {} does not match the verified archive {}", catalog_id, archive_id));
   }
-  if (!catalog_entry.archive) {
+  if (!catalog_entry.extras->archive) {
     return {};
   }
-  const manifest::ArchiveRef& ref = *catalog_entry.archive;
+  const manifest::ArchiveRef& ref = *catalog_entry.extras->archive;
   if (!ref.sha256.empty()) {
     std::string wanted = ref.sha256;
     for (char& c : wanted) {

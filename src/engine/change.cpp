@@ -63,7 +63,7 @@ std::shared_ptr<live::Prober> gate_prober(const LivePath& live, const Change& ch
   if (!live.probers || change.entry == nullptr || change.restore_point) {
     return nullptr;
   }
-  return live.probers(change.entry->health_check->probes, change.component, change.to);
+  return live.probers(change.entry->extras->health_check.probes, change.component, change.to);
 }
 
 std::string_view to_string(StepReport::Outcome outcome)

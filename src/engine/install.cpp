@@ -65,8 +65,8 @@ Result<bool> matches_record(Session& session, const std::string& name, const std
 // there is neither.
 Result<std::string> expected_archive_sha256(const manifest::Manifest& entry, const ArchiveSource& source)
 {
-  if (entry.archive && !entry.archive->sha256.empty()) {
-    return entry.archive->sha256;
+  if (entry.extras->archive && !entry.extras->archive->sha256.empty()) {
+    return entry.extras->archive->sha256;
   }
   auto files = locate_archive(entry, source);
   if (!files) {
@@ -127,8 +127,8 @@ Result<ArchiveFiles> locate_archive(const manifest::Manifest& entry, const Archi
   if (source.fetch) {
     return source.fetch(entry);
   }
-  if (entry.archive && !entry.archive->file.empty()) {
-    ArchiveFiles files{entry.archive->file, entry.archive->file};
+  if (entry.extras->archive && !entry.extras->archive->file.empty()) {
+    ArchiveFiles files{entry.extras->archive->file, entry.extras->archive->file};
     files.signature += ".sig";
     if (!exists_unrooted(files.archive)) {
       return fail(ErrorCode::not_found, fmt::format("archive '{}' of {}@{} (named by the catalog) does not exist",

@@ -219,7 +219,7 @@ Check check_compatibility(const manifest::Catalog& catalog, const state::Install
   std::size_t rules = 0;
   for (const auto* m : manifests) {
     const bool owner_changed = changed.count(m->name) != 0;
-    for (const auto& rule : *m->compatibility) {
+    for (const auto& rule : m->extras->compatibility) {
       auto it = final_state.find(rule.component);
       if (it == final_state.end()) {
         continue; // not installed: nothing to be compatible with

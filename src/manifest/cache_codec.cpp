@@ -101,8 +101,8 @@ void encode_manifest(Writer& w, const Manifest& m)
   }
   w.u8(m.required_stop ? 1 : 0);
   w.u8(m.hot_swappable ? 1 : 0);
-  w.u32(static_cast<std::uint32_t>(m.compatibility->size()));
-  for (const CompatibilityRule& rule : *m.compatibility) {
+  w.u32(static_cast<std::uint32_t>(m.extras->compatibility.size()));
+  for (const CompatibilityRule& rule : m.extras->compatibility) {
     w.str(rule.component);
     w.u32(static_cast<std::uint32_t>(rule.ranges.size()));
     for (const semver::Range& r : rule.ranges) {
@@ -113,22 +113,22 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.u64(m.resources.memory_mb);
   w.f64(m.resources.cpu_cores);
   w.u64(m.resources.disk_mb);
-  w.u64(m.health_check->timeout_ms);
-  w.u32(m.health_check->retries);
-  w.str(m.health_check->endpoint);
-  w.u32(static_cast<std::uint32_t>(m.health_check->probes.size()));
-  for (const Probe& p : m.health_check->probes) {
+  w.u64(m.extras->health_check.timeout_ms);
+  w.u32(m.extras->health_check.retries);
+  w.str(m.extras->health_check.endpoint);
+  w.u32(static_cast<std::uint32_t>(m.extras->health_check.probes.size()));
+  for (const Probe& p : m.extras->health_check.probes) {
     write_probe(w, p);
   }
-  w.str(*m.entry_point);
-  w.str(*m.location);
-  w.str(m.configuration_schema->is_null() ? std::string() : m.configuration_schema->dump());
-  w.str(m.metadata->is_null() ? std::string() : m.metadata->dump());
-  w.u8(m.archive ? 1 : 0);
-  if (m.archive) {
-    w.str(m.archive->file.string());
-    w.str(m.archive->sha256);
-    w.u64(m.archive->size);
+  w.str(m.extras->entry_point);
+  w.str(m.extras->location);
+  w.str(m.extras->configuration_schema.is_null() ? std::string() : m.extras->configuration_schema.dump());
+  w.str(m.extras->metadata.is_null() ? std::string() : m.extras->metadata.dump());
+  w.u8(m.extras->archive ? 1 : 0);
+  if (m.extras->archive) {
+    w.str(m.extras->archive->file.string());
+    w.str(m.extras->archive->sha256);
+    w.u64(m.extras->archive->size);
   }
   w.where(m.where);
   w.str(m.field_where.packed());
@@ -163,6 +163,7 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   }
   m.required_stop = r.u8() != 0;
   m.hot_swappable = r.u8() != 0;
+  ManifestExtras extras; // kept only when something in it is set
   const std::uint32_t rules = r.count(4 + 4 + 8);
   for (std::uint32_t i = 0; i < rules; ++i) {
     CompatibilityRule rule;
@@ -172,12 +173,12 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
       rule.ranges.push_back(decode_range(r, memo));
     }
     rule.where = r.where(file);
-    m.compatibility.edit().push_back(std::move(rule));
+    extras.compatibility.push_back(std::move(rule));
   }
   m.resources.memory_mb = r.u64();
   m.resources.cpu_cores = r.f64();
   m.resources.disk_mb = r.u64();
-  HealthCheck health;
+  HealthCheck& health = extras.health_check;
   health.timeout_ms = r.u64();
   health.retries = r.u32();
   health.endpoint = r.str();
@@ -185,17 +186,19 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   for (std::uint32_t i = 0; i < probes; ++i) {
     health.probes.push_back(read_probe(r, file));
   }
-  m.health_check.set(std::move(health));
-  m.entry_point.set(r.str());
-  m.location.set(r.str());
-  m.configuration_schema.set(decode_json(r));
-  m.metadata.set(decode_json(r));
+  extras.entry_point = r.str();
+  extras.location = r.str();
+  extras.configuration_schema = decode_json(r);
+  extras.metadata = decode_json(r);
   if (r.u8() != 0) {
     ArchiveRef archive;
     archive.file = r.str();
     archive.sha256 = r.str();
     archive.size = r.u64();
-    m.archive = std::move(archive);
+    extras.archive = std::move(archive);
+  }
+  if (!extras.empty()) {
+    m.extras = std::move(extras);
   }
   m.where = r.where(file);
   auto fields = FieldLocations::from_packed(r.view());

@@ -136,21 +136,29 @@ public:
         read_health_check(v, m);
       } else if (k == "entry_point") {
         if (auto s = read_string(v, m_sink, k)) {
-          m.entry_point.set(*s);
+          if (!s->empty()) {
+            m.extras.edit().entry_point = *s;
+          }
         }
       } else if (k == "health_check_endpoint") {
         if (auto s = read_string(v, m_sink, k)) {
-          m.health_check.edit().endpoint = *s;
+          m.extras.edit().health_check.endpoint = *s;
           endpoint_node = &v;
         }
       } else if (k == "location") {
         if (auto s = read_string(v, m_sink, k)) {
-          m.location.set(*s);
+          if (!s->empty()) {
+            m.extras.edit().location = *s;
+          }
         }
       } else if (k == "configuration_schema") {
-        m.configuration_schema.set(to_json(v, m_sink, k));
+        if (auto j = to_json(v, m_sink, k); !j.is_null()) {
+          m.extras.edit().configuration_schema = std::move(j);
+        }
       } else if (k == "metadata") {
-        m.metadata.set(to_json(v, m_sink, k));
+        if (auto j = to_json(v, m_sink, k); !j.is_null()) {
+          m.extras.edit().metadata = std::move(j);
+        }
       } else if (k == "archive") {
         read_archive(v, m);
       } else {
@@ -159,8 +167,8 @@ public:
     }
     if (endpoint_node != nullptr) {
       // The descriptor's health_check_endpoint is one more http probe.
-      if (auto probe = endpoint_probe(*endpoint_node, m_sink, m.health_check->endpoint, probe_defaults(m))) {
-        m.health_check.edit().probes.push_back(std::move(*probe));
+      if (auto probe = endpoint_probe(*endpoint_node, m_sink, m.extras->health_check.endpoint, probe_defaults(m))) {
+        m.extras.edit().health_check.probes.push_back(std::move(*probe));
       }
     }
     if (!have_name) {
@@ -177,7 +185,7 @@ public:
                         join_field("dependencies", d.name));
         }
       }
-      for (const CompatibilityRule& r : *m.compatibility) {
+      for (const CompatibilityRule& r : m.extras->compatibility) {
         if (r.component == m.name) {
           m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
                         "a component cannot have a compatibility rule on itself", r.where.line, r.where.column,
@@ -342,7 +350,7 @@ private:
       }
       if (ok) {
         note(m, entry_field, *e.key_node);
-        m.compatibility.edit().push_back(std::move(rule));
+        m.extras.edit().compatibility.push_back(std::move(rule));
       }
     }
   }
@@ -388,12 +396,12 @@ private:
       std::string f = join_field(field, e.key);
       if (e.key == "timeout_ms") {
         if (auto n = read_unsigned(*e.value, m_sink, f, Sign::positive)) {
-          m.health_check.edit().timeout_ms = *n;
+          m.extras.edit().health_check.timeout_ms = *n;
         }
       } else if (e.key == "retries") {
         // failure_threshold is retries + 1, at most k_probe_max_threshold.
         if (auto n = read_unsigned(*e.value, m_sink, f, Sign::non_negative, k_probe_max_threshold - 1)) {
-          m.health_check.edit().retries = static_cast<std::uint32_t>(*n);
+          m.extras.edit().health_check.retries = static_cast<std::uint32_t>(*n);
         }
       } else if (e.key == "probes") {
         probes = e.value; // read last: timeout_ms and retries are its defaults, wherever they stand
@@ -405,14 +413,14 @@ private:
       std::vector<Probe> read;
       read_probes(*probes, m_sink, join_field(field, "probes"), probe_defaults(m), unknown_severity(), read);
       // Before any endpoint probe, which the document's end adds.
-      auto& all = m.health_check.edit().probes;
+      auto& all = m.extras.edit().health_check.probes;
       all.insert(all.begin(), read.begin(), read.end());
     }
   }
 
   static ProbeDefaults probe_defaults(const Manifest& m)
   {
-    return ProbeDefaults{m.health_check->timeout_ms, m.health_check->retries + 1};
+    return ProbeDefaults{m.extras->health_check.timeout_ms, m.extras->health_check.retries + 1};
   }
 
   void read_archive(const Node& v, Manifest& m)
@@ -469,7 +477,7 @@ private:
       return;
     }
     if (ok) {
-      m.archive = std::move(archive);
+      m.extras.edit().archive = std::move(archive);
     }
   }
 

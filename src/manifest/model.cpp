@@ -40,6 +40,12 @@ std::optional<ComponentType> component_type_from_string(std::string_view text)
   return std::nullopt;
 }
 
+bool ManifestExtras::empty() const
+{
+  return compatibility.empty() && health_check == HealthCheck{} && entry_point.empty() && location.empty()
+         && configuration_schema.is_null() && metadata.is_null() && !archive;
+}
+
 std::string Manifest::id() const
 {
   return fmt::format("{}@{}", name, version.to_string());

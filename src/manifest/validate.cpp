@@ -77,7 +77,7 @@ void check_dependencies(const Manifest& m, const Catalog& catalog, const std::ve
 void check_compatibility(const Manifest& m, const Catalog& catalog, const std::vector<std::string>& names,
                          std::vector<Diagnostic>& out)
 {
-  for (const CompatibilityRule& rule : *m.compatibility) {
+  for (const CompatibilityRule& rule : m.extras->compatibility) {
     std::string field = fmt::format("compatibility.{}", rule.component);
     const auto* versions = catalog.versions(rule.component);
     if (versions == nullptr) {

@@ -54,7 +54,7 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
     deps[d.name] = d.range.raw();
   }
   nlohmann::ordered_json compat = nlohmann::ordered_json::object();
-  for (const auto& c : *m.compatibility) {
+  for (const auto& c : m.extras->compatibility) {
     compat[c.component] = ranges_json(c.ranges);
   }
   nlohmann::ordered_json j = {
@@ -70,18 +70,18 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
       {"resources",
        {{"memory_mb", m.resources.memory_mb}, {"cpu_cores", m.resources.cpu_cores}, {"disk_mb", m.resources.disk_mb}}},
       {"health_check",
-       {{"timeout_ms", m.health_check->timeout_ms},
-        {"retries", m.health_check->retries},
-        {"endpoint", m.health_check->endpoint.empty() ? nlohmann::ordered_json(nullptr)
-                                                     : nlohmann::ordered_json(m.health_check->endpoint)}}},
-      {"entry_point", *m.entry_point},
-      {"location", *m.location},
-      {"configuration_schema", *m.configuration_schema},
-      {"metadata", *m.metadata},
+       {{"timeout_ms", m.extras->health_check.timeout_ms},
+        {"retries", m.extras->health_check.retries},
+        {"endpoint", m.extras->health_check.endpoint.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(m.extras->health_check.endpoint)}}},
+      {"entry_point", m.extras->entry_point},
+      {"location", m.extras->location},
+      {"configuration_schema", m.extras->configuration_schema},
+      {"metadata", m.extras->metadata},
       {"source", m.where.to_string()},
   };
-  if (m.archive) {
-    j["archive"] = {{"file", m.archive->file.string()}, {"sha256", m.archive->sha256}, {"size", m.archive->size}};
+  if (m.extras->archive) {
+    j["archive"] = {{"file", m.extras->archive->file.string()}, {"sha256", m.extras->archive->sha256}, {"size", m.extras->archive->size}};
   } else {
     j["archive"] = nullptr;
   }
@@ -197,25 +197,25 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
     row("required stop", yes_no(m.required_stop));
     row("hot swappable", yes_no(m.hot_swappable));
     std::vector<std::string> compat;
-    for (const auto& c : *m.compatibility) {
+    for (const auto& c : m.extras->compatibility) {
       compat.push_back(format_text("{} {}", c.component, ranges_text(c.ranges)));
     }
     row("compatibility", compat.empty() ? "none" : format_text("{}", fmt::join(compat, ", ")));
     row("resources", format_text("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb, m.resources.cpu_cores,
                                  m.resources.disk_mb));
-    row("health check", format_text("timeout {} ms, {} retries", m.health_check->timeout_ms, m.health_check->retries));
-    if (!m.health_check->endpoint.empty()) {
-      row("health endpoint", m.health_check->endpoint);
+    row("health check", format_text("timeout {} ms, {} retries", m.extras->health_check.timeout_ms, m.extras->health_check.retries));
+    if (!m.extras->health_check.endpoint.empty()) {
+      row("health endpoint", m.extras->health_check.endpoint);
     }
-    if (!m.entry_point->empty()) {
-      row("entry point", *m.entry_point);
+    if (!m.extras->entry_point.empty()) {
+      row("entry point", m.extras->entry_point);
     }
-    if (!m.location->empty()) {
-      row("location", *m.location);
+    if (!m.extras->location.empty()) {
+      row("location", m.extras->location);
     }
-    if (m.archive) {
+    if (m.extras->archive) {
       row("archive",
-          format_text("{} ({} bytes, sha256 {})", m.archive->file.string(), m.archive->size, m.archive->sha256));
+          format_text("{} ({} bytes, sha256 {})", m.extras->archive->file.string(), m.extras->archive->size, m.extras->archive->sha256));
     }
     row("defined at", m.where.to_string());
     r.text(t);

@@ -5,7 +5,6 @@
 #include <noodle/semver/range.hpp>
 #include <noodle/semver/version.hpp>
 #include <noodle/util/boxed.hpp>
-#include <noodle/util/boxed_optional.hpp>
 #include <noodle/util/compact_vector.hpp>
 #include <noodle/util/error.hpp>
 #include <noodle/util/shared_string.hpp>
@@ -114,6 +113,20 @@ private:
   util::CompactVector<char> m_records;
 };
 
+// The parts of a manifest that most versions leave out.
+struct ManifestExtras {
+  std::vector<CompatibilityRule> compatibility;
+  HealthCheck health_check;
+  std::string entry_point;
+  std::string location;                // where the component lives, as its descriptor says; stored and shown
+  nlohmann::json configuration_schema; // free-form, null when absent
+  nlohmann::json metadata;             // free-form, null when absent
+  std::optional<ArchiveRef> archive;
+
+  // Whether every part is as a manifest that leaves them all out has it.
+  bool empty() const;
+};
+
 // One component version: one YAML document of the catalog.
 struct Manifest {
   util::SharedString name; // the catalog's one buffer for the name, once added
@@ -126,16 +139,10 @@ struct Manifest {
   // Versions that may upgrade directly to this one; empty = any lower version.
   util::CompactVector<semver::Range> upgrade_from;
   Resources resources;
-  // Rare in large catalogs, so each is on the heap when set (util::Boxed):
-  // read through ->, changed through edit(). A catalog of 100,000
-  // components holds 400,000 Manifests, and these are 192 bytes inline.
-  util::Boxed<std::vector<CompatibilityRule>> compatibility;
-  util::Boxed<HealthCheck> health_check;
-  util::Boxed<std::string> entry_point;
-  util::Boxed<std::string> location;             // where the component lives, as its descriptor says; stored and shown
-  util::Boxed<nlohmann::json> configuration_schema; // free-form, null when absent
-  util::Boxed<nlohmann::json> metadata;             // free-form, null when absent
-  util::BoxedOptional<ArchiveRef> archive;          // on the heap when set
+  // Rare in large catalogs, so all on the heap together, and only once one
+  // is set: read through `extras->`, changed through `extras.edit()`. A
+  // catalog of 100,000 components holds 400,000 Manifests.
+  util::Boxed<ManifestExtras> extras;
 
   SourceLocation where; // start of the YAML document
 

@@ -177,7 +177,7 @@ TEST_CASE("archive::verify_archive accepts a signed archive and hands over a pri
   CHECK(v->size == original.size());
   CHECK(v->signature.key_id == rel.key.public_key.id());
   CHECK(v->manifest.name == "jit_compiler");
-  CHECK(*v->manifest.entry_point == "bin/jit_compiler");
+  CHECK(v->manifest.extras->entry_point == "bin/jit_compiler");
   CHECK(v->private_copy.parent_path() == rel.staging);
   CHECK(mode_of(rel.staging) == 0700);
   CHECK(mode_of(v->private_copy) == 0400);
@@ -561,13 +561,13 @@ TEST_CASE("archive::check_catalog_entry requires the catalog to describe the ver
   entry.version = semver::Version(2, 1, 0);
   CHECK(check_catalog_entry(*v, entry)); // no archive reference: name and version only
 
-  entry.archive = manifest::ArchiveRef{a, v->sha256, v->size};
+  entry.extras.edit().archive = manifest::ArchiveRef{a, v->sha256, v->size};
   CHECK(check_catalog_entry(*v, entry));
   std::string upper = v->sha256;
   for (char& c : upper) {
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   }
-  entry.archive->sha256 = upper;
+  entry.extras.edit().archive->sha256 = upper;
   CHECK(check_catalog_entry(*v, entry));
 
   manifest::Manifest other = entry;
@@ -583,7 +583,7 @@ TEST_CASE("archive::check_catalog_entry requires the catalog to describe the ver
         == "catalog entry gc_engine@2.1.0 does not match the verified archive jit_compiler@2.1.0");
 
   other = entry;
-  other.archive->sha256 = std::string(64, '0');
+  other.extras.edit().archive->sha256 = std::string(64, '0');
   r = check_catalog_entry(*v, other);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::integrity);
@@ -592,7 +592,7 @@ TEST_CASE("archive::check_catalog_entry requires the catalog to describe the ver
                + v->sha256);
 
   other = entry;
-  other.archive->size = v->size + 1;
+  other.extras.edit().archive->size = v->size + 1;
   r = check_catalog_entry(*v, other);
   REQUIRE_FALSE(r);
   CHECK(r.error().message

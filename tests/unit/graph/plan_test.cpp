@@ -211,7 +211,7 @@ TEST_CASE("graph::make_plan checks compatibility rules of the final state; permi
 {
   auto catalog = plan_catalog();
   auto agent = make({"agent", "1.0.0"});
-  agent.compatibility.edit().push_back(manifest::CompatibilityRule{
+  agent.extras.edit().compatibility.push_back(manifest::CompatibilityRule{
       "runtime_core", {test::range("^1.0.0"), test::range("~2.5.0")}, SourceLocation{"manifests/agent.yaml", 9, 3}});
   test::add(catalog, std::move(agent));
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"agent", "1.0.0"}});
@@ -244,7 +244,7 @@ TEST_CASE("graph::make_plan only warns about a compatibility rule broken before 
 {
   auto catalog = plan_catalog();
   auto agent = make({"agent", "1.0.0"});
-  agent.compatibility.edit().push_back(
+  agent.extras.edit().compatibility.push_back(
       manifest::CompatibilityRule{"gc_engine", {test::range("^2.0.0")}, SourceLocation{"manifests/agent.yaml", 4, 3}});
   test::add(catalog, std::move(agent));
   const auto installed = installed_of({{"runtime_core", "1.5.0"}, {"gc_engine", "1.3.0"}, {"agent", "1.0.0"}});

@@ -37,7 +37,7 @@ std::string rendered(const LoadResult& r)
       for (const auto& u : m.upgrade_from) {
         s << "  upgrade_from " << u.raw() << "\n";
       }
-      for (const auto& c : *m.compatibility) {
+      for (const auto& c : m.extras->compatibility) {
         s << "  compat " << c.component << " at " << where(c.where);
         for (const auto& range : c.ranges) {
           s << " " << range.raw();
@@ -45,16 +45,16 @@ std::string rendered(const LoadResult& r)
         s << "\n";
       }
       s << "  stop " << m.required_stop << " hot " << m.hot_swappable << " mem " << m.resources.memory_mb << " cpu "
-        << m.resources.cpu_cores << " disk " << m.resources.disk_mb << " health " << m.health_check->timeout_ms << "/"
-        << m.health_check->retries << " endpoint '" << m.health_check->endpoint << "' entry '" << *m.entry_point
-        << "' location '" << *m.location << "'\n";
-      for (const auto& p : m.health_check->probes) {
+        << m.resources.cpu_cores << " disk " << m.resources.disk_mb << " health " << m.extras->health_check.timeout_ms << "/"
+        << m.extras->health_check.retries << " endpoint '" << m.extras->health_check.endpoint << "' entry '" << m.extras->entry_point
+        << "' location '" << m.extras->location << "'\n";
+      for (const auto& p : m.extras->health_check.probes) {
         s << "  probe " << p.name << " " << p.url << " " << p.timeout_ms << " " << p.failure_threshold << " at "
           << where(p.where) << "\n";
       }
-      s << "  schema " << m.configuration_schema->dump() << " metadata " << m.metadata->dump() << "\n";
-      if (m.archive) {
-        s << "  archive " << m.archive->file.string() << " " << m.archive->sha256 << " " << m.archive->size << "\n";
+      s << "  schema " << m.extras->configuration_schema.dump() << " metadata " << m.extras->metadata.dump() << "\n";
+      if (m.extras->archive) {
+        s << "  archive " << m.extras->archive->file.string() << " " << m.extras->archive->sha256 << " " << m.extras->archive->size << "\n";
       }
       for (const auto& field : m.field_where.items()) {
         s << "  field " << field.field << " at " << where(m.location_of(field.field)) << "\n";

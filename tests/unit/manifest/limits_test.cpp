@@ -114,8 +114,8 @@ TEST_CASE("the depth pre-scan ignores brackets in quotes, comments, block scalar
   auto p = parse(text, o);
   CHECK(p.diagnostics.empty());
   REQUIRE(p.manifests.size() == 1);
-  CHECK(*p.manifests[0].entry_point == "it's [[[[ plain");
-  CHECK((*p.manifests[0].metadata)["long"] == "a plain scalar that goes on 'here");
+  CHECK(p.manifests[0].extras->entry_point == "it's [[[[ plain");
+  CHECK((p.manifests[0].extras->metadata)["long"] == "a plain scalar that goes on 'here");
 }
 
 TEST_CASE("parse_manifests bounds alias use per document")

@@ -74,32 +74,32 @@ archive: {file: pkg/runtime.tar.gz, sha256: ABCDEF0123456789abcdef0123456789ABCD
   CHECK_FALSE(m.upgrade_from[0].satisfies(Version(1, 4, 9)));
   CHECK(m.required_stop);
   CHECK_FALSE(m.hot_swappable);
-  REQUIRE(m.compatibility->size() == 2);
-  CHECK((*m.compatibility)[0].component == "jit_compiler");
-  CHECK((*m.compatibility)[0].ranges.size() == 2);
-  CHECK((*m.compatibility)[0].where.to_string() == "m.yaml:11:3");
-  CHECK((*m.compatibility)[1].ranges.size() == 1);
+  REQUIRE(m.extras->compatibility.size() == 2);
+  CHECK((m.extras->compatibility)[0].component == "jit_compiler");
+  CHECK((m.extras->compatibility)[0].ranges.size() == 2);
+  CHECK((m.extras->compatibility)[0].where.to_string() == "m.yaml:11:3");
+  CHECK((m.extras->compatibility)[1].ranges.size() == 1);
   CHECK(m.resources.memory_mb == 768);
   CHECK(m.resources.cpu_cores == 1.5);
   CHECK(m.resources.disk_mb == 300);
-  CHECK(m.health_check->timeout_ms == 10000);
-  CHECK(m.health_check->retries == 0);
-  CHECK(*m.entry_point == "bin/runtime-core");
-  CHECK(*m.configuration_schema == nlohmann::json{{"type", "object"}});
-  CHECK((*m.metadata)["owner"] == "platform");
-  CHECK((*m.metadata)["count"] == 42);
-  CHECK((*m.metadata)["count"].is_number_integer());
-  CHECK((*m.metadata)["negative"] == -7);
-  CHECK((*m.metadata)["ratio"] == 0.25);
-  CHECK((*m.metadata)["enabled"] == true);
-  CHECK((*m.metadata)["nothing"].is_null());
-  CHECK((*m.metadata)["quoted"] == "42");
-  CHECK((*m.metadata)["list"] == nlohmann::json::array({"a", 1, false}));
-  REQUIRE(m.archive);
-  CHECK(m.archive->sha256 == "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
-  CHECK(m.archive->size == 1024);
-  CHECK(m.archive->file.is_absolute());
-  CHECK(m.archive->file.filename() == "runtime.tar.gz");
+  CHECK(m.extras->health_check.timeout_ms == 10000);
+  CHECK(m.extras->health_check.retries == 0);
+  CHECK(m.extras->entry_point == "bin/runtime-core");
+  CHECK(m.extras->configuration_schema == nlohmann::json{{"type", "object"}});
+  CHECK((m.extras->metadata)["owner"] == "platform");
+  CHECK((m.extras->metadata)["count"] == 42);
+  CHECK((m.extras->metadata)["count"].is_number_integer());
+  CHECK((m.extras->metadata)["negative"] == -7);
+  CHECK((m.extras->metadata)["ratio"] == 0.25);
+  CHECK((m.extras->metadata)["enabled"] == true);
+  CHECK((m.extras->metadata)["nothing"].is_null());
+  CHECK((m.extras->metadata)["quoted"] == "42");
+  CHECK((m.extras->metadata)["list"] == nlohmann::json::array({"a", 1, false}));
+  REQUIRE(m.extras->archive);
+  CHECK(m.extras->archive->sha256 == "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789");
+  CHECK(m.extras->archive->size == 1024);
+  CHECK(m.extras->archive->file.is_absolute());
+  CHECK(m.extras->archive->file.filename() == "runtime.tar.gz");
   CHECK(m.where.to_string() == "m.yaml:1:1");
   CHECK(m.location_of("version").to_string() == "m.yaml:2:10");
   CHECK(m.location_of("upgrade_from[0]").to_string() == "m.yaml:7:15");
@@ -117,11 +117,11 @@ TEST_CASE("parse_manifests applies documented defaults to absent optional fields
   CHECK(m.upgrade_from.empty());
   CHECK_FALSE(m.required_stop);
   CHECK_FALSE(m.hot_swappable);
-  CHECK(m.health_check->timeout_ms == 5000);
-  CHECK(m.health_check->retries == 3);
-  CHECK(m.metadata->is_null());
-  CHECK(m.configuration_schema->is_null());
-  CHECK_FALSE(m.archive);
+  CHECK(m.extras->health_check.timeout_ms == 5000);
+  CHECK(m.extras->health_check.retries == 3);
+  CHECK(m.extras->metadata.is_null());
+  CHECK(m.extras->configuration_schema.is_null());
+  CHECK_FALSE(m.extras->archive);
 }
 
 TEST_CASE("parse_manifests reads one component version per YAML document")
@@ -477,7 +477,7 @@ TEST_CASE("parse_manifests resolves archive files against the base directory")
                                                  dir, LoadOptions{}, diags);
   CHECK(diags.empty());
   REQUIRE(found.size() == 1);
-  CHECK(found[0].archive->file == (dir / "pkg" / "a.tar.gz").lexically_normal());
+  CHECK(found[0].extras->archive->file == (dir / "pkg" / "a.tar.gz").lexically_normal());
 
   auto missing = noodle::manifest::parse_manifests("name: a\nversion: 1.0.0\narchive:\n  file: x.tar.gz\n", "m.yaml",
                                                    dir, LoadOptions{}, diags);
@@ -508,8 +508,8 @@ TEST_CASE("parse_manifests converts YAML anchors and aliases in metadata")
 {
   auto p = parse("name: a\nversion: 1.0.0\nmetadata:\n  base: &b {x: 1, y: [2, 3]}\n  copy: *b\n");
   REQUIRE(p.diagnostics.empty());
-  CHECK((*p.manifests[0].metadata)["copy"] == (*p.manifests[0].metadata)["base"]);
-  CHECK((*p.manifests[0].metadata)["copy"]["y"][1] == 3);
+  CHECK((p.manifests[0].extras->metadata)["copy"] == (p.manifests[0].extras->metadata)["base"]);
+  CHECK((p.manifests[0].extras->metadata)["copy"]["y"][1] == 3);
 }
 
 TEST_CASE("parse_manifests reports duplicate keys inside metadata")

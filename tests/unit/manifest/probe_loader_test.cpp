@@ -41,7 +41,7 @@ TEST_CASE("parse_manifests reads http, tcp and exec probes with their fields and
   INFO(lines(p.diagnostics).size());
   REQUIRE(p.diagnostics.empty());
   REQUIRE(p.manifests.size() == 1);
-  const auto& probes = p.manifests[0].health_check->probes;
+  const auto& probes = p.manifests[0].extras->health_check.probes;
   REQUIRE(probes.size() == 3);
   CHECK(probes[0].kind == ProbeKind::http);
   CHECK(probes[0].name == "api");
@@ -67,9 +67,9 @@ TEST_CASE("parse_manifests reads http, tcp and exec probes with their fields and
   // Without expect_status, 200-399 as Kubernetes.
   auto plain = parse(k_head + "health_check:\n  probes: [{kind: http, url: 'http://h/'}]\n");
   REQUIRE(plain.manifests.size() == 1);
-  CHECK(plain.manifests[0].health_check->probes[0].expect_status_min == 200);
-  CHECK(plain.manifests[0].health_check->probes[0].expect_status_max == 399);
-  CHECK(plain.manifests[0].health_check->probes[0].failure_threshold == 4); // retries 3 by default
+  CHECK(plain.manifests[0].extras->health_check.probes[0].expect_status_min == 200);
+  CHECK(plain.manifests[0].extras->health_check.probes[0].expect_status_max == 399);
+  CHECK(plain.manifests[0].extras->health_check.probes[0].failure_threshold == 4); // retries 3 by default
 }
 
 TEST_CASE("parse_manifests makes health_check_endpoint one http probe after the listed ones", "[probe]")
@@ -81,7 +81,7 @@ health_check:
 )");
   REQUIRE(p.diagnostics.empty());
   REQUIRE(p.manifests.size() == 1);
-  const auto& hc = *p.manifests[0].health_check;
+  const auto& hc = p.manifests[0].extras->health_check;
   CHECK(hc.endpoint == "http://127.0.0.1:8080/{instance}/healthz");
   REQUIRE(hc.probes.size() == 2);
   CHECK(hc.probes[1].name == "health_check_endpoint");

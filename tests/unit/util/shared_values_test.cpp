@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <noodle/util/boxed.hpp>
-#include <noodle/util/boxed_optional.hpp>
 #include <noodle/util/error.hpp>
 #include <noodle/util/shared.hpp>
 #include <noodle/util/shared_string.hpp>
@@ -13,7 +12,6 @@
 #include <vector>
 
 using noodle::util::Boxed;
-using noodle::util::BoxedOptional;
 using noodle::util::SharedString;
 
 TEST_CASE("SharedString copies share one buffer and read as the string they were made from")
@@ -132,43 +130,6 @@ TEST_CASE("Shared copies made and dropped on many threads at once free their val
     t.join();
   }
   CHECK(shared->size() == 100);
-}
-
-TEST_CASE("BoxedOptional behaves as std::optional with deep copies")
-{
-  struct Ref {
-    std::string file;
-    int size = 0;
-  };
-  BoxedOptional<Ref> none;
-  CHECK_FALSE(none);
-  CHECK_FALSE(none.has_value());
-  CHECK(none == std::nullopt);
-  BoxedOptional<Ref> some = Ref{"a.tar.gz", 3};
-  REQUIRE(some);
-  CHECK(some->file == "a.tar.gz");
-  BoxedOptional<Ref> copy = some;
-  copy->size = 4; // a deep copy: the original keeps its value
-  CHECK(some->size == 3);
-  CHECK((*copy).size == 4);
-  copy = std::nullopt;
-  CHECK_FALSE(copy);
-  copy.emplace(Ref{"b.tar.gz", 5});
-  CHECK(copy->file == "b.tar.gz");
-  none = some;
-  CHECK(none->file == "a.tar.gz");
-  BoxedOptional<Ref> moved = std::move(some);
-  CHECK(moved->size == 3);
-  CHECK_FALSE(some); // NOLINT(bugprone-use-after-move): a moved-from box is empty, as documented
-  moved.reset();
-  CHECK(moved == std::nullopt);
-  // operator== compares the values when both are set.
-  BoxedOptional<int> x = 1;
-  BoxedOptional<int> y = 1;
-  CHECK(x == y);
-  y = 2;
-  CHECK_FALSE(x == y);
-  CHECK_FALSE(x == BoxedOptional<int>());
 }
 
 TEST_CASE("Boxed reads as T{} until set, allocates only when set, and copies deeply")
