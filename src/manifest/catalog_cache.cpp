@@ -515,20 +515,22 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     auto it = by_path.find(rel);
     return it == by_path.end() ? nullptr : it->second;
   };
-  std::vector<std::string_view> to_read;
+  std::vector<std::size_t> to_read;
   std::size_t known = 0; // files the cache has a record of
+  std::string path;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, files.path(i)))) {
+    path = files.path(i);
+    if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, path))) {
       ++known;
-      if (file_id(files.path(i), entry->key) == files.id(i)) {
+      if (file_id(path, entry->key) == files.id(i)) {
         hits[i] = entry;
         continue;
       }
     }
-    to_read.push_back(files.path(i));
+    to_read.push_back(i);
   }
   const bool removed = known < cache.entries.size(); // files gone since
-  std::vector<FileLoad> read = detail::load_many(to_read, options);
+  std::vector<FileLoad> read = detail::load_many(files, to_read, options);
   u.reread = read.size();
   bool changed = !usable || removed || !read.empty();
   // What the next cache holds for each file: its record as it is, or the

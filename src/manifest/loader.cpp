@@ -13,6 +13,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <numeric>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -611,12 +612,9 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
     return result;
   }
   const ScannedFiles files = scan_catalog(dir, result.diagnostics);
-  std::vector<std::string_view> paths;
-  paths.reserve(files.size());
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    paths.push_back(files.path(i));
-  }
-  for (FileLoad& loaded : load_many(paths, options)) {
+  std::vector<std::size_t> all(files.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  for (FileLoad& loaded : load_many(files, all, options)) {
     add_file(std::move(loaded), result);
   }
   result.catalog.shrink_to_fit();

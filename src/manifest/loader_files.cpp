@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <system_error>
 #include <thread>
 
@@ -222,7 +223,8 @@ bool scan_into(int dir_fd, const std::string& prefix, const std::filesystem::pat
     struct stat st {};
     const bool found = ::fstatat(fd, e.name.c_str(), &st, 0) == 0;
     if (found && S_ISREG(st.st_mode)) {
-      files.push_back(path, stamp_of(st));
+      files.push_back(prefix.empty() ? std::string_view(top.native()) : std::string_view(prefix), e.name,
+                      file_id(path, stamp_of(st)));
     } else if (!found || !S_ISDIR(st.st_mode)) {
       out.push_back(
           file_diagnostic(ErrorCode::io,
@@ -251,22 +253,37 @@ FileId file_id(std::string_view path, const FileStamp& stamp)
   return FileId{a.finish(), b.finish()};
 }
 
-void ScannedFiles::push_back(std::string_view path, const FileId& id)
+std::string ScannedFiles::path(std::size_t i) const
 {
-  if (m_parts.empty()) {
-    m_parts.emplace_back();
+  const auto [part, j] = locate(i);
+  return join_path(part->dir, part->name(j));
+}
+
+std::pair<const ScannedFiles::Part*, std::size_t> ScannedFiles::locate(std::size_t i) const
+{
+  const auto after =
+      std::upper_bound(m_parts.begin(), m_parts.end(), i, [](std::size_t n, const Part& p) { return n < p.first; });
+  const Part& part = *std::prev(after);
+  return {&part, i - part.first};
+}
+
+void ScannedFiles::push_back(std::string_view dir, std::string_view name, const FileId& id)
+{
+  if (m_parts.empty() || m_parts.back().dir != dir) {
+    m_parts.push_back(Part{m_ids.size(), std::string(dir), {}, {}});
   }
   Part& part = m_parts.back();
-  m_refs.push_back(Ref{static_cast<std::uint32_t>(m_parts.size() - 1), static_cast<std::uint32_t>(part.entries.size())});
-  part.entries.push_back(Entry{part.paths.size(), id});
-  part.paths += path;
-  part.paths += '\0';
+  part.at.push_back(static_cast<std::uint32_t>(part.names.size()));
+  part.names += name;
+  part.names += '\0';
+  m_ids.push_back(id);
 }
 
 void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size_t to)
 {
   for (std::size_t i = from; i < to; ++i) {
-    push_back(other.path(i), other.id(i));
+    const auto [part, j] = other.locate(i);
+    push_back(part->dir, part->name(j), other.id(i));
   }
 }
 
@@ -280,23 +297,24 @@ void ScannedFiles::append(ScannedFiles&& other)
     return;
   }
   // No reserve here: called once per subdirectory, an exact reserve would
-  // copy the references made so far each time; doubling copies each about once.
-  const auto base = static_cast<std::uint32_t>(m_parts.size());
-  for (const Ref& r : other.m_refs) {
-    m_refs.push_back(Ref{base + r.part, r.index});
+  // copy the files' ids gathered so far each time; doubling copies each about once.
+  const std::size_t base = m_ids.size();
+  m_ids.insert(m_ids.end(), other.m_ids.begin(), other.m_ids.end());
+  for (Part& part : other.m_parts) {
+    part.first += base;
+    m_parts.push_back(std::move(part));
   }
-  m_parts.insert(m_parts.end(), std::make_move_iterator(other.m_parts.begin()),
-                 std::make_move_iterator(other.m_parts.end()));
   other = ScannedFiles{};
 }
 
 void ScannedFiles::shrink_to_fit()
 {
   for (Part& part : m_parts) {
-    part.paths.shrink_to_fit();
-    part.entries.shrink_to_fit();
+    part.names.shrink_to_fit();
+    part.at.shrink_to_fit();
   }
-  m_refs.shrink_to_fit();
+  m_parts.shrink_to_fit();
+  m_ids.shrink_to_fit();
 }
 
 ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out, bool beside_other_work)
@@ -360,20 +378,21 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
   return files;
 }
 
-std::vector<FileLoad> load_many(const std::vector<std::string_view>& paths, const LoadOptions& options)
+std::vector<FileLoad> load_many(const ScannedFiles& files, const std::vector<std::size_t>& which,
+                                const LoadOptions& options)
 {
-  std::vector<FileLoad> out(paths.size());
+  std::vector<FileLoad> out(which.size());
   // Small catalogs are not worth a thread; large ones are read by a few at
   // once, so that a cold disk sees several requests in flight and parsing
   // uses every core. Each file is parsed alone, so the order of the result
   // does not depend on the threads.
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   const std::size_t workers =
-      std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * k_disk_threads_per_core, paths.size() / 32});
+      std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * k_disk_threads_per_core, which.size() / 32});
   std::atomic<std::size_t> next{0};
   const auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < paths.size(); i = next.fetch_add(1)) {
-      out[i] = load_file(paths[i], options);
+    for (std::size_t i = next.fetch_add(1); i < which.size(); i = next.fetch_add(1)) {
+      out[i] = load_file(files.path(which[i]), options);
     }
   };
   run_workers(workers, work);

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sys/stat.h>
@@ -60,52 +61,50 @@ struct FileId {
 
 FileId file_id(std::string_view path, const FileStamp& stamp);
 
-// The regular files scan_catalog found, each with the stamp it was found
-// with. The paths are kept one after another in buffers, each ended by a
-// NUL (no file name holds one), so that an entry is its start and its
-// stamp: a large catalog has a path per file, and a string each would cost
-// more than the path (std::filesystem::path, further, splits each into
-// parts as it is made). Files scanned apart (a catalog's subdirectories,
-// by several threads) are joined by moving their buffers in, never copied.
+// The regular files scan_catalog found, each with the FileId it was found
+// with, in the scan's order. A file's path is kept as its directory, once
+// for each run of files in one directory, and its name; the names one
+// after another in a buffer, each ended by a NUL (no file name holds one):
+// a large catalog has a path per file, and a string each would cost more
+// than the path. Files scanned apart (a catalog's subdirectories, by
+// several threads) are joined by moving their name buffers in, never
+// copied.
 class ScannedFiles {
 public:
-  std::size_t size() const { return m_refs.size(); }
-  bool empty() const { return m_refs.empty(); }
-  // Valid until the next change to this object.
-  std::string_view path(std::size_t i) const { return m_parts[m_refs[i].part].path(m_refs[i].index); }
-  const FileId& id(std::size_t i) const { return m_parts[m_refs[i].part].entries[m_refs[i].index].id; }
+  std::size_t size() const { return m_ids.size(); }
+  bool empty() const { return m_ids.empty(); }
+  // The path as the scan spelled it: the directory joined with the name.
+  std::string path(std::size_t i) const;
+  const FileId& id(std::size_t i) const { return m_ids[i]; }
 
-  void push_back(std::string_view path, const FileStamp& stamp) { push_back(path, file_id(path, stamp)); }
-  void push_back(std::string_view path, const FileId& id);
+  // Appends `name` in `dir`; `id` is file_id() of their join.
+  void push_back(std::string_view dir, std::string_view name, const FileId& id);
   // Appends files [from, to) of `other`, copied.
   void append(const ScannedFiles& other, std::size_t from, std::size_t to);
-  // Appends every file of `other`, whose buffers are moved in.
+  // Appends every file of `other`, whose name buffers are moved in.
   void append(ScannedFiles&& other);
   // Gives back the room kept for more files.
   void shrink_to_fit();
 
 private:
-  struct Entry {
-    std::size_t at;
-    FileId id; // not the stamp: a file read again is stamped as it is read
-  };
+  // Files [first, first + at.size()) of the whole, all in `dir`.
   struct Part {
-    std::string paths;
-    std::vector<Entry> entries;
+    std::size_t first = 0;
+    std::string dir;
+    std::string names;
+    std::vector<std::uint32_t> at; // where each name starts in `names`
 
-    std::string_view path(std::size_t j) const
+    std::string_view name(std::size_t j) const
     {
-      const std::size_t end = j + 1 < entries.size() ? entries[j + 1].at : paths.size();
-      return std::string_view(paths).substr(entries[j].at, end - 1 - entries[j].at);
+      const std::size_t end = j + 1 < at.size() ? at[j + 1] : names.size();
+      return std::string_view(names).substr(at[j], end - 1 - at[j]);
     }
   };
-  // Where file i is: its part, and its place there.
-  struct Ref {
-    std::uint32_t part;
-    std::uint32_t index;
-  };
+  // The part holding file i, and the place of the file there.
+  std::pair<const Part*, std::size_t> locate(std::size_t i) const;
+
+  std::vector<FileId> m_ids;
   std::vector<Part> m_parts;
-  std::vector<Ref> m_refs;
 };
 
 // `dir` / `name` as std::filesystem::path's operator/ spells it, for a
@@ -152,9 +151,10 @@ struct FileLoad {
 // Reads and parses one file; never throws.
 FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options);
 
-// load_file for each path, several at once on a large catalog; the result
-// is in the order of `paths`.
-std::vector<FileLoad> load_many(const std::vector<std::string_view>& paths, const LoadOptions& options);
+// load_file for each of `files` whose index is in `which`, several at once
+// on a large catalog; the result is in the order of `which`.
+std::vector<FileLoad> load_many(const ScannedFiles& files, const std::vector<std::size_t>& which,
+                                const LoadOptions& options);
 
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
 // then adds its manifests to the catalog, a duplicate name@version (defined
