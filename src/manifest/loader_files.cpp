@@ -292,12 +292,9 @@ void ScannedFiles::append(ScannedFiles&& other)
   if (other.empty()) {
     return;
   }
-  if (empty()) {
-    *this = std::move(other);
-    return;
-  }
-  // No reserve here: called once per subdirectory, an exact reserve would
-  // copy the files' ids gathered so far each time; doubling copies each about once.
+  // The ids are copied, the rest moved: scan_catalog reserved room for
+  // them all, and an exact reserve here would copy the ids gathered so
+  // far at every subdirectory.
   const std::size_t base = m_ids.size();
   m_ids.insert(m_ids.end(), other.m_ids.begin(), other.m_ids.end());
   for (Part& part : other.m_parts) {
@@ -337,6 +334,7 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
   scan_into(fd, {}, dir, top_files, top_out, &subs);
   if (subs.empty()) {
     out.insert(out.end(), std::make_move_iterator(top_out.begin()), std::make_move_iterator(top_out.end()));
+    top_files.shrink_to_fit(); // held beside the catalog until they are compared
     return top_files;
   }
   std::atomic<std::size_t> next{0};
@@ -357,6 +355,11 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
       std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * per_core, subs.size()});
   run_workers(workers, work);
   ScannedFiles files;
+  std::size_t total = top_files.size();
+  for (const SubScan& sub : subs) {
+    total += sub.files.size();
+  }
+  files.reserve(total);
   std::size_t files_done = 0;
   std::size_t out_done = 0;
   const auto top_part = [&](std::size_t files_to, std::size_t out_to) {

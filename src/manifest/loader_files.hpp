@@ -83,6 +83,8 @@ public:
   void append(const ScannedFiles& other, std::size_t from, std::size_t to);
   // Appends every file of `other`, whose name buffers are moved in.
   void append(ScannedFiles&& other);
+  // Makes room for `files` files in all, so that joining moves no id twice.
+  void reserve(std::size_t files) { m_ids.reserve(files); }
   // Gives back the room kept for more files.
   void shrink_to_fit();
 
