@@ -173,10 +173,12 @@ inline void put_demand(TextBuffer& out, const DemandText& d)
   out.put(')');
 }
 
-inline std::string range_at(const manifest::Dependency& dep)
+// `dep` is one of `by`'s dependencies.
+inline std::string range_at(const manifest::Manifest& by, const manifest::Dependency& dep)
 {
-  return dep.where.known() ? fmt::format("range {}, {}", dep.range.raw(), dep.where.to_string())
-                           : fmt::format("range {}", dep.range.raw());
+  const SourceLocation where = by.location_of(dep);
+  return where.known() ? fmt::format("range {}, {}", dep.range.raw(), where.to_string())
+                       : fmt::format("range {}", dep.range.raw());
 }
 
 // What a dependent's explanation shows: its trigger's new version and the
@@ -219,8 +221,9 @@ inline void put_trigger(TextBuffer& out, const TriggerText& d)
 inline DemandText demand_text(const DemandRef& d)
 {
   const manifest::Dependency& dependency = d.by->dependencies[d.index];
-  const SourceLocation& where = dependency.where;
-  return DemandText{d.by->name, &d.by->version, where.file, where.line, where.column, dependency.range.raw()};
+  // The file is the manifest's, which outlives the text; none when the line is unknown.
+  const std::string_view file = dependency.line != 0 ? std::string_view(d.by->where.file) : std::string_view();
+  return DemandText{d.by->name, &d.by->version, file, dependency.line, dependency.column, dependency.range.raw()};
 }
 
 // The words for `why`, of the change of `name` from `installed` (nullptr for
@@ -236,10 +239,11 @@ inline void put_why(TextBuffer& out, const ChangeWhy& why, std::string_view name
   case Kind::installed_dependent: fixed = "an installed dependent requires it"sv; break;
   case Kind::a_dependency: fixed = "required by a dependency"sv; break;
   case Kind::trigger: {
-    const manifest::Dependency& dependency = why.rejecting.by->dependencies[why.rejecting.index];
-    const SourceLocation& where = dependency.where;
-    put_trigger(out, TriggerText{why.trigger->name, &why.trigger->version, name, installed, where.file, where.line,
-                                 where.column, dependency.range.raw()});
+    const manifest::Manifest& by = *why.rejecting.by;
+    const manifest::Dependency& dependency = by.dependencies[why.rejecting.index];
+    const std::string_view file = dependency.line != 0 ? std::string_view(by.where.file) : std::string_view();
+    put_trigger(out, TriggerText{why.trigger->name, &why.trigger->version, name, installed, file, dependency.line,
+                                 dependency.column, dependency.range.raw()});
     return;
   }
   case Kind::demands:

@@ -92,9 +92,11 @@ public:
     return add(std::move(key), std::move(node));
   }
 
-  void edge(std::size_t from, std::size_t to, const manifest::Dependency& dep, bool satisfied)
+  // `dep` is one of `by`'s dependencies.
+  void edge(std::size_t from, std::size_t to, const manifest::Manifest& by, const manifest::Dependency& dep,
+            bool satisfied)
   {
-    result.edges.push_back(DepsEdge{from, to, dep.range.raw(), satisfied, dep.where});
+    result.edges.push_back(DepsEdge{from, to, dep.range.raw(), satisfied, by.location_of(dep)});
   }
 
   // Resolves one dependency: installed version when it fits, else the
@@ -285,7 +287,7 @@ Result<DepsResult> dependency_graph(const manifest::Catalog& catalog, const stat
       for (const auto& dep : manifest->dependencies) {
         bool satisfied = true;
         const std::size_t child = builder.resolve(dep, satisfied);
-        builder.edge(id, child, dep, satisfied);
+        builder.edge(id, child, *manifest, dep, satisfied);
         queue.push_back(child);
       }
     } else {
@@ -296,7 +298,7 @@ Result<DepsResult> dependency_graph(const manifest::Catalog& catalog, const stat
       const std::optional<semver::Version> version = builder.result.nodes[id].version;
       for (const auto& d : it->second) {
         const std::size_t parent = builder.versioned(d.manifest->name, d.manifest->version, d.manifest);
-        builder.edge(parent, id, *d.dependency, version && d.dependency->range.satisfies(*version));
+        builder.edge(parent, id, *d.manifest, *d.dependency, version && d.dependency->range.satisfies(*version));
         queue.push_back(parent);
       }
     }

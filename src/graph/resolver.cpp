@@ -528,8 +528,9 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
     if (m_nodes[target].versions == nullptr && m_nodes[target].installed == nullptr) {
       const auto& dep = manifest->dependencies[i];
       Error e(ErrorCode::missing_dependency,
-              fmt::format("'{}' depends on unknown component '{}'", manifest->id(), dep.name), dep.where);
-      e.details.push_back(fmt::format("'{}' requires '{}' {}", manifest->id(), dep.name, range_at(dep)));
+              fmt::format("'{}' depends on unknown component '{}'", manifest->id(), dep.name),
+              manifest->location_of(dep));
+      e.details.push_back(fmt::format("'{}' requires '{}' {}", manifest->id(), dep.name, range_at(*manifest, dep)));
       e.details.push_back(fmt::format("'{}' is neither in the catalog nor installed", dep.name));
       if (auto hint = did_you_mean(m_catalog, dep.name); !hint.empty()) {
         e.details.push_back(hint);

@@ -103,7 +103,7 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
     const auto& d = m_demands[i];
     if (live(d)) {
       lines.push_back(fmt::format("required by {}: '{}' {}{}", d.manifest->id(), n.name,
-                                  d.dependency().range.raw(), detail::at(d.dependency().where)));
+                                  d.dependency().range.raw(), detail::at(d.manifest->location_of(d.dependency()))));
     }
   }
   for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
@@ -113,9 +113,10 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   for (Index i = n.dependents.begin; i < n.dependents.end; ++i) {
     const auto& d = m_dependents[i];
     if (!m_nodes[d.source].changed) {
-      const auto& dep = m_nodes[d.source].installed_manifest->dependencies[d.index];
+      const manifest::Manifest& by = *m_nodes[d.source].installed_manifest;
+      const auto& dep = by.dependencies[d.index];
       lines.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(d.source), n.name, dep.range.raw(),
-                                  detail::at(dep.where)));
+                                  detail::at(by.location_of(dep))));
     }
   }
   lines.push_back(fmt::format("catalog versions of '{}': {}", n.name,
@@ -142,7 +143,7 @@ std::string Resolver::exclusion(const Node& n, const semver::Version& v) const
     const auto& d = m_demands[i];
     if (live(d) && !d.dependency().range.satisfies(v)) {
       return fmt::format("{} requires '{}' {}{}", d.manifest->id(), n.name, d.dependency().range.raw(),
-                         detail::at(d.dependency().where));
+                         detail::at(d.manifest->location_of(d.dependency())));
     }
   }
   return "prereleases are chosen only when a range names them";
@@ -154,8 +155,8 @@ Error Resolver::unsatisfiable(Index id) const
   Error e(ErrorCode::unsatisfiable, fmt::format("no version of '{}' satisfies every demand", n.name));
   for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
     const auto& d = m_demands[i];
-    if (live(d) && d.dependency().where.known()) {
-      e.where = d.dependency().where;
+    if (live(d) && d.manifest->location_of(d.dependency()).known()) {
+      e.where = d.manifest->location_of(d.dependency());
       break;
     }
   }
@@ -175,13 +176,14 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
     changed += id_of(t);
   }
   Error e(ErrorCode::unsatisfiable, fmt::format("no version of '{}' accepts {}", n.name, changed));
+  // The ranges are the dependencies of n.selected (rejected_changes).
   if (!ranges.empty()) {
-    e.where = ranges.front()->where;
+    e.where = n.selected->location_of(*ranges.front());
   }
   for (std::size_t i = 0; i < targets.size(); ++i) {
     const Node& t = m_nodes[targets[i]];
     e.details.push_back(fmt::format("installed {} requires '{}' {}{}", id_of(id), t.name, ranges[i]->range.raw(),
-                                    detail::at(ranges[i]->where)));
+                                    detail::at(n.selected->location_of(*ranges[i]))));
     e.details.push_back(
         fmt::format("{} changes to {}: {}", t.name, t.selected->version.to_string(), explain(targets[i])));
   }
@@ -202,7 +204,7 @@ Error Resolver::dependent_conflict(Index id, const std::vector<Index>& targets,
       const Index t = find(dep.name);
       if (t != k_none && m_nodes[t].changed && !dep.range.satisfies(m_nodes[t].selected->version)) {
         e.details.push_back(
-            fmt::format("{} requires '{}' {}{}", m.id(), dep.name, dep.range.raw(), detail::at(dep.where)));
+            fmt::format("{} requires '{}' {}{}", m.id(), dep.name, dep.range.raw(), detail::at(m.location_of(dep))));
       }
     }
   }

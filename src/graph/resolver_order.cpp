@@ -342,11 +342,11 @@ Result<std::vector<Index>> Resolver::order()
     const std::string_view to = m_nodes[members[cycle[(i + 1) % cycle.size()]]].name;
     for (const auto& dep : m_nodes[from].selected->dependencies) {
       if (dep.name == to) {
-        if (!e.where && dep.where.known()) {
-          e.where = dep.where;
+        const SourceLocation where = m_nodes[from].selected->location_of(dep);
+        if (!e.where && where.known()) {
+          e.where = where;
         }
-        e.details.push_back(
-            fmt::format("{} requires '{}' {}{}", id_of(from), to, dep.range.raw(), detail::at(dep.where)));
+        e.details.push_back(fmt::format("{} requires '{}' {}{}", id_of(from), to, dep.range.raw(), detail::at(where)));
         break;
       }
     }

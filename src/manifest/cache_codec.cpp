@@ -93,7 +93,8 @@ void encode_manifest(Writer& w, const Manifest& m)
   for (const Dependency& d : m.dependencies) {
     w.str(d.name);
     w.str(d.range.raw());
-    w.where(d.where);
+    w.u32(d.line);
+    w.u32(d.column);
   }
   w.u32(static_cast<std::uint32_t>(m.upgrade_from.size()));
   for (const semver::Range& r : m.upgrade_from) {
@@ -154,7 +155,8 @@ Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& m
   for (std::uint32_t i = 0; i < deps; ++i) {
     util::SharedString name(r.view());
     semver::Range range = decode_range(r, memo);
-    m.dependencies.push_back(Dependency{std::move(name), std::move(range), r.where(file)});
+    const std::uint32_t line = r.u32();
+    m.dependencies.push_back(Dependency{std::move(name), std::move(range), line, r.u32()});
   }
   const std::uint32_t upgrades = r.count(4);
   m.upgrade_from.reserve(upgrades);

@@ -182,7 +182,7 @@ public:
       for (const Dependency& d : m.dependencies) {
         if (d.name == m.name) {
           m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
-                        "a component cannot depend on itself", d.where.line, d.where.column,
+                        "a component cannot depend on itself", d.line, d.column,
                         join_field("dependencies", d.name));
         }
       }
@@ -242,7 +242,7 @@ private:
         }
         if (auto it = duplicate(*name); it != m.dependencies.end()) {
           m_sink.error(ErrorCode::manifest_invalid,
-                       fmt::format("duplicate dependency '{}' (first listed at {})", *name, it->where.to_string()),
+                       fmt::format("duplicate dependency '{}' (first listed at {})", *name, m.location_of(*it).to_string()),
                        item, item_field);
           continue;
         }
@@ -253,7 +253,7 @@ private:
           continue;
         }
         note(m, join_field(field, *name), item);
-        m.dependencies.push_back(Dependency{*name, std::move(*any), m_sink.location(item)});
+        m.dependencies.push_back(Dependency{*name, std::move(*any), item.line, item.column});
       }
       return;
     }
@@ -272,7 +272,7 @@ private:
           continue;
         }
         note(m, entry_field, *e.value);
-        m.dependencies.push_back(Dependency{e.key, std::move(*range), m_sink.location(*e.key_node)});
+        m.dependencies.push_back(Dependency{e.key, std::move(*range), e.key_node->line, e.key_node->column});
       }
       return;
     }

@@ -51,6 +51,14 @@ std::string Manifest::id() const
   return fmt::format("{}@{}", name, version.to_string());
 }
 
+SourceLocation Manifest::location_of(const Dependency& dependency) const
+{
+  if (dependency.line == 0) {
+    return {};
+  }
+  return SourceLocation{where.file, dependency.line, dependency.column};
+}
+
 SourceLocation Manifest::location_of(std::string_view field) const
 {
   if (auto found = field_where.find(field)) {

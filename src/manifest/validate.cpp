@@ -61,7 +61,7 @@ void check_dependencies(const Manifest& m, const Catalog& catalog, const std::ve
       out.push_back(make(Diagnostic::Severity::error, ErrorCode::missing_dependency,
                          fmt::format("dependency '{}' of '{}' is not in the catalog{}", dep.name, m.id(),
                                      did_you_mean(dep.name, names)),
-                         dep.where, field));
+                         m.location_of(dep), field));
       continue;
     }
     if (!any_satisfies(*versions, dep.range)) {
@@ -199,7 +199,7 @@ void check_cycles(const Catalog& catalog, std::vector<Diagnostic>& out)
       ids.push_back(nodes[edge.to]->id());
       const std::string field = fmt::format("dependencies.{}", edge.dependency->name);
       out.push_back(make(Diagnostic::Severity::error, ErrorCode::dependency_cycle,
-                         fmt::format("dependency cycle: {}", fmt::join(ids, " -> ")), edge.dependency->where, field));
+                         fmt::format("dependency cycle: {}", fmt::join(ids, " -> ")), nodes[top.node]->location_of(*edge.dependency), field));
       ++count;
     }
   }

@@ -39,7 +39,10 @@ bool is_valid_component_name(std::string_view name);
 struct Dependency {
   util::SharedString name; // one buffer per distinct name once in a Catalog (add() shares it)
   semver::Range range;
-  SourceLocation where;
+  // Where the entry is in its manifest's file (Manifest::location_of): the
+  // file is the manifest's, not kept again in each of its dependencies.
+  std::uint32_t line = 0; // 0: unknown
+  std::uint32_t column = 0;
 };
 
 // One entry of `compatibility`: the installed version of `component` must
@@ -158,6 +161,9 @@ struct Manifest {
   // The location recorded for `field` (in where.file), or the document's
   // when there is none.
   SourceLocation location_of(std::string_view field) const;
+  // Where `dependency`, one of this manifest's, is written; unknown (no
+  // file) when its line is.
+  SourceLocation location_of(const Dependency& dependency) const;
 };
 
 // A component's place in a Catalog's dense index (see Catalog::id_of).

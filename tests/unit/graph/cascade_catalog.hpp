@@ -53,7 +53,7 @@ inline manifest::Catalog cascade_catalog(std::size_t count, std::uint64_t seed, 
       for (std::size_t d : deps) {
         const char* r = m.version.major == 1 ? "^1.0.0" : range2;
         m.dependencies.push_back(
-            manifest::Dependency{cascade_name(d), *semver::Range::parse(r), SourceLocation{m.where.file, line++, 5}});
+            manifest::Dependency{cascade_name(d), *semver::Range::parse(r), line++, 5});
       }
       (void)catalog.add(std::move(m));
     }

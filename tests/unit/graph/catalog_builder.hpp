@@ -48,7 +48,7 @@ inline manifest::Manifest manifest_of(const Spec& spec)
   m.where = SourceLocation{"manifests/" + spec.name + "-" + spec.version + ".yaml", 1, 1};
   std::uint32_t line = 5;
   for (const auto& [name, text] : spec.deps) {
-    m.dependencies.push_back(manifest::Dependency{name, range(text), SourceLocation{m.where.file, line++, 5}});
+    m.dependencies.push_back(manifest::Dependency{name, range(text), line++, 5});
   }
   return m;
 }

@@ -164,7 +164,7 @@ TEST_CASE("manifest::Catalog::satisfies agrees with semver::Range::satisfies")
   manifest::Catalog catalog;
   manifest::Manifest m = manifest_of({"app", "1.0.0"});
   for (std::size_t i = 0; i < ranges.size(); ++i) {
-    m.dependencies.push_back(manifest::Dependency{"dep" + std::to_string(i), range(ranges[i]), {}});
+    m.dependencies.push_back(manifest::Dependency{"dep" + std::to_string(i), range(ranges[i])});
   }
   REQUIRE(catalog.add(std::move(m)));
   const auto refs = catalog.dependencies_of(catalog.id_of("app"), 0);

@@ -31,7 +31,7 @@ std::string rendered(const LoadResult& r)
     for (const Manifest& m : versions) {
       s << m.id() << " " << to_string(m.type) << " '" << m.description << "' at " << where(m.where) << "\n";
       for (const auto& d : m.dependencies) {
-        s << "  dep " << d.name << " " << d.range.raw() << " " << d.range.to_string() << " at " << where(d.where)
+        s << "  dep " << d.name << " " << d.range.raw() << " " << d.range.to_string() << " at " << where(m.location_of(d))
           << "\n";
       }
       for (const auto& u : m.upgrade_from) {

@@ -68,7 +68,7 @@ archive: {file: pkg/runtime.tar.gz, sha256: ABCDEF0123456789abcdef0123456789ABCD
   CHECK(m.dependencies[0].name == "gc_engine");
   CHECK(m.dependencies[0].range.satisfies(Version(1, 4, 0)));
   CHECK_FALSE(m.dependencies[0].range.satisfies(Version(2, 0, 0)));
-  CHECK(m.dependencies[0].where.to_string() == "m.yaml:6:3");
+  CHECK(m.location_of(m.dependencies[0]).to_string() == "m.yaml:6:3");
   REQUIRE(m.upgrade_from.size() == 1);
   CHECK(m.upgrade_from[0].satisfies(Version(1, 5, 0)));
   CHECK_FALSE(m.upgrade_from[0].satisfies(Version(1, 4, 9)));
@@ -152,7 +152,7 @@ TEST_CASE("parse_manifests accepts dependencies as a list of names meaning any v
   REQUIRE(p.manifests[0].dependencies.size() == 2);
   const auto& d = p.manifests[0].dependencies[1];
   CHECK(d.name == "gc_engine");
-  CHECK(d.where.to_string() == "m.yaml:5:5");
+  CHECK(p.manifests[0].location_of(d).to_string() == "m.yaml:5:5");
   CHECK(d.range.satisfies(Version(0, 0, 1)));
   CHECK(d.range.satisfies(Version(99, 0, 0)));
 }
