@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -39,6 +40,12 @@ Result<void> fsync_dir(const std::filesystem::path& dir)
 Result<void> write_file_atomic(const std::filesystem::path& path, std::string_view content, mode_t mode,
                                Overwrite overwrite, Sync sync)
 {
+  return write_file_atomic(path, std::span<const std::string_view>(&content, 1), mode, overwrite, sync);
+}
+
+Result<void> write_file_atomic(const std::filesystem::path& path, std::span<const std::string_view> pieces,
+                               mode_t mode, Overwrite overwrite, Sync sync)
+{
   const auto dir = path.parent_path();
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   int fd = ::mkostemp(tmpl.data(), O_CLOEXEC);
@@ -54,16 +61,40 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
   if (::fchmod(fd, mode) != 0) {
     return abandon(io_error("set the mode of", tmpl, errno));
   }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) {
-        continue;
+  const auto write_all = [&](std::string_view bytes) {
+    while (!bytes.empty()) {
+      const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        return false;
       }
-      return abandon(io_error("write", tmpl, errno));
+      bytes.remove_prefix(static_cast<std::size_t>(n));
     }
-    done += static_cast<std::size_t>(n);
+    return true;
+  };
+  // Many small pieces are gathered into writes of up to k_gather bytes; a
+  // large one goes out as it is.
+  constexpr std::size_t k_gather = 1 << 20;
+  std::string gathered;
+  for (const std::string_view piece : pieces) {
+    if (gathered.size() + piece.size() > k_gather && !gathered.empty()) {
+      if (!write_all(gathered)) {
+        return abandon(io_error("write", tmpl, errno));
+      }
+      gathered.clear();
+    }
+    if (piece.size() >= k_gather) {
+      if (!write_all(piece)) {
+        return abandon(io_error("write", tmpl, errno));
+      }
+    } else {
+      gathered += piece;
+    }
+  }
+  if (!write_all(gathered)) {
+    return abandon(io_error("write", tmpl, errno));
   }
   if (sync == Sync::yes && ::fsync(fd) != 0) {
     return abandon(io_error("sync", tmpl, errno));
