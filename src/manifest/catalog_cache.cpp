@@ -12,6 +12,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <system_error>
@@ -51,6 +52,8 @@ constexpr std::size_t k_header_size = 8 + 4 + 4 + 8 + 8;
 // Below this many cached files, cached files are decoded on the calling
 // thread rather than a little ahead by another.
 constexpr std::size_t k_decode_ahead_minimum = 256;
+// How far ahead of the adding that thread may decode.
+constexpr std::size_t k_decode_ahead = 1024;
 // Below this size the cache holds too few files for the scan to be worth a
 // thread of its own, with the cached catalog built beside it (a record is
 // 150 to 400 bytes: a few hundred files).
@@ -557,52 +560,77 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   u.reread = read.size();
   bool changed = !usable || removed || !read.empty();
   // What the next cache holds for each file: its record as it is, or the
-  // record of what was read now ("" for a file that could not be read: it
-  // is tried again on the next run).
+  // record of what was read now, kept in `encoded` ("" for a file that
+  // could not be read: it is tried again on the next run).
   std::vector<std::string_view> records(files.size());
-  std::vector<std::string> encoded(files.size());
-  // The cached files are decoded one thread ahead of the adding below, in
-  // the same order, each into its own slot; a slot left empty is a cached
-  // file to read again.
-  std::vector<std::optional<FileLoad>> decoded(files.size());
-  std::atomic<std::size_t> ready{0};
-  const auto decode_all = [&] {
+  std::deque<std::string> encoded; // never moves what it holds
+  // A cached file's manifests, or nullopt when its record does not decode
+  // (the checksum matched, so a bug or a foreign writer: the file itself is
+  // read instead).
+  const auto decode = [&](std::size_t i, RangeMemo& memo) -> std::optional<FileLoad> {
+    try {
+      return decode_body(hits[i]->body, files.path(i), memo);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  // On a large catalog the cached files are decoded by another thread, in
+  // the same order, at most k_decode_ahead files ahead of the adding
+  // below, each into its slot of a ring: decoded files wait there without
+  // being held all at once (a slot is 128 bytes; 400,000 of them were 51 MB).
+  std::vector<std::optional<FileLoad>> ring;
+  std::atomic<std::size_t> ready{0}; // files decoded into the ring
+  std::atomic<std::size_t> taken{0}; // files taken from it
+  const auto decode_ahead = [&] {
     RangeMemo memo;
     for (std::size_t i = 0; i < files.size(); ++i) {
+      for (std::size_t t = taken.load(std::memory_order_acquire); i >= t + k_decode_ahead;
+           t = taken.load(std::memory_order_acquire)) {
+        taken.wait(t, std::memory_order_acquire);
+      }
       if (hits[i] != nullptr) {
-        try {
-          decoded[i] = decode_body(hits[i]->body, files.path(i), memo);
-        } catch (const std::exception&) {
-          // The checksum matched, so this is a bug or a foreign writer: the
-          // file itself is read instead.
-          decoded[i].reset();
-        }
+        ring[i % k_decode_ahead] = decode(i, memo);
       }
       ready.store(i + 1, std::memory_order_release);
       ready.notify_one();
     }
   };
   std::optional<std::jthread> decoder; // joined however this ends
+  // Declared after it, so run first: lets the decoder finish even when the
+  // adding below stops early.
+  const auto release_decoder = [&] {
+    taken.store(files.size() + k_decode_ahead, std::memory_order_release);
+    taken.notify_one();
+  };
+  struct OnExit {
+    const decltype(release_decoder)& run;
+    ~OnExit() { run(); }
+  } const release_at_exit{release_decoder};
   if (files.size() - read.size() >= k_decode_ahead_minimum) {
     try {
-      decoder.emplace(decode_all);
+      ring.resize(k_decode_ahead);
+      decoder.emplace(decode_ahead);
     } catch (const std::system_error&) {
       decoder.reset();
     }
   }
-  if (!decoder) {
-    decode_all();
-  }
+  RangeMemo memo; // when this thread decodes
   std::size_t next_read = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
-    for (std::size_t seen = ready.load(std::memory_order_acquire); seen <= i;
-         seen = ready.load(std::memory_order_acquire)) {
-      ready.wait(seen, std::memory_order_acquire);
-    }
     std::optional<FileLoad> file;
+    if (decoder) {
+      for (std::size_t seen = ready.load(std::memory_order_acquire); seen <= i;
+           seen = ready.load(std::memory_order_acquire)) {
+        ready.wait(seen, std::memory_order_acquire);
+      }
+      file = std::move(ring[i % k_decode_ahead]);
+      ring[i % k_decode_ahead].reset();
+      taken.store(i + 1, std::memory_order_release);
+      taken.notify_one();
+    } else if (hits[i] != nullptr) {
+      file = decode(i, memo);
+    }
     if (hits[i] != nullptr) {
-      file = std::move(decoded[i]);
-      decoded[i].reset();
       if (file) {
         records[i] = hits[i]->record;
       } else {
@@ -616,7 +644,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     if (records[i].empty() && file->read) {
       Writer entry;
       encode_entry(entry, relative_to(catalog_dir, files.path(i)), file->stamp, *file);
-      encoded[i] = std::move(entry.bytes);
+      records[i] = encoded.emplace_back(std::move(entry.bytes));
     }
     detail::add_file(std::move(*file), result);
   }
@@ -628,33 +656,40 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   if (!changed) {
     return result;
   }
-  // The header first, filled in once the payload is known.
-  Writer out;
-  out.bytes.assign(k_header_size, '\0');
-  out.str(real_dir);
-  out.u64(fingerprint);
-  out.u32(0); // the count, set below
+  // Written in pieces, the records where they are: the payload's head (the
+  // directory, the fingerprint, the count), each file's record, and the
+  // header in front, once the payload's size and checksum are known.
   std::uint32_t written = 0;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    if (!records[i].empty()) {
-      out.bytes += records[i];
-      ++written;
-    } else if (!encoded[i].empty()) {
-      out.bytes += encoded[i];
-      ++written;
+  for (const std::string_view record : records) {
+    written += record.empty() ? 0 : 1;
+  }
+  Writer head;
+  head.str(real_dir);
+  head.u64(fingerprint);
+  head.u32(written);
+  std::vector<std::string_view> pieces;
+  pieces.reserve(2 + written);
+  pieces.emplace_back(); // the header
+  pieces.emplace_back(head.bytes);
+  std::uint64_t payload_size = head.bytes.size();
+  for (const std::string_view record : records) {
+    if (!record.empty()) {
+      pieces.push_back(record);
+      payload_size += record.size();
     }
   }
-  const std::size_t count_at = k_header_size + 4 + real_dir.size() + 8;
-  std::memcpy(out.bytes.data() + count_at, &written, sizeof written);
-  const std::string_view payload = std::string_view(out.bytes).substr(k_header_size);
+  Checksum sum(payload_size);
+  for (std::size_t k = 1; k < pieces.size(); ++k) {
+    sum.update(pieces[k]);
+  }
   Writer header;
   header.bytes.append(k_magic, sizeof k_magic);
   header.u32(k_format_version);
   header.u32(0);
-  header.u64(payload.size());
-  header.u64(checksum(payload));
-  std::memcpy(out.bytes.data(), header.bytes.data(), k_header_size);
-  if (auto wrote = util::write_file_atomic(cache_file, out.bytes, 0600); !wrote) {
+  header.u64(payload_size);
+  header.u64(sum.finish());
+  pieces[0] = header.bytes;
+  if (auto wrote = util::write_file_atomic(cache_file, pieces, 0600); !wrote) {
     u.write_error = wrote.error().message;
   }
   return result;
