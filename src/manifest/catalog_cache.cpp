@@ -517,10 +517,10 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     cache.entries.clear();
   }
   const bool usable = u.why_rebuilt.empty();
-  // First which files the cache holds unchanged; then the others, read all
-  // at once; then every file in the catalog's order, a cached one decoded
-  // (by another thread, a little ahead) and moved into the catalog, so that
-  // no file's manifests are held twice.
+  // First which files the cache holds unchanged; then every file in the
+  // catalog's order, a cached one decoded (by another thread, a little
+  // ahead), the others read a chunk at a time (by several threads at once),
+  // and moved into the catalog, so that no file's manifests are held twice.
   std::vector<const CachedEntry*> hits(files.size(), nullptr);
   // The next entry in order when it is the file's, else (once a file was
   // added, removed or renamed) a lookup by path.
@@ -556,9 +556,9 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     to_read.push_back(i);
   }
   const bool removed = known < cache.entries.size(); // files gone since
-  std::vector<FileLoad> read = detail::load_many(files, to_read, options);
+  detail::FileReader read(files, std::move(to_read), options);
   u.reread = read.size();
-  bool changed = !usable || removed || !read.empty();
+  bool changed = !usable || removed || read.size() > 0;
   // What the next cache holds for each file: its record as it is, or the
   // record of what was read now, kept in `encoded` ("" for a file that
   // could not be read: it is tried again on the next run).
@@ -615,7 +615,6 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
     }
   }
   RangeMemo memo; // when this thread decodes
-  std::size_t next_read = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::optional<FileLoad> file;
     if (decoder) {
@@ -639,7 +638,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
         changed = true;
       }
     } else {
-      file = std::move(read[next_read++]);
+      file = read.next();
     }
     if (records[i].empty() && file->read) {
       Writer entry;

@@ -614,8 +614,9 @@ LoadResult load_catalog(const std::filesystem::path& dir, const LoadOptions& opt
   const ScannedFiles files = scan_catalog(dir, result.diagnostics);
   std::vector<std::size_t> all(files.size());
   std::iota(all.begin(), all.end(), std::size_t{0});
-  for (FileLoad& loaded : load_many(files, all, options)) {
-    add_file(std::move(loaded), result);
+  FileReader reader(files, std::move(all), options);
+  for (std::size_t i = 0; i < reader.size(); ++i) {
+    add_file(reader.next(), result);
   }
   result.catalog.shrink_to_fit();
   return result;

@@ -381,25 +381,33 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
   return files;
 }
 
-std::vector<FileLoad> load_many(const ScannedFiles& files, const std::vector<std::size_t>& which,
-                                const LoadOptions& options)
+FileLoad FileReader::next()
 {
-  std::vector<FileLoad> out(which.size());
-  // Small catalogs are not worth a thread; large ones are read by a few at
-  // once, so that a cold disk sees several requests in flight and parsing
-  // uses every core. Each file is parsed alone, so the order of the result
-  // does not depend on the threads.
-  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
-  const std::size_t workers =
-      std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * k_disk_threads_per_core, which.size() / 32});
-  std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t i = next.fetch_add(1); i < which.size(); i = next.fetch_add(1)) {
-      out[i] = load_file(files.path(which[i]), options);
-    }
-  };
-  run_workers(workers, work);
-  return out;
+  if (m_chunk_at == m_chunk.size()) {
+    // Enough files per chunk to keep every reading thread busy; few enough
+    // that their manifests are a small part of a large catalog's.
+    constexpr std::size_t k_chunk = 4096;
+    m_chunk_from += m_chunk.size();
+    const std::size_t count = std::min(k_chunk, m_which.size() - m_chunk_from);
+    m_chunk.clear();
+    m_chunk.resize(count);
+    m_chunk_at = 0;
+    // Small catalogs are not worth a thread; large ones are read by a few
+    // at once, so that a cold disk sees several requests in flight and
+    // parsing uses every core. Each file is parsed alone, so the order of
+    // the result does not depend on the threads.
+    const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+    const std::size_t workers =
+        std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * k_disk_threads_per_core, count / 32});
+    std::atomic<std::size_t> claimed{0};
+    const auto work = [&] {
+      for (std::size_t i = claimed.fetch_add(1); i < count; i = claimed.fetch_add(1)) {
+        m_chunk[i] = load_file(m_files.path(m_which[m_chunk_from + i]), m_options);
+      }
+    };
+    run_workers(workers, work);
+  }
+  return std::move(m_chunk[m_chunk_at++]);
 }
 
 void add_file(FileLoad&& file, LoadResult& result)

@@ -153,10 +153,27 @@ struct FileLoad {
 // Reads and parses one file; never throws.
 FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options);
 
-// load_file for each of `files` whose index is in `which`, several at once
-// on a large catalog; the result is in the order of `which`.
-std::vector<FileLoad> load_many(const ScannedFiles& files, const std::vector<std::size_t>& which,
-                                const LoadOptions& options);
+// load_file for each of `files` whose index is in `which`, in that order:
+// a chunk of them at a time, each chunk several at once on a large catalog,
+// so that a large catalog's files are never all held at once.
+class FileReader {
+public:
+  FileReader(const ScannedFiles& files, std::vector<std::size_t> which, const LoadOptions& options)
+      : m_files(files), m_which(std::move(which)), m_options(options)
+  {
+  }
+  std::size_t size() const { return m_which.size(); }
+  // The next file's load; size() of them in all.
+  FileLoad next();
+
+private:
+  const ScannedFiles& m_files;
+  std::vector<std::size_t> m_which;
+  const LoadOptions& m_options;
+  std::vector<FileLoad> m_chunk;
+  std::size_t m_chunk_at = 0;   // the next of m_chunk to give
+  std::size_t m_chunk_from = 0; // where in m_which m_chunk begins
+};
 
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
 // then adds its manifests to the catalog, a duplicate name@version (defined
