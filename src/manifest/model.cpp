@@ -396,7 +396,9 @@ Catalog::Catalog(const Catalog& other)
     m_ranges(other.m_ranges),
     m_range_spans(other.m_range_spans),
     m_intervals(other.m_intervals),
-    m_range_slots(other.m_range_slots)
+    m_range_slots(other.m_range_slots),
+    m_upgrade_ranges(other.m_upgrade_ranges),
+    m_upgrade_slots(other.m_upgrade_slots)
 {
   relink();
 }
@@ -439,6 +441,21 @@ ComponentId Catalog::intern(std::string_view name)
   m_entries.emplace_back();
   place(m_slots, hash, id);
   return id;
+}
+
+const semver::Range& Catalog::shared_upgrade_range(const semver::Range& range)
+{
+  const std::string_view raw = range.raw();
+  const std::uint64_t hash = hash_text(raw);
+  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_upgrade_ranges[i].raw(); };
+  if (const std::uint32_t i = probe(m_upgrade_slots, raw, hash, key_of); i != k_empty) {
+    return m_upgrade_ranges[i];
+  }
+  reserve_one(m_upgrade_slots, m_upgrade_ranges.size(), key_of);
+  const auto i = static_cast<std::uint32_t>(m_upgrade_ranges.size());
+  m_upgrade_ranges.push_back(range);
+  place(m_upgrade_slots, hash, i);
+  return m_upgrade_ranges[i];
 }
 
 RangeId Catalog::intern(const semver::Range& range)
@@ -544,9 +561,16 @@ Result<void> Catalog::add(Manifest m)
   for (std::size_t k = 0; k < m.dependencies.size(); ++k) {
     auto& dep = m.dependencies[k];
     const DependencyRef ref{intern(dep.name), intern(dep.range)};
-    // A name is named by many: every dependency on it keeps the one buffer.
+    // A name is named by many: every dependency on it keeps the one buffer,
+    // and every range spelled alike the one parse (a parsed range is a few
+    // hundred bytes; a large catalog spells a handful of ranges a million
+    // times).
     dep.name = m_names[ref.component];
+    dep.range = m_ranges[ref.range];
     m_entries[id].deps[first + k] = ref;
+  }
+  for (semver::Range& range : m.upgrade_from) {
+    range = shared_upgrade_range(range);
   }
   if (list.size() == list.capacity() && list.size() == 1) {
     // A component with a second version usually has more: room for four

@@ -321,6 +321,8 @@ private:
 
   ComponentId intern(std::string_view name);
   RangeId intern(const semver::Range& range);
+  // The catalog's one copy of an upgrade_from range spelled as `range` is.
+  const semver::Range& shared_upgrade_range(const semver::Range& range);
   RangeSpan compile(const semver::Range& range);
   void relink();
 
@@ -332,6 +334,8 @@ private:
   std::vector<RangeSpan> m_range_spans; // by RangeId
   std::vector<Interval> m_intervals;
   std::vector<Slot> m_range_slots;
+  std::vector<semver::Range> m_upgrade_ranges; // every distinct upgrade_from range, each parsed once
+  std::vector<Slot> m_upgrade_slots;
 };
 
 } // namespace noodle::manifest

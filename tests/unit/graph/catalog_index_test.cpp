@@ -103,6 +103,29 @@ TEST_CASE("manifest::Catalog shares one range per distinct text")
   CHECK_FALSE(catalog.range(a[0].range).satisfies(ver("2.5.0")));
 }
 
+TEST_CASE("manifest::Catalog keeps one parse of each range its manifests spell alike")
+{
+  auto a = manifest_of({"a", "1.0.0", {{"c", "^1.0.0"}, {"d", ">=2.0.0"}}});
+  auto b = manifest_of({"b", "1.0.0", {{"c", "^1.0.0"}, {"d", "^1.0.0"}}});
+  a.upgrade_from.push_back(*semver::Range::parse(">=0.5.0 <1.0.0"));
+  b.upgrade_from.push_back(*semver::Range::parse(">=0.5.0 <1.0.0"));
+  // Parsed apart, so far nothing is shared.
+  REQUIRE(&a.dependencies[0].range.sets() != &b.dependencies[0].range.sets());
+  manifest::Catalog catalog;
+  REQUIRE(catalog.add(std::move(a)));
+  REQUIRE(catalog.add(std::move(b)));
+  const manifest::Manifest& added_a = *catalog.latest("a");
+  const manifest::Manifest& added_b = *catalog.latest("b");
+  CHECK(&added_a.dependencies[0].range.sets() == &added_b.dependencies[0].range.sets());
+  CHECK(&added_a.dependencies[0].range.sets() == &added_b.dependencies[1].range.sets());
+  CHECK(&added_a.dependencies[1].range.sets() != &added_a.dependencies[0].range.sets());
+  CHECK(&added_a.upgrade_from[0].sets() == &added_b.upgrade_from[0].sets());
+  // Shared, and still the ranges written.
+  CHECK(written_dependencies(added_b) == std::vector<std::string>{"c ^1.0.0", "d ^1.0.0"});
+  CHECK(added_a.upgrade_from[0].raw() == ">=0.5.0 <1.0.0");
+  CHECK(added_a.upgrade_from[0].satisfies(ver("0.7.0")));
+}
+
 TEST_CASE("manifest::Catalog leaves its index unchanged when add refuses a duplicate")
 {
   auto catalog = catalog_of({{"a", "1.0.0", {{"b", "*"}}}});
