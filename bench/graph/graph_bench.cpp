@@ -73,8 +73,7 @@ manifest::Catalog generate(std::size_t count, std::uint64_t seed, double& add_ms
       m.where = SourceLocation{fmt::format("manifests/{}.yaml", m.name), 1, 1};
       std::uint32_t line = 5;
       for (std::size_t d : deps) {
-        m.dependencies.push_back(
-            manifest::Dependency{name_of(d), v.major == 1 ? caret1 : caret2, line++, 5});
+        m.dependencies.push_back(manifest::Dependency{name_of(d), v.major == 1 ? caret1 : caret2, line++, 5});
       }
       manifests.push_back(std::move(m));
     }

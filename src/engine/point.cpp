@@ -95,8 +95,8 @@ Result<void> restore_config(Session& session, const std::string& component, std:
     return fail(kept.error());
   }
   if (!*kept) {
-    return fail(ErrorCode::corrupt_state, fmt::format("rollback point {} has lost its copy of config/ ('{}')",
-                                                      point_id, root.shown(saved).string()));
+    return fail(ErrorCode::corrupt_state, fmt::format("rollback point {} has lost its copy of config/ ('{}')", point_id,
+                                                      root.shown(saved).string()));
   }
   const auto fresh = rel::component(component) / fmt::format(".config.restore-{}", ::getpid());
   (void)remove_tree(root, fresh, Sync::scratch);

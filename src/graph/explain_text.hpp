@@ -221,8 +221,7 @@ inline void put_trigger(TextBuffer& out, const TriggerText& d)
 inline DemandText demand_text(const DemandRef& d)
 {
   const manifest::Dependency& dependency = d.by->dependencies[d.index];
-  // The file is the manifest's, which outlives the text; none when the line is unknown.
-  const std::string_view file = dependency.line != 0 ? std::string_view(d.by->where.file) : std::string_view();
+  const std::string_view file = d.by->file_of(dependency);
   return DemandText{d.by->name, &d.by->version, file, dependency.line, dependency.column, dependency.range.raw()};
 }
 
@@ -241,9 +240,8 @@ inline void put_why(TextBuffer& out, const ChangeWhy& why, std::string_view name
   case Kind::trigger: {
     const manifest::Manifest& by = *why.rejecting.by;
     const manifest::Dependency& dependency = by.dependencies[why.rejecting.index];
-    const std::string_view file = dependency.line != 0 ? std::string_view(by.where.file) : std::string_view();
-    put_trigger(out, TriggerText{why.trigger->name, &why.trigger->version, name, installed, file, dependency.line,
-                                 dependency.column, dependency.range.raw()});
+    put_trigger(out, TriggerText{why.trigger->name, &why.trigger->version, name, installed, by.file_of(dependency),
+                                 dependency.line, dependency.column, dependency.range.raw()});
     return;
   }
   case Kind::demands:

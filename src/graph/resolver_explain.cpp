@@ -102,8 +102,8 @@ std::vector<std::string> Resolver::demand_lines(Index id) const
   for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
     const auto& d = m_demands[i];
     if (live(d)) {
-      lines.push_back(fmt::format("required by {}: '{}' {}{}", d.manifest->id(), n.name,
-                                  d.dependency().range.raw(), detail::at(d.manifest->location_of(d.dependency()))));
+      lines.push_back(fmt::format("required by {}: '{}' {}{}", d.manifest->id(), n.name, d.dependency().range.raw(),
+                                  detail::at(d.manifest->location_of(d.dependency()))));
     }
   }
   for (Index c = n.constraints.head; c != k_none; c = m_constraints[c].next) {
@@ -155,8 +155,11 @@ Error Resolver::unsatisfiable(Index id) const
   Error e(ErrorCode::unsatisfiable, fmt::format("no version of '{}' satisfies every demand", n.name));
   for (Index i = n.demands.head; i != k_none; i = m_demands[i].next) {
     const auto& d = m_demands[i];
-    if (live(d) && d.manifest->location_of(d.dependency()).known()) {
-      e.where = d.manifest->location_of(d.dependency());
+    if (!live(d)) {
+      continue;
+    }
+    if (SourceLocation where = d.manifest->location_of(d.dependency()); where.known()) {
+      e.where = std::move(where);
       break;
     }
   }

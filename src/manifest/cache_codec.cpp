@@ -102,8 +102,9 @@ void encode_manifest(Writer& w, const Manifest& m)
   }
   w.u8(m.required_stop ? 1 : 0);
   w.u8(m.hot_swappable ? 1 : 0);
-  w.u32(static_cast<std::uint32_t>(m.extras->compatibility.size()));
-  for (const CompatibilityRule& rule : m.extras->compatibility) {
+  const ManifestExtras& x = *m.extras;
+  w.u32(static_cast<std::uint32_t>(x.compatibility.size()));
+  for (const CompatibilityRule& rule : x.compatibility) {
     w.str(rule.component);
     w.u32(static_cast<std::uint32_t>(rule.ranges.size()));
     for (const semver::Range& r : rule.ranges) {
@@ -114,22 +115,22 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.u64(m.resources.memory_mb);
   w.f64(m.resources.cpu_cores);
   w.u64(m.resources.disk_mb);
-  w.u64(m.extras->health_check.timeout_ms);
-  w.u32(m.extras->health_check.retries);
-  w.str(m.extras->health_check.endpoint);
-  w.u32(static_cast<std::uint32_t>(m.extras->health_check.probes.size()));
-  for (const Probe& p : m.extras->health_check.probes) {
+  w.u64(x.health_check.timeout_ms);
+  w.u32(x.health_check.retries);
+  w.str(x.health_check.endpoint);
+  w.u32(static_cast<std::uint32_t>(x.health_check.probes.size()));
+  for (const Probe& p : x.health_check.probes) {
     write_probe(w, p);
   }
-  w.str(m.extras->entry_point);
-  w.str(m.extras->location);
-  w.str(m.extras->configuration_schema.is_null() ? std::string() : m.extras->configuration_schema.dump());
-  w.str(m.extras->metadata.is_null() ? std::string() : m.extras->metadata.dump());
-  w.u8(m.extras->archive ? 1 : 0);
-  if (m.extras->archive) {
-    w.str(m.extras->archive->file.string());
-    w.str(m.extras->archive->sha256);
-    w.u64(m.extras->archive->size);
+  w.str(x.entry_point);
+  w.str(x.location);
+  w.str(x.configuration_schema.is_null() ? std::string() : x.configuration_schema.dump());
+  w.str(x.metadata.is_null() ? std::string() : x.metadata.dump());
+  w.u8(x.archive ? 1 : 0);
+  if (x.archive) {
+    w.str(x.archive->file.string());
+    w.str(x.archive->sha256);
+    w.u64(x.archive->size);
   }
   w.where(m.where);
   w.str(m.field_where.packed());

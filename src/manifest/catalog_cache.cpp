@@ -15,6 +15,7 @@
 #include <deque>
 #include <memory>
 #include <stdexcept>
+#include <stop_token>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -31,6 +32,7 @@ using detail::ArchiveProbe;
 using detail::Checksum;
 using detail::checksum;
 using detail::FileId;
+using detail::FileIdHash;
 using detail::file_id;
 using detail::Damaged;
 using detail::RangeMemo;
@@ -364,35 +366,17 @@ std::string_view relative_to(const std::filesystem::path& dir, std::string_view 
   return full;
 }
 
-// The FileIds of a list of files, in order, folded into two independent
-// 64-bit lanes (each step of a lane a bijection of its state): two lists
-// of one length that differ give the same two lanes only when both collide
-// at once, as two FileIds of different files do.
-class FileIdSequence {
-public:
-  explicit FileIdSequence(std::size_t count) : m_a(count), m_b(count) {}
-  void add(const FileId& id)
-  {
-    const std::string_view bytes(reinterpret_cast<const char*>(&id), sizeof id);
-    m_a.update(bytes);
-    m_b.update(bytes);
-  }
-  FileId finish() const { return FileId{m_a.finish(), m_b.finish()}; }
-
-private:
-  Checksum m_a;
-  detail::OtherChecksum m_b;
-};
-
 // The catalog as the cache holds it, built without looking at the files
 // (see load_catalog_cached), from the cache read front to back.
 struct Speculation {
   LoadResult result;
   bool ok = false;
   // The cached files, each one's path as a scan spells it with its key as
-  // a FileId, folded in order: what a scan must find again, in 24 bytes
-  // where a FileId each took 6.4 MB at 400,000 files, held at the peak of
-  // a warm read.
+  // a FileId, those folded in order by a FileIdHash: what a scan must find
+  // again, in 24 bytes where a FileId each took 6.4 MB at 400,000 files,
+  // held at the peak of a warm read. Each step of a lane is a bijection of
+  // its state, so two different lists of one length agree only when both
+  // lanes collide at once, as two different files' FileIds do.
   std::size_t known_count = 0;
   FileId known{};
 
@@ -407,12 +391,12 @@ struct Speculation {
         return;
       }
       const std::uint32_t files = in.u32();
-      FileIdSequence sequence(files);
+      FileIdHash sequence(files);
       for (std::uint32_t i = 0; i < files; ++i) {
         // A view the stream gives is dead at the next read from it, which
         // may move the window: the path is joined before its key is read.
         detail::join_path_into(name, catalog_dir.native(), in.view());
-        sequence.add(file_id(name, read_key(in)));
+        sequence.update(file_id(name, read_key(in)));
         const std::string_view body = in.take(in.u64());
         std::optional<FileLoad> file = decode_body(body, name, memo);
         if (!file) {
@@ -434,9 +418,9 @@ struct Speculation {
     if (!ok || files.size() != known_count) {
       return false;
     }
-    FileIdSequence sequence(files.size());
+    FileIdHash sequence(files.size());
     for (std::size_t i = 0; i < files.size(); ++i) {
-      sequence.add(files.id(i));
+      sequence.update(files.id(i));
     }
     return sequence.finish() == known;
   }
@@ -581,9 +565,16 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   std::vector<std::optional<FileLoad>> ring;
   std::atomic<std::size_t> ready{0}; // files decoded into the ring
   std::atomic<std::size_t> taken{0}; // files taken from it
-  const auto decode_ahead = [&] {
+  const auto decode_ahead = [&](const std::stop_token& stop) {
+    // The thread's owner asks it to stop however the adding below ends
+    // (std::jthread's destructor), early included: `taken` moves on so
+    // that a wait for room in the ring ends.
+    const std::stop_callback wake(stop, [&] {
+      taken.store(files.size(), std::memory_order_release);
+      taken.notify_one();
+    });
     RangeMemo memo;
-    for (std::size_t i = 0; i < files.size(); ++i) {
+    for (std::size_t i = 0; i < files.size() && !stop.stop_requested(); ++i) {
       for (std::size_t t = taken.load(std::memory_order_acquire); i >= t + k_decode_ahead;
            t = taken.load(std::memory_order_acquire)) {
         taken.wait(t, std::memory_order_acquire);
@@ -595,17 +586,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
       ready.notify_one();
     }
   };
-  std::optional<std::jthread> decoder; // joined however this ends
-  // Declared after it, so run first: lets the decoder finish even when the
-  // adding below stops early.
-  const auto release_decoder = [&] {
-    taken.store(files.size() + k_decode_ahead, std::memory_order_release);
-    taken.notify_one();
-  };
-  struct OnExit {
-    const decltype(release_decoder)& run;
-    ~OnExit() { run(); }
-  } const release_at_exit{release_decoder};
+  std::optional<std::jthread> decoder; // asked to stop and joined however this ends
   if (files.size() - read.size() >= k_decode_ahead_minimum) {
     try {
       ring.resize(k_decode_ahead);
@@ -658,25 +639,21 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   // Written in pieces, the records where they are: the payload's head (the
   // directory, the fingerprint, the count), each file's record, and the
   // header in front, once the payload's size and checksum are known.
-  std::uint32_t written = 0;
-  for (const std::string_view record : records) {
-    written += record.empty() ? 0 : 1;
-  }
-  Writer head;
-  head.str(real_dir);
-  head.u64(fingerprint);
-  head.u32(written);
-  std::vector<std::string_view> pieces;
-  pieces.reserve(2 + written);
-  pieces.emplace_back(); // the header
-  pieces.emplace_back(head.bytes);
-  std::uint64_t payload_size = head.bytes.size();
+  std::vector<std::string_view> pieces(2); // the header and the head, set below
+  pieces.reserve(2 + records.size());
+  std::uint64_t payload_size = 0;
   for (const std::string_view record : records) {
     if (!record.empty()) {
       pieces.push_back(record);
       payload_size += record.size();
     }
   }
+  Writer head;
+  head.str(real_dir);
+  head.u64(fingerprint);
+  head.u32(static_cast<std::uint32_t>(pieces.size() - 2));
+  pieces[1] = head.bytes;
+  payload_size += head.bytes.size();
   Checksum sum(payload_size);
   for (std::size_t k = 1; k < pieces.size(); ++k) {
     sum.update(pieces[k]);

@@ -137,9 +137,7 @@ public:
         read_health_check(v, m);
       } else if (k == "entry_point") {
         if (auto s = read_string(v, m_sink, k)) {
-          if (!s->empty()) {
-            m.extras.edit().entry_point = *s;
-          }
+          m.extras.edit().entry_point = *s;
         }
       } else if (k == "health_check_endpoint") {
         if (auto s = read_string(v, m_sink, k)) {
@@ -148,18 +146,12 @@ public:
         }
       } else if (k == "location") {
         if (auto s = read_string(v, m_sink, k)) {
-          if (!s->empty()) {
-            m.extras.edit().location = *s;
-          }
+          m.extras.edit().location = *s;
         }
       } else if (k == "configuration_schema") {
-        if (auto j = to_json(v, m_sink, k); !j.is_null()) {
-          m.extras.edit().configuration_schema = std::move(j);
-        }
+        m.extras.edit().configuration_schema = to_json(v, m_sink, k);
       } else if (k == "metadata") {
-        if (auto j = to_json(v, m_sink, k); !j.is_null()) {
-          m.extras.edit().metadata = std::move(j);
-        }
+        m.extras.edit().metadata = to_json(v, m_sink, k);
       } else if (k == "archive") {
         read_archive(v, m);
       } else {
@@ -181,9 +173,8 @@ public:
     if (!m.name.empty()) {
       for (const Dependency& d : m.dependencies) {
         if (d.name == m.name) {
-          m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid,
-                        "a component cannot depend on itself", d.line, d.column,
-                        join_field("dependencies", d.name));
+          m_sink.report(Diagnostic::Severity::error, ErrorCode::manifest_invalid, "a component cannot depend on itself",
+                        d.line, d.column, join_field("dependencies", d.name));
         }
       }
       for (const CompatibilityRule& r : m.extras->compatibility) {
@@ -198,6 +189,9 @@ public:
       return std::nullopt;
     }
     m.field_where.shrink_to_fit(); // kept for the catalog's lifetime
+    if (m.extras.is_set() && m.extras->empty()) {
+      m.extras = util::Boxed<ManifestExtras>(); // only what most versions leave out: no box
+    }
     return m;
   }
 
@@ -241,9 +235,10 @@ private:
           continue;
         }
         if (auto it = duplicate(*name); it != m.dependencies.end()) {
-          m_sink.error(ErrorCode::manifest_invalid,
-                       fmt::format("duplicate dependency '{}' (first listed at {})", *name, m.location_of(*it).to_string()),
-                       item, item_field);
+          m_sink.error(
+              ErrorCode::manifest_invalid,
+              fmt::format("duplicate dependency '{}' (first listed at {})", *name, m.location_of(*it).to_string()),
+              item, item_field);
           continue;
         }
         auto any = semver::Range::parse("*");

@@ -243,14 +243,10 @@ FileId file_id(std::string_view path, const FileStamp& stamp)
 {
   const std::uint64_t fields[] = {stamp.size, stamp.mtime_ns, stamp.ctime_ns, stamp.ino, stamp.dev};
   const std::string_view stamp_bytes(reinterpret_cast<const char*>(fields), sizeof fields);
-  const std::uint64_t size = path.size() + sizeof fields;
-  Checksum a(size);
-  OtherChecksum b(size);
-  a.update(path);
-  a.update(stamp_bytes);
-  b.update(path);
-  b.update(stamp_bytes);
-  return FileId{a.finish(), b.finish()};
+  FileIdHash hash(path.size() + sizeof fields);
+  hash.update(path);
+  hash.update(stamp_bytes);
+  return hash.finish();
 }
 
 std::string ScannedFiles::path(std::size_t i) const

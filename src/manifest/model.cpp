@@ -376,6 +376,28 @@ template <typename Slot, typename KeyOf> void reserve_one(std::vector<Slot>& slo
   }
 }
 
+// The place in `ranges` of the range spelled as `range` is, looked up
+// through `slots`; `range` is added at the end when none is, and `added`
+// says so.
+template <typename Slot>
+std::uint32_t find_or_add(std::vector<semver::Range>& ranges, std::vector<Slot>& slots, const semver::Range& range,
+                          bool& added)
+{
+  const std::string_view raw = range.raw();
+  const std::uint64_t hash = hash_text(raw);
+  auto key_of = [&ranges](std::uint32_t i) -> std::string_view { return ranges[i].raw(); };
+  added = false;
+  if (const std::uint32_t i = probe(slots, raw, hash, key_of); i != k_empty) {
+    return i;
+  }
+  reserve_one(slots, ranges.size(), key_of);
+  const auto i = static_cast<std::uint32_t>(ranges.size());
+  ranges.push_back(range);
+  place(slots, hash, i);
+  added = true;
+  return i;
+}
+
 } // namespace
 
 ReleaseKey release_key(const semver::Version& version)
@@ -445,32 +467,17 @@ ComponentId Catalog::intern(std::string_view name)
 
 const semver::Range& Catalog::shared_upgrade_range(const semver::Range& range)
 {
-  const std::string_view raw = range.raw();
-  const std::uint64_t hash = hash_text(raw);
-  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_upgrade_ranges[i].raw(); };
-  if (const std::uint32_t i = probe(m_upgrade_slots, raw, hash, key_of); i != k_empty) {
-    return m_upgrade_ranges[i];
-  }
-  reserve_one(m_upgrade_slots, m_upgrade_ranges.size(), key_of);
-  const auto i = static_cast<std::uint32_t>(m_upgrade_ranges.size());
-  m_upgrade_ranges.push_back(range);
-  place(m_upgrade_slots, hash, i);
-  return m_upgrade_ranges[i];
+  bool added = false;
+  return m_upgrade_ranges[find_or_add(m_upgrade_ranges, m_upgrade_slots, range, added)];
 }
 
 RangeId Catalog::intern(const semver::Range& range)
 {
-  const std::string_view raw = range.raw();
-  const std::uint64_t hash = hash_text(raw);
-  auto key_of = [this](std::uint32_t i) -> std::string_view { return m_ranges[i].raw(); };
-  if (const RangeId id = probe(m_range_slots, raw, hash, key_of); id != k_empty) {
-    return id;
+  bool added = false;
+  const RangeId id = find_or_add(m_ranges, m_range_slots, range, added);
+  if (added) {
+    m_range_spans.push_back(compile(range));
   }
-  reserve_one(m_range_slots, m_ranges.size(), key_of);
-  const auto id = static_cast<RangeId>(m_ranges.size());
-  m_ranges.push_back(range);
-  m_range_spans.push_back(compile(range));
-  place(m_range_slots, hash, id);
   return id;
 }
 

@@ -199,7 +199,8 @@ void check_cycles(const Catalog& catalog, std::vector<Diagnostic>& out)
       ids.push_back(nodes[edge.to]->id());
       const std::string field = fmt::format("dependencies.{}", edge.dependency->name);
       out.push_back(make(Diagnostic::Severity::error, ErrorCode::dependency_cycle,
-                         fmt::format("dependency cycle: {}", fmt::join(ids, " -> ")), nodes[top.node]->location_of(*edge.dependency), field));
+                         fmt::format("dependency cycle: {}", fmt::join(ids, " -> ")),
+                         nodes[top.node]->location_of(*edge.dependency), field));
       ++count;
     }
   }

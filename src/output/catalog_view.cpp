@@ -49,12 +49,13 @@ std::string yes_no(bool b)
 
 nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
 {
+  const manifest::ManifestExtras& x = *m.extras;
   nlohmann::ordered_json deps = nlohmann::ordered_json::object();
   for (const auto& d : m.dependencies) {
     deps[d.name] = d.range.raw();
   }
   nlohmann::ordered_json compat = nlohmann::ordered_json::object();
-  for (const auto& c : m.extras->compatibility) {
+  for (const auto& c : x.compatibility) {
     compat[c.component] = ranges_json(c.ranges);
   }
   nlohmann::ordered_json j = {
@@ -70,18 +71,18 @@ nlohmann::ordered_json manifest_json(const manifest::Manifest& m)
       {"resources",
        {{"memory_mb", m.resources.memory_mb}, {"cpu_cores", m.resources.cpu_cores}, {"disk_mb", m.resources.disk_mb}}},
       {"health_check",
-       {{"timeout_ms", m.extras->health_check.timeout_ms},
-        {"retries", m.extras->health_check.retries},
-        {"endpoint", m.extras->health_check.endpoint.empty() ? nlohmann::ordered_json(nullptr)
-                                                     : nlohmann::ordered_json(m.extras->health_check.endpoint)}}},
-      {"entry_point", m.extras->entry_point},
-      {"location", m.extras->location},
-      {"configuration_schema", m.extras->configuration_schema},
-      {"metadata", m.extras->metadata},
+       {{"timeout_ms", x.health_check.timeout_ms},
+        {"retries", x.health_check.retries},
+        {"endpoint", x.health_check.endpoint.empty() ? nlohmann::ordered_json(nullptr)
+                                                     : nlohmann::ordered_json(x.health_check.endpoint)}}},
+      {"entry_point", x.entry_point},
+      {"location", x.location},
+      {"configuration_schema", x.configuration_schema},
+      {"metadata", x.metadata},
       {"source", m.where.to_string()},
   };
-  if (m.extras->archive) {
-    j["archive"] = {{"file", m.extras->archive->file.string()}, {"sha256", m.extras->archive->sha256}, {"size", m.extras->archive->size}};
+  if (x.archive) {
+    j["archive"] = {{"file", x.archive->file.string()}, {"sha256", x.archive->sha256}, {"size", x.archive->size}};
   } else {
     j["archive"] = nullptr;
   }
@@ -196,26 +197,27 @@ ExitCode render_component(const manifest::Manifest& m, const manifest::Catalog& 
     row("upgrade from", m.upgrade_from.empty() ? "any lower version" : ranges_text(m.upgrade_from));
     row("required stop", yes_no(m.required_stop));
     row("hot swappable", yes_no(m.hot_swappable));
+    const manifest::ManifestExtras& x = *m.extras;
     std::vector<std::string> compat;
-    for (const auto& c : m.extras->compatibility) {
+    for (const auto& c : x.compatibility) {
       compat.push_back(format_text("{} {}", c.component, ranges_text(c.ranges)));
     }
     row("compatibility", compat.empty() ? "none" : format_text("{}", fmt::join(compat, ", ")));
     row("resources", format_text("memory {} MB, cpu {} cores, disk {} MB", m.resources.memory_mb, m.resources.cpu_cores,
                                  m.resources.disk_mb));
-    row("health check", format_text("timeout {} ms, {} retries", m.extras->health_check.timeout_ms, m.extras->health_check.retries));
-    if (!m.extras->health_check.endpoint.empty()) {
-      row("health endpoint", m.extras->health_check.endpoint);
+    row("health check", format_text("timeout {} ms, {} retries", x.health_check.timeout_ms, x.health_check.retries));
+    if (!x.health_check.endpoint.empty()) {
+      row("health endpoint", x.health_check.endpoint);
     }
-    if (!m.extras->entry_point.empty()) {
-      row("entry point", m.extras->entry_point);
+    if (!x.entry_point.empty()) {
+      row("entry point", x.entry_point);
     }
-    if (!m.extras->location.empty()) {
-      row("location", m.extras->location);
+    if (!x.location.empty()) {
+      row("location", x.location);
     }
-    if (m.extras->archive) {
+    if (x.archive) {
       row("archive",
-          format_text("{} ({} bytes, sha256 {})", m.extras->archive->file.string(), m.extras->archive->size, m.extras->archive->sha256));
+          format_text("{} ({} bytes, sha256 {})", x.archive->file.string(), x.archive->size, x.archive->sha256));
     }
     row("defined at", m.where.to_string());
     r.text(t);

@@ -6,8 +6,8 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <string>
 #include <fcntl.h>
+#include <string>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,8 +43,8 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
   return write_file_atomic(path, std::span<const std::string_view>(&content, 1), mode, overwrite, sync);
 }
 
-Result<void> write_file_atomic(const std::filesystem::path& path, std::span<const std::string_view> pieces,
-                               mode_t mode, Overwrite overwrite, Sync sync)
+Result<void> write_file_atomic(const std::filesystem::path& path, std::span<const std::string_view> pieces, mode_t mode,
+                               Overwrite overwrite, Sync sync)
 {
   const auto dir = path.parent_path();
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
@@ -78,22 +78,25 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::span<cons
   // large one goes out as it is.
   constexpr std::size_t k_gather = 1 << 20;
   std::string gathered;
+  const auto flush = [&] {
+    const bool ok = write_all(gathered);
+    gathered.clear();
+    return ok;
+  };
+  bool written = true;
   for (const std::string_view piece : pieces) {
-    if (gathered.size() + piece.size() > k_gather && !gathered.empty()) {
-      if (!write_all(gathered)) {
-        return abandon(io_error("write", tmpl, errno));
-      }
-      gathered.clear();
+    if (gathered.size() + piece.size() > k_gather && !flush()) {
+      written = false;
+      break;
     }
-    if (piece.size() >= k_gather) {
-      if (!write_all(piece)) {
-        return abandon(io_error("write", tmpl, errno));
-      }
-    } else {
+    if (piece.size() < k_gather) {
       gathered += piece;
+    } else if (!write_all(piece)) {
+      written = false;
+      break;
     }
   }
-  if (!write_all(gathered)) {
+  if (!written || !flush()) {
     return abandon(io_error("write", tmpl, errno));
   }
   if (sync == Sync::yes && ::fsync(fd) != 0) {

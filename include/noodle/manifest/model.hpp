@@ -164,6 +164,11 @@ struct Manifest {
   // Where `dependency`, one of this manifest's, is written; unknown (no
   // file) when its line is.
   SourceLocation location_of(const Dependency& dependency) const;
+  // location_of(dependency).file, as a view of this manifest's own.
+  std::string_view file_of(const Dependency& dependency) const
+  {
+    return dependency.line != 0 ? std::string_view(where.file) : std::string_view();
+  }
 };
 
 // A component's place in a Catalog's dense index (see Catalog::id_of).

@@ -26,8 +26,8 @@ Result<void> write_file_atomic(const std::filesystem::path& path, std::string_vi
                                Overwrite overwrite = Overwrite::yes, Sync sync = Sync::yes);
 // The same, the content being `pieces` one after another: for a large file
 // made of parts that are not held together anywhere else.
-Result<void> write_file_atomic(const std::filesystem::path& path, std::span<const std::string_view> pieces,
-                               mode_t mode, Overwrite overwrite = Overwrite::yes, Sync sync = Sync::yes);
+Result<void> write_file_atomic(const std::filesystem::path& path, std::span<const std::string_view> pieces, mode_t mode,
+                               Overwrite overwrite = Overwrite::yes, Sync sync = Sync::yes);
 
 // A private (0700) temporary directory, removed with its contents on
 // destruction.
