@@ -188,7 +188,6 @@ public:
     if (m_sink.errors() != errors_before) {
       return std::nullopt;
     }
-    m.field_where.shrink_to_fit(); // kept for the catalog's lifetime
     if (m.extras.is_set() && m.extras->empty()) {
       m.extras = util::Boxed<ManifestExtras>(); // only what most versions leave out: no box
     }

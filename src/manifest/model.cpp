@@ -236,11 +236,6 @@ std::string encode_record(std::string_view field, std::uint32_t line, std::uint3
 
 } // namespace
 
-std::string_view FieldLocations::packed() const
-{
-  return m_records.empty() ? std::string_view() : std::string_view(m_records.data(), m_records.size());
-}
-
 void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32_t column)
 {
   field = field.substr(0, 255);
@@ -254,23 +249,20 @@ void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32
     }
     return true;
   });
+  // A new buffer each time: the old one may be shared.
+  std::string next;
   if (existing) {
-    util::CompactVector<char> rebuilt;
-    rebuilt.reserve(now.size() - (existing->second - existing->first) + record.size());
-    rebuilt.append(now.data(), existing->first);
-    rebuilt.append(record.data(), record.size());
-    rebuilt.append(now.data() + existing->second, now.size() - existing->second);
-    m_records = std::move(rebuilt);
-    return;
+    next.reserve(now.size() - (existing->second - existing->first) + record.size());
+    next.append(now.substr(0, existing->first));
+    next.append(record);
+    next.append(now.substr(existing->second));
+  } else {
+    next.reserve(now.size() + record.size());
+    next.append(now);
+    next.append(record);
   }
-  const std::size_t size = now.size() + record.size();
-  if (size > m_records.capacity()) {
-    m_records.reserve(std::max<std::size_t>(32, 2 * size));
-  }
-  m_records.append(record.data(), record.size());
+  m_records = util::SharedString(next);
 }
-
-void FieldLocations::shrink_to_fit() { m_records.shrink_to_fit(); }
 
 std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packed)
 {
@@ -279,8 +271,7 @@ std::optional<FieldLocations> FieldLocations::from_packed(std::string_view packe
     return std::nullopt;
   }
   FieldLocations out;
-  out.m_records.reserve(packed.size());
-  out.m_records.append(packed.data(), packed.size());
+  out.m_records = util::SharedString(packed);
   return out;
 }
 
@@ -578,6 +569,22 @@ Result<void> Catalog::add(Manifest m)
   }
   for (semver::Range& range : m.upgrade_from) {
     range = shared_upgrade_range(range);
+  }
+  // Neighbouring versions often lay out their fields and describe
+  // themselves alike: such a version keeps its neighbour's buffers.
+  const auto share_alike = [&m](const Manifest& near) {
+    if (m.field_where == near.field_where) {
+      m.field_where = near.field_where;
+    }
+    if (m.description == near.description) {
+      m.description = near.description;
+    }
+  };
+  if (at < n) {
+    share_alike(list[at]);
+  }
+  if (at > 0) {
+    share_alike(list[at - 1]);
   }
   if (list.size() == list.capacity() && list.size() == 1) {
     // A component with a second version usually has more: room for four

@@ -81,7 +81,10 @@ struct ArchiveRef {
 // manifest's own file, so only lines and columns are kept, packed with the
 // paths into one buffer behind one pointer (a catalog holds hundreds of
 // thousands of these): lines and columns as variable-length numbers, and
-// the usual paths and path prefixes as one-byte codes.
+// the usual paths and path prefixes as one-byte codes. The buffer is never
+// changed in place, and copies share it: a catalog's versions of one
+// component often lay out their fields alike and then keep one buffer
+// (Catalog::add).
 class FieldLocations {
 public:
   struct Item {
@@ -95,25 +98,23 @@ public:
   void set(std::string_view field, std::uint32_t line, std::uint32_t column);
   // nullopt when `field` has no record.
   std::optional<Item> find(std::string_view field) const;
-  bool empty() const { return packed().empty(); }
+  bool empty() const { return m_records.empty(); }
   std::size_t size() const;
   // Every record, in the order first set.
   std::vector<Item> items() const;
-  // Gives back the room set() keeps for more records.
-  void shrink_to_fit();
   // All records as one buffer, to be stored as it is and given back to
   // from_packed(), which refuses (nullopt) what is not such a buffer. The
   // codes are part of the format: a cache that stores this buffer changes
   // its version when they change.
-  std::string_view packed() const;
+  std::string_view packed() const { return m_records.str(); }
   static std::optional<FieldLocations> from_packed(std::string_view packed);
+  // Whether both hold one buffer, not only equal ones.
+  bool shares(const FieldLocations& other) const { return m_records.same_buffer(other.m_records); }
 
-  friend bool operator==(const FieldLocations& a, const FieldLocations& b) { return a.packed() == b.packed(); }
+  friend bool operator==(const FieldLocations& a, const FieldLocations& b) { return a.m_records == b.m_records; }
 
 private:
-  // The records, packed; their size and capacity in front, in the same
-  // allocation, and none while empty.
-  util::CompactVector<char> m_records;
+  util::SharedString m_records;
 };
 
 // The parts of a manifest that most versions leave out.

@@ -38,6 +38,11 @@ public:
   std::size_t size() const { return str().size(); }
   const char* c_str() const { return m_ref.get() != nullptr ? text_of(m_ref.get()) : ""; }
   const char* data() const { return c_str(); }
+  // Whether both are copies of one buffer (two empty strings share none).
+  bool same_buffer(const SharedString& other) const
+  {
+    return m_ref.get() != nullptr && m_ref.get() == other.m_ref.get();
+  }
 
   friend bool operator==(const SharedString& a, const SharedString& b)
   {

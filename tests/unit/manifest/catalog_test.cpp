@@ -274,7 +274,6 @@ TEST_CASE("FieldLocations packs usual paths into a byte and keeps any other path
   CHECK_FALSE(f.find("dependencies.runtime_cor"));
   // Replacing a record with wider numbers keeps the order and the others.
   f.set("name", 100000, 3);
-  f.shrink_to_fit();
   CHECK(f.items()[0].line == 100000);
   CHECK(f.items()[3].field == "x");
   auto copy = noodle::manifest::FieldLocations::from_packed(f.packed());
@@ -283,8 +282,52 @@ TEST_CASE("FieldLocations packs usual paths into a byte and keeps any other path
   noodle::manifest::FieldLocations assigned;
   assigned = f;
   CHECK(assigned == f);
+  CHECK(assigned.shares(f));
+  // A copy shares the buffer until one of them sets a record; the other
+  // keeps what it had.
+  assigned.set("x", 9, 9);
+  CHECK_FALSE(assigned.shares(f));
+  CHECK(assigned.find("x")->line == 9);
+  CHECK(f.find("x")->line == 0);
+  CHECK(assigned.size() == f.size());
   CHECK(noodle::manifest::FieldLocations{}.empty());
   CHECK(noodle::manifest::FieldLocations::from_packed("")->empty());
+}
+
+TEST_CASE("a catalog keeps one buffer of field locations and one description for neighbouring versions alike")
+{
+  // Each version in a file of its own, laid out alike: the same lines and
+  // columns. 1.1.0 differs from both in its description, 2.0.0 in its layout.
+  const auto one = [](const std::string& text) {
+    auto p = manifest_test::parse(text);
+    REQUIRE(p.diagnostics.empty());
+    REQUIRE(p.manifests.size() == 1);
+    return std::move(p.manifests.front());
+  };
+  noodle::manifest::Catalog catalog;
+  REQUIRE(catalog.add(one("name: core\nversion: 1.2.0\ndescription: the core\ndependencies: {base: ^1}\n")));
+  REQUIRE(catalog.add(one("name: core\nversion: 1.0.0\ndescription: the core\ndependencies: {base: ^1}\n")));
+  REQUIRE(catalog.add(one("name: core\nversion: 1.1.0\ndescription: the new core\ndependencies: {base: ^1}\n")));
+  REQUIRE(catalog.add(one("name: core\nversion: 2.0.0\n\ndescription: the new core\ndependencies: {base: ^2}\n")));
+  const auto& v = *catalog.versions("core");
+  REQUIRE(v.size() == 4);
+  REQUIRE(v[1].id() == "core@1.1.0");
+  // 1.0.0 took 1.2.0's buffers when it came, then 1.1.0 came between them.
+  CHECK(v[0].field_where.shares(v[2].field_where));
+  CHECK(v[1].field_where.shares(v[2].field_where));
+  CHECK_FALSE(v[3].field_where.shares(v[2].field_where));
+  REQUIRE(v[3].field_where.find("dependencies.base"));
+  REQUIRE(v[2].field_where.find("dependencies.base"));
+  CHECK(v[3].field_where.find("dependencies.base")->line == 5);
+  CHECK(v[2].field_where.find("dependencies.base")->line == 4);
+  CHECK(v[0].description.same_buffer(v[2].description));
+  CHECK_FALSE(v[1].description.same_buffer(v[2].description));
+  CHECK_FALSE(v[1].description.same_buffer(v[3].description)); // never neighbours when added
+  // Each reads as what it was given.
+  CHECK(v[0].description == "the core");
+  CHECK(v[1].description == "the new core");
+  CHECK(v[2].description == "the core");
+  CHECK(v[3].description == "the new core");
 }
 
 TEST_CASE("a catalog keeps one buffer per component name, shared by its versions and every dependency naming it")
