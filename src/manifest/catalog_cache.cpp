@@ -419,9 +419,7 @@ struct Speculation {
       return false;
     }
     FileIdHash sequence(files.size());
-    for (std::size_t i = 0; i < files.size(); ++i) {
-      sequence.update(files.id(i));
-    }
+    files.for_each_id([&sequence](const FileId& id) { sequence.update(id); });
     return sequence.finish() == known;
   }
 };

@@ -266,37 +266,31 @@ std::pair<const ScannedFiles::Part*, std::size_t> ScannedFiles::locate(std::size
 void ScannedFiles::push_back(std::string_view dir, std::string_view name, const FileId& id)
 {
   if (m_parts.empty() || m_parts.back().dir != dir) {
-    m_parts.push_back(Part{m_ids.size(), std::string(dir), {}, {}});
+    m_parts.push_back(Part{m_size, std::string(dir), {}, {}, {}});
   }
   Part& part = m_parts.back();
   part.at.push_back(static_cast<std::uint32_t>(part.names.size()));
   part.names += name;
   part.names += '\0';
-  m_ids.push_back(id);
+  part.ids.push_back(id);
+  ++m_size;
 }
 
 void ScannedFiles::append(const ScannedFiles& other, std::size_t from, std::size_t to)
 {
   for (std::size_t i = from; i < to; ++i) {
     const auto [part, j] = other.locate(i);
-    push_back(part->dir, part->name(j), other.id(i));
+    push_back(part->dir, part->name(j), part->ids[j]);
   }
 }
 
 void ScannedFiles::append(ScannedFiles&& other)
 {
-  if (other.empty()) {
-    return;
-  }
-  // The ids are copied, the rest moved: scan_catalog reserved room for
-  // them all, and an exact reserve here would copy the ids gathered so
-  // far at every subdirectory.
-  const std::size_t base = m_ids.size();
-  m_ids.insert(m_ids.end(), other.m_ids.begin(), other.m_ids.end());
   for (Part& part : other.m_parts) {
-    part.first += base;
+    part.first += m_size;
     m_parts.push_back(std::move(part));
   }
+  m_size += other.m_size;
   other = ScannedFiles{};
 }
 
@@ -305,9 +299,9 @@ void ScannedFiles::shrink_to_fit()
   for (Part& part : m_parts) {
     part.names.shrink_to_fit();
     part.at.shrink_to_fit();
+    part.ids.shrink_to_fit();
   }
   m_parts.shrink_to_fit();
-  m_ids.shrink_to_fit();
 }
 
 ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnostic>& out, bool beside_other_work)
@@ -351,11 +345,6 @@ ScannedFiles scan_catalog(const std::filesystem::path& dir, std::vector<Diagnost
       std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * per_core, subs.size()});
   run_workers(workers, work);
   ScannedFiles files;
-  std::size_t total = top_files.size();
-  for (const SubScan& sub : subs) {
-    total += sub.files.size();
-  }
-  files.reserve(total);
   std::size_t files_done = 0;
   std::size_t out_done = 0;
   const auto top_part = [&](std::size_t files_to, std::size_t out_to) {

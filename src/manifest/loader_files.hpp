@@ -86,25 +86,36 @@ FileId file_id(std::string_view path, const FileStamp& stamp);
 // for each run of files in one directory, and its name; the names one
 // after another in a buffer, each ended by a NUL (no file name holds one):
 // a large catalog has a path per file, and a string each would cost more
-// than the path. Files scanned apart (a catalog's subdirectories, by
-// several threads) are joined by moving their name buffers in, never
-// copied.
+// than the path. Each run keeps its files' ids beside their names. Files
+// scanned apart (a catalog's subdirectories, by several threads) are
+// joined by moving their runs in, never copied.
 class ScannedFiles {
 public:
-  std::size_t size() const { return m_ids.size(); }
-  bool empty() const { return m_ids.empty(); }
+  std::size_t size() const { return m_size; }
+  bool empty() const { return m_size == 0; }
   // The path as the scan spelled it: the directory joined with the name.
   std::string path(std::size_t i) const;
-  const FileId& id(std::size_t i) const { return m_ids[i]; }
+  const FileId& id(std::size_t i) const
+  {
+    const auto [part, j] = locate(i);
+    return part->ids[j];
+  }
+  // Calls use(id) for every file's id, in order.
+  template <typename Use> void for_each_id(Use use) const
+  {
+    for (const Part& part : m_parts) {
+      for (const FileId& id : part.ids) {
+        use(id);
+      }
+    }
+  }
 
   // Appends `name` in `dir`; `id` is file_id() of their join.
   void push_back(std::string_view dir, std::string_view name, const FileId& id);
   // Appends files [from, to) of `other`, copied.
   void append(const ScannedFiles& other, std::size_t from, std::size_t to);
-  // Appends every file of `other`, whose name buffers are moved in.
+  // Appends every file of `other`, whose runs are moved in.
   void append(ScannedFiles&& other);
-  // Makes room for `files` files in all, so that joining moves no id twice.
-  void reserve(std::size_t files) { m_ids.reserve(files); }
   // Gives back the room kept for more files.
   void shrink_to_fit();
 
@@ -115,6 +126,7 @@ private:
     std::string dir;
     std::string names;
     std::vector<std::uint32_t> at; // where each name starts in `names`
+    std::vector<FileId> ids;
 
     std::string_view name(std::size_t j) const
     {
@@ -125,8 +137,8 @@ private:
   // The part holding file i, and the place of the file there.
   std::pair<const Part*, std::size_t> locate(std::size_t i) const;
 
-  std::vector<FileId> m_ids;
   std::vector<Part> m_parts;
+  std::size_t m_size = 0;
 };
 
 // `dir` / `name` as std::filesystem::path's operator/ spells it, for a
