@@ -598,17 +598,32 @@ Result<void> Catalog::add(Manifest m)
   return {};
 }
 
+namespace {
+
+// A copy costs a new allocation while the old one's memory stays with the
+// allocator (a large catalog's lists are hundreds of thousands of small
+// blocks, freed all at once when nothing else is allocated any more): so
+// only a list at least half empty is copied to its size.
+template <typename T> void shrink_if_half_empty(std::vector<T>& list)
+{
+  if (list.capacity() >= 2 * list.size() + 1) {
+    list.shrink_to_fit();
+  }
+}
+
+} // namespace
+
 void Catalog::shrink_to_fit()
 {
   for (Entry& e : m_entries) {
-    e.deps.shrink_to_fit();
+    shrink_if_half_empty(e.deps);
     if (e.versions != nullptr) {
-      e.versions->shrink_to_fit();
+      shrink_if_half_empty(*e.versions);
       e.first = e.versions->data();
     }
   }
-  m_entries.shrink_to_fit();
-  m_names.shrink_to_fit();
+  shrink_if_half_empty(m_entries);
+  shrink_if_half_empty(m_names);
 }
 
 const std::vector<Manifest>* Catalog::versions(std::string_view name) const

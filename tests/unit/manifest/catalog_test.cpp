@@ -362,3 +362,35 @@ TEST_CASE("a catalog keeps one buffer per component name, shared by its versions
   CHECK(copy.versions("a")->front().dependencies.at(0).name.data() == a.name.data());
   CHECK(copy.name_of(copy.id_of("core")) == "core");
 }
+
+TEST_CASE("Catalog::shrink_to_fit copies only lists at least half empty, and its index reads the same after")
+{
+  noodle::manifest::Catalog catalog;
+  const auto add = [&catalog](const std::string& text) {
+    auto p = manifest_test::parse(text);
+    REQUIRE(p.diagnostics.empty());
+    for (auto& m : p.manifests) {
+      REQUIRE(catalog.add(std::move(m)));
+    }
+  };
+  // Five versions of core: room for eight, not half empty.
+  for (int minor = 0; minor < 5; ++minor) {
+    add(fmt::format("name: core\nversion: 1.{}.0\n", minor));
+  }
+  add("name: app\nversion: 1.0.0\ndependencies: {core: '^1.2'}\n");
+  const std::size_t room = catalog.versions("core")->capacity();
+  REQUIRE(room >= 5);
+  REQUIRE(room < 2 * 5 + 1);
+  const auto app = catalog.id_of("app");
+  const auto core = catalog.id_of("core");
+  catalog.shrink_to_fit();
+  CHECK(catalog.versions("core")->capacity() == room);
+  REQUIRE(catalog.version_span(core).size() == 5);
+  CHECK(catalog.version_span(core).data() == catalog.versions("core")->data());
+  CHECK(catalog.version_span(core)[4].version.to_string() == "1.4.0");
+  const auto deps = catalog.dependencies_of(app, 0);
+  REQUIRE(deps.size() == 1);
+  CHECK(deps[0].component == core);
+  CHECK(catalog.range(deps[0].range).raw() == "^1.2");
+  CHECK(catalog.release_key_of(core, 4) == noodle::manifest::release_key(catalog.version_span(core)[4].version));
+}
