@@ -524,7 +524,6 @@ Result<void> Catalog::add(Manifest m)
   m.name = m_names[id]; // every version of a component keeps the one buffer
   if (m_entries[id].versions == nullptr) {
     m_entries[id].versions = &m_components.try_emplace(m.name.string()).first->second;
-    m_entries[id].deps.reserve(16); // room for a few versions without growing
     m_entries[id].deps.assign(1, DependencyRef{0, 0});
   }
   auto& list = *m_entries[id].versions;
@@ -545,6 +544,13 @@ Result<void> Catalog::add(Manifest m)
   const auto count = static_cast<std::uint32_t>(m.dependencies.size());
   {
     auto& deps = m_entries[id].deps;
+    // Grown by a quarter, or just enough for a small list: most
+    // components have a few versions, and a list grown by doubling ends
+    // up to half empty (a catalog holds one per component).
+    const std::size_t needed = deps.size() + 2 + count;
+    if (needed > deps.capacity()) {
+      deps.reserve(std::max(needed, deps.size() + deps.size() / 4));
+    }
     const std::uint32_t start = deps[at].component;
     for (std::size_t i = at + 1; i <= n; ++i) {
       deps[i].component += count;
