@@ -576,11 +576,20 @@ Result<void> Catalog::add(Manifest m)
   for (semver::Range& range : m.upgrade_from) {
     range = shared_upgrade_range(range);
   }
-  // Neighbouring versions often lay out their fields and describe
-  // themselves alike: such a version keeps its neighbour's buffers.
-  const auto share_alike = [&m](const Manifest& near) {
+  // Neighbouring versions often lay out their fields, depend on the same
+  // components and describe themselves alike: such a version keeps its
+  // neighbour's buffers.
+  const auto same_dependencies = [](std::span<const Dependency> a, std::span<const Dependency> b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const Dependency& x, const Dependency& y) {
+      return x.name == y.name && x.line == y.line && x.column == y.column && x.range.raw() == y.range.raw();
+    });
+  };
+  const auto share_alike = [&m, &same_dependencies](const Manifest& near) {
     if (m.field_where == near.field_where) {
       m.field_where = near.field_where;
+    }
+    if (!m.dependencies.empty() && same_dependencies(m.dependencies, near.dependencies)) {
+      m.dependencies = near.dependencies;
     }
     if (m.description == near.description) {
       m.description = near.description;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -18,8 +19,11 @@ namespace noodle::util {
 // hundred thousand where most lists are short or empty (a std::vector is
 // three pointers). Its size and capacity sit in front of the elements in one
 // allocation; an empty list holds none. The elements are contiguous, so it
-// converts to a std::span<const T> (a contiguous, sized range). Copies are
-// deep.
+// converts to a std::span<const T> (a contiguous, sized range). Copies
+// share the elements until one of them is changed through a non-const
+// member, which first gives it elements of its own (copy on write): a
+// catalog's versions of one component often hold equal lists, and then
+// keep one.
 template <typename T> class CompactVector {
   static_assert(alignof(T) <= alignof(std::max_align_t));
   static_assert(std::is_nothrow_move_constructible_v<T>, "growth moves the elements");
@@ -32,7 +36,12 @@ public:
 
   CompactVector() = default;
   CompactVector(std::initializer_list<T> items) { assign(items.begin(), items.end(), items.size()); }
-  CompactVector(const CompactVector& other) { assign(other.begin(), other.end(), other.size()); }
+  CompactVector(const CompactVector& other) noexcept : m_block(other.m_block)
+  {
+    if (m_block != nullptr) {
+      m_block->refs.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
   CompactVector(CompactVector&& other) noexcept : m_block(std::exchange(other.m_block, nullptr)) {}
   CompactVector& operator=(const CompactVector& other)
   {
@@ -58,10 +67,14 @@ public:
   std::size_t capacity() const { return m_block != nullptr ? m_block->capacity : 0; }
   bool empty() const { return size() == 0; }
 
-  T* data() { return m_block != nullptr ? items(m_block) : nullptr; }
+  T* data()
+  {
+    detach();
+    return m_block != nullptr ? items(m_block) : nullptr;
+  }
   const T* data() const { return m_block != nullptr ? items(m_block) : nullptr; }
   T* begin() { return data(); }
-  T* end() { return data() + size(); }
+  T* end() { return data() + size(); } // data() first: it may give this list elements of its own
   const T* begin() const { return data(); }
   const T* end() const { return data() + size(); }
 
@@ -88,6 +101,7 @@ public:
 
   template <typename... Args> T& emplace_back(Args&&... args)
   {
+    detach();
     if (size() == capacity()) {
       regrow(capacity() == 0 ? 1 : 2 * capacity());
     }
@@ -104,6 +118,7 @@ public:
     if (n == 0) {
       return;
     }
+    detach();
     if (size() + n > capacity()) {
       regrow(std::max(size() + n, 2 * capacity()));
     }
@@ -128,10 +143,14 @@ public:
     return std::equal(a.begin(), a.end(), b.begin(), b.end());
   }
 
+  // Whether both are copies of one list (two empty lists share none).
+  bool shares(const CompactVector& other) const { return m_block != nullptr && m_block == other.m_block; }
+
 private:
   struct alignas(alignof(T) > 8 ? alignof(T) : 8) Header {
     std::uint32_t size;
     std::uint32_t capacity;
+    std::atomic<std::uint32_t> refs; // the lists holding this block
   };
 
   static T* items(Header* block) { return reinterpret_cast<T*>(block + 1); }
@@ -143,7 +162,7 @@ private:
       throw std::length_error("CompactVector: too many elements");
     }
     void* memory = ::operator new(sizeof(Header) + capacity * sizeof(T));
-    return ::new (memory) Header{0, static_cast<std::uint32_t>(capacity)};
+    return ::new (memory) Header{0, static_cast<std::uint32_t>(capacity), 1};
   }
 
   // Exactly `n` elements copied from [first, last), or none.
@@ -165,15 +184,36 @@ private:
     m_block = block;
   }
 
+  // Moves the elements into a block of `capacity`; a block shared with
+  // another list is copied from and left to it.
   void regrow(std::size_t capacity)
   {
     Header* block = allocate(capacity);
     if (m_block != nullptr) {
-      std::uninitialized_move(items(m_block), items(m_block) + m_block->size, items(block));
-      block->size = m_block->size;
-      destroy(m_block);
+      if (m_block->refs.load(std::memory_order_acquire) > 1) {
+        try {
+          std::uninitialized_copy_n(items(m_block), m_block->size, items(block));
+        } catch (...) {
+          ::operator delete(block);
+          throw;
+        }
+        block->size = m_block->size;
+        release();
+      } else {
+        std::uninitialized_move(items(m_block), items(m_block) + m_block->size, items(block));
+        block->size = m_block->size;
+        destroy(m_block);
+      }
     }
     m_block = block;
+  }
+
+  // Elements of this list's own, before it changes any.
+  void detach()
+  {
+    if (m_block != nullptr && m_block->refs.load(std::memory_order_acquire) > 1) {
+      regrow(m_block->capacity);
+    }
   }
 
   static void destroy(Header* block)
@@ -185,8 +225,9 @@ private:
 
   void release()
   {
-    if (m_block != nullptr) {
-      destroy(std::exchange(m_block, nullptr));
+    if (Header* block = std::exchange(m_block, nullptr);
+        block != nullptr && block->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      destroy(block);
     }
   }
 

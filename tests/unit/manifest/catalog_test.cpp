@@ -294,10 +294,11 @@ TEST_CASE("FieldLocations packs usual paths into a byte and keeps any other path
   CHECK(noodle::manifest::FieldLocations::from_packed("")->empty());
 }
 
-TEST_CASE("a catalog keeps one buffer of field locations and one description for neighbouring versions alike")
+TEST_CASE("a catalog keeps one buffer of field locations, dependencies and description for neighbouring versions alike")
 {
   // Each version in a file of its own, laid out alike: the same lines and
-  // columns. 1.1.0 differs from both in its description, 2.0.0 in its layout.
+  // columns. 1.1.0 differs from both in its description, 2.0.0 in its
+  // layout and its dependency's range.
   const auto one = [](const std::string& text) {
     auto p = manifest_test::parse(text);
     REQUIRE(p.diagnostics.empty());
@@ -320,6 +321,11 @@ TEST_CASE("a catalog keeps one buffer of field locations and one description for
   REQUIRE(v[2].field_where.find("dependencies.base"));
   CHECK(v[3].field_where.find("dependencies.base")->line == 5);
   CHECK(v[2].field_where.find("dependencies.base")->line == 4);
+  CHECK(v[0].dependencies.shares(v[2].dependencies));
+  CHECK(v[1].dependencies.shares(v[2].dependencies));
+  CHECK_FALSE(v[3].dependencies.shares(v[2].dependencies)); // ^2, not ^1
+  CHECK(v[1].dependencies.at(0).range.raw() == "^1");
+  CHECK(v[3].dependencies.at(0).range.raw() == "^2");
   CHECK(v[0].description.same_buffer(v[2].description));
   CHECK_FALSE(v[1].description.same_buffer(v[2].description));
   CHECK_FALSE(v[1].description.same_buffer(v[3].description)); // never neighbours when added

@@ -126,7 +126,7 @@ TEST_CASE("CompactVector appends runs of elements, and gives back its spare room
   CHECK(Tracked::live == 0);
 }
 
-TEST_CASE("CompactVector copies deeply, moves by taking the buffer, and destroys every element once")
+TEST_CASE("CompactVector copies share the elements until one changes, moves take the buffer, every element dies once")
 {
   Tracked::live = 0;
   {
@@ -137,26 +137,54 @@ TEST_CASE("CompactVector copies deeply, moves by taking the buffer, and destroys
     CHECK(Tracked::live == 5);
 
     CompactVector<Tracked> b = a;
-    CHECK(Tracked::live == 10);
+    CHECK(Tracked::live == 5); // shared, not copied
+    CHECK(b.shares(a));
     CHECK(b == a);
-    CHECK(b.data() != a.data());
-    b[0].text = "changed";
-    CHECK(a[0].text.rfind("item-0", 0) == 0); // the copy is its own
+    CHECK(std::as_const(b).data() == std::as_const(a).data());
+    b[0].text = "changed"; // a non-const access gives b elements of its own first
+    CHECK(Tracked::live == 10);
+    CHECK_FALSE(b.shares(a));
+    CHECK(a[0].text.rfind("item-0", 0) == 0);
+    CHECK(b[0].text == "changed");
 
-    const Tracked* buffer = a.data();
+    const Tracked* buffer = std::as_const(a).data();
     CompactVector<Tracked> c = std::move(a);
     CHECK(c.data() == buffer);
     CHECK(a.empty()); // NOLINT(bugprone-use-after-move): a moved-from list is empty and usable
     a.emplace_back("again");
     CHECK(Tracked::live == 11);
 
-    c = b;     // copy-assign over 5 live elements
-    CHECK(Tracked::live == 11);
+    c = b; // copy-assign over 5 live elements, held by c alone
+    CHECK(Tracked::live == 6);
+    CHECK(c.shares(b));
     c = std::move(b);
     CHECK(Tracked::live == 6);
     c = c; // NOLINT(clang-diagnostic-self-assign-overloaded): self-assignment keeps the list
     CHECK(c.size() == 5);
     CHECK(c[0].text == "changed");
+
+    // Every way of changing a shared list leaves the other as it was.
+    CompactVector<Tracked> d = c;
+    d.emplace_back("more");
+    CHECK(c.size() == 5);
+    CompactVector<Tracked> e = c;
+    const Tracked extra[] = {Tracked("x"), Tracked("y")};
+    e.append(extra, 2);
+    CHECK(c.size() == 5);
+    CHECK(e.size() == 7);
+    CompactVector<Tracked> f = c;
+    f.reserve(64);
+    CHECK(f.capacity() == 64);
+    CHECK(c.capacity() < 64);
+    CompactVector<Tracked> g = c;
+    for (Tracked& t : g) {
+      t.text = "all";
+    }
+    CHECK(c[1].text.rfind("item-1", 0) == 0);
+    CompactVector<Tracked> h = c;
+    h.clear();
+    CHECK(c.size() == 5);
+    CHECK(h.empty());
   }
   CHECK(Tracked::live == 0);
 }
@@ -169,13 +197,14 @@ TEST_CASE("CompactVector leaks nothing when copying an element throws")
     for (int i = 0; i < 5; ++i) {
       v.emplace_back(i);
     }
-    CHECK_THROWS_AS(CompactVector<FailingCopy>(v), std::runtime_error);
+    // A copy shares; the copying happens when the copy is first changed.
+    CompactVector<FailingCopy> w = v;
     CHECK(FailingCopy::live == 5);
-    CompactVector<FailingCopy> target;
-    target.emplace_back(9);
-    CHECK_THROWS_AS(target = v, std::runtime_error);
-    REQUIRE(target.size() == 1); // unchanged by the failed assignment
-    CHECK(target[0].value == 9);
+    CHECK_THROWS_AS(w.emplace_back(9), std::runtime_error);
+    CHECK(FailingCopy::live == 5);
+    REQUIRE(w.size() == 5); // unchanged by the failed change, still sharing
+    CHECK(w.shares(v));
+    CHECK(std::as_const(w)[0].value == 0);
   }
   CHECK(FailingCopy::live == 0);
 }
