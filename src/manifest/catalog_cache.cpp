@@ -419,7 +419,8 @@ struct Speculation {
       return false;
     }
     FileIdHash sequence(files.size());
-    files.for_each_id([&sequence](const FileId& id) { sequence.update(id); });
+    files.for_each(
+        [&sequence](std::size_t, std::string_view, std::string_view, const FileId& id) { sequence.update(id); });
     return sequence.finish() == known;
   }
 };
@@ -526,17 +527,17 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   std::vector<std::size_t> to_read;
   std::size_t known = 0; // files the cache has a record of
   std::string path;
-  for (std::size_t i = 0; i < files.size(); ++i) {
-    path = files.path(i);
+  files.for_each([&](std::size_t i, std::string_view dir, std::string_view name, const FileId& id) {
+    detail::join_path_into(path, dir, name);
     if (const CachedEntry* entry = find_entry(relative_to(catalog_dir, path))) {
       ++known;
-      if (file_id(path, entry->key) == files.id(i)) {
+      if (file_id(path, entry->key) == id) {
         hits[i] = entry;
-        continue;
+        return;
       }
     }
     to_read.push_back(i);
-  }
+  });
   const bool removed = known < cache.entries.size(); // files gone since
   detail::FileReader read(files, std::move(to_read), options);
   u.reread = read.size();

@@ -95,17 +95,13 @@ public:
   bool empty() const { return m_size == 0; }
   // The path as the scan spelled it: the directory joined with the name.
   std::string path(std::size_t i) const;
-  const FileId& id(std::size_t i) const
-  {
-    const auto [part, j] = locate(i);
-    return part->ids[j];
-  }
-  // Calls use(id) for every file's id, in order.
-  template <typename Use> void for_each_id(Use use) const
+  // Calls use(i, dir, name, id) for every file, in order: one walk, where
+  // path(i) finds its file's run each time.
+  template <typename Use> void for_each(Use use) const
   {
     for (const Part& part : m_parts) {
-      for (const FileId& id : part.ids) {
-        use(id);
+      for (std::size_t j = 0; j < part.ids.size(); ++j) {
+        use(part.first + j, std::string_view(part.dir), part.name(j), part.ids[j]);
       }
     }
   }

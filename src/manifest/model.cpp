@@ -249,18 +249,14 @@ void FieldLocations::set(std::string_view field, std::uint32_t line, std::uint32
     }
     return true;
   });
-  // A new buffer each time: the old one may be shared.
+  // The record replaces the earlier one, or goes at the end; in a new
+  // buffer each time, as the old one may be shared.
+  const auto [from, to] = existing.value_or(std::pair<std::size_t, std::size_t>{now.size(), now.size()});
   std::string next;
-  if (existing) {
-    next.reserve(now.size() - (existing->second - existing->first) + record.size());
-    next.append(now.substr(0, existing->first));
-    next.append(record);
-    next.append(now.substr(existing->second));
-  } else {
-    next.reserve(now.size() + record.size());
-    next.append(now);
-    next.append(record);
-  }
+  next.reserve(now.size() - (to - from) + record.size());
+  next.append(now.substr(0, from));
+  next.append(record);
+  next.append(now.substr(to));
   m_records = util::SharedString(next);
 }
 
@@ -588,7 +584,7 @@ Result<void> Catalog::add(Manifest m)
     if (m.field_where == near.field_where) {
       m.field_where = near.field_where;
     }
-    if (!m.dependencies.empty() && same_dependencies(m.dependencies, near.dependencies)) {
+    if (same_dependencies(m.dependencies, near.dependencies)) {
       m.dependencies = near.dependencies;
     }
     if (m.description == near.description) {

@@ -216,9 +216,9 @@ public:
   Result<void> add(Manifest m);
   // Gives back the room kept for versions and dependencies yet to come,
   // where a list is at least half empty: the loaders call it once a
-  // catalog is complete (add() grows by doubling, and a large catalog is
-  // hundreds of thousands of small lists; copying one that is nearly full
-  // costs more memory than it gives back).
+  // catalog is complete (add() grows lists ahead of need, and a large
+  // catalog is hundreds of thousands of small lists; copying one that is
+  // nearly full costs more memory than it gives back).
   void shrink_to_fit();
 
   // nullptr when unknown.

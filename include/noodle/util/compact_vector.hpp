@@ -35,7 +35,10 @@ public:
   using const_iterator = const T*;
 
   CompactVector() = default;
-  CompactVector(std::initializer_list<T> items) { assign(items.begin(), items.end(), items.size()); }
+  CompactVector(std::initializer_list<T> list)
+    : m_block(list.size() == 0 ? nullptr : copied(list.begin(), list.size(), list.size()))
+  {
+  }
   CompactVector(const CompactVector& other) noexcept : m_block(other.m_block)
   {
     if (m_block != nullptr) {
@@ -165,45 +168,36 @@ private:
     return ::new (memory) Header{0, static_cast<std::uint32_t>(capacity), 1};
   }
 
-  // Exactly `n` elements copied from [first, last), or none.
-  template <typename It> void assign(It first, It last, std::size_t n)
+  // A new block of `capacity` holding copies of the `n` elements from
+  // `first`; nothing is left behind when a copy throws.
+  static Header* copied(const T* first, std::size_t n, std::size_t capacity)
   {
-    if (n == 0) {
-      return;
-    }
-    Header* block = allocate(n);
+    Header* block = allocate(capacity);
     try {
-      for (; first != last; ++first) {
-        ::new (static_cast<void*>(items(block) + block->size)) T(*first);
-        ++block->size;
-      }
+      std::uninitialized_copy_n(first, n, items(block));
     } catch (...) {
-      destroy(block);
+      ::operator delete(block);
       throw;
     }
-    m_block = block;
+    block->size = static_cast<std::uint32_t>(n);
+    return block;
   }
 
   // Moves the elements into a block of `capacity`; a block shared with
   // another list is copied from and left to it.
   void regrow(std::size_t capacity)
   {
+    if (m_block != nullptr && m_block->refs.load(std::memory_order_acquire) > 1) {
+      Header* block = copied(items(m_block), m_block->size, capacity);
+      release();
+      m_block = block;
+      return;
+    }
     Header* block = allocate(capacity);
     if (m_block != nullptr) {
-      if (m_block->refs.load(std::memory_order_acquire) > 1) {
-        try {
-          std::uninitialized_copy_n(items(m_block), m_block->size, items(block));
-        } catch (...) {
-          ::operator delete(block);
-          throw;
-        }
-        block->size = m_block->size;
-        release();
-      } else {
-        std::uninitialized_move(items(m_block), items(m_block) + m_block->size, items(block));
-        block->size = m_block->size;
-        destroy(m_block);
-      }
+      std::uninitialized_move(items(m_block), items(m_block) + m_block->size, items(block));
+      block->size = m_block->size;
+      destroy(m_block);
     }
     m_block = block;
   }
