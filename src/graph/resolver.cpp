@@ -36,6 +36,7 @@ Index Resolver::add_node(const Node& node)
   m_nodes.back().prefix = name_prefix(node.name);
   m_live.push_back(node.changed ? node.selected : nullptr);
   m_live_key.push_back(node.selected_key);
+  m_queued.push_back(0);
   if (node.component != manifest::k_no_component) {
     m_node_of_component[node.component] = id;
   } else {
@@ -93,12 +94,33 @@ void Resolver::seed_installed()
     std::uint32_t index;
   };
   std::vector<Edge> edges;
-  edges.reserve(2 * m_installed.components.size()); // a guess: may grow past it
+  const std::size_t count = m_installed.components.size();
+  edges.reserve(2 * count); // a guess: may grow past it
+  // The names are looked up in one batch, and each component's index entry
+  // and versions are fetched a few components ahead of their use.
+  std::vector<std::string_view> names;
+  std::vector<const state::InstalledComponent*> components;
+  names.reserve(count);
+  components.reserve(count);
   for (const auto& [name, component] : m_installed.components) {
+    names.push_back(name);
+    components.push_back(&component);
+  }
+  std::vector<manifest::ComponentId> ids(count);
+  m_catalog.ids_of(names, ids);
+  constexpr std::size_t k_ahead = 8;
+  for (std::size_t at = 0; at < count; ++at) {
+    if (at + k_ahead < count && ids[at + k_ahead] != manifest::k_no_component) {
+      m_catalog.prefetch(ids[at + k_ahead], manifest::Catalog::IndexPart::entry);
+    }
+    if (at + k_ahead / 2 < count && ids[at + k_ahead / 2] != manifest::k_no_component) {
+      m_catalog.prefetch(ids[at + k_ahead / 2], manifest::Catalog::IndexPart::versions);
+    }
+    const state::InstalledComponent& component = *components[at];
     Node n;
-    n.name = name;
+    n.name = names[at];
     n.installed = &component;
-    n.component = m_catalog.id_of(name);
+    n.component = ids[at];
     if (n.component != manifest::k_no_component) {
       n.versions = m_catalog.versions_of(n.component);
       n.first_version = m_catalog.version_span(n.component).data();
@@ -156,8 +178,8 @@ void Resolver::seed_installed()
 
 void Resolver::enqueue(Index id)
 {
-  if (!m_nodes[id].queued) {
-    m_nodes[id].queued = true;
+  if (m_queued[id] == 0) {
+    m_queued[id] = 1;
     m_queue.push_back(id);
   }
 }
@@ -384,7 +406,7 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
 
 Result<void> Resolver::process(Index id)
 {
-  m_nodes[id].queued = false;
+  m_queued[id] = 0;
   const Node& n = m_nodes[id];
 
   if (n.requested) {
@@ -564,6 +586,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   m_nodes.reserve(expected);
   m_live.reserve(expected);
   m_live_key.reserve(expected);
+  m_queued.reserve(expected);
   m_demands.reserve(2 * expected);
   m_targets.reserve(2 * expected);
   m_links.reserve(expected);

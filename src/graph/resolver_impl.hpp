@@ -94,6 +94,9 @@ private:
   // Compact, for the checks that ask whether a demand still holds.
   std::vector<const manifest::Manifest*> m_live;
   std::vector<ReleaseKey> m_live_key; // the key of m_live's version
+  // By node: waiting in m_queue. Apart from the nodes, so that queueing a
+  // node reads one byte of a small array, not a line of the node.
+  std::vector<std::uint8_t> m_queued;
   std::vector<Index> m_node_of_component; // by catalog component id
   NameTable m_names;                      // nodes of names the catalog lacks
   std::vector<Demand> m_demands;

@@ -134,7 +134,6 @@ struct Node {
   Index verified = k_none;
   manifest::ComponentId component = manifest::k_no_component; // k_no_component when the catalog never saw the name
   bool changed = false;                                       // selected differs from installed
-  bool queued = false;
   bool requested = false;
   bool chosen = false; // an unversioned request has been settled once
   Mode origin = Mode::dependency;

@@ -238,6 +238,11 @@ public:
 
   // k_no_component when `name` was neither added nor named by a dependency.
   ComponentId id_of(std::string_view name) const;
+  // id_of(names[i]) into out[i] for each i (`out` as long as `names`). The
+  // lookups overlap their reads of the table and of the names, so a batch
+  // costs far less than one id_of() each when the table is larger than the
+  // cache.
+  void ids_of(std::span<const std::string_view> names, std::span<ComponentId> out) const;
   std::size_t id_count() const { return m_entries.size(); }
   // `id` must be below id_count().
   std::string_view name_of(ComponentId id) const { return m_names[id]; }

@@ -7,7 +7,9 @@
 #include <catch2/catch.hpp>
 
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 using namespace noodle;
@@ -59,6 +61,48 @@ TEST_CASE("manifest::Catalog gives every added or depended-on name a dense id")
   CHECK(catalog.names() == std::vector<std::string>{"app", "lib"});
   CHECK(catalog.versions_of(1) == catalog.versions("lib"));
   CHECK(catalog.versions_of(0) == &catalog.components().at("app"));
+}
+
+TEST_CASE("manifest::Catalog::ids_of gives what id_of gives for each name of a batch of any size")
+{
+  // 300 components, each depending on the next one's name, which the last
+  // one's names a component no manifest adds.
+  std::vector<Spec> specs;
+  for (int i = 0; i < 300; ++i) {
+    specs.push_back({"c" + std::to_string(i), "1.0.0", {{"c" + std::to_string(i + 1), "*"}}});
+  }
+  const auto catalog = catalog_of(specs);
+  REQUIRE(catalog.id_count() == 301);
+
+  // Added names, the name only depended on, unknown names and an empty one,
+  // in an order unlike the ids', repeated: longer than the lookahead.
+  std::vector<std::string> words;
+  for (int i = 0; i < 340; ++i) {
+    words.push_back(i % 7 == 3 ? "unknown" + std::to_string(i) : "c" + std::to_string((i * 37) % 302));
+  }
+  words.push_back("");
+  words.push_back("c300");
+  const std::vector<std::string_view> names(words.begin(), words.end());
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{25}, names.size()}) {
+    std::vector<manifest::ComponentId> ids(size, 12345);
+    catalog.ids_of(std::span(names.data(), size), ids);
+    std::size_t wrong = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      wrong += ids[i] == catalog.id_of(names[i]) ? 0 : 1;
+    }
+    CHECK(wrong == 0);
+  }
+  std::vector<manifest::ComponentId> all(names.size());
+  catalog.ids_of(names, all);
+  CHECK(all[names.size() - 1] == 300);
+  CHECK(all[3] == manifest::k_no_component);
+  CHECK(all[names.size() - 2] == manifest::k_no_component);
+  CHECK(catalog.name_of(all[1]) == "c37");
+
+  const manifest::Catalog empty;
+  std::vector<manifest::ComponentId> none(2, 0);
+  empty.ids_of(std::span(names.data(), 2), none);
+  CHECK(none == std::vector<manifest::ComponentId>(2, manifest::k_no_component));
 }
 
 TEST_CASE("manifest::Catalog keeps each version's dependency ids as versions arrive out of order")
