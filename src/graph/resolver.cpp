@@ -395,6 +395,7 @@ Result<void> Resolver::seed_requests(const std::vector<Request>& requests)
     }
     n.requested = true;
     n.priority = std::max(n.priority, r.priority);
+    m_any_priority = m_any_priority || r.priority != 0;
     if (!n.has_origin) {
       n.origin = Mode::requested;
       n.has_origin = true;

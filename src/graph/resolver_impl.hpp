@@ -107,6 +107,7 @@ private:
   std::vector<Index> m_scratch;
   std::vector<Index> m_best_targets;
   std::deque<Index> m_queue;
+  bool m_any_priority = false; // a request has a priority other than 0
 };
 
 } // namespace noodle::graph::detail

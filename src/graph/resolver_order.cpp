@@ -100,6 +100,14 @@ void Resolver::prune()
 // only grow, so this settles.
 void Resolver::propagate_priorities()
 {
+  // Requests without a priority (all 0, the default) leave every node at 0,
+  // reached or not: nothing to walk.
+  if (!m_any_priority) {
+    for (Node& n : m_nodes) {
+      n.priority = 0;
+    }
+    return;
+  }
   // Offers of a priority to a node, taken in the order made, each node
   // fetched when offered; as priorities only grow, the order does not change
   // the result.

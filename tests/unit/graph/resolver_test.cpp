@@ -326,6 +326,30 @@ TEST_CASE("graph::resolve orders independent changes by priority, then by name")
   CHECK(change(*r, "alpha").priority == 0);
 }
 
+TEST_CASE("graph::resolve gives every change priority 0 when no request has one, and orders by name")
+{
+  const auto catalog = catalog_of({
+      {"zeta", "1.0.0", {{"base", "*"}}},
+      {"base", "1.0.0"},
+      {"base", "2.0.0"},
+      {"app", "1.0.0", {{"base", "^1.0.0"}}},
+      {"app", "2.0.0", {{"base", "^2.0.0"}}},
+      {"lone", "1.0.0"},
+  });
+  const auto installed = installed_of({{"base", "1.0.0"}, {"app", "1.0.0"}});
+  auto r = graph::resolve(
+      catalog, installed,
+      {Request{"zeta", std::nullopt, 0}, Request{"lone", std::nullopt, 0}, Request{"base", ver("2.0.0"), 0}}, {});
+  REQUIRE(r);
+  // base first (both others need it), then by name; app follows base as an
+  // installed dependent.
+  CHECK(summary(*r)
+        == std::vector<std::string>{"base 1.0.0->2.0.0", "app 1.0.0->2.0.0", "lone -->1.0.0", "zeta -->1.0.0"});
+  for (const auto& c : r->changes) {
+    CHECK(c.priority == 0);
+  }
+}
+
 TEST_CASE("graph::resolve orders changes through an unchanged component between them")
 {
   const auto catalog = catalog_of({
