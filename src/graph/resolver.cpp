@@ -601,7 +601,9 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     // The queue says which nodes come next: fetch them, and what they point
     // to, a few steps ahead.
     if (m_queue.size() > k_queue_ahead) {
+      // Both lines that hold the fields read below (component is past the first).
       prefetch(&m_nodes[m_queue[k_queue_ahead]]);
+      prefetch(reinterpret_cast<const char*>(&m_nodes[m_queue[k_queue_ahead]]) + 64);
       const Node& soon = m_nodes[m_queue[k_queue_ahead / 2]];
       if (soon.demands.head != k_none) {
         prefetch(&m_demands[soon.demands.head]);
@@ -662,6 +664,18 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
           prefetch(&m_demands[n.demands.head]);
         }
       }
+      // The explanations walk each node's demands: the first ones are in
+      // cache by now; fetch the second ones and their sources' selections.
+      for (std::size_t k = i; k < end; ++k) {
+        const Node& n = m_nodes[ids[k]];
+        if (n.demands.head != k_none) {
+          const Demand& d = m_demands[n.demands.head];
+          prefetch(&m_live[d.source]);
+          if (d.next != k_none) {
+            prefetch(&m_demands[d.next]);
+          }
+        }
+      }
     }
     const Node& n = m_nodes[ids[i]];
     Change& c = resolution.changes.emplace_back();
@@ -674,7 +688,7 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
                : n.origin == Mode::dependent ? ChangeReason::dependent
                                              : ChangeReason::dependency;
     c.manifest = n.selected;
-    c.priority = n.priority;
+    c.priority = priority_of(n);
     why(ids[i], demands, c.why);
   }
   for (const auto& r : requests) {

@@ -81,6 +81,8 @@ private:
                            const std::vector<const manifest::Dependency*>& ranges) const;
   Error downgrade(Index id, const manifest::Manifest& best) const;
 
+  // A node's priority once propagated: k_no_priority (none reached it) is 0.
+  static int priority_of(const Node& n) { return n.priority == k_no_priority ? 0 : n.priority; }
   void prune();
   void propagate_priorities();
   void rank_changes(const std::vector<Index>& members, std::vector<Index>& order) const;

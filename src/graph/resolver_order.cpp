@@ -70,11 +70,15 @@ private:
 
 void Resolver::prune()
 {
+  // m_live says which nodes are changed without reading the nodes.
   std::vector<char> needed(m_nodes.size(), 0);
   std::vector<Index> stack;
   for (Index i = 0; i < m_nodes.size(); ++i) {
+    if (m_live[i] == nullptr) {
+      continue;
+    }
     const Node& n = m_nodes[i];
-    if (n.changed && (n.requested || n.installed != nullptr)) {
+    if (n.requested || n.installed != nullptr) {
       needed[i] = 1;
       stack.push_back(i);
     }
@@ -90,7 +94,7 @@ void Resolver::prune()
     }
   }
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed && !needed[i]) {
+    if (m_live[i] != nullptr && !needed[i]) {
       set_selected(i, nullptr);
     }
   }
@@ -100,12 +104,9 @@ void Resolver::prune()
 // only grow, so this settles.
 void Resolver::propagate_priorities()
 {
-  // Requests without a priority (all 0, the default) leave every node at 0,
-  // reached or not: nothing to walk.
+  // Requests without a priority (all 0, the default) leave every node at
+  // 0, reached or not: nothing to walk.
   if (!m_any_priority) {
-    for (Node& n : m_nodes) {
-      n.priority = 0;
-    }
     return;
   }
   // Offers of a priority to a node, taken in the order made, each node
@@ -123,7 +124,7 @@ void Resolver::propagate_priorities()
     }
   };
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed && m_nodes[i].requested) {
+    if (m_live[i] != nullptr && m_nodes[i].requested) { // changed and requested
       offer_all(i, m_nodes[i].priority);
     }
   }
@@ -132,11 +133,6 @@ void Resolver::propagate_priorities()
     if (m_nodes[t].changed && m_nodes[t].priority < priority) {
       m_nodes[t].priority = priority;
       offer_all(t, priority);
-    }
-  }
-  for (auto& n : m_nodes) {
-    if (n.priority == k_no_priority) {
-      n.priority = 0;
     }
   }
 }
@@ -158,7 +154,7 @@ void Resolver::rank_changes(const std::vector<Index>& members, std::vector<Index
   bool one_priority = true;
   for (std::size_t i = 0; i < n; ++i) {
     const Node& node = m_nodes[members[order[i]]];
-    keys[i] = Key{node.prefix, node.priority, order[i]};
+    keys[i] = Key{node.prefix, priority_of(node), order[i]};
     one_priority = one_priority && node.priority == keys[0].priority;
   }
   for (unsigned shift = 0; shift < 64; shift += 8) {
@@ -204,7 +200,7 @@ Result<std::vector<Index>> Resolver::order()
   std::vector<Index> local(m_nodes.size(), k_none);
   std::vector<Index> members;
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_nodes[i].changed) {
+    if (m_live[i] != nullptr) { // changed
       local[i] = static_cast<Index>(members.size());
       members.push_back(i);
     }
@@ -258,7 +254,7 @@ Result<std::vector<Index>> Resolver::order()
   // members are ranked once, so the ready set is a queue of integers.
   std::vector<Index> by_rank;
   for (Index k = 0; k < count; ++k) {
-    if (m_nodes[members[k]].changed) {
+    if (m_live[members[k]] != nullptr) { // changed
       by_rank.push_back(k);
     }
   }
