@@ -11,8 +11,11 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <span>
 #include <string>
+#include <system_error>
+#include <thread>
 #include <vector>
 
 namespace noodle::graph {
@@ -577,6 +580,97 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
   return {};
 }
 
+// Fills out[k] for the change of node ids[k]. Changes are built in blocks:
+// the reads one block needs are started together, so that they overlap
+// instead of each waiting on the last. Only references are kept of why each
+// change is made; the words are built when shown (Change::explanation).
+// Reads the finished state only, so that parts can be filled at once.
+void Resolver::fill_range(std::span<const Index> ids, Change* out) const
+{
+  constexpr std::size_t k_block = 256;
+  std::vector<Index> demands;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % k_block == 0) {
+      const std::size_t end = std::min(i + k_block, ids.size());
+      for (std::size_t k = i; k < end; ++k) {
+        const Node& n = m_nodes[ids[k]];
+        prefetch(&n);
+        prefetch(&n.name);
+        prefetch(&n.priority);
+        prefetch(out + k);
+      }
+      for (std::size_t k = i; k < end; ++k) {
+        const Node& n = m_nodes[ids[k]];
+        prefetch(n.installed);
+        prefetch(&n.selected->version);
+        if (n.demands.head != k_none) {
+          prefetch(&m_demands[n.demands.head]);
+        }
+      }
+      // The explanations walk each node's demands: the first ones are in
+      // cache by now; fetch the second ones and their sources' selections.
+      for (std::size_t k = i; k < end; ++k) {
+        const Node& n = m_nodes[ids[k]];
+        if (n.demands.head != k_none) {
+          const Demand& d = m_demands[n.demands.head];
+          prefetch(&m_live[d.source]);
+          if (d.next != k_none) {
+            prefetch(&m_demands[d.next]);
+          }
+        }
+      }
+    }
+    const Node& n = m_nodes[ids[i]];
+    Change& c = out[i];
+    c.name.assign(n.name);
+    if (n.installed != nullptr) {
+      c.from = n.installed->version;
+    }
+    c.to = n.selected->version;
+    c.reason = n.origin == Mode::requested   ? ChangeReason::requested
+               : n.origin == Mode::dependent ? ChangeReason::dependent
+                                             : ChangeReason::dependency;
+    c.manifest = n.selected;
+    c.priority = priority_of(n);
+    why(ids[i], demands, c.why);
+  }
+}
+
+void Resolver::fill_changes(std::span<const Index> ids, Change* out) const
+{
+  // A large cascade's changes take a good part of the whole resolution to
+  // fill, on one core; with more, a second thread fills the second half.
+  constexpr std::size_t k_worth_a_thread = std::size_t{1} << 14;
+  if (ids.size() < k_worth_a_thread || std::thread::hardware_concurrency() < 2) {
+    fill_range(ids, out);
+    return;
+  }
+  const std::size_t half = ids.size() / 2;
+  std::exception_ptr failed;
+  std::thread second;
+  try {
+    second = std::thread([&] {
+      try {
+        fill_range(ids.subspan(half), out + half);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    });
+  } catch (const std::system_error&) {
+    fill_range(ids, out); // no thread to be had: all on this one
+    return;
+  }
+  try {
+    fill_range(ids.first(half), out);
+  } catch (...) {
+    second.join(); // no thread outlives `out`
+    throw;
+  }
+  second.join();
+  if (failed) {
+    std::rethrow_exception(failed);
+  }
+}
 
 Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 {
@@ -634,63 +728,12 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
 
   Resolution resolution;
   const std::vector<Index>& ids = *sequence;
-  // Changes are built in blocks: the reads one block needs are started
-  // together, so that they overlap instead of each waiting on the last.
-  // Only references are kept of why each change is made; the words are
-  // built when shown (Change::explanation).
-  constexpr std::size_t k_block = 256;
-  std::vector<Index> demands;
-  // Each change is made where it is filled, not zeroed in a pass of its
-  // own first: a cascade's changes are far larger than the cache.
   resolution.changes.reserve(ids.size());
   // Every one of those pages is written below: mapped in one call, not one
   // page fault each (a fault is costly on a virtual machine).
   util::prefault(resolution.changes.data(), ids.size() * sizeof(Change));
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    if (i % k_block == 0) {
-      const std::size_t end = std::min(i + k_block, ids.size());
-      for (std::size_t k = i; k < end; ++k) {
-        const Node& n = m_nodes[ids[k]];
-        prefetch(&n);
-        prefetch(&n.name);
-        prefetch(&n.priority);
-        prefetch(resolution.changes.data() + k);
-      }
-      for (std::size_t k = i; k < end; ++k) {
-        const Node& n = m_nodes[ids[k]];
-        prefetch(n.installed);
-        prefetch(&n.selected->version);
-        if (n.demands.head != k_none) {
-          prefetch(&m_demands[n.demands.head]);
-        }
-      }
-      // The explanations walk each node's demands: the first ones are in
-      // cache by now; fetch the second ones and their sources' selections.
-      for (std::size_t k = i; k < end; ++k) {
-        const Node& n = m_nodes[ids[k]];
-        if (n.demands.head != k_none) {
-          const Demand& d = m_demands[n.demands.head];
-          prefetch(&m_live[d.source]);
-          if (d.next != k_none) {
-            prefetch(&m_demands[d.next]);
-          }
-        }
-      }
-    }
-    const Node& n = m_nodes[ids[i]];
-    Change& c = resolution.changes.emplace_back();
-    c.name.assign(n.name);
-    if (n.installed != nullptr) {
-      c.from = n.installed->version;
-    }
-    c.to = n.selected->version;
-    c.reason = n.origin == Mode::requested   ? ChangeReason::requested
-               : n.origin == Mode::dependent ? ChangeReason::dependent
-                                             : ChangeReason::dependency;
-    c.manifest = n.selected;
-    c.priority = priority_of(n);
-    why(ids[i], demands, c.why);
-  }
+  resolution.changes.resize(ids.size());
+  fill_changes(ids, resolution.changes.data());
   for (const auto& r : requests) {
     const Node& n = m_nodes[find(r.name)];
     if (!n.changed && n.installed != nullptr) {

@@ -83,6 +83,8 @@ private:
 
   // A node's priority once propagated: k_no_priority (none reached it) is 0.
   static int priority_of(const Node& n) { return n.priority == k_no_priority ? 0 : n.priority; }
+  void fill_range(std::span<const Index> ids, Change* out) const;
+  void fill_changes(std::span<const Index> ids, Change* out) const;
   void prune();
   void propagate_priorities();
   void rank_changes(const std::vector<Index>& members, std::vector<Index>& order) const;

@@ -6,6 +6,7 @@
 #include "catalog_builder.hpp"
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <algorithm>
 
@@ -388,6 +389,35 @@ TEST_CASE("graph::resolve handles a 100000-long dependency chain without deep re
   CHECK(r->changes.front().name == "c99999");
   CHECK(r->changes.back().name == "c0");
   CHECK(r->changes[1].explanation() == "required by c99997@1.0.0 (range ^1.0.0, manifests/c99997-1.0.0.yaml:5:5)");
+}
+
+TEST_CASE("graph::resolve fills every change of a cascade large enough to be filled in parts")
+{
+  // Odd, and above the size from which the changes are filled by two threads.
+  constexpr int k_length = 40001;
+  const auto catalog = test::chain_catalog(k_length);
+  auto r = graph::resolve(catalog, {}, {Request{"c0", std::nullopt, 0}}, {});
+  REQUIRE(r);
+  REQUIRE(r->changes.size() == k_length);
+  std::size_t wrong = 0;
+  for (int k = 0; k < k_length; ++k) {
+    const auto& c = r->changes[static_cast<std::size_t>(k)];
+    const int component = k_length - 1 - k;
+    const bool requested = component == 0;
+    const std::string why = requested
+                                ? "requested (newest allowed version)"
+                                : fmt::format("required by c{}@1.0.0 (range ^1.0.0, manifests/c{}-1.0.0.yaml:5:5)",
+                                              component - 1, component - 1);
+    const bool right = c.name == fmt::format("c{}", component) && !c.from && c.to == ver("1.0.0")
+                       && c.manifest == catalog.find(c.name, c.to) && c.priority == 0
+                       && c.reason == (requested ? ChangeReason::requested : ChangeReason::dependency)
+                       && c.explanation() == why;
+    if (!right) {
+      ++wrong;
+      UNSCOPED_INFO("change " << k << ": " << c.name << " " << c.explanation());
+    }
+  }
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("graph::resolve explains an upgrade by the demands the installed version fails")
