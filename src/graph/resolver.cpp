@@ -513,7 +513,6 @@ Result<void> Resolver::choose(Index id, Mode mode)
       m_nodes[id].trigger = who;
       m_nodes[id].trigger_manifest = m_nodes[id].selected;
       m_nodes[id].trigger_index = static_cast<std::uint32_t>(k);
-      append(m_links, m_nodes[who].triggered, IndexLink{id, k_none});
     }
   }
   return select(id, best, mode, best_targets.empty() && !best->dependencies.empty() ? nullptr : &best_targets);
@@ -684,7 +683,6 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   m_queued.reserve(expected);
   m_demands.reserve(2 * expected);
   m_targets.reserve(2 * expected);
-  m_links.reserve(expected);
   m_node_of_component.assign(m_catalog.id_count(), k_none);
   seed_installed();
 
@@ -695,9 +693,11 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     // The queue says which nodes come next: fetch them, and what they point
     // to, a few steps ahead.
     if (m_queue.size() > k_queue_ahead) {
-      // Both lines that hold the fields read below (component is past the first).
-      prefetch(&m_nodes[m_queue[k_queue_ahead]]);
-      prefetch(reinterpret_cast<const char*>(&m_nodes[m_queue[k_queue_ahead]]) + 64);
+      // Every line holding the fields the fixpoint reads.
+      const auto* ahead = reinterpret_cast<const char*>(&m_nodes[m_queue[k_queue_ahead]]);
+      prefetch(ahead);
+      prefetch(ahead + 64);
+      prefetch(ahead + k_hot_bytes - 1);
       const Node& soon = m_nodes[m_queue[k_queue_ahead / 2]];
       if (soon.demands.head != k_none) {
         prefetch(&m_demands[soon.demands.head]);

@@ -106,7 +106,6 @@ private:
   std::vector<Demand> m_demands;
   std::vector<InstalledDependent> m_dependents;
   std::vector<ConstraintLink> m_constraints;
-  std::vector<IndexLink> m_links;
   std::vector<Index> m_targets;
   std::vector<Index> m_scratch;
   std::vector<Index> m_best_targets;

@@ -109,6 +109,27 @@ void Resolver::propagate_priorities()
   if (!m_any_priority) {
     return;
   }
+  // The dependents each change moved (those whose trigger it is), laid out
+  // by counting: dependents of node t at triggered[start[t]] up to
+  // triggered[start[t + 1]].
+  std::vector<Index> start(m_nodes.size() + 1, 0);
+  for (const Node& n : m_nodes) {
+    if (n.trigger != k_none) {
+      ++start[n.trigger + 1];
+    }
+  }
+  for (std::size_t t = 0; t < m_nodes.size(); ++t) {
+    start[t + 1] += start[t];
+  }
+  std::vector<Index> triggered(start.back());
+  {
+    std::vector<Index> fill(start.begin(), start.end() - 1);
+    for (Index i = 0; i < m_nodes.size(); ++i) {
+      if (m_nodes[i].trigger != k_none) {
+        triggered[fill[m_nodes[i].trigger]++] = i;
+      }
+    }
+  }
   // Offers of a priority to a node, taken in the order made, each node
   // fetched when offered; as priorities only grow, the order does not change
   // the result.
@@ -118,9 +139,9 @@ void Resolver::propagate_priorities()
       prefetch(&m_nodes[t]);
       offers.emplace_back(t, priority);
     }
-    for (Index l = m_nodes[i].triggered.head; l != k_none; l = m_links[l].next) {
-      prefetch(&m_nodes[m_links[l].value]);
-      offers.emplace_back(m_links[l].value, priority);
+    for (Index k = start[i]; k < start[i + 1]; ++k) {
+      prefetch(&m_nodes[triggered[k]]);
+      offers.emplace_back(triggered[k], priority);
     }
   };
   for (Index i = 0; i < m_nodes.size(); ++i) {

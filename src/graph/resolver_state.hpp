@@ -6,6 +6,7 @@
 
 #include <noodle/graph/resolver.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -66,11 +67,6 @@ struct ConstraintLink {
   Index next;
 };
 
-struct IndexLink {
-  Index value;
-  Index next;
-};
-
 // Head and tail of a list threaded through one of the arrays above; appends
 // keep insertion order, which the explanations show.
 struct List {
@@ -113,7 +109,9 @@ inline bool same(Keyed a, Keyed b)
   return a.key != k_no_release_key && b.key != k_no_release_key ? a.key == b.key : *a.version == *b.version;
 }
 
-// Fields the fixpoint reads most come first, within one cache line.
+// The fields the fixpoint reads come first, in the first 117 bytes (two or
+// three cache lines, fetched ahead together: k_hot_bytes); those read only
+// to explain, rank or report come after.
 struct Node {
   // The manifest of the version this component ends at: for an untouched
   // installed component its installed manifest (nullptr when the catalog
@@ -133,7 +131,11 @@ struct Node {
   // selection; only later ones need checking. Reset when the selection moves.
   Index verified = k_none;
   manifest::ComponentId component = manifest::k_no_component; // k_no_component when the catalog never saw the name
-  bool changed = false;                                       // selected differs from installed
+  const semver::Version* pinned = nullptr;
+  List constraints;
+  std::uint32_t reselections = 0;
+  Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
+  bool changed = false;   // selected differs from installed
   bool requested = false;
   bool chosen = false; // an unversioned request has been settled once
   Mode origin = Mode::dependency;
@@ -141,17 +143,12 @@ struct Node {
 
   std::string_view name; // points into the catalog, the installed state or the caller's strings
   const manifest::Manifest* installed_manifest = nullptr;
-  const semver::Version* pinned = nullptr;
   // For a dependent: trigger_manifest->dependencies[trigger_index] rejected
   // the trigger's new version.
   const manifest::Manifest* trigger_manifest = nullptr;
-  std::uint32_t trigger_index = 0;
-  List constraints;
-  List triggered;         // dependents this component's change moved
-  Index trigger = k_none; // for a dependent: the dependency whose new version it rejected
-  int priority = k_no_priority;
-  std::uint32_t reselections = 0;
   std::uint64_t prefix = 0; // name_prefix(name), for ranking
+  std::uint32_t trigger_index = 0;
+  int priority = k_no_priority;
 
   bool present() const { return selected != nullptr || installed != nullptr; }
   const semver::Version* version() const
@@ -167,6 +164,9 @@ struct Node {
     return selected != nullptr ? Keyed{&selected->version, selected_key} : Keyed{&installed->version, installed_key};
   }
 };
+
+// The bytes at the start of a Node that the fixpoint reads.
+constexpr std::size_t k_hot_bytes = offsetof(Node, has_origin) + 1;
 
 inline std::uint64_t hash_name(std::string_view name)
 {

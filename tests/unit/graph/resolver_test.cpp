@@ -351,6 +351,26 @@ TEST_CASE("graph::resolve gives every change priority 0 when no request has one,
   }
 }
 
+TEST_CASE("graph::resolve gives an installed dependent the priority of the change that moved it")
+{
+  const auto catalog = catalog_of({
+      {"base", "1.0.0"},
+      {"base", "2.0.0"},
+      {"app", "1.0.0", {{"base", "^1.0.0"}}},
+      {"app", "2.0.0", {{"base", "^2.0.0"}}},
+      {"lone", "1.0.0"},
+  });
+  const auto installed = installed_of({{"base", "1.0.0"}, {"app", "1.0.0"}});
+  auto r = graph::resolve(catalog, installed, {Request{"lone", std::nullopt, 3}, Request{"base", ver("2.0.0"), 7}}, {});
+  REQUIRE(r);
+  // app moves because base's new version is outside its range: it follows
+  // base's 7, ahead of lone's 3.
+  CHECK(summary(*r) == std::vector<std::string>{"base 1.0.0->2.0.0", "app 1.0.0->2.0.0", "lone -->1.0.0"});
+  CHECK(change(*r, "app").reason == ChangeReason::dependent);
+  CHECK(change(*r, "app").priority == 7);
+  CHECK(change(*r, "lone").priority == 3);
+}
+
 TEST_CASE("graph::resolve orders changes through an unchanged component between them")
 {
   const auto catalog = catalog_of({
