@@ -443,28 +443,38 @@ void Catalog::ids_of(std::span<const std::string_view> names, std::span<Componen
     std::fill(out.begin(), out.end(), k_no_component);
     return;
   }
-  std::vector<std::uint64_t> hashes(names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    hashes[i] = hash_text(names[i]);
-  }
-  // Each lookup reads a slot, then the entry of m_names it names, then that
-  // name's text: three reads that wait on memory one after the other. They
-  // are started that many steps ahead, each once the one before is in cache
-  // (a hint only: the probe below decides).
+  // Each lookup reads the name, hashes it, reads a slot, then the entry of
+  // m_names it names, then that name's text: reads that wait on memory one
+  // after the other. Each is started a step of the loop ahead of the next
+  // (a hint only: the probe below decides), so that a batch's reads
+  // overlap. A name is hashed once it is in cache, k_step names before its
+  // slot is needed.
   constexpr std::size_t k_step = 8;
+  const std::size_t count = names.size();
   const std::size_t mask = m_slots.size() - 1;
+  std::vector<std::uint64_t> hashes(count);
   const auto slot_of = [&](std::size_t i) -> const Slot& { return m_slots[hashes[i] & mask]; };
   const auto key_of = [this](std::uint32_t i) -> std::string_view { return m_names[i]; };
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i + 3 * k_step < names.size()) {
-      __builtin_prefetch(&slot_of(i + 3 * k_step));
+  const auto hash_and_fetch = [&](std::size_t i) {
+    hashes[i] = hash_text(names[i]);
+    __builtin_prefetch(&slot_of(i));
+  };
+  for (std::size_t i = 0; i < std::min(count, 3 * k_step); ++i) {
+    hash_and_fetch(i);
+  }
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i + 4 * k_step < count) {
+      __builtin_prefetch(names[i + 4 * k_step].data());
     }
-    if (i + 2 * k_step < names.size()) {
+    if (i + 3 * k_step < count) {
+      hash_and_fetch(i + 3 * k_step);
+    }
+    if (i + 2 * k_step < count) {
       if (const std::uint32_t index = slot_of(i + 2 * k_step).index; index != k_empty) {
         __builtin_prefetch(&m_names[index]);
       }
     }
-    if (i + k_step < names.size()) {
+    if (i + k_step < count) {
       if (const std::uint32_t index = slot_of(i + k_step).index; index != k_empty) {
         __builtin_prefetch(m_names[index].data());
       }
