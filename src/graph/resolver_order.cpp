@@ -233,7 +233,7 @@ Result<std::vector<Index>> Resolver::order()
   deps.reserve(members.size() * 2);
   for (std::size_t k = 0; k < members.size(); ++k) {
     for (const Index target : targets(members[k])) {
-      if (!m_nodes[target].present()) {
+      if (m_live[target] == nullptr && !m_nodes[target].present()) { // a changed node is present
         continue;
       }
       if (local.size() < m_nodes.size()) {
