@@ -2,6 +2,7 @@
 #include <noodle/graph/resolver.hpp>
 
 #include <noodle/graph/suggest.hpp>
+#include <noodle/util/beside.hpp>
 #include <noodle/util/prefault.hpp>
 
 #include "common.hpp"
@@ -11,10 +12,9 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <exception>
+#include <optional>
 #include <span>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -579,6 +579,18 @@ Result<void> Resolver::select(Index id, const manifest::Manifest* manifest, Mode
   return {};
 }
 
+namespace {
+
+// Whether a second thread pays for itself on `changes` changes: starting one
+// costs about as much as filling a few hundred.
+bool worth_a_thread(std::size_t changes)
+{
+  constexpr std::size_t k_worth_a_thread = std::size_t{1} << 14;
+  return changes >= k_worth_a_thread && std::thread::hardware_concurrency() > 1;
+}
+
+} // namespace
+
 // Fills out[k] for the change of node ids[k]. Changes are built in blocks:
 // the reads one block needs are started together, so that they overlap
 // instead of each waiting on the last. Only references are kept of why each
@@ -639,36 +651,14 @@ void Resolver::fill_changes(std::span<const Index> ids, Change* out) const
 {
   // A large cascade's changes take a good part of the whole resolution to
   // fill, on one core; with more, a second thread fills the second half.
-  constexpr std::size_t k_worth_a_thread = std::size_t{1} << 14;
-  if (ids.size() < k_worth_a_thread || std::thread::hardware_concurrency() < 2) {
+  if (!worth_a_thread(ids.size())) {
     fill_range(ids, out);
     return;
   }
   const std::size_t half = ids.size() / 2;
-  std::exception_ptr failed;
-  std::thread second;
-  try {
-    second = std::thread([&] {
-      try {
-        fill_range(ids.subspan(half), out + half);
-      } catch (...) {
-        failed = std::current_exception();
-      }
-    });
-  } catch (const std::system_error&) {
-    fill_range(ids, out); // no thread to be had: all on this one
-    return;
-  }
-  try {
-    fill_range(ids.first(half), out);
-  } catch (...) {
-    second.join(); // no thread outlives `out`
-    throw;
-  }
+  util::Beside second([&] { fill_range(ids.subspan(half), out + half); });
+  fill_range(ids.first(half), out);
   second.join();
-  if (failed) {
-    std::rethrow_exception(failed);
-  }
 }
 
 Result<Resolution> Resolver::run(const std::vector<Request>& requests)
@@ -720,19 +710,36 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
     }
   }
   prune();
+  // One change per changed node, in the order worked out next. Their room
+  // is made meanwhile, on another thread when there are many: it is most of
+  // the memory a cascade writes, and each page is written twice (made, then
+  // filled).
+  Resolution resolution;
+  const auto change_count =
+      static_cast<std::size_t>(std::count_if(m_live.begin(), m_live.end(), [](const auto* m) { return m != nullptr; }));
+  const auto make_room = [&resolution](std::size_t count) {
+    resolution.changes.reserve(count);
+    // Every one of those pages is written: mapped in one call, not one page
+    // fault each (a fault is costly on a virtual machine).
+    util::prefault(resolution.changes.data(), count * sizeof(Change));
+    resolution.changes.resize(count);
+  };
+  std::optional<util::Beside> room;
+  if (worth_a_thread(change_count)) {
+    room.emplace([&] { make_room(change_count); });
+  }
   propagate_priorities();
   auto sequence = order();
+  if (room) {
+    room->join();
+  }
   if (!sequence) {
     return fail(std::move(sequence.error()));
   }
-
-  Resolution resolution;
   const std::vector<Index>& ids = *sequence;
-  resolution.changes.reserve(ids.size());
-  // Every one of those pages is written below: mapped in one call, not one
-  // page fault each (a fault is costly on a virtual machine).
-  util::prefault(resolution.changes.data(), ids.size() * sizeof(Change));
-  resolution.changes.resize(ids.size());
+  if (resolution.changes.size() != ids.size()) { // not made beside (ids holds change_count)
+    make_room(ids.size());
+  }
   fill_changes(ids, resolution.changes.data());
   for (const auto& r : requests) {
     const Node& n = m_nodes[find(r.name)];
