@@ -327,9 +327,14 @@ TEST_CASE("graph::resolve orders independent changes by priority, then by name")
   CHECK(change(*r, "alpha").priority == 0);
 }
 
-TEST_CASE("graph::resolve gives every change priority 0 when no request has one, and orders by name")
+namespace {
+
+// base 1.0.0 and 2.0.0; app 1.0.0 needs base ^1.0.0 and app 2.0.0 base
+// ^2.0.0; zeta needs any base; lone needs nothing. base and app are
+// installed at 1.0.0.
+manifest::Catalog base_app_catalog()
 {
-  const auto catalog = catalog_of({
+  return catalog_of({
       {"zeta", "1.0.0", {{"base", "*"}}},
       {"base", "1.0.0"},
       {"base", "2.0.0"},
@@ -337,7 +342,19 @@ TEST_CASE("graph::resolve gives every change priority 0 when no request has one,
       {"app", "2.0.0", {{"base", "^2.0.0"}}},
       {"lone", "1.0.0"},
   });
-  const auto installed = installed_of({{"base", "1.0.0"}, {"app", "1.0.0"}});
+}
+
+state::InstalledState base_app_installed()
+{
+  return installed_of({{"base", "1.0.0"}, {"app", "1.0.0"}});
+}
+
+} // namespace
+
+TEST_CASE("graph::resolve gives every change priority 0 when no request has one, and orders by name")
+{
+  const auto catalog = base_app_catalog();
+  const auto installed = base_app_installed();
   auto r = graph::resolve(
       catalog, installed,
       {Request{"zeta", std::nullopt, 0}, Request{"lone", std::nullopt, 0}, Request{"base", ver("2.0.0"), 0}}, {});
@@ -353,14 +370,8 @@ TEST_CASE("graph::resolve gives every change priority 0 when no request has one,
 
 TEST_CASE("graph::resolve gives an installed dependent the priority of the change that moved it")
 {
-  const auto catalog = catalog_of({
-      {"base", "1.0.0"},
-      {"base", "2.0.0"},
-      {"app", "1.0.0", {{"base", "^1.0.0"}}},
-      {"app", "2.0.0", {{"base", "^2.0.0"}}},
-      {"lone", "1.0.0"},
-  });
-  const auto installed = installed_of({{"base", "1.0.0"}, {"app", "1.0.0"}});
+  const auto catalog = base_app_catalog();
+  const auto installed = base_app_installed();
   auto r = graph::resolve(catalog, installed, {Request{"lone", std::nullopt, 3}, Request{"base", ver("2.0.0"), 7}}, {});
   REQUIRE(r);
   // app moves because base's new version is outside its range: it follows
