@@ -715,8 +715,10 @@ Result<Resolution> Resolver::run(const std::vector<Request>& requests)
   // the memory a cascade writes, and each page is written twice (made, then
   // filled).
   Resolution resolution;
-  const auto change_count =
-      static_cast<std::size_t>(std::count_if(m_live.begin(), m_live.end(), [](const auto* m) { return m != nullptr; }));
+  std::size_t change_count = 0;
+  for (Index i = 0; i < m_nodes.size(); ++i) {
+    change_count += changed(i) ? 1 : 0;
+  }
   const auto make_room = [&resolution](std::size_t count) {
     resolution.changes.reserve(count);
     // Every one of those pages is written: mapped in one call, not one page

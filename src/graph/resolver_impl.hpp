@@ -46,6 +46,9 @@ private:
   Result<void> select(Index id, const manifest::Manifest* manifest, Mode mode, const std::vector<Index>* looked_up);
 
   bool live(const Demand& d) const { return m_live[d.source] == d.manifest; }
+  // Node `id`'s `changed`, read from m_live (set exactly while it is
+  // changed) without reading the node.
+  bool changed(Index id) const { return m_live[id] != nullptr; }
   bool any_live(const Node& n) const;
   bool acceptable(const Node& n, Keyed v) const;
   bool still_acceptable(Index id);

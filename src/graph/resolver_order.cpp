@@ -70,11 +70,10 @@ private:
 
 void Resolver::prune()
 {
-  // m_live says which nodes are changed without reading the nodes.
   std::vector<char> needed(m_nodes.size(), 0);
   std::vector<Index> stack;
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_live[i] == nullptr) {
+    if (!changed(i)) {
       continue;
     }
     const Node& n = m_nodes[i];
@@ -94,7 +93,7 @@ void Resolver::prune()
     }
   }
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_live[i] != nullptr && !needed[i]) {
+    if (changed(i) && !needed[i]) {
       set_selected(i, nullptr);
     }
   }
@@ -145,7 +144,7 @@ void Resolver::propagate_priorities()
     }
   };
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_live[i] != nullptr && m_nodes[i].requested) { // changed and requested
+    if (changed(i) && m_nodes[i].requested) {
       offer_all(i, m_nodes[i].priority);
     }
   }
@@ -176,7 +175,7 @@ void Resolver::rank_changes(const std::vector<Index>& members, std::vector<Index
   for (std::size_t i = 0; i < n; ++i) {
     const Node& node = m_nodes[members[order[i]]];
     keys[i] = Key{node.prefix, priority_of(node), order[i]};
-    one_priority = one_priority && node.priority == keys[0].priority;
+    one_priority = one_priority && keys[i].priority == keys[0].priority;
   }
   for (unsigned shift = 0; shift < 64; shift += 8) {
     std::array<std::size_t, 257> start{};
@@ -221,7 +220,7 @@ Result<std::vector<Index>> Resolver::order()
   std::vector<Index> local(m_nodes.size(), k_none);
   std::vector<Index> members;
   for (Index i = 0; i < m_nodes.size(); ++i) {
-    if (m_live[i] != nullptr) { // changed
+    if (changed(i)) {
       local[i] = static_cast<Index>(members.size());
       members.push_back(i);
     }
@@ -233,7 +232,7 @@ Result<std::vector<Index>> Resolver::order()
   deps.reserve(members.size() * 2);
   for (std::size_t k = 0; k < members.size(); ++k) {
     for (const Index target : targets(members[k])) {
-      if (m_live[target] == nullptr && !m_nodes[target].present()) { // a changed node is present
+      if (!changed(target) && !m_nodes[target].present()) {
         continue;
       }
       if (local.size() < m_nodes.size()) {
@@ -275,7 +274,7 @@ Result<std::vector<Index>> Resolver::order()
   // members are ranked once, so the ready set is a queue of integers.
   std::vector<Index> by_rank;
   for (Index k = 0; k < count; ++k) {
-    if (m_live[members[k]] != nullptr) { // changed
+    if (changed(members[k])) {
       by_rank.push_back(k);
     }
   }

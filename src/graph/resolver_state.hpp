@@ -109,9 +109,9 @@ inline bool same(Keyed a, Keyed b)
   return a.key != k_no_release_key && b.key != k_no_release_key ? a.key == b.key : *a.version == *b.version;
 }
 
-// The fields the fixpoint reads come first, in the first 117 bytes (two or
-// three cache lines, fetched ahead together: k_hot_bytes); those read only
-// to explain, rank or report come after.
+// The fields the fixpoint reads come first, the first k_hot_bytes (two or
+// three cache lines, fetched ahead together); those read only to explain,
+// rank or report come after.
 struct Node {
   // The manifest of the version this component ends at: for an untouched
   // installed component its installed manifest (nullptr when the catalog
