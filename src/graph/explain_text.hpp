@@ -130,11 +130,12 @@ inline void put_version(TextBuffer& out, const semver::Version& v, NumericText n
 
 // `prefix` and SourceLocation{file, line, column}.to_string(). Needs
 // location_room().
-inline void put_location(TextBuffer& out, std::string_view prefix, std::string_view file, std::uint32_t line,
-                  std::uint32_t column)
+inline void put_location(TextBuffer& out, std::string_view prefix, const util::SharedPath& file, std::uint32_t line,
+                         std::uint32_t column)
 {
   out.put(prefix);
-  out.put(file);
+  out.put(file.dir());
+  out.put(file.name());
   if (line != 0) {
     out.put(':');
     out.put_number(line);
@@ -149,7 +150,7 @@ inline void put_location(TextBuffer& out, std::string_view prefix, std::string_v
 struct DemandText {
   std::string_view name;
   const semver::Version* version;
-  std::string_view file;
+  const util::SharedPath* file; // null when unknown
   std::uint32_t line;
   std::uint32_t column;
   std::string_view range;
@@ -159,16 +160,16 @@ struct DemandText {
 inline void put_demand(TextBuffer& out, const DemandText& d)
 {
   using namespace std::string_view_literals;
-  out.room(12 + d.name.size() + 1 + version_room(*d.version) + 8 + d.range.size() + 2 + d.file.size()
-           + 2 * k_number_room + 2 + 1);
+  out.room(12 + d.name.size() + 1 + version_room(*d.version) + 8 + d.range.size() + 2
+           + (d.file != nullptr ? d.file->size() : 0) + 2 * k_number_room + 2 + 1);
   out.put("required by "sv);
   out.put(d.name);
   out.put('@');
   put_version(out, *d.version, NumericText::as_written);
   out.put(" (range "sv);
   out.put(d.range);
-  if (!d.file.empty()) {
-    put_location(out, ", "sv, d.file, d.line, d.column);
+  if (d.file != nullptr) {
+    put_location(out, ", "sv, *d.file, d.line, d.column);
   }
   out.put(')');
 }
@@ -188,7 +189,7 @@ struct TriggerText {
   const semver::Version* trigger_version = nullptr;
   std::string_view name;
   const semver::Version* installed_version = nullptr;
-  std::string_view file;
+  const util::SharedPath* file = nullptr; // null when unknown
   std::uint32_t line = 0;
   std::uint32_t column = 0;
   std::string_view range;
@@ -199,8 +200,8 @@ inline void put_trigger(TextBuffer& out, const TriggerText& d)
 {
   using namespace std::string_view_literals;
   out.room(d.trigger.size() + 12 + version_room(*d.trigger_version) + 16 + d.name.size() + 1
-           + version_room(*d.installed_version) + 10 + d.trigger.size() + 1 + d.range.size() + 2 + d.file.size()
-           + 2 * k_number_room + 2 + 1);
+           + version_room(*d.installed_version) + 10 + d.trigger.size() + 1 + d.range.size() + 2
+           + (d.file != nullptr ? d.file->size() : 0) + 2 * k_number_room + 2 + 1);
   out.put(d.trigger);
   out.put(" changes to "sv);
   put_version(out, *d.trigger_version, NumericText::canonical);
@@ -212,8 +213,8 @@ inline void put_trigger(TextBuffer& out, const TriggerText& d)
   out.put(d.trigger);
   out.put(' ');
   out.put(d.range);
-  if (!d.file.empty()) {
-    put_location(out, " ("sv, d.file, d.line, d.column);
+  if (d.file != nullptr) {
+    put_location(out, " ("sv, *d.file, d.line, d.column);
     out.put(')');
   }
 }
@@ -221,8 +222,8 @@ inline void put_trigger(TextBuffer& out, const TriggerText& d)
 inline DemandText demand_text(const DemandRef& d)
 {
   const manifest::Dependency& dependency = d.by->dependencies[d.index];
-  const std::string_view file = d.by->file_of(dependency);
-  return DemandText{d.by->name, &d.by->version, file, dependency.line, dependency.column, dependency.range.raw()};
+  return DemandText{d.by->name,      &d.by->version,    d.by->file_of(dependency),
+                    dependency.line, dependency.column, dependency.range.raw()};
 }
 
 // The words for `why`, of the change of `name` from `installed` (nullptr for

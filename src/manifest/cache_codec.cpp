@@ -28,7 +28,7 @@ void write_probe(Writer& w, const Probe& p)
   w.where(p.where);
 }
 
-Probe read_probe(Reader& r, const util::SharedString& file)
+Probe read_probe(Reader& r, const util::SharedPath& file)
 {
   Probe p;
   const std::uint8_t kind = r.u8();
@@ -136,7 +136,7 @@ void encode_manifest(Writer& w, const Manifest& m)
   w.str(m.field_where.packed());
 }
 
-Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& memo)
+Manifest decode_manifest(Reader& r, const util::SharedPath& file, RangeMemo& memo)
 {
   Manifest m;
   m.name = util::SharedString(r.view());
@@ -217,7 +217,7 @@ void encode_diagnostic(Writer& w, const Diagnostic& d)
   w.u8(static_cast<std::uint8_t>(d.severity));
   w.u32(static_cast<std::uint32_t>(d.code));
   w.str(d.message);
-  w.str(d.where.file);
+  w.str(d.where.file.string());
   w.where(d.where);
   w.str(d.source_line);
   w.str(d.field);

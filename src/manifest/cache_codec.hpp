@@ -65,7 +65,7 @@ public:
     return s;
   }
   std::string str() { return std::string(view()); }
-  SourceLocation where(const util::SharedString& file)
+  SourceLocation where(const util::SharedPath& file)
   {
     SourceLocation w;
     w.file = file;
@@ -123,7 +123,7 @@ using RangeMemo = std::unordered_map<std::string, semver::Range, TextHash, std::
 void encode_manifest(Writer& w, const Manifest& m);
 // Throws Damaged.
 // Every location it holds shares `file`.
-Manifest decode_manifest(Reader& r, const util::SharedString& file, RangeMemo& memo);
+Manifest decode_manifest(Reader& r, const util::SharedPath& file, RangeMemo& memo);
 void encode_diagnostic(Writer& w, const Diagnostic& d);
 // Throws Damaged.
 Diagnostic decode_diagnostic(Reader& r);

@@ -318,9 +318,17 @@ private:
   std::size_t m_end = 0;
 };
 
+// What one decoding thread keeps from record to record: the ranges it
+// parsed, and the last file's path, whose directory the next file of that
+// directory shares.
+struct DecodeMemo {
+  RangeMemo ranges;
+  util::SharedPath last_file;
+};
+
 // The file's outcome from its cached body; nullopt when an archive file it
 // names changed since (the file must be read again). Throws Damaged.
-std::optional<FileLoad> decode_body(std::string_view body, std::string_view file_name, RangeMemo& memo)
+std::optional<FileLoad> decode_body(std::string_view body, std::string_view file_name, DecodeMemo& memo)
 {
   Reader r(body);
   FileLoad file;
@@ -342,9 +350,10 @@ std::optional<FileLoad> decode_body(std::string_view body, std::string_view file
   }
   const std::uint32_t manifests = r.count(16);
   file.manifests.reserve(manifests);
-  const util::SharedString shared_name(file_name); // one copy for every location
+  // One copy for every location of the file, its directory's shared.
+  memo.last_file = util::SharedPath::in_dir_of(memo.last_file, file_name);
   for (std::uint32_t i = 0; i < manifests; ++i) {
-    file.manifests.push_back(decode_manifest(r, shared_name, memo));
+    file.manifests.push_back(decode_manifest(r, memo.last_file, memo.ranges));
   }
   if (!r.done()) {
     throw Damaged("trailing bytes in a record");
@@ -383,7 +392,7 @@ struct Speculation {
   void build(const std::filesystem::path& catalog_dir, const std::string& real_dir, std::uint64_t fingerprint,
              CacheHead& head)
   {
-    RangeMemo memo;
+    DecodeMemo memo;
     std::string name; // each cached file's path, as a scan spells it
     try {
       PayloadStream in(head.fd.get(), head.payload_size);
@@ -550,7 +559,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
   // A cached file's manifests, or nullopt when its record does not decode
   // (the checksum matched, so a bug or a foreign writer: the file itself is
   // read instead).
-  const auto decode = [&](std::size_t i, RangeMemo& memo) -> std::optional<FileLoad> {
+  const auto decode = [&](std::size_t i, DecodeMemo& memo) -> std::optional<FileLoad> {
     try {
       return decode_body(hits[i]->body, files.path(i), memo);
     } catch (const std::exception&) {
@@ -572,7 +581,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
       taken.store(files.size(), std::memory_order_release);
       taken.notify_one();
     });
-    RangeMemo memo;
+    DecodeMemo memo;
     for (std::size_t i = 0; i < files.size() && !stop.stop_requested(); ++i) {
       for (std::size_t t = taken.load(std::memory_order_acquire); i >= t + k_decode_ahead;
            t = taken.load(std::memory_order_acquire)) {
@@ -594,7 +603,7 @@ LoadResult load_catalog_cached(const std::filesystem::path& catalog_dir, const L
       decoder.reset();
     }
   }
-  RangeMemo memo; // when this thread decodes
+  DecodeMemo memo; // when this thread decodes
   for (std::size_t i = 0; i < files.size(); ++i) {
     std::optional<FileLoad> file;
     if (decoder) {

@@ -17,7 +17,7 @@ namespace noodle::manifest::detail {
 // ---------------------------------------------------------------------------
 // SourceText and Sink
 
-SourceText::SourceText(std::string_view text, std::string file_name)
+SourceText::SourceText(std::string_view text, util::SharedPath file_name)
   : m_text(text), m_file_name(std::move(file_name))
 {
   m_line_starts.push_back(0);

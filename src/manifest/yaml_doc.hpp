@@ -53,10 +53,10 @@ struct ParseLimits {
 // The text of one input and where its lines start, for diagnostics.
 class SourceText {
 public:
-  SourceText(std::string_view text, std::string file_name);
+  SourceText(std::string_view text, util::SharedPath file_name);
 
   // Shared by every location made from this text.
-  const util::SharedString& file_name() const { return m_file_name; }
+  const util::SharedPath& file_name() const { return m_file_name; }
   std::string_view text() const { return m_text; }
   // Line `line` (1-based) without its line break, cut at 1024 bytes; empty
   // when out of range.
@@ -69,7 +69,7 @@ public:
 
 private:
   std::string_view m_text;
-  util::SharedString m_file_name;
+  util::SharedPath m_file_name;
   std::vector<std::size_t> m_line_starts;
 };
 

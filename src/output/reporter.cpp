@@ -69,7 +69,7 @@ std::string dump(const nlohmann::ordered_json& j)
 
 nlohmann::ordered_json location_json(const SourceLocation& where)
 {
-  nlohmann::ordered_json j = {{"file", where.file}};
+  nlohmann::ordered_json j = {{"file", where.file.string()}};
   if (where.line != 0) {
     j["line"] = where.line;
   }

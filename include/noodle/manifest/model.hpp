@@ -165,10 +165,10 @@ struct Manifest {
   // Where `dependency`, one of this manifest's, is written; unknown (no
   // file) when its line is.
   SourceLocation location_of(const Dependency& dependency) const;
-  // location_of(dependency).file, as a view of this manifest's own.
-  std::string_view file_of(const Dependency& dependency) const
+  // location_of(dependency).file, this manifest's own; null when unknown.
+  const util::SharedPath* file_of(const Dependency& dependency) const
   {
-    return dependency.line != 0 ? std::string_view(where.file) : std::string_view();
+    return dependency.line != 0 && !where.file.empty() ? &where.file : nullptr;
   }
 };
 

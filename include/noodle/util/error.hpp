@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-#include <noodle/util/shared_string.hpp>
+#include <noodle/util/shared_path.hpp>
 
 #include <tl/expected.hpp>
 
@@ -66,8 +66,9 @@ std::string_view error_code_name(ErrorCode code);
 
 // Where in a source file something is; line and column are 1-based, 0 = unknown.
 struct SourceLocation {
-  // Shared by the copies: every location read from one file names it.
-  util::SharedString file;
+  // Shared by the copies: every location read from one file names it, and
+  // the files of one directory read by the catalog loader share its path.
+  util::SharedPath file;
   std::uint32_t line = 0;
   std::uint32_t column = 0;
 

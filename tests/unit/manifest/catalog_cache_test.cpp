@@ -197,6 +197,46 @@ TEST_CASE("catalog cache: a renamed manifest is known by its new path in locatio
   CHECK(app->where.file == (f.catalog / "app-renamed.yaml").string());
 }
 
+TEST_CASE("catalog cache: manifests of one directory share its path's buffer, read whole in every location")
+{
+  CacheFixture f;
+  for (int i = 0; i < 2000; ++i) {
+    f.tmp.write(fmt::format("catalog/small/s{:04}.yaml", i), fmt::format("name: s{:04}\nversion: 1.0.0\n", i));
+  }
+  f.tmp.write("catalog/z-last.yaml", "name: last\nversion: 1.0.0\ndescription: " + std::string(600000, 'z') + "\n");
+  f.cached();
+  f.cached(); // files as new as the cache are read again once
+  // Large enough to be built while the files are scanned, then small
+  // enough to be decoded as they are: both ways share directories.
+  for (const bool large : {true, false}) {
+    CAPTURE(large);
+    if (!large) {
+      for (int i = 2; i < 2000; ++i) {
+        fs::remove(f.catalog / "small" / fmt::format("s{:04}.yaml", i));
+      }
+      fs::remove(f.catalog / "z-last.yaml");
+      f.cached();
+      f.cached();
+    }
+    CacheUse use;
+    const LoadResult r = f.cached(&use);
+    CAPTURE(use.reread, use.why_rebuilt);
+    CHECK(use.state == CacheUse::State::fresh);
+    CHECK(use.built_during_scan == large);
+    const Manifest* first = r.catalog.latest("s0000");
+    const Manifest* second = r.catalog.latest("s0001");
+    REQUIRE(first != nullptr);
+    REQUIRE(second != nullptr);
+    CHECK(first->where.file == (f.catalog / "small" / "s0000.yaml").string());
+    CHECK(second->where.file == (f.catalog / "small" / "s0001.yaml").string());
+    CHECK(first->where.file.same_dir_buffer(second->where.file));
+    const Manifest* app = r.catalog.latest("app");
+    REQUIRE(app != nullptr);
+    CHECK_FALSE(app->where.file.same_dir_buffer(first->where.file));
+    CHECK(app->location_of("version").to_string() == (f.catalog / "sub" / "app.yaml").string() + ":2:10");
+  }
+}
+
 TEST_CASE("catalog cache: a change within the same mtime is seen by its size")
 {
   CacheFixture f;
