@@ -15,6 +15,11 @@ The same series runs again on a root whose state database holds a long
 history (--history audit and event rows, copies of the root's own): every
 command opens that database, so its cost must not grow with the history.
 
+Beside them, what bounds the end to end figure on this machine: the process
+start-up (`--version`), the fsync, fdatasync and syncfs calls of one more
+upgrade (counted with strace -c, when strace is installed; not timed) and
+the time of one fdatasync of a 4 KiB write on the work directory's disk.
+
 Steering: a gradual rollout with a 10 s step interval is paused in the middle
 of that interval (`pause` reports its `reaction_ms`: the request written to
 the running process's acknowledgment) and then aborted (the time from
@@ -74,9 +79,10 @@ def add_history(root, rows):
     return os.path.getsize(db)
 
 
-def series(work, binary, runtime, launcher, runs, history=0):
-    """One root in `work`, the demo runtime on it, `runs` live upgrades: the figures of each, and the
-    state database's size (None without `history`). With `history`, the state database first gets
+def series(work, binary, runtime, launcher, runs, history=0, count_syncs=False):
+    """One root in `work`, the demo runtime on it, `runs` live upgrades: the figures of each, the
+    state database's size (None without `history`) and, with `count_syncs`, the sync calls of one more
+    upgrade (count_sync_calls; None without strace). With `history`, the state database first gets
     that many audit and event rows (add_history)."""
     shutil.rmtree(work, ignore_errors=True)
     catalog, archives, keyring, root = (os.path.join(work, d) for d in ("catalog", "archives", "keyring", "root"))
@@ -88,7 +94,7 @@ def series(work, binary, runtime, launcher, runs, history=0):
     # With a history, 1.1.0 is a live upgrade that makes its first events and
     # 1.2.0 the first after the history is added.
     first = 3 if history else 1
-    versions = runs + first
+    versions = runs + first + (1 if count_syncs else 0)
     # The sources stay until `work` goes: on ext4, creating files soon after
     # deleting others costs about 1 ms each (bench/README.md, "A note on
     # ext4"), which would be billed to the timed upgrades.
@@ -123,7 +129,7 @@ def series(work, binary, runtime, launcher, runs, history=0):
             # database runs its quick_check, once (bench/README.md).
             run(nu + ["upgrade", NAME, "1.2.0", "--strategy", "immediate"])
         total, switch, swap, rss = [], [], [], []
-        for i in range(first, versions):
+        for i in range(first, first + runs):
             argv = nu + ["-o", "json", "upgrade", NAME, "1.%d.0" % i, "--strategy", "immediate"]
             if launcher:
                 ms, mb, out = common.measure(launcher, "argv", argv, capture=True)
@@ -137,11 +143,61 @@ def series(work, binary, runtime, launcher, runs, history=0):
             step = result["steps"][0]
             switch.append(step["live"]["switch_ms"])
             swap.append(step["swap_ms"])
+        syncs = None
+        if count_syncs:
+            syncs = count_sync_calls(nu + ["upgrade", NAME, "1.%d.0" % (first + runs), "--strategy", "immediate"])
     finally:
         server.terminate()
         server.wait()
     shutil.rmtree(work, ignore_errors=True)
-    return total, switch, swap, rss, db_bytes
+    return total, switch, swap, rss, db_bytes, syncs
+
+
+def count_sync_calls(argv):
+    """How many fsync, fdatasync and syncfs calls one run of `argv` makes (strace -c), by name; None
+    without strace. Not timed: strace slows every system call."""
+    if shutil.which("strace") is None:
+        return None
+    names = ("fsync", "fdatasync", "syncfs")
+    r = subprocess.run(["strace", "-f", "-c", "-e", "trace=" + ",".join(names), "-o", "/dev/stderr"] + argv,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit("failed (exit %d) under strace: %s\n%s" % (r.returncode, " ".join(argv), r.stderr))
+    calls = dict.fromkeys(names, 0)
+    for line in r.stderr.splitlines():
+        fields = line.split()
+        # "% time  seconds  usecs/call  calls  [errors]  syscall"
+        if fields and fields[-1] in calls and fields[3].isdigit():
+            calls[fields[-1]] = int(fields[3])
+    return calls
+
+
+def startup_ms(binary, runs=15):
+    """Median wall time of `binary --version`: the floor of any whole-process figure."""
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        run([binary, "--version"])
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def fdatasync_ms(directory, runs=20):
+    """Median time of one fdatasync(2) after a 4 KiB write to a file in `directory`: what one commit
+    of the state database's log costs on that disk."""
+    path = os.path.join(directory, "fdatasync-probe")
+    times = []
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for i in range(runs):
+            os.pwrite(fd, b"x" * 4096, i * 4096)
+            started = time.perf_counter()
+            os.fdatasync(fd)
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    return statistics.median(times)
 
 
 def wait_event(path, kind, timeout=60):
@@ -235,7 +291,12 @@ def main():
     if not os.access(launcher, os.X_OK):
         launcher = None  # no peak RSS then; the wall time is taken here
 
-    total, switch, swap, rss, _ = series(WORK, binary, runtime, launcher, args.runs)
+    total, switch, swap, rss, _, syncs = series(WORK, binary, runtime, launcher, args.runs, count_syncs=True)
+    # What bounds the end to end figure here: the process start-up, and the
+    # disk's syncs (their number in one upgrade, the cost of one).
+    os.makedirs(WORK, exist_ok=True)
+    startup, one_sync = startup_ms(binary), fdatasync_ms(WORK)
+    shutil.rmtree(WORK, ignore_errors=True)
     # The same on a memory file system, where creating a file or directory and
     # fsync cost next to nothing: what is left is the tool's own time.
     tmpfs_total = []
@@ -247,7 +308,7 @@ def main():
     # change left them.
     history_total, history_bytes = [], None
     if args.history > 0:
-        history_total, _, _, _, history_bytes = series(WORK + "-history", binary, runtime, None, args.runs,
+        history_total, _, _, _, history_bytes, _ = series(WORK + "-history", binary, runtime, None, args.runs,
                                                        args.history)
     pauses, aborts = steering(WORK + "-steer", binary, runtime, args.steer_runs) if args.steer_runs else ([], [])
     med = statistics.median
@@ -267,6 +328,11 @@ def main():
         print("  pause mid step interval, acked:  %8.1f ms   target < 100 ms (%d rollouts)" % (med(pauses), len(pauses)))
         print("  abort mid pause, rolled back:    %8.1f ms   target < 100 ms (abort's whole process to the "
               "upgrade's exit)" % med(aborts))
+    print("  process start-up (--version):    %8.1f ms" % startup)
+    print("  one fdatasync of a 4 KiB write:  %8.2f ms   (this disk)" % one_sync)
+    if syncs is not None:
+        print("  sync calls in one upgrade:       %8d     (%s)" % (
+            sum(syncs.values()), ", ".join("%s %d" % kv for kv in syncs.items())))
     print("  runs (ms): %s" % " ".join("%.1f" % t for t in total))
     common.write_json(args.json, {
         "benchmark": "live", "runs": args.runs,
@@ -276,7 +342,8 @@ def main():
                  "history_rows": args.history, "history_db_bytes": history_bytes,
                  "history_ms": history_total, "history_median_ms": med(history_total) if history_total else None,
                  "pause_ms": pauses, "pause_median_ms": med(pauses) if pauses else None,
-                 "abort_ms": aborts, "abort_median_ms": med(aborts) if aborts else None},
+                 "abort_ms": aborts, "abort_median_ms": med(aborts) if aborts else None,
+                 "startup_ms": startup, "fdatasync_ms": one_sync, "sync_calls": syncs},
         "peer": {"stated_swap_ms": [50, 200]},
     })
 
