@@ -512,27 +512,28 @@ private:
 
 namespace detail {
 
-FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options)
+FileLoad load_file(const util::SharedPath& name, const LoadOptions& options)
 {
   FileLoad file;
   try {
+    const std::filesystem::path path(name.string());
     auto bytes = read_file_bytes(path, options.max_file_bytes, file.diagnostics);
     if (!bytes) {
       return file;
     }
     file.read = true;
     file.stamp = bytes->stamp;
-    file.manifests = parse_manifests_probed(bytes->view(), path.string(), path.parent_path(), options,
+    file.manifests = parse_manifests_probed(bytes->view(), name, path.parent_path(), options,
                                             file.diagnostics, &file.probes);
   } catch (const std::exception& e) {
     // Allocation or filesystem failures only; never let them escape.
     file.diagnostics.push_back(
-      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", path.string(), e.what()), path));
+      file_diagnostic(ErrorCode::io, fmt::format("cannot load '{}': {}", name, e.what()), name.string()));
   }
   return file;
 }
 
-std::vector<Manifest> parse_manifests_probed(std::string_view text, const std::string& file_name,
+std::vector<Manifest> parse_manifests_probed(std::string_view text, const util::SharedPath& file_name,
                                              const std::filesystem::path& base_dir, const LoadOptions& options,
                                              std::vector<Diagnostic>& diagnostics, std::vector<ArchiveProbe>* probes)
 {
@@ -568,7 +569,8 @@ std::vector<Manifest> parse_manifests_probed(std::string_view text, const std::s
     }
   } catch (const std::exception& e) {
     // Only allocation failures can get here; never let them escape.
-    Diagnostic d = file_diagnostic(ErrorCode::internal, fmt::format("cannot load manifests: {}", e.what()), file_name);
+    Diagnostic d =
+        file_diagnostic(ErrorCode::internal, fmt::format("cannot load manifests: {}", e.what()), file_name.string());
     diagnostics.push_back(std::move(d));
     out.clear();
   }
@@ -627,7 +629,7 @@ LoadResult load_files(const std::vector<std::filesystem::path>& paths, const Loa
         add_file(load_file(files.path(i), options), result);
       }
     } else {
-      add_file(load_file(path, options), result);
+      add_file(load_file(util::SharedPath(path.native()), options), result);
     }
   }
   result.catalog.shrink_to_fit();

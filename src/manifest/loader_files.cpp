@@ -384,10 +384,17 @@ FileLoad FileReader::next()
     const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
     const std::size_t workers =
         std::min<std::size_t>({k_disk_threads_max, std::size_t{cores} * k_disk_threads_per_core, count / 32});
+    // The paths first, in order on this thread: each file of a directory
+    // shares its directory's buffer with the one before.
+    std::vector<util::SharedPath> names(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      m_last = util::SharedPath::in_dir_of(m_last, m_files.path(m_which[m_chunk_from + i]));
+      names[i] = m_last;
+    }
     std::atomic<std::size_t> claimed{0};
     const auto work = [&] {
       for (std::size_t i = claimed.fetch_add(1); i < count; i = claimed.fetch_add(1)) {
-        m_chunk[i] = load_file(m_files.path(m_which[m_chunk_from + i]), m_options);
+        m_chunk[i] = load_file(names[i], m_options);
       }
     };
     run_workers(workers, work);

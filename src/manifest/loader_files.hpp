@@ -6,6 +6,7 @@
 // and the same diagnostics in the same order.
 
 #include <noodle/manifest/loader.hpp>
+#include <noodle/util/shared_path.hpp>
 
 #include "checksum.hpp"
 
@@ -178,8 +179,9 @@ struct FileLoad {
   std::vector<ArchiveProbe> probes;
 };
 
-// Reads and parses one file; never throws.
-FileLoad load_file(const std::filesystem::path& path, const LoadOptions& options);
+// Reads and parses one file; never throws. Its locations name it as `file`
+// (whose directory buffer it shares).
+FileLoad load_file(const util::SharedPath& file, const LoadOptions& options);
 
 // load_file for each of `files` whose index is in `which`, in that order:
 // a chunk of them at a time, each chunk several at once on a large catalog,
@@ -201,6 +203,7 @@ private:
   std::vector<FileLoad> m_chunk;
   std::size_t m_chunk_at = 0;   // the next of m_chunk to give
   std::size_t m_chunk_from = 0; // where in m_which m_chunk begins
+  util::SharedPath m_last;      // the last file's path: the next shares its directory's
 };
 
 // Adds one file's outcome to `result`: counts it, appends its diagnostics,
@@ -210,7 +213,7 @@ private:
 void add_file(FileLoad&& file, LoadResult& result);
 
 // parse_manifests, also recording the archive files looked at.
-std::vector<Manifest> parse_manifests_probed(std::string_view text, const std::string& file_name,
+std::vector<Manifest> parse_manifests_probed(std::string_view text, const util::SharedPath& file_name,
                                              const std::filesystem::path& base_dir, const LoadOptions& options,
                                              std::vector<Diagnostic>& diagnostics, std::vector<ArchiveProbe>* probes);
 

@@ -82,6 +82,27 @@ TEST_CASE("load_catalog names files as given, relative when the input is relativ
   CHECK_FALSE(r.has_errors());
 }
 
+TEST_CASE("load_catalog shares each directory's path among its files, and names each file in full")
+{
+  TempDir dir;
+  dir.write("top.yaml", "name: top\nversion: 1.0.0\n");
+  dir.write("sub/a.yaml", "name: a\nversion: 1.0.0\nbad_a: 1\n");
+  dir.write("sub/b.yaml", "name: b\nversion: 1.0.0\n");
+  auto r = load_catalog(dir.path(), LoadOptions{});
+  const auto* top = r.catalog.latest("top");
+  const auto* a = r.catalog.latest("a");
+  const auto* b = r.catalog.latest("b");
+  REQUIRE(top != nullptr);
+  REQUIRE(a != nullptr);
+  REQUIRE(b != nullptr);
+  CHECK(a->where.file == (dir.path() / "sub" / "a.yaml").string());
+  CHECK(b->where.file == (dir.path() / "sub" / "b.yaml").string());
+  CHECK(a->where.file.same_dir_buffer(b->where.file));
+  CHECK_FALSE(a->where.file.same_dir_buffer(top->where.file));
+  REQUIRE(r.diagnostics.size() == 1);
+  CHECK(r.diagnostics[0].where.to_string() == (dir.path() / "sub" / "a.yaml").string() + ":3:1");
+}
+
 TEST_CASE("load_catalog reads *.yaml and *.yml recursively in sorted path order")
 {
   TempDir dir;
