@@ -3,6 +3,9 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
+#include <new>
+#include <string_view>
 #include <utility>
 
 namespace noodle::util::detail {
@@ -10,8 +13,8 @@ namespace noodle::util::detail {
 // A pointer to a block shared by its copies: the block counts its holders
 // (`refs`, its first member) and the last one gives it to
 // `Traits::free(Block*)`. One pointer wide; the count is atomic, as copies
-// are made and dropped on several threads. SharedString and Shared are made
-// of it.
+// are made and dropped on several threads. SharedString, SharedPath and
+// Shared are made of it.
 template <typename Traits> class CountedRef {
 public:
   using Block = typename Traits::Block;
@@ -59,5 +62,34 @@ private:
 
   Block* m_block = nullptr;
 };
+
+// A block followed in the same allocation by a text and its NUL (as
+// SharedString's and SharedPath's are): made by make_with_text, freed by
+// these traits, its text read by text_after.
+template <typename B> struct TextBlockTraits {
+  using Block = B;
+  static void free(Block* block)
+  {
+    block->~Block();
+    ::operator delete(block);
+  }
+};
+
+// A Block made of `fields` (its count first, one), with `text` and a NUL
+// after it in one allocation.
+template <typename Block, typename... Fields> Block* make_with_text(std::string_view text, Fields&&... fields)
+{
+  void* memory = ::operator new(sizeof(Block) + text.size() + 1);
+  Block* block = ::new (memory) Block{std::forward<Fields>(fields)...};
+  char* out = reinterpret_cast<char*>(block + 1);
+  std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  return block;
+}
+
+template <typename Block> const char* text_after(const Block* block)
+{
+  return reinterpret_cast<const char*>(block + 1);
+}
 
 } // namespace noodle::util::detail

@@ -8,8 +8,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstring>
-#include <new>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -93,15 +91,7 @@ private:
     std::uint32_t name_size;
     SharedString dir;
   };
-  struct Traits {
-    using Block = SharedPath::Block;
-    static void free(Block* block)
-    {
-      block->~Block();
-      ::operator delete(block);
-    }
-  };
-  using Ref = detail::CountedRef<Traits>;
+  using Ref = detail::CountedRef<detail::TextBlockTraits<Block>>;
 
   static std::string_view dir_part(std::string_view path)
   {
@@ -109,19 +99,14 @@ private:
     return slash == std::string_view::npos ? std::string_view() : path.substr(0, slash + 1);
   }
   static std::string_view name_part(std::string_view path) { return path.substr(dir_part(path).size()); }
-  static const char* name_of(const Block* block) { return reinterpret_cast<const char*>(block + 1); }
+  static const char* name_of(const Block* block) { return detail::text_after(block); }
 
   static Block* make(SharedString dir, std::string_view name)
   {
     if (dir.empty() && name.empty()) {
       return nullptr;
     }
-    void* memory = ::operator new(sizeof(Block) + name.size() + 1);
-    Block* block = ::new (memory) Block{{1}, static_cast<std::uint32_t>(name.size()), std::move(dir)};
-    char* out = reinterpret_cast<char*>(block + 1);
-    std::memcpy(out, name.data(), name.size());
-    out[name.size()] = '\0';
-    return block;
+    return detail::make_with_text<Block>(name, 1U, static_cast<std::uint32_t>(name.size()), std::move(dir));
   }
 
   Ref m_ref;

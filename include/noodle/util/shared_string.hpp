@@ -7,8 +7,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstring>
-#include <new>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -60,28 +58,14 @@ private:
     std::atomic<std::uint32_t> refs;
     std::uint32_t size;
   };
-  struct Traits {
-    using Block = SharedString::Block;
-    static void free(Block* block)
-    {
-      block->~Block();
-      ::operator delete(block);
-    }
-  };
+  using Traits = detail::TextBlockTraits<Block>;
 
-  static const char* text_of(const Block* block) { return reinterpret_cast<const char*>(block + 1); }
+  static const char* text_of(const Block* block) { return detail::text_after(block); }
 
   static Block* make(std::string_view text)
   {
-    if (text.empty()) {
-      return nullptr;
-    }
-    void* memory = ::operator new(sizeof(Block) + text.size() + 1);
-    Block* block = ::new (memory) Block{{1}, static_cast<std::uint32_t>(text.size())};
-    char* out = reinterpret_cast<char*>(block + 1);
-    std::memcpy(out, text.data(), text.size());
-    out[text.size()] = '\0';
-    return block;
+    return text.empty() ? nullptr
+                        : detail::make_with_text<Block>(text, 1U, static_cast<std::uint32_t>(text.size()));
   }
 
   detail::CountedRef<Traits> m_ref;
